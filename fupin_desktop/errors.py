@@ -1,0 +1,66 @@
+"""The core's error hierarchy.
+
+Every error a person can cause carries a Chinese message that says what is wrong and what to do.
+The CLI prints ``str(error)``; the UI has one presenter that does the same. Anything that is not a
+``FupinError`` is a bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+
+class FupinError(Exception):
+    """An error a user can understand and act on. ``exit_code`` is used by the CLI."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class StoreNotFound(FupinError):
+    exit_code = 3
+
+
+class StoreExists(FupinError):
+    exit_code = 3
+
+
+class WrongPassword(FupinError):
+    exit_code = 4
+
+
+class UnknownUser(FupinError):
+    exit_code = 4
+
+
+class KeySlotCorrupt(FupinError):
+    exit_code = 5
+
+
+class StoreCorrupt(FupinError):
+    exit_code = 6
+
+
+class EncryptionUnavailable(FupinError):
+    """The SQLite module in use has no SQLCipher: it would write clear text, so we refuse."""
+
+    exit_code = 7
+
+
+class InvalidInput(FupinError):
+    """A value a person typed or a file supplied cannot be stored as it is."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, field: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
+class NotFound(FupinError):
+    exit_code = 2

@@ -1,0 +1,23 @@
+"""The national data model (SPEC §1–§6, §9) as SQLAlchemy tables."""
+
+from .assistance import (
+    MEASURE_DETAILS, Attachment, EducationDetail, HealthDetail, Helper, HelperAssignment,
+    HousingDetail, LoanDetail, Measure, Plan, PublicPostDetail, RelocationDetail, Visit, WorkTeam,
+    WorkTeamMember,
+)
+from .base import Base, column_label, logged_columns, new_id
+from .household import Household, HouseholdYear
+from .income import IncomeLine, IncomeYear
+from .member import Member, MemberYear, WorkRecord
+from .monitoring import Assessment, RiskFlag
+from .reference import AdminArea, CodeEntry, Threshold, VillageYear
+from .system import AppUser, ChangeLog, Meta
+
+__all__ = [
+    "MEASURE_DETAILS", "AdminArea", "AppUser", "Assessment", "Attachment", "Base", "ChangeLog",
+    "CodeEntry", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
+    "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
+    "MemberYear", "Meta", "Plan", "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
+    "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
+    "logged_columns", "new_id",
+]

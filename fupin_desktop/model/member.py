@@ -1,0 +1,95 @@
+"""Members (家庭成员) and their per-year facts (SPEC §1.2), and monthly work monitoring (§6)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Entity, day, derived, flag, money, number, text
+
+
+class Member(Entity, Base):
+    __tablename__ = "member"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True, info={"label": "户"})
+    seq: Mapped[int | None] = number("序号")
+    name: Mapped[str] = text("姓名", 64)
+    gender: Mapped[str | None] = text("性别", 4)
+    id_type: Mapped[str | None] = text("证件类型", 16)
+    id_no: Mapped[str | None] = text("证件号码", 24, index=True)
+    birth_date: Mapped[date | None] = day("出生日期")
+    member_no: Mapped[str | None] = text("人口编号", 32)
+    relation: Mapped[str | None] = text("与户主关系", 16)
+    ethnicity: Mapped[str | None] = text("民族", 16)
+    political_status: Mapped[str | None] = text("政治面貌", 16)
+    phone: Mapped[str | None] = text("成员联系电话", 32)
+    relocated_person: Mapped[bool | None] = flag("是否易地扶贫搬迁人口")
+    # Never hard-deleted: 死亡, 迁出, 嫁出, 识别错误… with the date.
+    record_status: Mapped[str] = text("人员状态", 8, default="在册")
+    left_reason: Mapped[str | None] = text("变更原因", 32)
+    left_on: Mapped[date | None] = day("变更日期")
+    name_initials: Mapped[str | None] = derived(String(64), "姓名拼音首字母", index=True)
+
+
+class MemberYear(Entity, Base):
+    __tablename__ = "member_year"
+    __table_args__ = (UniqueConstraint("member_id", "year"),)
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True, info={"label": "成员"})
+    year: Mapped[int] = number("年度")
+    education: Mapped[str | None] = text("文化程度", 16)
+    school_status: Mapped[str | None] = text("在校生状况", 16)
+    out_of_school_reason: Mapped[str | None] = text("失学或辍学原因", 32)
+    health: Mapped[str | None] = text("健康状况", 32)
+    disability_category: Mapped[str | None] = text("残疾类别", 8)
+    disability_grade: Mapped[str | None] = text("残疾等级", 8)
+    disability_cert_year: Mapped[int | None] = number("残疾证办证年度")
+    labour_skill: Mapped[str | None] = text("劳动技能", 16)
+    work_status: Mapped[str | None] = text("务工状况", 16)
+    work_months: Mapped[int | None] = number("务工时间(月)")
+    work_place: Mapped[str | None] = text("务工所在地", 64)
+    work_company: Mapped[str | None] = text("务工企业名称", 128)
+    work_abroad: Mapped[bool | None] = flag("是否国外务工")
+    employment_channel: Mapped[str | None] = text("就业渠道", 32)
+    industry: Mapped[str | None] = text("产业分类", 32)
+    active_soldier: Mapped[bool | None] = flag("是否现役军人")
+    resident_medical: Mapped[bool | None] = flag("是否参加城乡居民基本医疗保险")
+    employee_medical: Mapped[bool | None] = flag("是否参加城镇职工基本医疗保险")
+    critical_illness: Mapped[bool | None] = flag("是否参加大病保险")
+    commercial_medical: Mapped[bool | None] = flag("是否参加商业补充医疗保险")
+    medical_assistance: Mapped[bool | None] = flag("是否接受医疗救助")
+    other_health_aid: Mapped[bool | None] = flag("是否接受其他健康扶贫")
+    resident_pension: Mapped[bool | None] = flag("是否参加城乡居民基本养老保险")
+    employee_pension: Mapped[bool | None] = flag("是否参加城镇职工基本养老保险")
+    dibao: Mapped[str | None] = text("享受低保政策情况", 8)
+    tekun: Mapped[str | None] = text("享受特困供养政策情况", 8)
+    speaks_mandarin: Mapped[bool | None] = flag("是否会讲普通话")
+    accident_insurance: Mapped[bool | None] = flag("是否享受人身意外保险补贴")
+    public_post: Mapped[str | None] = text("公益性岗位", 32)
+    public_post_months: Mapped[int | None] = number("公益性岗位(月数)")
+    public_post_start: Mapped[date | None] = day("聘用开始时间")
+    public_post_end: Mapped[date | None] = day("聘用结束时间")
+    yulu_plan: Mapped[bool | None] = flag("是否享受雨露计划")
+
+
+class WorkRecord(Entity, Base):
+    """务工月监测: one stretch of migrant work."""
+
+    __tablename__ = "work_record"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True, info={"label": "成员"})
+    planned: Mapped[bool | None] = flag("是否计划务工")
+    start_on: Mapped[date | None] = day("开始时间")
+    end_on: Mapped[date | None] = day("结束时间")
+    place: Mapped[str | None] = text("务工所在地", 64)
+    county: Mapped[str | None] = text("务工所在县", 64)
+    monthly_income: Mapped[Decimal | None] = money("务工月收入")
+    company: Mapped[str | None] = text("务工企业名称", 128)
+    industry: Mapped[str | None] = text("所属行业", 32)
+    channel: Mapped[str | None] = text("就业渠道", 32)
+    point_to_point: Mapped[bool | None] = flag("是否点对点输送")
+    transport_subsidy: Mapped[Decimal | None] = money("年度交通费补助")
+    service_needs: Mapped[str | None] = text("就业服务需求")

@@ -1,0 +1,56 @@
+"""The store's own bookkeeping: settings, users, and the change log every write appends to."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Entity, text
+
+
+class Meta(Base):
+    """Key/value facts about this store: its id, this device's id, the logical clock."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AppUser(Entity, Base):
+    __tablename__ = "app_user"
+
+    username: Mapped[str] = text("用户名", 64, unique=True)
+    display_name: Mapped[str | None] = text("姓名", 64)
+    role: Mapped[str] = text("角色", 16, default="采集员")
+    active: Mapped[bool] = mapped_column(default=True, info={"label": "启用"})
+
+
+class ChangeLog(Base):
+    """One row per changed record per unit of work (contract 3).
+
+    ``fields`` is JSON ``{column: [old, new]}``; ``hlc`` is a hybrid logical clock string that sorts
+    in causal order across devices even when village clocks are wrong; ``seq`` numbers this
+    device's entries without gaps so that sync packages can be checked for replays and holes.
+    ``at`` is wall time, for display only.
+    """
+
+    __tablename__ = "change_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tx_id: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(32))
+    op: Mapped[str] = mapped_column(String(8))  # insert / update
+    fields: Mapped[str] = mapped_column(Text)
+    hlc: Mapped[str] = mapped_column(String(40))
+    device_id: Mapped[str] = mapped_column(String(32))
+    user: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[str | None] = mapped_column(String(32))
+    sync_state: Mapped[str] = mapped_column(String(8), default="未发送")
+
+
+Index("ix_change_log_entity", ChangeLog.entity_id)
+Index("ix_change_log_household", ChangeLog.household_id)
+Index("ix_change_log_sync", ChangeLog.sync_state)

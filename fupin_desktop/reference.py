@@ -1,0 +1,111 @@
+"""Code tables and thresholds: loaded from ``resources/`` into the store, looked up from it.
+
+Code tables are versioned data (SPEC §0 recommendation): a table has one list per era, each entry
+a national code and the label text national exports use. Thresholds (poverty line, exit line,
+monitoring range) are rows per province and year, because provinces set their own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from .model import AdminArea, CodeEntry, Meta, Threshold, new_id
+from .paths import resources_dir
+
+
+@lru_cache(maxsize=1)
+def load_code_document() -> dict[str, Any]:
+    return json.loads((resources_dir() / "codes" / "national.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def load_income_items() -> dict[str, Any]:
+    return json.loads((resources_dir() / "codes" / "income_items.json").read_text("utf-8"))
+
+
+def load_thresholds() -> dict[str, Any]:
+    return json.loads((resources_dir() / "thresholds.json").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class CodeTables:
+    """Lookups over the code document; the same labels the store holds."""
+
+    doc: dict[str, Any]
+
+    @classmethod
+    def default(cls) -> "CodeTables":
+        return cls(load_code_document())
+
+    def eras(self, field: str) -> dict[str, Any]:
+        return self.doc["tables"][field]
+
+    def labels(self, field: str, year: int | None = None) -> list[str]:
+        """Labels valid in ``year`` (all eras merged, in order, when year is None)."""
+        seen: dict[str, None] = {}
+        for era in self.eras(field).values():
+            if year is not None and not (era.get("valid_from", 0) <= year <= era.get("valid_to", 9999)):
+                continue
+            for _code, label in era["entries"]:
+                seen.setdefault(label, None)
+        return list(seen)
+
+    def all_labels(self, field: str) -> frozenset[str]:
+        return frozenset(self.labels(field))
+
+    def code_of(self, field: str, label: str) -> str | None:
+        for era in self.eras(field).values():
+            for code, entry_label in era["entries"]:
+                if entry_label == label:
+                    return code
+        return None
+
+
+def seed_reference_data(engine: Engine, *, village_code: str, village_name: str) -> None:
+    """Fill code tables and thresholds in a new store (reference data: not in the change log)."""
+    with engine.begin() as conn:
+        refresh_code_tables(conn)
+        rows = load_thresholds()["rows"]
+        conn.execute(insert(Threshold), [
+            {"id": new_id(), "province_code": p, "year": y, "kind": k, "amount": Decimal(a), "source": s}
+            for p, y, k, a, s in rows
+        ])
+        if village_code:
+            conn.execute(insert(AdminArea).values(
+                id=new_id(), code=village_code, name=village_name, level="村", parent_code=village_code[:9] or None,
+            ))
+
+
+def refresh_code_tables(conn: Connection) -> None:
+    doc = load_code_document()
+    conn.execute(delete(CodeEntry))
+    rows = []
+    for field, eras in doc["tables"].items():
+        for era_name, era in eras.items():
+            for sort, (code, label) in enumerate(era["entries"]):
+                rows.append({
+                    "id": new_id(), "field": field, "era": era_name, "code": code, "label": label, "sort": sort,
+                    "valid_from": era.get("valid_from"), "valid_to": era.get("valid_to"), "version": doc["version"],
+                })
+    conn.execute(insert(CodeEntry), rows)
+    conn.execute(Meta.__table__.insert().prefix_with("OR REPLACE"), {"key": "codes_version", "value": doc["version"]})
+
+
+def threshold_for(conn: Connection, province_code: str, year: int, kind: str) -> Decimal | None:
+    """The province's own figure for the year, else the national default, else none."""
+    rows = conn.execute(
+        select(Threshold.province_code, Threshold.amount).where(Threshold.year == year, Threshold.kind == kind)
+    ).all()
+    by_province = {p: a for p, a in rows}
+    return by_province.get(province_code, by_province.get("00"))
+
+
+def thresholds_table(conn: Connection) -> dict[tuple[str, int, str], Decimal]:
+    rows = conn.execute(select(Threshold.province_code, Threshold.year, Threshold.kind, Threshold.amount)).all()
+    return {(p, y, k): a for p, y, k, a in rows}

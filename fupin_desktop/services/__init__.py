@@ -1,0 +1,1 @@
+"""Services: every write a user can make, each one unit of work with its change-log entries."""

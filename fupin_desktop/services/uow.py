@@ -1,0 +1,214 @@
+"""The unit of work: one user action, one transaction, its change-log entries inside it.
+
+Every write in the program goes through ``insert``/``insert_many``/``update``/``delete`` here, so
+there is exactly one place where change capture happens (contract 3). Services compose these
+calls; they never commit. The log entry for a row holds every logged column for an insert and
+only the changed ones (old and new) for an update, stamped with the hybrid logical clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy.exc import DatabaseError, IntegrityError
+
+from ..clock import HybridClock
+from ..errors import FupinError, InvalidInput, NotFound
+from ..model import ChangeLog, Meta, new_id
+from ..values import coerce, to_json
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+TableLike = Any  # a mapped class or a Table
+
+
+def table_of(target: TableLike) -> Table:
+    return target if isinstance(target, Table) else target.__table__
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
+    if table.name == "household":
+        return row.get("id")
+    return row.get("household_id")
+
+
+class UnitOfWork:
+    def __init__(self, store: "Store", user: str | None = None) -> None:
+        self.store = store
+        self.user = user or store.username
+        self.tx_id = new_id()
+        self.conn: Connection | None = None
+        self._log: list[dict[str, Any]] = []
+        self._clock: HybridClock | None = None
+        self.changed_households: set[str] = set()
+
+    # ---- transaction ---------------------------------------------------------------------
+    def __enter__(self) -> "UnitOfWork":
+        self.conn = self.store.engine.connect()
+        self.conn.begin()
+        state = self.conn.execute(select(Meta.value).where(Meta.key == "hlc")).scalar_one_or_none()
+        self._clock = HybridClock.restore(self.store.device_id, state)
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> None:
+        assert self.conn is not None
+        try:
+            if exc_type is None:
+                self._flush_log()
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        except IntegrityError as err:
+            self.conn.rollback()
+            raise InvalidInput("保存失败：数据之间有冲突（重复或引用不存在的记录）。", hint=str(err.orig)) from None
+        except DatabaseError as err:
+            self.conn.rollback()
+            from ..store.store import corrupt_error  # noqa: PLC0415
+
+            raise corrupt_error(err) from None
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    def _flush_log(self) -> None:
+        assert self.conn is not None and self._clock is not None
+        if not self._log:
+            return
+        self.conn.execute(insert(ChangeLog), self._log)
+        self.conn.execute(
+            Meta.__table__.insert().prefix_with("OR REPLACE"), {"key": "hlc", "value": self._clock.state()}
+        )
+        self._log = []
+
+    def _record(self, table: Table, op: str, row_id: str, fields: dict[str, Any], household_id: str | None) -> None:
+        assert self._clock is not None
+        self._log.append({
+            "tx_id": self.tx_id,
+            "entity": table.name,
+            "entity_id": row_id,
+            "op": op,
+            "fields": json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            "hlc": self._clock.tick(),
+            "device_id": self.store.device_id,
+            "user": self.user,
+            "at": _now(),
+            "household_id": household_id,
+            "sync_state": "未发送",
+        })
+        if household_id:
+            self.changed_households.add(household_id)
+        if len(self._log) >= 5000:  # keep memory flat during bulk writes
+            self.conn.execute(insert(ChangeLog), self._log)  # type: ignore[union-attr]
+            self._log = []
+
+    # ---- reads -------------------------------------------------------------------------------
+    def get(self, target: TableLike, row_id: str) -> dict[str, Any]:
+        table = table_of(target)
+        assert self.conn is not None
+        row = self.conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"找不到记录（{table.name} {row_id}）。")
+        return dict(row)
+
+    # ---- writes ------------------------------------------------------------------------------
+    def _clean(self, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(values) - set(table.c.keys())
+        if unknown:
+            raise FupinError(f"程序错误：{table.name} 没有字段 {sorted(unknown)}")
+        return {k: coerce(table.c[k], v) for k, v in values.items()}
+
+    def insert(self, target: TableLike, values: Mapping[str, Any], *, household_id: str | None = None) -> str:
+        return self.insert_many(target, [values], household_ids=[household_id])[0]
+
+    def insert_many(
+        self,
+        target: TableLike,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        household_ids: Iterable[str | None] | None = None,
+        trusted: bool = False,
+    ) -> list[str]:
+        """Insert rows (one executemany) and log each. ``trusted`` skips coercion for rows the
+        core built itself with proper Python types (bulk generators, replay)."""
+        table = table_of(target)
+        assert self.conn is not None
+        now = _now()
+        prepared: list[dict[str, Any]] = []
+        for row in rows:
+            clean = dict(row) if trusted else self._clean(table, row)
+            clean.setdefault("id", new_id())
+            if "updated_at" in table.c:
+                clean["updated_at"] = now
+            prepared.append(clean)
+        if not prepared:
+            return []
+        self._fill_defaults(table, prepared)
+        self.conn.execute(insert(table), prepared)
+        logged = [c.name for c in table.c if not c.info.get("derived")]
+        hh_ids = list(household_ids) if household_ids is not None else [None] * len(prepared)
+        for row, hh in zip(prepared, hh_ids):
+            fields = {c: [None, to_json(row.get(c))] for c in logged if c != "id" and row.get(c) is not None}
+            self._record(table, "insert", row["id"], fields, hh or _household_of(table, row))
+        return [r["id"] for r in prepared]
+
+    @staticmethod
+    def _fill_defaults(table: Table, rows: list[dict[str, Any]]) -> None:
+        # executemany needs the same keys in every row; column defaults fill the gaps.
+        keys = set().union(*rows)
+        for col in table.c:
+            if col.name not in keys and col.default is not None and col.default.is_scalar:
+                keys.add(col.name)
+        for row in rows:
+            for key in keys:
+                if key not in row:
+                    default = table.c[key].default
+                    row[key] = default.arg if default is not None and default.is_scalar else None
+
+    def update(
+        self, target: TableLike, row_id: str, values: Mapping[str, Any], *, household_id: str | None = None
+    ) -> dict[str, tuple[Any, Any]]:
+        """Write only what differs; returns ``{column: (old, new)}`` (empty when nothing changed)."""
+        table = table_of(target)
+        clean = self._clean(table, values)
+        current = self.get(table, row_id)
+        changes = {k: (current[k], v) for k, v in clean.items() if current[k] != v and k != "id"}
+        if not changes:
+            return {}
+        assert self.conn is not None
+        new_values = {k: new for k, (_, new) in changes.items()}
+        if "updated_at" in table.c:
+            new_values["updated_at"] = _now()
+        self.conn.execute(update(table).where(table.c.id == row_id).values(**new_values))
+        logged = {
+            k: [to_json(old), to_json(new)] for k, (old, new) in changes.items() if not table.c[k].info.get("derived")
+        }
+        if logged:
+            self._record(table, "update", row_id, logged, household_id or _household_of(table, current))
+        return changes
+
+    def delete(self, target: TableLike, row_id: str, *, household_id: str | None = None) -> None:
+        """Only for parts of a record (an income line, a helper assignment made by mistake).
+
+        Households and members are never deleted; they leave with a reason (see services).
+        """
+        table = table_of(target)
+        if table.name in ("household", "member"):
+            raise FupinError("程序错误：户和成员不能删除，只能注销。")
+        current = self.get(table, row_id)
+        assert self.conn is not None
+        self.conn.execute(delete(table).where(table.c.id == row_id))
+        fields = {
+            c.name: [to_json(current[c.name]), None]
+            for c in table.c
+            if not c.info.get("derived") and c.name != "id" and current[c.name] is not None
+        }
+        self._record(table, "delete", row_id, fields, household_id or _household_of(table, current))

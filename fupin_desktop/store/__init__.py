@@ -1,0 +1,1 @@
+"""The encrypted store: key slots, the SQLCipher engine, migrations and backups."""

@@ -1,0 +1,55 @@
+"""The SQLCipher engine: raw-key mode, the pragmas every connection needs, and no clear-text fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event
+
+from ..errors import EncryptionUnavailable
+
+CONNECTION_PRAGMAS = (
+    "PRAGMA cipher_log_level = NONE",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+)
+
+
+def raw_key_literal(data_key: bytes) -> str:
+    """SQLCipher's raw-key syntax: with x'…' the key is used as it is, with no passphrase KDF."""
+    return f"x'{data_key.hex()}'"
+
+
+def make_engine(db_path: Path, data_key: bytes) -> Engine:
+    # The pysqlcipher dialect issues `PRAGMA key="<password>"` first on every connection; passing
+    # the raw-key literal as the password gives exactly `PRAGMA key = "x'…'"`.
+    url = URL.create("sqlite+pysqlcipher", password=raw_key_literal(data_key), database=str(db_path))
+    engine = create_engine(url)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        version = cursor.execute("PRAGMA cipher_version").fetchone()
+        if not version or not version[0]:
+            raise EncryptionUnavailable(
+                "当前的 SQLite 模块不支持加密（缺少 SQLCipher），为防止明文写入，已拒绝打开数据库。",
+                hint="请重新安装程序或运行 pip install sqlcipher3。",
+            )
+        for pragma in CONNECTION_PRAGMAS:
+            cursor.execute(pragma).fetchall()
+    finally:
+        cursor.close()
+    # Let SQLAlchemy, not the driver, decide where transactions begin (see _on_begin).
+    dbapi_connection.isolation_level = None
+
+
+def _on_begin(connection: Any) -> None:
+    # A unit of work is one transaction from its first read to its commit.
+    connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,138 @@
+"""Turning what people type (or files hold) into column values, and values into JSON for the log.
+
+One place decides what a date, a yes/no, an amount or a number may look like, so the editor, the
+CLI, spreadsheet import and log replay all accept and refuse the same things, with the same
+Chinese messages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Date, Integer, LargeBinary
+from sqlalchemy.types import TypeDecorator
+
+from .errors import InvalidInput
+
+_YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+_NO = {"否", "无", "n", "no", "false", "0", "×"}
+_DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def clean_text(value: Any) -> str:
+    """Full-width to half-width, stray and non-breaking spaces removed at both ends."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def parse_date(value: Any, label: str = "日期") -> date | None:
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    text = clean_text(value)
+    if not text:
+        return None
+    m = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if not m:
+        raise InvalidInput(f"{label}：无法识别的日期“{text}”", field=label, hint="请按 2019-03-05 的格式填写。")
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise InvalidInput(f"{label}：日期不存在“{text}”", field=label, hint="请检查年月日。") from None
+
+
+def parse_flag(value: Any, label: str = "") -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = clean_text(value).lower()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise InvalidInput(f"{label}：应填“是”或“否”，而不是“{text}”", field=label)
+
+
+def parse_decimal(value: Any, label: str = "") -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    text = clean_text(value).replace(",", "").replace("元", "")
+    if not text:
+        return None
+    try:
+        result = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"{label}：不是有效的数字“{text}”", field=label) from None
+    if not result.is_finite():
+        raise InvalidInput(f"{label}：不是有效的数字“{text}”", field=label)
+    return result
+
+
+def parse_int(value: Any, label: str = "") -> int | None:
+    if value is None or isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = parse_decimal(value, label)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise InvalidInput(f"{label}：应为整数，而不是“{value}”", field=label)
+    return int(number)
+
+
+def parse_text(value: Any, label: str = "") -> str | None:
+    if value is None:
+        return None
+    text = clean_text(value)
+    return text or None
+
+
+def _kind(column: Column) -> str:
+    t = column.type
+    if isinstance(t, TypeDecorator):
+        return "decimal"
+    if isinstance(t, Boolean):
+        return "flag"
+    if isinstance(t, Date):
+        return "date"
+    if isinstance(t, Integer):
+        return "int"
+    if isinstance(t, LargeBinary):
+        return "bytes"
+    return "text"
+
+
+_PARSERS = {
+    "decimal": parse_decimal,
+    "flag": parse_flag,
+    "date": parse_date,
+    "int": parse_int,
+    "text": parse_text,
+    "bytes": lambda v, label="": v,
+}
+
+
+def coerce(column: Column, value: Any) -> Any:
+    """Parse ``value`` for ``column`` or raise ``InvalidInput`` naming the field in Chinese."""
+    label = column.info.get("label", column.name)
+    result = _PARSERS[_kind(column)](value, label)
+    if isinstance(result, str) and getattr(column.type, "length", None) and len(result) > column.type.length:
+        raise InvalidInput(f"{label}：内容过长（最多 {column.type.length} 个字）", field=label)
+    return result
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    return value
+
+
+def from_json(column: Column, value: Any) -> Any:
+    return None if value is None else _PARSERS[_kind(column)](value, column.name)
