@@ -1,0 +1,1 @@
+"""Read-side queries: loading households, search, statistics, history. They never write."""

@@ -1,0 +1,248 @@
+"""Writing households and everything in them. Each function is one step inside a unit of work;
+the caller (CLI command, UI op, import) opens the unit of work and so owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import income as income_calc
+from ..bundle import HouseholdData, MeasureData, MemberData, Row
+from ..derive import name_initials
+from ..errors import InvalidInput
+from ..model import (
+    MEASURE_DETAILS, Assessment, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
+    Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
+)
+from .uow import UnitOfWork
+
+ACTIVE = "在册"
+LEFT = "注销"
+
+
+# ---- creating whole households (single registration, demo, import) ----------------------------
+def create_households(uow: UnitOfWork, bundles: Sequence[HouseholdData], *, trusted: bool = False) -> list[str]:
+    """Insert complete households in one executemany per table, each row logged.
+
+    ``trusted`` is for rows the core generated with proper types (demo data); anything a person or
+    a file supplied goes through coercion.
+    """
+    tables: dict[Any, tuple[list[Row], list[str]]] = {}
+
+    def put(model: Any, row: Row, household_id: str) -> str:
+        row.setdefault("id", new_id())
+        rows, owners = tables.setdefault(model, ([], []))
+        rows.append(row)
+        owners.append(household_id)
+        return row["id"]
+
+    for bundle in bundles:
+        hh = dict(bundle.fields)
+        hh_id = hh.setdefault("id", new_id())
+        bundle.fields["id"] = hh_id
+        active = [m for m in bundle.members if m.fields.get("record_status", ACTIVE) == ACTIVE]
+        hh["member_count"] = len(active)
+        hh["head_name"] = next((m.fields.get("name") for m in active if m.fields.get("relation") == "户主"), None)
+        put(Household, hh, hh_id)
+        for year, facts in bundle.years.items():
+            put(HouseholdYear, {**facts, "household_id": hh_id, "year": year}, hh_id)
+        for member in bundle.members:
+            _put_member(put, member, hh_id)
+        for year, inc in bundle.incomes.items():
+            population = inc.fields.get("population") or bundle.years.get(year, {}).get("population") or len(active)
+            inc_row = {**inc.fields, "household_id": hh_id, "year": year, "population": population}
+            inc_row.update(income_calc.totals(inc.lines, population) if trusted else {})
+            inc_id = put(IncomeYear, inc_row, hh_id)
+            for sort, line in enumerate(inc.lines):
+                put(IncomeLine, {"sort": sort, **line, "income_id": inc_id}, hh_id)
+        for measure in bundle.measures:
+            m_id = put(Measure, {**measure.fields, "household_id": hh_id}, hh_id)
+            if measure.kind:
+                put(MEASURE_DETAILS[measure.kind], {**measure.detail, "id": m_id}, hh_id)
+        for model, rows in ((HelperAssignment, bundle.assignments), (Visit, bundle.visits), (Plan, bundle.plans),
+                            (Assessment, bundle.assessments), (RiskFlag, bundle.risk_flags)):
+            for row in rows:
+                put(model, {**row, "household_id": hh_id}, hh_id)
+
+    for model, (rows, owners) in tables.items():  # dict order: parents before children
+        uow.insert_many(model, rows, household_ids=owners, trusted=trusted)
+    if not trusted:
+        # Coerced values are only known after insert; recompute what depends on them.
+        for bundle in bundles:
+            for year in bundle.incomes:
+                recompute_income(uow, bundle.id, year)
+    return [b.id for b in bundles]
+
+
+def _put_member(put: Any, member: MemberData, hh_id: str) -> None:
+    row = {"record_status": ACTIVE, **member.fields, "household_id": hh_id}
+    row["name_initials"] = name_initials(row.get("name"))
+    m_id = put(Member, row, hh_id)
+    member.fields["id"] = m_id
+    for year, facts in member.years.items():
+        put(MemberYear, {**facts, "member_id": m_id, "year": year}, hh_id)
+    for record in member.work_records:
+        put(WorkRecord, {**record, "member_id": m_id}, hh_id)
+
+
+def register_household(uow: UnitOfWork, bundle: HouseholdData) -> str:
+    return create_households(uow, [bundle])[0]
+
+
+# ---- editing ------------------------------------------------------------------------------
+def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict:
+    return uow.update(Household, household_id, changes)
+
+
+def save_household_year(uow: UnitOfWork, household_id: str, year: int, changes: Row) -> str:
+    return _upsert_year(uow, HouseholdYear, "household_id", household_id, year, changes, household_id)
+
+
+def add_member(uow: UnitOfWork, household_id: str, fields: Row, years: dict[int, Row] | None = None) -> str:
+    uow.get(Household, household_id)
+    if not fields.get("name"):
+        raise InvalidInput("成员姓名不能为空。", field="姓名")
+    row = {"record_status": ACTIVE, **fields, "household_id": household_id}
+    member_id = uow.insert(Member, row)
+    _refresh_initials(uow, member_id)
+    for year, facts in (years or {}).items():
+        save_member_year(uow, member_id, year, facts)
+    return member_id
+
+
+def update_member(uow: UnitOfWork, member_id: str, changes: Row) -> dict:
+    result = uow.update(Member, member_id, changes)
+    if "name" in result:
+        _refresh_initials(uow, member_id)
+    return result
+
+
+def _refresh_initials(uow: UnitOfWork, member_id: str) -> None:
+    uow.update(Member, member_id, {"name_initials": name_initials(uow.get(Member, member_id)["name"])})
+
+
+def save_member_year(uow: UnitOfWork, member_id: str, year: int, changes: Row) -> str:
+    household_id = uow.get(Member, member_id)["household_id"]
+    return _upsert_year(uow, MemberYear, "member_id", member_id, year, changes, household_id)
+
+
+def _upsert_year(uow: UnitOfWork, model: Any, owner_col: str, owner_id: str, year: int, changes: Row,
+                 household_id: str) -> str:
+    assert uow.conn is not None
+    table = model.__table__
+    existing = uow.conn.execute(
+        select(table.c.id).where(table.c[owner_col] == owner_id, table.c.year == year)
+    ).scalar_one_or_none()
+    if existing is None:
+        return uow.insert(model, {**changes, owner_col: owner_id, "year": year}, household_id=household_id)
+    uow.update(model, existing, changes, household_id=household_id)
+    return existing
+
+
+def member_leaves(uow: UnitOfWork, member_id: str, reason: str, on: date | str) -> None:
+    """死亡, 迁出, 嫁出, 识别错误…: the member stays in the file, marked with why and when."""
+    if not reason:
+        raise InvalidInput("请填写成员变更原因（如死亡、迁出、嫁出）。", field="变更原因")
+    uow.update(Member, member_id, {"record_status": LEFT, "left_reason": reason, "left_on": on})
+
+
+def household_leaves(uow: UnitOfWork, household_id: str, reason: str, on: date | str) -> None:
+    if not reason:
+        raise InvalidInput("请填写注销原因。", field="注销原因")
+    uow.update(Household, household_id, {"record_status": LEFT, "left_reason": reason, "left_on": on})
+
+
+# ---- income ---------------------------------------------------------------------------------
+def save_income(uow: UnitOfWork, household_id: str, year: int, lines: Iterable[Row], **fields: Any) -> str:
+    """Replace the year's line items with ``lines`` (each may carry the ``id`` of an existing line)
+    and recompute the totals. Lines not given any more are removed (and logged as removed)."""
+    assert uow.conn is not None
+    income_id = _upsert_year(uow, IncomeYear, "household_id", household_id, year, fields, household_id)
+    existing = set(uow.conn.execute(select(IncomeLine.id).where(IncomeLine.income_id == income_id)).scalars())
+    kept: set[str] = set()
+    for sort, line in enumerate(lines):
+        values = {"sort": sort, **line, "income_id": income_id}
+        if line.get("id") in existing:
+            uow.update(IncomeLine, line["id"], values, household_id=household_id)
+            kept.add(line["id"])
+        else:
+            uow.insert(IncomeLine, {k: v for k, v in values.items() if k != "id"}, household_id=household_id)
+    for stale in existing - kept:
+        uow.delete(IncomeLine, stale, household_id=household_id)
+    recompute_income(uow, household_id, year)
+    return income_id
+
+
+def recompute_income(uow: UnitOfWork, household_id: str, year: int) -> None:
+    assert uow.conn is not None
+    income = uow.conn.execute(
+        select(IncomeYear).where(IncomeYear.household_id == household_id, IncomeYear.year == year)
+    ).mappings().one()
+    lines = uow.conn.execute(select(IncomeLine).where(IncomeLine.income_id == income["id"])).mappings().all()
+    population = income["population"] or _population(uow, household_id, year)
+    uow.update(IncomeYear, income["id"], income_calc.totals(lines, population), household_id=household_id)
+
+
+def _population(uow: UnitOfWork, household_id: str, year: int) -> int | None:
+    assert uow.conn is not None
+    declared = uow.conn.execute(
+        select(HouseholdYear.population).where(HouseholdYear.household_id == household_id, HouseholdYear.year == year)
+    ).scalar_one_or_none()
+    if declared:
+        return declared
+    return uow.get(Household, household_id)["member_count"] or None
+
+
+# ---- measures, helpers, visits -------------------------------------------------------------
+def add_measure(uow: UnitOfWork, household_id: str, measure: MeasureData) -> str:
+    measure_id = uow.insert(Measure, {**measure.fields, "household_id": household_id})
+    if measure.kind:
+        uow.insert(MEASURE_DETAILS[measure.kind], {**measure.detail, "id": measure_id}, household_id=household_id)
+    return measure_id
+
+
+def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row | None = None) -> None:
+    household_id = uow.get(Measure, measure_id)["household_id"]
+    uow.update(Measure, measure_id, changes)
+    if detail:
+        kind = next((k for k, model in MEASURE_DETAILS.items() if _has_row(uow, model, measure_id)), None)
+        if kind is None:
+            raise InvalidInput("该措施没有附加明细，无法修改明细字段。")
+        uow.update(MEASURE_DETAILS[kind], measure_id, detail, household_id=household_id)
+
+
+def _has_row(uow: UnitOfWork, model: Any, row_id: str) -> bool:
+    assert uow.conn is not None
+    return uow.conn.execute(select(model.id).where(model.id == row_id)).first() is not None
+
+
+def assign_helper(uow: UnitOfWork, household_id: str, helper_id: str, start: date | str) -> str:
+    """A hand-over ends the current assignment and adds a new one; history is kept."""
+    assert uow.conn is not None
+    uow.get(Household, household_id)
+    current = uow.conn.execute(
+        select(HelperAssignment.id).where(HelperAssignment.household_id == household_id,
+                                          HelperAssignment.end_on.is_(None))
+    ).scalars().all()
+    for assignment_id in current:
+        uow.update(HelperAssignment, assignment_id, {"end_on": start})
+    return uow.insert(HelperAssignment, {"household_id": household_id, "helper_id": helper_id, "start_on": start})
+
+
+def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
+              photos: Iterable[tuple[str, bytes, str]] = ()) -> str:
+    """A visit with its photos; the photos go into the encrypted store, never to loose files."""
+    import hashlib  # noqa: PLC0415
+
+    from ..model import Attachment  # noqa: PLC0415
+
+    visit_id = uow.insert(Visit, {**fields, "household_id": household_id})
+    for filename, data, mime in photos:
+        uow.insert(Attachment, {
+            "owner_table": "visit", "owner_id": visit_id, "kind": "照片", "filename": filename, "mime": mime,
+            "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "data": data,
+        }, household_id=household_id)
+    return visit_id

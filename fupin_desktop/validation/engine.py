@@ -1,0 +1,149 @@
+"""Running the rules: over one household after a save, or over the whole store in chunks.
+
+A rule is a function ``(household, ctx) -> iterable of Finding`` registered with ``@rule``; a
+store rule looks across households (one person in two households) with SQL. Rules never raise for
+bad data: odd data is exactly what they are for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, update
+
+from ..bundle import HouseholdData
+from ..model import Household, Meta
+from ..reference import CodeTables, thresholds_table
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # ERROR or WARNING
+    household: str  # household id
+    field: str  # column name ("" when about the whole record)
+    message: str  # Chinese, says what is wrong and where
+    record: str = "household"  # table of the record the field belongs to
+    record_id: str = ""
+    member: str = ""  # member's name, when the finding is about a person
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Context:
+    """What rules need besides the household: the year, thresholds, code tables, today."""
+
+    year: int
+    province_code: str = "00"
+    today: date = field(default_factory=date.today)
+    codes: CodeTables = field(default_factory=CodeTables.default)
+    thresholds: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
+
+    def threshold(self, kind: str, year: int | None = None) -> Decimal | None:
+        y = self.year if year is None else year
+        return self.thresholds.get((self.province_code, y, kind), self.thresholds.get(("00", y, kind)))
+
+    @classmethod
+    def for_store(cls, conn: Connection, year: int | None = None) -> "Context":
+        meta = dict(conn.execute(Meta.__table__.select()).tuples().all())
+        return cls(
+            year=year or date.today().year,
+            province_code=(meta.get("village_code") or "00")[:2],
+            thresholds=thresholds_table(conn),
+        )
+
+
+HouseholdRule = Callable[[HouseholdData, Context], Iterable[Finding]]
+StoreRule = Callable[[Connection, Context, "set[str] | None"], Iterable[Finding]]
+HOUSEHOLD_RULES: list[HouseholdRule] = []
+STORE_RULES: list[StoreRule] = []
+
+
+def rule(fn: HouseholdRule) -> HouseholdRule:
+    HOUSEHOLD_RULES.append(fn)
+    return fn
+
+
+def store_rule(fn: StoreRule) -> StoreRule:
+    STORE_RULES.append(fn)
+    return fn
+
+
+def _load_rules() -> None:
+    from . import rules  # noqa: F401,PLC0415  (registers the rules on import)
+
+
+def check_household(household: HouseholdData, ctx: Context) -> list[Finding]:
+    _load_rules()
+    found: list[Finding] = []
+    for fn in HOUSEHOLD_RULES:
+        found.extend(fn(household, ctx))
+    return found
+
+
+def check_households(households: Iterable[HouseholdData], ctx: Context) -> Iterator[Finding]:
+    for household in households:
+        yield from check_household(household, ctx)
+
+
+def check_store(conn: Connection, ctx: Context, *, mark: bool = False) -> Iterator[Finding]:
+    """Every finding in the store, streamed. With ``mark``, each household's error and warning
+    counts are written (derived columns: not logged, not synced)."""
+    from ..queries.load import iter_households  # noqa: PLC0415
+
+    _load_rules()
+    cross = list(_store_findings(conn, ctx, None))
+    by_household: dict[str, list[Finding]] = {}
+    for f in cross:
+        by_household.setdefault(f.household, []).append(f)
+    marks: list[dict[str, Any]] = []
+    for household in iter_households(conn):
+        findings = check_household(household, ctx) + by_household.get(household.id, [])
+        if mark:
+            marks.append(_mark(household.id, findings))
+            if len(marks) >= 1000:
+                _write_marks(conn, marks)
+                marks = []
+        yield from findings
+    if mark and marks:
+        _write_marks(conn, marks)
+
+
+def _store_findings(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
+    """Cross-household findings; ``only`` limits them to findings about these households."""
+    for fn in STORE_RULES:
+        yield from fn(conn, ctx, only)
+
+
+def _mark(household_id: str, findings: list[Finding]) -> dict[str, Any]:
+    errors = sum(f.severity == ERROR for f in findings)
+    return {"hid": household_id, "errors": errors, "warnings": len(findings) - errors}
+
+
+def _write_marks(conn: Connection, marks: list[dict[str, Any]]) -> None:
+    from sqlalchemy import bindparam  # noqa: PLC0415
+
+    stmt = (
+        update(Household)
+        .where(Household.id == bindparam("hid"))
+        .values(error_count=bindparam("errors"), warning_count=bindparam("warnings"))
+    )
+    conn.execute(stmt.execution_options(synchronize_session=False), marks)
+
+
+def mark_household(conn: Connection, household: HouseholdData, ctx: Context) -> list[Finding]:
+    """Check one household (with the cross-household rules that concern it) and store its counts."""
+    findings = check_household(household, ctx)
+    findings += list(_store_findings(conn, ctx, {household.id}))
+    _write_marks(conn, [_mark(household.id, findings)])
+    return findings
