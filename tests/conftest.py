@@ -1,0 +1,38 @@
+"""Shared fixtures. Tests use a cheap KDF and no unlock delay; the product default stays ≥ 64 MiB."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
+os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
+os.environ.setdefault("FUPIN_UNLOCK_DELAY", "0")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from fupin_desktop.store.store import Store  # noqa: E402
+
+PASSWORD = "correct-horse-9"
+VILLAGE = "520102003004"
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def new_store(store_path: Path):
+    """A fresh, empty, unlocked store and its recovery code."""
+    store, code = Store.create(store_path, village_code=VILLAGE, village_name="测试村",
+                               username="admin", password=PASSWORD)
+    store.recovery_code = code
+    yield store
+    store.close()
