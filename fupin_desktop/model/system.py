@@ -52,5 +52,6 @@ class ChangeLog(Base):
 
 
 Index("ix_change_log_entity", ChangeLog.entity_id)
-Index("ix_change_log_household", ChangeLog.household_id)
+# History lists a household newest first: one index serves the filter and the order.
+Index("ix_change_log_household_hlc", ChangeLog.household_id, ChangeLog.hlc)
 Index("ix_change_log_sync", ChangeLog.sync_state)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import income as income_calc
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
@@ -246,3 +246,31 @@ def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
             "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "data": data,
         }, household_id=household_id)
     return visit_id
+
+
+# ---- what the core keeps up to date after every save ----------------------------------------
+def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
+    """Head's name and member count (for lists), then the validation marks (never blocking)."""
+    from ..queries.load import load_households  # noqa: PLC0415
+    from ..validation.engine import Context, mark_household  # noqa: PLC0415
+
+    assert uow.conn is not None
+    ctx = Context.for_store(uow.conn, current_year(uow.conn))
+    for household in load_households(uow.conn, list(household_ids)):
+        head = household.head()
+        uow.update(Household, household.id, {
+            "head_name": head.fields.get("name") if head else None,
+            "member_count": len(household.active_members()),
+        })
+        mark_household(uow.conn, household, ctx)
+
+
+def current_year(conn: Any) -> int:
+    """The accounting year in use: set in the store, else the latest year with data, else this year."""
+    from ..model import Meta  # noqa: PLC0415
+
+    configured = conn.execute(select(Meta.value).where(Meta.key == "current_year")).scalar_one_or_none()
+    if configured:
+        return int(configured)
+    latest = conn.execute(select(func.max(HouseholdYear.year))).scalar_one_or_none()
+    return latest or date.today().year

@@ -42,8 +42,11 @@ def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
 
 
 class UnitOfWork:
-    def __init__(self, store: "Store", user: str | None = None) -> None:
+    def __init__(self, store: "Store", user: str | None = None, *, check: bool = True) -> None:
+        """``check``: before committing, refresh the summaries and validation marks of every
+        household touched. Bulk writers turn it off and check the whole store afterwards."""
         self.store = store
+        self.check = check
         self.user = user or store.username
         self.tx_id = new_id()
         self.conn: Connection | None = None
@@ -63,6 +66,10 @@ class UnitOfWork:
         assert self.conn is not None
         try:
             if exc_type is None:
+                if self.check and self.changed_households:
+                    from .households import refresh_households  # noqa: PLC0415 (households builds on uow)
+
+                    refresh_households(self, sorted(self.changed_households))
                 self._flush_log()
                 self.conn.commit()
             else:

@@ -235,16 +235,21 @@ class KeyRing:
         wanted = self.user_hash(username)
         paths = sorted(self.dir.glob("*.slot")) if self.dir.is_dir() else []
         candidates: list[Slot] = []
+        broken: KeySlotCorrupt | None = None
         for path in paths:
             raw = path.read_bytes()
             try:
                 slot = Slot.parse(raw, path)
-            except KeySlotCorrupt:
+            except KeySlotCorrupt as err:
                 if wanted in raw.decode("utf-8", "replace"):
                     raise  # this user's own slot is the broken one: say so, not "wrong password"
+                broken = err
                 continue
             if slot.kind == "password" and slot.user_hash == wanted:
                 candidates.append(slot)
+        if not candidates and broken is not None:
+            # Too damaged to tell whose it was; it may be this user's.
+            raise KeySlotCorrupt(f"{broken.message}（可能是该用户的密钥文件）", hint=broken.hint)
         if not candidates:
             raise UnknownUser(f"没有名为“{username.strip()}”的用户。", hint="请检查用户名，或请管理员添加该用户。")
         self._wait_after_failures()
@@ -260,7 +265,7 @@ class KeyRing:
         secret = normalize_recovery_code(code).encode("ascii")
         slots = [s for s in self._readable_slots() if s.kind == "recovery"]
         if not slots:
-            raise KeySlotCorrupt("找不到恢复码密钥文件。", hint="请用用户密码解锁，或从备份恢复密钥文件。")
+            raise KeySlotCorrupt("恢复码密钥文件缺失或已损坏。", hint="请用用户密码解锁，或从备份恢复密钥文件。")
         self._wait_after_failures()
         for slot in slots:
             key = self._open(slot, secret)

@@ -50,7 +50,7 @@ class Store:
         self._data_key = data_key
         self.username = username
         with engine.connect() as conn:
-            meta = dict(conn.execute(select(Meta.key, Meta.value)).tuples().all())
+            meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
         self.store_id: str = meta["store_id"]
         self.device_id: str = meta["device_id"]
         self.village_code: str = meta.get("village_code", "")

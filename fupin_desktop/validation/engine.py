@@ -55,7 +55,7 @@ class Context:
 
     @classmethod
     def for_store(cls, conn: Connection, year: int | None = None) -> "Context":
-        meta = dict(conn.execute(Meta.__table__.select()).tuples().all())
+        meta = dict(conn.execute(Meta.__table__.select()).all())
         return cls(
             year=year or date.today().year,
             province_code=(meta.get("village_code") or "00")[:2],

@@ -1,0 +1,282 @@
+"""The headless commands: ``fupin <command>`` or ``python main.py <command>``.
+
+Passwords come from a prompt, or from ``FUPIN_PASSWORD`` (and ``FUPIN_NEW_PASSWORD`` for a new
+one) in scripts. Errors a person can fix are printed in Chinese to stderr with a non-zero exit
+code and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import FupinError, InvalidInput
+from .paths import default_store_dir
+from .store.store import Store, password_strength_hint, restore_backup
+
+DEMO_VILLAGE = ("520102003004", "示范村")
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _secret(env: str, prompt: str, *, confirm: bool = False) -> str:
+    if value := os.environ.get(env):
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise InvalidInput(f"需要输入{prompt}，但当前没有终端。", hint=f"脚本中请设置环境变量 {env}。")
+    value = getpass.getpass(f"{prompt}：")
+    if confirm and getpass.getpass(f"再次输入{prompt}：") != value:
+        raise InvalidInput("两次输入的密码不一致。")
+    return value
+
+
+def _user(args: argparse.Namespace) -> str:
+    return args.user or os.environ.get("FUPIN_USER") or "admin"
+
+
+def _open(args: argparse.Namespace) -> Store:
+    path = Path(args.store)
+    Store.keyring_for(path)  # says "no store here" before asking for a password
+    return Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"))
+
+
+def _dump(data: Any) -> None:
+    _out(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+
+
+def _show_recovery_code(code: str) -> None:
+    _out("恢复码（只显示这一次，请抄写或打印后妥善保管；忘记密码时用它重设）：")
+    _out(f"    {code}")
+
+
+# ---- commands ------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    password = _secret("FUPIN_PASSWORD", "新密码", confirm=True)
+    store, code = Store.create(Path(args.store), village_code=args.village_code, village_name=args.village_name,
+                               username=_user(args), password=password)
+    store.close()
+    _out(f"已建立数据库：{args.store}（{args.village_name}，{args.village_code}），用户 {_user(args)}，"
+         f"密码强度：{password_strength_hint(password)}")
+    _show_recovery_code(code)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import fill_store  # noqa: PLC0415
+
+    path = Path(args.store)
+    if (path / "store.json").exists():
+        store = _open(args)
+    else:
+        password = _secret("FUPIN_PASSWORD", "新密码", confirm=True)
+        store, code = Store.create(path, village_code=DEMO_VILLAGE[0], village_name=DEMO_VILLAGE[1],
+                                   username=_user(args), password=password)
+        _out(f"已建立演示数据库：{path}")
+        _show_recovery_code(code)
+    with store:
+        def progress(done: int, total: int) -> None:
+            print(f"\r已生成 {done}/{total} 户", end="", file=sys.stderr, flush=True)
+
+        written = fill_store(store, args.households, seed=args.seed, progress=progress)
+        print(file=sys.stderr)
+        from .services.checks import mark_store  # noqa: PLC0415
+
+        mark_store(store)
+    _out(f"已写入 {written} 户演示数据。")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .services.checks import run_check  # noqa: PLC0415
+
+    with _open(args) as store:
+        findings, households = run_check(store, year=args.year)
+    if args.json:
+        _dump([{**f.as_dict(), "household_no": households.get(f.household, {}).get("national_hh_no")}
+               for f in findings])
+        return 0
+    if not findings:
+        _out("未发现问题。")
+        return 0
+    current = None
+    for f in findings:
+        if f.household != current:
+            current = f.household
+            h = households.get(current, {})
+            _out(f"\n{h.get('group_name') or ''} {h.get('head_name') or '（无户主）'}户 "
+                 f"户编号 {h.get('national_hh_no') or '（无）'}")
+        level = "错误" if f.severity == "error" else "提示"
+        _out(f"  [{level}] {f.rule} {f.message}")
+    errors = sum(f.severity == "error" for f in findings)
+    _out(f"\n共 {len(findings)} 条：错误 {errors} 条，提示 {len(findings) - errors} 条，"
+         f"涉及 {len({f.household for f in findings})} 户。")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .queries.stats import STAT_TITLES, village_stats  # noqa: PLC0415
+    from .services.households import current_year  # noqa: PLC0415
+
+    with _open(args) as store, store.engine.connect() as conn:
+        stats = village_stats(conn, args.year or current_year(conn))
+    if args.json:
+        _dump(stats)
+        return 0
+    _out(f"{stats['year']} 年度：在册 {stats['households']} 户 {stats['people']} 人，有错误的 {stats['with_errors']} 户")
+    for key, title in STAT_TITLES.items():
+        _out(f"\n{title}（户 / 人）：")
+        hh, people = stats[key]["households"], stats[key]["people"]
+        for label, n in hh.items():
+            _out(f"  {label:<12} {n:>7} 户 {people.get(label, 0):>8} 人")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .queries.search import SearchQuery, household_rows, search_households  # noqa: PLC0415
+
+    with _open(args) as store, store.engine.connect() as conn:
+        ids = search_households(conn, SearchQuery(text=args.text))
+        rows = household_rows(conn, ids[: args.limit])
+    if args.json:
+        _dump([rows[i] for i in ids[: args.limit]])
+        return 0
+    for i in ids[: args.limit]:
+        r = rows[i]
+        _out(f"{r['group_name'] or '':<6} {r['head_name'] or '（无户主）':<6} {r['national_hh_no'] or '':<20} "
+             f"{r['member_count'] or 0} 人  {r['poverty_status'] or ''}")
+    _out(f"共找到 {len(ids)} 户。")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        if args.action == "add":
+            store.add_user(args.name, _secret("FUPIN_NEW_PASSWORD", f"用户 {args.name} 的新密码", confirm=True),
+                           display_name=args.display_name or "", role=args.role)
+            _out(f"已添加用户 {args.name}。")
+        else:
+            store.change_password(_user(args), _secret("FUPIN_NEW_PASSWORD", "新密码", confirm=True))
+            _out(f"已修改用户 {_user(args)} 的密码。")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    code = _secret("FUPIN_RECOVERY_CODE", "恢复码")
+    with Store.open_with_recovery_code(Path(args.store), code) as store:
+        if not store.keyring.has_user(_user(args)):
+            raise InvalidInput(f"没有名为“{_user(args)}”的用户。", hint="用 --user 指定要重设密码的用户。")
+        store.change_password(_user(args), _secret("FUPIN_NEW_PASSWORD", "新密码", confirm=True))
+        new_code = store.new_recovery_code()
+    _out(f"已为用户 {_user(args)} 设置新密码。旧恢复码已作废。")
+    _show_recovery_code(new_code)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        out = store.backup(Path(args.output))
+    _out(f"已备份到 {out}（加密，用原来的密码或恢复码打开）。")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    target = restore_backup(Path(args.backup), Path(args.store))
+    _out(f"已恢复到 {target}。请用原来的密码打开。")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .services.checks import verify_store  # noqa: PLC0415
+
+    with _open(args) as store:
+        problems = verify_store(store)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 6
+    _out("数据库完整，加密校验通过。")
+    return 0
+
+
+# ---- argument parsing -----------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fupin", description="建档立卡与防返贫监测 村级离线采集工具")
+    parser.add_argument("--version", action="version", version=f"Fupin Desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--store", default=str(default_store_dir()), help="数据库文件夹（默认：用户数据目录）")
+        p.add_argument("--user", help="用户名（默认 admin，或环境变量 FUPIN_USER）")
+        p.set_defaults(func=fn)
+        return p
+
+    p = command("init", cmd_init, "建立新的加密数据库，并显示一次恢复码")
+    p.add_argument("--village-code", required=True, help="12位行政村区划代码")
+    p.add_argument("--village-name", required=True, help="行政村名称")
+    p = command("demo", cmd_demo, "生成演示数据（没有数据库时先建立）")
+    p.add_argument("--households", type=int, default=300, help="户数")
+    p.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同数据）")
+    p = command("check", cmd_check, "检查全部数据，列出错误和提示")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--year", type=int, help="核查年度（默认：当前年度）")
+    p = command("stats", cmd_stats, "按状态、属性、致贫原因、监测类别统计户数和人数")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--year", type=int, help="统计年度")
+    p = command("search", cmd_search, "按姓名、拼音首字母、证件号码、户编号查找")
+    p.add_argument("text", help="查找内容")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    user = sub.add_parser("user", help="添加用户或修改密码")
+    user_sub = user.add_subparsers(dest="action", required=True, metavar="操作")
+    for action, help_text in (("add", "添加用户"), ("passwd", "修改密码")):
+        p = user_sub.add_parser(action, help=help_text, description=help_text)
+        p.add_argument("--store", default=str(default_store_dir()))
+        p.add_argument("--user", help="登录用户（修改密码时为被修改的用户）")
+        p.set_defaults(func=cmd_user)
+        if action == "add":
+            p.add_argument("--name", required=True, help="新用户名")
+            p.add_argument("--display-name", help="姓名")
+            p.add_argument("--role", default="采集员", help="角色")
+    command("recover", cmd_recover, "用恢复码重设密码（并生成新的恢复码）")
+    p = command("backup", cmd_backup, "把数据库备份为一个加密文件")
+    p.add_argument("-o", "--output", required=True, help="备份文件")
+    p = command("restore", cmd_restore, "把备份恢复到一个新的文件夹")
+    p.add_argument("backup", help="备份文件（.fupinbak）")
+    command("verify", cmd_verify, "检查数据库文件的完整性和加密校验")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except FupinError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug, not the user's doing
+        if os.environ.get("FUPIN_DEBUG"):
+            raise
+        print(f"程序内部错误（{type(err).__name__}）。数据没有被改动。请设置 FUPIN_DEBUG=1 重试并把输出发给技术支持。",
+              file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

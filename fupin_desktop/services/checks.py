@@ -1,0 +1,43 @@
+"""Whole-store checks: validation of every household, and the file-level integrity check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text
+
+from ..model import Household
+from ..store.store import Store
+from ..validation.engine import Context, Finding, check_store
+from .households import current_year
+
+
+def run_check(store: Store, *, year: int | None = None) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
+    """Every finding (and the households' marks refreshed), with list facts of each household."""
+    with store.engine.begin() as conn:
+        ctx = Context.for_store(conn, year or current_year(conn))
+        findings = list(check_store(conn, ctx, mark=True))
+        households = {
+            r["id"]: dict(r) for r in conn.execute(
+                select(Household.id, Household.group_name, Household.head_name, Household.national_hh_no)
+            ).mappings()
+        }
+    return findings, households
+
+
+def mark_store(store: Store, year: int | None = None) -> int:
+    """Refresh every household's error and warning counts; returns the number of findings."""
+    with store.engine.begin() as conn:
+        ctx = Context.for_store(conn, year or current_year(conn))
+        return sum(1 for _ in check_store(conn, ctx, mark=True))
+
+
+def verify_store(store: Store) -> list[str]:
+    """SQLCipher's page HMAC check and SQLite's integrity check; empty when both are clean."""
+    problems: list[str] = []
+    with store.engine.connect() as conn:
+        for pragma, title in (("cipher_integrity_check", "加密校验"), ("integrity_check", "结构检查")):
+            rows = [r[0] for r in conn.execute(text(f"PRAGMA {pragma}")).all()]
+            if rows and rows != ["ok"]:
+                problems.extend(f"{title}：{r}" for r in rows)
+    return problems
