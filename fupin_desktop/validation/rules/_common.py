@@ -1,0 +1,303 @@
+"""What several rule modules need: a person's age and labour, the year's facts, label lookups.
+
+``facts(hh, ctx)`` works out once per household what the rules ask again and again (ages, health
+sets, who works, the year's measures and income figures) and keeps it while the same household is
+being checked. The first registered rule, ``_begin``, forgets it, so a household edited in place
+and checked again is seen afresh; code that calls single rule functions directly should call
+``forget()`` after editing a household.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ...bundle import HouseholdData, MemberData, Row
+from ...income import totals
+from ...model import column_label
+from ..engine import Context, Finding, rule
+from ..idnumber import parse_id
+
+ACTIVE = "在册"
+
+FULL_LABOUR = frozenset({"普通劳动力", "技能劳动力"})
+WEAK_LABOUR = "弱劳动力或半劳动力"
+NO_LABOUR = frozenset({"无劳动力", "丧失劳动力", WEAK_LABOUR})  # rule 20 treats weak labour as "no"
+HEALTHY = "健康"
+DISABLED = "残疾"
+ILL = frozenset({"长期慢性病", "患有大病"})
+# 在校生状况 values that mean "not at school".
+NOT_AT_SCHOOL = frozenset({"", "非在校生", "学龄前儿童"})
+DIBAO = frozenset({"农村低保", "城市低保", "是"})
+TEKUN = frozenset({"农村特困", "城市特困", "是"})
+POVERTY_STATUSES = frozenset({"未脱贫", "预脱贫", "已脱贫(享受政策)", "已脱贫(不享受政策)", "返贫"})
+
+_SPLIT = re.compile(r"[,，、;；/\s]+")
+_local = threading.local()
+_labels_cache: dict[tuple[str, int | None], tuple[Any, frozenset[str] | None]] = {}
+
+
+def split(value: Any) -> list[str]:
+    """A multi-valued text field ("残疾,长期慢性病") as its labels."""
+    if value is None:
+        return []
+    return [p for p in _SPLIT.split(str(value).strip()) if p]
+
+
+def label(table: str, column: str) -> str:
+    return column_label(table, column)
+
+
+def labels(ctx: Context, table_name: str, year: int | None = None) -> frozenset[str] | None:
+    """The valid labels of a code table in ``year`` (all eras if none for that year); None when the
+    code document has no such table (the check is then skipped)."""
+    key = (table_name, year)
+    cached = _labels_cache.get(key)
+    if cached is not None and cached[0] is ctx.codes.doc:
+        return cached[1]
+    try:
+        found = frozenset(ctx.codes.labels(table_name, year)) if year is not None else frozenset()
+        if not found:
+            found = ctx.codes.all_labels(table_name)
+    except (KeyError, TypeError, AttributeError):
+        found = None
+    _labels_cache[key] = (ctx.codes.doc, found)
+    return found
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def as_of(ctx: Context) -> date:
+    """The day ages are computed at: the end of the accounting year, or today if that is earlier."""
+    return min(date(ctx.year, 12, 31), ctx.today)
+
+
+def age_at(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def birth_of(fields: Row) -> date | None:
+    born = fields.get("birth_date")
+    if isinstance(born, date):
+        return born
+    if fields.get("id_no"):
+        return parse_id(str(fields["id_no"])).birth_date
+    return None
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def year_of(row: Row | None) -> int | None:
+    return row.get("year") if row else None
+
+
+@dataclass(eq=False)
+class Person:
+    """An active member as the rules see them in the accounting year."""
+
+    m: MemberData
+    f: Row
+    y: Row | None  # the member_year row of the accounting year
+    name: str
+    born: date | None
+    age: int | None
+    health: frozenset[str]
+    labour: str | None
+    student: bool
+    works: bool  # worked in the accounting year (year fields or a work record)
+    plans_work: bool
+    records: list[Row]  # work records that touch the accounting year (planned ones included)
+
+    def at(self, hh: HouseholdData, record: str = "member_year") -> dict[str, str]:
+        if record == "member_year" and self.y is not None:
+            rid = self.y.get("id") or ""
+        else:
+            record, rid = "member", self.f.get("id") or ""
+        return {"household": hh.id, "record": record, "record_id": rid, "member": self.name}
+
+    @property
+    def has_full_labour(self) -> bool:
+        return self.labour in FULL_LABOUR
+
+
+@dataclass(eq=False)
+class Facts:
+    hh: HouseholdData
+    ctx: Context
+    live: bool  # the household is on the books (注销 households are not checked)
+    hy: Row | None  # household_year of the accounting year
+    people: list[Person]
+    measures: list[Row]  # measures of the accounting year
+    income: dict[str, Any] | None  # income figures of the accounting year
+    in_monitoring: bool  # has a 监测对象类别
+    removed: bool  # risk marked removed
+    target: bool  # a 脱贫户/贫困户 or a 监测对象
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def monitored(self) -> bool:
+        return self.in_monitoring and not self.removed
+
+    @property
+    def no_labour(self) -> bool:
+        """整户无劳动力: nobody with any labour (weak labour counts as some)."""
+        return bool(self.people) and all(
+            p.labour in ("无劳动力", "丧失劳动力") for p in self.people
+        )
+
+    def at(self, record: str = "household", row: Row | None = None) -> dict[str, str]:
+        if row is None:
+            row = {"household": self.hh.fields, "household_year": self.hy,
+                   "income_year": self.income.get("_row") if self.income else None}.get(record)
+        return {"household": self.hh.id, "record": record, "record_id": (row or {}).get("id") or ""}
+
+
+def _in_year(record: Row, year: int) -> bool:
+    start, end = record.get("start_on"), record.get("end_on")
+    if isinstance(start, date) and start > date(year, 12, 31):
+        return False
+    if isinstance(end, date) and end < date(year, 1, 1):
+        return False
+    return True
+
+
+def _person(hh: HouseholdData, m: MemberData, ctx: Context, on: date) -> Person:
+    f = m.fields
+    y = m.years.get(ctx.year)
+    y = y if isinstance(y, dict) else None
+    yv = y or {}
+    born = birth_of(f)
+    school = yv.get("school_status")
+    records = [r for r in m.work_records if isinstance(r, dict) and _in_year(r, ctx.year)]
+    months = yv.get("work_months")
+    works = bool((isinstance(months, int) and months > 0) or not blank(yv.get("work_place"))
+                 or any(not r.get("planned") for r in records))
+    return Person(
+        m=m, f=f, y=y, name=str(f.get("name") or "成员"), born=born, age=age_at(born, on),
+        health=frozenset(split(yv.get("health"))), labour=yv.get("labour_skill") or None,
+        student=not blank(school) and str(school).strip() not in NOT_AT_SCHOOL,
+        works=works, plans_work=any(r.get("planned") for r in records), records=records,
+    )
+
+
+def income_figures(hh: HouseholdData, year: int, population: int | None) -> dict[str, Any] | None:
+    """The year's income columns, worked out from the lines when the stored totals are missing."""
+    inc = hh.incomes.get(year)
+    if inc is None or not isinstance(inc.fields, dict):
+        return None
+    figures = dict(inc.fields)
+    pop = figures.get("population") or population
+    if figures.get("total_income") is None and inc.lines:
+        try:
+            computed = totals([ln for ln in inc.lines if isinstance(ln, dict) and ln.get("category")], pop)
+        except (ArithmeticError, TypeError, ValueError):
+            computed = {}
+        for key, value in computed.items():
+            if figures.get(key) is None:
+                figures[key] = value
+    figures["_row"] = inc.fields
+    figures["_lines"] = inc.lines
+    figures["_population"] = pop
+    return figures
+
+
+def line_sum(figures: dict[str, Any] | None, item: str) -> Decimal:
+    """Total of the counted lines named ``item`` (e.g. 低保金)."""
+    total = Decimal(0)
+    for ln in (figures or {}).get("_lines") or ():
+        if isinstance(ln, dict) and ln.get("item") == item and ln.get("counts_toward_income", True) is not False:
+            total += to_decimal(ln.get("amount")) or 0
+    return total
+
+
+def per_capita(figures: dict[str, Any] | None) -> Decimal | None:
+    if not figures:
+        return None
+    value = to_decimal(figures.get("per_capita_net"))
+    if value is None:
+        net, pop = to_decimal(figures.get("net_income")), figures.get("_population")
+        if net is not None and isinstance(pop, int) and pop > 0:
+            value = (net / pop).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return value
+
+
+def _target(f: Row) -> bool:
+    return bool(
+        f.get("household_type") == "脱贫户" or f.get("monitoring_category") or f.get("attribute")
+        or f.get("poverty_status") in POVERTY_STATUSES
+    )
+
+
+def facts(hh: HouseholdData, ctx: Context) -> Facts:
+    cached = getattr(_local, "facts", None)
+    if cached is not None and cached.hh is hh and cached.ctx is ctx:
+        return cached
+    f = hh.fields
+    hy = hh.years.get(ctx.year)
+    hy = hy if isinstance(hy, dict) else None
+    on = as_of(ctx)
+    people = [_person(hh, m, ctx, on) for m in hh.members if isinstance(m.fields, dict) and m.active]
+    population = (hy or {}).get("population") or len(people) or None
+    measures = [ms.fields for ms in hh.measures
+                if isinstance(ms.fields, dict) and ms.fields.get("year") == ctx.year]
+    result = Facts(
+        hh=hh, ctx=ctx, live=f.get("record_status", ACTIVE) == ACTIVE, hy=hy, people=people,
+        measures=measures, income=income_figures(hh, ctx.year, population),
+        in_monitoring=not blank(f.get("monitoring_category")), removed=f.get("risk_removed") is True,
+        target=_target(f),
+    )
+    _local.facts = result
+    return result
+
+
+def forget() -> None:
+    _local.facts = None
+
+
+@rule
+def _begin(hh: HouseholdData, ctx: Context) -> list[Finding]:
+    """Registered first: a new check of a household starts from fresh facts."""
+    forget()
+    return []
+
+
+def measure_text(m: Row) -> str:
+    return f"{m.get('category') or ''}|{m.get('subcategory') or ''}|{m.get('name') or ''}"
+
+
+def has_measure(fx: Facts, categories: frozenset[str] = frozenset(), words: tuple[str, ...] = (),
+                member_id: str | None = None) -> bool:
+    """A measure of the year in one of ``categories``, or whose sub-category or name mentions one of
+    ``words``; limited to one beneficiary when ``member_id`` is given."""
+    for m in fx.measures:
+        if member_id is not None and m.get("member_id") != member_id:
+            continue
+        if m.get("category") in categories:
+            return True
+        if words:
+            text = measure_text(m)
+            if any(w in text for w in words):
+                return True
+    return False
+
+
+def yuan(value: Any) -> str:
+    d = to_decimal(value)
+    return "空" if d is None else f"{d:.2f}"
