@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+from datetime import date, timedelta
 from decimal import Decimal
 
 from fupin_desktop.bundle import HouseholdData, IncomeData, MemberData
 from fupin_desktop.validation.idnumber import make_id
 
 REGION = "520102"
+_serial = itertools.count()
 
 
 def member(name: str, relation: str, born: date, gender: str, seq: int, **fields) -> MemberData:
-    sequence = seq * 2 + (1 if gender == "男" else 0)
+    # Every generated person gets a distinct, valid ID number (same birth day, next sequence).
+    n = next(_serial)
+    born = born + timedelta(days=n // 400)
+    sequence = (n % 400) * 2 + (1 if gender == "男" else 0)
     return MemberData(
         fields={"name": name, "relation": relation, "gender": gender, "birth_date": born, "seq": seq,
                 "id_type": "身份证", "id_no": make_id(REGION, born, sequence), "ethnicity": "汉族",

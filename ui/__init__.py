@@ -1,0 +1,1 @@
+"""The desktop interface (PySide6). Thin: it calls the core through small operations."""
