@@ -30,6 +30,19 @@ def create_households(uow: UnitOfWork, bundles: Sequence[HouseholdData], *, trus
     ``trusted`` is for rows the core generated with proper types (demo data); anything a person or
     a file supplied goes through coercion.
     """
+    for model, (rows, owners) in flatten(bundles, compute_income=trusted).items():
+        uow.insert_many(model, rows, household_ids=owners, trusted=trusted)
+    if not trusted:
+        # Coerced values are only known after insert; recompute what depends on them.
+        for bundle in bundles:
+            for year in bundle.incomes:
+                recompute_income(uow, bundle.id, year)
+    return [b.id for b in bundles]
+
+
+def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[Any, tuple[list[Row], list[str]]]:
+    """The rows of each table for these households (ids assigned), parents before children,
+    with the owning household of every row."""
     tables: dict[Any, tuple[list[Row], list[str]]] = {}
 
     def put(model: Any, row: Row, household_id: str) -> str:
@@ -54,7 +67,7 @@ def create_households(uow: UnitOfWork, bundles: Sequence[HouseholdData], *, trus
         for year, inc in bundle.incomes.items():
             population = inc.fields.get("population") or bundle.years.get(year, {}).get("population") or len(active)
             inc_row = {**inc.fields, "household_id": hh_id, "year": year, "population": population}
-            inc_row.update(income_calc.totals(inc.lines, population) if trusted else {})
+            inc_row.update(income_calc.totals(inc.lines, population) if compute_income else {})
             inc_id = put(IncomeYear, inc_row, hh_id)
             for sort, line in enumerate(inc.lines):
                 put(IncomeLine, {"sort": sort, **line, "income_id": inc_id}, hh_id)
@@ -66,15 +79,7 @@ def create_households(uow: UnitOfWork, bundles: Sequence[HouseholdData], *, trus
                             (Assessment, bundle.assessments), (RiskFlag, bundle.risk_flags)):
             for row in rows:
                 put(model, {**row, "household_id": hh_id}, hh_id)
-
-    for model, (rows, owners) in tables.items():  # dict order: parents before children
-        uow.insert_many(model, rows, household_ids=owners, trusted=trusted)
-    if not trusted:
-        # Coerced values are only known after insert; recompute what depends on them.
-        for bundle in bundles:
-            for year in bundle.incomes:
-                recompute_income(uow, bundle.id, year)
-    return [b.id for b in bundles]
+    return tables
 
 
 def _put_member(put: Any, member: MemberData, hh_id: str) -> None:

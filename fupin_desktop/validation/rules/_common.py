@@ -144,7 +144,7 @@ class Facts:
     live: bool  # the household is on the books (注销 households are not checked)
     hy: Row | None  # household_year of the accounting year
     people: list[Person]
-    measures: list[Row]  # measures of the accounting year
+    measures: list[Row]  # measures of the accounting year and earlier ones still running
     income: dict[str, Any] | None  # income figures of the accounting year
     in_monitoring: bool  # has a 监测对象类别
     removed: bool  # risk marked removed
@@ -195,6 +195,19 @@ def _person(hh: HouseholdData, m: MemberData, ctx: Context, on: date) -> Person:
         student=not blank(school) and str(school).strip() not in NOT_AT_SCHOOL,
         works=works, plans_work=any(r.get("planned") for r in records), records=records,
     )
+
+
+def _applies(measure: Row, year: int) -> bool:
+    """A measure of the year, or an earlier one still running in it."""
+    y = measure.get("year")
+    if y == year:
+        return True
+    if not isinstance(y, int) or y > year:
+        return False
+    end = measure.get("end_on")
+    if isinstance(end, date):
+        return end >= date(year, 1, 1)
+    return measure.get("status") == "实施中"
 
 
 def income_figures(hh: HouseholdData, year: int, population: int | None) -> dict[str, Any] | None:
@@ -255,8 +268,7 @@ def facts(hh: HouseholdData, ctx: Context) -> Facts:
     on = as_of(ctx)
     people = [_person(hh, m, ctx, on) for m in hh.members if isinstance(m.fields, dict) and m.active]
     population = (hy or {}).get("population") or len(people) or None
-    measures = [ms.fields for ms in hh.measures
-                if isinstance(ms.fields, dict) and ms.fields.get("year") == ctx.year]
+    measures = [ms.fields for ms in hh.measures if isinstance(ms.fields, dict) and _applies(ms.fields, ctx.year)]
     result = Facts(
         hh=hh, ctx=ctx, live=f.get("record_status", ACTIVE) == ACTIVE, hy=hy, people=people,
         measures=measures, income=income_figures(hh, ctx.year, population),

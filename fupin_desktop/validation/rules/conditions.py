@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
-from ._common import blank, facts, label, labels, to_decimal
+from ._common import Facts, blank, facts, label, labels, to_decimal
 
 REQUIRED = ("arable_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu", "water_surface_mu",
             "road_distance_km", "housing_area_m2", "dilapidated", "drinking_safe", "sanitary_toilet")
@@ -79,38 +78,29 @@ def power_for_poor(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                       **fx.at("household_year"))
 
 
-def _unmet(fx) -> list[tuple[str, str]]:
-    """The 三保障 / 饮水 problems of the year, as (column, reason)."""
-    hy = fx.hy or {}
-    found: list[tuple[str, str]] = []
+def _unmet(fx: Facts) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """The 三保障 / 饮水 problems of the year, as (column, reason, where)."""
+    hy, where = fx.hy or {}, fx.at("household_year")
     if hy.get("dilapidated") is True:
-        found.append(("dilapidated", "是危房户"))
+        yield "dilapidated", "是危房户", where
     if hy.get("drinking_safe") is False:
-        found.append(("drinking_safe", "饮水不安全"))
+        yield "drinking_safe", "饮水不安全", where
     if hy.get("safe_water_solved") is False:
-        found.append(("safe_water_solved", "未解决安全饮用水"))
+        yield "safe_water_solved", "未解决安全饮用水", where
     for column in GUARANTEES:
         if hy.get(column) is False:
-            found.append((column, f"{_name(column)}为“否”"))
-    uninsured = [p.name for p in fx.people if p.y is not None and p.y.get("critical_illness") is False
-                 and p.y.get("active_soldier") is not True]
-    if uninsured:
-        found.append(("critical_illness", f"{'、'.join(uninsured)}未参加大病保险"))
-    return found
+            yield column, f"{_name(column)}为“否”", where
+    for p in fx.people:
+        if p.y is not None and p.y.get("critical_illness") is False and p.y.get("active_soldier") is not True:
+            yield "critical_illness", f"{p.name} 未参加大病保险", p.at(fx.hh)
 
 
 @rule
 def guarantees_need_monitoring(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """Rule 32: 三保障 or 饮水 not met, yet the household is not (or no longer) monitored."""
     fx = facts(hh, ctx)
-    if not fx.live or fx.monitored or (fx.hy is None and not fx.people):
+    if not fx.live or fx.monitored:
         return
-    for column, reason in _unmet(fx):
-        record = "member_year" if column == "critical_illness" else "household_year"
-        where = fx.at("household_year") if record == "household_year" else {
-            "household": hh.id, "record": "household", "record_id": hh.id}
-        state = "已标注风险消除" if fx.in_monitoring else "未纳入监测对象"
+    state = "已标注风险消除" if fx.in_monitoring else "未纳入监测对象"
+    for column, reason, where in _unmet(fx):
         yield Finding("CON-06", ERROR, field=column, message=f"{reason}（三保障或饮水安全未落实），但{state}", **where)
-
-
-__all__ = ["Decimal"]

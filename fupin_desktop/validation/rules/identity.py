@@ -1,7 +1,9 @@
-"""Identity rules: ID numbers, birth date and gender, one person in two households (SPEC §7, §8.2 1–2)."""
+"""Identity rules: ID numbers, birth date and gender, one person in two households, 证件类型, 民族 and
+政治面貌 (SPEC §7, §8.2 1–2)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, select
@@ -10,6 +12,9 @@ from ...bundle import HouseholdData
 from ...model import Household, Member
 from ..engine import ERROR, WARNING, Context, Finding, rule, store_rule
 from ..idnumber import normalize, parse_id
+from ._common import labels
+
+USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
 
 @rule
@@ -17,7 +22,7 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for m in hh.active_members():
         f = m.fields
         info = parse_id(f.get("id_no"))
-        where = dict(household=hh.id, record="member", record_id=f["id"], member=f.get("name") or "")
+        where = dict(household=hh.id, record="member", record_id=f.get("id") or "", member=f.get("name") or "")
         if info.problem:
             yield Finding("ID-01", info.severity, field="id_no",
                           message=f"{f.get('name') or '成员'} 证件号码：{info.problem}", **where)
@@ -29,32 +34,85 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                           message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{info.gender}）不一致", **where)
 
 
+def _person_key(id_no: str | None) -> str:
+    """The 18-character ID inside a number: a 20/22-character 残疾人证号 is the same person as its ID."""
+    number = normalize(id_no)
+    return number[:18] if len(number) in (18, 20, 22) else number
+
+
 @store_rule
 def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
-    """SPEC §8.2 rule 1: the same ID number active in more than one household (一人多户)."""
+    """SPEC §8.2 rule 1: the same person active in more than one household (一人多户). An 18-digit ID
+    and a 20-digit 残疾人证号 starting with it are the same person."""
     active = (Member.record_status == "在册") & (Member.id_no.is_not(None)) & (Member.id_no != "")
-    dupes = (
-        select(Member.id_no)
+    stmt = (
+        select(Member.id, Member.name, Member.id_no, Member.household_id)
         .join(Household, Household.id == Member.household_id)
         .where(active, Household.record_status == "在册")
-        .group_by(Member.id_no)
-        .having(func.count(func.distinct(Member.household_id)) > 1)
     )
     if only:
-        mine = select(Member.id_no).where(Member.household_id.in_(only), active)
-        dupes = dupes.where(Member.id_no.in_(mine))
-    rows = conn.execute(
-        select(Member.id, Member.name, Member.id_no, Member.household_id)
-        .where(Member.id_no.in_(dupes), active)
-        .order_by(Member.id_no)
-    ).all()
-    for member_id, name, id_no, household_id in rows:
-        if only and household_id not in only:
+        keys = {_person_key(n) for n in conn.execute(
+            select(Member.id_no).where(Member.household_id.in_(only), active)).scalars()}
+        keys.discard("")
+        if not keys:
+            return
+        stmt = stmt.where(func.upper(func.substr(Member.id_no, 1, 18)).in_(keys) | Member.id_no.in_(keys))
+    by_person: dict[str, list] = defaultdict(list)
+    for row in conn.execute(stmt).all():
+        by_person[_person_key(row.id_no)].append(row)
+    for key, rows in by_person.items():
+        households = {r.household_id for r in rows}
+        if len(households) < 2:
             continue
-        others = sum(1 for r in rows if r.id_no == id_no and r.household_id != household_id)
-        yield Finding("ID-04", ERROR, household_id, "id_no",
-                      f"{name} 证件号码 {normalize(id_no)[:6]}…在另外 {others} 户中也登记为在册成员（一人多户）",
-                      record="member", record_id=member_id, member=name or "")
+        for member_id, name, _id_no, household_id in rows:
+            if only and household_id not in only:
+                continue
+            others = len(households) - 1
+            yield Finding("ID-04", ERROR, household_id, "id_no",
+                          f"{name} 证件号码 {key[:6]}…在另外 {others} 户中也登记为在册成员（一人多户）",
+                          record="member", record_id=member_id, member=name or "")
 
 
-__all__ = ["WARNING"]
+@rule
+def same_id_twice(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
+    """Rule 1 within one household: two active members with the same ID number."""
+    seen: dict[str, str] = {}
+    for m in hh.active_members():
+        f = m.fields
+        key = _person_key(f.get("id_no"))
+        if not key:
+            continue
+        name = f.get("name") or "成员"
+        if key in seen:
+            yield Finding("ID-05", ERROR, hh.id, "id_no", f"{name} 与 {seen[key]} 的证件号码相同（同一人重复登记）",
+                          record="member", record_id=f.get("id") or "", member=name)
+        else:
+            seen[key] = name
+
+
+@rule
+def id_type_and_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
+    """证件类型 against the number's length; 民族 and 政治面貌 from their code tables (GZ 2_01_001,
+    CHK21 08: a 政治面貌 other than the four usual ones is probably a slip)."""
+    if hh.fields.get("record_status", "在册") != "在册":
+        return
+    ethnicities, statuses = labels(ctx, "民族"), labels(ctx, "政治面貌")
+    for m in hh.active_members():
+        f = m.fields
+        name = f.get("name") or "成员"
+        where = dict(household=hh.id, record="member", record_id=f.get("id") or "", member=name)
+        number, id_type = normalize(f.get("id_no")), f.get("id_type")
+        if id_type == "残疾人证" and len(number) == 18:
+            yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件类型为残疾人证，但证件号码只有18位", **where)
+        elif id_type == "身份证" and len(number) in (20, 22):
+            yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件号码为{len(number)}位残疾人证号，证件类型却为身份证",
+                          **where)
+        value = f.get("ethnicity")
+        if value and ethnicities is not None and value not in ethnicities:
+            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中", **where)
+        value = f.get("political_status")
+        if value and statuses is not None and value not in statuses:
+            yield Finding("ID-07", ERROR, field="political_status", message=f"{name} 政治面貌“{value}”不在代码表中", **where)
+        elif value and value not in USUAL_POLITICAL:
+            yield Finding("ID-08", WARNING, field="political_status", message=f"{name} 政治面貌为“{value}”，疑似有误，请核实",
+                          **where)

@@ -1,0 +1,134 @@
+"""Phone numbers and bank accounts (SPEC §7, §8.2 25): mobile ^1[3-9]\\d{9}$, landline allowed with a
+warning, bank cards Luhn-checked as a warning only, one phone shared by several households."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, or_, select
+from stdnum import luhn
+
+from ...bundle import HouseholdData
+from ...model import Household, Member
+from ...values import clean_text
+from ..engine import ERROR, WARNING, Context, Finding, rule, store_rule
+from ._common import blank, facts, label
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+SEPARATORS = re.compile(r"[\s\-]")
+
+
+def normalize_phone(value: object) -> str:
+    """Half-width, no spaces; dashes kept (a landline may have one)."""
+    return clean_text(value).replace(" ", "") if value is not None else ""
+
+
+def phone_problem(value: object) -> tuple[str, str] | None:
+    """(severity, what is wrong), or None for a good mobile number."""
+    number = normalize_phone(value)
+    if MOBILE.match(SEPARATORS.sub("", number)):
+        return None
+    if LANDLINE.match(number):
+        return WARNING, f"“{number}”是固定电话，建议填写手机号码"
+    return ERROR, f"“{number}”不是有效的手机号码（应为1开头的11位数字）"
+
+
+def is_mobile(value: object) -> bool:
+    return bool(MOBILE.match(SEPARATORS.sub("", normalize_phone(value))))
+
+
+_HOUSEHOLD_PHONES = ("phone", "monitoring_contact_phone", "collector_phone")
+
+
+@rule
+def phones(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
+    fx = facts(hh, ctx)
+    if not fx.live:
+        return
+    for column in _HOUSEHOLD_PHONES:
+        value = hh.fields.get(column)
+        if blank(value):
+            continue
+        problem = phone_problem(value)
+        if problem:
+            rule_id = "TEL-01" if column == "phone" else "TEL-03"
+            yield Finding(rule_id, problem[0], field=column, message=f"{label('household', column)}{problem[1]}", **fx.at())
+    for p in fx.people:
+        value = p.f.get("phone")
+        problem = None if blank(value) else phone_problem(value)
+        if problem:
+            yield Finding("TEL-02", problem[0], field="phone", message=f"{p.name} 成员联系电话{problem[1]}",
+                          **p.at(hh, "member"))
+        if p.works and not is_mobile(value):
+            shown = "未填写" if blank(value) else f"“{normalize_phone(value)}”不是手机号码"
+            yield Finding("TEL-04", ERROR, field="phone", message=f"{p.name} 有务工记录，但成员联系电话{shown}（务工人员须有11位手机号）",
+                          **p.at(hh, "member"))
+
+
+@rule
+def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
+    fx = facts(hh, ctx)
+    if not fx.live:
+        return
+    raw = hh.fields.get("bank_account")
+    if blank(raw):
+        return
+    number, where = SEPARATORS.sub("", clean_text(raw)), fx.at()
+    if not number.isdigit():
+        yield Finding("BANK-01", ERROR, field="bank_account", message="银行账号含有数字以外的字符", **where)
+        return
+    if not 16 <= len(number) <= 19:
+        yield Finding("BANK-02", WARNING, field="bank_account",
+                      message=f"银行账号为{len(number)}位（银行卡号一般为16–19位），如为存折账号请忽略", **where)
+    elif not luhn.is_valid(number):
+        # Many 一卡通 passbook numbers fail Luhn, so this is only a hint.
+        yield Finding("BANK-03", WARNING, field="bank_account", message="银行卡号校验位不正确，请核对卡号（如为存折账号请忽略）",
+                      **where)
+    if blank(hh.fields.get("bank_name")):
+        yield Finding("BANK-04", WARNING, field="bank_name", message="填写了银行账号，但未填写开户银行", **where)
+
+
+def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str]]:
+    """(household id, household head, record, phone) of active households and members."""
+    live_hh = Household.record_status == "在册"
+    hh_stmt = select(Household.id, Household.head_name, Household.phone).where(
+        live_hh, Household.phone.is_not(None), Household.phone != "")
+    m_stmt = (select(Member.household_id, Household.head_name, Member.phone)
+              .join(Household, Household.id == Member.household_id)
+              .where(live_hh, Member.record_status == "在册", Member.phone.is_not(None), Member.phone != ""))
+    if only:
+        mine = {normalize_phone(v) for v in conn.execute(
+            select(Household.phone).where(Household.id.in_(only)).union_all(
+                select(Member.phone).where(Member.household_id.in_(only), Member.record_status == "在册"))
+        ).scalars() if v}
+        if not mine:
+            return []
+        hh_stmt = hh_stmt.where(or_(Household.phone.in_(mine), Household.id.in_(only)))
+        m_stmt = m_stmt.where(or_(Member.phone.in_(mine), Member.household_id.in_(only)))
+    rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt).tuples()]
+    rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt).tuples()]
+    return rows
+
+
+@store_rule
+def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
+    """GZ 5_15_021: one phone number given for several households."""
+    by_number: dict[str, dict[str, str]] = defaultdict(dict)
+    for household_id, head, _record, phone in _phone_rows(conn, only):
+        number = SEPARATORS.sub("", normalize_phone(phone))
+        if len(number) >= 7:
+            by_number[number][household_id] = head
+    for number, households in by_number.items():
+        if len(households) < 2:
+            continue
+        for household_id in households:
+            if only and household_id not in only:
+                continue
+            others = [h or "（未知户主）" for k, h in households.items() if k != household_id]
+            shown = "、".join(others[:3]) + ("等" if len(others) > 3 else "")
+            yield Finding("TEL-05", WARNING, household_id, "phone",
+                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）中，请核实",
+                          record="household", record_id=household_id)
