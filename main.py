@@ -1,17 +1,18 @@
-"""Fupin Desktop. ``python main.py`` opens the desktop app; ``python main.py <command>`` runs the
-same jobs headless (see ``python main.py --help``)."""
+"""Fupin Desktop. ``python main.py [--store DIR]`` opens the desktop app; ``python main.py <command>``
+runs the same jobs headless (see ``python main.py --help``)."""
 
 import sys
 
 
 def run() -> int:
-    if len(sys.argv) > 1:
+    args = sys.argv[1:]
+    if args and not args[0].startswith("--store"):
         from fupin_desktop.cli import main
 
-        return main(sys.argv[1:])
+        return main(args)
     from ui.app import main as gui_main
 
-    return gui_main()
+    return gui_main(args)
 
 
 if __name__ == "__main__":

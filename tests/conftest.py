@@ -36,3 +36,12 @@ def new_store(store_path: Path):
     store.recovery_code = code
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_ui_worker():
+    """Stop the UI's database worker thread (if a UI test started one) before Qt shuts down."""
+    yield
+    operations = sys.modules.get("ui.operations")
+    if operations is not None and operations._hub is not None:
+        operations._hub.tasks.shutdown()

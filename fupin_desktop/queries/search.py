@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, asc, desc, exists, or_, select
@@ -45,6 +46,9 @@ class SearchQuery:
     monitoring_category: str | None = None
     has_errors: bool | None = None
     incomplete: bool | None = None  # households with warnings or missing per-year facts
+    risk: str | None = None  # one of the year's 致贫/返贫风险
+    income_min: Decimal | None = None  # per-capita net income of the year, inclusive
+    income_max: Decimal | None = None  # exclusive
     include_left: bool = False
     year: int | None = None  # for main_cause and incomplete
     sort: str = "group_name"
@@ -97,6 +101,17 @@ def _conditions(q: SearchQuery) -> list[Any]:
         conds.append(exists(year_row.where(HouseholdYear.main_cause == q.main_cause)))
     if q.incomplete:
         conds.append(or_(Household.warning_count > 0, ~exists(year_row)))
+    if q.risk:
+        conds.append(exists(year_row.where(HouseholdYear.risks.like(f"%{q.risk}%"))))
+    if q.income_min is not None or q.income_max is not None:
+        income = select(IncomeYear.id).where(IncomeYear.household_id == Household.id)
+        if q.year:
+            income = income.where(IncomeYear.year == q.year)
+        if q.income_min is not None:
+            income = income.where(IncomeYear.per_capita_net >= q.income_min)
+        if q.income_max is not None:
+            income = income.where(IncomeYear.per_capita_net < q.income_max)
+        conds.append(exists(income))
     return conds
 
 

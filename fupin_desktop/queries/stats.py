@@ -59,3 +59,19 @@ STAT_TITLES = {
     "by_monitoring": "按监测对象类别",
     "by_main_cause": "按主要致贫原因",
 }
+
+
+def groups(conn: Connection) -> list[tuple[str, int]]:
+    """村民小组 with their number of active households, in order."""
+    rows = conn.execute(
+        select(Household.group_name, func.count()).where(Household.record_status == "在册")
+        .group_by(Household.group_name).order_by(Household.group_name)
+    ).all()
+    return [(g or UNSET, n) for g, n in rows]
+
+
+def pending_changes(conn: Connection) -> int:
+    """Change-log entries not yet sent to the county."""
+    from ..model import ChangeLog  # noqa: PLC0415
+
+    return conn.execute(select(func.count()).where(ChangeLog.sync_state == "未发送")).scalar_one()

@@ -172,6 +172,8 @@ class Store:
         return tuned_kdf_params()
 
     def change_password(self, username: str, new_password: str) -> None:
+        if not self.keyring.has_user(username):
+            raise InvalidInput(f"没有名为“{username.strip()}”的用户。", field="用户名")
         check_password_strength(new_password)
         self.keyring.replace_password(username, new_password, self._data_key, self._kdf())
 

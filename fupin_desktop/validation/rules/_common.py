@@ -16,11 +16,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from stdnum.cn import ric
+
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import totals
 from ...model import column_label
 from ..engine import Context, Finding, rule
-from ..idnumber import parse_id
+from ..idnumber import IdInfo, parse_id
 
 ACTIVE = "在册"
 
@@ -70,7 +72,21 @@ def labels(ctx: Context, table_name: str, year: int | None = None) -> frozenset[
 
 
 def blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (value.__class__ is str and not value.strip())
+
+
+def missing(row: Row, columns: tuple[str, ...]) -> list[str]:
+    """The columns of ``row`` that are blank (None or empty text; 0 and 否 are answers)."""
+    out = []
+    for c in columns:
+        v = row.get(c)
+        if v is None or (v.__class__ is str and not v.strip()):
+            out.append(c)
+    return out
+
+
+def text_of(value: Any) -> str:
+    return "" if value is None else value.strip() if value.__class__ is str else str(value)
 
 
 def as_of(ctx: Context) -> date:
@@ -84,24 +100,44 @@ def age_at(born: date | None, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def _today() -> date:
+    """Today, read once per household check rather than once per ID number."""
+    return getattr(_local, "today", None) or date.today()
+
+
+def id_info(raw: Any) -> IdInfo:
+    """``parse_id`` with a fast path for the common case, a clean valid 18-digit number (the whole
+    store has tens of thousands of them and python-stdnum's date parsing dominates the check)."""
+    if isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and (
+            raw[17].isdigit() or raw[17] == "X"):
+        try:
+            born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+        except ValueError:
+            born = None
+        if born is not None and 1900 <= born.year and born <= _today() and ric.calc_check_digit(raw) == raw[17]:
+            return IdInfo(raw, birth_date=born, gender="男" if int(raw[16]) % 2 else "女")
+    return parse_id(raw if raw is None or isinstance(raw, str) else str(raw))
+
+
 def birth_of(fields: Row) -> date | None:
     born = fields.get("birth_date")
     if isinstance(born, date):
         return born
     if fields.get("id_no"):
-        return parse_id(str(fields["id_no"])).birth_date
+        return id_info(fields["id_no"]).birth_date
     return None
 
 
 def to_decimal(value: Any) -> Decimal | None:
+    if value.__class__ is Decimal:
+        return value if value.is_finite() else None
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, Decimal):
-        return value
     try:
-        return Decimal(str(value))
+        d = value if isinstance(value, Decimal) else Decimal(str(value))
     except ArithmeticError:
         return None
+    return d if d.is_finite() else None
 
 
 def year_of(row: Row | None) -> int | None:
@@ -124,6 +160,11 @@ class Person:
     works: bool  # worked in the accounting year (year fields or a work record)
     plans_work: bool
     records: list[Row]  # work records that touch the accounting year (planned ones included)
+    school: str = ""  # the year's text fields most rules read, as stripped strings
+    education: str = ""
+    reason: str = ""  # 失学或辍学原因
+    dibao: str = ""
+    tekun: str = ""
 
     def at(self, hh: HouseholdData, record: str = "member_year") -> dict[str, str]:
         if record == "member_year" and self.y is not None:
@@ -184,7 +225,7 @@ def _person(hh: HouseholdData, m: MemberData, ctx: Context, on: date) -> Person:
     y = y if isinstance(y, dict) else None
     yv = y or {}
     born = birth_of(f)
-    school = yv.get("school_status")
+    school = text_of(yv.get("school_status"))
     records = [r for r in m.work_records if isinstance(r, dict) and _in_year(r, ctx.year)]
     months = yv.get("work_months")
     works = bool((isinstance(months, int) and months > 0) or not blank(yv.get("work_place"))
@@ -192,8 +233,9 @@ def _person(hh: HouseholdData, m: MemberData, ctx: Context, on: date) -> Person:
     return Person(
         m=m, f=f, y=y, name=str(f.get("name") or "成员"), born=born, age=age_at(born, on),
         health=frozenset(split(yv.get("health"))), labour=yv.get("labour_skill") or None,
-        student=not blank(school) and str(school).strip() not in NOT_AT_SCHOOL,
-        works=works, plans_work=any(r.get("planned") for r in records), records=records,
+        student=school not in NOT_AT_SCHOOL, works=works, plans_work=any(r.get("planned") for r in records),
+        records=records, school=school, education=text_of(yv.get("education")),
+        reason=text_of(yv.get("out_of_school_reason")), dibao=text_of(yv.get("dibao")), tekun=text_of(yv.get("tekun")),
     )
 
 
@@ -287,6 +329,7 @@ def forget() -> None:
 def _begin(hh: HouseholdData, ctx: Context) -> list[Finding]:
     """Registered first: a new check of a household starts from fresh facts."""
     forget()
+    _local.today = date.today()
     return []
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
-from ._common import Facts, blank, facts, label, labels, to_decimal
+from ._common import Facts, blank, facts, label, labels, missing, to_decimal
 
 REQUIRED = ("arable_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu", "water_surface_mu",
             "road_distance_km", "housing_area_m2", "dilapidated", "drinking_safe", "sanitary_toilet")
@@ -31,9 +31,9 @@ def conditions_filled(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if not fx.live or fx.hy is None:
         return
     where = fx.at("household_year")
-    for column in REQUIRED:
-        if fx.hy.get(column) is None:
-            yield Finding("CON-01", ERROR, field=column, message=f"{ctx.year}年{_name(column)}未填写（为0时请填0）", **where)
+    for column in missing(fx.hy, REQUIRED):
+        hint = "（为0时请填0）" if column in AREAS else ""
+        yield Finding("CON-01", ERROR, field=column, message=f"{ctx.year}年{_name(column)}未填写{hint}", **where)
     if blank(fx.hy.get("road_type")) and fx.hy.get("road_hardened") is None:
         yield Finding("CON-01", ERROR, field="road_type", message=f"{ctx.year}年入户路类型（或入户道路是否硬化）未填写", **where)
 

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, func, select
 from ...bundle import HouseholdData
 from ...model import Household, Member
 from ..engine import ERROR, WARNING, Context, Finding, rule, store_rule
-from ..idnumber import normalize, parse_id
-from ._common import labels
+from ..idnumber import normalize
+from ._common import id_info, labels
 
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
@@ -21,7 +21,7 @@ USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员
 def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for m in hh.active_members():
         f = m.fields
-        info = parse_id(f.get("id_no"))
+        info = id_info(f.get("id_no"))
         where = dict(household=hh.id, record="member", record_id=f.get("id") or "", member=f.get("name") or "")
         if info.problem:
             yield Finding("ID-01", info.severity, field="id_no",

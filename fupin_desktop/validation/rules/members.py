@@ -12,7 +12,7 @@ from ..engine import ERROR, WARNING, Context, Finding, rule
 from ..idnumber import normalize, parse_id
 from ._common import (
     DISABLED, FULL_LABOUR, HEALTHY, ILL, NO_LABOUR, TEKUN, Facts, Person, age_at, blank, facts, has_measure,
-    label, labels, split, to_decimal,
+    label, labels, split, text_of, to_decimal,
 )
 
 JUNIOR = frozenset({"七年级", "八年级", "九年级"})
@@ -41,8 +41,7 @@ def _f(rule_id: str, severity: str, hh: HouseholdData, p: Person, column: str, m
 
 
 def _value(p: Person, column: str) -> str:
-    v = (p.y or {}).get(column)
-    return "" if v is None else str(v).strip()
+    return text_of((p.y or {}).get(column))
 
 
 # ---- education (rules 7–10) ---------------------------------------------------------------------
@@ -54,7 +53,7 @@ def education_or_school(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     e4 = schools is not None and "非在校生" not in schools  # E4: exactly one of the two is filled
     educations, reasons = labels(ctx, "文化程度", ctx.year), labels(ctx, "失学或辍学原因")
     for p in people:
-        edu, school = _value(p, "education"), _value(p, "school_status")
+        edu, school = p.education, p.school
         if e4 and bool(edu) == bool(school):
             what = "同时填写了" if edu else "都未填写"
             yield _f("EDU-01", ERROR, hh, p, "education", f"文化程度与在校生状况{what}（两项只能且必须填一项）")
@@ -66,7 +65,7 @@ def education_or_school(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("EDU-02", ERROR, hh, p, "education", f"文化程度“{edu}”不在代码表中")
         if school and schools is not None and school not in schools:
             yield _f("EDU-02", ERROR, hh, p, "school_status", f"在校生状况“{school}”不在代码表中")
-        reason = _value(p, "out_of_school_reason")
+        reason = p.reason
         if reason and reasons is not None and reason not in reasons:
             yield _f("EDU-02", WARNING, hh, p, "out_of_school_reason", f"失学或辍学原因“{reason}”不在代码表中")
 
@@ -78,9 +77,9 @@ def compulsory_schooling(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     cutoff = date(ctx.year, 8, 31)  # school starts in September for children aged 6 by then
     for p in people:
         age = age_at(p.born, cutoff)
-        if age is None or not 6 <= age <= 15 or _value(p, "out_of_school_reason"):
+        if age is None or not 6 <= age <= 15 or p.reason:
             continue
-        school = _value(p, "school_status")
+        school = p.school
         if school in ("", "非在校生") or (school in PRESCHOOL and age >= 7):
             shown = f"在校生状况为“{school}”" if school else "未填写在校生状况"
             yield _f("EDU-03", ERROR, hh, p, "school_status",
@@ -94,7 +93,7 @@ def grade_for_age(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for p in people:
         if p.age is None:
             continue
-        school, edu = _value(p, "school_status"), _value(p, "education")
+        school, edu = p.school, p.education
         if school in JUNIOR and not 12 <= p.age <= 17:
             yield _f("EDU-04", WARNING, hh, p, "school_status", f"{p.age}岁，在校生状况为初中“{school}”，年龄不符")
         elif school.startswith(SENIOR_PREFIXES) and not 15 <= p.age <= 20:
@@ -111,7 +110,7 @@ def yulu_plan(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """Rule 10: 雨露计划 is for 中职/高职 students only, and such students should have it."""
     fx, people = _people(hh, ctx)
     for p in people:
-        school = _value(p, "school_status")
+        school = p.school
         vocational = school.startswith(VOCATIONAL_PREFIXES)
         has = p.y.get("yulu_plan") is True or has_measure(fx, words=("雨露计划",), member_id=p.f.get("id"))
         if has and not vocational:
@@ -145,9 +144,9 @@ def health_state(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("HLT-02", ERROR, hh, p, "health", f"健康状况“{'、'.join(bad)}”不在代码表中")
         elif HEALTHY in p.health and len(p.health) > 1:
             yield _f("HLT-02", ERROR, hh, p, "health", "健康状况“健康”不能与其他状况同时选择")
-        if _value(p, "out_of_school_reason") in ("因病", "因残") and p.health == {HEALTHY}:
+        if p.reason in ("因病", "因残") and p.health == {HEALTHY}:
             yield _f("HLT-03", ERROR, hh, p, "health",
-                     f"失学或辍学原因为“{_value(p, 'out_of_school_reason')}”，但健康状况为“健康”")
+                     f"失学或辍学原因为“{p.reason}”，但健康状况为“健康”")
 
 
 @rule
@@ -193,7 +192,7 @@ def insurance(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             value = _value(p, column)
             if value and allowed is not None and value not in allowed:
                 yield _f("INS-03", ERROR, hh, p, column, f"{label('member_year', column)}“{value}”不在代码表中")
-        if (_value(p, "tekun") in TEKUN and p.age is not None and 18 <= p.age <= 60
+        if (p.tekun in TEKUN and p.age is not None and 18 <= p.age <= 60
                 and p.health == {HEALTHY} and not p.student):
             yield _f("INS-04", WARNING, hh, p, "tekun", f"{p.age}岁、身体健康且不是在校生，却享受特困供养，请核实")
 
@@ -211,7 +210,7 @@ def labour(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if allowed is not None and skill not in allowed:
             yield _f("LAB-02", ERROR, hh, p, "labour_skill", f"劳动技能“{skill}”不在{ctx.year}年的代码表中")
         if p.student and skill != "无劳动力":
-            yield _f("LAB-03", ERROR, hh, p, "labour_skill", f"是在校生（{_value(p, 'school_status')}），劳动技能应为“无劳动力”")
+            yield _f("LAB-03", ERROR, hh, p, "labour_skill", f"是在校生（{p.school}），劳动技能应为“无劳动力”")
         elif p.age is not None and p.age < 16 and skill != "无劳动力":
             yield _f("LAB-04", ERROR, hh, p, "labour_skill", f"{p.age}岁（未满16岁），劳动技能应为“无劳动力”")
         if (skill in NO_LABOUR and p.age is not None and 16 <= p.age <= 60 and p.health == {HEALTHY}
@@ -220,11 +219,11 @@ def labour(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if skill in NO_LABOUR and (p.works or p.plans_work):
             what = "有务工记录" if p.works else "有计划务工记录"
             yield _f("LAB-06", ERROR, hh, p, "labour_skill", f"劳动技能为“{skill}”，却{what}")
-        capable = skill == "技能劳动力" or _value(p, "education") in HIGH_EDUCATION
+        capable = skill == "技能劳动力" or p.education in HIGH_EDUCATION
         if (capable and not p.works and not _value(p, "public_post") and not p.student
                 and p.age is not None and 16 <= p.age <= 60):
             yield _f("LAB-08", WARNING, hh, p, "work_months",
-                     f"为{'技能劳动力' if skill == '技能劳动力' else _value(p, 'education')}，但没有务工或就业信息，请核实")
+                     f"为{'技能劳动力' if skill == '技能劳动力' else p.education}，但没有务工或就业信息，请核实")
 
 
 # ---- work (rules 21–24) -----------------------------------------------------------------------
@@ -249,7 +248,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("WRK-09", ERROR, hh, p, "employment_channel", f"在县外务工，就业渠道却为“{channel}”")
         outside = _value(p, "work_status") in OUTSIDE_TOWNSHIP or p.y.get("work_abroad") is True or any(
             not r.get("planned") for r in p.records)
-        if _value(p, "tekun") in TEKUN and p.works and outside:
+        if p.tekun in TEKUN and p.works and outside:
             yield _f("WRK-10", WARNING, hh, p, "tekun", "享受特困供养却外出务工，请核实")
 
 
@@ -267,6 +266,8 @@ def work_records(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     county = str(hh.fields.get("village_code") or "")[:6]
     for p in fx.people:
+        if not p.records:
+            continue
         done = sorted((r for r in p.records if not r.get("planned") and isinstance(r.get("start_on"), date)),
                       key=lambda r: r["start_on"])
         for r in p.records:

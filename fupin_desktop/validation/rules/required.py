@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
-from ._common import blank, facts, label
+from ._common import facts, label, missing
 
 E4_FROM = 2021  # 全国防返贫监测信息系统
 # Yes/no member fields CHK21 16–27 require (blank is not 否).
@@ -17,28 +17,24 @@ MEMBER_FLAGS = ("resident_pension", "speaks_mandarin", "commercial_medical", "wo
 MEMBER_CODES = ("dibao", "tekun")  # text in E4: 农村低保 / 城市低保 / 未享受 …
 
 
-def _missing(row: dict, columns: tuple[str, ...]) -> list[str]:
-    return [c for c in columns if blank(row.get(c))]
-
-
 @rule
 def household_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     f, where = hh.fields, fx.at()
     if not fx.live:
-        for column in _missing(f, ("left_reason", "left_on")):
+        for column in missing(f, ("left_reason", "left_on")):
             yield Finding("REQ-02", ERROR, field=column, message=f"户已注销，但{label('household', column)}未填写", **where)
         return
-    needed: list[tuple[str, str]] = [(c, ERROR) for c in _missing(f, ("village_code", "phone"))]
+    needed: list[tuple[str, str]] = [(c, ERROR) for c in missing(f, ("village_code", "phone"))]
     if ctx.year >= E4_FROM:
-        needed += [(c, ERROR) for c in _missing(f, ("household_type",))]
+        needed += [(c, ERROR) for c in missing(f, ("household_type",))]
     if f.get("household_type") == "脱贫户" or f.get("poverty_status"):
-        needed += [(c, ERROR) for c in _missing(f, ("attribute",))]
-        needed += [(c, WARNING) for c in _missing(f, ("identified_year",))]
+        needed += [(c, ERROR) for c in missing(f, ("attribute",))]
+        needed += [(c, WARNING) for c in missing(f, ("identified_year",))]
     if fx.in_monitoring:
-        needed += [(c, ERROR) for c in _missing(f, ("monitoring_since",))]
+        needed += [(c, ERROR) for c in missing(f, ("monitoring_since",))]
         if not fx.removed:  # removed households are required by MON-19 (as an error)
-            needed += [(c, WARNING) for c in _missing(f, ("monitoring_contact", "monitoring_contact_phone"))]
+            needed += [(c, WARNING) for c in missing(f, ("monitoring_contact", "monitoring_contact_phone"))]
     for column, severity in needed:
         yield Finding("REQ-01", severity, field=column, message=f"{label('household', column)}未填写", **where)
 
@@ -73,14 +69,14 @@ def member_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if not isinstance(f, dict) or m.active:
             continue
         name = str(f.get("name") or "成员")
-        for column in _missing(f, ("left_reason", "left_on")):
+        for column in missing(f, ("left_reason", "left_on")):
             yield Finding("REQ-04", ERROR, hh.id, column, f"{name} 已注销，但{label('member', column)}未填写",
                           record="member", record_id=f.get("id") or "", member=name)
     for p in fx.people:
-        for column in _missing(p.f, ("name", "gender", "ethnicity")):
+        for column in missing(p.f, ("name", "gender", "ethnicity")):
             yield Finding("REQ-03", ERROR, field=column, message=f"{p.name} {label('member', column)}未填写",
                           **p.at(hh, "member"))
-        for column in _missing(p.f, ("political_status", "id_type")):
+        for column in missing(p.f, ("political_status", "id_type")):
             yield Finding("REQ-03", WARNING, field=column, message=f"{p.name} {label('member', column)}未填写",
                           **p.at(hh, "member"))
         if p.y is None:
@@ -89,6 +85,6 @@ def member_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                               **p.at(hh, "member"))
             continue
         if ctx.year >= E4_FROM:
-            for column in _missing(p.y, MEMBER_FLAGS + MEMBER_CODES):
+            for column in missing(p.y, MEMBER_FLAGS + MEMBER_CODES):
                 yield Finding("REQ-05", ERROR, field=column, message=f"{p.name} {label('member_year', column)}未填写",
                               **p.at(hh))

@@ -8,8 +8,7 @@ from datetime import date
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
-from ..idnumber import parse_id
-from ._common import ACTIVE, blank, facts, label, labels, split
+from ._common import ACTIVE, blank, facts, id_info, label, labels, split
 
 HEAD, SPOUSE = "户主", "配偶"
 MALE_ONLY = frozenset({"之子", "之女婿", "之孙子", "之外孙子", "之父", "之岳父", "之公公", "之祖父", "之外祖父",
@@ -23,7 +22,7 @@ def _gender(fields: dict) -> str | None:
     g = fields.get("gender")
     if g in ("男", "女"):
         return g
-    return parse_id(fields.get("id_no")).gender if fields.get("id_no") else None
+    return id_info(fields.get("id_no")).gender if fields.get("id_no") else None
 
 
 @rule

@@ -1,0 +1,42 @@
+"""Finding a Chinese font on this machine, for the UI and for PDFs (which need a TrueType file).
+
+Order: a configured file (``FUPIN_FONT``), then well-known CJK fonts of Windows, macOS and Linux.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_CANDIDATES = (
+    # Windows
+    r"C:\Windows\Fonts\simsun.ttc", r"C:\Windows\Fonts\simhei.ttf", r"C:\Windows\Fonts\msyh.ttc",
+    r"C:\Windows\Fonts\msyh.ttf",
+    # macOS
+    "/System/Library/Fonts/PingFang.ttc", "/System/Library/Fonts/STHeiti Light.ttc",
+    "/Library/Fonts/Arial Unicode.ttf", "/System/Library/Fonts/Supplemental/Songti.ttc",
+    # Linux
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def cjk_font_candidates() -> list[Path]:
+    """Existing CJK font files, the configured one first."""
+    found: list[Path] = []
+    if configured := os.environ.get("FUPIN_FONT"):
+        found.append(Path(configured))
+    found += [Path(p) for p in _CANDIDATES]
+    return [p for p in found if p.is_file()]
+
+
+def find_cjk_font(truetype_only: bool = False) -> Path | None:
+    """The first CJK font file found; with ``truetype_only``, a .ttf (ReportLab embeds those best)."""
+    for path in cjk_font_candidates():
+        if not truetype_only or path.suffix.lower() == ".ttf":
+            return path
+    return None

@@ -1,0 +1,84 @@
+"""The desktop app driven like a person would (pytest-qt, offscreen): set-up, lock, unlock, search."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from ui.app import FupinApp, install_cjk_font  # noqa: E402
+from ui.operations import hub  # noqa: E402
+from ui.qt import QApplication, QSettings, Qt, QWizard  # noqa: E402
+
+from .conftest import PASSWORD
+
+
+def idle(qtbot) -> None:
+    qtbot.waitUntil(lambda: hub().tasks.pending == 0, timeout=20_000)
+
+
+@pytest.fixture
+def app(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr("ui.app.QSettings", lambda *a: QSettings(str(tmp_path / "settings.ini"),
+                                                                QSettings.Format.IniFormat))
+    install_cjk_font(QApplication.instance())
+    fupin = FupinApp(QApplication.instance(), tmp_path / "store")
+    yield fupin
+    if fupin.window is not None:
+        fupin.window.close()
+    if fupin.store is not None:
+        fupin.store.close()
+
+
+def run_wizard(qtbot, fupin) -> None:
+    fupin.start()
+    wizard = fupin.wizard
+    qtbot.addWidget(wizard)
+    wizard.next()  # role
+    qtbot.keyClicks(wizard.village.code, "520102003004")
+    wizard.village.name.insert("示范村")  # QTest can only type ASCII; an IME would insert Chinese
+    wizard.next()
+    wizard.user.user.setText("admin")
+    qtbot.keyClicks(wizard.user.password, PASSWORD)
+    assert not wizard.user.isComplete()
+    qtbot.keyClicks(wizard.user.again, PASSWORD)
+    assert wizard.user.isComplete()
+    assert wizard.user.strength.text()
+    wizard.next()  # creates the store on the worker thread, then moves on
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery, timeout=20_000)
+    code = wizard.recovery.code.text()
+    assert len(code.replace("-", "")) == 24
+    assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    wizard.recovery.confirm.setChecked(True)
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: fupin.window is not None)
+    return code
+
+
+def test_setup_wizard_then_lock_and_unlock(qtbot, app):
+    run_wizard(qtbot, app)
+    window = app.window
+    idle(qtbot)
+    assert "示范村" in window.windowTitle()
+    assert window.count_label.text() == "共 0 户"
+
+    app.lock()
+    assert app.store is None and app.window is None
+    dialog = app.unlock_dialog
+    qtbot.keyClicks(dialog.password, "wrong-password")
+    dialog.unlock_button.click()
+    qtbot.waitUntil(lambda: "密码不正确" in dialog.status.text(), timeout=20_000)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.window is not None, timeout=20_000)
+    idle(qtbot)
+
+
+def test_idle_time_locks(qtbot, app):
+    run_wizard(qtbot, app)
+    idle(qtbot)
+    app.idle.timer.setInterval(50)
+    app.idle.timer.start()
+    qtbot.waitUntil(lambda: app.store is None, timeout=5_000)
+    assert app.unlock_dialog.isVisible()

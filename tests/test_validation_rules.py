@@ -1,0 +1,953 @@
+"""The rule catalogue (SPEC §8.2): a clean household passes every rule; each kind of bad data gives
+the expected rule id and field; odd data never makes a rule raise; the store rules work on a store."""
+
+from __future__ import annotations
+
+import copy
+import time
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from stdnum import luhn
+
+from fupin_desktop.bundle import HouseholdData, IncomeData, MeasureData, MemberData
+from fupin_desktop.income import totals
+from fupin_desktop.validation.engine import ERROR, WARNING, Context, check_household, check_store
+from fupin_desktop.validation.idnumber import make_id
+
+YEAR = 2024
+TODAY = date(2025, 3, 1)
+REGION = "520102"
+THRESHOLDS = {
+    ("00", 2019, "退出"): Decimal(3747),
+    ("00", 2021, "退出"): Decimal(4000),
+    ("00", 2024, "监测"): Decimal(7300),
+}
+
+
+def _card() -> str:
+    body = "621700001000123456"
+    return body + luhn.calc_check_digit(body)
+
+
+def person_year(**over) -> dict:
+    row = {
+        "health": "健康", "labour_skill": "普通劳动力", "education": "初中", "school_status": None,
+        "resident_medical": True, "employee_medical": False, "critical_illness": True,
+        "commercial_medical": False, "medical_assistance": False, "other_health_aid": False,
+        "resident_pension": True, "speaks_mandarin": True, "work_abroad": False,
+        "dibao": "未享受", "tekun": "不享受",
+    }
+    row.update(over)
+    return row
+
+
+def person(pid: str, name: str, relation: str, born: date, gender: str, seq: int, year: dict | None = None,
+           **fields) -> MemberData:
+    row = {
+        "id": pid, "name": name, "relation": relation, "gender": gender, "birth_date": born,
+        "id_type": "身份证", "id_no": make_id(REGION, born, seq * 2 + (1 if gender == "男" else 0)),
+        "ethnicity": "汉族", "political_status": "群众", "record_status": "在册",
+    }
+    row.update(fields)
+    return MemberData(fields=row, years={YEAR: {"id": f"{pid}-y", "year": YEAR, **(year or person_year())}})
+
+
+def income(year: int, lines: list[dict], population: int, **fields) -> IncomeData:
+    row = {"id": f"inc-{year}", "year": year, "population": population, **fields}
+    row.update(totals(lines, population))
+    return IncomeData(fields=row, lines=[{"id": f"line-{year}-{i}", **ln} for i, ln in enumerate(lines)])
+
+
+def good_household(hid: str = "H1") -> HouseholdData:
+    """A 脱贫户 of four that breaks no rule in 2024."""
+    members = [
+        person(f"{hid}-m1", "张三", "户主", date(1960, 5, 6), "男", 1),
+        person(f"{hid}-m2", "李秀英", "配偶", date(1962, 3, 8), "女", 2),
+        person(f"{hid}-m3", "张小明", "之子", date(2000, 1, 2), "男", 3,
+               person_year(education="高中", work_months=9, work_place="浙江省宁波市", employment_channel="外出务工"),
+               phone="13900000003"),
+        person(f"{hid}-m4", "张小红", "之女", date(2012, 2, 3), "女", 4,
+               person_year(education=None, school_status="七年级", labour_skill="无劳动力", resident_pension=False)),
+    ]
+    members[2].work_records = [{"id": f"{hid}-w1", "planned": False, "start_on": date(2024, 3, 1),
+                                "end_on": date(2024, 12, 1), "place": "浙江省宁波市", "monthly_income": Decimal(4000),
+                                "channel": "外出务工"}]
+    year = {
+        "id": f"{hid}-y{YEAR}", "year": YEAR, "population": 4, "risks": None,
+        "arable_mu": Decimal("3.5"), "irrigated_mu": Decimal("2"), "forest_mu": Decimal("5"),
+        "returned_forest_mu": Decimal(0), "orchard_mu": Decimal(0), "pasture_mu": Decimal(0),
+        "water_surface_mu": Decimal(0), "road_distance_km": Decimal("0.5"), "road_type": "水泥路",
+        "housing_area_m2": Decimal(120), "dilapidated": False, "drinking_safe": True, "sanitary_toilet": True,
+        "household_power": True, "safe_water_solved": True,
+        "food_secure": True, "clothing_secure": True, "education_secure": True, "medical_secure": True,
+        "housing_secure": True, "water_secure": True,
+    }
+    exit_year = {"id": f"{hid}-y2019", "year": 2019, "population": 4, "food_secure": True, "clothing_secure": True,
+                 "education_secure": True, "medical_secure": True, "housing_secure": True, "water_secure": True}
+    lines = [
+        {"category": "工资性收入", "item": "务工收入", "amount": Decimal(36000)},
+        {"category": "生产经营性收入", "item": "种植业", "amount": Decimal(5000)},
+        {"category": "转移性收入", "item": "养老保险金", "amount": Decimal(2400)},
+        {"category": "生产经营性支出", "item": "种植业支出", "amount": Decimal(1500)},
+    ]
+    old_lines = [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(20000)}]
+    return HouseholdData(
+        fields={
+            "id": hid, "village_code": "520102003004", "phone": "13812345678", "bank_name": "农村信用社",
+            "bank_account": _card(), "household_type": "脱贫户", "attribute": "一般脱贫户",
+            "poverty_status": "已脱贫(享受政策)", "identified_year": 2014, "exit_year": 2019, "record_status": "在册",
+        },
+        years={YEAR: year, 2019: exit_year},
+        members=members,
+        incomes={YEAR: income(YEAR, lines, 4), 2019: income(2019, old_lines, 4)},
+    )
+
+
+def monitored_household(hid: str = "M1") -> HouseholdData:
+    """The good household turned into a 监测户 at risk from illness, with a health measure."""
+    hh = good_household(hid)
+    hh.fields.update(monitoring_category="脱贫不稳定户", monitoring_since="202403",
+                     monitoring_contact="王五", monitoring_contact_phone="13700000000")
+    hh.years[YEAR]["risks"] = "因病"
+    hh.years[YEAR]["development_measures"] = "已实施"
+    hh.members[0].years[YEAR]["health"] = "长期慢性病"
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(3000)
+    hh.measures = [
+        MeasureData({"id": f"{hid}-ms1", "year": YEAR, "category": "健康帮扶", "subcategory": "医疗救助"}),
+        MeasureData({"id": f"{hid}-ms2", "year": YEAR, "category": "就业帮扶", "subcategory": "劳务输出"}),
+    ]
+    return hh
+
+
+@pytest.fixture
+def ctx() -> Context:
+    return Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS))
+
+
+def found(hh: HouseholdData, ctx: Context) -> set[tuple[str, str]]:
+    return {(f.rule, f.field) for f in check_household(hh, ctx)}
+
+
+def rules_of(hh: HouseholdData, ctx: Context) -> set[str]:
+    return {f.rule for f in check_household(hh, ctx)}
+
+
+def member_year(hh: HouseholdData, i: int) -> dict:
+    return hh.members[i].years[YEAR]
+
+
+# ---- the baselines -----------------------------------------------------------------------------
+def test_good_household_has_no_findings(ctx):
+    assert check_household(good_household(), ctx) == []
+
+
+def test_good_monitored_household_has_no_findings(ctx):
+    assert check_household(monitored_household(), ctx) == []
+
+
+def test_findings_are_well_formed(ctx):
+    hh = good_household()
+    hh.members[1].fields["gender"] = "男"
+    member_year(hh, 1)["health"] = None
+    for f in check_household(hh, ctx):
+        assert f.severity in (ERROR, WARNING)
+        assert f.household == "H1" and f.rule and f.message
+        assert f.record in {"household", "household_year", "member", "member_year", "income_year", "income_line",
+                            "measure", "work_record", "assessment"}
+    by_rule = {f.rule: f for f in check_household(hh, ctx)}
+    assert by_rule["HLT-01"].member == "李秀英" and by_rule["HLT-01"].record_id == "H1-m2-y"
+    assert "李秀英" in by_rule["HLT-01"].message
+
+
+def test_left_household_is_not_checked_except_for_its_leaving_record(ctx):
+    hh = good_household()
+    hh.fields["record_status"] = "注销"
+    member_year(hh, 0)["health"] = None
+    assert found(hh, ctx) == {("REQ-02", "left_reason"), ("REQ-02", "left_on")}
+
+
+# ---- identity ----------------------------------------------------------------------------------
+def test_identity_rules(ctx):
+    hh = good_household()
+    hh.members[0].fields["id_no"] = hh.members[0].fields["id_no"][:17] + "0" if not hh.members[0].fields["id_no"].endswith(
+        "0") else hh.members[0].fields["id_no"][:17] + "1"
+    hh.members[1].fields["id_no"] = hh.members[2].fields["id_no"]
+    hh.members[2].fields["ethnicity"] = "火星族"
+    hh.members[3].fields["political_status"] = "民盟盟员"
+    hh.members[3].fields["id_type"] = "残疾人证"
+    got = found(hh, ctx)
+    assert ("ID-01", "id_no") in got
+    assert ("ID-05", "id_no") in got
+    assert ("ID-07", "ethnicity") in got
+    assert ("ID-08", "political_status") in got
+    assert ("ID-06", "id_type") in got
+
+
+# ---- structure ---------------------------------------------------------------------------------
+def test_head_and_spouse(ctx):
+    hh = good_household()
+    hh.members[0].fields["relation"] = "之父"
+    assert ("STR-01", "relation") in found(hh, ctx)
+    hh = good_household()
+    hh.members[2].fields["relation"] = "户主"
+    assert ("STR-01", "relation") in found(hh, ctx)
+    hh = good_household()
+    hh.members[3].fields["relation"] = "配偶"
+    assert ("STR-02", "relation") in found(hh, ctx)
+
+
+def test_head_and_spouse_same_sex(ctx):
+    hh = good_household()
+    hh.members[1].fields.update(gender="男", id_no=make_id(REGION, date(1962, 3, 8), 5))
+    assert ("REL-01", "gender") in found(hh, ctx)
+
+
+def test_relation_against_gender_and_list(ctx):
+    hh = good_household()
+    hh.members[3].fields["relation"] = "之子"
+    assert ("REL-02", "relation") in found(hh, ctx)
+    hh.members[3].fields["relation"] = "之表妹"
+    assert ("REL-03", "relation") in found(hh, ctx)
+    hh.members[3].fields["relation"] = None
+    assert ("REL-03", "relation") in found(hh, ctx)
+
+
+def test_relation_message_names_the_person(ctx):
+    hh = good_household()
+    hh.members[3].fields["relation"] = "之子"
+    f = next(f for f in check_household(hh, ctx) if f.rule == "REL-02")
+    assert f.message == "张小红 与户主关系“之子”与性别“女”不符" and f.member == "张小红" and f.record == "member"
+
+
+def test_population_count_and_left_member(ctx):
+    hh = good_household()
+    hh.years[YEAR]["population"] = 5
+    assert ("STR-03", "population") in found(hh, ctx)
+    hh = good_household()
+    hh.members[3].fields.update(record_status="注销", left_reason="死亡", left_on=date(2024, 6, 1))
+    got = found(hh, ctx)
+    assert ("STR-04", "population") in got and ("STR-03", "population") not in got
+
+
+def test_member_who_left_after_the_year_still_counts(ctx):
+    hh = good_household()
+    hh.members[3].fields.update(record_status="注销", left_reason="迁出", left_on=date(2025, 2, 1))
+    assert not {r for r in rules_of(hh, ctx) if r.startswith("STR")}
+
+
+def test_dead_member_still_active(ctx):
+    hh = good_household()
+    hh.members[1].fields["left_reason"] = "死亡"
+    assert ("STR-05", "record_status") in found(hh, ctx)
+
+
+def test_household_codes_and_causes(ctx):
+    hh = good_household()
+    hh.fields["household_type"] = "贫困户"
+    hh.years[YEAR].update(main_cause="因穷", other_causes="因病,因残,因学")
+    got = found(hh, ctx)
+    assert {("STR-10", "household_type"), ("STR-11", "main_cause"), ("STR-12", "other_causes")} <= got
+
+
+# ---- education ---------------------------------------------------------------------------------
+def test_education_and_school_status_exclusive(ctx):
+    hh = good_household()
+    member_year(hh, 3)["education"] = "小学"
+    assert ("EDU-01", "education") in found(hh, ctx)
+    member_year(hh, 3).update(education=None, school_status=None)
+    assert ("EDU-01", "education") in found(hh, ctx)
+
+
+def test_education_codes(ctx):
+    hh = good_household()
+    member_year(hh, 0)["education"] = "大学"
+    member_year(hh, 3)["school_status"] = "初一"
+    got = found(hh, ctx)
+    assert ("EDU-02", "education") in got and ("EDU-02", "school_status") in got
+
+
+def test_child_out_of_school(ctx):
+    hh = good_household()
+    member_year(hh, 3).update(school_status=None, education="小学")
+    assert ("EDU-03", "school_status") in found(hh, ctx)
+    member_year(hh, 3)["out_of_school_reason"] = "因病"
+    got = found(hh, ctx)
+    assert ("EDU-03", "school_status") not in got
+    assert ("HLT-03", "health") in got  # 因病 but 健康
+
+
+def test_grade_for_age(ctx):
+    hh = good_household()
+    member_year(hh, 3)["school_status"] = "普通高中一年级"
+    assert ("EDU-04", "school_status") in found(hh, ctx)
+    member_year(hh, 3)["school_status"] = "硕士研究生及以上"
+    assert ("EDU-05", "school_status") in found(hh, ctx)
+    hh = good_household()
+    hh.members[2].fields.update(birth_date=date(2004, 1, 1), id_no=make_id(REGION, date(2004, 1, 1), 7))
+    member_year(hh, 2)["education"] = "小学"
+    assert ("EDU-06", "education") in found(hh, ctx)
+
+
+def test_yulu_plan(ctx):
+    hh = good_household()
+    member_year(hh, 3)["yulu_plan"] = True
+    assert ("EDU-07", "yulu_plan") in found(hh, ctx)
+    hh = good_household()
+    hh.members[3].fields.update(birth_date=date(2007, 2, 3), id_no=make_id(REGION, date(2007, 2, 3), 8))
+    member_year(hh, 3)["school_status"] = "中职二年级"
+    assert ("EDU-08", "yulu_plan") in found(hh, ctx)
+    hh.measures = [MeasureData({"id": "x", "year": YEAR, "category": "其他教育帮扶", "subcategory": "雨露计划",
+                                "member_id": "H1-m4"})]
+    assert ("EDU-08", "yulu_plan") not in found(hh, ctx)
+
+
+# ---- health and insurance ----------------------------------------------------------------------
+def test_health(ctx):
+    hh = good_household()
+    member_year(hh, 0)["health"] = None
+    member_year(hh, 1)["health"] = "健康,残疾"
+    member_year(hh, 2)["health"] = "感冒"
+    got = found(hh, ctx)
+    assert ("HLT-01", "health") in got and ("HLT-02", "health") in got
+    assert sum(1 for f in check_household(hh, ctx) if f.rule == "HLT-02") == 2
+
+
+def test_disability(ctx):
+    hh = good_household()
+    member_year(hh, 0)["health"] = "残疾"
+    assert ("HLT-04", "health") in found(hh, ctx)
+    hh = good_household()
+    hh.members[0].fields.update(id_type="残疾人证", id_no=hh.members[0].fields["id_no"] + "41")
+    assert ("HLT-05", "health") in found(hh, ctx)
+    member_year(hh, 0).update(health="残疾", disability_category="视力")
+    got = found(hh, ctx)
+    assert ("HLT-06", "disability_category") in got
+    member_year(hh, 0)["disability_category"] = None
+    assert found(hh, ctx) == {("LAB-07", "labour_skill")}  # 一级肢体 from the number, 普通劳动力
+
+
+def test_medical_insurance(ctx):
+    hh = good_household()
+    member_year(hh, 0)["employee_medical"] = True
+    member_year(hh, 1).update(resident_medical=False)
+    member_year(hh, 2)["critical_illness"] = None
+    got = found(hh, ctx)
+    assert ("INS-01", "employee_medical") in got and ("INS-01", "resident_medical") in got
+    assert ("INS-02", "critical_illness") in got
+
+
+def test_assistance_codes_and_tekun(ctx):
+    hh = good_household()
+    member_year(hh, 0)["dibao"] = "有"
+    member_year(hh, 2)["tekun"] = "农村特困"
+    got = found(hh, ctx)
+    assert ("INS-03", "dibao") in got and ("INS-04", "tekun") in got
+    assert ("WRK-10", "tekun") in got  # a 特困 person working away
+
+
+# ---- labour and work ---------------------------------------------------------------------------
+def test_labour(ctx):
+    hh = good_household()
+    member_year(hh, 0)["labour_skill"] = None
+    member_year(hh, 1)["labour_skill"] = "壮劳力"
+    member_year(hh, 3)["labour_skill"] = "普通劳动力"
+    got = found(hh, ctx)
+    assert {("LAB-01", "labour_skill"), ("LAB-02", "labour_skill"), ("LAB-03", "labour_skill")} <= got
+
+
+def test_labour_under_16_and_idle_adult(ctx):
+    hh = good_household()
+    member_year(hh, 3).update(school_status=None, out_of_school_reason="因残", health="残疾", labour_skill="普通劳动力")
+    hh.members[3].fields["id_type"] = "残疾人证"
+    assert ("LAB-04", "labour_skill") in found(hh, ctx)
+    hh = good_household()
+    member_year(hh, 1)["labour_skill"] = "无劳动力"
+    hh.members[1].fields.update(birth_date=date(1980, 3, 8), id_no=make_id(REGION, date(1980, 3, 8), 4))
+    assert ("LAB-05", "labour_skill") in found(hh, ctx)
+
+
+def test_no_labour_but_working(ctx):
+    hh = good_household()
+    member_year(hh, 2)["labour_skill"] = "丧失劳动力"
+    assert ("LAB-06", "labour_skill") in found(hh, ctx)
+
+
+def test_skilled_but_not_working(ctx):
+    hh = good_household()
+    hh.members[1].fields.update(birth_date=date(1980, 3, 8), id_no=make_id(REGION, date(1980, 3, 8), 4))
+    member_year(hh, 1)["labour_skill"] = "技能劳动力"
+    assert ("LAB-08", "work_months") in found(hh, ctx)
+
+
+def test_work_fields(ctx):
+    hh = good_household()
+    member_year(hh, 2)["work_months"] = None
+    assert ("WRK-01", "work_months") in found(hh, ctx)
+    hh = good_household()
+    member_year(hh, 2)["work_place"] = None
+    assert ("WRK-01", "work_place") in found(hh, ctx)
+    member_year(hh, 2).update(work_place="宁波", work_months=14)
+    assert ("WRK-02", "work_months") in found(hh, ctx)
+    hh = good_household()
+    member_year(hh, 2).update(work_status="省外务工", employment_channel="帮扶车间")
+    assert ("WRK-09", "employment_channel") in found(hh, ctx)
+
+
+def test_work_records(ctx):
+    hh = good_household()
+    rec = hh.members[2].work_records[0]
+    rec["monthly_income"] = Decimal(50)
+    assert ("WRK-03", "monthly_income") in found(hh, ctx)
+    rec["monthly_income"] = Decimal(300)
+    assert ("WRK-04", "monthly_income") in found(hh, ctx)
+    rec.update(monthly_income=Decimal(4000), end_on=date(2024, 1, 1))
+    assert ("WRK-06", "end_on") in found(hh, ctx)
+    rec["end_on"] = date(2024, 6, 1)
+    hh.members[2].work_records.append({"id": "w2", "planned": False, "start_on": date(2024, 5, 1),
+                                       "end_on": date(2024, 8, 1), "monthly_income": Decimal(3000)})
+    assert ("WRK-05", "start_on") in found(hh, ctx)
+    hh.members[2].work_records = [{"id": "w3", "planned": False, "start_on": date(2019, 5, 1), "end_on": None,
+                                   "monthly_income": Decimal(3000)}]
+    assert ("WRK-08", "end_on") in found(hh, ctx)
+
+
+def test_child_working(ctx):
+    hh = good_household()
+    hh.members[3].work_records = [{"id": "w9", "planned": False, "start_on": date(2024, 7, 1),
+                                   "end_on": date(2024, 8, 1)}]
+    got = found(hh, ctx)
+    assert ("WRK-07", "start_on") in got and ("WRK-07", "work_months") in got
+
+
+def test_public_posts(ctx):
+    hh = good_household()
+    member_year(hh, 3).update(public_post="护林员", public_post_months=6)
+    assert ("POST-01", "public_post") in found(hh, ctx)
+    hh = good_household()
+    hh.members[0].fields.update(birth_date=date(1950, 5, 6), id_no=make_id(REGION, date(1950, 5, 6), 3))
+    member_year(hh, 0).update(public_post="护林员,护路员,护洁员", public_post_months=13,
+                              public_post_start=date(2024, 6, 1), public_post_end=date(2024, 1, 1))
+    got = found(hh, ctx)
+    assert {("POST-02", "public_post"), ("POST-03", "public_post"), ("POST-05", "public_post_months"),
+            ("POST-06", "public_post_end")} <= got
+    member_year(hh, 0).update(public_post="扫地僧", public_post_months=None, public_post_start=None,
+                              public_post_end=None)
+    got = found(hh, ctx)
+    assert ("POST-04", "public_post_start") in got and ("POST-07", "public_post") in got
+    member_year(hh, 0).update(public_post=None, public_post_months=3)
+    assert ("POST-04", "public_post") in found(hh, ctx)
+
+
+# ---- conditions --------------------------------------------------------------------------------
+def test_conditions_required(ctx):
+    hh = good_household()
+    hh.years[YEAR].update(arable_mu=None, dilapidated=None, road_type=None)
+    got = found(hh, ctx)
+    assert {("CON-01", "arable_mu"), ("CON-01", "dilapidated"), ("CON-01", "road_type")} <= got
+    hh.years[YEAR]["road_hardened"] = True
+    assert ("CON-01", "road_type") not in found(hh, ctx)
+
+
+def test_conditions_zero_is_not_blank(ctx):
+    hh = good_household()
+    hh.years[YEAR]["arable_mu"] = Decimal(0)
+    hh.years[YEAR]["irrigated_mu"] = Decimal(0)
+    assert not {r for r in rules_of(hh, ctx) if r.startswith("CON")}
+
+
+def test_conditions_ranges(ctx):
+    hh = good_household()
+    hh.years[YEAR].update(arable_mu=Decimal(150), forest_mu=Decimal(-1), road_distance_km=Decimal(8),
+                          irrigated_mu=Decimal(200), fuel_type="核能", dilapidation_grade="C级")
+    got = found(hh, ctx)
+    assert {("CON-02", "arable_mu"), ("CON-03", "forest_mu"), ("CON-02", "road_distance_km"),
+            ("CON-04", "irrigated_mu"), ("CON-09", "fuel_type"), ("CON-07", "dilapidated")} <= got
+
+
+def test_no_power_for_poor_household(ctx):
+    hh = good_household()
+    hh.years[YEAR]["household_power"] = False
+    assert ("CON-05", "household_power") in found(hh, ctx)
+
+
+def test_unmet_guarantees_need_monitoring(ctx):
+    hh = good_household()
+    hh.years[YEAR].update(dilapidated=True, dilapidation_grade="D级", drinking_safe=False)
+    member_year(hh, 1)["critical_illness"] = False
+    got = found(hh, ctx)
+    assert {("CON-06", "dilapidated"), ("CON-06", "drinking_safe"), ("CON-06", "critical_illness")} <= got
+    hh = monitored_household()
+    hh.years[YEAR].update(dilapidated=True, dilapidation_grade="D级")
+    assert "CON-06" not in rules_of(hh, ctx)
+
+
+# ---- income ------------------------------------------------------------------------------------
+def test_income_arithmetic(ctx):
+    hh = good_household()
+    inc = hh.incomes[YEAR].fields
+    inc["wage_income"] = Decimal(1)
+    got = found(hh, ctx)
+    assert ("INC-01", "wage_income") in got and ("INC-01", "total_income") in got
+    hh = good_household()
+    hh.incomes[YEAR].fields["per_capita_net"] = Decimal(99999)
+    assert ("INC-01", "per_capita_net") in found(hh, ctx)
+    hh = good_household()
+    hh.incomes[YEAR].lines.append({"id": "bad", "category": "彩票", "item": "中奖", "amount": Decimal(5)})
+    assert ("INC-16", "category") in found(hh, ctx)
+
+
+def test_income_computed_when_totals_missing(ctx):
+    """A hand-made bundle with lines and no stored totals is worked out from the lines."""
+    hh = good_household()
+    fields = hh.incomes[YEAR].fields
+    for key in ("wage_income", "business_income", "property_income", "transfer_income", "business_expense",
+                "total_income", "net_income", "per_capita_net"):
+        fields[key] = None
+    assert check_household(hh, ctx) == []
+
+
+def _set_lines(hh: HouseholdData, lines: list[dict], **fields) -> None:
+    hh.incomes[YEAR] = income(YEAR, lines, 4, **fields)
+
+
+def test_income_plausibility(ctx):
+    hh = good_household()
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(40000)},
+                    {"category": "生产经营性收入", "item": "种植业", "amount": Decimal(100)},
+                    {"category": "生产经营性支出", "item": "种植业支出", "amount": Decimal(50000)}])
+    got = found(hh, ctx)
+    assert {("INC-02", "net_income"), ("INC-03", "business_expense")} <= got
+    assert ("INC-05", "per_capita_net") in got and ("INC-06", "per_capita_net") in got
+    hh = good_household()
+    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(9000)}], 4)
+    assert ("INC-04", "per_capita_net") in found(hh, ctx)
+
+
+def test_below_monitoring_line_but_monitored_is_fine(ctx):
+    hh = monitored_household()
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(24000)}],
+               compliant_oop_expense=Decimal(3000))
+    assert "INC-05" not in rules_of(hh, ctx)
+
+
+def test_threshold_missing_skips_comparison():
+    hh = good_household()
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(4000)}])
+    bare = Context(year=YEAR, today=TODAY, thresholds={})
+    assert not {"INC-05", "INC-06"} & rules_of(hh, bare)
+
+
+def test_measures_against_income(ctx):
+    hh = good_household()
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(50)},
+                    {"category": "财产性收入", "item": "土地流转", "amount": Decimal(40000)}])
+    hh.measures = [MeasureData({"id": "a", "year": YEAR, "category": "产业帮扶", "subcategory": "种植业"}),
+                   MeasureData({"id": "b", "year": YEAR, "category": "综合保障", "subcategory": "低保"})]
+    got = found(hh, ctx)
+    assert {("INC-08", "transfer_income"), ("INC-09", "business_income"), ("INC-10", "wage_income")} <= got
+    _set_lines(hh, [{"category": "财产性收入", "item": "土地流转", "amount": Decimal(40000)}])
+    hh.measures = [MeasureData({"id": "c", "year": YEAR, "category": "公益岗位帮扶", "subcategory": "护林员"})]
+    assert ("INC-07", "wage_income") in found(hh, ctx)
+
+
+def test_transfers_need_people(ctx):
+    hh = good_household()
+    hh.members[0].fields.update(birth_date=date(1970, 5, 6), id_no=make_id(REGION, date(1970, 5, 6), 1))
+    hh.members[1].fields.update(birth_date=date(1972, 3, 8), id_no=make_id(REGION, date(1972, 3, 8), 2))
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(40000)},
+                    {"category": "转移性收入", "item": "低保金", "amount": Decimal(1000)},
+                    {"category": "转移性收入", "item": "特困供养金", "amount": Decimal(1000)},
+                    {"category": "转移性收入", "item": "养老保险金", "amount": Decimal(1000)},
+                    {"category": "转移性收入", "item": "计划生育金", "amount": Decimal(1000)},
+                    {"category": "转移性收入", "item": "生态补偿金", "amount": Decimal(1000)}])
+    hh.years[YEAR]["forest_mu"] = Decimal(0)
+    got = {f.rule for f in check_household(hh, ctx) if f.field == "transfer_income"}
+    assert got == {"INC-11", "INC-12", "INC-13", "INC-14", "INC-15"}
+
+
+# ---- monitoring --------------------------------------------------------------------------------
+def test_monitoring_risks(ctx):
+    hh = monitored_household()
+    hh.years[YEAR]["risks"] = None
+    assert ("MON-01", "risks") in found(hh, ctx)
+    hh.years[YEAR]["risks"] = "其他,因自然灾害,因穷"
+    got = found(hh, ctx)
+    assert {("MON-02", "risk_note"), ("MON-03", "risks"), ("MON-04", "disaster_subtype")} <= got
+    hh = monitored_household()
+    hh.fields["monitoring_category"] = "边缘易致贫户"
+    assert ("MON-05", "monitoring_category") in found(hh, ctx)
+
+
+def test_risk_needs_measure(ctx):
+    hh = monitored_household()
+    hh.measures = [m for m in hh.measures if m.fields["category"] != "健康帮扶"]
+    assert ("MON-06", "risks") in found(hh, ctx)
+    hh.measures.append(MeasureData({"id": "old", "year": YEAR - 1, "category": "健康帮扶", "status": "实施中"}))
+    assert ("MON-06", "risks") not in found(hh, ctx)
+
+
+def test_risk_against_members(ctx):
+    hh = monitored_household()
+    hh.years[YEAR]["risks"] = "缺劳动力,因残"
+    hh.measures.append(MeasureData({"id": "s", "year": YEAR, "category": "综合保障", "subcategory": "临时救助"}))
+    got = found(hh, ctx)
+    assert ("MON-07", "risks") in got and ("MON-09", "risks") in got
+    hh = monitored_household()
+    hh.years[YEAR]["risks"] = "因务工就业不稳"
+    hh.members[2].work_records = []
+    member_year(hh, 2).update(work_months=None, work_place=None)
+    assert ("MON-08", "risks") in found(hh, ctx)
+    hh = monitored_household()
+    member_year(hh, 0)["health"] = "健康"
+    assert ("MON-10", "risks") in found(hh, ctx)
+    hh = monitored_household()
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(0)
+    assert ("MON-10", "risks") in found(hh, ctx)
+
+
+def _without_labour(hh: HouseholdData) -> None:
+    for m in hh.members:
+        m.years[YEAR]["labour_skill"] = "无劳动力" if m.fields["relation"] == "之女" else "丧失劳动力"
+        m.years[YEAR]["health"] = "长期慢性病"
+        m.work_records = []
+        m.years[YEAR].update(work_months=None, work_place=None)
+
+
+def test_no_labour_household(ctx):
+    hh = monitored_household()
+    _without_labour(hh)
+    hh.measures = [MeasureData({"id": "h", "year": YEAR, "category": "健康帮扶"})]
+    _set_lines(hh, [{"category": "转移性收入", "item": "养老保险金", "amount": Decimal(40000)}],
+               compliant_oop_expense=Decimal(500))
+    assert ("MON-11", "dibao") in found(hh, ctx)
+    member_year(hh, 0)["dibao"] = "农村低保"
+    assert ("MON-12", "no_labour_fallback") in found(hh, ctx)
+    hh.fields["no_labour_fallback"] = True
+    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    assert ("MON-13", "risk_removed") in found(hh, ctx)
+
+
+def test_fallback_flag_with_labour(ctx):
+    hh = monitored_household()
+    hh.fields["no_labour_fallback"] = True
+    assert ("MON-20", "no_labour_fallback") in found(hh, ctx)
+
+
+def test_labour_needs_development_measure(ctx):
+    hh = monitored_household()
+    hh.measures = [m for m in hh.measures if m.fields["category"] != "就业帮扶"]
+    assert ("MON-14", "development_measures") in found(hh, ctx)
+    hh = monitored_household()
+    hh.years[YEAR]["development_measures"] = "尚未实施"
+    assert ("MON-14", "development_measures") in found(hh, ctx)
+
+
+def test_disability_subsidy_without_disabled_member(ctx):
+    hh = good_household()
+    hh.measures = [MeasureData({"id": "d", "year": YEAR, "category": "综合保障", "subcategory": "残疾人补贴"})]
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(40000)},
+                    {"category": "转移性收入", "item": "残疾补贴", "amount": Decimal(1200)},
+                    {"category": "转移性收入", "item": "养老保险金", "amount": Decimal(1200)}])
+    assert ("MON-15", "health") in found(hh, ctx)
+
+
+def test_risk_removal(ctx):
+    hh = monitored_household()
+    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202406",
+                     monitoring_contact=None)
+    got = found(hh, ctx)
+    assert ("MON-17", "risk_removed_at") in got  # three months after identification
+    assert ("MON-19", "monitoring_contact") in got
+    hh.fields.update(risk_removed_at="202402")
+    assert ("MON-17", "risk_removed_at") in found(hh, ctx)
+    hh.fields.update(risk_removed_at="2024-11", risk_removal_method=None)
+    got = found(hh, ctx)
+    assert ("MON-18", "risk_removed_at") in got and ("MON-18", "risk_removal_method") in got
+    hh = monitored_household()
+    hh.fields.update(risk_removal_method="自然消除")
+    assert ("MON-18", "risk_removed") in found(hh, ctx)
+
+
+def test_removed_below_monitoring_line(ctx):
+    hh = monitored_household()
+    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    assert "MON-16" not in rules_of(hh, ctx)
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(24000)}],
+               compliant_oop_expense=Decimal(3000))
+    assert ("MON-16", "risk_removed") in found(hh, ctx)
+
+
+# ---- exit --------------------------------------------------------------------------------------
+def test_exit_income_and_checklist(ctx):
+    hh = good_household()
+    hh.incomes[2019] = income(2019, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(12000)}], 4)
+    hh.years[2019]["housing_secure"] = False
+    hh.years[2019]["water_secure"] = None
+    got = found(hh, ctx)
+    assert {("EXIT-01", "per_capita_net"), ("EXIT-02", "housing_secure"), ("EXIT-03", "water_secure")} <= got
+
+
+def test_exit_from_assessment(ctx):
+    hh = good_household()
+    del hh.incomes[2019]
+    del hh.years[2019]
+    hh.assessments = [{"id": "a1", "year": 2019, "kind": "退出", "income_per_capita": Decimal(3000),
+                       "food_secure": True, "clothing_secure": True, "education_secure": False,
+                       "medical_secure": True, "housing_secure": True, "water_secure": True}]
+    got = {(f.rule, f.record) for f in check_household(hh, ctx)}
+    assert ("EXIT-01", "assessment") in got and ("EXIT-02", "assessment") in got
+
+
+def test_exit_without_facts_is_skipped(ctx):
+    hh = good_household()
+    del hh.incomes[2019]
+    del hh.years[2019]
+    assert check_household(hh, ctx) == []
+
+
+def test_exit_year(ctx):
+    hh = good_household()
+    hh.fields["exit_year"] = None
+    assert ("EXIT-04", "exit_year") in found(hh, ctx)
+    hh.fields["exit_year"] = 2010
+    assert ("EXIT-04", "exit_year") in found(hh, ctx)
+
+
+# ---- contact -----------------------------------------------------------------------------------
+def test_phones(ctx):
+    hh = good_household()
+    hh.fields["phone"] = "0851-88888888"
+    hh.members[0].fields["phone"] = "12345"
+    hh.fields["collector_phone"] = "1380000"
+    fs = {(f.rule, f.field): f.severity for f in check_household(hh, ctx)}
+    assert fs[("TEL-01", "phone")] == WARNING
+    assert fs[("TEL-02", "phone")] == ERROR
+    assert fs[("TEL-03", "collector_phone")] == ERROR
+
+
+def test_worker_needs_mobile(ctx):
+    hh = good_household()
+    hh.members[2].fields["phone"] = None
+    assert ("TEL-04", "phone") in found(hh, ctx)
+    hh.members[2].fields["phone"] = "138 0000 0000"
+    assert ("TEL-04", "phone") not in found(hh, ctx)
+
+
+def test_bank_account(ctx):
+    hh = good_household()
+    good = _card()
+    hh.fields["bank_account"] = good[:-1] + str((int(good[-1]) + 1) % 10)
+    fs = {(f.rule, f.field): f.severity for f in check_household(hh, ctx)}
+    assert fs == {("BANK-03", "bank_account"): WARNING}
+    hh.fields["bank_account"] = "12345678"
+    assert ("BANK-02", "bank_account") in found(hh, ctx)
+    hh.fields["bank_account"] = "6217abc"
+    assert ("BANK-01", "bank_account") in found(hh, ctx)
+    hh.fields.update(bank_account=good, bank_name=None)
+    assert ("BANK-04", "bank_name") in found(hh, ctx)
+
+
+# ---- required ----------------------------------------------------------------------------------
+def test_required_household_fields(ctx):
+    hh = good_household()
+    hh.fields.update(phone=None, household_type=None, attribute=None)
+    got = found(hh, ctx)
+    assert {("REQ-01", "phone"), ("REQ-01", "household_type"), ("REQ-01", "attribute")} <= got
+    hh = monitored_household()
+    hh.fields.update(monitoring_since=None, monitoring_contact=None)
+    got = found(hh, ctx)
+    assert ("REQ-01", "monitoring_since") in got and ("REQ-01", "monitoring_contact") in got
+
+
+def test_required_member_fields(ctx):
+    hh = good_household()
+    hh.members[0].fields["ethnicity"] = None
+    member_year(hh, 1)["speaks_mandarin"] = None
+    member_year(hh, 1)["dibao"] = None
+    got = found(hh, ctx)
+    assert {("REQ-03", "ethnicity"), ("REQ-05", "speaks_mandarin"), ("REQ-05", "dibao")} <= got
+
+
+def test_false_is_not_blank(ctx):
+    hh = good_household()
+    member_year(hh, 1)["speaks_mandarin"] = False
+    assert "REQ-05" not in rules_of(hh, ctx)
+
+
+def test_left_member_needs_reason(ctx):
+    hh = good_household()
+    hh.members[3].fields["record_status"] = "注销"
+    hh.years[YEAR]["population"] = 3
+    assert found(hh, ctx) == {("REQ-04", "left_reason"), ("REQ-04", "left_on")}
+
+
+def test_missing_year_facts(ctx):
+    hh = good_household()
+    del hh.years[YEAR]
+    del hh.incomes[YEAR]
+    assert rules_of(hh, ctx) == {"REQ-07", "REQ-09"}
+    hh = good_household()
+    del hh.members[1].years[YEAR]
+    assert rules_of(hh, ctx) == {"REQ-08"}
+
+
+def test_pre_2021_year_uses_its_own_code_lists():
+    hh = good_household()
+    for m in hh.members:
+        y = m.years.pop(YEAR)
+        m.years[2019] = {**y, "year": 2019}
+    hh.members[3].years[2019].update(education="学龄前儿童", school_status="非在校生")
+    ctx19 = Context(year=2019, today=TODAY, thresholds=dict(THRESHOLDS))
+    got = found(hh, ctx19)
+    assert ("EDU-01", "education") not in got
+    hh.members[3].years[2019]["school_status"] = None
+    assert ("EDU-01", "school_status") in found(hh, ctx19)
+
+
+# ---- robustness --------------------------------------------------------------------------------
+def test_empty_and_minimal_households_do_not_raise(ctx):
+    assert check_household(HouseholdData(fields={"id": "E"}), ctx) is not None
+    hh = HouseholdData(fields={"id": "E2"}, years={YEAR: {}}, members=[MemberData(fields={}, years={YEAR: {}})],
+                       incomes={YEAR: IncomeData(fields={})}, measures=[MeasureData(fields={})])
+    check_household(hh, ctx)
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 3000), st.text(max_size=12),
+    st.decimals(min_value=-100000, max_value=100000, places=2, allow_nan=False, allow_infinity=False),
+    st.dates(min_value=date(1890, 1, 1), max_value=date(2100, 12, 31)),
+    st.sampled_from(["户主", "配偶", "之子", "之女", "健康", "残疾,长期慢性病", "普通劳动力", "无劳动力", "七年级",
+                     "中职一年级", "因病,其他", "缺劳动力", "农村低保", "农村特困", "脱贫户", "脱贫不稳定户", "202401",
+                     "13812345678", "护林员,护路员,护洁员", "已脱贫(享受政策)", "帮扶消除", "在册", "注销"]),
+)
+HH_KEYS = ["household_type", "attribute", "poverty_status", "monitoring_category", "monitoring_since",
+           "risk_removed", "risk_removal_method", "risk_removed_at", "exit_year", "identified_year", "phone",
+           "bank_account", "bank_name", "no_labour_fallback", "record_status", "only_child", "village_code"]
+HY_KEYS = ["population", "risks", "risk_note", "main_cause", "other_causes", "arable_mu", "irrigated_mu",
+           "forest_mu", "dilapidated", "drinking_safe", "household_power", "development_measures", "food_secure",
+           "road_type", "dilapidation_grade"]
+M_KEYS = ["name", "gender", "relation", "birth_date", "id_no", "id_type", "record_status", "left_reason",
+          "left_on", "phone", "ethnicity", "political_status"]
+MY_KEYS = ["health", "labour_skill", "education", "school_status", "out_of_school_reason", "work_months",
+           "work_place", "work_status", "employment_channel", "dibao", "tekun", "public_post", "public_post_months",
+           "public_post_start", "critical_illness", "resident_medical", "yulu_plan", "disability_category",
+           "disability_grade", "work_abroad"]
+INC_KEYS = ["population", "wage_income", "total_income", "net_income", "per_capita_net", "business_expense",
+            "transfer_income", "compliant_oop_expense"]
+
+
+def _row(keys: list[str]):
+    return st.fixed_dictionaries({}, optional={k: SCALARS for k in keys})
+
+
+@st.composite
+def odd_households(draw):
+    members = [
+        MemberData(fields=draw(_row(M_KEYS)), years={YEAR: draw(_row(MY_KEYS))},
+                   work_records=draw(st.lists(_row(["start_on", "end_on", "monthly_income", "planned", "county",
+                                                    "channel"]), max_size=2)))
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    lines = draw(st.lists(st.fixed_dictionaries({"category": SCALARS, "item": SCALARS, "amount": SCALARS}),
+                          max_size=3))
+    return HouseholdData(
+        fields={"id": "X", **draw(_row(HH_KEYS))},
+        years={YEAR: draw(_row(HY_KEYS)), YEAR - 1: draw(_row(HY_KEYS))},
+        members=members,
+        incomes={YEAR: IncomeData(draw(_row(INC_KEYS)), lines)} if draw(st.booleans()) else {},
+        measures=[MeasureData(draw(_row(["year", "category", "subcategory", "member_id", "end_on", "status"])))
+                  for _ in range(draw(st.integers(0, 2)))],
+        assessments=[draw(_row(["year", "kind", "income_per_capita", "food_secure"]))],
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(odd_households())
+def test_check_household_never_raises(hh):
+    ctx = Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS))
+    for f in check_household(hh, ctx):
+        assert f.rule and f.severity in (ERROR, WARNING) and isinstance(f.message, str)
+
+
+def test_twenty_thousand_households_are_checked_quickly(ctx):
+    """Rules alone over 20,000 households (80,000 members) stay well inside the 5 s budget."""
+    base = [good_household(f"P{i}") for i in range(50)]
+    base += [monitored_household(f"Q{i}") for i in range(50)]
+    households = [copy.deepcopy(base[i % 100]) for i in range(20_000)]
+    for i, hh in enumerate(households):
+        hh.fields["id"] = f"H{i}"
+        if i % 7 == 0:
+            hh.members[3].years[YEAR]["labour_skill"] = "普通劳动力"
+    check_household(households[0], ctx)  # load the rules first
+    start = time.perf_counter()
+    count = sum(len(check_household(hh, ctx)) for hh in households)
+    elapsed = time.perf_counter() - start
+    assert count > 0
+    assert elapsed < 4.0, f"{elapsed:.2f}s"
+
+
+# ---- the whole-store path ----------------------------------------------------------------------
+def _write(store, bundles: list[HouseholdData]) -> None:
+    from fupin_desktop.services.households import create_households
+    from fupin_desktop.services.uow import UnitOfWork
+
+    for b in bundles:  # the store makes its own ids
+        b.fields.pop("id", None)
+        for m in b.members:
+            m.fields.pop("id", None)
+            for y in m.years.values():
+                y.pop("id", None)
+            for r in m.work_records:
+                r.pop("id", None)
+        for y in b.years.values():
+            y.pop("id", None)
+        for inc in b.incomes.values():
+            inc.fields.pop("id", None)
+            for ln in inc.lines:
+                ln.pop("id", None)
+        for ms in b.measures:
+            ms.fields.pop("id", None)
+    with UnitOfWork(store) as uow:
+        create_households(uow, bundles)
+
+
+def test_store_rules_on_a_real_store(new_store):
+    first, second, third = good_household("A"), good_household("B"), good_household("C")
+    # 张小明 of A is registered again in B (as a 20-digit 残疾人证号 with the same first 18)
+    second.members[2].fields.update(id_no=first.members[2].fields["id_no"] + "41", id_type="残疾人证",
+                                    name="张小明", birth_date=first.members[2].fields["birth_date"])
+    second.members[2].years[YEAR]["health"] = "残疾"
+    second.members[2].years[YEAR]["labour_skill"] = "技能劳动力"
+    second.fields["phone"] = "13812345678"  # the same number as A (and C)
+    third.fields["phone"] = "13611112222"
+    for m in third.members:
+        m.fields["phone"] = "13611112222" if m.fields.get("phone") else None
+        m.fields["id_no"] = m.fields["id_no"][:6] + "1" + m.fields["id_no"][7:]  # other people
+        m.fields["id_no"] = make_id("520103", m.fields["birth_date"], 11 if m.fields["gender"] == "男" else 12)
+    _write(new_store, [first, second, third])
+    with new_store.engine.connect() as conn:
+        findings = list(check_store(conn, Context.for_store(conn, YEAR)))
+    one_person = [f for f in findings if f.rule == "ID-04"]
+    assert {f.member for f in one_person} == {"张小明"}
+    assert len({f.household for f in one_person}) == 2
+    shared = {f.household for f in findings if f.rule == "TEL-05"}
+    assert shared == {first.id, second.id}
+    assert not [f for f in findings if f.household == third.id and f.severity == ERROR], [
+        (f.rule, f.message) for f in findings if f.household == third.id]
+
+
+def test_store_rules_limited_to_one_household(new_store):
+    from fupin_desktop.validation.engine import _store_findings
+
+    first, second = good_household("A"), good_household("B")
+    second.members[0].fields["id_no"] = first.members[0].fields["id_no"]
+    _write(new_store, [first, second])
+    with new_store.engine.connect() as conn:
+        ctx = Context.for_store(conn, YEAR)
+        only = list(_store_findings(conn, ctx, {first.id}))
+    assert {f.household for f in only} == {first.id}
+    assert {f.rule for f in only} == {"ID-04", "TEL-05"}

@@ -1,0 +1,134 @@
+"""Start-up: fonts, then the set-up wizard (first run) or the unlock screen, then the main window.
+
+Locking (button, idle time, or the OS session locking) closes the store — which drops the key and
+the engine — and shows the unlock screen again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from fupin_desktop.fonts import cjk_font_candidates
+from fupin_desktop.paths import default_store_dir
+from fupin_desktop.store.store import Store
+
+from .operations import hub
+from .qt import QApplication, QEvent, QFont, QFontDatabase, QObject, QSettings, QTimer
+
+log = logging.getLogger(__name__)
+DEFAULT_AUTOLOCK_MINUTES = 5
+
+
+def install_cjk_font(app: QApplication) -> str:
+    """Use a Chinese font for the whole UI, loaded from a file if the system has none configured."""
+    for path in cjk_font_candidates():
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if families:
+            font = QFont(families[0], 11)
+            app.setFont(font)
+            return families[0]
+    log.warning("no CJK font file found; relying on the system's font fallback")
+    return app.font().family()
+
+
+class IdleWatcher(QObject):
+    """Locks after a stretch without keyboard or mouse input."""
+
+    INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+
+    def __init__(self, minutes: float, on_idle) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(int(minutes * 60_000))
+        self.timer.timeout.connect(on_idle)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in self.INPUT and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class FupinApp:
+    def __init__(self, app: QApplication, store_path: Path) -> None:
+        self.app = app
+        self.store_path = store_path
+        self.settings = QSettings("FupinDesktop", "FupinDesktop")
+        self.store: Store | None = None
+        self.window = None
+        self.unlock_dialog = None
+        minutes = float(self.settings.value("autolock_minutes", DEFAULT_AUTOLOCK_MINUTES))
+        self.idle = IdleWatcher(minutes, self.lock)
+        app.installEventFilter(self.idle)
+        self._watch_session_lock()
+
+    def start(self) -> None:
+        if (self.store_path / "store.json").exists():
+            self.show_unlock()
+        else:
+            from .setup_wizard import SetupWizard  # noqa: PLC0415
+
+            self.wizard = SetupWizard(self.store_path, on_created=self.unlocked)
+            self.wizard.show()
+
+    def show_unlock(self) -> None:
+        from .unlock import UnlockDialog  # noqa: PLC0415
+
+        self.unlock_dialog = UnlockDialog(self.store_path, self.settings, on_unlocked=self.unlocked)
+        self.unlock_dialog.show()
+
+    def unlocked(self, store: Store) -> None:
+        from .main_window import MainWindow  # noqa: PLC0415
+
+        self.store = store
+        self.window = MainWindow(store, settings=self.settings, on_lock=self.lock)
+        self.window.show()
+        self.idle.timer.start()
+
+    def lock(self) -> None:
+        if self.store is None:
+            return
+        self.idle.timer.stop()
+        if self.window is not None:
+            self.window.save_drafts_and_close()
+            self.window = None
+        store, self.store = self.store, None
+        hub().tasks.submit(store.close, lambda _r: None, lambda _e: None)  # after queued work
+        self.show_unlock()
+
+    def _watch_session_lock(self) -> None:
+        """Lock when the desktop session locks (freedesktop ScreenSaver over D-Bus, where there is one)."""
+        try:
+            from PySide6.QtDBus import QDBusConnection  # noqa: PLC0415
+
+            bus = QDBusConnection.sessionBus()
+            if bus.isConnected():
+                bus.connect("", "/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver", "ActiveChanged",
+                            self._screensaver_changed)
+        except Exception:  # noqa: BLE001 - optional integration
+            log.info("session lock notifications unavailable")
+
+    def _screensaver_changed(self, active: bool) -> None:
+        if active:
+            self.lock()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fupin-desktop")
+    parser.add_argument("--store", default=str(default_store_dir()))
+    args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+    logging.basicConfig(level=logging.INFO)
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("扶贫档案")
+    install_cjk_font(app)
+    fupin = FupinApp(app, Path(args.store))
+    fupin.start()
+    code = app.exec()
+    if fupin.store is not None:
+        fupin.store.close()
+    hub().tasks.shutdown()
+    return code

@@ -1,0 +1,29 @@
+"""The one place where an exception becomes a message for a person (in Chinese, with what to do)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from fupin_desktop.errors import FupinError
+
+from .qt import QMessageBox, QWidget
+
+log = logging.getLogger(__name__)
+
+
+def show_exception(parent: QWidget | None, err: BaseException) -> None:
+    if isinstance(err, FupinError):
+        box = QMessageBox(QMessageBox.Icon.Warning, "提示", err.message, QMessageBox.StandardButton.Ok, parent)
+        if err.hint:
+            box.setInformativeText(err.hint)
+    else:
+        # A bug, not the user's doing. The details hold no personal data: only the code path.
+        log.error("unexpected error: %s", "".join(traceback.format_exception_only(type(err), err)).strip())
+        box = QMessageBox(QMessageBox.Icon.Critical, "程序出错",
+                          "程序遇到了意外错误，刚才的操作没有完成，已保存的数据不受影响。",
+                          QMessageBox.StandardButton.Ok, parent)
+        box.setInformativeText("您正在编辑的内容已保存为草稿。如果问题反复出现，请联系县扶贫办技术人员。")
+        box.setDetailedText("".join(traceback.format_exception(type(err), err, err.__traceback__)))
+    box.setObjectName("errorBox")
+    box.open()

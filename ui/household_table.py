@@ -1,0 +1,171 @@
+"""The household list: a Qt model over household ids only.
+
+Searching and sorting happen in the core (``search_households``); the model keeps the ordered ids
+and fetches the rows it shows in pages, into a small cache (the Anki/calibre pattern). A row that
+fails to load shows greyed out instead of raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+
+from fupin_desktop.queries.search import household_rows
+
+from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
+
+PAGE = 100
+CACHE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    sort_key: str | None = None  # a key of queries.search.SORTABLE
+    default: bool = True
+
+
+COLUMNS = (
+    Column("group_name", "村民小组", "group_name"),
+    Column("head_name", "户主", "head_name"),
+    Column("head_id_no", "户主证件号码"),
+    Column("national_hh_no", "户编号", "national_hh_no"),
+    Column("member_count", "人数", "member_count"),
+    Column("attribute", "属性"),
+    Column("poverty_status", "脱贫状态", "poverty_status"),
+    Column("main_cause", "主要致贫原因"),
+    Column("monitoring_category", "监测类别"),
+    Column("per_capita_net", "人均纯收入"),
+    Column("phone", "联系电话", default=False),
+    Column("address", "住址", default=False),
+    Column("error_count", "错误", "error_count"),
+    Column("warning_count", "提示", default=False),
+)
+
+
+def mask_id(number: str | None) -> str:
+    """6205**********1234: region and last four, as on public forms (SPEC §5)."""
+    if not number:
+        return ""
+    return number[:4] + "*" * max(0, len(number) - 8) + number[-4:] if len(number) > 8 else number
+
+
+def mask_phone(number: str | None) -> str:
+    if not number:
+        return ""
+    return number[:3] + "****" + number[-4:] if len(number) >= 11 else number
+
+
+class HouseholdTableModel(QAbstractTableModel):
+    def __init__(self, engine: Engine, year: int | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.year = year
+        self.ids: list[str] = []
+        self.columns = [c for c in COLUMNS if c.default]
+        self.mask = True
+        self._cache: dict[str, dict[str, Any] | None] = {}
+
+    # ---- what the view asks ----------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.row(index.row())
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if row is None:
+                return "（无法读取）" if index.column() == 0 else ""
+            return self._display(column.key, row.get(column.key))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row is None:
+                return QBrush(QColor("#999999"))
+            if column.key == "error_count" and row.get("error_count"):
+                return QBrush(QColor("#b00020"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.key in ("member_count", "per_capita_net",
+                                                                        "error_count", "warning_count"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if key == "head_id_no":
+            return mask_id(value) if self.mask else value
+        if key == "phone":
+            return mask_phone(value) if self.mask else value
+        if isinstance(value, Decimal):
+            return f"{value:,.2f}"
+        if key in ("error_count", "warning_count"):
+            return str(value) if value else ""
+        return str(value)
+
+    # ---- lazy rows ---------------------------------------------------------------------------
+    def row(self, n: int) -> dict[str, Any] | None:
+        hh_id = self.ids[n]
+        if hh_id not in self._cache:
+            self._fetch_page(n)
+        return self._cache.get(hh_id)
+
+    def _fetch_page(self, n: int) -> None:
+        start = max(0, n - PAGE // 4)
+        wanted = [i for i in self.ids[start:start + PAGE] if i not in self._cache]
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()
+        try:
+            with self.engine.connect() as conn:
+                rows = household_rows(conn, wanted, self.year)
+        except Exception:  # noqa: BLE001 - a row that cannot load is shown disabled, never raised
+            rows = {}
+        for hh_id in wanted:
+            self._cache[hh_id] = rows.get(hh_id)
+
+    def household_id(self, n: int) -> str:
+        return self.ids[n]
+
+    # ---- changing what is shown ----------------------------------------------------------------
+    def set_ids(self, ids: list[str]) -> None:
+        self.beginResetModel()
+        self.ids = ids
+        self._cache.clear()
+        self.endResetModel()
+
+    def invalidate(self, household_ids: frozenset[str] | None = None) -> None:
+        """Drop cached rows (all, or these) so they are read again."""
+        if household_ids is None:
+            self._cache.clear()
+        else:
+            for hh_id in household_ids:
+                self._cache.pop(hh_id, None)
+        if self.ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(self.columns) - 1))
+
+    def set_mask(self, mask: bool) -> None:
+        self.mask = mask
+        self.invalidate(frozenset())
+
+    def set_columns(self, keys: list[str]) -> None:
+        self.beginResetModel()
+        self.columns = [c for c in COLUMNS if c.key in keys] or [COLUMNS[1]]
+        self.endResetModel()
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if index.isValid() and self.row(index.row()) is None:
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

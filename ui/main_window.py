@@ -1,0 +1,307 @@
+"""The main window: the village and saved filters on the left, the household list in the centre,
+search as you type above it, the store, user and pending changes in the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fupin_desktop.queries.search import SearchQuery, search_households
+from fupin_desktop.queries.stats import groups, pending_changes
+from fupin_desktop.services.households import current_year
+from fupin_desktop.store.store import Store
+
+from .household_table import COLUMNS, HouseholdTableModel
+from .operations import Changes, Op, hub
+from .qt import (
+    QAbstractItemView, QAction, QCheckBox, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QLineEdit, QMainWindow,
+    QMenu, QPushButton, QSettings, QSplitter, Qt, QTableView, QTimer, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QWidget,
+)
+
+SEARCH_DELAY_MS = 150
+CAUSES = ("因病", "因残", "因学", "因灾", "缺资金", "缺劳力", "缺技术", "缺土地", "缺水", "交通条件落后",
+          "自身发展动力不足")
+
+
+def saved_filters() -> list[tuple[str, dict[str, Any]]]:
+    return [("全部", {}), ("未脱贫", {"poverty_status": "未脱贫类"}), ("监测对象", {"monitoring": True}),
+            ("有错误", {"has_errors": True}), ("信息不完整", {"incomplete": True})]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, *, settings: QSettings, on_lock: Callable[[], None]) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.on_lock = on_lock
+        self.editors: dict[str, QWidget] = {}
+        with store.engine.connect() as conn:
+            self.year = current_year(conn)
+        self.setWindowTitle(f"扶贫档案 — {store.village_name}（{store.village_code}）")
+        self.query = SearchQuery(year=self.year)
+        self.model = HouseholdTableModel(store.engine, self.year)
+        self._build()
+        self._build_actions()
+        self._restore_columns()
+        hub().changed.connect(self._on_changed)
+        self.refresh_tree()
+        self.run_search()
+        self.resize(1280, 800)
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        splitter = QSplitter()
+        self.tree = QTreeWidget(objectName="villageTree")
+        self.tree.setHeaderHidden(True)
+        self.tree.itemClicked.connect(self._tree_clicked)
+        splitter.addWidget(self.tree)
+
+        centre = QWidget()
+        layout = QVBoxLayout(centre)
+        bar = QHBoxLayout()
+        self.search = QLineEdit(objectName="searchBox")
+        self.search.setPlaceholderText("查找：姓名、拼音首字母（如 zs）、证件号码或末几位、户编号")
+        self.search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self._search_text_changed)
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        self.search.returnPressed.connect(self._open_first)
+        bar.addWidget(self.search, 1)
+        self.show_ids = QCheckBox("显示完整证件号码", objectName="showIds")
+        self.show_ids.toggled.connect(lambda on: self.model.set_mask(not on))
+        bar.addWidget(self.show_ids)
+        self.count_label = QLabel(objectName="countLabel")
+        bar.addWidget(self.count_label)
+        layout.addLayout(bar)
+
+        self.table = QTableView(objectName="householdTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sectionClicked.connect(self._sort_by)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._choose_columns)
+        header.setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda index: self.open_household(self.model.household_id(index.row())))
+        layout.addWidget(self.table, 1)
+        splitter.addWidget(centre)
+        splitter.setStretchFactor(1, 4)
+        splitter.setSizes([240, 1040])
+        self.setCentralWidget(splitter)
+
+        status = self.statusBar()
+        self.store_label = QLabel(f"数据库：{self.store.path.name}")
+        self.user_label = QLabel(f"用户：{self.store.username}")
+        self.pending_label = QLabel(objectName="pendingLabel")
+        lock = QPushButton("锁定", objectName="lockButton")
+        lock.clicked.connect(self.on_lock)
+        for w in (self.store_label, self.user_label, self.pending_label):
+            status.addWidget(w)
+        status.addPermanentWidget(lock)
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("档案(&F)")
+        tools = menu.addMenu("工具(&T)")
+        toolbar = self.addToolBar("常用")
+        toolbar.setObjectName("mainToolbar")
+
+        def action(menu_: QMenu, text: str, slot: Callable[[], None], shortcut: str | None = None,
+                   on_toolbar: bool = True) -> QAction:
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            menu_.addAction(act)
+            if on_toolbar:
+                toolbar.addAction(act)
+            return act
+
+        self.new_action = action(file_menu, "新增户", self.new_household, "Ctrl+N")
+        action(file_menu, "打开所选户", self._open_selected, "Return", on_toolbar=False)
+        action(file_menu, "查找", lambda: (self.search.setFocus(), self.search.selectAll()), "Ctrl+F", False)
+        action(tools, "全面核查", self.run_check)
+        action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
+        action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
+        action(file_menu, "锁定", self.on_lock, "Ctrl+L")
+
+    # ---- the tree of groups and filters ------------------------------------------------------
+    def refresh_tree(self) -> None:
+        def fill(result: tuple[list[tuple[str, int]], int]) -> None:
+            group_list, pending = result
+            self.tree.clear()
+            root = QTreeWidgetItem([f"{self.store.village_name}"])
+            root.setData(0, Qt.ItemDataRole.UserRole, {})
+            for name, n in group_list:
+                item = QTreeWidgetItem([f"{name}（{n}户）"])
+                item.setData(0, Qt.ItemDataRole.UserRole, {"group_name": name})
+                root.addChild(item)
+            filters = QTreeWidgetItem(["保存的筛选"])
+            for title, query in saved_filters():
+                item = QTreeWidgetItem([title])
+                item.setData(0, Qt.ItemDataRole.UserRole, query)
+                filters.addChild(item)
+            causes = QTreeWidgetItem(["按主要致贫原因"])
+            causes.setData(0, Qt.ItemDataRole.UserRole, {})
+            for cause in CAUSES:
+                item = QTreeWidgetItem([cause])
+                item.setData(0, Qt.ItemDataRole.UserRole, {"main_cause": cause})
+                causes.addChild(item)
+            filters.addChild(causes)
+            self.tree.addTopLevelItems([root, filters])
+            self.tree.expandAll()
+            self.pending_label.setText(f"待同步变更：{pending} 条")
+
+        def load() -> tuple[list[tuple[str, int]], int]:
+            with self.store.engine.connect() as conn:
+                return groups(conn), pending_changes(conn)
+
+        Op(self, load).success(fill).run()
+
+    def _tree_clicked(self, item: QTreeWidgetItem) -> None:
+        self.apply_filter(item.data(0, Qt.ItemDataRole.UserRole) or {})
+
+    def apply_filter(self, filters: dict[str, Any]) -> None:
+        """Show the households matching ``filters`` (keys of SearchQuery); the search text stays."""
+        self.query = SearchQuery(text=self.query.text, year=self.year, sort=self.query.sort,
+                                 descending=self.query.descending, **filters)
+        self.run_search()
+
+    # ---- search --------------------------------------------------------------------------------
+    def _search_text_changed(self) -> None:
+        self.query.text = self.search.text()
+        self.run_search()
+
+    def run_search(self) -> None:
+        query = SearchQuery(**vars(self.query))
+
+        def find() -> list[str]:
+            with self.store.engine.connect() as conn:
+                return search_households(conn, query)
+
+        def show(ids: list[str]) -> None:
+            if query.text != self.query.text:
+                return  # the user typed on; a newer search is on its way
+            self.model.set_ids(ids)
+            self.count_label.setText(f"共 {len(ids)} 户")
+
+        Op(self, find).success(show).run()
+
+    def _sort_by(self, section: int) -> None:
+        column = self.model.columns[section]
+        if not column.sort_key:
+            return
+        self.query.descending = not self.query.descending if self.query.sort == column.sort_key else False
+        self.query.sort = column.sort_key
+        order = Qt.SortOrder.DescendingOrder if self.query.descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(section, order)
+        self.run_search()
+
+    def _choose_columns(self, pos) -> None:
+        menu = QMenu(self)
+        shown = {c.key for c in self.model.columns}
+        for column in COLUMNS:
+            act = menu.addAction(column.title)
+            act.setCheckable(True)
+            act.setChecked(column.key in shown)
+            act.toggled.connect(lambda on, key=column.key: self._toggle_column(key, on))
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def _toggle_column(self, key: str, on: bool) -> None:
+        keys = [c.key for c in self.model.columns]
+        keys = [k for k in keys if k != key] + ([key] if on else [])
+        keys = [c.key for c in COLUMNS if c.key in keys]
+        self.model.set_columns(keys)
+        self.settings.setValue("household_columns", keys)
+
+    def _restore_columns(self) -> None:
+        keys = self.settings.value("household_columns")
+        if keys:
+            self.model.set_columns(list(keys))
+
+    # ---- households ----------------------------------------------------------------------------
+    def _selected_ids(self) -> list[str]:
+        return [self.model.household_id(i.row()) for i in self.table.selectionModel().selectedRows()]
+
+    def _open_selected(self) -> None:
+        if self.search.hasFocus():
+            self._open_first()
+            return
+        for hh_id in self._selected_ids()[:5]:
+            self.open_household(hh_id)
+
+    def _open_first(self) -> None:
+        if self.model.ids:
+            self.table.selectRow(0)
+            self.open_household(self.model.household_id(0))
+
+    def open_household(self, household_id: str | None) -> None:
+        from .editor import HouseholdEditor  # noqa: PLC0415
+
+        if household_id in self.editors:
+            self.editors[household_id].raise_()
+            self.editors[household_id].activateWindow()
+            return
+        editor = HouseholdEditor(self.store, household_id, year=self.year, settings=self.settings)
+        key = household_id or f"new-{id(editor)}"
+        self.editors[key] = editor
+        editor.destroyed.connect(lambda *_: self.editors.pop(key, None))
+        editor.show()
+
+    def new_household(self) -> None:
+        self.open_household(None)
+
+    def show_dashboard(self) -> None:
+        from .dashboard import Dashboard  # noqa: PLC0415
+
+        self.dashboard = Dashboard(self.store, self.year, on_filter=self._filter_from_dashboard)
+        self.dashboard.show()
+
+    def _filter_from_dashboard(self, filters: dict[str, Any]) -> None:
+        self.search.clear()
+        self.query.text = ""
+        self.apply_filter(filters)
+        self.raise_()
+        self.activateWindow()
+
+    # ---- long work -----------------------------------------------------------------------------
+    def run_check(self) -> None:
+        from fupin_desktop.services.checks import mark_store  # noqa: PLC0415
+
+        Op(self, lambda progress: mark_store(self.store), changes=Changes(all=True)).with_progress(
+            "正在核查全部档案……").success(lambda n: self.statusBar().showMessage(f"核查完成：共 {n} 条错误和提示。", 8000)).run()
+
+    def generate_demo(self) -> None:
+        from fupin_desktop.demo import fill_store  # noqa: PLC0415
+        from fupin_desktop.services.checks import mark_store  # noqa: PLC0415
+
+        def work(progress) -> int:
+            written = fill_store(self.store, 300, seed=len(self.model.ids) + 1,
+                                 progress=progress.report, cancel=progress.cancelled)
+            mark_store(self.store)
+            return written
+
+        Op(self, work, changes=Changes(all=True)).with_progress("正在生成演示数据……").success(
+            lambda n: self.statusBar().showMessage(f"已生成 {n} 户演示数据。", 8000)).run()
+
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.all:
+            self.refresh_tree()
+            self.run_search()
+        else:
+            self.model.invalidate(changes.households)
+            self.refresh_tree()
+
+    def save_drafts_and_close(self) -> None:
+        for editor in list(self.editors.values()):
+            editor.save_draft_and_close()
+        if getattr(self, "dashboard", None) is not None:
+            self.dashboard.close()
+        self.close()

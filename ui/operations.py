@@ -1,0 +1,110 @@
+"""Ops: how the UI calls the core. Build one, say what happens on success and failure, run it.
+
+    Op(parent, lambda: services.something(...)).success(refresh).run()
+
+The function runs on the database worker thread; callbacks run on the GUI thread. Never touch a
+widget inside the function. ``changes`` names what an op changed so that open screens can decide
+for themselves whether to refresh (no window reaches into another).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import show_exception
+from .qt import QObject, QProgressDialog, Qt, QWidget, Signal
+from .taskman import Cancelled, Progress, TaskManager
+
+
+@dataclass(frozen=True)
+class Changes:
+    households: frozenset[str] = field(default_factory=frozenset)
+    all: bool = False  # e.g. a demo fill or an import
+
+
+class Hub(QObject):
+    """The app-wide signals and the worker. One instance per application."""
+
+    changed = Signal(object)  # Changes
+    tasks: TaskManager
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks = TaskManager()
+
+
+_hub: Hub | None = None
+
+
+def hub() -> Hub:
+    global _hub
+    if _hub is None:
+        _hub = Hub()
+    return _hub
+
+
+class Op:
+    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], *, changes: Changes | None = None) -> None:
+        self._parent = parent
+        self._fn = fn
+        self._changes = changes
+        self._on_success: Callable[[Any], None] = lambda _result: None
+        self._on_failure: Callable[[BaseException], None] | None = None
+        self._progress_label: str | None = None
+
+    def success(self, fn: Callable[[Any], None]) -> "Op":
+        self._on_success = fn
+        return self
+
+    def failure(self, fn: Callable[[BaseException], None]) -> "Op":
+        self._on_failure = fn
+        return self
+
+    def with_progress(self, label: str) -> "Op":
+        """Show a progress dialog with Cancel; ``fn`` receives a Progress as its only argument."""
+        self._progress_label = label
+        return self
+
+    def run(self) -> None:
+        h = hub()
+        dialog: QProgressDialog | None = None
+        fn = self._fn
+        if self._progress_label is not None:
+            progress = Progress(h.tasks.progress)
+            dialog = QProgressDialog(self._progress_label, "取消", 0, 0, self._parent)
+            dialog.setWindowTitle("请稍候")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+            dialog.canceled.connect(progress.cancel)
+
+            def update(done: int, total: int) -> None:
+                dialog.setMaximum(total)
+                dialog.setValue(done)
+
+            h.tasks.progress.connect(update)
+            fn = lambda: self._fn(progress)  # noqa: E731
+
+        def finish() -> None:
+            if dialog is not None:
+                h.tasks.progress.disconnect()
+                dialog.reset()
+                dialog.deleteLater()
+
+        def done(result: Any) -> None:
+            finish()
+            if self._changes is not None:
+                h.changed.emit(self._changes)
+            self._on_success(result)
+
+        def failed(err: BaseException) -> None:
+            finish()
+            if isinstance(err, Cancelled):
+                return
+            if self._on_failure is not None:
+                self._on_failure(err)
+            else:
+                show_exception(self._parent, err)
+
+        h.tasks.submit(fn, done, failed)

@@ -1,0 +1,19 @@
+"""Every Qt name the UI uses comes through here (one place to adapt to a Qt upgrade)."""
+
+from PySide6.QtCore import (  # noqa: F401
+    QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
+    QSize, QSortFilterProxyModel, Qt, QThread, QTimer, Signal, Slot,
+)
+from PySide6.QtGui import (  # noqa: F401
+    QAction, QBrush, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QKeySequence, QPainter, QPalette,
+    QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument,
+)
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: F401
+from PySide6.QtWidgets import (  # noqa: F401
+    QAbstractItemView, QApplication, QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox,
+    QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
+    QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox,
+    QPlainTextEdit, QProgressDialog, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QStatusBar,
+    QStyledItemDelegate, QTabWidget, QTableView, QTableWidget, QTableWidgetItem, QTextEdit, QToolBar,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget, QWizard, QWizardPage,
+)
