@@ -33,3 +33,12 @@ def test_importing_the_core_does_not_load_qt():
     code = "import sys, fupin_desktop.cli, fupin_desktop.services.households; print('PySide6' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_version_matches_pyproject():
+    import tomllib
+
+    from fupin_desktop import __version__
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert __version__ == project["version"]

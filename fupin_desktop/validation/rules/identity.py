@@ -17,21 +17,27 @@ from ._common import id_info, labels
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
 
+def _where(hh: HouseholdData, f: dict) -> dict[str, str]:
+    return dict(household=hh.id, record="member", record_id=f.get("id") or "", member=f.get("name") or "")
+
+
 @rule
 def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
+    if hh.fields.get("record_status", "在册") != "在册":
+        return
     for m in hh.active_members():
         f = m.fields
         info = id_info(f.get("id_no"))
-        where = dict(household=hh.id, record="member", record_id=f.get("id") or "", member=f.get("name") or "")
         if info.problem:
             yield Finding("ID-01", info.severity, field="id_no",
-                          message=f"{f.get('name') or '成员'} 证件号码：{info.problem}", **where)
+                          message=f"{f.get('name') or '成员'} 证件号码：{info.problem}", **_where(hh, f))
         if info.birth_date and f.get("birth_date") and f["birth_date"] != info.birth_date:
             yield Finding("ID-02", ERROR, field="birth_date",
-                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{info.birth_date}）不一致", **where)
+                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{info.birth_date}）不一致",
+                          **_where(hh, f))
         if info.gender and f.get("gender") and f["gender"] != info.gender:
             yield Finding("ID-03", ERROR, field="gender",
-                          message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{info.gender}）不一致", **where)
+                          message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{info.gender}）不一致", **_where(hh, f))
 
 
 def _person_key(id_no: str | None) -> str:
@@ -99,20 +105,22 @@ def id_type_and_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     ethnicities, statuses = labels(ctx, "民族"), labels(ctx, "政治面貌")
     for m in hh.active_members():
         f = m.fields
-        name = f.get("name") or "成员"
-        where = dict(household=hh.id, record="member", record_id=f.get("id") or "", member=name)
-        number, id_type = normalize(f.get("id_no")), f.get("id_type")
-        if id_type == "残疾人证" and len(number) == 18:
-            yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件类型为残疾人证，但证件号码只有18位", **where)
-        elif id_type == "身份证" and len(number) in (20, 22):
-            yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件号码为{len(number)}位残疾人证号，证件类型却为身份证",
-                          **where)
+        name, id_type = f.get("name") or "成员", f.get("id_type")
+        if id_type in ("残疾人证", "身份证"):
+            size = len(normalize(f.get("id_no")))
+            if id_type == "残疾人证" and size == 18:
+                yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件类型为残疾人证，但证件号码只有18位",
+                              **_where(hh, f))
+            elif id_type == "身份证" and size in (20, 22):
+                yield Finding("ID-06", WARNING, field="id_type",
+                              message=f"{name} 证件号码为{size}位残疾人证号，证件类型却为身份证", **_where(hh, f))
         value = f.get("ethnicity")
         if value and ethnicities is not None and value not in ethnicities:
-            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中", **where)
+            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中", **_where(hh, f))
         value = f.get("political_status")
         if value and statuses is not None and value not in statuses:
-            yield Finding("ID-07", ERROR, field="political_status", message=f"{name} 政治面貌“{value}”不在代码表中", **where)
+            yield Finding("ID-07", ERROR, field="political_status", message=f"{name} 政治面貌“{value}”不在代码表中",
+                          **_where(hh, f))
         elif value and value not in USUAL_POLITICAL:
-            yield Finding("ID-08", WARNING, field="political_status", message=f"{name} 政治面貌为“{value}”，疑似有误，请核实",
-                          **where)
+            yield Finding("ID-08", WARNING, field="political_status",
+                          message=f"{name} 政治面貌为“{value}”，疑似有误，请核实", **_where(hh, f))
