@@ -75,9 +75,11 @@ def _raw_write(conn, tables: dict) -> int:
     conn.execute("BEGIN")
     for model, (rows, _owners) in tables.items():
         table = model.__table__
-        columns = [c.name for c in table.c if any(c.name in r for r in rows)]
+        columns = [c.name for c in table.c]
+        defaults = {c.name: c.default.arg if c.default is not None and c.default.is_scalar else None
+                    for c in table.c}
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        conn.executemany(sql, [tuple(_raw_value(r.get(c)) for c in columns) for r in rows])
+        conn.executemany(sql, [tuple(_raw_value(r.get(c, defaults[c])) for c in columns) for r in rows])
         rows_written += len(rows)
     conn.execute("COMMIT")
     return rows_written
@@ -85,7 +87,6 @@ def _raw_write(conn, tables: dict) -> int:
 
 # ---- steps -------------------------------------------------------------------------------------
 def step_write(args: argparse.Namespace) -> dict[str, Any]:
-    from fupin_desktop.demo import helper_rows
     from fupin_desktop.model import Helper
     from fupin_desktop.services.households import create_households, flatten
     from fupin_desktop.services.uow import UnitOfWork
@@ -98,24 +99,24 @@ def step_write(args: argparse.Namespace) -> dict[str, Any]:
     floor_key = floor_store._data_key
     floor_store.close()
     raw = _raw_connection(floor_dir, floor_key)
-    helpers = helper_rows(args.households, seed=args.seed, village_code=VILLAGE)
-    with UnitOfWork(store, check=False) as uow:
-        uow.insert_many(Helper, copy.deepcopy(helpers), trusted=True)
-    raw.execute("BEGIN")
-    raw.executemany("INSERT INTO helper (id, name, gender, phone, unit_name) VALUES (?,?,?,?,?)",
-                    [(h["id"], h["name"], h.get("gender"), h.get("phone"), h.get("unit_name")) for h in helpers])
-    raw.execute("COMMIT")
 
     service_s = floor_s = 0.0
     rows = 0
+    seen_helpers: set[str] = set()
     for batch in _batches(args.households, args.seed, 500):
+        helpers = [dict(h) for b in batch for k, h in b.helpers.items() if k not in seen_helpers]
+        helpers = list({h["id"]: h for h in helpers}.values())
+        seen_helpers.update(h["id"] for h in helpers)
         floor_copy = copy.deepcopy(batch)
+        floor_helpers = copy.deepcopy(helpers)
         started = time.perf_counter()
         with UnitOfWork(store, check=False) as uow:
+            uow.insert_many(Helper, helpers, trusted=True)
             create_households(uow, batch, trusted=True)
         service_s += time.perf_counter() - started
-        tables = flatten(floor_copy, compute_income=True)
         started = time.perf_counter()
+        tables = {Helper: (floor_helpers, [""] * len(floor_helpers))}
+        tables.update(flatten(floor_copy, compute_income=True))
         rows += _raw_write(raw, tables)
         floor_s += time.perf_counter() - started
     raw.close()

@@ -72,7 +72,7 @@ def child_ages(rng: Random, parents: list[int], count: int) -> list[int]:
     return ages
 
 
-CHILD_COUNT = Table([(1, 25), (2, 45), (3, 21), (4, 9)])
+CHILD_COUNT = Table([(1, 21), (2, 45), (3, 24), (4, 10)])
 
 
 class Builder:
@@ -95,7 +95,9 @@ class Builder:
         if male_head:
             head = self.add("户主", MALE, age, self.fam)
             wife_age = age - max(-3, min(9, int(rng.gauss(2.5, 2.5))))
-            spouse = self.add("配偶", FEMALE, wife_age, self.other(), "married") if with_spouse and wife_age >= 20 else None
+            spouse = None
+            if with_spouse and wife_age >= 20:
+                spouse = self.add("配偶", FEMALE, wife_age, self.other(), "married")
         else:
             head = self.add("户主", FEMALE, age, self.other(), "married")
             spouse = None
@@ -229,8 +231,8 @@ TEMPLATES = {
     "grandparents_and_grandchildren": grandparents_and_grandchildren, "single_adult": single_adult,
 }
 TEMPLATE_MIX = Table([
-    ("single_elder", 7), ("elder_couple", 12), ("nuclear", 40), ("with_parents", 14),
-    ("three_generations", 17), ("grandparents_and_grandchildren", 4), ("single_adult", 6),
+    ("single_elder", 6), ("elder_couple", 10), ("nuclear", 38), ("with_parents", 16),
+    ("three_generations", 20), ("grandparents_and_grandchildren", 4), ("single_adult", 6),
 ])
 # 因学 needs children of school age; 缺劳力 is mostly the old, the lone and the left-behind.
 FOR_SCHOOL = Table([("nuclear", 55), ("with_parents", 20), ("three_generations", 20),

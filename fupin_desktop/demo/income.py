@@ -23,7 +23,7 @@ FOREST_POSTS = ("护林员", "护草员", "河湖巡查员")
 
 
 def _items() -> dict[str, dict[str, bool]]:
-    return {cat: dict((item, counts) for item, counts in rows) for cat, rows in load_income_items()["categories"].items()}
+    return {cat: dict(rows) for cat, rows in load_income_items()["categories"].items()}
 
 
 def make_income(h: "Home") -> IncomeData:
@@ -90,6 +90,28 @@ def make_income(h: "Home") -> IncomeData:
         return fixed + wage_total() + sum(gross * (1 - ratio) for gross, ratio in business.values())
 
     line = float(v.line)
+
+    def business_net() -> float:
+        return sum(gross * (1 - ratio) for gross, ratio in business.values())
+
+    def raise_to(goal: float) -> None:
+        """More work income, then more farming, then support from relatives, up to ``goal``."""
+        need = goal - total()
+        wages = wage_total()
+        if need > 0 and wages > 0:
+            factor = min(1.8, (wages + need) / wages)
+            for p in workers:
+                p.work["monthly"] = min(money(9000 * v.growth), money(float(p.work["monthly"]) * factor / 10) * 10)
+            need = goal - total()
+        if need > 0 and business:
+            factor = min(3.0, (business_net() + need) / business_net())
+            for row in business.values():
+                row[0] *= factor
+            need = goal - total()
+        if need > 0:
+            item = "赡养费" if any(p.age >= 45 for p in people) else "其他转移性收入"
+            give(item, need + 50, "子女及亲属赡养、资助" if item == "赡养费" else "亲友资助")
+
     if h.mode == "ceiling":
         goal = h.target * pop
         excess = total() - goal
@@ -99,37 +121,20 @@ def make_income(h: "Home") -> IncomeData:
                 p.work["monthly"] = max(Decimal(1500), money(float(p.work["monthly"]) * cut / 10) * 10)
             excess = total() - goal
         if excess > 0 and business:
-            net = sum(gross * (1 - ratio) for gross, ratio in business.values())
-            cut = max(0.2, 1 - excess / net)
+            cut = max(0.2, 1 - excess / business_net())
             for row in business.values():
                 row[0] *= cut
             excess = total() - goal
-        if excess > 0:
-            for item in list(prop):
-                if excess <= 0:
-                    break
-                excess -= prop.pop(item)
-                fixed = post_pay + sum(prop.values()) + sum(trans.values())
+        for item in list(prop):
+            if excess <= 0:
+                break
+            excess -= prop.pop(item)
+            fixed = post_pay + sum(prop.values()) + sum(trans.values())
+        raise_to(max(line * 0.57, 4100.0) * pop)  # never below the old 4000 line (SPEC §8.2 rule 33)
     elif not h.below:
         floor = line * (1.15 if h.removed else 1.1)
         if total() < floor * pop:
-            goal = (floor + line * rng.expovariate(2.2)) * pop
-            need = goal - total()
-            wages = wage_total()
-            if wages > 0:
-                factor = min(2.0, (wages + need) / wages)
-                for p in workers:
-                    p.work["monthly"] = min(money(9000 * v.growth), money(float(p.work["monthly"]) * factor / 10) * 10)
-                need = goal - total()
-            if need > 0 and business:
-                net = sum(gross * (1 - ratio) for gross, ratio in business.values())
-                factor = min(3.0, (net + need) / net)
-                for row in business.values():
-                    row[0] *= factor
-                need = goal - total()
-            if need > 0:
-                item = "赡养费" if any(p.age >= 45 for p in people) else "其他转移性收入"
-                give(item, need + 50, "子女及亲属赡养、资助" if item == "赡养费" else "亲友资助")
+            raise_to((floor + line * rng.expovariate(2.2)) * pop)
 
     lines: list[dict] = []
 

@@ -39,21 +39,30 @@ class Measures:
         self.h, self.rng, self.v = h, h.rng, h.v
         self.out: list[MeasureData] = []
         self.helper = h.helper
+        # A household that was never 建档立卡 gets help only from the month it was identified for 监测.
+        self.first = 2016 if h.poor else h.since.year
 
-    def past_year(self, first: int = 2016) -> int:
-        """A year before the accounting year, mostly in the 脱贫攻坚 years."""
+    def past_year(self, first: int = 2016) -> int | None:
+        """A year before the accounting year, mostly in the 脱贫攻坚 years (None if there is none)."""
         y = self.v.year
+        first = max(first, self.first)
+        if first >= y:
+            return None
+        if y <= 2020:
+            return self.rng.randint(first, y - 1)
         for _ in range(5):
-            pick = PAST_YEARS.pick(self.rng) if y > 2020 else self.rng.randint(min(first, y - 1), y - 1)
+            pick = PAST_YEARS.pick(self.rng)
             if first <= pick < y:
                 return pick
-        return max(first, y - 1)
+        return y - 1
 
-    def add(self, year: int, category: str, sub: str | None, name: str, amount: float | Decimal | None = None, *,
+    def add(self, year: int | None, category: str, sub: str | None, name: str, amount: float | Decimal | None = None, *,
             member: "Person | None" = None, scale: float | None = None, unit: str | None = None,
             kind: str | None = None, detail: dict[str, Any] | None = None, benefit: float | None = None,
             status: str | None = None, units: str | None = None) -> dict[str, Any]:
         rng, v = self.rng, self.v
+        if year is None:  # no earlier year to put a past measure in
+            return {}
         start = day_in(rng, date(year, 1, 1), date(year, 10, 31))
         deadline = date(year, 12, 31)
         if status is None:
@@ -83,7 +92,7 @@ def make_measures(h: "Home") -> list[MeasureData]:
     lines = {ln["item"]: ln["amount"] for ln in h.lines}
     pop = len(people)
     # 健康: the insurance contribution subsidy every year, and care for the sick.
-    for yr in (y - 1, y):
+    for yr in (y - 1, y) if rng.random() < 0.6 and y - 1 >= m.first else (y,):
         m.add(yr, "健康帮扶", "医保缴费补贴", "城乡居民基本医疗保险个人缴费补贴", pop * 190 * v.growth * 1.07 ** (yr - y),
               scale=pop, unit="人")
     for p in people:
@@ -136,7 +145,7 @@ def make_measures(h: "Home") -> list[MeasureData]:
     if has_business:
         for _ in range(1 if rng.random() < 0.7 else 2):
             _industry(m, y, crops, animals)
-    for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+    for _ in range(rng.choice((0, 0, 1, 1, 2))):
         if y > 2016:
             _industry(m, m.past_year(max(2016, h.identified or 2016)), crops, animals)
     if "资产收益扶贫分红收入" in lines:
@@ -147,12 +156,12 @@ def make_measures(h: "Home") -> list[MeasureData]:
                                                                         "产业扶贫", "就业扶贫", "公益岗位")
                      for f in m.out)
     need_loan = labour and h.monitoring and not h.removed and not developing
-    if need_loan or (labour and rng.random() < 0.28):
-        _loan(m, y if need_loan else m.past_year() if y > 2016 and rng.random() < 0.8 else y)
+    if need_loan or (labour and h.poor and rng.random() < 0.28):
+        _loan(m, y if need_loan else (m.past_year() or y) if rng.random() < 0.8 else y)
     if rng.random() < 0.1:
         m.add(y, "金融帮扶", "保险", "农业保险保费补贴", rng.uniform(50, 300))
     # 社会帮扶, 住房, 饮水, 生产生活条件, 基础设施, 搬迁.
-    if rng.random() < 0.35:
+    if rng.random() < 0.3:
         m.add(y, "社会帮扶", "结对帮扶", "结对帮扶走访慰问", rng.choice((200, 300, 500, 800, 1000)))
     if rng.random() < 0.1:
         m.add(y, "社会帮扶", "消费帮扶", "消费帮扶收购农产品", rng.uniform(500, 4000))
@@ -243,7 +252,7 @@ def _loan(m: Measures, year: int) -> None:
 
 
 def _housing(m: Measures, year: int, grade: str, method: str, subsidy: Decimal) -> None:
-    status = "实施中" if year == m.v.year and m.h.monitoring else "完成"
+    status = "实施中" if year == m.v.year and m.h.monitoring and not m.h.removed else "完成"
     done = day_in(m.rng, date(year, 6, 1), date(year, 12, 20)) if status == "完成" else None
     m.add(year, "住房安全保障", "危房改造", f"{grade}危房改造（{method}）", subsidy, kind="housing", status=status,
           detail={"grade": grade, "method": method, "subsidy": subsidy, "completed_on": done,

@@ -34,29 +34,36 @@ COHORTS = (
 COHORT_TABLES = [(until, Table([(e, m) for e, m, _f in rows]), Table([(e, f) for e, _m, f in rows]))
                  for until, *rows in COHORTS]
 NUMBERS = "一二三四五"
+HIGH_EDUCATION = ("大专", "本科及以上", "大专及以上")
+ID_NUMBERS_FROM = 1985  # 居民身份证 numbers were first issued in 1984–85
 SECONDARY = Table([("普高", 58), ("中职", 32), ("初中", 10)])
 
 
 # ---- identity ---------------------------------------------------------------------------------------
-def identify(rng: Random, v: Village, people: list[Person], group: int) -> None:
-    """Birth dates, names, ID numbers, ethnicity, political status and phones."""
+def births(rng: Random, v: Village, people: list[Person]) -> None:
     year = v.year
-    head_ethnicity = v.ethnicity(rng)
-    generation: dict[str, str] = {}
     for p in people:
         born_year = year - p.age
         end = date(year, 9, 30) if p.age == 0 else date(born_year, 12, 31)
         p.born = day_in(rng, date(born_year, 1, 1), end)
         p.school_age = p.age if (p.born.month, p.born.day) <= (8, 31) else p.age - 1
+
+
+def identify(rng: Random, v: Village, people: list[Person]) -> None:
+    """Names, ID numbers, ethnicity, political status and phones."""
+    head_ethnicity = v.ethnicity(rng)
+    generation: dict[str, str] = {}
+    for p in people:
+        born_year = p.born.year
         first = None
         if p.relation in ("之子", "之女", "之孙子", "之孙女") and rng.random() < 0.5 and born_year < 2000:
             first = generation.setdefault(p.relation[-1] + p.surname, v.given_name(rng, p.gender, born_year)[0])
         p.name = p.surname + v.given_name(rng, p.gender, born_year, first)
-        if p.origin == "married":
-            p.region = v.regions.married_in(rng, born_year)
-        else:
-            p.region = v.regions.local(born_year)
+        issued = max(born_year, ID_NUMBERS_FROM)  # the code in force when the number was first given
+        p.region = v.regions.married_in(rng, issued) if p.origin == "married" else v.regions.local(issued)
         p.id_no = v.id_number(rng, p.region, p.born, p.male)
+        if p.id_type == "残疾人证":  # the second-generation card number: ID + category + grade
+            p.id_no += DIS_DIGIT[p.dis_cat] + DIS_DIGIT[p.dis_grade]
         p.ethnicity = head_ethnicity if p.origin == "local" or rng.random() < 0.7 else v.ethnicity(rng)
         if p.age >= 18:
             r = rng.random()
@@ -91,9 +98,7 @@ def make_disabled(rng: Random, v: Village, p: Person) -> None:
         p.health.append(DISABLED)
     p.dis_cat, p.dis_grade = DIS_CATEGORY.pick(rng), DIS_GRADE.pick(rng)
     p.dis_year = rng.randint(max(2008, p.born.year + 1), v.year) if p.born.year < v.year else v.year
-    if rng.random() < 0.3 and p.age >= 1:  # the second-generation card number: ID + category + grade
-        p.id_type = "残疾人证"
-        p.id_no = p.id_no + DIS_DIGIT[p.dis_cat] + DIS_DIGIT[p.dis_grade]
+    p.id_type = "残疾人证" if rng.random() < 0.3 and p.age >= 1 else "身份证"
 
 
 def make_ill(rng: Random, p: Person, serious: bool | None = None) -> None:
@@ -114,7 +119,7 @@ def schooling(rng: Random, v: Village, p: Person) -> None:
     """在校生状况 or 文化程度 (exactly one of them in E4; E1–E3 fill both)."""
     e4 = v.e4
     a = p.school_age
-    if p.born.year < 1996 and a >= 22:
+    if p.born.year < 1996 and a >= 23:
         tables = next((t for t in COHORT_TABLES if p.born.year < t[0]), COHORT_TABLES[-1])
         p.education = (tables[1] if p.male else tables[2]).pick(rng)
     else:
@@ -146,6 +151,8 @@ def schooling(rng: Random, v: Village, p: Person) -> None:
             p.education = {"本科": "本科及以上", "高职": "大专"}.get(tertiary or "", "初中" if secondary == "初中" else "高中")
         if status is not None:
             p.school = status
+    if p.school is None and p.education in HIGH_EDUCATION and (ILL in p.health or DISABLED in p.health):
+        p.education = "高中"  # the seriously ill and disabled rarely went on to college here
     if e4:
         if p.school is not None:
             label("在校生状况", v.year, p.school)
@@ -213,14 +220,15 @@ def labour(rng: Random, v: Village, p: Person) -> None:
         p.labour = WEAK if not p.health and rng.random() < 0.5 else NONE
     else:
         p.labour = NONE
-    if v.year < 2019 and p.labour == WEAK:
-        p.labour = "普通劳动力" if not p.health else LOST
+    if v.year < 2019 and p.labour == WEAK:  # no 弱劳动力 before 2019
+        severe = ILL in p.health or (DISABLED in p.health and p.dis_grade in ("一级", "二级"))
+        p.labour = "普通劳动力" if not severe else LOST if a <= 60 else NONE
     label("劳动技能", v.year, p.labour)
 
 
 # ---- work -----------------------------------------------------------------------------------------------
 WHERE = Table([("省外务工", 45), ("县外省内务工", 25), ("乡（镇）外县内务工", 15), ("乡（镇）内务工", 15)])
-MONTHLY = {"省外务工": 4800, "县外省内务工": 4200, "乡（镇）外县内务工": 3400, "乡（镇）内务工": 2800}
+MONTHLY = {"省外务工": 4300, "县外省内务工": 3800, "乡（镇）外县内务工": 3100, "乡（镇）内务工": 2600}
 POSTS = Table([("护林员", 25), ("护路员", 15), ("护洁员", 25), ("护水员", 8), ("护理员", 5), ("治安协管员", 5),
                ("河湖巡查员", 5), ("护草员", 2), ("其他", 10)])
 
@@ -229,9 +237,12 @@ def work(rng: Random, v: Village, people: list[Person], wants_post: bool) -> Non
     """Who works where (only full labour works), and at most one 公益性岗位 per household."""
     toddler = any(p.age < 3 for p in people)
     for p in people:
-        if p.labour not in FULL or p.student or not 16 <= p.age <= 64:
+        must = p.labour == "技能劳动力" or p.education in HIGH_EDUCATION
+        if must and p.labour == WEAK and 17 <= p.age <= 60:
+            p.labour = "技能劳动力"  # a graduate with a chronic illness still works (SPEC §8.2 rule 27)
+        if p.labour not in FULL or p.student or not 17 <= p.age <= 64:
             continue
-        if p.male and 18 <= p.age <= 22 and rng.random() < 0.01:
+        if p.male and 18 <= p.age <= 22 and not must and rng.random() < 0.01:
             p.soldier = True
             continue
         chance = 0.75 if p.age <= 45 else 0.6 if p.age <= 55 else 0.35
@@ -239,18 +250,21 @@ def work(rng: Random, v: Village, people: list[Person], wants_post: bool) -> Non
             chance = 0.4
         if toddler and not p.male:
             chance *= 0.5
-        must = p.labour == "技能劳动力" or p.education in ("大专", "本科及以上", "大专及以上")
         if must or rng.random() < chance:
             p.work = _job(rng, v, p)
+            if not p.phone:
+                p.phone = v.mobile(rng)  # workers are reached by mobile (SPEC §8.2 rule 25)
     if wants_post:
         able = [p for p in people if p.labour == "普通劳动力" and 25 <= p.age <= 65 and p.work is None]
         if able:
             p = rng.choice(able)
-            hired = date(rng.randint(max(2016, v.year - 4), v.year), rng.randint(1, 7), 1)
+            hired = date(rng.randint(min(v.year, max(2016, v.year - 4)), v.year), rng.randint(1, 7), 1)
             first = hired if hired.year == v.year else date(v.year, 1, 1)
             p.post = {"type": POSTS.pick(rng), "monthly": v.amount(rng.choice((500, 600, 700, 800, 833, 1000))),
                       "months": 13 - first.month, "hired": hired, "first": first}
             p.work = _job(rng, v, p, post=True)
+            if not p.phone:
+                p.phone = v.mobile(rng)
 
 
 def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
@@ -285,11 +299,12 @@ def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
         channel = "外出务工" if far else ("帮扶车间" if rng.random() < 0.3 else "就近就业")
         if channel == "帮扶车间":
             company = f"{v.township}帮扶车间"
-        monthly = v.amount(max(1800, min(9000, rng.gauss(MONTHLY[where], 800))) / 10) * 10
+        monthly = v.amount(max(1800, min(9000, rng.gauss(MONTHLY[where], 700))) / 10) * 10
     start_month = rng.randint(1, 13 - months) if not post else p.post["first"].month
     start = date(v.year, start_month, rng.randint(1, 10) if not post else 1)
     end_month = start_month + months - 1
-    end = date(v.year, end_month, 28 if end_month == 2 else 30) if end_month < 12 else date(v.year, 12, 31)
+    # Still at work at the end of the year: no end date (a date after today would be flagged).
+    end = date(v.year, end_month, 28 if end_month == 2 else 30) if end_month < 12 else None
     return {"status": where, "months": months, "place": place, "county": county, "company": company,
             "industry": industry, "channel": channel, "monthly": monthly, "far": far, "start": start,
             "end": end, "p2p": far and rng.random() < 0.2,

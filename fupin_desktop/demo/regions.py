@@ -1,8 +1,9 @@
 """Real 6-digit region codes for ID numbers, from python-stdnum's ``cn/loc.dat``.
 
-A code is used only for people born while it was in force (as ``stdnum.cn.ric.get_birth_place``
-checks), so a person born in 1960 in a district created in 1983 gets the code of the county that
-had the same name then, or failing that the nearest code of the prefecture or province.
+A number carries the code in force where the person was registered when the number was first
+given (at birth, or in 1985 for people born earlier), so a code is asked for "as of" a year. Where
+the village's county had no code in that year, the county of the same name is used, or failing
+that the nearest code of the prefecture or province.
 """
 
 from __future__ import annotations

@@ -22,8 +22,14 @@ class Village:
             raise ValueError("演示数据从 2014 年（建档立卡）起生成。")
         self.seed, self.code, self.year, self.flaws = seed, village_code, year, max(0.0, float(flaws))
         self.households = households
+        self.used_ids: set[int] = set()
+        self.used_phones: set[int] = set()
+        self.last_adult_woman: tuple[str, date, str] | None = None
+        self._helper: tuple[int, dict[str, Any]] | None = None
         self.e4 = year >= 2021
-        self.rng = rng = Random(f"fupin-demo:{seed}:{village_code}:village")
+        # Traits of the village itself (places, clans, ethnic mix, cadres) follow its code, not the
+        # seed, so households added later with another seed belong to the same village.
+        self.rng = rng = Random(f"fupin-demo:{village_code}:village")
         self.regions = Regions(village_code)
         self.province_code = self.regions.province
         self.line = line_for(self.province_code, year)
@@ -56,7 +62,7 @@ class Village:
             if s not in clans:
                 clans.append(s)
         self.clans = clans
-        self.clan_share = rng.uniform(0.35, 0.65)
+        self.clan_share = rng.uniform(0.3, 0.55)
         self.group_clan = [Table([(c, (6.0 if c == clans[g % len(clans)] else 1.0) / (k + 1))
                                   for k, c in enumerate(clans)]) for g in range(len(GROUPS))]
         self.given = {sex: {era: chars for era, chars in by_era.items()} for sex, by_era in names["given"].items()}
@@ -67,10 +73,6 @@ class Village:
         self.main_ethnicity = self.ethnic.pick(rng)
         self.main_share = rng.uniform(0.7, 0.98) if self.main_ethnicity == "汉族" else rng.uniform(0.35, 0.85)
         self.cadres = [(self.person_name(rng, "男" if k < 2 else "女", 1975), self.mobile(rng)) for k in range(3)]
-        self.used_ids: set[int] = set()
-        self.used_phones: set[int] = set()
-        self.last_adult_woman: tuple[str, date, str] | None = None
-        self._helper: tuple[int, dict[str, Any]] | None = None
 
     # ---- names ------------------------------------------------------------------------------------
     def place_name(self, rng: Random) -> str:
@@ -99,6 +101,17 @@ class Village:
         return self.main_ethnicity if rng.random() < self.main_share else self.ethnic.pick(rng)
 
     # ---- numbers ----------------------------------------------------------------------------------
+    def reserve(self, numbers) -> None:
+        """ID numbers (18/20 characters) and phone numbers already in use: never handed out again."""
+        from ..validation.idnumber import normalize  # noqa: PLC0415
+
+        for raw in numbers:
+            number = normalize(raw)
+            if len(number) == 11 and number.isdigit():
+                self.used_phones.add(int(number))
+            elif len(number) >= 17 and number[:17].isdigit():
+                self.used_ids.add(int(number[:6]) * 100_000_000_000 + int(number[6:14]) * 1000 + int(number[14:17]))
+
     def mobile(self, rng: Random) -> str:
         while True:
             number = int(rng.choice(MOBILE_PREFIXES)) * 100_000_000 + rng.randrange(100_000_000)
@@ -140,14 +153,16 @@ class Village:
         r = rng.random()
         if r < 0.62:
             dept, _ = rng.choice(self.vocab["departments"])
-            unit, affiliation = f"{self.county}{dept}", "县"
+            place, unit, affiliation = self.county, f"{self.county}{dept}", "县"
         elif r < 0.85:
-            unit, affiliation = f"{self.township}人民政府", "乡镇"
+            place, unit, affiliation = self.township, f"{self.township}人民政府", "乡镇"
         elif r < 0.95:
             dept, _ = rng.choice(self.vocab["departments"])
-            unit, affiliation = f"{self.prefecture or self.province}{dept}", "市"
+            place = self.prefecture or self.province
+            unit, affiliation = f"{place}{dept}", "市"
         else:
-            unit, affiliation = f"{self.province}{rng.choice(['农业农村厅', '财政厅', '教育厅', '卫生健康委员会'])}", "省"
+            place = self.province
+            unit, affiliation = f"{place}{rng.choice(['农业农村厅', '财政厅', '教育厅', '卫生健康委员会'])}", "省"
         political = Table([("中共党员", 80), ("中共预备党员", 3), ("共青团员", 5), ("群众", 12)]).pick(rng)
         row = {
             "id": new_id(rng),
@@ -156,7 +171,7 @@ class Village:
             "political_status": label("政治面貌", self.year, political),
             "unit_name": unit,
             "unit_affiliation": label("单位隶属关系", self.year, affiliation),
-            "unit_address": f"{self.county}{rng.choice(self.vocab['streets'])}{rng.randint(1, 180)}号",
+            "unit_address": f"{place}{rng.choice(self.vocab['streets'])}{rng.randint(1, 180)}号",
             "position": rng.choice(self.vocab["positions"]),
             "phone": self.mobile(rng),
         }

@@ -45,7 +45,8 @@ class Money(TypeDecorator):
         return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+        # scaleb is exact and several times cheaper than dividing and quantizing (hot in bulk reads)
+        return None if value is None else Decimal(value).scaleb(-2)
 
 
 class Area(TypeDecorator):

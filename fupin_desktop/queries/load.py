@@ -7,10 +7,10 @@ queries; ``iter_households`` streams so memory stays flat however large the stor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, literal_column, select
 
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from ..model import (
@@ -22,7 +22,9 @@ CHUNK = 1000
 
 
 def _rows(conn: Connection, stmt: Select) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result]
 
 
 def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -32,67 +34,88 @@ def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, A
     return out
 
 
-def load_households(conn: Connection, ids: Sequence[str]) -> list[HouseholdData]:
+ALL_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments", "visits", "plans",
+                       "assessments", "risk_flags"})
+# What the validation rules read; the rest is skipped in whole-store checks.
+VALIDATION_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments"})
+HouseholdFilter = Callable[[Any], Any]  # household_id column -> SQL condition
+
+
+def load_households(conn: Connection, ids: Sequence[str], parts: frozenset[str] = ALL_PARTS) -> list[HouseholdData]:
     """The households with these ids, in the given order (missing ids are skipped)."""
     result: list[HouseholdData] = []
     for start in range(0, len(ids), CHUNK):
-        result.extend(_load_chunk(conn, list(ids[start:start + CHUNK])))
+        chunk = list(ids[start:start + CHUNK])
+        loaded = {h.id: h for h in _load(conn, lambda col, c=chunk: col.in_(c), parts)}
+        result.extend(loaded[i] for i in chunk if i in loaded)
     return result
 
 
-def _load_chunk(conn: Connection, ids: list[str]) -> list[HouseholdData]:
-    households = {r["id"]: r for r in _rows(conn, select(Household).where(Household.id.in_(ids)))}
-    hh_years = _grouped(_rows(conn, select(HouseholdYear).where(HouseholdYear.household_id.in_(ids))), "household_id")
-    members = _rows(conn, select(Member).where(Member.household_id.in_(ids)).order_by(Member.seq, Member.id))
-    member_ids = [m["id"] for m in members]
+def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] = ALL_PARTS
+                    ) -> Iterator[HouseholdData]:
+    """Every household, streamed chunk by chunk in the order they were written.
+
+    Chunks are ranges of the household table's rowid: a household's rows were written together, so
+    a chunk's rows sit on neighbouring pages and each encrypted page is decrypted about once.
+    (Chunks of random UUIDs would touch nearly every page of every table for every chunk.)
+    """
+    rowid = literal_column("household.rowid")
+    rowids = list(conn.execute(select(rowid).select_from(Household).order_by(rowid)).scalars())
+    for start in range(0, len(rowids), chunk):
+        lo, hi = rowids[start], rowids[min(start + chunk, len(rowids)) - 1]
+        ids = select(Household.id).where(rowid.between(lo, hi)).scalar_subquery()
+        yield from _load(conn, lambda col, ids=ids: col.in_(ids), parts)
+
+
+def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[HouseholdData]:
+    by_household = {r["id"]: HouseholdData(fields=r) for r in _rows(conn, select(Household).where(of(Household.id)))}
+    for row in _rows(conn, select(HouseholdYear).where(of(HouseholdYear.household_id))):
+        by_household[row["household_id"]].years[row["year"]] = row
+    if "members" in parts:
+        _attach_members(conn, of, by_household)
+    if "incomes" in parts:
+        incomes = _rows(conn, select(IncomeYear).where(of(IncomeYear.household_id)))
+        income_ids = select(IncomeYear.id).where(of(IncomeYear.household_id))
+        lines = _grouped(_rows(conn, select(IncomeLine).where(IncomeLine.income_id.in_(income_ids))
+                               .order_by(IncomeLine.sort)), "income_id")
+        for inc in incomes:
+            by_household[inc["household_id"]].incomes[inc["year"]] = IncomeData(inc, lines.get(inc["id"], []))
+    if "measures" in parts:
+        _attach_measures(conn, of, by_household, with_details="details" in parts)
+    if "assignments" in parts:
+        assignments = _rows(conn, select(HelperAssignment).where(of(HelperAssignment.household_id)))
+        helper_ids = select(HelperAssignment.helper_id).where(of(HelperAssignment.household_id))
+        helpers = {h["id"]: h for h in _rows(conn, select(Helper).where(Helper.id.in_(helper_ids)))}
+        for a in assignments:
+            household = by_household[a["household_id"]]
+            household.assignments.append(a)
+            if a["helper_id"] in helpers:
+                household.helpers[a["helper_id"]] = helpers[a["helper_id"]]
+    for name, model in (("visits", Visit), ("plans", Plan), ("assessments", Assessment), ("risk_flags", RiskFlag)):
+        if name in parts:
+            for row in _rows(conn, select(model).where(of(model.household_id))):
+                getattr(by_household[row["household_id"]], name).append(row)
+    return list(by_household.values())
+
+
+def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData]) -> None:
+    member_ids = select(Member.id).where(of(Member.household_id))
     m_years = _grouped(_rows(conn, select(MemberYear).where(MemberYear.member_id.in_(member_ids))), "member_id")
     works = _grouped(_rows(conn, select(WorkRecord).where(WorkRecord.member_id.in_(member_ids))), "member_id")
-    incomes = _rows(conn, select(IncomeYear).where(IncomeYear.household_id.in_(ids)))
-    lines = _grouped(_rows(conn, select(IncomeLine).where(IncomeLine.income_id.in_([i["id"] for i in incomes]))
-                           .order_by(IncomeLine.sort)), "income_id")
-    measures = _rows(conn, select(Measure).where(Measure.household_id.in_(ids)).order_by(Measure.year, Measure.id))
-    measure_ids = [m["id"] for m in measures]
-    details: dict[str, tuple[str, dict[str, Any]]] = {}
-    if measure_ids:
-        for kind, model in MEASURE_DETAILS.items():
-            for row in _rows(conn, select(model).where(model.id.in_(measure_ids))):
-                details[row["id"]] = (kind, row)
-    assignments = _grouped(_rows(conn, select(HelperAssignment).where(HelperAssignment.household_id.in_(ids))),
-                           "household_id")
-    helper_ids = {a["helper_id"] for rows in assignments.values() for a in rows}
-    helpers = {h["id"]: h for h in _rows(conn, select(Helper).where(Helper.id.in_(helper_ids)))} if helper_ids else {}
-    simple = {
-        name: _grouped(_rows(conn, select(model).where(model.household_id.in_(ids))), "household_id")
-        for name, model in (("visits", Visit), ("plans", Plan), ("assessments", Assessment), ("risk_flags", RiskFlag))
-    }
-
-    by_household: dict[str, HouseholdData] = {}
-    for hh_id, row in households.items():
-        by_household[hh_id] = HouseholdData(
-            fields=row,
-            years={y["year"]: y for y in hh_years.get(hh_id, [])},
-            assignments=assignments.get(hh_id, []),
-            helpers={a["helper_id"]: helpers[a["helper_id"]] for a in assignments.get(hh_id, [])
-                     if a["helper_id"] in helpers},
-            **{name: groups.get(hh_id, []) for name, groups in simple.items()},
-        )
-    for m in members:
+    for m in _rows(conn, select(Member).where(of(Member.household_id)).order_by(Member.seq, Member.id)):
         by_household[m["household_id"]].members.append(MemberData(
             fields=m, years={y["year"]: y for y in m_years.get(m["id"], [])}, work_records=works.get(m["id"], []),
         ))
-    for inc in incomes:
-        by_household[inc["household_id"]].incomes[inc["year"]] = IncomeData(inc, lines.get(inc["id"], []))
-    for m in measures:
+
+
+def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData],
+                     with_details: bool) -> None:
+    details: dict[str, tuple[str, dict[str, Any]]] = {}
+    if with_details:
+        measure_ids = select(Measure.id).where(of(Measure.household_id))
+        for kind, model in MEASURE_DETAILS.items():
+            for row in _rows(conn, select(model).where(model.id.in_(measure_ids))):
+                details[row["id"]] = (kind, row)
+    for m in _rows(conn, select(Measure).where(of(Measure.household_id)).order_by(Measure.year, Measure.id)):
         kind, detail = details.get(m["id"], (None, {}))
         by_household[m["household_id"]].measures.append(MeasureData(m, kind, detail))
-    return [by_household[i] for i in ids if i in by_household]
-
-
-def iter_households(conn: Connection, where: Any = None, chunk: int = CHUNK) -> Iterator[HouseholdData]:
-    """Every household (or those matching ``where``), streamed chunk by chunk."""
-    stmt = select(Household.id).order_by(Household.id)
-    if where is not None:
-        stmt = stmt.where(where)
-    ids = list(conn.execute(stmt).scalars())
-    for start in range(0, len(ids), chunk):
-        yield from _load_chunk(conn, ids[start:start + chunk])

@@ -1,0 +1,114 @@
+"""Start the real app on a virtual screen with a demo store and save screenshots of the main window,
+the household editor and the dashboard into docs/screenshots/.
+
+    .venv/bin/python scripts/screenshots.py        (starts Xvfb itself when there is no display)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "demo-password"
+
+if not os.environ.get("DISPLAY") and not os.environ.get("FUPIN_SCREENSHOT_CHILD"):
+    os.environ["FUPIN_SCREENSHOT_CHILD"] = "1"
+    sys.exit(subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1440x900x24", sys.executable, __file__]))
+
+sys.path.insert(0, str(ROOT))
+
+from fupin_desktop.demo import fill_store  # noqa: E402
+from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
+from fupin_desktop.services.checks import mark_store  # noqa: E402
+from fupin_desktop.store.store import Store  # noqa: E402
+from ui.app import FupinApp, install_cjk_font  # noqa: E402
+from ui.operations import hub  # noqa: E402
+from ui.qt import QApplication, QGuiApplication, QSettings, QTimer  # noqa: E402
+
+
+def make_store(path: Path) -> None:
+    store, _ = Store.create(path, village_code="520102003004", village_name="示范村", username="admin",
+                            password=PASSWORD)
+    with store:
+        fill_store(store, 300, seed=3)
+        mark_store(store)
+
+
+def shoot(widget, name: str) -> None:
+    QApplication.processEvents()
+    geometry = widget.frameGeometry()
+    image = QGuiApplication.primaryScreen().grabWindow(0, geometry.x(), geometry.y(), geometry.width(),
+                                                      geometry.height())
+    OUT.mkdir(parents=True, exist_ok=True)
+    image.save(str(OUT / f"{name}.png"))
+    print(f"saved {OUT / name}.png", flush=True)
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="fupin-shots-"))
+    make_store(tmp / "store")
+    app = QApplication([sys.argv[0]])
+    install_cjk_font(app)
+    fupin = FupinApp(app, tmp / "store")
+    fupin.settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    fupin.start()
+    steps = []
+
+    def after(ms: int, fn) -> None:
+        steps.append((ms, fn))
+
+    def unlock() -> None:
+        fupin.unlock_dialog.password.setText(PASSWORD)
+        fupin.unlock_dialog.try_unlock()
+
+    def main_window() -> None:
+        fupin.window.move(0, 0)
+        fupin.window.resize(1440, 900)
+        fupin.window.search.setText("")
+
+    def editor() -> None:
+        with fupin.store.engine.connect() as conn:
+            with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn, SearchQuery())
+        fupin.window.open_household(with_errors[0])
+
+    def editor_shot() -> None:
+        ed = next(iter(fupin.window.editors.values()))
+        ed.move(40, 20)
+        ed.resize(1300, 860)
+        shoot(ed, "household-editor")
+        ed.close()
+
+    def dashboard() -> None:
+        fupin.window.show_dashboard()
+        fupin.window.dashboard.move(60, 10)
+        fupin.window.dashboard.resize(1200, 880)
+
+    after(300, unlock)
+    after(3000, main_window)
+    after(1500, lambda: shoot(fupin.window, "main-window"))
+    after(100, editor)
+    after(2500, editor_shot)
+    after(500, dashboard)
+    after(2500, lambda: shoot(fupin.window.dashboard, "dashboard"))
+    after(200, app.quit)
+
+    delay = 0
+    for ms, fn in steps:
+        delay += ms
+        QTimer.singleShot(delay, fn)
+    code = app.exec()
+    if fupin.store is not None:
+        fupin.store.close()
+    hub().tasks.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
