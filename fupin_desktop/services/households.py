@@ -46,7 +46,8 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[A
     tables: dict[Any, tuple[list[Row], list[str]]] = {}
 
     def put(model: Any, row: Row, household_id: str) -> str:
-        row.setdefault("id", new_id())
+        if "id" not in row:
+            row["id"] = new_id()
         rows, owners = tables.setdefault(model, ([], []))
         rows.append(row)
         owners.append(household_id)

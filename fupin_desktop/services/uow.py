@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound
-from ..model import ChangeLog, Meta, new_id
+from ..model import Meta, new_id
 from ..values import coerce, to_json
 
 if TYPE_CHECKING:
@@ -33,6 +34,17 @@ def table_of(target: TableLike) -> Table:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+_LOG_COLUMNS = ("tx_id", "entity", "entity_id", "op", "fields", "hlc", "device_id", "user", "at", "household_id",
+                "sync_state")
+_LOG_INSERT = f"INSERT INTO change_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * len(_LOG_COLUMNS))})"
+
+
+@lru_cache(maxsize=None)
+def _logged_columns(table: Table) -> frozenset[str]:
+    """Columns whose values go into the log: all but the id (the entry names it) and derived ones."""
+    return frozenset(c.name for c in table.c if c.name != "id" and not c.info.get("derived"))
 
 
 def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
@@ -88,34 +100,31 @@ class UnitOfWork:
 
     def _flush_log(self) -> None:
         assert self.conn is not None and self._clock is not None
-        if not self._log:
-            return
-        self.conn.execute(insert(ChangeLog), self._log)
+        self._write_log()
         self.conn.execute(
             Meta.__table__.insert().prefix_with("OR REPLACE"), {"key": "hlc", "value": self._clock.state()}
         )
-        self._log = []
 
-    def _record(self, table: Table, op: str, row_id: str, fields: dict[str, Any], household_id: str | None) -> None:
+    def _write_log(self) -> None:
+        # Every change_log column is plain text or integer: the driver's own executemany needs no
+        # type processing, which matters in bulk writes (two log rows per data row would otherwise
+        # double SQLAlchemy's per-row cost).
+        if self._log:
+            assert self.conn is not None
+            self.conn.exec_driver_sql(_LOG_INSERT, self._log)
+            self._log = []
+
+    def _record(self, table: Table, op: str, row_id: str, fields: dict[str, Any], household_id: str | None,
+                at: str | None = None) -> None:
         assert self._clock is not None
-        self._log.append({
-            "tx_id": self.tx_id,
-            "entity": table.name,
-            "entity_id": row_id,
-            "op": op,
-            "fields": json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
-            "hlc": self._clock.tick(),
-            "device_id": self.store.device_id,
-            "user": self.user,
-            "at": _now(),
-            "household_id": household_id,
-            "sync_state": "未发送",
-        })
+        self._log.append((
+            self.tx_id, table.name, row_id, op, json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            self._clock.tick(), self.store.device_id, self.user, at or _now(), household_id, "未发送",
+        ))
         if household_id:
             self.changed_households.add(household_id)
         if len(self._log) >= 5000:  # keep memory flat during bulk writes
-            self.conn.execute(insert(ChangeLog), self._log)  # type: ignore[union-attr]
-            self._log = []
+            self._write_log()
 
     # ---- reads -------------------------------------------------------------------------------
     def get(self, target: TableLike, row_id: str) -> dict[str, Any]:
@@ -152,7 +161,8 @@ class UnitOfWork:
         prepared: list[dict[str, Any]] = []
         for row in rows:
             clean = dict(row) if trusted else self._clean(table, row)
-            clean.setdefault("id", new_id())
+            if "id" not in clean:
+                clean["id"] = new_id()
             if "updated_at" in table.c:
                 clean["updated_at"] = now
             prepared.append(clean)
@@ -160,11 +170,11 @@ class UnitOfWork:
             return []
         self._fill_defaults(table, prepared)
         self.conn.execute(insert(table), prepared)
-        logged = [c.name for c in table.c if not c.info.get("derived")]
+        logged = _logged_columns(table)
         hh_ids = list(household_ids) if household_ids is not None else [None] * len(prepared)
         for row, hh in zip(prepared, hh_ids):
-            fields = {c: [None, to_json(row.get(c))] for c in logged if c != "id" and row.get(c) is not None}
-            self._record(table, "insert", row["id"], fields, hh or _household_of(table, row))
+            fields = {k: [None, to_json(v)] for k, v in row.items() if v is not None and k in logged}
+            self._record(table, "insert", row["id"], fields, hh or _household_of(table, row), now)
         return [r["id"] for r in prepared]
 
     @staticmethod
