@@ -1,0 +1,103 @@
+"""What the household editor reads in one go, and the drafts it keeps while someone types.
+
+Read-only: the editor's writes go through the services (records) or, for drafts, through the
+``meta`` table (drafts are not records and are not change-logged).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..bundle import HouseholdData
+from ..model import Attachment, Helper, Meta
+from ..validation.engine import STORE_RULES, Context, Finding, check_household
+from .history import HistoryEntry, household_history
+from .load import load_households
+
+DRAFT_PREFIX = "draft:"
+NEW_DRAFT_PREFIX = "draft:new-"
+
+
+@dataclass
+class EditorSnapshot:
+    household: HouseholdData | None
+    context: Context
+    history: list[HistoryEntry] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # of the stored household, cross-household rules too
+    cross_findings: list[Finding] = field(default_factory=list)  # only those needing other households
+    helpers: list[dict[str, Any]] = field(default_factory=list)  # everyone who can be assigned
+    photos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visit id → photos (no data)
+    draft: str | None = None
+    draft_key: str | None = None
+
+    def threshold(self, year: int, kind: str = "监测") -> Decimal | None:
+        return self.context.threshold(kind, year)
+
+
+def editor_snapshot(conn: Connection, household_id: str | None, year: int,
+                    in_use: frozenset[str] = frozenset()) -> EditorSnapshot:
+    """Everything the editor shows. For a new household, the latest draft of a new household not
+    ``in_use`` by another open editor is offered."""
+    ctx = Context.for_store(conn, year)
+    snap = EditorSnapshot(household=None, context=ctx, helpers=all_helpers(conn))
+    if household_id is not None:
+        found = load_households(conn, [household_id])
+        snap.household = found[0] if found else None
+    if snap.household is not None:
+        snap.history = household_history(conn, household_id)
+        snap.cross_findings = [f for fn in STORE_RULES for f in fn(conn, ctx, {household_id})]
+        snap.findings = check_household(snap.household, ctx) + snap.cross_findings
+        snap.photos = visit_photos(conn, [v["id"] for v in snap.household.visits])
+        snap.draft_key = DRAFT_PREFIX + household_id
+        snap.draft = read_draft(conn, snap.draft_key)
+    else:
+        keys = [k for k in new_draft_keys(conn) if k not in in_use]
+        if keys:
+            snap.draft_key = keys[-1]
+            snap.draft = read_draft(conn, snap.draft_key)
+    return snap
+
+
+def all_helpers(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(Helper).order_by(Helper.name)).mappings()]
+
+
+def visit_photos(conn: Connection, visit_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    if not visit_ids:
+        return {}
+    rows = conn.execute(
+        select(Attachment.id, Attachment.owner_id, Attachment.filename, Attachment.mime, Attachment.size)
+        .where(Attachment.owner_table == "visit", Attachment.owner_id.in_(visit_ids))
+        .order_by(Attachment.filename)
+    ).mappings()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["owner_id"], []).append(dict(row))
+    return out
+
+
+def photo_data(conn: Connection, attachment_id: str) -> bytes | None:
+    return conn.execute(select(Attachment.data).where(Attachment.id == attachment_id)).scalar_one_or_none()
+
+
+def read_draft(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+
+
+def new_draft_keys(conn: Connection) -> list[str]:
+    """Drafts of households never saved, oldest first (keys sort by nothing useful; values carry time)."""
+    rows = conn.execute(select(Meta.key, Meta.value).where(Meta.key.like(NEW_DRAFT_PREFIX + "%"))).all()
+    return [key for key, _value in sorted(rows, key=lambda r: _saved_at(r[1]))]
+
+
+def _saved_at(value: str) -> str:
+    try:
+        return str(json.loads(value).get("saved_at", ""))
+    except (ValueError, AttributeError):
+        return ""
+

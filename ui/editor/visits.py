@@ -1,0 +1,231 @@
+"""走访记录: date, content and photos. Photos are read from disk when chosen and kept in memory; on
+save they go into the encrypted store (never copied as loose files). A draft remembers where a
+photo came from, not its bytes, so a restored draft reads the file again."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QPixmap  # not in ui/qt.py (only the editor shows images)
+
+from fupin_desktop.errors import InvalidInput
+from fupin_desktop.model import column_label, new_id
+from fupin_desktop.values import parse_date
+
+from ..errors import show_exception
+from ..qt import (
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+    QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, Qt, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
+)
+from .fields import grid, make_field
+from .member_dialogs import buttons
+from .state import to_text
+
+SHOWN = ("visited_on", "visit_type", "content", "problems", "follow_up")
+LONG = ("content", "problems", "needs", "follow_up")
+ORDER = ("visited_on", "visit_type", "helper_id", "content", "problems", "needs", "follow_up", "gps", "signed")
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+
+
+def read_photo(path: str) -> tuple[str, bytes, str]:
+    p = Path(path)
+    data = p.read_bytes()
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput(f"照片“{p.name}”太大（超过 20 MB），请先缩小后再添加。", field="照片")
+    return p.name, data, mimetypes.guess_type(p.name)[0] or "application/octet-stream"
+
+
+def reread(visit: dict[str, Any]) -> list[tuple[str, bytes, str]]:
+    """The photos of a visit from a draft; those gone from disk since are dropped from the visit."""
+    found, kept = [], []
+    for photo in visit["photos"]:
+        try:
+            found.append(read_photo(photo["path"]))
+            kept.append(photo)
+        except (OSError, InvalidInput):
+            continue
+    visit["photos"] = kept
+    return found
+
+
+class TextBox(QPlainTextEdit):
+    """A multi-line field with the field interface (Tab leaves it instead of typing a tab)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(objectName=name)
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(80)
+        self.changed = self.textChanged
+
+    def value(self) -> str:
+        return self.toPlainText().strip()
+
+    def set_value(self, text: str) -> None:
+        self.setPlainText(text)
+
+
+class HelperChoice(QComboBox):
+    def __init__(self, helpers: list[tuple[str, str]]) -> None:
+        super().__init__(objectName="helper_id")
+        self.addItem("（未填）", "")
+        for helper_id, name in helpers:
+            self.addItem(name, helper_id)
+
+    def value(self) -> str:
+        return self.currentData() or ""
+
+
+class VisitDialog(QDialog):
+    def __init__(self, parent: QWidget, helpers: list[tuple[str, str]]) -> None:
+        super().__init__(parent, objectName="visitDialog")
+        self.setWindowTitle("添加走访记录")
+        self.result_: dict[str, Any] | None = None
+        self.photos: list[tuple[str, bytes, str]] = []
+        self.paths: list[str] = []
+        layout = QVBoxLayout(self)
+        self.fields: dict[str, Any] = {}
+        for name in ORDER:
+            if name == "helper_id":
+                self.fields[name] = HelperChoice(helpers)
+            else:
+                self.fields[name] = TextBox(name) if name in LONG else make_field("visit", name)
+        self.fields["visited_on"].set_value(date.today().isoformat())
+        layout.addWidget(grid([(column_label("visit", n), f) for n, f in self.fields.items()]))
+        box = QGroupBox("照片（保存在加密数据库中）")
+        row = QHBoxLayout(box)
+        self.photo_list = QListWidget(objectName="visitPhotos")
+        row.addWidget(self.photo_list, 1)
+        add = QPushButton("添加照片(&P)…", objectName="addPhotos")
+        add.clicked.connect(self.choose_photos)
+        row.addWidget(add)
+        layout.addWidget(box)
+        layout.addWidget(buttons(self))
+        self.resize(820, 640)
+        self.fields["visited_on"].setFocus()
+
+    def choose_photos(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.bmp *.gif);;所有文件 (*)")
+        self.add_photos(paths)
+
+    def add_photos(self, paths: list[str]) -> None:
+        for path in paths:
+            try:
+                self.photos.append(read_photo(path))
+            except (OSError, InvalidInput) as err:
+                show_exception(self, err if isinstance(err, InvalidInput) else InvalidInput(f"无法读取照片：{path}"))
+                continue
+            self.paths.append(path)
+            self.photo_list.addItem(Path(path).name)
+
+    def accept(self) -> None:
+        values = {n: f.value() for n, f in self.fields.items()}
+        try:
+            if parse_date(values["visited_on"], "走访时间") is None:
+                raise InvalidInput("请填写走访时间。", field="走访时间")
+        except InvalidInput as err:
+            show_exception(self, err)
+            return
+        photos = [{"filename": f, "path": p, "mime": m} for (f, _d, m), p in zip(self.photos, self.paths)]
+        self.result_ = {"key": new_id(), "fields": values, "photos": photos}
+        super().accept()
+
+
+class VisitsTab(QWidget):
+    def __init__(self, changed: Callable[[], None], load_photo: Callable[[str, Callable[[bytes], None]], None]) -> None:
+        super().__init__()
+        self.changed, self.load_photo = changed, load_photo
+        self.helpers: list[tuple[str, str]] = []  # (id, name) of the household's helpers
+        self.saved: list[dict[str, Any]] = []
+        self.photos: dict[str, list[dict[str, Any]]] = {}
+        self.pending: list[dict[str, Any]] = []
+        self.pending_bytes: dict[str, list[tuple[str, bytes, str]]] = {}
+        self.rows: list[tuple[dict[str, Any], bool]] = []
+        layout = QVBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(SHOWN) + 1, objectName="visitsTable")
+        self.table.setHorizontalHeaderLabels([column_label("visit", n) for n in SHOWN] + ["照片"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.currentCellChanged.connect(lambda r, *_: self._show_photos(r))
+        split.addWidget(self.table)
+        self.photo_list = QListWidget(objectName="photoList")
+        self.photo_list.itemActivated.connect(self._open_photo)
+        split.addWidget(self.photo_list)
+        layout.addWidget(split, 1)
+        row = QHBoxLayout()
+        add = QPushButton("添加走访记录(&V)…", objectName="addVisit")
+        add.clicked.connect(self.add)
+        row.addWidget(add)
+        row.addWidget(QLabel("选中一条记录可看到它的照片，按 Enter 打开照片。"))
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def load(self, saved: list[dict[str, Any]], photos: dict[str, list[dict[str, Any]]],
+             pending: list[dict[str, Any]]) -> None:
+        self.saved, self.photos, self.pending = saved, photos, pending
+        for visit in pending:  # a restored draft: read the photos again from where they were chosen
+            if visit["key"] not in self.pending_bytes:
+                self.pending_bytes[visit["key"]] = reread(visit)
+        rows = [(v, False) for v in pending] + [(v, True) for v in sorted(saved, key=lambda v: to_text(
+            v.get("visited_on")), reverse=True)]
+        self.table.setRowCount(len(rows))
+        self.rows = rows
+        for r, (visit, is_saved) in enumerate(rows):
+            values = visit if is_saved else visit["fields"]
+            count = len(photos.get(visit["id"], [])) if is_saved else len(visit["photos"])
+            for c, name in enumerate(SHOWN):
+                text = to_text(values.get(name)).replace("\n", " ")
+                self.table.setItem(r, c, QTableWidgetItem(text + ("（未保存）" if c == 0 and not is_saved else "")))
+            self.table.setItem(r, len(SHOWN), QTableWidgetItem(f"{count} 张" if count else ""))
+
+    def _show_photos(self, r: int) -> None:
+        self.photo_list.clear()
+        if not 0 <= r < len(self.rows):
+            return
+        visit, is_saved = self.rows[r]
+        for photo in (self.photos.get(visit["id"], []) if is_saved else visit["photos"]):
+            item = QListWidgetItem(photo["filename"])
+            item.setData(Qt.ItemDataRole.UserRole, photo.get("id") or photo.get("path"))
+            self.photo_list.addItem(item)
+
+    def _open_photo(self, item: QListWidgetItem) -> None:
+        ref = item.data(Qt.ItemDataRole.UserRole)
+        if ref and Path(ref).is_file():
+            show_photo(self, item.text(), Path(ref).read_bytes())
+        elif ref:
+            self.load_photo(ref, lambda data: show_photo(self, item.text(), data))
+
+    def add(self) -> None:
+        dialog = VisitDialog(self, self.helpers)
+        dialog.accepted.connect(lambda: self._added(dialog))
+        dialog.open()
+
+    def _added(self, dialog: VisitDialog) -> None:
+        visit = dialog.result_
+        self.pending_bytes[visit["key"]] = dialog.photos
+        self.pending.insert(0, visit)
+        self.load(self.saved, self.photos, self.pending)
+        self.changed()
+
+
+def show_photo(parent: QWidget, title: str, data: bytes | None) -> None:
+    dialog = QDialog(parent, objectName="photoViewer")
+    dialog.setWindowTitle(title)
+    label = QLabel()
+    pixmap = QPixmap()
+    if data and pixmap.loadFromData(data):
+        label.setPixmap(pixmap.scaled(1000, 700, Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation))
+    else:
+        label.setText("无法显示这张照片。")
+    scroll = QScrollArea()
+    scroll.setWidget(label)
+    QVBoxLayout(dialog).addWidget(scroll)
+    dialog.resize(1040, 760)
+    dialog.open()

@@ -1,0 +1,285 @@
+"""The household editor: one window per household, tabs in the order of the paper form, the
+validation findings beside them. Saving, drafts and closing are in ``lifecycle``."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+from fupin_desktop.errors import NotFound
+from fupin_desktop.model import new_id
+from fupin_desktop.queries.editor import EditorSnapshot, editor_snapshot, photo_data
+from fupin_desktop.validation.engine import check_household
+from fupin_desktop.store.store import Store
+
+from ..errors import show_exception
+from ..operations import Op
+from ..qt import (
+    QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer, Signal,
+)
+from .drafts import key_for
+from .findings import FindingsPanel, Locator
+from .forms import BASIC, CONDITIONS, GUARANTEES, HH, HY, FormTab
+from .history import HistoryTab
+from .income import IncomeTab
+from .lifecycle import OPEN_DRAFTS, Lifecycle
+from .measures import MeasuresTab
+from .members import MembersTab
+from .responsible import ResponsibleTab
+from .state import build_household, initial_state, to_text
+from .visits import VisitsTab
+
+CHECK_MS = 700  # findings follow typing after this pause
+
+
+class HouseholdEditor(Lifecycle, QMainWindow):
+    saved = Signal(str)  # the household's id after each save (a new household gets its id here)
+
+    def __init__(self, store: Store, household_id: str | None, *, year: int,
+                 settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.store, self.household_id, self.year, self.settings = store, household_id, year, settings
+        self.new_key = new_id()  # a new household's id while it is being typed
+        self.draft_key = key_for(household_id, self.new_key)
+        self.snapshot: EditorSnapshot | None = None
+        self.loaded = self._filling = False
+        self.base_state: dict[str, Any] = {}
+        self.record_owner: dict[str, str] = {}
+        self.save_place: tuple[Any, int, int] | None = None  # where the cursor was when Ctrl+S was pressed
+        self.check_timer = QTimer(self, singleShot=True, interval=CHECK_MS)
+        self.check_timer.timeout.connect(self.check_now)
+        self._build()
+        self._build_actions()
+        self.init_lifecycle()
+        self.setWindowTitle("户档案 — 正在读取……")
+        self.resize(1320, 880)
+        if settings is not None and settings.value("editor_geometry"):
+            self.restoreGeometry(settings.value("editor_geometry"))
+        QApplication.instance().focusChanged.connect(self._focus_hint)
+        self.members.table.currentItemChanged.connect(lambda item, _old: self._hint(item.toolTip() if item else ""))
+        self.load()
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        changed = self.on_changed
+        self.basic = FormTab(BASIC, self.year, changed)
+        self.conditions = FormTab(CONDITIONS, self.year, changed)
+        self.guarantees = FormTab(GUARANTEES, self.year, changed)
+        self.forms = [self.basic, self.conditions, self.guarantees]
+        self.members = MembersTab(self.year, changed)
+        self.income = IncomeTab(self.year, changed, self.population, self.threshold)
+        self.measures = MeasuresTab(self.year, changed, self.member_choices)
+        self.responsible = ResponsibleTab(changed)
+        self.visits = VisitsTab(changed, self.load_photo)
+        self.history = HistoryTab()
+        self.tabs = QTabWidget(objectName="editorTabs")
+        self.tabs.setDocumentMode(True)
+        for n, (widget, title) in enumerate(((self.basic, "基本情况"), (self.members, "家庭成员"),
+                                             (self.conditions, "生产生活条件"), (self.guarantees, "两不愁三保障"),
+                                             (self.income, "收入核算"), (self.measures, "帮扶措施"),
+                                             (self.responsible, "帮扶责任人"), (self.visits, "走访记录"),
+                                             (self.history, "历史")), start=1):
+            self.tabs.addTab(widget, f"&{n} {title}")  # Alt+digit opens a tab
+        self.tabs.currentChanged.connect(lambda _i: self.focus_first())
+        self.findings = FindingsPanel()
+        self.findings.activated.connect(lambda f: self.locator.go(f))
+        self.locator = Locator(self)
+        split = QSplitter()
+        split.addWidget(self.tabs)
+        split.addWidget(self.findings)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1000, 320])
+        self.setCentralWidget(split)
+        self.state_label = QLabel(objectName="editorState")
+        self.statusBar().addPermanentWidget(self.state_label)
+
+    def _build_actions(self) -> None:
+        bar = self.addToolBar("编辑")
+        bar.setObjectName("editorToolbar")
+        for text, keys, slot in (("保存", "Ctrl+S", self.save), ("添加成员", "Ctrl+M", self.add_member),
+                                 ("核查结果", "F8", self.focus_findings), ("成员详细信息", "F4", self.member_details),
+                                 ("关闭", "Ctrl+W", self.close)):
+            action = QAction(f"{text}（{keys}）", self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, s=slot: s())
+            bar.addAction(action)
+            self.addAction(action)
+
+    # ---- loading -------------------------------------------------------------------------------
+    def load(self) -> None:
+        store, hh_id, year = self.store, self.household_id, self.year
+
+        def read() -> EditorSnapshot:
+            with store.engine.connect() as conn:
+                return editor_snapshot(conn, hh_id, year, frozenset(OPEN_DRAFTS))
+
+        Op(self, read).success(self.loaded_snapshot).failure(self.op_failed).run()
+
+    def loaded_snapshot(self, snap: EditorSnapshot) -> None:
+        if self.gone:
+            return
+        if self.household_id and snap.household is None:
+            self.setWindowTitle("户档案 — 找不到这一户")
+            self.centralWidget().setEnabled(False)
+            show_exception(self, NotFound("找不到这一户，可能已被合并或数据库已更换。", hint="请关闭本窗口，回到户列表重新查找。"))
+            return
+        first, place = not self.loaded, self.save_place or self._place()
+        self.save_place = None
+        self.snapshot = snap
+        self.apply_state(initial_state(snap.household, self.year))
+        self.base_state = self.state()
+        self.history.load(snap.history)
+        self.loaded = True
+        self.refresh_title()
+        self.check_now()
+        if snap.draft and snap.draft_key:
+            self.offer_draft(snap.draft, snap.draft_key)
+        if first:
+            self.focus_first()
+        else:  # read again after a save: the cursor stays where it was
+            self._restore_place(place)
+
+    def _place(self) -> tuple[Any, int, int]:
+        page = self.tabs.currentWidget()
+        table = getattr(page, "table", None)
+        return (self.focusWidget(), table.currentRow(), table.currentColumn()) if table else (self.focusWidget(), -1, -1)
+
+    def _restore_place(self, place: tuple[Any, int, int]) -> None:
+        widget, row, col = place
+        table = getattr(self.tabs.currentWidget(), "table", None)
+        if table is not None and 0 <= row < table.rowCount():
+            table.setFocus()
+            table.setCurrentCell(row, col)
+        elif widget is not None and self.isAncestorOf(widget):
+            widget.setFocus()
+
+    def apply_state(self, state: dict[str, Any]) -> None:
+        """Show ``state`` in every tab (after loading, or from a draft)."""
+        state = copy.deepcopy(state)
+        snap = self.snapshot
+        hh = snap.household if snap else None
+        self._filling = True
+        for form in self.forms:
+            form.set_values(HH, state["household"])
+            form.set_values(HY, state["year"])
+        left = {m.fields["id"]: f"已注销：{m.fields.get('left_reason') or ''} {to_text(m.fields.get('left_on'))}"
+                for m in (hh.members if hh else []) if not m.active}
+        self.members.load(state["members"], left)
+        self.income.load(state["incomes"], self.year)
+        self.measures.load(state["measures"])
+        self.responsible.load(hh.assignments if hh else [], hh.helpers if hh else {}, snap.helpers if snap else [],
+                              state["assign"])
+        self.visits.helpers = [(h_id, h["name"]) for h_id, h in (hh.helpers if hh else {}).items()]
+        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state["visits"])
+        self._filling = False
+
+    def state(self) -> dict[str, Any]:
+        household: dict[str, str] = {}
+        year: dict[str, str] = {}
+        for form in self.forms:
+            household.update(form.values(HH))
+            year.update(form.values(HY))
+        return copy.deepcopy({
+            "household": household, "year": year, "members": self.members.rows, "incomes": self.income.state(),
+            "measures": self.measures.rows, "assign": self.responsible.pending, "visits": self.visits.pending,
+        })
+
+    # ---- what the tabs ask ---------------------------------------------------------------------
+    def population(self, year: int) -> int | None:
+        if year == self.year:
+            typed = self.basic.fields[(HY, "population")].value()
+            if typed.isdigit() and int(typed):
+                return int(typed)
+        elif self.snapshot and self.snapshot.household and self.snapshot.household.years.get(year):
+            declared = self.snapshot.household.years[year].get("population")
+            if declared:
+                return declared
+        return self.members.active_count() or None
+
+    def threshold(self, year: int) -> Decimal | None:
+        return self.snapshot.threshold(year) if self.snapshot else None
+
+    def member_choices(self) -> list[tuple[str, str]]:
+        return [(ms["key"], ms["m"].get("name") or "（未填姓名）") for ms in self.members.rows]
+
+    def load_photo(self, attachment_id: str, show: Any) -> None:
+        def read() -> bytes | None:
+            with self.store.engine.connect() as conn:
+                return photo_data(conn, attachment_id)
+
+        Op(self, read).success(lambda data: None if self.gone else show(data)).run()
+
+    # ---- typing and checking ---------------------------------------------------------------------
+    def on_changed(self) -> None:
+        if self._filling or not self.loaded:
+            return
+        self.income.refresh()
+        self.refresh_title()
+        if not self.is_dirty():
+            self.state_label.setText("")
+        elif not self.state_label.text().startswith("未保存"):
+            self.state_label.setText("未保存")
+        self.schedule_draft()
+        self.check_timer.start()
+
+    def check_now(self) -> None:
+        """Run the rules over what is typed now (no database needed: the context was read on load)."""
+        if not self.loaded or self.gone:
+            return
+        snap = self.snapshot
+        hh, unreadable = build_household(self.state(), snap.household, self.year, self.store.village_code,
+                                         self.household_id or self.new_key)
+        self.record_owner = {}
+        for m in hh.members:
+            for row in [m.fields, *m.years.values(), *m.work_records]:
+                self.record_owner[row.get("id", "")] = m.fields["id"]
+        for year, inc in hh.incomes.items():
+            for row in [inc.fields, *inc.lines]:
+                self.record_owner[row.get("id", "")] = str(year)
+        found = check_household(hh, snap.context) + unreadable + snap.cross_findings
+        self.findings.show_findings(found)
+        self.locator.mark(found)
+
+    def refresh_title(self) -> None:
+        head = next((ms["m"].get("name") for ms in self.members.rows if ms["m"].get("relation") == "户主"), "")
+        number = self.basic.fields[(HH, "national_hh_no")].value()
+        title = f"{head or '新户'} — 户档案" + (f"（{number}）" if number else "") + f" · {self.year}年度"
+        self.setWindowTitle(("* " if self.is_dirty() else "") + title)
+
+    def _focus_hint(self, _old: Any, new: Any) -> None:
+        """A finding is read out in the status bar when the cursor reaches its field."""
+        if not self.gone and new is not None and self.isAncestorOf(new):
+            self._hint(new.property("finding") or "")
+
+    def _hint(self, message: str) -> None:
+        if message:
+            self.statusBar().showMessage(message.replace("\n", "；"), 15_000)
+        else:
+            self.statusBar().clearMessage()
+
+    # ---- keyboard ---------------------------------------------------------------------------------
+    def add_member(self) -> None:
+        self.tabs.setCurrentWidget(self.members)
+        self.members.add_member()
+
+    def member_details(self) -> None:
+        if self.tabs.currentWidget() is self.members:
+            self.members.edit_details()
+
+    def focus_findings(self) -> None:
+        self.findings.list.setFocus()
+        if self.findings.list.currentRow() < 0 and self.findings.list.count():
+            self.findings.list.setCurrentRow(0)
+
+    def focus_first(self) -> None:
+        page = self.tabs.currentWidget()
+        if page in self.forms:
+            page.first_field().setFocus()
+        elif hasattr(page, "table"):
+            page.table.setFocus()
+            if page.table.currentRow() < 0 and page.table.rowCount():
+                page.table.setCurrentCell(0, 0)
