@@ -94,10 +94,19 @@ def parse_text(value: Any, label: str = "") -> str | None:
     return text or None
 
 
+_CENT = Decimal("0.01")
+
+
+def parse_cents(value: Any, label: str = "") -> Decimal | None:
+    """Money and areas keep two decimals, so "24000" and "24000.00" are the same value."""
+    number = parse_decimal(value, label)
+    return None if number is None else number.quantize(_CENT)
+
+
 def _kind(column: Column) -> str:
     t = column.type
     if isinstance(t, TypeDecorator):
-        return "decimal"
+        return "cents"
     if isinstance(t, Boolean):
         return "flag"
     if isinstance(t, Date):
@@ -110,7 +119,7 @@ def _kind(column: Column) -> str:
 
 
 _PARSERS = {
-    "decimal": parse_decimal,
+    "cents": parse_cents,
     "flag": parse_flag,
     "date": parse_date,
     "int": parse_int,

@@ -10,6 +10,7 @@ from fupin_desktop.errors import FupinError
 from .qt import QMessageBox, QWidget
 
 log = logging.getLogger(__name__)
+_open_boxes: set[QMessageBox] = set()  # a box without a parent must outlive this function
 
 
 def show_exception(parent: QWidget | None, err: BaseException) -> None:
@@ -26,4 +27,6 @@ def show_exception(parent: QWidget | None, err: BaseException) -> None:
         box.setInformativeText("您正在编辑的内容已保存为草稿。如果问题反复出现，请联系县扶贫办技术人员。")
         box.setDetailedText("".join(traceback.format_exception(type(err), err, err.__traceback__)))
     box.setObjectName("errorBox")
+    _open_boxes.add(box)
+    box.finished.connect(lambda _r: _open_boxes.discard(box))
     box.open()

@@ -250,10 +250,19 @@ class MainWindow(QMainWindow):
             self.editors[household_id].activateWindow()
             return
         editor = HouseholdEditor(self.store, household_id, year=self.year, settings=self.settings)
-        key = household_id or f"new-{id(editor)}"
-        self.editors[key] = editor
-        editor.destroyed.connect(lambda *_: self.editors.pop(key, None))
+        self.editors[household_id or f"new-{id(editor)}"] = editor
+        editor.saved.connect(lambda new_id, ed=editor: self._rekey(ed, new_id))
+        editor.destroyed.connect(lambda *_, ed=editor: self._forget(ed))
         editor.show()
+
+    def _rekey(self, editor: QWidget, household_id: str) -> None:
+        """A new household has its id once saved: opening it again raises this editor."""
+        self._forget(editor)
+        self.editors[household_id] = editor
+
+    def _forget(self, editor: QWidget) -> None:
+        for key in [k for k, e in self.editors.items() if e is editor]:
+            del self.editors[key]
 
     def new_household(self) -> None:
         self.open_household(None)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData
 from ..model import Attachment, Helper, Meta
-from ..validation.engine import STORE_RULES, Context, Finding, check_household
+from ..validation.engine import Context, Finding, check_household, store_findings
 from .history import HistoryEntry, household_history
 from .load import load_households
 
@@ -50,7 +50,7 @@ def editor_snapshot(conn: Connection, household_id: str | None, year: int,
         snap.household = found[0] if found else None
     if snap.household is not None:
         snap.history = household_history(conn, household_id)
-        snap.cross_findings = [f for fn in STORE_RULES for f in fn(conn, ctx, {household_id})]
+        snap.cross_findings = list(store_findings(conn, ctx, {household_id}))
         snap.findings = check_household(snap.household, ctx) + snap.cross_findings
         snap.photos = visit_photos(conn, [v["id"] for v in snap.household.visits])
         snap.draft_key = DRAFT_PREFIX + household_id

@@ -19,6 +19,9 @@ TABLE_LABELS = {
     "risk_flag": "比对预警", "attachment": "附件",
 }
 OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+# Links between records and list positions mean nothing to a reader of the history.
+HIDDEN_COLUMNS = frozenset({"household_id", "member_id", "income_id", "helper_id", "team_id", "owner_id",
+                            "owner_table", "sort", "seq"})
 
 
 def display(value: Any) -> str:
@@ -52,8 +55,10 @@ def household_history(conn: Connection, household_id: str, limit: int = 2000) ->
     for row in rows:
         fields = json.loads(row["fields"])
         table = row["entity"]
+        if table not in Base.metadata.tables:
+            continue
         for column, (old, new) in fields.items():
-            if table not in Base.metadata.tables:
+            if column in HIDDEN_COLUMNS:
                 continue
             entries.append(HistoryEntry(
                 at=row["at"], hlc=row["hlc"], user=row["user"], op=OP_LABELS.get(row["op"], row["op"]),

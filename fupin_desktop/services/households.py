@@ -14,7 +14,7 @@ from ..bundle import HouseholdData, MeasureData, MemberData, Row
 from ..derive import name_initials
 from ..errors import InvalidInput
 from ..model import (
-    MEASURE_DETAILS, Assessment, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
+    MEASURE_DETAILS, Assessment, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
 )
 from .uow import UnitOfWork
@@ -223,6 +223,13 @@ def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row |
 def _has_row(uow: UnitOfWork, model: Any, row_id: str) -> bool:
     assert uow.conn is not None
     return uow.conn.execute(select(model.id).where(model.id == row_id)).first() is not None
+
+
+def add_helper(uow: UnitOfWork, fields: Row) -> str:
+    """A new 帮扶责任人 (not tied to one household: one cadre helps several)."""
+    if not str(fields.get("name") or "").strip():
+        raise InvalidInput("帮扶责任人姓名没有填写。", field="姓名")
+    return uow.insert(Helper, fields)
 
 
 def assign_helper(uow: UnitOfWork, household_id: str, helper_id: str, start: date | str) -> str:

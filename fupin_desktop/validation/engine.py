@@ -102,7 +102,7 @@ def check_store(conn: Connection, ctx: Context, *, mark: bool = False) -> Iterat
     from ..queries.load import iter_households  # noqa: PLC0415
 
     _load_rules()
-    cross = list(_store_findings(conn, ctx, None))
+    cross = list(store_findings(conn, ctx, None))
     by_household: dict[str, list[Finding]] = {}
     for f in cross:
         by_household.setdefault(f.household, []).append(f)
@@ -119,7 +119,7 @@ def check_store(conn: Connection, ctx: Context, *, mark: bool = False) -> Iterat
         _write_marks(conn, marks)
 
 
-def _store_findings(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
+def store_findings(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
     """Cross-household findings; ``only`` limits them to findings about these households."""
     for fn in STORE_RULES:
         yield from fn(conn, ctx, only)
@@ -141,9 +141,14 @@ def _write_marks(conn: Connection, marks: list[dict[str, Any]]) -> None:
     conn.execute(stmt.execution_options(synchronize_session=False), marks)
 
 
+def findings_for(conn: Connection, household: HouseholdData, ctx: Context) -> list[Finding]:
+    """One household's findings, with the cross-household rules that concern it."""
+    _load_rules()
+    return check_household(household, ctx) + list(store_findings(conn, ctx, {household.id}))
+
+
 def mark_household(conn: Connection, household: HouseholdData, ctx: Context) -> list[Finding]:
-    """Check one household (with the cross-household rules that concern it) and store its counts."""
-    findings = check_household(household, ctx)
-    findings += list(_store_findings(conn, ctx, {household.id}))
+    """Check one household and store its error and warning counts."""
+    findings = findings_for(conn, household, ctx)
     _write_marks(conn, [_mark(household.id, findings)])
     return findings

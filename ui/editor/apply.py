@@ -10,9 +10,8 @@ from typing import Any
 
 from fupin_desktop.bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import Helper
 from fupin_desktop.services.households import (
-    add_measure, add_member, add_visit, assign_helper, member_leaves, register_household, save_household_year,
+    add_helper, add_measure, add_member, add_visit, assign_helper, member_leaves, register_household, save_household_year,
     save_income, save_member_year, update_household, update_measure, update_member,
 )
 from fupin_desktop.services.uow import UnitOfWork
@@ -112,7 +111,5 @@ def _assignment(uow: UnitOfWork, hh_id: str, assign: dict[str, Any] | None) -> N
         return
     helper_id = assign.get("helper_id")
     if not helper_id:
-        if not assign["helper"].get("name", "").strip():
-            raise InvalidInput("帮扶责任人姓名没有填写。", field="姓名")
-        helper_id = uow.insert(Helper, nonblank(assign["helper"]))
+        helper_id = add_helper(uow, nonblank(assign["helper"]))
     assign_helper(uow, hh_id, helper_id, assign["start_on"] or None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from fupin_desktop.queries.history import HistoryEntry
@@ -10,13 +9,6 @@ from fupin_desktop.queries.history import HistoryEntry
 from ..qt import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 HEADERS = ["时间", "用户", "操作", "记录", "字段", "原值", "新值"]
-_ROW_ID = re.compile(r"[0-9a-f]{32}")
-_INTERNAL_FIELDS = {"排序", "序号"}
-
-
-def for_people(entry: HistoryEntry) -> bool:
-    """Links between records (a row id) and sort positions mean nothing to a reader."""
-    return not (_ROW_ID.fullmatch(entry.new) or _ROW_ID.fullmatch(entry.old) or entry.field in _INTERNAL_FIELDS)
 
 
 def local_time(at: str) -> str:
@@ -44,7 +36,6 @@ class HistoryTab(QWidget):
         layout.addWidget(self.table, 1)
 
     def load(self, entries: list[HistoryEntry]) -> None:
-        entries = [e for e in entries if for_people(e)]
         self.note.setText(f"共 {len(entries)} 项变更（最新的在最上面）" if entries else "还没有保存过的变更。")
         self.table.setRowCount(len(entries))
         for r, e in enumerate(entries):
