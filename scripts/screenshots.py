@@ -29,7 +29,7 @@ from fupin_desktop.services.checks import mark_store  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 from ui.app import FupinApp, install_cjk_font  # noqa: E402
 from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QGuiApplication, QSettings, QTimer  # noqa: E402
+from ui.qt import QApplication, QSettings, QTimer  # noqa: E402
 
 
 def make_store(path: Path) -> None:
@@ -42,9 +42,7 @@ def make_store(path: Path) -> None:
 
 def shoot(widget, name: str) -> None:
     QApplication.processEvents()
-    geometry = widget.frameGeometry()
-    image = QGuiApplication.primaryScreen().grabWindow(0, geometry.x(), geometry.y(), geometry.width(),
-                                                      geometry.height())
+    image = widget.grab()  # the window as it is drawn on the virtual screen (Xvfb has no window frames)
     OUT.mkdir(parents=True, exist_ok=True)
     image.save(str(OUT / f"{name}.png"))
     print(f"saved {OUT / name}.png", flush=True)

@@ -27,23 +27,24 @@ class Column:
     title: str
     sort_key: str | None = None  # a key of queries.search.SORTABLE
     default: bool = True
+    width: int = 100  # pixels at the default 11 pt font: wide enough for the usual content
 
 
 COLUMNS = (
-    Column("group_name", "村民小组", "group_name"),
-    Column("head_name", "户主", "head_name"),
-    Column("head_id_no", "户主证件号码"),
-    Column("national_hh_no", "户编号", "national_hh_no"),
-    Column("member_count", "人数", "member_count"),
-    Column("attribute", "属性"),
-    Column("poverty_status", "脱贫状态", "poverty_status"),
-    Column("main_cause", "主要致贫原因"),
-    Column("monitoring_category", "监测类别"),
-    Column("per_capita_net", "人均纯收入"),
-    Column("phone", "联系电话", default=False),
-    Column("address", "住址", default=False),
-    Column("error_count", "错误", "error_count"),
-    Column("warning_count", "提示", default=False),
+    Column("group_name", "村民小组", "group_name", width=80),
+    Column("head_name", "户主", "head_name", width=80),
+    Column("head_id_no", "户主证件号码", width=175),
+    Column("national_hh_no", "户编号", "national_hh_no", width=160),
+    Column("member_count", "人数", "member_count", width=50),
+    Column("attribute", "属性", width=100),
+    Column("poverty_status", "脱贫状态", "poverty_status", width=150),
+    Column("main_cause", "主要致贫原因", width=120),
+    Column("monitoring_category", "监测类别", width=110),
+    Column("per_capita_net", "人均纯收入", width=100),
+    Column("phone", "联系电话", default=False, width=120),
+    Column("address", "住址", default=False, width=260),
+    Column("error_count", "错误", "error_count", width=50),
+    Column("warning_count", "提示", default=False, width=50),
 )
 
 

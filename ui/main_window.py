@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._choose_columns)
         header.setStretchLastSection(True)
+        self.model.modelReset.connect(self._apply_widths)
         self.table.doubleClicked.connect(lambda index: self.open_household(self.model.household_id(index.row())))
         layout.addWidget(self.table, 1)
         splitter.addWidget(centre)
@@ -203,6 +204,10 @@ class MainWindow(QMainWindow):
         order = Qt.SortOrder.DescendingOrder if self.query.descending else Qt.SortOrder.AscendingOrder
         self.table.horizontalHeader().setSortIndicator(section, order)
         self.run_search()
+
+    def _apply_widths(self) -> None:
+        for i, column in enumerate(self.model.columns):
+            self.table.horizontalHeader().resizeSection(i, column.width)
 
     def _choose_columns(self, pos) -> None:
         menu = QMenu(self)

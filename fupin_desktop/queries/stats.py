@@ -61,13 +61,31 @@ STAT_TITLES = {
 }
 
 
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)}
+
+
+def group_order(name: str) -> tuple[int, str]:
+    """第二组 before 第十组: Chinese (or Arabic) numerals in a group's name sort by value."""
+    digits = "".join(ch for ch in name if ch.isdigit())
+    if digits:
+        return int(digits), name
+    chars = [_NUMERALS[ch] for ch in name if ch in _NUMERALS]
+    if not chars:
+        return 10_000, name
+    if len(chars) == 1:
+        return chars[0], name
+    tens = chars[0] if chars[0] != 10 else 1  # 十二 = 12, 二十 = 20, 二十三 = 23
+    ones = chars[-1] if chars[-1] != 10 else 0
+    return tens * 10 + ones, name
+
+
 def groups(conn: Connection) -> list[tuple[str, int]]:
-    """村民小组 with their number of active households, in order."""
+    """村民小组 with their number of active households, in their natural order."""
     rows = conn.execute(
         select(Household.group_name, func.count()).where(Household.record_status == "在册")
-        .group_by(Household.group_name).order_by(Household.group_name)
+        .group_by(Household.group_name)
     ).all()
-    return [(g or UNSET, n) for g, n in rows]
+    return sorted(((g or UNSET, n) for g, n in rows), key=lambda row: group_order(row[0]))
 
 
 def pending_changes(conn: Connection) -> int:

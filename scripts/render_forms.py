@@ -1,0 +1,92 @@
+"""Render every printed form for a demo village and save its pages as PNG under docs/forms/.
+
+    .venv/bin/python scripts/render_forms.py [--out docs/forms] [--pages 2] [--households 60]
+
+The PNGs are for looking at: Chinese renders, nothing overlaps, nothing is cut. Per-household forms
+show the demo's largest family (so the 登记表 continues over pages); the roster, ledger and village
+figures cover the whole demo village; each form's blank version is rendered too. Needs pdftoppm
+(poppler-utils).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# A throwaway store: no need for the product's slow key derivation.
+os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
+os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
+
+from sqlalchemy import func, select  # noqa: E402
+
+from fupin_desktop.demo import fill_store  # noqa: E402
+from fupin_desktop.forms import FORM_NAMES, Scope, forms, render  # noqa: E402
+from fupin_desktop.model import Household, Member  # noqa: E402
+from fupin_desktop.store.store import Store  # noqa: E402
+
+VILLAGE = ("520102003004", "示范村")
+
+
+def largest_family(store: Store) -> str:
+    with store.engine.connect() as conn:
+        return conn.execute(select(Member.household_id).join(Household).where(Member.record_status == "在册")
+                            .group_by(Member.household_id).order_by(func.count().desc(), Household.national_hh_no)
+                            .limit(1)).scalar_one()
+
+
+def to_png(pdf: Path, out_dir: Path, name: str, pages: int) -> list[Path]:
+    prefix = out_dir / name
+    subprocess.run(["pdftoppm", "-r", "80", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
+                   check=True)
+    # pdftoppm pads page numbers to the page count's width; keep names stable: <form>-<page>.png
+    made = sorted(out_dir.glob(f"{name}-*.png"))
+    renamed = []
+    for path in made:
+        page = int(path.stem.rsplit("-", 1)[1])
+        target = out_dir / f"{name}-{page}.png"
+        path.rename(target)
+        renamed.append(target)
+    return renamed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "forms")
+    parser.add_argument("--pages", type=int, default=2, help="pages per form to save")
+    parser.add_argument("--households", type=int, default=60)
+    args = parser.parse_args(argv)
+    if shutil.which("pdftoppm") is None:
+        print("需要 pdftoppm（poppler-utils）。", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in args.out.glob("*.png"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        store, _ = Store.create(Path(tmp) / "store", village_code=VILLAGE[0], village_name=VILLAGE[1],
+                                username="admin", password="render-forms-1")
+        with store:
+            fill_store(store, args.households, seed=4)
+            family = Scope.households([largest_family(store)])
+            for form in FORM_NAMES:
+                per_household = forms()[form].per_household
+                pdf = Path(tmp) / f"{form}.pdf"
+                report = render(form, store, scope=family if per_household else Scope.village(VILLAGE[0]), out=pdf)
+                shown = to_png(pdf, args.out, form, args.pages)
+                blank = Path(tmp) / f"{form}-blank.pdf"
+                render(form, None, out=blank, blank=True)
+                shown += to_png(blank, args.out, f"{form}-blank", 1)
+                print(f"{form}: {report.pages} 页，字体 {report.font}；已保存 {', '.join(p.name for p in shown)}")
+    total = sum(p.stat().st_size for p in args.out.glob("*.png"))
+    print(f"共 {total / 1e6:.2f} MB，在 {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
