@@ -19,12 +19,14 @@ from typing import Any
 from stdnum.cn import ric
 
 from ...bundle import HouseholdData, MemberData, Row
-from ...income import totals
+from ...income import COLUMN_OF
 from ...model import column_label
+from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES
 from ..engine import Context, Finding, rule
 from ..idnumber import IdInfo, parse_id
 
 ACTIVE = "在册"
+CENT = Decimal("0.01")
 
 FULL_LABOUR = frozenset({"普通劳动力", "技能劳动力"})
 WEAK_LABOUR = "弱劳动力或半劳动力"
@@ -47,6 +49,8 @@ def split(value: Any) -> list[str]:
     """A multi-valued text field ("残疾,长期慢性病") as its labels."""
     if value is None:
         return []
+    if value.__class__ is str and value.isalnum():
+        return [value]
     return [p for p in _SPLIT.split(str(value).strip()) if p]
 
 
@@ -77,16 +81,14 @@ def blank(value: Any) -> bool:
 
 def missing(row: Row, columns: tuple[str, ...]) -> list[str]:
     """The columns of ``row`` that are blank (None or empty text; 0 and 否 are answers)."""
-    out = []
-    for c in columns:
-        v = row.get(c)
-        if v is None or (v.__class__ is str and not v.strip()):
-            out.append(c)
-    return out
+    # Identity and class tests only: comparing a Decimal with None or "" goes through the slow
+    # numbers-ABC check, and this runs for every person and household.
+    return [c for c in columns if (v := row.get(c)) is None or v.__class__ is str and not v.strip()]
 
 
 def text_of(value: Any) -> str:
-    return "" if value is None else value.strip() if value.__class__ is str else str(value)
+    """A coded text value as a string ("" for blank); text from the store is already stripped."""
+    return value if value.__class__ is str else "" if value is None else str(value)
 
 
 def as_of(ctx: Context) -> date:
@@ -105,17 +107,27 @@ def _today() -> date:
     return getattr(_local, "today", None) or date.today()
 
 
+def quick_id(raw: Any) -> tuple[date, str] | None:
+    """(birth date, gender) of a clean, valid 18-digit number, else None (then use ``parse_id``).
+    The whole store has tens of thousands of numbers and python-stdnum's date parsing dominates."""
+    if raw.__class__ is not str or len(raw) != 18 or not raw.isascii() or not raw[:17].isdigit():
+        return None
+    if not (raw[17].isdigit() or raw[17] == "X"):
+        return None
+    try:
+        born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+    except ValueError:
+        return None
+    if born.year < 1900 or born > _today() or ric.calc_check_digit(raw) != raw[17]:
+        return None
+    return born, "男" if int(raw[16]) % 2 else "女"
+
+
 def id_info(raw: Any) -> IdInfo:
-    """``parse_id`` with a fast path for the common case, a clean valid 18-digit number (the whole
-    store has tens of thousands of them and python-stdnum's date parsing dominates the check)."""
-    if isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and (
-            raw[17].isdigit() or raw[17] == "X"):
-        try:
-            born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
-        except ValueError:
-            born = None
-        if born is not None and 1900 <= born.year and born <= _today() and ric.calc_check_digit(raw) == raw[17]:
-            return IdInfo(raw, birth_date=born, gender="男" if int(raw[16]) % 2 else "女")
+    """``parse_id``, quicker for clean valid 18-digit numbers."""
+    quick = quick_id(raw)
+    if quick is not None:
+        return IdInfo(raw, birth_date=quick[0], gender=quick[1])
     return parse_id(raw if raw is None or isinstance(raw, str) else str(raw))
 
 
@@ -123,8 +135,10 @@ def birth_of(fields: Row) -> date | None:
     born = fields.get("birth_date")
     if isinstance(born, date):
         return born
-    if fields.get("id_no"):
-        return id_info(fields["id_no"]).birth_date
+    raw = fields.get("id_no")
+    if raw:
+        quick = quick_id(raw)
+        return quick[0] if quick else id_info(raw).birth_date
     return None
 
 
@@ -140,11 +154,7 @@ def to_decimal(value: Any) -> Decimal | None:
     return d if d.is_finite() else None
 
 
-def year_of(row: Row | None) -> int | None:
-    return row.get("year") if row else None
-
-
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Person:
     """An active member as the rules see them in the accounting year."""
 
@@ -173,12 +183,8 @@ class Person:
             record, rid = "member", self.f.get("id") or ""
         return {"household": hh.id, "record": record, "record_id": rid, "member": self.name}
 
-    @property
-    def has_full_labour(self) -> bool:
-        return self.labour in FULL_LABOUR
 
-
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Facts:
     hh: HouseholdData
     ctx: Context
@@ -190,7 +196,9 @@ class Facts:
     in_monitoring: bool  # has a 监测对象类别
     removed: bool  # risk marked removed
     target: bool  # a 脱贫户/贫困户 or a 监测对象
-    extra: dict[str, Any] = field(default_factory=dict)
+    with_year: list[Person] = field(default_factory=list)  # people who have facts for the year
+    wheres: dict[str, dict[str, str]] = field(default_factory=dict)
+    measure_index: tuple[frozenset[Any], str] | None = None
 
     @property
     def monitored(self) -> bool:
@@ -203,11 +211,15 @@ class Facts:
             p.labour in ("无劳动力", "丧失劳动力") for p in self.people
         )
 
-    def at(self, record: str = "household", row: Row | None = None) -> dict[str, str]:
-        if row is None:
+    def at(self, record: str = "household") -> dict[str, str]:
+        """Where a finding about the household, its year or its income points (callers only ** it)."""
+        where = self.wheres.get(record)
+        if where is None:
             row = {"household": self.hh.fields, "household_year": self.hy,
                    "income_year": self.income.get("_row") if self.income else None}.get(record)
-        return {"household": self.hh.id, "record": record, "record_id": (row or {}).get("id") or ""}
+            where = self.wheres[record] = {"household": self.hh.id, "record": record,
+                                           "record_id": (row or {}).get("id") or ""}
+        return where
 
 
 def _in_year(record: Row, year: int) -> bool:
@@ -259,27 +271,55 @@ def income_figures(hh: HouseholdData, year: int, population: int | None) -> dict
         return None
     figures = dict(inc.fields)
     pop = figures.get("population") or population
-    if figures.get("total_income") is None and inc.lines:
-        try:
-            computed = totals([ln for ln in inc.lines if isinstance(ln, dict) and ln.get("category")], pop)
-        except (ArithmeticError, TypeError, ValueError):
-            computed = {}
-        for key, value in computed.items():
-            if figures.get(key) is None:
-                figures[key] = value
     figures["_row"] = inc.fields
     figures["_lines"] = inc.lines
     figures["_population"] = pop
+    _sum_lines(figures, inc.lines or ())
+    if figures.get("total_income") is None and inc.lines:
+        _fill_totals(figures)
     return figures
+
+
+def _fill_totals(figures: dict[str, Any]) -> None:
+    """The derived columns a bundle made in code has not got yet, as ``income.totals`` makes them."""
+    sums = figures["_sums"]
+    total = sum((sums[c] for c in INCOME_CATEGORIES), Decimal(0))
+    net = total - sums[BUSINESS_EXPENSE]
+    pop = figures["_population"]
+    computed = {COLUMN_OF[c]: sums[c].quantize(CENT) for c in CATEGORIES}
+    computed.update(total_income=total.quantize(CENT), net_income=net.quantize(CENT), per_capita_net=(
+        (net / pop).quantize(CENT, rounding=ROUND_HALF_UP) if pop.__class__ is int and pop > 0 else None))
+    for key, value in computed.items():
+        if figures.get(key) is None:
+            figures[key] = value
+
+
+def _sum_lines(figures: dict[str, Any], lines: list[Row]) -> None:
+    """One pass over the lines: sums per category and per item (as ``income.totals`` counts them)
+    and the lines with an unknown category or a negative amount."""
+    sums = {c: Decimal(0) for c in CATEGORIES}
+    items: dict[Any, Decimal] = {}
+    bad: list[Row] = []
+    for ln in lines:
+        if ln.__class__ is not dict:
+            continue
+        amount, category = to_decimal(ln.get("amount")), ln.get("category")
+        known = category.__class__ is str and category in sums
+        if not known or (amount is not None and amount < 0):
+            bad.append(ln)
+        if amount is None or ln.get("counts_toward_income", True) is False:
+            continue
+        if known:
+            sums[category] += amount
+        item = ln.get("item")
+        if item.__class__ is str:
+            items[item] = items.get(item, Decimal(0)) + amount
+    figures["_sums"], figures["_items"], figures["_bad"] = sums, items, bad
 
 
 def line_sum(figures: dict[str, Any] | None, item: str) -> Decimal:
     """Total of the counted lines named ``item`` (e.g. 低保金)."""
-    total = Decimal(0)
-    for ln in (figures or {}).get("_lines") or ():
-        if isinstance(ln, dict) and ln.get("item") == item and ln.get("counts_toward_income", True) is not False:
-            total += to_decimal(ln.get("amount")) or 0
-    return total
+    return (figures or {}).get("_items", {}).get(item, Decimal(0))
 
 
 def per_capita(figures: dict[str, Any] | None) -> Decimal | None:
@@ -289,7 +329,7 @@ def per_capita(figures: dict[str, Any] | None) -> Decimal | None:
     if value is None:
         net, pop = to_decimal(figures.get("net_income")), figures.get("_population")
         if net is not None and isinstance(pop, int) and pop > 0:
-            value = (net / pop).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            value = (net / pop).quantize(CENT, rounding=ROUND_HALF_UP)
     return value
 
 
@@ -315,7 +355,7 @@ def facts(hh: HouseholdData, ctx: Context) -> Facts:
         hh=hh, ctx=ctx, live=f.get("record_status", ACTIVE) == ACTIVE, hy=hy, people=people,
         measures=measures, income=income_figures(hh, ctx.year, population),
         in_monitoring=not blank(f.get("monitoring_category")), removed=f.get("risk_removed") is True,
-        target=_target(f),
+        target=_target(f), with_year=[p for p in people if p.y is not None],
     )
     _local.facts = result
     return result
@@ -337,19 +377,29 @@ def measure_text(m: Row) -> str:
     return f"{m.get('category') or ''}|{m.get('subcategory') or ''}|{m.get('name') or ''}"
 
 
+def _measure_index(fx: Facts) -> tuple[frozenset[Any], str]:
+    """The categories and the joined texts of the year's measures, built once per household."""
+    if fx.measure_index is None:
+        fx.measure_index = (frozenset(m.get("category") for m in fx.measures),
+                            "\n".join(measure_text(m) for m in fx.measures))
+    return fx.measure_index
+
+
 def has_measure(fx: Facts, categories: frozenset[str] = frozenset(), words: tuple[str, ...] = (),
                 member_id: str | None = None) -> bool:
     """A measure of the year in one of ``categories``, or whose sub-category or name mentions one of
     ``words``; limited to one beneficiary when ``member_id`` is given."""
+    if not fx.measures:
+        return False
+    cats, text = _measure_index(fx)
+    if cats.isdisjoint(categories) and not any(w in text for w in words):
+        return False
+    if member_id is None:
+        return True
     for m in fx.measures:
-        if member_id is not None and m.get("member_id") != member_id:
-            continue
-        if m.get("category") in categories:
+        if m.get("member_id") == member_id and (
+                m.get("category") in categories or any(w in measure_text(m) for w in words)):
             return True
-        if words:
-            text = measure_text(m)
-            if any(w in text for w in words):
-                return True
     return False
 
 

@@ -59,8 +59,11 @@ def conditions_ranges(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("CON-04", WARNING, field="irrigated_mu",
                       message=f"有效灌溉面积（{irrigated}亩）大于耕地面积（{arable}亩）", **where)
     for column, table in CODED:
-        value, allowed = hy.get(column), labels(ctx, table)
-        if not blank(value) and allowed is not None and value not in allowed:
+        value = hy.get(column)
+        if blank(value):
+            continue
+        allowed = labels(ctx, table)
+        if allowed is not None and value not in allowed:
             yield Finding("CON-09", ERROR, field=column, message=f"{_name(column)}“{value}”不在代码表中", **where)
     grade = hy.get("dilapidation_grade")
     if hy.get("dilapidated") is True and blank(grade):

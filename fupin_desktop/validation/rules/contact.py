@@ -28,6 +28,8 @@ def normalize_phone(value: object) -> str:
 
 def phone_problem(value: object) -> tuple[str, str] | None:
     """(severity, what is wrong), or None for a good mobile number."""
+    if value.__class__ is str and MOBILE.match(value):
+        return None
     number = normalize_phone(value)
     if MOBILE.match(SEPARATORS.sub("", number)):
         return None
@@ -37,6 +39,8 @@ def phone_problem(value: object) -> tuple[str, str] | None:
 
 
 def is_mobile(value: object) -> bool:
+    if value.__class__ is str and MOBILE.match(value):
+        return True
     return bool(MOBILE.match(SEPARATORS.sub("", normalize_phone(value))))
 
 
@@ -55,7 +59,8 @@ def phones(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         problem = phone_problem(value)
         if problem:
             rule_id = "TEL-01" if column == "phone" else "TEL-03"
-            yield Finding(rule_id, problem[0], field=column, message=f"{label('household', column)}{problem[1]}", **fx.at())
+            yield Finding(rule_id, problem[0], field=column, message=f"{label('household', column)}{problem[1]}",
+                          **fx.at())
     for p in fx.people:
         value = p.f.get("phone")
         problem = None if blank(value) else phone_problem(value)
@@ -76,7 +81,8 @@ def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     raw = hh.fields.get("bank_account")
     if blank(raw):
         return
-    number, where = SEPARATORS.sub("", clean_text(raw)), fx.at()
+    number = raw if raw.__class__ is str and raw.isascii() and raw.isdigit() else SEPARATORS.sub("", clean_text(raw))
+    where = fx.at()
     if not number.isdigit():
         yield Finding("BANK-01", ERROR, field="bank_account", message="银行账号含有数字以外的字符", **where)
         return
@@ -100,16 +106,17 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
               .join(Household, Household.id == Member.household_id)
               .where(live_hh, Member.record_status == "在册", Member.phone.is_not(None), Member.phone != ""))
     if only:
-        mine = {normalize_phone(v) for v in conn.execute(
+        raw = [v for v in conn.execute(
             select(Household.phone).where(Household.id.in_(only)).union_all(
                 select(Member.phone).where(Member.household_id.in_(only), Member.record_status == "在册"))
-        ).scalars() if v}
+        ).scalars() if v]
+        mine = {x for v in raw for x in (v, normalize_phone(v), SEPARATORS.sub("", normalize_phone(v)))}
         if not mine:
             return []
         hh_stmt = hh_stmt.where(or_(Household.phone.in_(mine), Household.id.in_(only)))
         m_stmt = m_stmt.where(or_(Member.phone.in_(mine), Member.household_id.in_(only)))
-    rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt).tuples()]
-    rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt).tuples()]
+    rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt)]
+    rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt)]
     return rows
 
 

@@ -32,7 +32,8 @@ def exit_year_given(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     year, where = f.get("exit_year"), fx.at()
     if not isinstance(year, int):
-        yield Finding("EXIT-04", ERROR, field="exit_year", message=f"脱贫状态为“{f.get('poverty_status')}”，但未填写脱贫年度", **where)
+        yield Finding("EXIT-04", ERROR, field="exit_year",
+                      message=f"脱贫状态为“{f.get('poverty_status')}”，但未填写脱贫年度", **where)
         return
     identified = f.get("identified_year")
     if isinstance(identified, int) and year < identified:
@@ -49,19 +50,20 @@ def exit_standard(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     year = f.get("exit_year")
     if not fx.live or not _exited(f) or not isinstance(year, int):
         return
+    if year not in hh.incomes and year not in hh.years and not hh.assessments:
+        return
     assessment = _exit_assessment(hh, year)
     income = income_figures(hh, year, (hh.years.get(year) or {}).get("population"))
-    pc = per_capita(income)
+    pc, source, record = per_capita(income), (income or {}).get("_row"), "income_year"
     if pc is None and assessment is not None:
-        pc = to_decimal(assessment.get("income_per_capita"))
+        pc, source, record = to_decimal(assessment.get("income_per_capita")), assessment, "assessment"
     line: Decimal | None = ctx.threshold("退出", year)
     if line is None and assessment is not None:
         line = to_decimal(assessment.get("threshold"))
     if pc is not None and line is not None and pc <= line:
         yield Finding("EXIT-01", ERROR, field="per_capita_net",
                       message=f"{year}年脱贫，但当年人均纯收入{yuan(pc)}元未超过退出标准{yuan(line)}元",
-                      household=hh.id, record="income_year" if income else "assessment",
-                      record_id=((income or {}).get("_row") or assessment or {}).get("id") or "")
+                      household=hh.id, record=record, record_id=(source or {}).get("id") or "")
     yield from _checklist(hh, year, assessment)
 
 

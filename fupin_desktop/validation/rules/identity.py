@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, or_, select
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
 from ..engine import ERROR, WARNING, Context, Finding, rule, store_rule
 from ..idnumber import normalize
-from ._common import id_info, labels
+from ._common import facts, id_info, labels, quick_id
 
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
@@ -25,24 +25,27 @@ def _where(hh: HouseholdData, f: dict) -> dict[str, str]:
 def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if hh.fields.get("record_status", "在册") != "在册":
         return
-    for m in hh.active_members():
-        f = m.fields
-        info = id_info(f.get("id_no"))
-        if info.problem:
-            yield Finding("ID-01", info.severity, field="id_no",
-                          message=f"{f.get('name') or '成员'} 证件号码：{info.problem}", **_where(hh, f))
-        if info.birth_date and f.get("birth_date") and f["birth_date"] != info.birth_date:
+    for p in facts(hh, ctx).people:
+        f = p.f
+        quick = quick_id(f.get("id_no"))
+        if quick is None:
+            info = id_info(f.get("id_no"))
+            if info.problem:
+                yield Finding("ID-01", info.severity, field="id_no",
+                              message=f"{f.get('name') or '成员'} 证件号码：{info.problem}", **_where(hh, f))
+            quick = info.birth_date, info.gender
+        born, gender = quick
+        if born and f.get("birth_date") and f["birth_date"] != born:
             yield Finding("ID-02", ERROR, field="birth_date",
-                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{info.birth_date}）不一致",
-                          **_where(hh, f))
-        if info.gender and f.get("gender") and f["gender"] != info.gender:
+                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致", **_where(hh, f))
+        if gender and f.get("gender") and f["gender"] != gender:
             yield Finding("ID-03", ERROR, field="gender",
-                          message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{info.gender}）不一致", **_where(hh, f))
+                          message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{gender}）不一致", **_where(hh, f))
 
 
 def _person_key(id_no: str | None) -> str:
     """The 18-character ID inside a number: a 20/22-character 残疾人证号 is the same person as its ID."""
-    number = normalize(id_no)
+    number = id_no if id_no.__class__ is str and len(id_no) == 18 and id_no.isascii() else normalize(id_no)
     return number[:18] if len(number) in (18, 20, 22) else number
 
 
@@ -62,7 +65,9 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
         keys.discard("")
         if not keys:
             return
-        stmt = stmt.where(func.upper(func.substr(Member.id_no, 1, 18)).in_(keys) | Member.id_no.in_(keys))
+        # Ranges rather than substr() so the id_no index is used: a number and its longer 残疾人证号.
+        variants = keys | {k.lower() for k in keys}  # a stored lowercase x
+        stmt = stmt.where(or_(*(and_(Member.id_no >= k, Member.id_no <= k + "99") for k in variants)))
     by_person: dict[str, list] = defaultdict(list)
     for row in conn.execute(stmt).all():
         by_person[_person_key(row.id_no)].append(row)
@@ -82,9 +87,12 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
 @rule
 def same_id_twice(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """Rule 1 within one household: two active members with the same ID number."""
+    fx = facts(hh, ctx)
+    if not fx.live:
+        return
     seen: dict[str, str] = {}
-    for m in hh.active_members():
-        f = m.fields
+    for p in fx.people:
+        f = p.f
         key = _person_key(f.get("id_no"))
         if not key:
             continue
@@ -103,11 +111,12 @@ def id_type_and_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if hh.fields.get("record_status", "在册") != "在册":
         return
     ethnicities, statuses = labels(ctx, "民族"), labels(ctx, "政治面貌")
-    for m in hh.active_members():
-        f = m.fields
+    for p in facts(hh, ctx).people:
+        f = p.f
         name, id_type = f.get("name") or "成员", f.get("id_type")
         if id_type in ("残疾人证", "身份证"):
-            size = len(normalize(f.get("id_no")))
+            raw = f.get("id_no")
+            size = len(raw) if raw.__class__ is str and raw.isascii() and raw.isalnum() else len(normalize(raw))
             if id_type == "残疾人证" and size == 18:
                 yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件类型为残疾人证，但证件号码只有18位",
                               **_where(hh, f))

@@ -40,20 +40,17 @@ def income_arithmetic(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx, inc = _income(hh, ctx)
     if inc is None:
         return
-    lines = [ln for ln in inc["_lines"] or () if isinstance(ln, dict)]
-    sums = {c: Decimal(0) for c in CATEGORIES}
-    for ln in lines:
-        amount = to_decimal(ln.get("amount"))
-        if ln.get("category") not in sums:
-            yield Finding("INC-16", ERROR, field="category", message=f"收入明细“{ln.get('item')}”的类别“{ln.get('category')}”无效",
-                          household=hh.id, record="income_line", record_id=ln.get("id") or "")
-        elif amount is not None and amount < 0:
-            yield Finding("INC-16", ERROR, field="amount", message=f"收入明细“{ln.get('item')}”金额为负数（{amount}）",
-                          household=hh.id, record="income_line", record_id=ln.get("id") or "")
-        elif amount is not None and ln.get("counts_toward_income", True) is not False:
-            sums[ln["category"]] += amount
+    for ln in inc["_bad"]:
+        where = {"household": hh.id, "record": "income_line", "record_id": ln.get("id") or ""}
+        if ln.get("category") not in inc["_sums"]:
+            yield Finding("INC-16", ERROR, field="category",
+                          message=f"收入明细“{ln.get('item')}”的类别“{ln.get('category')}”无效", **where)
+        else:
+            yield Finding("INC-16", ERROR, field="amount",
+                          message=f"收入明细“{ln.get('item')}”金额为负数（{ln.get('amount')}）", **where)
+    sums = inc["_sums"]
     stored = {c: _money(inc, COLUMN_OF[c]) for c in CATEGORIES}
-    if lines:
+    if inc["_lines"]:
         for c in CATEGORIES:
             if stored[c] is not None and stored[c] != sums[c].quantize(CENT):
                 yield Finding("INC-01", ERROR, field=COLUMN_OF[c],
@@ -136,14 +133,15 @@ def measures_need_income(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if wage == 0 and has_measure(fx, EMPLOYMENT):
         yield Finding("INC-07", ERROR, field="wage_income", message=f"{ctx.year}年有就业或公益岗位帮扶措施，但工资性收入为0", **_at(fx))
     welfare = has_measure(fx, words=WELFARE_WORDS) or any(
-        p.y is not None and (p.y.get("dibao") in DIBAO or p.y.get("tekun") in TEKUN) for p in fx.people)
+        p.dibao in DIBAO or p.tekun in TEKUN for p in fx.with_year)
     if transfer == 0 and welfare:
         yield Finding("INC-08", ERROR, field="transfer_income",
                       message=f"{ctx.year}年享受低保、特困供养或残疾人补贴，但转移性收入为0", **_at(fx))
     if business == 0 and has_measure(fx, INDUSTRY):
         yield Finding("INC-09", ERROR, field="business_income", message=f"{ctx.year}年有产业帮扶措施，但生产经营性收入为0", **_at(fx))
     if wage is not None and 0 < wage < 100:
-        yield Finding("INC-10", ERROR, field="wage_income", message=f"{ctx.year}年工资性收入仅{yuan(wage)}元（低于100元），请核实", **_at(fx))
+        yield Finding("INC-10", ERROR, field="wage_income",
+                      message=f"{ctx.year}年工资性收入仅{yuan(wage)}元（低于100元），请核实", **_at(fx))
 
 
 @rule
@@ -152,10 +150,10 @@ def transfers_need_people(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx, inc = _income(hh, ctx)
     if inc is None:
         return
-    ys = [p.y for p in fx.people if p.y is not None]
-    if line_sum(inc, "低保金") > 0 and ys and not any(y.get("dibao") in DIBAO for y in ys):
+    ys = fx.with_year
+    if line_sum(inc, "低保金") > 0 and ys and not any(p.dibao in DIBAO for p in ys):
         yield Finding("INC-11", ERROR, field="transfer_income", message=f"{ctx.year}年有低保金收入，但没有成员享受低保", **_at(fx))
-    if line_sum(inc, "特困供养金") > 0 and ys and not any(y.get("tekun") in TEKUN for y in ys):
+    if line_sum(inc, "特困供养金") > 0 and ys and not any(p.tekun in TEKUN for p in ys):
         yield Finding("INC-15", WARNING, field="transfer_income", message=f"{ctx.year}年有特困供养金收入，但没有成员享受特困供养",
                       **_at(fx))
     ages = [p.age for p in fx.people if p.age is not None]

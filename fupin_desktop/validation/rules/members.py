@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
 from ..idnumber import normalize, parse_id
 from ._common import (
-    DISABLED, FULL_LABOUR, HEALTHY, ILL, NO_LABOUR, TEKUN, Facts, Person, age_at, blank, facts, has_measure,
-    label, labels, split, text_of, to_decimal,
+    DISABLED, HEALTHY, NO_LABOUR, TEKUN, Facts, Person, age_at, facts, has_measure, label, labels, split, text_of,
+    to_decimal,
 )
 
 JUNIOR = frozenset({"七年级", "八年级", "九年级"})
@@ -30,9 +29,7 @@ LOCAL_CHANNELS = frozenset({"公益性岗位", "帮扶车间"})
 def _people(hh: HouseholdData, ctx: Context) -> tuple[Facts, list[Person]]:
     """The household's facts and the active people who have facts for the accounting year."""
     fx = facts(hh, ctx)
-    if not fx.live:
-        return fx, []
-    return fx, [p for p in fx.people if p.y is not None]
+    return fx, (fx.with_year if fx.live else [])
 
 
 def _f(rule_id: str, severity: str, hh: HouseholdData, p: Person, column: str, message: str,
@@ -123,7 +120,8 @@ def yulu_plan(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 # ---- health (rules 11, 15, 16) ----------------------------------------------------------------
 def _disability_card(p: Person) -> tuple[bool, str | None, str | None]:
     """Whether the person holds a 残疾人证, and the category and grade its number gives."""
-    number = normalize(p.f.get("id_no")) if p.f.get("id_no") else ""
+    raw = p.f.get("id_no")
+    number = raw if raw.__class__ is str and len(raw) == 18 else normalize(raw) if raw else ""
     if len(number) in (20, 22):
         info = parse_id(number)
         return True, info.disability_category, info.disability_grade
@@ -242,13 +240,12 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("WRK-02", ERROR, hh, p, "work_months", f"务工时间为{months}个月，应在0–12之间")
         if p.works and p.age is not None and p.age < 16:
             yield _f("WRK-07", ERROR, hh, p, "work_months", f"{p.age}岁（未满16岁）却有务工记录")
-        away = _value(p, "work_status") in OUTSIDE_COUNTY or p.y.get("work_abroad") is True
+        status, abroad = _value(p, "work_status"), p.y.get("work_abroad") is True
         channel = _value(p, "employment_channel")
-        if away and channel in LOCAL_CHANNELS:
+        if (status in OUTSIDE_COUNTY or abroad) and channel in LOCAL_CHANNELS:
             yield _f("WRK-09", ERROR, hh, p, "employment_channel", f"在县外务工，就业渠道却为“{channel}”")
-        outside = _value(p, "work_status") in OUTSIDE_TOWNSHIP or p.y.get("work_abroad") is True or any(
-            not r.get("planned") for r in p.records)
-        if p.tekun in TEKUN and p.works and outside:
+        if p.tekun in TEKUN and p.works and (status in OUTSIDE_TOWNSHIP or abroad or any(
+                not r.get("planned") for r in p.records)):
             yield _f("WRK-10", WARNING, hh, p, "tekun", "享受特困供养却外出务工，请核实")
 
 
@@ -271,7 +268,7 @@ def work_records(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         done = sorted((r for r in p.records if not r.get("planned") and isinstance(r.get("start_on"), date)),
                       key=lambda r: r["start_on"])
         for r in p.records:
-            yield from _one_record(hh, p, r, county)
+            yield from _one_record(hh, p, r, county, ctx.today)
         for before, after in zip(done, done[1:]):
             end = before.get("end_on")
             if isinstance(end, date) and after["start_on"] < end:
@@ -282,7 +279,7 @@ def work_records(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                                       f"一段务工（{before['start_on']} 起）没有结束时间，之后又有一段务工")
 
 
-def _one_record(hh: HouseholdData, p: Person, r: dict, county: str) -> Iterator[Finding]:
+def _one_record(hh: HouseholdData, p: Person, r: dict, county: str, today: date) -> Iterator[Finding]:
     wage = to_decimal(r.get("monthly_income"))
     if wage is not None and not r.get("planned"):
         if wage < 100 or wage > 30000:
@@ -292,6 +289,8 @@ def _one_record(hh: HouseholdData, p: Person, r: dict, county: str) -> Iterator[
     start, end = r.get("start_on"), r.get("end_on")
     if isinstance(start, date) and isinstance(end, date) and end < start:
         yield _record_finding("WRK-06", ERROR, hh, p, r, "end_on", f"务工结束时间 {end} 早于开始时间 {start}")
+    elif isinstance(end, date) and end > today and not r.get("planned"):
+        yield _record_finding("WRK-11", WARNING, hh, p, r, "end_on", f"务工结束时间 {end} 晚于今天；仍在务工的请不填结束时间")
     if isinstance(start, date) and not r.get("planned"):
         age = age_at(p.born, start)
         if age is not None and age < 16:
@@ -335,5 +334,3 @@ def public_posts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if unknown:
             yield _f("POST-07", WARNING, hh, p, "public_post", f"公益性岗位“{'、'.join(unknown)}”不在代码表中")
 
-
-__all__ = ["FULL_LABOUR", "ILL", "Decimal"]

@@ -81,7 +81,7 @@ def risks_against_facts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         answer = RISK_MEASURES.get(risk)
         if answer and not has_measure(fx, *answer):
             yield Finding("MON-06", ERROR, field="risks", message=f"风险为“{risk}”，但{ctx.year}年没有相应的帮扶措施", **where)
-    people = [p for p in fx.people if p.y is not None]
+    people = fx.with_year
     if not people:
         return
     full = sum(p.labour in FULL_LABOUR for p in people)
@@ -110,14 +110,14 @@ def no_labour_household(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if not fx.live:
         return
     f, where = hh.fields, fx.at()
-    people = [p for p in fx.people if p.y is not None]
+    people = fx.with_year
     if people and f.get("no_labour_fallback") is True and any(p.labour in FULL_LABOUR for p in people):
         names = "、".join(p.name for p in people if p.labour in FULL_LABOUR)
         yield Finding("MON-20", WARNING, field="no_labour_fallback", message=f"标注为整户无劳动能力兜底保障户，但{names}有劳动力",
                       **where)
     if not fx.no_labour or len(people) != len(fx.people):
         return
-    supported = any(p.y.get("dibao") in DIBAO or p.y.get("tekun") in TEKUN for p in people)
+    supported = any(p.dibao in DIBAO or p.tekun in TEKUN for p in people)
     if fx.target and not supported:
         yield Finding("MON-11", ERROR, field="dibao", message="整户无劳动力，但没有成员享受低保或特困供养", **where)
     if supported and fx.in_monitoring and f.get("no_labour_fallback") is not True:
@@ -133,7 +133,7 @@ def development_measures(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     if not fx.live:
         return
-    people = [p for p in fx.people if p.y is not None]
+    people = fx.with_year
     if fx.monitored and any(p.labour in FULL_LABOUR for p in people):
         state = (fx.hy or {}).get("development_measures")
         if state == "尚未实施" or not has_measure(fx, DEVELOPMENT):
@@ -155,8 +155,8 @@ def risk_removal(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     since, removed_at, method = f.get("monitoring_since"), f.get("risk_removed_at"), f.get("risk_removal_method")
     for column, value in (("monitoring_since", since), ("risk_removed_at", removed_at)):
         if not blank(value) and _ym(value) is None:
-            yield Finding("MON-18", ERROR, field=column, message=f"{'识别监测时间' if column == 'monitoring_since' else '消除监测时间'}"
-                                                                 f"“{value}”格式不对，应为年月（如202403）", **where)
+            what = "识别监测时间" if column == "monitoring_since" else "消除监测时间"
+            yield Finding("MON-18", ERROR, field=column, message=f"{what}“{value}”格式不对，应为年月（如202403）", **where)
     if not fx.removed:
         if not blank(method) or not blank(removed_at):
             yield Finding("MON-18", ERROR, field="risk_removed", message="填写了风险消除方式或消除时间，但风险是否已消除不为“是”",
@@ -183,7 +183,8 @@ def _removal_timing(hh: HouseholdData, ctx: Context, where: dict) -> Iterator[Fi
     months = (end[0] - start[0]) * 12 + end[1] - start[1]
     today = (ctx.today.year, ctx.today.month)
     if end > today:
-        yield Finding("MON-17", ERROR, field="risk_removed_at", message=f"消除监测时间 {f['risk_removed_at']} 晚于当前月份", **where)
+        yield Finding("MON-17", ERROR, field="risk_removed_at",
+                      message=f"消除监测时间 {f['risk_removed_at']} 晚于当前月份", **where)
     if months < 0:
         yield Finding("MON-17", ERROR, field="risk_removed_at",
                       message=f"消除监测时间 {f['risk_removed_at']} 早于识别监测时间 {f['monitoring_since']}", **where)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
-from ._common import facts, label, missing
+from ._common import blank, facts, label, missing
 
 E4_FROM = 2021  # 全国防返贫监测信息系统
 # Yes/no member fields CHK21 16–27 require (blank is not 否).

@@ -29,7 +29,11 @@ def _gender(fields: dict) -> str | None:
 def head_and_spouse(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """Rule 3 and the first half of rule 4."""
     fx = facts(hh, ctx)
-    if not fx.live or not fx.people:
+    if not fx.live:
+        return
+    if not fx.people:
+        yield Finding("STR-06", ERROR, hh.id, "record_status", "本户没有在册成员；如已整户死亡或迁出，请注销本户",
+                      record="household", record_id=hh.id)
         return
     heads = [p for p in fx.people if p.f.get("relation") == HEAD]
     spouses = [p for p in fx.people if p.f.get("relation") == SPOUSE]
@@ -149,8 +153,10 @@ def household_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     f = hh.fields
     for column, table in _HOUSEHOLD_CODES:
         value = f.get(column)
+        if blank(value):
+            continue
         allowed = labels(ctx, table, ctx.year)
-        if not blank(value) and allowed is not None and value not in allowed:
+        if allowed is not None and value not in allowed:
             yield Finding("STR-10", ERROR, field=column,
                           message=f"{label('household', column)}“{value}”不在代码表中", **fx.at())
     if fx.hy is None:
