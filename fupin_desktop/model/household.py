@@ -18,7 +18,7 @@ class Household(Entity, Base):
     group_name: Mapped[str | None] = text("村民小组", 64)
     national_hh_no: Mapped[str | None] = text("户编号", 64, index=True)
     address: Mapped[str | None] = text("家庭住址")
-    phone: Mapped[str | None] = text("联系电话", 32)
+    phone: Mapped[str | None] = text("联系电话", 32, index=True)
     bank_name: Mapped[str | None] = text("开户银行", 64)
     bank_account: Mapped[str | None] = text("银行账号", 32)
     identify_standard: Mapped[str | None] = text("识别标准", 16)

@@ -25,7 +25,7 @@ class Member(Entity, Base):
     relation: Mapped[str | None] = text("与户主关系", 16)
     ethnicity: Mapped[str | None] = text("民族", 16)
     political_status: Mapped[str | None] = text("政治面貌", 16)
-    phone: Mapped[str | None] = text("成员联系电话", 32)
+    phone: Mapped[str | None] = text("成员联系电话", 32, index=True)
     relocated_person: Mapped[bool | None] = flag("是否易地扶贫搬迁人口")
     # Never hard-deleted: 死亡, 迁出, 嫁出, 识别错误… with the date.
     record_status: Mapped[str] = text("人员状态", 8, default="在册")

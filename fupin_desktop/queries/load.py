@@ -21,6 +21,13 @@ from ..model import (
 CHUNK = 1000
 
 
+def _table(model: Any, parts: frozenset[str]) -> Any:
+    """A select of the whole row, or of the slim column set when ``parts`` asks for it."""
+    names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else None
+    table = model.__table__
+    return select(*(table.c[n] for n in names)) if names else select(model)
+
+
 def _rows(conn: Connection, stmt: Select) -> list[dict[str, Any]]:
     result = conn.execute(stmt)
     keys = list(result.keys())
@@ -36,8 +43,14 @@ def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, A
 
 ALL_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments", "visits", "plans",
                        "assessments", "risk_flags"})
-# What the validation rules read; the rest is skipped in whole-store checks.
-VALIDATION_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments"})
+# What the validation rules read; whole-store checks skip the rest (measures and income lines are
+# most of the rows in a store, so only the columns the rules use are read from them).
+VALIDATION_PARTS = frozenset({"members", "incomes", "measures", "assessments", "slim"})
+SLIM_COLUMNS = {
+    "measure": ("id", "household_id", "member_id", "year", "category", "subcategory", "name", "status",
+                "start_on", "end_on"),
+    "income_line": ("id", "income_id", "category", "item", "amount", "counts_toward_income", "sort"),
+}
 HouseholdFilter = Callable[[Any], Any]  # household_id column -> SQL condition
 
 
@@ -76,12 +89,12 @@ def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[
     if "incomes" in parts:
         incomes = _rows(conn, select(IncomeYear).where(of(IncomeYear.household_id)))
         income_ids = select(IncomeYear.id).where(of(IncomeYear.household_id))
-        lines = _grouped(_rows(conn, select(IncomeLine).where(IncomeLine.income_id.in_(income_ids))
+        lines = _grouped(_rows(conn, _table(IncomeLine, parts).where(IncomeLine.income_id.in_(income_ids))
                                .order_by(IncomeLine.sort)), "income_id")
         for inc in incomes:
             by_household[inc["household_id"]].incomes[inc["year"]] = IncomeData(inc, lines.get(inc["id"], []))
     if "measures" in parts:
-        _attach_measures(conn, of, by_household, with_details="details" in parts)
+        _attach_measures(conn, of, by_household, parts)
     if "assignments" in parts:
         assignments = _rows(conn, select(HelperAssignment).where(of(HelperAssignment.household_id)))
         helper_ids = select(HelperAssignment.helper_id).where(of(HelperAssignment.household_id))
@@ -109,13 +122,13 @@ def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[st
 
 
 def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData],
-                     with_details: bool) -> None:
+                     parts: frozenset[str]) -> None:
     details: dict[str, tuple[str, dict[str, Any]]] = {}
-    if with_details:
+    if "details" in parts:
         measure_ids = select(Measure.id).where(of(Measure.household_id))
         for kind, model in MEASURE_DETAILS.items():
             for row in _rows(conn, select(model).where(model.id.in_(measure_ids))):
                 details[row["id"]] = (kind, row)
-    for m in _rows(conn, select(Measure).where(of(Measure.household_id)).order_by(Measure.year, Measure.id)):
+    for m in _rows(conn, _table(Measure, parts).where(of(Measure.household_id)).order_by(Measure.year, Measure.id)):
         kind, detail = details.get(m["id"], (None, {}))
         by_household[m["household_id"]].measures.append(MeasureData(m, kind, detail))

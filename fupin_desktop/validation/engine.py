@@ -99,7 +99,7 @@ def check_households(households: Iterable[HouseholdData], ctx: Context) -> Itera
 def check_store(conn: Connection, ctx: Context, *, mark: bool = False) -> Iterator[Finding]:
     """Every finding in the store, streamed. With ``mark``, each household's error and warning
     counts are written (derived columns: not logged, not synced)."""
-    from ..queries.load import iter_households  # noqa: PLC0415
+    from ..queries.load import VALIDATION_PARTS, iter_households  # noqa: PLC0415
 
     _load_rules()
     cross = list(store_findings(conn, ctx, None))
@@ -107,7 +107,7 @@ def check_store(conn: Connection, ctx: Context, *, mark: bool = False) -> Iterat
     for f in cross:
         by_household.setdefault(f.household, []).append(f)
     marks: list[dict[str, Any]] = []
-    for household in iter_households(conn):
+    for household in iter_households(conn, parts=VALIDATION_PARTS):
         findings = check_household(household, ctx) + by_household.get(household.id, [])
         if mark:
             marks.append(_mark(household.id, findings))

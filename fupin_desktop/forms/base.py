@@ -1,0 +1,165 @@
+"""The renderer base class every form extends (the pretix invoice-renderer pattern).
+
+A form says what it is (title, page size, whether it is public, per household or per village)
+and builds its story through hooks; the base supplies the page furniture (footer with
+"第 x 页 共 y 页", the running head on continuation pages), the signature block and the printing
+context (year, masking, problems found on the way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from sqlalchemy import Connection, select
+
+from ..bundle import HouseholdData, MemberData, Row
+from ..model import AdminArea, column_label
+from ..reference import threshold_for
+from . import fmt
+from .document import MARGIN
+from .masking import Masker
+from .styles import Kit, kit
+
+PORTRAIT = A4
+LANDSCAPE = landscape(A4)
+
+
+@dataclass
+class Context:
+    """What one print job knows besides the households: shared by every form of the job."""
+
+    conn: Connection | None
+    year: int
+    masker: Masker
+    font: str
+    blank: bool = False
+    printed_on: date = field(default_factory=date.today)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    _places: dict[str, str] = field(default_factory=dict)
+
+    def problem(self, who: str, message: str) -> None:
+        self.problems.append((who, message))
+
+    def village_name(self, code: str | None) -> str:
+        if not code:
+            return ""
+        if code not in self._places:
+            name = None
+            if self.conn is not None:
+                name = self.conn.execute(select(AdminArea.name).where(AdminArea.code == code)).scalar_one_or_none()
+            self._places[code] = name or code
+        return self._places[code]
+
+    def threshold(self, village_code: str | None, year: int) -> tuple[str, Decimal | None]:
+        """The line a household's income is judged against: 监测范围 from 2020, 退出标准 before."""
+        kind = "监测" if year >= 2020 else "退出"
+        label = "防止返贫监测范围" if kind == "监测" else "脱贫退出标准"
+        if self.conn is None or not village_code:
+            return label, None
+        return label, threshold_for(self.conn, village_code[:2], year, kind)
+
+
+def who(hh: HouseholdData) -> str:
+    """How a household is named in footers and problem lists."""
+    f = hh.fields
+    head = f.get("head_name") or (hh.head().fields.get("name") if hh.head() else None) or "（无户主）"
+    parts = [f"{head}户"]
+    if f.get("national_hh_no"):
+        parts.append(f"户编号 {f['national_hh_no']}")
+    if f.get("group_name"):
+        parts.append(f["group_name"])
+    return " · ".join(parts)
+
+
+def labelled(table: str, row: Row, columns: Sequence[str], shown: dict[str, Any] | None = None
+             ) -> list[tuple[str, str]]:
+    """(label, print text) for these columns, labels from the model; ``shown`` overrides values."""
+    shown = shown or {}
+    return [(column_label(table, c), shown[c] if c in shown else fmt.text(row.get(c))) for c in columns]
+
+
+def member_year(m: MemberData, year: int) -> Row:
+    return m.years.get(year, {})
+
+
+class FormRenderer:
+    key: ClassVar[str]
+    title: ClassVar[str]
+    pagesize: ClassVar[tuple[float, float]] = PORTRAIT
+    public: ClassVar[bool] = False  # public forms mask by default (SPEC §5)
+    per_household: ClassVar[bool] = True
+    chunk: ClassVar[int] = 200  # households per chunk file (see merge.py)
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.kit: Kit = kit(ctx.font, self.pagesize[0] - 2 * MARGIN)
+        self.mask = ctx.masker
+
+    # ---- hooks ----------------------------------------------------------------------------
+    def household_story(self, hh: HouseholdData) -> list[Flowable]:
+        raise NotImplementedError
+
+    def document_story(self, households: Iterable[HouseholdData]) -> Iterator[Flowable]:
+        """Village-level forms: the whole document from the stream of households."""
+        raise NotImplementedError
+
+    def blank_story(self) -> list[Flowable]:
+        """The empty form for filling in by hand; per-household forms reuse their layout."""
+        return self.household_story(HouseholdData(fields={}))
+
+    def subtitle(self, hh: HouseholdData | None = None) -> str:
+        if self.ctx.blank:
+            return "（______ 年度）"
+        return f"（{self.ctx.year} 年度）"
+
+    # ---- page furniture -------------------------------------------------------------------
+    def footer(self, canvas: Canvas, page: int, total: int, label: str) -> None:
+        width, _height = self.pagesize
+        canvas.saveState()
+        canvas.setFont(self.ctx.font, 8)
+        canvas.setStrokeGray(0.5)
+        canvas.setLineWidth(0.4)
+        y = 9 * mm
+        canvas.line(MARGIN, y + 3.5 * mm, width - MARGIN, y + 3.5 * mm)
+        canvas.drawString(MARGIN, y, label)
+        canvas.drawCentredString(width / 2, y, f"第 {page} 页 共 {total} 页")
+        canvas.drawRightString(width - MARGIN, y, f"打印日期：{self.ctx.printed_on.isoformat()}")
+        if page > 1:
+            # A loose continuation page still says what it belongs to.
+            canvas.drawRightString(width - MARGIN, self.pagesize[1] - 8 * mm, f"{self.title}（续）  {label}")
+        canvas.restoreState()
+
+    def signatures(self, roles: Sequence[str], *, inline: bool = False, top: bool = False) -> Flowable:
+        """Signature lines, kept on one page. ``inline``: the roles and the date on one line
+        (the card, which should stay on one sheet). ``top``: placed under the title, so no
+        space above and a little below."""
+        cells = [f"{role}：________________" for role in roles]
+        date_line = "日期：________ 年 ____ 月 ____ 日"
+        if inline:
+            rows, columns = [cells + [date_line]], len(cells) + 1
+        else:
+            rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+            rows = [r + [""] * (2 - len(r)) for r in rows] + [["", date_line]]
+            columns = 2
+        table = Table(rows, colWidths=[self.kit.width / columns] * columns, style=TableStyle([
+            ("FONT", (0, 0), (-1, -1), self.ctx.font, 10.5, 14),
+            ("TOPPADDING", (0, 0), (-1, -1), 9),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        if top:
+            return KeepTogether([table, Spacer(1, 2 * mm)])
+        return KeepTogether([Spacer(1, 5 * mm), table])
+
+    def note_if_missing(self, hh: HouseholdData, checks: Iterable[tuple[bool, str]]) -> None:
+        """Record what is missing; the form still prints, with blanks (issue 4, batch rule)."""
+        for missing, message in checks:
+            if missing:
+                self.ctx.problem(who(hh), message)

@@ -1,0 +1,107 @@
+"""Joining the chunk PDFs of a batch into one file, streaming.
+
+ReportLab keeps every page of a document in memory until ``save``; a 5,000-household batch as one
+document would grow by tens of kilobytes a page. So a batch is rendered in chunks of households,
+each its own small PDF, and this writer copies their pages into the output one object at a time:
+only the object offsets (a few bytes per object) stay in memory. pypdf reads each chunk lazily;
+objects are renumbered as they are reached from a page, and each chunk's font subset is copied
+once for that chunk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, PdfObject, StreamObject,
+    TextStringObject,
+)
+
+_CATALOG, _PAGES, _INFO = 1, 2, 3
+
+
+def _ref(number: int) -> IndirectObject:
+    return IndirectObject(number, 0, None)  # type: ignore[arg-type]  # written, never resolved
+
+
+class StreamingPdfWriter:
+    def __init__(self, out: BinaryIO, title: str) -> None:
+        self.out = out
+        self.title = title
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self._next = _INFO + 1
+        out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def _allocate(self) -> int:
+        number, self._next = self._next, self._next + 1
+        return number
+
+    def _write(self, number: int, obj: PdfObject) -> None:
+        self.offsets[number] = self.out.tell()
+        self.out.write(b"%d 0 obj\n" % number)
+        obj.write_to_stream(self.out)
+        self.out.write(b"\nendobj\n")
+
+    def append(self, path: Path) -> int:
+        """Copy every page of the PDF at ``path``; returns the number of pages copied."""
+        reader = PdfReader(str(path))
+        mapping: dict[int, int] = {}
+        pending: list[tuple[int, int]] = []
+
+        def remap(obj: Any) -> Any:
+            if isinstance(obj, IndirectObject):
+                if obj.idnum not in mapping:
+                    mapping[obj.idnum] = self._allocate()
+                    pending.append((obj.idnum, mapping[obj.idnum]))
+                return _ref(mapping[obj.idnum])
+            if isinstance(obj, StreamObject):
+                copy = StreamObject()
+                copy._data = obj._data  # still encoded: copied as bytes, never decompressed
+                copy.update({k: remap(v) for k, v in obj.items() if k != "/Length"})
+                return copy
+            if isinstance(obj, DictionaryObject):
+                return DictionaryObject({k: remap(v) for k, v in obj.items()})
+            if isinstance(obj, ArrayObject):
+                return ArrayObject(remap(v) for v in obj)
+            return obj
+
+        for page in reader.pages:
+            copy = DictionaryObject({k: remap(v) for k, v in page.items() if k != "/Parent"})
+            copy[NameObject("/Parent")] = _ref(_PAGES)
+            number = self._allocate()
+            self._write(number, copy)
+            self.kids.append(number)
+            while pending:
+                old, new = pending.pop()
+                self._write(new, remap(reader.get_object(old)))
+        return len(reader.pages)
+
+    def close(self) -> None:
+        self._write(_PAGES, DictionaryObject({
+            NameObject("/Type"): NameObject("/Pages"),
+            NameObject("/Kids"): ArrayObject(_ref(k) for k in self.kids),
+            NameObject("/Count"): NumberObject(len(self.kids)),
+        }))
+        self._write(_CATALOG, DictionaryObject({
+            NameObject("/Type"): NameObject("/Catalog"), NameObject("/Pages"): _ref(_PAGES),
+        }))
+        self._write(_INFO, DictionaryObject({
+            NameObject("/Title"): TextStringObject(self.title),
+            NameObject("/Creator"): TextStringObject("Fupin Desktop"),
+        }))
+        xref = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % self._next)
+        for number in range(1, self._next):
+            self.out.write(b"%010d 00000 n \n" % self.offsets[number])
+        self.out.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                       % (self._next, _CATALOG, _INFO, xref))
+
+
+def concatenate(parts: list[Path], out: BinaryIO, title: str) -> int:
+    writer = StreamingPdfWriter(out, title)
+    pages = sum(writer.append(part) for part in parts)
+    writer.close()
+    return pages

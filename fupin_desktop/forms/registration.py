@@ -1,0 +1,175 @@
+"""贫困户登记表 (SPEC §5): one household's whole file for the year, A4 portrait over as many pages
+as the family needs; member tables repeat their header on every page they continue to."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, KeepTogether
+
+from ..bundle import HouseholdData, MemberData
+from ..model.income import BUSINESS, BUSINESS_EXPENSE, PROPERTY, TRANSFER, WAGE
+from . import fmt
+from .base import FormRenderer, labelled, member_year
+from .styles import Span
+
+HOUSEHOLD = ("identify_standard", "household_type", "attribute", "poverty_status", "identified_year",
+             "plan_exit_year", "exit_year", "return_year", "return_reason", "military_family", "only_child",
+             "two_daughters", "monitoring_category", "monitoring_since", "no_labour_fallback", "risk_removed",
+             "risk_removal_method", "risk_removed_at", "monitoring_contact", "monitoring_contact_phone")
+YEAR_BASICS = ("population", "population_start", "population_end", "main_cause", "other_causes",
+               "development_measures")
+CONDITIONS = ("arable_mu", "irrigated_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu",
+              "water_surface_mu", "production_power", "household_power", "broadcast_tv", "drinking_difficult",
+              "drinking_safe", "safe_water_solved", "road_distance_km", "road_type", "road_hardened",
+              "housing_area_m2", "dilapidated", "dilapidation_grade", "house_structure", "house_built_year",
+              "renovation_year", "sanitary_toilet", "toilet_usable", "fuel_type", "in_cooperative",
+              "led_by_enterprise", "led_by_entrepreneur")
+RELOCATION = ("relocated", "relocation_mode", "resettlement_mode", "resettlement_place", "moved_in_on",
+              "relocated_people", "relocation_difficulties")
+GUARANTEES = ("food_secure", "clothing_secure", "education_secure", "medical_secure", "housing_secure",
+              "water_secure")
+INCOME = (("wage_income", WAGE), ("business_income", BUSINESS), ("property_income", PROPERTY),
+          ("transfer_income", TRANSFER), ("business_expense", BUSINESS_EXPENSE), ("total_income", "家庭年收入"),
+          ("net_income", "家庭年纯收入"), ("per_capita_net", "家庭年人均纯收入"),
+          ("claims_income", "理赔收入"), ("compliant_oop_expense", "合规自付支出"))
+YN = fmt.text
+
+
+class RegistrationForm(FormRenderer):
+    key = "registration"
+    title = "贫困户登记表"
+
+    def household_story(self, hh: HouseholdData) -> list[Flowable]:
+        year, k, blank = self.ctx.year, self.kit, self.ctx.blank
+        f, y = hh.fields, hh.years.get(year, {})
+        members = hh.active_members()
+        if not blank:
+            self.note_if_missing(hh, (
+                (hh.head() is None, "没有在册的户主"),
+                (not members, "没有在册的家庭成员"),
+                (not y, f"缺少 {year} 年度户信息（致贫原因、生产生活条件）"),
+                (year not in hh.incomes, f"缺少 {year} 年度收入核算"),
+            ))
+        story: list[Flowable] = k.title(self.title, self.subtitle())
+        story += [k.heading("一、户基本情况"), k.pairs(self._basics(hh), 2, write_room=blank)]
+        story += self._members(members, blank)
+        story += [KeepTogether([k.heading("三、生产生活条件"),
+                                k.pairs(self._conditions(y), 3, 0.64, write_room=blank)])]
+        story += [KeepTogether([k.heading("四、易地扶贫搬迁与两不愁三保障"),
+                                k.pairs(self._relocation(hh, y), 3, 0.64, write_room=blank)])]
+        story += [KeepTogether([k.heading(f"五、收入情况（{'____' if blank else year} 年度，单位：元）"),
+                                k.pairs(self._income(hh), 3, 0.6, write_room=blank)])]
+        story += self._helpers(hh, blank)
+        story += self._measures(hh, blank)
+        story.append(self.signatures(("户主签字", "信息采集人", "审核人", "村委会（盖章）")))
+        return story
+
+    # ---- sections -------------------------------------------------------------------------
+    def _basics(self, hh: HouseholdData) -> list:
+        f, y, m = hh.fields, hh.years.get(self.ctx.year, {}), self.mask
+        head = hh.head()
+        place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
+        items: list = [
+            ("户主姓名", fmt.text(head.fields.get("name")) if head else ""),
+            ("户编号", fmt.text(f.get("national_hh_no"))),
+            ("户主证件号码", m.id(head.fields.get("id_no")) if head else ""),
+            ("行政村/村民小组", place),
+            Span("家庭住址", fmt.text(f.get("address"))),
+            ("联系电话", m.phone(f.get("phone"))),
+            ("开户银行", fmt.text(f.get("bank_name"))),
+            ("银行账号", m.bank(f.get("bank_account"))),
+            ("信息采集人", fmt.join(f.get("collector_name"), m.phone(f.get("collector_phone")))),
+        ]
+        shown = {"monitoring_since": fmt.year_month(f.get("monitoring_since")),
+                 "risk_removed_at": fmt.year_month(f.get("risk_removed_at")),
+                 "monitoring_contact_phone": m.phone(f.get("monitoring_contact_phone"))}
+        items += labelled("household", f, HOUSEHOLD, shown)
+        items += labelled("household_year", y, YEAR_BASICS)
+        items.append(Span("致贫/返贫风险", fmt.join(y.get("risks"), y.get("disaster_subtype"), y.get("risk_note"))))
+        if f.get("change_note"):
+            items.append(Span("变更情况说明", fmt.text(f.get("change_note"))))
+        return items
+
+    def _members(self, members: list[MemberData], blank: bool) -> list[Flowable]:
+        k, year, m = self.kit, self.ctx.year, self.mask
+        rows_a, rows_b, rows_c = [], [], []
+        for i, mem in enumerate(members, 1):
+            p, my = mem.fields, member_year(mem, year)
+            no, name = str(p.get("seq") or i), fmt.text(p.get("name"))
+            rows_a.append([no, name, YN(p.get("gender")), YN(p.get("id_type")), m.id(p.get("id_no")),
+                           fmt.day(p.get("birth_date")), YN(p.get("relation")), YN(p.get("ethnicity")),
+                           YN(p.get("political_status")), m.phone(p.get("phone"))])
+            disability = fmt.join(my.get("disability_category"), my.get("disability_grade"), sep="/")
+            rows_b.append([no, name, YN(my.get("education")), YN(my.get("school_status")),
+                           YN(my.get("out_of_school_reason")), YN(my.get("health")), disability,
+                           YN(my.get("labour_skill")), YN(my.get("speaks_mandarin")), YN(my.get("active_soldier"))])
+            rows_c.append([no, name, YN(my.get("work_status")), YN(my.get("work_months")),
+                           fmt.join(my.get("work_place"), my.get("work_company")), YN(my.get("resident_medical")),
+                           YN(my.get("employee_medical")), YN(my.get("critical_illness")),
+                           YN(my.get("commercial_medical")), YN(my.get("resident_pension")), YN(my.get("dibao")),
+                           YN(my.get("tekun")), fmt.join(my.get("public_post"), my.get("public_post_months")),
+                           YN(my.get("yulu_plan"))])
+        fill = 6 if blank else 0
+        centre = {0: "CENTER"}
+        return [
+            k.heading("二、家庭成员情况"),
+            k.grid(["序号", "姓名", "性别", "证件类型", "证件号码", "出生日期", "与户主关系", "民族", "政治面貌",
+                    "联系电话"], rows_a, [22, 50, 24, 44, 100, 54, 52, 42, 54, 63], align=centre, min_rows=fill),
+            k.heading("家庭成员教育、健康与劳动"),
+            k.grid(["序号", "姓名", "文化程度", "在校生状况", "失学或辍学原因", "健康状况", "残疾类别/等级",
+                    "劳动技能", "会讲普通话", "现役军人"], rows_b, [22, 50, 60, 62, 48, 68, 48, 80, 36, 36],
+                   align=centre, min_rows=fill),
+            k.heading("家庭成员务工与社会保障"),
+            k.grid(["序号", "姓名", "务工状况", "务工时间(月)", "务工所在地/企业", "城乡居民医保", "职工医保",
+                    "大病保险", "商业补充医疗", "居民养老保险", "享受低保", "特困供养", "公益岗位(月数)", "雨露计划"],
+                   rows_c, [22, 44, 40, 34, 100, 32, 32, 32, 32, 32, 32, 32, 38, 28],
+                   align=centre, min_rows=fill),
+        ]
+
+    def _conditions(self, y: dict) -> list:
+        items = labelled("household_year", y, CONDITIONS, {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
+        items.append(Span("牲畜存栏", fmt.text(y.get("livestock"))))
+        return items
+
+    def _relocation(self, hh: HouseholdData, y: dict) -> list:
+        f = hh.fields
+        items = labelled("household_year", y, RELOCATION)
+        items += labelled("household", f, ("in_relocation_site",))
+        items.append(Span("安置地址", fmt.join(y.get("relocation_address"), f.get("relocation_site_address"))))
+        items += labelled("household_year", y, GUARANTEES)
+        items.append(Span("两不愁三保障佐证说明", fmt.text(y.get("guarantee_evidence"))))
+        return items
+
+    def _income(self, hh: HouseholdData) -> list:
+        inc = hh.incomes.get(self.ctx.year)
+        row = inc.fields if inc else {}
+        items = [(label, fmt.money(row.get(col))) for col, label in INCOME]
+        items.append(("核算人口数", fmt.text(row.get("population"))))
+        period = fmt.join(fmt.day(row.get("period_start")), fmt.day(row.get("period_end")), sep=" 至 ")
+        items.append(Span("核算期间", period))
+        return items
+
+    def _helpers(self, hh: HouseholdData, blank: bool) -> list[Flowable]:
+        rows = []
+        for a in sorted(hh.assignments, key=lambda a: (a.get("start_on") is None, a.get("start_on"))):
+            h = hh.helpers.get(a.get("helper_id"), {})
+            rows.append([YN(h.get("name")), YN(h.get("gender")), YN(h.get("political_status")),
+                         YN(h.get("unit_name")), YN(h.get("unit_affiliation")), YN(h.get("position")),
+                         YN(h.get("phone")), fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")), sep=" 至 ")])
+        table = self.kit.grid(["姓名", "性别", "政治面貌", "帮扶单位", "隶属关系", "职务", "联系电话", "帮扶起止时间"],
+                              rows, [5, 2.6, 4.4, 12, 4, 4.6, 7, 10], align={1: "CENTER"}, min_rows=2 if blank else 0,
+                              empty="（未落实帮扶责任人）")
+        return [KeepTogether([self.kit.heading("六、帮扶责任人"), table])]
+
+    def _measures(self, hh: HouseholdData, blank: bool) -> list[Flowable]:
+        year = self.ctx.year
+        rows = [[YN(x.fields.get("category")), YN(x.fields.get("subcategory")), YN(x.fields.get("name")),
+                 fmt.join(fmt.text(x.fields.get("scale")), x.fields.get("unit"), sep=""),
+                 fmt.money(x.fields.get("amount")), YN(x.fields.get("fund_source")), YN(x.fields.get("responsible")),
+                 YN(x.fields.get("status"))]
+                for x in hh.measures if x.fields.get("year") == year]
+        table = self.kit.grid(["措施大类", "措施小类", "项目名称/内容", "规模/数量", "扶持资金(元)", "资金来源",
+                               "责任人", "状态"], rows, [6, 6, 14, 5, 5.5, 6.5, 4.5, 3.5],
+                              align={4: "RIGHT", 7: "CENTER"}, min_rows=4 if blank else 0, empty="（本年度无帮扶措施）")
+        title = f"七、帮扶措施（{'____' if blank else year} 年度）"
+        return [self.kit.heading(title), table]
+

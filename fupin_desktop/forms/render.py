@@ -1,0 +1,212 @@
+"""``render``: one print job, from a form name and a scope to one PDF file.
+
+Per-household forms are rendered in chunks of households, each chunk its own small PDF in a
+temporary folder next to the output, then joined by streaming (merge.py), so memory stays flat
+however many households the batch holds. The output appears only at the end, by rename: a crash
+or a Cancel leaves no half-written PDF under the wanted name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from reportlab.platypus import Flowable, PageBreak, Paragraph
+from sqlalchemy import Connection, Engine, func, select
+
+from ..bundle import HouseholdData
+from ..errors import FupinError, InvalidInput
+from ..model import HouseholdYear, Meta
+from .base import Context, FormRenderer, who
+from .document import EndSection, StreamingDoc
+from .fonts import form_font
+from .masking import Masker
+from .merge import concatenate
+from .scope import Scope, chunks, in_file_order, resolve
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+
+
+@dataclass
+class RenderReport:
+    form: str
+    out: Path | None
+    pages: int = 0
+    households: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (household, what is missing)
+    font: str = ""
+    embedded: bool = False
+    warnings: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+class PrintCancelled(FupinError):
+    def __init__(self) -> None:
+        super().__init__("已取消打印。")
+
+
+def forms() -> dict[str, type[FormRenderer]]:
+    from .card import CardForm  # noqa: PLC0415 (the forms import this module's siblings)
+    from .income_form import IncomeForm  # noqa: PLC0415
+    from .ledger import LedgerForm  # noqa: PLC0415
+    from .registration import RegistrationForm  # noqa: PLC0415
+    from .roster import RosterForm  # noqa: PLC0415
+    from .village import VillageForm  # noqa: PLC0415
+
+    return {c.key: c for c in (RegistrationForm, CardForm, IncomeForm, RosterForm, LedgerForm, VillageForm)}
+
+
+@contextmanager
+def _connection(source: Any) -> Iterator[Connection | None]:
+    """A Store, an Engine or an open Connection; None is allowed for blank forms."""
+    if source is None or isinstance(source, Connection):
+        yield source
+        return
+    engine: Engine = source.engine if hasattr(source, "engine") else source
+    with engine.connect() as conn:
+        yield conn
+
+
+def render(form: str, source: Any, *, scope: Scope | None = None, out: Path | str, blank: bool = False,
+           mask: bool | None = None, year: int | None = None, progress: Progress | None = None,
+           cancel: Cancel | None = None) -> RenderReport:
+    """Print ``form`` for the households in ``scope`` (or an empty form with ``blank``) to ``out``.
+
+    ``mask``: None masks ID, bank and phone on public forms (card, roster, ledger) only.
+    ``progress(done, total)`` is called per household; ``cancel()`` returning True stops the job,
+    deletes what was written and returns a report with ``cancelled`` set.
+    """
+    renderers = forms()
+    if form not in renderers:
+        raise InvalidInput(f"没有这种表：{form}", hint=f"可选：{'、'.join(renderers)}")
+    cls = renderers[form]
+    started = time.perf_counter()
+    font = form_font()
+    out = Path(out)
+    report = RenderReport(form, out, font=font.description, embedded=font.embedded, warnings=list(font.warnings))
+    with _connection(source) as conn:
+        if conn is None and not blank:
+            raise InvalidInput("打印已填写的表需要打开数据库。")
+        ctx = Context(conn, year or _default_year(conn), Masker(cls.public if mask is None else mask), font.name,
+                      blank=blank)
+        job = _Job(cls(ctx), report, progress, cancel)
+        try:
+            job.run(conn, scope or Scope.all(), out)
+        except PrintCancelled:
+            report.cancelled, report.out = True, None
+    report.problems = ctx.problems
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _default_year(conn: Connection | None) -> int:
+    """The accounting year in use: the same rule as ``services.households.current_year``, which
+    cannot be imported here cheaply (that module loads pypinyin, 55 MB, for nothing a form needs)."""
+    if conn is None:
+        return date.today().year
+    configured = conn.execute(select(Meta.value).where(Meta.key == "current_year")).scalar_one_or_none()
+    if configured:
+        return int(configured)
+    return conn.execute(select(func.max(HouseholdYear.year))).scalar_one_or_none() or date.today().year
+
+
+class _Job:
+    def __init__(self, renderer: FormRenderer, report: RenderReport, progress: Progress | None,
+                 cancel: Cancel | None) -> None:
+        self.renderer, self.report = renderer, report
+        self.progress, self.cancel = progress, cancel
+        self.done = self.total = 0
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+        self.check()
+
+    def check(self) -> None:
+        if self.cancel and self.cancel():
+            raise PrintCancelled()
+
+    def run(self, conn: Connection | None, scope: Scope, out: Path) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.stem}-", dir=out.parent))
+        try:
+            final = work / "out.pdf"
+            if self.renderer.ctx.blank:
+                # Per-village forms end their own section; a per-household blank is one section.
+                end = [EndSection("空白表（手工填写）")] if self.renderer.per_household else []
+                self._document(chain(self.renderer.blank_story(), end), final)
+            elif self.renderer.per_household:
+                self._per_household(conn, scope, work, final)
+            else:
+                self._per_village(conn, scope, final)
+            os.replace(final, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _document(self, story: Iterator[Flowable], path: Path) -> int:
+        r = self.renderer
+        doc = StreamingDoc(str(path), r.pagesize, title=r.title, font=r.ctx.font)
+        pages = doc.build_from(story, r.footer)
+        self.report.pages += pages
+        return pages
+
+    def _per_household(self, conn: Connection | None, scope: Scope, work: Path, final: Path) -> None:
+        assert conn is not None
+        ids = resolve(conn, scope)
+        if not ids:
+            raise InvalidInput(f"{scope.describe()}中没有可打印的户。")
+        self.total = len(ids)
+        parts: list[Path] = []
+        for n, households in enumerate(chunks(conn, ids, self.renderer.chunk)):
+            self.check()
+            parts.append(work / f"part-{n:05d}.pdf")
+            self._document(self._stories(households), parts[-1])
+            self.report.households += len(households)
+        if len(parts) == 1:
+            os.replace(parts[0], final)
+            return
+        self.check()
+        with open(final, "wb") as fh:
+            concatenate(parts, fh, self.renderer.title)
+
+    def _stories(self, households: list[HouseholdData]) -> Iterator[Flowable]:
+        r = self.renderer
+        for n, hh in enumerate(households):
+            if n:
+                yield PageBreak()  # every household's form starts on a page of its own
+            try:
+                story = r.household_story(hh)
+            except PrintCancelled:
+                raise
+            except Exception as exc:  # noqa: BLE001  one household's bad data must not stop the batch
+                r.ctx.problem(who(hh), f"无法生成此表：{exc}")
+                story = [*r.kit.title(r.title), Paragraph("本户数据有误，未能生成，请在软件中检查后重新打印。",
+                                                          r.kit.styles["note"])]
+            yield from story
+            yield EndSection(who(hh), self.tick)
+
+    def _per_village(self, conn: Connection | None, scope: Scope, final: Path) -> None:
+        assert conn is not None
+        ids = in_file_order(conn, resolve(conn, scope))
+        self.total = len(ids)
+
+        def stream() -> Iterator[HouseholdData]:
+            for households in chunks(conn, ids, self.renderer.chunk):
+                for hh in households:
+                    yield hh
+                    self.report.households += 1
+                    self.tick()
+
+        self._document(self.renderer.document_story(stream()), final)

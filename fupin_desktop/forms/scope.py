@@ -1,0 +1,126 @@
+"""Which households a print job covers: chosen ones, a village, the whole store, or the current
+filter of the household list. Resolved to an ordered list of ids (small even for 20,000
+households); the households themselves are loaded chunk by chunk while printing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from ..bundle import HouseholdData
+from ..errors import NotFound
+from ..model import Household
+from ..queries.load import load_households
+from ..queries.search import SearchQuery, search_households
+
+ACTIVE = "在册"
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_NUMBER = re.compile(r"[0-9]+|[零一二三四五六七八九十百]+")
+
+
+@dataclass(frozen=True)
+class Scope:
+    household_ids: tuple[str, ...] | None = None
+    village_code: str | None = None
+    query: SearchQuery | None = None
+    everything: bool = False
+
+    @classmethod
+    def households(cls, ids: Sequence[str]) -> "Scope":
+        """Selected households, in the given order; an id may also be a 户编号."""
+        return cls(household_ids=tuple(ids))
+
+    @classmethod
+    def village(cls, code: str) -> "Scope":
+        return cls(village_code=code)
+
+    @classmethod
+    def all(cls) -> "Scope":
+        return cls(everything=True)
+
+    @classmethod
+    def filtered(cls, query: SearchQuery) -> "Scope":
+        return cls(query=query)
+
+    def describe(self) -> str:
+        if self.household_ids is not None:
+            return f"选定的 {len(self.household_ids)} 户"
+        if self.village_code:
+            return f"行政村 {self.village_code}"
+        return "当前筛选结果" if self.query else "全部在册户"
+
+
+def _chinese_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total, current = total + max(current, 1) * 100, 0
+        elif ch == "十":
+            total, current = total + max(current, 1) * 10, 0
+        else:
+            current = _NUMERALS[ch]
+    return total + current
+
+
+def group_key(name: str | None) -> tuple[Any, ...]:
+    """第二组 before 第十组 before 第十一组: SQL's text order puts 第七组 before 第三组."""
+    if not name:
+        return (1, 0, "")
+    m = _NUMBER.search(name)
+    return (0, _chinese_number(m.group()) if m else 0, name)
+
+
+def resolve(conn: Connection, scope: Scope) -> list[str]:
+    """Household ids in print order: the paper file's order (village, group, household number)
+    for a village or the store, as given for a selection, as listed for a filter."""
+    if scope.household_ids is not None:
+        return _by_id_or_number(conn, scope.household_ids)
+    if scope.query is not None:
+        return search_households(conn, scope.query)
+    stmt = _keys().where(Household.record_status == ACTIVE)
+    if scope.village_code:
+        stmt = stmt.where(Household.village_code == scope.village_code)
+    return _sorted(conn.execute(stmt).all())
+
+
+def in_file_order(conn: Connection, ids: list[str]) -> list[str]:
+    """The same households in the paper file's order: rosters and ledgers need it for their
+    group subtotals, whatever order a filter listed them in."""
+    rows = []
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        rows += conn.execute(_keys().where(Household.id.in_(ids[start:start + 900]))).all()
+    return _sorted(rows)
+
+
+def _keys() -> Any:
+    return select(Household.id, Household.village_code, Household.group_name, Household.national_hh_no)
+
+
+def _sorted(rows: Sequence[Any]) -> list[str]:
+    rows = sorted(rows, key=lambda r: (r[1] or "", group_key(r[2]), r[3] or "", r[0]))
+    return [r[0] for r in rows]
+
+
+def _by_id_or_number(conn: Connection, wanted: Sequence[str]) -> list[str]:
+    rows = []
+    for start in range(0, len(wanted), 450):  # two parameters per id; stay under SQLite's limit
+        part = wanted[start:start + 450]
+        rows += conn.execute(select(Household.id, Household.national_hh_no)
+                             .where(or_(Household.id.in_(part), Household.national_hh_no.in_(part)))).all()
+    found = {hid: hid for hid, _ in rows} | {no: hid for hid, no in rows if no}
+    missing = [w for w in wanted if w not in found]
+    if missing:
+        raise NotFound(f"找不到这些户：{'、'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}",
+                       hint="请用户编号或系统编号指定，或先在户列表中查找。")
+    return list(dict.fromkeys(found[w] for w in wanted))
+
+
+def chunks(conn: Connection, ids: list[str], size: int) -> Iterator[list[HouseholdData]]:
+    for start in range(0, len(ids), size):
+        yield load_households(conn, ids[start:start + size])

@@ -1,0 +1,207 @@
+"""The stylesheet and the table builders every form shares, built once per font.
+
+Tables are data: rows of text plus a column layout given as fractions of the frame width. A cell
+whose text fits its column is passed to ReportLab as a plain string (fast, one line); only text
+that would overflow becomes a Paragraph with ``wordWrap='CJK'``, so long names and addresses wrap
+inside their cell instead of running over the border. That split keeps a 500-household batch
+within a small factor of plain ReportLab (bench/forms_bench.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+
+from .tables import BLOCK, PagedTable
+
+CELL_SIZE = 8.5
+PAD = 2.5  # left/right cell padding, in points
+LABEL_BG = colors.Color(0.93, 0.93, 0.93)
+HEADER_BG = colors.Color(0.86, 0.86, 0.86)
+LINE = colors.Color(0.25, 0.25, 0.25)
+WRITE_ROW = 6 * mm  # height of a row meant for handwriting
+
+
+@dataclass(frozen=True)
+class Span:
+    """A value that takes the rest of its row in a label/value grid (addresses, notes)."""
+
+    label: str
+    value: str
+
+
+@dataclass
+class Kit:
+    font: str
+    width: float  # frame width in points
+    styles: dict[str, ParagraphStyle] = field(default_factory=dict)
+    _widths: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        base = dict(fontName=self.font, wordWrap="CJK")
+        self.styles = {
+            "title": ParagraphStyle("title", fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=2, **base),
+            "subtitle": ParagraphStyle("subtitle", fontSize=9.5, leading=13, alignment=TA_CENTER, **base),
+            "heading": ParagraphStyle("heading", fontSize=11, leading=14, spaceBefore=5, spaceAfter=2.5, **base),
+            "cell": ParagraphStyle("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT, **base),
+            "head": ParagraphStyle("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER, **base),
+            "note": ParagraphStyle("note", fontSize=8, leading=11, spaceBefore=3, **base),
+            "sign": ParagraphStyle("sign", fontSize=10, leading=16, **base),
+        }
+
+    # ---- text -----------------------------------------------------------------------------
+    def para(self, text: str, style: str = "cell") -> Paragraph:
+        return Paragraph(escape(text).replace("\n", "<br/>"), self.styles[style])
+
+    def cell(self, text: str, width: float, style: str = "cell") -> Any:
+        """Plain text when it fits on one line of the column, else a wrapping paragraph."""
+        if not text:
+            return ""
+        if "\n" not in text and self.text_width(text) <= width - 2 * PAD + 0.01:
+            return text
+        return self.para(text, style)
+
+    def text_width(self, text: str) -> float:
+        # Forms repeat the same few values (是, 否, 汉族, 健康…) thousands of times in a batch.
+        width = self._widths.get(text)
+        if width is None:
+            width = stringWidth(text, self.font, CELL_SIZE)
+            if len(self._widths) < 50_000:
+                self._widths[text] = width
+        return width
+
+    def title(self, text: str, subtitle: str = "") -> list[Flowable]:
+        out: list[Flowable] = [self.para(text, "title")]
+        if subtitle:
+            out.append(self.para(subtitle, "subtitle"))
+        out.append(Spacer(1, 3 * mm))
+        return out
+
+    def heading(self, text: str) -> Paragraph:
+        return self.para(text, "heading")
+
+    # ---- tables ---------------------------------------------------------------------------
+    def widths(self, fractions: Sequence[float]) -> list[float]:
+        total = sum(fractions)
+        return [self.width * f / total for f in fractions]
+
+    def fit(self, header: Sequence[str], rows: Sequence[Sequence[str]], flexible: Sequence[int],
+            extra: Sequence[tuple] = ()) -> list[float]:
+        """Column widths from the content (rosters, ledgers): each column as wide as its widest
+        value on one line; if that is more than the page, the widest ``flexible`` columns (free
+        text that may wrap) are narrowed to a common width until the table fits."""
+        n = len(header)
+        spanned = {(cmd[1][1] - 1, c) for cmd in extra if cmd[0] == "SPAN"  # body row, column
+                   for c in range(cmd[1][0] % n, cmd[2][0] % n + 1)}
+        need = [self.text_width(h[:2]) + 2 * PAD + 1 for h in header]  # headers may wrap, 2 characters a line
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                if text and (r, c) not in spanned:
+                    need[c] = max(need[c], self.text_width(text) + 2 * PAD + 1)
+        room = self.width - sum(w for c, w in enumerate(need) if c not in flexible)
+        cap = _water_level(sorted(need[c] for c in flexible), room)
+        for c in flexible:
+            # The widest give way first; none narrower than four characters.
+            need[c] = min(need[c], max(cap, self.text_width("四个汉字") + 2 * PAD))
+        return self.widths(need)
+
+    def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], fractions: Sequence[float] | None, *,
+             extra: Sequence[tuple] = (), align: dict[int, str] | None = None, min_rows: int = 0,
+             long: bool = False, empty: str = "", write_room: bool = False, flexible: Sequence[int] = ()
+             ) -> Flowable:
+        """A grid with a shaded header row that repeats on every page the table continues to.
+        ``fractions``: column widths relative to each other; None fits them to the content, the
+        ``flexible`` columns wrapping if need be. ``long``: thousands of rows (rosters, ledgers),
+        laid out block by block (tables.py). ``empty``: the row shown when there are no rows (and
+        none are left for handwriting), so "none" is printed rather than implied."""
+        widths = self.widths(fractions) if fractions else self.fit(header, rows, flexible, extra)
+        if not rows and not min_rows and empty:
+            rows = [[empty] + [""] * (len(header) - 1)]
+            extra = [*extra, ("SPAN", (0, 1), (-1, 1)), ("ALIGN", (0, 1), (-1, 1), "CENTER")]
+        body = list(rows) + [[""] * len(header)] * max(0, min_rows - len(rows))
+        data = [[self.cell(h, w, "head") for h, w in zip(header, widths)]]
+        data += [[self.cell(v, w) for v, w in zip(row, widths)] for row in body]
+        style = grid_style(self.font) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG), ("ALIGN", (0, 0), (-1, 0), "CENTER")]
+        for col, how in (align or {}).items():
+            style.append(("ALIGN", (col, 1), (col, -1), how))
+        # Rows left empty for filling in by hand get room for handwriting (all rows: ``write_room``).
+        heights = [0.0] + [WRITE_ROW if write_room else 0.0] * len(rows) + [WRITE_ROW] * (len(body) - len(rows))
+        if long and len(body) > BLOCK:
+            return PagedTable(data[0], data[1:], widths, style + list(extra), heights)
+        return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(style + list(extra)), minRowHeights=heights)
+
+    def pairs(self, items: Sequence[tuple[str, str] | Span], per_row: int = 2, label_frac: float = 0.42, *,
+              write_room: bool = False) -> Table:
+        """Label/value pairs laid out ``per_row`` to a row; a ``Span`` takes a whole row.
+        ``write_room``: rows tall enough to fill in by hand (blank forms)."""
+        pair_w = self.width / per_row
+        lw, vw = pair_w * label_frac, pair_w * (1 - label_frac)
+        data: list[list[Any]] = []
+        spans: list[tuple] = []
+        row: list[Any] = []
+
+        def flush() -> None:
+            nonlocal row
+            if row:
+                data.append(row + [""] * (2 * per_row - len(row)))
+                row = []
+
+        for item in items:
+            if isinstance(item, Span):
+                flush()
+                data.append([self.cell(item.label, lw, "head"), self.cell(item.value, self.width - lw)]
+                            + [""] * (2 * per_row - 2))
+                r = len(data) - 1
+                # After the label columns' shading, so the spanned value cell stays white.
+                spans += [("SPAN", (1, r), (-1, r)), ("BACKGROUND", (1, r), (-1, r), colors.white)]
+                continue
+            label, value = item
+            row += [self.cell(label, lw, "head"), self.cell(value, vw)]
+            if len(row) == 2 * per_row:
+                flush()
+        flush()
+        style = grid_style(self.font)
+        for c in range(0, 2 * per_row, 2):
+            style += [("BACKGROUND", (c, 0), (c, -1), LABEL_BG), ("ALIGN", (c, 0), (c, -1), "CENTER")]
+        style += spans
+        return Table(data, colWidths=[lw, vw] * per_row, style=TableStyle(style),
+                     minRowHeights=[WRITE_ROW if write_room else 0.0] * len(data))
+
+
+def _water_level(needs: list[float], room: float) -> float:
+    """The cap L with sum(min(n, L)) == room: columns asking less than L keep what they ask."""
+    for i, need in enumerate(needs):
+        share = room / (len(needs) - i)
+        if need > share:
+            return share
+        room -= need
+    return float("inf")
+
+
+def grid_style(font: str) -> list[tuple]:
+    return [
+        ("FONT", (0, 0), (-1, -1), font, CELL_SIZE, CELL_SIZE + 2),
+        ("GRID", (0, 0), (-1, -1), 0.5, LINE),
+        ("BOX", (0, 0), (-1, -1), 0.9, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.8),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
+    ]
+
+
+@lru_cache(maxsize=8)
+def kit(font: str, width: float) -> Kit:
+    """One stylesheet per font and frame width, for the whole process."""
+    return Kit(font, width)
