@@ -192,3 +192,19 @@ def test_members_leave_but_are_never_deleted(new_store):
     assert hh["member_count"] == 2
     with UnitOfWork(new_store) as uow, pytest.raises(Exception, match="不能删除"):
         uow.delete(Member, son)
+
+
+def test_required_fields_and_constraints_give_chinese_errors_and_change_nothing(new_store):
+    with UnitOfWork(new_store) as uow:
+        hh_id = svc.create_households(uow, [household()])[0]
+    with new_store.engine.connect() as conn:
+        before = conn.execute(select(ChangeLog.seq)).scalars().all()
+    with pytest.raises(InvalidInput, match="收入明细：类别不能为空"):
+        with UnitOfWork(new_store) as uow:
+            svc.save_income(uow, hh_id, 2024, [{"item": "务工收入", "amount": "100"}])
+    with pytest.raises(InvalidInput, match="没有保存任何内容"):
+        with UnitOfWork(new_store) as uow:
+            svc.add_member(uow, hh_id, {"name": "王五"})
+            uow.insert(Member, {"household_id": "no-such-household", "name": "孤儿"})
+    with new_store.engine.connect() as conn:
+        assert conn.execute(select(ChangeLog.seq)).scalars().all() == before

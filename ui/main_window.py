@@ -66,7 +66,6 @@ class MainWindow(QMainWindow):
         self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self.search_timer.timeout.connect(self._search_text_changed)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
-        self.search.returnPressed.connect(self._open_first)
         bar.addWidget(self.search, 1)
         self.show_ids = QCheckBox("显示完整证件号码", objectName="showIds")
         self.show_ids.toggled.connect(lambda on: self.model.set_mask(not on))
@@ -236,10 +235,12 @@ class MainWindow(QMainWindow):
         return [self.model.household_id(i.row()) for i in self.table.selectionModel().selectedRows()]
 
     def _open_selected(self) -> None:
-        if self.search.hasFocus():
+        """Enter opens the selected households, or the first match when nothing is selected."""
+        selected = self._selected_ids()
+        if self.search.hasFocus() or not selected:
             self._open_first()
             return
-        for hh_id in self._selected_ids()[:5]:
+        for hh_id in selected[:5]:
             self.open_household(hh_id)
 
     def _open_first(self) -> None:

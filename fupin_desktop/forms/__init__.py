@@ -5,12 +5,12 @@ Qt-free: the CLI (``fupin print``) and the UI's print dialog both call ``render`
 
 from .fonts import FALLBACK_WARNING, FontChoice, form_font
 from .masking import Masker, mask_bank, mask_id, mask_phone
-from .render import PrintCancelled, RenderReport, forms, render
+from .render import FORMS, PrintCancelled, RenderReport, render
 from .scope import Scope
 
-FORM_NAMES = ("registration", "card", "income", "roster", "ledger", "village")
+FORM_NAMES = tuple(FORMS)  # registration, card, income, roster, ledger, village
 
 __all__ = [
-    "FALLBACK_WARNING", "FORM_NAMES", "FontChoice", "Masker", "PrintCancelled", "RenderReport", "Scope",
-    "form_font", "forms", "mask_bank", "mask_id", "mask_phone", "render",
+    "FALLBACK_WARNING", "FORMS", "FORM_NAMES", "FontChoice", "Masker", "PrintCancelled", "RenderReport", "Scope",
+    "form_font", "mask_bank", "mask_id", "mask_phone", "render",
 ]

@@ -44,6 +44,7 @@ class Context:
     printed_on: date = field(default_factory=date.today)
     problems: list[tuple[str, str]] = field(default_factory=list)
     _places: dict[str, str] = field(default_factory=dict)
+    _lines: dict[tuple[str, int], Decimal | None] = field(default_factory=dict)
 
     def problem(self, who: str, message: str) -> None:
         self.problems.append((who, message))
@@ -64,7 +65,10 @@ class Context:
         label = "防止返贫监测范围" if kind == "监测" else "脱贫退出标准"
         if self.conn is None or not village_code:
             return label, None
-        return label, threshold_for(self.conn, village_code[:2], year, kind)
+        key = (village_code[:2], year)
+        if key not in self._lines:  # one query per province and year, not per household
+            self._lines[key] = threshold_for(self.conn, village_code[:2], year, kind)
+        return label, self._lines[key]
 
 
 def who(hh: HouseholdData) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.platypus import Flowable, PageBreak, Paragraph
 from sqlalchemy import Connection, Engine, func, select
@@ -27,11 +27,20 @@ from ..bundle import HouseholdData
 from ..errors import FupinError, InvalidInput
 from ..model import HouseholdYear, Meta
 from .base import Context, FormRenderer, who
+from .card import CardForm
 from .document import EndSection, StreamingDoc
 from .fonts import form_font
+from .income_form import IncomeForm
+from .ledger import LedgerForm
 from .masking import Masker
 from .merge import concatenate
+from .registration import RegistrationForm
+from .roster import RosterForm
 from .scope import Scope, chunks, in_file_order, resolve
+from .village import VillageForm
+
+if TYPE_CHECKING:
+    from ..store.store import Store
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -56,29 +65,25 @@ class PrintCancelled(FupinError):
         super().__init__("已取消打印。")
 
 
-def forms() -> dict[str, type[FormRenderer]]:
-    from .card import CardForm  # noqa: PLC0415 (the forms import this module's siblings)
-    from .income_form import IncomeForm  # noqa: PLC0415
-    from .ledger import LedgerForm  # noqa: PLC0415
-    from .registration import RegistrationForm  # noqa: PLC0415
-    from .roster import RosterForm  # noqa: PLC0415
-    from .village import VillageForm  # noqa: PLC0415
-
-    return {c.key: c for c in (RegistrationForm, CardForm, IncomeForm, RosterForm, LedgerForm, VillageForm)}
+# The CLI's FORM argument and the print dialog's choices, in this order.
+FORMS: dict[str, type[FormRenderer]] = {
+    c.key: c for c in (RegistrationForm, CardForm, IncomeForm, RosterForm, LedgerForm, VillageForm)
+}
 
 
 @contextmanager
-def _connection(source: Any) -> Iterator[Connection | None]:
+def _connection(source: Store | Engine | Connection | None) -> Iterator[Connection | None]:
     """A Store, an Engine or an open Connection; None is allowed for blank forms."""
     if source is None or isinstance(source, Connection):
         yield source
         return
-    engine: Engine = source.engine if hasattr(source, "engine") else source
+    engine: Engine = source if isinstance(source, Engine) else source.engine
     with engine.connect() as conn:
         yield conn
 
 
-def render(form: str, source: Any, *, scope: Scope | None = None, out: Path | str, blank: bool = False,
+def render(form: str, source: Store | Engine | Connection | None, *, scope: Scope | None = None, out: Path | str,
+           blank: bool = False,
            mask: bool | None = None, year: int | None = None, progress: Progress | None = None,
            cancel: Cancel | None = None) -> RenderReport:
     """Print ``form`` for the households in ``scope`` (or an empty form with ``blank``) to ``out``.
@@ -87,10 +92,9 @@ def render(form: str, source: Any, *, scope: Scope | None = None, out: Path | st
     ``progress(done, total)`` is called per household; ``cancel()`` returning True stops the job,
     deletes what was written and returns a report with ``cancelled`` set.
     """
-    renderers = forms()
-    if form not in renderers:
-        raise InvalidInput(f"没有这种表：{form}", hint=f"可选：{'、'.join(renderers)}")
-    cls = renderers[form]
+    if form not in FORMS:
+        raise InvalidInput(f"没有这种表：{form}", hint=f"可选：{'、'.join(FORMS)}")
+    cls = FORMS[form]
     started = time.perf_counter()
     font = form_font()
     out = Path(out)
@@ -105,6 +109,9 @@ def render(form: str, source: Any, *, scope: Scope | None = None, out: Path | st
             job.run(conn, scope or Scope.all(), out)
         except PrintCancelled:
             report.cancelled, report.out = True, None
+        except OSError as err:
+            raise FupinError(f"无法写入 PDF 文件：{out}", hint=f"请检查文件夹是否存在、是否有写入权限、磁盘是否已满。（{err}）"
+                             ) from err
     report.problems = ctx.problems
     report.seconds = time.perf_counter() - started
     return report

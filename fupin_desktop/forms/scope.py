@@ -121,6 +121,10 @@ def _by_id_or_number(conn: Connection, wanted: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found[w] for w in wanted))
 
 
+# What a form prints: not visits, plans, assessments or the measures' detail rows.
+PRINTED_PARTS = frozenset({"members", "incomes", "measures", "assignments"})
+
+
 def chunks(conn: Connection, ids: list[str], size: int) -> Iterator[list[HouseholdData]]:
     for start in range(0, len(ids), size):
-        yield load_households(conn, ids[start:start + size])
+        yield load_households(conn, ids[start:start + size], PRINTED_PARTS)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound
 from ..model import Meta, new_id
+from ..queries.history import TABLE_LABELS
 from ..values import coerce, to_json
 
 if TYPE_CHECKING:
@@ -45,6 +46,11 @@ _LOG_INSERT = f"INSERT INTO change_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '
 def _logged_columns(table: Table) -> frozenset[str]:
     """Columns whose values go into the log: all but the id (the entry names it) and derived ones."""
     return frozenset(c.name for c in table.c if c.name != "id" and not c.info.get("derived"))
+
+
+def _integrity_message(err: IntegrityError) -> InvalidInput:
+    return InvalidInput("保存失败：数据之间有冲突（重复，或引用了不存在的记录）。没有保存任何内容。",
+                        hint=str(err.orig))
 
 
 def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
@@ -86,9 +92,11 @@ class UnitOfWork:
                 self.conn.commit()
             else:
                 self.conn.rollback()
+                if isinstance(exc, IntegrityError):
+                    raise _integrity_message(exc) from None
         except IntegrityError as err:
             self.conn.rollback()
-            raise InvalidInput("保存失败：数据之间有冲突（重复或引用不存在的记录）。", hint=str(err.orig)) from None
+            raise _integrity_message(err) from None
         except DatabaseError as err:
             self.conn.rollback()
             from ..store.store import corrupt_error  # noqa: PLC0415
@@ -136,11 +144,18 @@ class UnitOfWork:
         return dict(row)
 
     # ---- writes ------------------------------------------------------------------------------
-    def _clean(self, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    def _clean(self, table: Table, values: Mapping[str, Any], *, new: bool = False) -> dict[str, Any]:
         unknown = set(values) - set(table.c.keys())
         if unknown:
             raise FupinError(f"程序错误：{table.name} 没有字段 {sorted(unknown)}")
-        return {k: coerce(table.c[k], v) for k, v in values.items()}
+        clean = {k: coerce(table.c[k], v) for k, v in values.items()}
+        for column in table.c:  # a required field left empty is the user's to fill, not a crash
+            required = not column.nullable and column.default is None and not column.primary_key
+            if required and (new or column.name in clean) and clean.get(column.name) is None:
+                label = column.info.get("label", column.name)
+                record = TABLE_LABELS.get(table.name, table.name)
+                raise InvalidInput(f"{record}：{label}不能为空。", field=label)
+        return clean
 
     def insert(self, target: TableLike, values: Mapping[str, Any], *, household_id: str | None = None) -> str:
         return self.insert_many(target, [values], household_ids=[household_id])[0]
@@ -160,7 +175,7 @@ class UnitOfWork:
         now = _now()
         prepared: list[dict[str, Any]] = []
         for row in rows:
-            clean = dict(row) if trusted else self._clean(table, row)
+            clean = dict(row) if trusted else self._clean(table, row, new=True)
             if "id" not in clean:
                 clean["id"] = new_id()
             if "updated_at" in table.c:
