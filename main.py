@@ -1,6 +1,7 @@
 """Fupin Desktop. ``python main.py [--store DIR]`` opens the desktop app; ``python main.py <command>``
 runs the same jobs headless (see ``python main.py --help``)."""
 
+import multiprocessing
 import sys
 
 
@@ -16,4 +17,5 @@ def run() -> int:
 
 
 if __name__ == "__main__":
+    multiprocessing.freeze_support()  # the whole-store check uses worker processes, also when frozen
     sys.exit(run())

@@ -64,18 +64,22 @@ def load_households(conn: Connection, ids: Sequence[str], parts: frozenset[str] 
     return result
 
 
-def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] = ALL_PARTS
-                    ) -> Iterator[HouseholdData]:
+def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] = ALL_PARTS,
+                    rowids: tuple[int, int] | None = None) -> Iterator[HouseholdData]:
     """Every household, streamed chunk by chunk in the order they were written.
 
     Chunks are ranges of the household table's rowid: a household's rows were written together, so
     a chunk's rows sit on neighbouring pages and each encrypted page is decrypted about once.
     (Chunks of random UUIDs would touch nearly every page of every table for every chunk.)
+    ``rowids`` limits the walk to households whose rowid is in that inclusive range.
     """
     rowid = literal_column("household.rowid")
-    rowids = list(conn.execute(select(rowid).select_from(Household).order_by(rowid)).scalars())
-    for start in range(0, len(rowids), chunk):
-        lo, hi = rowids[start], rowids[min(start + chunk, len(rowids)) - 1]
+    stmt = select(rowid).select_from(Household).order_by(rowid)
+    if rowids is not None:
+        stmt = stmt.where(rowid.between(*rowids))
+    found = list(conn.execute(stmt).scalars())
+    for start in range(0, len(found), chunk):
+        lo, hi = found[start], found[min(start + chunk, len(found)) - 1]
         ids = select(Household.id).where(rowid.between(lo, hi)).scalar_subquery()
         yield from _load(conn, lambda col, ids=ids: col.in_(ids), parts)
 

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select, text
 
 from ..model import Household
-from ..store.store import Store
-from ..validation.engine import Context, Finding, check_store
+from ..store.store import DB_NAME, Store
+from ..validation.engine import Context, Finding, HouseholdResults, check_store
+from ..validation.parallel import parallel_results, worker_count
 from .households import current_year
 
 
@@ -16,7 +17,7 @@ def run_check(store: Store, *, year: int | None = None) -> tuple[list[Finding], 
     """Every finding (and the households' marks refreshed), with list facts of each household."""
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, year or current_year(conn))
-        findings = list(check_store(conn, ctx, mark=True))
+        findings = list(check_store(conn, ctx, mark=True, results=_results(store, ctx)))
         households = {
             r["id"]: dict(r) for r in conn.execute(
                 select(Household.id, Household.group_name, Household.head_name, Household.national_hh_no)
@@ -29,7 +30,15 @@ def mark_store(store: Store, year: int | None = None) -> int:
     """Refresh every household's error and warning counts; returns the number of findings."""
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, year or current_year(conn))
-        return sum(1 for _ in check_store(conn, ctx, mark=True))
+        return sum(1 for _ in check_store(conn, ctx, mark=True, results=_results(store, ctx)))
+
+
+def _results(store: Store, ctx: Context) -> HouseholdResults | None:
+    """Per-household findings from worker processes for a large store, else None (checked inline)."""
+    workers = worker_count(store.engine)
+    if workers < 2:
+        return None
+    return parallel_results(store.engine, store.path / DB_NAME, store._data_key, ctx, workers)
 
 
 def verify_store(store: Store) -> list[str]:

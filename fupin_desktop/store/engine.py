@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
 
 from ..errors import EncryptionUnavailable
 
@@ -27,7 +28,11 @@ def make_engine(db_path: Path, data_key: bytes) -> Engine:
     # The pysqlcipher dialect issues `PRAGMA key="<password>"` first on every connection; passing
     # the raw-key literal as the password gives exactly `PRAGMA key = "x'…'"`.
     url = URL.create("sqlite+pysqlcipher", password=raw_key_literal(data_key), database=str(db_path))
-    engine = create_engine(url)
+    # A real pool instead of the dialect's one-connection-per-thread default: a unit of work and a
+    # read in the same thread must not share (and nest transactions on) one connection. Pooled
+    # connections move between the UI thread and the worker, hence check_same_thread=False.
+    engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8,
+                           connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

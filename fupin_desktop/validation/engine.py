@@ -96,21 +96,32 @@ def check_households(households: Iterable[HouseholdData], ctx: Context) -> Itera
         yield from check_household(household, ctx)
 
 
-def check_store(conn: Connection, ctx: Context, *, mark: bool = False) -> Iterator[Finding]:
-    """Every finding in the store, streamed. With ``mark``, each household's error and warning
-    counts are written (derived columns: not logged, not synced)."""
+HouseholdResults = Iterable[tuple[str, list[Finding]]]
+
+
+def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | None = None) -> HouseholdResults:
+    """Each household's own findings (cross-household rules aside), streamed chunk by chunk."""
     from ..queries.load import VALIDATION_PARTS, iter_households  # noqa: PLC0415
 
     _load_rules()
-    cross = list(store_findings(conn, ctx, None))
+    for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids):
+        yield household.id, check_household(household, ctx)
+
+
+def check_store(conn: Connection, ctx: Context, *, mark: bool = False,
+                results: HouseholdResults | None = None) -> Iterator[Finding]:
+    """Every finding in the store, streamed. With ``mark``, each household's error and warning
+    counts are written (derived columns: not logged, not synced). ``results`` may come from
+    worker processes (see ``validation.parallel``); by default they are computed here."""
+    _load_rules()
     by_household: dict[str, list[Finding]] = {}
-    for f in cross:
+    for f in store_findings(conn, ctx, None):
         by_household.setdefault(f.household, []).append(f)
     marks: list[dict[str, Any]] = []
-    for household in iter_households(conn, parts=VALIDATION_PARTS):
-        findings = check_household(household, ctx) + by_household.get(household.id, [])
+    for household_id, own in results if results is not None else household_results(conn, ctx):
+        findings = own + by_household.get(household_id, [])
         if mark:
-            marks.append(_mark(household.id, findings))
+            marks.append(_mark(household_id, findings))
             if len(marks) >= 1000:
                 _write_marks(conn, marks)
                 marks = []
