@@ -19,7 +19,7 @@ from .qt import (
     QWidget,
 )
 
-SEARCH_DELAY_MS = 150
+SEARCH_DELAY_MS = 40  # long enough to skip the letters of a fast typist, short enough to feel instant
 CAUSES = ("因病", "因残", "因学", "因灾", "缺资金", "缺劳力", "缺技术", "缺土地", "缺水", "交通条件落后",
           "自身发展动力不足")
 
