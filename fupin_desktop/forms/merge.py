@@ -77,6 +77,8 @@ class StreamingPdfWriter:
             while pending:
                 old, new = pending.pop()
                 self._write(new, remap(reader.get_object(old)))
+            # Everything this page reached is written; pypdf would otherwise keep it all parsed.
+            reader.resolved_objects.clear()
         return len(reader.pages)
 
     def close(self) -> None:

@@ -127,3 +127,5 @@ class HouseholdYear(Entity, Base):
 
 
 Index("ix_household_village_group", Household.village_code, Household.group_name)
+# The household list in its default order, filtered by status, straight from one index.
+Index("ix_household_listing", Household.record_status, Household.group_name, Household.national_hh_no, Household.id)

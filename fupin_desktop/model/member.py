@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Entity, day, derived, flag, money, number, text
@@ -19,7 +19,7 @@ class Member(Entity, Base):
     name: Mapped[str] = text("姓名", 64)
     gender: Mapped[str | None] = text("性别", 4)
     id_type: Mapped[str | None] = text("证件类型", 16)
-    id_no: Mapped[str | None] = text("证件号码", 24, index=True)
+    id_no: Mapped[str | None] = text("证件号码", 24)
     birth_date: Mapped[date | None] = day("出生日期")
     member_no: Mapped[str | None] = text("人口编号", 32)
     relation: Mapped[str | None] = text("与户主关系", 16)
@@ -31,7 +31,7 @@ class Member(Entity, Base):
     record_status: Mapped[str] = text("人员状态", 8, default="在册")
     left_reason: Mapped[str | None] = text("变更原因", 32)
     left_on: Mapped[date | None] = day("变更日期")
-    name_initials: Mapped[str | None] = derived(String(64), "姓名拼音首字母", index=True)
+    name_initials: Mapped[str | None] = derived(String(64), "姓名拼音首字母")
 
 
 class MemberYear(Entity, Base):
@@ -93,3 +93,10 @@ class WorkRecord(Entity, Base):
     point_to_point: Mapped[bool | None] = flag("是否点对点输送")
     transport_subsidy: Mapped[Decimal | None] = money("年度交通费补助")
     service_needs: Mapped[str | None] = text("就业服务需求")
+
+
+# Search as you type reads only these indexes (never the wide member rows): name contains, pinyin
+# initials by prefix, ID number by suffix; each carries the household id it leads to.
+Index("ix_member_name_household", Member.name, Member.household_id)
+Index("ix_member_initials_household", Member.name_initials, Member.household_id)
+Index("ix_member_id_no_household", Member.id_no, Member.household_id)

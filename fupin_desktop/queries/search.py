@@ -61,16 +61,15 @@ def _text_condition(text: str) -> Any:
         return None
     member = select(Member.household_id)
     if _DIGITS.match(text):
-        # Whole ID, or its last digits; or the household number; or a phone.
+        # The whole ID number or its last digits, or (part of) the household number.
         ids = member.where(Member.id_no.like(f"%{text.upper()}"))
-        return or_(Household.id.in_(ids), Household.national_hh_no.like(f"%{text}%"),
-                   Household.phone.like(f"%{text}%"))
+        return or_(Household.id.in_(ids), Household.national_hh_no.like(f"%{text}%"))
     if _LETTERS.match(text):
-        return Household.id.in_(member.where(Member.name_initials.like(f"{text.lower()}%")))
+        # GLOB is case-sensitive, so a prefix search can use the initials index (LIKE cannot).
+        return Household.id.in_(member.where(Member.name_initials.op("GLOB")(f"{text.lower()}*")))
     return or_(
         Household.id.in_(member.where(Member.name.like(f"%{text}%"))),
         Household.group_name.like(f"%{text}%"),
-        Household.address.like(f"%{text}%"),
     )
 
 
