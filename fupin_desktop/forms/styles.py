@@ -76,7 +76,7 @@ class Kit:
         width = self._widths.get(text)
         if width is None:
             width = stringWidth(text, self.font, CELL_SIZE)
-            if len(self._widths) < 50_000:
+            if len(self._widths) < 4000:  # bounded: names and ID numbers are not worth keeping
                 self._widths[text] = width
         return width
 

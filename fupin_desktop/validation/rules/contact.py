@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select, union
 from stdnum import luhn
 
 from ...bundle import HouseholdData
@@ -113,8 +113,12 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
         mine = {x for v in raw for x in (v, normalize_phone(v), SEPARATORS.sub("", normalize_phone(v)))}
         if not mine:
             return []
-        hh_stmt = hh_stmt.where(or_(Household.phone.in_(mine), Household.id.in_(only)))
-        m_stmt = m_stmt.where(or_(Member.phone.in_(mine), Member.household_id.in_(only)))
+        # Two indexed lookups, then a filter by household: an OR across columns would scan both tables.
+        sharing = set(conn.execute(union(select(Household.id).where(Household.phone.in_(mine)),
+                                         select(Member.household_id).where(Member.phone.in_(mine)))).scalars())
+        relevant = sharing | set(only)
+        hh_stmt = hh_stmt.where(Household.id.in_(relevant))
+        m_stmt = m_stmt.where(Member.household_id.in_(relevant))
     rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt)]
     rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt)]
     return rows
