@@ -45,6 +45,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._restore_columns()
         hub().changed.connect(self._on_changed)
+        self.pending_timer = QTimer(self, singleShot=True, interval=2000)
+        self.pending_timer.timeout.connect(self.refresh_tree)
         self.refresh_tree()
         self.run_search()
         self.resize(1280, 800)
@@ -312,7 +314,7 @@ class MainWindow(QMainWindow):
             self.run_search()
         else:
             self.model.invalidate(changes.households)
-            self.refresh_tree()
+            self.pending_timer.start()  # counts and groups can wait a moment; the save cannot
 
     def save_drafts_and_close(self) -> None:
         for editor in list(self.editors.values()):

@@ -31,6 +31,7 @@ from . import migrate
 STORE_FORMAT = "fupin-store/1"
 DB_NAME = "fupin.db"
 RECOVERY_USER = "恢复码"
+KEEP_MIGRATION_BACKUPS = 3
 
 
 def corrupt_error(exc: BaseException | None = None) -> StoreCorrupt:
@@ -114,6 +115,9 @@ class Store:
             return  # a brand-new database has nothing to lose
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         vacuum_into(engine, path / "backups" / f"迁移前-{revision}-{stamp}.db")
+        # Keep the latest few: a township store is a gigabyte, and old ones are of no use once it opens.
+        for old in sorted((path / "backups").glob("迁移前-*.db"), key=lambda p: p.stat().st_mtime)[:-KEEP_MIGRATION_BACKUPS]:
+            old.unlink()
 
     # ---- creating ---------------------------------------------------------------------------
     @classmethod
