@@ -27,7 +27,7 @@ os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
 from sqlalchemy import func, select  # noqa: E402
 
 from fupin_desktop.demo import fill_store  # noqa: E402
-from fupin_desktop.forms import FORM_NAMES, Scope, forms, render  # noqa: E402
+from fupin_desktop.forms import FORMS, Scope, render  # noqa: E402
 from fupin_desktop.model import Household, Member  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 
@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         with store:
             fill_store(store, args.households, seed=4)
             family = Scope.households([largest_family(store)])
-            for form in FORM_NAMES:
-                per_household = forms()[form].per_household
+            for form, renderer in FORMS.items():
+                per_household = renderer.per_household
                 pdf = Path(tmp) / f"{form}.pdf"
                 report = render(form, store, scope=family if per_household else Scope.village(VILLAGE[0]), out=pdf)
                 shown = to_png(pdf, args.out, form, args.pages)

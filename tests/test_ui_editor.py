@@ -13,7 +13,7 @@ pytest.importorskip("pytestqt")
 from sqlalchemy import func, select  # noqa: E402
 
 from fupin_desktop.model import ChangeLog, Household  # noqa: E402
-from fupin_desktop.queries.editor import read_draft  # noqa: E402
+from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.queries.load import load_households  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
 from fupin_desktop.services.uow import UnitOfWork  # noqa: E402

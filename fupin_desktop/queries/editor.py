@@ -6,7 +6,6 @@ Read-only: the editor's writes go through the services (records) or, for drafts,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,12 +14,11 @@ from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData
 from ..model import Attachment, Helper, Meta
+from ..drafts import DRAFT_PREFIX, new_draft_keys, read_draft
 from ..validation.engine import Context, Finding, check_household, store_findings
 from .history import HistoryEntry, household_history
 from .load import load_households
 
-DRAFT_PREFIX = "draft:"
-NEW_DRAFT_PREFIX = "draft:new-"
 
 
 @dataclass
@@ -84,20 +82,4 @@ def visit_photos(conn: Connection, visit_ids: list[str]) -> dict[str, list[dict[
 def photo_data(conn: Connection, attachment_id: str) -> bytes | None:
     return conn.execute(select(Attachment.data).where(Attachment.id == attachment_id)).scalar_one_or_none()
 
-
-def read_draft(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
-
-
-def new_draft_keys(conn: Connection) -> list[str]:
-    """Drafts of households never saved, oldest first (keys sort by nothing useful; values carry time)."""
-    rows = conn.execute(select(Meta.key, Meta.value).where(Meta.key.like(NEW_DRAFT_PREFIX + "%"))).all()
-    return [key for key, _value in sorted(rows, key=lambda r: _saved_at(r[1]))]
-
-
-def _saved_at(value: str) -> str:
-    try:
-        return str(json.loads(value).get("saved_at", ""))
-    except (ValueError, AttributeError):
-        return ""
 

@@ -1,7 +1,7 @@
 """Drafts: the editor's unsaved state, kept inside the encrypted store (``meta`` table, key
 ``draft:<household id>`` or ``draft:new-<uuid>``) so a crash or a power cut loses a few seconds at
 most and no personal data is ever written to disk in clear. Drafts are not records: they are not
-change-logged and not synced. Reading them is in ``fupin_desktop.queries.editor``."""
+change-logged and not synced. Storing them is ``fupin_desktop.drafts``; here is their shape."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete
-
-from fupin_desktop.model import Meta
-from fupin_desktop.queries.editor import DRAFT_PREFIX, NEW_DRAFT_PREFIX
+from fupin_desktop.drafts import DRAFT_PREFIX, NEW_DRAFT_PREFIX, delete_draft, write_draft  # noqa: F401
 
 DRAFT_VERSION = 1
 
@@ -35,13 +32,3 @@ def decode(text: str | None) -> tuple[dict[str, Any] | None, str]:
         return doc["state"], str(doc.get("saved_at", ""))
     except (ValueError, AttributeError):
         return None, ""
-
-
-def write_draft(engine: Engine, key: str, text: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(Meta.__table__.insert().prefix_with("OR REPLACE"), {"key": key, "value": text})
-
-
-def delete_draft(engine: Engine, key: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(delete(Meta).where(Meta.key == key))

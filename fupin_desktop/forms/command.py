@@ -1,0 +1,80 @@
+"""``fupin print FORM``: the command-line side of printing, for cli.py to mount.
+
+Kept free of ReportLab at import time so ``fupin --help`` stays fast; the renderer is loaded only
+when a form is printed. A blank form needs no store, so it asks for no password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InvalidInput
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+# The same names, in the same order, as forms.FORMS (a test keeps them equal).
+FORM_CHOICES = ("registration", "card", "income", "roster", "ledger", "village")
+FORM_HELP = "registration=贫困户登记表 card=帮扶明白卡 income=收入核算表 roster=花名册 ledger=帮扶措施台账 village=村情统计表"
+
+
+def add_print_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("form", choices=FORM_CHOICES, metavar="FORM", help=FORM_HELP)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--household", action="append", metavar="ID",
+                       help="户编号或系统编号；可重复，或用逗号分隔多个")
+    which.add_argument("--village", metavar="CODE", help="12位行政村代码：全村")
+    which.add_argument("--all", action="store_true", help="数据库中全部在册户")
+    parser.add_argument("-o", "--output", required=True, help="输出的 PDF 文件")
+    parser.add_argument("--blank", action="store_true", help="打印空白表，供入户手工填写（不需要数据库）")
+    parser.add_argument("--no-mask", action="store_true", help="身份证号、银行账号、电话不打码（公开张贴的表默认打码）")
+    parser.add_argument("--mask", action="store_true", help="内部表也打码")
+    parser.add_argument("--year", type=int, help="年度（默认：当前年度）")
+
+
+def _scope(args: argparse.Namespace):  # -> Scope, imported lazily with the renderer
+    from .scope import Scope  # noqa: PLC0415
+
+    if args.household:
+        ids = [part.strip() for value in args.household for part in value.split(",") if part.strip()]
+        return Scope.households(ids)
+    if args.village:
+        return Scope.village(args.village)
+    if args.all:
+        return Scope.all()
+    raise InvalidInput("请指定要打印的户：--household、--village 或 --all。", hint="打印空白表请加 --blank。")
+
+
+def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: Callable[[str], None]) -> int:
+    """Print as the arguments say; progress goes to stderr, the summary to ``out``."""
+    from .render import render  # noqa: PLC0415
+
+    if args.mask and args.no_mask:
+        raise InvalidInput("--mask 和 --no-mask 不能同时使用。")
+    mask = False if args.no_mask else (True if args.mask else None)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r已处理 {done}/{total} 户", end="", file=sys.stderr, flush=True)
+
+    if args.blank:
+        report = render(args.form, None, out=Path(args.output), blank=True, mask=mask, year=args.year)
+    else:
+        scope = _scope(args)
+        with open_store() as store:
+            report = render(args.form, store, scope=scope, out=Path(args.output), mask=mask, year=args.year,
+                            progress=progress)
+        print(file=sys.stderr)
+    for warning in report.warnings:
+        out(f"注意：{warning}")
+    what = "空白表" if args.blank else f"{report.households} 户"
+    out(f"已生成 {report.out}：{what}，共 {report.pages} 页，用时 {report.seconds:.1f} 秒，字体 {report.font}。")
+    if report.problems:
+        households = sorted({who for who, _ in report.problems})
+        out(f"以下 {len(households)} 户数据不完整，缺的项目已留空打印：")
+        for who, message in report.problems:
+            out(f"  {who}：{message}")
+    return 0
