@@ -64,3 +64,12 @@ class InvalidInput(FupinError):
 
 class NotFound(FupinError):
     exit_code = 2
+
+
+class Cancelled(FupinError):
+    """The person pressed Cancel; whatever the job had written is rolled back."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "已取消，没有做任何改动。") -> None:
+        super().__init__(message)

@@ -25,3 +25,24 @@ def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
         marked = conn.execute(select(Household.id, Household.error_count)).all()
     errors = {f.household for f in inline if f.severity == "error"}
     assert {hh for hh, n in marked if n} == errors
+
+
+def test_cancelled_check_changes_nothing(new_store, monkeypatch):
+    import pytest
+
+    from fupin_desktop.errors import Cancelled
+    from fupin_desktop.validation import engine
+
+    fill_store(new_store, 600, seed=4, flaws=0.3)
+    with new_store.engine.begin() as conn:  # marks nobody could have computed
+        conn.execute(Household.__table__.update().values(error_count=99))
+        before = conn.execute(select(Household.id, Household.error_count)).all()
+    monkeypatch.setattr(engine, "MARK_BATCH", 100)  # some marks are written before the cancel
+    reports = []
+    answers = iter([False, False, True])
+    with pytest.raises(Cancelled):
+        checks.mark_store(new_store, 2024, progress=lambda d, t: reports.append((d, t)),
+                          cancel=lambda: next(answers))
+    assert reports and reports[0][1] == 600
+    with new_store.engine.connect() as conn:
+        assert conn.execute(select(Household.id, Household.error_count)).all() == before

@@ -412,3 +412,30 @@ def test_every_form_prints_demo_households(demo_store: Store, tmp_path: Path):
     for form in FORM_NAMES:
         report = render(form, demo_store, scope=some, out=tmp_path / f"{form}.pdf")
         assert report.pages >= 1 and report.households == 3, form
+
+
+# ---- the command line (cli.py mounts forms.command as `fupin print`) -----------------------------
+def test_print_command(store: Store, tmp_path: Path):
+    import argparse
+
+    from fupin_desktop.forms import FORMS
+    from fupin_desktop.forms.command import FORM_CHOICES, add_print_arguments, run_print
+
+    assert FORM_CHOICES == FORM_NAMES == tuple(FORMS)
+    parser = argparse.ArgumentParser()
+    add_print_arguments(parser)
+    said: list[str] = []
+
+    def opened() -> Store:  # what the CLI's _open does: a Store of its own, closed after the job
+        return Store.open(store.path, "admin", PASSWORD)
+
+    args = parser.parse_args(["card", "--household", "5201020030049001,5201020030049002", "-o",
+                              str(tmp_path / "cards.pdf")])
+    assert run_print(args, opened, said.append) == 0
+    assert "2 户" in said[-1] and (tmp_path / "cards.pdf").exists()
+    args = parser.parse_args(["roster", "--blank", "-o", str(tmp_path / "blank.pdf")])
+    assert run_print(args, lambda: pytest.fail("a blank form needs no store"), said.append) == 0
+    assert "空白表" in said[-1]
+    with pytest.raises(NotFound):
+        run_print(parser.parse_args(["income", "--household", "nobody", "-o", str(tmp_path / "x.pdf")]),
+                  opened, said.append)

@@ -10,11 +10,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from fupin_desktop.errors import Cancelled  # noqa: F401  (re-exported for ops)
+
 from .qt import QThread, Signal
-
-
-class Cancelled(Exception):
-    """Raised inside a task when the user pressed Cancel."""
 
 
 class Progress:

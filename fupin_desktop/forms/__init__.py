@@ -1,16 +1,35 @@
 """Printed forms (issue 4): 贫困户登记表, 帮扶明白卡, 收入核算表, 花名册, 帮扶措施台账, 村情统计表.
 
-Qt-free: the CLI (``fupin print``) and the UI's print dialog both call ``render``.
+Qt-free: the CLI (``fupin print``, forms/command.py) and the UI's print dialog both call ``render``.
+The names below are loaded on first use (PEP 562), so importing ``forms.command`` to build the
+CLI's parser does not load ReportLab.
 """
 
-from .fonts import FALLBACK_WARNING, FontChoice, form_font
-from .masking import Masker, mask_bank, mask_id, mask_phone
-from .render import FORMS, PrintCancelled, RenderReport, render
-from .scope import Scope
+from __future__ import annotations
 
-FORM_NAMES = tuple(FORMS)  # registration, card, income, roster, ledger, village
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "FALLBACK_WARNING", "FORMS", "FORM_NAMES", "FontChoice", "Masker", "PrintCancelled", "RenderReport", "Scope",
-    "form_font", "mask_bank", "mask_id", "mask_phone", "render",
-]
+if TYPE_CHECKING:
+    from .fonts import FALLBACK_WARNING, FontChoice, form_font
+    from .masking import Masker, mask_bank, mask_id, mask_phone
+    from .job import FORMS, PrintCancelled, RenderReport, render
+    from .scope import Scope
+
+_WHERE = {
+    "FALLBACK_WARNING": "fonts", "FontChoice": "fonts", "form_font": "fonts",
+    "Masker": "masking", "mask_bank": "masking", "mask_id": "masking", "mask_phone": "masking",
+    "FORMS": "job", "PrintCancelled": "job", "RenderReport": "job", "render": "job",
+    "Scope": "scope",
+}
+FORM_NAMES = ("registration", "card", "income", "roster", "ledger", "village")  # the keys of FORMS, in order
+
+__all__ = ["FORM_NAMES", *_WHERE]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value  # found directly next time
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -100,7 +100,7 @@ class FormRenderer:
     pagesize: ClassVar[tuple[float, float]] = PORTRAIT
     public: ClassVar[bool] = False  # public forms mask by default (SPEC §5)
     per_household: ClassVar[bool] = True
-    chunk: ClassVar[int] = 200  # households per chunk file (see merge.py)
+    chunk: ClassVar[int] = 100  # households per chunk file (see merge.py)
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, text
 
 from ..model import Household
 from ..store.store import DB_NAME, Store
-from ..validation.engine import Context, Finding, HouseholdResults, check_store
+from ..validation.engine import Context, Finding, HouseholdResults, Progress, check_store
 from ..validation.parallel import parallel_results, worker_count
 from .households import current_year
 
@@ -26,11 +27,13 @@ def run_check(store: Store, *, year: int | None = None) -> tuple[list[Finding], 
     return findings, households
 
 
-def mark_store(store: Store, year: int | None = None) -> int:
+def mark_store(store: Store, year: int | None = None, *, progress: Progress | None = None,
+               cancel: Callable[[], bool] | None = None) -> int:
     """Refresh every household's error and warning counts; returns the number of findings."""
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, year or current_year(conn))
-        return sum(1 for _ in check_store(conn, ctx, mark=True, results=_results(store, ctx)))
+        findings = check_store(conn, ctx, mark=True, results=_results(store, ctx), progress=progress, cancel=cancel)
+        return sum(1 for _ in findings)
 
 
 def _results(store: Store, ctx: Context) -> HouseholdResults | None:

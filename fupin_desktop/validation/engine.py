@@ -13,9 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, func, select, update
 
 from ..bundle import HouseholdData
+from ..errors import Cancelled
 from ..model import Household, Meta
 from ..reference import CodeTables, thresholds_table
 
@@ -63,6 +64,8 @@ class Context:
         )
 
 
+Progress = Callable[[int, int], None]
+MARK_BATCH = 1000  # marks written per statement during a whole-store check
 HouseholdRule = Callable[[HouseholdData, Context], Iterable[Finding]]
 StoreRule = Callable[[Connection, Context, "set[str] | None"], Iterable[Finding]]
 HOUSEHOLD_RULES: list[HouseholdRule] = []
@@ -109,20 +112,29 @@ def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | 
 
 
 def check_store(conn: Connection, ctx: Context, *, mark: bool = False,
-                results: HouseholdResults | None = None) -> Iterator[Finding]:
+                results: HouseholdResults | None = None, progress: Progress | None = None,
+                cancel: Callable[[], bool] | None = None) -> Iterator[Finding]:
     """Every finding in the store, streamed. With ``mark``, each household's error and warning
     counts are written (derived columns: not logged, not synced). ``results`` may come from
-    worker processes (see ``validation.parallel``); by default they are computed here."""
+    worker processes (see ``validation.parallel``); by default they are computed here.
+    ``cancel()`` is asked every few hundred households and raises ``Cancelled``: the caller's
+    transaction then rolls the marks back."""
     _load_rules()
+    total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
     by_household: dict[str, list[Finding]] = {}
     for f in store_findings(conn, ctx, None):
         by_household.setdefault(f.household, []).append(f)
     marks: list[dict[str, Any]] = []
-    for household_id, own in results if results is not None else household_results(conn, ctx):
+    for done, (household_id, own) in enumerate(results if results is not None else household_results(conn, ctx)):
+        if done % 250 == 0:
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if progress is not None:
+                progress(done, total)
         findings = own + by_household.get(household_id, [])
         if mark:
             marks.append(_mark(household_id, findings))
-            if len(marks) >= 1000:
+            if len(marks) >= MARK_BATCH:
                 _write_marks(conn, marks)
                 marks = []
         yield from findings

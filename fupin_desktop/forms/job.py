@@ -8,6 +8,7 @@ or a Cancel leaves no half-written PDF under the wanted name.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -181,6 +182,10 @@ class _Job:
             parts.append(work / f"part-{n:05d}.pdf")
             self._document(self._stories(households), parts[-1])
             self.report.households += len(households)
+            # A finished ReportLab document is a web of cycles (doc, canvas, frames) holding every
+            # page of its chunk: free it now, not whenever the cyclic collector next gets round to it.
+            del households
+            gc.collect()
         if len(parts) == 1:
             os.replace(parts[0], final)
             return
