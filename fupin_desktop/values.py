@@ -103,10 +103,11 @@ def parse_cents(value: Any, label: str = "") -> Decimal | None:
     return None if number is None else number.quantize(_CENT)
 
 
-def _kind(column: Column) -> str:
+def column_kind(column: Column) -> str:
+    """How a column's values are typed in: decimal, flag, date, int, bytes or text."""
     t = column.type
     if isinstance(t, TypeDecorator):
-        return "cents"
+        return "decimal"
     if isinstance(t, Boolean):
         return "flag"
     if isinstance(t, Date):
@@ -119,7 +120,7 @@ def _kind(column: Column) -> str:
 
 
 _PARSERS = {
-    "cents": parse_cents,
+    "decimal": parse_cents,
     "flag": parse_flag,
     "date": parse_date,
     "int": parse_int,
@@ -131,7 +132,7 @@ _PARSERS = {
 def coerce(column: Column, value: Any) -> Any:
     """Parse ``value`` for ``column`` or raise ``InvalidInput`` naming the field in Chinese."""
     label = column.info.get("label", column.name)
-    result = _PARSERS[_kind(column)](value, label)
+    result = _PARSERS[column_kind(column)](value, label)
     if isinstance(result, str) and getattr(column.type, "length", None) and len(result) > column.type.length:
         raise InvalidInput(f"{label}：内容过长（最多 {column.type.length} 个字）", field=label)
     return result
@@ -144,4 +145,4 @@ def to_json(value: Any) -> Any:
 
 
 def from_json(column: Column, value: Any) -> Any:
-    return None if value is None else _PARSERS[_kind(column)](value, column.name)
+    return None if value is None else _PARSERS[column_kind(column)](value, column.name)

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Boolean, Date, Integer
-from sqlalchemy.types import TypeDecorator
-
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import column_label
 from fupin_desktop.reference import CodeTables
-from fupin_desktop.values import parse_date
+from fupin_desktop.values import column_kind, parse_date
 
 from ..qt import QComboBox, QCompleter, QEvent, QGridLayout, QLabel, QLineEdit, QObject, Qt, QWidget
 from .state import columns
@@ -46,16 +43,7 @@ _codes = CodeTables.default()
 
 
 def kind_of(table: str, name: str) -> str:
-    t = columns(table)[name].type
-    if isinstance(t, TypeDecorator):
-        return "decimal"
-    if isinstance(t, Boolean):
-        return "flag"
-    if isinstance(t, Date):
-        return "date"
-    if isinstance(t, Integer):
-        return "int"
-    return "text"
+    return column_kind(columns(table)[name])
 
 
 def code_labels(name: str, year: int | None) -> list[str]:
