@@ -134,6 +134,9 @@ class SetupWizard(QWizard):
         self.role, self.village, self.user, self.recovery = RolePage(), VillagePage(), UserPage(), RecoveryPage()
         for page in (self.role, self.village, self.user, self.recovery):
             self.addPage(page)
+        # Leaving the user page creates the store: there is no going back to change it afterwards.
+        self.user.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "建立数据库")
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
         self.setButtonText(QWizard.WizardButton.BackButton, "上一步")
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
@@ -147,7 +150,7 @@ class SetupWizard(QWizard):
         return True
 
     def _create_store(self) -> None:
-        self.button(QWizard.WizardButton.NextButton).setEnabled(False)
+        self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
         self.user.setSubTitle("正在建立加密数据库……")
         args = dict(village_code=self.village.code.text().strip(), village_name=self.village.name.text().strip(),
                     username=self.user.user.text().strip(), password=self.user.password.text())
@@ -158,7 +161,7 @@ class SetupWizard(QWizard):
             self.next()
 
         def failed(err: BaseException) -> None:
-            self.button(QWizard.WizardButton.NextButton).setEnabled(True)
+            self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
             show_exception(self, err)
 
         Op(self, lambda: Store.create(self.store_path, **args)).success(created).failure(failed).run()
