@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from fupin_desktop.bundle import HouseholdData, MeasureData, MemberData
+from fupin_desktop.bundle import HouseholdData, MeasureData
 from fupin_desktop.errors import NotFound
 from fupin_desktop.forms import FALLBACK_WARNING, FORM_NAMES, Scope, form_font, mask_bank, mask_id, mask_phone, render
 from fupin_desktop.forms import fmt, fonts, registration
@@ -339,11 +339,14 @@ def test_without_a_truetype_font_stsong_light_is_used_with_a_warning(store, tmp_
         form_font(refresh=True)
 
 
-def test_a_font_without_digits_is_skipped():
+def test_a_font_without_digits_is_skipped(monkeypatch):
     droid = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
     if not droid.exists():
         pytest.skip("DroidSansFallbackFull.ttf not installed")
     assert fonts._load(droid) is None  # it has no 0-9: ID numbers would print as blanks
+    monkeypatch.setenv("FUPIN_FONT", str(droid))  # chosen on purpose: the report says why it is not used
+    choice = fonts._choose([droid])
+    assert choice.name == fonts.FALLBACK and any("DroidSansFallbackFull" in w for w in choice.warnings)
 
 
 def test_long_text_wraps_inside_its_cell():
@@ -376,6 +379,8 @@ def test_cancel_stops_and_leaves_no_file(store: Store, tmp_path: Path):
                     progress=lambda d, t: done.append(d), cancel=lambda: len(done) >= 1)
     assert report.cancelled and report.out is None
     assert not out.exists() and not list(tmp_path.glob(".cancelled*"))  # temporary chunks removed too
+    report = render("roster", store, scope=Scope.village(VILLAGE), out=out, cancel=lambda: True)
+    assert report.cancelled and not out.exists() and not list(tmp_path.glob(".cancelled*"))
 
 
 def test_chunks_are_joined_into_one_pdf_in_order(store: Store, tmp_path: Path, monkeypatch):
@@ -432,7 +437,8 @@ def test_print_command(store: Store, tmp_path: Path):
     args = parser.parse_args(["card", "--household", "5201020030049001,5201020030049002", "-o",
                               str(tmp_path / "cards.pdf")])
     assert run_print(args, opened, said.append) == 0
-    assert "2 户" in said[-1] and (tmp_path / "cards.pdf").exists()
+    assert any("：2 户，共" in line for line in said) and (tmp_path / "cards.pdf").exists()
+    assert any("没有 2024 年度帮扶措施" in line for line in said)  # 周大家 has none: listed, still printed
     args = parser.parse_args(["roster", "--blank", "-o", str(tmp_path / "blank.pdf")])
     assert run_print(args, lambda: pytest.fail("a blank form needs no store"), said.append) == 0
     assert "空白表" in said[-1]

@@ -9,6 +9,7 @@ has a Chinese font, and the report carries a warning saying so.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,16 +58,21 @@ def _load(path: Path) -> TTFont | None:
 
 def _choose(candidates: list[Path]) -> FontChoice:
     skipped: list[str] = []
+    warnings: list[str] = []
+    configured = os.environ.get("FUPIN_FONT")
     for path in candidates:
         font = _load(path)
         if font is None:
             skipped.append(path.name)
+            if configured and path == Path(configured):
+                # Someone chose this font on purpose: say why it is not used.
+                warnings.append(f"设置的字体 {path.name} 无法嵌入或缺少数字、字母，已改用其他字体")
             continue
         if font.fontName not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(font)
-        return FontChoice(font.fontName, path, True, skipped=tuple(skipped))
+        return FontChoice(font.fontName, path, True, tuple(warnings), tuple(skipped))
     pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
-    return FontChoice(FALLBACK, None, False, (FALLBACK_WARNING,), tuple(skipped))
+    return FontChoice(FALLBACK, None, False, (*warnings, FALLBACK_WARNING), tuple(skipped))
 
 
 def form_font(*, refresh: bool = False) -> FontChoice:

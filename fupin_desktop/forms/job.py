@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reportlab.platypus import Flowable, PageBreak, Paragraph
 from sqlalchemy import Connection, Engine, func, select
@@ -83,15 +83,16 @@ def _connection(source: Store | Engine | Connection | None) -> Iterator[Connecti
         yield conn
 
 
-def render(form: str, source: Store | Engine | Connection | None, *, scope: Scope | None = None, out: Path | str,
-           blank: bool = False,
-           mask: bool | None = None, year: int | None = None, progress: Progress | None = None,
-           cancel: Cancel | None = None) -> RenderReport:
+def render(form: str, source: Store | Engine | Connection | None, *, out: Path | str, scope: Scope | None = None,
+           blank: bool = False, mask: bool | None = None, year: int | None = None,
+           progress: Progress | None = None, cancel: Cancel | None = None) -> RenderReport:
     """Print ``form`` for the households in ``scope`` (or an empty form with ``blank``) to ``out``.
 
-    ``mask``: None masks ID, bank and phone on public forms (card, roster, ledger) only.
+    ``scope`` defaults to every active household. ``mask``: None masks ID, bank and phone on the
+    public forms (card, roster, ledger) only. ``year`` defaults to the store's current year.
     ``progress(done, total)`` is called per household; ``cancel()`` returning True stops the job,
-    deletes what was written and returns a report with ``cancelled`` set.
+    deletes what was written and returns a report with ``cancelled`` set. Households with missing
+    data print with blanks and are listed in ``report.problems``.
     """
     if form not in FORMS:
         raise InvalidInput(f"没有这种表：{form}", hint=f"可选：{'、'.join(FORMS)}")

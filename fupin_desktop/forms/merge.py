@@ -10,6 +10,7 @@ once for that chunk.
 
 from __future__ import annotations
 
+import gc
 from array import array
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -105,6 +106,11 @@ class StreamingPdfWriter:
 
 def concatenate(parts: list[Path], out: BinaryIO, title: str) -> int:
     writer = StreamingPdfWriter(out, title)
-    pages = sum(writer.append(part) for part in parts)
+    pages = 0
+    for part in parts:
+        pages += writer.append(part)
+        # A pypdf reader and its objects refer to each other: free each chunk's now, so they do
+        # not pile up until the cyclic collector runs.
+        gc.collect()
     writer.close()
     return pages

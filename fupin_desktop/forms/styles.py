@@ -1,10 +1,11 @@
 """The stylesheet and the table builders every form shares, built once per font.
 
-Tables are data: rows of text plus a column layout given as fractions of the frame width. A cell
-whose text fits its column is passed to ReportLab as a plain string (fast, one line); only text
-that would overflow becomes a Paragraph with ``wordWrap='CJK'``, so long names and addresses wrap
-inside their cell instead of running over the border. That split keeps a 500-household batch
-within a small factor of plain ReportLab (bench/forms_bench.py).
+Tables are data: rows of text plus column widths, given as fractions of the frame width (forms,
+whose layout must not change from one household to the next) or fitted to the content (rosters,
+ledgers). A cell whose text fits its column is passed to ReportLab as a plain string (fast, one
+line); only text that would overflow becomes a Paragraph with ``wordWrap='CJK'``, so long names and
+addresses wrap inside their cell instead of running over the border. That split keeps a
+500-household batch close to plain ReportLab's speed (bench/forms_bench.py).
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ class Kit:
             "cell": ParagraphStyle("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT, **base),
             "head": ParagraphStyle("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER, **base),
             "note": ParagraphStyle("note", fontSize=8, leading=11, spaceBefore=3, **base),
-            "sign": ParagraphStyle("sign", fontSize=10, leading=16, **base),
         }
 
     # ---- text -----------------------------------------------------------------------------

@@ -132,7 +132,8 @@ class VillageForm(FormRenderer):
         if self.ctx.blank:
             rows = [[key, "", ""] for key in CodeTables.default().labels("措施大类") + ["合计"]]
         else:
-            rows = [[c, str(len(a)), fmt.money(sum(a, Decimal(0)))] for c, a in sorted(measures.items())]
+            rows = [[c, str(len(a)), fmt.money(sum(a, Decimal(0)))]
+                    for c, a in sorted(measures.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
             total = [a for amounts in measures.values() for a in amounts]
             rows.append(["合计", str(len(total)), fmt.money(sum(total, Decimal(0)))])
         return self.kit.grid(["措施大类", "措施项数", "扶持资金(元)"], rows, [10, 4, 4], align={1: "RIGHT", 2: "RIGHT"})
