@@ -124,7 +124,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from .queries.stats import STAT_TITLES, village_stats  # noqa: PLC0415
-    from .services.households import current_year  # noqa: PLC0415
+    from .queries.years import current_year  # noqa: PLC0415
 
     with _open(args) as store, store.engine.connect() as conn:
         stats = village_stats(conn, args.year or current_year(conn))
@@ -194,6 +194,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_print(args: argparse.Namespace) -> int:
+    from .forms.command import run_print  # noqa: PLC0415 (loads ReportLab only when printing)
+
+    return run_print(args, lambda: _open(args), _out)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .services.checks import verify_store  # noqa: PLC0415
 
@@ -253,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("restore", cmd_restore, "把备份恢复到一个新的文件夹")
     p.add_argument("backup", help="备份文件（.fupinbak）")
     command("verify", cmd_verify, "检查数据库文件的完整性和加密校验")
+    from .forms.command import add_print_arguments  # noqa: PLC0415 (light: does not load ReportLab)
+
+    p = command("print", cmd_print, "打印表格为 PDF（登记表、明白卡、收入核算表、花名册、台账、村情统计表）")
+    add_print_arguments(p)
     return parser
 
 

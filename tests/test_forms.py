@@ -17,7 +17,8 @@ from fupin_desktop.errors import NotFound
 from fupin_desktop.forms import FALLBACK_WARNING, FORM_NAMES, Scope, form_font, mask_bank, mask_id, mask_phone, render
 from fupin_desktop.forms import fmt, fonts, registration
 from fupin_desktop.forms.registration import RegistrationForm
-from fupin_desktop.forms.scope import group_key, resolve
+from fupin_desktop.forms.scope import resolve
+from fupin_desktop.queries.stats import group_order
 from fupin_desktop.forms.styles import kit
 from sqlalchemy import func, select
 
@@ -299,7 +300,7 @@ def test_a_500_household_roster_has_its_header_on_every_page(demo_store: Store, 
 
 def test_groups_sort_by_their_number():
     names = ["第十组", "第二组", None, "第一组", "第十一组", "第三组"]
-    assert sorted(names, key=group_key) == ["第一组", "第二组", "第三组", "第十组", "第十一组", None]
+    assert sorted(names, key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组", None]
 
 
 # ---- fonts ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fupin_desktop.queries.search import SearchQuery, search_households  # noqa:
 from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
 from fupin_desktop.validation.idnumber import make_id  # noqa: E402
 from ui.household_table import HouseholdTableModel, mask_id  # noqa: E402
-from ui.qt import QAbstractItemView, QTableView, Qt  # noqa: E402
+from ui.qt import QTableView  # noqa: E402
 
 N = 20_000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -90,4 +90,4 @@ def test_id_numbers_are_masked_until_asked(qtbot, township):
     assert "*" in shown and len(shown) == 18
     model.set_mask(False)
     assert "*" not in model.data(model.index(0, column))
-    assert mask_id("620502199001011234") == "6205**********1234"
+    assert mask_id("620502199001011234") == "6205**********1234"  # the forms' masking, shared

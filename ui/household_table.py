@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from fupin_desktop.forms.masking import mask_id, mask_phone
 from fupin_desktop.queries.search import household_rows
 
 from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
@@ -46,19 +47,6 @@ COLUMNS = (
     Column("error_count", "错误", "error_count", width=50),
     Column("warning_count", "提示", default=False, width=50),
 )
-
-
-def mask_id(number: str | None) -> str:
-    """6205**********1234: region and last four, as on public forms (SPEC §5)."""
-    if not number:
-        return ""
-    return number[:4] + "*" * max(0, len(number) - 8) + number[-4:] if len(number) > 8 else number
-
-
-def mask_phone(number: str | None) -> str:
-    if not number:
-        return ""
-    return number[:3] + "****" + number[-4:] if len(number) >= 11 else number
 
 
 class HouseholdTableModel(QAbstractTableModel):

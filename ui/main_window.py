@@ -8,7 +8,7 @@ from typing import Any
 
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.queries.stats import groups, pending_changes
-from fupin_desktop.services.households import current_year
+from fupin_desktop.queries.years import current_year
 from fupin_desktop.store.store import Store
 
 from .household_table import COLUMNS, HouseholdTableModel

@@ -16,17 +16,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportlab.platypus import Flowable, PageBreak, Paragraph
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
 from ..bundle import HouseholdData
 from ..errors import FupinError, InvalidInput
-from ..model import HouseholdYear, Meta
+from ..queries.years import current_year
 from .base import Context, FormRenderer, who
 from .card import CardForm
 from .document import EndSection, StreamingDoc
@@ -104,7 +103,7 @@ def render(form: str, source: Store | Engine | Connection | None, *, out: Path |
     with _connection(source) as conn:
         if conn is None and not blank:
             raise InvalidInput("打印已填写的表需要打开数据库。")
-        ctx = Context(conn, year or _default_year(conn), Masker(cls.public if mask is None else mask), font.name,
+        ctx = Context(conn, year or current_year(conn), Masker(cls.public if mask is None else mask), font.name,
                       blank=blank)
         job = _Job(cls(ctx), report, progress, cancel)
         try:
@@ -117,17 +116,6 @@ def render(form: str, source: Store | Engine | Connection | None, *, out: Path |
     report.problems = ctx.problems
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _default_year(conn: Connection | None) -> int:
-    """The accounting year in use: the same rule as ``services.households.current_year``, which
-    cannot be imported here cheaply (that module loads pypinyin, 55 MB, for nothing a form needs)."""
-    if conn is None:
-        return date.today().year
-    configured = conn.execute(select(Meta.value).where(Meta.key == "current_year")).scalar_one_or_none()
-    if configured:
-        return int(configured)
-    return conn.execute(select(func.max(HouseholdYear.year))).scalar_one_or_none() or date.today().year
 
 
 class _Job:

@@ -40,7 +40,7 @@ class RegistrationForm(FormRenderer):
 
     def household_story(self, hh: HouseholdData) -> list[Flowable]:
         year, k, blank = self.ctx.year, self.kit, self.ctx.blank
-        f, y = hh.fields, hh.years.get(year, {})
+        y = hh.years.get(year, {})
         members = hh.active_members()
         if not blank:
             self.note_if_missing(hh, (

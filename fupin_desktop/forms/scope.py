@@ -4,7 +4,6 @@ households); the households themselves are loaded chunk by chunk while printing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +15,9 @@ from ..errors import NotFound
 from ..model import Household
 from ..queries.load import load_households
 from ..queries.search import SearchQuery, search_households
+from ..queries.stats import group_order
 
 ACTIVE = "在册"
-_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-_NUMBER = re.compile(r"[0-9]+|[零一二三四五六七八九十百]+")
 
 
 @dataclass(frozen=True)
@@ -54,28 +52,6 @@ class Scope:
         return "当前筛选结果" if self.query else "全部在册户"
 
 
-def _chinese_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total, current = total + max(current, 1) * 100, 0
-        elif ch == "十":
-            total, current = total + max(current, 1) * 10, 0
-        else:
-            current = _NUMERALS[ch]
-    return total + current
-
-
-def group_key(name: str | None) -> tuple[Any, ...]:
-    """第二组 before 第十组 before 第十一组: SQL's text order puts 第七组 before 第三组."""
-    if not name:
-        return (1, 0, "")
-    m = _NUMBER.search(name)
-    return (0, _chinese_number(m.group()) if m else 0, name)
-
-
 def resolve(conn: Connection, scope: Scope) -> list[str]:
     """Household ids in print order: the paper file's order (village, group, household number)
     for a village or the store, as given for a selection, as listed for a filter."""
@@ -103,7 +79,7 @@ def _keys() -> Any:
 
 
 def _sorted(rows: Sequence[Any]) -> list[str]:
-    rows = sorted(rows, key=lambda r: (r[1] or "", group_key(r[2]), r[3] or "", r[0]))
+    rows = sorted(rows, key=lambda r: (r[1] or "", group_order(r[2] or ''), r[3] or "", r[0]))
     return [r[0] for r in rows]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -61,22 +62,30 @@ STAT_TITLES = {
 }
 
 
-_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)}
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_NUMBER = re.compile(r"[0-9]+|[零一二三四五六七八九十百]+")
 
 
-def group_order(name: str) -> tuple[int, str]:
-    """第二组 before 第十组: Chinese (or Arabic) numerals in a group's name sort by value."""
-    digits = "".join(ch for ch in name if ch.isdigit())
-    if digits:
-        return int(digits), name
-    chars = [_NUMERALS[ch] for ch in name if ch in _NUMERALS]
-    if not chars:
-        return 10_000, name
-    if len(chars) == 1:
-        return chars[0], name
-    tens = chars[0] if chars[0] != 10 else 1  # 十二 = 12, 二十 = 20, 二十三 = 23
-    ones = chars[-1] if chars[-1] != 10 else 0
-    return tens * 10 + ones, name
+def _chinese_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total, current = total + max(current, 1) * 100, 0
+        elif ch == "十":
+            total, current = total + max(current, 1) * 10, 0
+        else:
+            current = _NUMERALS[ch]
+    return total + current
+
+
+def group_order(name: str) -> tuple[int, int, str]:
+    """第二组 before 第十组 before 第十一组 (text order puts 第七组 before 第三组); unnamed last."""
+    if not name or name == UNSET:
+        return (1, 0, name)
+    m = _NUMBER.search(name)
+    return (0, _chinese_number(m.group()) if m else 0, name)
 
 
 def groups(conn: Connection) -> list[tuple[str, int]]:

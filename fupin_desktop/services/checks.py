@@ -11,7 +11,7 @@ from ..model import Household
 from ..store.store import DB_NAME, Store
 from ..validation.engine import Context, Finding, HouseholdResults, Progress, check_store
 from ..validation.parallel import parallel_results, worker_count
-from .households import current_year
+from ..queries.years import current_year
 
 
 def run_check(store: Store, *, year: int | None = None) -> tuple[list[Finding], dict[str, dict[str, Any]]]:

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import income as income_calc
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
 from ..derive import name_initials
 from ..errors import InvalidInput
+from ..queries.years import current_year
 from ..model import (
     MEASURE_DETAILS, Assessment, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
@@ -276,14 +277,3 @@ def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
             "member_count": len(household.active_members()),
         })
         mark_household(uow.conn, household, ctx)
-
-
-def current_year(conn: Any) -> int:
-    """The accounting year in use: set in the store, else the latest year with data, else this year."""
-    from ..model import Meta  # noqa: PLC0415
-
-    configured = conn.execute(select(Meta.value).where(Meta.key == "current_year")).scalar_one_or_none()
-    if configured:
-        return int(configured)
-    latest = conn.execute(select(func.max(HouseholdYear.year))).scalar_one_or_none()
-    return latest or date.today().year

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DatabaseError
 
 from ..errors import FupinError, InvalidInput, StoreCorrupt, StoreExists, StoreNotFound
 from ..fsutil import write_atomic
-from ..model import AppUser, Base, Meta
+from ..model import AppUser, Meta
 from .engine import make_engine
 from .keyslots import DATA_KEY_BYTES, KdfParams, KeyRing, new_recovery_code, tuned_kdf_params
 from . import migrate
