@@ -16,7 +16,7 @@ from fupin_desktop.paths import default_store_dir
 from fupin_desktop.store.store import Store
 
 from .operations import hub
-from .qt import QApplication, QEvent, QFont, QFontDatabase, QObject, QSettings, QTimer
+from .qt import QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QObject, QSettings, QTimer
 
 log = logging.getLogger(__name__)
 DEFAULT_AUTOLOCK_MINUTES = 5
@@ -53,6 +53,31 @@ class IdleWatcher(QObject):
         return False
 
 
+class WindowsSessionLock(QAbstractNativeEventFilter):
+    """Locks when Windows locks the session (Win+L, lid closed): WM_WTSSESSION_CHANGE / WTS_SESSION_LOCK."""
+
+    WM_WTSSESSION_CHANGE = 0x02B1
+    WTS_SESSION_LOCK = 0x7
+
+    def __init__(self, on_lock) -> None:
+        super().__init__()
+        self.on_lock = on_lock
+
+    def register(self, window) -> None:
+        import ctypes  # noqa: PLC0415
+
+        ctypes.windll.wtsapi32.WTSRegisterSessionNotification(int(window.winId()), 0)  # NOTIFY_FOR_THIS_SESSION
+
+    def nativeEventFilter(self, event_type, message):  # noqa: N802 (Qt API)
+        if bytes(event_type) == b"windows_generic_MSG":
+            from ctypes import wintypes  # noqa: PLC0415
+
+            msg = wintypes.MSG.from_address(int(message))
+            if msg.message == self.WM_WTSSESSION_CHANGE and msg.wParam == self.WTS_SESSION_LOCK:
+                QTimer.singleShot(0, self.on_lock)
+        return False, 0
+
+
 class FupinApp:
     def __init__(self, app: QApplication, store_path: Path) -> None:
         self.app = app
@@ -87,6 +112,8 @@ class FupinApp:
         self.store = store
         self.window = MainWindow(store, settings=self.settings, on_lock=self.lock)
         self.window.show()
+        if self.windows_lock is not None:
+            self.windows_lock.register(self.window)
         self.idle.timer.start()
 
     def lock(self) -> None:
@@ -101,7 +128,13 @@ class FupinApp:
         self.show_unlock()
 
     def _watch_session_lock(self) -> None:
-        """Lock when the desktop session locks (freedesktop ScreenSaver over D-Bus, where there is one)."""
+        """Lock when the desktop session locks: Windows session notifications, or the freedesktop
+        ScreenSaver signal over D-Bus on Linux desktops."""
+        self.windows_lock: WindowsSessionLock | None = None
+        if sys.platform == "win32":
+            self.windows_lock = WindowsSessionLock(self.lock)
+            self.app.installNativeEventFilter(self.windows_lock)
+            return
         try:
             from PySide6.QtDBus import QDBusConnection  # noqa: PLC0415
 
