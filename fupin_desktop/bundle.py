@@ -59,6 +59,3 @@ class HouseholdData:
 
     def head(self) -> MemberData | None:
         return next((m for m in self.active_members() if m.fields.get("relation") == "户主"), None)
-
-    def latest_year(self) -> int | None:
-        return max(self.years) if self.years else None

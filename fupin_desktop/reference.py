@@ -59,13 +59,6 @@ class CodeTables:
     def all_labels(self, field: str) -> frozenset[str]:
         return frozenset(self.labels(field))
 
-    def code_of(self, field: str, label: str) -> str | None:
-        for era in self.eras(field).values():
-            for code, entry_label in era["entries"]:
-                if entry_label == label:
-                    return code
-        return None
-
 
 def seed_reference_data(engine: Engine, *, village_code: str, village_name: str) -> None:
     """Fill code tables and thresholds in a new store (reference data: not in the change log)."""

@@ -5,7 +5,7 @@ from .assistance import (
     HousingDetail, LoanDetail, Measure, Plan, PublicPostDetail, RelocationDetail, Visit, WorkTeam,
     WorkTeamMember,
 )
-from .base import Base, column_label, logged_columns, new_id
+from .base import Base, column_label, new_id
 from .household import Household, HouseholdYear
 from .income import IncomeLine, IncomeYear
 from .member import Member, MemberYear, WorkRecord
@@ -19,5 +19,5 @@ __all__ = [
     "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
     "MemberYear", "Meta", "Plan", "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
     "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
-    "logged_columns", "new_id",
+    "new_id",
 ]

@@ -103,8 +103,4 @@ def column_label(table: str, column: str) -> str:
     return t.c[column].info.get("label", column)
 
 
-def logged_columns(table: str) -> list[str]:
-    return [c.name for c in Base.metadata.tables[table].c if not c.info.get("derived")]
-
-
 __all__ = ["Base", "Entity", "Mapped", "mapped_column", "date", "Decimal"]

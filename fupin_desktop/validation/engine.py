@@ -94,11 +94,6 @@ def check_household(household: HouseholdData, ctx: Context) -> list[Finding]:
     return found
 
 
-def check_households(households: Iterable[HouseholdData], ctx: Context) -> Iterator[Finding]:
-    for household in households:
-        yield from check_household(household, ctx)
-
-
 HouseholdResults = Iterable[tuple[str, list[Finding]]]
 
 
