@@ -446,3 +446,31 @@ def test_print_command(store: Store, tmp_path: Path):
     with pytest.raises(NotFound):
         run_print(parser.parse_args(["income", "--household", "nobody", "-o", str(tmp_path / "x.pdf")]),
                   opened, said.append)
+
+
+def test_preview_is_rendered_in_memory_only(new_store, tmp_path, monkeypatch):
+    """The print dialog's preview and printing never write the clear PDF to disk."""
+    import tempfile
+
+    from pypdf import PdfReader
+
+    from fupin_desktop.forms import Scope, render_bytes
+    from fupin_desktop.services.households import create_households
+    from fupin_desktop.services.uow import UnitOfWork
+
+    from .factories import household as make_household
+
+    with UnitOfWork(new_store) as uow:
+        ids = create_households(uow, [make_household(f"预览{i}", hh_no=f"PV{i}") for i in range(5)])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    before = {p for p in new_store.path.rglob("*")}
+    data, report = render_bytes("registration", new_store, scope=Scope.households(ids), limit=2)
+    assert data.startswith(b"%PDF") and report.households == 2
+    text = "".join(page.extract_text() for page in PdfReader(__import__("io").BytesIO(data)).pages)
+    assert "预览0" in text and "预览1" in text and "预览2" not in text
+    assert not any((tmp_path / "tmp").iterdir())
+    assert {p for p in new_store.path.rglob("*")} - before <= {new_store.path / "fupin.db-wal",
+                                                               new_store.path / "fupin.db-shm"}
+    roster, _ = render_bytes("roster", new_store, scope=Scope.all(), limit=3)
+    assert roster.startswith(b"%PDF")

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .fonts import FALLBACK_WARNING, FontChoice, form_font
     from .masking import Masker, mask_bank, mask_id, mask_phone
-    from .job import FORMS, PrintCancelled, RenderReport, render
+    from .job import FORMS, PrintCancelled, RenderReport, render, render_bytes
     from .scope import Scope
 
 _WHERE = {
     "FALLBACK_WARNING": "fonts", "FontChoice": "fonts", "form_font": "fonts",
     "Masker": "masking", "mask_bank": "masking", "mask_id": "masking", "mask_phone": "masking",
-    "FORMS": "job", "PrintCancelled": "job", "RenderReport": "job", "render": "job",
+    "FORMS": "job", "PrintCancelled": "job", "RenderReport": "job", "render": "job", "render_bytes": "job",
     "Scope": "scope",
 }
 FORM_NAMES = ("registration", "card", "income", "roster", "ledger", "village")  # the keys of FORMS, in order

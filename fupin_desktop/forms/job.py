@@ -9,6 +9,7 @@ or a Cancel leaves no half-written PDF under the wanted name.
 from __future__ import annotations
 
 import gc
+import io
 import os
 import shutil
 import tempfile
@@ -82,6 +83,32 @@ def _connection(source: Store | Engine | Connection | None) -> Iterator[Connecti
         yield conn
 
 
+def render_bytes(form: str, source: Store | Engine | Connection | None, *, scope: Scope | None = None,
+                 blank: bool = False, mask: bool | None = None, year: int | None = None, limit: int | None = None,
+                 progress: Progress | None = None, cancel: Cancel | None = None) -> tuple[bytes, RenderReport]:
+    """The same job as ``render`` but into memory, for at most ``limit`` households: the print
+    dialog's preview and printing. Nothing is written to disk, so nothing personal is left in clear."""
+    cls = _form(form)
+    font = form_font()
+    report = RenderReport(form, None, font=font.description, embedded=font.embedded, warnings=list(font.warnings))
+    started = time.perf_counter()
+    with _connection(source) as conn:
+        if conn is None and not blank:
+            raise InvalidInput("打印已填写的表需要打开数据库。")
+        ctx = Context(conn, year or current_year(conn), Masker(cls.public if mask is None else mask), font.name,
+                      blank=blank)
+        data = _Job(cls(ctx), report, progress, cancel).in_memory(conn, scope or Scope.all(), limit)
+    report.problems = ctx.problems
+    report.seconds = time.perf_counter() - started
+    return data, report
+
+
+def _form(form: str) -> type[FormRenderer]:
+    if form not in FORMS:
+        raise InvalidInput(f"没有这种表：{form}", hint=f"可选：{'、'.join(FORMS)}")
+    return FORMS[form]
+
+
 def render(form: str, source: Store | Engine | Connection | None, *, out: Path | str, scope: Scope | None = None,
            blank: bool = False, mask: bool | None = None, year: int | None = None,
            progress: Progress | None = None, cancel: Cancel | None = None) -> RenderReport:
@@ -93,9 +120,7 @@ def render(form: str, source: Store | Engine | Connection | None, *, out: Path |
     deletes what was written and returns a report with ``cancelled`` set. Households with missing
     data print with blanks and are listed in ``report.problems``.
     """
-    if form not in FORMS:
-        raise InvalidInput(f"没有这种表：{form}", hint=f"可选：{'、'.join(FORMS)}")
-    cls = FORMS[form]
+    cls = _form(form)
     started = time.perf_counter()
     font = form_font()
     out = Path(out)
@@ -152,9 +177,10 @@ class _Job:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _document(self, story: Iterator[Flowable], path: Path) -> int:
+    def _document(self, story: Iterator[Flowable], path: Path | io.BytesIO) -> int:
         r = self.renderer
-        doc = StreamingDoc(str(path), r.pagesize, title=r.title, font=r.ctx.font)
+        doc = StreamingDoc(path if isinstance(path, io.BytesIO) else str(path), r.pagesize, title=r.title,
+                           font=r.ctx.font)
         pages = doc.build_from(story, r.footer)
         self.report.pages += pages
         return pages
@@ -198,7 +224,29 @@ class _Job:
             yield from story
             yield EndSection(who(hh), self.tick)
 
-    def _per_village(self, conn: Connection | None, scope: Scope, final: Path) -> None:
+    def in_memory(self, conn: Connection | None, scope: Scope, limit: int | None) -> bytes:
+        """The job as PDF bytes, never touching the disk (a preview, or a print of a few households)."""
+        buffer = io.BytesIO()
+        r = self.renderer
+        if r.ctx.blank:
+            end = [EndSection("空白表（手工填写）")] if r.per_household else []
+            self._document(chain(r.blank_story(), end), buffer)
+            return buffer.getvalue()
+        assert conn is not None
+        ids = resolve(conn, scope)
+        if not ids:
+            raise InvalidInput(f"{scope.describe()}中没有可打印的户。")
+        ids = ids[:limit] if limit else ids
+        self.total = len(ids)
+        if r.per_household:
+            households = [hh for part in chunks(conn, ids, r.chunk) for hh in part]
+            self._document(self._stories(households), buffer)
+            self.report.households = len(households)
+        else:
+            self._per_village(conn, Scope.households(ids), buffer)
+        return buffer.getvalue()
+
+    def _per_village(self, conn: Connection | None, scope: Scope, final: Path | io.BytesIO) -> None:
         assert conn is not None
         ids = in_file_order(conn, resolve(conn, scope))
         self.total = len(ids)
