@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.new_action = action(file_menu, "新增户", self.new_household, "Ctrl+N")
         action(file_menu, "打开所选户", self._open_selected, "Return", on_toolbar=False)
         action(file_menu, "查找", lambda: (self.search.setFocus(), self.search.selectAll()), "Ctrl+F", False)
+        action(file_menu, "打印表格…", self.print_forms, "Ctrl+P")
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
@@ -274,6 +275,13 @@ class MainWindow(QMainWindow):
 
     def new_household(self) -> None:
         self.open_household(None)
+
+    def print_forms(self) -> None:
+        from .print_dialog import PrintDialog  # noqa: PLC0415
+
+        dialog = PrintDialog(self.store, selected=self._selected_ids(), query=SearchQuery(**vars(self.query)),
+                             year=self.year, settings=self.settings, parent=self)
+        dialog.open()
 
     def show_dashboard(self) -> None:
         from .dashboard import Dashboard  # noqa: PLC0415

@@ -1,0 +1,79 @@
+"""The print dialog: preview in the app, save as PDF, print, and remembered choices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from pypdf import PdfReader  # noqa: E402
+
+from fupin_desktop.queries.search import SearchQuery  # noqa: E402
+from fupin_desktop.services.households import create_households  # noqa: E402
+from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from ui import print_dialog  # noqa: E402
+from ui.app import install_cjk_font  # noqa: E402
+from ui.operations import hub  # noqa: E402
+from ui.qt import QApplication, QDialog, QLabel, QSettings  # noqa: E402
+
+from .factories import household  # noqa: E402
+
+
+@pytest.fixture
+def dialog(qtbot, new_store, tmp_path):
+    install_cjk_font(QApplication.instance())
+    with UnitOfWork(new_store) as uow:
+        ids = create_households(uow, [household(f"打印{i}", hh_no=f"PR{i}") for i in range(4)])
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    d = print_dialog.PrintDialog(new_store, selected=ids[:2], query=SearchQuery(), year=2024, settings=settings)
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+def idle(qtbot):
+    qtbot.waitUntil(lambda: hub().tasks.pending == 0, timeout=30_000)
+
+
+def test_preview_shows_pages_in_the_app(qtbot, dialog):
+    dialog.preview()
+    idle(qtbot)
+    pages = dialog.findChildren(QLabel, "previewPage")
+    assert pages and not pages[0].pixmap().isNull()
+    assert "预览：前 2 户" in dialog.status.text()
+    dialog.grab().save("/tmp/print-dialog.png")
+
+
+def test_save_as_pdf_and_remember_choices(qtbot, dialog, tmp_path, monkeypatch):
+    out = tmp_path / "roster.pdf"
+    dialog.form.setCurrentIndex(dialog.form.findData("roster"))
+    assert dialog.mask.isChecked()  # a public form masks by default
+    dialog.scope_all.setChecked(True)
+    monkeypatch.setattr(print_dialog.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr(print_dialog.QMessageBox, "information", lambda *a, **k: None)
+    dialog.save()
+    idle(qtbot)
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "打印3" in text and "花名册" in text
+    assert dialog.settings.value("print/form") == "roster" and dialog.settings.value("print/scope") == "all"
+
+
+def test_print_sends_pages_to_the_printer(qtbot, dialog, tmp_path, monkeypatch):
+    target = tmp_path / "printed.pdf"
+
+    class Accepting:  # the system print dialog cannot run offscreen: choose "print to file"
+        def __init__(self, printer, parent):
+            printer.setOutputFormat(print_dialog.QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(target))
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(print_dialog, "QPrintDialog", Accepting)
+    dialog.form.setCurrentIndex(dialog.form.findData("card"))
+    dialog.print_()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: "已发送到打印机" in dialog.status.text(), timeout=30_000)
+    assert target.exists() and len(PdfReader(target).pages) >= 2  # two households' cards

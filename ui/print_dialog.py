@@ -1,0 +1,196 @@
+"""The print dialog: form, scope and options, an in-app preview of the pages, then print or save.
+
+The preview and printing render into memory (``forms.render_bytes``): a clear PDF reaches the disk
+only when the user saves one. Choices are remembered in the settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fupin_desktop.forms import FORMS, Scope, render, render_bytes
+from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.store.store import Store
+
+from .errors import show_exception
+from .operations import Op
+from .qt import (
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QImage, QLabel, QMessageBox,
+    QPainter, QPixmap, QPrintDialog, QPrinter, QPushButton, QRadioButton, QScrollArea, QSettings, QSpinBox, Qt,
+    QVBoxLayout, QWidget,
+)
+
+PREVIEW_HOUSEHOLDS = 3
+PRINT_LIMIT = 300  # more than this is printed from a saved PDF (memory, and a long spool)
+
+
+def pdf_pages(data: bytes, scale: float) -> list[QImage]:
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
+    pdf = pdfium.PdfDocument(data)
+    images = []
+    for page in pdf:
+        bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB, as QImage expects
+        image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_RGB888)
+        images.append(image.copy())  # own the pixels: the bitmap's buffer goes away with pdfium
+    pdf.close()
+    return images
+
+
+class PrintDialog(QDialog):
+    def __init__(self, store: Store, *, selected: list[str], query: SearchQuery, year: int,
+                 settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("打印表格")
+        self.store, self.selected, self.query, self.settings = store, selected, query, settings
+        self.pdf: bytes | None = None
+        layout = QHBoxLayout(self)
+        side = QFormLayout()
+        self.form = QComboBox(objectName="printForm")
+        for key, cls in FORMS.items():
+            self.form.addItem(cls.title, key)
+        self.form.setCurrentIndex(max(0, self.form.findData(settings.value("print/form", "registration"))))
+        side.addRow("表格：", self.form)
+        self.scope_selected = QRadioButton(f"所选的 {len(selected)} 户", objectName="scopeSelected")
+        self.scope_filter = QRadioButton("当前列表（筛选结果）", objectName="scopeFilter")
+        self.scope_all = QRadioButton("全村在册户", objectName="scopeAll")
+        self.scope_selected.setEnabled(bool(selected))
+        remembered = settings.value("print/scope", "selected")
+        {"filter": self.scope_filter, "all": self.scope_all}.get(
+            remembered, self.scope_selected if selected else self.scope_filter).setChecked(True)
+        for button in (self.scope_selected, self.scope_filter, self.scope_all):
+            side.addRow("" if button is not self.scope_selected else "范围：", button)
+        self.blank = QCheckBox("空白表（手工填写）", objectName="printBlank")
+        self.mask = QCheckBox("遮盖身份证号、银行账号、电话（公示用）", objectName="printMask")
+        self._form_changed()
+        self.year = QSpinBox(objectName="printYear")
+        self.year.setRange(2014, 2100)
+        self.year.setValue(year)
+        side.addRow(self.blank)
+        side.addRow(self.mask)
+        side.addRow("年度：", self.year)
+        self.status = QLabel(objectName="printStatus")
+        self.status.setWordWrap(True)
+        side.addRow(self.status)
+        buttons = QVBoxLayout()
+        for text, slot, name in (("预览", self.preview, "previewButton"), ("打印…", self.print_, "printButton"),
+                                 ("保存为 PDF…", self.save, "saveButton"), ("关闭", self.reject, "closeButton")):
+            button = QPushButton(text, objectName=name)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        side.addRow(buttons)
+        layout.addLayout(side)
+        self.pages = QVBoxLayout()
+        holder = QWidget()
+        holder.setLayout(self.pages)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(holder)
+        scroll.setMinimumWidth(640)
+        layout.addWidget(scroll, 1)
+        self.form.currentIndexChanged.connect(self._form_changed)
+        self.resize(1100, 780)
+
+    # ---- choices -------------------------------------------------------------------------------
+    def _form_changed(self) -> None:
+        self.mask.setChecked(FORMS[self.form.currentData()].public)  # public forms mask by default
+
+    def scope(self) -> Scope:
+        if self.scope_selected.isChecked():
+            return Scope.households(self.selected)
+        if self.scope_filter.isChecked():
+            return Scope.filtered(self.query)
+        return Scope.village(self.store.village_code)
+
+    def _options(self) -> dict:
+        return dict(scope=self.scope(), blank=self.blank.isChecked(), mask=self.mask.isChecked(),
+                    year=self.year.value())
+
+    def _remember(self) -> None:
+        scope = "selected" if self.scope_selected.isChecked() else "filter" if self.scope_filter.isChecked() else "all"
+        self.settings.setValue("print/form", self.form.currentData())
+        self.settings.setValue("print/scope", scope)
+
+    # ---- actions -------------------------------------------------------------------------------
+    def preview(self) -> None:
+        form, options = self.form.currentData(), self._options()
+        self._remember()
+        self.status.setText("正在生成预览……")
+
+        def work() -> tuple[list[QImage], object]:
+            data, report = render_bytes(form, self.store, limit=PREVIEW_HOUSEHOLDS, **options)
+            return pdf_pages(data, scale=1.0), report
+
+        Op(self, work).success(self._show_preview).failure(self._failed).run()
+
+    def _show_preview(self, result: tuple[list[QImage], object]) -> None:
+        images, report = result
+        while self.pages.count():
+            item = self.pages.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for image in images:
+            page = QLabel(objectName="previewPage")
+            page.setPixmap(QPixmap.fromImage(image))
+            page.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            self.pages.addWidget(page)
+        self.status.setText(self._summary(report, preview=True))
+
+    def _summary(self, report, preview: bool = False) -> str:
+        lines = [f"{'预览：前' if preview else '共'} {report.households} 户，{report.pages or '若干'} 页。"]
+        lines += report.warnings
+        if report.problems:
+            lines.append(f"{len(report.problems)} 户信息不全（空白处需手工补填）：" +
+                         "；".join(f"{who}：{what}" for who, what in report.problems[:5]))
+        return "\n".join(lines)
+
+    def print_(self) -> None:
+        form, options = self.form.currentData(), self._options()
+        self._remember()
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
+            return
+
+        def work(progress) -> list[QImage]:
+            data, _report = render_bytes(form, self.store, limit=PRINT_LIMIT, progress=progress.report,
+                                         cancel=progress.cancelled, **options)
+            return pdf_pages(data, scale=printer.resolution() / 72)
+
+        def send(images: list[QImage]) -> None:
+            painter = QPainter(printer)
+            for n, image in enumerate(images):
+                if n:
+                    printer.newPage()
+                target = painter.viewport()
+                size = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                painter.drawImage(target.x(), target.y(), image.scaled(size))
+            painter.end()
+            self.status.setText(f"已发送到打印机：{len(images)} 页。")
+
+        Op(self, work).with_progress("正在准备打印……").success(send).failure(self._failed).run()
+
+    def save(self) -> None:
+        form, options = self.form.currentData(), self._options()
+        self._remember()
+        default = str(Path(self.settings.value("print/folder", str(Path.home()))) / f"{FORMS[form].title}.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "保存为 PDF", default, "PDF 文件 (*.pdf)")
+        if not path:
+            return
+        self.settings.setValue("print/folder", str(Path(path).parent))
+
+        def work(progress):
+            return render(form, self.store, out=Path(path), progress=progress.report, cancel=progress.cancelled,
+                          **options)
+
+        def done(report) -> None:
+            if report.cancelled:
+                self.status.setText("已取消，没有生成文件。")
+                return
+            self.status.setText(f"已保存 {path}\n" + self._summary(report))
+            QMessageBox.information(self, "已保存", f"已生成 {path}（{report.pages} 页）。")
+
+        Op(self, work).with_progress("正在生成 PDF……").success(done).failure(self._failed).run()
+
+    def _failed(self, err: BaseException) -> None:
+        self.status.setText("")
+        show_exception(self, err)
