@@ -1,5 +1,5 @@
 """Start the real app on a virtual screen with a demo store and save screenshots of the main window,
-the household editor and the dashboard into docs/screenshots/.
+the household editor, the dashboard and the print dialog into docs/screenshots/.
 
     .venv/bin/python scripts/screenshots.py        (starts Xvfb itself when there is no display)
 """
@@ -87,6 +87,16 @@ def main() -> int:
         fupin.window.dashboard.move(60, 10)
         fupin.window.dashboard.resize(1200, 880)
 
+    def print_dialog() -> None:
+        from ui.print_dialog import PrintDialog
+
+        fupin.window.table.selectRow(0)
+        fupin.print_dialog = PrintDialog(fupin.store, selected=fupin.window._selected_ids()[:1],
+                                         query=fupin.window.query, year=fupin.window.year, settings=fupin.settings)
+        fupin.print_dialog.form.setCurrentIndex(fupin.print_dialog.form.findData("card"))
+        fupin.print_dialog.show()
+        fupin.print_dialog.preview()
+
     after(300, unlock)
     after(3000, main_window)
     after(1500, lambda: shoot(fupin.window, "main-window"))
@@ -94,6 +104,8 @@ def main() -> int:
     after(2500, editor_shot)
     after(500, dashboard)
     after(2500, lambda: shoot(fupin.window.dashboard, "dashboard"))
+    after(200, print_dialog)
+    after(3500, lambda: shoot(fupin.print_dialog, "print-dialog"))
     after(200, app.quit)
 
     delay = 0
