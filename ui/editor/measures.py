@@ -11,11 +11,11 @@ from fupin_desktop.model import MEASURE_DETAILS, column_label, new_id
 
 from ..errors import show_exception
 from ..qt import (
-    QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QScrollArea, QTableWidget,
+    QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget, QDialog,
 )
 from .fields import grid, make_field
-from .member_dialogs import buttons
+from .member_dialogs import scrolled_form
 from .state import editable
 
 KINDS = {"": "（无）", "loan": "小额信贷", "housing": "危房改造", "relocation": "易地搬迁", "public_post": "公益岗位",
@@ -63,13 +63,7 @@ class MeasureDialog(QDialog):
         self.fields["category"].changed.connect(self._category_changed)
         self._show_detail()
         self.layout_.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.addWidget(scroll, 1)
-        outer.addWidget(buttons(self))
-        self.resize(900, 700)
+        scrolled_form(self, inner, 900, 700)
         self.fields["year"].setFocus()
 
     def _category_changed(self, text: str) -> None:

@@ -27,6 +27,17 @@ def buttons(dialog: QDialog, ok: str = "确定") -> QDialogButtonBox:
     return box
 
 
+def scrolled_form(dialog: QDialog, inner: QWidget, width: int, height: int) -> None:
+    """A long form in a scroll area above 确定/取消: nothing is cut off on a small laptop screen."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(inner)
+    outer = QVBoxLayout(dialog)
+    outer.addWidget(scroll, 1)
+    outer.addWidget(buttons(dialog))
+    dialog.resize(width, height)
+
+
 class MemberDialog(QDialog):
     """Every field of one member; writes back into the member's state on 确定."""
 
@@ -49,13 +60,7 @@ class MemberDialog(QDialog):
                 items.append((column_label(table, name), field))
             QVBoxLayout(box).addWidget(grid(items))
             layout.addWidget(box)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.addWidget(scroll, 1)
-        outer.addWidget(buttons(self))
-        self.resize(980, 720)
+        scrolled_form(self, inner, 980, 720)
         wanted = self.fields.get(("m", focus)) or self.fields.get(("y", focus))
         (wanted or next(iter(self.fields.values()))).setFocus()
 
