@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from fupin_desktop.drafts import DRAFT_PREFIX, NEW_DRAFT_PREFIX, delete_draft, write_draft  # noqa: F401
+from fupin_desktop.drafts import DRAFT_PREFIX, NEW_DRAFT_PREFIX
 
 DRAFT_VERSION = 1
 

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from fupin_desktop.drafts import delete_draft, write_draft
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import column_label
 
@@ -19,7 +20,7 @@ from ..errors import show_exception
 from ..operations import Changes, Op
 from ..qt import QMessageBox, QTimer
 from .apply import save_edits
-from .drafts import decode, delete_draft, encode, key_for, write_draft
+from .drafts import decode, encode, key_for
 from .members import COLUMNS as MEMBER_COLUMNS
 
 log = logging.getLogger(__name__)
