@@ -73,6 +73,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import fill_store  # noqa: PLC0415
 
+    if args.households < 1:
+        raise InvalidInput(f"户数应为正整数，而不是 {args.households}。")
     path = Path(args.store)
     if (path / "store.json").exists():
         store = _open(args)

@@ -111,3 +111,11 @@ def test_user_passwd_recover_backup_restore_verify(new_store, env, capsys, tmp_p
     Store.open(tmp_path / "copy", "admin", "recovered-pass-2").close()
     assert main(["recover", "--store", path]) == 4  # the old code was retired
     assert "恢复码不正确" in capsys.readouterr().err
+
+
+def test_bad_arguments_are_refused_in_chinese(tmp_path):
+    bad_code = run("init", "--store", str(tmp_path / "s"), "--village-code", "abc", "--village-name", "村",
+                   FUPIN_PASSWORD=PASSWORD)
+    assert bad_code.returncode == 2 and "12位数字" in bad_code.stderr and not (tmp_path / "s" / "store.json").exists()
+    negative = run("demo", "--store", str(tmp_path / "d"), "--households", "-5", FUPIN_PASSWORD=PASSWORD)
+    assert negative.returncode == 2 and "正整数" in negative.stderr and not (tmp_path / "d").exists()

@@ -137,6 +137,9 @@ class Store:
             raise StoreExists(f"这里已经有数据库：{path}", hint="请换一个文件夹，或直接打开它。")
         if not username.strip():
             raise InvalidInput("用户名不能为空。", field="用户名")
+        if not (village_code.isdigit() and len(village_code) == 12):
+            raise InvalidInput(f"村代码应为12位数字（统计用区划代码），而不是“{village_code}”。", field="村代码",
+                               hint="例如 520102003004。")
         check_password_strength(password)
         kdf = kdf or tuned_kdf_params()
         path.mkdir(parents=True, exist_ok=True)
