@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 
 from fupin_desktop.errors import FupinError
 
@@ -19,8 +20,11 @@ def show_exception(parent: QWidget | None, err: BaseException) -> None:
         if err.hint:
             box.setInformativeText(err.hint)
     else:
-        # A bug, not the user's doing. The details hold no personal data: only the code path.
-        log.error("unexpected error: %s", "".join(traceback.format_exception_only(type(err), err)).strip())
+        # A bug, not the user's doing. The log gets the type and the code path only: an exception's
+        # message can quote the data (a name, an ID number) and logs must never hold personal data.
+        frames = traceback.extract_tb(err.__traceback__)
+        log.error("unexpected %s at %s", type(err).__name__,
+                  " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-6:])))
         box = QMessageBox(QMessageBox.Icon.Critical, "程序出错",
                           "程序遇到了意外错误，刚才的操作没有完成，已保存的数据不受影响。",
                           QMessageBox.StandardButton.Ok, parent)
