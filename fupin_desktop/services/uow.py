@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound
@@ -48,9 +48,16 @@ def _logged_columns(table: Table) -> frozenset[str]:
     return frozenset(c.name for c in table.c if c.name != "id" and not c.info.get("derived"))
 
 
-def _integrity_message(err: IntegrityError) -> InvalidInput:
-    return InvalidInput("保存失败：数据之间有冲突（重复，或引用了不存在的记录）。没有保存任何内容。",
-                        hint=str(err.orig))
+def _database_message(err: DatabaseError) -> FupinError:
+    """What a database error means for the person who was saving; nothing was saved in any case."""
+    if isinstance(err, IntegrityError):
+        return InvalidInput("保存失败：数据之间有冲突（重复，或引用了不存在的记录）。没有保存任何内容。",
+                            hint=str(err.orig))
+    if isinstance(err, OperationalError) and "locked" in str(err.orig).lower():
+        return FupinError("数据库正被另一个程序使用，这次没有保存。", hint="请稍后再保存一次；内容仍在窗口中。")
+    from ..store.store import corrupt_error  # noqa: PLC0415
+
+    return corrupt_error(err)
 
 
 def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
@@ -68,7 +75,7 @@ class UnitOfWork:
         self.user = user or store.username
         self.tx_id = new_id()
         self.conn: Connection | None = None
-        self._log: list[dict[str, Any]] = []
+        self._log: list[tuple[Any, ...]] = []
         self._clock: HybridClock | None = None
         self.changed_households: set[str] = set()
 
@@ -92,16 +99,11 @@ class UnitOfWork:
                 self.conn.commit()
             else:
                 self.conn.rollback()
-                if isinstance(exc, IntegrityError):
-                    raise _integrity_message(exc) from None
-        except IntegrityError as err:
-            self.conn.rollback()
-            raise _integrity_message(err) from None
+                if isinstance(exc, DatabaseError):
+                    raise _database_message(exc) from None
         except DatabaseError as err:
             self.conn.rollback()
-            from ..store.store import corrupt_error  # noqa: PLC0415
-
-            raise corrupt_error(err) from None
+            raise _database_message(err) from None
         finally:
             self.conn.close()
             self.conn = None
