@@ -14,7 +14,9 @@ from fupin_desktop.model import column_label
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.values import column_kind, parse_date
 
-from ..qt import QComboBox, QCompleter, QEvent, QGridLayout, QLabel, QLineEdit, QObject, Qt, QWidget
+from ..qt import (
+    QComboBox, QCompleter, QEvent, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QObject, QPushButton, Qt, QWidget,
+)
 from .state import columns
 
 # Which code table lists the values of a column.
@@ -212,3 +214,14 @@ def grid(items: list[tuple[str, QWidget]], *, pairs: int = 2) -> QWidget:
 
 def on_change(field: QWidget, callback: Callable[[], None]) -> None:
     field.changed.connect(lambda *_: callback())
+
+
+def button_row(text: str, slot: Callable[[], None], name: str, hint: str) -> QHBoxLayout:
+    """A tab's main button with a one-line hint beside it."""
+    row = QHBoxLayout()
+    button = QPushButton(text, objectName=name)
+    button.clicked.connect(slot)
+    row.addWidget(button)
+    row.addWidget(QLabel(hint))
+    row.addStretch(1)
+    return row

@@ -13,10 +13,10 @@ from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
 from ..qt import (
-    QAbstractItemView, QComboBox, QCompleter, QDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+    QAbstractItemView, QComboBox, QCompleter, QDialog, QGroupBox, QHeaderView,
     Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
-from .fields import DateField, grid, make_field
+from .fields import DateField, button_row, grid, make_field
 from .member_dialogs import buttons
 from .state import editable, to_text
 
@@ -82,13 +82,8 @@ class ResponsibleTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        button = QPushButton("指定 / 更换帮扶责任人(&H)…", objectName="assignHelper")
-        button.clicked.connect(self.assign)
-        row.addWidget(button)
-        row.addWidget(QLabel("更换时，原责任人的帮扶结束时间记为新责任人的开始时间，历史保留。"))
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addLayout(button_row("指定 / 更换帮扶责任人(&H)…", self.assign, "assignHelper",
+                                    "更换时，原责任人的帮扶结束时间记为新责任人的开始时间，历史保留。"))
 
     def load(self, assignments: list[dict[str, Any]], people: dict[str, dict[str, Any]],
              helpers: list[dict[str, Any]], pending: dict[str, Any] | None) -> None:

@@ -22,7 +22,7 @@ from ..qt import (
     QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, Qt, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
 )
-from .fields import grid, make_field
+from .fields import button_row, grid, make_field
 from .member_dialogs import buttons
 from .state import to_text
 
@@ -158,13 +158,8 @@ class VisitsTab(QWidget):
         self.photo_list.itemActivated.connect(self._open_photo)
         split.addWidget(self.photo_list)
         layout.addWidget(split, 1)
-        row = QHBoxLayout()
-        add = QPushButton("添加走访记录(&V)…", objectName="addVisit")
-        add.clicked.connect(self.add)
-        row.addWidget(add)
-        row.addWidget(QLabel("选中一条记录可看到它的照片，按 Enter 打开照片。"))
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addLayout(button_row("添加走访记录(&V)…", self.add, "addVisit",
+                                    "选中一条记录可看到它的照片，按 Enter 打开照片。"))
 
     def load(self, saved: list[dict[str, Any]], photos: dict[str, list[dict[str, Any]]],
              pending: list[dict[str, Any]]) -> None:
