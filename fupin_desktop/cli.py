@@ -221,8 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Fupin Desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
-    def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str,
+                parent: Any = None) -> argparse.ArgumentParser:
+        p = (parent or sub).add_parser(name, help=help_text, description=help_text)
         p.add_argument("--store", default=str(default_store_dir()), help="数据库文件夹（默认：用户数据目录）")
         p.add_argument("--user", help="用户名（默认 admin，或环境变量 FUPIN_USER）")
         p.set_defaults(func=fn)
@@ -265,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("print", cmd_print, "打印表格为 PDF（登记表、明白卡、收入核算表、花名册、台账、村情统计表）")
     add_print_arguments(p)
+    from .county.commands import add_arguments as add_county  # noqa: PLC0415
+    from .sync.commands import add_arguments as add_sync  # noqa: PLC0415
+
+    add_sync(sub, command, lambda fn: lambda args: fn(args, lambda: _open(args)))
+    add_county(sub, _secret)
     return parser
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Entity, text
@@ -55,3 +55,25 @@ Index("ix_change_log_entity", ChangeLog.entity_id)
 # History lists a household newest first: one index serves the filter and the order.
 Index("ix_change_log_household_hlc", ChangeLog.household_id, ChangeLog.hlc)
 Index("ix_change_log_sync", ChangeLog.sync_state)
+
+
+class SyncOutbox(Base):
+    """Sealed packages this device has made, kept until the county's signed acknowledgment.
+
+    The package bytes are already encrypted to the county; they sit here (inside the encrypted
+    store) so a lost USB stick or a failed upload never loses a change: any package can be written
+    out or uploaded again, and the county ignores repeats.
+    """
+
+    __tablename__ = "sync_outbox"
+
+    package_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    seq_from: Mapped[int] = mapped_column(Integer)
+    seq_to: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(8), default="已打包")  # 已打包 / 已送达 / 已确认 / 被拒
+    message: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

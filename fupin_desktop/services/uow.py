@@ -67,11 +67,15 @@ def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
 
 
 class UnitOfWork:
-    def __init__(self, store: "Store", user: str | None = None, *, check: bool = True) -> None:
+    def __init__(self, store: "Store", user: str | None = None, *, check: bool = True,
+                 origin: str | None = None) -> None:
         """``check``: before committing, refresh the summaries and validation marks of every
-        household touched. Bulk writers turn it off and check the whole store afterwards."""
+        household touched. Bulk writers turn it off and check the whole store afterwards.
+        ``origin``: the device a change came from when it is not this one (a county correction
+        applied here); such entries are logged as already confirmed and are never sent back."""
         self.store = store
         self.check = check
+        self.origin = origin
         self.user = user or store.username
         self.tx_id = new_id()
         self.conn: Connection | None = None
@@ -129,7 +133,8 @@ class UnitOfWork:
         assert self._clock is not None
         self._log.append((
             self.tx_id, table.name, row_id, op, json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
-            self._clock.tick(), self.store.device_id, self.user, at or _now(), household_id, "未发送",
+            self._clock.tick(), self.origin or self.store.device_id, self.user, at or _now(), household_id,
+            "已确认" if self.origin else "未发送",
         ))
         if household_id:
             self.changed_households.add(household_id)

@@ -1,0 +1,68 @@
+"""Enrollment files, the device register and revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from ..errors import InvalidInput, NotFound
+from ..fsutil import write_atomic
+from ..sync import crypto
+from ..sync.enrollment import Enrollment as EnrollmentFile
+from .keys import CountyKeys
+from .model import Device, Enrollment
+
+ENROLLMENT_DAYS = 30
+
+
+def issue_enrollment(engine: Engine, keys: CountyKeys, *, village_code: str, label: str, out: Path,
+                     server_url: str = "", days: int = ENROLLMENT_DAYS) -> EnrollmentFile:
+    if not (village_code.isdigit() and len(village_code) == 12):
+        raise InvalidInput(f"村代码应为12位数字，而不是“{village_code}”。", field="村代码")
+    if not label.strip():
+        raise InvalidInput("设备名称不能为空（例如“某某村第一书记笔记本”）。", field="设备名称")
+    now = datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    enrollment = EnrollmentFile(
+        county_id=keys.county_id, county_name=keys.county_name, box_key=crypto.b64(keys.box.public),
+        sign_key=crypto.b64(keys.sign.public), village_code=village_code, label=label.strip(),
+        server_url=server_url, token=token, expires=(now + timedelta(days=days)).isoformat(timespec="seconds"),
+        issued=now.isoformat(timespec="seconds"))
+    with engine.begin() as conn:
+        conn.execute(insert(Enrollment), {"token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                                          "village_code": village_code, "label": enrollment.label,
+                                          "issued": enrollment.issued, "expires": enrollment.expires})
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, enrollment.signed(keys.sign.private))
+    return enrollment
+
+
+def list_devices(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Device).order_by(Device.village_code, Device.label)).all()
+    return [{"id": r.id, "village_code": r.village_code, "label": r.label, "status": r.status,
+             "enrolled_at": r.enrolled_at, "last_seen": r.last_seen, "last_number": r.last_number} for r in rows]
+
+
+def find_device(engine: Engine, ref: str) -> Any:
+    """A device by its id or the first characters of it (as shown in lists)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Device).where(Device.id.startswith(ref.strip().lower()))).all() if ref.strip() else []
+    if len(rows) != 1:
+        raise NotFound(f"找不到设备“{ref}”。" if not rows else f"“{ref}”对应多台设备，请多写几位。",
+                       hint="用 fupin county devices 查看设备编号。")
+    return rows[0]
+
+
+def revoke_device(engine: Engine, ref: str) -> Any:
+    device = find_device(engine, ref)
+    with engine.begin() as conn:
+        conn.execute(update(Device).where(Device.id == device.id).values(
+            status="revoked", revoked_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+    return device

@@ -1,0 +1,246 @@
+"""Per-field merge of one device's change-log entries into the county's records.
+
+A field takes the incoming value when the county has no version of it yet, when the county's
+value is what the device started from (``old``), or when the county's version came from the same
+device (its own later edit). Otherwise two devices changed the field since their common version:
+the county keeps its value and records a conflict for a person to decide. Nothing is dropped.
+Entries arrive in the device's log order, which its hybrid logical clock makes causal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from ..clock import parse as parse_hlc
+from ..forms.masking import mask_id
+from ..model import Base
+from .model import Blob, Conflict, Flag, IdNumber, Record
+
+BATCH = 2000
+_OPS = ("insert", "update", "delete")
+
+
+@dataclass
+class Counts:
+    """Per change-log entry: it created a record, changed one, or changed nothing."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    held: int = 0
+    rejected: int = 0
+
+    def add(self, other: "Counts") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _State:
+    data: dict[str, Any]
+    versions: dict[str, str]
+    household_id: str | None
+    deleted: bool
+    new: bool
+    dirty: bool = False
+
+
+@dataclass
+class Merger:
+    conn: Connection
+    package_id: str
+    device_id: str
+    village_code: str
+    now: str
+    counts: Counts = field(default_factory=Counts)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    _batch: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        problem = _entry_problem(entry)
+        if problem:
+            self.counts.rejected += 1
+            self.messages.append({"code": "BAD_ENTRY", "message": problem, "seq": entry.get("seq"),
+                                  "entity": entry.get("entity"), "entity_id": entry.get("id")})
+            return
+        self._batch.append(entry)
+        if len(self._batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._batch:
+            return
+        states = self._load({(e["entity"], e["id"]) for e in self._batch})
+        conflicts: list[dict[str, Any]] = []
+        blobs: list[dict[str, Any]] = []
+        id_numbers: list[tuple[str, str]] = []
+        for entry in self._batch:
+            key = (entry["entity"], entry["id"])
+            state = states.get(key)
+            if state is None:
+                state = states[key] = _State({}, {}, entry.get("hh"), False, new=True)
+            self._merge(entry, state, conflicts)
+            if entry["entity"] == "member" and "id_no" in entry["fields"] and state.data.get("id_no"):
+                id_numbers.append((state.data["id_no"], entry["id"]))
+            if entry.get("blob") and entry["entity"] == "attachment":
+                blobs.append({"entity_id": entry["id"], "data": _blob(entry["blob"])})
+        self._write(states, conflicts, blobs)
+        self._check_id_numbers(id_numbers)
+        self._batch = []
+
+    # ---- merging one entry ------------------------------------------------------------------
+    def _merge(self, entry: dict[str, Any], state: _State, conflicts: list[dict[str, Any]]) -> None:
+        if entry["op"] == "delete":
+            if state.deleted:
+                self.counts.unchanged += 1
+            else:
+                state.deleted = state.dirty = True
+                self.counts.updated += 1
+            return
+        applied = 0
+        for name, pair in entry["fields"].items():
+            old, new = pair[0], pair[1]
+            current = state.data.get(name)
+            version = state.versions.get(name)
+            if version is not None and current == new:
+                continue
+            if version is None or current == old or _device_of(version) == self.device_id:
+                state.data[name] = new
+                state.versions[name] = entry["hlc"]
+                applied += 1
+            else:
+                conflicts.append({
+                    "entity": entry["entity"], "entity_id": entry["id"], "household_id": state.household_id,
+                    "village_code": self.village_code, "field": name, "base_value": _j(old),
+                    "county_value": _j(current), "county_hlc": version, "incoming_value": _j(new),
+                    "incoming_hlc": entry["hlc"], "incoming_device": self.device_id, "incoming_seq": entry["seq"],
+                    "package_id": self.package_id, "status": "open", "created_at": self.now})
+        if applied:
+            if state.deleted and entry["op"] == "insert":
+                state.deleted = False
+            if state.new and not state.dirty:
+                self.counts.created += 1
+            else:
+                self.counts.updated += 1
+            state.dirty = True
+        else:
+            self.counts.unchanged += 1
+
+    # ---- reading and writing the batch ------------------------------------------------------
+    def _load(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], _State]:
+        by_entity: dict[str, list[str]] = {}
+        for entity, entity_id in keys:
+            by_entity.setdefault(entity, []).append(entity_id)
+        states: dict[tuple[str, str], _State] = {}
+        t = Record.__table__
+        for entity, ids in by_entity.items():
+            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted).where(
+                t.c.entity == entity, t.c.entity_id.in_(bindparam("ids", expanding=True)))
+            for row in self.conn.execute(query, {"ids": ids}):
+                states[(entity, row[0])] = _State(json.loads(row[1]), json.loads(row[2]), row[3], bool(row[4]), False)
+        return states
+
+    def _write(self, states: dict[tuple[str, str], _State], conflicts: list[dict[str, Any]],
+               blobs: list[dict[str, Any]]) -> None:
+        t = Record.__table__
+        new, changed = [], []
+        for (entity, entity_id), s in states.items():
+            if not s.dirty:
+                continue
+            row = {"entity": entity, "entity_id": entity_id, "household_id": s.household_id,
+                   "village_code": self.village_code, "data": _j(s.data), "versions": _j(s.versions),
+                   "deleted": s.deleted, "updated_at": self.now}
+            (new if s.new else changed).append(row)
+        if new:
+            self.conn.execute(insert(t), new)
+        if changed:
+            self.conn.execute(update(t).where(t.c.entity == bindparam("k_entity"), t.c.entity_id == bindparam("k_id"))
+                              .values(data=bindparam("data"), versions=bindparam("versions"),
+                                      deleted=bindparam("deleted"), updated_at=bindparam("updated_at")),
+                              [{**r, "k_entity": r["entity"], "k_id": r["entity_id"]} for r in changed])
+        if conflicts:
+            self.conn.execute(insert(Conflict.__table__), conflicts)
+            self.counts.conflicts += len(conflicts)
+            for c in conflicts:
+                self.messages.append({"code": "CONFLICT", "message": f"字段“{_label(c['entity'], c['field'])}”"
+                                      "在两台设备上都被修改，已记为冲突，等待人工处理。", "seq": c["incoming_seq"],
+                                      "entity": c["entity"], "entity_id": c["entity_id"], "field": c["field"]})
+        if blobs:
+            existing = set(self.conn.execute(select(Blob.entity_id).where(
+                Blob.entity_id.in_([b["entity_id"] for b in blobs]))).scalars())
+            fresh = [b for b in blobs if b["entity_id"] not in existing]
+            if fresh:
+                self.conn.execute(insert(Blob.__table__), fresh)
+
+    def _check_id_numbers(self, pairs: Iterable[tuple[str, str]]) -> None:
+        pairs = list(dict.fromkeys(pairs))
+        if not pairs:
+            return
+        t = IdNumber.__table__
+        holders: dict[str, list[tuple[str, str]]] = {}
+        query = select(t.c.id_no, t.c.entity_id, t.c.village_code).where(t.c.id_no.in_([p[0] for p in pairs]))
+        for id_no, entity_id, village in self.conn.execute(query):
+            holders.setdefault(id_no, []).append((entity_id, village))
+        fresh, flags = [], []
+        for id_no, entity_id in pairs:
+            others = [(e, v) for e, v in holders.get(id_no, []) if e != entity_id]
+            if all(e != entity_id for e, _ in holders.get(id_no, [])):
+                fresh.append({"id_no": id_no, "entity_id": entity_id, "village_code": self.village_code})
+                holders.setdefault(id_no, []).append((entity_id, self.village_code))
+            for _, village in others:
+                where = "另一个村（" + village + "）" if village != self.village_code else "本村另一户"
+                message = f"证件号码 {mask_id(id_no)} 已登记在{where}，同一人不能重复登记。"
+                flags.append({"code": "DUPLICATE_ID_NUMBER", "entity": "member", "entity_id": entity_id,
+                              "village_code": self.village_code, "message": message, "package_id": self.package_id,
+                              "created_at": self.now})
+                self.messages.append({"code": "DUPLICATE_ID_NUMBER", "message": message, "entity": "member",
+                                      "entity_id": entity_id, "field": "id_no"})
+        if fresh:
+            self.conn.execute(insert(t), fresh)
+        if flags:
+            self.conn.execute(insert(Flag.__table__), flags)
+
+
+def _entry_problem(entry: dict[str, Any]) -> str:
+    table = Base.metadata.tables.get(entry.get("entity") or "")
+    if table is None or table.name in ("meta", "change_log", "sync_outbox", "app_user"):
+        return f"未知的记录类型“{entry.get('entity')}”，已跳过。"
+    if entry.get("op") not in _OPS or not isinstance(entry.get("id"), str) or not isinstance(entry.get("hlc"), str):
+        return "变更记录格式错误，已跳过。"
+    fields = entry.get("fields")
+    if not isinstance(fields, dict) or any(not isinstance(v, list) or len(v) != 2 for v in fields.values()):
+        return "变更记录的字段格式错误，已跳过。"
+    unknown = set(fields) - set(table.c.keys())
+    if unknown:
+        return f"变更记录含有未知字段 {sorted(unknown)}，已跳过。"
+    try:
+        parse_hlc(entry["hlc"])
+    except ValueError:
+        return "变更记录的逻辑时钟无效，已跳过。"
+    return ""
+
+
+def _device_of(hlc: str) -> str:
+    return hlc.split(".", 2)[2] if hlc.count(".") >= 2 else ""
+
+
+def _label(entity: str, name: str) -> str:
+    from ..model.base import column_label  # noqa: PLC0415
+
+    return column_label(entity, name)
+
+
+def _blob(text: str) -> bytes:
+    from ..sync.crypto import unb64  # noqa: PLC0415
+
+    return unb64(text)
+
+
+def _j(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,150 @@
+"""The county database. Records are kept per entity as JSON with a version (HLC) per field, which
+is what a per-field merge across devices needs; the county's own figures read them from here."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..model.base import NAMING
+
+
+class CountyBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CountyMeta(CountyBase):
+    """The county's id, name, public keys and its private keys wrapped by the county passphrase."""
+
+    __tablename__ = "county_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Enrollment(CountyBase):
+    __tablename__ = "enrollment"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(128))
+    issued: Mapped[str] = mapped_column(String(32))
+    expires: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[str | None] = mapped_column(String(32))  # set when used
+
+
+class Device(CountyBase):
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12), index=True)
+    label: Mapped[str] = mapped_column(String(128))
+    sign_key: Mapped[str] = mapped_column(String(64))  # Ed25519 public, hex
+    box_key: Mapped[str] = mapped_column(String(64))  # X25519 public, hex: acknowledgments are sealed to it
+    status: Mapped[str] = mapped_column(String(8), default="active")  # active / revoked
+    enrolled_at: Mapped[str] = mapped_column(String(32))
+    last_seen: Mapped[str | None] = mapped_column(String(32))
+    last_number: Mapped[int] = mapped_column(Integer, default=0)  # highest package number applied in order
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    ack_number: Mapped[int] = mapped_column(Integer, default=0)
+    acked_through: Mapped[int] = mapped_column(Integer, default=0)  # the device's word: acks it has applied
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class Package(CountyBase):
+    """Every package seen: imported, held (waiting for an earlier one) or rejected."""
+
+    __tablename__ = "package"
+    package_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    seq_from: Mapped[int] = mapped_column(Integer)
+    seq_to: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # imported / held
+    entries: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[str] = mapped_column(String(32))
+    imported_at: Mapped[str | None] = mapped_column(String(32))
+    report: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # kept only while held
+
+
+class Record(CountyBase):
+    __tablename__ = "record"
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    household_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    village_code: Mapped[str] = mapped_column(String(12), index=True)
+    data: Mapped[str] = mapped_column(Text)  # {field: value}
+    versions: Mapped[str] = mapped_column(Text)  # {field: hlc}
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class Blob(CountyBase):
+    """Attachment contents (photos, scans), which travel in packages beside their records."""
+
+    __tablename__ = "blob"
+    entity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Conflict(CountyBase):
+    __tablename__ = "conflict"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[str | None] = mapped_column(String(32))
+    village_code: Mapped[str] = mapped_column(String(12))
+    field: Mapped[str] = mapped_column(String(64))
+    base_value: Mapped[str] = mapped_column(Text)  # JSON: what the incoming device started from
+    county_value: Mapped[str] = mapped_column(Text)  # JSON: what the county had
+    county_hlc: Mapped[str] = mapped_column(String(64))
+    incoming_value: Mapped[str] = mapped_column(Text)
+    incoming_hlc: Mapped[str] = mapped_column(String(64))
+    incoming_device: Mapped[str] = mapped_column(String(32))
+    incoming_seq: Mapped[int] = mapped_column(Integer)
+    package_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open / resolved
+    decided_value: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+Index("ix_conflict_status", Conflict.status)
+Index("ix_conflict_device", Conflict.incoming_device)
+
+
+class IdNumber(CountyBase):
+    """Which member holds which ID number, across every village: the same person in two villages is flagged."""
+
+    __tablename__ = "id_number"
+    id_no: Mapped[str] = mapped_column(String(24), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+
+
+class Flag(CountyBase):
+    __tablename__ = "flag"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(32))
+    village_code: Mapped[str] = mapped_column(String(12))
+    message: Mapped[str] = mapped_column(Text)
+    package_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Correction(CountyBase):
+    """A value the county decided (a resolved conflict) that a device must take over."""
+
+    __tablename__ = "correction"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(32), index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[str | None] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    conflict_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(32))
+    first_ack: Mapped[int | None] = mapped_column(Integer)  # the first acknowledgment that carried it

@@ -1,0 +1,214 @@
+"""The device side of sync: enrollment, packing unsent changes into the outbox, writing packages
+to a USB folder safely, and applying the county's acknowledgments.
+
+Keys and sync bookkeeping live in the store's ``meta`` table, inside the encrypted database.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select, text
+
+from ..errors import FupinError, InvalidInput
+from ..model import Meta, SyncOutbox
+from . import crypto
+from .enrollment import Enrollment, read_enrollment
+from .package import Kind, PackageError, PackageReader, canonical, seal_to_file, write_package
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+MAX_ENTRIES_PER_PACKAGE = 20_000
+PACKAGE_SUFFIX = ".fupinpkg"
+STATES = ("未发送", "已打包", "已送达", "已确认", "冲突", "被拒")
+
+
+class NotEnrolled(FupinError):
+    exit_code = 9
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---- bookkeeping in meta -------------------------------------------------------------------
+def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
+    value = conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+    return default if value is None else value
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(Meta.__table__.insert().prefix_with("OR REPLACE"), {"key": key, "value": value})
+
+
+@dataclass(frozen=True)
+class DeviceKeys:
+    county: Enrollment
+    sign: crypto.KeyPair
+    box: crypto.KeyPair
+
+
+def device_keys(conn: Connection) -> DeviceKeys:
+    raw = get_meta(conn, "sync.county")
+    if raw is None:
+        raise NotEnrolled("本机还没有加入县里的同步（没有入网）。",
+                          hint="请向县扶贫办索取入网文件，然后运行 fupin enroll 或在“同步”菜单中导入。")
+    sign_private = bytes.fromhex(get_meta(conn, "sync.sign_private") or "")
+    box_private = bytes.fromhex(get_meta(conn, "sync.box_private") or "")
+    return DeviceKeys(Enrollment(**json.loads(raw)),
+                      crypto.KeyPair(sign_private, bytes.fromhex(get_meta(conn, "sync.sign_public") or "")),
+                      crypto.KeyPair(box_private, bytes.fromhex(get_meta(conn, "sync.box_public") or "")))
+
+
+def is_enrolled(store: "Store") -> bool:
+    with store.engine.connect() as conn:
+        return get_meta(conn, "sync.county") is not None
+
+
+# ---- enrollment ----------------------------------------------------------------------------
+def enroll(store: "Store", path: Path) -> Enrollment:
+    enrollment = read_enrollment(Path(path))
+    if enrollment.village_code != store.village_code:
+        raise InvalidInput(f"入网文件是给村代码 {enrollment.village_code} 的，本机数据库是 {store.village_code}"
+                           f"（{store.village_name}）。", hint="请向县扶贫办索取本村的入网文件。")
+    with store.engine.begin() as conn:
+        current = get_meta(conn, "sync.county")
+        if current is not None and json.loads(current)["county_id"] != enrollment.county_id:
+            raise InvalidInput("本机已经加入了另一个县的同步，不能再加入这个县。")
+        if get_meta(conn, "sync.sign_private") is None:  # keys are made once and kept
+            sign, box = crypto.new_signing_key(), crypto.new_box_key()
+            for key, value in (("sync.sign_private", sign.private), ("sync.sign_public", sign.public),
+                               ("sync.box_private", box.private), ("sync.box_public", box.public)):
+                set_meta(conn, key, value.hex())
+        set_meta(conn, "sync.county", json.dumps(enrollment.__dict__, ensure_ascii=False))
+    return enrollment
+
+
+# ---- packing -------------------------------------------------------------------------------
+_LOG_SELECT = text(
+    "SELECT seq, tx_id, entity, entity_id, op, fields, hlc, user, at, household_id FROM change_log "
+    "WHERE device_id = :device AND sync_state = '未发送' ORDER BY seq LIMIT :limit"
+)
+
+
+def _encode(row: Any, blob: bytes | None) -> bytes:
+    # The fields are already canonical JSON in the log: splice them in rather than parse and re-dump.
+    head = json.dumps({"seq": row[0], "tx": row[1], "entity": row[2], "id": row[3], "op": row[4], "hlc": row[6],
+                       "user": row[7], "at": row[8], "hh": row[9]}, ensure_ascii=False, separators=(",", ":"))
+    tail = f',"blob":"{crypto.b64(blob)}"' if blob is not None else ""
+    return f'{head[:-1]},"fields":{row[5]}{tail}}}'.encode("utf-8")
+
+
+def _records(conn: Connection, rows: list[Any]) -> Iterator[bytes]:
+    for row in rows:
+        blob = None
+        if row[2] == "attachment" and row[4] == "insert":  # photos travel inside the package
+            blob = conn.execute(text("SELECT data FROM attachment WHERE id = :id"), {"id": row[3]}).scalar()
+        yield _encode(row, blob)
+
+
+def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: list[Any], number: int) -> dict[str, Any]:
+    households = {r[9] for r in rows if r[9]}
+    header = {
+        "kind": "changes", "county_id": keys.county.county_id, "device_id": store.device_id,
+        "village_code": store.village_code, "number": number, "seq_from": rows[0][0], "seq_to": rows[-1][0],
+        "prev_hash": get_meta(conn, "sync.last_hash", ""), "created": _now(),
+        "counts": {"entries": len(rows), "households": len(households),
+                   "attachments": sum(r[2] == "attachment" and r[4] == "insert" for r in rows)},
+        "device_box_key": crypto.b64(keys.box.public), "acked_through": int(get_meta(conn, "sync.ack_number", "0")),
+        "app_version": _version(),
+    }
+    if get_meta(conn, "sync.registered") is None:  # until the county confirms it knows this device
+        header["enrollment_token"] = keys.county.token
+        header["device_label"] = keys.county.label
+    return header
+
+
+def _version() -> str:
+    from .. import __version__  # noqa: PLC0415
+
+    return __version__
+
+
+def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) -> list[str]:
+    """Seal every unsent change into outbox packages (one transaction each); returns package ids."""
+    made: list[str] = []
+    while True:
+        with store.engine.begin() as conn:
+            keys = device_keys(conn)
+            rows = conn.execute(_LOG_SELECT, {"device": store.device_id, "limit": max_entries}).all()
+            if not rows:
+                return made
+            number = int(get_meta(conn, "sync.next_number", "1"))
+            buffer = io.BytesIO()
+            written = write_package(
+                buffer, kind=Kind.CHANGES, sender_id=store.device_id, signing_private=keys.sign.private,
+                signing_public=keys.sign.public, recipient_public=crypto.unb64(keys.county.box_key),
+                header=_header(conn, store, keys, rows, number), records=_records(conn, rows))
+            conn.execute(SyncOutbox.__table__.insert(), {
+                "package_id": written.package_id, "number": number, "seq_from": rows[0][0], "seq_to": rows[-1][0],
+                "entries": len(rows), "sha256": written.sha256, "created": _now(), "state": "已打包",
+                "data": buffer.getvalue()})
+            conn.execute(text("UPDATE change_log SET sync_state = '已打包' WHERE device_id = :d AND "
+                              "sync_state = '未发送' AND seq BETWEEN :a AND :b"),
+                         {"d": store.device_id, "a": rows[0][0], "b": rows[-1][0]})
+            set_meta(conn, "sync.next_number", str(number + 1))
+            set_meta(conn, "sync.last_hash", written.sha256)
+            made.append(written.package_id)
+
+
+def pending_packages(conn: Connection) -> list[Any]:
+    """Packages the county has not yet confirmed, oldest first (re-sending them is harmless)."""
+    return conn.execute(select(SyncOutbox).where(SyncOutbox.state.in_(("已打包", "已送达")))
+                        .order_by(SyncOutbox.number)).all()
+
+
+def package_filename(store: "Store", number: int) -> str:
+    return f"{store.village_code}-{store.device_id[:8]}-{number:06d}{PACKAGE_SUFFIX}"
+
+
+def export_to_folder(store: "Store", folder: Path) -> list[Path]:
+    """Pack what is unsent and write every unconfirmed package into ``folder`` (a USB stick).
+
+    Each file is written to a temp name, fsynced, renamed, then read back and verified, so when
+    this returns the stick can be pulled out.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"无法写入文件夹：{folder}", hint=str(exc.strerror)) from None
+    pack_pending(store)
+    with store.engine.connect() as conn:
+        keys = device_keys(conn)
+        items = pending_packages(conn)
+    paths: list[Path] = []
+    for item in items:
+        path = folder / package_filename(store, item.number)
+        try:
+            _write_verified(path, item.data, item.sha256, keys.sign.public)
+        except OSError as exc:
+            raise FupinError(f"写入 {path.name} 失败：{exc.strerror}", hint="请检查U盘是否已满或写保护，然后重试。") from None
+        paths.append(path)
+    return paths
+
+
+def _write_verified(path: Path, data: bytes, sha256: str, sign_public: bytes) -> None:
+    from ..fsutil import write_atomic  # noqa: PLC0415
+
+    write_atomic(path, data)
+    reader = PackageReader(path)
+    reader.verify(sign_public)
+    if reader.digest.hex() != sha256 or path.stat().st_size != len(data):
+        raise FupinError(f"写入U盘后读回校验失败：{path.name}", hint="U盘可能有坏块，请换一个U盘重试。")
+
+
+__all__ = ["enroll", "pack_pending", "export_to_folder", "device_keys", "is_enrolled", "NotEnrolled",
+           "seal_to_file", "PackageError", "canonical"]

@@ -1,0 +1,58 @@
+"""Enrollment files: the county's signed invitation for one device of one village.
+
+The file carries the county's public keys, the village, the server address, a one-time token and
+an expiry. A device that imports it makes its own keys; the county registers the device's key
+when the first package carrying the token arrives (by USB or over the network).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInput
+from . import crypto
+from .package import canonical
+
+ENROLLMENT_FORMAT = "fupin-enrollment/1"
+_CONTEXT = b"fupin-enrollment/1 signature\0"
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    county_id: str
+    county_name: str
+    box_key: str  # county X25519 public key, base64: packages are encrypted to it
+    sign_key: str  # county Ed25519 public key, base64: acknowledgments are signed with it
+    village_code: str
+    label: str
+    server_url: str
+    token: str
+    expires: str
+    issued: str
+
+    def body(self) -> dict[str, Any]:
+        return {"format": ENROLLMENT_FORMAT, **asdict(self)}
+
+    def signed(self, sign_private: bytes) -> bytes:
+        body = self.body()
+        signature = crypto.sign(sign_private, _CONTEXT, crypto.sha256_of(canonical(body)))
+        return json.dumps({**body, "signature": crypto.b64(signature)}, ensure_ascii=False, indent=1).encode()
+
+
+def read_enrollment(path: Path) -> Enrollment:
+    bad = InvalidInput(f"这不是有效的入网文件：{path}", hint="请向县扶贫办重新索取入网文件（.fupinenroll）。")
+    try:
+        doc = json.loads(Path(path).read_text("utf-8"))
+        signature = crypto.unb64(doc.pop("signature"))
+        if doc.pop("format") != ENROLLMENT_FORMAT:
+            raise bad
+        enrollment = Enrollment(**doc)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise bad from None
+    digest = crypto.sha256_of(canonical(enrollment.body()))
+    if not crypto.verify(crypto.unb64(enrollment.sign_key), signature, _CONTEXT, digest):
+        raise InvalidInput(f"入网文件的签名校验失败（文件被改动过）：{path}", hint="请向县扶贫办重新索取入网文件。")
+    return enrollment

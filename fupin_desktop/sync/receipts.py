@@ -1,0 +1,110 @@
+"""Applying the county's acknowledgments on the device: confirm what landed, mark conflicts and
+rejections on the changes they concern, take over county corrections, learn revocations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, text, update
+
+from ..errors import InvalidInput, NotFound
+from ..model import Base, SyncOutbox
+from ..values import from_json
+from . import crypto
+from .device import device_keys, get_meta, set_meta
+from .package import Kind, PackageError, PackageReader
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+_SET_STATE = text("UPDATE change_log SET sync_state = :state WHERE device_id = :device "
+                  "AND seq BETWEEN :a AND :b AND sync_state IN ('已打包', '已送达', '冲突')")
+_MARK_ONE = text("UPDATE change_log SET sync_state = :state WHERE device_id = :device AND seq = :seq")
+
+
+@dataclass
+class AckResult:
+    number: int
+    confirmed: int = 0
+    conflicts: int = 0
+    corrections: int = 0
+    already: bool = False
+    revoked: bool = False
+    messages: list[str] = field(default_factory=list)
+
+
+def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    reader = PackageReader(Path(path))
+    with store.engine.connect() as conn:
+        keys = device_keys(conn)
+    if reader.frame.kind != Kind.ACK:
+        raise PackageError("NOT_ACK", f"这不是县里的回执文件：{Path(path).name}")
+    if reader.frame.sender_id != keys.county.county_id or reader.frame.sender_public != crypto.unb64(keys.county.sign_key):
+        raise PackageError("WRONG_COUNTY", f"这份回执不是本机所属的县发出的：{Path(path).name}")
+    reader.verify(reader.frame.sender_public)
+    records = list(reader.records(keys.box.private))  # an acknowledgment is small: statuses and corrections
+    if not records or records[0].get("type") != "ack" or records[0].get("device_id") != store.device_id:
+        raise PackageError("NOT_FOR_THIS_DEVICE", f"这份回执不是给本机的：{Path(path).name}")
+    return records[0], records[1:]
+
+
+def apply_ack(store: "Store", path: Path) -> AckResult:
+    ack, corrections = read_ack(store, path)
+    from ..services.uow import UnitOfWork  # noqa: PLC0415
+
+    result = AckResult(number=int(ack["ack_number"]))
+    with UnitOfWork(store, user="县级更正", origin=f"county-{ack['county_id'][:8]}") as uow:
+        conn = uow.conn
+        assert conn is not None
+        if result.number <= int(get_meta(conn, "sync.ack_number", "0") or 0):
+            result.already = True
+            return result
+        _confirm(conn, store.device_id, ack, result)
+        last_applied = int(get_meta(conn, "sync.correction", "0") or 0)
+        for c in corrections:
+            if c["id"] > last_applied:
+                _correct(uow, c, result)
+                last_applied = c["id"]
+        set_meta(conn, "sync.correction", str(last_applied))
+        set_meta(conn, "sync.ack_number", str(result.number))
+        set_meta(conn, "sync.registered", "1")
+        set_meta(conn, "sync.revoked", json.dumps(ack.get("revoked", [])))
+        if ack.get("you_are_revoked"):
+            set_meta(conn, "sync.self_revoked", "1")
+            result.revoked = True
+            result.messages.append("县扶贫办已注销本机的同步资格，之后的变更包不会被接受。请联系县扶贫办。")
+    return result
+
+
+def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckResult) -> None:
+    for p in ack.get("packages", []):
+        state = {"imported": "已确认", "held": "已送达"}.get(p["status"])
+        if state is None:
+            continue
+        done = conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == p["package_id"],
+                                                     SyncOutbox.state != state).values(state=state))
+        if done.rowcount and state == "已确认":
+            result.confirmed += conn.execute(_SET_STATE, {"state": "已确认", "device": device_id,
+                                                          "a": p["seq_from"], "b": p["seq_to"]}).rowcount
+    for c in ack.get("conflicts", []):
+        state = "冲突" if c["status"] == "open" else "已确认"
+        conn.execute(_MARK_ONE, {"state": state, "device": device_id, "seq": c["incoming_seq"]})
+        result.conflicts += c["status"] == "open"
+
+
+def _correct(uow: Any, correction: dict[str, Any], result: AckResult) -> None:
+    table = Base.metadata.tables.get(correction["entity"])
+    if table is None or correction["field"] not in table.c:
+        result.messages.append(f"县级更正涉及未知字段，已跳过：{correction['entity']}.{correction['field']}")
+        return
+    value = from_json(table.c[correction["field"]], correction["value"])
+    try:
+        uow.update(table, correction["entity_id"], {correction["field"]: value}, household_id=correction.get("hh"))
+        result.corrections += 1
+    except NotFound:
+        result.messages.append("县级更正涉及本机没有的记录，已跳过。")
+    except InvalidInput as err:
+        result.messages.append(f"县级更正无法应用：{err.message}")

@@ -1,0 +1,52 @@
+"""Where this device's changes are on their way to the county, per record and per package."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select, text
+
+from ..model import SyncOutbox
+from .device import STATES, get_meta
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+# A household shows the least advanced state among its changes: one unsent edit makes it 未发送.
+_PRIORITY = ("冲突", "被拒", "未发送", "已打包", "已送达", "已确认")
+
+
+def sync_status(store: "Store") -> dict[str, Any]:
+    with store.engine.connect() as conn:
+        county = get_meta(conn, "sync.county")
+        counts = dict(conn.execute(text("SELECT sync_state, count(*) FROM change_log WHERE device_id = :d "
+                                        "GROUP BY sync_state"), {"d": store.device_id}).all())
+        outbox = conn.execute(select(SyncOutbox.number, SyncOutbox.package_id, SyncOutbox.entries,
+                                     SyncOutbox.state, SyncOutbox.created).order_by(SyncOutbox.number)).all()
+        enrolled = json.loads(county) if county else None
+        return {
+            "device_id": store.device_id, "village_code": store.village_code,
+            "enrolled": enrolled is not None,
+            "county": {"name": enrolled["county_name"], "server_url": enrolled["server_url"],
+                       "label": enrolled["label"]} if enrolled else None,
+            "registered": get_meta(conn, "sync.registered") == "1",
+            "revoked": get_meta(conn, "sync.self_revoked") == "1",
+            "last_ack": int(get_meta(conn, "sync.ack_number", "0") or 0),
+            "changes": {state: counts.get(state, 0) for state in STATES},
+            "packages": [dict(r._mapping) for r in outbox],
+        }
+
+
+def household_states(conn: Connection, household_ids: list[str], device_id: str) -> dict[str, str]:
+    """The sync state each household shows in the list (households with no own changes: absent)."""
+    if not household_ids:
+        return {}
+    rows = conn.execute(text("SELECT household_id, sync_state FROM change_log WHERE device_id = :d AND "
+                             "household_id IN (SELECT value FROM json_each(:ids)) GROUP BY household_id, sync_state"),
+                        {"d": device_id, "ids": json.dumps(household_ids)}).all()
+    states: dict[str, str] = {}
+    for hh, state in rows:
+        if hh not in states or _PRIORITY.index(state) < _PRIORITY.index(states[hh]):
+            states[hh] = state
+    return states

@@ -1,0 +1,18 @@
+"""Alembic environment for the county database (PostgreSQL or SQLite): see fupin_desktop/county/db.py."""
+
+from alembic import context
+
+from fupin_desktop.county.model import CountyBase
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise SystemExit("县级数据库的迁移由程序运行：fupin county init --db-url …")
+
+context.configure(
+    connection=connection,
+    target_metadata=CountyBase.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()
