@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
+source scripts/postgres.sh
 export QT_QPA_PLATFORM=offscreen
 exec python -m pytest "$@"

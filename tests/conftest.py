@@ -45,3 +45,47 @@ def _stop_ui_worker():
     operations = sys.modules.get("ui.operations")
     if operations is not None and operations._hub is not None:
         operations._hub.tasks.shutdown()
+
+
+# ---- the county database: a real PostgreSQL (test.sh starts one; see scripts/postgres.sh) ---------
+def _pg_admin_url() -> str | None:
+    return os.environ.get("FUPIN_TEST_PG_URL")
+
+
+@pytest.fixture
+def county_db_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin = _pg_admin_url()
+    if not admin:
+        if os.environ.get("CI"):
+            pytest.fail("CI 中必须有 PostgreSQL：FUPIN_TEST_PG_URL 未设置（test.sh 通过 scripts/postgres.sh 启动它）。")
+        pytest.skip("没有 PostgreSQL（FUPIN_TEST_PG_URL 未设置）：县级数据库测试跳过。用 ./test.sh 运行可自动启动。")
+    name = f"fupin_t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    engine.dispose()
+
+
+COUNTY_PASSPHRASE = "county-passphrase-1"
+
+
+@pytest.fixture
+def county(county_db_url):
+    """An initialised county database and its unlocked keys: (engine, keys)."""
+    from fupin_desktop.county.db import open_county_db
+    from fupin_desktop.county.keys import init_county
+
+    engine = open_county_db(county_db_url)
+    keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
+    yield engine, keys
+    engine.dispose()

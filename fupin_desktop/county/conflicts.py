@@ -17,14 +17,15 @@ from .model import Conflict, Correction, Device, Record
 
 def list_conflicts(engine: Engine, *, status: str = "open") -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        query = select(Conflict, Device.label).join(Device, Device.id == Conflict.incoming_device, isouter=True)
+        query = select(Conflict.__table__, Device.label).join(Device, Device.id == Conflict.incoming_device, isouter=True)
         if status != "all":
             query = query.where(Conflict.status == status)
         rows = conn.execute(query.order_by(Conflict.id)).all()
-        counties = {c[0].county_hlc.split(".", 2)[-1] for c in rows}
+        counties = {c.county_hlc.split(".", 2)[-1] for c in rows}
         labels = dict(conn.execute(select(Device.id, Device.label).where(Device.id.in_(counties))).all())
     out = []
-    for c, label in rows:
+    for c in rows:
+        label = c.label
         other = c.county_hlc.split(".", 2)[-1]
         out.append({"id": c.id, "entity": c.entity, "entity_id": c.entity_id, "household_id": c.household_id,
                     "village_code": c.village_code, "field": c.field, "field_label": column_label(c.entity, c.field),
