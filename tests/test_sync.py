@@ -147,3 +147,24 @@ def test_revoked_device_is_refused_and_others_learn_it(tmp_path, county, village
         {k: v for k, v in before.items() if k != "device"}
     ack = send_ack(engine, keys, village, tmp_path / "acks")
     assert ack.revoked
+
+
+def test_attachments_travel_inside_the_package(tmp_path, county, village):
+    from sqlalchemy import text
+
+    from fupin_desktop.model import Attachment
+    from fupin_desktop.services.uow import UnitOfWork
+
+    engine, keys = county
+    hh = add_household(village)
+    photo = bytes(range(256)) * 40
+    with UnitOfWork(village) as uow:
+        attachment = uow.insert(Attachment, {"owner_table": "household", "owner_id": hh, "kind": "照片",
+                                             "filename": "门牌.jpg", "mime": "image/jpeg", "size": len(photo),
+                                             "data": photo}, household_id=hh)
+    [package] = export(village, tmp_path / "usb")
+    assert photo not in package.read_bytes()  # sealed, not in clear
+    import_file(engine, keys, package)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT data FROM blob WHERE entity_id = :i"), {"i": attachment}).scalar() == photo
+    assert record(engine, "attachment", attachment)["filename"] == "门牌.jpg"
