@@ -70,7 +70,9 @@ def upgrade(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except DBAPIError as exc:
-        raise CountyDatabaseError("无法连接或升级县级数据库。", hint=type(exc.orig).__name__) from None
+        raise CountyDatabaseError(
+            "无法连接或升级县级数据库。",
+            hint=f"请检查数据库地址、用户名和密码，以及数据库服务器是否在运行（{type(exc.orig).__name__}）。") from None
 
 
 def open_county_db(url: str) -> Engine:

@@ -47,8 +47,9 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
             from .receipts import apply_ack  # noqa: PLC0415
 
             for name in args.files:
+                result = apply_ack(store, Path(name))
                 print(f"{name}：", end="")
-                _report_ack(apply_ack(store, Path(name)))
+                _report_ack(result)
         else:
             return _status(store, args.json)
     return 0
