@@ -1,0 +1,85 @@
+"""The sync and county commands as county IT and a first secretary's script would run them
+(PostgreSQL county database, as in production)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fupin_desktop.cli import main
+from fupin_desktop.store.store import Store
+
+from .conftest import COUNTY_PASSPHRASE, PASSWORD, VILLAGE
+from .sync_support import add_household, edit
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("FUPIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("FUPIN_COUNTY_PASSWORD", COUNTY_PASSPHRASE)
+
+
+def _json(capsys, *argv: str):
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_village_to_county_and_back_by_cli(tmp_path, county_db_url, env, capsys):
+    db = ["--db-url", county_db_url]
+    assert main(["county", "init", "--name", "测试县", *db]) == 0
+    assert main(["county", "enroll", "--village-code", VILLAGE, "--label", "一号机", "-o",
+                 str(tmp_path / "e.fupinenroll"), *db]) == 0
+    store, _ = Store.create(tmp_path / "v", village_code=VILLAGE, village_name="测试村", username="admin",
+                            password=PASSWORD)
+    hh = add_household(store)
+    store.close()
+    s = ["--store", str(tmp_path / "v")]
+    assert main(["enroll", *s, str(tmp_path / "e.fupinenroll")]) == 0
+    assert main(["sync", "export", *s, "--out", str(tmp_path / "usb")]) == 0
+    assert "可以安全拔出U盘" in capsys.readouterr().out
+    [report] = _json(capsys, "county", "import", str(tmp_path / "usb"), "--json", "--ack-dir", str(tmp_path / "acks"),
+                     *db)
+    assert report["status"] == "imported" and report["counts"]["created"] > 0
+    acks = sorted((tmp_path / "acks").glob("*.fupinack"))
+    assert len(acks) == 1
+    assert main(["sync", "apply", *s, str(acks[0])]) == 0
+    status = _json(capsys, "sync", "status", *s, "--json")
+    assert status["registered"] and status["changes"]["已确认"] > 0 and status["changes"]["未发送"] == 0
+    # Replaying the same acknowledgment is harmless.
+    assert main(["sync", "apply", *s, str(acks[0])]) == 0
+    assert "已经处理过" in capsys.readouterr().out
+    stats = _json(capsys, "county", "stats", "--json", *db)
+    assert stats["households"] == 1 and stats["townships"][VILLAGE[:9]]["villages"][VILLAGE]["people"] == 3
+    devices = _json(capsys, "county", "devices", "--json", *db)
+    assert devices[0]["label"] == "一号机" and devices[0]["last_number"] == 1
+    # An edit travels as the next package; the repeated first one is reported as already imported.
+    with Store.open(tmp_path / "v", "admin", PASSWORD) as store:
+        edit(store, hh, phone="13900000001")
+    assert main(["sync", "export", *s, "--out", str(tmp_path / "usb")]) == 0
+    reports = _json(capsys, "county", "import", str(tmp_path / "usb"), "--json", *db)
+    assert sorted(r["status"] for r in reports) == ["already_imported", "imported"]
+    assert _json(capsys, "county", "conflicts", "--json", *db) == []
+
+
+def test_wrong_county_passphrase_is_refused_in_chinese(tmp_path, county_db_url, monkeypatch, capsys):
+    monkeypatch.setenv("FUPIN_COUNTY_PASSWORD", COUNTY_PASSPHRASE)
+    assert main(["county", "init", "--name", "测试县", "--db-url", county_db_url]) == 0
+    monkeypatch.setenv("FUPIN_COUNTY_PASSWORD", "not-the-passphrase")
+    code = main(["county", "enroll", "--village-code", VILLAGE, "--label", "x", "-o", str(tmp_path / "e"),
+                 "--db-url", county_db_url])
+    assert code == 4 and "口令不正确" in capsys.readouterr().err
+    assert not (tmp_path / "e").exists()
+
+
+def test_device_commands_say_what_is_missing(tmp_path, env, capsys):
+    store, _ = Store.create(tmp_path / "v", village_code=VILLAGE, village_name="测试村", username="admin",
+                            password=PASSWORD)
+    store.close()
+    assert main(["sync", "export", "--store", str(tmp_path / "v"), "--out", str(tmp_path / "usb")]) == 9
+    assert "没有加入县里的同步" in capsys.readouterr().err
+    (tmp_path / "bad.fupinenroll").write_text("{}", "utf-8")
+    assert main(["enroll", "--store", str(tmp_path / "v"), str(tmp_path / "bad.fupinenroll")]) == 2
+    err = capsys.readouterr().err
+    assert "不是有效的入网文件" in err and "Traceback" not in err
