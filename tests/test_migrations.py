@@ -58,3 +58,14 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(new_store):
     with Store.open(path, "admin", PASSWORD):
         pass
     assert len(list((path / "backups").glob("*.db"))) == 1  # at head: no migration, no new backup
+
+
+def test_county_history_is_linear_and_matches_its_models_on_postgresql(county):
+    from fupin_desktop.county import db
+    from fupin_desktop.county.model import CountyBase
+
+    script = ScriptDirectory.from_config(db._config())
+    assert len(script.get_heads()) == 1 and len(script.get_bases()) == 1
+    engine, _ = county
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), CountyBase.metadata) == []
