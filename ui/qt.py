@@ -5,7 +5,7 @@ from PySide6.QtCore import (  # noqa: F401
     QSize, QSortFilterProxyModel, Qt, QThread, QTimer, Signal, Slot,
 )
 from PySide6.QtGui import (  # noqa: F401
-    QAction, QBrush, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPalette,
+    QAction, QBrush, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPalette,
     QPixmap,
     QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument,
 )
