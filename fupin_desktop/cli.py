@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ from typing import Any
 
 from . import __version__
 from .errors import FupinError, InvalidInput
+from .logs import exception_summary, setup_logging
+from .ops_cli import add_commands as add_ops_commands, daily_backup
 from .paths import default_store_dir
 from .store.store import Store, password_strength_hint, restore_backup
 
@@ -46,7 +49,9 @@ def _user(args: argparse.Namespace) -> str:
 def _open(args: argparse.Namespace) -> Store:
     path = Path(args.store)
     Store.keyring_for(path)  # says "no store here" before asking for a password
-    return Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"))
+    store = Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"))
+    daily_backup(store)
+    return store
 
 
 def _dump(data: Any) -> None:
@@ -265,10 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("print", cmd_print, "打印表格为 PDF（登记表、明白卡、收入核算表、花名册、台账、村情统计表）")
     add_print_arguments(p)
+    add_ops_commands(command, sub, _open)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -277,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except FupinError as err:
+        logging.getLogger(__name__).info("%s refused: %s", args.command, type(err).__name__)
         print(f"错误：{err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
@@ -285,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug, not the user's doing
         if os.environ.get("FUPIN_DEBUG"):
             raise
+        logging.getLogger(__name__).error("unexpected %s", exception_summary(err))
         print(f"程序内部错误（{type(err).__name__}）。数据没有被改动。请设置 FUPIN_DEBUG=1 重试并把输出发给技术支持。",
               file=sys.stderr)
         return 70
