@@ -281,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    logging.getLogger(__name__).info("command %s", args.command)
     try:
         return args.func(args)
     except FupinError as err:

@@ -101,6 +101,8 @@ def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path |
             root.addHandler(stream)
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
+    # Alembic says "Context impl SQLiteImpl" on every open; the upgrade itself is logged by migrate.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return path if isinstance(_installed, logging.handlers.RotatingFileHandler) else None
 
 

@@ -20,7 +20,7 @@ from fupin_desktop.store.store import Store
 
 from .operations import Op, hub
 from .qt import (
-    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QMessageBox, QObject, QSettings, QTimer,
+    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QObject, QSettings, QTimer,
 )
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,8 @@ class FupinApp:
         self.idle.timer.start()
         window, prefs = self.window, self.prefs
         Op(window, lambda: daily_backup_if_due(store, settings=prefs)).success(
-            lambda out: out and maintenance.refresh_backup_state(window, self)).run()
+            lambda out: out and maintenance.refresh_backup_state(window, self)).failure(
+            lambda err: maintenance.daily_backup_failed(window, err)).run()
         log.info("unlocked")
 
     # ---- settings and restoring ----------------------------------------------------------------
@@ -167,8 +168,10 @@ class FupinApp:
         self.lock()  # drafts written, store closed on the worker before the next task runs
 
         def done(safety: Path) -> None:
-            QMessageBox.information(self.unlock_dialog, "已恢复",
-                                    f"已从备份恢复数据库。原来的数据库完整保留在：\n{safety}\n\n请用备份时的密码解锁。")
+            from .maintenance import tell  # noqa: PLC0415
+
+            tell(self.unlock_dialog, "已恢复",
+                 f"已从备份恢复数据库。原来的数据库完整保留在：\n{safety}\n\n请用备份时的密码解锁。", "restoredBox")
 
         Op(self.unlock_dialog, lambda: replace_with_backup(path, backup)).success(done).run()
 

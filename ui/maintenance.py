@@ -47,6 +47,23 @@ def install(window: "MainWindow", app: "FupinApp") -> None:
     refresh_backup_state(window, app)
 
 
+def tell(parent: QWidget | None, title: str, text: str, name: str) -> QMessageBox:
+    """An information box that does not block (the worker's results keep arriving)."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName(name)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def daily_backup_failed(window: "MainWindow", err: BaseException) -> None:
+    """A full USB stick must not greet the user with an error box on every unlock: the status bar says it."""
+    window.backup_label.setText("今天的自动备份没有完成")
+    window.backup_label.setStyleSheet("color: #b00020; font-weight: bold")
+    window.backup_label.setToolTip(str(err))
+    window.statusBar().showMessage(f"今天的自动备份没有完成：{getattr(err, 'message', '')}", 30_000)
+
+
 def refresh_backup_state(window: "MainWindow", app: "FupinApp") -> None:
     store, prefs = window.store, app.prefs
 
@@ -86,8 +103,8 @@ def export_diagnostics(window: QWidget) -> None:
     extra = {"qt": qVersion(), "pyside6": pyside}
 
     def done(out: Path) -> None:
-        QMessageBox.information(window, "导出诊断信息",
-                                f"已导出：{out}\n\n里面只有程序日志和版本信息，没有户和人员的信息。请把这个文件交给技术支持。")
+        tell(window, "导出诊断信息", f"已导出：{out}\n\n里面只有程序日志和版本信息，没有户和人员的信息。"
+                                 "请把这个文件交给技术支持。", "diagnosticsBox")
 
     Op(window, lambda: write_diagnostics(Path(path), extra=extra)).success(done).run()
 
