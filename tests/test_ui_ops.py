@@ -144,7 +144,7 @@ def test_unlock_with_an_old_backup_makes_todays_and_an_unusable_folder_warns(qtb
     fupin.prefs = Settings(backup_dir=str(blocker / "sub"))
     maintenance.refresh_backup_state(fupin.window, fupin)
     idle(qtbot)
-    assert "b00020" in label.styleSheet() and "还没有备份" in label.toolTip()
+    assert "b00020" in label.styleSheet() and "还没有备份" in label.text()
 
 
 def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, monkeypatch):

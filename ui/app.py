@@ -20,7 +20,8 @@ from fupin_desktop.store.store import Store
 
 from .operations import Op, hub
 from .qt import (
-    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QObject, QSettings, QTimer,
+    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QLibraryInfo, QObject, QSettings, QTimer,
+    QTranslator,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,17 @@ def install_cjk_font(app: QApplication) -> str:
             return families[0]
     log.warning("no CJK font file found; relying on the system's font fallback")
     return app.font().family()
+
+
+def install_qt_translation(app: QApplication) -> None:
+    """Qt's own words (OK, Cancel, Show Details…, the file dialogs) in Chinese; the build ships
+    qtbase_zh_CN.qm (build.spec keeps it)."""
+    translator = QTranslator(app)
+    if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+        app._qt_translator = translator  # kept alive with the app
+    else:
+        log.info("Qt's Chinese translation not found")
 
 
 class IdleWatcher(QObject):
@@ -237,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     from .crash import CrashHandler  # noqa: PLC0415
 
     crash = CrashHandler().install()
+    install_qt_translation(app)
     install_cjk_font(app)
     fupin = FupinApp(app, Path(args.store))
     fupin.start()

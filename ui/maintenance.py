@@ -73,11 +73,12 @@ def refresh_backup_state(window: "MainWindow", app: "FupinApp") -> None:
     def show(result: tuple[BackupInfo | None, str | None]) -> None:
         newest, warning = result
         label = window.backup_label
-        label.setText(f"上次备份：{newest.made:%m-%d %H:%M}" if newest else "上次备份：无")
+        if warning:  # stays in the status bar (a temporary message would hide it after a while)
+            label.setText(f"⚠ {warning}")
+        else:
+            label.setText(f"上次备份：{newest.made:%m-%d %H:%M}" if newest else "上次备份：无")
         label.setStyleSheet("color: #b00020; font-weight: bold" if warning else "")
-        label.setToolTip(warning or f"备份文件夹：{backup_folder(store.path, prefs)}")
-        if warning:
-            window.statusBar().showMessage(warning, 30_000)
+        label.setToolTip(f"备份文件夹：{backup_folder(store.path, prefs)}。“档案 → 立即备份”马上备份一次。")
 
     Op(window, look).success(show).run()
 

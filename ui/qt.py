@@ -1,7 +1,7 @@
 """Every Qt name the UI uses comes through here (one place to adapt to a Qt upgrade)."""
 
 from PySide6.QtCore import (  # noqa: F401
-    QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
+    QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo, QTranslator, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
     QSize, QSortFilterProxyModel, Qt, QThread, QTimer, Signal, Slot,
 )
 from PySide6.QtGui import (  # noqa: F401
