@@ -47,13 +47,15 @@ def build(spec_or_script: Path, out: Path, *extra: str) -> float:
 
 
 def folder_size(path: Path) -> tuple[float, int]:
-    files = [p for p in path.rglob("*") if p.is_file()]
+    """MiB and file count; the links PyInstaller makes to Qt's libraries are not counted twice."""
+    files = [p for p in path.rglob("*") if p.is_file() and not p.is_symlink()]
     return sum(p.stat().st_size for p in files) / 2**20, len(files)
 
 
 def biggest(path: Path, n: int = 6) -> list[tuple[str, float]]:
     inner = path / "_internal"
-    sizes = [(p.name, folder_size(p)[0] if p.is_dir() else p.stat().st_size / 2**20) for p in inner.iterdir()]
+    sizes = [(p.name, folder_size(p)[0] if p.is_dir() else p.stat().st_size / 2**20)
+             for p in inner.iterdir() if not p.is_symlink()]
     return sorted(sizes, key=lambda s: -s[1])[:n]
 
 

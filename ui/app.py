@@ -11,18 +11,21 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fupin_desktop.fonts import cjk_font_candidates, use_font_file
 from fupin_desktop.logs import setup_logging
 from fupin_desktop.paths import default_store_dir
 from fupin_desktop.settings import Settings, for_store, save_settings
-from fupin_desktop.store.store import Store
 
 from .operations import Op, hub
 from .qt import (
     QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QLibraryInfo, QObject, QSettings, QTimer,
     QTranslator,
 )
+
+if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
+    from fupin_desktop.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,14 @@ def install_qt_translation(app: QApplication) -> None:
         app._qt_translator = translator  # kept alive with the app
     else:
         log.info("Qt's Chinese translation not found")
+
+
+def warm_up() -> None:
+    """Import the store and the queries on the worker while the person types the password: the
+    unlock screen appears without waiting for SQLAlchemy, and unlocking does not wait for it either."""
+    import fupin_desktop.queries.search  # noqa: F401,PLC0415
+    import fupin_desktop.services.uow  # noqa: F401,PLC0415
+    import fupin_desktop.store.store  # noqa: F401,PLC0415
 
 
 class IdleWatcher(QObject):
@@ -124,6 +135,7 @@ class FupinApp:
 
         self.unlock_dialog = UnlockDialog(self.store_path, self.settings, on_unlocked=self.unlocked)
         self.unlock_dialog.show()
+        hub().tasks.submit(warm_up, lambda _r: None, lambda _e: None)
 
     def unlocked(self, store: Store) -> None:
         from .main_window import MainWindow  # noqa: PLC0415
