@@ -196,6 +196,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    if args.replace:
+        from .store.backups import replace_with_backup  # noqa: PLC0415
+
+        Store.keyring_for(Path(args.store))  # there must be a store to replace
+        safety = replace_with_backup(Path(args.store), Path(args.backup))
+        _out(f"已用备份替换 {args.store}；原来的数据库完整保留在 {safety}。请用备份时的密码打开。")
+        return 0
     target = restore_backup(Path(args.backup), Path(args.store))
     _out(f"已恢复到 {target}。请用原来的密码打开。")
     return 0
@@ -265,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="备份文件")
     p = command("restore", cmd_restore, "把备份恢复到一个新的文件夹")
     p.add_argument("backup", help="备份文件（.fupinbak）")
+    p.add_argument("--replace", action="store_true",
+                   help="替换 --store 处现有的数据库（原数据库整个保留在旁边的“恢复前”文件夹）")
     command("verify", cmd_verify, "检查数据库文件的完整性和加密校验")
     from .forms.command import add_print_arguments  # noqa: PLC0415 (light: does not load ReportLab)
 

@@ -131,3 +131,16 @@ def test_replace_with_a_damaged_file_changes_nothing(new_store, tmp_path):
         replace_with_backup(path, bad)
     assert sorted(p.name for p in path.parent.iterdir()) == ["bad.fupinbak", "store"]
     Store.open(path, "admin", PASSWORD).close()
+
+
+def test_cli_restore_replace(new_store, tmp_path, monkeypatch, capsys):
+    add(new_store, 2)
+    out = auto_backup(new_store, "manual")
+    add(new_store, 1, start=5)
+    path = new_store.path
+    new_store.close()
+    assert main(["restore", str(out), "--store", str(tmp_path / "nowhere"), "--replace"]) == 3
+    assert main(["restore", str(out), "--store", str(path), "--replace"]) == 0
+    assert "恢复前" in capsys.readouterr().out
+    with Store.open(path, "admin", PASSWORD) as restored:
+        assert len(records(restored)[0]) == 2

@@ -188,3 +188,24 @@ def test_export_diagnostics_from_the_menu(qtbot, fupin, new_store, tmp_path, mon
         assert '"qt": "6.' in zf.read("versions.json").decode("utf-8")
     for box in boxes("diagnosticsBox"):
         box.close()
+
+
+def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, crash):
+    from ui.operations import Op
+
+    (hh_id,) = add(new_store, 1)
+    editor = HouseholdEditor(new_store, hh_id, year=2024)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.loaded, timeout=20_000)
+    editor.findChild(QLineEdit, "address").setText("后台出错前的地址")
+
+    def broken_work() -> None:
+        raise RuntimeError("worker bug")
+
+    Op(editor, broken_work).run()  # no failure handler: the one presenter shows it
+    qtbot.waitUntil(lambda: len(boxes("errorBox")) == 1, timeout=10_000)
+    idle(qtbot)
+    with new_store.engine.connect() as conn:
+        assert "后台出错前的地址" in read_draft(conn, "draft:" + hh_id)
+    assert editor.isVisible()

@@ -258,9 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     log.info("desktop app starting")
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("扶贫档案")
-    from .crash import CrashHandler  # noqa: PLC0415
+    from .crash import CrashHandler, route_qt_messages  # noqa: PLC0415
 
     crash = CrashHandler().install()
+    route_qt_messages()
     install_qt_translation(app)
     install_cjk_font(app)
     fupin = FupinApp(app, Path(args.store))

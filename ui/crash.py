@@ -17,7 +17,7 @@ from types import TracebackType
 from fupin_desktop.logs import exception_summary
 
 from .errors import show_exception
-from .qt import QApplication, QObject, Signal
+from .qt import QApplication, QObject, QtMsgType, Signal, qInstallMessageHandler
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,10 @@ class CrashHandler(QObject):
     def handle(self, err: BaseException) -> None:
         self.count += 1
         log.error("uncaught %s (%d since start)", exception_summary(err), self.count)
-        saved = save_all_drafts()
-        if saved:
-            log.info("drafts written after an uncaught error: %d editors", saved)
         if self.count > 1 and _crash_box_open():
-            return  # one dialog at a time; a burst of the same error is counted in the log
-        show_exception(_active_window(), err)
+            save_all_drafts()  # one dialog at a time; a burst of the same error is counted in the log
+            return
+        show_exception(_active_window(), err)  # writes the drafts too (its message says so)
 
 
 def save_all_drafts() -> int:
@@ -69,13 +67,15 @@ def save_all_drafts() -> int:
     from .editor import HouseholdEditor  # noqa: PLC0415
 
     n = 0
-    for widget in QApplication.topLevelWidgets():
+    for widget in QApplication.topLevelWidgets() if QApplication.instance() else []:
         if isinstance(widget, HouseholdEditor) and not widget.gone:
             try:
                 widget.write_draft()
                 n += 1
             except Exception as exc:  # noqa: BLE001 - the editor itself may be what broke
                 log.error("draft not written after an error: %s", exception_summary(exc))
+    if n:
+        log.info("drafts written after an unexpected error: %d editors", n)
     return n
 
 
@@ -85,3 +85,19 @@ def _active_window():
 
 def _crash_box_open() -> bool:
     return any(w.objectName() == "errorBox" and w.isVisible() for w in QApplication.topLevelWidgets())
+
+
+_QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+_qt_log = logging.getLogger("qt")
+
+
+def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
+    # As an argument: the scrubbing filter treats it as data (Qt may quote a file name or a value).
+    _qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def route_qt_messages() -> None:
+    """Qt's own warnings (a missing plugin, a font) go to the log file, where support can see them."""
+    qInstallMessageHandler(_qt_message)

@@ -23,6 +23,9 @@ def show_exception(parent: QWidget | None, err: BaseException) -> None:
         # A bug, not the user's doing. The log gets the type and the code path only: an exception's
         # message can quote the data (a name, an ID number) and logs must never hold personal data.
         log.error("unexpected %s", exception_summary(err))
+        from .crash import save_all_drafts  # noqa: PLC0415 (crash builds on this module)
+
+        save_all_drafts()  # the message below promises the draft is kept
         box = QMessageBox(QMessageBox.Icon.Critical, "程序出错",
                           "程序遇到了意外错误，刚才的操作没有完成，已保存的数据不受影响。",
                           QMessageBox.StandardButton.Ok, parent)

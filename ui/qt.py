@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import (  # noqa: F401
     QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo, QTranslator, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
-    QSize, QSortFilterProxyModel, Qt, QThread, QTimer, Signal, Slot,
+    QSize, QSortFilterProxyModel, Qt, QThread, QTimer, QtMsgType, Signal, Slot, qInstallMessageHandler,
 )
 from PySide6.QtGui import (  # noqa: F401
     QAction, QBrush, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPalette,
