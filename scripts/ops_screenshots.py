@@ -28,7 +28,6 @@ from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.store.backups import auto_backup  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 from ui import maintenance  # noqa: E402
-from fupin_desktop.store import backups  # noqa: E402
 from ui.app import FupinApp, install_cjk_font, install_qt_translation  # noqa: E402
 from ui.errors import show_exception  # noqa: E402
 from ui.operations import hub  # noqa: E402
@@ -59,7 +58,7 @@ def main() -> None:
         fupin = FupinApp(app, store.path)
         fupin.settings = QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat)
         fupin.prefs.backup_warn_days = 7
-        backups.daily_backup_if_due = lambda *a, **k: None  # as when the backup folder (a USB stick) is missing
+        maintenance.start_daily_backup = lambda *a: None  # as before the day's backup lands
         fupin.unlocked(store)
         settle(app)
         fupin.window.grab().save(str(OUT / "backup-warning.png"))

@@ -132,7 +132,20 @@ def test_settings_dialog_saves_per_user_and_refuses_bad_values(qtbot, fupin, new
 
 def test_unlock_with_an_old_backup_makes_todays_and_an_unusable_folder_warns(qtbot, fupin, new_store, tmp_path):
     auto_backup(new_store, "daily", now=datetime.now() - timedelta(days=10))
-    fupin.unlocked(new_store)
+    seen = []
+    monkeypatch_refresh = maintenance.refresh_backup_state
+
+    def refresh(window, app):  # the result of the day's backup arrives on the GUI thread
+        seen.append(threading.current_thread() is threading.main_thread())
+        monkeypatch_refresh(window, app)
+
+    maintenance.refresh_backup_state = refresh
+    try:
+        fupin.unlocked(new_store)
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=20_000)
+    finally:
+        maintenance.refresh_backup_state = monkeypatch_refresh
+    assert all(seen)
     idle(qtbot)
     label = fupin.window.backup_label
     qtbot.waitUntil(lambda: label.text().startswith("上次备份：") and "red" not in label.styleSheet()

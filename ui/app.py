@@ -141,7 +141,6 @@ class FupinApp:
         from .main_window import MainWindow  # noqa: PLC0415
 
         from . import maintenance  # noqa: PLC0415
-        from fupin_desktop.store.backups import daily_backup_if_due  # noqa: PLC0415
 
         self.store = store
         self.prefs = for_store(store)
@@ -152,10 +151,7 @@ class FupinApp:
         if self.windows_lock is not None:
             self.windows_lock.register(self.window)
         self.idle.timer.start()
-        window, prefs = self.window, self.prefs
-        Op(window, lambda: daily_backup_if_due(store, settings=prefs)).success(
-            lambda out: out and maintenance.refresh_backup_state(window, self)).failure(
-            lambda err: maintenance.daily_backup_failed(window, err)).run()
+        maintenance.start_daily_backup(self.window, self)
         log.info("unlocked")
 
     # ---- settings and restoring ----------------------------------------------------------------

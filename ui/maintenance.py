@@ -8,9 +8,11 @@ and nothing is lost if the backup turns out to be the wrong one — the old fold
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fupin_desktop.diagnostics import write_diagnostics
 from fupin_desktop.store.backups import (
@@ -19,8 +21,8 @@ from fupin_desktop.store.backups import (
 
 from .operations import Op
 from .qt import (
-    QAction, QDialog, QDialogButtonBox, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-    Qt, QVBoxLayout, QWidget,
+    QAction, QDialog, QDialogButtonBox, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox, QObject,
+    QPushButton, Qt, QVBoxLayout, QWidget, Signal,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +47,53 @@ def install(window: "MainWindow", app: "FupinApp") -> None:
     window.backup_label = QLabel(objectName="backupLabel")
     window.statusBar().addWidget(window.backup_label)
     refresh_backup_state(window, app)
+
+
+class _Relay(QObject):
+    """Carries a thread's result to the GUI thread: connected to its own method (a QObject living in
+    the GUI thread), so the delivery is queued; a bare lambda would run in the emitting thread."""
+
+    finished = Signal(object, object)  # result, error
+
+    def __init__(self, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+        super().__init__()
+        self.on_done, self.on_error = on_done, on_error
+        self.finished.connect(self.deliver)
+
+    def deliver(self, result: Any, error: BaseException | None) -> None:
+        _running.discard(self)
+        if error is not None:
+            self.on_error(error)
+        else:
+            self.on_done(result)
+
+
+_running: set[_Relay] = set()
+
+
+def run_beside(fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+    """Run ``fn`` on a thread of its own, not the database worker: the day's backup of a township
+    store (1 GB, about 20 s) must not hold up the searches and saves queued behind it. SQLCipher's
+    WAL lets it read on its own connection while the worker writes."""
+    relay = _Relay(on_done, on_error)
+    _running.add(relay)
+
+    def work() -> None:
+        try:
+            relay.finished.emit(fn(), None)
+        except BaseException as err:  # noqa: BLE001 - reported on the GUI thread
+            relay.finished.emit(None, err)
+
+    threading.Thread(target=work, name="daily-backup", daemon=True).start()
+
+
+def start_daily_backup(window: "MainWindow", app: "FupinApp") -> None:
+    from fupin_desktop.store.backups import daily_backup_if_due  # noqa: PLC0415
+
+    store, prefs = window.store, app.prefs
+    run_beside(lambda: daily_backup_if_due(store, settings=prefs),
+               lambda out: out and refresh_backup_state(window, app),
+               lambda err: daily_backup_failed(window, err))
 
 
 def tell(parent: QWidget | None, title: str, text: str, name: str) -> QMessageBox:
