@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -222,3 +223,26 @@ def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, cra
     with new_store.engine.connect() as conn:
         assert "后台出错前的地址" in read_draft(conn, "draft:" + hh_id)
     assert editor.isVisible()
+
+
+def test_a_font_chosen_in_the_settings_is_used_by_the_ui_and_the_forms(qtbot, fupin, new_store):
+    from fupin_desktop.fonts import cjk_font_candidates, use_font_file
+    from fupin_desktop.forms.fonts import form_font
+
+    wqy = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    if not Path(wqy).is_file():
+        pytest.skip("needs WenQuanYi Micro Hei (scripts/bootstrap.sh installs it)")
+    try:
+        fupin.unlocked(new_store)
+        idle(qtbot)
+        fupin.edit_settings()
+        fupin.settings_dialog.font_path.setText(wqy)
+        fupin.settings_dialog.save()
+        idle(qtbot)
+        assert QApplication.instance().font().family() == "WenQuanYi Micro Hei"
+        assert str(cjk_font_candidates()[0]) == wqy
+        assert form_font().path is not None and str(form_font().path) == wqy
+    finally:
+        use_font_file(None)
+        form_font(refresh=True)
+        install_cjk_font(QApplication.instance())

@@ -33,14 +33,20 @@ log = logging.getLogger(__name__)
 def install_cjk_font(app: QApplication) -> str:
     """Use a Chinese font for the whole UI, loaded from a file if the system has none configured."""
     for path in cjk_font_candidates():
-        font_id = QFontDatabase.addApplicationFont(str(path))
-        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-        if families:
-            font = QFont(families[0], 11)
-            app.setFont(font)
-            return families[0]
+        if family := install_font_file(app, path):
+            return family
     log.warning("no CJK font file found; relying on the system's font fallback")
     return app.font().family()
+
+
+def install_font_file(app: QApplication, path: Path) -> str | None:
+    """The UI's font from one file; its family, or None when Qt cannot load it."""
+    font_id = QFontDatabase.addApplicationFont(str(path))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        app.setFont(QFont(families[0], 11))
+        return families[0]
+    return None
 
 
 def install_qt_translation(app: QApplication) -> None:
@@ -157,7 +163,9 @@ class FupinApp:
     # ---- settings and restoring ----------------------------------------------------------------
     def apply_settings(self) -> None:
         self.idle.set_minutes(self.prefs.autolock_minutes)
-        use_font_file(self.prefs.font_path or None)
+        use_font_file(self.prefs.font_path or None)  # first choice for printed forms
+        if self.prefs.font_path and not install_font_file(self.app, Path(self.prefs.font_path)):
+            log.warning("the configured font file could not be loaded")
 
     def edit_settings(self) -> None:
         from .settings_dialog import SettingsDialog  # noqa: PLC0415
@@ -167,8 +175,13 @@ class FupinApp:
             if store is None:
                 return
             save_settings(prefs, store.store_id, store.username)
+            font_changed = prefs.font_path != self.prefs.font_path
             self.prefs = prefs
             self.apply_settings()
+            if font_changed:
+                from fupin_desktop.forms.fonts import form_font  # noqa: PLC0415 (loads ReportLab)
+
+                Op(self.window, lambda: form_font(refresh=True)).run()
             if self.idle.timer.isActive():
                 self.idle.timer.start()
             if self.window is not None:
