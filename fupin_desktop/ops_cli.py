@@ -41,7 +41,7 @@ def cmd_backups(args: argparse.Namespace, open_store: Callable[[], object]) -> i
         print(f"备份文件夹：{folder}（每种保留最近 {settings.backup_keep} 份）")
         for info in found:
             print(f"  {info.label:<22} {info.path.name}")
-        print(f"共 {len(found)} 份。恢复：fupin restore 备份文件 --store 新文件夹")
+        print(f"共 {len(found)} 份。恢复：fupin restore 备份文件 --store 新文件夹（加 --replace 则替换当前数据库）")
         if warning := backup_warning(store, settings=settings):
             print(f"提醒：{warning}", file=sys.stderr)
     return 0
