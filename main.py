@@ -1,13 +1,24 @@
 """Fupin Desktop. ``python main.py [--store DIR]`` opens the desktop app; ``python main.py <command>``
-runs the same jobs headless (see ``python main.py --help``)."""
+runs the same jobs headless (see ``python main.py --help``). ``--version`` and ``--self-test`` work
+from source and from the frozen build; ``--measure-startup`` quits once the unlock screen shows and
+prints the time it took (bench/build_bench.py)."""
 
 import multiprocessing
 import sys
 
+GUI_FLAGS = ("--store", "--measure-startup")
+
 
 def run() -> int:
     args = sys.argv[1:]
-    if args and not args[0].startswith("--store"):
+    from fupin_desktop.logs import setup_logging
+
+    setup_logging()
+    if args[:1] == ["--self-test"]:
+        from ui.selftest import main as self_test
+
+        return self_test()
+    if args and not args[0].startswith(GUI_FLAGS):
         from fupin_desktop.cli import main
 
         return main(args)

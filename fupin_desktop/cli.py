@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ from typing import Any
 
 from . import __version__
 from .errors import FupinError, InvalidInput
+from .logs import exception_summary, setup_logging
+from .ops_cli import add_commands as add_ops_commands, daily_backup
 from .paths import default_store_dir
 from .store.store import Store, password_strength_hint, restore_backup
 
@@ -46,7 +49,9 @@ def _user(args: argparse.Namespace) -> str:
 def _open(args: argparse.Namespace) -> Store:
     path = Path(args.store)
     Store.keyring_for(path)  # says "no store here" before asking for a password
-    return Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"))
+    store = Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"))
+    daily_backup(store)
+    return store
 
 
 def _dump(data: Any) -> None:
@@ -191,6 +196,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    if args.replace:
+        from .store.backups import replace_with_backup  # noqa: PLC0415
+
+        Store.keyring_for(Path(args.store))  # there must be a store to replace
+        safety = replace_with_backup(Path(args.store), Path(args.backup))
+        _out(f"已用备份替换 {args.store}；原来的数据库完整保留在 {safety}。请用备份时的密码打开。")
+        return 0
     target = restore_backup(Path(args.backup), Path(args.store))
     _out(f"已恢复到 {target}。请用原来的密码打开。")
     return 0
@@ -261,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="备份文件")
     p = command("restore", cmd_restore, "把备份恢复到一个新的文件夹")
     p.add_argument("backup", help="备份文件（.fupinbak）")
+    p.add_argument("--replace", action="store_true",
+                   help="替换 --store 处现有的数据库（原数据库整个保留在旁边的“恢复前”文件夹）")
     command("verify", cmd_verify, "检查数据库文件的完整性和加密校验")
     from .forms.command import add_print_arguments  # noqa: PLC0415 (light: does not load ReportLab)
 
@@ -271,18 +285,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sync(sub, command, lambda fn: lambda args: fn(args, lambda: _open(args)))
     add_county(sub, _secret)
+    add_ops_commands(command, sub, _open)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    logging.getLogger(__name__).info("command %s", args.command)
     try:
         return args.func(args)
     except FupinError as err:
+        logging.getLogger(__name__).info("%s refused: %s", args.command, type(err).__name__)
         print(f"错误：{err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
@@ -291,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug, not the user's doing
         if os.environ.get("FUPIN_DEBUG"):
             raise
+        logging.getLogger(__name__).error("unexpected %s", exception_summary(err))
         print(f"程序内部错误（{type(err).__name__}）。数据没有被改动。请设置 FUPIN_DEBUG=1 重试并把输出发给技术支持。",
               file=sys.stderr)
         return 70

@@ -1,6 +1,7 @@
 """Finding a Chinese font on this machine, for the UI and for PDFs (which need a TrueType file).
 
-Order: a configured file (``FUPIN_FONT``), then well-known CJK fonts of Windows, macOS and Linux.
+Order: the font file chosen in the settings, a configured file (``FUPIN_FONT``), then well-known CJK
+fonts of Windows, macOS and Linux.
 """
 
 from __future__ import annotations
@@ -25,9 +26,19 @@ _CANDIDATES = (
 )
 
 
+_chosen_file: Path | None = None
+
+
+def use_font_file(path: str | Path | None) -> None:
+    """The font file from the settings (empty: none); put first. Printed forms pick it up at the
+    next start (ReportLab registers its font once per process)."""
+    global _chosen_file
+    _chosen_file = Path(path) if path else None
+
+
 def cjk_font_candidates() -> list[Path]:
     """Existing CJK font files, the configured one first."""
-    found: list[Path] = []
+    found: list[Path] = [_chosen_file] if _chosen_file else []
     if configured := os.environ.get("FUPIN_FONT"):
         found.append(Path(configured))
     found += [Path(p) for p in _CANDIDATES]

@@ -22,6 +22,8 @@ APT_PACKAGES=(
   xvfb xauth poppler-utils
   # the county server's database
   postgresql
+  # PyInstaller (the desktop build, tests/test_build.py) reads libraries with objdump
+  binutils
 )
 
 install_system_packages() {

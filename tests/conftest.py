@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,10 @@ os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
 os.environ.setdefault("FUPIN_UNLOCK_DELAY", "0")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Logs, settings and the default store go to a throwaway folder, never the developer's own.
+if "FUPIN_DATA_DIR" not in os.environ:
+    os.environ["FUPIN_DATA_DIR"] = tempfile.mkdtemp(prefix="fupin-test-data-")
+    atexit.register(shutil.rmtree, os.environ["FUPIN_DATA_DIR"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -12,7 +12,8 @@ from fupin_desktop.model import Base, Household, Member
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.store import migrate
-from fupin_desktop.store.store import Store
+from fupin_desktop.store.engine import make_engine
+from fupin_desktop.store.store import Store, restore_backup
 
 from .conftest import PASSWORD
 from .factories import household
@@ -51,13 +52,18 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(new_store):
             assert migrate.current_revision(conn) == migrate.head_revision()
             assert conn.execute(select(func.count()).select_from(Household)).scalar_one() == 5
             assert conn.execute(select(func.count()).select_from(Member)).scalar_one() == 15
-    backups = list((path / "backups").glob("迁移前-0001-*.db"))
+    backups = list((path / "backups").glob("*-migration-*.fupinbak"))
     assert len(backups) == 1
-    assert backups[0].read_bytes()[:16] != b"SQLite format 3\x00"
+    # The backup is the store as it was before the upgrade, and opens with the same password.
+    old = restore_backup(backups[0], path.parent / "before-upgrade")
+    engine = make_engine(old / "fupin.db", Store.keyring_for(old).unlock_password("admin", PASSWORD))
+    with engine.connect() as conn:
+        assert migrate.current_revision(conn) == "0001"
+    engine.dispose()
 
     with Store.open(path, "admin", PASSWORD):
         pass
-    assert len(list((path / "backups").glob("*.db"))) == 1  # at head: no migration, no new backup
+    assert len(list((path / "backups").glob("*-migration-*"))) == 1  # at head: no migration, no new backup
 
 
 def test_county_history_is_linear_and_matches_its_models_on_postgresql(county):

@@ -9,30 +9,63 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fupin_desktop.fonts import cjk_font_candidates
+from fupin_desktop.fonts import cjk_font_candidates, use_font_file
+from fupin_desktop.logs import setup_logging
 from fupin_desktop.paths import default_store_dir
-from fupin_desktop.store.store import Store
+from fupin_desktop.settings import Settings, for_store, save_settings
 
-from .operations import hub
-from .qt import QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QObject, QSettings, QTimer
+from .operations import Op, hub
+from .qt import (
+    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QLibraryInfo, QObject, QSettings, QTimer,
+    QTranslator,
+)
+
+if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
+    from fupin_desktop.store.store import Store
 
 log = logging.getLogger(__name__)
-DEFAULT_AUTOLOCK_MINUTES = 5
 
 
 def install_cjk_font(app: QApplication) -> str:
     """Use a Chinese font for the whole UI, loaded from a file if the system has none configured."""
     for path in cjk_font_candidates():
-        font_id = QFontDatabase.addApplicationFont(str(path))
-        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-        if families:
-            font = QFont(families[0], 11)
-            app.setFont(font)
-            return families[0]
+        if family := install_font_file(app, path):
+            return family
     log.warning("no CJK font file found; relying on the system's font fallback")
     return app.font().family()
+
+
+def install_font_file(app: QApplication, path: Path) -> str | None:
+    """The UI's font from one file; its family, or None when Qt cannot load it."""
+    font_id = QFontDatabase.addApplicationFont(str(path))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        app.setFont(QFont(families[0], 11))
+        return families[0]
+    return None
+
+
+def install_qt_translation(app: QApplication) -> None:
+    """Qt's own words (OK, Cancel, Show Details…, the file dialogs) in Chinese; the build ships
+    qtbase_zh_CN.qm (build.spec keeps it)."""
+    translator = QTranslator(app)
+    if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+        app._qt_translator = translator  # kept alive with the app
+    else:
+        log.info("Qt's Chinese translation not found")
+
+
+def warm_up() -> None:
+    """Import the store and the queries on the worker while the person types the password: the
+    unlock screen appears without waiting for SQLAlchemy, and unlocking does not wait for it either."""
+    import fupin_desktop.queries.search  # noqa: F401,PLC0415
+    import fupin_desktop.services.uow  # noqa: F401,PLC0415
+    import fupin_desktop.store.store  # noqa: F401,PLC0415
 
 
 class IdleWatcher(QObject):
@@ -44,8 +77,11 @@ class IdleWatcher(QObject):
         super().__init__()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self.timer.setInterval(int(minutes * 60_000))
+        self.set_minutes(minutes)
         self.timer.timeout.connect(on_idle)
+
+    def set_minutes(self, minutes: float) -> None:
+        self.timer.setInterval(int(minutes * 60_000))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         if event.type() in self.INPUT and self.timer.isActive():
@@ -82,12 +118,12 @@ class FupinApp:
     def __init__(self, app: QApplication, store_path: Path) -> None:
         self.app = app
         self.store_path = store_path
-        self.settings = QSettings("FupinDesktop", "FupinDesktop")
+        self.settings = QSettings("FupinDesktop", "FupinDesktop")  # window layout and last choices only
+        self.prefs = Settings()  # the user's settings, read on unlock (fupin_desktop.settings)
         self.store: Store | None = None
         self.window = None
         self.unlock_dialog = None
-        minutes = float(self.settings.value("autolock_minutes", DEFAULT_AUTOLOCK_MINUTES))
-        self.idle = IdleWatcher(minutes, self.lock)
+        self.idle = IdleWatcher(self.prefs.autolock_minutes, self.lock)
         app.installEventFilter(self.idle)
         self._watch_session_lock()
 
@@ -105,16 +141,72 @@ class FupinApp:
 
         self.unlock_dialog = UnlockDialog(self.store_path, self.settings, on_unlocked=self.unlocked)
         self.unlock_dialog.show()
+        hub().tasks.submit(warm_up, lambda _r: None, lambda _e: None)
 
     def unlocked(self, store: Store) -> None:
         from .main_window import MainWindow  # noqa: PLC0415
 
+        from . import maintenance  # noqa: PLC0415
+
         self.store = store
+        self.prefs = for_store(store)
+        self.apply_settings()
         self.window = MainWindow(store, settings=self.settings, on_lock=self.lock)
+        maintenance.install(self.window, self)
         self.window.show()
         if self.windows_lock is not None:
             self.windows_lock.register(self.window)
         self.idle.timer.start()
+        maintenance.start_daily_backup(self.window, self)
+        log.info("unlocked")
+
+    # ---- settings and restoring ----------------------------------------------------------------
+    def apply_settings(self) -> None:
+        self.idle.set_minutes(self.prefs.autolock_minutes)
+        use_font_file(self.prefs.font_path or None)  # first choice for printed forms
+        if self.prefs.font_path and not install_font_file(self.app, Path(self.prefs.font_path)):
+            log.warning("the configured font file could not be loaded")
+
+    def edit_settings(self) -> None:
+        from .settings_dialog import SettingsDialog  # noqa: PLC0415
+
+        def saved(prefs: Settings) -> None:
+            store = self.store
+            if store is None:
+                return
+            save_settings(prefs, store.store_id, store.username)
+            font_changed = prefs.font_path != self.prefs.font_path
+            self.prefs = prefs
+            self.apply_settings()
+            if font_changed:
+                from fupin_desktop.forms.fonts import form_font  # noqa: PLC0415 (loads ReportLab)
+
+                Op(self.window, lambda: form_font(refresh=True)).run()
+            if self.idle.timer.isActive():
+                self.idle.timer.start()
+            if self.window is not None:
+                from . import maintenance  # noqa: PLC0415
+
+                maintenance.refresh_backup_state(self.window, self)
+            log.info("settings saved")
+
+        self.settings_dialog = SettingsDialog(self.prefs, saved, self.window)
+        self.settings_dialog.open()
+
+    def restore_from(self, backup: Path) -> None:
+        """Lock, then put the store folder back to ``backup`` (the current one is kept beside it)."""
+        from fupin_desktop.store.backups import replace_with_backup  # noqa: PLC0415
+
+        path = self.store_path
+        self.lock()  # drafts written, store closed on the worker before the next task runs
+
+        def done(safety: Path) -> None:
+            from .maintenance import tell  # noqa: PLC0415
+
+            tell(self.unlock_dialog, "已恢复",
+                 f"已从备份恢复数据库。原来的数据库完整保留在：\n{safety}\n\n请用备份时的密码解锁。", "restoredBox")
+
+        Op(self.unlock_dialog, lambda: replace_with_backup(path, backup)).success(done).run()
 
     def lock(self) -> None:
         if self.store is None:
@@ -150,17 +242,43 @@ class FupinApp:
             self.lock()
 
 
+def measure_startup(fupin: FupinApp, started: float) -> None:
+    """``--measure-startup``: once the first screen (unlock, or the wizard) has been drawn, print the
+    time since ``main`` began and quit (bench/build_bench.py reads the line)."""
+    def check() -> None:
+        shown = fupin.unlock_dialog or getattr(fupin, "wizard", None)
+        if shown is not None and shown.isVisible():
+            shown.repaint()
+            print(f"startup-ms {1000 * (time.perf_counter() - started):.0f}", flush=True)
+            QApplication.quit()
+        else:
+            QTimer.singleShot(5, check)
+
+    QTimer.singleShot(0, check)
+
+
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(prog="fupin-desktop")
     parser.add_argument("--store", default=str(default_store_dir()))
+    parser.add_argument("--measure-startup", action="store_true", help=argparse.SUPPRESS)
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
-    logging.basicConfig(level=logging.INFO)
+    setup_logging()
+    log.info("desktop app starting")
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("扶贫档案")
+    from .crash import CrashHandler, route_qt_messages  # noqa: PLC0415
+
+    crash = CrashHandler().install()
+    route_qt_messages()
+    install_qt_translation(app)
     install_cjk_font(app)
     fupin = FupinApp(app, Path(args.store))
     fupin.start()
+    if args.measure_startup:
+        measure_startup(fupin, started)
     code = app.exec()
+    crash.uninstall()
     if fupin.store is not None:
         fupin.store.close()
     hub().tasks.shutdown()

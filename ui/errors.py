@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import traceback
-from pathlib import Path
 
 from fupin_desktop.errors import FupinError
+from fupin_desktop.logs import exception_summary
 
 from .qt import QMessageBox, QWidget
 
@@ -22,13 +22,15 @@ def show_exception(parent: QWidget | None, err: BaseException) -> None:
     else:
         # A bug, not the user's doing. The log gets the type and the code path only: an exception's
         # message can quote the data (a name, an ID number) and logs must never hold personal data.
-        frames = traceback.extract_tb(err.__traceback__)
-        log.error("unexpected %s at %s", type(err).__name__,
-                  " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-6:])))
+        log.error("unexpected %s", exception_summary(err))
+        from .crash import save_all_drafts  # noqa: PLC0415 (crash builds on this module)
+
+        save_all_drafts()  # the message below promises the draft is kept
         box = QMessageBox(QMessageBox.Icon.Critical, "程序出错",
                           "程序遇到了意外错误，刚才的操作没有完成，已保存的数据不受影响。",
                           QMessageBox.StandardButton.Ok, parent)
-        box.setInformativeText("您正在编辑的内容已保存为草稿。如果问题反复出现，请联系县扶贫办技术人员。")
+        box.setInformativeText("您正在编辑的内容已保存为草稿，窗口没有关闭，可以继续工作。"
+                               "如果问题反复出现，请用“工具 → 导出诊断信息”导出文件，交给县扶贫办技术人员。")
         box.setDetailedText("".join(traceback.format_exception(type(err), err, err.__traceback__)))
     box.setObjectName("errorBox")
     _open_boxes.add(box)

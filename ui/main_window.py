@@ -110,8 +110,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         menu = self.menuBar()
-        file_menu = menu.addMenu("档案(&F)")
-        tools = menu.addMenu("工具(&T)")
+        file_menu = self.file_menu = menu.addMenu("档案(&F)")
+        tools = self.tools_menu = menu.addMenu("工具(&T)")
         toolbar = self.addToolBar("常用")
         toolbar.setObjectName("mainToolbar")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fupin_desktop.forms import FORMS, Scope, render, render_bytes
 from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.settings import for_store
 from fupin_desktop.store.store import Store
 
 from .errors import show_exception
@@ -93,7 +94,9 @@ class PrintDialog(QDialog):
 
     # ---- choices -------------------------------------------------------------------------------
     def _form_changed(self) -> None:
-        self.mask.setChecked(FORMS[self.form.currentData()].public)  # public forms mask by default
+        prefs = for_store(self.store)  # masking defaults from the settings: public forms masked unless changed
+        public = FORMS[self.form.currentData()].public
+        self.mask.setChecked(prefs.mask_public_forms if public else prefs.mask_internal_forms)
 
     def scope(self) -> Scope:
         if self.scope_selected.isChecked():

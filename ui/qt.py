@@ -1,11 +1,11 @@
 """Every Qt name the UI uses comes through here (one place to adapt to a Qt upgrade)."""
 
 from PySide6.QtCore import (  # noqa: F401
-    QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
-    QSize, QSortFilterProxyModel, Qt, QThread, QTimer, Signal, Slot,
+    QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo, QTranslator, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
+    QSize, QSortFilterProxyModel, Qt, QThread, QTimer, QtMsgType, Signal, Slot, qInstallMessageHandler,
 )
 from PySide6.QtGui import (  # noqa: F401
-    QAction, QBrush, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPalette,
+    QAction, QBrush, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPalette,
     QPixmap,
     QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument,
 )

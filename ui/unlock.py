@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fupin_desktop.store.store import Store
+if TYPE_CHECKING:  # the store (SQLAlchemy, the model) loads while the unlock screen is already up
+    from fupin_desktop.store.store import Store
 
 from .errors import show_exception
 from .operations import Op
@@ -67,7 +69,12 @@ class UnlockDialog(QDialog):
             self.password.selectAll()
             self.password.setFocus()
 
-        Op(self, lambda: Store.open(self.store_path, user, password)).success(opened).failure(failed).run()
+        def open_store() -> "Store":
+            from fupin_desktop.store.store import Store  # noqa: PLC0415
+
+            return Store.open(self.store_path, user, password)
+
+        Op(self, open_store).success(opened).failure(failed).run()
 
     def recover(self) -> None:
         dialog = RecoveryDialog(self.store_path, self.user.text().strip(), self)
@@ -103,6 +110,8 @@ class RecoveryDialog(QDialog):
         code, user, password = self.code.text(), self.user.text().strip(), self.password.text()
 
         def reset() -> str:
+            from fupin_desktop.store.store import Store  # noqa: PLC0415
+
             with Store.open_with_recovery_code(self.store_path, code) as store:
                 store.change_password(user, password)
                 return store.new_recovery_code()

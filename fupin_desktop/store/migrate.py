@@ -3,6 +3,7 @@ keyed connection, after an encrypted backup of the database."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from alembic import command
@@ -12,6 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from ..paths import migrations_dir
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config() -> Config:
@@ -43,6 +46,7 @@ def upgrade(engine: Engine, target: str = "head", before: Callable[[str | None],
         return False
     if before is not None:
         before(current)
+    log.info("upgrading the schema from %s to %s", current, wanted)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -5,12 +5,13 @@ A store is a folder::
     store.json        format and a random store id (nothing personal)
     fupin.db          the SQLCipher database (+ -wal, -shm while open)
     keys/*.slot       the data key, wrapped per password and by the recovery code
-    backups/          encrypted copies made before migrations and on request
+    backups/          encrypted .fupinbak copies (daily, before migrations and imports; see backups.py)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import tarfile
@@ -31,7 +32,6 @@ from . import migrate
 STORE_FORMAT = "fupin-store/1"
 DB_NAME = "fupin.db"
 RECOVERY_USER = "恢复码"
-KEEP_MIGRATION_BACKUPS = 3
 
 
 def corrupt_error(exc: BaseException | None = None) -> StoreCorrupt:
@@ -100,7 +100,7 @@ class Store:
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
-            migrate.upgrade(engine, before=lambda rev: cls._backup_before_migration(engine, path, rev))
+            migrate.upgrade(engine, before=lambda rev: cls._backup_before_migration(engine, path, keyring, username, rev))
             return cls(path, engine, keyring, key, username)
         except DatabaseError as exc:
             engine.dispose()
@@ -110,14 +110,13 @@ class Store:
             raise
 
     @staticmethod
-    def _backup_before_migration(engine: Engine, path: Path, revision: str | None) -> None:
+    def _backup_before_migration(engine: Engine, path: Path, keyring: KeyRing, username: str,
+                                 revision: str | None) -> None:
         if revision is None:
             return  # a brand-new database has nothing to lose
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        vacuum_into(engine, path / "backups" / f"迁移前-{revision}-{stamp}.db")
-        # Keep the latest few: a township store is a gigabyte, and old ones are of no use once it opens.
-        for old in sorted((path / "backups").glob("迁移前-*.db"), key=lambda p: p.stat().st_mtime)[:-KEEP_MIGRATION_BACKUPS]:
-            old.unlink()
+        from .backups import backup_before_migration  # noqa: PLC0415 (backups builds on this module)
+
+        backup_before_migration(engine, path, keyring, username, revision)
 
     # ---- creating ---------------------------------------------------------------------------
     @classmethod
@@ -210,28 +209,7 @@ class Store:
 
         It opens with the same passwords and recovery code; without them it reveals nothing.
         """
-        out = Path(out)
-        if out.suffix != ".fupinbak":
-            out = out.with_name(out.name + ".fupinbak")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.path / "backups" / f".staging-{uuid.uuid4().hex}"
-        staging.mkdir(parents=True)
-        try:
-            vacuum_into(self.engine, staging / DB_NAME)
-            tmp = out.with_name(f".{out.name}.tmp")
-            with tarfile.open(tmp, "w") as tar:
-                tar.add(self.path / "store.json", arcname="store.json")
-                for slot in sorted(self.keyring.dir.glob("*.slot")):
-                    tar.add(slot, arcname=f"keys/{slot.name}")
-                tar.add(staging / DB_NAME, arcname=DB_NAME)
-            with open(tmp, "rb+") as fh:
-                import os  # noqa: PLC0415
-
-                os.fsync(fh.fileno())
-            tmp.replace(out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return out
+        return write_backup(self.engine, self.path, self.keyring, Path(out))
 
     def close(self) -> None:
         """Drop the engine and with it every connection holding the key."""
@@ -254,6 +232,30 @@ def vacuum_into(engine: Engine, target: Path) -> None:
         conn.rollback()  # VACUUM cannot run inside a transaction
         raw = conn.connection.dbapi_connection
         raw.execute("VACUUM INTO ?", (str(target),))
+
+
+def write_backup(engine: Engine, path: Path, keyring: KeyRing, out: Path) -> Path:
+    """The ``.fupinbak`` of the store at ``path``: store.json, the key slots and a VACUUM INTO copy."""
+    if out.suffix != ".fupinbak":
+        out = out.with_name(out.name + ".fupinbak")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = path / "backups" / f".staging-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        vacuum_into(engine, staging / DB_NAME)
+        with tarfile.open(tmp, "w") as tar:
+            tar.add(path / "store.json", arcname="store.json")
+            for slot in sorted(keyring.dir.glob("*.slot")):
+                tar.add(slot, arcname=f"keys/{slot.name}")
+            tar.add(staging / DB_NAME, arcname=DB_NAME)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
 
 
 def restore_backup(backup: Path, target: Path) -> Path:
@@ -288,4 +290,4 @@ def password_strength_hint(password: str) -> str:
     return "中" if kinds >= 2 else "弱"
 
 
-__all__ = ["Store", "restore_backup", "vacuum_into", "FupinError"]
+__all__ = ["Store", "restore_backup", "vacuum_into", "write_backup", "FupinError"]

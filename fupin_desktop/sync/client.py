@@ -64,7 +64,9 @@ def push(store: "Store", url: str | None = None, *, attempts: int = 4, backoff: 
     with store.engine.connect() as conn:
         keys = device_keys(conn)
         items = pending_packages(conn)
-    base = (url or keys.county.server_url).rstrip("/")
+    from ..settings import for_store  # noqa: PLC0415
+
+    base = (url or for_store(store).county_server_url or keys.county.server_url).rstrip("/")
     if not base:
         raise FupinError("没有县级服务器地址。", hint="入网文件里没有服务器地址；请在设置里填写，或用U盘导出。")
     result = PushResult()

@@ -55,6 +55,11 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
     ack, corrections = read_ack(store, path)
     from ..services.uow import UnitOfWork  # noqa: PLC0415
 
+    if corrections and int(ack["ack_number"]) > _last_ack(store):
+        from ..store.backups import auto_backup  # noqa: PLC0415
+
+        auto_backup(store, "import")  # county corrections change records: back up first, as for any import
+
     result = AckResult(number=int(ack["ack_number"]))
     with UnitOfWork(store, user="县级更正", origin=f"county-{ack['county_id'][:8]}") as uow:
         conn = uow.conn
@@ -77,6 +82,11 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
             result.revoked = True
             result.messages.append("县扶贫办已注销本机的同步资格，之后的变更包不会被接受。请联系县扶贫办。")
     return result
+
+
+def _last_ack(store: "Store") -> int:
+    with store.engine.connect() as conn:
+        return int(get_meta(conn, "sync.ack_number", "0") or 0)
 
 
 def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckResult) -> None:

@@ -1,0 +1,111 @@
+"""Rotating log files in the user's data folder that never hold personal data.
+
+Set up once per process (CLI and GUI alike) by ``setup_logging``. Every record passes through
+``ScrubFilter`` before any handler sees it:
+
+* runs of digits that could be an ID number, a phone or a bank account become ``#``;
+* Chinese text in a record's *arguments* (a name, an address) becomes ``…`` — the message
+  templates are the program's own words, the arguments are data;
+* the home folder becomes ``~`` (the Windows user name is often a person's name);
+* an exception keeps its type and code position only: its message can quote the data
+  (``ui/errors.py`` does the same for the dialog's log line).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+import traceback
+from pathlib import Path
+
+from .paths import logs_dir
+
+LOG_NAME = "fupin.log"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5  # six files of 1 MB: weeks of normal use, small enough to mail
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+
+# Six or more digits (with the ID number's check letter X), or groups of 3–6 digits split by spaces
+# or dashes (bank cards are typed 6217 0000 1000 ..., phones 138-1234-5678): covers ID numbers,
+# phones and bank accounts, and leaves dates and times (2026-12-03 07:15) alone.
+_DIGITS = re.compile(r"\d{3,6}(?:[ -]\d{3,6}){2,}|\d{6,}[Xx]?")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+_installed: logging.Handler | None = None
+
+
+def scrub_text(text: str) -> str:
+    home = str(Path.home())
+    if len(home) > 1:
+        text = text.replace(home, "~")
+    return _DIGITS.sub("#", text)
+
+
+def scrub_arg(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value  # counts, sizes and seconds: numbers in the data model (ID, phone, bank) are text
+    if isinstance(value, bool) or value is None:
+        return value
+    return _CJK.sub("…", scrub_text(str(value)))
+
+
+def exception_summary(exc: BaseException) -> str:
+    """Type and code position only (file:line, innermost first)."""
+    frames = traceback.extract_tb(exc.__traceback__)[-8:]
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
+    return f"{type(exc).__name__} at {where or '?'}"
+
+
+class ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            if isinstance(record.args, dict):
+                record.args = {k: scrub_arg(v) for k, v in record.args.items()}
+            else:
+                record.args = tuple(scrub_arg(a) for a in args)
+        record.msg = scrub_text(str(record.msg))
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.msg} [{exception_summary(record.exc_info[1])}]"
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path | None:
+    """Attach the rotating file handler to the root logger (once); returns the log file.
+
+    A folder that cannot be written (read-only profile) leaves logging to stderr only: the program
+    must still start.
+    """
+    global _installed
+    root = logging.getLogger()
+    path = logs_dir() / LOG_NAME
+    if _installed is None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True)
+        except OSError:
+            handler, path = logging.StreamHandler(sys.stderr), None
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(ScrubFilter())
+        root.addHandler(handler)
+        _installed = handler
+        if console:
+            stream = logging.StreamHandler(sys.stderr)
+            stream.setLevel(logging.WARNING)
+            stream.addFilter(ScrubFilter())
+            root.addHandler(stream)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+    # Alembic says "Context impl SQLiteImpl" on every open; the upgrade itself is logged by migrate.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return path if isinstance(_installed, logging.handlers.RotatingFileHandler) else None
+
+
+def log_files() -> list[Path]:
+    folder = logs_dir()
+    return sorted(folder.glob(LOG_NAME + "*")) if folder.is_dir() else []
