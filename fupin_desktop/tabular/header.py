@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..errors import InvalidInput
@@ -20,7 +21,7 @@ class ColumnMap:
     headers: list[str]  # the header cells as written
     fields: dict[int, Field] = field(default_factory=dict)  # column index → field
 
-    @property
+    @cached_property
     def header_keys(self) -> tuple[str, ...]:
         return tuple(header_key(h) for h in self.headers)
 
@@ -36,6 +37,9 @@ class ColumnMap:
 
     def is_header(self, cells: tuple[Any, ...]) -> bool:
         """A header repeated on every printed page."""
+        probe = next(iter(self.fields), 0)  # one cell settles it for almost every data row
+        if probe >= len(cells) or not isinstance(cells[probe], str) or header_key(cells[probe]) != self.header_keys[probe]:
+            return False
         keys = tuple(header_key(c) for c in cells[: len(self.headers)])
         named = [k for k in self.header_keys if k]
         return sum(1 for k, h in zip(keys, self.header_keys) if h and k == h) >= max(2, len(named) // 2)

@@ -11,9 +11,11 @@ from typing import Any
 
 from ..bundle import HouseholdData, MemberData
 from ..errors import Cancelled
-from ..services.households import add_member, create_households, update_household, update_member
+from ..queries.years import current_year
+from ..services.households import add_member, create_households, refresh_households, update_household, update_member
 from ..services.uow import UnitOfWork
 from ..store.store import Store
+from ..validation.engine import Context, mark_households
 from .grouping import Group, Problem, check_groups, group_rows, read_records
 from .header import ColumnMap, find_header
 from .plan import Planned, plan
@@ -119,19 +121,33 @@ def before_import_write(store: Store, path: Path) -> None:
 
 def apply(store: Store, planned: list[Planned], *, progress: Progress | None = None,
           cancel: Callable[[], bool] | None = None) -> None:
-    """One unit of work for the whole import: it commits completely or not at all."""
-    with UnitOfWork(store) as uow:
+    """One unit of work for the whole import: it commits completely or not at all. New households
+    are checked in bulk at the end (the per-save check would run the cross-household rules once
+    per household); updated ones get the usual refresh."""
+    created: list[str] = []
+    updated: list[str] = []
+    with UnitOfWork(store, check=False) as uow:
         for start in range(0, len(planned), WRITE_BATCH):
             if cancel is not None and cancel():
                 raise Cancelled()
             batch = planned[start:start + WRITE_BATCH]
             # Values were parsed with the columns' own parsers (values.coerce) while reading.
-            create_households(uow, [_bundle(p) for p in batch if p.household_id is None], trusted=True)
+            created += create_households(uow, [_bundle(p) for p in batch if p.household_id is None], trusted=True)
             for p in batch:
                 if p.household_id is not None:
                     _update(uow, p)
+                    updated.append(p.household_id)
             if progress is not None:
                 progress(min(start + WRITE_BATCH, len(planned)), len(planned))
+        _refresh(uow, created, updated)
+
+
+def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:
+    assert uow.conn is not None
+    if updated:
+        refresh_households(uow, updated)
+    if created:
+        mark_households(uow.conn, created, Context.for_store(uow.conn, current_year(uow.conn)))
 
 
 def _bundle(p: Planned) -> HouseholdData:

@@ -6,7 +6,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sqlalchemy import Column
 
@@ -36,12 +36,12 @@ class Field:
     def column_name(self) -> str:
         return self.key.split(".", 1)[1]
 
-    @property
+    @cached_property
     def column(self) -> Column | None:
         table = TABLES.get(self.table)
         return None if table is None else table.c[self.column_name]
 
-    @property
+    @cached_property
     def kind(self) -> str:
         if self.key in ID_FIELDS:
             return "id"
