@@ -140,6 +140,15 @@ def test_the_same_person_in_two_households_is_reported_in_both(new_store, tmp_pa
     assert report.rejected == 2 and report.blocked
 
 
+def test_without_numbers_or_blank_rows_the_head_name_column_groups_the_rows(new_store, tmp_path):
+    rows = [["户主姓名", "姓名", "身份证号"], ["冯一", "冯一", idn(81)], ["冯一", "冯二", idn(82)],
+            ["陈一", "陈一", idn(83)], ["陈一", "陈二", idn(84)], ["陈一", "陈三", idn(85)]]
+    report = run_import(new_store, xlsx(tmp_path / "heads.xlsx", rows))
+    assert [len(p.group.members()) for p in report.planned] == [2, 3]
+    assert report.applied and [str(p) for p in report.problems] == ["第2行 与户主关系：这一户没有户主",
+                                                                     "第4行 与户主关系：这一户没有户主"]
+
+
 def test_csv_in_gbk_and_utf8_with_bom(new_store, tmp_path):
     lines = [",".join(HEADER)] + [",".join("" if v is None else str(v) for v in person("G1", "钱", "钱", 41, "户主")),
                                   ",".join("" if v is None else str(v) for v in person("G1", "钱", "孙", 42, "配偶"))]

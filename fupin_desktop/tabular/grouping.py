@@ -1,5 +1,6 @@
 """Spreadsheet rows (one per member) into households: by household number, else by the head's
-ID number, else by blocks of rows separated by blank rows (a new 户主 also starts a block)."""
+ID number, else by blocks of rows separated by blank rows (a new 户主, or a change in the
+户主姓名 column, also starts a block)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,10 @@ class Problem:
         return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
 
 
-@dataclass
+@dataclass(slots=True)
 class RowRecord:
     number: int
-    values: dict[str, Any]  # field key → cleaned value (only non-empty ones)
-    raw: tuple[Any, ...]
+    values: dict[str, Any]  # field key → cleaned value (only non-empty ones); cells are not kept
     bad: bool = False  # a problem of severity "error" on this row
 
     def table(self, name: str) -> dict[str, Any]:
@@ -80,9 +80,12 @@ def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap
             continue
         if columns.is_header(cells):
             continue
-        record = RowRecord(number, {}, tuple(cells))
+        record = RowRecord(number, {})
         for index, fld in columns.fields.items():
-            cleaned = clean_cell(fld, cells[index] if index < len(cells) else None)
+            raw = cells[index] if index < len(cells) else None
+            if raw is None:
+                continue
+            cleaned = clean_cell(fld, raw)
             if cleaned.value is not None:
                 record.values[fld.key] = cleaned.value
             if cleaned.problem:
@@ -110,7 +113,10 @@ def group_rows(records: Iterable[RowRecord | None]) -> list[Group]:
             keyed[key].rows.append(record)
             continue
         is_head = record.values.get("member.relation") == "户主"
-        if block is None or (is_head and block.has_head()):
+        head_name = record.values.get("group.head_name")
+        new_head = head_name and block is not None and block.rows[-1].values.get("group.head_name") not in (
+            None, head_name)
+        if block is None or new_head or (is_head and block.has_head()):
             block = Group()
             groups.append(block)
         block.rows.append(record)
