@@ -56,9 +56,16 @@ def run_import_command(args: argparse.Namespace, open_store: Opener, out: Out) -
     path = Path(args.file)
     if not path.exists():
         raise InvalidInput(f"找不到文件：{path}")
+    shown: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        shown.append(done)
+        print(f"\r已写入 {done}/{total} 户", end="", file=sys.stderr, flush=True)
+
     with open_store() as store:
-        report = run_import(store, path, options, progress=_progress)
-    print(file=sys.stderr)
+        report = run_import(store, path, options, progress=progress)
+    if shown:
+        print(file=sys.stderr)
     if args.json:
         out(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
@@ -68,10 +75,6 @@ def run_import_command(args: argparse.Namespace, open_store: Opener, out: Out) -
               "请改正后重新导入，或用 --partial 只导入没有问题的户。", file=sys.stderr)
         return 2
     return 0
-
-
-def _progress(done: int, total: int) -> None:
-    print(f"\r已写入 {done}/{total} 户", end="", file=sys.stderr, flush=True)
 
 
 def _print_report(report: Any, out: Out) -> None:
