@@ -44,6 +44,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
     rejected_file: str | None = None
+    partial: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
@@ -59,7 +60,7 @@ class ImportReport:
     @property
     def blocked(self) -> bool:
         """All-or-nothing and something is wrong: nothing was (or would be) written."""
-        return bool(self.errors) and not self.applied and self.rejected_file is None
+        return bool(self.errors) and not self.partial
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "applied": self.applied,
@@ -99,6 +100,7 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
                progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ImportReport:
     options = options or ImportOptions()
     report = prepare(store, path, options)
+    report.partial = options.partial
     if options.dry_run or (report.errors and not options.partial):
         return report
     good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
