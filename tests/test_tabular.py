@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from fupin_desktop.cli import main
-from fupin_desktop.model import ChangeLog, Household, Member
+from fupin_desktop.model import ChangeLog, Household, HouseholdYear, Member
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services import households as svc
 from fupin_desktop.services.uow import UnitOfWork
@@ -82,6 +82,12 @@ def records(store: Store) -> list:
     return sorted(out, key=repr)
 
 
+def year_facts(store: Store) -> list:
+    with store.engine.connect() as conn:
+        return sorted(conn.execute(select(HouseholdYear.main_cause, HouseholdYear.population)
+                                   .where(HouseholdYear.year == 2024)).all(), key=lambda r: (r[0], -r[1]))
+
+
 def log_count(store: Store) -> int:
     with store.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(ChangeLog)).scalar_one()
@@ -97,7 +103,7 @@ def test_messy_file_is_read_with_titles_hidden_sheets_blank_rows_repeated_header
             [None] * 10,  # a blank row ends the household
             HEADER,  # a header repeated on the next printed page
             person(None, "赵四", "赵四", 13, "户主", id_no=int(old15), group=2.0, phone=13912345678),
-            person(None, "赵四", "赵小", 14, "之子")]
+            person(None, "赵四", "赵小", 14, "之子", group="2", phone="13912345678")]
     path = xlsx(tmp_path / "messy.xlsx", rows, title_rows=2, hidden_first=True)
     report = run_import(new_store, path)
     assert report.header_row == 3 and report.sheet == "花名册"
@@ -203,6 +209,7 @@ def test_export_then_import_gives_identical_records_and_reimport_changes_nothing
         report = run_import(other, out)
         assert report.count("create") == 6 and not report.errors
         assert records(other) == records(filled)
+        assert year_facts(other) == year_facts(filled) == [("因病", 4)] * 2 + [("因病", 3)] * 2 + [("因病", 2)] * 2
         before = dump(other)
         again = run_import(other, out)
         assert again.count("unchanged") == 6 and again.count("update") == again.count("create") == 0
@@ -216,15 +223,23 @@ def test_a_newer_file_updates_only_what_changed_through_the_change_log(filled, t
     ws = book.active
     header = [c.value for c in ws[1]]
     ws.cell(3, header.index("成员联系电话") + 1).value = "13999999999"
+    relation = header.index("与户主关系") + 1
+    head = [r for r in range(2, ws.max_row + 1) if ws.cell(r, relation).value == "户主"][1]
+    ws.cell(head, header.index("主要致贫原因") + 1).value = "因学"  # the head of the second household
+    ws.cell(head + 1, header.index("主要致贫原因") + 1).value = "因灾"  # another member's row disagrees
     book.save(out)
     logged = log_count(filled)
     report = run_import(filled, out)
-    assert (report.count("update"), report.count("unchanged")) == (1, 5)
+    assert (report.count("update"), report.count("unchanged")) == (2, 4)
+    assert [str(p) for p in report.problems] == [
+        f"第{head + 1}行 主要致贫原因：与本户第{head}行不同（“因灾”和“因学”），采用第{head}行的",
+        f"第{head + 2}行 主要致贫原因：与本户第{head}行不同（“因病”和“因学”），采用第{head}行的"]
     with filled.engine.connect() as conn:
         entries = conn.execute(select(ChangeLog.entity, ChangeLog.op, ChangeLog.fields)
                                .order_by(ChangeLog.hlc)).all()[logged:]
-    assert [(e.entity, e.op) for e in entries] == [("member", "update")]
+    assert [(e.entity, e.op) for e in entries] == [("member", "update"), ("household_year", "update")]
     assert json.loads(entries[0].fields) == {"phone": [None, "13999999999"]}
+    assert json.loads(entries[1].fields) == {"main_cause": ["因病", "因学"]}
 
 
 def test_a_file_failing_at_row_900_of_1000_leaves_the_store_unchanged(filled, tmp_path):

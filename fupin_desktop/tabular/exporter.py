@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..errors import InvalidInput
-from ..model import Household, IncomeYear, Measure, Member
+from ..model import Household, HouseholdYear, IncomeYear, Measure, Member
+from ..queries.years import current_year
 from ..paths import resources_dir
 from ..store.store import Store
 from .layout import ID_FIELDS, export_fields
@@ -32,8 +33,9 @@ def _layout(what: str) -> list[tuple[str, str]]:
 
 
 def export_xlsx(store: Store, household_ids: Sequence[str], target: Path, what: str = "roster",
-                *, progress: Progress | None = None) -> int:
-    """Write the export; returns the number of data rows."""
+                *, year: int | None = None, progress: Progress | None = None) -> int:
+    """Write the export; returns the number of data rows. The roster's household-year columns
+    (家庭人口数, 致贫原因) are those of ``year`` (default: the store's current year)."""
     if what not in WHAT:
         raise InvalidInput(f"不能导出“{what}”：可选 roster（花名册）、measures（帮扶措施）、income（收入核算）。")
     columns = _layout(what)
@@ -45,9 +47,10 @@ def export_xlsx(store: Store, household_ids: Sequence[str], target: Path, what: 
         nonlocal count
         yield [label for _, label in columns]
         with store.engine.connect() as conn:
+            facts_year = year or current_year(conn)
             for start in range(0, len(household_ids), CHUNK):
                 chunk = list(household_ids[start:start + CHUNK])
-                for record in ROWS[what](conn, chunk):
+                for record in ROWS[what](conn, chunk, facts_year):
                     count += 1
                     yield [record.get(key) for key, _ in columns]
                 if progress is not None:
@@ -66,8 +69,10 @@ def _households(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
             conn.execute(select(Household).where(Household.id.in_(ids))).mappings()}
 
 
-def _roster(conn: Connection, ids: list[str]) -> Iterator[dict[str, Any]]:
+def _roster(conn: Connection, ids: list[str], year: int) -> Iterator[dict[str, Any]]:
     households = _households(conn, ids)
+    years = {r["household_id"]: _prefixed("household_year", r) for r in conn.execute(
+        select(HouseholdYear).where(HouseholdYear.household_id.in_(ids), HouseholdYear.year == year)).mappings()}
     members: dict[str, list[Any]] = {}
     stmt = select(Member).where(Member.household_id.in_(ids), Member.record_status == "在册")
     for m in conn.execute(stmt.order_by(Member.seq, Member.name)).mappings():
@@ -78,10 +83,11 @@ def _roster(conn: Connection, ids: list[str]) -> Iterator[dict[str, Any]]:
         people = sorted(members.get(hh_id, []), key=lambda m: m["relation"] != "户主")  # the head first
         head = next((m["id_no"] for m in people if m["relation"] == "户主"), None)
         for m in people:
-            yield {**households[hh_id], "household.head_id_no": head, **_prefixed("member", m)}
+            yield {**households[hh_id], "household_year.year": year, **years.get(hh_id, {}), "household.head_id_no": head,
+                   **_prefixed("member", m)}
 
 
-def _measures(conn: Connection, ids: list[str]) -> Iterator[dict[str, Any]]:
+def _measures(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, Any]]:
     households = _households(conn, ids)
     names = {r.id: r for r in conn.execute(select(Member.id, Member.name, Member.id_no)
                                            .where(Member.household_id.in_(ids)))}
@@ -96,7 +102,7 @@ def _measures(conn: Connection, ids: list[str]) -> Iterator[dict[str, Any]]:
                    "member.id_no": person.id_no if person else None}
 
 
-def _income(conn: Connection, ids: list[str]) -> Iterator[dict[str, Any]]:
+def _income(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, Any]]:
     households = _households(conn, ids)
     by_household: dict[str, list[Any]] = {}
     stmt = select(IncomeYear).where(IncomeYear.household_id.in_(ids)).order_by(IncomeYear.year)

@@ -58,12 +58,12 @@ class Group:
     def members(self) -> list[RowRecord]:
         return [r for r in self.rows if r.is_member]
 
-    def household(self) -> dict[str, Any]:
-        """Household fields, from the head's row first, then the other rows in order."""
+    def household(self, table: str = "household") -> dict[str, Any]:
+        """Household (or household-year) fields, from the head's row first, then the other rows."""
         merged: dict[str, Any] = {}
         head_first = sorted(self.rows, key=lambda r: r.values.get("member.relation") != "户主")
         for row in head_first:
-            for key, value in row.table("household").items():
+            for key, value in row.table(table).items():
                 merged.setdefault(key, value)
         return merged
 
@@ -141,10 +141,33 @@ def check_groups(groups: list[Group], file_problems: list[Problem]) -> None:
     for group in groups:
         for row in group.members():
             _check_member(group, row, seen)
+        _check_household_values(group)
         if not group.members():
             group.problems.append(Problem(group.first_row, "", "这一户没有成员（没有填姓名的行）"))
         elif not group.has_head():
             group.problems.append(Problem(group.first_row, "与户主关系", "这一户没有户主", "warning"))
+
+
+def _check_household_values(group: Group) -> None:
+    """The household's columns repeated on each member's row should agree; the head's row wins."""
+    chosen: dict[str, tuple[int, Any]] = {}
+    head_first = sorted(group.rows, key=lambda r: r.values.get("member.relation") != "户主")
+    for row in head_first:
+        for key, value in row.values.items():
+            if not key.startswith(("household.", "household_year.")):
+                continue
+            if key not in chosen:
+                chosen[key] = (row.number, value)
+            elif chosen[key][1] != value:
+                label = _label(key)
+                group.problems.append(Problem(row.number, label, f"与本户第{chosen[key][0]}行不同"
+                                              f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的", "warning"))
+
+
+def _label(key: str) -> str:
+    from .layout import roster_fields  # noqa: PLC0415
+
+    return next((f.label for f in roster_fields() if f.key == key), key)
 
 
 def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[int, Group]]) -> None:

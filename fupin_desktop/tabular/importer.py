@@ -12,7 +12,10 @@ from typing import Any
 from ..bundle import HouseholdData, MemberData
 from ..errors import Cancelled
 from ..queries.years import current_year
-from ..services.households import add_member, create_households, refresh_households, update_household, update_member
+from ..services.households import (
+    add_member, create_households, refresh_households, save_household_year,
+    update_household, update_member,
+)
 from ..services.uow import UnitOfWork
 from ..store.store import Store
 from ..validation.engine import Context, mark_households
@@ -32,6 +35,7 @@ class ImportOptions:
     dry_run: bool = False
     partial: bool = False
     rejected_path: Path | None = None  # where rejected rows go with ``partial`` (default: next to the file)
+    year: int | None = None  # the year of 家庭人口数 / 致贫原因 columns (default: the store's current year)
 
 
 @dataclass
@@ -41,6 +45,7 @@ class ImportReport:
     header_row: int
     mapping: dict[str, str]
     planned: list[Planned] = field(default_factory=list)
+    year: int = 0
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
     rejected_file: str | None = None
@@ -63,7 +68,8 @@ class ImportReport:
         return bool(self.errors) and not self.partial
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "applied": self.applied,
+        return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "year": self.year,
+                "applied": self.applied,
                 "created": self.count("create"), "updated": self.count("update"),
                 "unchanged": self.count("unchanged"), "rejected": self.rejected,
                 "rejected_file": self.rejected_file, "mapping": self.mapping,
@@ -90,8 +96,9 @@ def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
     """Everything up to writing: what would be created, updated or left, and every problem."""
     sheet, columns, groups = read_groups(path, options)
     with store.engine.connect() as conn:
-        planned = plan(conn, groups, store.village_code)
-    report = ImportReport(str(path), sheet, columns.header_row, columns.mapping(), planned)
+        year = options.year or current_year(conn)
+        planned = plan(conn, groups, store.village_code, year)
+    report = ImportReport(str(path), sheet, columns.header_row, columns.mapping(), planned, year=year)
     report.problems = sorted((p for g in groups for p in g.problems), key=lambda p: (p.row, p.column))
     return report
 
@@ -134,7 +141,8 @@ def apply(store: Store, planned: list[Planned], *, progress: Progress | None = N
                 raise Cancelled()
             batch = planned[start:start + WRITE_BATCH]
             # Values were parsed with the columns' own parsers (values.coerce) while reading.
-            created += create_households(uow, [_bundle(p) for p in batch if p.household_id is None], trusted=True)
+            created += create_households(uow, [_bundle(p) for p in batch if p.household_id is None],
+                                         trusted=True)
             for p in batch:
                 if p.household_id is not None:
                     _update(uow, p)
@@ -153,13 +161,16 @@ def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:
 
 
 def _bundle(p: Planned) -> HouseholdData:
-    return HouseholdData(fields=dict(p.household_changes), members=[MemberData(dict(m.changes)) for m in p.members])
+    return HouseholdData(fields=dict(p.household_changes), years={p.year: dict(p.year_changes)} if p.year_changes else {},
+                         members=[MemberData(dict(m.changes)) for m in p.members])
 
 
 def _update(uow: UnitOfWork, p: Planned) -> None:
     assert p.household_id is not None
     if p.household_changes:
         update_household(uow, p.household_id, p.household_changes)
+    if p.year_changes:
+        save_household_year(uow, p.household_id, p.year, p.year_changes)
     for m in p.members:
         if m.member_id is None:
             add_member(uow, p.household_id, m.changes)

@@ -10,11 +10,11 @@ from functools import cached_property, lru_cache
 
 from sqlalchemy import Column
 
-from ..model import Household, Member
+from ..model import Household, HouseholdYear, Member
 from ..paths import resources_dir
 from ..values import column_kind
 
-TABLES = {"household": Household.__table__, "member": Member.__table__}
+TABLES = {"household": Household.__table__, "household_year": HouseholdYear.__table__, "member": Member.__table__}
 # Columns whose values are numbers people keep as text: never a float, never scientific notation.
 DIGIT_FIELDS = frozenset({"household.national_hh_no", "household.phone", "household.bank_account",
                           "household.village_code", "member.phone", "member.member_no",

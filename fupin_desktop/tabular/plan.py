@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..model import Household, Member
+from ..model import Household, HouseholdYear, Member
 from ..values import clean_text
 from .cleaning import match_key
 from .grouping import Group, Problem, RowRecord
@@ -29,14 +29,16 @@ class MemberChange:
 class Planned:
     group: Group
     household_id: str | None = None  # None: a new household
+    year: int = 0  # of year_changes: the file's 年度 column, else the import's default year
     household_changes: dict[str, Any] = field(default_factory=dict)
+    year_changes: dict[str, Any] = field(default_factory=dict)  # the import year's household facts
     members: list[MemberChange] = field(default_factory=list)
 
     @property
     def action(self) -> str:
         if self.household_id is None:
             return "create"
-        if self.household_changes or any(m.changes or m.member_id is None for m in self.members):
+        if self.household_changes or self.year_changes or any(m.changes or m.member_id is None for m in self.members):
             return "update"
         return "unchanged"
 
@@ -66,9 +68,10 @@ class StoreIndex:
         return None
 
 
-def plan(conn: Connection, groups: list[Group], village_code: str) -> list[Planned]:
+def plan(conn: Connection, groups: list[Group], village_code: str, year: int) -> list[Planned]:
     index = StoreIndex(conn)
-    planned = [Planned(g, index.household_of(g)) for g in groups]
+    planned = [Planned(g, index.household_of(g), g.household("household_year").get("year") or year)
+               for g in groups]
     _claim(planned)
     matched = [p for p in planned if p.household_id]
     for start in range(0, len(matched), CHUNK):
@@ -76,6 +79,7 @@ def plan(conn: Connection, groups: list[Group], village_code: str) -> list[Plann
     for p in planned:
         if p.household_id is None:
             p.household_changes = {"village_code": village_code, **p.group.household()}
+            p.year_changes = _year_facts(p)
             p.members = [MemberChange(r.number, None, r.table("member")) for r in p.group.members()]
     return planned
 
@@ -93,15 +97,24 @@ def _claim(planned: list[Planned]) -> None:
             owner[p.household_id] = p.group.first_row
 
 
+def _year_facts(p: Planned) -> dict[str, Any]:
+    facts = p.group.household("household_year")
+    facts.pop("year", None)
+    return facts
+
+
 def _diff_chunk(conn: Connection, index: StoreIndex, chunk: list[Planned]) -> None:
     ids = [p.household_id for p in chunk]
     households = {r["id"]: dict(r) for r in conn.execute(select(Household).where(Household.id.in_(ids))).mappings()}
+    years = {(r["household_id"], r["year"]): dict(r) for r in conn.execute(
+        select(HouseholdYear).where(HouseholdYear.household_id.in_(ids))).mappings()}
     members: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(select(Member).where(Member.household_id.in_(ids))).mappings():
         members.setdefault(r["household_id"], []).append(dict(r))
     for p in chunk:
         assert p.household_id is not None
         p.household_changes = _differs(households[p.household_id], p.group.household())
+        p.year_changes = _differs(years.get((p.household_id, p.year), {}), _year_facts(p))
         stored = members.get(p.household_id, [])
         for row in p.group.members():
             p.members.append(_member_change(index, p, row, stored))
