@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from fupin_desktop.cli import main
+from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import ChangeLog, Household, HouseholdYear, Member
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services import households as svc
@@ -169,17 +170,19 @@ def test_csv_in_gbk_and_utf8_with_bom(new_store, tmp_path):
 def test_mapping_overrides_and_unknown_files_are_refused_in_chinese(new_store, tmp_path):
     rows = [["成员", "号码", "户"], ["周一", idn(51), "H9"]]
     path = xlsx(tmp_path / "odd.xlsx", rows)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(InvalidInput) as err:
         run_import(new_store, path)
     assert "没有找到表头" in str(err.value)
     mapping = {"成员": "姓名", "号码": "证件号码", "户": "户编号"}
     report = run_import(new_store, path, ImportOptions(mapping=mapping))
     assert report.applied and report.count("create") == 1
+    with pytest.raises(InvalidInput, match="没有名为“旧表”的工作表"):
+        run_import(new_store, xlsx(tmp_path / "h.xlsx", [HEADER], hidden_first=True), ImportOptions(sheet="旧表"))
     (tmp_path / "x.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(Exception, match="旧版 Excel"):
+    with pytest.raises(InvalidInput, match="旧版 Excel"):
         run_import(new_store, tmp_path / "x.xls")
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
-    with pytest.raises(Exception, match="不是有效的 .xlsx"):
+    with pytest.raises(InvalidInput, match="不是有效的 .xlsx"):
         run_import(new_store, tmp_path / "broken.xlsx")
 
 

@@ -52,6 +52,8 @@ class Workbook:
         names = self.sheet_names()
         if not names:
             raise InvalidInput(f"{self.path.name}：没有可见的工作表。")
+        if name is not None and name not in names:
+            raise InvalidInput(f"{self.path.name}：没有名为“{name}”的工作表。", hint=f"可选：{'、'.join(names)}。")
         ws = self._book[name or names[0]]
         return Sheet(ws.title, ws.iter_rows(values_only=True))
 
