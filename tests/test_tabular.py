@@ -315,3 +315,13 @@ def test_cli_import_and_export(filled, tmp_path, monkeypatch, capsys):
     (tmp_path / "map.json").write_text("{oops", "utf-8")
     assert main(["import-xlsx", "--store", store, str(bad), "--mapping", str(tmp_path / "map.json")]) == 2
     assert "不是有效的 JSON" in capsys.readouterr().err
+
+
+def test_cancelling_an_import_changes_nothing(filled, tmp_path):
+    from fupin_desktop.errors import Cancelled
+
+    path = xlsx(tmp_path / "k.xlsx", [HEADER] + [person(f"K{n}", "k", f"k{n}", 700 + n, "户主") for n in range(3)])
+    before = dump(filled)
+    with pytest.raises(Cancelled):
+        run_import(filled, path, cancel=lambda: True)
+    assert dump(filled) == before
