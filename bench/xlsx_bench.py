@@ -1,7 +1,7 @@
 """Spreadsheet import benchmark (issue 6): a 10,000-household roster (about 40,000 rows) imported
 as a dry run and for real, against a floor measured in the same run: openpyxl's read-only reading
 of the same file plus the core's bulk write (``UnitOfWork(check=False)``, trusted ``insert_many``)
-of the same records. Each step runs in its own process so its peak RSS is its own.
+of the same records (households, members, and the year's household facts the roster carries). Each step runs in its own process so its peak RSS is its own.
 
     .venv/bin/python -m bench.xlsx_bench                  # 10,000 households
     .venv/bin/python -m bench.xlsx_bench --households 2000
@@ -87,7 +87,8 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import select
 
     from fupin_desktop.bundle import HouseholdData, MemberData
-    from fupin_desktop.model import Household, Member
+    from fupin_desktop.model import Household, HouseholdYear, Member
+    from fupin_desktop.queries.years import current_year
     from fupin_desktop.services.households import create_households
     from fupin_desktop.services.uow import UnitOfWork
 
@@ -104,7 +105,12 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
         for m in conn.execute(select(Member)).mappings():
             members.setdefault(m["household_id"], []).append(
                 {k: v for k, v in m.items() if k not in skip and k != "household_id"})
+        year = current_year(conn)
+        facts = {r.household_id: {"population": r.population, "main_cause": r.main_cause,
+                                  "other_causes": r.other_causes}
+                 for r in conn.execute(select(HouseholdYear).where(HouseholdYear.year == year))}
         bundles = [HouseholdData(fields={k: v for k, v in h.items() if k not in skip},
+                                 years={year: facts[h["id"]]} if h["id"] in facts else {},
                                  members=[MemberData(f) for f in members.get(h["id"], [])])
                    for h in conn.execute(select(Household)).mappings()]
     source.close()

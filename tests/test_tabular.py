@@ -16,6 +16,7 @@ from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import ChangeLog, Household, HouseholdYear, Member
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services import households as svc
+from fupin_desktop.services.checks import mark_store
 from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.store.store import Store
 from fupin_desktop.tabular import importer
@@ -81,6 +82,12 @@ def records(store: Store) -> list:
         out.append((hh[r["household_id"]]["national_hh_no"], sorted(clean(Member.__table__, r).items()),
                     sorted(clean(Household.__table__, hh[r["household_id"]]).items())))
     return sorted(out, key=repr)
+
+
+def marks(store: Store) -> list:
+    with store.engine.connect() as conn:
+        return sorted(conn.execute(select(Household.national_hh_no, Household.head_name, Household.member_count,
+                                          Household.error_count, Household.warning_count)).all())
 
 
 def year_facts(store: Store) -> list:
@@ -212,6 +219,9 @@ def test_export_then_import_gives_identical_records_and_reimport_changes_nothing
         report = run_import(other, out)
         assert report.count("create") == 6 and not report.errors
         assert records(other) == records(filled)
+        imported_marks = marks(other)
+        mark_store(other)  # the whole-store check agrees with the import's bulk check
+        assert marks(other) == imported_marks and any(m[3] or m[4] for m in imported_marks)
         assert year_facts(other) == year_facts(filled) == [("因病", 4)] * 2 + [("因病", 3)] * 2 + [("因病", 2)] * 2
         before = dump(other)
         again = run_import(other, out)
@@ -325,3 +335,13 @@ def test_cancelling_an_import_changes_nothing(filled, tmp_path):
     with pytest.raises(Cancelled):
         run_import(filled, path, cancel=lambda: True)
     assert dump(filled) == before
+
+
+def test_a_large_import_is_checked_in_bulk_like_the_whole_store_check(new_store, tmp_path):
+    rows = [HEADER] + [person(f"L{n // 2}", "l", f"l{n}", 900 + n, "户主" if n % 2 == 0 else "配偶",
+                              phone="13800000000" if n < 6 else f"139{n:08d}") for n in range(500)]
+    report = run_import(new_store, xlsx(tmp_path / "l.xlsx", rows))
+    assert report.count("create") == 250
+    imported = marks(new_store)
+    mark_store(new_store)
+    assert marks(new_store) == imported and sum(m[4] for m in imported) > 0
