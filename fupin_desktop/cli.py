@@ -214,6 +214,18 @@ def cmd_print(args: argparse.Namespace) -> int:
     return run_print(args, lambda: _open(args), _out)
 
 
+def cmd_import_xlsx(args: argparse.Namespace) -> int:
+    from .tabular.command import run_import_command  # noqa: PLC0415
+
+    return run_import_command(args, lambda: _open(args), _out)
+
+
+def cmd_export_xlsx(args: argparse.Namespace) -> int:
+    from .tabular.command import run_export_command  # noqa: PLC0415
+
+    return run_export_command(args, lambda: _open(args), _out)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .services.checks import verify_store  # noqa: PLC0415
 
@@ -286,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync(sub, command, lambda fn: lambda args: fn(args, lambda: _open(args)))
     add_county(sub, _secret)
     add_ops_commands(command, sub, _open)
+    from .tabular.command import add_export_arguments, add_import_arguments  # noqa: PLC0415 (light)
+
+    add_import_arguments(command("import-xlsx", cmd_import_xlsx, "从 .xlsx / .csv 花名册导入户和成员"))
+    add_export_arguments(command("export-xlsx", cmd_export_xlsx, "导出花名册、帮扶措施或收入核算为 .xlsx"))
     return parser
 
 

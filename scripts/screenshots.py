@@ -1,5 +1,5 @@
 """Start the real app on a virtual screen with a demo store and save screenshots of the main window,
-the household editor, the dashboard and the print dialog into docs/screenshots/.
+the household editor, the dashboard, the print dialog and the import preview into docs/screenshots/.
 
     .venv/bin/python scripts/screenshots.py        (starts Xvfb itself when there is no display)
 """
@@ -46,6 +46,50 @@ def shoot(widget, name: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     image.save(str(OUT / f"{name}.png"))
     print(f"saved {OUT / name}.png", flush=True)
+
+
+def messy_roster(store: Store, path: Path) -> Path:
+    """The demo village's roster as a cadre's file would come back: a title, an ID saved as a
+    number, one in scientific notation, an impossible date, a changed phone, a new household."""
+    from datetime import date
+
+    import openpyxl
+
+    from fupin_desktop.validation.idnumber import make_id
+
+    from fupin_desktop.tabular.exporter import export_xlsx
+
+    with store.engine.connect() as conn:
+        ids = search_households(conn, SearchQuery())
+    export_xlsx(store, ids[:40], path)
+    book = openpyxl.load_workbook(path)
+    ws = book.active
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in ("证件号码", "出生日期", "成员联系电话", "户编号", "姓名", "与户主关系")}
+    ws.cell(4, col["证件号码"]).value = float(ws.cell(4, col["证件号码"]).value)
+    ws.cell(9, col["证件号码"]).value = "5.20102E+17"
+    ws.cell(15, col["出生日期"]).value = "2019.13.5"
+    ws.cell(20, col["成员联系电话"]).value = "13900001111"
+    last = [c.value for c in ws[ws.max_row]]
+    for i, (name, relation) in enumerate((("杨新民", "户主"), ("刘芳", "配偶"))):
+        row = list(last)
+        row[col["户编号"] - 1] = "5201020030049999"
+        row[col["姓名"] - 1], row[col["与户主关系"] - 1] = name, relation
+        row[col["证件号码"] - 1] = make_id("520102", date(1982 + 2 * i, 3, 4), 11 + i)
+        ws.append(row)
+    ws.insert_rows(1)
+    ws.cell(1, 1).value = "示范村建档立卡户花名册"
+    book.save(path)
+    return path
+
+
+def import_preview(fupin, tmp: Path) -> None:
+    from ui.import_dialog import ImportDialog
+
+    path = messy_roster(fupin.store, tmp / "示范村花名册.xlsx")
+    fupin.import_dialog = ImportDialog(fupin.store, path, settings=fupin.settings)
+    fupin.import_dialog.move(60, 40)
+    fupin.import_dialog.show()
 
 
 def main() -> int:
@@ -106,6 +150,8 @@ def main() -> int:
     after(2500, lambda: shoot(fupin.window.dashboard, "dashboard"))
     after(200, print_dialog)
     after(3500, lambda: shoot(fupin.print_dialog, "print-dialog"))
+    after(200, lambda: import_preview(fupin, tmp))
+    after(3500, lambda: shoot(fupin.import_dialog, "import-preview"))
     after(200, app.quit)
 
     delay = 0

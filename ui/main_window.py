@@ -130,6 +130,8 @@ class MainWindow(QMainWindow):
         action(file_menu, "打开所选户", self._open_selected, "Return", on_toolbar=False)
         action(file_menu, "查找", lambda: (self.search.setFocus(), self.search.selectAll()), "Ctrl+F", False)
         action(file_menu, "打印表格…", self.print_forms, "Ctrl+P")
+        action(file_menu, "导入花名册（Excel）…", self.import_roster, on_toolbar=False)
+        action(file_menu, "导出当前列表（Excel）…", self.export_list, on_toolbar=False)
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
@@ -282,6 +284,16 @@ class MainWindow(QMainWindow):
         dialog = PrintDialog(self.store, selected=self._selected_ids(), query=SearchQuery(**vars(self.query)),
                              year=self.year, settings=self.settings, parent=self)
         dialog.open()
+
+    def import_roster(self) -> None:
+        from .tabular_actions import import_roster  # noqa: PLC0415
+
+        import_roster(self, self.store, self.settings)
+
+    def export_list(self) -> None:
+        from .tabular_actions import export_current  # noqa: PLC0415
+
+        export_current(self, self.store, self.query, self.settings)
 
     def show_dashboard(self) -> None:
         from .dashboard import Dashboard  # noqa: PLC0415

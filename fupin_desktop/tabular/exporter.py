@@ -1,0 +1,116 @@
+"""Exporting to .xlsx in the national column layout (resources/tabular/*.json): the roster (one
+row per member, with the household's columns), measures (one per row) and income (one row per
+household and year). Households come in the order and filter the caller gives (the main window's
+current list); they are read in chunks and rows streamed out, so memory stays flat."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..errors import InvalidInput
+from ..model import Household, HouseholdYear, IncomeYear, Measure, Member
+from ..queries.years import current_year
+from ..paths import resources_dir
+from ..store.store import Store
+from .layout import ID_FIELDS, export_fields
+from .xlsx import write_book
+
+CHUNK = 500
+WHAT = {"roster": "花名册", "measures": "帮扶措施", "income": "收入核算"}
+Progress = Callable[[int, int], None]
+
+
+def _layout(what: str) -> list[tuple[str, str]]:
+    if what == "roster":
+        return [(f.key.replace("group.", "household."), f.label) for f in export_fields()]
+    doc = json.loads((resources_dir() / "tabular" / f"{what}.json").read_text("utf-8"))
+    return [(c["field"], c["label"]) for c in doc["columns"]]
+
+
+def export_xlsx(store: Store, household_ids: Sequence[str], target: Path, what: str = "roster",
+                *, year: int | None = None, progress: Progress | None = None) -> int:
+    """Write the export; returns the number of data rows. The roster's household-year columns
+    (家庭人口数, 致贫原因) are those of ``year`` (default: the store's current year)."""
+    if what not in WHAT:
+        raise InvalidInput(f"不能导出“{what}”：可选 roster（花名册）、measures（帮扶措施）、income（收入核算）。")
+    columns = _layout(what)
+    text_columns = [i for i, (key, _) in enumerate(columns)
+                    if key in ID_FIELDS or key.endswith(("id_no", "hh_no", "phone", "account", "code", "member_no"))]
+    count = 0
+
+    def rows() -> Iterator[list[Any]]:
+        nonlocal count
+        yield [label for _, label in columns]
+        with store.engine.connect() as conn:
+            facts_year = year or current_year(conn)
+            for start in range(0, len(household_ids), CHUNK):
+                chunk = list(household_ids[start:start + CHUNK])
+                for record in ROWS[what](conn, chunk, facts_year):
+                    count += 1
+                    yield [record.get(key) for key, _ in columns]
+                if progress is not None:
+                    progress(min(start + CHUNK, len(household_ids)), len(household_ids))
+
+    write_book(Path(target), [(WHAT[what], rows())], text_columns)
+    return count
+
+
+def _prefixed(prefix: str, row: Any) -> dict[str, Any]:
+    return {f"{prefix}.{k}": v for k, v in dict(row).items()}
+
+
+def _households(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: _prefixed("household", r) for r in
+            conn.execute(select(Household).where(Household.id.in_(ids))).mappings()}
+
+
+def _roster(conn: Connection, ids: list[str], year: int) -> Iterator[dict[str, Any]]:
+    households = _households(conn, ids)
+    years = {r["household_id"]: _prefixed("household_year", r) for r in conn.execute(
+        select(HouseholdYear).where(HouseholdYear.household_id.in_(ids), HouseholdYear.year == year)).mappings()}
+    members: dict[str, list[Any]] = {}
+    stmt = select(Member).where(Member.household_id.in_(ids), Member.record_status == "在册")
+    for m in conn.execute(stmt.order_by(Member.seq, Member.name)).mappings():
+        members.setdefault(m["household_id"], []).append(m)
+    for hh_id in ids:
+        if hh_id not in households:
+            continue
+        people = sorted(members.get(hh_id, []), key=lambda m: m["relation"] != "户主")  # the head first
+        head = next((m["id_no"] for m in people if m["relation"] == "户主"), None)
+        for m in people:
+            yield {**households[hh_id], "household_year.year": year, **years.get(hh_id, {}), "household.head_id_no": head,
+                   **_prefixed("member", m)}
+
+
+def _measures(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, Any]]:
+    households = _households(conn, ids)
+    names = {r.id: r for r in conn.execute(select(Member.id, Member.name, Member.id_no)
+                                           .where(Member.household_id.in_(ids)))}
+    stmt = select(Measure).where(Measure.household_id.in_(ids)).order_by(Measure.year, Measure.start_on)
+    by_household: dict[str, list[Any]] = {}
+    for m in conn.execute(stmt).mappings():
+        by_household.setdefault(m["household_id"], []).append(m)
+    for hh_id in ids:
+        for m in by_household.get(hh_id, []):
+            person = names.get(m["member_id"])
+            yield {**households[hh_id], **_prefixed("measure", m), "member.name": person.name if person else None,
+                   "member.id_no": person.id_no if person else None}
+
+
+def _income(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, Any]]:
+    households = _households(conn, ids)
+    by_household: dict[str, list[Any]] = {}
+    stmt = select(IncomeYear).where(IncomeYear.household_id.in_(ids)).order_by(IncomeYear.year)
+    for r in conn.execute(stmt).mappings():
+        by_household.setdefault(r["household_id"], []).append(r)
+    for hh_id in ids:
+        for r in by_household.get(hh_id, []):
+            yield {**households[hh_id], **_prefixed("income_year", r)}
+
+
+ROWS = {"roster": _roster, "measures": _measures, "income": _income}

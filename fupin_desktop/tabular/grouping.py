@@ -1,0 +1,187 @@
+"""Spreadsheet rows (one per member) into households: by household number, else by the head's
+ID number, else by blocks of rows separated by blank rows (a new 户主, or a change in the
+户主姓名 column, also starts a block)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cleaning import clean_cell, match_key
+from .header import ColumnMap
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
+
+
+@dataclass(slots=True)
+class RowRecord:
+    number: int
+    values: dict[str, Any]  # field key → cleaned value (only non-empty ones); cells are not kept
+    bad: bool = False  # a problem of severity "error" on this row
+
+    def table(self, name: str) -> dict[str, Any]:
+        prefix = name + "."
+        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
+
+    @property
+    def is_member(self) -> bool:
+        return any(k.startswith("member.") for k in self.values)
+
+
+@dataclass
+class Group:
+    rows: list[RowRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def first_row(self) -> int:
+        return self.rows[0].number
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def members(self) -> list[RowRecord]:
+        return [r for r in self.rows if r.is_member]
+
+    def household(self, table: str = "household") -> dict[str, Any]:
+        """Household (or household-year) fields, from the head's row first, then the other rows."""
+        merged: dict[str, Any] = {}
+        head_first = sorted(self.rows, key=lambda r: r.values.get("member.relation") != "户主")
+        for row in head_first:
+            for key, value in row.table(table).items():
+                merged.setdefault(key, value)
+        return merged
+
+    def has_head(self) -> bool:
+        return any(r.values.get("member.relation") == "户主" for r in self.rows)
+
+
+def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap,
+                 problems: list[Problem]) -> Iterator[RowRecord | None]:
+    """Cleaned rows; ``None`` for a blank row. Repeated headers are skipped."""
+    for number, cells in rows:
+        if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
+            yield None
+            continue
+        if columns.is_header(cells):
+            continue
+        record = RowRecord(number, {})
+        for index, fld in columns.fields.items():
+            raw = cells[index] if index < len(cells) else None
+            if raw is None:
+                continue
+            cleaned = clean_cell(fld, raw)
+            if cleaned.value is not None:
+                record.values[fld.key] = cleaned.value
+            if cleaned.problem:
+                problems.append(Problem(number, columns.headers[index], cleaned.problem, cleaned.severity))
+                record.bad = record.bad or cleaned.severity == "error"
+        if record.values or record.bad:
+            yield record
+        else:
+            yield None  # only unmapped columns filled (a 序号, a note): nothing to import
+
+
+def group_rows(records: Iterable[RowRecord | None]) -> list[Group]:
+    keyed: dict[tuple[str, str], Group] = {}
+    groups: list[Group] = []
+    block: Group | None = None
+    for record in records:
+        if record is None:
+            block = None
+            continue
+        key = _key(record)
+        if key is not None:
+            if key not in keyed:
+                keyed[key] = Group()
+                groups.append(keyed[key])
+            keyed[key].rows.append(record)
+            continue
+        is_head = record.values.get("member.relation") == "户主"
+        head_name = record.values.get("group.head_name")
+        new_head = head_name and block is not None and block.rows[-1].values.get("group.head_name") not in (
+            None, head_name)
+        if block is None or new_head or (is_head and block.has_head()):
+            block = Group()
+            groups.append(block)
+        block.rows.append(record)
+    return groups
+
+
+def _key(record: RowRecord) -> tuple[str, str] | None:
+    if number := record.values.get("household.national_hh_no"):
+        return ("no", number)
+    if head := match_key(record.values.get("group.head_id_no")):
+        return ("head", head)
+    return None
+
+
+def check_groups(groups: list[Group], file_problems: list[Problem]) -> None:
+    """Row problems go to their household; then what is wrong across rows and households."""
+    by_row = {r.number: g for g in groups for r in g.rows}
+    for p in file_problems:
+        if p.row in by_row:
+            by_row[p.row].problems.append(p)
+    seen: dict[str, tuple[int, Group]] = {}
+    for group in groups:
+        for row in group.members():
+            _check_member(group, row, seen)
+        _check_household_values(group)
+        if not group.members():
+            group.problems.append(Problem(group.first_row, "", "这一户没有成员（没有填姓名的行）"))
+        elif not group.has_head():
+            group.problems.append(Problem(group.first_row, "与户主关系", "这一户没有户主", "warning"))
+
+
+def _check_household_values(group: Group) -> None:
+    """The household's columns repeated on each member's row should agree; the head's row wins."""
+    chosen: dict[str, tuple[int, Any]] = {}
+    head_first = sorted(group.rows, key=lambda r: r.values.get("member.relation") != "户主")
+    for row in head_first:
+        for key, value in row.values.items():
+            if not key.startswith(("household.", "household_year.")):
+                continue
+            if key not in chosen:
+                chosen[key] = (row.number, value)
+            elif chosen[key][1] != value:
+                label = _label(key)
+                group.problems.append(Problem(row.number, label, f"与本户第{chosen[key][0]}行不同"
+                                              f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的", "warning"))
+
+
+def _label(key: str) -> str:
+    from .layout import roster_fields  # noqa: PLC0415
+
+    return next((f.label for f in roster_fields() if f.key == key), key)
+
+
+def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[int, Group]]) -> None:
+    if not row.values.get("member.name"):
+        group.problems.append(Problem(row.number, "姓名", "未填写"))
+    key = match_key(row.values.get("member.id_no"))
+    if not key:
+        return
+    if key in seen:
+        first, other = seen[key]
+        where = "另一户" if other is not group else "同一户"
+        group.problems.append(Problem(row.number, "证件号码",
+                                      f"与第{first}行是同一人（证件号码 {row.values['member.id_no']}），出现在{where}中"))
+        if other is not group:
+            other.problems.append(Problem(first, "证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
+    else:
+        seen[key] = (row.number, group)

@@ -1,0 +1,100 @@
+"""Finding the header row (titles and merged cells above it are normal) and mapping its columns
+to fields by their Chinese names, aliases, and the user's own corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..errors import InvalidInput
+from .layout import Field, alias_index, field_by_name, header_key
+
+SCAN_ROWS = 30  # a header lower than this is not a roster
+NAME_KEYS = ("member.name", "group.head_name")
+
+
+@dataclass
+class ColumnMap:
+    header_row: int  # 1-based row number in the sheet
+    headers: list[str]  # the header cells as written
+    fields: dict[int, Field] = field(default_factory=dict)  # column index → field
+
+    @cached_property
+    def header_keys(self) -> tuple[str, ...]:
+        return tuple(header_key(h) for h in self.headers)
+
+    def unmapped(self) -> list[str]:
+        return [h for i, h in enumerate(self.headers) if h and i not in self.fields]
+
+    def mapping(self) -> dict[str, str]:
+        """header text → field key ("" for ignored): what the mapping dialog shows and saves."""
+        return {h: (self.fields[i].key if i in self.fields else "") for i, h in enumerate(self.headers) if h}
+
+    def has(self, key: str) -> bool:
+        return any(f.key == key for f in self.fields.values())
+
+    def is_header(self, cells: tuple[Any, ...]) -> bool:
+        """A header repeated on every printed page."""
+        probe = next(iter(self.fields), 0)  # one cell settles it for almost every data row
+        if probe >= len(cells) or not isinstance(cells[probe], str) or header_key(cells[probe]) != self.header_keys[probe]:
+            return False
+        keys = tuple(header_key(c) for c in cells[: len(self.headers)])
+        named = [k for k in self.header_keys if k]
+        return sum(1 for k, h in zip(keys, self.header_keys) if h and k == h) >= max(2, len(named) // 2)
+
+
+def _score(cells: tuple[Any, ...]) -> int:
+    index = alias_index()
+    return sum(1 for c in cells if isinstance(c, str) and header_key(c) in index)
+
+
+def find_header(rows: Iterator[tuple[Any, ...]], mapping: Mapping[str, str] | None = None,
+                *, file_name: str = "") -> tuple[ColumnMap, list[tuple[int, tuple[Any, ...]]]]:
+    """The header row and its column map, and the rows read after it while looking (to be
+    processed as data). ``mapping`` (header text → field key or name, "" to ignore) overrides."""
+    seen: list[tuple[int, tuple[Any, ...]]] = []
+    best: tuple[int, int] = (0, -1)
+    for number, cells in enumerate(rows, start=1):
+        seen.append((number, cells))
+        score = _score(cells) + sum(1 for c in cells if mapping and isinstance(c, str) and c.strip() in mapping)
+        if score > best[0]:
+            best = (score, len(seen) - 1)
+        if number >= SCAN_ROWS:
+            break
+    if best[0] < 2:
+        raise InvalidInput(f"{file_name}：前{SCAN_ROWS}行里没有找到表头（应有“姓名”“证件号码”“户编号”等列名）。",
+                           hint="请确认这是花名册（一人一行），或在“列对应”中指定各列。")
+    header_number, cells = seen[best[1]]
+    columns = build_map(header_number, cells, mapping)
+    if not any(columns.has(k) for k in NAME_KEYS):
+        raise InvalidInput(f"{file_name}：第{header_number}行的表头里没有“姓名”列。",
+                           hint="请在“列对应”中指明哪一列是姓名（或用 --mapping 指定）。")
+    return columns, seen[best[1] + 1:]
+
+
+def build_map(header_row: int, cells: tuple[Any, ...], mapping: Mapping[str, str] | None) -> ColumnMap:
+    headers = ["" if c is None else str(c).strip() for c in cells]
+    columns = ColumnMap(header_row, headers)
+    taken: set[str] = set()
+    for i, text in enumerate(headers):
+        if not text:
+            continue
+        chosen = _choose(text, mapping)
+        if chosen is not None and chosen.key not in taken:  # the first of two same-named columns wins
+            columns.fields[i] = chosen
+            taken.add(chosen.key)
+    return columns
+
+
+def _choose(text: str, mapping: Mapping[str, str] | None) -> Field | None:
+    if mapping is not None and text in mapping:
+        target = mapping[text]
+        if not target:
+            return None
+        chosen = field_by_name(target)
+        if chosen is None:
+            raise InvalidInput(f"列对应：列“{text}”对应的字段“{target}”不存在。")
+        return chosen
+    return alias_index().get(header_key(text))

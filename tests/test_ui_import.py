@@ -1,0 +1,82 @@
+"""The import dialog (mapping, preview with every problem, partial import) and the export action."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from sqlalchemy import select  # noqa: E402
+
+from fupin_desktop.model import Member  # noqa: E402
+from fupin_desktop.queries.search import SearchQuery  # noqa: E402
+from fupin_desktop.services.households import create_households  # noqa: E402
+from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from ui import import_dialog, tabular_actions  # noqa: E402
+from ui.app import install_cjk_font  # noqa: E402
+from ui.operations import hub  # noqa: E402
+from ui.qt import QApplication, QSettings, QWidget  # noqa: E402
+
+from .factories import household  # noqa: E402
+from .test_tabular import HEADER, person, xlsx  # noqa: E402
+
+
+def idle(qtbot):
+    qtbot.waitUntil(lambda: hub().tasks.pending == 0, timeout=30_000)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def test_preview_lists_problems_and_partial_import_saves_the_mapping(qtbot, new_store, tmp_path, settings,
+                                                                    monkeypatch):
+    install_cjk_font(QApplication.instance())
+    rows = [HEADER + ["备注"], person("D1", "吴", "吴一", 71, "户主") + ["x"], person("D1", "吴", "吴二", 72, "配偶"),
+            person("D2", "郑", "郑一", 73, "户主", id_no="520102198001010000")]
+    path = xlsx(tmp_path / "村花名册.xlsx", rows, title_rows=1)
+    dialog = import_dialog.ImportDialog(new_store, path, settings=settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    idle(qtbot)
+    assert "将新建 1 户" in dialog.summary.text() and "有问题的 1 户" in dialog.summary.text()
+    problems = [dialog.problems.item(i).text() for i in range(dialog.problems.count())]
+    assert "错误  第5行 身份证号：校验位错误" in problems
+    assert [dialog.households.item(r, 4).text() for r in range(2)] == ["新建", "有问题"]
+    assert not dialog.ok.isEnabled()
+    dialog.grab().save(str(tmp_path / "import-preview.png"))
+    mapping = dialog.current_mapping()
+    assert mapping["身份证号"] == "member.id_no" and mapping["备注"] == ""
+    dialog.partial.setChecked(True)
+    assert dialog.ok.isEnabled()
+    shown = []
+    monkeypatch.setattr(import_dialog.QMessageBox, "information", lambda *a: shown.append(a[2]))
+    dialog.ok.click()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert "已新建 1 户" in shown[0] and "未导入.xlsx" in shown[0]
+    with new_store.engine.connect() as conn:
+        assert sorted(conn.execute(select(Member.name)).scalars()) == ["吴一", "吴二"]
+    assert json.loads(settings.value(import_dialog.MAPPING_KEY))["身份证号"] == "member.id_no"
+
+
+def test_export_writes_the_current_filter(qtbot, new_store, tmp_path, settings, monkeypatch):
+    with UnitOfWork(new_store) as uow:
+        create_households(uow, [household("甲", hh_no="E1", group="一组"), household("乙", hh_no="E2", group="二组")])
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    target = tmp_path / "out.xlsx"
+    monkeypatch.setattr(tabular_actions.QInputDialog, "getItem", lambda *a: ("花名册", True))
+    monkeypatch.setattr(tabular_actions.QFileDialog, "getSaveFileName", lambda *a: (str(target), ""))
+    done = []
+    monkeypatch.setattr(tabular_actions.QMessageBox, "information", lambda *a: done.append(a[2]))
+    tabular_actions.export_current(parent, new_store, SearchQuery(group_name="二组"), settings)
+    idle(qtbot)
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    ws = openpyxl.load_workbook(target).active
+    groups = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert groups == {"二组"} and ws.max_row == 4
