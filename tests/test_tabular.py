@@ -223,10 +223,16 @@ def test_export_then_import_gives_identical_records_and_reimport_changes_nothing
         mark_store(other)  # the whole-store check agrees with the import's bulk check
         assert marks(other) == imported_marks and any(m[3] or m[4] for m in imported_marks)
         assert year_facts(other) == year_facts(filled) == [("因病", 4)] * 2 + [("因病", 3)] * 2 + [("因病", 2)] * 2
+        from fupin_desktop.settings import for_store
+        from fupin_desktop.store.backups import backup_folder, list_backups
+
+        folder = backup_folder(other.path, for_store(other))
+        assert [b.kind for b in list_backups(folder, other.store_id)].count("import") == 1  # backed up first
         before = dump(other)
         again = run_import(other, out)
         assert again.count("unchanged") == 6 and again.count("update") == again.count("create") == 0
         assert dump(other) == before
+        assert [b.kind for b in list_backups(folder, other.store_id)].count("import") == 1  # nothing to write, no backup
 
 
 def test_a_newer_file_updates_only_what_changed_through_the_change_log(filled, tmp_path):

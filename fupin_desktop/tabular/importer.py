@@ -113,7 +113,8 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
     good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
     from ..store.backups import auto_backup  # noqa: PLC0415
 
-    auto_backup(store, "import")  # an unusable backup folder stops the import before anything is written
+    if good:  # an unusable backup folder stops the import before anything is written
+        auto_backup(store, "import")
     apply(store, good, progress=progress, cancel=cancel)
     report.applied = True
     if report.rejected:
