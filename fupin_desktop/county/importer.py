@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from ..sync.package import Kind, Limits, PackageError, PackageReader
 from .keys import CountyKeys
-from .merge import Merger
+from .merge import Counts, Merger
 from .model import Correction, Device, Enrollment, Package
 from .report import ImportReport
 
@@ -63,6 +63,8 @@ def import_file(engine: Engine, keys: CountyKeys, path: Path, limits: Limits | N
             result = _place(conn, keys, reader, header, report, release=False)
         return [result, *release_ready(engine, keys, header["device_id"], limits)]
     except PackageError as err:
+        # The transaction was rolled back: what it had reported (a device enrolled, entries merged) did not happen.
+        report.messages, report.counts = [], Counts()
         return [report.reject(err.code, err.message)]
 
 
