@@ -3,10 +3,12 @@ real device's key (or a stranger's), with synthetic change-log entries, and busy
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,50 @@ def records_state(engine: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
 def imported_packages(engine: Any) -> dict[str, str]:
     with engine.connect() as conn:
         return dict(conn.execute(select(Package.package_id, Package.status)).all())
+
+
+@contextmanager
+def twin_county(engine: Any) -> Iterator[Any]:
+    """A second, fresh PostgreSQL county database holding the same county keys as ``engine``'s: the place
+    for a clean import to compare against."""
+    from sqlalchemy import create_engine, insert, text  # noqa: PLC0415
+
+    from fupin_desktop.county.db import open_county_db  # noqa: PLC0415
+    from fupin_desktop.county.model import CountyMeta, Enrollment  # noqa: PLC0415
+
+    admin_url = os.environ["FUPIN_TEST_PG_URL"]
+    name = f"fupin_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    twin = open_county_db(admin_url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        with engine.connect() as conn:
+            meta = [dict(r._mapping) for r in conn.execute(select(CountyMeta.key, CountyMeta.value))]
+            tokens = [{**r._mapping, "device_id": None} for r in conn.execute(select(Enrollment.__table__))]
+        with twin.begin() as conn:
+            conn.execute(insert(CountyMeta), meta)
+            if tokens:  # the same enrollment files, not yet used
+                conn.execute(insert(Enrollment), tokens)
+        yield twin
+    finally:
+        twin.dispose()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def outbox_files(store: Store, folder: Path) -> list[Path]:
+    """Every package in ``store``'s outbox, as files in ``folder`` (in order)."""
+    from fupin_desktop.model import SyncOutbox  # noqa: PLC0415
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(SyncOutbox.number, SyncOutbox.data).order_by(SyncOutbox.number)).all()
+    paths = []
+    for number, data in rows:
+        path = folder / f"{number:06d}.fupinpkg"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
