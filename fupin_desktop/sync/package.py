@@ -23,6 +23,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from ..errors import FupinError
 from . import crypto
 
@@ -309,8 +311,8 @@ class PackageReader:
             line = bytes(buffer[start:end])
             start = end + 1
             try:
-                record = json.loads(line)
-            except ValueError:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
                 raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}") from None
             if not isinstance(record, dict):
                 raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}")
