@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, String, any_, bindparam, insert, select, update
+from sqlalchemy import Connection, String, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..clock import parse as parse_hlc
@@ -24,6 +24,9 @@ from ..model import Base
 from .model import Blob, Conflict, Flag, IdNumber, Record
 
 BATCH = 2000
+_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted FROM record r "
+                "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
+                "ON r.entity = k.entity AND r.entity_id = k.entity_id")
 _OPS = ("insert", "update", "delete")
 
 
@@ -145,6 +148,10 @@ class Merger:
 
     # ---- reading and writing the batch ------------------------------------------------------
     def _load(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], _State]:
+        if self.conn.dialect.name == "postgresql":  # one round trip for the whole batch, whatever its tables
+            pairs = list(keys)
+            rows = self.conn.execute(_LOAD_PG, {"entities": [k[0] for k in pairs], "ids": [k[1] for k in pairs]})
+            return {(r[0], r[1]): _State(orjson.loads(r[2]), orjson.loads(r[3]), r[4], bool(r[5]), False) for r in rows}
         by_entity: dict[str, list[str]] = {}
         for entity, entity_id in keys:
             by_entity.setdefault(entity, []).append(entity_id)
