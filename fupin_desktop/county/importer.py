@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from ..sync.package import Kind, Limits, PackageError, PackageReader
 from .keys import CountyKeys
@@ -218,16 +218,11 @@ def release_ready(engine: Engine, keys: CountyKeys, device_id: str, limits: Limi
 def release_held(engine: Engine, keys: CountyKeys, package_id: str, limits: Limits | None = None, *,
                  force: bool = True) -> ImportReport:
     """Import a held package now. With ``force`` (staff decision) the missing ones are skipped over."""
-    with engine.connect() as conn:
-        data = conn.execute(select(Package.data).where(Package.package_id == package_id,
-                                                       Package.status == "held")).scalar()
     report = ImportReport(file=f"暂存包 {package_id[:8]}")
-    if data is None:
-        return report.reject("NOT_HELD", "暂存区里没有这个包。")
     with tempfile.TemporaryDirectory() as tmp:  # the bytes are still sealed to the county
         path = Path(tmp) / "held.fupinpkg"
-        path.write_bytes(data)
-        del data
+        if not _held_to_file(engine, package_id, path):
+            return report.reject("NOT_HELD", "暂存区里没有这个包。")
         try:
             reader = PackageReader(path, limits)
             with import_transaction(engine) as conn:
@@ -238,6 +233,22 @@ def release_held(engine: Engine, keys: CountyKeys, package_id: str, limits: Limi
                 return _place(conn, keys, reader, header, report, release=force)
         except PackageError as err:
             return report.reject(err.code, err.message)
+
+
+_SLICE = 4 * 1024 * 1024
+
+
+def _held_to_file(engine: Engine, package_id: str, path: Path) -> bool:
+    """Copy a held package out of the database a slice at a time (it may be as large as the package limit)."""
+    where = (Package.package_id == package_id, Package.status == "held")
+    with engine.connect() as conn:
+        size = conn.execute(select(func.length(Package.data)).where(*where)).scalar()
+        if size is None:
+            return False
+        with open(path, "wb") as fh:
+            for offset in range(0, size, _SLICE):
+                fh.write(conn.execute(select(func.substr(Package.data, offset + 1, _SLICE)).where(*where)).scalar())
+    return True
 
 
 def held_packages(conn: Connection) -> list[Any]:

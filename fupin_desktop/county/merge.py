@@ -24,6 +24,7 @@ from ..model import Base
 from .model import Blob, Conflict, Flag, IdNumber, Record
 
 BATCH = 2000
+BATCH_BLOB_CHARS = 16 * 1024 * 1024  # photos in a batch (base64): a package of photos is written a few at a time
 _LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted FROM record r "
                 "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
                 "ON r.entity = k.entity AND r.entity_id = k.entity_id")
@@ -66,6 +67,7 @@ class Merger:
     counts: Counts = field(default_factory=Counts)
     messages: list[dict[str, Any]] = field(default_factory=list)
     _batch: list[dict[str, Any]] = field(default_factory=list)
+    _blob_chars: int = 0
 
     def add(self, entry: dict[str, Any]) -> None:
         problem = _entry_problem(entry)
@@ -75,7 +77,9 @@ class Merger:
                                   "entity": entry.get("entity"), "entity_id": entry.get("id")})
             return
         self._batch.append(entry)
-        if len(self._batch) >= BATCH:
+        blob = entry.get("blob")
+        self._blob_chars += len(blob) if isinstance(blob, str) else 0
+        if len(self._batch) >= BATCH or self._blob_chars >= BATCH_BLOB_CHARS:
             self.flush()
 
     def flush(self) -> None:
@@ -97,7 +101,7 @@ class Merger:
                 blobs.append({"entity_id": entry["id"], "data": _blob(entry["blob"])})
         self._write(states, conflicts, blobs)
         self._check_id_numbers(id_numbers)
-        self._batch = []
+        self._batch, self._blob_chars = [], 0
 
     # ---- merging one entry ------------------------------------------------------------------
     def _merge(self, entry: dict[str, Any], state: _State, conflicts: list[dict[str, Any]]) -> None:
