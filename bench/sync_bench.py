@@ -54,7 +54,8 @@ def fresh_database(admin_url: str) -> Iterator[str]:
         yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                              "AND usename = current_user"), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 

@@ -52,7 +52,7 @@ def _wait_for_dead_backends(engine) -> None:
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             others = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND pid <> pg_backend_pid()")).scalar()
+                                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalar()
         if not others:
             return
         time.sleep(0.05)
