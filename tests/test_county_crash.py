@@ -78,8 +78,8 @@ def test_kill_9_mid_import_leaves_no_partial_package(tmp_path, county, county_db
     engine, keys = county
     store = make_device(tmp_path, "一号机", engine, keys)
     try:
-        fill_store(store, 1200)  # about 14,000 change-log entries
-        pack_pending(store, max_entries=2500)
+        fill_store(store, 2000)  # about 24,000 change-log entries
+        pack_pending(store, max_entries=4000)
         paths = outbox_files(store, tmp_path / "usb")
     finally:
         store.close()
@@ -88,8 +88,8 @@ def test_kill_9_mid_import_leaves_no_partial_package(tmp_path, county, county_db
     order = list(carried)
     rng = random.Random(11)
     progress, mid_package = [], 0
-    for _ in range(5):
-        lines = _kill_during_import(county_db_url, paths, rng.uniform(0.1, 0.6))
+    for _ in range(8):
+        lines = _kill_during_import(county_db_url, paths, rng.uniform(0.05, 0.35))
         _wait_for_dead_backends(engine)
         progress.append(_assert_whole_packages(engine, carried, order))
         started = [line for line in lines if line.startswith("start")]
