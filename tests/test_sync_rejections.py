@@ -240,3 +240,14 @@ def test_snapshot_sees_writes(tmp_path, county, village):
     assert county_snapshot(engine) != before
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM record")).scalar() > 0
+
+
+def test_a_flood_of_bad_entries_is_counted_not_kept(tmp_path, county, village):
+    """One bad record must not block the rest, and a million of them must not fill the importer's memory."""
+    engine, keys = county
+    good = list(entries(village.device_id, 5))
+    flood = forge_from(village, tmp_path / "flood.fupinpkg", records=[b"{}"] * 60_000 + good)
+    [report] = import_file(engine, keys, flood)
+    assert report.status == "imported" and report.counts.created == 5 and report.counts.rejected == 60_000
+    bad = [m for m in report.messages if m["code"] == "BAD_ENTRY"]
+    assert len(bad) == 1_000 and len(report.messages) <= 1_001  # and "新设备已登记"

@@ -24,6 +24,7 @@ from ..model import Base
 from .model import Blob, Conflict, Flag, IdNumber, Record
 
 BATCH = 2000
+MAX_ENTRY_MESSAGES = 1000  # per package; the count of skipped entries stays exact
 BATCH_BLOB_CHARS = 16 * 1024 * 1024  # photos in a batch (base64): a package of photos is written a few at a time
 _LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted FROM record r "
                 "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
@@ -73,8 +74,9 @@ class Merger:
         problem = _entry_problem(entry)
         if problem:
             self.counts.rejected += 1
-            self.messages.append({"code": "BAD_ENTRY", "message": problem, "seq": entry.get("seq"),
-                                  "entity": entry.get("entity"), "entity_id": entry.get("id")})
+            if self.counts.rejected <= MAX_ENTRY_MESSAGES:  # a package of millions of bad lines must not fill memory
+                self.messages.append({"code": "BAD_ENTRY", "message": problem, "seq": entry.get("seq"),
+                                      "entity": entry.get("entity"), "entity_id": entry.get("id")})
             return
         self._batch.append(entry)
         blob = entry.get("blob")
