@@ -251,3 +251,14 @@ def test_a_flood_of_bad_entries_is_counted_not_kept(tmp_path, county, village):
     assert report.status == "imported" and report.counts.created == 5 and report.counts.rejected == 60_000
     bad = [m for m in report.messages if m["code"] == "BAD_ENTRY"]
     assert len(bad) == 1_000 and len(report.messages) <= 1_001  # and "新设备已登记"
+
+
+def test_a_forged_chain_of_tiny_chunks_is_refused_before_the_signature(tmp_path, county, village):
+    """The chunk walk before the signature check is bounded: short non-final chunks are refused at once."""
+    engine, keys = county
+    package = first_package(village, tmp_path)
+    data = package.read_bytes()
+    start = _FRAME + _header_length(package)
+    tiny = b"".join(b"\x00\x00\x00\x00\x00" for _ in range(200_000))  # 200,000 empty chunks, none the last
+    (tmp_path / "tiny.fupinpkg").write_bytes(data[:start] + tiny + data[start:])
+    assert rejected(engine, keys, tmp_path / "tiny.fupinpkg") == "TRUNCATED"

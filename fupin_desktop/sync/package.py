@@ -221,6 +221,9 @@ class PackageReader:
                 if len(raw) < _CHUNK_HEAD.size or pos + _CHUNK_HEAD.size > end:
                     raise PackageError("TRUNCATED", f"变更包不完整（文件被截断）：{self.path.name}")
                 flag, length = _CHUNK_HEAD.unpack(raw)
+                # Every chunk but the last is full, so the walk takes at most size / CHUNK_BYTES steps.
+                if length > CHUNK_BYTES + crypto.TAG_BYTES or (flag != 1 and length != CHUNK_BYTES + crypto.TAG_BYTES):
+                    raise PackageError("TRUNCATED", f"变更包的数据块长度无效：{self.path.name}")
                 pos += _CHUNK_HEAD.size + length
                 if pos > end:
                     raise PackageError("TRUNCATED", f"变更包不完整（文件被截断）：{self.path.name}")
