@@ -78,7 +78,8 @@ def county_db_url():
     url = admin.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                              "AND usename = current_user"), {"n": name})
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     engine.dispose()
 

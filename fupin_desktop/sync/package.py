@@ -23,6 +23,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from ..errors import FupinError
 from . import crypto
 
@@ -119,15 +121,20 @@ def write_package(out: BinaryIO, *, kind: Kind, sender_id: str, signing_private:
         sink.write(sealed)
         pending.clear()
 
-    for record in records:
-        pending += compressor.compress(record + b"\n")
-        count += 1
-        while len(pending) >= CHUNK_BYTES:
+    def emit_full(keep_last: bool) -> None:
+        # Full chunks go out as they fill; the final flush can overflow one too, so it is split the same way.
+        while len(pending) > CHUNK_BYTES or (len(pending) == CHUNK_BYTES and not keep_last):
             rest = bytes(pending[CHUNK_BYTES:])
             del pending[CHUNK_BYTES:]
             emit(False)
-            pending += rest
+            pending.extend(rest)
+
+    for record in records:
+        pending += compressor.compress(record + b"\n")
+        count += 1
+        emit_full(False)
     pending += compressor.flush()
+    emit_full(True)
     emit(True)
     digest = sink.hash.digest()
     signature = crypto.sign(signing_private, SIGNATURE_CONTEXT, digest)
@@ -172,8 +179,10 @@ class PackageReader:
     def _read_frame(self) -> Frame:
         with open(self.path, "rb") as fh:
             head = fh.read(_FRAME.size)
-            if len(head) < _FRAME.size or not head.startswith(MAGIC):
+            if not head or not (head.startswith(MAGIC) or MAGIC.startswith(head)):
                 raise PackageError("NOT_A_PACKAGE", f"这不是变更包文件：{self.path.name}")
+            if len(head) < _FRAME.size:
+                raise PackageError("TRUNCATED", f"变更包不完整（文件被截断）：{self.path.name}")
             _, version, suite, kind, sender, public, header_len = _FRAME.unpack(head)
             if version != FORMAT_VERSION:
                 raise PackageError("UNSUPPORTED_VERSION", f"变更包格式版本 {version} 不受支持：{self.path.name}",
@@ -200,8 +209,30 @@ class PackageReader:
                 remaining -= len(block)
         return digest.digest()
 
+    def _check_chunks(self) -> None:
+        """Walk the chunk lengths (framing only, nothing decrypted) so that a cut-off file is reported
+        as truncated rather than as a bad signature."""
+        end = self.size - crypto.SIGNATURE_BYTES
+        pos = _FRAME.size + len(self.frame.header_bytes)
+        with open(self.path, "rb") as fh:
+            while True:
+                fh.seek(pos)
+                raw = fh.read(_CHUNK_HEAD.size)
+                if len(raw) < _CHUNK_HEAD.size or pos + _CHUNK_HEAD.size > end:
+                    raise PackageError("TRUNCATED", f"变更包不完整（文件被截断）：{self.path.name}")
+                flag, length = _CHUNK_HEAD.unpack(raw)
+                # Every chunk but the last is full, so the walk takes at most size / CHUNK_BYTES steps.
+                if length > CHUNK_BYTES + crypto.TAG_BYTES or (flag != 1 and length != CHUNK_BYTES + crypto.TAG_BYTES):
+                    raise PackageError("TRUNCATED", f"变更包的数据块长度无效：{self.path.name}")
+                pos += _CHUNK_HEAD.size + length
+                if pos > end:
+                    raise PackageError("TRUNCATED", f"变更包不完整（文件被截断）：{self.path.name}")
+                if flag == 1:
+                    return  # anything after the last chunk fails the signature below
+
     def verify(self, public: bytes) -> dict[str, Any]:
         """Check the signature with ``public`` (the sender's registered key), then parse the header."""
+        self._check_chunks()
         with open(self.path, "rb") as fh:
             fh.seek(self.size - crypto.SIGNATURE_BYTES)
             signature = fh.read()
@@ -283,8 +314,8 @@ class PackageReader:
             line = bytes(buffer[start:end])
             start = end + 1
             try:
-                record = json.loads(line)
-            except ValueError:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
                 raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}") from None
             if not isinstance(record, dict):
                 raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}")
