@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from fupin_desktop.forms.masking import mask_id, mask_phone
 from fupin_desktop.queries.search import household_rows
+from fupin_desktop.sync.status import household_states
 
 from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
 
@@ -46,13 +47,17 @@ COLUMNS = (
     Column("address", "住址", default=False, width=260),
     Column("error_count", "错误", "error_count", width=50),
     Column("warning_count", "提示", default=False, width=50),
+    Column("sync_state", "同步", width=70),
 )
+# How each sync state reads in the list: what still needs doing stands out, what is done is quiet.
+SYNC_COLOURS = {"冲突": "#b00020", "被拒": "#b00020", "未发送": "#a05a00", "已确认": "#2e7d32"}
 
 
 class HouseholdTableModel(QAbstractTableModel):
-    def __init__(self, engine: Engine, year: int | None = None) -> None:
+    def __init__(self, engine: Engine, year: int | None = None, device_id: str | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.device_id = device_id  # whose changes the 同步 column follows
         self.year = year
         self.ids: list[str] = []
         self.columns = [c for c in COLUMNS if c.default]
@@ -87,6 +92,8 @@ class HouseholdTableModel(QAbstractTableModel):
                 return QBrush(QColor("#999999"))
             if column.key == "error_count" and row.get("error_count"):
                 return QBrush(QColor("#b00020"))
+            if column.key == "sync_state" and row.get("sync_state") in SYNC_COLOURS:
+                return QBrush(QColor(SYNC_COLOURS[row["sync_state"]]))
         if role == Qt.ItemDataRole.TextAlignmentRole and column.key in ("member_count", "per_capita_net",
                                                                         "error_count", "warning_count"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -120,6 +127,10 @@ class HouseholdTableModel(QAbstractTableModel):
         try:
             with self.engine.connect() as conn:
                 rows = household_rows(conn, wanted, self.year)
+                if self.device_id and any(c.key == "sync_state" for c in self.columns):
+                    for hh_id, state in household_states(conn, wanted, self.device_id).items():
+                        if rows.get(hh_id) is not None:
+                            rows[hh_id]["sync_state"] = state
         except Exception:  # noqa: BLE001 - a row that cannot load is shown disabled, never raised
             rows = {}
         for hh_id in wanted:
@@ -152,6 +163,7 @@ class HouseholdTableModel(QAbstractTableModel):
     def set_columns(self, keys: list[str]) -> None:
         self.beginResetModel()
         self.columns = [c for c in COLUMNS if c.key in keys] or [COLUMNS[1]]
+        self._cache.clear()  # a newly shown column (the sync state) is read with the rows
         self.endResetModel()
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
