@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 AUTO_PACK_DELAY_MS = 8000  # after the last save: a burst of edits becomes one package
 QUIET_ATTEMPTS = 2  # background uploads give up quickly; the next save tries again
+MANUAL_ATTEMPTS = 4  # with back-off: about 4 s before saying the server cannot be reached
 
 
 def unconfirmed(changes: dict[str, int]) -> int:
@@ -48,7 +49,10 @@ class SyncController(QObject):
         self.uploading = False
         self.last_result = ""  # what the last sync job said, for the status bar and tests
         self._build_menu()
-        hub().changed.connect(lambda _c: self.auto_timer.start())
+        hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
+
+    def _on_changed(self, _changes: Changes) -> None:
+        self.auto_timer.start()
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("同步(&S)")
@@ -159,7 +163,7 @@ class SyncController(QObject):
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(300)
         settings_url = self.window.settings.value("sync/server_url") or None
-        attempts = QUIET_ATTEMPTS if quiet else 4
+        attempts = QUIET_ATTEMPTS if quiet else MANUAL_ATTEMPTS
 
         def finish() -> None:
             self.uploading = False
