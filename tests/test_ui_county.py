@@ -78,7 +78,7 @@ def drop(win: CountyWindow, paths: list[Path]) -> None:
     win.dropEvent(event)
 
 
-def test_dropping_a_usb_folder_imports_it_and_shows_the_report(qtbot, tmp_path, open_window, device):
+def test_dropping_a_usb_folder_imports_it_and_shows_the_report(qtbot, tmp_path, open_window, device, monkeypatch):
     hh = add_household(device)
     usb = tmp_path / "usb"
     export(device, usb)
@@ -111,6 +111,29 @@ def test_dropping_a_usb_folder_imports_it_and_shows_the_report(qtbot, tmp_path, 
     township = figures.tree.topLevelItem(0)
     assert township.text(0) == "乡镇 520102003" and township.text(1) == "1"
     assert township.child(0).text(0) == "村 520102003004" and int(township.child(0).text(2)) == 3
+    # A roster printed from county records (no village store involved).
+    figures.tree.setCurrentItem(township.child(0))
+    out = tmp_path / "roster.pdf"
+    monkeypatch.setattr(messages, "choose_save", lambda *a: out)
+    figures.print_roster()
+    idle(qtbot)
+    assert out.read_bytes().startswith(b"%PDF")
+    assert any("520102003004 的花名册：1 户" in b.text() for b in messages.open_boxes())
+
+
+def test_roster_bundles_from_county_records(tmp_path, device, sqlite_county):
+    from datetime import date
+
+    from fupin_desktop.county.bundles import village_households
+
+    engine, keys = sqlite_county
+    hh = add_household(device)
+    import_all(engine, keys, export(device, tmp_path / "a"))
+    [bundle] = village_households(engine, "520102003004")
+    assert bundle.id == hh and bundle.head().fields["name"] == "张三"
+    assert isinstance(bundle.head().fields["birth_date"], date)  # typed again, as the forms expect
+    assert [m.fields["seq"] for m in bundle.members] == [1, 2, 3]
+    assert village_households(engine, "520102003005") == []
 
 
 def test_choosing_a_folder_without_packages_says_so(qtbot, tmp_path, open_window, monkeypatch):

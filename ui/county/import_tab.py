@@ -123,7 +123,10 @@ class ImportTab(QWidget):
         self.reports, self.acks = result
         self.tree.clear()
         for r in self.reports:
-            self.tree.addTopLevelItem(_report_item(r))
+            item = _report_item(r)
+            self.tree.addTopLevelItem(item)
+            for i in range(item.childCount()):  # only once in the tree can a row span the columns
+                item.child(i).setFirstColumnSpanned(True)
         self.tree.expandAll()
         self.summary.setText(_summary_text(self.reports, self.acks))
         self.copy_button.setEnabled(bool(self.reports))
@@ -148,9 +151,7 @@ def _report_item(r: ImportReport) -> QTreeWidgetItem:
     if r.status in STATUS_COLOURS:
         item.setForeground(1, QColor(STATUS_COLOURS[r.status]))
     for m in r.messages:
-        child = QTreeWidgetItem([f"[{m['code']}] {m['message']}"])
-        child.setFirstColumnSpanned(True)
-        item.addChild(child)
+        item.addChild(QTreeWidgetItem([f"[{m['code']}] {m['message']}"]))
     return item
 
 

@@ -87,13 +87,13 @@ def _summary(status: dict[str, Any]) -> str:
     if not status["enrolled"]:
         return "本机还没有加入县里的同步。请向县扶贫办索取入网文件，用“同步 → 导入入网文件…”导入。"
     c = status["county"]
-    parts = [f"已加入 {c['name']} 的同步，本机登记为“{c['label']}”。",
-             "县里已确认本机。" if status["registered"] else "等待县里确认本机（第一次送交变更包时）。",
+    parts = [f"已加入 {c['name']} 的同步，本机登记为“{c['label']}”。"
+             + ("县里已确认本机。" if status["registered"] else "等待县里确认本机（第一次送交变更包时）。"),
              f"县级服务器：{c['server_url']}" if c["server_url"] else "没有县级服务器地址：请用U盘送交。",
              f"已处理的回执：第 {status['last_ack']} 份。" if status["last_ack"] else "还没有收到回执。"]
     if status["revoked"]:
         parts.insert(1, "县扶贫办已注销本机的同步资格，请联系县扶贫办。")
-    return "".join(parts)
+    return "\n".join(parts)
 
 
 def _when(iso: str | None) -> str:
