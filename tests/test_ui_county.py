@@ -193,7 +193,8 @@ def test_conflict_side_by_side_and_keep_the_new_value(qtbot, tmp_path, open_wind
     assert tab.table.rowCount() == 1 and win.tabs.tabText(2) == "冲突（1）"
     assert tab.county_value.text() == "13900000001" and tab.county_device.text() == "来自：一号机"
     assert tab.incoming_value.text() == "13700000002" and tab.incoming_device.text() == "来自：二号机"
-    assert "联系电话" in tab.field_label.text()
+    assert "联系电话" in tab.field_label.text() and "张三（5201020030040001）" in tab.field_label.text()
+    assert tab.table.item(0, 2).text() == "张三（5201020030040001）"
     qtbot.mouseClick(tab.keep_incoming, Qt.MouseButton.LeftButton)
     idle(qtbot)
     assert record(engine, "household", hh)["phone"] == "13700000002"

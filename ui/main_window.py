@@ -10,7 +10,7 @@ from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.queries.stats import groups
 from fupin_desktop.queries.years import current_year
 from fupin_desktop.store.store import Store
-from fupin_desktop.sync.status import sync_status
+from fupin_desktop.sync.status import open_counts
 
 from .household_table import COLUMNS, HouseholdTableModel
 from .operations import Changes, Op, hub
@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
 
         def load() -> tuple[list[tuple[str, int]], dict[str, int]]:
             with self.store.engine.connect() as conn:
-                return groups(conn), sync_status(self.store)["changes"]
+                return groups(conn), open_counts(conn, self.store.device_id)
 
         Op(self, load).success(fill).run()
 

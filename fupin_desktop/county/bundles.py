@@ -99,3 +99,23 @@ def render_roster(engine: Engine, village_code: str, out: Path, *, mask: bool = 
         if os.path.exists(tmp):
             os.unlink(tmp)
     return {"out": out, "pages": pages, "households": len(households), "problems": ctx.problems}
+
+
+def household_labels(engine: Engine, household_ids: set[str]) -> dict[str, str]:
+    """How staff recognise a household in a list: its head's name and household number."""
+    ids = sorted(i for i in household_ids if i)
+    if not ids:
+        return {}
+    numbers: dict[str, str] = {}
+    heads: dict[str, str] = {}
+    with engine.connect() as conn:
+        for entity, entity_id, household_id, data in conn.execute(
+                select(Record.entity, Record.entity_id, Record.household_id, Record.data).where(
+                    Record.household_id.in_(ids), Record.entity.in_(("household", "member")))):
+            d = json.loads(data)
+            if entity == "household":
+                numbers[entity_id] = d.get("national_hh_no") or ""
+            elif d.get("relation") == "户主" and d.get("record_status", "在册") == "在册":
+                heads[household_id] = d.get("name") or ""
+    return {i: "".join(filter(None, (heads.get(i), f"（{numbers[i]}）" if numbers.get(i) else ""))) or i[:8]
+            for i in ids}

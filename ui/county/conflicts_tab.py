@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fupin_desktop.county.bundles import household_labels
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 
 from ..operations import Op
@@ -13,7 +14,7 @@ from ..qt import QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton
 from .tables import fill, make_table, selected_key
 from .window import CountyContext
 
-HEADERS = ("编号", "村代码", "记录", "字段", "县里现有的值", "新到的值")
+HEADERS = ("编号", "村代码", "户", "记录", "字段", "县里现有的值", "新到的值")
 ENTITY_LABELS = {"household": "户", "member": "家庭成员", "household_year": "年度信息", "income_item": "收入",
                  "measure": "帮扶措施", "visit": "走访记录", "helper": "帮扶责任人"}
 
@@ -31,6 +32,7 @@ class ConflictsTab(QWidget):
         self.on_changed = on_changed
         self.count = 0
         self.conflicts: list[dict[str, Any]] = []
+        self.households: dict[str, str] = {}  # household id → head's name and household number
         layout = QVBoxLayout(self)
         self.intro = QLabel(objectName="conflictsIntro", wordWrap=True)
         layout.addWidget(self.intro)
@@ -91,14 +93,20 @@ class ConflictsTab(QWidget):
 
     # ---- data ----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        Op(self, lambda: list_conflicts(self.ctx.engine)).success(self._show).run()
+        def load() -> tuple[list[dict[str, Any]], dict[str, str]]:
+            conflicts = list_conflicts(self.ctx.engine)
+            return conflicts, household_labels(self.ctx.engine, {c["household_id"] for c in conflicts})
 
-    def _show(self, conflicts: list[dict[str, Any]]) -> None:
+        Op(self, load).success(self._show).run()
+
+    def _show(self, result: tuple[list[dict[str, Any]], dict[str, str]]) -> None:
+        conflicts, self.households = result
         self.conflicts = conflicts
         self.count = len(conflicts)
         self.intro.setText(f"有 {len(conflicts)} 处冲突等待处理：同一字段在两台设备上都改过。请核实后保留其中一个值，"
                            "决定会在下一份回执中送回各设备。" if conflicts else "没有待处理的冲突。")
-        fill(self.table, [(c["id"], c["village_code"], ENTITY_LABELS.get(c["entity"], c["entity"]), c["field_label"],
+        fill(self.table, [(c["id"], c["village_code"], self.households.get(c["household_id"], ""),
+                           ENTITY_LABELS.get(c["entity"], c["entity"]), c["field_label"],
                            f"{shown(c['county_value'])}（{c['county_device']}）",
                            f"{shown(c['incoming_value'])}（{c['incoming_device']}）") for c in conflicts],
              [c["id"] for c in conflicts])
@@ -120,7 +128,8 @@ class ConflictsTab(QWidget):
                           self.incoming_device, self.base_label):
                 label.setText("")
             return
-        self.field_label.setText(f"{ENTITY_LABELS.get(c['entity'], c['entity'])}的“{c['field_label']}”"
+        household = self.households.get(c["household_id"], "")
+        self.field_label.setText(f"{household} {ENTITY_LABELS.get(c['entity'], c['entity'])}的“{c['field_label']}”"
                                  f"（村代码 {c['village_code']}，冲突 {c['id']}）")
         self.county_value.setText(shown(c["county_value"]))
         self.county_device.setText(f"来自：{c['county_device']}")

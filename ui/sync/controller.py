@@ -14,7 +14,7 @@ from fupin_desktop.errors import FupinError
 from fupin_desktop.sync import device as sync_device
 from fupin_desktop.sync.client import push
 from fupin_desktop.sync.receipts import apply_ack
-from fupin_desktop.sync.status import sync_status
+from fupin_desktop.sync.status import open_counts
 
 from .. import messages
 from ..operations import Changes, Op, hub
@@ -133,20 +133,23 @@ class SyncController(QObject):
     # ---- automatic packaging and upload --------------------------------------------------------
     def auto_pack(self) -> None:
         """Pack what the last saves changed; upload in the background if a server is known."""
-        def work() -> tuple[int, dict[str, Any]] | None:
+        def work() -> tuple[int, dict[str, int], dict[str, Any]] | None:
             if not sync_device.is_enrolled(self.store):
                 return None
             made = sync_device.pack_pending(self.store)
-            return len(made), sync_status(self.store)
+            with self.store.engine.connect() as conn:
+                county = {"server_url": sync_device.device_keys(conn).county.server_url}
+                revoked = sync_device.get_meta(conn, "sync.self_revoked") == "1"
+                return len(made), open_counts(conn, self.store.device_id), {"county": county, "revoked": revoked}
 
-        def done(result: tuple[int, dict[str, Any]] | None) -> None:
+        def done(result: tuple[int, dict[str, int], dict[str, Any]] | None) -> None:
             if result is None:
                 return
-            made, status = result
+            made, counts, status = result
             self.refresh_view()
             if made:
                 self._say(f"已自动打包 {made} 个变更包。")
-            if unconfirmed(status["changes"]) and self.server_url(status) and not status["revoked"]:
+            if unconfirmed(counts) and self.server_url(status) and not status["revoked"]:
                 self._upload(quiet=True, url=self.server_url(status))
 
         Op(self.window, work).success(done).failure(lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
