@@ -101,7 +101,7 @@ def measure(path: Path) -> dict:
                 with store.engine.begin() as conn:
                     conn.execute(text("UPDATE change_log SET sync_state = '已确认' WHERE seq <= :s"),
                                  {"s": entries - 200})
-            result[f"status_bar_{age}_p50_ms"] = timed(counts(lambda c: open_counts(c, store.device_id)), 20)[0]
+            result[f"status_bar_{age}_p50_ms"] = timed(counts(lambda c: open_counts(c)), 20)[0]
             result[f"old_pending_count_{age}_p50_ms"] = timed(counts(pending_changes), 20)[0]
             result[f"sync_status_{age}_p50_ms"] = timed(lambda: sync_status(store), 20)[0]
         with store.engine.begin() as conn:  # leave the store as it was built

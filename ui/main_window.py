@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
 
         def load() -> tuple[list[tuple[str, int]], dict[str, int]]:
             with self.store.engine.connect() as conn:
-                return groups(conn), open_counts(conn, self.store.device_id)
+                return groups(conn), open_counts(conn)
 
         Op(self, load).success(fill).run()
 

@@ -140,7 +140,7 @@ class SyncController(QObject):
             with self.store.engine.connect() as conn:
                 county = {"server_url": sync_device.device_keys(conn).county.server_url}
                 revoked = sync_device.get_meta(conn, "sync.self_revoked") == "1"
-                return len(made), open_counts(conn, self.store.device_id), {"county": county, "revoked": revoked}
+                return len(made), open_counts(conn), {"county": county, "revoked": revoked}
 
         def done(result: tuple[int, dict[str, int], dict[str, Any]] | None) -> None:
             if result is None:
