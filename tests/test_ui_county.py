@@ -294,3 +294,38 @@ def test_county_role_in_the_wizard_then_passphrase_on_the_next_start(qtbot, tmp_
     again.lock()  # idle time or the lock button: the keys are dropped, the passphrase is asked again
     assert again.county_window is None and again.unlock_dialog.isVisible()
     idle(qtbot)
+
+
+def test_village_wizard_optional_enrollment_step(qtbot, tmp_path, app, sqlite_county):
+    from fupin_desktop.county.devices import issue_enrollment
+    from fupin_desktop.sync.status import sync_status
+
+    from .conftest import PASSWORD
+
+    engine, keys = sqlite_county
+    enrollment = tmp_path / "village.fupinenroll"
+    issue_enrollment(engine, keys, village_code="520102003004", label="示范村笔记本", out=enrollment)
+    fupin = app()
+    fupin.start()
+    wizard = fupin.wizard
+    qtbot.addWidget(wizard)
+    wizard.next()
+    wizard.village.code.setText("520102003004")
+    wizard.village.name.insert("示范村")
+    wizard.next()
+    wizard.user.password.setText(PASSWORD)
+    wizard.user.again.setText(PASSWORD)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery, timeout=20_000)
+    wizard.recovery.confirm.setChecked(True)
+    wizard.next()
+    assert wizard.currentPage() is wizard.enroll
+    wizard.enroll.enroll_file(enrollment)
+    qtbot.waitUntil(lambda: "示范村笔记本" in wizard.enroll.result.text(), timeout=20_000)
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: fupin.window is not None, timeout=20_000)
+    idle(qtbot)
+    assert sync_status(fupin.store)["county"]["name"] == "测试县"
+    fupin.window.close()
+    fupin.store.close()
+    fupin.store = None

@@ -117,6 +117,7 @@ class FupinApp:
         # The address is remembered (never the passphrase): later starts ask only for the passphrase.
         self.settings.setValue("role", "county")
         self.settings.setValue("county/db_url", db_url)
+        self.settings.sync()
         self.county_window = CountyWindow(CountyContext(engine, keys, self.settings, db_url), on_lock=self.lock)
         self.county_window.show()
         self.idle.timer.start()
