@@ -1,5 +1,6 @@
-"""Screenshots of sync in the real app, on a virtual screen: the county workspace's import report and
-conflicts, and a village laptop's sync status. Saved into docs/screenshots/.
+"""Screenshots of sync in the real app, on a virtual screen: the county workspace's import report,
+conflicts and figures, and a village laptop's sync status and household list with its 同步 column.
+Saved into docs/screenshots/.
 
     .venv/bin/python scripts/sync_screenshots.py        (starts Xvfb itself when there is no display)
 
@@ -151,8 +152,7 @@ def main() -> int:
         window.close()
 
         for ack in (inbox / "回执").glob("*.fupinack"):
-            if second.device_id[:8] in ack.name:
-                apply_ack(second, ack)
+            apply_ack(second if second.device_id[:8] in ack.name else first, ack)
         with second.engine.connect() as conn:
             ids = search_households(conn, SearchQuery())
         edit(second, ids[8], phone="13608510008")
@@ -165,6 +165,18 @@ def main() -> int:
         wait_idle(app)
         shoot(dialog, "sync-status")
         dialog.close()
+
+        from ui.main_window import MainWindow  # noqa: PLC0415
+
+        with first.engine.connect() as conn:
+            edit(first, search_households(conn, SearchQuery())[6], phone="13508510006")  # not yet sent
+        main = MainWindow(first, settings=settings, on_lock=lambda: None)
+        main.move(0, 0)
+        main.resize(1440, 860)
+        main.show()
+        wait_idle(app)
+        shoot(main, "main-window-sync")
+        main.close()
     finally:
         first.close()
         second.close()

@@ -37,6 +37,7 @@ COLUMNS = (
     Column("head_name", "户主", "head_name", width=80),
     Column("head_id_no", "户主证件号码", width=175),
     Column("national_hh_no", "户编号", "national_hh_no", width=160),
+    Column("sync_state", "同步", width=70),
     Column("member_count", "人数", "member_count", width=50),
     Column("attribute", "属性", width=100),
     Column("poverty_status", "脱贫状态", "poverty_status", width=150),
@@ -47,7 +48,6 @@ COLUMNS = (
     Column("address", "住址", default=False, width=260),
     Column("error_count", "错误", "error_count", width=50),
     Column("warning_count", "提示", default=False, width=50),
-    Column("sync_state", "同步", width=70),
 )
 # How each sync state reads in the list: what still needs doing stands out, what is done is quiet.
 SYNC_COLOURS = {"冲突": "#b00020", "被拒": "#b00020", "未发送": "#a05a00", "已确认": "#2e7d32"}
