@@ -68,8 +68,11 @@ def info_texts() -> list[str]:
     return [b.text() for b in messages.open_boxes()]
 
 
-def sync_cell(win: MainWindow, row: int = 0) -> str:
+def sync_cell(qtbot, win: MainWindow, row: int = 0) -> str:
+    """The 同步 cell as it reads once the worker has filled it in (it is read after the row)."""
     col = [c.key for c in win.model.columns].index("sync_state")
+    win.model.data(win.model.index(row, 0))
+    idle(qtbot)
     return win.model.data(win.model.index(row, col))
 
 
@@ -80,7 +83,7 @@ def test_export_to_usb_then_acknowledgment_confirms_the_households(qtbot, tmp_pa
     window.run_search()
     window.refresh_tree()
     idle(qtbot)
-    assert sync_cell(window) == "未发送"
+    assert sync_cell(qtbot, window) == "未发送"
     assert "未发送 " in window.pending_label.text() and "未发送 0" not in window.pending_label.text()
 
     usb = tmp_path / "usb"
@@ -89,7 +92,7 @@ def test_export_to_usb_then_acknowledgment_confirms_the_households(qtbot, tmp_pa
     idle(qtbot)
     [package] = list(usb.glob("*.fupinpkg"))
     assert any("1 个变更包，可以安全拔出U盘" in t for t in info_texts())
-    assert sync_cell(window) == "已打包"
+    assert sync_cell(qtbot, window) == "已打包"
     qtbot.waitUntil(lambda: "未确认 0" not in window.pending_label.text(), timeout=5000)
 
     [report] = import_file(engine, keys, package)
@@ -100,7 +103,7 @@ def test_export_to_usb_then_acknowledgment_confirms_the_households(qtbot, tmp_pa
     idle(qtbot)
     assert set(states(device)) == {"已确认"}
     assert any(f"确认 {report.counts.created} 条变更" in t for t in info_texts())
-    assert sync_cell(window) == "已确认"
+    assert sync_cell(qtbot, window) == "已确认"
     qtbot.waitUntil(lambda: "未确认 0" in window.pending_label.text(), timeout=5000)
 
 

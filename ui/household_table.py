@@ -15,12 +15,15 @@ from sqlalchemy import Engine
 
 from fupin_desktop.forms.masking import mask_id, mask_phone
 from fupin_desktop.queries.search import household_rows
-from fupin_desktop.sync.status import household_states
+from collections.abc import Callable
 
 from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
 
 PAGE = 100
 CACHE_LIMIT = 2000
+STATES_LIMIT = 20_000
+# Given household ids and a callback, reads their sync states off the GUI thread and calls back.
+StatesLoader = Callable[[list[str], Callable[[list[str], dict[str, str]], None]], None]
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,14 @@ SYNC_COLOURS = {"冲突": "#b00020", "被拒": "#b00020", "未发送": "#a05a00"
 
 
 class HouseholdTableModel(QAbstractTableModel):
-    def __init__(self, engine: Engine, year: int | None = None, device_id: str | None = None) -> None:
+    def __init__(self, engine: Engine, year: int | None = None, states_loader: StatesLoader | None = None) -> None:
         super().__init__()
         self.engine = engine
-        self.device_id = device_id  # whose changes the 同步 column follows
+        # The 同步 column is filled after the rows, from the worker, so that reading the states
+        # never holds up the table; states are kept across searches until something changes them.
+        self.states_loader = states_loader
+        self._states: dict[str, str] = {}
+        self._asked: set[str] = set()
         self.year = year
         self.ids: list[str] = []
         self.columns = [c for c in COLUMNS if c.default]
@@ -86,14 +93,16 @@ class HouseholdTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if row is None:
                 return "（无法读取）" if index.column() == 0 else ""
+            if column.key == "sync_state":
+                return self._states.get(self.ids[index.row()], "")
             return self._display(column.key, row.get(column.key))
         if role == Qt.ItemDataRole.ForegroundRole:
             if row is None:
                 return QBrush(QColor("#999999"))
             if column.key == "error_count" and row.get("error_count"):
                 return QBrush(QColor("#b00020"))
-            if column.key == "sync_state" and row.get("sync_state") in SYNC_COLOURS:
-                return QBrush(QColor(SYNC_COLOURS[row["sync_state"]]))
+            if column.key == "sync_state" and self._states.get(self.ids[index.row()]) in SYNC_COLOURS:
+                return QBrush(QColor(SYNC_COLOURS[self._states[self.ids[index.row()]]]))
         if role == Qt.ItemDataRole.TextAlignmentRole and column.key in ("member_count", "per_capita_net",
                                                                         "error_count", "warning_count"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -127,14 +136,29 @@ class HouseholdTableModel(QAbstractTableModel):
         try:
             with self.engine.connect() as conn:
                 rows = household_rows(conn, wanted, self.year)
-                if self.device_id and any(c.key == "sync_state" for c in self.columns):
-                    for hh_id, state in household_states(conn, wanted, self.device_id).items():
-                        if rows.get(hh_id) is not None:
-                            rows[hh_id]["sync_state"] = state
         except Exception:  # noqa: BLE001 - a row that cannot load is shown disabled, never raised
             rows = {}
         for hh_id in wanted:
             self._cache[hh_id] = rows.get(hh_id)
+        self._ask_states(self.ids[start:start + PAGE])
+
+    def _ask_states(self, page: list[str]) -> None:
+        if self.states_loader is None or not any(c.key == "sync_state" for c in self.columns):
+            return
+        missing = [i for i in page if i not in self._states and i not in self._asked]
+        if missing:
+            self._asked.update(missing)
+            self.states_loader(missing, self._got_states)
+
+    def _got_states(self, ids: list[str], states: dict[str, str]) -> None:
+        if len(self._states) > STATES_LIMIT:
+            self._states.clear()
+        for hh_id in ids:
+            self._asked.discard(hh_id)
+            self._states[hh_id] = states.get(hh_id, "")
+        if self.ids and "sync_state" in (keys := [c.key for c in self.columns]):
+            col = keys.index("sync_state")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self.ids) - 1, col))
 
     def household_id(self, n: int) -> str:
         return self.ids[n]
@@ -150,9 +174,11 @@ class HouseholdTableModel(QAbstractTableModel):
         """Drop cached rows (all, or these) so they are read again."""
         if household_ids is None:
             self._cache.clear()
+            self._states.clear()
         else:
             for hh_id in household_ids:
                 self._cache.pop(hh_id, None)
+                self._states.pop(hh_id, None)
         if self.ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(self.columns) - 1))
 

@@ -10,7 +10,7 @@ from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.queries.stats import groups
 from fupin_desktop.queries.years import current_year
 from fupin_desktop.store.store import Store
-from fupin_desktop.sync.status import open_counts
+from fupin_desktop.sync.status import household_states, open_counts
 
 from .household_table import COLUMNS, HouseholdTableModel
 from .operations import Changes, Op, hub
@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
             self.year = current_year(conn)
         self.setWindowTitle(f"扶贫档案 — {store.village_name}（{store.village_code}）")
         self.query = SearchQuery(year=self.year)
-        self.model = HouseholdTableModel(store.engine, self.year, store.device_id)
+        self.model = HouseholdTableModel(store.engine, self.year, states_loader=self._load_sync_states)
         self._build()
         self._build_actions()
         self._restore_columns()
@@ -173,6 +173,13 @@ class MainWindow(QMainWindow):
                 return groups(conn), open_counts(conn)
 
         Op(self, load).success(fill).run()
+
+    def _load_sync_states(self, ids: list[str], done: Callable[[list[str], dict[str, str]], None]) -> None:
+        def load() -> dict[str, str]:
+            with self.store.engine.connect() as conn:
+                return household_states(conn, ids, self.store.device_id)
+
+        Op(self, load).success(lambda states: done(ids, states)).run()
 
     def _tree_clicked(self, item: QTreeWidgetItem) -> None:
         self.apply_filter(item.data(0, Qt.ItemDataRole.UserRole) or {})
