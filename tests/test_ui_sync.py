@@ -72,7 +72,7 @@ def sync_cell(qtbot, win: MainWindow, row: int = 0) -> str:
     """The 同步 cell as it reads once the worker has filled it in (it is read after the row)."""
     col = [c.key for c in win.model.columns].index("sync_state")
     win.model.data(win.model.index(row, 0))
-    idle(qtbot)
+    qtbot.waitUntil(lambda: win.model.state_known(row), timeout=10_000)
     return win.model.data(win.model.index(row, col))
 
 

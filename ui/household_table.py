@@ -17,11 +17,14 @@ from fupin_desktop.forms.masking import mask_id, mask_phone
 from fupin_desktop.queries.search import household_rows
 from collections.abc import Callable
 
-from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
+from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, QTimer
 
 PAGE = 100
 CACHE_LIMIT = 2000
 STATES_LIMIT = 20_000
+# States are asked for once typing pauses: a state read queued on the worker would otherwise delay
+# the search for the next keystroke.
+STATES_DELAY_MS = 150
 # Given household ids and a callback, reads their sync states off the GUI thread and calls back.
 StatesLoader = Callable[[list[str], Callable[[list[str], dict[str, str]], None]], None]
 
@@ -65,6 +68,9 @@ class HouseholdTableModel(QAbstractTableModel):
         self.states_loader = states_loader
         self._states: dict[str, str] = {}
         self._asked: set[str] = set()
+        self._wanted: list[str] = []
+        self._states_timer = QTimer(self, singleShot=True, interval=STATES_DELAY_MS)
+        self._states_timer.timeout.connect(self._send_states_request)
         self.year = year
         self.ids: list[str] = []
         self.columns = [c for c in COLUMNS if c.default]
@@ -148,7 +154,16 @@ class HouseholdTableModel(QAbstractTableModel):
         missing = [i for i in page if i not in self._states and i not in self._asked]
         if missing:
             self._asked.update(missing)
-            self.states_loader(missing, self._got_states)
+            self._wanted.extend(missing)
+            self._states_timer.start()
+
+    def _send_states_request(self) -> None:
+        wanted, self._wanted = self._wanted, []
+        if wanted and self.states_loader is not None:
+            self.states_loader(wanted, self._got_states)
+
+    def state_known(self, n: int) -> bool:
+        return self.ids[n] in self._states
 
     def _got_states(self, ids: list[str], states: dict[str, str]) -> None:
         if len(self._states) > STATES_LIMIT:
