@@ -116,14 +116,14 @@ def shoot(widget, name: str) -> None:
 
 
 def wait_idle(app: QApplication) -> None:
+    """Until the workers have been idle for half a second (the 同步 column fills in after a pause)."""
     import time  # noqa: PLC0415
 
-    end = time.time() + 60
-    while hub().busy() and time.time() < end:
+    end, quiet_since = time.time() + 60, time.time()
+    while time.time() < end and time.time() - quiet_since < 0.5:
         app.processEvents()
-        time.sleep(0.01)
-    for _ in range(20):
-        app.processEvents()
+        if hub().busy():
+            quiet_since = time.time()
         time.sleep(0.01)
 
 
