@@ -50,6 +50,8 @@ def run_wizard(qtbot, fupin) -> None:
     assert len(code.replace("-", "")) == 24
     assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     wizard.recovery.confirm.setChecked(True)
+    wizard.next()  # the optional enrollment step
+    assert wizard.currentPage() is wizard.enroll
     wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: fupin.window is not None)
     return code

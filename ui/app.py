@@ -122,19 +122,48 @@ class FupinApp:
         self.prefs = Settings()  # the user's settings, read on unlock (fupin_desktop.settings)
         self.store: Store | None = None
         self.window = None
+        self.county_window = None  # the county workspace, in the county role
         self.unlock_dialog = None
         self.idle = IdleWatcher(self.prefs.autolock_minutes, self.lock)
         app.installEventFilter(self.idle)
         self._watch_session_lock()
 
     def start(self) -> None:
-        if (self.store_path / "store.json").exists():
+        if self.settings.value("role") == "county" and self.settings.value("county/db_url"):
+            self.show_county_unlock()
+        elif (self.store_path / "store.json").exists():
             self.show_unlock()
         else:
             from .setup_wizard import SetupWizard  # noqa: PLC0415
 
-            self.wizard = SetupWizard(self.store_path, on_created=self.unlocked)
+            self.wizard = SetupWizard(self.store_path, on_created=self.unlocked, on_county=self.county_opened)
             self.wizard.show()
+
+    # ---- the county role -----------------------------------------------------------------------
+    def show_county_unlock(self) -> None:
+        from .county.unlock import CountyUnlockDialog  # noqa: PLC0415
+
+        self.unlock_dialog = CountyUnlockDialog(str(self.settings.value("county/db_url")),
+                                                on_unlocked=self.county_opened)
+        self.unlock_dialog.show()
+
+    def county_opened(self, engine, keys, db_url: str) -> None:
+        from .county.window import CountyContext, CountyWindow  # noqa: PLC0415
+
+        # The address is remembered (never the passphrase): later starts ask only for the passphrase.
+        self.settings.setValue("role", "county")
+        self.settings.setValue("county/db_url", db_url)
+        self.settings.sync()
+        self.county_window = CountyWindow(CountyContext(engine, keys, self.settings, db_url), on_lock=self.lock)
+        self.county_window.show()
+        self.idle.timer.start()
+
+    def lock_county(self) -> None:
+        window, self.county_window = self.county_window, None
+        self.idle.timer.stop()
+        window.close()
+        hub().tasks.submit(window.ctx.engine.dispose, lambda _r: None, lambda _e: None)  # after queued work
+        self.show_county_unlock()
 
     def show_unlock(self) -> None:
         from .unlock import UnlockDialog  # noqa: PLC0415
@@ -209,6 +238,9 @@ class FupinApp:
         Op(self.unlock_dialog, lambda: replace_with_backup(path, backup)).success(done).run()
 
     def lock(self) -> None:
+        if self.county_window is not None:
+            self.lock_county()
+            return
         if self.store is None:
             return
         self.idle.timer.stop()
@@ -281,5 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     crash.uninstall()
     if fupin.store is not None:
         fupin.store.close()
+    if fupin.county_window is not None:
+        fupin.county_window.ctx.engine.dispose()
     hub().tasks.shutdown()
     return code

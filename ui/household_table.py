@@ -15,11 +15,18 @@ from sqlalchemy import Engine
 
 from fupin_desktop.forms.masking import mask_id, mask_phone
 from fupin_desktop.queries.search import household_rows
+from collections.abc import Callable
 
-from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
+from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, QTimer
 
 PAGE = 100
 CACHE_LIMIT = 2000
+STATES_LIMIT = 20_000
+# States are asked for once typing pauses: a state read queued on the worker would otherwise delay
+# the search for the next keystroke.
+STATES_DELAY_MS = 150
+# Given household ids and a callback, reads their sync states off the GUI thread and calls back.
+StatesLoader = Callable[[list[str], Callable[[list[str], dict[str, str]], None]], None]
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ COLUMNS = (
     Column("head_name", "户主", "head_name", width=80),
     Column("head_id_no", "户主证件号码", width=175),
     Column("national_hh_no", "户编号", "national_hh_no", width=160),
+    Column("sync_state", "同步", width=70),
     Column("member_count", "人数", "member_count", width=50),
     Column("attribute", "属性", width=100),
     Column("poverty_status", "脱贫状态", "poverty_status", width=150),
@@ -47,12 +55,22 @@ COLUMNS = (
     Column("error_count", "错误", "error_count", width=50),
     Column("warning_count", "提示", default=False, width=50),
 )
+# How each sync state reads in the list: what still needs doing stands out, what is done is quiet.
+SYNC_COLOURS = {"冲突": "#b00020", "被拒": "#b00020", "未发送": "#a05a00", "已确认": "#2e7d32"}
 
 
 class HouseholdTableModel(QAbstractTableModel):
-    def __init__(self, engine: Engine, year: int | None = None) -> None:
+    def __init__(self, engine: Engine, year: int | None = None, states_loader: StatesLoader | None = None) -> None:
         super().__init__()
         self.engine = engine
+        # The 同步 column is filled after the rows, from the worker, so that reading the states
+        # never holds up the table; states are kept across searches until something changes them.
+        self.states_loader = states_loader
+        self._states: dict[str, str] = {}
+        self._asked: set[str] = set()
+        self._wanted: list[str] = []
+        self._states_timer = QTimer(self, singleShot=True, interval=STATES_DELAY_MS)
+        self._states_timer.timeout.connect(self._send_states_request)
         self.year = year
         self.ids: list[str] = []
         self.columns = [c for c in COLUMNS if c.default]
@@ -81,12 +99,16 @@ class HouseholdTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if row is None:
                 return "（无法读取）" if index.column() == 0 else ""
+            if column.key == "sync_state":
+                return self._states.get(self.ids[index.row()], "")
             return self._display(column.key, row.get(column.key))
         if role == Qt.ItemDataRole.ForegroundRole:
             if row is None:
                 return QBrush(QColor("#999999"))
             if column.key == "error_count" and row.get("error_count"):
                 return QBrush(QColor("#b00020"))
+            if column.key == "sync_state" and self._states.get(self.ids[index.row()]) in SYNC_COLOURS:
+                return QBrush(QColor(SYNC_COLOURS[self._states[self.ids[index.row()]]]))
         if role == Qt.ItemDataRole.TextAlignmentRole and column.key in ("member_count", "per_capita_net",
                                                                         "error_count", "warning_count"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -124,6 +146,34 @@ class HouseholdTableModel(QAbstractTableModel):
             rows = {}
         for hh_id in wanted:
             self._cache[hh_id] = rows.get(hh_id)
+        self._ask_states(self.ids[start:start + PAGE])
+
+    def _ask_states(self, page: list[str]) -> None:
+        if self.states_loader is None or not any(c.key == "sync_state" for c in self.columns):
+            return
+        missing = [i for i in page if i not in self._states and i not in self._asked]
+        if missing:
+            self._asked.update(missing)
+            self._wanted.extend(missing)
+            self._states_timer.start()
+
+    def _send_states_request(self) -> None:
+        wanted, self._wanted = self._wanted, []
+        if wanted and self.states_loader is not None:
+            self.states_loader(wanted, self._got_states)
+
+    def state_known(self, n: int) -> bool:
+        return self.ids[n] in self._states
+
+    def _got_states(self, ids: list[str], states: dict[str, str]) -> None:
+        if len(self._states) > STATES_LIMIT:
+            self._states.clear()
+        for hh_id in ids:
+            self._asked.discard(hh_id)
+            self._states[hh_id] = states.get(hh_id, "")
+        if self.ids and "sync_state" in (keys := [c.key for c in self.columns]):
+            col = keys.index("sync_state")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self.ids) - 1, col))
 
     def household_id(self, n: int) -> str:
         return self.ids[n]
@@ -139,9 +189,11 @@ class HouseholdTableModel(QAbstractTableModel):
         """Drop cached rows (all, or these) so they are read again."""
         if household_ids is None:
             self._cache.clear()
+            self._states.clear()
         else:
             for hh_id in household_ids:
                 self._cache.pop(hh_id, None)
+                self._states.pop(hh_id, None)
         if self.ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(self.columns) - 1))
 
@@ -152,6 +204,7 @@ class HouseholdTableModel(QAbstractTableModel):
     def set_columns(self, keys: list[str]) -> None:
         self.beginResetModel()
         self.columns = [c for c in COLUMNS if c.key in keys] or [COLUMNS[1]]
+        self._cache.clear()  # a newly shown column (the sync state) is read with the rows
         self.endResetModel()
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:

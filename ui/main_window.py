@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fupin_desktop.queries.search import SearchQuery, search_households
-from fupin_desktop.queries.stats import groups, pending_changes
+from fupin_desktop.queries.stats import groups
 from fupin_desktop.queries.years import current_year
 from fupin_desktop.store.store import Store
+from fupin_desktop.sync.status import household_states, open_counts
 
 from .household_table import COLUMNS, HouseholdTableModel
 from .operations import Changes, Op, hub
@@ -40,7 +41,7 @@ class MainWindow(QMainWindow):
             self.year = current_year(conn)
         self.setWindowTitle(f"扶贫档案 — {store.village_name}（{store.village_code}）")
         self.query = SearchQuery(year=self.year)
-        self.model = HouseholdTableModel(store.engine, self.year)
+        self.model = HouseholdTableModel(store.engine, self.year, states_loader=self._load_sync_states)
         self._build()
         self._build_actions()
         self._restore_columns()
@@ -136,10 +137,13 @@ class MainWindow(QMainWindow):
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
         action(file_menu, "锁定", self.on_lock, "Ctrl+L")
+        from .sync.controller import SyncController  # noqa: PLC0415
+
+        self.sync = SyncController(self)  # the 同步 menu and packaging after saves
 
     # ---- the tree of groups and filters ------------------------------------------------------
     def refresh_tree(self) -> None:
-        def fill(result: tuple[list[tuple[str, int]], int]) -> None:
+        def fill(result: tuple[list[tuple[str, int]], dict[str, int]]) -> None:
             group_list, pending = result
             self.tree.clear()
             root = QTreeWidgetItem([f"{self.store.village_name}"])
@@ -162,13 +166,22 @@ class MainWindow(QMainWindow):
             filters.addChild(causes)
             self.tree.addTopLevelItems([root, filters])
             self.tree.expandAll()
-            self.pending_label.setText(f"待同步变更：{pending} 条")
+            from .sync.controller import status_text  # noqa: PLC0415
 
-        def load() -> tuple[list[tuple[str, int]], int]:
+            self.pending_label.setText(f"同步：{status_text(pending)}")
+
+        def load() -> tuple[list[tuple[str, int]], dict[str, int]]:
             with self.store.engine.connect() as conn:
-                return groups(conn), pending_changes(conn)
+                return groups(conn), open_counts(conn)
 
         Op(self, load).success(fill).run()
+
+    def _load_sync_states(self, ids: list[str], done: Callable[[list[str], dict[str, str]], None]) -> None:
+        def load() -> dict[str, str]:
+            with self.store.engine.connect() as conn:
+                return household_states(conn, ids, self.store.device_id)
+
+        Op(self, load).success(lambda states: done(ids, states)).run()
 
     def _tree_clicked(self, item: QTreeWidgetItem) -> None:
         self.apply_filter(item.data(0, Qt.ItemDataRole.UserRole) or {})

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import show_exception
 from .qt import QObject, QProgressDialog, Qt, QWidget, Signal
-from .taskman import Cancelled, Progress, TaskManager
+from .taskman import Cancelled, NetworkWorker, Progress, TaskManager
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Hub(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.tasks = TaskManager()
+        self.network = NetworkWorker()
+
+    def busy(self) -> bool:
+        return bool(self.tasks.pending or self.network.pending)
 
 
 _hub: Hub | None = None
@@ -46,8 +50,10 @@ def hub() -> Hub:
 
 
 class Op:
-    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], *, changes: Changes | None = None) -> None:
+    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], *, changes: Changes | None = None,
+                 network: bool = False) -> None:
         self._parent = parent
+        self._network = network  # network work runs on its own thread, never on the database worker
         self._fn = fn
         self._changes = changes
         self._on_success: Callable[[Any], None] = lambda _result: None
@@ -107,4 +113,4 @@ class Op:
             else:
                 show_exception(self._parent, err)
 
-        h.tasks.submit(fn, done, failed)
+        (h.network if self._network else h.tasks).submit(fn, done, failed)

@@ -1,9 +1,11 @@
-"""First run: role, village, first user and password, then the recovery code (shown once)."""
+"""First run: the role, then either the village (village, first user and password, the recovery code
+shown once, optionally the county's enrollment file) or the county (its database and passphrase)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fupin_desktop.store.store import Store, check_password_strength, password_strength_hint
 
@@ -15,6 +17,7 @@ from .qt import (
 )
 
 VILLAGE_CODE_HINT = "12位统计用区划代码，例如 520102003004"
+PAGE_ROLE, PAGE_VILLAGE, PAGE_USER, PAGE_RECOVERY, PAGE_ENROLL, PAGE_COUNTY = range(6)
 
 
 class RolePage(QWizardPage):
@@ -25,12 +28,12 @@ class RolePage(QWizardPage):
         layout = QVBoxLayout(self)
         self.village = QRadioButton("村级采集（驻村工作队、第一书记、乡镇干事）")
         self.village.setChecked(True)
-        self.county = QRadioButton("县级（导入各村变更包、处理冲突）")
-        self.county.setEnabled(False)
-        self.county.setToolTip("县级功能将随数据同步功能提供。")
+        self.county = QRadioButton("县级（导入各村变更包、处理冲突、全县数字）", objectName="countyRole")
         layout.addWidget(self.village)
         layout.addWidget(self.county)
-        layout.addWidget(QLabel("县级功能将随数据同步功能提供。"))
+
+    def nextId(self) -> int:  # noqa: N802 (Qt API)
+        return PAGE_COUNTY if self.county.isChecked() else PAGE_VILLAGE
 
 
 class VillagePage(QWizardPage):
@@ -125,15 +128,22 @@ class RecoveryPage(QWizardPage):
 
 
 class SetupWizard(QWizard):
-    def __init__(self, store_path: Path, on_created: Callable[[Store], None]) -> None:
+    def __init__(self, store_path: Path, on_created: Callable[[Store], None],
+                 on_county: Callable[[Any, Any, str], None] | None = None) -> None:
         super().__init__()
         self.setWindowTitle("扶贫档案 — 初次设置")
         self.store_path = store_path
         self.on_created = on_created
+        self.on_county = on_county
         self.store: Store | None = None
+        self.county_opened: tuple[Any, Any, str] | None = None
         self.role, self.village, self.user, self.recovery = RolePage(), VillagePage(), UserPage(), RecoveryPage()
-        for page in (self.role, self.village, self.user, self.recovery):
-            self.addPage(page)
+        self.enroll = EnrollPage(self)
+        self.county = CountyPage()
+        for page_id, page in ((PAGE_ROLE, self.role), (PAGE_VILLAGE, self.village), (PAGE_USER, self.user),
+                              (PAGE_RECOVERY, self.recovery), (PAGE_ENROLL, self.enroll), (PAGE_COUNTY, self.county)):
+            self.setPage(page_id, page)
+        self.role.county.setEnabled(on_county is not None)
         # Leaving the user page creates the store: there is no going back to change it afterwards.
         self.user.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "建立数据库")
@@ -147,7 +157,29 @@ class SetupWizard(QWizard):
         if self.currentPage() is self.user and self.store is None:
             self._create_store()
             return False  # move on when the store exists
+        if self.currentPage() is self.county and self.county_opened is None:
+            self._open_county()
+            return False  # finish when the county database is open
         return True
+
+    def _open_county(self) -> None:
+        from .county.setup import open_or_create_county  # noqa: PLC0415
+
+        finish = self.button(QWizard.WizardButton.FinishButton)
+        finish.setEnabled(False)
+        values = self.county.values()
+        self.county.status.setText("正在打开县级数据库……")
+
+        def opened(result: tuple[Any, Any]) -> None:
+            self.county_opened = (*result, values["url"])
+            self.accept()
+
+        def failed(err: BaseException) -> None:
+            finish.setEnabled(True)
+            self.county.status.setText("")
+            show_exception(self, err)
+
+        Op(self, lambda: open_or_create_county(**values)).success(opened).failure(failed).run()
 
     def _create_store(self) -> None:
         self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
@@ -170,3 +202,98 @@ class SetupWizard(QWizard):
         super().accept()
         if self.store is not None:
             self.on_created(self.store)
+        elif self.county_opened is not None and self.on_county is not None:
+            self.on_county(*self.county_opened)
+
+
+class EnrollPage(QWizardPage):
+    """Optional: join the county's sync now with the enrollment file (or later from the 同步 menu)."""
+
+    def __init__(self, wizard: "SetupWizard") -> None:
+        super().__init__()
+        self.wizard_ = wizard
+        self.setTitle("加入县里的同步（可选）")
+        self.setSubTitle("如果县扶贫办已经给了入网文件（.fupinenroll），现在就可以导入；也可以以后在“同步”菜单中导入。")
+        layout = QVBoxLayout(self)
+        self.button = QPushButton("导入入网文件…", objectName="wizardEnroll")
+        self.button.clicked.connect(self._choose)
+        self.result = QLabel(objectName="wizardEnrollResult", wordWrap=True)
+        layout.addWidget(self.button)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+
+    def nextId(self) -> int:  # noqa: N802 (Qt API)
+        return -1
+
+    def _choose(self) -> None:
+        from . import messages  # noqa: PLC0415
+
+        files = messages.choose_files(self, "选择县里发的入网文件", "入网文件 (*.fupinenroll);;所有文件 (*)")
+        if files:
+            self.enroll_file(files[0])
+
+    def enroll_file(self, path: Path) -> None:
+        from fupin_desktop.sync.device import enroll  # noqa: PLC0415
+
+        store = self.wizard_.store
+        assert store is not None
+
+        def done(e: Any) -> None:
+            self.result.setText(f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。")
+            self.button.setEnabled(False)
+
+        Op(self, lambda: enroll(store, path)).success(done).run()
+
+
+class CountyPage(QWizardPage):
+    """The county's database (SQLite in the user data folder, or a PostgreSQL address) and its passphrase."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from fupin_desktop.county.db import default_db_url  # noqa: PLC0415
+
+        self.setTitle("县级数据库")
+        self.setSubTitle("县级数据库存放全县各村送来的档案。一台电脑的县可以用默认的本机文件；"
+                         "有服务器时填写 PostgreSQL 地址，例如 postgresql://用户:密码@主机/数据库。")
+        form = QFormLayout(self)
+        self.url = QLineEdit(default_db_url(), objectName="countyDbUrl")
+        self.new = QRadioButton("新建县级数据库和密钥", objectName="countyNew")
+        self.new.setChecked(True)
+        self.existing = QRadioButton("打开已有的县级数据库", objectName="countyExisting")
+        self.name = QLineEdit(objectName="countyName")
+        self.name.setPlaceholderText("例如：某某县")
+        self.password = QLineEdit(objectName="countyPassphrase")
+        self.again = QLineEdit(objectName="countyPassphraseAgain")
+        for w in (self.password, self.again):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("数据库地址：", self.url)
+        form.addRow(self.new)
+        form.addRow(self.existing)
+        form.addRow("县名称：", self.name)
+        form.addRow("县级密钥口令：", self.password)
+        form.addRow("再次输入：", self.again)
+        note = QLabel("口令保护县里的私钥，不会被记住；丢失后无法解开收到的变更包，请妥善保管。", wordWrap=True)
+        note.setStyleSheet("color: #555")
+        form.addRow(note)
+        self.status = QLabel(objectName="countySetupStatus")
+        form.addRow(self.status)
+        for w in (self.url, self.name, self.password, self.again):
+            w.textChanged.connect(self.completeChanged)
+        self.new.toggled.connect(self._mode_changed)
+
+    def _mode_changed(self, new: bool) -> None:
+        self.name.setEnabled(new)
+        self.again.setEnabled(new)
+        self.completeChanged.emit()
+
+    def nextId(self) -> int:  # noqa: N802 (Qt API)
+        return -1
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt API)
+        if not (self.url.text().strip() and self.password.text()):
+            return False
+        return not self.new.isChecked() or (bool(self.name.text().strip()) and self.password.text() == self.again.text())
+
+    def values(self) -> dict[str, Any]:
+        return {"url": self.url.text().strip(), "passphrase": self.password.text(),
+                "name": self.name.text().strip() if self.new.isChecked() else None}

@@ -12,7 +12,7 @@ from typing import Any
 
 from fupin_desktop.errors import Cancelled  # noqa: F401  (re-exported for ops)
 
-from .qt import QThread, Signal
+from .qt import QObject, QThread, Signal
 
 
 class Progress:
@@ -63,3 +63,34 @@ class TaskManager(QThread):
     def shutdown(self) -> None:
         self._queue.put(None)
         self.wait(10_000)
+
+
+class NetworkWorker(QObject):
+    """Network work (uploads to the county server) on its own daemon thread, so a slow or dead
+    server never holds up the database worker; results come back to the GUI thread by signal."""
+
+    _finished = Signal(object, object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._queue: queue.Queue[tuple[Callable[[], Any], Callable, Callable]] = queue.Queue()
+        self._finished.connect(self._deliver)
+        self.pending = 0
+        threading.Thread(target=self._run, name="fupin-network", daemon=True).start()
+
+    def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+               on_error: Callable[[BaseException], None]) -> None:
+        self.pending += 1
+        self._queue.put((fn, on_done, on_error))
+
+    def _run(self) -> None:
+        while True:
+            fn, on_done, on_error = self._queue.get()
+            try:
+                self._finished.emit(on_done, fn(), None)
+            except BaseException as err:  # noqa: BLE001 - every failure goes back to the GUI
+                self._finished.emit(on_error, None, err)
+
+    def _deliver(self, callback: Callable, result: Any, error: BaseException | None) -> None:
+        self.pending -= 1
+        callback(error if error is not None else result)

@@ -52,8 +52,9 @@ class ChangeLog(Base):
 
 
 Index("ix_change_log_entity", ChangeLog.entity_id)
-# History lists a household newest first: one index serves the filter and the order.
-Index("ix_change_log_household_hlc", ChangeLog.household_id, ChangeLog.hlc)
+# History lists a household newest first: one index serves the filter and the order. The state and
+# device ride along so that the household list's 同步 column is an index-only read (migration 0006).
+Index("ix_change_log_household_hlc", ChangeLog.household_id, ChangeLog.hlc, ChangeLog.sync_state, ChangeLog.device_id)
 Index("ix_change_log_sync", ChangeLog.sync_state)
 
 

@@ -96,9 +96,10 @@ def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckR
             continue
         done = conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == p["package_id"],
                                                      SyncOutbox.state != state).values(state=state))
-        if done.rowcount and state == "已确认":
-            result.confirmed += conn.execute(_SET_STATE, {"state": "已确认", "device": device_id,
-                                                          "a": p["seq_from"], "b": p["seq_to"]}).rowcount
+        if done.rowcount:  # a held package's changes are delivered too, not still only packed
+            marked = conn.execute(_SET_STATE, {"state": state, "device": device_id,
+                                               "a": p["seq_from"], "b": p["seq_to"]}).rowcount
+            result.confirmed += marked if state == "已确认" else 0
     for c in ack.get("conflicts", []):
         state = "冲突" if c["status"] == "open" else "已确认"
         conn.execute(_MARK_ONE, {"state": state, "device": device_id, "seq": c["incoming_seq"]})

@@ -20,8 +20,9 @@ _PRIORITY = ("冲突", "被拒", "未发送", "已打包", "已送达", "已确�
 def sync_status(store: "Store") -> dict[str, Any]:
     with store.engine.connect() as conn:
         county = get_meta(conn, "sync.county")
-        counts = dict(conn.execute(text("SELECT sync_state, count(*) FROM change_log WHERE device_id = :d "
-                                        "GROUP BY sync_state"), {"d": store.device_id}).all())
+        # No device filter: the state index alone answers (a filter on the device reads every row,
+        # seconds on a township log). Entries from elsewhere, county corrections, count as 已确认.
+        counts = dict(conn.execute(text("SELECT sync_state, count(*) FROM change_log GROUP BY sync_state")).all())
         outbox = conn.execute(select(SyncOutbox.number, SyncOutbox.package_id, SyncOutbox.entries,
                                      SyncOutbox.state, SyncOutbox.created).order_by(SyncOutbox.number)).all()
         enrolled = json.loads(county) if county else None
@@ -50,3 +51,17 @@ def household_states(conn: Connection, household_ids: list[str], device_id: str)
         if hh not in states or _PRIORITY.index(state) < _PRIORITY.index(states[hh]):
             states[hh] = state
     return states
+
+
+_OPEN_STATES = ("未发送", "已打包", "已送达", "冲突", "被拒")
+
+
+def open_counts(conn: Connection) -> dict[str, int]:
+    """Changes not yet confirmed, per state, for the status bar after every save. Confirmed ones,
+    the bulk of an old log, are not counted, so this reads only the state index. No device filter
+    is needed: entries from elsewhere (county corrections) are logged as confirmed."""
+    rows = conn.execute(text("SELECT sync_state, count(*) FROM change_log WHERE sync_state IN "
+                             "('未发送', '已打包', '已送达', '冲突', '被拒') GROUP BY sync_state")).all()
+    counts = dict.fromkeys(_OPEN_STATES, 0)
+    counts.update(dict(rows))
+    return counts

@@ -1,0 +1,218 @@
+"""The 同步 menu of the main window and the automatic packaging after saves.
+
+Database work (enrol, pack, export, apply acknowledgments, status) runs as ops on the database
+worker; uploads run on the network thread. A failed automatic upload is only a line in the status
+bar: the packages stay in the outbox and go with the next upload or USB export.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fupin_desktop.errors import FupinError
+from fupin_desktop.settings import for_store
+from fupin_desktop.sync import device as sync_device
+from fupin_desktop.sync.client import push
+from fupin_desktop.sync.receipts import apply_ack
+from fupin_desktop.sync.status import open_counts
+
+from .. import messages
+from ..operations import Changes, Op, hub
+from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
+
+if TYPE_CHECKING:
+    from ..main_window import MainWindow
+
+AUTO_PACK_DELAY_MS = 8000  # after the last save: a burst of edits becomes one package
+QUIET_ATTEMPTS = 2  # background uploads give up quickly; the next save tries again
+MANUAL_ATTEMPTS = 4  # with back-off: about 4 s before saying the server cannot be reached
+
+
+def unconfirmed(changes: dict[str, int]) -> int:
+    return changes.get("已打包", 0) + changes.get("已送达", 0)
+
+
+def status_text(changes: dict[str, int]) -> str:
+    text = f"未发送 {changes.get('未发送', 0)} 条 · 未确认 {unconfirmed(changes)} 条"
+    if changes.get("冲突"):
+        text += f" · 冲突 {changes['冲突']} 条"
+    return text
+
+
+class SyncController(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = window.store
+        self.auto_timer = QTimer(self, singleShot=True, interval=AUTO_PACK_DELAY_MS)
+        self.auto_timer.timeout.connect(self.auto_pack)
+        self.uploading = False
+        self.last_result = ""  # what the last sync job said, for the status bar and tests
+        self._build_menu()
+        hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
+
+    def _on_changed(self, _changes: Changes) -> None:
+        self.auto_timer.start()
+
+    def _build_menu(self) -> None:
+        menu = self.window.menuBar().addMenu("同步(&S)")
+        for text, slot in (("导入入网文件…", self.enroll), ("导出到U盘…", self.export), ("上传到县里", self.upload),
+                           ("处理回执…", self.apply_acks), ("同步状态…", self.show_status)):
+            act = QAction(text, self.window)
+            act.triggered.connect(slot)
+            menu.addAction(act)
+        self.menu = menu
+
+    # ---- server address ------------------------------------------------------------------------
+    def server_url(self, status: dict[str, Any]) -> str:
+        override = for_store(self.store).county_server_url  # the settings dialog's 县级服务器地址
+        county = status.get("county") or {}
+        return str(override or county.get("server_url") or "")
+
+    # ---- menu actions --------------------------------------------------------------------------
+    def enroll(self) -> None:
+        files = messages.choose_files(self.window, "选择县里发的入网文件", "入网文件 (*.fupinenroll);;所有文件 (*)")
+        if files:
+            self.enroll_file(files[0])
+
+    def enroll_file(self, path: Path) -> None:
+        def done(e: Any) -> None:
+            self._say(f"已加入 {e.county_name} 的同步，本机登记为“{e.label}”。")
+            messages.inform(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。",
+                            "第一次上传或用U盘送交变更包时，县里会确认本机。")
+
+        Op(self.window, lambda: sync_device.enroll(self.store, path)).success(done).run()
+
+    def export(self) -> None:
+        folder = messages.choose_folder(self.window, "选择U盘（或要写入的文件夹）")
+        if folder:
+            self.export_to(folder)
+
+    def export_to(self, folder: Path) -> None:
+        def done(paths: list[Path]) -> None:
+            self.refresh_view()
+            if not paths:
+                self._say("没有需要导出的变更。")
+                messages.inform(self.window, "没有需要导出的变更：县里已经确认了全部变更包。")
+                return
+            self._say(f"已导出 {len(paths)} 个变更包，可以安全拔出U盘。")
+            messages.inform(self.window, f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。",
+                            f"位置：{folder}\n请把U盘交给县扶贫办；县里导入后会给回执。", title="导出完成")
+
+        Op(self.window, lambda: sync_device.export_to_folder(self.store, folder)).success(done).run()
+
+    def upload(self) -> None:
+        self._upload(quiet=False)
+
+    def apply_acks(self) -> None:
+        files = messages.choose_files(self.window, "选择县里的回执文件", "回执文件 (*.fupinack);;所有文件 (*)")
+        if files:
+            self.apply_files(files)
+
+    def apply_files(self, files: list[Path]) -> None:
+        def work() -> list[tuple[str, Any]]:
+            return [(Path(f).name, apply_ack(self.store, Path(f))) for f in files]
+
+        def done(results: list[tuple[str, Any]]) -> None:
+            lines = [f"{name}：{_ack_line(ack)}" for name, ack in results]
+            extra = [m for _n, ack in results for m in ack.messages]
+            if any(ack.corrections for _n, ack in results):
+                hub().changed.emit(Changes(all=True))  # county corrections changed household data
+            self.refresh_view()
+            self._say(lines[-1])
+            messages.inform(self.window, "\n".join(lines), "\n".join(extra), title="回执已处理")
+
+        Op(self.window, work).success(done).run()
+
+    def show_status(self) -> None:
+        from .status_dialog import SyncStatusDialog  # noqa: PLC0415
+
+        self.status_dialog = SyncStatusDialog(self.store, parent=self.window)
+        self.status_dialog.show()
+
+    # ---- automatic packaging and upload --------------------------------------------------------
+    def auto_pack(self) -> None:
+        """Pack what the last saves changed; upload in the background if a server is known."""
+        def work() -> tuple[int, dict[str, int], dict[str, Any]] | None:
+            if not sync_device.is_enrolled(self.store):
+                return None
+            made = sync_device.pack_pending(self.store)
+            with self.store.engine.connect() as conn:
+                county = {"server_url": sync_device.device_keys(conn).county.server_url}
+                revoked = sync_device.get_meta(conn, "sync.self_revoked") == "1"
+                return len(made), open_counts(conn), {"county": county, "revoked": revoked}
+
+        def done(result: tuple[int, dict[str, int], dict[str, Any]] | None) -> None:
+            if result is None:
+                return
+            made, counts, status = result
+            self.refresh_view()
+            if made:
+                self._say(f"已自动打包 {made} 个变更包。")
+            if unconfirmed(counts) and self.server_url(status) and not status["revoked"]:
+                self._upload(quiet=True, url=self.server_url(status))
+
+        Op(self.window, work).success(done).failure(lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
+
+    def _upload(self, *, quiet: bool, url: str | None = None) -> None:
+        if self.uploading:
+            return
+        self.uploading = True
+        dialog = None
+        if not quiet:
+            dialog = QProgressDialog("正在上传到县里……", "", 0, 0, self.window)
+            dialog.setCancelButton(None)
+            dialog.setWindowTitle("上传")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+        attempts = QUIET_ATTEMPTS if quiet else MANUAL_ATTEMPTS
+
+        def finish() -> None:
+            self.uploading = False
+            if dialog is not None:
+                dialog.reset()
+                dialog.deleteLater()
+            self.refresh_view()
+
+        def done(result: Any) -> None:
+            finish()
+            text = (f"已上传 {len(result.sent)} 个变更包到县里。" if result.sent else "没有需要上传的变更包。")
+            if result.ack is not None and not result.ack.already:
+                text += f"回执：确认 {result.ack.confirmed} 条，冲突 {result.ack.conflicts} 处。"
+                if result.ack.corrections:
+                    hub().changed.emit(Changes(all=True))
+            self._say(text)
+            if not quiet:
+                messages.inform(self.window, text, title="上传完成")
+
+        def failed(err: BaseException) -> None:
+            finish()
+            self._say(f"上传没有完成：{_message(err)}变更包都还在本机。")
+            if not quiet:
+                from ..errors import show_exception  # noqa: PLC0415
+
+                show_exception(self.window, err)
+
+        Op(self.window, lambda: push(self.store, url, attempts=attempts, timeout=15.0),
+           network=True).success(done).failure(failed).run()
+
+    # ---- what the window shows -----------------------------------------------------------------
+    def refresh_view(self) -> None:
+        """States moved on: re-read the visible rows' 同步 column and the status bar counts."""
+        self.window.model.invalidate()
+        self.window.pending_timer.start()
+
+    def _say(self, text: str) -> None:
+        self.last_result = text
+        self.window.statusBar().showMessage(text, 15_000)
+
+
+def _ack_line(ack: Any) -> str:
+    if ack.already:
+        return f"回执 {ack.number} 以前已经处理过，没有改动。"
+    return f"确认 {ack.confirmed} 条变更，冲突 {ack.conflicts} 处，县级更正 {ack.corrections} 处。"
+
+
+def _message(err: BaseException) -> str:
+    return err.message if isinstance(err, FupinError) else "程序遇到了意外错误。"
