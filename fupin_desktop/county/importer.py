@@ -159,8 +159,9 @@ def _place(conn: Connection, keys: CountyKeys, reader: PackageReader, header: di
             _hold(conn, reader, header)
         report.status = "held" if seen != "held" else "already_held"
         report.counts.held += 1
-        report.messages.append({"code": "HELD_GAP", "message": f"缺少第 {device.last_number + 1}"
-                                f"–{number - 1} 包，这个包先暂存，等前面的包到了再导入。"})
+        first, last = device.last_number + 1, number - 1
+        missing = f"第 {first} 包" if first == last else f"第 {first}–{last} 包"
+        report.messages.append({"code": "HELD_GAP", "message": f"缺少{missing}，这个包先暂存，等前面的包到了再导入。"})
         return report
     return _apply(conn, keys, reader, header, report, device)
 
