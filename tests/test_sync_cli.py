@@ -83,3 +83,8 @@ def test_device_commands_say_what_is_missing(tmp_path, env, capsys):
     assert main(["enroll", "--store", str(tmp_path / "v"), str(tmp_path / "bad.fupinenroll")]) == 2
     err = capsys.readouterr().err
     assert "不是有效的入网文件" in err and "Traceback" not in err
+
+
+def test_county_commands_on_an_uninitialised_database_say_so(county_db_url, capsys):
+    assert main(["county", "stats", "--db-url", county_db_url]) == 10
+    assert "还没有初始化" in capsys.readouterr().err

@@ -30,6 +30,11 @@ def _keys(engine: Any, secret: Secret) -> Any:
 def run(args: argparse.Namespace, secret: Secret) -> int:
     engine = open_county_db(args.db_url)
     try:
+        if args.action != "init":
+            from .keys import initialised_meta  # noqa: PLC0415
+
+            with engine.connect() as conn:
+                initialised_meta(conn)
         return _COMMANDS[args.action](args, engine, secret)
     finally:
         engine.dispose()

@@ -36,6 +36,13 @@ def county_meta(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(CountyMeta.key, CountyMeta.value)).all())
 
 
+def initialised_meta(conn: Connection) -> dict[str, str]:
+    meta = county_meta(conn)
+    if "private_keys" not in meta:
+        raise CountyNotInitialised("县级数据库还没有初始化。", hint="请先运行 fupin county init --db-url …")
+    return meta
+
+
 def init_county(engine: Engine, *, name: str, passphrase: str, kdf: KdfParams | None = None) -> CountyKeys:
     check_password_strength(passphrase)
     if not name.strip():
@@ -60,9 +67,7 @@ def init_county(engine: Engine, *, name: str, passphrase: str, kdf: KdfParams | 
 
 def load_county(engine: Engine, passphrase: str) -> CountyKeys:
     with engine.connect() as conn:
-        meta = county_meta(conn)
-    if "private_keys" not in meta:
-        raise CountyNotInitialised("县级数据库还没有初始化。", hint="请先运行 fupin county init --db-url …")
+        meta = initialised_meta(conn)
     doc = json.loads(meta["private_keys"])
     kdf = KdfParams(int(doc["memory_kib"]), int(doc["iterations"]), int(doc["lanes"]))
     try:
