@@ -168,3 +168,33 @@ def test_attachments_travel_inside_the_package(tmp_path, county, village):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT data FROM blob WHERE entity_id = :i"), {"i": attachment}).scalar() == photo
     assert record(engine, "attachment", attachment)["filename"] == "门牌.jpg"
+
+
+def test_a_wrong_server_address_keeps_packages_to_send_again(tmp_path, county, village):
+    import http.server
+    import threading
+
+    from fupin_desktop.sync.client import ServerRefused, push
+
+    class NotOurServer(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>404 Not Found</html>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotOurServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        add_household(village)
+        with pytest.raises(ServerRefused, match="HTTP 404"):
+            push(village, f"http://127.0.0.1:{server.server_address[1]}", attempts=1)
+    finally:
+        server.shutdown()
+    assert set(states(village)) == {"已打包"}  # not 被拒: the same package goes out again later
+    engine, keys = county
+    [package] = export(village, tmp_path / "usb")
+    assert import_file(engine, keys, package)[0].status == "imported"

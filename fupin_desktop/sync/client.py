@@ -32,11 +32,34 @@ class ServerUnreachable(FupinError):
     exit_code = 11
 
 
+class ServerRefused(FupinError):
+    exit_code = 11
+
+
 @dataclass
 class PushResult:
     sent: list[int] = field(default_factory=list)
     statuses: dict[int, str] = field(default_factory=dict)
     ack: Any = None
+
+
+@dataclass
+class Outgoing:
+    """What an upload needs, read from the store on the database worker."""
+
+    base: str
+    device_id: str
+    sign_private: bytes
+    packages: list[tuple[str, int, bytes]]  # package id, number, sealed bytes
+
+
+@dataclass
+class Sent:
+    """What the server answered; recorded in the store afterwards, on the database worker."""
+
+    answers: list[tuple[str, int, str, str]] = field(default_factory=list)  # id, number, status, message
+    ack: bytes | None = None
+    error: FupinError | None = None  # the upload stopped here; what was answered before still counts
 
 
 def ack_request(device_id: str, sign_private: bytes) -> dict[str, str]:
@@ -58,39 +81,78 @@ def _retrying(call: Any, attempts: int, backoff: float) -> httpx.Response:
     raise ServerUnreachable("连不上县里的服务器，这次没有上传。", hint="变更包都还在本机，网络恢复后会重新上传；也可以用U盘导出。")
 
 
-def push(store: "Store", url: str | None = None, *, attempts: int = 4, backoff: float = 0.5,
-         timeout: float = 30.0) -> PushResult:
+def prepare_push(store: "Store", url: str | None = None) -> Outgoing:
+    from ..settings import for_store  # noqa: PLC0415
+
     pack_pending(store)
     with store.engine.connect() as conn:
         keys = device_keys(conn)
         items = pending_packages(conn)
-    from ..settings import for_store  # noqa: PLC0415
-
     base = (url or for_store(store).county_server_url or keys.county.server_url).rstrip("/")
     if not base:
         raise FupinError("没有县级服务器地址。", hint="入网文件里没有服务器地址；请在设置里填写，或用U盘导出。")
-    result = PushResult()
-    with httpx.Client(base_url=base, timeout=timeout) as client:
-        for item in items:
-            response = _retrying(lambda: client.post("/api/v1/packages", content=item.data,
-                                                     headers={"Content-Type": "application/octet-stream"}),
+    return Outgoing(base, store.device_id, keys.sign.private, [(i.package_id, i.number, i.data) for i in items])
+
+
+def send(out: Outgoing, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 30.0) -> Sent:
+    """Network only: upload each package, then ask for the acknowledgment. Touches no store."""
+    sent = Sent()
+    try:
+        with httpx.Client(base_url=out.base, timeout=timeout) as client:
+            for package_id, number, data in out.packages:
+                response = _retrying(lambda: client.post("/api/v1/packages", content=data,
+                                                         headers={"Content-Type": "application/octet-stream"}),
+                                     attempts, backoff)
+                status, message = _answer(response)
+                sent.answers.append((package_id, number, status, message))
+            response = _retrying(lambda: client.post("/api/v1/acks", json=ack_request(out.device_id, out.sign_private)),
                                  attempts, backoff)
-            status = _status_of(response)
-            result.statuses[item.number] = status
-            if status in ("imported", "already_imported", "held", "already_held"):
-                _mark(store, item.package_id, "已送达")
-                result.sent.append(item.number)
-            else:
-                _mark(store, item.package_id, "被拒", response.text[:500])
-        result.ack = fetch_ack(store, client, keys, attempts, backoff)
+            if response.status_code == 200:
+                sent.ack = response.content
+    except FupinError as err:
+        sent.error = err
+    return sent
+
+
+def record_push(store: "Store", sent: Sent) -> PushResult:
+    """Database side of an upload: mark what the server took, apply its acknowledgment."""
+    result = PushResult()
+    for package_id, number, status, message in sent.answers:
+        result.statuses[number] = status
+        if status == "rejected":
+            _mark(store, package_id, "被拒", message)
+        else:
+            _mark(store, package_id, "已送达")
+            result.sent.append(number)
+    if sent.error is not None:
+        raise sent.error
+    if sent.ack is not None:
+        result.ack = _apply_ack_bytes(store, sent.ack)
     return result
 
 
-def _status_of(response: httpx.Response) -> str:
+def push(store: "Store", url: str | None = None, *, attempts: int = 4, backoff: float = 0.5,
+         timeout: float = 30.0) -> PushResult:
+    return record_push(store, send(prepare_push(store, url), attempts=attempts, backoff=backoff, timeout=timeout))
+
+
+_ACCEPTED = ("imported", "already_imported", "held", "already_held")
+
+
+def _answer(response: httpx.Response) -> tuple[str, str]:
+    """(status, message). Only our server's own refusal (400 with a code) marks a package 被拒;
+    anything else (a wrong address, a proxy's page) stops the upload and leaves it to be sent again."""
     try:
-        return str(response.json().get("status", "rejected"))
+        doc = response.json()
     except ValueError:
-        return "rejected"
+        doc = None
+    if isinstance(doc, dict):
+        if response.status_code == 200 and doc.get("status") in _ACCEPTED:
+            return str(doc["status"]), ""
+        if response.status_code == 400 and isinstance(doc.get("code"), str):
+            return "rejected", f"[{doc['code']}] {doc.get('message', '')}"[:500]
+    raise ServerRefused(f"县里的服务器没有接受上传（HTTP {response.status_code}）。",
+                        hint="请检查服务器地址是否正确；变更包都还在本机，可以稍后再传或用U盘导出。")
 
 
 def _mark(store: "Store", package_id: str, state: str, message: str | None = None) -> None:
@@ -107,14 +169,10 @@ def _mark(store: "Store", package_id: str, state: str, message: str | None = Non
                                  "AND ? AND sync_state = '已打包'", (store.device_id, row.seq_from, row.seq_to))
 
 
-def fetch_ack(store: "Store", client: httpx.Client, keys: Any, attempts: int, backoff: float) -> Any:
+def _apply_ack_bytes(store: "Store", data: bytes) -> Any:
     from .receipts import apply_ack  # noqa: PLC0415
 
-    response = _retrying(lambda: client.post("/api/v1/acks", json=ack_request(store.device_id, keys.sign.private)),
-                         attempts, backoff)
-    if response.status_code != 200:
-        return None
     with tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         path = Path(tmp) / "ack.fupinack"
-        path.write_bytes(response.content)
+        path.write_bytes(data)
         return apply_ack(store, path)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fupin_desktop.errors import FupinError
 from fupin_desktop.settings import for_store
 from fupin_desktop.sync import device as sync_device
-from fupin_desktop.sync.client import push
+from fupin_desktop.sync.client import prepare_push, record_push, send
 from fupin_desktop.sync.receipts import apply_ack
 from fupin_desktop.sync.status import open_counts
 
@@ -194,8 +194,15 @@ class SyncController(QObject):
 
                 show_exception(self.window, err)
 
-        Op(self.window, lambda: push(self.store, url, attempts=attempts, timeout=15.0),
-           network=True).success(done).failure(failed).run()
+        # The store is touched only on the database worker; the network thread sends and waits.
+        def record(sent: Any) -> None:
+            Op(self.window, lambda: record_push(self.store, sent)).success(done).failure(failed).run()
+
+        def upload(outgoing: Any) -> None:
+            Op(self.window, lambda: send(outgoing, attempts=attempts, timeout=15.0),
+               network=True).success(record).failure(failed).run()
+
+        Op(self.window, lambda: prepare_push(self.store, url)).success(upload).failure(failed).run()
 
     # ---- what the window shows -----------------------------------------------------------------
     def refresh_view(self) -> None:
