@@ -21,6 +21,7 @@ from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.store.store import Store
 from fupin_desktop.sync import crypto
 from fupin_desktop.sync.device import device_keys
+from fupin_desktop.sync.enrollment import proof_header
 from fupin_desktop.sync.package import Kind, canonical, seal_to_file
 
 from .factories import household
@@ -44,12 +45,13 @@ def entries(device_id: str, count: int, *, start: int = 1, pad: int = 0, village
 def forge(path: Path, *, county_id: str, county_box: bytes, sign: crypto.KeyPair, device_id: str,
           number: int = 1, records: Iterable[bytes] = (), village: str = VILLAGE, token: str | None = None,
           box_public: bytes | None = None, kind: Kind = Kind.CHANGES, **extra: Any) -> Path:
+    box_public = box_public or crypto.new_box_key().public
     header: dict[str, Any] = {"kind": "changes", "county_id": county_id, "device_id": device_id,
                               "village_code": village, "number": number, "seq_from": 1, "seq_to": 1, "prev_hash": "",
                               "counts": {"entries": 0}, "acked_through": 0,
-                              "device_box_key": crypto.b64(box_public or crypto.new_box_key().public), **extra}
+                              "device_box_key": crypto.b64(box_public), **extra}
     if token is not None:
-        header["enrollment_token"] = token
+        header.update(proof_header(token, device_id, sign.public, box_public))
     seal_to_file(path, kind=kind, sender_id=device_id, signing_private=sign.private, signing_public=sign.public,
                  recipient_public=county_box, header=header, records=records)
     return path

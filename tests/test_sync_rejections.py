@@ -262,3 +262,28 @@ def test_a_forged_chain_of_tiny_chunks_is_refused_before_the_signature(tmp_path,
     tiny = b"".join(b"\x00\x00\x00\x00\x00" for _ in range(200_000))  # 200,000 empty chunks, none the last
     (tmp_path / "tiny.fupinpkg").write_bytes(data[:start] + tiny + data[start:])
     assert rejected(engine, keys, tmp_path / "tiny.fupinpkg") == "TRUNCATED"
+
+
+def test_a_copied_usb_stick_cannot_enroll_someone_elses_key(tmp_path, county):
+    """The first package carries a proof bound to the device's keys, never the token itself."""
+    from fupin_desktop.sync.package import PackageReader
+
+    from .sync_support import add_household, export, make_device
+
+    engine, keys = county
+    store = make_device(tmp_path, "一号机", engine, keys)
+    try:
+        token = json.loads((tmp_path / "一号机.fupinenroll").read_text("utf-8"))["token"]
+        add_household(store)
+        [package] = export(store, tmp_path / "usb")
+        assert token.encode() not in package.read_bytes()
+        stolen = PackageReader(package).frame.header_bytes
+        header = json.loads(stolen)
+        thief = crypto.new_signing_key()
+        forged = forge(tmp_path / "thief.fupinpkg", county_id=keys.county_id, county_box=keys.box.public,
+                       sign=thief, device_id="c" * 32, box_public=crypto.unb64(header["device_box_key"]),
+                       enrollment_ref=header["enrollment_ref"], enrollment_proof=header["enrollment_proof"])
+        assert rejected(engine, keys, forged) == "UNKNOWN_DEVICE"
+        assert import_file(engine, keys, package)[0].status == "imported"  # the real laptop still enrolls
+    finally:
+        store.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +12,7 @@ from sqlalchemy import Engine, insert, select, update
 from ..errors import InvalidInput, NotFound
 from ..fsutil import write_atomic
 from ..sync import crypto
-from ..sync.enrollment import Enrollment as EnrollmentFile
+from ..sync.enrollment import Enrollment as EnrollmentFile, token_key, token_ref
 from .keys import CountyKeys
 from .model import Device, Enrollment
 
@@ -34,7 +33,7 @@ def issue_enrollment(engine: Engine, keys: CountyKeys, *, village_code: str, lab
         server_url=server_url, token=token, expires=(now + timedelta(days=days)).isoformat(timespec="seconds"),
         issued=now.isoformat(timespec="seconds"))
     with engine.begin() as conn:
-        conn.execute(insert(Enrollment), {"token_hash": hashlib.sha256(token.encode()).hexdigest(),
+        conn.execute(insert(Enrollment), {"token_hash": token_ref(token), "token_key": token_key(token),
                                           "village_code": village_code, "label": enrollment.label,
                                           "issued": enrollment.issued, "expires": enrollment.expires})
     out = Path(out)

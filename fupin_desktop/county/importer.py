@@ -9,7 +9,7 @@ the package is applied in one transaction: either all of it lands, with its repo
 from __future__ import annotations
 
 import gc
-import hashlib
+import hmac
 import json
 import tempfile
 import threading
@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
+from ..sync.enrollment import proof
 from ..sync.package import Kind, Limits, PackageError, PackageReader
 from .keys import CountyKeys
 from .merge import Counts, Merger
@@ -112,13 +113,14 @@ def _authenticate(conn: Connection, keys: CountyKeys, reader: PackageReader, rep
 
 
 def _register(conn: Connection, header: dict[str, Any], sign_public: bytes, report: ImportReport) -> None:
-    token = header.get("enrollment_token")
-    if not isinstance(token, str):
+    ref, given = header.get("enrollment_ref"), header.get("enrollment_proof")
+    box_key = _box_key(header)
+    if not isinstance(ref, str) or not isinstance(given, str) or box_key is None:
         report.reject("UNKNOWN_DEVICE", "发送这个变更包的设备没有在本县登记。")
         return
-    token_hash = hashlib.sha256(token.encode()).hexdigest()
-    enrollment = conn.execute(select(Enrollment).where(Enrollment.token_hash == token_hash)).first()
-    if enrollment is None or (enrollment.device_id and enrollment.device_id != header["device_id"]):
+    enrollment = conn.execute(select(Enrollment).where(Enrollment.token_hash == ref)).first()
+    if enrollment is None or (enrollment.device_id and enrollment.device_id != header["device_id"]) or \
+            not hmac.compare_digest(proof(enrollment.token_key, header["device_id"], sign_public, box_key), given):
         report.reject("UNKNOWN_DEVICE", "设备的入网凭证无效或已被别的设备使用。")
         return
     if enrollment.expires < _now():
@@ -129,17 +131,21 @@ def _register(conn: Connection, header: dict[str, Any], sign_public: bytes, repo
         return
     conn.execute(insert(Device), {
         "id": header["device_id"], "village_code": enrollment.village_code, "label": enrollment.label,
-        "sign_key": sign_public.hex(), "box_key": _box_key(header), "status": "active", "enrolled_at": _now(),
+        "sign_key": sign_public.hex(), "box_key": box_key.hex(), "status": "active", "enrolled_at": _now(),
         "last_number": 0, "last_hash": "", "ack_number": 0, "acked_through": 0})
-    conn.execute(update(Enrollment).where(Enrollment.token_hash == token_hash).values(device_id=header["device_id"]))
+    conn.execute(update(Enrollment).where(Enrollment.token_hash == ref).values(device_id=header["device_id"]))
     report.device_label = enrollment.label
     report.messages.append({"code": "DEVICE_ENROLLED", "message": f"新设备“{enrollment.label}”已登记。"})
 
 
-def _box_key(header: dict[str, Any]) -> str:
+def _box_key(header: dict[str, Any]) -> bytes | None:
     from ..sync.crypto import unb64  # noqa: PLC0415
 
-    return unb64(header["device_box_key"]).hex()
+    try:
+        key = unb64(header["device_box_key"])
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    return key if len(key) == 32 else None
 
 
 def _place(conn: Connection, keys: CountyKeys, reader: PackageReader, header: dict[str, Any], report: ImportReport,

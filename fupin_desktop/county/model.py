@@ -23,7 +23,8 @@ class CountyMeta(CountyBase):
 
 class Enrollment(CountyBase):
     __tablename__ = "enrollment"
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sync.enrollment.token_ref
+    token_key: Mapped[str] = mapped_column(String(64))  # checks the device's proof; the token itself is not kept
     village_code: Mapped[str] = mapped_column(String(12))
     label: Mapped[str] = mapped_column(String(128))
     issued: Mapped[str] = mapped_column(String(32))

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select, text
 from ..errors import FupinError, InvalidInput
 from ..model import Meta, SyncOutbox
 from . import crypto
-from .enrollment import Enrollment, read_enrollment
+from .enrollment import Enrollment, proof_header, read_enrollment
 from .package import Kind, PackageError, PackageReader, canonical, seal_to_file, write_package
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: list[Any],
         "app_version": _version(),
     }
     if get_meta(conn, "sync.registered") is None:  # until the county confirms it knows this device
-        header["enrollment_token"] = keys.county.token
+        header.update(proof_header(keys.county.token, store.device_id, keys.sign.public, keys.box.public))
         header["device_label"] = keys.county.label
     return header
 

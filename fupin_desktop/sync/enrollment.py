@@ -7,6 +7,8 @@ when the first package carrying the token arrives (by USB or over the network).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,6 +42,26 @@ class Enrollment:
         body = self.body()
         signature = crypto.sign(sign_private, _CONTEXT, crypto.sha256_of(canonical(body)))
         return json.dumps({**body, "signature": crypto.b64(signature)}, ensure_ascii=False, indent=1).encode()
+
+
+def token_ref(token: str) -> str:
+    """How the county finds an enrollment without keeping (or anyone seeing) the token itself."""
+    return hashlib.sha256(b"fupin-enrollment/1 ref\0" + token.encode()).hexdigest()
+
+
+def token_key(token: str) -> str:
+    return hashlib.sha256(b"fupin-enrollment/1 key\0" + token.encode()).hexdigest()
+
+
+def proof(key_hex: str, device_id: str, sign_public: bytes, box_public: bytes) -> str:
+    return hmac.new(bytes.fromhex(key_hex), device_id.encode() + sign_public + box_public, hashlib.sha256).hexdigest()
+
+
+def proof_header(token: str, device_id: str, sign_public: bytes, box_public: bytes) -> dict[str, str]:
+    """What a device's first packages carry instead of the token: the token never travels on the
+    USB stick, and a proof made for this device's keys is useless for anyone else's."""
+    return {"enrollment_ref": token_ref(token),
+            "enrollment_proof": proof(token_key(token), device_id, sign_public, box_public)}
 
 
 def read_enrollment(path: Path) -> Enrollment:

@@ -89,6 +89,7 @@ def upgrade() -> None:
 
     op.create_table('enrollment',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('token_key', sa.String(length=64), nullable=False),
     sa.Column('village_code', sa.String(length=12), nullable=False),
     sa.Column('label', sa.String(length=128), nullable=False),
     sa.Column('issued', sa.String(length=32), nullable=False),
