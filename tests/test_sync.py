@@ -198,3 +198,26 @@ def test_a_wrong_server_address_keeps_packages_to_send_again(tmp_path, county, v
     engine, keys = county
     [package] = export(village, tmp_path / "usb")
     assert import_file(engine, keys, package)[0].status == "imported"
+
+
+def test_packages_are_cut_by_size_so_photos_never_exceed_the_county_limit(tmp_path, county, village, monkeypatch):
+    import os
+
+    from fupin_desktop.errors import InvalidInput
+    from fupin_desktop.services import households as svc
+    from fupin_desktop.services.uow import UnitOfWork
+    from fupin_desktop.sync import device
+
+    engine, keys = county
+    hh = add_household(village)
+    monkeypatch.setattr(device, "MAX_PAYLOAD_BYTES", 300_000)
+    with UnitOfWork(village) as uow:
+        svc.add_visit(uow, hh, {"visited_on": "2024-05-01", "content": "走访"},
+                      photos=[(f"{i}.jpg", os.urandom(150_000), "image/jpeg") for i in range(4)])
+    packages = export(village, tmp_path / "usb")
+    assert len(packages) >= 3 and all(p.stat().st_size < 600_000 for p in packages)
+    reports = import_all(engine, keys, packages)
+    assert all(r.status == "imported" for r in reports)
+    monkeypatch.setattr(svc, "MAX_PHOTO_BYTES", 100_000)
+    with pytest.raises(InvalidInput, match="太大"), UnitOfWork(village) as uow:
+        svc.add_visit(uow, hh, {"visited_on": "2024-05-02"}, photos=[("big.jpg", os.urandom(150_000), "image/jpeg")])

@@ -246,6 +246,9 @@ def assign_helper(uow: UnitOfWork, household_id: str, helper_id: str, start: dat
     return uow.insert(HelperAssignment, {"household_id": household_id, "helper_id": helper_id, "start_on": start})
 
 
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+
+
 def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
               photos: Iterable[tuple[str, bytes, str]] = ()) -> str:
     """A visit with its photos; the photos go into the encrypted store, never to loose files."""
@@ -253,6 +256,11 @@ def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
 
     from ..model import Attachment  # noqa: PLC0415
 
+    photos = list(photos)
+    for filename, data, _ in photos:  # a photo travels inside one sync package, which has a size limit
+        if len(data) > MAX_PHOTO_BYTES:
+            raise InvalidInput(f"照片“{filename}”太大（{len(data) / 1024 / 1024:.1f} MB），每张最多 "
+                               f"{MAX_PHOTO_BYTES // 1024 // 1024} MB。", hint="请缩小照片后再添加。")
     visit_id = uow.insert(Visit, {**fields, "household_id": household_id})
     for filename, data, mime in photos:
         uow.insert(Attachment, {

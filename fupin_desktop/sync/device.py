@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 MAX_ENTRIES_PER_PACKAGE = 20_000
+MAX_PAYLOAD_BYTES = 40 * 1024 * 1024  # before compression; the county refuses packages over 64 MiB
 PACKAGE_SUFFIX = ".fupinpkg"
 STATES = ("未发送", "已打包", "已送达", "已确认", "冲突", "被拒")
 
@@ -137,6 +138,19 @@ def _version() -> str:
     return __version__
 
 
+def _fitting(records: Iterator[bytes]) -> list[bytes]:
+    """As many records as fit well under the county's package size limit (photos barely compress);
+    the rest go into the next package. A single record always goes (photos are capped when saved)."""
+    taken: list[bytes] = []
+    size = 0
+    for record in records:
+        if taken and size + len(record) > MAX_PAYLOAD_BYTES:
+            break
+        taken.append(record)
+        size += len(record)
+    return taken
+
+
 def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) -> list[str]:
     """Seal every unsent change into outbox packages (one transaction each); returns package ids."""
     made: list[str] = []
@@ -147,11 +161,13 @@ def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) 
             if not rows:
                 return made
             number = int(get_meta(conn, "sync.next_number", "1"))
+            records = _fitting(_records(conn, rows))
+            rows = rows[: len(records)]
             buffer = io.BytesIO()
             written = write_package(
                 buffer, kind=Kind.CHANGES, sender_id=store.device_id, signing_private=keys.sign.private,
                 signing_public=keys.sign.public, recipient_public=crypto.unb64(keys.county.box_key),
-                header=_header(conn, store, keys, rows, number), records=_records(conn, rows))
+                header=_header(conn, store, keys, rows, number), records=records)
             conn.execute(SyncOutbox.__table__.insert(), {
                 "package_id": written.package_id, "number": number, "seq_from": rows[0][0], "seq_to": rows[-1][0],
                 "entries": len(rows), "sha256": written.sha256, "created": _now(), "state": "已打包",
