@@ -221,3 +221,43 @@ def test_packages_are_cut_by_size_so_photos_never_exceed_the_county_limit(tmp_pa
     monkeypatch.setattr(svc, "MAX_PHOTO_BYTES", 100_000)
     with pytest.raises(InvalidInput, match="太大"), UnitOfWork(village) as uow:
         svc.add_visit(uow, hh, {"visited_on": "2024-05-02"}, photos=[("big.jpg", os.urandom(150_000), "image/jpeg")])
+
+
+def test_a_conflict_overtaken_by_a_newer_edit_cannot_write_back_the_old_value(tmp_path, county, village):
+    from fupin_desktop.errors import InvalidInput
+
+    engine, keys = county
+    hh = add_household(village)
+    import_all(engine, keys, export(village, tmp_path / "a"))
+    second = make_device(tmp_path, "二号机", engine, keys)
+    try:
+        copy_records(village, second)
+        edit(village, hh, phone="13900000001")
+        edit(second, hh, phone="13700000002")
+        import_all(engine, keys, export(village, tmp_path / "b"))
+        import_all(engine, keys, export(second, tmp_path / "c"))
+        [conflict] = list_conflicts(engine)
+        edit(village, hh, phone="13600000003")  # the first laptop changes it again before anyone decides
+        import_all(engine, keys, export(village, tmp_path / "d"))
+        with pytest.raises(InvalidInput, match="作废"):
+            resolve_conflict(engine, conflict["id"], keep="incoming", user="县扶贫办")
+        assert record(engine, "household", hh)["phone"] == "13600000003"
+        assert list_conflicts(engine) == []
+    finally:
+        second.close()
+
+
+def test_a_device_cannot_change_another_villages_records(tmp_path, county, village):
+    engine, keys = county
+    hh = add_household(village)
+    import_all(engine, keys, export(village, tmp_path / "a"))
+    other = make_device(tmp_path, "邻村", engine, keys, village="520102003005")
+    try:
+        copy_records(village, other)
+        edit(other, hh, phone="13000000000")
+        [report] = import_all(engine, keys, export(other, tmp_path / "b"))
+        assert report.status == "imported" and report.counts.rejected == 1
+        assert any("另一个村" in m["message"] for m in report.messages)
+        assert record(engine, "household", hh)["phone"] == "13812345678"
+    finally:
+        other.close()

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..clock import format_hlc, parse as parse_hlc
 from ..errors import InvalidInput, NotFound
@@ -51,22 +51,35 @@ def resolve_conflict(engine: Engine, conflict_id: int, *, keep: str, user: str) 
         rec = conn.execute(select(Record.data, Record.versions).where(
             Record.entity == c.entity, Record.entity_id == c.entity_id).with_for_update()).one()
         data, versions = json.loads(rec.data), json.loads(rec.versions)
-        data[c.field] = json.loads(chosen)
-        # The decision is a county version newer than both edits; it belongs to no device, so a
-        # device's next edit of the field merges only if it started from the decided value.
-        wall, counter, _ = parse_hlc(max(versions.get(c.field, ""), c.county_hlc, c.incoming_hlc))
-        versions[c.field] = format_hlc(wall, counter + 1, "county")
-        conn.execute(update(Record).where(Record.entity == c.entity, Record.entity_id == c.entity_id).values(
-            data=json.dumps(data, ensure_ascii=False), versions=json.dumps(versions), updated_at=now))
-        conn.execute(update(Conflict).where(Conflict.id == conflict_id).values(
-            status="resolved", decided_value=chosen, decided_by=user, decided_at=now))
-        # Whichever device does not hold the chosen value is told to take it over.
-        holders = {c.incoming_device: c.incoming_value, c.county_hlc.split(".", 2)[-1]: c.county_value}
-        for device_id, value in holders.items():
-            known = conn.execute(select(Device.id).where(Device.id == device_id)).scalar()
-            if known and value != chosen:
-                conn.execute(insert(Correction), {
-                    "device_id": device_id, "entity": c.entity, "entity_id": c.entity_id,
-                    "household_id": c.household_id, "field": c.field, "value": chosen, "conflict_id": c.id,
-                    "created_at": now})
+        stale = versions.get(c.field) != c.county_hlc  # changed again since: never write back an older value
+        if stale:
+            conn.execute(update(Conflict).where(Conflict.id == conflict_id).values(
+                status="obsolete", decided_by=user, decided_at=now))
+        else:
+            _decide(conn, c, data, versions, chosen, user, now)
+    if stale:  # after the commit, so the conflict stays marked superseded
+        raise InvalidInput(f"冲突 {conflict_id} 之后，这个字段又有了更新的修改（现在是“{data.get(c.field)}”），"
+                           "冲突已作废。", hint="如需更正，请在设备上修改后再同步。")
     return {"id": conflict_id, "kept": keep, "value": json.loads(chosen)}
+
+
+def _decide(conn: Connection, c: Any, data: dict[str, Any], versions: dict[str, str], chosen: str, user: str,
+            now: str) -> None:
+    data[c.field] = json.loads(chosen)
+    # The decision is a county version newer than both edits; it belongs to no device, so a
+    # device's next edit of the field merges only if it started from the decided value.
+    wall, counter, _ = parse_hlc(max(versions.get(c.field, ""), c.county_hlc, c.incoming_hlc))
+    versions[c.field] = format_hlc(wall, counter + 1, "county")
+    conn.execute(update(Record).where(Record.entity == c.entity, Record.entity_id == c.entity_id).values(
+        data=json.dumps(data, ensure_ascii=False), versions=json.dumps(versions), updated_at=now))
+    conn.execute(update(Conflict).where(Conflict.id == c.id).values(
+        status="resolved", decided_value=chosen, decided_by=user, decided_at=now))
+    # Whichever device does not hold the chosen value is told to take it over.
+    holders = {c.incoming_device: c.incoming_value, c.county_hlc.split(".", 2)[-1]: c.county_value}
+    for device_id, value in holders.items():
+        known = conn.execute(select(Device.id).where(Device.id == device_id)).scalar()
+        if known and value != chosen:
+            conn.execute(insert(Correction), {
+                "device_id": device_id, "entity": c.entity, "entity_id": c.entity_id,
+                "household_id": c.household_id, "field": c.field, "value": chosen, "conflict_id": c.id,
+                "created_at": now})

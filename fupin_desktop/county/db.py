@@ -46,7 +46,8 @@ def make_county_engine(url: str) -> Engine:
             raise InvalidInput(f"县级数据库只支持 PostgreSQL 或 SQLite，而不是“{parsed.get_backend_name()}”。")
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, pool_pre_ping=True)
+        # hide_parameters: a database error's text never quotes the records (names, ID numbers) into a log
+        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, NoSuchModuleError, ValueError):
         raise InvalidInput(f"数据库地址无效：{url}", hint="例如 postgresql://用户:密码@主机/数据库") from None
     if engine.dialect.name == "sqlite":

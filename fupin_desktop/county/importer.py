@@ -77,10 +77,13 @@ def import_file(engine: Engine, keys: CountyKeys, path: Path, limits: Limits | N
                 return [report]
             result = _place(conn, keys, reader, header, report, release=False)
         return [result, *release_ready(engine, keys, header["device_id"], limits)]
-    except PackageError as err:
+    except (PackageError, ValueError, KeyError, TypeError) as err:
         # The transaction was rolled back: what it had reported (a device enrolled, entries merged) did not happen.
+        # A signed package whose header or content still makes no sense is refused like any other bad package.
         report.messages, report.counts = [], Counts()
-        return [report.reject(err.code, err.message)]
+        if isinstance(err, PackageError):
+            return [report.reject(err.code, err.message)]
+        return [report.reject("BAD_PAYLOAD", f"变更包的内容无法理解，没有导入：{path.name}")]
 
 
 def _authenticate(conn: Connection, keys: CountyKeys, reader: PackageReader, report: ImportReport) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from .model import Blob, Conflict, Flag, IdNumber, Record
 BATCH = 2000
 MAX_ENTRY_MESSAGES = 1000  # per package; the count of skipped entries stays exact
 BATCH_BLOB_CHARS = 16 * 1024 * 1024  # photos in a batch (base64): a package of photos is written a few at a time
-_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted FROM record r "
+_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted, r.village_code FROM record r "
                 "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
                 "ON r.entity = k.entity AND r.entity_id = k.entity_id")
 _OPS = ("insert", "update", "delete")
@@ -56,6 +56,7 @@ class _State:
     deleted: bool
     new: bool
     dirty: bool = False
+    village: str = ""
 
 
 @dataclass
@@ -73,16 +74,25 @@ class Merger:
     def add(self, entry: dict[str, Any]) -> None:
         problem = _entry_problem(entry)
         if problem:
-            self.counts.rejected += 1
-            if self.counts.rejected <= MAX_ENTRY_MESSAGES:  # a package of millions of bad lines must not fill memory
-                self.messages.append({"code": "BAD_ENTRY", "message": problem, "seq": entry.get("seq"),
-                                      "entity": entry.get("entity"), "entity_id": entry.get("id")})
+            self._reject(entry, problem)
             return
-        self._batch.append(entry)
         blob = entry.get("blob")
-        self._blob_chars += len(blob) if isinstance(blob, str) else 0
+        if blob is not None:
+            try:  # decoded now, so a bad one is this entry's problem and not the package's
+                entry["blob"] = _blob(blob)
+            except (ValueError, TypeError, AttributeError):
+                self._reject(entry, "附件内容无法解码，已跳过。")
+                return
+            self._blob_chars += len(blob)
+        self._batch.append(entry)
         if len(self._batch) >= BATCH or self._blob_chars >= BATCH_BLOB_CHARS:
             self.flush()
+
+    def _reject(self, entry: dict[str, Any], problem: str) -> None:
+        self.counts.rejected += 1
+        if self.counts.rejected <= MAX_ENTRY_MESSAGES:  # a package of millions of bad lines must not fill memory
+            self.messages.append({"code": "BAD_ENTRY", "message": problem, "seq": entry.get("seq"),
+                                  "entity": entry.get("entity"), "entity_id": entry.get("id")})
 
     def flush(self) -> None:
         if not self._batch:
@@ -95,12 +105,16 @@ class Merger:
             key = (entry["entity"], entry["id"])
             state = states.get(key)
             if state is None:
-                state = states[key] = _State({}, {}, entry.get("hh"), False, new=True)
+                state = states[key] = _State({}, {}, entry.get("hh"), False, new=True, village=self.village_code)
+            elif state.village != self.village_code:  # a device writes its own village's records only
+                self._reject(entry, f"记录属于另一个村（{state.village}），本设备不能修改，已跳过。")
+                continue
             self._merge(entry, state, conflicts)
-            if entry["entity"] == "member" and "id_no" in entry["fields"] and state.data.get("id_no"):
+            id_no = state.data.get("id_no")
+            if entry["entity"] == "member" and "id_no" in entry["fields"] and isinstance(id_no, str) and 0 < len(id_no) <= 24:
                 id_numbers.append((state.data["id_no"], entry["id"]))
             if entry.get("blob") and entry["entity"] == "attachment":
-                blobs.append({"entity_id": entry["id"], "data": _blob(entry["blob"])})
+                blobs.append({"entity_id": entry["id"], "data": entry["blob"]})
         self._write(states, conflicts, blobs)
         self._check_id_numbers(id_numbers)
         self._batch, self._blob_chars = [], 0
@@ -157,18 +171,19 @@ class Merger:
         if self.conn.dialect.name == "postgresql":  # one round trip for the whole batch, whatever its tables
             pairs = list(keys)
             rows = self.conn.execute(_LOAD_PG, {"entities": [k[0] for k in pairs], "ids": [k[1] for k in pairs]})
-            return {(r[0], r[1]): _State(orjson.loads(r[2]), orjson.loads(r[3]), r[4], bool(r[5]), False) for r in rows}
+            return {(r[0], r[1]): _State(orjson.loads(r[2]), orjson.loads(r[3]), r[4], bool(r[5]), False, village=r[6])
+                    for r in rows}
         by_entity: dict[str, list[str]] = {}
         for entity, entity_id in keys:
             by_entity.setdefault(entity, []).append(entity_id)
         states: dict[tuple[str, str], _State] = {}
         t = Record.__table__
         for entity, ids in by_entity.items():
-            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted).where(
+            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted, t.c.village_code).where(
                 t.c.entity == entity, _among(self.conn, t.c.entity_id))
             for row in self.conn.execute(query, {"ids": ids}):
                 states[(entity, row[0])] = _State(orjson.loads(row[1]), orjson.loads(row[2]), row[3], bool(row[4]),
-                                                  False)
+                                                  False, village=row[5])
         return states
 
     def _write(self, states: dict[tuple[str, str], _State], conflicts: list[dict[str, Any]],
@@ -267,7 +282,8 @@ def _entry_problem(entry: dict[str, Any]) -> str:
     columns = _columns(entry.get("entity") or "") if isinstance(entry.get("entity"), str) else None
     if columns is None:
         return f"未知的记录类型“{entry.get('entity')}”，已跳过。"
-    if entry.get("op") not in _OPS or not isinstance(entry.get("id"), str) or not isinstance(entry.get("hlc"), str):
+    if entry.get("op") not in _OPS or not _is_id(entry.get("id")) or not isinstance(entry.get("hlc"), str) \
+            or not (entry.get("hh") is None or _is_id(entry["hh"])) or type(entry.get("seq")) is not int:
         return "变更记录格式错误，已跳过。"
     fields = entry.get("fields")
     if not isinstance(fields, dict):
@@ -283,6 +299,10 @@ def _entry_problem(entry: dict[str, Any]) -> str:
     except ValueError:
         return "变更记录的逻辑时钟无效，已跳过。"
     return ""
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 32
 
 
 def _device_of(hlc: str) -> str:

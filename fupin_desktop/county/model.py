@@ -103,7 +103,7 @@ class Conflict(CountyBase):
     incoming_device: Mapped[str] = mapped_column(String(32))
     incoming_seq: Mapped[int] = mapped_column(Integer)
     package_id: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(8), default="open")  # open / resolved
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open / resolved / obsolete
     decided_value: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[str | None] = mapped_column(String(32))
