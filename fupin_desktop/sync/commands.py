@@ -11,7 +11,6 @@ from typing import Any
 
 from ..errors import FupinError
 
-STATE_ORDER = ("未发送", "已打包", "已送达", "已确认", "冲突", "被拒")
 
 
 def _print(data: Any) -> None:
@@ -80,7 +79,9 @@ def _status(store: Any, as_json: bool) -> int:
         c = status["county"]
         print(f"已入网：{c['name']}，本机“{c['label']}”，{'县里已确认' if status['registered'] else '等待县里确认'}"
               f"{'，已被注销' if status['revoked'] else ''}；服务器 {c['server_url'] or '（无，使用U盘）'}")
-    print("变更：" + "，".join(f"{s} {status['changes'][s]}" for s in STATE_ORDER))
+    from .device import STATES  # noqa: PLC0415
+
+    print("变更：" + "，".join(f"{s} {status['changes'][s]}" for s in STATES))
     for p in status["packages"][-10:]:
         print(f"  第 {p['number']} 包  {p['entries']} 条  {p['state']}  {p['created']}")
     return 0
@@ -98,7 +99,7 @@ def add_arguments(sub: Any, command: Callable[..., argparse.ArgumentParser],
         if name == "export":
             p.add_argument("--out", required=True, help="目标文件夹（例如U盘）")
         elif name == "push":
-            p.add_argument("--url", help="服务器地址（默认：入网文件中的地址）")
+            p.add_argument("--url", help="服务器地址（默认：设置中的县级服务器地址，其次是入网文件中的地址）")
         elif name == "apply":
             p.add_argument("files", nargs="+", help="回执文件（.fupinack）")
         else:

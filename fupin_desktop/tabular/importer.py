@@ -113,15 +113,15 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
     good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
     from ..store.backups import auto_backup  # noqa: PLC0415
 
-    if good:  # an unusable backup folder stops the import before anything is written
-        auto_backup(store, "import")
-    apply(store, good, progress=progress, cancel=cancel)
-    report.applied = True
-    if report.rejected:
+    if report.rejected:  # written first: a file that cannot be written stops the import before it changes anything
         from .rejected import write_rejected  # noqa: PLC0415
 
         target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
         report.rejected_file = str(write_rejected(path, options, report, target))
+    if good:  # an unusable backup folder stops the import before anything is written
+        auto_backup(store, "import")
+    apply(store, good, progress=progress, cancel=cancel)
+    report.applied = True
     return report
 
 
