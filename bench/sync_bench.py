@@ -382,6 +382,7 @@ def step_memory(admin: str, tmp: Path, target_mb: int) -> dict[str, Any]:
     held in the database and released by the other."""
     from fupin_desktop.sync import crypto
     from fupin_desktop.sync.device import device_keys
+    from fupin_desktop.sync.enrollment import proof_header
     from fupin_desktop.sync.package import Kind, Limits, seal_to_file
 
     limit = Limits().package_bytes
@@ -398,7 +399,8 @@ def step_memory(admin: str, tmp: Path, target_mb: int) -> dict[str, Any]:
             header = {"kind": "changes", "county_id": keys.county_id, "device_id": store.device_id,
                       "village_code": store.village_code, "number": number, "seq_from": 1, "seq_to": count,
                       "prev_hash": "", "counts": {"entries": count, "attachments": count}, "acked_through": 0,
-                      "device_box_key": crypto.b64(dkeys.box.public), "enrollment_token": dkeys.county.token}
+                      "device_box_key": crypto.b64(dkeys.box.public),
+                      **proof_header(dkeys.county.token, store.device_id, dkeys.sign.public, dkeys.box.public)}
             seal_to_file(path, kind=Kind.CHANGES, sender_id=store.device_id, signing_private=dkeys.sign.private,
                          signing_public=dkeys.sign.public, recipient_public=keys.box.public, header=header,
                          records=_attachment_records(store.device_id, count, photo))
@@ -407,6 +409,8 @@ def step_memory(admin: str, tmp: Path, target_mb: int) -> dict[str, Any]:
         engine.dispose()
         one = child_import(url, paths[:1])
         rest = child_import(url, [paths[2], paths[1]])  # 3 arrives first and is held (stored whole), 2 releases it
+    if set(one["statuses"]) != {"imported"} or "rejected" in rest["statuses"]:  # a refused package measures nothing
+        raise SystemExit(f"memory step: packages were not imported: {one['statuses']} {rest['statuses']}")
     return {"package_mb": round(paths[0].stat().st_size / 2**20, 1), "limit_mb": limit // 2**20,
             "photos_per_package": count, "one_package": {"seconds": round(one["seconds"], 2),
                                                          "peak_rss_mb": one["peak_rss_mb"], "statuses": one["statuses"]},
