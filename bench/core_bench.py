@@ -18,8 +18,6 @@ import random
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
@@ -27,7 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import steps
+
 PASSWORD = "bench-password-1"
 VILLAGE = "520102003004"
 
@@ -196,14 +195,7 @@ STEPS = {"write": step_write, "open": step_open, "search": step_search, "check":
 
 
 def run_step(name: str, store: Path, households: int, seed: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.core_bench", "--step", name, "--store", str(store),
-         "--households", str(households), "--seed", str(seed)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ},
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return steps.run_step("bench.core_bench", name, store=store, households=households, seed=seed)
 
 
 def main() -> None:

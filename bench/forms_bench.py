@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import steps
+
 PASSWORD = "bench-password-1"
 VILLAGE = "520102003004"
 FLOOR_ROWS, FLOOR_COLS = 40, 8
@@ -86,14 +84,8 @@ STEPS = {"make": step_make, "forms": step_forms, "floor": step_floor}
 
 
 def run_step(name: str, **options: Any) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "bench.forms_bench", "--step", name]
-    for key, value in options.items():
-        argv += [f"--{key}", str(value)]
-    env = {**os.environ, "FUPIN_KDF_MEMORY_KIB": "8192", "FUPIN_KDF_ITERATIONS": "1", "FUPIN_UNLOCK_DELAY": "0"}
-    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    cheap_kdf = {"FUPIN_KDF_MEMORY_KIB": "8192", "FUPIN_KDF_ITERATIONS": "1", "FUPIN_UNLOCK_DELAY": "0"}
+    return steps.run_step("bench.forms_bench", name, env=cheap_kdf, **options)
 
 
 def main() -> None:

@@ -14,14 +14,13 @@ import json
 import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import steps
+
 PASSWORD = "bench-password-1"
 VILLAGE = "520102003004"
 
@@ -136,14 +135,7 @@ STEPS = {
 
 
 def run_step(name: str, work: Path, households: int, seed: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.xlsx_bench", "--step", name, "--work", str(work),
-         "--households", str(households), "--seed", str(seed)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ},
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return steps.run_step("bench.xlsx_bench", name, work=work, households=households, seed=seed)
 
 
 def main() -> None:

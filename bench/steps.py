@@ -1,0 +1,23 @@
+"""Each benchmark step runs in a process of its own, so its time and peak memory are its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_step(module: str, name: str, *, env: dict[str, str] | None = None, **options: Any) -> dict[str, Any]:
+    """``python -m module --step name --option value …``; returns the JSON of its last output line."""
+    argv = [sys.executable, "-m", module, "--step", name]
+    for key, value in options.items():
+        argv += [f"--{key}", str(value)]
+    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if out.returncode != 0:
+        raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
