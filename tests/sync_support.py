@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
@@ -63,6 +65,17 @@ def copy_records(source: Store, target: Store) -> None:
     with target.engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         apply_entries(conn, rows)
+
+
+@contextmanager
+def second_device(tmp: Path, name: str, engine, keys, source: Store, *, village: str | None = None) -> Iterator[Store]:
+    """Another enrolled laptop that starts from ``source``'s records (see ``copy_records``)."""
+    store = make_device(tmp, name, engine, keys, village=village or source.village_code)
+    try:
+        copy_records(source, store)
+        yield store
+    finally:
+        store.close()
 
 
 def county_snapshot(engine) -> dict:

@@ -11,8 +11,8 @@ from fupin_desktop.county.devices import revoke_device
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.sync.status import sync_status
 
-from .sync_support import (add_household, copy_records, county_snapshot, edit, export, import_all, make_device,
-                           record, send_ack, states)
+from .sync_support import (add_household, county_snapshot, edit, export, import_all, make_device, record,
+                           second_device, send_ack, states)
 
 
 @pytest.fixture
@@ -76,9 +76,7 @@ def test_same_field_on_two_devices_is_a_conflict_other_fields_merge(tmp_path, co
     engine, keys = county
     hh = add_household(village)
     import_all(engine, keys, export(village, tmp_path / "a"))
-    second = make_device(tmp_path, "二号机", engine, keys)
-    try:
-        copy_records(village, second)
+    with second_device(tmp_path, "二号机", engine, keys, village) as second:
         edit(village, hh, phone="13900000001", group_name="第三组")
         edit(second, hh, phone="13700000002", address="新址5号")
         first_reports = import_all(engine, keys, export(village, tmp_path / "b"))
@@ -103,17 +101,14 @@ def test_same_field_on_two_devices_is_a_conflict_other_fields_merge(tmp_path, co
             assert conn.execute(text("SELECT phone FROM household WHERE id = :i"), {"i": hh}).scalar() == "13900000001"
         # The correction is not sent back as the device's own change.
         assert export(second, tmp_path / "d") == []
-    finally:
-        second.close()
 
 
 def test_same_id_number_in_two_villages_is_flagged(tmp_path, county, village):
     engine, keys = county
     add_household(village)
     import_all(engine, keys, export(village, tmp_path / "a"))
-    other = make_device(tmp_path, "邻村", engine, keys, village="520102003005")
-    try:
-        copy_records(village, other)  # the same people, typed again in another village
+    # the same people, typed again in another village
+    with second_device(tmp_path, "邻村", engine, keys, village, village="520102003005") as other:
         from sqlalchemy import text
 
         with village.engine.connect() as conn:
@@ -130,8 +125,6 @@ def test_same_id_number_in_two_villages_is_flagged(tmp_path, county, village):
         codes = [m["code"] for r in reports for m in r.messages]
         assert "DUPLICATE_ID_NUMBER" in codes
         assert id_no not in str([m["message"] for r in reports for m in r.messages])  # masked in the report
-    finally:
-        other.close()
 
 
 def test_revoked_device_is_refused_and_others_learn_it(tmp_path, county, village):
@@ -229,9 +222,7 @@ def test_a_conflict_overtaken_by_a_newer_edit_cannot_write_back_the_old_value(tm
     engine, keys = county
     hh = add_household(village)
     import_all(engine, keys, export(village, tmp_path / "a"))
-    second = make_device(tmp_path, "二号机", engine, keys)
-    try:
-        copy_records(village, second)
+    with second_device(tmp_path, "二号机", engine, keys, village) as second:
         edit(village, hh, phone="13900000001")
         edit(second, hh, phone="13700000002")
         import_all(engine, keys, export(village, tmp_path / "b"))
@@ -243,21 +234,15 @@ def test_a_conflict_overtaken_by_a_newer_edit_cannot_write_back_the_old_value(tm
             resolve_conflict(engine, conflict["id"], keep="incoming", user="县扶贫办")
         assert record(engine, "household", hh)["phone"] == "13600000003"
         assert list_conflicts(engine) == []
-    finally:
-        second.close()
 
 
 def test_a_device_cannot_change_another_villages_records(tmp_path, county, village):
     engine, keys = county
     hh = add_household(village)
     import_all(engine, keys, export(village, tmp_path / "a"))
-    other = make_device(tmp_path, "邻村", engine, keys, village="520102003005")
-    try:
-        copy_records(village, other)
+    with second_device(tmp_path, "邻村", engine, keys, village, village="520102003005") as other:
         edit(other, hh, phone="13000000000")
         [report] = import_all(engine, keys, export(other, tmp_path / "b"))
         assert report.status == "imported" and report.counts.rejected == 1
         assert any("另一个村" in m["message"] for m in report.messages)
         assert record(engine, "household", hh)["phone"] == "13812345678"
-    finally:
-        other.close()
