@@ -29,19 +29,6 @@ class HybridClock:
             self.counter += 1
         return self.stamp()
 
-    def observe(self, remote: str) -> None:
-        """Move past a timestamp received from another device."""
-        r_wall, r_counter, _ = parse(remote)
-        now = self._physical_ms()
-        if now > self.wall_ms and now > r_wall:
-            self.wall_ms, self.counter = now, 0
-        elif r_wall > self.wall_ms:
-            self.wall_ms, self.counter = r_wall, r_counter + 1
-        elif r_wall == self.wall_ms:
-            self.counter = max(self.counter, r_counter) + 1
-        else:
-            self.counter += 1
-
     def stamp(self) -> str:
         return format_hlc(self.wall_ms, self.counter, self.device_id)
 

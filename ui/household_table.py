@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from fupin_desktop.forms.masking import mask_id, mask_phone
 from fupin_desktop.queries.search import household_rows
+from fupin_desktop.sync_state import SyncState
 from collections.abc import Callable
 
 from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, QTimer
@@ -56,7 +57,8 @@ COLUMNS = (
     Column("warning_count", "提示", default=False, width=50),
 )
 # How each sync state reads in the list: what still needs doing stands out, what is done is quiet.
-SYNC_COLOURS = {"冲突": "#b00020", "被拒": "#b00020", "未发送": "#a05a00", "已确认": "#2e7d32"}
+SYNC_COLOURS = {SyncState.CONFLICT: "#b00020", SyncState.REJECTED: "#b00020", SyncState.UNSENT: "#a05a00",
+                SyncState.CONFIRMED: "#2e7d32"}
 
 
 class HouseholdTableModel(QAbstractTableModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fupin_desktop.reference import CodeTables
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.queries.stats import groups
 from fupin_desktop.queries.years import current_year
@@ -21,8 +22,6 @@ from .qt import (
 )
 
 SEARCH_DELAY_MS = 40  # long enough to skip the letters of a fast typist, short enough to feel instant
-CAUSES = ("因病", "因残", "因学", "因灾", "缺资金", "缺劳力", "缺技术", "缺土地", "缺水", "交通条件落后",
-          "自身发展动力不足")
 
 
 def saved_filters() -> list[tuple[str, dict[str, Any]]]:
@@ -159,7 +158,7 @@ class MainWindow(QMainWindow):
                 filters.addChild(item)
             causes = QTreeWidgetItem(["按主要致贫原因"])
             causes.setData(0, Qt.ItemDataRole.UserRole, {})
-            for cause in CAUSES:
+            for cause in CodeTables.default().labels("致贫原因"):
                 item = QTreeWidgetItem([cause])
                 item.setData(0, Qt.ItemDataRole.UserRole, {"main_cause": cause})
                 causes.addChild(item)

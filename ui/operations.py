@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import show_exception
 from .qt import QObject, QProgressDialog, Qt, QWidget, Signal
-from .taskman import Cancelled, NetworkWorker, Progress, TaskManager
+from .taskman import Cancelled, Progress, Worker, database_worker, network_worker
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,12 @@ class Hub(QObject):
     """The app-wide signals and the worker. One instance per application."""
 
     changed = Signal(object)  # Changes
-    tasks: TaskManager
+    tasks: Worker
 
     def __init__(self) -> None:
         super().__init__()
-        self.tasks = TaskManager()
-        self.network = NetworkWorker()
+        self.tasks = database_worker()
+        self.network = network_worker()
 
     def busy(self) -> bool:
         return bool(self.tasks.pending or self.network.pending)

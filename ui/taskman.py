@@ -1,7 +1,5 @@
-"""One worker thread for all database work, so the window never freezes and writes never overlap.
-
-Results and errors come back to the GUI thread through a queued signal; callbacks run there.
-"""
+"""Worker threads: one for all database work, so the window never freezes and writes never overlap,
+and one for the network, so a slow server never holds up the database."""
 
 from __future__ import annotations
 
@@ -12,7 +10,7 @@ from typing import Any
 
 from fupin_desktop.errors import Cancelled  # noqa: F401  (re-exported for ops)
 
-from .qt import QObject, QThread, Signal
+from .qt import QObject, Signal
 
 
 class Progress:
@@ -32,51 +30,22 @@ class Progress:
         return self._cancel.is_set()
 
 
-class TaskManager(QThread):
+class Worker(QObject):
+    """One thread taking jobs in order; each job's result or error comes back to the GUI thread by
+    a queued signal, and its callback runs there. The database worker is joined at shutdown (a
+    write must finish); the network worker is a daemon, so a dead server never holds up quitting."""
+
     _finished = Signal(object, object, object)  # callback, result, error
     progress = Signal(int, int)
 
-    def __init__(self) -> None:
+    def __init__(self, name: str, *, daemon: bool) -> None:
         super().__init__()
-        self._queue: queue.Queue[tuple[Callable[[], Any], Callable, Callable] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Callable[[], Any], Callable[[Any], None], Callable[[Any], None]] | None]
+        self._queue = queue.Queue()
         self._finished.connect(self._deliver)
         self.pending = 0
-        self.start()
-
-    def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-               on_error: Callable[[BaseException], None]) -> None:
-        self.pending += 1
-        self._queue.put((fn, on_done, on_error))
-
-    def run(self) -> None:  # the worker thread
-        while (item := self._queue.get()) is not None:
-            fn, on_done, on_error = item
-            try:
-                self._finished.emit(on_done, fn(), None)
-            except BaseException as err:  # noqa: BLE001 - every failure goes back to the GUI
-                self._finished.emit(on_error, None, err)
-
-    def _deliver(self, callback: Callable, result: Any, error: BaseException | None) -> None:
-        self.pending -= 1
-        callback(error if error is not None else result)
-
-    def shutdown(self) -> None:
-        self._queue.put(None)
-        self.wait(10_000)
-
-
-class NetworkWorker(QObject):
-    """Network work (uploads to the county server) on its own daemon thread, so a slow or dead
-    server never holds up the database worker; results come back to the GUI thread by signal."""
-
-    _finished = Signal(object, object, object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._queue: queue.Queue[tuple[Callable[[], Any], Callable, Callable]] = queue.Queue()
-        self._finished.connect(self._deliver)
-        self.pending = 0
-        threading.Thread(target=self._run, name="fupin-network", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
+        self._thread.start()
 
     def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
                on_error: Callable[[BaseException], None]) -> None:
@@ -84,13 +53,25 @@ class NetworkWorker(QObject):
         self._queue.put((fn, on_done, on_error))
 
     def _run(self) -> None:
-        while True:
-            fn, on_done, on_error = self._queue.get()
+        while (item := self._queue.get()) is not None:
+            fn, on_done, on_error = item
             try:
                 self._finished.emit(on_done, fn(), None)
             except BaseException as err:  # noqa: BLE001 - every failure goes back to the GUI
                 self._finished.emit(on_error, None, err)
 
-    def _deliver(self, callback: Callable, result: Any, error: BaseException | None) -> None:
+    def _deliver(self, callback: Callable[[Any], None], result: Any, error: BaseException | None) -> None:
         self.pending -= 1
         callback(error if error is not None else result)
+
+    def shutdown(self) -> None:
+        self._queue.put(None)
+        self._thread.join(10)
+
+
+def database_worker() -> Worker:
+    return Worker("fupin-database", daemon=False)
+
+
+def network_worker() -> Worker:
+    return Worker("fupin-network", daemon=True)

@@ -52,11 +52,6 @@ def label(field: str, year: int, wanted: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def era_labels(field: str, era: str) -> tuple[str, ...]:
-    return tuple(lbl for _code, lbl in CodeTables.default().eras(field)[era]["entries"])
-
-
-@lru_cache(maxsize=None)
 def _threshold_rows() -> tuple[tuple[str, int, str, Decimal], ...]:
     return tuple((p, int(y), k, Decimal(str(a))) for p, y, k, a, _s in load_thresholds()["rows"])
 

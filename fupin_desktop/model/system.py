@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..sync_state import SyncState
 from .base import Base, Entity, text
 
 
@@ -48,7 +49,7 @@ class ChangeLog(Base):
     user: Mapped[str] = mapped_column(String(64))
     at: Mapped[str] = mapped_column(String(32))
     household_id: Mapped[str | None] = mapped_column(String(32))
-    sync_state: Mapped[str] = mapped_column(String(8), default="未发送")
+    sync_state: Mapped[str] = mapped_column(String(8), default=SyncState.UNSENT.value)
 
 
 Index("ix_change_log_entity", ChangeLog.entity_id)
@@ -75,6 +76,6 @@ class SyncOutbox(Base):
     entries: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(8), default="已打包")  # 已打包 / 已送达 / 已确认 / 被拒
+    state: Mapped[str] = mapped_column(String(8), default=SyncState.PACKED.value)  # 已打包 / 已送达 / 已确认 / 被拒
     message: Mapped[str | None] = mapped_column(Text)
     data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ..model import Household, HouseholdYear, Member
+from ..sync_state import SyncState
 
 UNSET = "未填写"
 
@@ -101,4 +102,4 @@ def pending_changes(conn: Connection) -> int:
     """Change-log entries not yet sent to the county."""
     from ..model import ChangeLog  # noqa: PLC0415
 
-    return conn.execute(select(func.count()).where(ChangeLog.sync_state == "未发送")).scalar_one()
+    return conn.execute(select(func.count()).where(ChangeLog.sync_state == SyncState.UNSENT)).scalar_one()

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound
 from ..model import Meta, new_id
+from ..sync_state import SyncState
 from ..queries.history import TABLE_LABELS
 from ..values import coerce, to_json
 
@@ -134,7 +135,7 @@ class UnitOfWork:
         self._log.append((
             self.tx_id, table.name, row_id, op, json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
             self._clock.tick(), self.origin or self.store.device_id, self.user, at or _now(), household_id,
-            "已确认" if self.origin else "未发送",
+            SyncState.CONFIRMED if self.origin else SyncState.UNSENT,
         ))
         if household_id:
             self.changed_households.add(household_id)

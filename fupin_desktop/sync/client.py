@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from ..errors import FupinError
 from ..model import SyncOutbox
+from ..sync_state import IN_FLIGHT, SyncState
 from . import crypto
 from .device import device_keys, pack_pending, pending_packages
 
@@ -120,9 +121,9 @@ def record_push(store: "Store", sent: Sent) -> PushResult:
     for package_id, number, status, message in sent.answers:
         result.statuses[number] = status
         if status == "rejected":
-            _mark(store, package_id, "被拒", message)
+            _mark(store, package_id, SyncState.REJECTED, message)
         else:
-            _mark(store, package_id, "已送达")
+            _mark(store, package_id, SyncState.DELIVERED)
             result.sent.append(number)
     if sent.error is not None:
         raise sent.error
@@ -155,18 +156,16 @@ def _answer(response: httpx.Response) -> tuple[str, str]:
                         hint="请检查服务器地址是否正确；变更包都还在本机，可以稍后再传或用U盘导出。")
 
 
-def _mark(store: "Store", package_id: str, state: str, message: str | None = None) -> None:
+def _mark(store: "Store", package_id: str, state: SyncState, message: str | None = None) -> None:
+    # A refusal covers every change of the package; a delivery only moves those still merely packed
+    # (an acknowledgment may already have confirmed some of them).
+    only = "" if state is SyncState.REJECTED else f" AND sync_state = '{SyncState.PACKED}'"
     with store.engine.begin() as conn:
         conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == package_id,
-                                              SyncOutbox.state.in_(("已打包", "已送达"))).values(state=state, message=message))
-        if state == "被拒":
-            row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
-            conn.exec_driver_sql("UPDATE change_log SET sync_state = '被拒' WHERE device_id = ? AND seq BETWEEN ? AND ?",
-                                 (store.device_id, row.seq_from, row.seq_to))
-        elif state == "已送达":
-            row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
-            conn.exec_driver_sql("UPDATE change_log SET sync_state = '已送达' WHERE device_id = ? AND seq BETWEEN ? "
-                                 "AND ? AND sync_state = '已打包'", (store.device_id, row.seq_from, row.seq_to))
+                                              SyncOutbox.state.in_(IN_FLIGHT)).values(state=state, message=message))
+        row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
+        conn.exec_driver_sql(f"UPDATE change_log SET sync_state = ? WHERE device_id = ? AND seq BETWEEN ? AND ?{only}",
+                             (state.value, store.device_id, row.seq_from, row.seq_to))
 
 
 def _apply_ack_bytes(store: "Store", data: bytes) -> Any:

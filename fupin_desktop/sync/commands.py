@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FupinError
+from ..sync_state import ALL_STATES
 
 
 
@@ -79,9 +80,8 @@ def _status(store: Any, as_json: bool) -> int:
         c = status["county"]
         print(f"已入网：{c['name']}，本机“{c['label']}”，{'县里已确认' if status['registered'] else '等待县里确认'}"
               f"{'，已被注销' if status['revoked'] else ''}；服务器 {c['server_url'] or '（无，使用U盘）'}")
-    from .device import STATES  # noqa: PLC0415
 
-    print("变更：" + "，".join(f"{s} {status['changes'][s]}" for s in STATES))
+    print("变更：" + "，".join(f"{s} {status['changes'][s]}" for s in ALL_STATES))
     for p in status["packages"][-10:]:
         print(f"  第 {p['number']} 包  {p['entries']} 条  {p['state']}  {p['created']}")
     return 0

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, text
 
 from ..errors import FupinError, InvalidInput
 from ..model import Meta, SyncOutbox
+from ..sync_state import IN_FLIGHT, SyncState
 from . import crypto
 from .enrollment import Enrollment, proof_header, read_enrollment
 from .package import Kind, PackageError, PackageReader, canonical, seal_to_file, write_package
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 MAX_ENTRIES_PER_PACKAGE = 20_000
 MAX_PAYLOAD_BYTES = 40 * 1024 * 1024  # before compression; the county refuses packages over 64 MiB
 PACKAGE_SUFFIX = ".fupinpkg"
-STATES = ("未发送", "已打包", "已送达", "已确认", "冲突", "被拒")
 
 
 class NotEnrolled(FupinError):
@@ -95,7 +95,7 @@ def enroll(store: "Store", path: Path) -> Enrollment:
 # ---- packing -------------------------------------------------------------------------------
 _LOG_SELECT = text(
     "SELECT seq, tx_id, entity, entity_id, op, fields, hlc, user, at, household_id FROM change_log "
-    "WHERE device_id = :device AND sync_state = '未发送' ORDER BY seq LIMIT :limit"
+    f"WHERE device_id = :device AND sync_state = '{SyncState.UNSENT}' ORDER BY seq LIMIT :limit"
 )
 
 
@@ -170,11 +170,12 @@ def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) 
                 header=_header(conn, store, keys, rows, number), records=records)
             conn.execute(SyncOutbox.__table__.insert(), {
                 "package_id": written.package_id, "number": number, "seq_from": rows[0][0], "seq_to": rows[-1][0],
-                "entries": len(rows), "sha256": written.sha256, "created": _now(), "state": "已打包",
+                "entries": len(rows), "sha256": written.sha256, "created": _now(), "state": SyncState.PACKED,
                 "data": buffer.getvalue()})
-            conn.execute(text("UPDATE change_log SET sync_state = '已打包' WHERE device_id = :d AND "
-                              "sync_state = '未发送' AND seq BETWEEN :a AND :b"),
-                         {"d": store.device_id, "a": rows[0][0], "b": rows[-1][0]})
+            conn.execute(text("UPDATE change_log SET sync_state = :packed WHERE device_id = :d AND "
+                              "sync_state = :unsent AND seq BETWEEN :a AND :b"),
+                         {"d": store.device_id, "a": rows[0][0], "b": rows[-1][0],
+                          "packed": SyncState.PACKED, "unsent": SyncState.UNSENT})
             set_meta(conn, "sync.next_number", str(number + 1))
             set_meta(conn, "sync.last_hash", written.sha256)
             made.append(written.package_id)
@@ -182,7 +183,7 @@ def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) 
 
 def pending_packages(conn: Connection) -> list[Any]:
     """Packages the county has not yet confirmed, oldest first (re-sending them is harmless)."""
-    return conn.execute(select(SyncOutbox).where(SyncOutbox.state.in_(("已打包", "已送达")))
+    return conn.execute(select(SyncOutbox).where(SyncOutbox.state.in_(IN_FLIGHT))
                         .order_by(SyncOutbox.number)).all()
 
 

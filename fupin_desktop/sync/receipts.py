@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text, update
 
 from ..errors import InvalidInput, NotFound
 from ..model import Base, SyncOutbox
+from ..sync_state import SyncState, sql_list
 from ..values import from_json
 from . import crypto
 from .device import device_keys, get_meta, set_meta
@@ -20,8 +21,10 @@ from .package import Kind, PackageError, PackageReader
 if TYPE_CHECKING:
     from ..store.store import Store
 
+# A confirmation or a hold moves what is on its way or in conflict, never an unsent or a refused change.
+_UNSETTLED = (SyncState.PACKED, SyncState.DELIVERED, SyncState.CONFLICT)
 _SET_STATE = text("UPDATE change_log SET sync_state = :state WHERE device_id = :device "
-                  "AND seq BETWEEN :a AND :b AND sync_state IN ('已打包', '已送达', '冲突')")
+                  f"AND seq BETWEEN :a AND :b AND sync_state IN {sql_list(_UNSETTLED)}")
 _MARK_ONE = text("UPDATE change_log SET sync_state = :state WHERE device_id = :device AND seq = :seq")
 
 
@@ -91,7 +94,7 @@ def _last_ack(store: "Store") -> int:
 
 def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckResult) -> None:
     for p in ack.get("packages", []):
-        state = {"imported": "已确认", "held": "已送达"}.get(p["status"])
+        state = {"imported": SyncState.CONFIRMED, "held": SyncState.DELIVERED}.get(p["status"])
         if state is None:
             continue
         done = conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == p["package_id"],
@@ -99,9 +102,9 @@ def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckR
         if done.rowcount:  # a held package's changes are delivered too, not still only packed
             marked = conn.execute(_SET_STATE, {"state": state, "device": device_id,
                                                "a": p["seq_from"], "b": p["seq_to"]}).rowcount
-            result.confirmed += marked if state == "已确认" else 0
+            result.confirmed += marked if state is SyncState.CONFIRMED else 0
     for c in ack.get("conflicts", []):
-        state = "冲突" if c["status"] == "open" else "已确认"
+        state = SyncState.CONFLICT if c["status"] == "open" else SyncState.CONFIRMED
         conn.execute(_MARK_ONE, {"state": state, "device": device_id, "seq": c["incoming_seq"]})
         result.conflicts += c["status"] == "open"
 

@@ -8,14 +8,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select, text
 
 from ..model import SyncOutbox
-from .device import STATES, get_meta
+from ..sync_state import ALL_STATES, HOUSEHOLD_PRIORITY, OPEN_STATES, sql_list
+from .device import get_meta
 
 if TYPE_CHECKING:
     from ..store.store import Store
-
-# A household shows the least advanced state among its changes: one unsent edit makes it 未发送.
-_PRIORITY = ("冲突", "被拒", "未发送", "已打包", "已送达", "已确认")
-
 
 def sync_status(store: "Store") -> dict[str, Any]:
     with store.engine.connect() as conn:
@@ -34,7 +31,7 @@ def sync_status(store: "Store") -> dict[str, Any]:
             "registered": get_meta(conn, "sync.registered") == "1",
             "revoked": get_meta(conn, "sync.self_revoked") == "1",
             "last_ack": int(get_meta(conn, "sync.ack_number", "0") or 0),
-            "changes": {state: counts.get(state, 0) for state in STATES},
+            "changes": {state: counts.get(state, 0) for state in ALL_STATES},
             "packages": [dict(r._mapping) for r in outbox],
         }
 
@@ -48,20 +45,17 @@ def household_states(conn: Connection, household_ids: list[str], device_id: str)
                         {"d": device_id, "ids": json.dumps(household_ids)}).all()
     states: dict[str, str] = {}
     for hh, state in rows:
-        if hh not in states or _PRIORITY.index(state) < _PRIORITY.index(states[hh]):
+        if hh not in states or HOUSEHOLD_PRIORITY.index(state) < HOUSEHOLD_PRIORITY.index(states[hh]):
             states[hh] = state
     return states
-
-
-_OPEN_STATES = ("未发送", "已打包", "已送达", "冲突", "被拒")
 
 
 def open_counts(conn: Connection) -> dict[str, int]:
     """Changes not yet confirmed, per state, for the status bar after every save. Confirmed ones,
     the bulk of an old log, are not counted, so this reads only the state index. No device filter
     is needed: entries from elsewhere (county corrections) are logged as confirmed."""
-    rows = conn.execute(text("SELECT sync_state, count(*) FROM change_log WHERE sync_state IN "
-                             "('未发送', '已打包', '已送达', '冲突', '被拒') GROUP BY sync_state")).all()
-    counts = dict.fromkeys(_OPEN_STATES, 0)
+    rows = conn.execute(text(f"SELECT sync_state, count(*) FROM change_log WHERE sync_state IN "
+                             f"{sql_list(OPEN_STATES)} GROUP BY sync_state")).all()
+    counts: dict[str, int] = dict.fromkeys(OPEN_STATES, 0)
     counts.update(dict(rows))
     return counts

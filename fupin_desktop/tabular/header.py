@@ -25,9 +25,6 @@ class ColumnMap:
     def header_keys(self) -> tuple[str, ...]:
         return tuple(header_key(h) for h in self.headers)
 
-    def unmapped(self) -> list[str]:
-        return [h for i, h in enumerate(self.headers) if h and i not in self.fields]
-
     def mapping(self) -> dict[str, str]:
         """header text → field key ("" for ignored): what the mapping dialog shows and saves."""
         return {h: (self.fields[i].key if i in self.fields else "") for i, h in enumerate(self.headers) if h}

@@ -26,10 +26,6 @@ class IdInfo:
     disability_category: str | None = None
     disability_grade: str | None = None
 
-    @property
-    def valid(self) -> bool:
-        return not self.problem or self.severity == "warning"
-
 
 def normalize(number: str | None) -> str:
     """Full-width digits and letters to half-width, spaces gone, a trailing x as X."""

@@ -16,6 +16,7 @@ from fupin_desktop.sync import device as sync_device
 from fupin_desktop.sync.client import prepare_push, record_push, send
 from fupin_desktop.sync.receipts import apply_ack
 from fupin_desktop.sync.status import open_counts
+from fupin_desktop.sync_state import IN_FLIGHT, SyncState
 
 from .. import messages
 from ..operations import Changes, Op, hub
@@ -30,13 +31,13 @@ MANUAL_ATTEMPTS = 4  # with back-off: about 4 s before saying the server cannot 
 
 
 def unconfirmed(changes: dict[str, int]) -> int:
-    return changes.get("已打包", 0) + changes.get("已送达", 0)
+    return sum(changes.get(s, 0) for s in IN_FLIGHT)
 
 
 def status_text(changes: dict[str, int]) -> str:
-    text = f"未发送 {changes.get('未发送', 0)} 条 · 未确认 {unconfirmed(changes)} 条"
-    if changes.get("冲突"):
-        text += f" · 冲突 {changes['冲突']} 条"
+    text = f"未发送 {changes.get(SyncState.UNSENT, 0)} 条 · 未确认 {unconfirmed(changes)} 条"
+    if changes.get(SyncState.CONFLICT):
+        text += f" · 冲突 {changes[SyncState.CONFLICT]} 条"
     return text
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from fupin_desktop.store.store import Store
-from fupin_desktop.sync.device import STATES
 from fupin_desktop.sync.status import sync_status
+from fupin_desktop.sync_state import ALL_STATES, SyncState
 
 from ..household_table import SYNC_COLOURS
 from ..operations import Op
@@ -16,8 +16,8 @@ from ..qt import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-STATE_HINTS = {"未发送": "还没有打包", "已打包": "在本机发件箱里", "已送达": "县里已收到", "已确认": "县里已导入",
-               "冲突": "等县里决定", "被拒": "县里没有接受"}
+STATE_HINTS = {SyncState.UNSENT: "还没有打包", SyncState.PACKED: "在本机发件箱里", SyncState.DELIVERED: "县里已收到",
+               SyncState.CONFIRMED: "县里已导入", SyncState.CONFLICT: "等县里决定", SyncState.REJECTED: "县里没有接受"}
 
 
 class SyncStatusDialog(QDialog):
@@ -52,7 +52,7 @@ class SyncStatusDialog(QDialog):
         self.count_labels: dict[str, QLabel] = {}
         big = QFont(self.font())
         big.setPointSize(big.pointSize() + 8)
-        for i, state in enumerate(STATES):
+        for i, state in enumerate(ALL_STATES):
             number = QLabel("—", objectName=f"count-{state}")
             number.setFont(big)
             if state in SYNC_COLOURS:
