@@ -14,7 +14,12 @@ from fupin_desktop.model import Base, Household
 from fupin_desktop.model.base import NAMING, flag
 from fupin_desktop.model.fields import BASIC, HH_BASICS, REG_BASICS, ROSTER, Omitted
 from fupin_desktop.model.layouts import (
-    editor_sections, kept_as_text, placement, printed, roster_columns, undecided,
+    editor_sections,
+    kept_as_text,
+    placement,
+    printed,
+    roster_columns,
+    undecided,
 )
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork

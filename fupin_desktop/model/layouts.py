@@ -14,7 +14,18 @@ from typing import Literal, TypeVar
 from sqlalchemy import Column, MetaData
 
 from .base import Base
-from .fields import BY_CORE, SECTIONS, Codes, Field, KeepText, Omitted, Part, Place, Printed, Roster
+from .fields import (
+    BY_CORE,
+    SECTIONS,
+    Codes,
+    Field,
+    KeepText,
+    Omitted,
+    Part,
+    Place,
+    Printed,
+    Roster,
+)
 
 Where = Literal["editor", "roster", "printed"]
 # Where a column must have its place decided: the household file's own tables. Members, measures,

@@ -9,7 +9,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-
 from typing import Any
 
 from sqlalchemy import Column, MetaData
