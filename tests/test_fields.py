@@ -8,10 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Boolean, Column, MetaData, String, func, inspect, select, text
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    MetaData,
+    String,
+    func,
+    inspect,
+    select,
+    text,
+)
 
+from fupin_desktop.county import db as county_db
+from fupin_desktop.county.db import open_county_db
+from fupin_desktop.county.model import CountyBase
 from fupin_desktop.model import Base, Household
-from fupin_desktop.model.base import NAMING, flag
+from fupin_desktop.model.base import flag
 from fupin_desktop.model.fields import BASIC, HH_BASICS, REG_BASICS, ROSTER, Omitted
 from fupin_desktop.model.layouts import (
     editor_sections,
@@ -30,14 +45,18 @@ from fupin_desktop.tabular.layout import roster_layout
 from .factories import household
 
 
-def model_copy(*columns: Column[Any]) -> MetaData:
-    """The model's tables in a new MetaData, with ``columns`` appended to ``household``."""
-    copy = MetaData(naming_convention=NAMING)
-    for table in Base.metadata.sorted_tables:
-        table.to_metadata(copy)
+def with_columns(metadata: MetaData, table: str, *columns: Column[Any]) -> MetaData:
+    """A copy of ``metadata`` with ``columns`` appended to ``table`` (the original is untouched)."""
+    copy = MetaData(naming_convention=metadata.naming_convention)
+    for t in metadata.sorted_tables:
+        t.to_metadata(copy)
     for column in columns:
-        copy.tables["household"].append_column(column)
+        copy.tables[table].append_column(column)
     return copy
+
+
+def model_copy(*columns: Column[Any]) -> MetaData:
+    return with_columns(Base.metadata, "household", *columns)
 
 
 def household_column(name: str, declared: Any) -> Column[Any]:
@@ -98,28 +117,50 @@ def test_a_placed_yes_no_field_appears_in_the_editor_the_roster_and_the_registra
     assert "pilot_flag" not in Base.metadata.tables["household"].c
 
 
+def new_revision(config: Config, engine: Engine, metadata: MetaData, scripts: Path) -> str:
+    """Autogenerate revision 9999 against ``metadata`` in a copy of the migrations; its downgrade text."""
+    shutil.copytree(config.get_main_option("script_location") or "", scripts)
+    config.set_main_option("script_location", str(scripts))
+    config.attributes["metadata"] = metadata
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.revision(config, message="pilot", autogenerate=True, rev_id="9999")
+    written = next((scripts / "versions").glob("9999_*.py")).read_text("utf-8")
+    return written[written.index("def downgrade"):]
+
+
+def move_to(config: Config, engine: Engine, target: str, *, up: bool) -> None:
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.upgrade if up else command.downgrade)(config, target)
+
+
 def test_a_new_fields_migration_is_plain_and_goes_down_with_foreign_keys_on(new_store: Store, tmp_path: Path) -> None:
     with UnitOfWork(new_store) as uow:
         create_households(uow, [household(hh_no="F1")])
-    scripts = tmp_path / "migrations"
-    shutil.copytree(migrate.alembic_config().get_main_option("script_location") or "", scripts)
-    config = migrate.alembic_config()
-    config.set_main_option("script_location", str(scripts))
-    config.attributes["metadata"] = model_copy(Column("pilot_code", String(16), info={"label": "试点编码"}))
-    with new_store.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.revision(config, message="pilot code", autogenerate=True, rev_id="9999")
-    written = next((scripts / "versions").glob("9999_*.py")).read_text("utf-8")
-    downgrade = written[written.index("def downgrade"):]
+    config, engine, previous = migrate.alembic_config(), new_store.engine, migrate.head_revision() or ""
+    pilot = Column("pilot_code", String(16), info={"label": "试点编码"})
+    downgrade = new_revision(config, engine, model_copy(pilot), tmp_path / "m")
     assert "op.drop_column('household', 'pilot_code')" in downgrade and "batch_alter_table" not in downgrade
 
-    previous = migrate.head_revision()
     for target, present in (("9999", True), (previous, False)):
-        with new_store.engine.begin() as conn:
+        move_to(config, engine, target, up=present)
+        with engine.connect() as conn:
             assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
-            config.attributes["connection"] = conn
-            (command.upgrade if present else command.downgrade)(config, target or "")
-        with new_store.engine.connect() as conn:
             assert ("pilot_code" in {c["name"] for c in inspect(conn).get_columns("household")}) is present
             assert conn.execute(select(func.count()).select_from(Household)).scalar_one() == 1
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_the_countys_migrations_add_and_drop_columns_in_place_too(tmp_path: Path) -> None:
+    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}")
+    config = county_db._config()
+    previous = ScriptDirectory.from_config(config).get_current_head() or ""
+    pilot = Column("pilot_note", String(16))
+    downgrade = new_revision(config, engine, with_columns(CountyBase.metadata, "device", pilot), tmp_path / "m")
+    assert "op.drop_column('device', 'pilot_note')" in downgrade and "batch_alter_table" not in downgrade
+    for target, present in (("9999", True), (previous, False)):
+        move_to(config, engine, target, up=present)
+        with engine.connect() as conn:
+            assert ("pilot_note" in {c["name"] for c in inspect(conn).get_columns("device")}) is present
+    engine.dispose()
