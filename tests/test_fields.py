@@ -25,9 +25,19 @@ from sqlalchemy import (
 from fupin_desktop.county import db as county_db
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.model import CountyBase
-from fupin_desktop.model import Base, Household
+from fupin_desktop.forms.job import render
+from fupin_desktop.model import Base, Household, column_label
 from fupin_desktop.model.base import flag
-from fupin_desktop.model.fields import BASIC, HH_BASICS, REG_BASICS, ROSTER, Omitted
+from fupin_desktop.model.fields import (
+    BASIC,
+    HH_BASICS,
+    REG_BASICS,
+    REG_CONDITIONS,
+    REG_GUARANTEES,
+    REG_RELOCATION,
+    ROSTER,
+    Omitted,
+)
 from fupin_desktop.model.layouts import (
     editor_sections,
     kept_as_text,
@@ -43,6 +53,7 @@ from fupin_desktop.store.store import Store
 from fupin_desktop.tabular.layout import roster_layout
 
 from .factories import household
+from .test_forms import page_texts
 
 
 def with_columns(metadata: MetaData, table: str, *columns: Column[Any]) -> MetaData:
@@ -133,6 +144,16 @@ def move_to(config: Config, engine: Engine, target: str, *, up: bool) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         (command.upgrade if up else command.downgrade)(config, target)
+
+
+def test_the_registration_form_prints_every_column_placed_on_it(new_store: Store, tmp_path: Path) -> None:
+    with UnitOfWork(new_store) as uow:
+        create_households(uow, [household(hh_no="F1")])
+    render("registration", new_store, out=tmp_path / "reg.pdf")
+    printed_text = "".join(page_texts(tmp_path / "reg.pdf"))
+    parts = (REG_BASICS, REG_CONDITIONS, REG_RELOCATION, REG_GUARANTEES)
+    labels = [column_label(t, c) for part in parts for t, c in printed(part)]
+    assert len(labels) > 50 and [label for label in labels if label not in printed_text] == []
 
 
 def test_a_new_fields_migration_is_plain_and_goes_down_with_foreign_keys_on(new_store: Store, tmp_path: Path) -> None:
