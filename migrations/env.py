@@ -4,6 +4,7 @@ so there is no URL Alembic could open by itself): see fupin_desktop/store/migrat
 from alembic import context
 
 from fupin_desktop.model import Base
+from fupin_desktop.revisions import columns_in_place
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -11,8 +12,10 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    # Tests and tools may compare against changed metadata (a copy with a column added).
+    target_metadata=context.config.attributes.get("metadata", Base.metadata),
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
+    process_revision_directives=columns_in_place,  # …except adding and dropping columns
     compare_type=True,
 )
 with context.begin_transaction():

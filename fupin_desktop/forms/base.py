@@ -8,7 +8,7 @@ context (year, masking, problems found on the way).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -83,11 +83,12 @@ def who(hh: HouseholdData) -> str:
     return " · ".join(parts)
 
 
-def labelled(table: str, row: Row, columns: Sequence[str], shown: dict[str, Any] | None = None
+def labelled(rows: Mapping[str, Row], columns: Sequence[tuple[str, str]], shown: dict[str, Any] | None = None
              ) -> list[tuple[str, str]]:
-    """(label, print text) for these columns, labels from the model; ``shown`` overrides values."""
+    """(label, print text) for these (table, column)s, read from ``rows`` by table, labels from the
+    model; ``shown`` overrides values by column name."""
     shown = shown or {}
-    return [(column_label(table, c), shown[c] if c in shown else fmt.text(row.get(c))) for c in columns]
+    return [(column_label(t, c), shown[c] if c in shown else fmt.text(rows[t].get(c))) for t, c in columns]
 
 
 def member_year(m: MemberData, year: int) -> Row:

@@ -6,27 +6,18 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, KeepTogether
 
 from ..bundle import HouseholdData, MemberData
+from ..model.fields import REG_BASICS, REG_CONDITIONS, REG_GUARANTEES, REG_RELOCATION
 from ..model.income import BUSINESS, BUSINESS_EXPENSE, PROPERTY, TRANSFER, WAGE
+from ..model.layouts import printed
 from . import fmt
 from .base import FormRenderer, labelled, member_year
 from .styles import Span
 
-HOUSEHOLD = ("identify_standard", "household_type", "attribute", "poverty_status", "identified_year",
-             "plan_exit_year", "exit_year", "return_year", "return_reason", "military_family", "only_child",
-             "two_daughters", "monitoring_category", "monitoring_since", "no_labour_fallback", "risk_removed",
-             "risk_removal_method", "risk_removed_at", "monitoring_contact", "monitoring_contact_phone")
-YEAR_BASICS = ("population", "population_start", "population_end", "main_cause", "other_causes",
-               "development_measures")
-CONDITIONS = ("arable_mu", "irrigated_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu",
-              "water_surface_mu", "production_power", "household_power", "broadcast_tv", "drinking_difficult",
-              "drinking_safe", "safe_water_solved", "road_distance_km", "road_type", "road_hardened",
-              "housing_area_m2", "dilapidated", "dilapidation_grade", "house_structure", "house_built_year",
-              "renovation_year", "sanitary_toilet", "toilet_usable", "fuel_type", "in_cooperative",
-              "led_by_enterprise", "led_by_entrepreneur")
-RELOCATION = ("relocated", "relocation_mode", "resettlement_mode", "resettlement_place", "moved_in_on",
-              "relocated_people", "relocation_difficulties")
-GUARANTEES = ("food_secure", "clothing_secure", "education_secure", "medical_secure", "housing_secure",
-              "water_secure")
+# The label–value lists come from the columns' declarations (model/fields.py); the rest is laid out here.
+BASICS = printed(REG_BASICS)
+CONDITIONS = printed(REG_CONDITIONS)
+RELOCATION = printed(REG_RELOCATION)
+GUARANTEES = printed(REG_GUARANTEES)
 INCOME = (("wage_income", WAGE), ("business_income", BUSINESS), ("property_income", PROPERTY),
           ("transfer_income", TRANSFER), ("business_expense", BUSINESS_EXPENSE), ("total_income", "家庭年收入"),
           ("net_income", "家庭年纯收入"), ("per_capita_net", "家庭年人均纯收入"),
@@ -82,8 +73,7 @@ class RegistrationForm(FormRenderer):
         shown = {"monitoring_since": fmt.year_month(f.get("monitoring_since")),
                  "risk_removed_at": fmt.year_month(f.get("risk_removed_at")),
                  "monitoring_contact_phone": m.phone(f.get("monitoring_contact_phone"))}
-        items += labelled("household", f, HOUSEHOLD, shown)
-        items += labelled("household_year", y, YEAR_BASICS)
+        items += labelled({"household": f, "household_year": y}, BASICS, shown)
         items.append(Span("致贫/返贫风险", fmt.join(y.get("risks"), y.get("disaster_subtype"), y.get("risk_note"))))
         if f.get("change_note"):
             items.append(Span("变更情况说明", fmt.text(f.get("change_note"))))
@@ -126,16 +116,15 @@ class RegistrationForm(FormRenderer):
         ]
 
     def _conditions(self, y: dict) -> list:
-        items = labelled("household_year", y, CONDITIONS, {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
+        items = labelled({"household_year": y}, CONDITIONS, {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
         items.append(Span("牲畜存栏", fmt.text(y.get("livestock"))))
         return items
 
     def _relocation(self, hh: HouseholdData, y: dict) -> list:
-        f = hh.fields
-        items = labelled("household_year", y, RELOCATION)
-        items += labelled("household", f, ("in_relocation_site",))
+        f, rows = hh.fields, {"household": hh.fields, "household_year": y}
+        items = labelled(rows, RELOCATION)
         items.append(Span("安置地址", fmt.join(y.get("relocation_address"), f.get("relocation_site_address"))))
-        items += labelled("household_year", y, GUARANTEES)
+        items += labelled(rows, GUARANTEES)
         items.append(Span("两不愁三保障佐证说明", fmt.text(y.get("guarantee_evidence"))))
         return items
 

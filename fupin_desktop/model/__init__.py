@@ -1,8 +1,20 @@
 """The national data model (SPEC §1–§6, §9) as SQLAlchemy tables."""
 
 from .assistance import (
-    MEASURE_DETAILS, Attachment, EducationDetail, HealthDetail, Helper, HelperAssignment,
-    HousingDetail, LoanDetail, Measure, Plan, PublicPostDetail, RelocationDetail, Visit, WorkTeam,
+    MEASURE_DETAILS,
+    Attachment,
+    EducationDetail,
+    HealthDetail,
+    Helper,
+    HelperAssignment,
+    HousingDetail,
+    LoanDetail,
+    Measure,
+    Plan,
+    PublicPostDetail,
+    RelocationDetail,
+    Visit,
+    WorkTeam,
     WorkTeamMember,
 )
 from .base import Base, column_label, new_id

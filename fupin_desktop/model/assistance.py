@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Entity, day, derived, flag, measure_of, money, number, text
+from .fields import Codes
 
 
 class Measure(Entity, Base):
@@ -17,23 +18,23 @@ class Measure(Entity, Base):
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True, info={"label": "户"})
     member_id: Mapped[str | None] = mapped_column(ForeignKey("member.id"), info={"label": "受益成员"})
     year: Mapped[int] = number("年度")
-    category: Mapped[str] = text("措施大类", 32)
+    category: Mapped[str] = text("措施大类", 32, codes=Codes("措施大类"))
     subcategory: Mapped[str | None] = text("措施小类", 32)
-    name: Mapped[str | None] = text("项目名称/内容")
+    name: Mapped[str | None] = text("项目名称/内容", long=True)
     scale: Mapped[Decimal | None] = measure_of("规模/数量")
     unit: Mapped[str | None] = text("单位", 16)
     amount: Mapped[Decimal | None] = money("扶持资金额度(元)")
-    fund_source: Mapped[str | None] = text("资金来源", 32)
-    units: Mapped[str | None] = text("帮扶单位")
+    fund_source: Mapped[str | None] = text("资金来源", 32, codes=Codes("资金来源"))
+    units: Mapped[str | None] = text("帮扶单位", long=True)
     responsible: Mapped[str | None] = text("责任人", 32)
     start_on: Mapped[date | None] = day("开始日期")
     deadline: Mapped[date | None] = day("计划完成时限")
     end_on: Mapped[date | None] = day("结束日期")
-    status: Mapped[str | None] = text("状态", 8)
+    status: Mapped[str | None] = text("状态", 8, codes=Codes("措施状态"))
     expected_benefit: Mapped[Decimal | None] = money("预计增收(元)")
     actual_benefit: Mapped[Decimal | None] = money("实际收益(元)")
     signed: Mapped[bool | None] = flag("农户签字确认")
-    note: Mapped[str | None] = text("备注")
+    note: Mapped[str | None] = text("备注", long=True)
 
 
 # Subtype rows share their measure's id (one-to-one) and carry the extra fields of that kind.
@@ -48,7 +49,7 @@ class LoanDetail(Base):
     due_on: Mapped[date | None] = day("到期日")
     interest_rate: Mapped[str | None] = text("利率", 16)
     subsidy: Mapped[Decimal | None] = money("贴息金额(元)")
-    purpose: Mapped[str | None] = text("用途")
+    purpose: Mapped[str | None] = text("用途", long=True)
     enterprise_use: Mapped[bool | None] = flag("是否户贷企用")
     repayment_status: Mapped[str | None] = text("还款状态", 16)
 
@@ -78,7 +79,7 @@ class PublicPostDetail(Base):
     __tablename__ = "measure_public_post"
     id: Mapped[str] = mapped_column(ForeignKey("measure.id"), primary_key=True, info={"label": "措施"})
     updated_at: Mapped[str | None] = derived(String(32), "更新时间")
-    post_type: Mapped[str | None] = text("岗位类型", 32)
+    post_type: Mapped[str | None] = text("岗位类型", 32, codes=Codes("公益性岗位"))
     monthly_wage: Mapped[Decimal | None] = money("月工资(元)")
     hired_on: Mapped[date | None] = day("聘用时间")
     dismissed_on: Mapped[date | None] = day("解聘时间")
@@ -120,12 +121,12 @@ class Helper(Entity, Base):
 
     __tablename__ = "helper"
 
-    name: Mapped[str] = text("姓名", 64)
-    gender: Mapped[str | None] = text("性别", 4)
-    political_status: Mapped[str | None] = text("政治面貌", 16)
-    unit_name: Mapped[str | None] = text("帮扶单位名称")
-    unit_affiliation: Mapped[str | None] = text("单位隶属关系", 16)
-    unit_address: Mapped[str | None] = text("单位地址")
+    name: Mapped[str] = text("姓名", 64, long=True)
+    gender: Mapped[str | None] = text("性别", 4, codes=Codes("性别"))
+    political_status: Mapped[str | None] = text("政治面貌", 16, codes=Codes("政治面貌"))
+    unit_name: Mapped[str | None] = text("帮扶单位名称", long=True)
+    unit_affiliation: Mapped[str | None] = text("单位隶属关系", 16, codes=Codes("单位隶属关系"))
+    unit_address: Mapped[str | None] = text("单位地址", long=True)
     position: Mapped[str | None] = text("职务", 32)
     phone: Mapped[str | None] = text("联系电话", 32)
 
@@ -157,7 +158,7 @@ class WorkTeamMember(Entity, Base):
     __tablename__ = "work_team_member"
 
     team_id: Mapped[str] = mapped_column(ForeignKey("work_team.id"), index=True, info={"label": "工作队"})
-    name: Mapped[str] = text("姓名", 64)
+    name: Mapped[str] = text("姓名", 64, long=True)
     role: Mapped[str | None] = text("职务", 16)
     unit: Mapped[str | None] = text("派出单位")
     phone: Mapped[str | None] = text("联系电话", 32)
@@ -186,11 +187,11 @@ class Visit(Entity, Base):
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True, info={"label": "户"})
     helper_id: Mapped[str | None] = mapped_column(ForeignKey("helper.id"), info={"label": "帮扶干部"})
     visited_on: Mapped[date] = day("走访时间")
-    visit_type: Mapped[str | None] = text("走访类型", 8)
-    content: Mapped[str | None] = text("走访内容")
-    problems: Mapped[str | None] = text("发现问题")
-    needs: Mapped[str | None] = text("需求")
-    follow_up: Mapped[str | None] = text("后续措施")
+    visit_type: Mapped[str | None] = text("走访类型", 8, codes=Codes("走访类型"))
+    content: Mapped[str | None] = text("走访内容", long=True)
+    problems: Mapped[str | None] = text("发现问题", long=True)
+    needs: Mapped[str | None] = text("需求", long=True)
+    follow_up: Mapped[str | None] = text("后续措施", long=True)
     gps: Mapped[str | None] = text("位置", 64)
     signed: Mapped[bool | None] = flag("户主签字")
 

@@ -2,7 +2,8 @@
 
 Every column carries a Chinese label in ``info["label"]``: validation messages, the change history
 and exports all speak of fields by that label. Columns marked ``info["derived"]`` are recomputed by
-the core (counts, per-capita income, search keys) and are not written to the change log.
+the core (counts, per-capita income, search keys) and are not written to the change log. The helpers
+also store the column's whole declaration (``model/fields.py``) in ``info["field"]``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,22 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import BigInteger, TypeDecorator
+from typing_extensions import TypedDict, Unpack
+
+from .fields import (
+    BY_CORE,
+    OWNER,
+    Codes,
+    Field,
+    KeepText,
+    Omitted,
+    Place,
+    Printed,
+    Roster,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -58,42 +72,72 @@ class Area(TypeDecorator):
     process_result_value = Money.process_result_value
 
 
-def text(label: str, length: int | None = None, **kw: Any) -> Any:
-    return mapped_column(String(length) if length else Text, info={"label": label}, **kw)
+class Declared(TypedDict, total=False):
+    """A column's options: the Column's own, then what :class:`Field` declares about it."""
+
+    index: bool
+    unique: bool
+    default: object
+    primary_key: bool
+    codes: Codes
+    keep_text: KeepText
+    long: bool
+    editor: Place | Omitted
+    roster: Roster | Omitted
+    printed: Printed | Omitted
 
 
-def flag(label: str, **kw: Any) -> Any:
+COLUMN_OPTIONS = ("index", "unique", "default", "primary_key")
+
+
+def declared(column_type: Any, label: str, *, derived: bool = False, **kw: Unpack[Declared]) -> Any:
+    """A column and its :class:`Field`; ``info["label"]`` and ``info["derived"]`` stay for their many readers."""
+    options: dict[str, Any] = dict(kw)
+    column = {k: options.pop(k) for k in COLUMN_OPTIONS if k in options}
+    info: dict[str, Any] = {"label": label, "field": Field(label, derived, **options)}
+    return mapped_column(column_type, info=info | ({"derived": True} if derived else {}), **column)
+
+
+def text(label: str, length: int | None = None, **kw: Unpack[Declared]) -> Any:
+    return declared(String(length) if length else Text, label, **kw)
+
+
+def flag(label: str, **kw: Unpack[Declared]) -> Any:
     """是/否 stored as a nullable boolean: blank (None) is not the same as 否."""
-    return mapped_column(Boolean, info={"label": label}, **kw)
+    return declared(Boolean, label, **kw)
 
 
-def number(label: str, **kw: Any) -> Any:
-    return mapped_column(Integer, info={"label": label}, **kw)
+def number(label: str, **kw: Unpack[Declared]) -> Any:
+    return declared(Integer, label, **kw)
 
 
-def money(label: str, **kw: Any) -> Any:
-    return mapped_column(Money, info={"label": label}, **kw)
+def money(label: str, **kw: Unpack[Declared]) -> Any:
+    return declared(Money, label, **kw)
 
 
-def measure_of(label: str, **kw: Any) -> Any:
-    return mapped_column(Area, info={"label": label}, **kw)
+def measure_of(label: str, **kw: Unpack[Declared]) -> Any:
+    return declared(Area, label, **kw)
 
 
-def day(label: str, **kw: Any) -> Any:
-    return mapped_column(Date, info={"label": label}, **kw)
+def day(label: str, **kw: Unpack[Declared]) -> Any:
+    return declared(Date, label, **kw)
 
 
-def derived(column_type: Any, label: str, **kw: Any) -> Any:
-    return mapped_column(column_type, info={"label": label, "derived": True}, **kw)
+def derived(column_type: Any, label: str, **kw: Unpack[Declared]) -> Any:
+    return declared(column_type, label, derived=True, **kw)
+
+
+def owner(target: str, label: str) -> Any:
+    """The foreign key to the row this one belongs to."""
+    return declared(ForeignKey(target), label, index=True, editor=OWNER, roster=OWNER, printed=OWNER)
 
 
 class Entity:
     """Columns every synced row has: a device-made UUID and the time of its last change (display only)."""
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id, info={"label": "编号"})
-    updated_at: Mapped[str | None] = mapped_column(
-        String(32), info={"label": "更新时间", "derived": True}
-    )
+    id: Mapped[str] = declared(String(32), "编号", primary_key=True, default=new_id,
+                               editor=BY_CORE, roster=BY_CORE, printed=BY_CORE)
+    updated_at: Mapped[str | None] = derived(String(32), "更新时间", editor=BY_CORE, roster=BY_CORE, printed=BY_CORE)
 
 
 def column_label(table: str, column: str) -> str:

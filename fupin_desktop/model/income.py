@@ -31,7 +31,7 @@ class IncomeYear(Entity, Base):
     population: Mapped[int | None] = number("核算人口数")
     claims_income: Mapped[Decimal | None] = money("理赔收入")
     compliant_oop_expense: Mapped[Decimal | None] = money("合规自付支出")
-    note: Mapped[str | None] = text("说明")
+    note: Mapped[str | None] = text("说明", long=True)
     # Recomputed from the lines on every save; stored so lists and rules need no arithmetic.
     wage_income: Mapped[Decimal | None] = derived(Money, WAGE)
     business_income: Mapped[Decimal | None] = derived(Money, BUSINESS)
@@ -51,6 +51,6 @@ class IncomeLine(Entity, Base):
     category: Mapped[str] = text("类别", 16)
     item: Mapped[str] = text("项目", 32)
     amount: Mapped[Decimal | None] = money("金额(元)")
-    note: Mapped[str | None] = text("说明")
+    note: Mapped[str | None] = text("说明", long=True)
     counts_toward_income: Mapped[bool] = flag("计入收入", default=True)
     sort: Mapped[int | None] = number("排序")

@@ -5,32 +5,36 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped
 
-from .base import Base, Entity, day, derived, flag, money, number, text
+from .base import Base, Entity, day, derived, flag, money, number, owner, text
+from .fields import LIFECYCLE, ROSTER, Codes, Roster
 
 
 class Member(Entity, Base):
     __tablename__ = "member"
 
-    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True, info={"label": "户"})
-    seq: Mapped[int | None] = number("序号")
-    name: Mapped[str] = text("姓名", 64)
-    gender: Mapped[str | None] = text("性别", 4)
-    id_type: Mapped[str | None] = text("证件类型", 16)
-    id_no: Mapped[str | None] = text("证件号码", 24)
-    birth_date: Mapped[date | None] = day("出生日期")
-    member_no: Mapped[str | None] = text("人口编号", 32)
-    relation: Mapped[str | None] = text("与户主关系", 16)
-    ethnicity: Mapped[str | None] = text("民族", 16)
-    political_status: Mapped[str | None] = text("政治面貌", 16)
-    phone: Mapped[str | None] = text("成员联系电话", 32, index=True)
-    relocated_person: Mapped[bool | None] = flag("是否易地扶贫搬迁人口")
+    household_id: Mapped[str] = owner("household.id", "户")
+    seq: Mapped[int | None] = number("序号", roster=Roster("成员序号"))
+    name: Mapped[str] = text("姓名", 64, long=True, roster=Roster(aliases=("成员姓名", "人员姓名")))
+    gender: Mapped[str | None] = text("性别", 4, codes=Codes("性别"), roster=ROSTER)
+    id_type: Mapped[str | None] = text("证件类型", 16, codes=Codes("证件类型"), roster=ROSTER)
+    id_no: Mapped[str | None] = text("证件号码", 24, keep_text="id",
+        roster=Roster(aliases=("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证", "公民身份号码或残疾证号")))
+    birth_date: Mapped[date | None] = day("出生日期", roster=ROSTER)
+    member_no: Mapped[str | None] = text("人口编号", 32, keep_text="digits", roster=Roster(aliases=("人员编号",)))
+    relation: Mapped[str | None] = text("与户主关系", 16, codes=Codes("与户主关系"),
+        roster=Roster(aliases=("与户主的关系", "关系", "家庭关系")))
+    ethnicity: Mapped[str | None] = text("民族", 16, codes=Codes("民族"), roster=ROSTER)
+    political_status: Mapped[str | None] = text("政治面貌", 16, codes=Codes("政治面貌"), roster=ROSTER)
+    phone: Mapped[str | None] = text("成员联系电话", 32, index=True, keep_text="digits",
+        roster=Roster(aliases=("成员电话", "个人联系电话")))
+    relocated_person: Mapped[bool | None] = flag("是否易地扶贫搬迁人口", roster=ROSTER)
     # Never hard-deleted: 死亡, 迁出, 嫁出, 识别错误… with the date.
-    record_status: Mapped[str] = text("人员状态", 8, default="在册")
-    left_reason: Mapped[str | None] = text("变更原因", 32)
-    left_on: Mapped[date | None] = day("变更日期")
+    record_status: Mapped[str] = text("人员状态", 8, default="在册", roster=LIFECYCLE)
+    left_reason: Mapped[str | None] = text("变更原因", 32, roster=LIFECYCLE)
+    left_on: Mapped[date | None] = day("变更日期", roster=LIFECYCLE)
     name_initials: Mapped[str | None] = derived(String(64), "姓名拼音首字母")
 
 
@@ -38,17 +42,17 @@ class MemberYear(Entity, Base):
     __tablename__ = "member_year"
     __table_args__ = (UniqueConstraint("member_id", "year"),)
 
-    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True, info={"label": "成员"})
+    member_id: Mapped[str] = owner("member.id", "成员")
     year: Mapped[int] = number("年度")
-    education: Mapped[str | None] = text("文化程度", 16)
-    school_status: Mapped[str | None] = text("在校生状况", 16)
-    out_of_school_reason: Mapped[str | None] = text("失学或辍学原因", 32)
-    health: Mapped[str | None] = text("健康状况", 32)
-    disability_category: Mapped[str | None] = text("残疾类别", 8)
-    disability_grade: Mapped[str | None] = text("残疾等级", 8)
+    education: Mapped[str | None] = text("文化程度", 16, codes=Codes("文化程度"))
+    school_status: Mapped[str | None] = text("在校生状况", 16, codes=Codes("在校生状况"))
+    out_of_school_reason: Mapped[str | None] = text("失学或辍学原因", 32, codes=Codes("失学或辍学原因"))
+    health: Mapped[str | None] = text("健康状况", 32, codes=Codes("健康状况"))
+    disability_category: Mapped[str | None] = text("残疾类别", 8, codes=Codes("残疾类别"))
+    disability_grade: Mapped[str | None] = text("残疾等级", 8, codes=Codes("残疾等级"))
     disability_cert_year: Mapped[int | None] = number("残疾证办证年度")
-    labour_skill: Mapped[str | None] = text("劳动技能", 16)
-    work_status: Mapped[str | None] = text("务工状况", 16)
+    labour_skill: Mapped[str | None] = text("劳动技能", 16, codes=Codes("劳动技能"))
+    work_status: Mapped[str | None] = text("务工状况", 16, codes=Codes("务工状况"))
     work_months: Mapped[int | None] = number("务工时间(月)")
     work_place: Mapped[str | None] = text("务工所在地", 64)
     work_company: Mapped[str | None] = text("务工企业名称", 128)
@@ -64,11 +68,11 @@ class MemberYear(Entity, Base):
     other_health_aid: Mapped[bool | None] = flag("是否接受其他健康扶贫")
     resident_pension: Mapped[bool | None] = flag("是否参加城乡居民基本养老保险")
     employee_pension: Mapped[bool | None] = flag("是否参加城镇职工基本养老保险")
-    dibao: Mapped[str | None] = text("享受低保政策情况", 8)
-    tekun: Mapped[str | None] = text("享受特困供养政策情况", 8)
+    dibao: Mapped[str | None] = text("享受低保政策情况", 8, codes=Codes("享受低保政策情况"))
+    tekun: Mapped[str | None] = text("享受特困供养政策情况", 8, codes=Codes("享受特困供养政策情况"))
     speaks_mandarin: Mapped[bool | None] = flag("是否会讲普通话")
     accident_insurance: Mapped[bool | None] = flag("是否享受人身意外保险补贴")
-    public_post: Mapped[str | None] = text("公益性岗位", 32)
+    public_post: Mapped[str | None] = text("公益性岗位", 32, codes=Codes("公益性岗位"))
     public_post_months: Mapped[int | None] = number("公益性岗位(月数)")
     public_post_start: Mapped[date | None] = day("聘用开始时间")
     public_post_end: Mapped[date | None] = day("聘用结束时间")
@@ -80,7 +84,7 @@ class WorkRecord(Entity, Base):
 
     __tablename__ = "work_record"
 
-    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True, info={"label": "成员"})
+    member_id: Mapped[str] = owner("member.id", "成员")
     planned: Mapped[bool | None] = flag("是否计划务工")
     start_on: Mapped[date | None] = day("开始时间")
     end_on: Mapped[date | None] = day("结束时间")

@@ -16,7 +16,7 @@ class AdminArea(Entity, Base):
     __tablename__ = "area"
 
     code: Mapped[str] = text("区划代码", 12, unique=True)
-    name: Mapped[str] = text("名称", 64)
+    name: Mapped[str] = text("名称", 64, long=True)
     level: Mapped[str | None] = text("级别", 8)  # 省/市/县/乡/村
     parent_code: Mapped[str | None] = text("上级代码", 12)
 

@@ -17,7 +17,7 @@ from ..model import Household, HouseholdYear, IncomeYear, Measure, Member
 from ..queries.years import current_year
 from ..paths import resources_dir
 from ..store.store import Store
-from .layout import ID_FIELDS, export_fields
+from .layout import DIGIT_FIELDS, ID_FIELDS, export_fields
 from .xlsx import write_book
 
 CHUNK = 500
@@ -39,8 +39,7 @@ def export_xlsx(store: Store, household_ids: Sequence[str], target: Path, what: 
     if what not in WHAT:
         raise InvalidInput(f"不能导出“{what}”：可选 roster（花名册）、measures（帮扶措施）、income（收入核算）。")
     columns = _layout(what)
-    text_columns = [i for i, (key, _) in enumerate(columns)
-                    if key in ID_FIELDS or key.endswith(("id_no", "hh_no", "phone", "account", "code", "member_no"))]
+    text_columns = [i for i, (key, _) in enumerate(columns) if key in DIGIT_FIELDS | ID_FIELDS]
     count = 0
 
     def rows() -> Iterator[list[Any]]:

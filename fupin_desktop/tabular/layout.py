@@ -1,4 +1,6 @@
-"""The roster's columns, their Chinese header names and aliases: data in resources/tabular/."""
+"""The roster's columns, their Chinese header names and aliases: each table's from the model's
+declarations (``model/layouts.py``), the grouping-only ``group.*`` columns and the order of the
+parts from resources/tabular/roster.json."""
 
 from __future__ import annotations
 
@@ -7,19 +9,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, MetaData
 
-from ..model import Household, HouseholdYear, Member
+from ..model import Base
+from ..model.layouts import kept_as_text, roster_columns
 from ..paths import resources_dir
 from ..values import column_kind
 
-TABLES = {"household": Household.__table__, "household_year": HouseholdYear.__table__, "member": Member.__table__}
+
+def _roster_doc() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((resources_dir() / "tabular" / "roster.json").read_text("utf-8"))
+    return doc
+
+
 # Columns whose values are numbers people keep as text: never a float, never scientific notation.
-DIGIT_FIELDS = frozenset({"household.national_hh_no", "household.phone", "household.bank_account",
-                          "household.village_code", "member.phone", "member.member_no",
-                          "household.monitoring_contact_phone", "household.collector_phone"})
-ID_FIELDS = frozenset({"member.id_no", "group.head_id_no"})
+_KEPT = kept_as_text() | {c["field"]: c["keep_text"] for c in _roster_doc()["group"] if c.get("keep_text")}
+DIGIT_FIELDS = frozenset(k for k, v in _KEPT.items() if v == "digits")
+ID_FIELDS = frozenset(k for k, v in _KEPT.items() if v == "id")
 
 
 @dataclass(frozen=True)
@@ -37,8 +45,8 @@ class Field:
         return self.key.split(".", 1)[1]
 
     @cached_property
-    def column(self) -> Column | None:
-        table = TABLES.get(self.table)
+    def column(self) -> Column[Any] | None:
+        table = Base.metadata.tables.get(self.table)
         return None if table is None else table.c[self.column_name]
 
     @cached_property
@@ -57,10 +65,19 @@ def header_key(text: object) -> str:
     return re.sub(r"[\s()（）*＊:：]", "", s)
 
 
+def roster_layout(metadata: MetaData = Base.metadata) -> tuple[Field, ...]:
+    doc = _roster_doc()
+    group = [Field(c["field"], c["label"], tuple(c.get("aliases", ()))) for c in doc["group"]]
+    return tuple(f for part in doc["parts"] for f in (group if part == "group" else _declared(part, metadata)))
+
+
+def _declared(table: str, metadata: MetaData) -> list[Field]:
+    return [Field(c.key, c.label, c.aliases) for c in roster_columns(table, metadata)]
+
+
 @lru_cache(maxsize=None)
 def roster_fields() -> tuple[Field, ...]:
-    doc = json.loads((resources_dir() / "tabular" / "roster.json").read_text("utf-8"))
-    return tuple(Field(c["field"], c["label"], tuple(c.get("aliases", ()))) for c in doc["columns"])
+    return roster_layout()
 
 
 def export_fields() -> tuple[Field, ...]:

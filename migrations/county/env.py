@@ -3,6 +3,7 @@
 from alembic import context
 
 from fupin_desktop.county.model import CountyBase
+from fupin_desktop.revisions import columns_in_place
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -10,8 +11,9 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=CountyBase.metadata,
+    target_metadata=context.config.attributes.get("metadata", CountyBase.metadata),
     render_as_batch=connection.dialect.name == "sqlite",
+    process_revision_directives=columns_in_place,  # a column is added and dropped in place, never by a copy
     compare_type=True,
 )
 with context.begin_transaction():

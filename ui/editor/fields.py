@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import column_label
+from fupin_desktop.model.layouts import code_table, long_names
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.values import column_kind, parse_date
 
@@ -19,27 +20,8 @@ from ..qt import (
 )
 from .state import columns
 
-# Which code table lists the values of a column.
-CODE_TABLES = {
-    "identify_standard": "识别标准", "household_type": "户类型", "attribute": "贫困户属性",
-    "poverty_status": "脱贫状态", "return_reason": "致贫原因", "monitoring_category": "监测对象类别",
-    "risk_removal_method": "风险消除方式", "main_cause": "致贫原因", "other_causes": "致贫原因",
-    "risks": "致贫/返贫风险", "disaster_subtype": "因自然灾害子项", "development_measures": "实施开发式帮扶措施情况",
-    "road_type": "入户路类型", "dilapidation_grade": "危房级别", "fuel_type": "主要燃料类型",
-    "relocation_mode": "搬迁方式", "resettlement_mode": "安置方式", "resettlement_place": "安置地",
-    "gender": "性别", "id_type": "证件类型", "relation": "与户主关系", "ethnicity": "民族",
-    "political_status": "政治面貌", "education": "文化程度", "school_status": "在校生状况",
-    "out_of_school_reason": "失学或辍学原因", "health": "健康状况", "disability_category": "残疾类别",
-    "disability_grade": "残疾等级", "labour_skill": "劳动技能", "work_status": "务工状况",
-    "dibao": "享受低保政策情况", "tekun": "享受特困供养政策情况", "public_post": "公益性岗位",
-    "category": "措施大类", "fund_source": "资金来源", "status": "措施状态", "visit_type": "走访类型",
-    "unit_affiliation": "单位隶属关系", "post_type": "公益性岗位",
-}
-# Fields that take several values ("因病、因残"): the list helps, free text is allowed.
-MULTI = {"other_causes", "risks", "health", "relocation_difficulties"}
-WIDE = {"address", "relocation_site_address", "change_note", "risk_note", "guarantee_evidence", "livestock",
-        "relocation_address", "note", "name", "units", "content", "problems", "needs", "follow_up", "unit_name",
-        "unit_address", "purpose", "bank_account", "relocation_difficulties", "other_causes", "risks"}
+# Free text that takes a line of its own in a grid (by objectName: the column's name).
+WIDE = long_names()
 ERROR_COLOR, WARNING_COLOR = "#c62828", "#e08600"
 _codes = CodeTables.default()
 
@@ -48,12 +30,15 @@ def kind_of(table: str, name: str) -> str:
     return column_kind(columns(table)[name])
 
 
-def code_labels(name: str, year: int | None) -> list[str]:
-    table = CODE_TABLES.get(name)
-    if table is None:
+def code_labels(table: str, name: str, year: int | None) -> list[str]:
+    """The labels offered for a coded column: its era's, else the year's, else all eras'."""
+    codes = code_table(table, name)
+    if codes is None:
         return []
     try:
-        return _codes.labels(table, year) or _codes.labels(table)
+        if codes.era is not None:
+            return [label for _code, label in _codes.eras(codes.table)[codes.era]["entries"]]
+        return _codes.labels(codes.table, year) or _codes.labels(codes.table)
     except KeyError:
         return []
 
@@ -136,8 +121,8 @@ class CodeField(QComboBox):
 
 def make_field(table: str, name: str, year: int | None = None, *, object_name: str | None = None) -> QWidget:
     object_name = object_name or name
-    if name in CODE_TABLES:
-        field: QWidget = CodeField(object_name, code_labels(name, year))
+    if code_table(table, name) is not None:
+        field: QWidget = CodeField(object_name, code_labels(table, name, year))
     else:
         kind = kind_of(table, name)
         if kind == "flag":

@@ -5,44 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fupin_desktop.model import column_label
+from fupin_desktop.model import fields as tabs
+from fupin_desktop.model.layouts import editor_sections
 
 from ..qt import QApplication, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 from .fields import grid, make_field, on_change
 
 HH, HY = "household", "household_year"
-
-
-def _cols(table: str, names: str) -> list[tuple[str, str]]:
-    return [(table, n) for n in names.split()]
-
-
-BASIC = [
-    ("户基本情况", _cols(HH, "group_name national_hh_no address phone bank_name bank_account identify_standard "
-                        "household_type attribute poverty_status identified_year plan_exit_year pre_exit_this_year "
-                        "exit_year return_year return_reason military_family only_child two_daughters")),
-    ("{year}年度情况", _cols(HY, "population population_start population_end main_cause other_causes "
-                            "development_measures")),
-    ("防返贫监测", _cols(HH, "monitoring_category monitoring_since no_labour_fallback")
-     + _cols(HY, "risks disaster_subtype risk_note")
-     + _cols(HH, "risk_removed risk_removal_method risk_removed_at monitoring_contact monitoring_contact_phone "
-                 "in_relocation_site relocation_site_address")),
-    ("填表信息", _cols(HH, "collector_name collector_phone filled_on change_note")),
-]
-CONDITIONS = [
-    ("土地（{year}年）", _cols(HY, "arable_mu irrigated_mu forest_mu returned_forest_mu orchard_mu pasture_mu "
-                               "water_surface_mu")),
-    ("水、电、路、广播电视", _cols(HY, "production_power household_power drinking_difficult drinking_safe "
-                              "safe_water_solved broadcast_tv road_distance_km road_type road_hardened")),
-    ("住房", _cols(HY, "housing_area_m2 dilapidated dilapidation_grade house_structure house_built_year "
-                     "renovation_year sanitary_toilet toilet_usable fuel_type")),
-    ("产业带动", _cols(HY, "in_cooperative led_by_enterprise led_by_entrepreneur livestock")),
-    ("易地扶贫搬迁", _cols(HY, "relocated relocation_mode resettlement_mode resettlement_place relocation_difficulties "
-                            "relocation_address moved_in_on relocated_people")),
-]
-GUARANTEES = [
-    ("两不愁三保障（{year}年）", _cols(HY, "food_secure clothing_secure education_secure medical_secure housing_secure "
-                                     "water_secure guarantee_evidence")),
-]
+# The tabs' sections and fields come from the columns' declarations (model/fields.py).
+BASIC = editor_sections(tabs.BASIC)
+CONDITIONS = editor_sections(tabs.CONDITIONS)
+GUARANTEES = editor_sections(tabs.GUARANTEES)
 
 
 class FormTab(QScrollArea):

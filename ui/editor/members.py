@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fupin_desktop.model import column_label
+from fupin_desktop.model.layouts import code_table
 from fupin_desktop.validation.idnumber import parse_id
 
 from ..qt import (
@@ -18,7 +19,7 @@ from ..qt import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 from .cells import edit_cell, setup_table
-from .fields import CODE_TABLES, CodeField, code_labels, kind_of
+from .fields import CodeField, code_labels, kind_of
 from .member_dialogs import LeaveDialog, MemberDialog
 from .state import new_member
 
@@ -145,8 +146,8 @@ class MembersTab(QWidget):
 
     def make_editor(self, parent: QWidget, index: Any) -> QWidget | None:
         table, name = COLUMNS[index.column()]
-        if name in CODE_TABLES:
-            return CodeField(name, code_labels(name, self.year))
+        if code_table(table, name) is not None:
+            return CodeField(name, code_labels(table, name, self.year))
         if kind_of(table, name) in ("int", "decimal"):
             editor = QLineEdit(parent)
             editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
