@@ -92,12 +92,23 @@ def _package_files(names: list[str]) -> list[Path]:
 
 
 def _serve(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
-    from .server import serve  # noqa: PLC0415
+    from .atrest import report_postgres  # noqa: PLC0415
+    from .serving import ServeOptions, check_tls_files, serve  # noqa: PLC0415
 
+    options = ServeOptions(host=args.host, port=args.port, certfile=_path(args.certfile), keyfile=_path(args.keyfile),
+                           header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                           per_device=args.device_uploads, spool_base=_path(args.upload_dir))
+    check_tls_files(options)
     keys = _keys(engine, secret)
-    print(f"县级同步服务（{keys.county_name}）在 http://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。", flush=True)
-    serve(engine, keys, args.host, args.port)
+    report_postgres(engine)
+    scheme = "https" if options.tls else "http"
+    print(f"县级同步服务（{keys.county_name}）在 {scheme}://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。", flush=True)
+    serve(engine, keys, options)
     return 0
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _revoke(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
@@ -216,9 +227,7 @@ def add_arguments(sub: Any, secret: Secret) -> None:
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--ack-dir", help="把各设备的回执写到这个文件夹")
-    p = action("serve", "运行县级同步服务")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    _serve_arguments(action("serve", "运行县级同步服务"))
     action("revoke", "注销一台设备").add_argument("device", help="设备编号（或前几位）")
     action("devices", "列出设备").add_argument("--json", action="store_true")
     p = action("conflicts", "列出冲突")
@@ -231,3 +240,14 @@ def add_arguments(sub: Any, secret: Secret) -> None:
     action("held", "列出暂存的包").add_argument("--json", action="store_true")
     action("release", "强制导入一个暂存的包").add_argument("package", help="包编号（或前几位）")
     action("stats", "全县统计").add_argument("--json", action="store_true")
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机 127.0.0.1）")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--certfile", help="HTTPS 服务器证书（PEM，可含中间证书）；与 --keyfile 一起启用 HTTPS")
+    p.add_argument("--keyfile", help="HTTPS 服务器私钥（PEM）")
+    p.add_argument("--header-timeout", type=float, default=10.0, help="请求头必须在这么多秒内收完，否则断开")
+    p.add_argument("--body-timeout", type=float, default=30.0, help="上传中这么多秒没有收到数据（或太慢）就断开")
+    p.add_argument("--device-uploads", type=int, default=2, help="同一台设备同时上传的最多个数")
+    p.add_argument("--upload-dir", help="上传中的加密包暂存文件夹（默认在用户数据文件夹里）")
