@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -24,7 +25,14 @@ from .importer import import_file
 from .keys import CountyKeys
 from .model import Device
 from .spool import new_upload_path
-from .uploads import DeviceSlot, TooSlow, UploadPolicy, body_chunks, declared_too_large, sender_of
+from .uploads import (
+    DeviceSlot,
+    TooSlow,
+    UploadPolicy,
+    body_chunks,
+    declared_too_large,
+    sender_of,
+)
 
 _BINARY_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -57,7 +65,7 @@ async def _receive(request: Request, path: Path, policy: UploadPolicy, limits: L
                    slot: DeviceSlot) -> JSONResponse | None:
     """Write the body to ``path``; an answer when the upload is refused on the way, else None."""
     size, head = 0, b""
-    with open(path, "wb") as fh:
+    async with await anyio.open_file(path, "wb") as fh:  # a slow disk must not stall other connections
         async for chunk in body_chunks(request, policy):
             size += len(chunk)
             if size > limits.package_bytes:
@@ -67,7 +75,7 @@ async def _receive(request: Request, path: Path, policy: UploadPolicy, limits: L
                 device = sender_of(head)
                 if device and not slot.enter(device):
                     return _busy()
-            fh.write(chunk)
+            await fh.write(chunk)
     return None
 
 

@@ -5,7 +5,6 @@ on open connections, and a loud warning when plain http listens beyond this mach
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import sys
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy import Engine
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..errors import InvalidInput
+from ..sync.transport import is_loopback
 from .keys import CountyKeys
 from .spool import clean_stale_uploads, spool_dir
 from .uploads import UploadPolicy
@@ -76,15 +76,6 @@ class TimedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_tls_files(options: ServeOptions) -> None:
