@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,35 @@ def _keys(engine: Any, secret: Secret) -> Any:
     return load_county(engine, secret("FUPIN_COUNTY_PASSWORD", "县级密钥口令"))
 
 
+def _asked_once(secret: Secret) -> Secret:
+    """The passphrase is asked once per command even when both the SQLite key and the county keys need it."""
+    answers: dict[str, str] = {}
+
+    def ask(env: str, prompt: str, **kw: Any) -> str:
+        if env not in answers:
+            answers[env] = secret(env, prompt, **kw)
+        return answers[env]
+
+    return ask
+
+
+def _db_passphrase(args: argparse.Namespace, secret: Secret) -> str | None:
+    """A SQLite county is encrypted (cipherdb.py): its passphrase is needed before anything is read."""
+    from .cipherdb import is_clear_sqlite  # noqa: PLC0415
+    from .db import sqlite_file  # noqa: PLC0415
+
+    db = sqlite_file(args.db_url)
+    if db is None:
+        return None
+    if is_clear_sqlite(db):
+        print(f"县级数据库 {db} 还是明文，将用县级密钥口令加密（原明文文件会被替换）。", file=sys.stderr, flush=True)
+    new = args.action == "init" and not db.exists()
+    return secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令" if new else "县级密钥口令", confirm=new)
+
+
 def run(args: argparse.Namespace, secret: Secret) -> int:
-    engine = open_county_db(args.db_url)
+    secret = _asked_once(secret)
+    engine = open_county_db(args.db_url, _db_passphrase(args, secret))
     try:
         if args.action != "init":
             from .keys import initialised_meta  # noqa: PLC0415
