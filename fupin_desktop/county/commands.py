@@ -82,6 +82,9 @@ def _enroll(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     e = issue_enrollment(engine, _keys(engine, secret), village_code=args.village_code, label=args.label,
                          out=Path(args.output), server_url=args.server_url or "", days=args.days)
     print(f"已生成入网文件 {args.output}：{e.label}（{e.village_code}），{e.expires[:10]} 前有效，只能用一次。")
+    if args.server_url and args.server_url.startswith("http://"):
+        print("提醒：服务器地址是明文 http://；设备只会对本机地址这样连接，其他地址需要在设备设置里另外允许。"
+              "建议用 https://（见 docs/county-server.md）。", file=sys.stderr, flush=True)
     return 0
 
 
