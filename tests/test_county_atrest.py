@@ -33,13 +33,20 @@ def _folder_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name.startswith("county"))
 
 
-def _one_household_into(engine, keys, tmp_path: Path) -> None:
+def _one_household_into(engine, keys, tmp_path: Path) -> list[bytes]:
+    """Imports one household; returns its members' ID numbers."""
     store = make_device(tmp_path, "一号机", engine, keys)
     try:
         add_household(store)
         assert [r.status for r in import_file(engine, keys, export(store, tmp_path / "out")[0])] == ["imported"]
+        with store.engine.connect() as conn:
+            return [row[0].encode() for row in conn.exec_driver_sql("SELECT id_no FROM member")]
     finally:
         store.close()
+
+
+def _secrets_in(content: bytes, id_numbers: list[bytes]) -> list[bytes]:
+    return [s for s in (BANK_ACCOUNT, NAME, *id_numbers) if s in content]
 
 
 def _cli(db: Path, passphrase: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,11 +59,12 @@ def test_the_sqlite_county_is_unreadable_without_the_passphrase(tmp_path):
     db = tmp_path / "county" / "county.db"
     engine = open_county_db(f"sqlite:///{db}", COUNTY_PASSPHRASE)
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
-    _one_household_into(engine, keys, tmp_path)
-    with engine.connect() as conn:  # the WAL is part of the file set too: look at it while it holds pages
-        content = _folder_bytes(db.parent)
+    id_numbers = _one_household_into(engine, keys, tmp_path)
+    assert len(id_numbers) == 3
+    with engine.connect():  # the WAL is part of the file set too: look at it while it holds pages
+        secrets_seen = _secrets_in(_folder_bytes(db.parent), id_numbers)
     engine.dispose()
-    assert BANK_ACCOUNT not in content and NAME not in content and BANK_ACCOUNT not in _folder_bytes(db.parent)
+    assert secrets_seen == [] and _secrets_in(_folder_bytes(db.parent), id_numbers) == []
     with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
         sqlite3.connect(db).execute("SELECT count(*) FROM sqlite_master").fetchone()
     with pytest.raises(WrongPassword, match="口令不正确"):
@@ -73,17 +81,17 @@ def test_a_clear_county_db_is_encrypted_by_its_own_passphrase(tmp_path):
     clear = create_engine(f"sqlite:///{db}")  # as versions before issue 12 made it
     upgrade(clear)
     keys = init_county(clear, name="测试县", passphrase=COUNTY_PASSPHRASE)
-    _one_household_into(clear, keys, tmp_path)
+    id_numbers = _one_household_into(clear, keys, tmp_path)
     clear.dispose()
     before = db.read_bytes()
-    assert BANK_ACCOUNT in before
+    assert len(_secrets_in(before, id_numbers)) == 5  # the premise: all of them readable in the clear file
     wrong = _cli(db, "not-the-passphrase", "stats")
     assert wrong.returncode != 0 and "口令不正确" in wrong.stderr and "Traceback" not in wrong.stderr
     assert db.read_bytes() == before and not key_file(db).exists()  # nothing changed by a wrong passphrase
     right = _cli(db, COUNTY_PASSPHRASE, "stats", "--json")
     assert right.returncode == 0, right.stderr
     assert "明文" in right.stderr and json.loads(right.stdout)["households"] == 1
-    assert BANK_ACCOUNT not in _folder_bytes(tmp_path) and key_file(db).exists()
+    assert _secrets_in(_folder_bytes(tmp_path), id_numbers) == [] and key_file(db).exists()
     with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
         sqlite3.connect(db).execute("SELECT count(*) FROM sqlite_master").fetchone()
 
