@@ -13,7 +13,6 @@ from .qt import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-
 _FILE_KINDS = {"font": ("选择中文字体文件", "字体文件 (*.ttf *.ttc *.otf)"),
                "ca": ("选择县级 CA 证书", "证书文件 (*.pem *.crt *.cer)")}
 

@@ -20,7 +20,6 @@ from ..store.store import check_password_strength
 from ..sync import crypto
 from .model import CountyMeta
 
-
 _PRIVATE_KEYS_AAD = b"county"
 
 
