@@ -4,7 +4,6 @@ the network-facing limits are in uploads.py and serving.py."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from .acks import build_ack
 from .importer import import_file
 from .keys import CountyKeys
 from .model import Device
-from .spool import new_upload_path
+from .spool import new_upload_path, spool_dir
 from .uploads import (
     DeviceSlot,
     TooSlow,
@@ -91,7 +90,7 @@ def _report(reports: list[Any]) -> JSONResponse:
 def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
                policy: UploadPolicy | None = None) -> FastAPI:
     limits = limits or Limits()
-    policy = policy or UploadPolicy(Path(tempfile.gettempdir()) / "fupin-county-uploads")
+    policy = policy or UploadPolicy(spool_dir(None))
     app = FastAPI(title="Fupin 县级同步服务", version=__version__,
                   description="接收村里设备的加密变更包，返回签名回执。")
 

@@ -13,10 +13,11 @@ from pathlib import Path
 _SUFFIX = ".fupinpkg.part"
 
 
-def spool_dir(port: int, base: Path | None = None) -> Path:
+def spool_dir(port: int | None, base: Path | None = None) -> Path:
+    """The upload folder of the server on ``port``; None for an app run in-process (tests, embedding)."""
     from ..paths import data_dir  # noqa: PLC0415
 
-    return (base or data_dir() / "county-uploads") / str(port)
+    return (base or data_dir() / "county-uploads") / (str(port) if port is not None else "in-process")
 
 
 def new_upload_path(folder: Path) -> Path:
