@@ -64,7 +64,7 @@ def new_county(url: str) -> tuple[Any, Any]:
     from fupin_desktop.county.db import open_county_db
     from fupin_desktop.county.keys import init_county
 
-    engine = open_county_db(url)
+    engine = open_county_db(url, PASSPHRASE)
     return engine, init_county(engine, name="基准县", passphrase=PASSPHRASE)
 
 
@@ -151,7 +151,7 @@ def _child_main(url: str, listing: str) -> None:
     from fupin_desktop.county.keys import load_county
 
     paths = [Path(p) for p in Path(listing).read_text().splitlines()]
-    engine = open_county_db(url)
+    engine = open_county_db(url, PASSPHRASE)
     keys = load_county(engine, PASSPHRASE)
     start = time.perf_counter()
     reports = import_files(engine, keys, paths)
@@ -281,7 +281,7 @@ def _copy_county(source_url: str, target_url: str) -> None:
     from fupin_desktop.county.db import open_county_db
     from fupin_desktop.county.model import CountyMeta, Enrollment
 
-    source, target = open_county_db(source_url), open_county_db(target_url)
+    source, target = open_county_db(source_url, PASSPHRASE), open_county_db(target_url, PASSPHRASE)
     with source.connect() as conn:
         meta = [dict(r._mapping) for r in conn.execute(select(CountyMeta.__table__))]
         tokens = [{**r._mapping, "device_id": None} for r in conn.execute(select(Enrollment.__table__))]

@@ -197,7 +197,7 @@ def seal_and_open_package(ctx: Context) -> str:
     from .sync.receipts import apply_ack  # noqa: PLC0415
 
     round_trip_check(ctx.folder)
-    engine = open_county_db(f"sqlite:///{ctx.folder / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{ctx.folder / 'county.db'}", "self-test-passphrase")
     try:
         keys = init_county(engine, name="自检县", passphrase="self-test-passphrase",
                            kdf=KdfParams(memory_kib=8192, iterations=1, lanes=1))

@@ -30,6 +30,8 @@ class Settings:
     backup_warn_days: int = 7             # warn when the newest backup is older than this
     font_path: str = ""                   # "" = the first CJK font found on the system
     county_server_url: str = ""           # the county's sync server (issue 5); "" = USB stick only
+    county_server_allow_http: bool = False  # plain http beyond this machine (issue 12); off = refused
+    county_server_ca_file: str = ""       # the county CA (PEM) trusted for https; "" = the system's CAs
     mask_public_forms: bool = True        # card, roster, ledger: mask ID, bank and phone by default
     mask_internal_forms: bool = False     # registration, income, village: shown in full by default
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
@@ -47,6 +49,8 @@ class Settings:
             problems.append(f"找不到字体文件：{self.font_path}")
         if self.county_server_url and not self.county_server_url.startswith(("http://", "https://")):
             problems.append("县级服务器地址应以 http:// 或 https:// 开头。")
+        if self.county_server_ca_file and not Path(self.county_server_ca_file).is_file():
+            problems.append(f"找不到县级 CA 证书文件：{self.county_server_ca_file}")
         return problems
 
     def as_dict(self) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def copy_records(source: Store, target: Store) -> None:
 
 
 def scene(tmp: Path):
-    engine = open_county_db(f"sqlite:///{tmp / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{tmp / 'county.db'}", PASSPHRASE)
     keys = init_county(engine, name="示范县", passphrase=PASSPHRASE)
     first, second = device(tmp, "一号机（第一书记）", engine, keys), device(tmp, "二号机（村部）", engine, keys)
     fill_store(first, 60, seed=5)

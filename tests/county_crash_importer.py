@@ -14,7 +14,7 @@ from .conftest import COUNTY_PASSPHRASE
 
 
 def main(url: str, paths: list[str]) -> None:
-    engine = open_county_db(url)
+    engine = open_county_db(url, COUNTY_PASSPHRASE)
     keys = load_county(engine, COUNTY_PASSPHRASE)
     print("ready", flush=True)
     for i, path in enumerate(paths):

@@ -12,7 +12,7 @@ from .sync_support import add_household, edit, export, make_device, record
 
 
 def test_held_package_is_released_on_sqlite(tmp_path, monkeypatch):
-    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}", COUNTY_PASSPHRASE)
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     try:
         _held_in_slices(tmp_path, monkeypatch, engine, keys)

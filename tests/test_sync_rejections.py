@@ -123,7 +123,7 @@ def test_truncated_file_at_several_cut_points(tmp_path, county, village):
 
 def test_package_for_another_county(tmp_path, county):
     engine, keys = county
-    other_engine = open_county_db(f"sqlite:///{tmp_path / 'other.db'}")
+    other_engine = open_county_db(f"sqlite:///{tmp_path / 'other.db'}", COUNTY_PASSPHRASE)
     other = init_county(other_engine, name="邻县", passphrase=COUNTY_PASSPHRASE)
     stranger = make_device(tmp_path, "邻县机", other_engine, other)
     try:

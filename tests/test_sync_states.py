@@ -15,7 +15,7 @@ from .sync_support import add_household, edit, export, make_device, send_ack, st
 
 @pytest.fixture
 def sqlite_county(tmp_path):
-    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}", COUNTY_PASSPHRASE)
     yield engine, init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     engine.dispose()
 

@@ -38,7 +38,7 @@ def county_url(tmp_path) -> str:
 
 @pytest.fixture
 def sqlite_county(county_url):
-    engine = open_county_db(county_url)
+    engine = open_county_db(county_url, COUNTY_PASSPHRASE)
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     yield engine, keys
     engine.dispose()

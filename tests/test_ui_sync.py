@@ -32,7 +32,7 @@ def idle(qtbot) -> None:
 
 @pytest.fixture
 def sqlite_county(tmp_path):
-    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}", COUNTY_PASSPHRASE)
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     yield engine, keys
     engine.dispose()

@@ -6,11 +6,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from fupin_desktop.settings import Settings
+from fupin_desktop.sync.transport import ALLOW_HTTP_LABEL
 
 from .qt import (
     QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
+
+_FILE_KINDS = {"font": ("选择中文字体文件", "字体文件 (*.ttf *.ttc *.otf)"),
+               "ca": ("选择县级 CA 证书", "证书文件 (*.pem *.crt *.cer)")}
 
 
 def _spin(value: int, low: int, high: int, suffix: str, name: str) -> QSpinBox:
@@ -37,6 +41,10 @@ class SettingsDialog(QDialog):
         self.font_path.setPlaceholderText("（默认：自动查找系统中文字体）")
         self.server = QLineEdit(settings.county_server_url, objectName="countyServer")
         self.server.setPlaceholderText("例如 https://fupin.xx县.gov.cn（不联网时留空，用U盘交换）")
+        self.allow_http = QCheckBox(ALLOW_HTTP_LABEL + "（不安全，仅用于测试网络）", objectName="countyAllowHttp")
+        self.allow_http.setChecked(settings.county_server_allow_http)
+        self.ca_file = QLineEdit(settings.county_server_ca_file, objectName="countyCaFile")
+        self.ca_file.setPlaceholderText("（县里自建 CA 时选择县里发的 CA 证书；留空用系统证书）")
         self.mask_public = QCheckBox("公示用表（明白卡、花名册、台账）", objectName="maskPublic")
         self.mask_public.setChecked(settings.mask_public_forms)
         self.mask_internal = QCheckBox("内部用表（登记表、收入核算表、村情统计表）", objectName="maskInternal")
@@ -47,6 +55,8 @@ class SettingsDialog(QDialog):
         form.addRow("超过多久未备份时提醒：", self.warn_days)
         form.addRow("中文字体文件：", self._with_browse(self.font_path, folder=False))
         form.addRow("县级服务器地址：", self.server)
+        form.addRow("县级 CA 证书：", self._with_browse(self.ca_file, folder=False, kind="ca"))
+        form.addRow("", self.allow_http)
         form.addRow("打印时默认遮盖证件号等：", self.mask_public)
         form.addRow("", self.mask_internal)
         layout.addLayout(form)
@@ -63,21 +73,22 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(620, 0)
 
-    def _with_browse(self, line: QLineEdit, *, folder: bool) -> QWidget:
+    def _with_browse(self, line: QLineEdit, *, folder: bool, kind: str = "font") -> QWidget:
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(line, 1)
         button = QPushButton("选择…")
-        button.clicked.connect(lambda: self._browse(line, folder))
+        button.clicked.connect(lambda: self._browse(line, folder, kind))
         row.addWidget(button)
         return holder
 
-    def _browse(self, line: QLineEdit, folder: bool) -> None:
+    def _browse(self, line: QLineEdit, folder: bool, kind: str = "font") -> None:
         if folder:
             chosen = QFileDialog.getExistingDirectory(self, "选择备份文件夹", line.text())
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, "选择中文字体文件", line.text(), "字体文件 (*.ttf *.ttc *.otf)")
+            title, patterns = _FILE_KINDS[kind]
+            chosen, _ = QFileDialog.getOpenFileName(self, title, line.text(), patterns)
         if chosen:
             line.setText(chosen)
 
@@ -86,6 +97,8 @@ class SettingsDialog(QDialog):
                        backup_dir=self.backup_dir.text().strip(), backup_keep=self.backup_keep.value(),
                        backup_warn_days=self.warn_days.value(), font_path=self.font_path.text().strip(),
                        county_server_url=self.server.text().strip(),
+                       county_server_ca_file=self.ca_file.text().strip(),
+                       county_server_allow_http=self.allow_http.isChecked(),
                        mask_public_forms=self.mask_public.isChecked(),
                        mask_internal_forms=self.mask_internal.isChecked())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,35 @@ def _keys(engine: Any, secret: Secret) -> Any:
     return load_county(engine, secret("FUPIN_COUNTY_PASSWORD", "县级密钥口令"))
 
 
+def _asked_once(secret: Secret) -> Secret:
+    """The passphrase is asked once per command even when both the SQLite key and the county keys need it."""
+    answers: dict[str, str] = {}
+
+    def ask(env: str, prompt: str, **kw: Any) -> str:
+        if env not in answers:
+            answers[env] = secret(env, prompt, **kw)
+        return answers[env]
+
+    return ask
+
+
+def _db_passphrase(args: argparse.Namespace, secret: Secret) -> str | None:
+    """A SQLite county is encrypted (cipherdb.py): its passphrase is needed before anything is read."""
+    from .cipherdb import is_clear_sqlite  # noqa: PLC0415
+    from .db import sqlite_file  # noqa: PLC0415
+
+    db = sqlite_file(args.db_url)
+    if db is None:
+        return None
+    if is_clear_sqlite(db):
+        print(f"县级数据库 {db} 还是明文，将用县级密钥口令加密（原明文文件会被替换）。", file=sys.stderr, flush=True)
+    new = args.action == "init" and not db.exists()
+    return secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令" if new else "县级密钥口令", confirm=new)
+
+
 def run(args: argparse.Namespace, secret: Secret) -> int:
-    engine = open_county_db(args.db_url)
+    secret = _asked_once(secret)
+    engine = open_county_db(args.db_url, _db_passphrase(args, secret))
     try:
         if args.action != "init":
             from .keys import initialised_meta  # noqa: PLC0415
@@ -54,6 +82,9 @@ def _enroll(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     e = issue_enrollment(engine, _keys(engine, secret), village_code=args.village_code, label=args.label,
                          out=Path(args.output), server_url=args.server_url or "", days=args.days)
     print(f"已生成入网文件 {args.output}：{e.label}（{e.village_code}），{e.expires[:10]} 前有效，只能用一次。")
+    if args.server_url and args.server_url.startswith("http://"):
+        print("提醒：服务器地址是明文 http://；设备只会对本机地址这样连接，其他地址需要在设备设置里另外允许。"
+              "建议用 https://（见 docs/county-server.md）。", file=sys.stderr, flush=True)
     return 0
 
 
@@ -92,12 +123,23 @@ def _package_files(names: list[str]) -> list[Path]:
 
 
 def _serve(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
-    from .server import serve  # noqa: PLC0415
+    from .atrest import report_postgres  # noqa: PLC0415
+    from .serving import ServeOptions, check_tls_files, serve  # noqa: PLC0415
 
+    options = ServeOptions(host=args.host, port=args.port, certfile=_path(args.certfile), keyfile=_path(args.keyfile),
+                           header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                           per_device=args.device_uploads, spool_base=_path(args.upload_dir))
+    check_tls_files(options)
     keys = _keys(engine, secret)
-    print(f"县级同步服务（{keys.county_name}）在 http://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。", flush=True)
-    serve(engine, keys, args.host, args.port)
+    report_postgres(engine)
+    scheme = "https" if options.tls else "http"
+    print(f"县级同步服务（{keys.county_name}）在 {scheme}://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。", flush=True)
+    serve(engine, keys, options)
     return 0
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _revoke(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
@@ -216,9 +258,7 @@ def add_arguments(sub: Any, secret: Secret) -> None:
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--ack-dir", help="把各设备的回执写到这个文件夹")
-    p = action("serve", "运行县级同步服务")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    _serve_arguments(action("serve", "运行县级同步服务"))
     action("revoke", "注销一台设备").add_argument("device", help="设备编号（或前几位）")
     action("devices", "列出设备").add_argument("--json", action="store_true")
     p = action("conflicts", "列出冲突")
@@ -231,3 +271,14 @@ def add_arguments(sub: Any, secret: Secret) -> None:
     action("held", "列出暂存的包").add_argument("--json", action="store_true")
     action("release", "强制导入一个暂存的包").add_argument("package", help="包编号（或前几位）")
     action("stats", "全县统计").add_argument("--json", action="store_true")
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机 127.0.0.1）")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--certfile", help="HTTPS 服务器证书（PEM，可含中间证书）；与 --keyfile 一起启用 HTTPS")
+    p.add_argument("--keyfile", help="HTTPS 服务器私钥（PEM）")
+    p.add_argument("--header-timeout", type=float, default=10.0, help="请求头必须在这么多秒内收完，否则断开")
+    p.add_argument("--body-timeout", type=float, default=30.0, help="上传中这么多秒没有收到数据（或太慢）就断开")
+    p.add_argument("--device-uploads", type=int, default=2, help="同一台设备同时上传的最多个数")
+    p.add_argument("--upload-dir", help="上传中的加密包暂存文件夹（默认在用户数据文件夹里）")

@@ -37,15 +37,26 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_county_engine(url: str) -> Engine:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite county database URL; None for PostgreSQL or an in-memory database."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def make_county_engine(url: str, passphrase: str | None = None) -> Engine:
     try:
         parsed = make_url(url)
         if parsed.drivername == "postgresql":  # psycopg 3 is the driver we ship
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.get_backend_name() not in ("postgresql", "sqlite"):
             raise InvalidInput(f"县级数据库只支持 PostgreSQL 或 SQLite，而不是“{parsed.get_backend_name()}”。")
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if (db := sqlite_file(url)) is not None:
+            return _cipher_engine(db, passphrase)
         # hide_parameters: a database error's text never quotes the records (names, ID numbers) into a log
         engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, NoSuchModuleError, ValueError):
@@ -53,6 +64,15 @@ def make_county_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _cipher_engine(db: Path, passphrase: str | None) -> Engine:
+    from .cipherdb import database_key, make_cipher_engine  # noqa: PLC0415
+
+    if passphrase is None:  # a programming error: every caller of a SQLite county has the passphrase
+        raise CountyDatabaseError("打开 SQLite 县级数据库需要县级密钥口令。")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return make_cipher_engine(db, database_key(db, passphrase))
 
 
 def _config() -> Config:
@@ -76,7 +96,9 @@ def upgrade(engine: Engine) -> None:
             hint=f"请检查数据库地址、用户名和密码，以及数据库服务器是否在运行（{type(exc.orig).__name__}）。") from None
 
 
-def open_county_db(url: str) -> Engine:
-    engine = make_county_engine(url)
+def open_county_db(url: str, passphrase: str | None = None) -> Engine:
+    """The county database at its schema head. A SQLite one is SQLCipher and needs the county passphrase
+    (cipherdb.py); for PostgreSQL the passphrase is not used (its at-rest protection is the server's disk)."""
+    engine = make_county_engine(url, passphrase)
     upgrade(engine)
     return engine

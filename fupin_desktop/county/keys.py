@@ -8,6 +8,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -18,6 +19,8 @@ from ..store.keyslots import KdfParams, tuned_kdf_params
 from ..store.store import check_password_strength
 from ..sync import crypto
 from .model import CountyMeta
+
+_PRIVATE_KEYS_AAD = b"county"
 
 
 class CountyNotInitialised(InvalidInput):
@@ -30,6 +33,24 @@ class CountyKeys:
     county_name: str
     box: crypto.KeyPair
     sign: crypto.KeyPair
+
+
+def wrap_secret(passphrase: str, secret: bytes, aad: bytes, kdf: KdfParams | None = None) -> dict[str, Any]:
+    """``secret`` sealed by the passphrase (Argon2id, then AES-256-GCM bound to ``aad``), as a JSON-able doc."""
+    kdf = kdf or tuned_kdf_params()
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    wrapped = AESGCM(kdf.derive(passphrase.encode("utf-8"), salt)).encrypt(nonce, secret, aad)
+    return {"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "lanes": kdf.lanes,
+            "salt": crypto.b64(salt), "nonce": crypto.b64(nonce), "wrapped": crypto.b64(wrapped)}
+
+
+def unwrap_secret(doc: dict[str, Any], passphrase: str, aad: bytes) -> bytes:
+    kdf = KdfParams(int(doc["memory_kib"]), int(doc["iterations"]), int(doc["lanes"]))
+    try:
+        return AESGCM(kdf.derive(passphrase.encode("utf-8"), crypto.unb64(doc["salt"]))).decrypt(
+            crypto.unb64(doc["nonce"]), crypto.unb64(doc["wrapped"]), aad)
+    except InvalidTag:
+        raise WrongPassword("县级密钥口令不正确。", hint="口令区分大小写；脚本中请设置 FUPIN_COUNTY_PASSWORD。") from None
 
 
 def county_meta(conn: Connection) -> dict[str, str]:
@@ -51,12 +72,8 @@ def init_county(engine: Engine, *, name: str, passphrase: str, kdf: KdfParams | 
         if county_meta(conn):
             raise InvalidInput("这个县级数据库已经初始化过了。", hint="密钥只生成一次；如需重来，请换一个新的数据库。")
         box, sign = crypto.new_box_key(), crypto.new_signing_key()
-        kdf = kdf or tuned_kdf_params()
-        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-        wrapped = AESGCM(kdf.derive(passphrase.encode("utf-8"), salt)).encrypt(nonce, box.private + sign.private, b"county")
         keys = CountyKeys(uuid.uuid4().hex, name.strip(), box, sign)
-        doc = {"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "lanes": kdf.lanes,
-               "salt": crypto.b64(salt), "nonce": crypto.b64(nonce), "wrapped": crypto.b64(wrapped)}
+        doc = wrap_secret(passphrase, box.private + sign.private, _PRIVATE_KEYS_AAD, kdf)
         conn.execute(insert(CountyMeta), [
             {"key": "county_id", "value": keys.county_id}, {"key": "county_name", "value": keys.county_name},
             {"key": "box_public", "value": box.public.hex()}, {"key": "sign_public", "value": sign.public.hex()},
@@ -68,13 +85,7 @@ def init_county(engine: Engine, *, name: str, passphrase: str, kdf: KdfParams | 
 def load_county(engine: Engine, passphrase: str) -> CountyKeys:
     with engine.connect() as conn:
         meta = initialised_meta(conn)
-    doc = json.loads(meta["private_keys"])
-    kdf = KdfParams(int(doc["memory_kib"]), int(doc["iterations"]), int(doc["lanes"]))
-    try:
-        raw = AESGCM(kdf.derive(passphrase.encode("utf-8"), crypto.unb64(doc["salt"]))).decrypt(
-            crypto.unb64(doc["nonce"]), crypto.unb64(doc["wrapped"]), b"county")
-    except InvalidTag:
-        raise WrongPassword("县级密钥口令不正确。", hint="口令区分大小写；脚本中请设置 FUPIN_COUNTY_PASSWORD。") from None
+    raw = unwrap_secret(json.loads(meta["private_keys"]), passphrase, _PRIVATE_KEYS_AAD)
     box = crypto.KeyPair(raw[:32], bytes.fromhex(meta["box_public"]))
     sign = crypto.KeyPair(raw[32:], bytes.fromhex(meta["sign_public"]))
     return CountyKeys(meta["county_id"], meta["county_name"], box, sign)

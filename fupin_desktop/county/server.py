@@ -1,18 +1,19 @@
 """The county server (FastAPI): upload a package (idempotent by package id), fetch the device's
-acknowledgment (signed request), health. Deployed behind TLS (see docs/county-server.md)."""
+acknowledgment (signed request), health. Runs TLS itself or behind a proxy (docs/county-server.md);
+the network-facing limits are in uploads.py and serving.py."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
+from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..sync import crypto
@@ -22,9 +23,21 @@ from .acks import build_ack
 from .importer import import_file
 from .keys import CountyKeys
 from .model import Device
+from .spool import new_upload_path, spool_dir
+from .uploads import (
+    DeviceSlot,
+    TooSlow,
+    UploadPolicy,
+    body_chunks,
+    declared_too_large,
+    sender_of,
+)
 
 _BINARY_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+# One answer for "no such device" and "wrong signature": a different one would tell a stranger which ids exist.
+_ACK_REFUSED = ("BAD_SIGNATURE", "请求签名无效，或这台设备没有登记。")
+_UNKNOWN_DEVICE_KEY = crypto.new_signing_key().public  # checked against, so both refusals cost the same
 
 
 class AckRequest(BaseModel):
@@ -33,12 +46,51 @@ class AckRequest(BaseModel):
     signature: str = Field(min_length=1, max_length=200)
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"status": "rejected", "code": code, "message": message}, status_code=status)
+def _error(status: int, code: str, message: str, *, close: bool = False) -> JSONResponse:
+    # Connection: close when the body was not read to its end: the connection cannot carry another request.
+    headers = {"Connection": "close"} if close else None
+    return JSONResponse({"status": "rejected", "code": code, "message": message}, status_code=status, headers=headers)
 
 
-def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None) -> FastAPI:
+def _too_large(limits: Limits) -> JSONResponse:
+    return _error(413, "TOO_LARGE", f"变更包超过大小上限（{limits.package_bytes // 1024 // 1024} MB）。", close=True)
+
+
+def _busy() -> JSONResponse:
+    return _error(429, "DEVICE_BUSY", "这台设备已有上传正在进行，请等它完成后再试。", close=True)
+
+
+async def _receive(request: Request, path: Path, policy: UploadPolicy, limits: Limits,
+                   slot: DeviceSlot) -> JSONResponse | None:
+    """Write the body to ``path``; an answer when the upload is refused on the way, else None."""
+    size, head = 0, b""
+    async with await anyio.open_file(path, "wb") as fh:  # a slow disk must not stall other connections
+        async for chunk in body_chunks(request, policy):
+            size += len(chunk)
+            if size > limits.package_bytes:
+                return _too_large(limits)
+            if not slot.device and len(head) < 64:
+                head += chunk[:64]
+                device = sender_of(head)
+                if device and not slot.enter(device):
+                    return _busy()
+            await fh.write(chunk)
+    return None
+
+
+def _report(reports: list[Any]) -> JSONResponse:
+    first = reports[0].as_dict()
+    first["released"] = [r.as_dict() for r in reports[1:]]
+    if first["status"] == "rejected":
+        message = first["messages"][0] if first["messages"] else {"code": "REJECTED", "message": "被拒绝"}
+        return JSONResponse({**first, **message}, status_code=400)
+    return JSONResponse(first)
+
+
+def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
+               policy: UploadPolicy | None = None) -> FastAPI:
     limits = limits or Limits()
+    policy = policy or UploadPolicy(spool_dir(None))
     app = FastAPI(title="Fupin 县级同步服务", version=__version__,
                   description="接收村里设备的加密变更包，返回签名回执。")
 
@@ -46,45 +98,37 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None) -
     def health() -> dict[str, Any]:
         return {"status": "ok", "county": keys.county_name, "version": __version__}
 
-    @app.post("/api/v1/packages", openapi_extra=_BINARY_BODY, responses={400: {}, 413: {}})
+    @app.post("/api/v1/packages", openapi_extra=_BINARY_BODY,
+              responses={400: {}, 408: {}, 413: {}, 429: {}})
     async def upload(request: Request) -> Response:
-        with tempfile.TemporaryDirectory() as tmp:  # sealed bytes only; they reveal nothing
-            path = Path(tmp) / "upload.fupinpkg"
-            size = 0
-            with open(path, "wb") as fh:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > limits.package_bytes:
-                        return _error(413, "TOO_LARGE", "变更包超过大小上限。")
-                    fh.write(chunk)
-            reports = await run_in_threadpool(import_file, engine, keys, path, limits)
-        first = reports[0].as_dict()
-        first["released"] = [r.as_dict() for r in reports[1:]]
-        if first["status"] == "rejected":
-            message = first["messages"][0] if first["messages"] else {"code": "REJECTED", "message": "被拒绝"}
-            return JSONResponse({**first, **message}, status_code=400)
-        return JSONResponse(first)
+        if declared_too_large(request, limits.package_bytes):
+            return _too_large(limits)  # before a byte of the body is read
+        path, slot = new_upload_path(policy.spool), DeviceSlot(policy)
+        try:
+            refused = await _receive(request, path, policy, limits, slot)
+            if refused is not None:
+                return refused
+            return _report(await run_in_threadpool(import_file, engine, keys, path, limits))
+        except TooSlow:
+            return _error(408, "TOO_SLOW", "上传太慢或中断，连接已断开；请稍后重试。", close=True)
+        except ClientDisconnect:
+            return _error(400, "DISCONNECTED", "上传中断。", close=True)
+        finally:
+            slot.leave()
+            path.unlink(missing_ok=True)
 
-    @app.post("/api/v1/acks", responses={200: {"content": {"application/octet-stream": {}}}, 403: {}, 404: {}})
+    @app.post("/api/v1/acks", responses={200: {"content": {"application/octet-stream": {}}}, 403: {}})
     def acknowledgment(body: AckRequest) -> Response:
         with engine.connect() as conn:
             device = conn.execute(select(Device).where(Device.id == body.device_id)).first()
-        if device is None:
-            return _error(404, "UNKNOWN_DEVICE", "没有登记这台设备。")
+        public = bytes.fromhex(device.sign_key) if device is not None else _UNKNOWN_DEVICE_KEY
         try:
             signature = crypto.unb64(body.signature)
         except ValueError:
-            return _error(403, "BAD_SIGNATURE", "请求签名无效。")
+            return _error(403, *_ACK_REFUSED)
         message = f"{body.device_id}:{body.nonce}".encode()
-        if not crypto.verify(bytes.fromhex(device.sign_key), signature, ACK_REQUEST_CONTEXT, message):
-            return _error(403, "BAD_SIGNATURE", "请求签名无效。")
+        if not crypto.verify(public, signature, ACK_REQUEST_CONTEXT, message) or device is None:
+            return _error(403, *_ACK_REFUSED)
         return Response(build_ack(engine, keys, device.id), media_type="application/octet-stream")
 
     return app
-
-
-def serve(engine: Engine, keys: CountyKeys, host: str, port: int) -> None:
-    import uvicorn  # noqa: PLC0415
-
-    uvicorn.run(create_app(engine, keys), host=host, port=port, log_level=os.environ.get("FUPIN_LOG_LEVEL", "warning"),
-                access_log=False)

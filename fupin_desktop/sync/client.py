@@ -8,8 +8,10 @@ device key; the acknowledgment itself is sealed to the device, so nobody else ca
 from __future__ import annotations
 
 import secrets
+import ssl
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ from ..model import SyncOutbox
 from ..sync_state import IN_FLIGHT, SyncState
 from . import crypto
 from .device import device_keys, pack_pending, pending_packages
+from .transport import check_server_url, tls_verify
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -52,6 +55,7 @@ class Outgoing:
     device_id: str
     sign_private: bytes
     packages: list[tuple[str, int, bytes]]  # package id, number, sealed bytes
+    ca_file: str = ""  # the county CA to trust for https ("" = the system's CAs)
 
 
 @dataclass
@@ -69,14 +73,27 @@ def ack_request(device_id: str, sign_private: bytes) -> dict[str, str]:
     return {"device_id": device_id, "nonce": nonce, "signature": crypto.b64(signature)}
 
 
-def _retrying(call: Any, attempts: int, backoff: float) -> httpx.Response:
+_TRY_AGAIN = (408, 429)  # too slow, or this device's other uploads still running: worth another go
+
+
+def _refuse_if_untrusted(exc: httpx.TransportError) -> None:
+    """A certificate that does not verify is not a network hiccup: say so at once, do not retry."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        raise ServerRefused("县级服务器的证书无法验证，没有上传。",
+                            hint="请在设置里选择县里发的 CA 证书，并确认服务器地址与证书上的一致。") from None
+
+
+def _retrying(call: Callable[[], httpx.Response], attempts: int, backoff: float) -> httpx.Response:
     for attempt in range(attempts):
         try:
             response = call()
             if response.status_code < 500:
                 return response
-        except httpx.TransportError:
-            pass
+        except httpx.TransportError as exc:
+            _refuse_if_untrusted(exc)
         if attempt + 1 < attempts:
             time.sleep(backoff * 2 ** attempt)
     raise ServerUnreachable("连不上县里的服务器，这次没有上传。", hint="变更包都还在本机，网络恢复后会重新上传；也可以用U盘导出。")
@@ -89,17 +106,20 @@ def prepare_push(store: "Store", url: str | None = None) -> Outgoing:
     with store.engine.connect() as conn:
         keys = device_keys(conn)
         items = pending_packages(conn)
-    base = (url or for_store(store).county_server_url or keys.county.server_url).rstrip("/")
+    settings = for_store(store)
+    base = (url or settings.county_server_url or keys.county.server_url).rstrip("/")
     if not base:
         raise FupinError("没有县级服务器地址。", hint="入网文件里没有服务器地址；请在设置里填写，或用U盘导出。")
-    return Outgoing(base, store.device_id, keys.sign.private, [(i.package_id, i.number, i.data) for i in items])
+    check_server_url(base, allow_http=settings.county_server_allow_http)
+    return Outgoing(base, store.device_id, keys.sign.private, [(i.package_id, i.number, i.data) for i in items],
+                    settings.county_server_ca_file)
 
 
 def send(out: Outgoing, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 30.0) -> Sent:
     """Network only: upload each package, then ask for the acknowledgment. Touches no store."""
     sent = Sent()
     try:
-        with httpx.Client(base_url=out.base, timeout=timeout) as client:
+        with httpx.Client(base_url=out.base, timeout=timeout, verify=tls_verify(out.ca_file)) as client:
             for package_id, number, data in out.packages:
                 response = _retrying(lambda: client.post("/api/v1/packages", content=data,
                                                          headers={"Content-Type": "application/octet-stream"}),

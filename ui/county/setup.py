@@ -15,7 +15,7 @@ def open_or_create_county(*, url: str, passphrase: str, name: str | None) -> tup
         return open_county(url, passphrase)
     from fupin_desktop.county.db import open_county_db  # noqa: PLC0415
 
-    engine = open_county_db(url)
+    engine = open_county_db(url, passphrase)
     try:
         return engine, init_county(engine, name=name, passphrase=passphrase)
     except BaseException:

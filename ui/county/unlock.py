@@ -16,7 +16,7 @@ from ..qt import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton
 
 def open_county(url: str, passphrase: str) -> tuple[Any, Any]:
     """The engine and the unlocked keys; the engine is closed again if the passphrase is wrong."""
-    engine = open_county_db(url)
+    engine = open_county_db(url, passphrase)
     try:
         return engine, load_county(engine, passphrase)
     except BaseException:
