@@ -77,14 +77,14 @@ def _release(engine: Engine, keys: CountyKeys, report: ImportReport, path: Path,
     with import_transaction(engine) as conn:
         device = conn.execute(select(Device).where(Device.id == device_id)).first()
         row = package_row(conn, device_id, number)
-        if device is None or row is None or row.status not in ("held", "imported"):
+        if device is None or row is None or row.status not in ("held", "imported", "discarded"):
             return report.reject("NOT_HELD", "暂存区里没有这个包。")
         report.device_label, report.village_code = device.label, device.village_code
         if row.status == "imported":
             report.status = "already_imported"
             report.messages.append({"code": "ALREADY_IMPORTED", "message": "这个包已经导入了。"})
             return report
-        if device.status == "revoked":
+        if device.status == "revoked" or row.status == "discarded":
             discard_held(conn, device_id)
             return report.reject("REVOKED_DEVICE", f"设备“{device.label}”已被注销，它暂存的包已作废，不能放行。")
         _held_to_file(conn, device_id, number, path)
@@ -127,10 +127,16 @@ def held_packages(conn: Connection) -> list[Any]:
 
 
 def find_held(conn: Connection, ref: str) -> list[Any]:
-    """Held packages matching ``ref``: "device-prefix:number" (always unique) or a package-id prefix."""
-    ref = ref.strip()
-    rows = held_packages(conn)
-    if ":" in ref:
-        device, _, number = ref.partition(":")
-        return [r for r in rows if device and r.device_id.startswith(device.lower()) and str(r.number) == number]
-    return [r for r in rows if ref and r.package_id.startswith(ref)]
+    """Held (or discarded) packages matching ``ref``: "device-prefix:number" (unique) or a package-id prefix."""
+    device, _, number = ref.strip().partition(":")
+    query = select(Package.device_id, Package.number, Package.package_id, Package.status).where(
+        Package.status.in_(("held", "discarded")))
+    if number:
+        query = query.where(Package.device_id.startswith(device.lower()), Package.number == _as_int(number))
+    else:
+        query = query.where(Package.package_id.startswith(device))
+    return list(conn.execute(query).all()) if device else []
+
+
+def _as_int(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 10 else -1
