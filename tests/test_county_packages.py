@@ -181,3 +181,47 @@ def test_two_uploads_racing_to_release_a_held_package_never_reject(tmp_path, cou
             assert held_packages(conn) == []
     finally:
         store.close()
+
+
+def _old_county(url: str) -> None:
+    """A county database as the previous release left it (schema c0001): global package ids, a hijacked
+    (device, number) twice, a revoked device's held package."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from fupin_desktop.county import db
+
+    engine = db.make_county_engine(url)
+    config = db._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "c0001")
+        device = "INSERT INTO device (id, village_code, label, sign_key, box_key, status, enrolled_at, last_number, " \
+                 "last_hash, ack_number, acked_through) VALUES (:id, '520102003004', :id, '', '', :s, '', 1, '', 0, 0)"
+        conn.execute(text(device), [{"id": "c" * 32, "s": "active"}, {"id": "r" * 32, "s": "revoked"}])
+        package = "INSERT INTO package (package_id, device_id, number, seq_from, seq_to, sha256, status, entries, " \
+                  "received_at, data) VALUES (:p, :d, :n, 1, 1, '', :s, 1, :at, :data)"
+        conn.execute(text(package), [
+            {"p": "p1", "d": "c" * 32, "n": 1, "s": "imported", "at": "2026-01-01", "data": None},
+            {"p": "p3-old", "d": "c" * 32, "n": 3, "s": "held", "at": "2026-01-02", "data": b"old"},
+            {"p": "p3-new", "d": "c" * 32, "n": 3, "s": "held", "at": "2026-01-03", "data": b"new"},
+            {"p": "r2", "d": "r" * 32, "n": 2, "s": "held", "at": "2026-01-02", "data": b"r"}])
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_an_existing_county_database_is_upgraded(tmp_path, county_db_url, backend):
+    from fupin_desktop.county.db import open_county_db
+
+    url = county_db_url if backend == "postgresql" else f"sqlite:///{tmp_path / 'county.db'}"
+    _old_county(url)
+    engine = open_county_db(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Package.device_id, Package.number, Package.package_id, Package.status,
+                                       Package.hold_code).order_by(Package.device_id, Package.number)).all()
+        assert [tuple(r) for r in rows] == [("c" * 32, 1, "p1", "imported", None),
+                                            ("c" * 32, 3, "p3-new", "held", "HELD_GAP"),
+                                            ("r" * 32, 2, "r2", "discarded", "REVOKED_DEVICE")]
+    finally:
+        engine.dispose()
