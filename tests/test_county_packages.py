@@ -24,7 +24,16 @@ from fupin_desktop.sync.package import PackageReader
 
 from .conftest import COUNTY_PASSPHRASE
 from .sync_forge import entries, forge_from
-from .sync_support import add_household, county_snapshot, edit, export, make_device, record, send_ack, states
+from .sync_support import (
+    add_household,
+    county_snapshot,
+    edit,
+    export,
+    make_device,
+    record,
+    send_ack,
+    states,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,7 +148,7 @@ def test_malformed_headers_are_clean_refusals_over_http(tmp_path, county, regist
 def _cli(args: list[str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FUPIN_COUNTY_PASSWORD": COUNTY_PASSPHRASE}
     return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 def test_malformed_headers_are_clean_refusals_on_the_cli(tmp_path, county, county_db_url, registered):
@@ -168,7 +177,11 @@ def test_two_uploads_racing_to_release_a_held_package_never_reject(tmp_path, cou
                          for n in (2 * k, 2 * k + 1))
             assert import_file(engine, keys, odd)[0].status == "held"
             results: list[list] = []
-            threads = [threading.Thread(target=lambda: results.append(import_file(engine, keys, even))) for _ in range(2)]
+
+            def upload(path: Path = even, out: list[list] = results) -> None:
+                out.append(import_file(engine, keys, path))
+
+            threads = [threading.Thread(target=upload) for _ in range(2)]
             for t in threads:
                 t.start()
             for t in threads:

@@ -20,7 +20,15 @@ from fupin_desktop.sync.package import canonical
 from fupin_desktop.sync.receipts import refusal_reason
 
 from .sync_forge import entries, forge_from
-from .sync_support import add_household, county_snapshot, export, import_all, make_device, second_device, send_ack
+from .sync_support import (
+    add_household,
+    county_snapshot,
+    export,
+    import_all,
+    make_device,
+    second_device,
+    send_ack,
+)
 
 OTHER = "520102003005"
 

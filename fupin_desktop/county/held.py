@@ -114,16 +114,16 @@ def _held_to_file(conn: Connection, device_id: str, number: int, path: Path) -> 
     where = (Package.device_id == device_id, Package.number == number, Package.status == "held")
     size = conn.execute(select(func.length(Package.data)).where(*where)).scalar() or 0
     with open(path, "wb") as fh:
-        for offset in range(0, size, _SLICE):
-            fh.write(conn.execute(select(func.substr(Package.data, offset + 1, _SLICE)).where(*where)).scalar_one())
+        fh.writelines(conn.execute(select(func.substr(Package.data, offset + 1, _SLICE)).where(*where)).scalar_one()
+                      for offset in range(0, size, _SLICE))
 
 
 def held_packages(conn: Connection) -> list[Any]:
-    return conn.execute(select(Package.package_id, Package.device_id, Package.number, Package.entries,
-                               Package.received_at, Package.hold_code, Package.hold_reason, Device.label,
-                               Device.village_code, Device.last_number, Device.status.label("device_status"))
-                        .join(Device, Device.id == Package.device_id)
-                        .where(Package.status == "held").order_by(Package.device_id, Package.number)).all()
+    query = select(Package.package_id, Package.device_id, Package.number, Package.entries, Package.received_at,
+                   Package.hold_code, Package.hold_reason, Device.label, Device.village_code, Device.last_number,
+                   Device.status.label("device_status"))
+    return list(conn.execute(query.join(Device, Device.id == Package.device_id)
+                             .where(Package.status == "held").order_by(Package.device_id, Package.number)).all())
 
 
 def find_held(conn: Connection, ref: str) -> list[Any]:

@@ -129,4 +129,4 @@ def _box_key(header: ChangesHeader) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-__all__ = ["import_file", "import_files", "release_held", "release_ready", "held_packages", "Correction"]
+__all__ = ["Correction", "held_packages", "import_file", "import_files", "release_held", "release_ready"]

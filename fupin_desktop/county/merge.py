@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, String, any_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, String, Table, any_, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..clock import parse as parse_hlc
@@ -121,7 +121,7 @@ class Merger:
         if self._batch:
             self._flush_batch()
         if self._refused:
-            self.conn.execute(insert(RefusedEntry.__table__), self._refused)
+            self.conn.execute(insert(RefusedEntry), self._refused)
             self._refused = []
 
     def _flush_batch(self) -> None:
@@ -190,7 +190,7 @@ class Merger:
             raise CapExceeded("new_households_per_village", self.caps.new_households_per_village)
 
     def _households_in(self, village: str) -> int:
-        t = Record.__table__
+        t = _table(Record)
         return int(self.conn.execute(select(func.count()).select_from(t).where(
             t.c.entity == "household", t.c.village_code == village, t.c.deleted.is_(False))).scalar() or 0)
 
@@ -254,7 +254,7 @@ class Merger:
         for entity, entity_id in keys:
             by_entity.setdefault(entity, []).append(entity_id)
         states: dict[tuple[str, str], _State] = {}
-        t = Record.__table__
+        t = _table(Record)
         for entity, ids in by_entity.items():
             query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted, t.c.village_code).where(
                 t.c.entity == entity, _among(self.conn, t.c.entity_id))
@@ -265,8 +265,9 @@ class Merger:
 
     def _write(self, states: dict[tuple[str, str], _State], conflicts: list[dict[str, Any]],
                blobs: list[dict[str, Any]]) -> None:
-        t = Record.__table__
-        new, changed = [], []
+        t = _table(Record)
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for (entity, entity_id), s in states.items():
             if not s.dirty:
                 continue
@@ -282,7 +283,7 @@ class Merger:
                                       deleted=bindparam("deleted"), updated_at=bindparam("updated_at")),
                               [{**r, "k_entity": r["entity"], "k_id": r["entity_id"]} for r in changed])
         if conflicts:
-            self.conn.execute(insert(Conflict.__table__), conflicts)
+            self.conn.execute(insert(Conflict), conflicts)
             self.counts.conflicts += len(conflicts)
             for c in conflicts:
                 self.messages.append({"code": "CONFLICT", "message": f"字段“{_label(c['entity'], c['field'])}”"
@@ -293,13 +294,13 @@ class Merger:
                 Blob.entity_id.in_([b["entity_id"] for b in blobs]))).scalars())
             fresh = [b for b in blobs if b["entity_id"] not in existing]
             if fresh:
-                self.conn.execute(insert(Blob.__table__), fresh)
+                self.conn.execute(insert(Blob), fresh)
 
     def _check_id_numbers(self, pairs: Iterable[tuple[str, str]]) -> None:
         pairs = list(dict.fromkeys(pairs))
         if not pairs:
             return
-        t = IdNumber.__table__
+        t = _table(IdNumber)
         holders: dict[str, list[tuple[str, str]]] = {}
         query = select(t.c.id_no, t.c.entity_id, t.c.village_code).where(_among(self.conn, t.c.id_no))
         for id_no, entity_id, village in self.conn.execute(query, {"ids": list({p[0] for p in pairs})}):
@@ -321,7 +322,11 @@ class Merger:
         if fresh:
             bulk_insert(self.conn, t, fresh)
         if flags:
-            self.conn.execute(insert(Flag.__table__), flags)
+            self.conn.execute(insert(Flag), flags)
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _among(conn: Connection, column: Any) -> Any:

@@ -21,7 +21,7 @@ class Scope:
     home: str  # the village a new record without a household (a helper, a work team) is filed under
 
     @classmethod
-    def village(cls, code: str) -> "Scope":
+    def village(cls, code: str) -> Scope:
         return cls(code, code)
 
     def covers(self, village_code: Any) -> bool:

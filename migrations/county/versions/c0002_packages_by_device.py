@@ -10,9 +10,8 @@ same device and number twice, which only a hijack or a re-held package could mak
 imported one, else the latest received. Held packages of revoked devices are discarded, as
 revocation now does.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c0002'
 down_revision = 'c0001'
