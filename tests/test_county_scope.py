@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from fupin_desktop.clock import format_hlc
 from fupin_desktop.county.caps import set_cap
-from fupin_desktop.county.held import held_packages, release_held
+from fupin_desktop.county.held import held_packages, release_by_person, release_held
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.services.households import add_member, save_household_year
 from fupin_desktop.services.uow import UnitOfWork
@@ -147,8 +147,11 @@ def test_past_the_village_household_cap_the_package_is_held(tmp_path, county):
         # The device's next package waits behind the held one (for its gap), and follows it once released.
         third = forge_from(store, tmp_path / "p3.fupinpkg", number=3, records=entries(store.device_id, 1, start=20))
         assert import_file(engine, keys, third)[0].status == "held"
-        assert release_held(engine, keys, store.device_id, 2).status == "imported"
-        assert _records(engine, "household") == 13
+        [released, following] = release_by_person(engine, keys, store.device_id, 2)
+        assert released.status == "imported" and _records(engine, "household") == 13
+        # The next one is released by itself, and meets the cap in its turn: held again, now for a person.
+        assert following.status == "held" and following.messages[-1]["code"] == "HELD_CAP"
+        assert "每个村的户数不超过 10" in _held_reason(engine)
     finally:
         store.close()
 

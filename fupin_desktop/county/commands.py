@@ -163,16 +163,16 @@ def _held(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
 
 def _release(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from ..errors import NotFound  # noqa: PLC0415
-    from .held import find_held, release_held  # noqa: PLC0415
+    from .held import find_held, release_by_person  # noqa: PLC0415
     from .report import render_text  # noqa: PLC0415
 
     with engine.connect() as conn:
         matches = find_held(conn, args.package)
     if len(matches) != 1:
         raise NotFound(f"暂存区里没有唯一对应“{args.package}”的包。", hint="用 fupin county held 查看，写成“设备:包号”。")
-    report = release_held(engine, _keys(engine, secret), matches[0].device_id, matches[0].number)
-    print(render_text([report]))
-    return 8 if report.status == "rejected" else 0
+    reports = release_by_person(engine, _keys(engine, secret), matches[0].device_id, matches[0].number)
+    print(render_text(reports))
+    return 8 if reports[0].status == "rejected" else 0
 
 
 def _caps(args: argparse.Namespace, engine: Any, secret: Secret) -> int:

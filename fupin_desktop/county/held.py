@@ -34,6 +34,12 @@ def release_ready(engine: Engine, keys: CountyKeys, device_id: str, limits: Limi
     return reports
 
 
+def release_by_person(engine: Engine, keys: CountyKeys, device_id: str, number: int) -> list[ImportReport]:
+    """A person's release, then the device's packages that were waiting only for this one."""
+    report = release_held(engine, keys, device_id, number)
+    return [report, *release_ready(engine, keys, device_id)] if report.status == "imported" else [report]
+
+
 def _next_ready(engine: Engine, device_id: str) -> int | None:
     with engine.connect() as conn:
         last = conn.execute(select(Device.last_number).where(Device.id == device_id, Device.status == "active")).scalar()

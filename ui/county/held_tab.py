@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fupin_desktop.county.held import held_packages, release_held
+from fupin_desktop.county.held import held_packages, release_by_person
 from fupin_desktop.county.report import STATUS_LABELS
 
 from .. import messages
@@ -65,13 +65,16 @@ class HeldTab(QWidget):
             return
         engine, keys = self.ctx.engine, self.ctx.keys
 
-        def done(report: Any) -> None:
+        def done(reports: list[Any]) -> None:
+            report = reports[0]
             text = f"第 {row.number} 包：{STATUS_LABELS.get(report.status, report.status)}。"
             detail = "\n".join(f"[{m['code']}] {m['message']}" for m in report.messages[:20])
+            if len(reports) > 1:
+                detail += f"\n随后接着导入了本设备暂存的 {len(reports) - 1} 个包。"
             messages.inform(self, text, detail, title="放行暂存包")
             self.on_changed()
 
-        Op(self, lambda: release_held(engine, keys, row.device_id, row.number)).success(done).run()
+        Op(self, lambda: release_by_person(engine, keys, row.device_id, row.number)).success(done).run()
 
 
 def _key(row: Any) -> str:
