@@ -44,7 +44,8 @@ def entries(device_id: str, count: int, *, start: int = 1, pad: int = 0, village
 
 def forge(path: Path, *, county_id: str, county_box: bytes, sign: crypto.KeyPair, device_id: str,
           number: int = 1, records: Iterable[bytes] = (), village: str = VILLAGE, token: str | None = None,
-          box_public: bytes | None = None, kind: Kind = Kind.CHANGES, **extra: Any) -> Path:
+          box_public: bytes | None = None, kind: Kind = Kind.CHANGES, drop: tuple[str, ...] = (),
+          **extra: Any) -> Path:
     box_public = box_public or crypto.new_box_key().public
     header: dict[str, Any] = {"kind": "changes", "county_id": county_id, "device_id": device_id,
                               "village_code": village, "number": number, "seq_from": 1, "seq_to": 1, "prev_hash": "",
@@ -52,6 +53,8 @@ def forge(path: Path, *, county_id: str, county_box: bytes, sign: crypto.KeyPair
                               "device_box_key": crypto.b64(box_public), **extra}
     if token is not None:
         header.update(proof_header(token, device_id, sign.public, box_public))
+    for key in drop:  # a signed header with a field missing
+        header.pop(key, None)
     seal_to_file(path, kind=kind, sender_id=device_id, signing_private=sign.private, signing_public=sign.public,
                  recipient_public=county_box, header=header, records=records)
     return path

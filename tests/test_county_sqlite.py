@@ -25,9 +25,9 @@ def test_held_package_is_copied_out_in_slices_on_postgresql(tmp_path, monkeypatc
 
 
 def _held_in_slices(tmp_path, monkeypatch, engine, keys) -> None:
-    from fupin_desktop.county import importer
+    from fupin_desktop.county import held
 
-    monkeypatch.setattr(importer, "_SLICE", 300)  # several slices even for a small package
+    monkeypatch.setattr(held, "_SLICE", 300)  # several slices even for a small package
     store = make_device(tmp_path, "一号机", engine, keys)
     try:
         hh = add_household(store)

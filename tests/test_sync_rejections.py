@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text, update
 
 from fupin_desktop.county.acks import write_acks
+from fupin_desktop.county.caps import set_cap
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.devices import revoke_device
 from fupin_desktop.county.importer import import_file
@@ -187,7 +188,7 @@ def test_decompression_bomb(tmp_path, county, village):
     assert bomb.stat().st_size < len(line) // 500
     assert rejected(engine, keys, bomb, Limits(payload_bytes=8 * 1024 * 1024)) == "PAYLOAD_TOO_LARGE"
     # One line over the per-record limit, even inside the payload limit, is refused too.
-    assert rejected(engine, keys, bomb, Limits(record_bytes=4 * 1024 * 1024)) == "PAYLOAD_TOO_LARGE"
+    assert rejected(engine, keys, bomb, Limits(record_bytes=4 * 1024 * 1024)) == "RECORD_TOO_LARGE"
 
 
 def test_not_a_package_at_all(tmp_path, county):
@@ -245,6 +246,8 @@ def test_snapshot_sees_writes(tmp_path, county, village):
 def test_a_flood_of_bad_entries_is_counted_not_kept(tmp_path, county, village):
     """One bad record must not block the rest, and a million of them must not fill the importer's memory."""
     engine, keys = county
+    with engine.begin() as conn:  # past the default cap the package would be held (tests/test_county_scope.py)
+        set_cap(conn, "entries_per_package", 100_000)
     good = list(entries(village.device_id, 5))
     flood = forge_from(village, tmp_path / "flood.fupinpkg", records=[b"{}"] * 60_000 + good)
     [report] = import_file(engine, keys, flood)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, or_, select, update
 from ..sync import crypto
 from ..sync.package import Kind, canonical, seal_to_file, write_package
 from .keys import CountyKeys
-from .model import Conflict, Correction, Device, Package
+from .model import Conflict, Correction, Device, Package, RefusedEntry
 
 ACK_PACKAGES = 500  # the newest ones; older confirmations were carried by earlier acknowledgments
 
@@ -34,11 +34,25 @@ def _ack_records(conn: Connection, keys: CountyKeys, device: Any, number: int) -
            "last_number": device.last_number, "you_are_revoked": device.status == "revoked", "revoked": list(revoked),
            "packages": [dict(p._mapping) for p in packages], "conflicts": [dict(c._mapping) for c in conflicts]}
     records = [canonical(ack)]
+    records += _refusals(conn, device, number)
     records += [canonical({"type": "correction", "id": c.id, "entity": c.entity, "entity_id": c.entity_id,
                            "hh": c.household_id, "field": c.field, "value": json.loads(c.value)}) for c in corrections]
     conn.execute(update(Correction).where(Correction.device_id == device.id, Correction.first_ack.is_(None))
                  .values(first_ack=number))
     return records
+
+
+def _refusals(conn: Connection, device: Any, number: int) -> list[bytes]:
+    """Entries the county did not apply, until the device says it has applied an acknowledgment
+    carrying them: it marks each one 被拒 with the reason (sync/receipts.py)."""
+    pending = (RefusedEntry.device_id == device.id, RefusedEntry.seq.is_not(None),
+               or_(RefusedEntry.first_ack.is_(None), RefusedEntry.first_ack > device.acked_through))
+    rows = conn.execute(select(RefusedEntry.seq, RefusedEntry.code, RefusedEntry.message, RefusedEntry.number)
+                        .where(*pending).order_by(RefusedEntry.id)).all()
+    conn.execute(update(RefusedEntry).where(RefusedEntry.device_id == device.id, RefusedEntry.first_ack.is_(None))
+                 .values(first_ack=number))
+    return [canonical({"type": "refused", "seq": r.seq, "code": r.code, "message": r.message, "number": r.number})
+            for r in rows]
 
 
 def build_ack(engine: Engine, keys: CountyKeys, device_id: str) -> bytes:

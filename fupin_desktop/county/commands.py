@@ -1,4 +1,4 @@
-"""County commands: ``fupin county init|enroll|import|serve|revoke|conflicts|resolve|held|release|devices|stats``.
+"""County commands: ``fupin county init|enroll|import|serve|revoke|conflicts|resolve|held|release|caps|devices|stats``.
 
 Every command takes ``--db-url`` (PostgreSQL or SQLite; default ``FUPIN_COUNTY_DB``). The county
 passphrase, which unwraps the county's private keys, comes from a prompt or ``FUPIN_COUNTY_PASSWORD``.
@@ -146,7 +146,7 @@ def _revoke(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from .devices import revoke_device  # noqa: PLC0415
 
     device = revoke_device(engine, args.device)
-    print(f"已注销设备“{device.label}”（{device.id[:8]}）：之后它的变更包都会被拒绝；其他设备会在回执中得知。")
+    print(f"已注销设备“{device.label}”（{device.id[:8]}）：之后它的变更包都会被拒绝，暂存的包已作废；其他设备会在回执中得知。")
     return 0
 
 
@@ -188,7 +188,7 @@ def _resolve(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
 
 
 def _held(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
-    from .importer import held_packages  # noqa: PLC0415
+    from .held import held_packages  # noqa: PLC0415
 
     with engine.connect() as conn:
         rows = held_packages(conn)
@@ -196,22 +196,44 @@ def _held(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
         _print([dict(r._mapping) for r in rows])
         return 0
     for r in rows:
-        print(f"{r.package_id[:12]}  {r.village_code} {r.label} 第 {r.number} 包（已导入到第 {r.last_number} 包）"
-              f" {r.entries} 条  收到于 {r.received_at}")
-    print(f"暂存 {len(rows)} 个包。" + ("用 fupin county release 包编号 强制导入（跳过缺少的包）。" if rows else ""))
+        print(f"{r.device_id[:8]}:{r.number}  {r.village_code} {r.label} 第 {r.number} 包（已导入到第 {r.last_number} 包）"
+              f" {r.entries} 条  收到于 {r.received_at}\n    原因：[{r.hold_code}] {r.hold_reason or ''}")
+    print(f"暂存 {len(rows)} 个包。" + ("用 fupin county release 设备:包号 强制导入（跳过缺少的包，不受上限限制）。"
+                                    if rows else ""))
     return 0
 
 
 def _release(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
-    from .importer import held_packages, release_held  # noqa: PLC0415
-    from .report import render_text  # noqa: PLC0415
     from ..errors import NotFound  # noqa: PLC0415
+    from .held import find_held, release_by_person  # noqa: PLC0415
+    from .report import render_text  # noqa: PLC0415
 
     with engine.connect() as conn:
-        matches = [r.package_id for r in held_packages(conn) if r.package_id.startswith(args.package)]
+        matches = find_held(conn, args.package)
     if len(matches) != 1:
-        raise NotFound(f"暂存区里没有唯一对应“{args.package}”的包。", hint="用 fupin county held 查看。")
-    print(render_text([release_held(engine, _keys(engine, secret), matches[0])]))
+        raise NotFound(f"暂存区里没有唯一对应“{args.package}”的包。", hint="用 fupin county held 查看，写成“设备:包号”。")
+    reports = release_by_person(engine, _keys(engine, secret), matches[0].device_id, matches[0].number)
+    print(render_text(reports))
+    return 8 if reports[0].status == "rejected" else 0
+
+
+def _caps(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
+    from ..errors import InvalidInput  # noqa: PLC0415
+    from .caps import describe, load_caps, set_cap  # noqa: PLC0415
+
+    for item in args.set or []:
+        name, _, value = item.partition("=")
+        if not value.strip().isdigit():
+            raise InvalidInput(f"“{item}”应写成 名称=正整数。")
+        with engine.begin() as conn:
+            set_cap(conn, name.strip(), int(value))
+    with engine.connect() as conn:
+        caps = load_caps(conn)
+    if args.json:
+        _print({name: value for name, _, value in describe(caps)})
+        return 0
+    for name, label, value in describe(caps):
+        print(f"{name:<28} {value:>10}  {label}")
     return 0
 
 
@@ -233,7 +255,7 @@ def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
 
 
 _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serve, "revoke": _revoke,
-             "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release,
+             "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release, "caps": _caps,
              "stats": _stats}
 
 
@@ -269,7 +291,10 @@ def add_arguments(sub: Any, secret: Secret) -> None:
     p.add_argument("--keep", required=True, choices=("county", "incoming"))
     p.add_argument("--by", default="县扶贫办", help="处理人")
     action("held", "列出暂存的包").add_argument("--json", action="store_true")
-    action("release", "强制导入一个暂存的包").add_argument("package", help="包编号（或前几位）")
+    action("release", "强制导入一个暂存的包").add_argument("package", help="设备:包号（如 3f2a9c01:4），或包编号的前几位")
+    p = action("caps", "查看或修改导入上限（超过上限的包先暂存）")
+    p.add_argument("--set", action="append", metavar="名称=值", help="例如 entries_per_package=30000")
+    p.add_argument("--json", action="store_true")
     action("stats", "全县统计").add_argument("--json", action="store_true")
 
 

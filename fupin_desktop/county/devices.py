@@ -60,8 +60,13 @@ def find_device(engine: Engine, ref: str) -> Any:
 
 
 def revoke_device(engine: Engine, ref: str) -> Any:
+    """Revoke a device and discard its held packages (under the import lock, so no release is half done)."""
+    from .apply import import_transaction  # noqa: PLC0415
+    from .held import discard_held  # noqa: PLC0415
+
     device = find_device(engine, ref)
-    with engine.begin() as conn:
+    with import_transaction(engine) as conn:
         conn.execute(update(Device).where(Device.id == device.id).values(
             status="revoked", revoked_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        discard_held(conn, device.id)
     return device

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, String, any_, bindparam, insert, select, text, update
+from sqlalchemy import Connection, String, Table, any_, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..clock import parse as parse_hlc
 from ..forms.masking import mask_id
 from ..model import Base
-from .model import Blob, Conflict, Flag, IdNumber, Record
+from .caps import CapExceeded, Caps
+from .model import Blob, Conflict, Flag, IdNumber, Record, RefusedEntry
+from .scope import Scope, out_of_scope, unknown_household
 
 BATCH = 2000
 MAX_ENTRY_MESSAGES = 1000  # per package; the count of skipped entries stays exact
@@ -30,6 +32,8 @@ _LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_i
                 "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
                 "ON r.entity = k.entity AND r.entity_id = k.entity_id")
 _OPS = ("insert", "update", "delete")
+MAX_SEQ = 2**40 - 1
+Problem = tuple[str, str]  # (stable code, Chinese reason)
 
 
 @dataclass
@@ -64,14 +68,27 @@ class Merger:
     conn: Connection
     package_id: str
     device_id: str
-    village_code: str
+    scope: Scope
     now: str
+    number: int = 0  # the package's number, kept with each refused entry
+    caps: Caps | None = None  # None: a person released the package past the caps
     counts: Counts = field(default_factory=Counts)
     messages: list[dict[str, Any]] = field(default_factory=list)
     _batch: list[dict[str, Any]] = field(default_factory=list)
     _blob_chars: int = 0
+    _entries: int = 0
+    _created_households: int = 0
+    _village_households: dict[str, int] = field(default_factory=dict)  # at the county before, plus created
+    _refused: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def village_code(self) -> str:
+        return self.scope.home
 
     def add(self, entry: dict[str, Any]) -> None:
+        self._entries += 1
+        if self.caps is not None and self._entries > self.caps.entries_per_package:
+            raise CapExceeded("entries_per_package", self.caps.entries_per_package)
         problem = _entry_problem(entry)
         if problem:
             self._reject(entry, problem)
@@ -88,26 +105,34 @@ class Merger:
         if len(self._batch) >= BATCH or self._blob_chars >= BATCH_BLOB_CHARS:
             self.flush()
 
-    def _reject(self, entry: dict[str, Any], problem: str) -> None:
+    def _reject(self, entry: dict[str, Any], problem: str, code: str = "BAD_ENTRY") -> None:
         self.counts.rejected += 1
+        seq = entry.get("seq")
+        seq = seq if type(seq) is int and 0 <= seq <= MAX_SEQ else None
         if self.counts.rejected <= MAX_ENTRY_MESSAGES:  # a package of millions of bad lines must not fill memory
-            self.messages.append({"code": "BAD_ENTRY", "message": problem, "seq": entry.get("seq"),
+            self.messages.append({"code": code, "message": problem, "seq": seq,
                                   "entity": entry.get("entity"), "entity_id": entry.get("id")})
+        # Every refusal, past the message cap too, is kept for the device's acknowledgment (written per batch).
+        self._refused.append({"device_id": self.device_id, "number": self.number, "seq": seq, "code": code,
+                              "message": problem, "entity": str(entry.get("entity"))[:32],
+                              "entity_id": str(entry.get("id"))[:32], "created_at": self.now})
 
     def flush(self) -> None:
-        if not self._batch:
-            return
-        states = self._load({(e["entity"], e["id"]) for e in self._batch})
+        if self._batch:
+            self._flush_batch()
+        if self._refused:
+            self.conn.execute(insert(RefusedEntry), self._refused)
+            self._refused = []
+
+    def _flush_batch(self) -> None:
+        keys = {(e["entity"], e["id"]) for e in self._batch} | {("household", e["hh"]) for e in self._batch if e.get("hh")}
+        states = self._load(keys)
         conflicts: list[dict[str, Any]] = []
         blobs: list[dict[str, Any]] = []
         id_numbers: list[tuple[str, str]] = []
         for entry in self._batch:
-            key = (entry["entity"], entry["id"])
-            state = states.get(key)
+            state = self._in_scope(entry, states)
             if state is None:
-                state = states[key] = _State({}, {}, entry.get("hh"), False, new=True, village=self.village_code)
-            elif state.village != self.village_code:  # a device writes its own village's records only
-                self._reject(entry, f"记录属于另一个村（{state.village}），本设备不能修改，已跳过。")
                 continue
             self._merge(entry, state, conflicts)
             id_no = state.data.get("id_no")
@@ -118,6 +143,56 @@ class Merger:
         self._write(states, conflicts, blobs)
         self._check_id_numbers(id_numbers)
         self._batch, self._blob_chars = [], 0
+
+    # ---- scope: which village an entry's record belongs to ----------------------------------
+    def _in_scope(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]) -> _State | None:
+        """The record's state when the entry may touch it; otherwise the entry is refused (None)."""
+        key = (entry["entity"], entry["id"])
+        state = states.get(key)
+        problem: Problem | None
+        if state is not None:
+            problem = None if self.scope.covers(state.village) else out_of_scope(state.village, self.scope)
+        else:
+            village, problem = self._village_of_new(entry, states)
+            state = _State({}, {}, entry.get("hh"), False, new=True, village=village)
+        moved = entry["fields"].get("village_code") if entry["entity"] == "household" else None
+        if problem is None and moved is not None and not self.scope.covers(moved[1]):
+            problem = out_of_scope(str(moved[1]), self.scope)  # a household may not be moved out of the scope
+        if problem is not None:
+            self._reject(entry, problem[1], problem[0])
+            return None
+        states.setdefault(key, state)
+        return state
+
+    def _village_of_new(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]) -> tuple[str, Problem | None]:
+        if entry["entity"] == "household":
+            pair = entry["fields"].get("village_code")
+            village = pair[1] if pair is not None else self.scope.home
+            return str(village), None if self.scope.covers(village) else out_of_scope(str(village), self.scope)
+        hh = entry.get("hh")
+        if hh is None:  # village-level records (helpers, work teams) are filed under the device's village
+            return self.scope.home, None
+        parent = states.get(("household", hh))
+        if parent is None:
+            return "", unknown_household(hh)
+        return parent.village, None if self.scope.covers(parent.village) else out_of_scope(parent.village, self.scope)
+
+    def _count_household(self, village: str) -> None:
+        self._created_households += 1
+        if self.caps is None:
+            return
+        if self._created_households > self.caps.new_households_per_package:
+            raise CapExceeded("new_households_per_package", self.caps.new_households_per_package)
+        if village not in self._village_households:  # the village's households at the county, read once
+            self._village_households[village] = self._households_in(village)
+        self._village_households[village] += 1
+        if self._village_households[village] > self.caps.new_households_per_village:
+            raise CapExceeded("new_households_per_village", self.caps.new_households_per_village)
+
+    def _households_in(self, village: str) -> int:
+        t = _table(Record)
+        return int(self.conn.execute(select(func.count()).select_from(t).where(
+            t.c.entity == "household", t.c.village_code == village, t.c.deleted.is_(False))).scalar() or 0)
 
     # ---- merging one entry ------------------------------------------------------------------
     def _merge(self, entry: dict[str, Any], state: _State, conflicts: list[dict[str, Any]]) -> None:
@@ -148,7 +223,7 @@ class Merger:
             else:
                 conflicts.append({
                     "entity": entry["entity"], "entity_id": entry["id"], "household_id": state.household_id,
-                    "village_code": self.village_code, "field": name, "base_value": _j(old),
+                    "village_code": state.village, "field": name, "base_value": _j(old),
                     "county_value": _j(current), "county_hlc": version, "incoming_value": _j(new),
                     "incoming_hlc": entry["hlc"], "incoming_device": self.device_id, "incoming_seq": entry["seq"],
                     "package_id": self.package_id, "status": "open", "created_at": self.now})
@@ -160,6 +235,8 @@ class Merger:
                 state.deleted = False
             if state.new and not state.dirty:
                 self.counts.created += 1
+                if entry["entity"] == "household":
+                    self._count_household(state.village)
             else:
                 self.counts.updated += 1
             state.dirty = True
@@ -177,7 +254,7 @@ class Merger:
         for entity, entity_id in keys:
             by_entity.setdefault(entity, []).append(entity_id)
         states: dict[tuple[str, str], _State] = {}
-        t = Record.__table__
+        t = _table(Record)
         for entity, ids in by_entity.items():
             query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted, t.c.village_code).where(
                 t.c.entity == entity, _among(self.conn, t.c.entity_id))
@@ -188,13 +265,14 @@ class Merger:
 
     def _write(self, states: dict[tuple[str, str], _State], conflicts: list[dict[str, Any]],
                blobs: list[dict[str, Any]]) -> None:
-        t = Record.__table__
-        new, changed = [], []
+        t = _table(Record)
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for (entity, entity_id), s in states.items():
             if not s.dirty:
                 continue
             row = {"entity": entity, "entity_id": entity_id, "household_id": s.household_id,
-                   "village_code": self.village_code, "data": _j(s.data), "versions": _j(s.versions),
+                   "village_code": s.village, "data": _j(s.data), "versions": _j(s.versions),
                    "deleted": s.deleted, "updated_at": self.now}
             (new if s.new else changed).append(row)
         if new:
@@ -205,7 +283,7 @@ class Merger:
                                       deleted=bindparam("deleted"), updated_at=bindparam("updated_at")),
                               [{**r, "k_entity": r["entity"], "k_id": r["entity_id"]} for r in changed])
         if conflicts:
-            self.conn.execute(insert(Conflict.__table__), conflicts)
+            self.conn.execute(insert(Conflict), conflicts)
             self.counts.conflicts += len(conflicts)
             for c in conflicts:
                 self.messages.append({"code": "CONFLICT", "message": f"字段“{_label(c['entity'], c['field'])}”"
@@ -216,13 +294,13 @@ class Merger:
                 Blob.entity_id.in_([b["entity_id"] for b in blobs]))).scalars())
             fresh = [b for b in blobs if b["entity_id"] not in existing]
             if fresh:
-                self.conn.execute(insert(Blob.__table__), fresh)
+                self.conn.execute(insert(Blob), fresh)
 
     def _check_id_numbers(self, pairs: Iterable[tuple[str, str]]) -> None:
         pairs = list(dict.fromkeys(pairs))
         if not pairs:
             return
-        t = IdNumber.__table__
+        t = _table(IdNumber)
         holders: dict[str, list[tuple[str, str]]] = {}
         query = select(t.c.id_no, t.c.entity_id, t.c.village_code).where(_among(self.conn, t.c.id_no))
         for id_no, entity_id, village in self.conn.execute(query, {"ids": list({p[0] for p in pairs})}):
@@ -244,7 +322,11 @@ class Merger:
         if fresh:
             bulk_insert(self.conn, t, fresh)
         if flags:
-            self.conn.execute(insert(Flag.__table__), flags)
+            self.conn.execute(insert(Flag), flags)
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _among(conn: Connection, column: Any) -> Any:
@@ -283,7 +365,8 @@ def _entry_problem(entry: dict[str, Any]) -> str:
     if columns is None:
         return f"未知的记录类型“{entry.get('entity')}”，已跳过。"
     if entry.get("op") not in _OPS or not _is_id(entry.get("id")) or not isinstance(entry.get("hlc"), str) \
-            or not (entry.get("hh") is None or _is_id(entry["hh"])) or type(entry.get("seq")) is not int:
+            or not (entry.get("hh") is None or _is_id(entry["hh"])) or type(entry.get("seq")) is not int \
+            or not 0 <= entry["seq"] <= MAX_SEQ:
         return "变更记录格式错误，已跳过。"
     fields = entry.get("fields")
     if not isinstance(fields, dict):

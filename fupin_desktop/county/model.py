@@ -50,16 +50,22 @@ class Device(CountyBase):
 
 
 class Package(CountyBase):
-    """Every package seen: imported, held (waiting for an earlier one) or rejected."""
+    """Every package seen: imported, held (waiting for an earlier one or for a person) or discarded.
+
+    Keyed by (device, number): the device is the one whose registered key signed it, so no device can
+    name another's package. ``package_id`` is the device's own label for it, echoed in acknowledgments.
+    """
 
     __tablename__ = "package"
-    package_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    device_id: Mapped[str] = mapped_column(String(32), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    seq_from: Mapped[int] = mapped_column(Integer)
-    seq_to: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(32))
+    seq_from: Mapped[int] = mapped_column(BigInteger)  # change-log sequences run to 2^40 (county/header.py)
+    seq_to: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12))  # imported / held
+    status: Mapped[str] = mapped_column(String(12))  # imported / held / discarded
+    hold_code: Mapped[str | None] = mapped_column(String(32))  # HELD_GAP (waits for its predecessor) / HELD_CAP
+    hold_reason: Mapped[str | None] = mapped_column(Text)  # shown in `county held` and the held tab
     entries: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[str] = mapped_column(String(32))
     imported_at: Mapped[str | None] = mapped_column(String(32))
@@ -77,6 +83,23 @@ class Record(CountyBase):
     versions: Mapped[str] = mapped_column(Text)  # {field: hlc}
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class RefusedEntry(CountyBase):
+    """A change-log entry the county did not apply (out of scope, malformed): carried in the device's
+    acknowledgments until it has applied one, so the device marks the entry 被拒 with the reason."""
+
+    __tablename__ = "refused_entry"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(32), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    code: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32))
+    first_ack: Mapped[int | None] = mapped_column(Integer)
 
 
 class Blob(CountyBase):
@@ -101,7 +124,7 @@ class Conflict(CountyBase):
     incoming_value: Mapped[str] = mapped_column(Text)
     incoming_hlc: Mapped[str] = mapped_column(String(64))
     incoming_device: Mapped[str] = mapped_column(String(32))
-    incoming_seq: Mapped[int] = mapped_column(Integer)
+    incoming_seq: Mapped[int] = mapped_column(BigInteger)
     package_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(8), default="open")  # open / resolved / obsolete
     decided_value: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,7 @@ from typing import Any
 from .merge import Counts
 
 STATUS_LABELS = {
-    "imported": "已导入", "already_imported": "已导入过（跳过）", "held": "暂存（等待前面的包）",
+    "imported": "已导入", "already_imported": "已导入过（跳过）", "held": "暂存",
     "already_held": "已在暂存中", "rejected": "被拒绝",
 }
 
@@ -28,6 +28,12 @@ class ImportReport:
     def reject(self, code: str, message: str) -> "ImportReport":
         self.status = "rejected"
         self.counts.rejected += 1
+        self.messages.append({"code": code, "message": message})
+        return self
+
+    def hold(self, code: str, message: str) -> "ImportReport":
+        self.status = "held"
+        self.counts.held += 1
         self.messages.append({"code": code, "message": message})
         return self
 

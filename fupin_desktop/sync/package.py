@@ -322,7 +322,7 @@ class PackageReader:
             yield record
         del buffer[:start]
         if len(buffer) > self.limits.record_bytes:
-            raise PackageError("PAYLOAD_TOO_LARGE", f"变更包中单条记录超过上限：{self.path.name}")
+            raise PackageError("RECORD_TOO_LARGE", f"变更包中单条记录超过上限：{self.path.name}")
 
 
 def round_trip_check(folder: Path) -> int:

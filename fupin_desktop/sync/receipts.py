@@ -34,6 +34,7 @@ class AckResult:
     confirmed: int = 0
     conflicts: int = 0
     corrections: int = 0
+    refused: int = 0
     already: bool = False
     revoked: bool = False
     messages: list[str] = field(default_factory=list)
@@ -55,7 +56,9 @@ def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str,
 
 
 def apply_ack(store: "Store", path: Path) -> AckResult:
-    ack, corrections = read_ack(store, path)
+    ack, rest = read_ack(store, path)
+    corrections = [r for r in rest if r.get("type", "correction") == "correction"]
+    refused = [r for r in rest if r.get("type") == "refused"]
     from ..services.uow import UnitOfWork  # noqa: PLC0415
 
     if corrections and int(ack["ack_number"]) > _last_ack(store):
@@ -71,6 +74,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
             result.already = True
             return result
         _confirm(conn, store.device_id, ack, result)
+        _refuse(conn, store.device_id, refused, result)
         last_applied = int(get_meta(conn, "sync.correction", "0") or 0)
         for c in corrections:
             if c["id"] > last_applied:
@@ -107,6 +111,26 @@ def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckR
         state = SyncState.CONFLICT if c["status"] == "open" else SyncState.CONFIRMED
         conn.execute(_MARK_ONE, {"state": state, "device": device_id, "seq": c["incoming_seq"]})
         result.conflicts += c["status"] == "open"
+
+
+def _refuse(conn: Connection, device_id: str, refused: list[dict[str, Any]], result: AckResult) -> None:
+    """Entries the county did not apply (outside this device's scope, malformed): 被拒, with the reason
+    kept beside them (meta ``sync.refused.<seq>``) so that nothing typed vanishes without a word."""
+    for r in refused:
+        seq = r.get("seq")
+        if type(seq) is not int:
+            continue
+        conn.execute(_MARK_ONE, {"state": "被拒", "device": device_id, "seq": seq})
+        set_meta(conn, f"sync.refused.{seq}", f"[{r.get('code')}] {r.get('message')}"[:500])
+        result.refused += 1
+    if refused:
+        first = refused[0]
+        result.messages.append(f"县里拒绝了本机的 {len(refused)} 条变更，已标为“被拒”。例如：{first.get('message')}")
+
+
+def refusal_reason(conn: Connection, seq: int) -> str | None:
+    """Why the county refused change ``seq`` of this device, if it did."""
+    return get_meta(conn, f"sync.refused.{seq}")
 
 
 def _correct(uow: Any, correction: dict[str, Any], result: AckResult) -> None:

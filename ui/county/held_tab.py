@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fupin_desktop.county.importer import held_packages, release_held
+from fupin_desktop.county.held import held_packages, release_by_person
 from fupin_desktop.county.report import STATUS_LABELS
 
 from .. import messages
@@ -15,7 +15,7 @@ from ..qt import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
 from .tables import fill, make_table, selected_key, when
 from .window import CountyContext
 
-HEADERS = ("村代码", "设备", "包号", "变更条数", "收到时间", "已按顺序导入到", "缺少")
+HEADERS = ("村代码", "设备", "包号", "变更条数", "收到时间", "已按顺序导入到", "缺少", "暂存原因")
 
 
 class HeldTab(QWidget):
@@ -50,31 +50,45 @@ class HeldTab(QWidget):
         self.rows = rows
         self.count = len(rows)
         fill(self.table, [(r.village_code, r.label, f"第 {r.number} 包", r.entries, when(r.received_at),
-                           f"第 {r.last_number} 包", _missing(r)) for r in rows], [r.package_id for r in rows])
+                           f"第 {r.last_number} 包", _missing(r), r.hold_reason or "") for r in rows],
+             [_key(r) for r in rows])
         self.release_button.setEnabled(bool(rows))
         self.counted.emit(self.count)
 
     def release_selected(self) -> None:
-        package_id = selected_key(self.table)
-        row = next((r for r in self.rows if r.package_id == package_id), None)
+        key = selected_key(self.table)
+        row = next((r for r in self.rows if _key(r) == key), None)
         if row is None:
             messages.inform(self, "请先在表中选一个暂存的包。")
             return
-        if not messages.confirm(self, f"现在导入“{row.label}”的第 {row.number} 包？",
-                                f"{_missing(row)}将被跳过，以后即使送到也不再导入。只有确认那些包已经丢失时才这样做。",
-                                yes="放行"):
+        if not messages.confirm(self, f"现在导入“{row.label}”的第 {row.number} 包？", _consequence(row), yes="放行"):
             return
         engine, keys = self.ctx.engine, self.ctx.keys
 
-        def done(report: Any) -> None:
+        def done(reports: list[Any]) -> None:
+            report = reports[0]
             text = f"第 {row.number} 包：{STATUS_LABELS.get(report.status, report.status)}。"
             detail = "\n".join(f"[{m['code']}] {m['message']}" for m in report.messages[:20])
+            if len(reports) > 1:
+                detail += f"\n随后接着导入了本设备暂存的 {len(reports) - 1} 个包。"
             messages.inform(self, text, detail, title="放行暂存包")
             self.on_changed()
 
-        Op(self, lambda: release_held(engine, keys, row.package_id)).success(done).run()
+        Op(self, lambda: release_by_person(engine, keys, row.device_id, row.number)).success(done).run()
+
+
+def _key(row: Any) -> str:
+    return f"{row.device_id}:{row.number}"  # a package is its device's n-th: ids are the device's own choice
+
+
+def _consequence(row: Any) -> str:
+    if row.hold_code == "HELD_CAP":
+        return f"{row.hold_reason}\n放行后这个包不受上限限制，全部导入。请先与该村核实。"
+    return f"{_missing(row)}将被跳过，以后即使送到也不再导入。只有确认那些包已经丢失时才这样做。"
 
 
 def _missing(row: Any) -> str:
+    if row.number <= row.last_number + 1:
+        return "没有缺少的包"
     first, last = row.last_number + 1, row.number - 1
     return f"第 {first} 包" if first == last else f"第 {first}–{last} 包"
