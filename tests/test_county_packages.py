@@ -204,7 +204,7 @@ def _old_county(url: str) -> None:
 
     from fupin_desktop.county import db
 
-    engine = db.make_county_engine(url)
+    engine = db.make_county_engine(url, COUNTY_PASSPHRASE)
     config = db._config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -228,7 +228,7 @@ def test_an_existing_county_database_is_upgraded(tmp_path, county_db_url, backen
 
     url = county_db_url if backend == "postgresql" else f"sqlite:///{tmp_path / 'county.db'}"
     _old_county(url)
-    engine = open_county_db(url)
+    engine = open_county_db(url, COUNTY_PASSPHRASE)
     try:
         with engine.connect() as conn:
             rows = conn.execute(select(Package.device_id, Package.number, Package.package_id, Package.status,
