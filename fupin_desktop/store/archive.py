@@ -31,7 +31,13 @@ def vacuum_into(engine: Engine, target: Path) -> None:
         conn.rollback()  # VACUUM cannot run inside a transaction
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        raw.execute("VACUUM INTO ?", (str(target),))
+        try:
+            raw.execute("VACUUM INTO ?", (str(target),))
+        except engine.dialect.loaded_dbapi.DatabaseError as exc:  # the driver's own, not SQLAlchemy's
+            # A VACUUM that met a damaged page leaves its connection failing every later read,
+            # even of sound pages: it must not go back into the pool.
+            conn.invalidate()
+            raise DatabaseError("VACUUM INTO", None, exc) from None
 
 
 def _copy_failed(exc: DatabaseError) -> StoreCorrupt:

@@ -18,12 +18,15 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import uuid
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from ..errors import RESTORE_HINT, StoreRolledBack
-from ..fsutil import write_atomic
+from ..fsutil import fsync_dir
 
 log = logging.getLogger(__name__)
 GUARD_FORMAT = "fupin-commit-counter/1"
@@ -31,13 +34,22 @@ GUARD_NAME = "commit-counter.json"  # beside fupin.db; never packed into a backu
 Counter = tuple[int, int]  # (wall milliseconds, logical counter) of the hybrid clock
 
 
+_READ = "SELECT value FROM meta WHERE key = 'hlc'"
+
+
+def raw_counter(dbapi_connection: Any) -> Counter:
+    """The committed counter, read on a driver connection that is not inside a transaction."""
+    row = dbapi_connection.execute(_READ).fetchone()
+    if not row or not row[0]:
+        return (0, 0)
+    wall, counter = str(row[0]).split(":")
+    return (int(wall), int(counter))
+
+
 def database_counter(engine: Engine) -> Counter:
     with engine.connect() as conn:
-        state = conn.execute(text("SELECT value FROM meta WHERE key = 'hlc'")).scalar_one_or_none()
-    if not state:
-        return (0, 0)
-    wall, counter = str(state).split(":")
-    return (int(wall), int(counter))
+        conn.rollback()
+        return raw_counter(conn.connection.dbapi_connection)
 
 
 def _mac(data_key: bytes, store_id: str, counter: Counter) -> str:
@@ -62,15 +74,28 @@ def read_guard(path: Path, data_key: bytes, store_id: str) -> Counter | None:
     return counter
 
 
-def remember(path: Path, engine: Engine, data_key: bytes, store_id: str) -> None:
-    """Raise the file to what the database has committed; never lower it."""
-    committed = database_counter(engine)
+def remember(path: Path, committed: Counter, data_key: bytes, store_id: str) -> None:
+    """Raise the file to ``committed`` (read from the database after its commit); never lower it."""
     known = read_guard(path, data_key, store_id)
     if known is not None and known >= committed:
         return
     doc = {"format": GUARD_FORMAT, "wall": committed[0], "counter": committed[1],
            "mac": _mac(data_key, store_id, committed)}
-    write_atomic(path / GUARD_NAME, json.dumps(doc).encode("ascii"))
+    _write_unique(path / GUARD_NAME, json.dumps(doc).encode("ascii"))
+
+
+def _write_unique(target: Path, data: bytes) -> None:
+    # A temporary name of its own: two threads or two processes may raise the counter at once.
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(target.parent)
 
 
 def rolled_back(path: Path, engine: Engine, data_key: bytes, store_id: str) -> StoreRolledBack | None:

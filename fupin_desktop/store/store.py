@@ -16,12 +16,16 @@ upgrade (after its backup) or the daily backup run.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.exc import DatabaseError
 
 from ..errors import InvalidInput, StoreExists, corrupt_error, missing_database_error
@@ -35,7 +39,9 @@ from .engine import make_engine
 from .keyslots import DATA_KEY_BYTES, KdfParams, KeyRing, new_recovery_code, tuned_kdf_params
 from .passwords import check_password_strength, password_strength_hint
 
+log = logging.getLogger(__name__)
 RECOVERY_USER = "恢复码"
+REMEMBER_EVERY = 30.0  # seconds between raises of the commit counter file while a store is open
 # The password rules moved to passwords.py; ui/ and county/ still import them from here.
 __all__ = ["RECOVERY_USER", "Store", "check_password_strength", "password_strength_hint"]
 
@@ -50,6 +56,8 @@ class Store:
         self._data_key = data_key
         self.username = username
         self.rolled_back = rollback.rolled_back(path, engine, data_key, keyring.store_id)
+        self._remember_lock = threading.RLock()  # close() reads through the pool, whose checkin calls back
+        self._remembered_at = 0.0
         with engine.connect() as conn:
             meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
         self.store_id: str = meta["store_id"]
@@ -92,6 +100,7 @@ class Store:
                 raise store.rolled_back
             store._upgrade_schema()
             store.remember_commits()
+            event.listen(engine.pool, "checkin", store._after_checkin)
             return store
         except DatabaseError as exc:
             engine.dispose()
@@ -107,11 +116,26 @@ class Store:
 
         migrate.upgrade(self.engine, before=backup)
 
-    def remember_commits(self) -> None:
+    def remember_commits(self, counter: rollback.Counter | None = None) -> None:
         """Raise the authenticated commit counter beside the database to what it has committed.
-        Called at open and close; anyone may call it after a write (it only ever moves forward)."""
-        if self.rolled_back is None and self._data_key:
-            rollback.remember(self.path, self.engine, self._data_key, self.keyring.store_id)
+        Called at open, at close and every ``REMEMBER_EVERY`` seconds of use; it only moves forward."""
+        if self.rolled_back is not None or not self._data_key:
+            return
+        with self._remember_lock:
+            committed = counter if counter is not None else rollback.database_counter(self.engine)
+            rollback.remember(self.path, committed, self._data_key, self.keyring.store_id)
+            self._remembered_at = time.monotonic()
+
+    def _after_checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        # A connection back in the pool has committed or rolled back, so what it reads now is
+        # committed: the file can never get ahead of the database, whatever happens next.
+        if dbapi_connection is None or time.monotonic() - self._remembered_at < REMEMBER_EVERY:
+            return
+        try:
+            self.remember_commits(rollback.raw_counter(dbapi_connection))
+        except Exception as exc:  # noqa: BLE001 (a lagging counter is harmless; the write that
+            # triggered this has committed and must not be reported as failed)
+            log.warning("commit counter not raised: %s", type(exc).__name__)
 
     def rollback_problem(self) -> str | None:
         """For ``verify``: the rollback found at open, in Chinese, or None."""
@@ -166,10 +190,9 @@ class Store:
     def close(self) -> None:
         """Record the commit counter, then drop the engine and with it every connection holding the key."""
         try:
-            if self._data_key:
-                self.remember_commits()
-        except (DatabaseError, OSError):
-            pass  # the counter only lags behind then; the next open or close raises it
+            self.remember_commits()
+        except (DatabaseError, OSError) as exc:  # the counter only lags behind; the next open raises it
+            log.warning("commit counter not raised at close: %s", type(exc).__name__)
         finally:
             self.engine.dispose()
             self._data_key = b""
