@@ -93,7 +93,7 @@ def test_a_corrupt_page_with_the_daily_backup_due_is_reported_and_blocks_nothing
 def test_an_edited_slot_asking_for_huge_memory_or_iterations_is_refused_at_once(new_store):
     path = _closed(new_store)
     for field, value in (("memory_kib", 2**30), ("iterations", 10**9), ("lanes", "4")):
-        _edit_slot(path, lambda doc: doc["kdf"].update({field: value}))
+        _edit_slot(path, lambda doc, field=field, value=value: doc["kdf"].update({field: value}))
         before = snapshot(path)
         started = time.monotonic()
         with pytest.raises(KeySlotCorrupt, match="参数超出允许范围"):

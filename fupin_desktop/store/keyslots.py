@@ -20,7 +20,7 @@ import secrets
 import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def new_recovery_code() -> str:
 
 def normalize_recovery_code(code: str) -> str:
     cleaned = unicodedata.normalize("NFKC", code).upper()
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate({ord("O"): "0", ord("I"): "1", ord("L"): "1"})
     return "".join(ch for ch in cleaned if ch in _CROCKFORD)
 
 
@@ -101,7 +101,7 @@ class Slot:
             "nonce": _b64(self.nonce), "wrapped_key": _b64(self.wrapped_key), "created": self.created,
         }
 
-    def signed(self, wrapping: bytes) -> "Slot":
+    def signed(self, wrapping: bytes) -> Slot:
         unsigned = replace(self, mac="")
         return replace(self, mac=_mac(wrapping, unsigned.body()))
 
@@ -116,7 +116,7 @@ class Slot:
         return json.dumps(body, indent=1).encode("utf-8")
 
     @classmethod
-    def parse(cls, raw: bytes, path: Path) -> "Slot":
+    def parse(cls, raw: bytes, path: Path) -> Slot:
         try:
             doc = json.loads(raw.decode("utf-8"))
             checksum = doc.pop("checksum")
@@ -129,7 +129,7 @@ class Slot:
             raise _broken(path) from exc
 
     @classmethod
-    def _from_doc(cls, doc: dict[str, Any]) -> "Slot":
+    def _from_doc(cls, doc: dict[str, Any]) -> Slot:
         kdf = doc["kdf"]
         params = KdfParams(kdf["memory_kib"], kdf["iterations"], kdf["lanes"])
         check_bounds(params)
@@ -157,7 +157,7 @@ class KeyRing:
     # ---- creating slots -------------------------------------------------------------------
     def user_hash(self, username: str) -> str:
         name = unicodedata.normalize("NFC", username.strip())
-        return hashlib.sha256(f"{self.store_id}\0{name}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{self.store_id}\0{name}".encode()).hexdigest()
 
     def _aad(self, slot_id: str, kind: str) -> bytes:
         return f"fupin-keyslot/1|{self.store_id}|{kind}|{slot_id}".encode("ascii")  # unchanged since format 1
@@ -171,7 +171,7 @@ class KeyRing:
         wrapping = kdf.derive(secret, salt)
         wrapped = AESGCM(wrapping).encrypt(nonce, data_key, self._aad(slot_id, kind))
         slot = Slot(slot_id, kind, user_hash, kdf, salt, nonce, wrapped,
-                    datetime.now(timezone.utc).isoformat(timespec="seconds"), mac="").signed(wrapping)
+                    datetime.now(UTC).isoformat(timespec="seconds"), mac="").signed(wrapping)
         self._save(slot)
         return slot
 

@@ -21,9 +21,9 @@ import secrets
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.exc import DatabaseError
@@ -34,9 +34,20 @@ from ..model import AppUser, Meta
 from . import migrate, rollback
 from .archive import DB_NAME, write_backup
 from .backups import backup_before_migration
-from .descriptor import DESCRIPTOR_NAME, check_database_file, descriptor_bytes, read_descriptor
+from .descriptor import (
+    DESCRIPTOR_NAME,
+    check_database_file,
+    descriptor_bytes,
+    read_descriptor,
+)
 from .engine import make_engine
-from .keyslots import DATA_KEY_BYTES, KdfParams, KeyRing, new_recovery_code, tuned_kdf_params
+from .keyslots import (
+    DATA_KEY_BYTES,
+    KdfParams,
+    KeyRing,
+    new_recovery_code,
+    tuned_kdf_params,
+)
 from .passwords import check_password_strength, password_strength_hint
 
 log = logging.getLogger(__name__)
@@ -71,7 +82,7 @@ class Store:
         return KeyRing(Path(path) / "keys", read_descriptor(Path(path)).store_id)
 
     @classmethod
-    def open(cls, path: Path, username: str, password: str, *, allow_rollback: bool = False) -> "Store":
+    def open(cls, path: Path, username: str, password: str, *, allow_rollback: bool = False) -> Store:
         """``allow_rollback``: open a database older than its commit counter anyway (``verify`` does,
         to report it); ``rolled_back`` then holds the error and the counter file is left alone."""
         path = Path(path)
@@ -81,7 +92,7 @@ class Store:
         return cls._open_with_key(path, keyring, key, username.strip(), allow_rollback)
 
     @classmethod
-    def open_with_recovery_code(cls, path: Path, code: str, *, allow_rollback: bool = False) -> "Store":
+    def open_with_recovery_code(cls, path: Path, code: str, *, allow_rollback: bool = False) -> Store:
         path = Path(path)
         keyring = cls.keyring_for(path)
         check_database_file(path)
@@ -90,7 +101,7 @@ class Store:
 
     @classmethod
     def _open_with_key(cls, path: Path, keyring: KeyRing, key: bytes, username: str,
-                       allow_rollback: bool) -> "Store":
+                       allow_rollback: bool) -> Store:
         check_database_file(path)  # again: it may have gone while the key was derived
         engine = make_engine(path / DB_NAME, key)
         try:
@@ -144,7 +155,7 @@ class Store:
     # ---- creating ---------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, *, village_code: str, village_name: str, username: str, password: str,
-               kdf: KdfParams | None = None) -> tuple["Store", str]:
+               kdf: KdfParams | None = None) -> tuple[Store, str]:
         """Make a new store; returns it and the recovery code, which is shown once and never stored."""
         path = Path(path)
         _check_new_store(path, username, village_code, password)
@@ -154,7 +165,7 @@ class Store:
         keyring = KeyRing(path / "keys", store_id)
         keyring.add_password(username, password, data_key, kdf)
         keyring.add_recovery(code, data_key, kdf)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         _fill_new_database(path / DB_NAME, data_key, store_id, now, village_code, village_name, username.strip())
         # The descriptor is written last: a folder without it is an unfinished set-up, not a store.
         write_atomic(path / DESCRIPTOR_NAME, descriptor_bytes(store_id, now))
@@ -197,7 +208,7 @@ class Store:
             self.engine.dispose()
             self._data_key = b""
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
