@@ -121,13 +121,30 @@ def test_an_edited_parameter_within_bounds_is_not_taken_for_a_plain_wrong_passwo
     assert "密钥文件可能被改动过" in str(caught.value)
 
 
+def _strip_mac(doc: dict[str, Any]) -> None:
+    doc.pop("mac")
+    doc["format"] = LEGACY_FORMAT
+
+
 def test_a_legacy_slot_is_upgraded_with_a_mac_at_its_first_unlock(new_store):
+    with new_store.engine.begin() as conn:  # a store made before slots had MACs
+        conn.execute(text("DELETE FROM meta WHERE key = 'keyslot_mac'"))
     path = _closed(new_store)
-    _edit_slot(path, lambda doc: (doc.pop("mac"), doc.update(format=LEGACY_FORMAT)))
+    _edit_slot(path, _strip_mac)
     Store.open(path, "admin", PASSWORD).close()
     formats = {json.loads(p.read_text())["format"] for p in (path / "keys").glob("*.slot")}
     assert formats == {SLOT_FORMAT}
     Store.open(path, "admin", PASSWORD).close()
+
+
+def test_a_stripped_mac_does_not_hide_an_edit(new_store):
+    path = _closed(new_store)
+    ring = Store.keyring_for(path)
+    _edit_slot(path, lambda doc: (_strip_mac(doc), doc.update(user_hash=ring.user_hash("mallory"))))
+    before = snapshot(path)
+    with pytest.raises(KeySlotCorrupt, match="密钥文件被改动过"):
+        Store.open(path, "mallory", PASSWORD)
+    assert snapshot(path) == before
 
 
 @pytest.mark.parametrize("doc", [

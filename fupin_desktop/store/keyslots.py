@@ -153,6 +153,7 @@ class KeyRing:
         self.store_id = store_id
         base = default_unlock_delay() if unlock_delay_base is None else unlock_delay_base
         self.lockout = Lockout(keys_dir, base)
+        self.legacy_opened: Slot | None = None
 
     # ---- creating slots -------------------------------------------------------------------
     def user_hash(self, username: str) -> str:
@@ -248,9 +249,18 @@ class KeyRing:
             raise KeySlotCorrupt(f"密钥文件被改动过：{slot.slot_id}.slot",
                                  hint="密码正确，但密钥文件的内容（用户或参数）与写入时不同，已拒绝使用。"
                                       "请用恢复码解锁并重设密码，或从备份恢复密钥文件。")
-        if slot.mac is None:
-            self._save(replace(slot, mac="").signed(wrapping))  # upgrade a legacy slot to format 2
+        if slot.mac is None:  # rewritten by Store once the database has vouched for format 1 (downgrade check)
+            self.legacy_opened = replace(slot, mac="").signed(wrapping)
         return key
+
+    def save_upgraded(self) -> None:
+        """Rewrite the format-1 slot just opened as format 2 (with its MAC)."""
+        if self.legacy_opened is not None:
+            self._save(self.legacy_opened)
+            self.legacy_opened = None
+
+    def all_signed(self) -> bool:
+        return all(s.mac is not None for s in self._readable_slots())
 
     def _try(self, who: str, slots: list[Slot], secret: bytes) -> bytes | None:
         self.lockout.wait(who)

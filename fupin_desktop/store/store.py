@@ -28,7 +28,13 @@ from typing import Any, Self
 from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.exc import DatabaseError
 
-from ..errors import InvalidInput, StoreExists, corrupt_error, missing_database_error
+from ..errors import (
+    InvalidInput,
+    KeySlotCorrupt,
+    StoreExists,
+    corrupt_error,
+    missing_database_error,
+)
 from ..fsutil import write_atomic
 from ..model import AppUser, Meta
 from . import migrate, rollback
@@ -52,6 +58,7 @@ from .passwords import check_password_strength, password_strength_hint
 
 log = logging.getLogger(__name__)
 RECOVERY_USER = "恢复码"
+SLOT_MAC_FLAG = "keyslot_mac"  # meta: every key slot of this store carries a MAC (keyslots.py)
 REMEMBER_EVERY = 30.0  # seconds between raises of the commit counter file while a store is open
 # The password rules moved to passwords.py; ui/ and county/ still import them from here.
 __all__ = ["RECOVERY_USER", "Store", "check_password_strength", "password_strength_hint"]
@@ -109,6 +116,7 @@ class Store:
             store = cls(path, engine, keyring, key, username)
             if store.rolled_back is not None and not allow_rollback:
                 raise store.rolled_back
+            _check_slot_format(engine, keyring)
             store._upgrade_schema()
             store.remember_commits()
             event.listen(engine.pool, "checkin", store._after_checkin)
@@ -223,6 +231,19 @@ def _check_readable(engine: Engine) -> None:
             raise missing_database_error()
 
 
+def _check_slot_format(engine: Engine, keyring: KeyRing) -> None:
+    """Once every slot of a store carries a MAC, the database says so (meta ``keyslot_mac``), and a slot
+    without one — a MAC stripped to hide an edit — is refused from then on."""
+    with engine.begin() as conn:
+        signed = conn.execute(select(Meta.value).where(Meta.key == SLOT_MAC_FLAG)).scalar_one_or_none()
+        if signed and keyring.legacy_opened is not None:
+            raise KeySlotCorrupt("密钥文件被改动过：它的校验码被去掉了。",
+                                 hint="已拒绝使用。请用恢复码解锁并重设密码，或从备份恢复密钥文件。")
+        keyring.save_upgraded()
+        if not signed and keyring.all_signed():
+            conn.execute(insert(Meta).values(key=SLOT_MAC_FLAG, value="1"))
+
+
 def _check_new_store(path: Path, username: str, village_code: str, password: str) -> None:
     if (path / DESCRIPTOR_NAME).exists() or (path / DB_NAME).exists():
         raise StoreExists(f"这里已经有数据库：{path}", hint="请换一个文件夹，或直接打开它。")
@@ -243,7 +264,7 @@ def _fill_new_database(db: Path, data_key: bytes, store_id: str, now: str, villa
             conn.execute(insert(Meta), [
                 {"key": "store_id", "value": store_id}, {"key": "device_id", "value": uuid.uuid4().hex},
                 {"key": "village_code", "value": village_code}, {"key": "village_name", "value": village_name},
-                {"key": "created", "value": now},
+                {"key": "created", "value": now}, {"key": SLOT_MAC_FLAG, "value": "1"},
             ])
             conn.execute(insert(AppUser).values(id=uuid.uuid4().hex, username=username, role="管理员", active=True,
                                                 updated_at=now))
