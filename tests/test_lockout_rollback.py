@@ -133,3 +133,13 @@ def test_the_counter_file_follows_commits_while_the_store_stays_open(new_store, 
     add_household(new_store)
     assert (path / GUARD_NAME).read_bytes() != first  # raised after the commit, before any close
     new_store.close()
+
+
+def test_a_counter_file_forged_without_the_key_is_ignored(new_store):
+    path = new_store.path
+    new_store.close()
+    doc = json.loads((path / GUARD_NAME).read_text())
+    doc["wall"] += 10**9  # "the database is far behind", but the MAC cannot be made without the data key
+    (path / GUARD_NAME).write_text(json.dumps(doc))
+    Store.open(path, "admin", PASSWORD).close()
+    assert json.loads((path / GUARD_NAME).read_text())["wall"] < doc["wall"]  # replaced by an authentic one
