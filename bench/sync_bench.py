@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+os.environ.setdefault("FUPIN_TEST_SUITE", "weak-keys-for-the-test-suite-only")  # cheap KDF (store/kdf.py)
 os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
 os.environ.setdefault("FUPIN_UNLOCK_DELAY", "0")

@@ -17,12 +17,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DatabaseError
+
 from . import __version__
-from .errors import FupinError, InvalidInput
+from .errors import FupinError, InvalidInput, corrupt_error, is_corruption
 from .logs import exception_summary, setup_logging
 from .ops_cli import add_commands as add_ops_commands, daily_backup
 from .paths import default_store_dir
-from .store.store import Store, password_strength_hint, restore_backup
+from .store.archive import restore_backup
+from .store.passwords import password_strength_hint
+from .store.store import Store
 
 DEMO_VILLAGE = ("520102003004", "示范村")
 
@@ -46,10 +50,15 @@ def _user(args: argparse.Namespace) -> str:
     return args.user or os.environ.get("FUPIN_USER") or "admin"
 
 
-def _open(args: argparse.Namespace) -> Store:
+def _unlock(args: argparse.Namespace, *, allow_rollback: bool = False) -> Store:
     path = Path(args.store)
     Store.keyring_for(path)  # says "no store here" before asking for a password
-    store = Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"))
+    return Store.open(path, _user(args), _secret("FUPIN_PASSWORD", "密码"), allow_rollback=allow_rollback)
+
+
+def _open(args: argparse.Namespace) -> Store:
+    """An open store that passed its open checks, then the day's backup if due (a failure is reported)."""
+    store = _unlock(args)
     daily_backup(store)
     return store
 
@@ -167,8 +176,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_user(args: argparse.Namespace) -> int:
     with _open(args) as store:
         if args.action == "add":
-            store.add_user(args.name, _secret("FUPIN_NEW_PASSWORD", f"用户 {args.name} 的新密码", confirm=True),
-                           display_name=args.display_name or "", role=args.role)
+            from .services.users import add_user  # noqa: PLC0415
+
+            add_user(store, args.name, _secret("FUPIN_NEW_PASSWORD", f"用户 {args.name} 的新密码", confirm=True),
+                     display_name=args.display_name or "", role=args.role)
             _out(f"已添加用户 {args.name}。")
         else:
             store.change_password(_user(args), _secret("FUPIN_NEW_PASSWORD", "新密码", confirm=True))
@@ -229,13 +240,16 @@ def cmd_export_xlsx(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .services.checks import verify_store  # noqa: PLC0415
 
-    with _open(args) as store:
+    # No backup before the check: a damaged store must not push a good backup out of the rotation.
+    with _unlock(args, allow_rollback=True) as store:
         problems = verify_store(store)
+        if not problems:
+            daily_backup(store)
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         return 6
-    _out("数据库完整，加密校验通过。")
+    _out("数据库完整，加密校验通过，没有被替换为旧版本。")
     return 0
 
 
@@ -322,13 +336,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except DatabaseError as err:
+        if not is_corruption(err):
+            return _internal_error(err)
+        damaged = corrupt_error(err)
+        print(f"错误：{damaged}", file=sys.stderr)
+        return damaged.exit_code
     except Exception as err:  # a bug, not the user's doing
-        if os.environ.get("FUPIN_DEBUG"):
-            raise
-        logging.getLogger(__name__).error("unexpected %s", exception_summary(err))
-        print(f"程序内部错误（{type(err).__name__}）。数据没有被改动。请设置 FUPIN_DEBUG=1 重试并把输出发给技术支持。",
-              file=sys.stderr)
-        return 70
+        return _internal_error(err)
+
+
+def _internal_error(err: Exception) -> int:
+    if os.environ.get("FUPIN_DEBUG"):
+        raise err
+    logging.getLogger(__name__).error("unexpected %s", exception_summary(err))
+    print(f"程序内部错误（{type(err).__name__}）。数据没有被改动。请设置 FUPIN_DEBUG=1 重试并把输出发给技术支持。",
+          file=sys.stderr)
+    return 70
 
 
 if __name__ == "__main__":

@@ -73,3 +73,27 @@ class Cancelled(FupinError):
 
     def __init__(self, message: str = "已取消，没有做任何改动。") -> None:
         super().__init__(message)
+
+
+class StoreRolledBack(StoreCorrupt):
+    """The database is older than the commit counter kept beside it (store/rollback.py)."""
+
+
+RESTORE_HINT = "请从最近的备份恢复（fupin restore 备份文件 --store 数据库文件夹 --replace），或联系县扶贫办技术人员。"
+# What SQLite says when the file itself is damaged (as opposed to locked, full or a constraint).
+_CORRUPTION_WORDS = ("malformed", "not a database", "corrupt", "file is encrypted", "disk i/o error")
+
+
+def corrupt_error(exc: BaseException | None = None) -> StoreCorrupt:
+    """The message for a database file that cannot be read; ``exc`` stays out of it (it may hold data)."""
+    return StoreCorrupt("数据库文件已损坏，无法读取。", hint=f"数据没有被改动。{RESTORE_HINT}")
+
+
+def missing_database_error() -> StoreCorrupt:
+    return StoreCorrupt("数据库文件丢失或为空，请从备份恢复。", hint=f"没有做任何改动。{RESTORE_HINT}")
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether a database driver error means a damaged file (checked by its SQLite message)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(word in text for word in _CORRUPTION_WORDS)

@@ -82,7 +82,8 @@ def cjk_font(_ctx: Context) -> str:
 
 def create_store(ctx: Context) -> str:
     from .store.keyslots import KdfParams  # noqa: PLC0415
-    from .store.store import DB_NAME, Store  # noqa: PLC0415
+    from .store.archive import DB_NAME  # noqa: PLC0415
+    from .store.store import Store  # noqa: PLC0415
 
     ctx.store, ctx.recovery_code = Store.create(
         ctx.folder / "store", village_code=VILLAGE[0], village_name=VILLAGE[1], username="admin",
@@ -171,7 +172,8 @@ def preview_page(ctx: Context) -> str:
 
 def backup_and_restore(ctx: Context) -> str:
     from .store.backups import auto_backup  # noqa: PLC0415
-    from .store.store import Store, restore_backup  # noqa: PLC0415
+    from .store.archive import restore_backup  # noqa: PLC0415
+    from .store.store import Store  # noqa: PLC0415
     from .settings import Settings  # noqa: PLC0415
 
     out = auto_backup(ctx.store, "manual", settings=Settings(backup_dir=str(ctx.folder / "backups")))

@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # A throwaway store: no need for the product's slow key derivation.
+os.environ.setdefault("FUPIN_TEST_SUITE", "weak-keys-for-the-test-suite-only")  # cheap KDF (store/kdf.py)
 os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
 

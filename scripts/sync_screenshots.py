@@ -28,6 +28,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("FUPIN_SCREENSHOT_CHILD"
     os.environ["FUPIN_SCREENSHOT_CHILD"] = "1"
     sys.exit(subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1440x900x24", sys.executable, __file__]))
 
+os.environ.setdefault("FUPIN_TEST_SUITE", "weak-keys-for-the-test-suite-only")  # cheap KDF (store/kdf.py)
 os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")  # demo stores: the KDF cost is not what is shown
 os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
 sys.path.insert(0, str(ROOT))

@@ -16,7 +16,8 @@ from fupin_desktop.settings import Settings, save_settings
 from fupin_desktop.store.backups import (
     auto_backup, backup_warning, daily_backup_if_due, list_backups, replace_with_backup,
 )
-from fupin_desktop.store.store import Store, restore_backup
+from fupin_desktop.store.archive import restore_backup
+from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD
 from .factories import household

@@ -13,7 +13,8 @@ from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.store import migrate
 from fupin_desktop.store.engine import make_engine
-from fupin_desktop.store.store import Store, restore_backup
+from fupin_desktop.store.archive import restore_backup
+from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD
 from .factories import household

@@ -16,9 +16,11 @@ from fupin_desktop.errors import (
 from fupin_desktop.model import Household
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.users import add_user
 from fupin_desktop.store import engine as engine_module
 from fupin_desktop.store.keyslots import KeyRing, tuned_kdf_params
-from fupin_desktop.store.store import Store, restore_backup
+from fupin_desktop.store.archive import restore_backup
+from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD, VILLAGE
 from .factories import household
@@ -76,12 +78,12 @@ def test_wrong_password_is_clear_slows_down_and_changes_nothing(new_store):
     for expected_failures in (1, 2, 3):
         with pytest.raises(WrongPassword, match="密码不正确"):
             Store.open(path, "admin", "not-the-password")
-        assert ring.failures() == expected_failures
-    assert KeyRing(ring.dir, ring.store_id, unlock_delay_base=1.0).delay_seconds() == 4.0  # 1, 2, 4 …
+        assert ring.failures("admin") == expected_failures
+    assert KeyRing(ring.dir, ring.store_id, unlock_delay_base=1.0).delay_seconds("admin") == 4.0  # 1, 2, 4 …
     after = snapshot(path)
-    assert {k: v for k, v in after.items() if "unlock-state" not in k} == before
+    assert {k: v for k, v in after.items() if "failures" not in k} == before
     with Store.open(path, "admin", PASSWORD):
-        assert ring.failures() == 0  # a success resets the delay
+        assert ring.failures("admin") == 0  # a success resets the delay
     with pytest.raises(UnknownUser):
         Store.open(path, "nobody", PASSWORD)
     with pytest.raises(WrongPassword, match="恢复码"):
@@ -90,8 +92,8 @@ def test_wrong_password_is_clear_slows_down_and_changes_nothing(new_store):
 
 def test_growing_delay_is_capped():
     ring = KeyRing(Path("/nonexistent"), "x", unlock_delay_base=1.0)
-    ring.failures = lambda: 20  # type: ignore[method-assign]
-    assert ring.delay_seconds() == 30.0
+    ring.lockout.failures = lambda who: 20  # type: ignore[method-assign]
+    assert ring.delay_seconds("admin") == 30.0
 
 
 def _password_slot(path: Path) -> Path:
@@ -179,11 +181,11 @@ def test_password_change_rewraps_one_slot_and_old_password_fails(new_store):
 
 
 def test_add_user_and_recovery_flow(new_store):
-    new_store.add_user("wangwu", "wangwu-password", display_name="王五")
+    add_user(new_store, "wangwu", "wangwu-password", display_name="王五")
     with pytest.raises(InvalidInput, match="已存在"):
-        new_store.add_user("wangwu", "another-password")
+        add_user(new_store, "wangwu", "another-password")
     with pytest.raises(InvalidInput, match="太短"):
-        new_store.add_user("zhaoliu", "short")
+        add_user(new_store, "zhaoliu", "short")
     path, code = new_store.path, new_store.recovery_code
     new_store.close()
     with Store.open(path, "wangwu", "wangwu-password") as s:
@@ -222,6 +224,7 @@ def test_backup_is_encrypted_and_restores_with_the_same_password(new_store, tmp_
 
 
 def test_product_kdf_defaults_are_memory_hard(monkeypatch):
+    monkeypatch.delenv("FUPIN_TEST_SUITE", raising=False)
     monkeypatch.delenv("FUPIN_KDF_MEMORY_KIB", raising=False)
     monkeypatch.delenv("FUPIN_KDF_ITERATIONS", raising=False)
     params = tuned_kdf_params(target_seconds=0.05)

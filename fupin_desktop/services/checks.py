@@ -6,9 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
 
+from ..errors import corrupt_error
 from ..model import Household
-from ..store.store import DB_NAME, Store
+from ..store.archive import DB_NAME
+from ..store.store import Store
 from ..validation.engine import Context, Finding, HouseholdResults, Progress, check_store
 from ..validation.parallel import parallel_results, worker_count
 from ..queries.years import current_year
@@ -45,7 +48,17 @@ def _results(store: Store, ctx: Context) -> HouseholdResults | None:
 
 
 def verify_store(store: Store) -> list[str]:
-    """SQLCipher's page HMAC check and SQLite's integrity check; empty when both are clean."""
+    """SQLCipher's page HMAC check, SQLite's integrity check and the rollback check (store/rollback.py);
+    empty when all are clean. A damaged page is reported, not raised."""
+    problems = [p for p in [store.rollback_problem()] if p]
+    try:
+        problems.extend(_page_problems(store))
+    except DatabaseError as exc:
+        problems.append(f"加密校验：无法读取数据库（{corrupt_error(exc).message}）")
+    return problems
+
+
+def _page_problems(store: Store) -> list[str]:
     problems: list[str] = []
     with store.engine.connect() as conn:
         for pragma, title in (("cipher_integrity_check", "加密校验"), ("integrity_check", "结构检查")):

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..clock import HybridClock
-from ..errors import FupinError, InvalidInput, NotFound
+from ..errors import FupinError, InvalidInput, NotFound, corrupt_error
 from ..model import Meta, new_id
 from ..sync_state import SyncState
 from ..queries.history import TABLE_LABELS
@@ -56,8 +56,6 @@ def _database_message(err: DatabaseError) -> FupinError:
                             hint=str(err.orig))
     if isinstance(err, OperationalError) and "locked" in str(err.orig).lower():
         return FupinError("数据库正被另一个程序使用，这次没有保存。", hint="请稍后再保存一次；内容仍在窗口中。")
-    from ..store.store import corrupt_error  # noqa: PLC0415
-
     return corrupt_error(err)
 
 

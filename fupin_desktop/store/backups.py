@@ -18,21 +18,29 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import Engine
 
 from ..errors import InvalidInput, StoreExists
 from ..settings import Settings, for_store, load_settings
+from .archive import restore_backup, write_backup
 from .keyslots import KeyRing
-
-if TYPE_CHECKING:
-    from .store import Store
 
 log = logging.getLogger(__name__)
 KINDS = {"daily": "每日自动", "migration": "升级前", "import": "导入前", "restore": "恢复前", "manual": "手动"}
 DAILY_EVERY = timedelta(days=1)
 _NAME = re.compile(r"^(?P<store>[0-9a-f]{8})-(?P<kind>[a-z]+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?\.fupinbak$")
+
+
+class OpenStore(Protocol):
+    """What this module needs of an open store (store.Store); store.py builds on this module, not the reverse."""
+
+    engine: Engine
+    path: Path
+    keyring: KeyRing
+    store_id: str
+    username: str
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,6 @@ def prune(folder: Path, store_id: str, kind: str, keep: int) -> list[Path]:
 
 def _write(engine: Engine, store_path: Path, keyring: KeyRing, settings: Settings, kind: str,
            now: datetime | None) -> Path:
-    from .store import write_backup  # noqa: PLC0415 (store imports this module lazily too)
-
     if kind not in KINDS:
         raise ValueError(f"unknown backup kind {kind!r}")
     folder = backup_folder(store_path, settings)
@@ -95,7 +101,7 @@ def _write(engine: Engine, store_path: Path, keyring: KeyRing, settings: Setting
     return out
 
 
-def auto_backup(store: "Store", reason: str, *, settings: Settings | None = None,
+def auto_backup(store: OpenStore, reason: str, *, settings: Settings | None = None,
                 now: datetime | None = None) -> Path:
     """An automatic backup of an open store. ``reason``: "import" (call it before every import),
     "daily", "restore" or "manual". Raises ``InvalidInput`` in Chinese when the folder is unusable."""
@@ -109,16 +115,19 @@ def backup_before_migration(engine: Engine, store_path: Path, keyring: KeyRing, 
     return _write(engine, store_path, keyring, load_settings(keyring.store_id, username), "migration", None)
 
 
-def last_backup(store: "Store", settings: Settings | None = None) -> BackupInfo | None:
+def last_backup(store: OpenStore, settings: Settings | None = None) -> BackupInfo | None:
     found = list_backups(backup_folder(store.path, settings or for_store(store)), store.store_id)
     return found[0] if found else None
 
 
-def daily_backup_if_due(store: "Store", *, settings: Settings | None = None,
+def daily_backup_if_due(store: OpenStore, *, settings: Settings | None = None,
                         now: datetime | None = None) -> Path | None:
     """Back up when this store's newest backup is more than a day old (or there is none).
 
-    Called after unlocking (GUI, on the worker thread) and by every CLI command that opens a store.
+    Called only after a store has passed its open checks (``Store.open``): after unlocking (GUI, on
+    the worker thread) and by the CLI commands that open a store, ``verify`` only once it found the
+    store sound. A copy that fails (a corrupt page) raises ``StoreCorrupt`` in Chinese; callers
+    report it and carry on, and no older backup is pruned.
     """
     settings = settings or for_store(store)
     now = now or datetime.now()
@@ -128,7 +137,7 @@ def daily_backup_if_due(store: "Store", *, settings: Settings | None = None,
     return _write(store.engine, store.path, store.keyring, settings, "daily", now)
 
 
-def backup_warning(store: "Store", *, settings: Settings | None = None, now: datetime | None = None) -> str | None:
+def backup_warning(store: OpenStore, *, settings: Settings | None = None, now: datetime | None = None) -> str | None:
     """A Chinese warning when the newest backup is older than ``backup_warn_days`` (or missing)."""
     settings = settings or for_store(store)
     newest = last_backup(store, settings)
@@ -148,8 +157,6 @@ def replace_with_backup(store_path: Path, backup: Path, *, now: datetime | None 
     unpacked one takes its place. The backups folder inside the store moves into the new one so the
     list of backups stays where it was. Returns the safety copy's folder.
     """
-    from .store import restore_backup  # noqa: PLC0415
-
     store_path, stamp = Path(store_path), f"{now or datetime.now():%Y%m%d-%H%M%S}"
     staging = store_path.with_name(f".{store_path.name}.restoring-{stamp}")
     safety = store_path.with_name(f"{store_path.name}.恢复前-{stamp}")

@@ -2,43 +2,66 @@
 
 A store is a folder::
 
-    store.json        format and a random store id (nothing personal)
-    fupin.db          the SQLCipher database (+ -wal, -shm while open)
-    keys/*.slot       the data key, wrapped per password and by the recovery code
-    backups/          encrypted .fupinbak copies (daily, before migrations and imports; see backups.py)
+    store.json           format and a random store id (nothing personal; descriptor.py)
+    fupin.db             the SQLCipher database (+ -wal, -shm while open)
+    commit-counter.json  the last commit counter seen, authenticated (rollback.py)
+    keys/*.slot          the data key, wrapped per password and by the recovery code (keyslots.py)
+    keys/failures/       one empty file per failed unlock (lockout.py)
+    backups/             encrypted .fupinbak copies (daily, before migrations and imports; see backups.py)
+
+Opening checks, in order, before anything is written: the descriptor's schema, a non-empty database,
+the key, a readable database at a known schema revision, and no rollback. Only then may a schema
+upgrade (after its backup) or the daily backup run.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import logging
 import secrets
-import shutil
-import tarfile
+import threading
+import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Self
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.exc import DatabaseError
 
-from ..errors import FupinError, InvalidInput, StoreCorrupt, StoreExists, StoreNotFound
+from ..errors import (
+    InvalidInput,
+    KeySlotCorrupt,
+    StoreExists,
+    corrupt_error,
+    missing_database_error,
+)
 from ..fsutil import write_atomic
 from ..model import AppUser, Meta
+from . import migrate, rollback
+from .archive import DB_NAME, write_backup
+from .backups import backup_before_migration
+from .descriptor import (
+    DESCRIPTOR_NAME,
+    check_database_file,
+    descriptor_bytes,
+    read_descriptor,
+)
 from .engine import make_engine
-from .keyslots import DATA_KEY_BYTES, KdfParams, KeyRing, new_recovery_code, tuned_kdf_params
-from . import migrate
+from .keyslots import (
+    DATA_KEY_BYTES,
+    KdfParams,
+    KeyRing,
+    new_recovery_code,
+    tuned_kdf_params,
+)
+from .passwords import check_password_strength, password_strength_hint
 
-STORE_FORMAT = "fupin-store/1"
-DB_NAME = "fupin.db"
+log = logging.getLogger(__name__)
 RECOVERY_USER = "恢复码"
-
-
-def corrupt_error(exc: BaseException | None = None) -> StoreCorrupt:
-    return StoreCorrupt(
-        "数据库文件已损坏，无法读取。",
-        hint="数据没有被改动。请从最近的备份恢复（fupin restore），或联系县扶贫办技术人员。",
-    )
+SLOT_MAC_FLAG = "keyslot_mac"  # meta: every key slot of this store carries a MAC (keyslots.py)
+REMEMBER_EVERY = 30.0  # seconds between raises of the commit counter file while a store is open
+# The password rules moved to passwords.py; ui/ and county/ still import them from here.
+__all__ = ["RECOVERY_USER", "Store", "check_password_strength", "password_strength_hint"]
 
 
 class Store:
@@ -50,6 +73,9 @@ class Store:
         self.keyring = keyring
         self._data_key = data_key
         self.username = username
+        self.rolled_back = rollback.rolled_back(path, engine, data_key, keyring.store_id)
+        self._remember_lock = threading.RLock()  # close() reads through the pool, whose checkin calls back
+        self._remembered_at = 0.0
         with engine.connect() as conn:
             meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
         self.store_id: str = meta["store_id"]
@@ -58,50 +84,43 @@ class Store:
         self.village_name: str = meta.get("village_name", "")
 
     # ---- opening ---------------------------------------------------------------------------
-    @staticmethod
-    def _read_descriptor(path: Path) -> dict:
-        descriptor = path / "store.json"
-        if not descriptor.is_file():
-            raise StoreNotFound(f"这里没有数据库：{path}", hint="请检查路径，或先用 fupin init 建立数据库。")
-        try:
-            doc = json.loads(descriptor.read_text("utf-8"))
-            if doc["format"] != STORE_FORMAT:
-                raise ValueError(doc["format"])
-            uuid.UUID(doc["store_id"])
-            return doc
-        except (ValueError, KeyError, TypeError) as exc:
-            raise StoreCorrupt(f"数据库描述文件已损坏：{descriptor}", hint="请从备份恢复。") from exc
-
     @classmethod
     def keyring_for(cls, path: Path) -> KeyRing:
-        doc = cls._read_descriptor(Path(path))
-        return KeyRing(Path(path) / "keys", doc["store_id"])
+        return KeyRing(Path(path) / "keys", read_descriptor(Path(path)).store_id)
 
     @classmethod
-    def open(cls, path: Path, username: str, password: str) -> "Store":
+    def open(cls, path: Path, username: str, password: str, *, allow_rollback: bool = False) -> Store:
+        """``allow_rollback``: open a database older than its commit counter anyway (``verify`` does,
+        to report it); ``rolled_back`` then holds the error and the counter file is left alone."""
         path = Path(path)
         keyring = cls.keyring_for(path)
+        check_database_file(path)
         key = keyring.unlock_password(username, password)
-        return cls._open_with_key(path, keyring, key, username.strip())
+        return cls._open_with_key(path, keyring, key, username.strip(), allow_rollback)
 
     @classmethod
-    def open_with_recovery_code(cls, path: Path, code: str) -> "Store":
+    def open_with_recovery_code(cls, path: Path, code: str, *, allow_rollback: bool = False) -> Store:
         path = Path(path)
         keyring = cls.keyring_for(path)
+        check_database_file(path)
         key = keyring.unlock_recovery(code)
-        return cls._open_with_key(path, keyring, key, RECOVERY_USER)
+        return cls._open_with_key(path, keyring, key, RECOVERY_USER, allow_rollback)
 
     @classmethod
-    def _open_with_key(cls, path: Path, keyring: KeyRing, key: bytes, username: str) -> "Store":
-        db = path / DB_NAME
-        if not db.is_file():
-            raise StoreCorrupt(f"找不到数据库文件：{db}", hint="请从备份恢复。")
-        engine = make_engine(db, key)
+    def _open_with_key(cls, path: Path, keyring: KeyRing, key: bytes, username: str,
+                       allow_rollback: bool) -> Store:
+        check_database_file(path)  # again: it may have gone while the key was derived
+        engine = make_engine(path / DB_NAME, key)
         try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
-            migrate.upgrade(engine, before=lambda rev: cls._backup_before_migration(engine, path, keyring, username, rev))
-            return cls(path, engine, keyring, key, username)
+            _check_readable(engine)
+            store = cls(path, engine, keyring, key, username)
+            if store.rolled_back is not None and not allow_rollback:
+                raise store.rolled_back
+            _check_slot_format(engine, keyring)
+            store._upgrade_schema()
+            store.remember_commits()
+            event.listen(engine.pool, "checkin", store._after_checkin)
+            return store
         except DatabaseError as exc:
             engine.dispose()
             raise corrupt_error(exc) from None
@@ -109,101 +128,77 @@ class Store:
             engine.dispose()
             raise
 
-    @staticmethod
-    def _backup_before_migration(engine: Engine, path: Path, keyring: KeyRing, username: str,
-                                 revision: str | None) -> None:
-        if revision is None:
-            return  # a brand-new database has nothing to lose
-        from .backups import backup_before_migration  # noqa: PLC0415 (backups builds on this module)
+    def _upgrade_schema(self) -> None:
+        def backup(revision: str | None) -> None:
+            assert revision is not None  # _check_readable refused a database without one
+            backup_before_migration(self.engine, self.path, self.keyring, self.username, revision)
 
-        backup_before_migration(engine, path, keyring, username, revision)
+        migrate.upgrade(self.engine, before=backup)
+
+    def remember_commits(self, counter: rollback.Counter | None = None) -> None:
+        """Raise the authenticated commit counter beside the database to what it has committed.
+        Called at open, at close and every ``REMEMBER_EVERY`` seconds of use; it only moves forward."""
+        if self.rolled_back is not None or not self._data_key:
+            return
+        with self._remember_lock:
+            committed = counter if counter is not None else rollback.database_counter(self.engine)
+            rollback.remember(self.path, committed, self._data_key, self.keyring.store_id)
+            self._remembered_at = time.monotonic()
+
+    def _after_checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        # A connection back in the pool has committed or rolled back, so what it reads now is
+        # committed: the file can never get ahead of the database, whatever happens next.
+        if dbapi_connection is None or time.monotonic() - self._remembered_at < REMEMBER_EVERY:
+            return
+        try:
+            self.remember_commits(rollback.raw_counter(dbapi_connection))
+        except Exception as exc:  # noqa: BLE001 (a lagging counter is harmless; the write that
+            # triggered this has committed and must not be reported as failed)
+            log.warning("commit counter not raised: %s", type(exc).__name__)
+
+    def rollback_problem(self) -> str | None:
+        """For ``verify``: the rollback found at open, in Chinese, or None."""
+        return None if self.rolled_back is None else self.rolled_back.message
 
     # ---- creating ---------------------------------------------------------------------------
     @classmethod
-    def create(
-        cls,
-        path: Path,
-        *,
-        village_code: str,
-        village_name: str,
-        username: str,
-        password: str,
-        kdf: KdfParams | None = None,
-    ) -> tuple["Store", str]:
+    def create(cls, path: Path, *, village_code: str, village_name: str, username: str, password: str,
+               kdf: KdfParams | None = None) -> tuple[Store, str]:
         """Make a new store; returns it and the recovery code, which is shown once and never stored."""
         path = Path(path)
-        if (path / "store.json").exists() or (path / DB_NAME).exists():
-            raise StoreExists(f"这里已经有数据库：{path}", hint="请换一个文件夹，或直接打开它。")
-        if not username.strip():
-            raise InvalidInput("用户名不能为空。", field="用户名")
-        if not (village_code.isdigit() and len(village_code) == 12):
-            raise InvalidInput(f"村代码应为12位数字（统计用区划代码），而不是“{village_code}”。", field="村代码",
-                               hint="例如 520102003004。")
-        check_password_strength(password)
-        kdf = kdf or tuned_kdf_params()
+        _check_new_store(path, username, village_code, password)
         path.mkdir(parents=True, exist_ok=True)
-        store_id = uuid.uuid4().hex
-        data_key = secrets.token_bytes(DATA_KEY_BYTES)
+        store_id, data_key, code = uuid.uuid4().hex, secrets.token_bytes(DATA_KEY_BYTES), new_recovery_code()
+        kdf = kdf or tuned_kdf_params()
         keyring = KeyRing(path / "keys", store_id)
-        code = new_recovery_code()
         keyring.add_password(username, password, data_key, kdf)
         keyring.add_recovery(code, data_key, kdf)
-        engine = make_engine(path / DB_NAME, data_key)
-        try:
-            migrate.upgrade(engine)
-            with engine.begin() as conn:
-                now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                conn.execute(insert(Meta), [
-                    {"key": "store_id", "value": store_id},
-                    {"key": "device_id", "value": uuid.uuid4().hex},
-                    {"key": "village_code", "value": village_code},
-                    {"key": "village_name", "value": village_name},
-                    {"key": "created", "value": now},
-                ])
-                conn.execute(insert(AppUser).values(
-                    id=uuid.uuid4().hex, username=username.strip(), role="管理员", active=True, updated_at=now,
-                ))
-            from ..reference import seed_reference_data  # noqa: PLC0415 (reference imports the model)
-
-            seed_reference_data(engine, village_code=village_code, village_name=village_name)
-        finally:
-            engine.dispose()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        _fill_new_database(path / DB_NAME, data_key, store_id, now, village_code, village_name, username.strip())
         # The descriptor is written last: a folder without it is an unfinished set-up, not a store.
-        descriptor = {"format": STORE_FORMAT, "store_id": store_id, "created": now}
-        write_atomic(path / "store.json", json.dumps(descriptor, indent=1).encode("utf-8"))
+        write_atomic(path / DESCRIPTOR_NAME, descriptor_bytes(store_id, now))
         return cls.open(path, username, password), code
 
-    # ---- keys and users ------------------------------------------------------------------
-    def _kdf(self) -> KdfParams:
+    # ---- keys ---------------------------------------------------------------------------------
+    def kdf_params(self) -> KdfParams:
         return tuned_kdf_params()
 
     def change_password(self, username: str, new_password: str) -> None:
         if not self.keyring.has_user(username):
             raise InvalidInput(f"没有名为“{username.strip()}”的用户。", field="用户名")
         check_password_strength(new_password)
-        self.keyring.replace_password(username, new_password, self._data_key, self._kdf())
+        self.keyring.replace_password(username, new_password, self._data_key, self.kdf_params())
 
-    def add_user(self, username: str, password: str, *, display_name: str = "", role: str = "采集员") -> None:
-        name = username.strip()
-        if not name:
-            raise InvalidInput("用户名不能为空。", field="用户名")
-        if self.keyring.has_user(name):
-            raise InvalidInput(f"用户“{name}”已存在。", field="用户名")
-        check_password_strength(password)
-        from ..services.uow import UnitOfWork  # noqa: PLC0415 (services build on the store)
-
-        with UnitOfWork(self) as uow:
-            uow.insert(AppUser, {"username": name, "display_name": display_name or None, "role": role, "active": True})
-        # After the commit: a crash in between leaves a user who cannot log in yet, never a
-        # slot that opens the store for a user the store does not know.
-        self.keyring.add_password(name, password, self._data_key, self._kdf())
+    def add_password_slot(self, username: str, password: str) -> None:
+        """A key slot for a user the database already knows (services/users.py adds the row first)."""
+        self.keyring.add_password(username, password, self._data_key, self.kdf_params())
 
     def new_recovery_code(self) -> str:
         code = new_recovery_code()
-        self.keyring.replace_recovery(code, self._data_key, self._kdf())
+        self.keyring.replace_recovery(code, self._data_key, self.kdf_params())
         return code
 
-    # ---- backups ----------------------------------------------------------------------------
+    # ---- backups and closing -----------------------------------------------------------------
     def backup(self, out: Path) -> Path:
         """One file (tar) holding an encrypted copy of the database and the key slots.
 
@@ -212,82 +207,69 @@ class Store:
         return write_backup(self.engine, self.path, self.keyring, Path(out))
 
     def close(self) -> None:
-        """Drop the engine and with it every connection holding the key."""
-        self.engine.dispose()
-        self._data_key = b""
+        """Record the commit counter, then drop the engine and with it every connection holding the key."""
+        try:
+            self.remember_commits()
+        except (DatabaseError, OSError) as exc:  # the counter only lags behind; the next open raises it
+            log.warning("commit counter not raised at close: %s", type(exc).__name__)
+        finally:
+            self.engine.dispose()
+            self._data_key = b""
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def vacuum_into(engine: Engine, target: Path) -> None:
-    """SQLCipher's VACUUM INTO writes a copy encrypted with the same key (checked by a test)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()
+def _check_readable(engine: Engine) -> None:
+    """The key opens the file and it holds a store's schema (not a fresh, empty database)."""
     with engine.connect() as conn:
-        conn.rollback()  # VACUUM cannot run inside a transaction
-        raw = conn.connection.dbapi_connection
-        raw.execute("VACUUM INTO ?", (str(target),))
+        conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+        if migrate.current_revision(conn) is None:
+            raise missing_database_error()
 
 
-def write_backup(engine: Engine, path: Path, keyring: KeyRing, out: Path) -> Path:
-    """The ``.fupinbak`` of the store at ``path``: store.json, the key slots and a VACUUM INTO copy."""
-    if out.suffix != ".fupinbak":
-        out = out.with_name(out.name + ".fupinbak")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = path / "backups" / f".staging-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
-    tmp = out.with_name(f".{out.name}.tmp")
+def _check_slot_format(engine: Engine, keyring: KeyRing) -> None:
+    """Once every slot of a store carries a MAC, the database says so (meta ``keyslot_mac``), and a slot
+    without one — a MAC stripped to hide an edit — is refused from then on."""
+    with engine.begin() as conn:
+        signed = conn.execute(select(Meta.value).where(Meta.key == SLOT_MAC_FLAG)).scalar_one_or_none()
+        if signed and keyring.legacy_opened is not None:
+            raise KeySlotCorrupt("密钥文件被改动过：它的校验码被去掉了。",
+                                 hint="已拒绝使用。请用恢复码解锁并重设密码，或从备份恢复密钥文件。")
+        keyring.save_upgraded()
+        if not signed and keyring.all_signed():
+            conn.execute(insert(Meta).values(key=SLOT_MAC_FLAG, value="1"))
+
+
+def _check_new_store(path: Path, username: str, village_code: str, password: str) -> None:
+    if (path / DESCRIPTOR_NAME).exists() or (path / DB_NAME).exists():
+        raise StoreExists(f"这里已经有数据库：{path}", hint="请换一个文件夹，或直接打开它。")
+    if not username.strip():
+        raise InvalidInput("用户名不能为空。", field="用户名")
+    if not (village_code.isdigit() and len(village_code) == 12):
+        raise InvalidInput(f"村代码应为12位数字（统计用区划代码），而不是“{village_code}”。", field="村代码",
+                           hint="例如 520102003004。")
+    check_password_strength(password)
+
+
+def _fill_new_database(db: Path, data_key: bytes, store_id: str, now: str, village_code: str,
+                       village_name: str, username: str) -> None:
+    engine = make_engine(db, data_key)
     try:
-        vacuum_into(engine, staging / DB_NAME)
-        with tarfile.open(tmp, "w") as tar:
-            tar.add(path / "store.json", arcname="store.json")
-            for slot in sorted(keyring.dir.glob("*.slot")):
-                tar.add(slot, arcname=f"keys/{slot.name}")
-            tar.add(staging / DB_NAME, arcname=DB_NAME)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        tmp.replace(out)
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(Meta), [
+                {"key": "store_id", "value": store_id}, {"key": "device_id", "value": uuid.uuid4().hex},
+                {"key": "village_code", "value": village_code}, {"key": "village_name", "value": village_name},
+                {"key": "created", "value": now}, {"key": SLOT_MAC_FLAG, "value": "1"},
+            ])
+            conn.execute(insert(AppUser).values(id=uuid.uuid4().hex, username=username, role="管理员", active=True,
+                                                updated_at=now))
+        from ..reference import seed_reference_data  # noqa: PLC0415 (reference imports the model)
+
+        seed_reference_data(engine, village_code=village_code, village_name=village_name)
     finally:
-        tmp.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
-    return out
-
-
-def restore_backup(backup: Path, target: Path) -> Path:
-    """Unpack a ``.fupinbak`` into a new, empty store folder."""
-    backup, target = Path(backup), Path(target)
-    if (target / "store.json").exists():
-        raise StoreExists(f"目标文件夹已经有数据库：{target}", hint="请选择一个空文件夹。")
-    try:
-        with tarfile.open(backup, "r") as tar:
-            names = tar.getnames()
-            if "store.json" not in names or DB_NAME not in names:
-                raise InvalidInput(f"这不是 Fupin 备份文件：{backup}")
-            target.mkdir(parents=True, exist_ok=True)
-            tar.extractall(target, filter="data")
-    except (tarfile.TarError, OSError) as exc:
-        raise InvalidInput(f"备份文件无法读取：{backup}", hint=str(exc)) from None
-    return target
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < 8:
-        raise InvalidInput("密码太短：至少需要 8 位。", field="密码", hint="建议用字母、数字和符号混合，不要用生日或手机号。")
-
-
-def password_strength_hint(password: str) -> str:
-    kinds = sum(bool(any(f(c) for c in password)) for f in (str.isdigit, str.islower, str.isupper))
-    kinds += any(not c.isalnum() for c in password)
-    if len(password) < 8:
-        return "太短"
-    if len(password) >= 12 and kinds >= 3:
-        return "强"
-    return "中" if kinds >= 2 else "弱"
-
-
-__all__ = ["Store", "restore_backup", "vacuum_into", "write_backup", "FupinError"]
+        engine.dispose()
