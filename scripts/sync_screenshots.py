@@ -43,7 +43,7 @@ from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
 from fupin_desktop.services.households import update_household  # noqa: E402
 from fupin_desktop.services.replay import apply_entries  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 from fupin_desktop.sync.device import enroll, export_to_folder  # noqa: E402
 from fupin_desktop.sync.receipts import apply_ack  # noqa: E402
@@ -64,7 +64,7 @@ def device(tmp: Path, name: str, engine, keys) -> Store:
 
 
 def edit(store: Store, household_id: str, **changes) -> None:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         update_household(uow, household_id, changes)
 
 

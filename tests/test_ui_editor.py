@@ -16,7 +16,7 @@ from fupin_desktop.model import ChangeLog, Household  # noqa: E402
 from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.queries.load import load_households  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.validation.idnumber import make_id  # noqa: E402
 from ui.app import install_cjk_font  # noqa: E402
 from ui.editor import HouseholdEditor  # noqa: E402
@@ -42,7 +42,7 @@ def idle(qtbot) -> None:
 
 def stored(store, household=None) -> str:
     household = household or factories.household()
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         create_households(uow, [household])
     return household.id
 

@@ -14,7 +14,7 @@ from sqlalchemy import select  # noqa: E402
 from fupin_desktop.model import Member  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from ui import import_dialog, tabular_actions  # noqa: E402
 from ui.app import install_cjk_font  # noqa: E402
 from ui.operations import hub  # noqa: E402
@@ -65,7 +65,7 @@ def test_preview_lists_problems_and_partial_import_saves_the_mapping(qtbot, new_
 
 
 def test_export_writes_the_current_filter(qtbot, new_store, tmp_path, settings, monkeypatch):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         create_households(uow, [household("甲", hh_no="E1", group="一组"), household("乙", hh_no="E2", group="二组")])
     parent = QWidget()
     qtbot.addWidget(parent)

@@ -18,7 +18,7 @@ from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.logs import log_files, setup_logging  # noqa: E402
 from fupin_desktop.model import Household  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.settings import Settings, for_store, save_settings  # noqa: E402
 from fupin_desktop.store.backups import auto_backup  # noqa: E402
 from ui import maintenance  # noqa: E402
@@ -41,7 +41,7 @@ def boxes(name: str) -> list:
 
 
 def add(store, n: int, start: int = 0) -> list[str]:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         return create_households(uow, [factories.household(f"户主{start + i}", hh_no=f"52010200300{start + i:05d}")
                                        for i in range(n)])
 

@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 
 from fupin_desktop.model import Household, Member, new_id  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.validation.idnumber import make_id  # noqa: E402
 from ui.household_table import HouseholdTableModel, mask_id  # noqa: E402
 from ui.qt import QTableView  # noqa: E402
@@ -41,7 +41,7 @@ def township(tmp_path_factory):
 
     for m in members:
         m["name_initials"] = name_initials(m["name"])
-    with UnitOfWork(store, check=False) as uow:
+    with unit_of_work(store, check=False) as uow:
         uow.insert_many(Household, households, trusted=True)
         uow.insert_many(Member, members, trusted=True)
     yield store

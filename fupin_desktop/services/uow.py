@@ -9,7 +9,8 @@ only the changed ones (old and new) for an update, stamped with the hybrid logic
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,31 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 TableLike = Any  # a mapped class or a Table
+
+
+@dataclass(frozen=True)
+class OpChanges:
+    """What one committed unit of work changed, for open screens to decide whether to refresh
+    (Anki's OpChanges). Returned by the core after the commit, never declared before it."""
+
+    households: frozenset[str] = frozenset()
+    tables: frozenset[str] = frozenset()  # entity names as in the change log ("member", "visit"...)
+    sync_states: bool = False  # change-log entries were added: the sync counts moved
+    everything: bool = False  # too much to name (a demo fill, a restore): refresh all
+
+    def __bool__(self) -> bool:
+        return bool(self.households or self.tables or self.sync_states or self.everything)
+
+    def __or__(self, other: "OpChanges") -> "OpChanges":
+        return OpChanges(self.households | other.households, self.tables | other.tables,
+                         self.sync_states or other.sync_states, self.everything or other.everything)
+
+    def touches(self, household_id: str | None) -> bool:
+        return self.everything or household_id in self.households
+
+
+# Runs inside the transaction just before the commit, with the households touched (sorted).
+BeforeCommit = Callable[["UnitOfWork", Sequence[str]], None]
 
 
 def table_of(target: TableLike) -> Table:
@@ -68,13 +94,15 @@ def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
 
 class UnitOfWork:
     def __init__(self, store: "Store", user: str | None = None, *, check: bool = True,
-                 origin: str | None = None) -> None:
-        """``check``: before committing, refresh the summaries and validation marks of every
-        household touched. Bulk writers turn it off and check the whole store afterwards.
+                 origin: str | None = None, before_commit: BeforeCommit | None = None) -> None:
+        """``before_commit``: given by the services (``services.households.unit_of_work``) to
+        refresh the summaries and validation marks of every household touched; ``check=False``
+        skips it (bulk writers check the whole store afterwards).
         ``origin``: the device a change came from when it is not this one (a county correction
-        applied here); such entries are logged as already confirmed and are never sent back."""
+        applied here); such entries are logged as already confirmed and are never sent back.
+        After a commit, ``changes`` says what was written."""
         self.store = store
-        self.check = check
+        self.before_commit = before_commit if check else None
         self.origin = origin
         self.user = user or store.username
         self.tx_id = new_id()
@@ -82,6 +110,8 @@ class UnitOfWork:
         self._log: list[tuple[Any, ...]] = []
         self._clock: HybridClock | None = None
         self.changed_households: set[str] = set()
+        self.changed_tables: set[str] = set()
+        self.changes = OpChanges()
 
     # ---- transaction ---------------------------------------------------------------------
     def __enter__(self) -> "UnitOfWork":
@@ -95,12 +125,12 @@ class UnitOfWork:
         assert self.conn is not None
         try:
             if exc_type is None:
-                if self.check and self.changed_households:
-                    from .households import refresh_households  # noqa: PLC0415 (households builds on uow)
-
-                    refresh_households(self, sorted(self.changed_households))
+                if self.before_commit is not None and self.changed_households:
+                    self.before_commit(self, sorted(self.changed_households))
                 self._flush_log()
                 self.conn.commit()
+                self.changes = OpChanges(frozenset(self.changed_households), frozenset(self.changed_tables),
+                                         sync_states=bool(self.changed_tables))
             else:
                 self.conn.rollback()
                 if isinstance(exc, DatabaseError):
@@ -136,6 +166,7 @@ class UnitOfWork:
             self._clock.tick(), self.origin or self.store.device_id, self.user, at or _now(), household_id,
             "已确认" if self.origin else "未发送",
         ))
+        self.changed_tables.add(table.name)
         if household_id:
             self.changed_households.add(household_id)
         if len(self._log) >= 5000:  # keep memory flat during bulk writes

@@ -53,7 +53,7 @@ def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str,
 
 def apply_ack(store: "Store", path: Path) -> AckResult:
     ack, corrections = read_ack(store, path)
-    from ..services.uow import UnitOfWork  # noqa: PLC0415
+    from ..services.households import unit_of_work  # noqa: PLC0415
 
     if corrections and int(ack["ack_number"]) > _last_ack(store):
         from ..store.backups import auto_backup  # noqa: PLC0415
@@ -61,7 +61,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
         auto_backup(store, "import")  # county corrections change records: back up first, as for any import
 
     result = AckResult(number=int(ack["ack_number"]))
-    with UnitOfWork(store, user="县级更正", origin=f"county-{ack['county_id'][:8]}") as uow:
+    with unit_of_work(store, user="县级更正", origin=f"county-{ack['county_id'][:8]}") as uow:
         conn = uow.conn
         assert conn is not None
         if result.number <= int(get_meta(conn, "sync.ack_number", "0") or 0):
