@@ -25,7 +25,7 @@ from .qt import (
 )
 
 if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
-    from fupin_desktop.store.store import Store
+    from fupin_desktop.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,7 @@ def install_qt_translation(app: QApplication) -> None:
 def warm_up() -> None:
     """Import the store and the queries on the worker while the person types the password: the
     unlock screen appears without waiting for SQLAlchemy, and unlocking does not wait for it either."""
-    import fupin_desktop.queries.search  # noqa: F401,PLC0415
-    import fupin_desktop.services.uow  # noqa: F401,PLC0415
-    import fupin_desktop.store.store  # noqa: F401,PLC0415
+    import fupin_desktop.archive  # noqa: F401,PLC0415
 
 
 class IdleWatcher(QObject):
@@ -120,7 +118,7 @@ class FupinApp:
         self.store_path = store_path
         self.settings = QSettings("FupinDesktop", "FupinDesktop")  # window layout and last choices only
         self.prefs = Settings()  # the user's settings, read on unlock (fupin_desktop.settings)
-        self.store: Store | None = None
+        self.store: Archive | None = None
         self.window = None
         self.county_window = None  # the county workspace, in the county role
         self.unlock_dialog = None
@@ -172,13 +170,13 @@ class FupinApp:
         self.unlock_dialog.show()
         hub().tasks.submit(warm_up, lambda _r: None, lambda _e: None)
 
-    def unlocked(self, store: Store) -> None:
+    def unlocked(self, store: Archive) -> None:
         from .main_window import MainWindow  # noqa: PLC0415
 
         from . import maintenance  # noqa: PLC0415
 
         self.store = store
-        self.prefs = for_store(store)
+        self.prefs = for_store(store.store)
         self.apply_settings()
         self.window = MainWindow(store, settings=self.settings, on_lock=self.lock)
         maintenance.install(self.window, self)
@@ -203,7 +201,7 @@ class FupinApp:
             store = self.store
             if store is None:
                 return
-            save_settings(prefs, store.store_id, store.username)
+            save_settings(prefs, store.store.store_id, store.store.username)
             font_changed = prefs.font_path != self.prefs.font_path
             self.prefs = prefs
             self.apply_settings()
@@ -224,7 +222,7 @@ class FupinApp:
 
     def restore_from(self, backup: Path) -> None:
         """Lock, then put the store folder back to ``backup`` (the current one is kept beside it)."""
-        from fupin_desktop.store.backups import replace_with_backup  # noqa: PLC0415
+        from fupin_desktop.archive import restore_backup  # noqa: PLC0415
 
         path = self.store_path
         self.lock()  # drafts written, store closed on the worker before the next task runs
@@ -235,7 +233,7 @@ class FupinApp:
             tell(self.unlock_dialog, "已恢复",
                  f"已从备份恢复数据库。原来的数据库完整保留在：\n{safety}\n\n请用备份时的密码解锁。", "restoredBox")
 
-        Op(self.unlock_dialog, lambda: replace_with_backup(path, backup)).success(done).run()
+        Op(self.unlock_dialog, lambda: restore_backup(path, backup)).success(done).run()
 
     def lock(self) -> None:
         if self.county_window is not None:

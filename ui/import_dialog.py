@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fupin_desktop.tabular.importer import ImportOptions, ImportReport, prepare, run_import
 from fupin_desktop.tabular.layout import roster_fields
-from fupin_desktop.store.store import Store
+from fupin_desktop.archive import Archive
 
-from .operations import Changes, Op
+from .operations import Op
 from .qt import (
     QBrush, QCheckBox, QColor, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
     QListWidget, QListWidgetItem, QMessageBox, QPushButton, QSettings, QSplitter, Qt, QTableWidget,
@@ -31,9 +31,9 @@ def saved_mapping(settings: QSettings) -> dict[str, str]:
 
 
 class ImportDialog(QDialog):
-    def __init__(self, store: Store, path: Path, *, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, archive: Archive, path: Path, *, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store, self.path, self.settings = store, Path(path), settings
+        self.store, self.path, self.settings = archive.store, Path(path), settings  # the store, handed on whole
         self.report: ImportReport | None = None
         self.setWindowTitle(f"导入花名册 — {self.path.name}")
         self.setObjectName("importDialog")
@@ -161,8 +161,7 @@ class ImportDialog(QDialog):
                                                        ensure_ascii=False))
         options = ImportOptions(mapping=mapping, partial=self.partial.isChecked())
         Op(self, lambda progress: run_import(self.store, self.path, options, progress=progress.report,
-                                             cancel=progress.cancelled),
-           changes=Changes(all=True)).with_progress("正在导入……").success(self._done).run()
+                                             cancel=progress.cancelled)).with_progress("正在导入……").success(self._done).run()
 
     def _done(self, report: ImportReport) -> None:
         if report.blocked:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fupin_desktop.store.store import Store, check_password_strength, password_strength_hint
+from fupin_desktop.archive import Archive, check_password_strength, create_archive, password_strength_hint
 
 from .errors import show_exception
 from .operations import Op
@@ -128,14 +128,14 @@ class RecoveryPage(QWizardPage):
 
 
 class SetupWizard(QWizard):
-    def __init__(self, store_path: Path, on_created: Callable[[Store], None],
+    def __init__(self, store_path: Path, on_created: Callable[[Archive], None],
                  on_county: Callable[[Any, Any, str], None] | None = None) -> None:
         super().__init__()
         self.setWindowTitle("扶贫档案 — 初次设置")
         self.store_path = store_path
         self.on_created = on_created
         self.on_county = on_county
-        self.store: Store | None = None
+        self.store: Archive | None = None
         self.county_opened: tuple[Any, Any, str] | None = None
         self.role, self.village, self.user, self.recovery = RolePage(), VillagePage(), UserPage(), RecoveryPage()
         self.enroll = EnrollPage(self)
@@ -187,7 +187,7 @@ class SetupWizard(QWizard):
         args = dict(village_code=self.village.code.text().strip(), village_name=self.village.name.text().strip(),
                     username=self.user.user.text().strip(), password=self.user.password.text())
 
-        def created(result: tuple[Store, str]) -> None:
+        def created(result: tuple[Archive, str]) -> None:
             self.store, code = result
             self.recovery.code.setText(code)
             self.next()
@@ -196,7 +196,7 @@ class SetupWizard(QWizard):
             self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
             show_exception(self, err)
 
-        Op(self, lambda: Store.create(self.store_path, **args)).success(created).failure(failed).run()
+        Op(self, lambda: create_archive(self.store_path, **args)).success(created).failure(failed).run()
 
     def accept(self) -> None:
         super().accept()
@@ -242,7 +242,7 @@ class EnrollPage(QWizardPage):
             self.result.setText(f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。")
             self.button.setEnabled(False)
 
-        Op(self, lambda: enroll(store, path)).success(done).run()
+        Op(self, lambda: enroll(store.store, path)).success(done).run()
 
 
 class CountyPage(QWizardPage):

@@ -11,8 +11,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Column
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData, Row
-from ..model import MEASURE_DETAILS, Base, new_id
+from ..model import MEASURE_DETAILS, Base
+# The editor's vocabulary from the model, so that ui/ needs nothing from fupin_desktop.model.
+from ..model import column_label as column_label
+from ..model import new_id as new_id
+from ..model.income import CATEGORIES as INCOME_CATEGORIES
 
 Texts = dict[str, str]
 
@@ -104,9 +111,19 @@ class EditState:
     visits: list[VisitEdit] = field(default_factory=list)  # not yet saved
 
 
+def columns(table: str) -> ReadOnlyColumnCollection[str, Column[Any]]:
+    """A table's columns: the editor makes its input widgets from their types and ``info``."""
+    return Base.metadata.tables[table].c
+
+
 def editable(table: str, *, keep: tuple[str, ...] = ()) -> list[str]:
-    return [c.name for c in Base.metadata.tables[table].c
+    return [c.name for c in columns(table)
             if c.name in keep or (c.name not in NOT_TYPED and not c.info.get("derived"))]
+
+
+def detail_table(kind: str) -> str:
+    """The table holding the details of a measure of this kind."""
+    return MEASURE_DETAILS[kind].__tablename__
 
 
 def to_text(value: object) -> str:
@@ -154,7 +171,7 @@ def income_edit(inc: IncomeData | None) -> IncomeEdit:
 
 
 def measure_edit(m: MeasureData) -> MeasureEdit:
-    detail_cols = editable(MEASURE_DETAILS[m.kind].__tablename__) if m.kind else []
+    detail_cols = editable(detail_table(m.kind)) if m.kind else []
     return MeasureEdit(m.fields["id"], False, m.kind, texts(m.fields, editable("measure", keep=("year", "member_id"))),
                        texts(m.detail, detail_cols))
 
@@ -191,7 +208,7 @@ def state_from_json(doc: dict[str, Any]) -> EditState:
 
 
 def upgrade_v1(doc: dict[str, Any]) -> dict[str, Any]:
-    """A draft written before 0.x kept members as {m, y, y_id} and measures as {m, d}: renamed, not lost."""
+    """A version 1 draft kept members as {m, y, y_id} and measures as {m, d}: renamed, not lost."""
     members = [{"key": m["key"], "new": m["new"], "fields": m["m"], "year": m["y"], "year_id": m["y_id"],
                 "leave": m.get("leave")} for m in doc["members"]]
     measures = [{"key": m["key"], "new": m["new"], "kind": m.get("kind"), "fields": m["m"], "detail": m["d"]}

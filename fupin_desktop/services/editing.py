@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING
 from .. import income as income_calc
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData, Row
 from ..errors import InvalidInput
-from ..model import MEASURE_DETAILS, Base
+from ..model import Base
 from ..validation.engine import ERROR, Finding
 from ..values import coerce
-from .edit_state import EditState, IncomeEdit, IncomeLineEdit, MeasureEdit, MemberEdit, Texts, changed, nonblank
+from .edit_state import EditState, detail_table, IncomeEdit, IncomeLineEdit, MeasureEdit, MemberEdit, Texts, changed, nonblank
 from .households import (
     add_helper, add_measure, add_member, add_visit, assign_helper, member_leaves, register_household, save_household_year,
     save_income, save_member_year, unit_of_work, update_household, update_measure, update_member,
 )
-from .uow import OpChanges, UnitOfWork
+from ..opchanges import OpChanges
+from .uow import UnitOfWork
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -115,7 +116,7 @@ def _measure(p: _Parser, ms: MeasureEdit, old: MeasureData | None) -> MeasureDat
     fields.update(p.row("measure", ms.fields, ms.key))
     detail: Row = {}
     if ms.kind:
-        detail = {"id": ms.key, **p.row(MEASURE_DETAILS[ms.kind].__tablename__, ms.detail, ms.key)}
+        detail = {"id": ms.key, **p.row(detail_table(ms.kind), ms.detail, ms.key)}
     return MeasureData(fields, ms.kind, detail)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound
 from ..model import Meta, new_id
+from ..opchanges import OpChanges
 from ..queries.history import TABLE_LABELS
 from ..values import coerce, to_json
 
@@ -28,27 +28,6 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 TableLike = Any  # a mapped class or a Table
-
-
-@dataclass(frozen=True)
-class OpChanges:
-    """What one committed unit of work changed, for open screens to decide whether to refresh
-    (Anki's OpChanges). Returned by the core after the commit, never declared before it."""
-
-    households: frozenset[str] = frozenset()
-    tables: frozenset[str] = frozenset()  # entity names as in the change log ("member", "visit"...)
-    sync_states: bool = False  # change-log entries were added: the sync counts moved
-    everything: bool = False  # too much to name (a demo fill, a restore): refresh all
-
-    def __bool__(self) -> bool:
-        return bool(self.households or self.tables or self.sync_states or self.everything)
-
-    def __or__(self, other: "OpChanges") -> "OpChanges":
-        return OpChanges(self.households | other.households, self.tables | other.tables,
-                         self.sync_states or other.sync_states, self.everything or other.everything)
-
-    def touches(self, household_id: str | None) -> bool:
-        return self.everything or household_id in self.households
 
 
 # Runs inside the transaction just before the commit, with the households touched (sorted).

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text, update
 from ..errors import InvalidInput, NotFound
 from ..model import Base, SyncOutbox
 from ..values import from_json
+from ..opchanges import OpChanges
 from . import crypto
 from .device import device_keys, get_meta, set_meta
 from .package import Kind, PackageError, PackageReader
@@ -34,6 +35,7 @@ class AckResult:
     already: bool = False
     revoked: bool = False
     messages: list[str] = field(default_factory=list)
+    changes: OpChanges = OpChanges()  # acknowledgments move sync states; corrections change records
 
 
 def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -81,6 +83,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
             set_meta(conn, "sync.self_revoked", "1")
             result.revoked = True
             result.messages.append("县扶贫办已注销本机的同步资格，之后的变更包不会被接受。请联系县扶贫办。")
+    result.changes = uow.changes | OpChanges(sync_states=True)
     return result
 
 

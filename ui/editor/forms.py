@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fupin_desktop.model import column_label
+from fupin_desktop.services.edit_state import column_label
 
 from ..qt import QApplication, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 from .fields import grid, make_field, on_change

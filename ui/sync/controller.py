@@ -15,10 +15,11 @@ from fupin_desktop.settings import for_store
 from fupin_desktop.sync import device as sync_device
 from fupin_desktop.sync.client import prepare_push, record_push, send
 from fupin_desktop.sync.receipts import apply_ack
-from fupin_desktop.sync.status import open_counts
 
 from .. import messages
-from ..operations import Changes, Op, hub
+from fupin_desktop.archive import OpChanges, Packed
+
+from ..operations import Op, hub
 from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class SyncController(QObject):
         self._build_menu()
         hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
 
-    def _on_changed(self, _changes: Changes) -> None:
+    def _on_changed(self, _changes: OpChanges) -> None:
         self.auto_timer.start()
 
     def _build_menu(self) -> None:
@@ -117,8 +118,10 @@ class SyncController(QObject):
         def done(results: list[tuple[str, Any]]) -> None:
             lines = [f"{name}：{_ack_line(ack)}" for name, ack in results]
             extra = [m for _n, ack in results for m in ack.messages]
-            if any(ack.corrections for _n, ack in results):
-                hub().changed.emit(Changes(all=True))  # county corrections changed household data
+            changes = OpChanges()
+            for _n, ack in results:
+                changes |= ack.changes
+            hub().changed.emit(changes)  # county corrections change records; acknowledgments, sync states
             self.refresh_view()
             self._say(lines[-1])
             messages.inform(self.window, "\n".join(lines), "\n".join(extra), title="回执已处理")
@@ -128,32 +131,23 @@ class SyncController(QObject):
     def show_status(self) -> None:
         from .status_dialog import SyncStatusDialog  # noqa: PLC0415
 
-        self.status_dialog = SyncStatusDialog(self.store, parent=self.window)
+        self.status_dialog = SyncStatusDialog(self.window.archive, parent=self.window)
         self.status_dialog.show()
 
     # ---- automatic packaging and upload --------------------------------------------------------
     def auto_pack(self) -> None:
         """Pack what the last saves changed; upload in the background if a server is known."""
-        def work() -> tuple[int, dict[str, int], dict[str, Any]] | None:
-            if not sync_device.is_enrolled(self.store):
-                return None
-            made = sync_device.pack_pending(self.store)
-            with self.store.engine.connect() as conn:
-                county = {"server_url": sync_device.device_keys(conn).county.server_url}
-                revoked = sync_device.get_meta(conn, "sync.self_revoked") == "1"
-                return len(made), open_counts(conn), {"county": county, "revoked": revoked}
-
-        def done(result: tuple[int, dict[str, int], dict[str, Any]] | None) -> None:
-            if result is None:
+        def done(packed: Packed | None) -> None:
+            if packed is None:
                 return
-            made, counts, status = result
             self.refresh_view()
-            if made:
-                self._say(f"已自动打包 {made} 个变更包。")
-            if unconfirmed(counts) and self.server_url(status) and not status["revoked"]:
-                self._upload(quiet=True, url=self.server_url(status))
+            if packed.packages:
+                self._say(f"已自动打包 {packed.packages} 个变更包。")
+            url = self.server_url({"county": {"server_url": packed.server_url}})
+            if unconfirmed(packed.counts) and url and not packed.revoked:
+                self._upload(quiet=True, url=url)
 
-        Op(self.window, work).success(done).failure(lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
+        Op(self.window, self.window.archive.pack_pending).success(done).failure(lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
 
     def _upload(self, *, quiet: bool, url: str | None = None) -> None:
         if self.uploading:
@@ -180,8 +174,7 @@ class SyncController(QObject):
             text = (f"已上传 {len(result.sent)} 个变更包到县里。" if result.sent else "没有需要上传的变更包。")
             if result.ack is not None and not result.ack.already:
                 text += f"回执：确认 {result.ack.confirmed} 条，冲突 {result.ack.conflicts} 处。"
-                if result.ack.corrections:
-                    hub().changed.emit(Changes(all=True))
+                hub().changed.emit(result.ack.changes)
             self._say(text)
             if not quiet:
                 messages.inform(self.window, text, title="上传完成")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fupin_desktop.store.store import Store
+from fupin_desktop.archive import Archive
 from fupin_desktop.sync.device import STATES
 from fupin_desktop.sync.status import sync_status
 
@@ -21,9 +21,9 @@ STATE_HINTS = {"未发送": "还没有打包", "已打包": "在本机发件箱�
 
 
 class SyncStatusDialog(QDialog):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, archive: Archive, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.store = archive.store  # handed whole to sync_status
         self.setWindowTitle("同步状态")
         self.setObjectName("syncStatus")
         layout = QVBoxLayout(self)
