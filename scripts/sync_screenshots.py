@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.county.acks import write_acks  # noqa: E402
 from fupin_desktop.county.db import open_county_db  # noqa: E402
 from fupin_desktop.county.devices import issue_enrollment  # noqa: E402
@@ -158,7 +159,7 @@ def main() -> int:
         edit(second, ids[8], phone="13608510008")
         export_to_folder(second, tmp / "f")
         edit(second, ids[9], address="第四组2号")
-        dialog = SyncStatusDialog(second)
+        dialog = SyncStatusDialog(Archive(second))
         dialog.move(40, 40)
         dialog.resize(760, 540)
         dialog.show()
@@ -170,7 +171,7 @@ def main() -> int:
 
         with first.engine.connect() as conn:
             edit(first, search_households(conn, SearchQuery())[6], phone="13508510006")  # not yet sent
-        main = MainWindow(first, settings=settings, on_lock=lambda: None)
+        main = MainWindow(Archive(first), settings=settings, on_lock=lambda: None)
         main.move(0, 0)
         main.resize(1440, 860)
         main.show()

@@ -12,6 +12,7 @@ pytest.importorskip("pytestqt")
 
 from sqlalchemy import func, select  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.model import ChangeLog, Household  # noqa: E402
 from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.queries.load import load_households  # noqa: E402
@@ -48,7 +49,7 @@ def stored(store, household=None) -> str:
 
 
 def open_editor(qtbot, store, household_id: str | None, *, keep: bool = True) -> HouseholdEditor:
-    editor = HouseholdEditor(store, household_id, year=YEAR)
+    editor = HouseholdEditor(Archive(store), household_id, year=YEAR)
     if keep:  # closed by pytest-qt at the end (not for editors the test destroys itself)
         qtbot.addWidget(editor)
     editor.show()
@@ -384,7 +385,7 @@ def test_locking_writes_the_draft_and_closes_without_asking(qtbot, new_store):
 
 
 def test_a_household_that_is_not_there_says_so(qtbot, new_store):
-    editor = HouseholdEditor(new_store, "0" * 32, year=YEAR)
+    editor = HouseholdEditor(Archive(new_store), "0" * 32, year=YEAR)
     qtbot.addWidget(editor)
     editor.show()
     idle(qtbot)

@@ -14,6 +14,7 @@ pytest.importorskip("pytestqt")
 
 from sqlalchemy import func, select  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.logs import log_files, setup_logging  # noqa: E402
 from fupin_desktop.model import Household  # noqa: E402
@@ -79,7 +80,7 @@ def fupin(qtbot, tmp_path, monkeypatch, new_store):
 def test_an_unexpected_error_shows_one_dialog_keeps_the_draft_and_the_editor(qtbot, new_store, crash):
     secret_id = "52010219700506123X"
     (hh_id,) = add(new_store, 1)
-    editor = HouseholdEditor(new_store, hh_id, year=2024)
+    editor = HouseholdEditor(Archive(new_store), hh_id, year=2024)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitUntil(lambda: editor.loaded, timeout=20_000)
@@ -208,7 +209,7 @@ def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, cra
     from ui.operations import Op
 
     (hh_id,) = add(new_store, 1)
-    editor = HouseholdEditor(new_store, hh_id, year=2024)
+    editor = HouseholdEditor(Archive(new_store), hh_id, year=2024)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitUntil(lambda: editor.loaded, timeout=20_000)

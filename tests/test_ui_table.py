@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.model import Household, Member, new_id  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
 from fupin_desktop.services.households import unit_of_work  # noqa: E402
@@ -49,7 +50,7 @@ def township(tmp_path_factory):
 
 
 def test_scrolling_to_the_end_and_searching_are_fast(qtbot, township):
-    model = HouseholdTableModel(township.engine)
+    model = HouseholdTableModel(Archive(township).list_rows)
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -82,7 +83,7 @@ def test_scrolling_to_the_end_and_searching_are_fast(qtbot, township):
 
 
 def test_id_numbers_are_masked_until_asked(qtbot, township):
-    model = HouseholdTableModel(township.engine)
+    model = HouseholdTableModel(Archive(township).list_rows)
     with township.engine.connect() as conn:
         model.set_ids(search_households(conn, SearchQuery(text="0000001")))
     column = [c.key for c in model.columns].index("head_id_no")

@@ -96,8 +96,8 @@ class IncomeTab(QWidget):
     # ---- years -----------------------------------------------------------------------------
     def load(self, incomes: dict[int, IncomeEdit], year: int) -> None:
         self.years = {str(y): inc for y, inc in incomes.items()}  # keyed as the year box shows them
-        self.baseline_years = set(incomes)
-        choices = sorted({*incomes, str(year), str(year - 1)}, reverse=True)
+        self.baseline_years = set(self.years)
+        choices = sorted({*self.years, str(year), str(year - 1)}, reverse=True)
         self.year_box.blockSignals(True)
         self.year_box.clear()
         self.year_box.addItems(choices)
