@@ -86,7 +86,7 @@ def messy_roster(store: Store, path: Path) -> Path:
 def import_preview(fupin, tmp: Path) -> None:
     from ui.import_dialog import ImportDialog
 
-    path = messy_roster(fupin.store, tmp / "示范村花名册.xlsx")
+    path = messy_roster(fupin.store.store, tmp / "示范村花名册.xlsx")
     fupin.import_dialog = ImportDialog(fupin.store, path, settings=fupin.settings)
     fupin.import_dialog.move(60, 40)
     fupin.import_dialog.show()
@@ -115,7 +115,7 @@ def main() -> int:
         fupin.window.search.setText("")
 
     def editor() -> None:
-        with fupin.store.engine.connect() as conn:
+        with fupin.store.store.engine.connect() as conn:
             with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn, SearchQuery())
         fupin.window.open_household(with_errors[0])
 

@@ -109,11 +109,11 @@ def test_an_unexpected_error_shows_one_dialog_keeps_the_draft_and_the_editor(qtb
     log = "".join(p.read_text("utf-8") for p in log_files())
     assert "uncaught ValueError at test_ui_ops.py" in log and secret_id not in log and "cannot handle" not in log
     qtbot.addWidget(box[0])
-    box[0].grab().save(str(editor.store.path.parent / "crash.png"))
+    box[0].grab().save(str(editor.archive.store.path.parent / "crash.png"))
 
 
 def test_settings_dialog_saves_per_user_and_refuses_bad_values(qtbot, fupin, new_store, tmp_path):
-    fupin.unlocked(new_store)
+    fupin.unlocked(Archive(new_store))
     idle(qtbot)
     fupin.edit_settings()
     dialog = fupin.settings_dialog
@@ -143,7 +143,7 @@ def test_unlock_with_an_old_backup_makes_todays_and_an_unusable_folder_warns(qtb
 
     maintenance.refresh_backup_state = refresh
     try:
-        fupin.unlocked(new_store)
+        fupin.unlocked(Archive(new_store))
         qtbot.waitUntil(lambda: len(seen) == 2, timeout=20_000)
     finally:
         maintenance.refresh_backup_state = monkeypatch_refresh
@@ -166,7 +166,7 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
     add(new_store, 2)
     auto_backup(new_store, "manual")
     add(new_store, 1, start=10)
-    fupin.unlocked(new_store)
+    fupin.unlocked(Archive(new_store))
     idle(qtbot)
     dialog = maintenance.RestoreDialog(fupin.window, fupin)
     qtbot.addWidget(dialog)
@@ -183,7 +183,7 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
     unlock.unlock_button.click()
     qtbot.waitUntil(lambda: fupin.window is not None, timeout=20_000)
     idle(qtbot)
-    assert count(fupin.store) == 2
+    assert count(fupin.store.store) == 2
     kept = [p for p in new_store.path.parent.iterdir() if ".恢复前-" in p.name]
     assert len(kept) == 1
     for box in boxes("restoredBox"):
@@ -191,7 +191,7 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
 
 
 def test_export_diagnostics_from_the_menu(qtbot, fupin, new_store, tmp_path, monkeypatch):
-    fupin.unlocked(new_store)
+    fupin.unlocked(Archive(new_store))
     idle(qtbot)
     out = tmp_path / "diag.zip"
     monkeypatch.setattr(maintenance.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
@@ -234,7 +234,7 @@ def test_a_font_chosen_in_the_settings_is_used_by_the_ui_and_the_forms(qtbot, fu
     if not Path(wqy).is_file():
         pytest.skip("needs WenQuanYi Micro Hei (scripts/bootstrap.sh installs it)")
     try:
-        fupin.unlocked(new_store)
+        fupin.unlocked(Archive(new_store))
         idle(qtbot)
         fupin.edit_settings()
         fupin.settings_dialog.font_path.setText(wqy)
