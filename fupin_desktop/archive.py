@@ -23,14 +23,19 @@ from .queries.stats import groups
 from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
 from .services.editing import Photos, Saved, save_edits
-from .opchanges import OpChanges as OpChanges
+from .opchanges import OpChanges
 from .settings import Settings
 from .store import backups
-from .store.backups import BackupInfo as BackupInfo
+from .store.backups import BackupInfo
 from .store.store import Store
-from .store.store import check_password_strength as check_password_strength
-from .store.store import password_strength_hint as password_strength_hint
+from .store.store import check_password_strength, password_strength_hint
 from .sync.status import household_states, open_counts
+
+__all__ = [
+    "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "check_password_strength", "create_archive",
+    "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint", "reset_password",
+    "restore_backup",
+]
 
 DRAFT_VERSION = 2  # 1: members {m, y, y_id} and measures {m, d}, converted on reading
 Report = Callable[[int, int], None]

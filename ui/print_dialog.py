@@ -43,7 +43,8 @@ class PrintDialog(QDialog):
                  settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("打印表格")
-        self.store, self.selected, self.query, self.settings = archive.store, selected, query, settings  # handed on whole
+        self.store = archive.store  # handed whole to the form renderers
+        self.selected, self.query, self.settings = selected, query, settings
         self.pdf: bytes | None = None
         layout = QHBoxLayout(self)
         side = QFormLayout()

@@ -39,6 +39,7 @@ def export_current(parent: QWidget, archive: Archive, query: SearchQuery, settin
     settings.setValue("export/folder", str(target.parent))
     snapshot = SearchQuery(**vars(query))
 
-    Op(parent, lambda progress: archive.export(snapshot, target, what, progress.report)).with_progress("正在导出……").success(
+    Op(parent, lambda progress: archive.export(snapshot, target, what, progress.report)).with_progress(
+        "正在导出……").success(
         lambda rows: QMessageBox.information(parent, "导出完成", f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
     ).run()

@@ -15,11 +15,14 @@ from sqlalchemy import Column
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData, Row
+from .. import model
 from ..model import MEASURE_DETAILS, Base
+from ..model import income as income_model
+
 # The editor's vocabulary from the model, so that ui/ needs nothing from fupin_desktop.model.
-from ..model import column_label as column_label
-from ..model import new_id as new_id
-from ..model.income import CATEGORIES as INCOME_CATEGORIES
+column_label = model.column_label
+new_id = model.new_id
+INCOME_CATEGORIES: tuple[str, ...] = income_model.CATEGORIES
 
 Texts = dict[str, str]
 
@@ -123,7 +126,7 @@ def editable(table: str, *, keep: tuple[str, ...] = ()) -> list[str]:
 
 def detail_table(kind: str) -> str:
     """The table holding the details of a measure of this kind."""
-    return MEASURE_DETAILS[kind].__tablename__
+    return str(MEASURE_DETAILS[kind].__tablename__)
 
 
 def to_text(value: object) -> str:

@@ -17,10 +17,13 @@ from ..errors import InvalidInput
 from ..model import Base
 from ..validation.engine import ERROR, Finding
 from ..values import coerce
-from .edit_state import EditState, detail_table, IncomeEdit, IncomeLineEdit, MeasureEdit, MemberEdit, Texts, changed, nonblank
+from .edit_state import (
+    EditState, IncomeEdit, IncomeLineEdit, MeasureEdit, MemberEdit, Texts, changed, detail_table, nonblank,
+)
 from .households import (
-    add_helper, add_measure, add_member, add_visit, assign_helper, member_leaves, register_household, save_household_year,
-    save_income, save_member_year, unit_of_work, update_household, update_measure, update_member,
+    add_helper, add_measure, add_member, add_visit, assign_helper, member_leaves, register_household,
+    save_household_year, save_income, save_member_year, unit_of_work, update_household, update_measure,
+    update_member,
 )
 from ..opchanges import OpChanges
 from .uow import UnitOfWork
@@ -91,7 +94,7 @@ def _household(p: _Parser, state: EditState, base: HouseholdData | None, year: i
 
 def _member(p: _Parser, ms: MemberEdit, old: MemberData | None, year: int) -> MemberData:
     name = ms.fields.get("name", "")
-    fields = old.fields if old else {"id": ms.key, "record_status": "在册"}
+    fields: Row = old.fields if old else {"id": ms.key, "record_status": "在册"}
     fields.update(p.row("member", ms.fields, ms.key, name))
     if ms.leave:
         fields.update(record_status="注销", left_reason=ms.leave.reason or None)
@@ -151,7 +154,7 @@ def save_edits(store: "Store", household_id: str | None, year: int, base: EditSt
         _measures(uow, household_id, base, state)
         if state.assign:
             helper_id = state.assign.helper_id or add_helper(uow, nonblank(state.assign.helper))
-            assign_helper(uow, household_id, helper_id, state.assign.start_on or None)  # type: ignore[arg-type]
+            assign_helper(uow, household_id, helper_id, state.assign.start_on)  # blank is parsed as no date
         for visit in state.visits:
             add_visit(uow, household_id, nonblank(visit.fields), photos.get(visit.key, []))
     return Saved(household_id, uow.changes)
@@ -221,4 +224,5 @@ def _measures(uow: UnitOfWork, hh_id: str, base: EditState, state: EditState) ->
             detail = nonblank(ms.detail) if ms.kind else {}
             add_measure(uow, hh_id, MeasureData({"id": ms.key, **nonblank(ms.fields)}, ms.kind, dict(detail)))
         elif ms != old:
-            update_measure(uow, ms.key, dict(changed(old.fields, ms.fields)), dict(changed(old.detail, ms.detail)) or None)
+            details = dict(changed(old.detail, ms.detail)) or None
+            update_measure(uow, ms.key, dict(changed(old.fields, ms.fields)), details)

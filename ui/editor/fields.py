@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import column_label
+from fupin_desktop.services.edit_state import column_label, columns
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.values import column_kind, parse_date
 
 from ..qt import (
     QComboBox, QCompleter, QEvent, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QObject, QPushButton, Qt, QWidget,
 )
-from fupin_desktop.services.edit_state import columns
 
 # Which code table lists the values of a column.
 CODE_TABLES = {

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from fupin_desktop.services.edit_state import column_label, new_id
-from fupin_desktop.services.edit_state import INCOME_CATEGORIES as CATEGORIES
+from fupin_desktop.services.edit_state import (
+    INCOME_CATEGORIES as CATEGORIES, INCOME_FIELDS, IncomeEdit, IncomeLineEdit, column_label, income_edit, new_id,
+)
 from fupin_desktop.reference import load_income_items
 
 from ..qt import (
@@ -16,7 +17,6 @@ from ..qt import (
 )
 from .cells import edit_cell, setup_table
 from .fields import CodeField, grid, make_field, on_change
-from fupin_desktop.services.edit_state import INCOME_FIELDS, IncomeEdit, IncomeLineEdit, income_edit
 from fupin_desktop.services.editing import income_figures
 
 HEADERS = ["类别", "项目", "金额(元)", "说明", "计入收入"]

@@ -14,9 +14,8 @@ from typing import Any
 
 from fupin_desktop.archive import decode_draft, draft_key
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import EditState
+from fupin_desktop.services.edit_state import EditState, column_label
 from fupin_desktop.services.editing import Saved
-from fupin_desktop.services.edit_state import column_label
 
 from ..errors import show_exception
 from ..operations import Op

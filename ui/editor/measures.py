@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import MeasureEdit, column_label, detail_table, new_measure
+from fupin_desktop.services.edit_state import MeasureEdit, column_label, detail_table, editable, new_measure
 
 from ..errors import show_exception
 from ..qt import (
@@ -16,7 +15,6 @@ from ..qt import (
 )
 from .fields import grid, make_field
 from .member_dialogs import scrolled_form
-from fupin_desktop.services.edit_state import editable
 
 KINDS = {"": "（无）", "loan": "小额信贷", "housing": "危房改造", "relocation": "易地搬迁", "public_post": "公益岗位",
          "education": "教育资助", "health": "健康帮扶"}

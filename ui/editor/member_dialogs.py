@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import column_label
+from fupin_desktop.services.edit_state import Leave, MemberEdit, column_label, editable
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
 from ..qt import QDialog, QDialogButtonBox, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 from .fields import CodeField, DateField, grid, make_field
-from fupin_desktop.services.edit_state import Leave, MemberEdit, editable
 
 JOINING = {"嫁入", "新生儿", "其他转入"}  # 人员变更 reasons that add a person, not remove one
 

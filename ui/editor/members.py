@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fupin_desktop.services.edit_state import column_label
+from fupin_desktop.services.edit_state import MemberEdit, column_label, new_member
 from fupin_desktop.validation.idnumber import parse_id
 
 from ..qt import (
@@ -20,7 +20,6 @@ from ..qt import (
 from .cells import edit_cell, setup_table
 from .fields import CODE_TABLES, CodeField, code_labels, kind_of
 from .member_dialogs import LeaveDialog, MemberDialog
-from fupin_desktop.services.edit_state import MemberEdit, new_member
 
 COLUMNS = [("member", c) for c in ("name", "id_no", "gender", "birth_date", "relation", "ethnicity",
                                    "political_status")]

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import column_label
+from fupin_desktop.services.edit_state import Assignment, column_label, editable, to_text
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
@@ -18,7 +18,6 @@ from ..qt import (
 )
 from .fields import DateField, button_row, grid, make_field
 from .member_dialogs import buttons
-from fupin_desktop.services.edit_state import Assignment, editable, to_text
 
 HELPER_COLUMNS = ("name", "unit_name", "position", "phone")
 

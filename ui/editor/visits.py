@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QPixmap  # not in ui/qt.py (only the editor shows images)
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import column_label, new_id
+from fupin_desktop.services.edit_state import PhotoRef, VisitEdit, column_label, new_id, to_text
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
@@ -24,7 +24,6 @@ from ..qt import (
 )
 from .fields import button_row, grid, make_field
 from .member_dialogs import buttons
-from fupin_desktop.services.edit_state import PhotoRef, VisitEdit, to_text
 
 SHOWN = ("visited_on", "visit_type", "content", "problems", "follow_up")
 LONG = ("content", "problems", "needs", "follow_up")

@@ -111,7 +111,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
     # ---- loading -------------------------------------------------------------------------------
     def load(self) -> None:
         archive, hh_id, year, in_use = self.archive, self.household_id, self.year, frozenset(OPEN_DRAFTS)
-        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use)).success(self.loaded_snapshot).failure(self.op_failed).run()
+        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use)).success(self.loaded_snapshot).failure(
+            self.op_failed).run()
 
     def loaded_snapshot(self, snap: EditorSnapshot) -> None:
         if self.gone:

@@ -147,7 +147,8 @@ class SyncController(QObject):
             if unconfirmed(packed.counts) and url and not packed.revoked:
                 self._upload(quiet=True, url=url)
 
-        Op(self.window, self.window.archive.pack_pending).success(done).failure(lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
+        Op(self.window, self.window.archive.pack_pending).success(done).failure(
+            lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
 
     def _upload(self, *, quiet: bool, url: str | None = None) -> None:
         if self.uploading:
