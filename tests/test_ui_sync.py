@@ -169,8 +169,9 @@ def test_saves_are_packed_automatically_and_uploaded_in_the_background(qtbot, tm
     try:
         set_server(device, f"http://127.0.0.1:{port}")
         window.sync.auto_timer.setInterval(50)
-        add_household(device)
-        hub().changed.emit(OpChanges(everything=True))  # what a save in the editor emits
+        hh_id = add_household(device)
+        # What a save in the editor broadcasts: the household and its tables, sync states moved.
+        hub().changed.emit(OpChanges(frozenset({hh_id}), frozenset({"household", "member"}), sync_states=True))
         qtbot.waitUntil(lambda: "已上传 1 个变更包" in window.sync.last_result, timeout=20_000)
         idle(qtbot)
         assert set(states(device)) == {"已确认"}  # the acknowledgment came back with the upload

@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
             lambda done: self.statusBar().showMessage(f"已生成 {done.count} 户演示数据。", 8000)).run()
 
     def _on_changed(self, changes: OpChanges) -> None:
-        if changes.everything:
+        if changes.everything or not changes.households <= set(self.model.ids):  # e.g. a new household
             self.refresh_tree()
             self.run_search()
         else:

@@ -53,8 +53,11 @@ class SyncController(QObject):
         self._build_menu()
         hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
 
-    def _on_changed(self, _changes: OpChanges) -> None:
-        self.auto_timer.start()
+    def _on_changed(self, changes: OpChanges) -> None:
+        # Records changed: pack them. Sync states alone (an acknowledgment) must not start another
+        # round of packing and uploading.
+        if changes.tables or changes.everything:
+            self.auto_timer.start()
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("同步(&S)")
@@ -121,7 +124,8 @@ class SyncController(QObject):
             changes = OpChanges()
             for _n, ack in results:
                 changes |= ack.changes
-            hub().changed.emit(changes)  # county corrections change records; acknowledgments, sync states
+            if changes:  # county corrections change records; acknowledgments, sync states
+                hub().changed.emit(changes)
             self.refresh_view()
             self._say(lines[-1])
             messages.inform(self.window, "\n".join(lines), "\n".join(extra), title="回执已处理")
@@ -175,7 +179,8 @@ class SyncController(QObject):
             text = (f"已上传 {len(result.sent)} 个变更包到县里。" if result.sent else "没有需要上传的变更包。")
             if result.ack is not None and not result.ack.already:
                 text += f"回执：确认 {result.ack.confirmed} 条，冲突 {result.ack.conflicts} 处。"
-                hub().changed.emit(result.ack.changes)
+                if result.ack.changes:
+                    hub().changed.emit(result.ack.changes)
             self._say(text)
             if not quiet:
                 messages.inform(self.window, text, title="上传完成")
