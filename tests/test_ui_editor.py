@@ -157,10 +157,13 @@ def test_income_edit_shows_in_history(qtbot, new_store):
     assert "#2e7d32" in editor.income.labels["incomeDiff"].styleSheet()
     assert editor.is_dirty()
 
-    qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
+    with qtbot.waitSignal(hub().changed, timeout=20_000) as broadcast:
+        qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
     idle(qtbot)
     qtbot.waitUntil(lambda: not editor.is_dirty())
     assert load(new_store, hh_id).incomes[YEAR].fields["per_capita_net"] == Decimal("11566.83")
+    (changes,) = broadcast.args  # what the core committed, not what the window expected
+    assert changes.households == {hh_id} and "income_line" in changes.tables and changes.sync_states
     qtbot.keyClick(editor, Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)
     history = editor.history.table
     rows = [[history.item(r, c).text() for c in range(7)] for r in range(history.rowCount())]
