@@ -71,8 +71,8 @@ def fupin(qtbot, tmp_path, monkeypatch, new_store):
     idle(qtbot)
     if app.window is not None:
         app.window.close()
-    if app.store is not None:
-        app.store.close()
+    if app.archive is not None:
+        app.archive.close()
     if app.unlock_dialog is not None:
         app.unlock_dialog.close()
 
@@ -176,14 +176,14 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog._restore()
     idle(qtbot)
-    assert fupin.store is None and boxes("restoredBox")
+    assert fupin.archive is None and boxes("restoredBox")
     unlock = fupin.unlock_dialog
     unlock.user.setText("admin")
     qtbot.keyClicks(unlock.password, PASSWORD)
     unlock.unlock_button.click()
     qtbot.waitUntil(lambda: fupin.window is not None, timeout=20_000)
     idle(qtbot)
-    assert count(fupin.store.store) == 2
+    assert count(fupin.archive.store) == 2
     kept = [p for p in new_store.path.parent.iterdir() if ".恢复前-" in p.name]
     assert len(kept) == 1
     for box in boxes("restoredBox"):

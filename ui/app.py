@@ -118,7 +118,7 @@ class FupinApp:
         self.store_path = store_path
         self.settings = QSettings("FupinDesktop", "FupinDesktop")  # window layout and last choices only
         self.prefs = Settings()  # the user's settings, read on unlock (fupin_desktop.settings)
-        self.store: Archive | None = None
+        self.archive: Archive | None = None
         self.window = None
         self.county_window = None  # the county workspace, in the county role
         self.unlock_dialog = None
@@ -170,15 +170,15 @@ class FupinApp:
         self.unlock_dialog.show()
         hub().tasks.submit(warm_up, lambda _r: None, lambda _e: None)
 
-    def unlocked(self, store: Archive) -> None:
+    def unlocked(self, archive: Archive) -> None:
         from .main_window import MainWindow  # noqa: PLC0415
 
         from . import maintenance  # noqa: PLC0415
 
-        self.store = store
-        self.prefs = for_store(store.store)
+        self.archive = archive
+        self.prefs = for_store(archive.store)
         self.apply_settings()
-        self.window = MainWindow(store, settings=self.settings, on_lock=self.lock)
+        self.window = MainWindow(archive, settings=self.settings, on_lock=self.lock)
         maintenance.install(self.window, self)
         self.window.show()
         if self.windows_lock is not None:
@@ -198,10 +198,10 @@ class FupinApp:
         from .settings_dialog import SettingsDialog  # noqa: PLC0415
 
         def saved(prefs: Settings) -> None:
-            store = self.store
-            if store is None:
+            archive = self.archive
+            if archive is None:
                 return
-            save_settings(prefs, store.store.store_id, store.store.username)
+            save_settings(prefs, archive.store.store_id, archive.store.username)
             font_changed = prefs.font_path != self.prefs.font_path
             self.prefs = prefs
             self.apply_settings()
@@ -239,14 +239,14 @@ class FupinApp:
         if self.county_window is not None:
             self.lock_county()
             return
-        if self.store is None:
+        if self.archive is None:
             return
         self.idle.timer.stop()
         if self.window is not None:
             self.window.save_drafts_and_close()
             self.window = None
-        store, self.store = self.store, None
-        hub().tasks.submit(store.close, lambda _r: None, lambda _e: None)  # after queued work
+        archive, self.archive = self.archive, None
+        hub().tasks.submit(archive.close, lambda _r: None, lambda _e: None)  # after queued work
         self.show_unlock()
 
     def _watch_session_lock(self) -> None:
@@ -309,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         measure_startup(fupin, started)
     code = app.exec()
     crash.uninstall()
-    if fupin.store is not None:
-        fupin.store.close()
+    if fupin.archive is not None:
+        fupin.archive.close()
     if fupin.county_window is not None:
         fupin.county_window.ctx.engine.dispose()
     hub().tasks.shutdown()

@@ -135,7 +135,7 @@ class SetupWizard(QWizard):
         self.store_path = store_path
         self.on_created = on_created
         self.on_county = on_county
-        self.store: Archive | None = None
+        self.archive: Archive | None = None
         self.county_opened: tuple[Any, Any, str] | None = None
         self.role, self.village, self.user, self.recovery = RolePage(), VillagePage(), UserPage(), RecoveryPage()
         self.enroll = EnrollPage(self)
@@ -154,7 +154,7 @@ class SetupWizard(QWizard):
         self.resize(640, 460)
 
     def validateCurrentPage(self) -> bool:  # noqa: N802
-        if self.currentPage() is self.user and self.store is None:
+        if self.currentPage() is self.user and self.archive is None:
             self._create_store()
             return False  # move on when the store exists
         if self.currentPage() is self.county and self.county_opened is None:
@@ -188,7 +188,7 @@ class SetupWizard(QWizard):
                     username=self.user.user.text().strip(), password=self.user.password.text())
 
         def created(result: tuple[Archive, str]) -> None:
-            self.store, code = result
+            self.archive, code = result
             self.recovery.code.setText(code)
             self.next()
 
@@ -200,8 +200,8 @@ class SetupWizard(QWizard):
 
     def accept(self) -> None:
         super().accept()
-        if self.store is not None:
-            self.on_created(self.store)
+        if self.archive is not None:
+            self.on_created(self.archive)
         elif self.county_opened is not None and self.on_county is not None:
             self.on_county(*self.county_opened)
 
@@ -235,14 +235,14 @@ class EnrollPage(QWizardPage):
     def enroll_file(self, path: Path) -> None:
         from fupin_desktop.sync.device import enroll  # noqa: PLC0415
 
-        store = self.wizard_.store
-        assert store is not None
+        archive = self.wizard_.archive
+        assert archive is not None
 
         def done(e: Any) -> None:
             self.result.setText(f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。")
             self.button.setEnabled(False)
 
-        Op(self, lambda: enroll(store.store, path)).success(done).run()
+        Op(self, lambda: enroll(archive.store, path)).success(done).run()
 
 
 class CountyPage(QWizardPage):
