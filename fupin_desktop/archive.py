@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import drafts
 from .queries.dashboard import Dashboard, dashboard
@@ -24,12 +24,18 @@ from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
 from .services.editing import Photos, Saved, save_edits
 from .opchanges import OpChanges
-from .settings import Settings
+from .settings import Settings, for_store
 from .store import backups
 from .store.backups import BackupInfo
 from .store.store import Store
 from .store.store import check_password_strength, password_strength_hint
-from .sync.status import household_states, open_counts
+from .sync.status import household_states, open_counts, sync_status
+from .tabular.importer import ImportOptions, ImportReport, prepare, run_import
+
+if TYPE_CHECKING:
+    from .sync.client import Outgoing, PushResult, Sent
+    from .sync.enrollment import Enrollment
+    from .sync.receipts import AckResult
 
 __all__ = [
     "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "check_password_strength", "create_archive",
@@ -65,6 +71,18 @@ class Archive:
     @property
     def village_code(self) -> str:
         return self.store.village_code
+
+    @property
+    def village_name(self) -> str:
+        return self.store.village_name
+
+    @property
+    def username(self) -> str:
+        return self.store.username
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
 
     # ---- the household list and the village tree ---------------------------------------------
     def current_year(self) -> int:
@@ -115,12 +133,53 @@ class Archive:
     def delete_draft(self, key: str) -> None:
         drafts.delete_draft(self.store.engine, key)
 
-    # ---- spreadsheets and sync ------------------------------------------------------------------
+    # ---- spreadsheets and sync (the store is handed whole to these jobs) ------------------------------------------------------------------
     def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None) -> int:
         """The households ``query`` finds, written to ``target``; returns the number of rows."""
         from .tabular.exporter import export_xlsx  # noqa: PLC0415 (openpyxl: loaded only when used)
 
         return export_xlsx(self.store, self.search(query), target, what, progress=progress)
+
+    def prepare_import(self, path: Path, options: ImportOptions) -> ImportReport:
+        """What importing ``path`` would do, writing nothing."""
+        return prepare(self.store, path, options)
+
+    def import_table(self, path: Path, options: ImportOptions, progress: Report | None = None,
+                     cancel: Cancel | None = None) -> ImportReport:
+        """Import in one unit of work; the report's ``changes`` say what was written."""
+        return run_import(self.store, path, options, progress=progress, cancel=cancel)
+
+    def settings(self) -> Settings:
+        return for_store(self.store)
+
+    def sync_status(self) -> dict[str, Any]:
+        return sync_status(self.store)
+
+    def enroll(self, path: Path) -> Enrollment:
+        from .sync.device import enroll  # noqa: PLC0415 (the crypto stack: loaded only when used)
+
+        return enroll(self.store, path)
+
+    def export_packages(self, folder: Path) -> list[Path]:
+        from .sync.device import export_to_folder  # noqa: PLC0415
+
+        return export_to_folder(self.store, folder)
+
+    def apply_acks(self, paths: list[Path]) -> list[tuple[str, AckResult]]:
+        """Each acknowledgment file applied in turn, by file name."""
+        from .sync.receipts import apply_ack  # noqa: PLC0415
+
+        return [(Path(p).name, apply_ack(self.store, Path(p))) for p in paths]
+
+    def prepare_push(self, url: str | None) -> Outgoing:
+        from .sync.client import prepare_push  # noqa: PLC0415
+
+        return prepare_push(self.store, url)
+
+    def record_push(self, sent: Sent) -> PushResult:
+        from .sync.client import record_push  # noqa: PLC0415
+
+        return record_push(self.store, sent)
 
     def pack_pending(self) -> Packed | None:
         """Pack what the last saves changed (None when the device is not enrolled)."""

@@ -62,7 +62,7 @@ class Dashboard(QWidget):
         self.archive = archive
         self.year = year
         self.on_filter = on_filter
-        self.setWindowTitle(f"村情看板 — {archive.store.village_name} {year}年度")
+        self.setWindowTitle(f"村情看板 — {archive.village_name} {year}年度")
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

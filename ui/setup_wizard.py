@@ -233,8 +233,6 @@ class EnrollPage(QWizardPage):
             self.enroll_file(files[0])
 
     def enroll_file(self, path: Path) -> None:
-        from fupin_desktop.sync.device import enroll  # noqa: PLC0415
-
         archive = self.wizard_.archive
         assert archive is not None
 
@@ -242,7 +240,7 @@ class EnrollPage(QWizardPage):
             self.result.setText(f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。")
             self.button.setEnabled(False)
 
-        Op(self, lambda: enroll(archive.store, path)).success(done).run()
+        Op(self, lambda: archive.enroll(path)).success(done).run()
 
 
 class CountyPage(QWizardPage):

@@ -10,14 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fupin_desktop.archive import OpChanges, Packed
 from fupin_desktop.errors import FupinError
-from fupin_desktop.settings import for_store
-from fupin_desktop.sync import device as sync_device
-from fupin_desktop.sync.client import prepare_push, record_push, send
-from fupin_desktop.sync.receipts import apply_ack
+from fupin_desktop.sync.client import send
 
 from .. import messages
-from fupin_desktop.archive import OpChanges, Packed
 
 from ..operations import Op, hub
 from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
@@ -45,7 +42,7 @@ class SyncController(QObject):
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.window = window
-        self.store = window.store
+        self.archive = window.archive
         self.auto_timer = QTimer(self, singleShot=True, interval=AUTO_PACK_DELAY_MS)
         self.auto_timer.timeout.connect(self.auto_pack)
         self.uploading = False
@@ -70,7 +67,7 @@ class SyncController(QObject):
 
     # ---- server address ------------------------------------------------------------------------
     def server_url(self, status: dict[str, Any]) -> str:
-        override = for_store(self.store).county_server_url  # the settings dialog's 县级服务器地址
+        override = self.archive.settings().county_server_url  # the settings dialog's 县级服务器地址
         county = status.get("county") or {}
         return str(override or county.get("server_url") or "")
 
@@ -86,7 +83,7 @@ class SyncController(QObject):
             messages.inform(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。",
                             "第一次上传或用U盘送交变更包时，县里会确认本机。")
 
-        Op(self.window, lambda: sync_device.enroll(self.store, path)).success(done).run()
+        Op(self.window, lambda: self.archive.enroll(path)).success(done).run()
 
     def export(self) -> None:
         folder = messages.choose_folder(self.window, "选择U盘（或要写入的文件夹）")
@@ -104,7 +101,7 @@ class SyncController(QObject):
             messages.inform(self.window, f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。",
                             f"位置：{folder}\n请把U盘交给县扶贫办；县里导入后会给回执。", title="导出完成")
 
-        Op(self.window, lambda: sync_device.export_to_folder(self.store, folder)).success(done).run()
+        Op(self.window, lambda: self.archive.export_packages(folder)).success(done).run()
 
     def upload(self) -> None:
         self._upload(quiet=False)
@@ -115,8 +112,7 @@ class SyncController(QObject):
             self.apply_files(files)
 
     def apply_files(self, files: list[Path]) -> None:
-        def work() -> list[tuple[str, Any]]:
-            return [(Path(f).name, apply_ack(self.store, Path(f))) for f in files]
+        archive = self.archive
 
         def done(results: list[tuple[str, Any]]) -> None:
             lines = [f"{name}：{_ack_line(ack)}" for name, ack in results]
@@ -130,12 +126,12 @@ class SyncController(QObject):
             self._say(lines[-1])
             messages.inform(self.window, "\n".join(lines), "\n".join(extra), title="回执已处理")
 
-        Op(self.window, work).success(done).run()
+        Op(self.window, lambda: archive.apply_acks(files)).success(done).run()
 
     def show_status(self) -> None:
         from .status_dialog import SyncStatusDialog  # noqa: PLC0415
 
-        self.status_dialog = SyncStatusDialog(self.window.archive, parent=self.window)
+        self.status_dialog = SyncStatusDialog(self.archive, parent=self.window)
         self.status_dialog.show()
 
     # ---- automatic packaging and upload --------------------------------------------------------
@@ -151,7 +147,7 @@ class SyncController(QObject):
             if unconfirmed(packed.counts) and url and not packed.revoked:
                 self._upload(quiet=True, url=url)
 
-        Op(self.window, self.window.archive.pack_pending).success(done).failure(
+        Op(self.window, self.archive.pack_pending).success(done).failure(
             lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
 
     def _upload(self, *, quiet: bool, url: str | None = None) -> None:
@@ -195,13 +191,13 @@ class SyncController(QObject):
 
         # The store is touched only on the database worker; the network thread sends and waits.
         def record(sent: Any) -> None:
-            Op(self.window, lambda: record_push(self.store, sent)).success(done).failure(failed).run()
+            Op(self.window, lambda: self.archive.record_push(sent)).success(done).failure(failed).run()
 
         def upload(outgoing: Any) -> None:
             Op(self.window, lambda: send(outgoing, attempts=attempts, timeout=15.0),
                network=True).success(record).failure(failed).run()
 
-        Op(self.window, lambda: prepare_push(self.store, url)).success(upload).failure(failed).run()
+        Op(self.window, lambda: self.archive.prepare_push(url)).success(upload).failure(failed).run()
 
     # ---- what the window shows -----------------------------------------------------------------
     def refresh_view(self) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from fupin_desktop.archive import Archive
 from fupin_desktop.sync.device import STATES
-from fupin_desktop.sync.status import sync_status
 
 from ..household_table import SYNC_COLOURS
 from ..operations import Op
@@ -23,7 +22,7 @@ STATE_HINTS = {"未发送": "还没有打包", "已打包": "在本机发件箱�
 class SyncStatusDialog(QDialog):
     def __init__(self, archive: Archive, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = archive.store  # handed whole to sync_status
+        self.archive = archive
         self.setWindowTitle("同步状态")
         self.setObjectName("syncStatus")
         layout = QVBoxLayout(self)
@@ -66,7 +65,7 @@ class SyncStatusDialog(QDialog):
         return box
 
     def refresh(self) -> None:
-        Op(self, lambda: sync_status(self.store)).success(self._show).run()
+        Op(self, self.archive.sync_status).success(self._show).run()
 
     def _show(self, status: dict[str, Any]) -> None:
         self.status = status
