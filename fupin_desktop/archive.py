@@ -64,8 +64,7 @@ class Counted:
 
 class Archive:
     def __init__(self, store: Store) -> None:
-        # Kept for the core functions that take the store whole (sync, printing, spreadsheets,
-        # backups); the UI hands it on and reaches nothing inside it.
+        # Public for the form renderers, which take the store whole (the print dialog hands it on).
         self.store = store
 
     @property
