@@ -62,6 +62,7 @@ def main() -> None:
 def measure(path: Path, password: str) -> dict:
     from fupin_desktop.queries.search import SearchQuery, search_households
     from fupin_desktop.store.store import Store
+    from fupin_desktop.archive import Archive
     from ui.app import install_cjk_font
     from ui.editor import HouseholdEditor
     from ui.main_window import MainWindow
@@ -84,7 +85,7 @@ def measure(path: Path, password: str) -> dict:
     key = Store.keyring_for(path).unlock_password("admin", password)  # the KDF, not timed
     started = time.perf_counter()
     store = Store._open_with_key(path, Store.keyring_for(path), key, "admin")
-    window = MainWindow(store, settings=settings, on_lock=lambda: None)
+    window = MainWindow(Archive(store), settings=settings, on_lock=lambda: None)
     window.show()
     wait(lambda: window.model.rowCount() > 0 and hub().tasks.pending == 0)
     window.table.viewport().repaint()
@@ -119,7 +120,7 @@ def measure(path: Path, password: str) -> dict:
     opens, saves = [], []
     for n, household_id in enumerate(sample):
         started = time.perf_counter()
-        editor = HouseholdEditor(store, household_id, year=window.year, settings=settings)
+        editor = HouseholdEditor(window.archive, household_id, year=window.year, settings=settings)
         editor.show()
         wait(lambda: editor.loaded and hub().tasks.pending == 0)
         opens.append(time.perf_counter() - started)

@@ -114,7 +114,7 @@ def write_and_read(ctx: Context) -> str:
     from .queries.load import load_households  # noqa: PLC0415
     from .queries.search import SearchQuery, search_households  # noqa: PLC0415
     from .services.households import create_households  # noqa: PLC0415
-    from .services.uow import UnitOfWork  # noqa: PLC0415
+    from .services.households import unit_of_work  # noqa: PLC0415
     from .validation.idnumber import make_id  # noqa: PLC0415
 
     born = date(1970, 5, 6)
@@ -124,7 +124,7 @@ def write_and_read(ctx: Context) -> str:
                                    "national_hh_no": "5201020030049999", "attribute": "一般脱贫户"},
                            years={date.today().year: {"population": 1, "arable_mu": Decimal("2.5")}},
                            members=[head])
-    with UnitOfWork(ctx.store) as uow:
+    with unit_of_work(ctx.store) as uow:
         (ctx.household_id,) = create_households(uow, [bundle])
     with ctx.store.engine.connect() as conn:
         (loaded,) = load_households(conn, [ctx.household_id])

@@ -25,6 +25,7 @@ os.environ.setdefault("FUPIN_TEST_SUITE", "weak-keys-for-the-test-suite-only")  
 os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.store.backups import auto_backup  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
@@ -60,7 +61,7 @@ def main() -> None:
         fupin.settings = QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat)
         fupin.prefs.backup_warn_days = 7
         maintenance.start_daily_backup = lambda *a: None  # as before the day's backup lands
-        fupin.unlocked(store)
+        fupin.unlocked(Archive(store))
         settle(app)
         fupin.window.grab().save(str(OUT / "backup-warning.png"))
         fupin.edit_settings()

@@ -86,8 +86,8 @@ def messy_roster(store: Store, path: Path) -> Path:
 def import_preview(fupin, tmp: Path) -> None:
     from ui.import_dialog import ImportDialog
 
-    path = messy_roster(fupin.store, tmp / "示范村花名册.xlsx")
-    fupin.import_dialog = ImportDialog(fupin.store, path, settings=fupin.settings)
+    path = messy_roster(fupin.archive.store, tmp / "示范村花名册.xlsx")
+    fupin.import_dialog = ImportDialog(fupin.archive, path, settings=fupin.settings)
     fupin.import_dialog.move(60, 40)
     fupin.import_dialog.show()
 
@@ -115,7 +115,7 @@ def main() -> int:
         fupin.window.search.setText("")
 
     def editor() -> None:
-        with fupin.store.engine.connect() as conn:
+        with fupin.archive.store.engine.connect() as conn:
             with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn, SearchQuery())
         fupin.window.open_household(with_errors[0])
 
@@ -135,7 +135,7 @@ def main() -> int:
         from ui.print_dialog import PrintDialog
 
         fupin.window.table.selectRow(0)
-        fupin.print_dialog = PrintDialog(fupin.store, selected=fupin.window._selected_ids()[:1],
+        fupin.print_dialog = PrintDialog(fupin.archive, selected=fupin.window._selected_ids()[:1],
                                          query=fupin.window.query, year=fupin.window.year, settings=fupin.settings)
         fupin.print_dialog.form.setCurrentIndex(fupin.print_dialog.form.findData("card"))
         fupin.print_dialog.show()
@@ -159,8 +159,8 @@ def main() -> int:
         delay += ms
         QTimer.singleShot(delay, fn)
     code = app.exec()
-    if fupin.store is not None:
-        fupin.store.close()
+    if fupin.archive is not None:
+        fupin.archive.close()
     hub().tasks.shutdown()
     shutil.rmtree(tmp, ignore_errors=True)
     return code

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.county.acks import write_acks  # noqa: E402
 from fupin_desktop.county.db import open_county_db  # noqa: E402
 from fupin_desktop.county.devices import issue_enrollment  # noqa: E402
@@ -44,7 +45,7 @@ from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
 from fupin_desktop.services.households import update_household  # noqa: E402
 from fupin_desktop.services.replay import apply_entries  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 from fupin_desktop.sync.device import enroll, export_to_folder  # noqa: E402
 from fupin_desktop.sync.receipts import apply_ack  # noqa: E402
@@ -65,7 +66,7 @@ def device(tmp: Path, name: str, engine, keys) -> Store:
 
 
 def edit(store: Store, household_id: str, **changes) -> None:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         update_household(uow, household_id, changes)
 
 
@@ -159,7 +160,7 @@ def main() -> int:
         edit(second, ids[8], phone="13608510008")
         export_to_folder(second, tmp / "f")
         edit(second, ids[9], address="第四组2号")
-        dialog = SyncStatusDialog(second)
+        dialog = SyncStatusDialog(Archive(second))
         dialog.move(40, 40)
         dialog.resize(760, 540)
         dialog.show()
@@ -171,7 +172,7 @@ def main() -> int:
 
         with first.engine.connect() as conn:
             edit(first, search_households(conn, SearchQuery())[6], phone="13508510006")  # not yet sent
-        main = MainWindow(first, settings=settings, on_lock=lambda: None)
+        main = MainWindow(Archive(first), settings=settings, on_lock=lambda: None)
         main.move(0, 0)
         main.resize(1440, 860)
         main.show()

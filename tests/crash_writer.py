@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD
@@ -20,7 +20,7 @@ def main(path: str, run: int) -> None:
             for i in range(20):
                 n = batch * 20 + i
                 bundles.append(household(head=f"张{n}", hh_no=f"R{run}-{n:05d}", extra_members=n % 4))
-            with UnitOfWork(store, check=False) as uow:
+            with unit_of_work(store, check=False) as uow:
                 create_households(uow, bundles)
 
 

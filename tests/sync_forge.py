@@ -17,7 +17,7 @@ from sqlalchemy import select
 from fupin_desktop.clock import format_hlc
 from fupin_desktop.county.model import Package, Record
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from fupin_desktop.sync import crypto
 from fupin_desktop.sync.device import device_keys
@@ -78,7 +78,7 @@ def fill_store(store: Store, households: int, *, batch: int = 200, prefix: str =
         n = min(batch, households - done)
         bundles = [household(head=f"王{done + i}", village=village, hh_no=f"{village}{prefix}{done + i:05d}",
                              extra_members=(done + i) % 4) for i in range(n)]
-        with UnitOfWork(store, check=False) as uow:
+        with unit_of_work(store, check=False) as uow:
             create_households(uow, bundles, trusted=True)
         done += n
 

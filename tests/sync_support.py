@@ -14,7 +14,7 @@ from fupin_desktop.county.devices import issue_enrollment
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.services.households import register_household, update_household
 from fupin_desktop.services.replay import apply_entries
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from fupin_desktop.sync.device import enroll, export_to_folder
 from fupin_desktop.sync.receipts import apply_ack
@@ -32,12 +32,12 @@ def make_device(tmp: Path, name: str, engine, keys, *, village: str = "520102003
 
 
 def add_household(store: Store, **kw) -> str:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         return register_household(uow, household(village=store.village_code, **kw))
 
 
 def edit(store: Store, household_id: str, **changes) -> None:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         update_household(uow, household_id, changes)
 
 

@@ -1,4 +1,5 @@
-"""The core stays Qt-free (DESIGN: fupin_desktop never imports PySide6 or ui)."""
+"""The core stays Qt-free, the UI enters the core through one door, and the core keeps its layers
+(import-linter contracts in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,36 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_import_linter_contract_is_kept(tmp_path):
+def lint_imports() -> subprocess.CompletedProcess[str]:
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_import_linter_contracts_are_kept():
+    result = lint_imports()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
 
 
-def test_contract_would_catch_a_qt_import(tmp_path):
-    """The contract is not vacuous: a core module importing PySide6 breaks it."""
-    offender = ROOT / "fupin_desktop" / "_qt_offender_for_test.py"
-    offender.write_text("import PySide6  # noqa\n")
+@pytest.mark.parametrize(("where", "line", "contract"), [
+    ("fupin_desktop/_offender_for_test.py", "import PySide6", "The core never imports Qt or the UI BROKEN"),
+    ("ui/_offender_for_test.py", "import sqlalchemy", "through the door (fupin_desktop.archive) BROKEN"),
+    ("ui/_offender_for_test.py", "from fupin_desktop.store import engine", "through the door (fupin_desktop.archive) BROKEN"),
+    ("fupin_desktop/model/_offender_for_test.py", "from fupin_desktop.services import uow", "layers, lowest last BROKEN"),
+])
+def test_each_contract_catches_its_offence(where, line, contract):
+    """The contracts are not vacuous: one offending import breaks the contract that forbids it."""
+    offender = ROOT / where
+    offender.write_text(line + "  # noqa\n")
     try:
-        lint = Path(sys.executable).with_name("lint-imports")
-        result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        result = lint_imports()
         assert result.returncode != 0
-        assert "BROKEN" in result.stdout
+        assert contract in result.stdout, result.stdout
     finally:
         offender.unlink()
 

@@ -11,7 +11,7 @@ from fupin_desktop.cli import main
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import Household, Member
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.settings import Settings, save_settings
 from fupin_desktop.store.backups import (
     auto_backup, backup_warning, daily_backup_if_due, list_backups, replace_with_backup,
@@ -34,7 +34,7 @@ def records(store: Store) -> tuple[list, list]:
 
 
 def add(store: Store, n: int, start: int = 0) -> None:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         create_households(uow, [household(f"户主{start + i}", hh_no=f"52010200300{start + i:05d}") for i in range(n)])
 
 

@@ -17,7 +17,7 @@ from fupin_desktop.model import Base, ChangeLog, Household, IncomeYear, Member
 from fupin_desktop.queries.history import household_history
 from fupin_desktop.services import households as svc
 from fupin_desktop.services.replay import apply_entries
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD, VILLAGE
@@ -68,7 +68,7 @@ def apply_ops(store: Store, ops) -> None:
     households: list[str] = []
     members: list[str] = []
     for op, index, value in ops:
-        with UnitOfWork(store) as uow:
+        with unit_of_work(store) as uow:
             if op == "create":
                 bundle = household(head=value, hh_no=f"P{len(households)}", extra_members=index)
                 households += svc.create_households(uow, [bundle])
@@ -104,12 +104,12 @@ def test_replaying_the_log_rebuilds_the_same_records(tmp_path_factory, ops):
 
 
 def test_update_logs_only_what_changed_with_old_and_new(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household()])[0]
-    with UnitOfWork(new_store, user="wangwu") as uow:
+    with unit_of_work(new_store, user="wangwu") as uow:
         changes = svc.update_household(uow, hh_id, {"phone": "13900001111", "group_name": "第一组"})
     assert set(changes) == {"phone"}
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         assert svc.update_household(uow, hh_id, {"phone": "13900001111"}) == {}
     with new_store.engine.connect() as conn:
         last = conn.execute(select(ChangeLog).where(ChangeLog.op == "update", ChangeLog.entity == "household")
@@ -122,10 +122,10 @@ def test_update_logs_only_what_changed_with_old_and_new(new_store):
 def test_change_log_is_ordered_by_hybrid_clock_even_when_the_wall_clock_goes_back(new_store, monkeypatch):
     from fupin_desktop import clock
 
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household()])[0]
     monkeypatch.setattr(clock.HybridClock, "_physical_ms", staticmethod(lambda: 1_000))  # 1970!
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.update_household(uow, hh_id, {"phone": "13900002222"})
     with new_store.engine.connect() as conn:
         stamps = conn.execute(select(ChangeLog.hlc).order_by(ChangeLog.seq)).scalars().all()
@@ -133,12 +133,12 @@ def test_change_log_is_ordered_by_hybrid_clock_even_when_the_wall_clock_goes_bac
 
 
 def test_failed_unit_of_work_leaves_nothing(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household()])[0]
     with new_store.engine.connect() as conn:
         before = conn.execute(select(ChangeLog.seq)).scalars().all()
     with pytest.raises(InvalidInput, match="日期不存在"):
-        with UnitOfWork(new_store) as uow:
+        with unit_of_work(new_store) as uow:
             svc.update_household(uow, hh_id, {"phone": "13900003333"})
             svc.update_household(uow, hh_id, {"filled_on": "2023-02-30"})
     with new_store.engine.connect() as conn:
@@ -147,9 +147,9 @@ def test_failed_unit_of_work_leaves_nothing(new_store):
 
 
 def test_history_names_fields_in_chinese(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household()])[0]
-    with UnitOfWork(new_store, user="李书记") as uow:
+    with unit_of_work(new_store, user="李书记") as uow:
         svc.update_household(uow, hh_id, {"phone": "13900004444", "military_family": "是"})
         svc.save_income(uow, hh_id, 2024, [{"category": "工资性收入", "item": "务工收入", "amount": "36000"}])
     with new_store.engine.connect() as conn:
@@ -161,14 +161,14 @@ def test_history_names_fields_in_chinese(new_store):
 
 
 def test_income_totals_and_per_capita(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household(extra_members=2)])[0]  # 3 people
     with new_store.engine.connect() as conn:
         inc = conn.execute(select(IncomeYear)).mappings().one()
     assert inc["total_income"] == Decimal("30200.50")
     assert inc["net_income"] == Decimal("28700.50")
     assert inc["per_capita_net"] == Decimal("9566.83")
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.save_income(uow, hh_id, 2024, [
             {"category": "工资性收入", "item": "务工收入", "amount": "10000"},
             {"category": "转移性收入", "item": "危房改造补助", "amount": "20000", "counts_toward_income": False},
@@ -179,31 +179,31 @@ def test_income_totals_and_per_capita(new_store):
 
 
 def test_members_leave_but_are_never_deleted(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         bundle = household(extra_members=2)
         hh_id = svc.create_households(uow, [bundle])[0]
     son = bundle.members[2].fields["id"]
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.member_leaves(uow, son, "迁出", "2024-05-01")
     with new_store.engine.connect() as conn:
         row = conn.execute(select(Member).where(Member.id == son)).mappings().one()
         hh = conn.execute(select(Household).where(Household.id == hh_id)).mappings().one()
     assert (row["record_status"], row["left_reason"], row["left_on"]) == ("注销", "迁出", date(2024, 5, 1))
     assert hh["member_count"] == 2
-    with UnitOfWork(new_store) as uow, pytest.raises(Exception, match="不能删除"):
+    with unit_of_work(new_store) as uow, pytest.raises(Exception, match="不能删除"):
         uow.delete(Member, son)
 
 
 def test_required_fields_and_constraints_give_chinese_errors_and_change_nothing(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household()])[0]
     with new_store.engine.connect() as conn:
         before = conn.execute(select(ChangeLog.seq)).scalars().all()
     with pytest.raises(InvalidInput, match="收入明细：类别不能为空"):
-        with UnitOfWork(new_store) as uow:
+        with unit_of_work(new_store) as uow:
             svc.save_income(uow, hh_id, 2024, [{"item": "务工收入", "amount": "100"}])
     with pytest.raises(InvalidInput, match="没有保存任何内容"):
-        with UnitOfWork(new_store) as uow:
+        with unit_of_work(new_store) as uow:
             svc.add_member(uow, hh_id, {"name": "王五"})
             uow.insert(Member, {"household_id": "no-such-household", "name": "孤儿"})
     with new_store.engine.connect() as conn:

@@ -12,7 +12,7 @@ import pytest
 
 from fupin_desktop.cli import main
 from fupin_desktop.services import households as svc
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD, VILLAGE
@@ -61,7 +61,7 @@ def test_check_json_lists_findings_with_required_keys(new_store, env, capsys):
     bad = household("错号人")
     bad.members[0].fields["id_no"] = bad.members[0].fields["id_no"][:-1] + (
         "0" if bad.members[0].fields["id_no"][-1] != "0" else "1")
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.create_households(uow, [bad, household("好人", hh_no="X2")])
     path = str(new_store.path)
     new_store.close()
@@ -77,7 +77,7 @@ def test_check_json_lists_findings_with_required_keys(new_store, env, capsys):
 
 
 def test_stats_and_search(new_store, env, capsys):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.create_households(uow, [household("张三"), household("李四", hh_no="X2")])
     path = str(new_store.path)
     new_store.close()

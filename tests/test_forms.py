@@ -27,7 +27,7 @@ from fupin_desktop.queries.load import load_households
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.queries.stats import village_stats
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE
 from tests.factories import household, member
@@ -80,7 +80,7 @@ def bad_household() -> HouseholdData:
 
 def write(store: Store, bundles: list[HouseholdData]) -> list[str]:
     helpers = {hid: row for b in bundles for hid, row in b.helpers.items()}
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         if helpers:
             uow.insert_many(Helper, list(helpers.values()))
         return create_households(uow, bundles)
@@ -456,11 +456,11 @@ def test_preview_is_rendered_in_memory_only(new_store, tmp_path, monkeypatch):
 
     from fupin_desktop.forms import Scope, render_bytes
     from fupin_desktop.services.households import create_households
-    from fupin_desktop.services.uow import UnitOfWork
+    from fupin_desktop.services.households import unit_of_work
 
     from .factories import household as make_household
 
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         ids = create_households(uow, [make_household(f"预览{i}", hh_no=f"PV{i}") for i in range(5)])
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()

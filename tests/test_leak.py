@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from fupin_desktop.model import Member
 from fupin_desktop.services.households import create_households, save_income
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD
@@ -36,9 +36,9 @@ def _scan(path, needles):
 def test_no_clear_text_in_any_file_while_open_and_after_close(new_store, tmp_path):
     bundle = household(head=SECRET_NAME)
     bundle.fields["address"] = SECRET_ADDRESS
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         hh_id = create_households(uow, [bundle])[0]
-    with UnitOfWork(new_store) as uow:  # a second transaction so the WAL holds changes too
+    with unit_of_work(new_store) as uow:  # a second transaction so the WAL holds changes too
         save_income(uow, hh_id, 2024, [{"category": "工资性收入", "item": "务工收入", "amount": "30000"}])
     with new_store.engine.connect() as conn:
         id_no = conn.execute(select(Member.id_no).where(Member.name == SECRET_NAME)).scalar_one()

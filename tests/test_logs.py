@@ -15,7 +15,7 @@ from fupin_desktop.forms import Scope, render_bytes
 from fupin_desktop.logs import ScrubFilter, exception_summary, log_files, scrub_text, setup_logging
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 
 from .conftest import PASSWORD
@@ -52,7 +52,7 @@ def session(tmp_path, monkeypatch, capsys):
     assert cli.main(["init", "--store", path, "--village-code", "520102003004", "--village-name", "示范村"]) == 0
     hh = household("赵铁柱", hh_no="5201020030040777")
     with Store.open(path, "admin", PASSWORD) as store:
-        with UnitOfWork(store) as uow:
+        with unit_of_work(store) as uow:
             (hh_id,) = create_households(uow, [hh])
         with store.engine.connect() as conn:
             assert search_households(conn, SearchQuery(text="赵铁柱")) == [hh_id]

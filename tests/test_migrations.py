@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from fupin_desktop.model import Base, Household, Member
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store import migrate
 from fupin_desktop.store.engine import make_engine
 from fupin_desktop.store.archive import restore_backup
@@ -37,7 +37,7 @@ def test_models_match_migrations(new_store):
 
 
 def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         create_households(uow, [household(hh_no=f"M{i}") for i in range(5)])
     config = migrate.alembic_config()
     with new_store.engine.begin() as conn:

@@ -7,20 +7,20 @@ import pytest
 from fupin_desktop.queries.search import SearchQuery, household_rows, search_households
 from fupin_desktop.queries.stats import village_stats
 from fupin_desktop.services import households as svc
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 
 from .factories import household
 
 
 @pytest.fixture
 def village(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         ids = svc.create_households(uow, [
             household("张三", hh_no="5201020030040001", group="第一组"),
             household("李四", hh_no="5201020030040002", group="第二组", extra_members=1),
             household("王五", hh_no="5201020030040003", group="第二组", extra_members=0),
         ])
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.update_household(uow, ids[1], {"monitoring_category": "边缘易致贫户", "poverty_status": "未脱贫"})
         svc.save_household_year(uow, ids[2], 2024, {"main_cause": "缺资金"})
     return new_store, ids
@@ -59,7 +59,7 @@ def test_filters(village):
 
 def test_left_households_are_hidden_unless_asked(village):
     store, (zhang, li, wang) = village
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         svc.household_leaves(uow, wang, "整户迁出", "2024-01-01")
     assert wang not in find(store)
     assert wang in find(store, include_left=True)

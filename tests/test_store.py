@@ -15,8 +15,8 @@ from fupin_desktop.errors import (
 )
 from fupin_desktop.model import Household
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.services.users import add_user
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store import engine as engine_module
 from fupin_desktop.store.keyslots import KeyRing, tuned_kdf_params
 from fupin_desktop.store.archive import restore_backup
@@ -31,7 +31,7 @@ def snapshot(path: Path) -> dict[str, bytes]:
 
 
 def add_household(store: Store, **kw) -> str:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         return create_households(uow, [household(**kw)])[0]
 
 

@@ -117,9 +117,9 @@ def test_same_id_number_in_two_villages_is_flagged(tmp_path, county, village):
         with other.engine.connect() as conn:
             target = conn.execute(text("SELECT id FROM member WHERE household_id = :h LIMIT 1"), {"h": hh2}).scalar()
         from fupin_desktop.services.households import update_member
-        from fupin_desktop.services.uow import UnitOfWork
+        from fupin_desktop.services.households import unit_of_work
 
-        with UnitOfWork(other) as uow:
+        with unit_of_work(other) as uow:
             update_member(uow, target, {"id_no": id_no})
         reports = import_all(engine, keys, export(other, tmp_path / "b"))
         codes = [m["code"] for r in reports for m in r.messages]
@@ -146,12 +146,12 @@ def test_attachments_travel_inside_the_package(tmp_path, county, village):
     from sqlalchemy import text
 
     from fupin_desktop.model import Attachment
-    from fupin_desktop.services.uow import UnitOfWork
+    from fupin_desktop.services.households import unit_of_work
 
     engine, keys = county
     hh = add_household(village)
     photo = bytes(range(256)) * 40
-    with UnitOfWork(village) as uow:
+    with unit_of_work(village) as uow:
         attachment = uow.insert(Attachment, {"owner_table": "household", "owner_id": hh, "kind": "照片",
                                              "filename": "门牌.jpg", "mime": "image/jpeg", "size": len(photo),
                                              "data": photo}, household_id=hh)
@@ -198,13 +198,13 @@ def test_packages_are_cut_by_size_so_photos_never_exceed_the_county_limit(tmp_pa
 
     from fupin_desktop.errors import InvalidInput
     from fupin_desktop.services import households as svc
-    from fupin_desktop.services.uow import UnitOfWork
+    from fupin_desktop.services.households import unit_of_work
     from fupin_desktop.sync import device
 
     engine, keys = county
     hh = add_household(village)
     monkeypatch.setattr(device, "MAX_PAYLOAD_BYTES", 300_000)
-    with UnitOfWork(village) as uow:
+    with unit_of_work(village) as uow:
         svc.add_visit(uow, hh, {"visited_on": "2024-05-01", "content": "走访"},
                       photos=[(f"{i}.jpg", os.urandom(150_000), "image/jpeg") for i in range(4)])
     packages = export(village, tmp_path / "usb")
@@ -212,7 +212,7 @@ def test_packages_are_cut_by_size_so_photos_never_exceed_the_county_limit(tmp_pa
     reports = import_all(engine, keys, packages)
     assert all(r.status == "imported" for r in reports)
     monkeypatch.setattr(svc, "MAX_PHOTO_BYTES", 100_000)
-    with pytest.raises(InvalidInput, match="太大"), UnitOfWork(village) as uow:
+    with pytest.raises(InvalidInput, match="太大"), unit_of_work(village) as uow:
         svc.add_visit(uow, hh, {"visited_on": "2024-05-02"}, photos=[("big.jpg", os.urandom(150_000), "image/jpeg")])
 
 

@@ -17,7 +17,7 @@ from fupin_desktop.model import ChangeLog, Household, HouseholdYear, Member
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services import households as svc
 from fupin_desktop.services.checks import mark_store
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from fupin_desktop.tabular import importer
 from fupin_desktop.tabular.exporter import export_xlsx
@@ -196,7 +196,7 @@ def test_mapping_overrides_and_unknown_files_are_refused_in_chinese(new_store, t
 # ---- round trip, re-import, newer file ---------------------------------------------------------
 @pytest.fixture
 def filled(new_store):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         svc.create_households(uow, [household("张三", hh_no=f"52010200300400{i:02d}", extra_members=1 + i % 3)
                                     for i in range(6)])
     return new_store

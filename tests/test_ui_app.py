@@ -26,8 +26,8 @@ def app(qtbot, tmp_path, monkeypatch):
     yield fupin
     if fupin.window is not None:
         fupin.window.close()
-    if fupin.store is not None:
-        fupin.store.close()
+    if fupin.archive is not None:
+        fupin.archive.close()
 
 
 def run_wizard(qtbot, fupin) -> None:
@@ -65,7 +65,7 @@ def test_setup_wizard_then_lock_and_unlock(qtbot, app):
     assert window.count_label.text() == "共 0 户"
 
     app.lock()
-    assert app.store is None and app.window is None
+    assert app.archive is None and app.window is None
     dialog = app.unlock_dialog
     qtbot.keyClicks(dialog.password, "wrong-password")
     dialog.unlock_button.click()
@@ -82,5 +82,5 @@ def test_idle_time_locks(qtbot, app):
     idle(qtbot)
     app.idle.timer.setInterval(50)
     app.idle.timer.start()
-    qtbot.waitUntil(lambda: app.store is None, timeout=5_000)
+    qtbot.waitUntil(lambda: app.archive is None, timeout=5_000)
     assert app.unlock_dialog.isVisible()

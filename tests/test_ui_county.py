@@ -325,7 +325,7 @@ def test_village_wizard_optional_enrollment_step(qtbot, tmp_path, app, sqlite_co
     wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: fupin.window is not None, timeout=20_000)
     idle(qtbot)
-    assert sync_status(fupin.store)["county"]["name"] == "测试县"
+    assert sync_status(fupin.archive.store)["county"]["name"] == "测试县"
     fupin.window.close()
-    fupin.store.close()
-    fupin.store = None
+    fupin.archive.close()
+    fupin.archive = None

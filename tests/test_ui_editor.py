@@ -12,11 +12,12 @@ pytest.importorskip("pytestqt")
 
 from sqlalchemy import func, select  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.model import ChangeLog, Household  # noqa: E402
 from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.queries.load import load_households  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.validation.idnumber import make_id  # noqa: E402
 from ui.app import install_cjk_font  # noqa: E402
 from ui.editor import HouseholdEditor  # noqa: E402
@@ -42,13 +43,13 @@ def idle(qtbot) -> None:
 
 def stored(store, household=None) -> str:
     household = household or factories.household()
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         create_households(uow, [household])
     return household.id
 
 
 def open_editor(qtbot, store, household_id: str | None, *, keep: bool = True) -> HouseholdEditor:
-    editor = HouseholdEditor(store, household_id, year=YEAR)
+    editor = HouseholdEditor(Archive(store), household_id, year=YEAR)
     if keep:  # closed by pytest-qt at the end (not for editors the test destroys itself)
         qtbot.addWidget(editor)
     editor.show()
@@ -156,10 +157,13 @@ def test_income_edit_shows_in_history(qtbot, new_store):
     assert "#2e7d32" in editor.income.labels["incomeDiff"].styleSheet()
     assert editor.is_dirty()
 
-    qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
+    with qtbot.waitSignal(hub().changed, timeout=20_000) as broadcast:
+        qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
     idle(qtbot)
     qtbot.waitUntil(lambda: not editor.is_dirty())
     assert load(new_store, hh_id).incomes[YEAR].fields["per_capita_net"] == Decimal("11566.83")
+    (changes,) = broadcast.args  # what the core committed, not what the window expected
+    assert changes.households == {hh_id} and "income_line" in changes.tables and changes.sync_states
     qtbot.keyClick(editor, Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)
     history = editor.history.table
     rows = [[history.item(r, c).text() for c in range(7)] for r in range(history.rowCount())]
@@ -384,7 +388,7 @@ def test_locking_writes_the_draft_and_closes_without_asking(qtbot, new_store):
 
 
 def test_a_household_that_is_not_there_says_so(qtbot, new_store):
-    editor = HouseholdEditor(new_store, "0" * 32, year=YEAR)
+    editor = HouseholdEditor(Archive(new_store), "0" * 32, year=YEAR)
     qtbot.addWidget(editor)
     editor.show()
     idle(qtbot)

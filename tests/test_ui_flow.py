@@ -43,7 +43,7 @@ def test_the_whole_first_day(qtbot, app):  # noqa: F811
     editor.close()
 
     app.lock()
-    assert app.store is None
+    assert app.archive is None
     dialog = app.unlock_dialog
     qtbot.keyClicks(dialog.password, PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)

@@ -11,10 +11,11 @@ pytest.importorskip("pytestqt")
 
 from sqlalchemy import select  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.model import Member  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from ui import import_dialog, tabular_actions  # noqa: E402
 from ui.app import install_cjk_font  # noqa: E402
 from ui.operations import hub  # noqa: E402
@@ -39,7 +40,7 @@ def test_preview_lists_problems_and_partial_import_saves_the_mapping(qtbot, new_
     rows = [HEADER + ["备注"], person("D1", "吴", "吴一", 71, "户主") + ["x"], person("D1", "吴", "吴二", 72, "配偶"),
             person("D2", "郑", "郑一", 73, "户主", id_no="520102198001010000")]
     path = xlsx(tmp_path / "村花名册.xlsx", rows, title_rows=1)
-    dialog = import_dialog.ImportDialog(new_store, path, settings=settings)
+    dialog = import_dialog.ImportDialog(Archive(new_store), path, settings=settings)
     qtbot.addWidget(dialog)
     dialog.show()
     idle(qtbot)
@@ -65,7 +66,7 @@ def test_preview_lists_problems_and_partial_import_saves_the_mapping(qtbot, new_
 
 
 def test_export_writes_the_current_filter(qtbot, new_store, tmp_path, settings, monkeypatch):
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         create_households(uow, [household("甲", hh_no="E1", group="一组"), household("乙", hh_no="E2", group="二组")])
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -74,7 +75,7 @@ def test_export_writes_the_current_filter(qtbot, new_store, tmp_path, settings, 
     monkeypatch.setattr(tabular_actions.QFileDialog, "getSaveFileName", lambda *a: (str(target), ""))
     done = []
     monkeypatch.setattr(tabular_actions.QMessageBox, "information", lambda *a: done.append(a[2]))
-    tabular_actions.export_current(parent, new_store, SearchQuery(group_name="二组"), settings)
+    tabular_actions.export_current(parent, Archive(new_store), SearchQuery(group_name="二组"), settings)
     idle(qtbot)
     qtbot.waitUntil(lambda: bool(done), timeout=10_000)
     ws = openpyxl.load_workbook(target).active

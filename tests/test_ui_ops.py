@@ -14,11 +14,12 @@ pytest.importorskip("pytestqt")
 
 from sqlalchemy import func, select  # noqa: E402
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.drafts import read_draft  # noqa: E402
 from fupin_desktop.logs import log_files, setup_logging  # noqa: E402
 from fupin_desktop.model import Household  # noqa: E402
 from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.settings import Settings, for_store, save_settings  # noqa: E402
 from fupin_desktop.store.backups import auto_backup  # noqa: E402
 from ui import maintenance  # noqa: E402
@@ -41,7 +42,7 @@ def boxes(name: str) -> list:
 
 
 def add(store, n: int, start: int = 0) -> list[str]:
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         return create_households(uow, [factories.household(f"户主{start + i}", hh_no=f"52010200300{start + i:05d}")
                                        for i in range(n)])
 
@@ -70,8 +71,8 @@ def fupin(qtbot, tmp_path, monkeypatch, new_store):
     idle(qtbot)
     if app.window is not None:
         app.window.close()
-    if app.store is not None:
-        app.store.close()
+    if app.archive is not None:
+        app.archive.close()
     if app.unlock_dialog is not None:
         app.unlock_dialog.close()
 
@@ -79,7 +80,7 @@ def fupin(qtbot, tmp_path, monkeypatch, new_store):
 def test_an_unexpected_error_shows_one_dialog_keeps_the_draft_and_the_editor(qtbot, new_store, crash):
     secret_id = "52010219700506123X"
     (hh_id,) = add(new_store, 1)
-    editor = HouseholdEditor(new_store, hh_id, year=2024)
+    editor = HouseholdEditor(Archive(new_store), hh_id, year=2024)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitUntil(lambda: editor.loaded, timeout=20_000)
@@ -108,11 +109,11 @@ def test_an_unexpected_error_shows_one_dialog_keeps_the_draft_and_the_editor(qtb
     log = "".join(p.read_text("utf-8") for p in log_files())
     assert "uncaught ValueError at test_ui_ops.py" in log and secret_id not in log and "cannot handle" not in log
     qtbot.addWidget(box[0])
-    box[0].grab().save(str(editor.store.path.parent / "crash.png"))
+    box[0].grab().save(str(editor.archive.store.path.parent / "crash.png"))
 
 
 def test_settings_dialog_saves_per_user_and_refuses_bad_values(qtbot, fupin, new_store, tmp_path):
-    fupin.unlocked(new_store)
+    fupin.unlocked(Archive(new_store))
     idle(qtbot)
     fupin.edit_settings()
     dialog = fupin.settings_dialog
@@ -142,7 +143,7 @@ def test_unlock_with_an_old_backup_makes_todays_and_an_unusable_folder_warns(qtb
 
     maintenance.refresh_backup_state = refresh
     try:
-        fupin.unlocked(new_store)
+        fupin.unlocked(Archive(new_store))
         qtbot.waitUntil(lambda: len(seen) == 2, timeout=20_000)
     finally:
         maintenance.refresh_backup_state = monkeypatch_refresh
@@ -165,7 +166,7 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
     add(new_store, 2)
     auto_backup(new_store, "manual")
     add(new_store, 1, start=10)
-    fupin.unlocked(new_store)
+    fupin.unlocked(Archive(new_store))
     idle(qtbot)
     dialog = maintenance.RestoreDialog(fupin.window, fupin)
     qtbot.addWidget(dialog)
@@ -175,14 +176,14 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog._restore()
     idle(qtbot)
-    assert fupin.store is None and boxes("restoredBox")
+    assert fupin.archive is None and boxes("restoredBox")
     unlock = fupin.unlock_dialog
     unlock.user.setText("admin")
     qtbot.keyClicks(unlock.password, PASSWORD)
     unlock.unlock_button.click()
     qtbot.waitUntil(lambda: fupin.window is not None, timeout=20_000)
     idle(qtbot)
-    assert count(fupin.store) == 2
+    assert count(fupin.archive.store) == 2
     kept = [p for p in new_store.path.parent.iterdir() if ".恢复前-" in p.name]
     assert len(kept) == 1
     for box in boxes("restoredBox"):
@@ -190,7 +191,7 @@ def test_restore_from_the_ui_gives_the_backups_records(qtbot, fupin, new_store, 
 
 
 def test_export_diagnostics_from_the_menu(qtbot, fupin, new_store, tmp_path, monkeypatch):
-    fupin.unlocked(new_store)
+    fupin.unlocked(Archive(new_store))
     idle(qtbot)
     out = tmp_path / "diag.zip"
     monkeypatch.setattr(maintenance.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
@@ -208,7 +209,7 @@ def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, cra
     from ui.operations import Op
 
     (hh_id,) = add(new_store, 1)
-    editor = HouseholdEditor(new_store, hh_id, year=2024)
+    editor = HouseholdEditor(Archive(new_store), hh_id, year=2024)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitUntil(lambda: editor.loaded, timeout=20_000)
@@ -233,7 +234,7 @@ def test_a_font_chosen_in_the_settings_is_used_by_the_ui_and_the_forms(qtbot, fu
     if not Path(wqy).is_file():
         pytest.skip("needs WenQuanYi Micro Hei (scripts/bootstrap.sh installs it)")
     try:
-        fupin.unlocked(new_store)
+        fupin.unlocked(Archive(new_store))
         idle(qtbot)
         fupin.edit_settings()
         fupin.settings_dialog.font_path.setText(wqy)

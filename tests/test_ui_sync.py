@@ -18,7 +18,8 @@ from fupin_desktop.sync.status import sync_status  # noqa: E402
 from ui import messages  # noqa: E402
 from ui.app import install_cjk_font  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
-from ui.operations import Changes, hub  # noqa: E402
+from fupin_desktop.archive import Archive, OpChanges
+from ui.operations import hub  # noqa: E402
 from ui.qt import QApplication, QMessageBox, QSettings  # noqa: E402
 from ui.sync import controller  # noqa: E402
 
@@ -50,7 +51,7 @@ def device(tmp_path, sqlite_county):
 def window(qtbot, tmp_path, device):
     install_cjk_font(QApplication.instance())
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(device, settings=settings, on_lock=lambda: None)
+    win = MainWindow(Archive(device), settings=settings, on_lock=lambda: None)
     qtbot.addWidget(win)
     win.show()
     idle(qtbot)
@@ -168,8 +169,9 @@ def test_saves_are_packed_automatically_and_uploaded_in_the_background(qtbot, tm
     try:
         set_server(device, f"http://127.0.0.1:{port}")
         window.sync.auto_timer.setInterval(50)
-        add_household(device)
-        hub().changed.emit(Changes(all=True))  # what a save in the editor emits
+        hh_id = add_household(device)
+        # What a save in the editor broadcasts: the household and its tables, sync states moved.
+        hub().changed.emit(OpChanges(frozenset({hh_id}), frozenset({"household", "member"}), sync_states=True))
         qtbot.waitUntil(lambda: "已上传 1 个变更包" in window.sync.last_result, timeout=20_000)
         idle(qtbot)
         assert set(states(device)) == {"已确认"}  # the acknowledgment came back with the upload
@@ -188,7 +190,7 @@ def test_automatic_packaging_waits_until_enrolled(qtbot, tmp_path):
     store, _ = Store.create(tmp_path / "plain", village_code="520102003004", village_name="测试村",
                             username="admin", password=PASSWORD)
     try:
-        win = MainWindow(store, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+        win = MainWindow(Archive(store), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                          on_lock=lambda: None)
         qtbot.addWidget(win)
         add_household(store)
@@ -209,7 +211,7 @@ def test_enrollment_file_from_the_menu(qtbot, tmp_path, sqlite_county, monkeypat
     store, _ = Store.create(tmp_path / "new", village_code="520102003004", village_name="测试村",
                             username="admin", password=PASSWORD)
     try:
-        win = MainWindow(store, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+        win = MainWindow(Archive(store), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                          on_lock=lambda: None)
         qtbot.addWidget(win)
         bad = tmp_path / "bad.fupinenroll"

@@ -9,9 +9,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from fupin_desktop.archive import Archive  # noqa: E402
 from fupin_desktop.model import Household, Member, new_id  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.validation.idnumber import make_id  # noqa: E402
 from ui.household_table import HouseholdTableModel, mask_id  # noqa: E402
 from ui.qt import QTableView  # noqa: E402
@@ -41,7 +42,7 @@ def township(tmp_path_factory):
 
     for m in members:
         m["name_initials"] = name_initials(m["name"])
-    with UnitOfWork(store, check=False) as uow:
+    with unit_of_work(store, check=False) as uow:
         uow.insert_many(Household, households, trusted=True)
         uow.insert_many(Member, members, trusted=True)
     yield store
@@ -49,7 +50,7 @@ def township(tmp_path_factory):
 
 
 def test_scrolling_to_the_end_and_searching_are_fast(qtbot, township):
-    model = HouseholdTableModel(township.engine)
+    model = HouseholdTableModel(Archive(township).list_rows)
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -82,7 +83,7 @@ def test_scrolling_to_the_end_and_searching_are_fast(qtbot, township):
 
 
 def test_id_numbers_are_masked_until_asked(qtbot, township):
-    model = HouseholdTableModel(township.engine)
+    model = HouseholdTableModel(Archive(township).list_rows)
     with township.engine.connect() as conn:
         model.set_ids(search_households(conn, SearchQuery(text="0000001")))
     column = [c.key for c in model.columns].index("head_id_no")

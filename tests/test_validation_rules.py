@@ -964,7 +964,7 @@ def test_twenty_thousand_households_are_checked_quickly(ctx):
 # ---- the whole-store path ----------------------------------------------------------------------
 def _write(store, bundles: list[HouseholdData]) -> None:
     from fupin_desktop.services.households import create_households
-    from fupin_desktop.services.uow import UnitOfWork
+    from fupin_desktop.services.households import unit_of_work
 
     for b in bundles:  # the store makes its own ids
         b.fields.pop("id", None)
@@ -982,7 +982,7 @@ def _write(store, bundles: list[HouseholdData]) -> None:
                 ln.pop("id", None)
         for ms in b.measures:
             ms.fields.pop("id", None)
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         create_households(uow, bundles)
 
 

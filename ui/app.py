@@ -25,7 +25,7 @@ from .qt import (
 )
 
 if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
-    from fupin_desktop.store.store import Store
+    from fupin_desktop.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,7 @@ def install_qt_translation(app: QApplication) -> None:
 def warm_up() -> None:
     """Import the store and the queries on the worker while the person types the password: the
     unlock screen appears without waiting for SQLAlchemy, and unlocking does not wait for it either."""
-    import fupin_desktop.queries.search  # noqa: F401,PLC0415
-    import fupin_desktop.services.uow  # noqa: F401,PLC0415
-    import fupin_desktop.store.store  # noqa: F401,PLC0415
+    import fupin_desktop.archive  # noqa: F401,PLC0415
 
 
 class IdleWatcher(QObject):
@@ -120,7 +118,7 @@ class FupinApp:
         self.store_path = store_path
         self.settings = QSettings("FupinDesktop", "FupinDesktop")  # window layout and last choices only
         self.prefs = Settings()  # the user's settings, read on unlock (fupin_desktop.settings)
-        self.store: Store | None = None
+        self.archive: Archive | None = None
         self.window = None
         self.county_window = None  # the county workspace, in the county role
         self.unlock_dialog = None
@@ -172,15 +170,15 @@ class FupinApp:
         self.unlock_dialog.show()
         hub().tasks.submit(warm_up, lambda _r: None, lambda _e: None)
 
-    def unlocked(self, store: Store) -> None:
+    def unlocked(self, archive: Archive) -> None:
         from .main_window import MainWindow  # noqa: PLC0415
 
         from . import maintenance  # noqa: PLC0415
 
-        self.store = store
-        self.prefs = for_store(store)
+        self.archive = archive
+        self.prefs = for_store(archive.store)
         self.apply_settings()
-        self.window = MainWindow(store, settings=self.settings, on_lock=self.lock)
+        self.window = MainWindow(archive, settings=self.settings, on_lock=self.lock)
         maintenance.install(self.window, self)
         self.window.show()
         if self.windows_lock is not None:
@@ -200,10 +198,10 @@ class FupinApp:
         from .settings_dialog import SettingsDialog  # noqa: PLC0415
 
         def saved(prefs: Settings) -> None:
-            store = self.store
-            if store is None:
+            archive = self.archive
+            if archive is None:
                 return
-            save_settings(prefs, store.store_id, store.username)
+            save_settings(prefs, archive.store.store_id, archive.store.username)
             font_changed = prefs.font_path != self.prefs.font_path
             self.prefs = prefs
             self.apply_settings()
@@ -224,7 +222,7 @@ class FupinApp:
 
     def restore_from(self, backup: Path) -> None:
         """Lock, then put the store folder back to ``backup`` (the current one is kept beside it)."""
-        from fupin_desktop.store.backups import replace_with_backup  # noqa: PLC0415
+        from fupin_desktop.archive import restore_backup  # noqa: PLC0415
 
         path = self.store_path
         self.lock()  # drafts written, store closed on the worker before the next task runs
@@ -235,20 +233,20 @@ class FupinApp:
             tell(self.unlock_dialog, "已恢复",
                  f"已从备份恢复数据库。原来的数据库完整保留在：\n{safety}\n\n请用备份时的密码解锁。", "restoredBox")
 
-        Op(self.unlock_dialog, lambda: replace_with_backup(path, backup)).success(done).run()
+        Op(self.unlock_dialog, lambda: restore_backup(path, backup)).success(done).run()
 
     def lock(self) -> None:
         if self.county_window is not None:
             self.lock_county()
             return
-        if self.store is None:
+        if self.archive is None:
             return
         self.idle.timer.stop()
         if self.window is not None:
             self.window.save_drafts_and_close()
             self.window = None
-        store, self.store = self.store, None
-        hub().tasks.submit(store.close, lambda _r: None, lambda _e: None)  # after queued work
+        archive, self.archive = self.archive, None
+        hub().tasks.submit(archive.close, lambda _r: None, lambda _e: None)  # after queued work
         self.show_unlock()
 
     def _watch_session_lock(self) -> None:
@@ -311,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         measure_startup(fupin, started)
     code = app.exec()
     crash.uninstall()
-    if fupin.store is not None:
-        fupin.store.close()
+    if fupin.archive is not None:
+        fupin.archive.close()
     if fupin.county_window is not None:
         fupin.county_window.ctx.engine.dispose()
     hub().tasks.shutdown()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fupin_desktop.archive import Archive
 from fupin_desktop.queries.dashboard import Dashboard as Figures
-from fupin_desktop.queries.dashboard import Figure, dashboard
-from fupin_desktop.store.store import Store
+from fupin_desktop.queries.dashboard import Figure
 
 from .operations import Op, hub
 from .qt import (
@@ -57,12 +57,12 @@ class BarChart(QWidget):
 
 
 class Dashboard(QWidget):
-    def __init__(self, store: Store, year: int, *, on_filter: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, archive: Archive, year: int, *, on_filter: Callable[[dict[str, Any]], None]) -> None:
         super().__init__()
-        self.store = store
+        self.archive = archive
         self.year = year
         self.on_filter = on_filter
-        self.setWindowTitle(f"村情看板 — {store.village_name} {year}年度")
+        self.setWindowTitle(f"村情看板 — {archive.village_name} {year}年度")
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -75,11 +75,8 @@ class Dashboard(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        def load() -> Figures:
-            with self.store.engine.connect() as conn:
-                return dashboard(conn, self.year)
-
-        Op(self, load).success(self._show).run()
+        archive, year = self.archive, self.year
+        Op(self, lambda: archive.dashboard(year)).success(self._show).run()
 
     def _clicked(self, figure: Figure) -> None:
         self.on_filter(figure.filters)

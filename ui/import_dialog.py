@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fupin_desktop.tabular.importer import ImportOptions, ImportReport, prepare, run_import
+from fupin_desktop.tabular.importer import ImportOptions, ImportReport
 from fupin_desktop.tabular.layout import roster_fields
-from fupin_desktop.store.store import Store
+from fupin_desktop.archive import Archive
 
-from .operations import Changes, Op
+from .operations import Op
 from .qt import (
     QBrush, QCheckBox, QColor, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
     QListWidget, QListWidgetItem, QMessageBox, QPushButton, QSettings, QSplitter, Qt, QTableWidget,
@@ -31,9 +31,9 @@ def saved_mapping(settings: QSettings) -> dict[str, str]:
 
 
 class ImportDialog(QDialog):
-    def __init__(self, store: Store, path: Path, *, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, archive: Archive, path: Path, *, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store, self.path, self.settings = store, Path(path), settings
+        self.archive, self.path, self.settings = archive, Path(path), settings
         self.report: ImportReport | None = None
         self.setWindowTitle(f"导入花名册 — {self.path.name}")
         self.setObjectName("importDialog")
@@ -94,7 +94,7 @@ class ImportDialog(QDialog):
     def preview(self, mapping: dict[str, str]) -> None:
         self.ok.setEnabled(False)
         self.summary.setText("正在检查文件……")
-        Op(self, lambda: prepare(self.store, self.path, ImportOptions(mapping=mapping))).success(
+        Op(self, lambda: self.archive.prepare_import(self.path, ImportOptions(mapping=mapping))).success(
             self.show_report).failure(self._failed).run()
 
     def _failed(self, err: BaseException) -> None:
@@ -160,9 +160,9 @@ class ImportDialog(QDialog):
         self.settings.setValue(MAPPING_KEY, json.dumps({**saved_mapping(self.settings), **mapping},
                                                        ensure_ascii=False))
         options = ImportOptions(mapping=mapping, partial=self.partial.isChecked())
-        Op(self, lambda progress: run_import(self.store, self.path, options, progress=progress.report,
-                                             cancel=progress.cancelled),
-           changes=Changes(all=True)).with_progress("正在导入……").success(self._done).run()
+        archive, path = self.archive, self.path
+        Op(self, lambda progress: archive.import_table(path, options, progress.report, progress.cancelled)
+           ).with_progress("正在导入……").success(self._done).run()
 
     def _done(self, report: ImportReport) -> None:
         if report.blocked:

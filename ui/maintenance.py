@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fupin_desktop.diagnostics import write_diagnostics
-from fupin_desktop.store.backups import (
-    BackupInfo, auto_backup, backup_folder, backup_warning, last_backup, list_backups,
-)
 
 from .operations import Op
 from .qt import (
@@ -26,6 +23,8 @@ from .qt import (
 )
 
 if TYPE_CHECKING:
+    from fupin_desktop.archive import BackupInfo
+
     from .app import FupinApp
     from .main_window import MainWindow
 
@@ -88,10 +87,8 @@ def run_beside(fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: 
 
 
 def start_daily_backup(window: "MainWindow", app: "FupinApp") -> None:
-    from fupin_desktop.store.backups import daily_backup_if_due  # noqa: PLC0415
-
-    store, prefs = window.store, app.prefs
-    run_beside(lambda: daily_backup_if_due(store, settings=prefs),
+    archive, prefs = window.archive, app.prefs
+    run_beside(lambda: archive.daily_backup(prefs),
                lambda out: out and refresh_backup_state(window, app),
                lambda err: daily_backup_failed(window, err))
 
@@ -114,10 +111,7 @@ def daily_backup_failed(window: "MainWindow", err: BaseException) -> None:
 
 
 def refresh_backup_state(window: "MainWindow", app: "FupinApp") -> None:
-    store, prefs = window.store, app.prefs
-
-    def look() -> tuple[BackupInfo | None, str | None]:
-        return last_backup(store, prefs), backup_warning(store, settings=prefs)
+    archive, prefs = window.archive, app.prefs
 
     def show(result: tuple[BackupInfo | None, str | None]) -> None:
         newest, warning = result
@@ -127,19 +121,19 @@ def refresh_backup_state(window: "MainWindow", app: "FupinApp") -> None:
         else:
             label.setText(f"上次备份：{newest.made:%m-%d %H:%M}" if newest else "上次备份：无")
         label.setStyleSheet("color: #b00020; font-weight: bold" if warning else "")
-        label.setToolTip(f"备份文件夹：{backup_folder(store.path, prefs)}。“档案 → 立即备份”马上备份一次。")
+        label.setToolTip(f"备份文件夹：{archive.backup_folder(prefs)}。“档案 → 立即备份”马上备份一次。")
 
-    Op(window, look).success(show).run()
+    Op(window, lambda: archive.backup_state(prefs)).success(show).run()
 
 
 def backup_now(window: "MainWindow", app: "FupinApp") -> None:
-    store, prefs = window.store, app.prefs
+    archive, prefs = window.archive, app.prefs
 
     def done(out: Path) -> None:
         window.statusBar().showMessage(f"已备份：{out}", 10_000)
         refresh_backup_state(window, app)
 
-    Op(window, lambda: auto_backup(store, "manual", settings=prefs)).success(done).run()
+    Op(window, lambda: archive.backup_now(prefs)).success(done).run()
 
 
 def export_diagnostics(window: QWidget) -> None:
@@ -167,10 +161,10 @@ class RestoreDialog(QDialog):
         self.window_, self.app = window, app
         self.setWindowTitle("从备份恢复")
         layout = QVBoxLayout(self)
-        folder = backup_folder(window.store.path, app.prefs)
+        folder = window.archive.backup_folder(app.prefs)
         layout.addWidget(QLabel(f"备份文件夹：{folder}"))
         self.list = QListWidget(objectName="backupList")
-        for info in list_backups(folder, window.store.store_id):
+        for info in window.archive.backups(app.prefs):
             item = QListWidgetItem(info.label)
             item.setData(Qt.ItemDataRole.UserRole, str(info.path))
             self.list.addItem(item)

@@ -3,31 +3,27 @@
     Op(parent, lambda: services.something(...)).success(refresh).run()
 
 The function runs on the database worker thread; callbacks run on the GUI thread. Never touch a
-widget inside the function. ``changes`` names what an op changed so that open screens can decide
-for themselves whether to refresh (no window reaches into another).
+widget inside the function. When the core returns what it changed (an ``OpChanges``, or a result
+carrying one as ``.changes``), the op broadcasts it on the hub so that open screens can decide for
+themselves whether to refresh (no window reaches into another).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from fupin_desktop.opchanges import OpChanges
 
 from .errors import show_exception
 from .qt import QObject, QProgressDialog, Qt, QWidget, Signal
 from .taskman import Cancelled, Progress, Worker, database_worker, network_worker
 
 
-@dataclass(frozen=True)
-class Changes:
-    households: frozenset[str] = field(default_factory=frozenset)
-    all: bool = False  # e.g. a demo fill or an import
-
-
 class Hub(QObject):
     """The app-wide signals and the worker. One instance per application."""
 
-    changed = Signal(object)  # Changes
+    changed = Signal(object)  # OpChanges
     tasks: Worker
 
     def __init__(self) -> None:
@@ -50,12 +46,10 @@ def hub() -> Hub:
 
 
 class Op:
-    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], *, changes: Changes | None = None,
-                 network: bool = False) -> None:
+    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], *, network: bool = False) -> None:
         self._parent = parent
         self._network = network  # network work runs on its own thread, never on the database worker
         self._fn = fn
-        self._changes = changes
         self._on_success: Callable[[Any], None] = lambda _result: None
         self._on_failure: Callable[[BaseException], None] | None = None
         self._progress_label: str | None = None
@@ -100,8 +94,9 @@ class Op:
 
         def done(result: Any) -> None:
             finish()
-            if self._changes is not None:
-                h.changed.emit(self._changes)
+            changes = result if isinstance(result, OpChanges) else getattr(result, "changes", None)
+            if isinstance(changes, OpChanges) and changes:
+                h.changed.emit(changes)
             self._on_success(result)
 
         def failed(err: BaseException) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from fupin_desktop.forms import FORMS, Scope, render, render_bytes
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.settings import for_store
-from fupin_desktop.store.store import Store
+from fupin_desktop.archive import Archive
 
 from .errors import show_exception
 from .operations import Op
@@ -39,11 +39,12 @@ def pdf_pages(data: bytes, scale: float) -> list[QImage]:
 
 
 class PrintDialog(QDialog):
-    def __init__(self, store: Store, *, selected: list[str], query: SearchQuery, year: int,
+    def __init__(self, archive: Archive, *, selected: list[str], query: SearchQuery, year: int,
                  settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("打印表格")
-        self.store, self.selected, self.query, self.settings = store, selected, query, settings
+        self.store = archive.store  # handed whole to the form renderers
+        self.selected, self.query, self.settings = selected, query, settings
         self.pdf: bytes | None = None
         layout = QHBoxLayout(self)
         side = QFormLayout()

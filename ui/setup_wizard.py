@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fupin_desktop.store.store import Store, check_password_strength, password_strength_hint
+from fupin_desktop.archive import Archive, check_password_strength, create_archive, password_strength_hint
 
 from .errors import show_exception
 from .operations import Op
@@ -128,14 +128,14 @@ class RecoveryPage(QWizardPage):
 
 
 class SetupWizard(QWizard):
-    def __init__(self, store_path: Path, on_created: Callable[[Store], None],
+    def __init__(self, store_path: Path, on_created: Callable[[Archive], None],
                  on_county: Callable[[Any, Any, str], None] | None = None) -> None:
         super().__init__()
         self.setWindowTitle("扶贫档案 — 初次设置")
         self.store_path = store_path
         self.on_created = on_created
         self.on_county = on_county
-        self.store: Store | None = None
+        self.archive: Archive | None = None
         self.county_opened: tuple[Any, Any, str] | None = None
         self.role, self.village, self.user, self.recovery = RolePage(), VillagePage(), UserPage(), RecoveryPage()
         self.enroll = EnrollPage(self)
@@ -154,7 +154,7 @@ class SetupWizard(QWizard):
         self.resize(640, 460)
 
     def validateCurrentPage(self) -> bool:  # noqa: N802
-        if self.currentPage() is self.user and self.store is None:
+        if self.currentPage() is self.user and self.archive is None:
             self._create_store()
             return False  # move on when the store exists
         if self.currentPage() is self.county and self.county_opened is None:
@@ -187,8 +187,8 @@ class SetupWizard(QWizard):
         args = dict(village_code=self.village.code.text().strip(), village_name=self.village.name.text().strip(),
                     username=self.user.user.text().strip(), password=self.user.password.text())
 
-        def created(result: tuple[Store, str]) -> None:
-            self.store, code = result
+        def created(result: tuple[Archive, str]) -> None:
+            self.archive, code = result
             self.recovery.code.setText(code)
             self.next()
 
@@ -196,12 +196,12 @@ class SetupWizard(QWizard):
             self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
             show_exception(self, err)
 
-        Op(self, lambda: Store.create(self.store_path, **args)).success(created).failure(failed).run()
+        Op(self, lambda: create_archive(self.store_path, **args)).success(created).failure(failed).run()
 
     def accept(self) -> None:
         super().accept()
-        if self.store is not None:
-            self.on_created(self.store)
+        if self.archive is not None:
+            self.on_created(self.archive)
         elif self.county_opened is not None and self.on_county is not None:
             self.on_county(*self.county_opened)
 
@@ -233,16 +233,14 @@ class EnrollPage(QWizardPage):
             self.enroll_file(files[0])
 
     def enroll_file(self, path: Path) -> None:
-        from fupin_desktop.sync.device import enroll  # noqa: PLC0415
-
-        store = self.wizard_.store
-        assert store is not None
+        archive = self.wizard_.archive
+        assert archive is not None
 
         def done(e: Any) -> None:
             self.result.setText(f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。")
             self.button.setEnabled(False)
 
-        Op(self, lambda: enroll(store, path)).success(done).run()
+        Op(self, lambda: archive.enroll(path)).success(done).run()
 
 
 class CountyPage(QWizardPage):

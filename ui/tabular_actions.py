@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fupin_desktop.queries.search import SearchQuery, search_households
-from fupin_desktop.store.store import Store
-from fupin_desktop.tabular.exporter import WHAT, export_xlsx
+from fupin_desktop.archive import Archive
+from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.tabular.exporter import WHAT
 
 from .operations import Op
 from .qt import QFileDialog, QInputDialog, QMessageBox, QSettings, QWidget
 
 
-def import_roster(parent: QWidget, store: Store, settings: QSettings) -> None:
+def import_roster(parent: QWidget, archive: Archive, settings: QSettings) -> None:
     from .import_dialog import ImportDialog  # noqa: PLC0415
 
     start = str(settings.value("import/folder", str(Path.home())))
@@ -20,12 +20,12 @@ def import_roster(parent: QWidget, store: Store, settings: QSettings) -> None:
     if not name:
         return
     settings.setValue("import/folder", str(Path(name).parent))
-    dialog = ImportDialog(store, Path(name), settings=settings, parent=parent)
+    dialog = ImportDialog(archive, Path(name), settings=settings, parent=parent)
     dialog.open()
     parent._import_dialog = dialog  # keep it alive while open
 
 
-def export_current(parent: QWidget, store: Store, query: SearchQuery, settings: QSettings) -> None:
+def export_current(parent: QWidget, archive: Archive, query: SearchQuery, settings: QSettings) -> None:
     titles = list(WHAT.values())
     title, ok = QInputDialog.getItem(parent, "导出 Excel", "导出当前列表中各户的：", titles, 0, False)
     if not ok:
@@ -39,11 +39,7 @@ def export_current(parent: QWidget, store: Store, query: SearchQuery, settings: 
     settings.setValue("export/folder", str(target.parent))
     snapshot = SearchQuery(**vars(query))
 
-    def work(progress) -> int:
-        with store.engine.connect() as conn:
-            ids = search_households(conn, snapshot)
-        return export_xlsx(store, ids, target, what, progress=progress.report)
-
-    Op(parent, work).with_progress("正在导出……").success(
+    Op(parent, lambda progress: archive.export(snapshot, target, what, progress.report)).with_progress(
+        "正在导出……").success(
         lambda rows: QMessageBox.information(parent, "导出完成", f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
     ).run()

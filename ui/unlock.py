@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, the model) loads while the unlock screen is already up
-    from fupin_desktop.store.store import Store
+    from fupin_desktop.archive import Archive
 
 from .errors import show_exception
 from .operations import Op
@@ -23,7 +23,7 @@ def _password_field(name: str) -> QLineEdit:
 
 
 class UnlockDialog(QDialog):
-    def __init__(self, store_path: Path, settings: QSettings, on_unlocked: Callable[[Store], None]) -> None:
+    def __init__(self, store_path: Path, settings: QSettings, on_unlocked: Callable[[Archive], None]) -> None:
         super().__init__()
         self.setWindowTitle("扶贫档案 — 解锁")
         self.store_path = store_path
@@ -57,11 +57,11 @@ class UnlockDialog(QDialog):
         self.unlock_button.setEnabled(False)
         self.status.setText("正在解锁……")
 
-        def opened(store: Store) -> None:
+        def opened(archive: Archive) -> None:
             self.settings.setValue("last_user", user)
             self.password.clear()
             self.accept()
-            self.on_unlocked(store)
+            self.on_unlocked(archive)
 
         def failed(err: BaseException) -> None:
             self.unlock_button.setEnabled(True)
@@ -69,10 +69,10 @@ class UnlockDialog(QDialog):
             self.password.selectAll()
             self.password.setFocus()
 
-        def open_store() -> "Store":
-            from fupin_desktop.store.store import Store  # noqa: PLC0415
+        def open_store() -> Archive:
+            from fupin_desktop.archive import open_archive  # noqa: PLC0415 (SQLAlchemy loads on the worker)
 
-            return Store.open(self.store_path, user, password)
+            return open_archive(self.store_path, user, password)
 
         Op(self, open_store).success(opened).failure(failed).run()
 
@@ -110,11 +110,9 @@ class RecoveryDialog(QDialog):
         code, user, password = self.code.text(), self.user.text().strip(), self.password.text()
 
         def reset() -> str:
-            from fupin_desktop.store.store import Store  # noqa: PLC0415
+            from fupin_desktop.archive import reset_password  # noqa: PLC0415
 
-            with Store.open_with_recovery_code(self.store_path, code) as store:
-                store.change_password(user, password)
-                return store.new_recovery_code()
+            return reset_password(self.store_path, code, user, password)
 
         def done(new_code: str) -> None:
             self.accept()

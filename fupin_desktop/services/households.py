@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -19,6 +19,9 @@ from ..model import (
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
 )
 from .uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from ..store.store import Store
 
 ACTIVE = "在册"
 LEFT = "注销"
@@ -285,3 +288,9 @@ def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
             "member_count": len(household.active_members()),
         })
         mark_household(uow.conn, household, ctx)
+
+
+def unit_of_work(store: "Store", user: str | None = None, *, check: bool = True,
+                 origin: str | None = None) -> UnitOfWork:
+    """The unit of work every service opens: it refreshes what it touched before committing."""
+    return UnitOfWork(store, user, check=check, origin=origin, before_commit=refresh_households)

@@ -9,7 +9,7 @@ only the changed ones (old and new) for an update, stamped with the hybrid logic
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound, corrupt_error
 from ..model import Meta, new_id
 from ..sync_state import SyncState
+from ..opchanges import OpChanges
 from ..queries.history import TABLE_LABELS
 from ..values import coerce, to_json
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 TableLike = Any  # a mapped class or a Table
+
+
+# Runs inside the transaction just before the commit, with the households touched (sorted).
+BeforeCommit = Callable[["UnitOfWork", Sequence[str]], None]
 
 
 def table_of(target: TableLike) -> Table:
@@ -67,13 +72,15 @@ def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
 
 class UnitOfWork:
     def __init__(self, store: "Store", user: str | None = None, *, check: bool = True,
-                 origin: str | None = None) -> None:
-        """``check``: before committing, refresh the summaries and validation marks of every
-        household touched. Bulk writers turn it off and check the whole store afterwards.
+                 origin: str | None = None, before_commit: BeforeCommit | None = None) -> None:
+        """``before_commit``: given by the services (``services.households.unit_of_work``) to
+        refresh the summaries and validation marks of every household touched; ``check=False``
+        skips it (bulk writers check the whole store afterwards).
         ``origin``: the device a change came from when it is not this one (a county correction
-        applied here); such entries are logged as already confirmed and are never sent back."""
+        applied here); such entries are logged as already confirmed and are never sent back.
+        After a commit, ``changes`` says what was written."""
         self.store = store
-        self.check = check
+        self.before_commit = before_commit if check else None
         self.origin = origin
         self.user = user or store.username
         self.tx_id = new_id()
@@ -81,6 +88,8 @@ class UnitOfWork:
         self._log: list[tuple[Any, ...]] = []
         self._clock: HybridClock | None = None
         self.changed_households: set[str] = set()
+        self.changed_tables: set[str] = set()
+        self.changes = OpChanges()
 
     # ---- transaction ---------------------------------------------------------------------
     def __enter__(self) -> "UnitOfWork":
@@ -94,12 +103,12 @@ class UnitOfWork:
         assert self.conn is not None
         try:
             if exc_type is None:
-                if self.check and self.changed_households:
-                    from .households import refresh_households  # noqa: PLC0415 (households builds on uow)
-
-                    refresh_households(self, sorted(self.changed_households))
+                if self.before_commit is not None and self.changed_households:
+                    self.before_commit(self, sorted(self.changed_households))
                 self._flush_log()
                 self.conn.commit()
+                self.changes = OpChanges(frozenset(self.changed_households), frozenset(self.changed_tables),
+                                         sync_states=bool(self.changed_tables))
             else:
                 self.conn.rollback()
                 if isinstance(exc, DatabaseError):
@@ -135,6 +144,7 @@ class UnitOfWork:
             self._clock.tick(), self.origin or self.store.device_id, self.user, at or _now(), household_id,
             SyncState.CONFIRMED if self.origin else SyncState.UNSENT,
         ))
+        self.changed_tables.add(table.name)
         if household_id:
             self.changed_households.add(household_id)
         if len(self._log) >= 5000:  # keep memory flat during bulk writes

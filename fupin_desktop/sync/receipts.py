@@ -14,6 +14,7 @@ from ..errors import InvalidInput, NotFound
 from ..model import Base, SyncOutbox
 from ..sync_state import SyncState, sql_list
 from ..values import from_json
+from ..opchanges import OpChanges
 from . import crypto
 from .device import device_keys, get_meta, set_meta
 from .package import Kind, PackageError, PackageReader
@@ -38,6 +39,7 @@ class AckResult:
     already: bool = False
     revoked: bool = False
     messages: list[str] = field(default_factory=list)
+    changes: OpChanges = OpChanges()  # acknowledgments move sync states; corrections change records
 
 
 def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -59,7 +61,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
     ack, rest = read_ack(store, path)
     corrections = [r for r in rest if r.get("type", "correction") == "correction"]
     refused = [r for r in rest if r.get("type") == "refused"]
-    from ..services.uow import UnitOfWork  # noqa: PLC0415
+    from ..services.households import unit_of_work  # noqa: PLC0415
 
     if corrections and int(ack["ack_number"]) > _last_ack(store):
         from ..store.backups import auto_backup  # noqa: PLC0415
@@ -67,7 +69,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
         auto_backup(store, "import")  # county corrections change records: back up first, as for any import
 
     result = AckResult(number=int(ack["ack_number"]))
-    with UnitOfWork(store, user="县级更正", origin=f"county-{ack['county_id'][:8]}") as uow:
+    with unit_of_work(store, user="县级更正", origin=f"county-{ack['county_id'][:8]}") as uow:
         conn = uow.conn
         assert conn is not None
         if result.number <= int(get_meta(conn, "sync.ack_number", "0") or 0):
@@ -88,6 +90,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
             set_meta(conn, "sync.self_revoked", "1")
             result.revoked = True
             result.messages.append("县扶贫办已注销本机的同步资格，之后的变更包不会被接受。请联系县扶贫办。")
+    result.changes = uow.changes | OpChanges(sync_states=True)
     return result
 
 

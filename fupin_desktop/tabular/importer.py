@@ -16,6 +16,7 @@ from ..services.households import (
     add_member, create_households, refresh_households, save_household_year,
     update_household, update_member,
 )
+from ..opchanges import OpChanges
 from ..services.uow import UnitOfWork
 from ..store.store import Store
 from ..validation.engine import Context, mark_households
@@ -34,6 +35,7 @@ class ImportOptions:
     sheet: str | None = None
     dry_run: bool = False
     partial: bool = False
+    changes: OpChanges = OpChanges()
     rejected_path: Path | None = None  # where rejected rows go with ``partial`` (default: next to the file)
     year: int | None = None  # the year of 家庭人口数 / 致贫原因 columns (default: the store's current year)
 
@@ -120,13 +122,13 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
         report.rejected_file = str(write_rejected(path, options, report, target))
     if good:  # an unusable backup folder stops the import before anything is written
         auto_backup(store, "import")
-    apply(store, good, progress=progress, cancel=cancel)
+    report.changes = apply(store, good, progress=progress, cancel=cancel)
     report.applied = True
     return report
 
 
 def apply(store: Store, planned: list[Planned], *, progress: Progress | None = None,
-          cancel: Callable[[], bool] | None = None) -> None:
+          cancel: Callable[[], bool] | None = None) -> OpChanges:
     """One unit of work for the whole import: it commits completely or not at all. New households
     are checked in bulk at the end (the per-save check would run the cross-household rules once
     per household); updated ones get the usual refresh."""
@@ -147,6 +149,7 @@ def apply(store: Store, planned: list[Planned], *, progress: Progress | None = N
             if progress is not None:
                 progress(min(start + WRITE_BATCH, len(planned)), len(planned))
         _refresh(uow, created, updated)
+    return uow.changes
 
 
 def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:

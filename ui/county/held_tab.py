@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fupin_desktop.county.held import held_packages, release_by_person
+from fupin_desktop.county.held import release_by_person
+from fupin_desktop.county_desk import held
 from fupin_desktop.county.report import STATUS_LABELS
 
 from .. import messages
@@ -40,11 +41,8 @@ class HeldTab(QWidget):
         layout.addLayout(row)
 
     def refresh(self) -> None:
-        def load() -> list[Any]:
-            with self.ctx.engine.connect() as conn:
-                return held_packages(conn)
-
-        Op(self, load).success(self._show).run()
+        engine = self.ctx.engine
+        Op(self, lambda: held(engine)).success(self._show).run()
 
     def _show(self, rows: list[Any]) -> None:
         self.rows = rows

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import Any
 
 from fupin_desktop.county.keys import CountyKeys
+from fupin_desktop.county_desk import display_url
 
 from ..qt import QLabel, QMainWindow, QPushButton, QSettings, QTabWidget
 
@@ -19,7 +19,7 @@ PACKAGE_SUFFIX = ".fupinpkg"
 class CountyContext:
     """What every tab needs: the open county database, the unlocked keys, per-user settings."""
 
-    engine: Engine
+    engine: Any  # the county database's engine, handed whole to the county functions
     keys: CountyKeys
     settings: QSettings
     db_url: str
@@ -64,7 +64,7 @@ class CountyWindow(QMainWindow):
         self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
         self.setCentralWidget(self.tabs)
         status = self.statusBar()
-        status.addWidget(QLabel(f"县级数据库：{_safe_url(ctx.db_url)}", objectName="countyDbLabel"))
+        status.addWidget(QLabel(f"县级数据库：{display_url(ctx.db_url)}", objectName="countyDbLabel"))
         if on_lock is not None:
             lock = QPushButton("锁定", objectName="countyLock")
             lock.clicked.connect(on_lock)
@@ -99,13 +99,3 @@ class CountyWindow(QMainWindow):
     def import_paths(self, paths: list[Path]) -> None:
         self.tabs.setCurrentWidget(self.import_tab)
         self.import_tab.import_paths(paths)
-
-
-def _safe_url(url: str) -> str:
-    """The database address without its password, for the status bar."""
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for display
-        return url

@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import column_label
-from fupin_desktop.model.layouts import code_table, long_names
+from fupin_desktop.services.edit_state import code_table, column_label, columns, long_names
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.values import column_kind, parse_date
 
 from ..qt import (
     QComboBox, QCompleter, QEvent, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QObject, QPushButton, Qt, QWidget,
 )
-from .state import columns
 
 # Free text that takes a line of its own in a grid (by objectName: the column's name).
 WIDE = long_names()

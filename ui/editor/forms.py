@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fupin_desktop.model import column_label
-from fupin_desktop.model import fields as tabs
-from fupin_desktop.model.layouts import editor_sections
+from fupin_desktop.services.edit_state import FORM_TABS, column_label, editor_sections
 
 from ..qt import QApplication, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 from .fields import grid, make_field, on_change
 
 HH, HY = "household", "household_year"
 # The tabs' sections and fields come from the columns' declarations (model/fields.py).
-BASIC = editor_sections(tabs.BASIC)
-CONDITIONS = editor_sections(tabs.CONDITIONS)
-GUARANTEES = editor_sections(tabs.GUARANTEES)
+BASIC, CONDITIONS, GUARANTEES = (editor_sections(tab) for tab in FORM_TABS)
 
 
 class FormTab(QScrollArea):

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from fupin_desktop.model import column_label, new_id
-from fupin_desktop.model.income import CATEGORIES
+from fupin_desktop.services.edit_state import (
+    INCOME_CATEGORIES as CATEGORIES, INCOME_FIELDS, IncomeEdit, IncomeLineEdit, column_label, income_edit, new_id,
+)
 from fupin_desktop.reference import load_income_items
 
 from ..qt import (
@@ -16,7 +17,7 @@ from ..qt import (
 )
 from .cells import edit_cell, setup_table
 from .fields import CodeField, grid, make_field, on_change
-from .state import INCOME_FIELDS, income_figures, income_state
+from fupin_desktop.services.editing import income_figures
 
 HEADERS = ["类别", "项目", "金额(元)", "说明", "计入收入"]
 CATEGORY, ITEM, AMOUNT, NOTE, COUNTS = range(5)
@@ -93,10 +94,10 @@ class IncomeTab(QWidget):
         return frame
 
     # ---- years -----------------------------------------------------------------------------
-    def load(self, incomes: dict[str, dict[str, Any]], year: int) -> None:
-        self.years = incomes
-        self.baseline_years = set(incomes)
-        choices = sorted({*incomes, str(year), str(year - 1)}, reverse=True)
+    def load(self, incomes: dict[int, IncomeEdit], year: int) -> None:
+        self.years = {str(y): inc for y, inc in incomes.items()}  # keyed as the year box shows them
+        self.baseline_years = set(self.years)
+        choices = sorted({*self.years, str(year), str(year - 1)}, reverse=True)
         self.year_box.blockSignals(True)
         self.year_box.clear()
         self.year_box.addItems(choices)
@@ -104,37 +105,36 @@ class IncomeTab(QWidget):
         self.year_box.blockSignals(False)
         self._switch_year(self.year_box.currentText())
 
-    def state(self) -> dict[str, dict[str, Any]]:
+    def state(self) -> dict[int, IncomeEdit]:
         """Years with something in them, and every year that was there when loaded."""
-        return {y: inc for y, inc in self.years.items()
-                if y in self.baseline_years or inc["lines"] or any(inc["fields"].values())}
+        return {int(y): inc for y, inc in self.years.items() if y in self.baseline_years or not inc.empty()}
 
-    def _income(self) -> dict[str, Any]:
-        return self.years.setdefault(self.current, income_state(None))
+    def _income(self) -> IncomeEdit:
+        return self.years.setdefault(self.current, income_edit(None))
 
     def _switch_year(self, text: str) -> None:
         if not text:
             return
         self.current = text
-        inc = self.years.get(text) or income_state(None)
+        inc = self.years.get(text) or income_edit(None)
         self._filling = True
         for name, field in self.fields.items():
-            field.set_value(inc["fields"].get(name, ""))
-        self.table.setRowCount(len(inc["lines"]))
-        for r, line in enumerate(inc["lines"]):
+            field.set_value(inc.fields.get(name, ""))
+        self.table.setRowCount(len(inc.lines))
+        for r, line in enumerate(inc.lines):
             self._fill_row(r, line)
         self._filling = False
         self.refresh()
 
-    def _fill_row(self, r: int, line: dict[str, Any]) -> None:
+    def _fill_row(self, r: int, line: IncomeLineEdit) -> None:
         for c, key in KEYS.items():
-            item = QTableWidgetItem(line.get(key, ""))
+            item = QTableWidgetItem(getattr(line, key))
             if c == AMOUNT:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, c, item)
         counts = QTableWidgetItem("")
         counts.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
-        counts.setCheckState(Qt.CheckState.Unchecked if line.get("counts") == "否" else Qt.CheckState.Checked)
+        counts.setCheckState(Qt.CheckState.Unchecked if line.counts == "否" else Qt.CheckState.Checked)
         self.table.setItem(r, COUNTS, counts)
 
     # ---- editing ---------------------------------------------------------------------------
@@ -142,28 +142,28 @@ class IncomeTab(QWidget):
         if self._filling:
             return
         inc = self._income()
-        inc["fields"] = {name: field.value() for name, field in self.fields.items()}
+        inc.fields = {name: field.value() for name, field in self.fields.items()}
         self.refresh()
         self.changed()
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:
             return
-        line = self._income()["lines"][item.row()]
+        line = self._income().lines[item.row()]
         if item.column() == COUNTS:
-            line["counts"] = "是" if item.checkState() == Qt.CheckState.Checked else "否"
+            line.counts = "是" if item.checkState() == Qt.CheckState.Checked else "否"
         else:
-            line[KEYS[item.column()]] = item.text().strip()
+            setattr(line, KEYS[item.column()], item.text().strip())
             if item.column() == ITEM:
                 self._default_counts(item.row(), line)
         self.refresh()
         self.changed()
 
-    def _default_counts(self, r: int, line: dict[str, Any]) -> None:
+    def _default_counts(self, r: int, line: IncomeLineEdit) -> None:
         """Some items (危房改造补助…) do not count as income by default (income_items.json)."""
-        counts = dict(items_of(line["category"])).get(line["item"])
+        counts = dict(items_of(line.category)).get(line.item)
         if counts is not None:
-            line["counts"] = "是" if counts else "否"
+            line.counts = "是" if counts else "否"
             self._filling = True
             self.table.item(r, COUNTS).setCheckState(Qt.CheckState.Checked if counts else Qt.CheckState.Unchecked)
             self._filling = False
@@ -189,27 +189,27 @@ class IncomeTab(QWidget):
 
     def add_line(self) -> None:
         inc = self._income()
-        inc["lines"].append({"id": new_id(), "category": "", "item": "", "amount": "", "note": "", "counts": "是"})
+        inc.lines.append(IncomeLineEdit(new_id()))
         self._filling = True
-        self.table.setRowCount(len(inc["lines"]))
-        self._fill_row(len(inc["lines"]) - 1, inc["lines"][-1])
+        self.table.setRowCount(len(inc.lines))
+        self._fill_row(len(inc.lines) - 1, inc.lines[-1])
         self._filling = False
         self.table.setFocus()
-        edit_cell(self.table, len(inc["lines"]) - 1, CATEGORY)
+        edit_cell(self.table, len(inc.lines) - 1, CATEGORY)
         self.changed()
 
     def remove_line(self) -> None:
         r = self.table.currentRow()
         inc = self._income()
-        if 0 <= r < len(inc["lines"]):
-            del inc["lines"][r]
+        if 0 <= r < len(inc.lines):
+            del inc.lines[r]
             self._switch_year(self.current)
             self.changed()
 
     def focus_line(self, year: str, line_id: str, column: str) -> None:
         if year in self.years:
             self.year_box.setCurrentText(year)
-        ids = [ln["id"] for ln in self._income()["lines"]]
+        ids = [ln.id for ln in self._income().lines]
         col = next((c for c, k in KEYS.items() if k == column), AMOUNT)
         self.table.setFocus()
         if line_id in ids:
@@ -219,10 +219,10 @@ class IncomeTab(QWidget):
 
     # ---- the live figures --------------------------------------------------------------------
     def refresh(self) -> None:
-        inc = self.years.get(self.current) or income_state(None)
+        inc = self.years.get(self.current) or income_edit(None)
         year = int(self.current)
         try:
-            population = int(inc["fields"].get("population") or 0) or self.population(year)
+            population = int(inc.fields.get("population") or 0) or self.population(year)
         except ValueError:
             population = self.population(year)
         figures = income_figures(inc, population)

@@ -12,15 +12,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from fupin_desktop.drafts import delete_draft, write_draft
+from fupin_desktop.archive import decode_draft, draft_key
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import column_label
+from fupin_desktop.services.edit_state import EditState, column_label
+from fupin_desktop.services.editing import Saved
 
 from ..errors import show_exception
-from ..operations import Changes, Op
+from ..operations import Op
 from ..qt import QMessageBox, QTimer
-from .apply import save_edits
-from .drafts import decode, encode, key_for
 from .members import COLUMNS as MEMBER_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -59,15 +58,15 @@ class Lifecycle:
     def write_draft(self) -> None:
         if not self.loaded or self.saving or self.gone:
             return
-        engine, key = self.store.engine, self.draft_key
+        archive, key = self.archive, self.draft_key
         if not self.is_dirty():
             if self.draft_written:
-                Op(self, lambda: delete_draft(engine, key)).failure(self._draft_failed).run()
+                Op(self, lambda: archive.delete_draft(key)).failure(self._draft_failed).run()
                 self.draft_written = False
             return
-        text = encode(self.state())
+        state = self.state()
         self.draft_written = True
-        Op(self, lambda: write_draft(engine, key, text)).success(self._draft_done).failure(self._draft_failed).run()
+        Op(self, lambda: archive.write_draft(key, state)).success(self._draft_done).failure(self._draft_failed).run()
 
     def _draft_done(self, _result: Any) -> None:
         if not self.gone:
@@ -79,7 +78,7 @@ class Lifecycle:
             self.state_label.setText("草稿未能保存，请尽快按 Ctrl+S 保存")
 
     def offer_draft(self, text: str, key: str) -> None:
-        state, saved_at = decode(text)
+        state, saved_at = decode_draft(text)
         if state is None:
             return
         box = QMessageBox(QMessageBox.Icon.Question, "恢复草稿", "恢复未保存的草稿？", Button.Yes | Button.No, self)
@@ -92,7 +91,7 @@ class Lifecycle:
         box.finished.connect(lambda answer: self._draft_answer(answer, state, key))
         box.open()
 
-    def _draft_answer(self, answer: int, state: dict[str, Any], key: str) -> None:
+    def _draft_answer(self, answer: int, state: EditState, key: str) -> None:
         if self.gone:
             return
         if answer == Button.Yes:
@@ -103,8 +102,8 @@ class Lifecycle:
             self.check_now()
             self.statusBar().showMessage("已恢复草稿；按 Ctrl+S 保存。", 8000)
         else:
-            engine = self.store.engine
-            Op(self, lambda: delete_draft(engine, key)).failure(self._draft_failed).run()
+            archive = self.archive
+            Op(self, lambda: archive.delete_draft(key)).failure(self._draft_failed).run()
         self.activateWindow()  # back from the question, the cursor goes where it was
         self.focus_first()
 
@@ -112,25 +111,24 @@ class Lifecycle:
     def save(self, then: Any = None) -> None:
         if not self.loaded or self.saving or self.gone:
             return
-        store, hh_id, year = self.store, self.household_id, self.year
+        archive, hh_id, year = self.archive, self.household_id, self.year
         base, state, photos = self.base_state, self.state(), dict(self.visits.pending_bytes)
         self.saving = True
         self.save_place = self._place()
         self.draft_timer.stop()
         self.centralWidget().setEnabled(False)
         self.state_label.setText("正在保存……")
-        changes = Changes(households=frozenset({hh_id})) if hh_id else Changes(all=True)
-        Op(self, lambda: save_edits(store, hh_id, year, base, state, photos), changes=changes).success(
-            lambda new_id: self._saved(new_id, then)).failure(self._save_failed).run()
+        Op(self, lambda: archive.save_edits(hh_id, year, base, state, photos)).success(
+            lambda saved: self._saved(saved, then)).failure(self._save_failed).run()
 
-    def _saved(self, household_id: str, then: Any) -> None:
-        engine, old_key = self.store.engine, self.draft_key
-        Op(self, lambda: delete_draft(engine, old_key)).failure(self._draft_failed).run()
+    def _saved(self, saved: Saved, then: Any) -> None:
+        archive, old_key, household_id = self.archive, self.draft_key, saved.household_id
+        Op(self, lambda: archive.delete_draft(old_key)).failure(self._draft_failed).run()
         if self.gone:
             return
         self.saving = self.draft_written = False
         self.household_id = household_id
-        self.use_draft_key(key_for(household_id, self.new_key))
+        self.use_draft_key(draft_key(household_id, self.new_key))
         self.visits.pending_bytes.clear()
         self.centralWidget().setEnabled(True)
         self.state_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
@@ -190,8 +188,8 @@ class Lifecycle:
         if answer == Button.Save:
             self.save(then=self._close_now)
         elif answer == Button.Discard:
-            engine, key = self.store.engine, self.draft_key
-            Op(None, lambda: delete_draft(engine, key)).failure(lambda _e: None).run()
+            archive, key = self.archive, self.draft_key
+            Op(None, lambda: archive.delete_draft(key)).failure(lambda _e: None).run()
             self._close_now()
 
     def _close_now(self) -> None:
@@ -209,5 +207,5 @@ class Lifecycle:
     def save_draft_and_close(self) -> None:
         """For locking: the draft is written before the store closes, then the window goes unasked."""
         if self.is_dirty() and not self.saving:
-            write_draft(self.store.engine, self.draft_key, encode(self.state()))
+            self.archive.write_draft(self.draft_key, self.state())
         self._close_now()

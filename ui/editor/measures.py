@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import MEASURE_DETAILS, column_label, new_id
+from fupin_desktop.services.edit_state import MeasureEdit, column_label, detail_table, editable, new_measure
 
 from ..errors import show_exception
 from ..qt import (
@@ -16,7 +15,6 @@ from ..qt import (
 )
 from .fields import grid, make_field
 from .member_dialogs import scrolled_form
-from .state import editable
 
 KINDS = {"": "（无）", "loan": "小额信贷", "housing": "危房改造", "relocation": "易地搬迁", "public_post": "公益岗位",
          "education": "教育资助", "health": "健康帮扶"}
@@ -28,10 +26,10 @@ SHOWN = ("year", "category", "subcategory", "name", "amount", "status")
 
 
 class MeasureDialog(QDialog):
-    def __init__(self, parent: QWidget, ms: dict[str, Any], year: int, members: list[tuple[str, str]]) -> None:
+    def __init__(self, parent: QWidget, ms: MeasureEdit, year: int, members: list[tuple[str, str]]) -> None:
         super().__init__(parent, objectName="measureDialog")
         self.ms, self.year = ms, year
-        self.setWindowTitle("帮扶措施" if not ms["new"] else "添加帮扶措施")
+        self.setWindowTitle("帮扶措施" if not ms.new else "添加帮扶措施")
         inner = QWidget()
         self.layout_ = QVBoxLayout(inner)
         self.fields: dict[str, QWidget] = {}
@@ -42,17 +40,17 @@ class MeasureDialog(QDialog):
                 field.addItem("（全户）", "")
                 for key, person in members:
                     field.addItem(person, key)
-                field.setCurrentIndex(max(0, field.findData(ms["m"].get("member_id", ""))))
+                field.setCurrentIndex(max(0, field.findData(ms.fields.get("member_id", ""))))
             else:
                 field = make_field("measure", name, year)
-                field.set_value(ms["m"].get(name, ""))
+                field.set_value(ms.fields.get(name, ""))
             self.fields[name] = field
             items.append((column_label("measure", name), field))
         self.kind = QComboBox(objectName="measureKind")
         for key, text in KINDS.items():
             self.kind.addItem(text, key)
-        self.kind.setCurrentIndex(max(0, self.kind.findData(ms.get("kind") or "")))
-        self.kind.setEnabled(ms["new"])  # a saved measure keeps its kind
+        self.kind.setCurrentIndex(max(0, self.kind.findData(ms.kind or "")))
+        self.kind.setEnabled(ms.new)  # a saved measure keeps its kind
         items.insert(3, ("明细类型", self.kind))
         box = QGroupBox("措施")
         QVBoxLayout(box).addWidget(grid(items))
@@ -68,7 +66,7 @@ class MeasureDialog(QDialog):
 
     def _category_changed(self, text: str) -> None:
         kind = KIND_OF_CATEGORY.get(text.strip())
-        if self.ms["new"] and kind and not self.kind.currentData():
+        if self.ms.new and kind and not self.kind.currentData():
             self.kind.setCurrentIndex(self.kind.findData(kind))
 
     def _show_detail(self) -> None:
@@ -79,10 +77,10 @@ class MeasureDialog(QDialog):
         kind = self.kind.currentData()
         if not kind:
             return
-        table = MEASURE_DETAILS[kind].__tablename__
+        table = detail_table(kind)
         for name in editable(table):
             self.detail[name] = make_field(table, name, self.year)
-            self.detail[name].set_value(self.ms["d"].get(name, "") if kind == self.ms.get("kind") else "")
+            self.detail[name].set_value(self.ms.detail.get(name, "") if kind == self.ms.kind else "")
         self.detail_box = QGroupBox(f"{KINDS[kind]}明细")
         QVBoxLayout(self.detail_box).addWidget(grid([(column_label(table, n), f) for n, f in self.detail.items()]))
         self.layout_.insertWidget(1, self.detail_box)
@@ -97,9 +95,9 @@ class MeasureDialog(QDialog):
         except InvalidInput as err:
             show_exception(self, err)
             return
-        self.ms["m"] = values
-        self.ms["kind"] = self.kind.currentData() or None
-        self.ms["d"] = {n: f.value() for n, f in self.detail.items()}
+        self.ms.fields = values
+        self.ms.kind = self.kind.currentData() or None
+        self.ms.detail = {n: f.value() for n, f in self.detail.items()}
         super().accept()
 
 
@@ -107,7 +105,7 @@ class MeasuresTab(QWidget):
     def __init__(self, year: int, changed: Callable[[], None], members: Callable[[], list[tuple[str, str]]]) -> None:
         super().__init__()
         self.year, self.changed, self.members = year, changed, members
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[MeasureEdit] = []
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, len(SHOWN) + 2, objectName="measuresTable")
         self.table.setHorizontalHeaderLabels([column_label("measure", n) for n in SHOWN] + ["受益成员", "明细"])
@@ -126,30 +124,30 @@ class MeasuresTab(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
 
-    def load(self, rows: list[dict[str, Any]]) -> None:
+    def load(self, rows: list[MeasureEdit]) -> None:
         self.rows = rows
         names = dict(self.members())
         self.table.setRowCount(len(rows))
         for r, ms in enumerate(rows):
-            values = [ms["m"].get(n, "") for n in SHOWN]
-            values += [names.get(ms["m"].get("member_id", ""), ""), KINDS[ms["kind"]] if ms.get("kind") else ""]
+            values = [ms.fields.get(n, "") for n in SHOWN]
+            values += [names.get(ms.fields.get("member_id", ""), ""), KINDS[ms.kind] if ms.kind else ""]
             for c, text in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(text + ("（未保存）" if c == 0 and ms["new"] else "")))
+                self.table.setItem(r, c, QTableWidgetItem(text + ("（未保存）" if c == 0 and ms.new else "")))
 
     def add(self) -> None:
-        ms = {"key": new_id(), "new": True, "kind": None, "m": {"year": str(self.year)}, "d": {}}
+        ms = new_measure(self.year)
         self._open(ms, adding=True)
 
     def edit(self, row: int) -> None:
         if 0 <= row < len(self.rows):
             self._open(self.rows[row], adding=False)
 
-    def _open(self, ms: dict[str, Any], *, adding: bool) -> None:
+    def _open(self, ms: MeasureEdit, *, adding: bool) -> None:
         dialog = MeasureDialog(self, ms, self.year, self.members())
         dialog.accepted.connect(lambda: self._done(ms, adding))
         dialog.open()
 
-    def _done(self, ms: dict[str, Any], adding: bool) -> None:
+    def _done(self, ms: MeasureEdit, adding: bool) -> None:
         if adding:
             self.rows.append(ms)
         self.load(self.rows)

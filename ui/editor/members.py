@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fupin_desktop.model import column_label
-from fupin_desktop.model.layouts import code_table
+from fupin_desktop.services.edit_state import MemberEdit, code_table, column_label, new_member
 from fupin_desktop.validation.idnumber import parse_id
 
 from ..qt import (
@@ -21,7 +20,6 @@ from ..qt import (
 from .cells import edit_cell, setup_table
 from .fields import CodeField, code_labels, kind_of
 from .member_dialogs import LeaveDialog, MemberDialog
-from .state import new_member
 
 COLUMNS = [("member", c) for c in ("name", "id_no", "gender", "birth_date", "relation", "ethnicity",
                                    "political_status")]
@@ -38,7 +36,7 @@ class MembersTab(QWidget):
         super().__init__()
         self.year = year
         self.changed = changed
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[MemberEdit] = []
         self.statuses: dict[str, str] = {}  # saved members who left: key → how they left
         self._filling = False
         layout = QVBoxLayout(self)
@@ -63,7 +61,7 @@ class MembersTab(QWidget):
                                 "成员不删除，迁出、死亡等请用“成员变更”。"))
 
     # ---- rows ------------------------------------------------------------------------------
-    def load(self, rows: list[dict[str, Any]], statuses: dict[str, str]) -> None:
+    def load(self, rows: list[MemberEdit], statuses: dict[str, str]) -> None:
         self.rows, self.statuses = rows, statuses
         self._filling = True
         self.table.setRowCount(0)
@@ -72,16 +70,16 @@ class MembersTab(QWidget):
             self._fill_row(r, ms)
         self._filling = False
 
-    def _fill_row(self, r: int, ms: dict[str, Any]) -> None:
-        left = ms["key"] in self.statuses
+    def _fill_row(self, r: int, ms: MemberEdit) -> None:
+        left = ms.key in self.statuses
         for c, (table, name) in enumerate(COLUMNS):
-            item = QTableWidgetItem((ms["m"] if table == "member" else ms["y"]).get(name, ""))
+            item = QTableWidgetItem((ms.fields if table == "member" else ms.year).get(name, ""))
             if kind_of(table, name) in ("int", "decimal"):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, c, item)
-        leave = ms.get("leave")
-        status = self.statuses.get(ms["key"]) or (f"待注销：{leave['reason']} {leave['on']}" if leave else
-                                                 "新增" if ms["new"] else "在册")
+        leave = ms.leave
+        status = self.statuses.get(ms.key) or (f"待注销：{leave.reason} {leave.on}" if leave else
+                                                 "新增" if ms.new else "在册")
         self.table.setItem(r, STATUS, QTableWidgetItem(status))
         for c in range(STATUS + 1):
             item = self.table.item(r, c)
@@ -91,15 +89,15 @@ class MembersTab(QWidget):
                 item.setForeground(QBrush(GREY))
 
     def row_of(self, key: str) -> int:
-        return next((r for r, ms in enumerate(self.rows) if ms["key"] == key), -1)
+        return next((r for r, ms in enumerate(self.rows) if ms.key == key), -1)
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> MemberEdit | None:
         r = self.table.currentRow()
         return self.rows[r] if 0 <= r < len(self.rows) else None
 
     def active_count(self) -> int:
-        return sum(1 for ms in self.rows if ms["key"] not in self.statuses and not ms.get("leave")
-                   and (not ms["new"] or ms["m"].get("name")))
+        return sum(1 for ms in self.rows if ms.key not in self.statuses and not ms.leave
+                   and (not ms.new or ms.fields.get("name")))
 
     # ---- editing ---------------------------------------------------------------------------
     def _item_changed(self, item: QTableWidgetItem) -> None:
@@ -107,25 +105,25 @@ class MembersTab(QWidget):
             return
         ms = self.rows[item.row()]
         table, name = COLUMNS[item.column()]
-        (ms["m"] if table == "member" else ms["y"])[name] = item.text().strip()
+        (ms.fields if table == "member" else ms.year)[name] = item.text().strip()
         if name == "id_no":
             self._fill_from_id(item.row(), ms)
         self.changed()
 
-    def _fill_from_id(self, r: int, ms: dict[str, Any]) -> None:
-        info = parse_id(ms["m"]["id_no"])
+    def _fill_from_id(self, r: int, ms: MemberEdit) -> None:
+        info = parse_id(ms.fields["id_no"])
         fills = {"birth_date": info.birth_date.isoformat() if info.birth_date else None, "gender": info.gender}
-        if info.birth_date and not ms["m"].get("id_type"):
+        if info.birth_date and not ms.fields.get("id_type"):
             fills["id_type"] = "残疾人证" if len(info.number) in (20, 22) else "身份证"
         self._filling = True
         for name, value in fills.items():
             if value:
-                ms["m"][name] = value
+                ms.fields[name] = value
                 self.table.item(r, COL[name]).setText(value)
         for name, value in (("disability_category", info.disability_category),
                             ("disability_grade", info.disability_grade)):
             if value:
-                ms["y"][name] = value
+                ms.year[name] = value
         self._filling = False
 
     def advance(self) -> None:
@@ -135,8 +133,8 @@ class MembersTab(QWidget):
         if ms is None:
             return
         c += 1
-        if c == COL["gender"] and ms["m"].get("gender") and ms["m"].get("birth_date") and parse_id(
-                ms["m"]["id_no"]).birth_date:
+        if c == COL["gender"] and ms.fields.get("gender") and ms.fields.get("birth_date") and parse_id(
+                ms.fields["id_no"]).birth_date:
             c = COL["relation"]
         if c >= STATUS:
             r, c = r + 1, 0
@@ -155,14 +153,14 @@ class MembersTab(QWidget):
         return None
 
     def add_member(self) -> None:
-        has_head = any(ms["m"].get("relation") == "户主" and ms["key"] not in self.statuses for ms in self.rows)
+        has_head = any(ms.fields.get("relation") == "户主" and ms.key not in self.statuses for ms in self.rows)
         ms = new_member("" if has_head else "户主")
         self.rows.append(ms)
         self._filling = True
         self.table.setRowCount(len(self.rows))
         self._fill_row(len(self.rows) - 1, ms)
         self._filling = False
-        self.focus_cell(ms["key"], "name", edit=True)
+        self.focus_cell(ms.key, "name", edit=True)
         self.changed()
 
     def focus_cell(self, key: str, column: str, *, edit: bool = False) -> None:
@@ -180,21 +178,21 @@ class MembersTab(QWidget):
         ms = self.current()
         if ms is None:
             return
-        dialog = MemberDialog(self, ms, self.year, read_only=ms["key"] in self.statuses or bool(ms.get("leave")),
+        dialog = MemberDialog(self, ms, self.year, read_only=ms.key in self.statuses or bool(ms.leave),
                               focus=focus)
         dialog.accepted.connect(lambda: self._details_done(ms))
         dialog.open()
 
-    def _details_done(self, ms: dict[str, Any]) -> None:
+    def _details_done(self, ms: MemberEdit) -> None:
         self.load(self.rows, self.statuses)
-        self.focus_cell(ms["key"], "name")
+        self.focus_cell(ms.key, "name")
         self.changed()
 
     def leave(self) -> None:
         ms = self.current()
-        if ms is None or ms["key"] in self.statuses:
+        if ms is None or ms.key in self.statuses:
             return
-        if ms["new"]:
+        if ms.new:
             self.remove_new()
             return
         dialog = LeaveDialog(self, ms)
@@ -203,7 +201,7 @@ class MembersTab(QWidget):
 
     def remove_new(self) -> None:
         ms = self.current()
-        if ms is None or not ms["new"]:
+        if ms is None or not ms.new:
             return
         self.rows.remove(ms)
         self.load(self.rows, self.statuses)
@@ -221,9 +219,9 @@ class MembersTab(QWidget):
         for r, ms in enumerate(self.rows):
             for c, (_t, name) in enumerate(COLUMNS):
                 item = self.table.item(r, c)
-                found = marks.get((ms["key"], name))
-                if name == "name" and hidden.get(ms["key"]):
-                    group = hidden[ms["key"]]
+                found = marks.get((ms.key, name))
+                if name == "name" and hidden.get(ms.key):
+                    group = hidden[ms.key]
                     worst = "error" if any(s == "error" for _m, s in group) else "warning"
                     found = ("\n".join(m for m, _s in group) + "\n（按 F4 打开详细信息）", worst)
                 item.setBackground(QBrush(QColor("#ffd6d6" if found[1] == "error" else "#ffe9c2"))

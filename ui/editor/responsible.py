@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import column_label
+from fupin_desktop.services.edit_state import Assignment, column_label, editable, to_text
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
@@ -18,7 +18,6 @@ from ..qt import (
 )
 from .fields import DateField, button_row, grid, make_field
 from .member_dialogs import buttons
-from .state import editable, to_text
 
 HELPER_COLUMNS = ("name", "unit_name", "position", "phone")
 
@@ -29,7 +28,7 @@ class AssignDialog(QDialog):
     def __init__(self, parent: QWidget, helpers: list[dict[str, Any]]) -> None:
         super().__init__(parent, objectName="assignDialog")
         self.setWindowTitle("指定帮扶责任人")
-        self.result_: dict[str, Any] | None = None
+        self.result_: Assignment | None = None
         layout = QVBoxLayout(self)
         self.choice = QComboBox(objectName="helperChoice")
         self.choice.setEditable(True)
@@ -62,7 +61,7 @@ class AssignDialog(QDialog):
         except InvalidInput as err:
             show_exception(self, err)
             return
-        self.result_ = {"helper_id": helper_id, "helper": {} if helper_id else helper, "start_on": self.start.value()}
+        self.result_ = Assignment(helper_id, {} if helper_id else helper, self.start.value())
         super().accept()
 
 
@@ -73,7 +72,7 @@ class ResponsibleTab(QWidget):
         self.helpers: list[dict[str, Any]] = []
         self.assignments: list[dict[str, Any]] = []
         self.people: dict[str, dict[str, Any]] = {}
-        self.pending: dict[str, Any] | None = None
+        self.pending: Assignment | None = None
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 6, objectName="helpersTable")
         self.table.setHorizontalHeaderLabels([column_label("helper", n) for n in HELPER_COLUMNS]
@@ -86,14 +85,14 @@ class ResponsibleTab(QWidget):
                                     "更换时，原责任人的帮扶结束时间记为新责任人的开始时间，历史保留。"))
 
     def load(self, assignments: list[dict[str, Any]], people: dict[str, dict[str, Any]],
-             helpers: list[dict[str, Any]], pending: dict[str, Any] | None) -> None:
+             helpers: list[dict[str, Any]], pending: Assignment | None) -> None:
         self.assignments, self.people, self.helpers, self.pending = assignments, people, helpers, pending
         rows = sorted(assignments, key=lambda a: to_text(a.get("start_on")), reverse=True)
         shown = [([to_text(self.people.get(a["helper_id"], {}).get(n)) for n in HELPER_COLUMNS]
                   + [to_text(a.get("start_on")), to_text(a.get("end_on"))]) for a in rows]
         if pending:
-            person = pending["helper"] or next((h for h in helpers if h["id"] == pending["helper_id"]), {})
-            shown.insert(0, [to_text(person.get(n)) for n in HELPER_COLUMNS] + [pending["start_on"], "（未保存）"])
+            person = pending.helper or next((h for h in helpers if h["id"] == pending.helper_id), {})
+            shown.insert(0, [to_text(person.get(n)) for n in HELPER_COLUMNS] + [pending.start_on, "（未保存）"])
         self.table.setRowCount(len(shown))
         for r, values in enumerate(shown):
             for c, text in enumerate(values):
@@ -104,7 +103,7 @@ class ResponsibleTab(QWidget):
         dialog.accepted.connect(lambda: self._assigned(dialog.result_))
         dialog.open()
 
-    def _assigned(self, result: dict[str, Any] | None) -> None:
+    def _assigned(self, result: Assignment | None) -> None:
         if result:
             self.load(self.assignments, self.people, self.helpers, result)
             self.changed()

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QPixmap  # not in ui/qt.py (only the editor shows images)
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import column_label, new_id
+from fupin_desktop.services.edit_state import PhotoRef, VisitEdit, column_label, new_id, to_text
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
@@ -24,7 +24,6 @@ from ..qt import (
 )
 from .fields import button_row, grid, make_field
 from .member_dialogs import buttons
-from .state import to_text
 
 SHOWN = ("visited_on", "visit_type", "content", "problems", "follow_up")
 LONG = ("content", "problems", "needs", "follow_up")
@@ -40,16 +39,16 @@ def read_photo(path: str) -> tuple[str, bytes, str]:
     return p.name, data, mimetypes.guess_type(p.name)[0] or "application/octet-stream"
 
 
-def reread(visit: dict[str, Any]) -> list[tuple[str, bytes, str]]:
+def reread(visit: VisitEdit) -> list[tuple[str, bytes, str]]:
     """The photos of a visit from a draft; those gone from disk since are dropped from the visit."""
     found, kept = [], []
-    for photo in visit["photos"]:
+    for photo in visit.photos:
         try:
-            found.append(read_photo(photo["path"]))
+            found.append(read_photo(photo.path))
             kept.append(photo)
         except (OSError, InvalidInput):
             continue
-    visit["photos"] = kept
+    visit.photos = kept
     return found
 
 
@@ -84,7 +83,7 @@ class VisitDialog(QDialog):
     def __init__(self, parent: QWidget, helpers: list[tuple[str, str]]) -> None:
         super().__init__(parent, objectName="visitDialog")
         self.setWindowTitle("添加走访记录")
-        self.result_: dict[str, Any] | None = None
+        self.result_: VisitEdit | None = None
         self.photos: list[tuple[str, bytes, str]] = []
         self.paths: list[str] = []
         layout = QVBoxLayout(self)
@@ -130,8 +129,8 @@ class VisitDialog(QDialog):
         except InvalidInput as err:
             show_exception(self, err)
             return
-        photos = [{"filename": f, "path": p, "mime": m} for (f, _d, m), p in zip(self.photos, self.paths)]
-        self.result_ = {"key": new_id(), "fields": values, "photos": photos}
+        photos = [PhotoRef(f, p, m) for (f, _d, m), p in zip(self.photos, self.paths)]
+        self.result_ = VisitEdit(new_id(), values, photos)
         super().accept()
 
 
@@ -142,7 +141,7 @@ class VisitsTab(QWidget):
         self.helpers: list[tuple[str, str]] = []  # (id, name) of the household's helpers
         self.saved: list[dict[str, Any]] = []
         self.photos: dict[str, list[dict[str, Any]]] = {}
-        self.pending: list[dict[str, Any]] = []
+        self.pending: list[VisitEdit] = []
         self.pending_bytes: dict[str, list[tuple[str, bytes, str]]] = {}
         self.rows: list[tuple[dict[str, Any], bool]] = []
         layout = QVBoxLayout(self)
@@ -162,18 +161,18 @@ class VisitsTab(QWidget):
                                     "选中一条记录可看到它的照片，按 Enter 打开照片。"))
 
     def load(self, saved: list[dict[str, Any]], photos: dict[str, list[dict[str, Any]]],
-             pending: list[dict[str, Any]]) -> None:
+             pending: list[VisitEdit]) -> None:
         self.saved, self.photos, self.pending = saved, photos, pending
         for visit in pending:  # a restored draft: read the photos again from where they were chosen
-            if visit["key"] not in self.pending_bytes:
-                self.pending_bytes[visit["key"]] = reread(visit)
+            if visit.key not in self.pending_bytes:
+                self.pending_bytes[visit.key] = reread(visit)
         rows = [(v, False) for v in pending] + [(v, True) for v in sorted(saved, key=lambda v: to_text(
             v.get("visited_on")), reverse=True)]
         self.table.setRowCount(len(rows))
         self.rows = rows
         for r, (visit, is_saved) in enumerate(rows):
-            values = visit if is_saved else visit["fields"]
-            count = len(photos.get(visit["id"], [])) if is_saved else len(visit["photos"])
+            values = visit if is_saved else visit.fields
+            count = len(photos.get(visit["id"], [])) if is_saved else len(visit.photos)
             for c, name in enumerate(SHOWN):
                 text = to_text(values.get(name)).replace("\n", " ")
                 self.table.setItem(r, c, QTableWidgetItem(text + ("（未保存）" if c == 0 and not is_saved else "")))
@@ -184,7 +183,9 @@ class VisitsTab(QWidget):
         if not 0 <= r < len(self.rows):
             return
         visit, is_saved = self.rows[r]
-        for photo in (self.photos.get(visit["id"], []) if is_saved else visit["photos"]):
+        shown = (self.photos.get(visit["id"], []) if is_saved
+                 else [{"filename": p.filename, "path": p.path} for p in visit.photos])
+        for photo in shown:
             item = QListWidgetItem(photo["filename"])
             item.setData(Qt.ItemDataRole.UserRole, photo.get("id") or photo.get("path"))
             self.photo_list.addItem(item)
@@ -203,7 +204,7 @@ class VisitsTab(QWidget):
 
     def _added(self, dialog: VisitDialog) -> None:
         visit = dialog.result_
-        self.pending_bytes[visit["key"]] = dialog.photos
+        self.pending_bytes[visit.key] = dialog.photos
         self.pending.insert(0, visit)
         self.load(self.saved, self.photos, self.pending)
         self.changed()

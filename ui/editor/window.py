@@ -7,18 +7,18 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from fupin_desktop.archive import Archive, draft_key
 from fupin_desktop.errors import NotFound
-from fupin_desktop.model import new_id
-from fupin_desktop.queries.editor import EditorSnapshot, editor_snapshot, photo_data
+from fupin_desktop.queries.editor import EditorSnapshot
+from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
+from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import check_household
-from fupin_desktop.store.store import Store
 
 from ..errors import show_exception
 from ..operations import Op
 from ..qt import (
     QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer, Signal,
 )
-from .drafts import key_for
 from .findings import FindingsPanel, Locator
 from .forms import BASIC, CONDITIONS, GUARANTEES, HH, HY, FormTab
 from .history import HistoryTab
@@ -27,7 +27,6 @@ from .lifecycle import OPEN_DRAFTS, Lifecycle
 from .measures import MeasuresTab
 from .members import MembersTab
 from .responsible import ResponsibleTab
-from .state import build_household, initial_state, to_text
 from .visits import VisitsTab
 
 CHECK_MS = 700  # findings follow typing after this pause
@@ -36,16 +35,16 @@ CHECK_MS = 700  # findings follow typing after this pause
 class HouseholdEditor(Lifecycle, QMainWindow):
     saved = Signal(str)  # the household's id after each save (a new household gets its id here)
 
-    def __init__(self, store: Store, household_id: str | None, *, year: int,
+    def __init__(self, archive: Archive, household_id: str | None, *, year: int,
                  settings: QSettings | None = None) -> None:
         super().__init__()
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.store, self.household_id, self.year, self.settings = store, household_id, year, settings
+        self.archive, self.household_id, self.year, self.settings = archive, household_id, year, settings
         self.new_key = new_id()  # a new household's id while it is being typed
-        self.draft_key = key_for(household_id, self.new_key)
+        self.draft_key = draft_key(household_id, self.new_key)
         self.snapshot: EditorSnapshot | None = None
         self.loaded = self._filling = False
-        self.base_state: dict[str, Any] = {}
+        self.base_state: EditState | None = None
         self.record_owner: dict[str, str] = {}
         self.save_place: tuple[Any, int, int] | None = None  # where the cursor was when Ctrl+S was pressed
         self.check_timer = QTimer(self, singleShot=True, interval=CHECK_MS)
@@ -111,13 +110,9 @@ class HouseholdEditor(Lifecycle, QMainWindow):
 
     # ---- loading -------------------------------------------------------------------------------
     def load(self) -> None:
-        store, hh_id, year = self.store, self.household_id, self.year
-
-        def read() -> EditorSnapshot:
-            with store.engine.connect() as conn:
-                return editor_snapshot(conn, hh_id, year, frozenset(OPEN_DRAFTS))
-
-        Op(self, read).success(self.loaded_snapshot).failure(self.op_failed).run()
+        archive, hh_id, year, in_use = self.archive, self.household_id, self.year, frozenset(OPEN_DRAFTS)
+        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use)).success(self.loaded_snapshot).failure(
+            self.op_failed).run()
 
     def loaded_snapshot(self, snap: EditorSnapshot) -> None:
         if self.gone:
@@ -157,36 +152,34 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         elif widget is not None and self.isAncestorOf(widget):
             widget.setFocus()
 
-    def apply_state(self, state: dict[str, Any]) -> None:
+    def apply_state(self, state: EditState) -> None:
         """Show ``state`` in every tab (after loading, or from a draft)."""
         state = copy.deepcopy(state)
         snap = self.snapshot
         hh = snap.household if snap else None
         self._filling = True
         for form in self.forms:
-            form.set_values(HH, state["household"])
-            form.set_values(HY, state["year"])
+            form.set_values(HH, state.household)
+            form.set_values(HY, state.year)
         left = {m.fields["id"]: f"已注销：{m.fields.get('left_reason') or ''} {to_text(m.fields.get('left_on'))}"
                 for m in (hh.members if hh else []) if not m.active}
-        self.members.load(state["members"], left)
-        self.income.load(state["incomes"], self.year)
-        self.measures.load(state["measures"])
+        self.members.load(state.members, left)
+        self.income.load(state.incomes, self.year)
+        self.measures.load(state.measures)
         self.responsible.load(hh.assignments if hh else [], hh.helpers if hh else {}, snap.helpers if snap else [],
-                              state["assign"])
+                              state.assign)
         self.visits.helpers = [(h_id, h["name"]) for h_id, h in (hh.helpers if hh else {}).items()]
-        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state["visits"])
+        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state.visits)
         self._filling = False
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> EditState:
         household: dict[str, str] = {}
         year: dict[str, str] = {}
         for form in self.forms:
             household.update(form.values(HH))
             year.update(form.values(HY))
-        return copy.deepcopy({
-            "household": household, "year": year, "members": self.members.rows, "incomes": self.income.state(),
-            "measures": self.measures.rows, "assign": self.responsible.pending, "visits": self.visits.pending,
-        })
+        return copy.deepcopy(EditState(household, year, self.members.rows, self.income.state(), self.measures.rows,
+                                       self.responsible.pending, self.visits.pending))
 
     # ---- what the tabs ask ---------------------------------------------------------------------
     def population(self, year: int) -> int | None:
@@ -204,14 +197,11 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         return self.snapshot.threshold(year) if self.snapshot else None
 
     def member_choices(self) -> list[tuple[str, str]]:
-        return [(ms["key"], ms["m"].get("name") or "（未填姓名）") for ms in self.members.rows]
+        return [(ms.key, ms.fields.get("name") or "（未填姓名）") for ms in self.members.rows]
 
     def load_photo(self, attachment_id: str, show: Any) -> None:
-        def read() -> bytes | None:
-            with self.store.engine.connect() as conn:
-                return photo_data(conn, attachment_id)
-
-        Op(self, read).success(lambda data: None if self.gone else show(data)).run()
+        archive = self.archive
+        Op(self, lambda: archive.photo(attachment_id)).success(lambda data: None if self.gone else show(data)).run()
 
     # ---- typing and checking ---------------------------------------------------------------------
     def on_changed(self) -> None:
@@ -231,8 +221,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         if not self.loaded or self.gone:
             return
         snap = self.snapshot
-        hh, unreadable = build_household(self.state(), snap.household, self.year, self.store.village_code,
-                                         self.household_id or self.new_key)
+        hh, unreadable = check_state(self.state(), snap.household, self.year, self.archive.village_code,
+                                     self.household_id or self.new_key)
         self.record_owner = {}
         for m in hh.members:
             for row in [m.fields, *m.years.values(), *m.work_records]:
@@ -245,7 +235,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.locator.mark(found)
 
     def refresh_title(self) -> None:
-        head = next((ms["m"].get("name") for ms in self.members.rows if ms["m"].get("relation") == "户主"), "")
+        head = next((ms.fields.get("name") for ms in self.members.rows if ms.fields.get("relation") == "户主"), "")
         number = self.basic.fields[(HH, "national_hh_no")].value()
         title = f"{head or '新户'} — 户档案" + (f"（{number}）" if number else "") + f" · {self.year}年度"
         self.setWindowTitle(("* " if self.is_dirty() else "") + title)

@@ -10,16 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fupin_desktop.archive import OpChanges, Packed
 from fupin_desktop.errors import FupinError
-from fupin_desktop.settings import for_store
-from fupin_desktop.sync import device as sync_device
-from fupin_desktop.sync.client import prepare_push, record_push, send
-from fupin_desktop.sync.receipts import apply_ack
-from fupin_desktop.sync.status import open_counts
+from fupin_desktop.sync.client import send
 from fupin_desktop.sync_state import IN_FLIGHT, SyncState
 
 from .. import messages
-from ..operations import Changes, Op, hub
+
+from ..operations import Op, hub
 from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
 
 if TYPE_CHECKING:
@@ -45,7 +43,7 @@ class SyncController(QObject):
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.window = window
-        self.store = window.store
+        self.archive = window.archive
         self.auto_timer = QTimer(self, singleShot=True, interval=AUTO_PACK_DELAY_MS)
         self.auto_timer.timeout.connect(self.auto_pack)
         self.uploading = False
@@ -53,8 +51,11 @@ class SyncController(QObject):
         self._build_menu()
         hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
 
-    def _on_changed(self, _changes: Changes) -> None:
-        self.auto_timer.start()
+    def _on_changed(self, changes: OpChanges) -> None:
+        # Records changed: pack them. Sync states alone (an acknowledgment) must not start another
+        # round of packing and uploading.
+        if changes.tables or changes.everything:
+            self.auto_timer.start()
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("同步(&S)")
@@ -67,7 +68,7 @@ class SyncController(QObject):
 
     # ---- server address ------------------------------------------------------------------------
     def server_url(self, status: dict[str, Any]) -> str:
-        override = for_store(self.store).county_server_url  # the settings dialog's 县级服务器地址
+        override = self.archive.settings().county_server_url  # the settings dialog's 县级服务器地址
         county = status.get("county") or {}
         return str(override or county.get("server_url") or "")
 
@@ -83,7 +84,7 @@ class SyncController(QObject):
             messages.inform(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。",
                             "第一次上传或用U盘送交变更包时，县里会确认本机。")
 
-        Op(self.window, lambda: sync_device.enroll(self.store, path)).success(done).run()
+        Op(self.window, lambda: self.archive.enroll(path)).success(done).run()
 
     def export(self) -> None:
         folder = messages.choose_folder(self.window, "选择U盘（或要写入的文件夹）")
@@ -101,7 +102,7 @@ class SyncController(QObject):
             messages.inform(self.window, f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。",
                             f"位置：{folder}\n请把U盘交给县扶贫办；县里导入后会给回执。", title="导出完成")
 
-        Op(self.window, lambda: sync_device.export_to_folder(self.store, folder)).success(done).run()
+        Op(self.window, lambda: self.archive.export_packages(folder)).success(done).run()
 
     def upload(self) -> None:
         self._upload(quiet=False)
@@ -112,49 +113,43 @@ class SyncController(QObject):
             self.apply_files(files)
 
     def apply_files(self, files: list[Path]) -> None:
-        def work() -> list[tuple[str, Any]]:
-            return [(Path(f).name, apply_ack(self.store, Path(f))) for f in files]
+        archive = self.archive
 
         def done(results: list[tuple[str, Any]]) -> None:
             lines = [f"{name}：{_ack_line(ack)}" for name, ack in results]
             extra = [m for _n, ack in results for m in ack.messages]
-            if any(ack.corrections for _n, ack in results):
-                hub().changed.emit(Changes(all=True))  # county corrections changed household data
+            changes = OpChanges()
+            for _n, ack in results:
+                changes |= ack.changes
+            if changes:  # county corrections change records; acknowledgments, sync states
+                hub().changed.emit(changes)
             self.refresh_view()
             self._say(lines[-1])
             messages.inform(self.window, "\n".join(lines), "\n".join(extra), title="回执已处理")
 
-        Op(self.window, work).success(done).run()
+        Op(self.window, lambda: archive.apply_acks(files)).success(done).run()
 
     def show_status(self) -> None:
         from .status_dialog import SyncStatusDialog  # noqa: PLC0415
 
-        self.status_dialog = SyncStatusDialog(self.store, parent=self.window)
+        self.status_dialog = SyncStatusDialog(self.archive, parent=self.window)
         self.status_dialog.show()
 
     # ---- automatic packaging and upload --------------------------------------------------------
     def auto_pack(self) -> None:
         """Pack what the last saves changed; upload in the background if a server is known."""
-        def work() -> tuple[int, dict[str, int], dict[str, Any]] | None:
-            if not sync_device.is_enrolled(self.store):
-                return None
-            made = sync_device.pack_pending(self.store)
-            with self.store.engine.connect() as conn:
-                county = {"server_url": sync_device.device_keys(conn).county.server_url}
-                revoked = sync_device.get_meta(conn, "sync.self_revoked") == "1"
-                return len(made), open_counts(conn), {"county": county, "revoked": revoked}
-
-        def done(result: tuple[int, dict[str, int], dict[str, Any]] | None) -> None:
-            if result is None:
+        def done(packed: Packed | None) -> None:
+            if packed is None:
                 return
-            made, counts, status = result
             self.refresh_view()
-            if made:
-                self._say(f"已自动打包 {made} 个变更包。")
-            if unconfirmed(counts) and self.server_url(status) and not status["revoked"]:
-                self._upload(quiet=True, url=self.server_url(status))
+            if packed.packages:
+                self._say(f"已自动打包 {packed.packages} 个变更包。")
+            url = self.server_url({"county": {"server_url": packed.server_url}})
+            if unconfirmed(packed.counts) and url and not packed.revoked:
+                self._upload(quiet=True, url=url)
 
-        Op(self.window, work).success(done).failure(lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
+        Op(self.window, self.archive.pack_pending).success(done).failure(
+            lambda err: self._say(f"自动打包没有完成：{_message(err)}")).run()
 
     def _upload(self, *, quiet: bool, url: str | None = None) -> None:
         if self.uploading:
@@ -181,8 +176,8 @@ class SyncController(QObject):
             text = (f"已上传 {len(result.sent)} 个变更包到县里。" if result.sent else "没有需要上传的变更包。")
             if result.ack is not None and not result.ack.already:
                 text += f"回执：确认 {result.ack.confirmed} 条，冲突 {result.ack.conflicts} 处。"
-                if result.ack.corrections:
-                    hub().changed.emit(Changes(all=True))
+                if result.ack.changes:
+                    hub().changed.emit(result.ack.changes)
             self._say(text)
             if not quiet:
                 messages.inform(self.window, text, title="上传完成")
@@ -197,13 +192,13 @@ class SyncController(QObject):
 
         # The store is touched only on the database worker; the network thread sends and waits.
         def record(sent: Any) -> None:
-            Op(self.window, lambda: record_push(self.store, sent)).success(done).failure(failed).run()
+            Op(self.window, lambda: self.archive.record_push(sent)).success(done).failure(failed).run()
 
         def upload(outgoing: Any) -> None:
             Op(self.window, lambda: send(outgoing, attempts=attempts, timeout=15.0),
                network=True).success(record).failure(failed).run()
 
-        Op(self.window, lambda: prepare_push(self.store, url)).success(upload).failure(failed).run()
+        Op(self.window, lambda: self.archive.prepare_push(url)).success(upload).failure(failed).run()
 
     # ---- what the window shows -----------------------------------------------------------------
     def refresh_view(self) -> None:

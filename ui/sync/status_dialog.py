@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fupin_desktop.store.store import Store
-from fupin_desktop.sync.status import sync_status
+from fupin_desktop.archive import Archive
 from fupin_desktop.sync_state import ALL_STATES, SyncState
 
 from ..household_table import SYNC_COLOURS
@@ -21,9 +20,9 @@ STATE_HINTS = {SyncState.UNSENT: "还没有打包", SyncState.PACKED: "在本机
 
 
 class SyncStatusDialog(QDialog):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, archive: Archive, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.archive = archive
         self.setWindowTitle("同步状态")
         self.setObjectName("syncStatus")
         layout = QVBoxLayout(self)
@@ -66,7 +65,7 @@ class SyncStatusDialog(QDialog):
         return box
 
     def refresh(self) -> None:
-        Op(self, lambda: sync_status(self.store)).success(self._show).run()
+        Op(self, self.archive.sync_status).success(self._show).run()
 
     def _show(self, status: dict[str, Any]) -> None:
         self.status = status
