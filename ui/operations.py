@@ -10,14 +10,17 @@ themselves whether to refresh (no window reaches into another).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from fupin_desktop.opchanges import OpChanges
 
 from .errors import show_exception
-from .qt import QObject, QProgressDialog, Qt, QWidget, Signal
+from .qt import QObject, QProgressDialog, Qt, QWidget, Signal, isValid
 from .taskman import Cancelled, Progress, Worker, database_worker, network_worker
+
+log = logging.getLogger(__name__)
 
 
 class Hub(QObject):
@@ -67,6 +70,10 @@ class Op:
         self._progress_label = label
         return self
 
+    def _alive(self) -> bool:
+        # A window closed while its job ran has been deleted by Qt; its callbacks would touch freed widgets.
+        return self._parent is None or isValid(self._parent)
+
     def run(self) -> None:
         h = hub()
         dialog: QProgressDialog | None = None
@@ -97,13 +104,16 @@ class Op:
             changes = result if isinstance(result, OpChanges) else getattr(result, "changes", None)
             if isinstance(changes, OpChanges) and changes:
                 h.changed.emit(changes)
-            self._on_success(result)
+            if self._alive():
+                self._on_success(result)
 
         def failed(err: BaseException) -> None:
             finish()
             if isinstance(err, Cancelled):
                 return
-            if self._on_failure is not None:
+            if not self._alive():
+                log.warning("a job of a closed window failed: %s", type(err).__name__)
+            elif self._on_failure is not None:
                 self._on_failure(err)
             else:
                 show_exception(self._parent, err)

@@ -18,3 +18,4 @@ from PySide6.QtWidgets import (  # noqa: F401
     QStyledItemDelegate, QTabWidget, QTableView, QTableWidget, QTableWidgetItem, QTextEdit, QToolBar,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget, QWizard, QWizardPage,
 )
+from shiboken6 import isValid  # noqa: F401  (whether Qt has already deleted a widget's C++ side)
