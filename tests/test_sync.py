@@ -170,7 +170,7 @@ def test_a_wrong_server_address_keeps_packages_to_send_again(tmp_path, county, v
     from fupin_desktop.sync.client import ServerRefused, push
 
     class NotOurServer(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):
             self.send_response(404)
             self.send_header("Content-Type", "text/html")
             self.end_headers()

@@ -8,23 +8,23 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QMimeData, QPointF, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, QUrl
+from PySide6.QtGui import QDropEvent
 
-from fupin_desktop.county.conflicts import list_conflicts  # noqa: E402
-from fupin_desktop.county.db import open_county_db  # noqa: E402
-from fupin_desktop.county.devices import list_devices  # noqa: E402
-from fupin_desktop.county.importer import import_file  # noqa: E402
-from fupin_desktop.county.keys import init_county  # noqa: E402
-from fupin_desktop.sync.enrollment import read_enrollment  # noqa: E402
-from ui import messages  # noqa: E402
-from ui.app import FupinApp, install_cjk_font  # noqa: E402
-from ui.county.window import CountyContext, CountyWindow  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QSettings, Qt, QWizard  # noqa: E402
+from fupin_desktop.county.conflicts import list_conflicts
+from fupin_desktop.county.db import open_county_db
+from fupin_desktop.county.devices import list_devices
+from fupin_desktop.county.importer import import_file
+from fupin_desktop.county.keys import init_county
+from fupin_desktop.sync.enrollment import read_enrollment
+from ui import messages
+from ui.app import FupinApp, install_cjk_font
+from ui.county.window import CountyContext, CountyWindow
+from ui.operations import hub
+from ui.qt import QApplication, QSettings, Qt, QWizard
 
-from .conftest import COUNTY_PASSPHRASE  # noqa: E402
-from .sync_support import add_household, copy_records, edit, export, import_all, make_device, record  # noqa: E402
+from .conftest import COUNTY_PASSPHRASE
+from .sync_support import add_household, copy_records, edit, export, import_all, make_device, record
 
 
 def idle(qtbot) -> None:

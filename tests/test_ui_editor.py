@@ -10,22 +10,22 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from fupin_desktop.model import ChangeLog, Household  # noqa: E402
-from fupin_desktop.drafts import read_draft  # noqa: E402
-from fupin_desktop.queries.load import load_households  # noqa: E402
-from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
-from fupin_desktop.validation.idnumber import make_id  # noqa: E402
-from ui.app import install_cjk_font  # noqa: E402
-from ui.editor import HouseholdEditor  # noqa: E402
-from ui.editor.income import AMOUNT  # noqa: E402
-from ui.editor.members import COL  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QLineEdit, QMessageBox, Qt, QWidget  # noqa: E402
+from fupin_desktop.model import ChangeLog, Household
+from fupin_desktop.drafts import read_draft
+from fupin_desktop.queries.load import load_households
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.validation.idnumber import make_id
+from ui.app import install_cjk_font
+from ui.editor import HouseholdEditor
+from ui.editor.income import AMOUNT
+from ui.editor.members import COL
+from ui.operations import hub
+from ui.qt import QApplication, QLineEdit, QMessageBox, Qt, QWidget
 
-from . import factories  # noqa: E402
+from . import factories
 
 YEAR = 2024
 CTRL = Qt.KeyboardModifier.ControlModifier

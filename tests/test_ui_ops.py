@@ -12,24 +12,24 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from fupin_desktop.drafts import read_draft  # noqa: E402
-from fupin_desktop.logs import log_files, setup_logging  # noqa: E402
-from fupin_desktop.model import Household  # noqa: E402
-from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
-from fupin_desktop.settings import Settings, for_store, save_settings  # noqa: E402
-from fupin_desktop.store.backups import auto_backup  # noqa: E402
-from ui import maintenance  # noqa: E402
-from ui.app import FupinApp, install_cjk_font  # noqa: E402
-from ui.crash import CrashHandler  # noqa: E402
-from ui.editor import HouseholdEditor  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QLineEdit, QMessageBox, QSettings, Qt, QTimer  # noqa: E402
+from fupin_desktop.drafts import read_draft
+from fupin_desktop.logs import log_files, setup_logging
+from fupin_desktop.model import Household
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.settings import Settings, for_store
+from fupin_desktop.store.backups import auto_backup
+from ui import maintenance
+from ui.app import FupinApp, install_cjk_font
+from ui.crash import CrashHandler
+from ui.editor import HouseholdEditor
+from ui.operations import hub
+from ui.qt import QApplication, QLineEdit, QMessageBox, QSettings, QTimer
 
-from . import factories  # noqa: E402
-from .conftest import PASSWORD  # noqa: E402
+from . import factories
+from .conftest import PASSWORD
 
 
 def idle(qtbot) -> None:

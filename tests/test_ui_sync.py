@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from fupin_desktop.county.acks import write_acks  # noqa: E402
-from fupin_desktop.county.db import open_county_db  # noqa: E402
-from fupin_desktop.county.importer import import_file  # noqa: E402
-from fupin_desktop.county.keys import init_county  # noqa: E402
-from fupin_desktop.sync.status import sync_status  # noqa: E402
-from ui import messages  # noqa: E402
-from ui.app import install_cjk_font  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
-from ui.operations import Changes, hub  # noqa: E402
-from ui.qt import QApplication, QMessageBox, QSettings  # noqa: E402
-from ui.sync import controller  # noqa: E402
+from fupin_desktop.county.acks import write_acks
+from fupin_desktop.county.db import open_county_db
+from fupin_desktop.county.importer import import_file
+from fupin_desktop.county.keys import init_county
+from fupin_desktop.sync.status import sync_status
+from ui import messages
+from ui.app import install_cjk_font
+from ui.main_window import MainWindow
+from ui.operations import Changes, hub
+from ui.qt import QApplication, QMessageBox, QSettings
+from ui.sync import controller
 
-from .conftest import COUNTY_PASSPHRASE  # noqa: E402
-from .sync_support import add_household, make_device, states  # noqa: E402
+from .conftest import COUNTY_PASSPHRASE
+from .sync_support import add_household, make_device, states
 
 
 def idle(qtbot) -> None:

@@ -9,12 +9,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from fupin_desktop.model import Household, Member, new_id  # noqa: E402
-from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
-from fupin_desktop.validation.idnumber import make_id  # noqa: E402
-from ui.household_table import HouseholdTableModel, mask_id  # noqa: E402
-from ui.qt import QTableView  # noqa: E402
+from fupin_desktop.model import Household, Member, new_id
+from fupin_desktop.queries.search import SearchQuery, search_households
+from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.validation.idnumber import make_id
+from ui.household_table import HouseholdTableModel, mask_id
+from ui.qt import QTableView
 
 N = 20_000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

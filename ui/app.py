@@ -63,8 +63,8 @@ def install_qt_translation(app: QApplication) -> None:
 def warm_up() -> None:
     """Import the store and the queries on the worker while the person types the password: the
     unlock screen appears without waiting for SQLAlchemy, and unlocking does not wait for it either."""
-    import fupin_desktop.queries.search  # noqa: F401,PLC0415
-    import fupin_desktop.services.uow  # noqa: F401,PLC0415
+    import fupin_desktop.queries.search  # noqa: PLC0415
+    import fupin_desktop.services.uow  # noqa: PLC0415
     import fupin_desktop.store.store  # noqa: F401,PLC0415
 
 

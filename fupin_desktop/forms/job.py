@@ -61,7 +61,7 @@ class RenderReport:
     seconds: float = 0.0
 
 
-class PrintCancelled(FupinError):
+class PrintCancelled(FupinError):  # noqa: N818 (see errors.py)
     def __init__(self) -> None:
         super().__init__("已取消打印。")
 

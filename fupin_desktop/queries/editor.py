@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData
-from ..model import Attachment, Helper, Meta
+from ..model import Attachment, Helper
 from ..drafts import DRAFT_PREFIX, new_draft_keys, read_draft
 from ..validation.engine import Context, Finding, check_household, store_findings
 from .history import HistoryEntry, household_history

@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 ACK_REQUEST_CONTEXT = b"fupin-ack-request/1\0"
 
 
-class ServerUnreachable(FupinError):
+class ServerUnreachable(FupinError):  # noqa: N818 (see errors.py)
     exit_code = 11
 
 
-class ServerRefused(FupinError):
+class ServerRefused(FupinError):  # noqa: N818 (see errors.py)
     exit_code = 11
 
 

@@ -31,7 +31,7 @@ PACKAGE_SUFFIX = ".fupinpkg"
 STATES = ("未发送", "已打包", "已送达", "已确认", "冲突", "被拒")
 
 
-class NotEnrolled(FupinError):
+class NotEnrolled(FupinError):  # noqa: N818 (see errors.py)
     exit_code = 9
 
 

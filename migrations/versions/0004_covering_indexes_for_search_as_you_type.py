@@ -5,7 +5,6 @@ Revises: 0003
 Create Date: 2026-11-23 17:13:44.282625
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0004'
