@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from fupin_desktop.demo import fill_store
+from fupin_desktop.errors import Cancelled
 from fupin_desktop.model import Household
 from fupin_desktop.services import checks
-from fupin_desktop.validation import parallel
+from fupin_desktop.validation import engine, parallel
 
 
 def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
@@ -28,11 +30,6 @@ def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
 
 
 def test_cancelled_check_changes_nothing(new_store, monkeypatch):
-    import pytest
-
-    from fupin_desktop.errors import Cancelled
-    from fupin_desktop.validation import engine
-
     fill_store(new_store, 600, seed=4, flaws=0.3)
     with new_store.engine.begin() as conn:  # marks nobody could have computed
         conn.execute(Household.__table__.update().values(error_count=99))

@@ -3,6 +3,7 @@ database in slices when its predecessor arrives."""
 
 from __future__ import annotations
 
+from fupin_desktop.county import importer
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.county.keys import init_county
@@ -25,8 +26,6 @@ def test_held_package_is_copied_out_in_slices_on_postgresql(tmp_path, monkeypatc
 
 
 def _held_in_slices(tmp_path, monkeypatch, engine, keys) -> None:
-    from fupin_desktop.county import importer
-
     monkeypatch.setattr(importer, "_SLICE", 300)  # several slices even for a small package
     store = make_device(tmp_path, "一号机", engine, keys)
     try:

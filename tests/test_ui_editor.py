@@ -10,10 +10,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+import shiboken6
 from sqlalchemy import func, select
 
-from fupin_desktop.model import ChangeLog, Household
 from fupin_desktop.drafts import read_draft
+from fupin_desktop.model import ChangeLog, Household
 from fupin_desktop.queries.load import load_households
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
@@ -195,8 +196,6 @@ def test_wrong_id_number_is_listed_and_leads_to_the_cell(qtbot, new_store):
 
 
 def test_draft_survives_a_crash_and_stays_encrypted(qtbot, new_store):
-    import shiboken6
-
     hh_id = stored(new_store)
     editor = open_editor(qtbot, new_store, hh_id, keep=False)
     account = editor.findChild(QLineEdit, "bank_account")
@@ -229,8 +228,6 @@ def test_draft_survives_a_crash_and_stays_encrypted(qtbot, new_store):
 
 
 def test_draft_of_a_new_household_is_offered_again(qtbot, new_store):
-    import shiboken6
-
     editor = open_editor(qtbot, new_store, None, keep=False)
     focused().insert("第三组")
     editor.draft_timer.timeout.emit()

@@ -15,6 +15,8 @@ pytest.importorskip("pytestqt")
 from sqlalchemy import func, select
 
 from fupin_desktop.drafts import read_draft
+from fupin_desktop.fonts import cjk_font_candidates, use_font_file
+from fupin_desktop.forms.fonts import form_font
 from fupin_desktop.logs import log_files, setup_logging
 from fupin_desktop.model import Household
 from fupin_desktop.services.households import create_households
@@ -25,7 +27,7 @@ from ui import maintenance
 from ui.app import FupinApp, install_cjk_font
 from ui.crash import CrashHandler
 from ui.editor import HouseholdEditor
-from ui.operations import hub
+from ui.operations import Op, hub
 from ui.qt import QApplication, QLineEdit, QMessageBox, QSettings, QTimer
 
 from . import factories
@@ -205,8 +207,6 @@ def test_export_diagnostics_from_the_menu(qtbot, fupin, new_store, tmp_path, mon
 
 
 def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, crash):
-    from ui.operations import Op
-
     (hh_id,) = add(new_store, 1)
     editor = HouseholdEditor(new_store, hh_id, year=2024)
     qtbot.addWidget(editor)
@@ -226,9 +226,6 @@ def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, cra
 
 
 def test_a_font_chosen_in_the_settings_is_used_by_the_ui_and_the_forms(qtbot, fupin, new_store):
-    from fupin_desktop.fonts import cjk_font_candidates, use_font_file
-    from fupin_desktop.forms.fonts import form_font
-
     wqy = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     if not Path(wqy).is_file():
         pytest.skip("needs WenQuanYi Micro Hei (scripts/bootstrap.sh installs it)")

@@ -17,7 +17,9 @@ from stdnum import luhn
 from fupin_desktop.bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from fupin_desktop.income import totals
 from fupin_desktop.model import Base
-from fupin_desktop.validation.engine import ERROR, WARNING, Context, check_household, check_store
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.validation.engine import ERROR, WARNING, Context, check_household, check_store, store_findings
 from fupin_desktop.validation.idnumber import make_id
 
 YEAR = 2024
@@ -963,9 +965,6 @@ def test_twenty_thousand_households_are_checked_quickly(ctx):
 
 # ---- the whole-store path ----------------------------------------------------------------------
 def _write(store, bundles: list[HouseholdData]) -> None:
-    from fupin_desktop.services.households import create_households
-    from fupin_desktop.services.uow import UnitOfWork
-
     for b in bundles:  # the store makes its own ids
         b.fields.pop("id", None)
         for m in b.members:
@@ -1008,8 +1007,6 @@ def test_store_rules_on_a_real_store(new_store):
 
 
 def test_store_rules_limited_to_one_household(new_store):
-    from fupin_desktop.validation.engine import store_findings
-
     first, second = good_household("A"), good_household("B")
     second.members[0].fields["id_no"] = first.members[0].fields["id_no"]
     second.fields["phone"] = first.fields["phone"]
