@@ -138,7 +138,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         _dump(stats)
         return 0
-    _out(f"{stats['year']} 年度：在册 {stats['households']} 户 {stats['people']} 人，有错误的 {stats['with_errors']} 户")
+    _out(f"{stats['year']} 年度：在册 {stats['households']} 户 {stats['people']} 人，"
+         f"有错误的 {stats['with_errors']} 户")
     for key, title in STAT_TITLES.items():
         _out(f"\n{title}（户 / 人）：")
         hh, people = stats[key]["households"], stats[key]["people"]

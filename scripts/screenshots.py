@@ -64,7 +64,8 @@ def messy_roster(store: Store, path: Path) -> Path:
     book = openpyxl.load_workbook(path)
     ws = book.active
     header = [c.value for c in ws[1]]
-    col = {name: header.index(name) + 1 for name in ("证件号码", "出生日期", "成员联系电话", "户编号", "姓名", "与户主关系")}
+    col = {name: header.index(name) + 1 for name in ("证件号码", "出生日期", "成员联系电话", "户编号", "姓名",
+                                                     "与户主关系")}
     ws.cell(4, col["证件号码"]).value = float(ws.cell(4, col["证件号码"]).value)
     ws.cell(9, col["证件号码"]).value = "5.20102E+17"
     ws.cell(15, col["出生日期"]).value = "2019.13.5"
@@ -113,7 +114,8 @@ def main() -> int:
 
     def editor() -> None:
         with fupin.store.engine.connect() as conn:
-            with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn, SearchQuery())
+            with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn,
+                                                                                                     SearchQuery())
         fupin.window.open_household(with_errors[0])
 
     def editor_shot() -> None:

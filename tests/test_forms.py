@@ -177,7 +177,8 @@ def test_registration_prints_every_value_in_its_section(store: Store, tmp_path: 
               heads[4]: ["24000.00", "5000.00", "1200.50", "1500.00", "30200.50", "28700.50", "800.00", "2100.00",
                          "7175.13"],
               heads[5]: ["刘帮扶", "南明区农业农村局", "中共党员", "13600003333", "2021-03-01"],
-              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30.00只", "15000.00", "财政专项扶贫资金", "家庭医生签约服务",
+              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30.00只", "15000.00", "财政专项扶贫资金",
+                         "家庭医生签约服务",
                          "300.00", "实施中"]}
     for m in hh.members:
         p, my = m.fields, m.years[YEAR]
@@ -314,7 +315,8 @@ def test_a_500_household_roster_has_its_header_on_every_page(demo_store: Store, 
 
 def test_groups_sort_by_their_number():
     names = ["第十组", "第二组", None, "第一组", "第十一组", "第三组"]
-    assert sorted(names, key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组", None]
+    assert sorted(names, key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组",
+                                                                 None]
 
 
 # ---- fonts ---------------------------------------------------------------------------------

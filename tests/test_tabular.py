@@ -231,7 +231,8 @@ def test_export_then_import_gives_identical_records_and_reimport_changes_nothing
         again = run_import(other, out)
         assert again.count("unchanged") == 6 and again.count("update") == again.count("create") == 0
         assert dump(other) == before
-        assert [b.kind for b in list_backups(folder, other.store_id)].count("import") == 1  # nothing to write, no backup
+        assert [b.kind for b in list_backups(folder,
+                                             other.store_id)].count("import") == 1  # nothing to write, no backup
 
 
 def test_a_newer_file_updates_only_what_changed_through_the_change_log(filled, tmp_path):

@@ -552,7 +552,8 @@ def test_income_plausibility(ctx):
     assert {("INC-02", "net_income"), ("INC-03", "business_expense")} <= got
     assert ("INC-05", "per_capita_net") in got and ("INC-06", "per_capita_net") in got
     hh = good_household()
-    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(9000)}], 4)
+    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(9000)}],
+                                  4)
     assert ("INC-04", "per_capita_net") in found(hh, ctx)
 
 

@@ -327,7 +327,8 @@ class MainWindow(QMainWindow):
 
         Op(self, lambda progress: mark_store(self.store, progress=progress.report, cancel=progress.cancelled),
            changes=Changes(all=True)).with_progress(
-            "正在核查全部档案……").success(lambda n: self.statusBar().showMessage(f"核查完成：共 {n} 条错误和提示。", 8000)).run()
+            "正在核查全部档案……").success(lambda n: self.statusBar().showMessage(f"核查完成：共 {n} 条错误和提示。",
+                                                                         8000)).run()
 
     def generate_demo(self) -> None:
         from fupin_desktop.demo import fill_store  # noqa: PLC0415

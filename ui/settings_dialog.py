@@ -50,7 +50,8 @@ class SettingsDialog(QDialog):
         form.addRow("打印时默认遮盖证件号等：", self.mask_public)
         form.addRow("", self.mask_internal)
         layout.addLayout(form)
-        layout.addWidget(QLabel("字体用于界面和打印的表格；解锁前的界面用系统中找到的中文字体。", objectName="settingsNote"))
+        layout.addWidget(QLabel("字体用于界面和打印的表格；解锁前的界面用系统中找到的中文字体。",
+                                objectName="settingsNote"))
         self.problems = QLabel(objectName="settingsProblems")
         self.problems.setStyleSheet("color: #b00020")
         self.problems.setWordWrap(True)
@@ -77,7 +78,8 @@ class SettingsDialog(QDialog):
         if folder:
             chosen = QFileDialog.getExistingDirectory(self, "选择备份文件夹", line.text())
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, "选择中文字体文件", line.text(), "字体文件 (*.ttf *.ttc *.otf)")
+            chosen, _ = QFileDialog.getOpenFileName(self, "选择中文字体文件", line.text(),
+                                                    "字体文件 (*.ttf *.ttc *.otf)")
         if chosen:
             line.setText(chosen)
 

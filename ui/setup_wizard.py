@@ -12,8 +12,8 @@ from fupin_desktop.store.store import Store, check_password_strength, password_s
 from .errors import show_exception
 from .operations import Op
 from .qt import (
-    QCheckBox, QFont, QFormLayout, QLabel, QLineEdit, QPrintDialog, QPrinter, QPushButton, QRadioButton, Qt, QTextDocument,
-    QVBoxLayout, QWizard, QWizardPage,
+    QCheckBox, QFont, QFormLayout, QLabel, QLineEdit, QPrintDialog, QPrinter, QPushButton, QRadioButton, Qt,
+    QTextDocument, QVBoxLayout, QWizard, QWizardPage,
 )
 
 VILLAGE_CODE_HINT = "12位统计用区划代码，例如 520102003004"
@@ -292,7 +292,8 @@ class CountyPage(QWizardPage):
     def isComplete(self) -> bool:  # noqa: N802 (Qt API)
         if not (self.url.text().strip() and self.password.text()):
             return False
-        return not self.new.isChecked() or (bool(self.name.text().strip()) and self.password.text() == self.again.text())
+        confirmed = self.password.text() == self.again.text()
+        return not self.new.isChecked() or (bool(self.name.text().strip()) and confirmed)
 
     def values(self) -> dict[str, Any]:
         return {"url": self.url.text().strip(), "passphrase": self.password.text(),

@@ -45,5 +45,6 @@ def export_current(parent: QWidget, store: Store, query: SearchQuery, settings: 
         return export_xlsx(store, ids, target, what, progress=progress.report)
 
     Op(parent, work).with_progress("正在导出……").success(
-        lambda rows: QMessageBox.information(parent, "导出完成", f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
+        lambda rows: QMessageBox.information(parent, "导出完成",
+                                             f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
     ).run()

@@ -57,7 +57,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def import_files(engine: Engine, keys: CountyKeys, paths: list[Path], limits: Limits | None = None) -> list[ImportReport]:
+def import_files(engine: Engine, keys: CountyKeys, paths: list[Path],
+                 limits: Limits | None = None) -> list[ImportReport]:
     reports: list[ImportReport] = []
     for path in paths:
         reports.extend(import_file(engine, keys, Path(path), limits))
@@ -190,7 +191,8 @@ def _package_row(reader: PackageReader, header: dict[str, Any]) -> dict[str, Any
 def _apply(conn: Connection, keys: CountyKeys, reader: PackageReader, header: dict[str, Any], report: ImportReport,
            device: Any) -> ImportReport:
     if device.last_number and header.get("prev_hash") not in (device.last_hash, None):
-        report.messages.append({"code": "CHAIN_GAP", "message": "这个包与上一个导入的包不相接（中间的包被放行或丢失）。"})
+        report.messages.append({"code": "CHAIN_GAP",
+                                "message": "这个包与上一个导入的包不相接（中间的包被放行或丢失）。"})
     merger = Merger(conn, header["package_id"], device.id, device.village_code, _now())
     with _collector_paused():
         for entry in reader.records(keys.box.private):

@@ -53,7 +53,8 @@ def init_county(engine: Engine, *, name: str, passphrase: str, kdf: KdfParams | 
         box, sign = crypto.new_box_key(), crypto.new_signing_key()
         kdf = kdf or tuned_kdf_params()
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-        wrapped = AESGCM(kdf.derive(passphrase.encode("utf-8"), salt)).encrypt(nonce, box.private + sign.private, b"county")
+        wrapped = AESGCM(kdf.derive(passphrase.encode("utf-8"), salt)).encrypt(nonce, box.private + sign.private,
+                                                                               b"county")
         keys = CountyKeys(uuid.uuid4().hex, name.strip(), box, sign)
         doc = {"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "lanes": kdf.lanes,
                "salt": crypto.b64(salt), "nonce": crypto.b64(nonce), "wrapped": crypto.b64(wrapped)}
@@ -74,7 +75,8 @@ def load_county(engine: Engine, passphrase: str) -> CountyKeys:
         raw = AESGCM(kdf.derive(passphrase.encode("utf-8"), crypto.unb64(doc["salt"]))).decrypt(
             crypto.unb64(doc["nonce"]), crypto.unb64(doc["wrapped"]), b"county")
     except InvalidTag:
-        raise WrongPassword("县级密钥口令不正确。", hint="口令区分大小写；脚本中请设置 FUPIN_COUNTY_PASSWORD。") from None
+        raise WrongPassword("县级密钥口令不正确。",
+                            hint="口令区分大小写；脚本中请设置 FUPIN_COUNTY_PASSWORD。") from None
     box = crypto.KeyPair(raw[:32], bytes.fromhex(meta["box_public"]))
     sign = crypto.KeyPair(raw[32:], bytes.fromhex(meta["sign_public"]))
     return CountyKeys(meta["county_id"], meta["county_name"], box, sign)

@@ -26,7 +26,8 @@ from .model import Blob, Conflict, Flag, IdNumber, Record
 BATCH = 2000
 MAX_ENTRY_MESSAGES = 1000  # per package; the count of skipped entries stays exact
 BATCH_BLOB_CHARS = 16 * 1024 * 1024  # photos in a batch (base64): a package of photos is written a few at a time
-_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted, r.village_code FROM record r "
+_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted, r.village_code "
+                "FROM record r "
                 "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
                 "ON r.entity = k.entity AND r.entity_id = k.entity_id")
 _OPS = ("insert", "update", "delete")
@@ -111,7 +112,8 @@ class Merger:
                 continue
             self._merge(entry, state, conflicts)
             id_no = state.data.get("id_no")
-            if entry["entity"] == "member" and "id_no" in entry["fields"] and isinstance(id_no, str) and 0 < len(id_no) <= 24:
+            if entry["entity"] == "member" and "id_no" in entry["fields"] and isinstance(id_no,
+                                                                                         str) and 0 < len(id_no) <= 24:
                 id_numbers.append((state.data["id_no"], entry["id"]))
             if entry.get("blob") and entry["entity"] == "attachment":
                 blobs.append({"entity_id": entry["id"], "data": entry["blob"]})
@@ -179,7 +181,8 @@ class Merger:
         states: dict[tuple[str, str], _State] = {}
         t = Record.__table__
         for entity, ids in by_entity.items():
-            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted, t.c.village_code).where(
+            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted,
+                           t.c.village_code).where(
                 t.c.entity == entity, _among(self.conn, t.c.entity_id))
             for row in self.conn.execute(query, {"ids": ids}):
                 states[(entity, row[0])] = _State(orjson.loads(row[1]), orjson.loads(row[2]), row[3], bool(row[4]),

@@ -42,7 +42,8 @@ def county_stats(engine: Engine) -> dict[str, Any]:
         latest: dict[str, tuple[int, str]] = {}
         for _, household_id, _, data in _rows(conn, "household_year"):
             d = json.loads(data)
-            if household_id in active and d.get("main_cause") and d.get("year", 0) >= latest.get(household_id, (0, ""))[0]:
+            if household_id in active and d.get("main_cause") and d.get("year", 0) >= latest.get(household_id, (0,
+                                                                                                                ""))[0]:
                 latest[household_id] = (d.get("year", 0), d["main_cause"])
         for household_id, (_, cause) in latest.items():
             villages[active[household_id]]["by_main_cause"][cause] += 1
@@ -55,7 +56,8 @@ def county_stats(engine: Engine) -> dict[str, Any]:
 def _summarise(villages: dict[str, dict[str, Any]], devices: list[str], packages: list[str],
                conflicts: int) -> dict[str, Any]:
     townships: dict[str, dict[str, Any]] = {}
-    total = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(), "by_main_cause": Counter()}
+    total = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(),
+             "by_main_cause": Counter()}
     for code in sorted(villages):
         v = villages[code]
         t = townships.setdefault(code[:9], {"households": 0, "people": 0, "villages": {}})
@@ -66,6 +68,7 @@ def _summarise(villages: dict[str, dict[str, Any]], devices: list[str], packages
         for key in ("by_status", "by_monitoring", "by_main_cause"):
             total[key].update(v[key])
     return {"households": total["households"], "people": total["people"],
-            "by_status": dict(total["by_status"].most_common()), "by_monitoring": dict(total["by_monitoring"].most_common()),
+            "by_status": dict(total["by_status"].most_common()),
+            "by_monitoring": dict(total["by_monitoring"].most_common()),
             "by_main_cause": dict(total["by_main_cause"].most_common()), "townships": townships,
             "devices": dict(Counter(devices)), "packages": dict(Counter(packages)), "open_conflicts": conflicts}

@@ -156,7 +156,8 @@ def _people(h: Home, cause: str, group: int) -> None:
     for p in people:
         if p.relation == "之女" and 20 <= p.age <= 30 and rng.random() < 0.2:
             p.left = ("嫁出", day_in(rng, date(v.year, 1, 15), date(v.year, 11, 30)))
-        elif p.relation in ("之父", "之母", "之岳父", "之岳母", "之公公", "之婆婆") and p.age >= 78 and rng.random() < 0.08:
+        elif p.relation in ("之父", "之母", "之岳父", "之岳母", "之公公",
+                            "之婆婆") and p.age >= 78 and rng.random() < 0.08:
             p.left = ("死亡", day_in(rng, date(v.year, 1, 5), date(v.year, 11, 30)))
     h.everyone = people
     h.left = [p for p in people if p.left]
@@ -261,7 +262,8 @@ def _relocation(h: Home, hy: dict[str, Any]) -> None:
               resettlement_mode=label("安置方式", v.year, mode), resettlement_place=label("安置地", v.year, place),
               relocation_difficulties="搬迁后找不到工作" if rng.random() < 0.1 else None,
               relocation_address=(f"{site}{rng.randint(1, 30)}栋{rng.randint(1, 4)}单元"
-                                  f"{rng.randint(1, 6)}0{rng.randint(1, 4)}号" if central else f"{site}{rng.randint(1, 80)}号"),
+                                  f"{rng.randint(1, 6)}0{rng.randint(1, 4)}号"
+                                  if central else f"{site}{rng.randint(1, 80)}号"),
               moved_in_on=moved, relocated_people=max(1, len(people)),
               housing_area_m2=Decimal(20 * max(1, len(people)) + rng.choice((0, 0, 5, 10))))
     h.site = site

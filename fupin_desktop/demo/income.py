@@ -17,7 +17,8 @@ from .members import CHRONIC, DISABLED, ILL
 if TYPE_CHECKING:
     from .household import Home
 
-WAGE, BUSINESS, PROPERTY, TRANSFER, EXPENSE = "工资性收入", "生产经营性收入", "财产性收入", "转移性收入", "生产经营性支出"
+WAGE, BUSINESS, PROPERTY, TRANSFER = "工资性收入", "生产经营性收入", "财产性收入", "转移性收入"
+EXPENSE = "生产经营性支出"
 ANIMAL_VALUE = {"猪": 1800, "牛": 7000, "羊": 800, "鸡": 60, "鸭": 50}
 FOREST_POSTS = ("护林员", "护草员", "河湖巡查员")
 
@@ -151,7 +152,8 @@ def make_income(h: "Home") -> IncomeData:
     for p in posts:
         item = "公益性岗位工资" if not v.e4 else "行业部门公益岗" if p.post["type"] in FOREST_POSTS else "村级公益岗"
         add(WAGE, item, p.post["monthly"] * p.post["months"], f"{p.name}：{p.post['type']}{p.post['months']}个月")
-    expense_item = {"种植业": "种植业支出", "养殖业": "养殖业支出", "林果业": "林果业支出", "其他经营收入": "其他经营支出"}
+    expense_item = {"种植业": "种植业支出", "养殖业": "养殖业支出", "林果业": "林果业支出",
+                    "其他经营收入": "其他经营支出"}
     for item, (gross, ratio) in business.items():
         add(BUSINESS, item, gross)
         add(EXPENSE, expense_item[item], gross * ratio)

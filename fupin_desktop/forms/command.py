@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 # The same names, in the same order, as forms.FORMS (a test keeps them equal).
 FORM_CHOICES = ("registration", "card", "income", "roster", "ledger", "village")
-FORM_HELP = "registration=贫困户登记表 card=帮扶明白卡 income=收入核算表 roster=花名册 ledger=帮扶措施台账 village=村情统计表"
+FORM_HELP = ("registration=贫困户登记表 card=帮扶明白卡 income=收入核算表 roster=花名册 "
+             "ledger=帮扶措施台账 village=村情统计表")
 
 
 def add_print_arguments(parser: argparse.ArgumentParser) -> None:

@@ -98,8 +98,9 @@ class VillageForm(FormRenderer):
     def _indicators(self, village: str | None) -> list[tuple[str, str]]:
         row: dict = {}
         if village and self.ctx.conn is not None:
-            found = self.ctx.conn.execute(select(VillageYear).where(VillageYear.village_code == village,
-                                                                    VillageYear.year == self.ctx.year)).mappings().first()
+            this_year = select(VillageYear).where(VillageYear.village_code == village,
+                                                  VillageYear.year == self.ctx.year)
+            found = self.ctx.conn.execute(this_year).mappings().first()
             row = dict(found) if found else {}
             if not found:
                 self.ctx.problem(self.ctx.village_name(village), f"缺少 {self.ctx.year} 年度村级指标（第一部分留空）")

@@ -100,7 +100,8 @@ class Store:
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
-            migrate.upgrade(engine, before=lambda rev: cls._backup_before_migration(engine, path, keyring, username, rev))
+            migrate.upgrade(engine, before=lambda rev: cls._backup_before_migration(engine, path, keyring, username,
+                                                                                    rev))
             return cls(path, engine, keyring, key, username)
         except DatabaseError as exc:
             engine.dispose()
@@ -277,7 +278,8 @@ def restore_backup(backup: Path, target: Path) -> Path:
 
 def check_password_strength(password: str) -> None:
     if len(password) < 8:
-        raise InvalidInput("密码太短：至少需要 8 位。", field="密码", hint="建议用字母、数字和符号混合，不要用生日或手机号。")
+        raise InvalidInput("密码太短：至少需要 8 位。", field="密码",
+                           hint="建议用字母、数字和符号混合，不要用生日或手机号。")
 
 
 def password_strength_hint(password: str) -> str:

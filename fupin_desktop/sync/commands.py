@@ -35,7 +35,8 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
             paths = export_to_folder(store, Path(args.out))
             for p in paths:
                 print(f"  {p}")
-            print(f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。" if paths else "没有需要导出的变更。", flush=True)
+            print(f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。" if paths else "没有需要导出的变更。",
+                  flush=True)
         elif args.action == "push":
             from .client import push  # noqa: PLC0415
 

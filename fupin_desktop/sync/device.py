@@ -211,7 +211,8 @@ def export_to_folder(store: "Store", folder: Path) -> list[Path]:
         try:
             _write_verified(path, item.data, item.sha256, keys.sign.public)
         except OSError as exc:
-            raise FupinError(f"写入 {path.name} 失败：{exc.strerror}", hint="请检查U盘是否已满或写保护，然后重试。") from None
+            raise FupinError(f"写入 {path.name} 失败：{exc.strerror}",
+                             hint="请检查U盘是否已满或写保护，然后重试。") from None
         paths.append(path)
     return paths
 

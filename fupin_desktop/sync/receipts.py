@@ -42,7 +42,8 @@ def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str,
         keys = device_keys(conn)
     if reader.frame.kind != Kind.ACK:
         raise PackageError("NOT_ACK", f"这不是县里的回执文件：{Path(path).name}")
-    if reader.frame.sender_id != keys.county.county_id or reader.frame.sender_public != crypto.unb64(keys.county.sign_key):
+    frame = reader.frame
+    if frame.sender_id != keys.county.county_id or frame.sender_public != crypto.unb64(keys.county.sign_key):
         raise PackageError("WRONG_COUNTY", f"这份回执不是本机所属的县发出的：{Path(path).name}")
     reader.verify(reader.frame.sender_public)
     records = list(reader.records(keys.box.private))  # an acknowledgment is small: statuses and corrections

@@ -158,7 +158,8 @@ def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:
 
 
 def _bundle(p: Planned) -> HouseholdData:
-    return HouseholdData(fields=dict(p.household_changes), years={p.year: dict(p.year_changes)} if p.year_changes else {},
+    return HouseholdData(fields=dict(p.household_changes),
+                         years={p.year: dict(p.year_changes)} if p.year_changes else {},
                          members=[MemberData(dict(m.changes)) for m in p.members])
 
 

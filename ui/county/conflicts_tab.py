@@ -10,7 +10,9 @@ from fupin_desktop.county.bundles import household_labels
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 
 from ..operations import Op
-from ..qt import QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget, Signal
+from ..qt import (
+    QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget, Signal,
+)
 from .tables import fill, make_table, selected_key
 from .window import CountyContext
 
@@ -70,7 +72,8 @@ class ConflictsTab(QWidget):
         self._enable(False)
         return panel
 
-    def _side(self, title: str, button_text: str, name: str, keep: str) -> tuple[QGroupBox, QLabel, QLabel, QPushButton]:
+    def _side(self, title: str, button_text: str, name: str, keep: str) -> tuple[QGroupBox, QLabel, QLabel,
+                                                                                 QPushButton]:
         box = QGroupBox(title)
         grid = QGridLayout(box)
         value = QLabel(objectName=f"{name}Value", wordWrap=True)

@@ -100,7 +100,8 @@ class ImportTab(QWidget):
         if not files:
             messages.inform(self, "没有找到变更包。", "变更包的文件名以 .fupinpkg 结尾。")
             return
-        ack_folder = Path(self.ack_folder.text().strip()) if self.write_acks.isChecked() and self.ack_folder.text().strip() else None
+        typed = self.ack_folder.text().strip()
+        ack_folder = Path(typed) if self.write_acks.isChecked() and typed else None
         if ack_folder is not None:
             self.ctx.settings.setValue("county/ack_folder", str(ack_folder))
         engine, keys = self.ctx.engine, self.ctx.keys
@@ -146,7 +147,8 @@ def _report_item(r: ImportReport) -> QTreeWidgetItem:
     where = r.device_label or (r.device_id or "")[:8]
     values = [r.file, STATUS_LABELS.get(r.status, r.status), r.village_code or "", where,
               str(r.number) if r.number else "", *(str(v) if v else "" for v in
-                                                    (c.created, c.updated, c.unchanged, c.conflicts, c.held, c.rejected))]
+                                                    (c.created, c.updated, c.unchanged, c.conflicts, c.held,
+                                                     c.rejected))]
     item = QTreeWidgetItem(values)
     if r.status in STATUS_COLOURS:
         item.setForeground(1, QColor(STATUS_COLOURS[r.status]))

@@ -97,7 +97,8 @@ def grade_for_age(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("EDU-04", WARNING, hh, p, "school_status", f"{p.age}岁，在校生状况为“{school}”，年龄不符")
         for column, value in (("school_status", school), ("education", edu)):
             if value in MASTER and p.age < 20:
-                yield _f("EDU-05", ERROR, hh, p, column, f"{p.age}岁，{label('member_year', column)}为“{value}”，不可能")
+                yield _f("EDU-05", ERROR, hh, p, column,
+                         f"{p.age}岁，{label('member_year', column)}为“{value}”，不可能")
         if 16 <= p.age <= 22 and edu in LOW_EDUCATION and not p.student:
             yield _f("EDU-06", WARNING, hh, p, "education", f"{p.age}岁，文化程度为“{edu}”，请核实")
 
@@ -156,7 +157,8 @@ def disability(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         holds, card_cat, card_grade = _disability_card(p)
         cat, grade = _value(p, "disability_category"), _value(p, "disability_grade")
         if DISABLED in p.health and not holds:
-            yield _f("HLT-04", WARNING, hh, p, "health", "健康状况为残疾，但没有残疾人证信息（证件类型、残疾证号或办证年度）")
+            yield _f("HLT-04", WARNING, hh, p, "health",
+                     "健康状况为残疾，但没有残疾人证信息（证件类型、残疾证号或办证年度）")
         if holds and p.health and DISABLED not in p.health:
             yield _f("HLT-05", ERROR, hh, p, "health", "持有残疾人证，但健康状况未包含“残疾”")
         for column, value, allowed in (("disability_category", cat, categories), ("disability_grade", grade, grades)):
@@ -182,7 +184,8 @@ def insurance(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             if resident and employee:
                 yield _f("INS-01", ERROR, hh, p, "employee_medical", "同时参加了城乡居民医保和职工医保（只能参加一种）")
             elif not resident and not employee:
-                yield _f("INS-01", ERROR, hh, p, "resident_medical", "未参加城乡居民基本医疗保险或职工基本医疗保险（医疗未保障）")
+                yield _f("INS-01", ERROR, hh, p, "resident_medical",
+                         "未参加城乡居民基本医疗保险或职工基本医疗保险（医疗未保障）")
             if fx.target and y.get("critical_illness") is not True:
                 shown = "为“否”" if y.get("critical_illness") is False else "未填写"
                 yield _f("INS-02", ERROR, hh, p, "critical_illness", f"是否参加大病保险{shown}（医疗未保障）")
@@ -213,7 +216,8 @@ def labour(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("LAB-04", ERROR, hh, p, "labour_skill", f"{p.age}岁（未满16岁），劳动技能应为“无劳动力”")
         if (skill in NO_LABOUR and p.age is not None and 16 <= p.age <= 60 and p.health == {HEALTHY}
                 and not p.student):
-            yield _f("LAB-05", WARNING, hh, p, "labour_skill", f"{p.age}岁、身体健康且不是在校生，劳动技能却为“{skill}”，请核实")
+            yield _f("LAB-05", WARNING, hh, p, "labour_skill",
+                     f"{p.age}岁、身体健康且不是在校生，劳动技能却为“{skill}”，请核实")
         if skill in NO_LABOUR and (p.works or p.plans_work):
             what = "有务工记录" if p.works else "有计划务工记录"
             yield _f("LAB-06", ERROR, hh, p, "labour_skill", f"劳动技能为“{skill}”，却{what}")
@@ -283,20 +287,24 @@ def _one_record(hh: HouseholdData, p: Person, r: dict, county: str, today: date)
     wage = to_decimal(r.get("monthly_income"))
     if wage is not None and not r.get("planned"):
         if wage < 100 or wage > 30000:
-            yield _record_finding("WRK-03", ERROR, hh, p, r, "monthly_income", f"务工月收入 {wage} 元，超出合理范围（100–30000）")
+            yield _record_finding("WRK-03", ERROR, hh, p, r, "monthly_income",
+                                  f"务工月收入 {wage} 元，超出合理范围（100–30000）")
         elif wage < 400:
-            yield _record_finding("WRK-04", WARNING, hh, p, r, "monthly_income", f"务工月收入 {wage} 元，低于400元，请核实")
+            yield _record_finding("WRK-04", WARNING, hh, p, r, "monthly_income",
+                                  f"务工月收入 {wage} 元，低于400元，请核实")
     start, end = r.get("start_on"), r.get("end_on")
     if isinstance(start, date) and isinstance(end, date) and end < start:
         yield _record_finding("WRK-06", ERROR, hh, p, r, "end_on", f"务工结束时间 {end} 早于开始时间 {start}")
     elif isinstance(end, date) and end > today and not r.get("planned"):
-        yield _record_finding("WRK-11", WARNING, hh, p, r, "end_on", f"务工结束时间 {end} 晚于今天；仍在务工的请不填结束时间")
+        yield _record_finding("WRK-11", WARNING, hh, p, r, "end_on",
+                              f"务工结束时间 {end} 晚于今天；仍在务工的请不填结束时间")
     if isinstance(start, date) and not r.get("planned"):
         age = age_at(p.born, start)
         if age is not None and age < 16:
             yield _record_finding("WRK-07", ERROR, hh, p, r, "start_on", f"开始务工时 {age} 岁（未满16岁）")
         if end is None and start < date(2021, 1, 1):
-            yield _record_finding("WRK-08", WARNING, hh, p, r, "end_on", f"自 {start} 外出务工至今未返回，请核实是否仍在务工")
+            yield _record_finding("WRK-08", WARNING, hh, p, r, "end_on",
+                                  f"自 {start} 外出务工至今未返回，请核实是否仍在务工")
     place = str(r.get("county") or "")
     if (place.isdigit() and len(place) >= 6 and county and place[:6] != county
             and str(r.get("channel") or "") in LOCAL_CHANNELS):
@@ -314,7 +322,8 @@ def public_posts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         start, end, months = y.get("public_post_start"), y.get("public_post_end"), y.get("public_post_months")
         timed = start is not None or (isinstance(months, int) and months > 0)
         if posts and not timed:
-            yield _f("POST-04", ERROR, hh, p, "public_post_start", f"有公益性岗位“{'、'.join(posts)}”，但没有聘用时间或月数")
+            yield _f("POST-04", ERROR, hh, p, "public_post_start",
+                     f"有公益性岗位“{'、'.join(posts)}”，但没有聘用时间或月数")
         elif timed and not posts:
             yield _f("POST-04", ERROR, hh, p, "public_post", "填写了公益性岗位聘用时间或月数，但没有岗位")
         if not posts:

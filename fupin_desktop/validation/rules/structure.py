@@ -45,12 +45,14 @@ def head_and_spouse(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     elif len(heads) > 1:
         names = "、".join(p.name for p in heads)
         for p in heads[1:]:
-            yield Finding("STR-01", ERROR, field="relation", message=f"本户有 {len(heads)} 名户主（{names}），只能有一名",
+            yield Finding("STR-01", ERROR, field="relation",
+                          message=f"本户有 {len(heads)} 名户主（{names}），只能有一名",
                           **p.at(hh, "member"))
     if len(spouses) > 1:
         names = "、".join(p.name for p in spouses)
         for p in spouses[1:]:
-            yield Finding("STR-02", ERROR, field="relation", message=f"本户有 {len(spouses)} 名配偶（{names}），只能有一名",
+            yield Finding("STR-02", ERROR, field="relation",
+                          message=f"本户有 {len(spouses)} 名配偶（{names}），只能有一名",
                           **p.at(hh, "member"))
     if len(heads) == 1 and spouses:
         head_g, spouse_g = _gender(heads[0].f), _gender(spouses[0].f)
