@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, Integer, LargeBinary
@@ -103,7 +104,7 @@ def parse_cents(value: Any, label: str = "") -> Decimal | None:
     return None if number is None else number.quantize(_CENT)
 
 
-def column_kind(column: Column) -> str:
+def column_kind(column: Column[Any]) -> str:
     """How a column's values are typed in: decimal, flag, date, int, bytes or text."""
     t = column.type
     if isinstance(t, TypeDecorator):
@@ -119,22 +120,27 @@ def column_kind(column: Column) -> str:
     return "text"
 
 
-_PARSERS = {
+def keep_bytes(value: Any, label: str = "") -> Any:
+    return value
+
+
+_PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "decimal": parse_cents,
     "flag": parse_flag,
     "date": parse_date,
     "int": parse_int,
     "text": parse_text,
-    "bytes": lambda v, label="": v,
+    "bytes": keep_bytes,
 }
 
 
-def coerce(column: Column, value: Any) -> Any:
+def coerce(column: Column[Any], value: Any) -> Any:
     """Parse ``value`` for ``column`` or raise ``InvalidInput`` naming the field in Chinese."""
     label = column.info.get("label", column.name)
     result = _PARSERS[column_kind(column)](value, label)
-    if isinstance(result, str) and getattr(column.type, "length", None) and len(result) > column.type.length:
-        raise InvalidInput(f"{label}：内容过长（最多 {column.type.length} 个字）", field=label)
+    length: int | None = getattr(column.type, "length", None)
+    if isinstance(result, str) and length and len(result) > length:
+        raise InvalidInput(f"{label}：内容过长（最多 {length} 个字）", field=label)
     return result
 
 
@@ -144,5 +150,5 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def from_json(column: Column, value: Any) -> Any:
+def from_json(column: Column[Any], value: Any) -> Any:
     return None if value is None else _PARSERS[column_kind(column)](value, column.name)

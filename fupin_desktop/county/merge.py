@@ -192,7 +192,8 @@ class Merger:
     def _write(self, states: dict[tuple[str, str], _State], conflicts: list[dict[str, Any]],
                blobs: list[dict[str, Any]]) -> None:
         t = Record.__table__
-        new, changed = [], []
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for (entity, entity_id), s in states.items():
             if not s.dirty:
                 continue

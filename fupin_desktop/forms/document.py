@@ -46,7 +46,7 @@ class SectionCanvas(Canvas):
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
         self._buffered.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's own, absent from types-reportlab
         if self._section_ends:
             self._flush()
 

@@ -12,7 +12,7 @@ from ..model.income import BUSINESS_EXPENSE, CATEGORIES
 from ..reference import load_income_items
 from . import fmt
 from .base import FormRenderer
-from .styles import LABEL_BG, Span
+from .styles import LABEL_BG, Command, Span
 
 WORKING = {"普通劳动力", "技能劳动力", "弱劳动力或半劳动力"}
 
@@ -62,7 +62,7 @@ class IncomeForm(FormRenderer):
             lines = [{"category": c, "item": item, "counts_toward_income": counts}
                      for c, items in load_income_items()["categories"].items() for item, counts in items]
         rows: list[list[str]] = []
-        extra: list[tuple] = []
+        extra: list[Command] = []
         n = 0
         for category in CATEGORIES:
             mine = [ln for ln in lines if ln.get("category") == category]

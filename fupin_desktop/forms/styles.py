@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -26,6 +26,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from .tables import BLOCK, PagedTable
 
 CELL_SIZE = 8.5
+# A TableStyle command: ("SPAN", (col, row), (col, row)), ("FONTSIZE", (col, row), (col, row), size), …
+Command = tuple[Any, ...]
 PAD = 2.5  # left/right cell padding, in points
 LABEL_BG = colors.Color(0.93, 0.93, 0.93)
 HEADER_BG = colors.Color(0.86, 0.86, 0.86)
@@ -49,14 +51,14 @@ class Kit:
     _widths: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        base = dict(fontName=self.font, wordWrap="CJK")
+        style = partial(ParagraphStyle, fontName=self.font, wordWrap="CJK")
         self.styles = {
-            "title": ParagraphStyle("title", fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=2, **base),
-            "subtitle": ParagraphStyle("subtitle", fontSize=9.5, leading=13, alignment=TA_CENTER, **base),
-            "heading": ParagraphStyle("heading", fontSize=11, leading=14, spaceBefore=5, spaceAfter=2.5, **base),
-            "cell": ParagraphStyle("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT, **base),
-            "head": ParagraphStyle("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER, **base),
-            "note": ParagraphStyle("note", fontSize=8, leading=11, spaceBefore=3, **base),
+            "title": style("title", fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=2),
+            "subtitle": style("subtitle", fontSize=9.5, leading=13, alignment=TA_CENTER),
+            "heading": style("heading", fontSize=11, leading=14, spaceBefore=5, spaceAfter=2.5),
+            "cell": style("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT),
+            "head": style("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER),
+            "note": style("note", fontSize=8, leading=11, spaceBefore=3),
         }
 
     # ---- text -----------------------------------------------------------------------------
@@ -96,7 +98,7 @@ class Kit:
         return [self.width * f / total for f in fractions]
 
     def fit(self, header: Sequence[str], rows: Sequence[Sequence[str]], flexible: Sequence[int],
-            extra: Sequence[tuple] = ()) -> list[float]:
+            extra: Sequence[Command] = ()) -> list[float]:
         """Column widths from the content (rosters, ledgers): each column as wide as its widest
         value on one line; if that is more than the page, the widest ``flexible`` columns (free
         text that may wrap) are narrowed to a common width until the table fits."""
@@ -116,7 +118,7 @@ class Kit:
         return self.widths(need)
 
     def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], fractions: Sequence[float] | None, *,
-             extra: Sequence[tuple] = (), align: dict[int, str] | None = None, min_rows: int = 0,
+             extra: Sequence[Command] = (), align: dict[int, str] | None = None, min_rows: int = 0,
              long: bool = False, empty: str = "", write_room: bool = False, flexible: Sequence[int] = ()
              ) -> Flowable:
         """A grid with a shaded header row that repeats on every page the table continues to.
@@ -148,7 +150,7 @@ class Kit:
         pair_w = self.width / per_row
         lw, vw = pair_w * label_frac, pair_w * (1 - label_frac)
         data: list[list[Any]] = []
-        spans: list[tuple] = []
+        spans: list[Command] = []
         row: list[Any] = []
 
         def flush() -> None:
@@ -189,7 +191,7 @@ def _water_level(needs: list[float], room: float) -> float:
     return float("inf")
 
 
-def grid_style(font: str) -> list[tuple]:
+def grid_style(font: str) -> list[Command]:
     return [
         ("FONT", (0, 0), (-1, -1), font, CELL_SIZE, CELL_SIZE + 2),
         ("GRID", (0, 0), (-1, -1), 0.5, LINE),

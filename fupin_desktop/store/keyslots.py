@@ -20,6 +20,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -77,7 +78,7 @@ def new_recovery_code() -> str:
 
 def normalize_recovery_code(code: str) -> str:
     cleaned = unicodedata.normalize("NFKC", code).upper()
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     return "".join(ch for ch in cleaned if ch in _CROCKFORD)
 
 
@@ -89,7 +90,7 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def _checksum(body: dict) -> str:
+def _checksum(body: dict[str, Any]) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
@@ -105,7 +106,7 @@ class Slot:
     wrapped_key: bytes
     created: str
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {
             "format": SLOT_FORMAT,
             "slot_id": self.slot_id,
