@@ -413,11 +413,11 @@ def step_memory(admin: str, tmp: Path, target_mb: int) -> dict[str, Any]:
     if set(one["statuses"]) != {"imported"} or "rejected" in rest["statuses"]:  # a refused package measures nothing
         raise SystemExit(f"memory step: packages were not imported: {one['statuses']} {rest['statuses']}")
     return {"package_mb": round(paths[0].stat().st_size / 2**20, 1), "limit_mb": limit // 2**20,
-            "photos_per_package": count, "one_package": {"seconds": round(one["seconds"], 2),
-                                                         "peak_rss_mb": one["peak_rss_mb"],
-                                                         "statuses": one["statuses"]},
+            "photos_per_package": count,
+            "one_package": {"seconds": round(one["seconds"], 2), "peak_rss_mb": one["peak_rss_mb"],
+                            "statuses": one["statuses"]},
             "held_then_released": {"seconds": round(rest["seconds"], 2), "peak_rss_mb": rest["peak_rss_mb"],
-                         "statuses": rest["statuses"]}, "goal_rss_mb": 500}
+                                   "statuses": rest["statuses"]}, "goal_rss_mb": 500}
 
 
 STEPS = ("packaging", "throughput", "morning", "memory")

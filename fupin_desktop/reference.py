@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Required, TypedDict
+from typing import Required, TypedDict
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 

@@ -174,8 +174,8 @@ def test_income_totals_and_per_capita(new_store):
         ])
     with new_store.engine.connect() as conn:
         inc = conn.execute(select(IncomeYear)).mappings().one()
-    assert (inc["total_income"], inc["per_capita_net"], inc["line_count"]) == (Decimal("10000.00"), Decimal("3333.33"),
-                                                                               2)
+    assert (inc["total_income"], inc["per_capita_net"],
+            inc["line_count"]) == (Decimal("10000.00"), Decimal("3333.33"), 2)
 
 
 def test_members_leave_but_are_never_deleted(new_store):

@@ -315,8 +315,8 @@ def test_a_500_household_roster_has_its_header_on_every_page(demo_store: Store, 
 
 def test_groups_sort_by_their_number():
     names = ["第十组", "第二组", None, "第一组", "第十一组", "第三组"]
-    assert sorted(names, key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组",
-                                                                 None]
+    assert sorted(names,
+                  key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组", None]
 
 
 # ---- fonts ---------------------------------------------------------------------------------

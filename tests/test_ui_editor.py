@@ -327,8 +327,8 @@ def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_pat
     idle(qtbot)
     qtbot.waitUntil(lambda: not editor.is_dirty())
     saved = load(new_store, hh_id)
-    assert [(m.fields["category"], m.kind, m.detail["bank"]) for m in saved.measures] == [("金融帮扶", "loan",
-                                                                                           "农村信用社")]
+    assert [(m.fields["category"], m.kind,
+             m.detail["bank"]) for m in saved.measures] == [("金融帮扶", "loan", "农村信用社")]
     assert [h["name"] for h in saved.helpers.values()] == ["赵干部"]
     assert [v["content"] for v in saved.visits] == ["了解务工情况"]
     with new_store.engine.connect() as conn:

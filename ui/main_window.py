@@ -325,10 +325,11 @@ class MainWindow(QMainWindow):
     def run_check(self) -> None:
         from fupin_desktop.services.checks import mark_store  # noqa: PLC0415
 
+        def done(n: int) -> None:
+            self.statusBar().showMessage(f"核查完成：共 {n} 条错误和提示。", 8000)
+
         Op(self, lambda progress: mark_store(self.store, progress=progress.report, cancel=progress.cancelled),
-           changes=Changes(all=True)).with_progress(
-            "正在核查全部档案……").success(lambda n: self.statusBar().showMessage(f"核查完成：共 {n} 条错误和提示。",
-                                                                         8000)).run()
+           changes=Changes(all=True)).with_progress("正在核查全部档案……").success(done).run()
 
     def generate_demo(self) -> None:
         from fupin_desktop.demo import fill_store  # noqa: PLC0415

@@ -13,7 +13,8 @@ from .errors import show_exception
 from .operations import Op
 from .qt import (
     QCheckBox, QFont, QFormLayout, QLabel, QLineEdit, QPrintDialog, QPrinter, QPushButton, QRadioButton, Qt,
-    QTextDocument, QVBoxLayout, QWizard, QWizardPage,
+    QTextDocument,
+    QVBoxLayout, QWizard, QWizardPage,
 )
 
 VILLAGE_CODE_HINT = "12位统计用区划代码，例如 520102003004"

@@ -43,8 +43,8 @@ def run(args: argparse.Namespace, secret: Secret) -> int:
 def _init(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from .keys import init_county  # noqa: PLC0415
 
-    keys = init_county(engine, name=args.name, passphrase=secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令",
-                                                                 confirm=True))
+    keys = init_county(engine, name=args.name,
+                       passphrase=secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令", confirm=True))
     print(f"已建立县级数据库和密钥：{keys.county_name}（县编号 {keys.county_id}）。请牢记口令："
           "丢失后无法解开收到的变更包。")
     return 0

@@ -53,8 +53,8 @@ def init_county(engine: Engine, *, name: str, passphrase: str, kdf: KdfParams | 
         box, sign = crypto.new_box_key(), crypto.new_signing_key()
         kdf = kdf or tuned_kdf_params()
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-        wrapped = AESGCM(kdf.derive(passphrase.encode("utf-8"), salt)).encrypt(nonce, box.private + sign.private,
-                                                                               b"county")
+        wrapped = AESGCM(kdf.derive(passphrase.encode("utf-8"),
+                                    salt)).encrypt(nonce, box.private + sign.private, b"county")
         keys = CountyKeys(uuid.uuid4().hex, name.strip(), box, sign)
         doc = {"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "lanes": kdf.lanes,
                "salt": crypto.b64(salt), "nonce": crypto.b64(nonce), "wrapped": crypto.b64(wrapped)}

@@ -112,8 +112,8 @@ class Merger:
                 continue
             self._merge(entry, state, conflicts)
             id_no = state.data.get("id_no")
-            if entry["entity"] == "member" and "id_no" in entry["fields"] and isinstance(id_no,
-                                                                                         str) and 0 < len(id_no) <= 24:
+            id_changed = entry["entity"] == "member" and "id_no" in entry["fields"]
+            if id_changed and isinstance(id_no, str) and 0 < len(id_no) <= 24:
                 id_numbers.append((state.data["id_no"], entry["id"]))
             if entry.get("blob") and entry["entity"] == "attachment":
                 blobs.append({"entity_id": entry["id"], "data": entry["blob"]})

@@ -42,8 +42,8 @@ def county_stats(engine: Engine) -> dict[str, Any]:
         latest: dict[str, tuple[int, str]] = {}
         for _, household_id, _, data in _rows(conn, "household_year"):
             d = json.loads(data)
-            if household_id in active and d.get("main_cause") and d.get("year", 0) >= latest.get(household_id, (0,
-                                                                                                                ""))[0]:
+            newer = d.get("year", 0) >= latest.get(household_id, (0, ""))[0]
+            if household_id in active and d.get("main_cause") and newer:
                 latest[household_id] = (d.get("year", 0), d["main_cause"])
         for household_id, (_, cause) in latest.items():
             villages[active[household_id]]["by_main_cause"][cause] += 1

@@ -226,14 +226,14 @@ def _industry(m: Measures, year: int, crops: list, animals: list) -> None:
     if rng.random() < 0.55:
         crop, unit = rng.choice(crops)
         scale = rng.choice((1, 1.5, 2, 3, 5)) if unit == "亩" else rng.choice((500, 1000, 2000))
-        m.add(year, "产业帮扶", "种植业", f"发展{crop}种植{scale:g}{unit}", rng.choice((500, 800, 1000, 1500, 2000,
-                                                                             3000)),
+        m.add(year, "产业帮扶", "种植业", f"发展{crop}种植{scale:g}{unit}",
+              rng.choice((500, 800, 1000, 1500, 2000, 3000)),
               scale=scale, unit=unit, benefit=rng.uniform(1000, 6000))
     else:
         animal, unit, base = rng.choice(animals)
         scale = max(1, int(base * rng.uniform(0.5, 2.5)))
-        m.add(year, "产业帮扶", "养殖业", f"发展{animal}养殖{scale}{unit}", rng.choice((800, 1000, 1500, 2000, 3000,
-                                                                             5000)),
+        m.add(year, "产业帮扶", "养殖业", f"发展{animal}养殖{scale}{unit}",
+              rng.choice((800, 1000, 1500, 2000, 3000, 5000)),
               scale=scale, unit=unit, benefit=rng.uniform(1500, 8000))
 
 

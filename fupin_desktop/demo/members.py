@@ -148,8 +148,8 @@ def schooling(rng: Random, v: Village, p: Person) -> None:
             status = f"高职高专{NUMBERS[e - 18]}年级"
         else:
             status = None
-            p.education = {"本科": "本科及以上", "高职": "大专"}.get(tertiary or "",
-                                                          "初中" if secondary == "初中" else "高中")
+            p.education = {"本科": "本科及以上",
+                           "高职": "大专"}.get(tertiary or "", "初中" if secondary == "初中" else "高中")
         if status is not None:
             p.school = status
     if p.school is None and p.education in HIGH_EDUCATION and (ILL in p.health or DISABLED in p.health):

@@ -63,8 +63,8 @@ class CardForm(FormRenderer):
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
         population = y.get("population") or (len(hh.active_members()) if f else None)
         return [
-            ("户主姓名", fmt.text(head.fields.get("name")) if head else ""), ("户编号",
-                                                                          fmt.text(f.get("national_hh_no"))),
+            ("户主姓名",
+             fmt.text(head.fields.get("name")) if head else ""), ("户编号", fmt.text(f.get("national_hh_no"))),
             ("户主身份证号", m.id(head.fields.get("id_no")) if head else ""), ("联系电话", m.phone(f.get("phone"))),
             ("行政村/村民小组", place), ("家庭人口", fmt.text(population)),
             ("户类型", fmt.text(f.get("household_type"))), ("贫困户属性", fmt.text(f.get("attribute"))),

@@ -49,8 +49,8 @@ class IncomeForm(FormRenderer):
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
         period = fmt.join(fmt.day(row.get("period_start")), fmt.day(row.get("period_end")), sep=" 至 ")
         return [
-            ("户主姓名", fmt.text(head.fields.get("name")) if head else ""), ("户编号",
-                                                                          fmt.text(f.get("national_hh_no"))),
+            ("户主姓名",
+             fmt.text(head.fields.get("name")) if head else ""), ("户编号", fmt.text(f.get("national_hh_no"))),
             ("行政村/村民小组", place), ("核算人口数", fmt.text(row.get("population"))),
             ("在册人数", str(len(members)) if f else ""), ("劳动力人数", str(labour) if f else ""),
             ("耕地面积(亩)", fmt.text(y.get("arable_mu"))), ("林地面积(亩)", fmt.text(y.get("forest_mu"))),

@@ -59,8 +59,8 @@ class LedgerForm(FormRenderer):
         total = _Sum()
         for category in sorted(by_category, key=lambda c: (c == UNSORTED, c)):
             rows.append([category] + [""] * (len(HEADER) - 1))
-            extra += [("SPAN", (0, len(rows)), (-1, len(rows))), ("BACKGROUND", (0, len(rows)), (-1, len(rows)),
-                                                                  LABEL_BG),
+            extra += [("SPAN", (0, len(rows)), (-1, len(rows))),
+                      ("BACKGROUND", (0, len(rows)), (-1, len(rows)), LABEL_BG),
                       ("ALIGN", (0, len(rows)), (0, len(rows)), "LEFT")]
             for row in by_category[category]:
                 rows.append([str(total.count + 1), *row])

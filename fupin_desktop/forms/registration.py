@@ -154,8 +154,8 @@ class RegistrationForm(FormRenderer):
             h = hh.helpers.get(a.get("helper_id"), {})
             rows.append([YN(h.get("name")), YN(h.get("gender")), YN(h.get("political_status")),
                          YN(h.get("unit_name")), YN(h.get("unit_affiliation")), YN(h.get("position")),
-                         YN(h.get("phone")), fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")),
-                                                      sep=" 至 ")])
+                         YN(h.get("phone")),
+                         fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")), sep=" 至 ")])
         table = self.kit.grid(["姓名", "性别", "政治面貌", "帮扶单位", "隶属关系", "职务", "联系电话", "帮扶起止时间"],
                               rows, [5, 2.6, 4.4, 12, 4, 4.6, 7, 10], align={1: "CENTER"}, min_rows=2 if blank else 0,
                               empty="（未落实帮扶责任人）")

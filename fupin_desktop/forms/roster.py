@@ -93,5 +93,5 @@ class RosterForm(FormRenderer):
         text = f"{label or (group or '未分组') + ' 小计'}：{totals.households} 户 {totals.people} 人"
         rows.append([text] + [""] * (len(HEADER) - 1))
         r = len(rows)  # the table's row index: row 0 is the header
-        extra += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), LABEL_BG), ("ALIGN", (0, r), (-1, r),
-                                                                                         "LEFT")]
+        extra += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), LABEL_BG),
+                  ("ALIGN", (0, r), (-1, r), "LEFT")]

@@ -133,8 +133,8 @@ class Kit:
         body = list(rows) + [[""] * len(header)] * max(0, min_rows - len(rows))
         data = [[self.cell(h, w, "head") for h, w in zip(header, widths)]]
         data += [[self.cell(v, w) for v, w in zip(row, widths)] for row in body]
-        style = grid_style(self.font) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG), ("ALIGN", (0, 0), (-1, 0),
-                                                                                      "CENTER")]
+        style = grid_style(self.font) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+                                         ("ALIGN", (0, 0), (-1, 0), "CENTER")]
         for col, how in (align or {}).items():
             style.append(("ALIGN", (col, 1), (col, -1), how))
         # Rows left empty for filling in by hand get room for handwriting (all rows: ``write_room``).

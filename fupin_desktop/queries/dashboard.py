@@ -62,8 +62,8 @@ def _income_bands(conn: Connection, year: int, threshold: Decimal | None) -> lis
     labels = [f"低于监测范围（<{edges[1]:.0f}元）"] + [
         f"{edges[i]:.0f}–{edges[i + 1]:.0f}元" for i in range(1, len(edges) - 1)] + [f"{edges[-1]:.0f}元以上"]
     bounds = [(None, edges[1])] + [(edges[i], edges[i + 1]) for i in range(1, len(edges) - 1)] + [(edges[-1], None)]
-    return [Figure(labels[i], counts[i], None, {"income_min": lo, "income_max": hi}) for i, (lo,
-                                                                                             hi) in enumerate(bounds)]
+    return [Figure(labels[i], counts[i], None, {"income_min": lo, "income_max": hi}) for i,
+            (lo, hi) in enumerate(bounds)]
 
 
 def _risks(conn: Connection, year: int) -> list[Figure]:

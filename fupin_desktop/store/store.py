@@ -100,8 +100,8 @@ class Store:
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
-            migrate.upgrade(engine, before=lambda rev: cls._backup_before_migration(engine, path, keyring, username,
-                                                                                    rev))
+            migrate.upgrade(engine,
+                            before=lambda rev: cls._backup_before_migration(engine, path, keyring, username, rev))
             return cls(path, engine, keyring, key, username)
         except DatabaseError as exc:
             engine.dispose()

@@ -159,12 +159,12 @@ def _answer(response: httpx.Response) -> tuple[str, str]:
 def _mark(store: "Store", package_id: str, state: str, message: str | None = None) -> None:
     with store.engine.begin() as conn:
         conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == package_id,
-                                              SyncOutbox.state.in_(("已打包", "已送达"))).values(state=state,
-                                                                                           message=message))
+                                              SyncOutbox.state.in_(("已打包", "已送达")))
+                     .values(state=state, message=message))
         if state == "被拒":
             row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
-            conn.exec_driver_sql("UPDATE change_log SET sync_state = '被拒' WHERE device_id = ? "
-                                 "AND seq BETWEEN ? AND ?", (store.device_id, row.seq_from, row.seq_to))
+            conn.exec_driver_sql("UPDATE change_log SET sync_state = '被拒' WHERE device_id = ? AND seq BETWEEN ? "
+                                 "AND ?", (store.device_id, row.seq_from, row.seq_to))
         elif state == "已送达":
             row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
             conn.exec_driver_sql("UPDATE change_log SET sync_state = '已送达' WHERE device_id = ? AND seq BETWEEN ? "

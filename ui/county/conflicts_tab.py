@@ -72,8 +72,8 @@ class ConflictsTab(QWidget):
         self._enable(False)
         return panel
 
-    def _side(self, title: str, button_text: str, name: str, keep: str) -> tuple[QGroupBox, QLabel, QLabel,
-                                                                                 QPushButton]:
+    def _side(self, title: str, button_text: str, name: str,
+              keep: str) -> tuple[QGroupBox, QLabel, QLabel, QPushButton]:
         box = QGroupBox(title)
         grid = QGridLayout(box)
         value = QLabel(objectName=f"{name}Value", wordWrap=True)

@@ -12,7 +12,8 @@ from fupin_desktop.bundle import HouseholdData, IncomeData, MeasureData, MemberD
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.services.households import (
     add_helper, add_measure, add_member, add_visit, assign_helper, member_leaves, register_household,
-    save_household_year, save_income, save_member_year, update_household, update_measure, update_member,
+    save_household_year,
+    save_income, save_member_year, update_household, update_measure, update_member,
 )
 from fupin_desktop.services.uow import UnitOfWork
 

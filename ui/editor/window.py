@@ -147,8 +147,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
     def _place(self) -> tuple[Any, int, int]:
         page = self.tabs.currentWidget()
         table = getattr(page, "table", None)
-        return (self.focusWidget(), table.currentRow(), table.currentColumn()) if table else (self.focusWidget(), -1,
-                                                                                              -1)
+        return (self.focusWidget(), table.currentRow(),
+                table.currentColumn()) if table else (self.focusWidget(), -1, -1)
 
     def _restore_place(self, place: tuple[Any, int, int]) -> None:
         widget, row, col = place

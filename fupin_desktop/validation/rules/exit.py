@@ -20,9 +20,8 @@ def _exited(f: dict[str, Any]) -> bool:
 
 
 def _exit_assessment(hh: HouseholdData, year: int) -> dict[str, Any] | None:
-    return next((a for a in hh.assessments if isinstance(a,
-                                                         dict) and a.get("kind") == "退出" and a.get("year") == year),
-                None)
+    return next((a for a in hh.assessments
+                 if isinstance(a, dict) and a.get("kind") == "退出" and a.get("year") == year), None)
 
 
 @rule

@@ -37,8 +37,8 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         born, gender = quick
         if born and f.get("birth_date") and f["birth_date"] != born:
             yield Finding("ID-02", ERROR, field="birth_date",
-                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致", **_where(hh,
-                                                                                                       f))
+                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致",
+                          **_where(hh, f))
         if gender and f.get("gender") and f["gender"] != gender:
             yield Finding("ID-03", ERROR, field="gender",
                           message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{gender}）不一致", **_where(hh, f))
@@ -130,8 +130,8 @@ def id_type_and_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                               message=f"{name} 证件号码为{size}位残疾人证号，证件类型却为身份证", **_where(hh, f))
         value = f.get("ethnicity")
         if value and ethnicities is not None and value not in ethnicities:
-            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中", **_where(hh,
-                                                                                                           f))
+            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中",
+                          **_where(hh, f))
         value = f.get("political_status")
         if value and statuses is not None and value not in statuses:
             yield Finding("ID-07", ERROR, field="political_status", message=f"{name} 政治面貌“{value}”不在代码表中",
