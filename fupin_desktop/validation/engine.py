@@ -56,7 +56,7 @@ class Context:
 
     @classmethod
     def for_store(cls, conn: Connection, year: int | None = None) -> "Context":
-        meta = dict(conn.execute(Meta.__table__.select()).all())
+        meta: dict[str, str] = {key: value for key, value in conn.execute(select(Meta.key, Meta.value))}
         return cls(
             year=year or date.today().year,
             province_code=(meta.get("village_code") or "00")[:2],

@@ -9,7 +9,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import Engine, func, literal_column, select
+from sqlalchemy import ColumnClause, Engine, func, literal_column, select
 
 from ..model import Household
 from .engine import Context, Finding, HouseholdResults, household_results
@@ -29,7 +29,7 @@ def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> li
 
 
 def _ranges(engine: Engine, parts: int) -> list[tuple[int, int]]:
-    rowid = literal_column("household.rowid")
+    rowid: ColumnClause[int] = literal_column("household.rowid")
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(Household)).scalar_one()
         bounds = []

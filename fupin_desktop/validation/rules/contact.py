@@ -99,7 +99,7 @@ def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("BANK-04", WARNING, field="bank_name", message="填写了银行账号，但未填写开户银行", **where)
 
 
-def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str]]:
+def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str | None]]:
     """(household id, household head, record, phone) of active households and members."""
     live_hh = Household.record_status == "在册"
     hh_stmt = select(Household.id, Household.head_name, Household.phone).where(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, select, union_all
+from sqlalchemy import Connection, Row, select, union_all
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
@@ -17,7 +19,7 @@ from ._common import facts, id_info, labels, quick_id
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
 
-def _where(hh: HouseholdData, f: dict) -> dict[str, str]:
+def _where(hh: HouseholdData, f: dict[str, Any]) -> dict[str, str]:
     return dict(household=hh.id, record="member", record_id=f.get("id") or "", member=f.get("name") or "")
 
 
@@ -27,7 +29,7 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     for p in facts(hh, ctx).people:
         f = p.f
-        quick = quick_id(f.get("id_no"))
+        quick: tuple[date | None, str | None] | None = quick_id(f.get("id_no"))
         if quick is None:
             info = id_info(f.get("id_no"))
             if info.problem:
@@ -72,7 +74,7 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
         candidates = union_all(*(select(Member.id).where(Member.id_no >= k, Member.id_no <= k + "99")
                                  for k in variants))
         stmt = stmt.where(Member.id.in_(set(conn.execute(candidates).scalars())))
-    by_person: dict[str, list] = defaultdict(list)
+    by_person: dict[str, list[Row[str, str, str | None, str]]] = defaultdict(list)
     for row in conn.execute(stmt).all():
         by_person[_person_key(row.id_no)].append(row)
     for key, rows in by_person.items():

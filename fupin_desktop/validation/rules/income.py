@@ -58,9 +58,10 @@ def income_arithmetic(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                               **_at(fx))
     total, net, pc = _money(inc, "total_income"), _money(inc, "net_income"), _money(inc, "per_capita_net")
     parts = [stored[c] for c in INCOME_CATEGORIES]
-    if total is not None and None not in parts and sum(parts) != total:
+    known = [p for p in parts if p is not None]
+    if total is not None and len(known) == len(parts) and sum(known) != total:
         yield Finding("INC-01", ERROR, field="total_income",
-                      message=f"{ctx.year}年家庭年收入{yuan(total)}元，不等于四项收入之和{yuan(sum(parts))}元",
+                      message=f"{ctx.year}年家庭年收入{yuan(total)}元，不等于四项收入之和{yuan(sum(known))}元",
                       **_at(fx))
     expense = stored[BUSINESS_EXPENSE]
     if net is not None and total is not None and expense is not None and total - expense != net:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ...bundle import HouseholdData
+from ...bundle import HouseholdData, Row
 from ..engine import ERROR, WARNING, Context, Finding, rule
 from ..idnumber import normalize, parse_id
 from ._common import (
@@ -110,7 +110,7 @@ def yulu_plan(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for p in people:
         school = p.school
         vocational = school.startswith(VOCATIONAL_PREFIXES)
-        has = p.y.get("yulu_plan") is True or has_measure(fx, words=("雨露计划",), member_id=p.f.get("id"))
+        has = p.year_row.get("yulu_plan") is True or has_measure(fx, words=("雨露计划",), member_id=p.f.get("id"))
         if has and not vocational:
             shown = f"在校生状况为“{school}”" if school else "不是在校生"
             yield _f("EDU-07", ERROR, hh, p, "yulu_plan", f"享受雨露计划，但{shown}（雨露计划只面向中职、高职学生）")
@@ -167,9 +167,9 @@ def disability(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if (card_cat and cat and card_cat != cat) or (card_grade and grade and card_grade != grade):
             yield _f("HLT-06", WARNING, hh, p, "disability_category",
                      f"残疾类别/等级（{cat or '空'}/{grade or '空'}）与残疾人证号所示（{card_cat}/{card_grade}）不一致")
-        cat, grade = cat or card_cat, grade or card_grade
-        if cat == "肢体" and grade in ("一级", "二级") and p.labour == "普通劳动力":
-            yield _f("LAB-07", ERROR, hh, p, "labour_skill", f"为{grade}肢体残疾，劳动技能却为“普通劳动力”")
+        kind, level = cat or card_cat, grade or card_grade  # the card's when the fields are blank
+        if kind == "肢体" and level in ("一级", "二级") and p.labour == "普通劳动力":
+            yield _f("LAB-07", ERROR, hh, p, "labour_skill", f"为{level}肢体残疾，劳动技能却为“普通劳动力”")
 
 
 # ---- insurance and assistance (rules 12, 13, 28) ---------------------------------------------
@@ -178,7 +178,7 @@ def insurance(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx, people = _people(hh, ctx)
     dibao, tekun = labels(ctx, "享受低保政策情况"), labels(ctx, "享受特困供养政策情况")
     for p in people:
-        y = p.y
+        y = p.year_row
         if y.get("active_soldier") is not True:
             resident, employee = y.get("resident_medical") is True, y.get("employee_medical") is True
             if resident and employee:
@@ -234,7 +234,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """Rules 21–24 on the year's 务工 fields."""
     fx, people = _people(hh, ctx)
     for p in people:
-        place, months = _value(p, "work_place"), p.y.get("work_months")
+        place, months = _value(p, "work_place"), p.year_row.get("work_months")
         has_months = isinstance(months, int) and months > 0
         if place and not has_months:
             yield _f("WRK-01", ERROR, hh, p, "work_months", f"填写了务工所在地“{place}”，但没有务工时间")
@@ -244,7 +244,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("WRK-02", ERROR, hh, p, "work_months", f"务工时间为{months}个月，应在0–12之间")
         if p.works and p.age is not None and p.age < 16:
             yield _f("WRK-07", ERROR, hh, p, "work_months", f"{p.age}岁（未满16岁）却有务工记录")
-        status, abroad = _value(p, "work_status"), p.y.get("work_abroad") is True
+        status, abroad = _value(p, "work_status"), p.year_row.get("work_abroad") is True
         channel = _value(p, "employment_channel")
         if (status in OUTSIDE_COUNTY or abroad) and channel in LOCAL_CHANNELS:
             yield _f("WRK-09", ERROR, hh, p, "employment_channel", f"在县外务工，就业渠道却为“{channel}”")
@@ -253,7 +253,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("WRK-10", WARNING, hh, p, "tekun", "享受特困供养却外出务工，请核实")
 
 
-def _record_finding(rule_id: str, severity: str, hh: HouseholdData, p: Person, record: dict, column: str,
+def _record_finding(rule_id: str, severity: str, hh: HouseholdData, p: Person, record: Row, column: str,
                     message: str) -> Finding:
     return Finding(rule_id, severity, hh.id, column, f"{p.name} {message}", record="work_record",
                    record_id=record.get("id") or "", member=p.name)
@@ -283,7 +283,7 @@ def work_records(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                                       f"一段务工（{before['start_on']} 起）没有结束时间，之后又有一段务工")
 
 
-def _one_record(hh: HouseholdData, p: Person, r: dict, county: str, today: date) -> Iterator[Finding]:
+def _one_record(hh: HouseholdData, p: Person, r: Row, county: str, today: date) -> Iterator[Finding]:
     wage = to_decimal(r.get("monthly_income"))
     if wage is not None and not r.get("planned"):
         if wage < 100 or wage > 30000:
@@ -317,7 +317,7 @@ def public_posts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     _, people = _people(hh, ctx)
     allowed = labels(ctx, "公益性岗位")
     for p in people:
-        y = p.y
+        y = p.year_row
         posts = split(y.get("public_post"))
         start, end, months = y.get("public_post_start"), y.get("public_post_end"), y.get("public_post_months")
         timed = start is not None or (isinstance(months, int) and months > 0)

@@ -193,7 +193,7 @@ def risk_removal(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                       **where)
 
 
-def _removal_timing(hh: HouseholdData, ctx: Context, where: dict) -> Iterator[Finding]:
+def _removal_timing(hh: HouseholdData, ctx: Context, where: dict[str, str]) -> Iterator[Finding]:
     f = hh.fields
     start, end = _ym(f.get("monitoring_since")), _ym(f.get("risk_removed_at"))
     if start is None or end is None:
