@@ -16,6 +16,7 @@ from ..errors import InvalidInput
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .scope import Scope
 
 # The same names, in the same order, as forms.FORMS (a test keeps them equal).
 FORM_CHOICES = ("registration", "card", "income", "roster", "ledger", "village")
@@ -37,8 +38,8 @@ def add_print_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, help="年度（默认：当前年度）")
 
 
-def _scope(args: argparse.Namespace):  # -> Scope, imported lazily with the renderer
-    from .scope import Scope  # noqa: PLC0415
+def _scope(args: argparse.Namespace) -> Scope:
+    from .scope import Scope  # noqa: PLC0415  (loaded with the renderer, not to build the parser)
 
     if args.household:
         ids = [part.strip() for value in args.household for part in value.split(",") if part.strip()]

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from reportlab.platypus import Flowable, KeepTogether
 
-from ..bundle import HouseholdData
+from ..bundle import HouseholdData, Row
 from ..model.income import BUSINESS_EXPENSE, CATEGORIES
 from ..reference import load_income_items
 from . import fmt
 from .base import FormRenderer
-from .styles import LABEL_BG, Command, Span
+from .styles import LABEL_BG, Command, Item, Span
 
 WORKING = {"普通劳动力", "技能劳动力", "弱劳动力或半劳动力"}
 
@@ -42,7 +42,7 @@ class IncomeForm(FormRenderer):
         story.append(self.signatures(("户主签字", "帮扶干部", "村党组织书记", "驻村第一书记")))
         return story
 
-    def _basics(self, hh: HouseholdData, row: dict) -> list:
+    def _basics(self, hh: HouseholdData, row: Row) -> list[Item]:
         f, y, head = hh.fields, hh.years.get(self.ctx.year, {}), hh.head()
         members = hh.active_members()
         labour = sum(1 for m in members if m.years.get(self.ctx.year, {}).get("labour_skill") in WORKING)
@@ -57,7 +57,7 @@ class IncomeForm(FormRenderer):
             Span("核算期间", period),
         ]
 
-    def _lines(self, lines: list[dict], blank: bool) -> Flowable:
+    def _lines(self, lines: list[Row], blank: bool) -> Flowable:
         if blank:
             lines = [{"category": c, "item": item, "counts_toward_income": counts}
                      for c, items in load_income_items()["categories"].items() for item, counts in items]
@@ -89,7 +89,7 @@ class IncomeForm(FormRenderer):
         return self.kit.grid(["序号", "类别", "项目", "金额(元)", "是否计入", "说明"], rows, [2.6, 9, 11, 6, 4, 14],
                              align={0: "CENTER", 3: "RIGHT", 4: "CENTER"}, extra=extra, write_room=blank)
 
-    def _result(self, hh: HouseholdData, row: dict) -> list:
+    def _result(self, hh: HouseholdData, row: Row) -> list[Item]:
         label, line = self.ctx.threshold(hh.fields.get("village_code"), self.ctx.year)
         per_capita = row.get("per_capita_net")
         verdict = ""

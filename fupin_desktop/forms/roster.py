@@ -71,7 +71,8 @@ class RosterForm(FormRenderer):
 
     def _row(self, n: int, hh: HouseholdData, people: int) -> list[str]:
         f, y, head, m = hh.fields, hh.years.get(self.ctx.year, {}), hh.head(), self.mask
-        helpers = [hh.helpers.get(a.get("helper_id"), {}).get("name") for a in hh.assignments if not a.get("end_on")]
+        helpers = [hh.helpers.get(a.get("helper_id") or "", {}).get("name") for a in hh.assignments
+                   if not a.get("end_on")]
         if head is None:
             self.ctx.problem(who(hh), "没有在册的户主")
         note = ""

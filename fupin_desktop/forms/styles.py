@@ -43,6 +43,10 @@ class Span:
     value: str
 
 
+Item = tuple[str, str] | Span  # a (label, value) pair or a Span, as Kit.pairs lays them out
+
+
+
 @dataclass
 class Kit:
     font: str
@@ -143,7 +147,7 @@ class Kit:
             return PagedTable(data[0], data[1:], widths, style + list(extra), heights)
         return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(style + list(extra)), minRowHeights=heights)
 
-    def pairs(self, items: Sequence[tuple[str, str] | Span], per_row: int = 2, label_frac: float = 0.42, *,
+    def pairs(self, items: Sequence[Item], per_row: int = 2, label_frac: float = 0.42, *,
               write_room: bool = False) -> Table:
         """Label/value pairs laid out ``per_row`` to a row; a ``Span`` takes a whole row.
         ``write_room``: rows tall enough to fill in by hand (blank forms)."""

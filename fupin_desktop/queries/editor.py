@@ -46,7 +46,7 @@ def editor_snapshot(conn: Connection, household_id: str | None, year: int,
     if household_id is not None:
         found = load_households(conn, [household_id])
         snap.household = found[0] if found else None
-    if snap.household is not None:
+    if snap.household is not None and household_id is not None:  # (a household was found by its id)
         snap.history = household_history(conn, household_id)
         snap.cross_findings = list(store_findings(conn, ctx, {household_id}))
         snap.findings = check_household(snap.household, ctx) + snap.cross_findings
