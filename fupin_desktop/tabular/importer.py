@@ -4,7 +4,7 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +83,7 @@ def read_groups(path: Path, options: ImportOptions) -> tuple[str, ColumnMap, lis
         columns, early = find_header(sheet.rows, options.mapping, file_name=Path(path).name)
         problems: list[Problem] = []
 
-        def all_rows():
+        def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
             yield from early
             yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 from sqlalchemy import Column
 
@@ -37,7 +38,7 @@ class Field:
         return self.key.split(".", 1)[1]
 
     @cached_property
-    def column(self) -> Column | None:
+    def column(self) -> Column[Any] | None:
         table = TABLES.get(self.table)
         return None if table is None else table.c[self.column_name]
 
