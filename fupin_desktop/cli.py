@@ -315,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.getLogger(__name__).info("command %s", args.command)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except FupinError as err:
         logging.getLogger(__name__).info("%s refused: %s", args.command, type(err).__name__)
         print(f"错误：{err}", file=sys.stderr)

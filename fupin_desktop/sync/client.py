@@ -10,9 +10,10 @@ from __future__ import annotations
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import update
@@ -24,6 +25,7 @@ from .device import device_keys, pack_pending, pending_packages
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .receipts import AckResult
 
 ACK_REQUEST_CONTEXT = b"fupin-ack-request/1\0"
 
@@ -40,7 +42,7 @@ class ServerRefused(FupinError):  # noqa: N818 (see errors.py)
 class PushResult:
     sent: list[int] = field(default_factory=list)
     statuses: dict[int, str] = field(default_factory=dict)
-    ack: Any = None
+    ack: AckResult | None = None
 
 
 @dataclass
@@ -68,7 +70,7 @@ def ack_request(device_id: str, sign_private: bytes) -> dict[str, str]:
     return {"device_id": device_id, "nonce": nonce, "signature": crypto.b64(signature)}
 
 
-def _retrying(call: Any, attempts: int, backoff: float) -> httpx.Response:
+def _retrying(call: Callable[[], httpx.Response], attempts: int, backoff: float) -> httpx.Response:
     for attempt in range(attempts):
         try:
             response = call()
@@ -162,16 +164,16 @@ def _mark(store: "Store", package_id: str, state: str, message: str | None = Non
                                               SyncOutbox.state.in_(("已打包", "已送达")))
                      .values(state=state, message=message))
         if state == "被拒":
-            row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
+            row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).one()
             conn.exec_driver_sql("UPDATE change_log SET sync_state = '被拒' WHERE device_id = ? AND seq BETWEEN ? "
                                  "AND ?", (store.device_id, row.seq_from, row.seq_to))
         elif state == "已送达":
-            row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
+            row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).one()
             conn.exec_driver_sql("UPDATE change_log SET sync_state = '已送达' WHERE device_id = ? AND seq BETWEEN ? "
                                  "AND ? AND sync_state = '已打包'", (store.device_id, row.seq_from, row.seq_to))
 
 
-def _apply_ack_bytes(store: "Store", data: bytes) -> Any:
+def _apply_ack_bytes(store: "Store", data: bytes) -> AckResult:
     from .receipts import apply_ack  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk

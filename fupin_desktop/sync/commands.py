@@ -7,9 +7,12 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FupinError
+
+if TYPE_CHECKING:
+    from ..store.store import Store
 
 
 
@@ -17,7 +20,7 @@ def _print(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=1, default=str), flush=True)
 
 
-def cmd_enroll(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
+def cmd_enroll(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
     from .device import enroll  # noqa: PLC0415
 
     with open_store() as store:
@@ -27,7 +30,7 @@ def cmd_enroll(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
     return 0
 
 
-def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
+def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
     with open_store() as store:
         if args.action == "export":
             from .device import export_to_folder  # noqa: PLC0415
@@ -47,9 +50,9 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
             from .receipts import apply_ack  # noqa: PLC0415
 
             for name in args.files:
-                result = apply_ack(store, Path(name))
+                applied = apply_ack(store, Path(name))
                 print(f"{name}：", end="")
-                _report_ack(result)
+                _report_ack(applied)
         else:
             return _status(store, args.json)
     return 0

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Row, select, text
 
 from ..errors import FupinError, InvalidInput
 from ..model import Meta, SyncOutbox
@@ -40,6 +40,10 @@ def _now() -> str:
 
 
 # ---- bookkeeping in meta -------------------------------------------------------------------
+@overload
+def get_meta(conn: Connection, key: str) -> str | None: ...
+@overload
+def get_meta(conn: Connection, key: str, default: str) -> str: ...
 def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
     value = conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
     return default if value is None else value
@@ -107,7 +111,7 @@ def _encode(row: Any, blob: bytes | None) -> bytes:
     return f'{head[:-1]},"fields":{row[5]}{tail}}}'.encode("utf-8")
 
 
-def _records(conn: Connection, rows: list[Any]) -> Iterator[bytes]:
+def _records(conn: Connection, rows: Sequence[Row[*tuple[Any, ...]]]) -> Iterator[bytes]:
     for row in rows:
         blob = None
         if row[2] == "attachment" and row[4] == "insert":  # photos travel inside the package
@@ -115,7 +119,8 @@ def _records(conn: Connection, rows: list[Any]) -> Iterator[bytes]:
         yield _encode(row, blob)
 
 
-def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: list[Any], number: int) -> dict[str, Any]:
+def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: Sequence[Row[*tuple[Any, ...]]],
+            number: int) -> dict[str, Any]:
     households = {r[9] for r in rows if r[9]}
     header = {
         "kind": "changes", "county_id": keys.county.county_id, "device_id": store.device_id,
@@ -180,7 +185,7 @@ def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) 
             made.append(written.package_id)
 
 
-def pending_packages(conn: Connection) -> list[Any]:
+def pending_packages(conn: Connection) -> Sequence[Row[SyncOutbox]]:
     """Packages the county has not yet confirmed, oldest first (re-sending them is harmless)."""
     return conn.execute(select(SyncOutbox).where(SyncOutbox.state.in_(("已打包", "已送达")))
                         .order_by(SyncOutbox.number)).all()
