@@ -198,7 +198,7 @@ _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serv
              "stats": _stats}
 
 
-def add_arguments(sub: Any, secret: Secret) -> None:
+def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secret: Secret) -> None:
     county = sub.add_parser("county", help="县级：密钥、入网、导入变更包、服务器、冲突、统计")
     actions = county.add_subparsers(dest="action", required=True, metavar="操作")
 

@@ -13,13 +13,13 @@ import hmac
 import json
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
 
 from ..sync.enrollment import proof
 from ..sync.package import Kind, Limits, PackageError, PackageReader
@@ -216,7 +216,7 @@ def _apply(conn: Connection, keys: CountyKeys, reader: PackageReader, header: di
 
 def release_ready(engine: Engine, keys: CountyKeys, device_id: str, limits: Limits | None = None) -> list[ImportReport]:
     """Apply held packages of ``device_id`` whose predecessor has now arrived, in order."""
-    reports = []
+    reports: list[ImportReport] = []
     while True:
         with engine.connect() as conn:
             last = conn.execute(select(Device.last_number).where(Device.id == device_id)).scalar()
@@ -259,11 +259,11 @@ def _held_to_file(engine: Engine, package_id: str, path: Path) -> bool:
             return False
         with open(path, "wb") as fh:
             for offset in range(0, size, _SLICE):
-                fh.write(conn.execute(select(func.substr(Package.data, offset + 1, _SLICE)).where(*where)).scalar())
+                fh.write(conn.execute(select(func.substr(Package.data, offset + 1, _SLICE)).where(*where)).scalar_one())
     return True
 
 
-def held_packages(conn: Connection) -> list[Any]:
+def held_packages(conn: Connection) -> Sequence[Row[str, str, int, int, str, str, str, int]]:
     return conn.execute(select(Package.package_id, Package.device_id, Package.number, Package.entries,
                                Package.received_at, Device.label, Device.village_code, Device.last_number)
                         .join(Device, Device.id == Package.device_id)

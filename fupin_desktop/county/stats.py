@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -53,10 +54,10 @@ def county_stats(engine: Engine) -> dict[str, Any]:
     return _summarise(villages, devices, packages, len(open_conflicts))
 
 
-def _summarise(villages: dict[str, dict[str, Any]], devices: list[str], packages: list[str],
+def _summarise(villages: dict[str, dict[str, Any]], devices: Sequence[str], packages: Sequence[str],
                conflicts: int) -> dict[str, Any]:
     townships: dict[str, dict[str, Any]] = {}
-    total = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(),
+    total: dict[str, Any] = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(),
              "by_main_cause": Counter()}
     for code in sorted(villages):
         v = villages[code]
