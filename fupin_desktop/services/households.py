@@ -3,7 +3,7 @@ the caller (CLI command, UI op, import) opens the unit of work and so owns the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -15,10 +15,14 @@ from ..derive import name_initials
 from ..errors import InvalidInput
 from ..queries.years import current_year
 from ..model import (
-    MEASURE_DETAILS, Assessment, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
+    MEASURE_DETAILS, Assessment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
 )
+from ..model.base import Entity
 from .uow import UnitOfWork
+
+Rows = tuple[list[Row], list[str]]  # a table's rows and the household that owns each
+Put = Callable[[type[Base], Row, str], str]  # adds a row for a household, returns its id
 
 ACTIVE = "在册"
 LEFT = "注销"
@@ -41,18 +45,19 @@ def create_households(uow: UnitOfWork, bundles: Sequence[HouseholdData], *, trus
     return [b.id for b in bundles]
 
 
-def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[Any, tuple[list[Row], list[str]]]:
+def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[type[Base], Rows]:
     """The rows of each table for these households (ids assigned), parents before children,
     with the owning household of every row."""
-    tables: dict[Any, tuple[list[Row], list[str]]] = {}
+    tables: dict[type[Base], Rows] = {}
 
-    def put(model: Any, row: Row, household_id: str) -> str:
+    def put(model: type[Base], row: Row, household_id: str) -> str:
         if "id" not in row:
             row["id"] = new_id()
         rows, owners = tables.setdefault(model, ([], []))
         rows.append(row)
         owners.append(household_id)
-        return row["id"]
+        row_id: str = row["id"]
+        return row_id
 
     for bundle in bundles:
         hh = dict(bundle.fields)
@@ -84,7 +89,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[A
     return tables
 
 
-def _put_member(put: Any, member: MemberData, hh_id: str) -> None:
+def _put_member(put: Put, member: MemberData, hh_id: str) -> None:
     row = {"record_status": ACTIVE, **member.fields, "household_id": hh_id}
     row["name_initials"] = name_initials(row.get("name"))
     m_id = put(Member, row, hh_id)
@@ -100,7 +105,7 @@ def register_household(uow: UnitOfWork, bundle: HouseholdData) -> str:
 
 
 # ---- editing ------------------------------------------------------------------------------
-def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict:
+def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict[str, tuple[Any, Any]]:
     return uow.update(Household, household_id, changes)
 
 
@@ -120,7 +125,7 @@ def add_member(uow: UnitOfWork, household_id: str, fields: Row, years: dict[int,
     return member_id
 
 
-def update_member(uow: UnitOfWork, member_id: str, changes: Row) -> dict:
+def update_member(uow: UnitOfWork, member_id: str, changes: Row) -> dict[str, tuple[Any, Any]]:
     result = uow.update(Member, member_id, changes)
     if "name" in result:
         _refresh_initials(uow, member_id)
@@ -136,11 +141,11 @@ def save_member_year(uow: UnitOfWork, member_id: str, year: int, changes: Row) -
     return _upsert_year(uow, MemberYear, "member_id", member_id, year, changes, household_id)
 
 
-def _upsert_year(uow: UnitOfWork, model: Any, owner_col: str, owner_id: str, year: int, changes: Row,
+def _upsert_year(uow: UnitOfWork, model: type[Base], owner_col: str, owner_id: str, year: int, changes: Row,
                  household_id: str) -> str:
     assert uow.conn is not None
     table = model.__table__
-    existing = uow.conn.execute(
+    existing: str | None = uow.conn.execute(
         select(table.c.id).where(table.c[owner_col] == owner_id, table.c.year == year)
     ).scalar_one_or_none()
     if existing is None:
@@ -221,7 +226,7 @@ def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row |
         uow.update(MEASURE_DETAILS[kind], measure_id, detail, household_id=household_id)
 
 
-def _has_row(uow: UnitOfWork, model: Any, row_id: str) -> bool:
+def _has_row(uow: UnitOfWork, model: type[Entity], row_id: str) -> bool:
     assert uow.conn is not None
     return uow.conn.execute(select(model.id).where(model.id == row_id)).first() is not None
 

@@ -18,6 +18,7 @@ import tarfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import DatabaseError
@@ -59,12 +60,12 @@ class Store:
 
     # ---- opening ---------------------------------------------------------------------------
     @staticmethod
-    def _read_descriptor(path: Path) -> dict:
+    def _read_descriptor(path: Path) -> dict[str, Any]:
         descriptor = path / "store.json"
         if not descriptor.is_file():
             raise StoreNotFound(f"这里没有数据库：{path}", hint="请检查路径，或先用 fupin init 建立数据库。")
         try:
-            doc = json.loads(descriptor.read_text("utf-8"))
+            doc: dict[str, Any] = json.loads(descriptor.read_text("utf-8"))
             if doc["format"] != STORE_FORMAT:
                 raise ValueError(doc["format"])
             uuid.UUID(doc["store_id"])
@@ -232,6 +233,7 @@ def vacuum_into(engine: Engine, target: Path) -> None:
     with engine.connect() as conn:
         conn.rollback()  # VACUUM cannot run inside a transaction
         raw = conn.connection.dbapi_connection
+        assert raw is not None  # the connection is open (typed Optional for a closed one)
         raw.execute("VACUUM INTO ?", (str(target),))
 
 
