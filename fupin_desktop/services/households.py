@@ -18,7 +18,7 @@ from ..model import (
     MEASURE_DETAILS, Assessment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
 )
-from ..model.base import Entity
+
 from .uow import UnitOfWork
 
 Rows = tuple[list[Row], list[str]]  # a table's rows and the household that owns each
@@ -226,9 +226,10 @@ def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row |
         uow.update(MEASURE_DETAILS[kind], measure_id, detail, household_id=household_id)
 
 
-def _has_row(uow: UnitOfWork, model: type[Entity], row_id: str) -> bool:
+def _has_row(uow: UnitOfWork, model: type[Base], row_id: str) -> bool:
     assert uow.conn is not None
-    return uow.conn.execute(select(model.id).where(model.id == row_id)).first() is not None
+    table = model.__table__
+    return uow.conn.execute(select(table.c.id).where(table.c.id == row_id)).first() is not None
 
 
 def add_helper(uow: UnitOfWork, fields: Row) -> str:
