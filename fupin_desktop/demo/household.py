@@ -97,7 +97,7 @@ def make_household(v: Village, index: int, number: int | None = None) -> Househo
     bundle = HouseholdData(fields=household_fields(h, poor, group))
     bundle.members = [member_data(h, p) for p in h.everyone]
     population = len(active)
-    newborn = sum(1 for p in active if p.born.year == v.year)
+    newborn = sum(1 for p in active if p.birthday.year == v.year)
     hy = h.hy
     hy.update(population=population, population_start=population + len(h.left) - newborn, population_end=population,
               main_cause=label("致贫原因", v.year, cause) if poor else None)
@@ -256,7 +256,7 @@ def _relocation(h: Home, hy: dict[str, Any]) -> None:
     place = (rng.choice(("县城安置",) * 11 + ("乡镇安置",) * 7 + ("村外安置",) * 2) if central
              else rng.choice(("村内安置", "村内安置", "村外安置")))
     site = f"{v.county}{v.place_name(rng)}安置点" if central else f"{v.township}{v.place_name(rng)}"
-    people = [p for p in h.people if p.born < moved]
+    people = [p for p in h.people if p.birthday < moved]
     hy.update(relocated=True, relocation_mode=label("搬迁方式", v.year, "建档立卡贫困户个别搬迁" if rng.random() < 0.75
                                                     else "自然村(村民小组)整体搬迁"),
               resettlement_mode=label("安置方式", v.year, mode), resettlement_place=label("安置地", v.year, place),

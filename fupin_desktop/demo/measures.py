@@ -221,7 +221,7 @@ def _school_aid(m: Measures, p: "Person") -> None:
                       "term": f"{y}年{term}学期", "aid_amount": amount})
 
 
-def _industry(m: Measures, year: int, crops: list, animals: list) -> None:
+def _industry(m: Measures, year: int | None, crops: list[tuple[str, str]], animals: list[tuple[str, str, int]]) -> None:
     rng = m.rng
     if rng.random() < 0.55:
         crop, unit = rng.choice(crops)
@@ -338,6 +338,7 @@ def assessment(h: "Home", kind: str, year: int, when: date, income: Decimal, lin
 def exit_assessment(h: "Home") -> dict[str, Any]:
     rng, v = h.rng, h.v
     year = h.exit_year
+    assert year is not None  # only households that exited are assessed
     line = threshold(v.province_code, year, "退出")
     when = day_in(rng, date(year, 9, 1), date(year, 11, 15))
     return assessment(h, "退出", year, when, money(float(line) * rng.uniform(1.2, 2.2)), line, "同意退出")

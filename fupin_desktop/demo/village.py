@@ -54,7 +54,7 @@ class Village:
             run += w
         self.house_no = [0] * len(GROUPS)
         # Surnames: national frequencies, plus a few village clans, one leading in each group.
-        self.surnames = Table(names["surnames"])
+        self.surnames: Table[str] = Table(names["surnames"])
         clans: list[str] = []
         wanted = rng.randint(3, 6)
         while len(clans) < wanted:
@@ -65,18 +65,21 @@ class Village:
         self.clan_share = rng.uniform(0.3, 0.55)
         self.group_clan = [Table([(c, (6.0 if c == clans[g % len(clans)] else 1.0) / (k + 1))
                                   for k, c in enumerate(clans)]) for g in range(len(GROUPS))]
-        self.given = {sex: {era: chars for era, chars in by_era.items()} for sex, by_era in names["given"].items()}
+        self.given: dict[str, dict[str, str]] = {  # sex → era → the characters to pick from
+            sex: {era: chars for era, chars in by_era.items()} for sex, by_era in names["given"].items()}
         # Ethnic mix: the province's, leaning to one group for the whole village.
         ethnic = [(e, w) for e, w in vocab["ethnic"].get(self.province_code, vocab["ethnic"]["default"])
                   if e in labels_for("民族", year)]
-        self.ethnic = Table(ethnic)
+        self.ethnic: Table[str] = Table(ethnic)
         self.main_ethnicity = self.ethnic.pick(rng)
         self.main_share = rng.uniform(0.7, 0.98) if self.main_ethnicity == "汉族" else rng.uniform(0.35, 0.85)
         self.cadres = [(self.person_name(rng, "男" if k < 2 else "女", 1975), self.mobile(rng)) for k in range(3)]
 
     # ---- names ------------------------------------------------------------------------------------
     def place_name(self, rng: Random) -> str:
-        return rng.choice(self.vocab["place_first"]) + rng.choice(self.vocab["place_second"])
+        first: str = self.vocab["place_first"]  # strings of characters
+        second: str = self.vocab["place_second"]
+        return rng.choice(first) + rng.choice(second)
 
     def family_surname(self, rng: Random, group: int) -> str:
         if rng.random() < self.clan_share:
