@@ -69,7 +69,7 @@ class Kit:
     def para(self, text: str, style: str = "cell") -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), self.styles[style])
 
-    def cell(self, text: str, width: float, style: str = "cell") -> Any:
+    def cell(self, text: str, width: float, style: str = "cell") -> str | Paragraph:
         """Plain text when it fits on one line of the column, else a wrapping paragraph."""
         if not text:
             return ""

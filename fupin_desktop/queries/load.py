@@ -15,14 +15,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from ..model import (
-    MEASURE_DETAILS, Assessment, Helper, HelperAssignment, Household, HouseholdYear, IncomeLine, IncomeYear,
+    MEASURE_DETAILS, Assessment, Base, Helper, HelperAssignment, Household, HouseholdYear, IncomeLine, IncomeYear,
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord,
 )
 
 CHUNK = 1000
 
 
-def _table(model: Any, parts: frozenset[str]) -> Any:
+def _table(model: type[Base], parts: frozenset[str]) -> Select[*tuple[Any, ...]]:
     """A select of the whole row, or of the slim column set when ``parts`` asks for it."""
     names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else None
     table = model.__table__

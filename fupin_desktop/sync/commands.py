@@ -13,6 +13,7 @@ from ..errors import FupinError
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .receipts import AckResult
 
 
 
@@ -58,7 +59,7 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
     return 0
 
 
-def _report_ack(ack: Any) -> None:
+def _report_ack(ack: AckResult | None) -> None:
     if ack is None:
         print("没有收到回执。", flush=True)
     elif ack.already:
@@ -70,7 +71,7 @@ def _report_ack(ack: Any) -> None:
         print(f"  {m}", file=sys.stderr, flush=True)
 
 
-def _status(store: Any, as_json: bool) -> int:
+def _status(store: Store, as_json: bool) -> int:
     from .status import sync_status  # noqa: PLC0415
 
     status = sync_status(store)
@@ -91,7 +92,8 @@ def _status(store: Any, as_json: bool) -> int:
     return 0
 
 
-def add_arguments(sub: Any, command: Callable[..., argparse.ArgumentParser],
+def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                  command: Callable[..., argparse.ArgumentParser],
                   wrap: Callable[[Callable[..., int]], Callable[[argparse.Namespace], int]]) -> None:
     p = command("enroll", wrap(cmd_enroll), "用县里发的入网文件加入同步")
     p.add_argument("file", help="入网文件（.fupinenroll）")

@@ -18,6 +18,7 @@ from .device import device_keys, get_meta, set_meta
 from .package import Kind, PackageError, PackageReader
 
 if TYPE_CHECKING:
+    from ..services.uow import UnitOfWork
     from ..store.store import Store
 
 _SET_STATE = text("UPDATE change_log SET sync_state = :state WHERE device_id = :device "
@@ -107,7 +108,7 @@ def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckR
         result.conflicts += c["status"] == "open"
 
 
-def _correct(uow: Any, correction: dict[str, Any], result: AckResult) -> None:
+def _correct(uow: UnitOfWork, correction: dict[str, Any], result: AckResult) -> None:
     table = Base.metadata.tables.get(correction["entity"])
     if table is None or correction["field"] not in table.c:
         result.messages.append(f"县级更正涉及未知字段，已跳过：{correction['entity']}.{correction['field']}")
