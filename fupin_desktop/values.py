@@ -25,12 +25,12 @@ _DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*�
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
-def clean_text(value: Any) -> str:
+def clean_text(value: object) -> str:
     """Full-width to half-width, stray and non-breaking spaces removed at both ends."""
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def parse_date(value: Any, label: str = "日期") -> date | None:
+def parse_date(value: object, label: str = "日期") -> date | None:
     if value is None or isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, datetime):
@@ -47,7 +47,7 @@ def parse_date(value: Any, label: str = "日期") -> date | None:
         raise InvalidInput(f"{label}：日期不存在“{text}”", field=label, hint="请检查年月日。") from None
 
 
-def parse_flag(value: Any, label: str = "") -> bool | None:
+def parse_flag(value: object, label: str = "") -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     text = clean_text(value).lower()
@@ -60,7 +60,7 @@ def parse_flag(value: Any, label: str = "") -> bool | None:
     raise InvalidInput(f"{label}：应填“是”或“否”，而不是“{text}”", field=label)
 
 
-def parse_decimal(value: Any, label: str = "") -> Decimal | None:
+def parse_decimal(value: object, label: str = "") -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
     if isinstance(value, (int, float)):
@@ -77,7 +77,7 @@ def parse_decimal(value: Any, label: str = "") -> Decimal | None:
     return result
 
 
-def parse_int(value: Any, label: str = "") -> int | None:
+def parse_int(value: object, label: str = "") -> int | None:
     if value is None or isinstance(value, int) and not isinstance(value, bool):
         return value
     number = parse_decimal(value, label)
@@ -88,7 +88,7 @@ def parse_int(value: Any, label: str = "") -> int | None:
     return int(number)
 
 
-def parse_text(value: Any, label: str = "") -> str | None:
+def parse_text(value: object, label: str = "") -> str | None:
     if value is None:
         return None
     text = clean_text(value)
@@ -98,7 +98,7 @@ def parse_text(value: Any, label: str = "") -> str | None:
 _CENT = Decimal("0.01")
 
 
-def parse_cents(value: Any, label: str = "") -> Decimal | None:
+def parse_cents(value: object, label: str = "") -> Decimal | None:
     """Money and areas keep two decimals, so "24000" and "24000.00" are the same value."""
     number = parse_decimal(value, label)
     return None if number is None else number.quantize(_CENT)
@@ -120,11 +120,11 @@ def column_kind(column: Column[Any]) -> str:
     return "text"
 
 
-def keep_bytes(value: Any, label: str = "") -> Any:
-    return value
+def keep_bytes(value: object, label: str = "") -> object:
+    return value  # photos: stored as given
 
 
-_PARSERS: dict[str, Callable[[Any, str], Any]] = {
+_PARSERS: dict[str, Callable[[object, str], object]] = {
     "decimal": parse_cents,
     "flag": parse_flag,
     "date": parse_date,
@@ -134,7 +134,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
 }
 
 
-def coerce(column: Column[Any], value: Any) -> Any:
+def coerce(column: Column[Any], value: object) -> object:
     """Parse ``value`` for ``column`` or raise ``InvalidInput`` naming the field in Chinese."""
     label = column.info.get("label", column.name)
     result = _PARSERS[column_kind(column)](value, label)
@@ -144,11 +144,11 @@ def coerce(column: Column[Any], value: Any) -> Any:
     return result
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: object) -> object:
     if isinstance(value, (date, Decimal)):
         return str(value)
     return value
 
 
-def from_json(column: Column[Any], value: Any) -> Any:
+def from_json(column: Column[Any], value: object) -> object:
     return None if value is None else _PARSERS[column_kind(column)](value, column.name)
