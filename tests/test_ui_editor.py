@@ -14,7 +14,7 @@ import shiboken6
 from sqlalchemy import func, select
 
 from fupin_desktop.drafts import read_draft
-from fupin_desktop.model import ChangeLog, Household
+from fupin_desktop.model import Attachment, ChangeLog, Household, LoanDetail
 from fupin_desktop.queries.load import load_households
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
@@ -293,8 +293,6 @@ def test_screenshot(qtbot, new_store):
 
 
 def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_path):
-    from fupin_desktop.model import Attachment, LoanDetail  # noqa: PLC0415
-
     hh_id = stored(new_store)
     editor = open_editor(qtbot, new_store, hh_id)
     editor.tabs.setCurrentWidget(editor.measures)

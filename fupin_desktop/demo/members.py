@@ -8,6 +8,7 @@ from random import Random
 
 from ._data import Table, day_in, label
 from .family import Person
+from .regions import current_name
 from .village import Village
 
 ILL, CHRONIC, DISABLED, HEALTHY = "患有大病", "长期慢性病", "残疾", "健康"
@@ -281,8 +282,6 @@ def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
         place, county = province + city, vocab["far_counties"].get(city or province, "")
     elif where == "县外省内务工":
         code = v.regions.other_prefecture(rng, v.year)
-        from .regions import current_name  # noqa: PLC0415
-
         city = current_name(code[:4] + "00") if code else v.prefecture
         place, county = v.province + city, current_name(code) if code else ""
     elif where == "乡（镇）外县内务工":

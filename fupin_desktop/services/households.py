@@ -3,6 +3,7 @@ the caller (CLI command, UI op, import) opens the unit of work and so owns the t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -15,8 +16,8 @@ from ..derive import name_initials
 from ..errors import InvalidInput
 from ..queries.years import current_year
 from ..model import (
-    MEASURE_DETAILS, Assessment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
-    Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
+    MEASURE_DETAILS, Assessment, Attachment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine,
+    IncomeYear, Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
 )
 
 from .uow import UnitOfWork
@@ -258,10 +259,6 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024
 def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
               photos: Iterable[tuple[str, bytes, str]] = ()) -> str:
     """A visit with its photos; the photos go into the encrypted store, never to loose files."""
-    import hashlib  # noqa: PLC0415
-
-    from ..model import Attachment  # noqa: PLC0415
-
     photos = list(photos)
     for filename, data, _ in photos:  # a photo travels inside one sync package, which has a size limit
         if len(data) > MAX_PHOTO_BYTES:

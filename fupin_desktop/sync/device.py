@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import Connection, Row, select, text
 
+from .. import __version__
 from ..errors import FupinError, InvalidInput
+from ..fsutil import write_atomic
 from ..model import Meta, SyncOutbox
 from . import crypto
 from .enrollment import Enrollment, proof_header, read_enrollment
@@ -138,8 +140,6 @@ def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: Sequence[R
 
 
 def _version() -> str:
-    from .. import __version__  # noqa: PLC0415
-
     return __version__
 
 
@@ -223,8 +223,6 @@ def export_to_folder(store: "Store", folder: Path) -> list[Path]:
 
 
 def _write_verified(path: Path, data: bytes, sha256: str, sign_public: bytes) -> None:
-    from ..fsutil import write_atomic  # noqa: PLC0415
-
     write_atomic(path, data)
     reader = PackageReader(path)
     reader.verify(sign_public)

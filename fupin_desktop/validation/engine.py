@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..bundle import HouseholdData
 from ..errors import Cancelled
@@ -149,8 +149,6 @@ def _mark(household_id: str, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _write_marks(conn: Connection, marks: list[dict[str, Any]]) -> None:
-    from sqlalchemy import bindparam  # noqa: PLC0415
-
     stmt = (
         update(Household)
         .where(Household.id == bindparam("hid"))
