@@ -8,6 +8,7 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
+from ..validation.idnumber import make_id, normalize
 from ._data import MOBILE_PREFIXES, Table, day_in, demo_file, label, labels_for, line_for, new_id
 from .regions import Regions, short_province
 
@@ -106,8 +107,6 @@ class Village:
     # ---- numbers ----------------------------------------------------------------------------------
     def reserve(self, numbers) -> None:
         """ID numbers (18/20 characters) and phone numbers already in use: never handed out again."""
-        from ..validation.idnumber import normalize  # noqa: PLC0415
-
         for raw in numbers:
             number = normalize(raw)
             if len(number) == 11 and number.isdigit():
@@ -124,8 +123,6 @@ class Village:
 
     def id_number(self, rng: Random, region: str, born: date, male: bool) -> str:
         """A unique 18-digit number (the sequence's last digit is odd for men)."""
-        from ..validation.idnumber import make_id  # noqa: PLC0415
-
         base = (int(region) * 100_000_000 + born.year * 10_000 + born.month * 100 + born.day) * 1000
         for _ in range(50):
             seq = rng.randrange(500) * 2 + (1 if male else 0)

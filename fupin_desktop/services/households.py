@@ -14,7 +14,9 @@ from .. import income as income_calc
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
 from ..derive import name_initials
 from ..errors import InvalidInput
+from ..queries.load import load_households
 from ..queries.years import current_year
+from ..validation.engine import Context, mark_household
 from ..model import (
     MEASURE_DETAILS, Assessment, Attachment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine,
     IncomeYear, Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
@@ -276,9 +278,6 @@ def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
 # ---- what the core keeps up to date after every save ----------------------------------------
 def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
     """Head's name and member count (for lists), then the validation marks (never blocking)."""
-    from ..queries.load import load_households  # noqa: PLC0415
-    from ..validation.engine import Context, mark_household  # noqa: PLC0415
-
     assert uow.conn is not None
     ctx = Context.for_store(uow.conn, current_year(uow.conn))
     for household in load_households(uow.conn, list(household_ids)):

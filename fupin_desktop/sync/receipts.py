@@ -12,13 +12,14 @@ from sqlalchemy import Connection, text, update
 
 from ..errors import InvalidInput, NotFound
 from ..model import Base, SyncOutbox
+from ..services.uow import UnitOfWork
+from ..store.backups import auto_backup
 from ..values import from_json
 from . import crypto
 from .device import device_keys, get_meta, set_meta
 from .package import Kind, PackageError, PackageReader
 
 if TYPE_CHECKING:
-    from ..services.uow import UnitOfWork
     from ..store.store import Store
 
 _SET_STATE = text("UPDATE change_log SET sync_state = :state WHERE device_id = :device "
@@ -55,11 +56,7 @@ def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str,
 
 def apply_ack(store: "Store", path: Path) -> AckResult:
     ack, corrections = read_ack(store, path)
-    from ..services.uow import UnitOfWork  # noqa: PLC0415
-
     if corrections and int(ack["ack_number"]) > _last_ack(store):
-        from ..store.backups import auto_backup  # noqa: PLC0415
-
         auto_backup(store, "import")  # county corrections change records: back up first, as for any import
 
     result = AckResult(number=int(ack["ack_number"]))

@@ -10,6 +10,7 @@ from typing import Any
 
 from .cleaning import clean_cell, match_key
 from .header import ColumnMap
+from .layout import roster_fields
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,6 @@ def _check_household_values(group: Group) -> None:
 
 
 def _label(key: str) -> str:
-    from .layout import roster_fields  # noqa: PLC0415
-
     return next((f.label for f in roster_fields() if f.key == key), key)
 
 

@@ -17,12 +17,14 @@ from ..services.households import (
     update_household, update_member,
 )
 from ..services.uow import UnitOfWork
+from ..store.backups import auto_backup
 from ..store.store import Store
 from ..validation.engine import Context, mark_households
 from .grouping import Group, Problem, check_groups, group_rows, read_records
 from .header import ColumnMap, find_header
 from .plan import Planned, plan
 from .reader import Workbook
+from .rejected import write_rejected
 
 Progress = Callable[[int, int], None]
 WRITE_BATCH = 500
@@ -111,11 +113,7 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
     if options.dry_run or (report.errors and not options.partial):
         return report
     good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
-    from ..store.backups import auto_backup  # noqa: PLC0415
-
     if report.rejected:  # written first: a file that cannot be written stops the import before it changes anything
-        from .rejected import write_rejected  # noqa: PLC0415
-
         target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
         report.rejected_file = str(write_rejected(path, options, report, target))
     if good:  # an unusable backup folder stops the import before anything is written

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from ..bundle import HouseholdData
 from ..errors import Cancelled
 from ..model import Household, Meta
+from ..queries.load import VALIDATION_PARTS, iter_households, load_households
 from ..reference import CodeTables, thresholds_table
 
 ERROR = "error"
@@ -99,8 +100,6 @@ HouseholdResults = Iterable[tuple[str, list[Finding]]]
 
 def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | None = None) -> HouseholdResults:
     """Each household's own findings (cross-household rules aside), streamed chunk by chunk."""
-    from ..queries.load import VALIDATION_PARTS, iter_households  # noqa: PLC0415
-
     _load_rules()
     for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids):
         yield household.id, check_household(household, ctx)
@@ -166,8 +165,6 @@ def findings_for(conn: Connection, household: HouseholdData, ctx: Context) -> li
 def mark_households(conn: Connection, household_ids: list[str], ctx: Context) -> None:
     """Check many households (a bulk import) and store their counts: the cross-household rules run
     once for the whole set rather than once per household."""
-    from ..queries.load import VALIDATION_PARTS, load_households  # noqa: PLC0415
-
     _load_rules()
     by_household: dict[str, list[Finding]] = {}
     wanted = set(household_ids)
