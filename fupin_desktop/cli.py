@@ -24,6 +24,9 @@ from .ops_cli import add_commands as add_ops_commands, daily_backup
 from .paths import default_store_dir
 from .store.store import Store, password_strength_hint, restore_backup
 
+# Each command imports what it uses when it runs (the late imports marked noqa: PLC0415): building
+# the parser, --help and the quick commands do not load ReportLab, openpyxl, the demo generator or
+# the county server.
 DEMO_VILLAGE = ("520102003004", "示范村")
 
 

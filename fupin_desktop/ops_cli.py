@@ -14,6 +14,9 @@ from .errors import FupinError
 if TYPE_CHECKING:
     from .store.store import Store
 
+# Each command imports what it uses when it runs (the late imports marked noqa: PLC0415): building
+# the parser, --help and the quick commands do not load ReportLab, openpyxl, the demo generator or
+# the county server.
 log = logging.getLogger(__name__)
 
 

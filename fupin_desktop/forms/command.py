@@ -53,7 +53,7 @@ def _scope(args: argparse.Namespace) -> Scope:
 
 def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: Callable[[str], None]) -> int:
     """Print as the arguments say; progress goes to stderr, the summary to ``out``."""
-    from .job import render  # noqa: PLC0415
+    from .job import render  # noqa: PLC0415 (ReportLab loads only when printing)
 
     if args.mask and args.no_mask:
         raise InvalidInput("--mask 和 --no-mask 不能同时使用。")

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..store.store import Store
     from .receipts import AckResult
 
+# Each command imports what it uses when it runs (the late imports marked noqa: PLC0415): building
+# the parser and --help do not load the sync client (httpx) or the package reader.
 
 
 def _print(data: Any) -> None:

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+
+# The importer and the exporter load when a command runs (noqa: PLC0415 below): cli.py builds its
+# parser from this module.
 from ..store.store import Store
 
 Opener = Callable[[], Store]
