@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-
 from ..store.store import Store
 
 # The importer and the exporter load when a command runs (noqa: PLC0415 below): cli.py builds its
