@@ -9,6 +9,7 @@ from typing import Any
 
 from fupin_desktop.store.store import Store, check_password_strength, password_strength_hint
 
+from . import messages
 from .errors import show_exception
 from .operations import Op
 from .qt import (
@@ -227,8 +228,6 @@ class EnrollPage(QWizardPage):
         return -1
 
     def _choose(self) -> None:
-        from . import messages  # noqa: PLC0415
-
         files = messages.choose_files(self, "选择县里发的入网文件", "入网文件 (*.fupinenroll);;所有文件 (*)")
         if files:
             self.enroll_file(files[0])

@@ -9,6 +9,7 @@ from typing import Any
 from fupin_desktop.county.bundles import household_labels
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 
+from ..errors import show_exception
 from ..operations import Op
 from ..qt import (
     QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget, Signal,
@@ -156,6 +157,4 @@ class ConflictsTab(QWidget):
 
 
 def _show_error(parent: QWidget, err: BaseException) -> None:
-    from ..errors import show_exception  # noqa: PLC0415
-
     show_exception(parent, err)

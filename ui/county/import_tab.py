@@ -14,8 +14,8 @@ from fupin_desktop.county.report import STATUS_LABELS, ImportReport, render_text
 from .. import messages
 from ..operations import Op
 from ..qt import (
-    QCheckBox, QColor, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, Qt, QTreeWidget,
-    QTreeWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox, QColor, QFrame, QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, Qt,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 from .window import CountyContext, package_paths
 
@@ -134,8 +134,6 @@ class ImportTab(QWidget):
         self.on_imported()
 
     def _copy_report(self) -> None:
-        from ..qt import QGuiApplication  # noqa: PLC0415
-
         QGuiApplication.clipboard().setText(render_text(self.reports))
 
     def refresh(self) -> None:

@@ -18,6 +18,7 @@ from fupin_desktop.sync.receipts import apply_ack
 from fupin_desktop.sync.status import open_counts
 
 from .. import messages
+from ..errors import show_exception
 from ..operations import Changes, Op, hub
 from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
 
@@ -190,8 +191,6 @@ class SyncController(QObject):
             finish()
             self._say(f"上传没有完成：{_message(err)}变更包都还在本机。")
             if not quiet:
-                from ..errors import show_exception  # noqa: PLC0415
-
                 show_exception(self.window, err)
 
         # The store is touched only on the database worker; the network thread sends and waits.
