@@ -20,6 +20,8 @@ from .qt import (
     QWidget,
 )
 
+# Dialogs and windows opened from the menus load on first use (the late imports marked noqa: PLC0415):
+# the main window shows sooner after unlocking.
 SEARCH_DELAY_MS = 40  # long enough to skip the letters of a fast typist, short enough to feel instant
 CAUSES = ("因病", "因残", "因学", "因灾", "缺资金", "缺劳力", "缺技术", "缺土地", "缺水", "交通条件落后",
           "自身发展动力不足")

@@ -89,7 +89,7 @@ def run_beside(fn: Callable[[], Any], on_done: Callable[[Any], None],
 
 
 def start_daily_backup(window: "MainWindow", app: "FupinApp") -> None:
-    from fupin_desktop.store.backups import daily_backup_if_due  # noqa: PLC0415
+    from fupin_desktop.store.backups import daily_backup_if_due  # noqa: PLC0415 (after the window shows)
 
     store, prefs = window.store, app.prefs
     run_beside(lambda: daily_backup_if_due(store, settings=prefs),
@@ -144,6 +144,7 @@ def backup_now(window: "MainWindow", app: "FupinApp") -> None:
 
 
 def export_diagnostics(window: QWidget) -> None:
+    # Versions for the diagnostics file only; Qt is reached through ui.qt everywhere else.
     from PySide6 import __version__ as pyside  # noqa: PLC0415
     from PySide6.QtCore import qVersion  # noqa: PLC0415
 

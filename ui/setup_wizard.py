@@ -165,7 +165,7 @@ class SetupWizard(QWizard):
         return True
 
     def _open_county(self) -> None:
-        from .county.setup import open_or_create_county  # noqa: PLC0415
+        from .county.setup import open_or_create_county  # noqa: PLC0415 (county side only)
 
         finish = self.button(QWizard.WizardButton.FinishButton)
         finish.setEnabled(False)
@@ -233,7 +233,7 @@ class EnrollPage(QWizardPage):
             self.enroll_file(files[0])
 
     def enroll_file(self, path: Path) -> None:
-        from fupin_desktop.sync.device import enroll  # noqa: PLC0415
+        from fupin_desktop.sync.device import enroll  # noqa: PLC0415 (only when enrolling)
 
         store = self.wizard_.store
         assert store is not None
@@ -250,7 +250,7 @@ class CountyPage(QWizardPage):
 
     def __init__(self) -> None:
         super().__init__()
-        from fupin_desktop.county.db import default_db_url  # noqa: PLC0415
+        from fupin_desktop.county.db import default_db_url  # noqa: PLC0415 (county page only)
 
         self.setTitle("县级数据库")
         self.setSubTitle("县级数据库存放全县各村送来的档案。一台电脑的县可以用默认的本机文件；"

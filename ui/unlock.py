@@ -70,7 +70,7 @@ class UnlockDialog(QDialog):
             self.password.setFocus()
 
         def open_store() -> "Store":
-            from fupin_desktop.store.store import Store  # noqa: PLC0415
+            from fupin_desktop.store.store import Store  # noqa: PLC0415 (see TYPE_CHECKING above)
 
             return Store.open(self.store_path, user, password)
 
@@ -110,7 +110,7 @@ class RecoveryDialog(QDialog):
         code, user, password = self.code.text(), self.user.text().strip(), self.password.text()
 
         def reset() -> str:
-            from fupin_desktop.store.store import Store  # noqa: PLC0415
+            from fupin_desktop.store.store import Store  # noqa: PLC0415 (see TYPE_CHECKING above)
 
             with Store.open_with_recovery_code(self.store_path, code) as store:
                 store.change_password(user, password)

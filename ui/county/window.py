@@ -40,6 +40,7 @@ def package_paths(paths: list[Path]) -> list[Path]:
 class CountyWindow(QMainWindow):
     def __init__(self, ctx: CountyContext, *, on_lock: Callable[[], None] | None = None) -> None:
         super().__init__()
+        # Here, not at the top: every tab imports CountyContext from this module.
         from .conflicts_tab import ConflictsTab  # noqa: PLC0415
         from .devices_tab import DevicesTab  # noqa: PLC0415
         from .figures_tab import FiguresTab  # noqa: PLC0415
@@ -103,7 +104,7 @@ class CountyWindow(QMainWindow):
 
 def _safe_url(url: str) -> str:
     """The database address without its password, for the status bar."""
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 (the window opens before SQLAlchemy is needed)
 
     try:
         return make_url(url).render_as_string(hide_password=True)

@@ -127,7 +127,7 @@ class SyncController(QObject):
         Op(self.window, work).success(done).run()
 
     def show_status(self) -> None:
-        from .status_dialog import SyncStatusDialog  # noqa: PLC0415
+        from .status_dialog import SyncStatusDialog  # noqa: PLC0415 (on first use)
 
         self.status_dialog = SyncStatusDialog(self.store, parent=self.window)
         self.status_dialog.show()
