@@ -21,7 +21,10 @@ def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
     assert parallel.worker_count(new_store.engine) == 2
     spread, _ = checks.run_check(new_store, year=2024)
     assert inline, "a village with 20% flaws must have findings"
-    key = lambda f: (f.household, f.rule, f.record_id, f.field, f.message)  # noqa: E731
+
+    def key(f):
+        return f.household, f.rule, f.record_id, f.field, f.message
+
     assert sorted(spread, key=key) == sorted(inline, key=key)
     with new_store.engine.connect() as conn:
         marked = conn.execute(select(Household.id, Household.error_count)).all()

@@ -19,7 +19,7 @@ from .test_ui_app import app, idle, run_wizard  # noqa: F401  (app is a fixture)
 from .test_ui_editor import CTRL, enter, focused, type_member
 
 
-def test_the_whole_first_day(qtbot, app):  # noqa: F811
+def test_the_whole_first_day(qtbot, app):  # noqa: F811 (the fixture imported above)
     run_wizard(qtbot, app)
     window = app.window
     idle(qtbot)
