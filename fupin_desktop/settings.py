@@ -13,10 +13,13 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fsutil import write_atomic
 from .paths import settings_dir
+
+if TYPE_CHECKING:
+    from .store.store import Store
 
 log = logging.getLogger(__name__)
 FORMAT = "fupin-settings/1"
@@ -114,6 +117,6 @@ def save_settings(settings: Settings, store_id: str, username: str) -> Path:
     return path
 
 
-def for_store(store: Any) -> Settings:
+def for_store(store: Store) -> Settings:
     """Settings of an open store's user (``store.store_id``, ``store.username``)."""
     return load_settings(store.store_id, store.username)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+
+from fupin_desktop import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,9 +51,5 @@ def test_importing_the_core_does_not_load_qt():
 
 
 def test_version_matches_pyproject():
-    import tomllib
-
-    from fupin_desktop import __version__
-
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     assert __version__ == project["version"]

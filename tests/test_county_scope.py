@@ -29,6 +29,8 @@ from .sync_support import (
     second_device,
     send_ack,
 )
+from fupin_desktop.cli import main
+from .conftest import COUNTY_PASSPHRASE
 
 OTHER = "520102003005"
 
@@ -202,10 +204,6 @@ def test_records_past_the_byte_cap_end_held_with_bounded_memory(tmp_path, county
 
 
 def test_county_held_shows_the_reason(tmp_path, county, county_db_url, monkeypatch, capsys):
-    from fupin_desktop.cli import main
-
-    from .conftest import COUNTY_PASSPHRASE
-
     engine, keys = county
     store = make_device(tmp_path, "一号机", engine, keys)
     try:

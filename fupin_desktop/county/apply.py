@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from ..sync.package import PackageError, PackageReader
-from .caps import CapExceeded, Caps
+from .caps import CapExceededError, Caps
 from .header import ChangesHeader
 from .keys import CountyKeys
 from .merge import Merger
@@ -78,7 +78,7 @@ def place(conn: Connection, keys: CountyKeys, reader: PackageReader, header: Cha
     if header.number > device.last_number + 1 and not force:
         return hold(conn, reader, header, report, "HELD_GAP", _gap(device.last_number, header.number))
     if caps is not None and header.entries > caps.entries_per_package:
-        raise CapExceeded("entries_per_package", caps.entries_per_package)  # the header's word, checked again below
+        raise CapExceededError("entries_per_package", caps.entries_per_package)  # the header's word, checked again below
     return _apply(conn, keys, reader, header, report, device, caps)
 
 
@@ -122,7 +122,7 @@ def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps:
             merger.add(entry)
     except PackageError as err:
         if err.code == "RECORD_TOO_LARGE" and caps is not None and reader.limits.record_bytes == caps.record_bytes:
-            raise CapExceeded("record_bytes", caps.record_bytes) from None
+            raise CapExceededError("record_bytes", caps.record_bytes) from None
         raise
     merger.flush()
 

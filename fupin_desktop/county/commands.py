@@ -71,8 +71,10 @@ def run(args: argparse.Namespace, secret: Secret) -> int:
 def _init(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from .keys import init_county  # noqa: PLC0415
 
-    keys = init_county(engine, name=args.name, passphrase=secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令", confirm=True))
-    print(f"已建立县级数据库和密钥：{keys.county_name}（县编号 {keys.county_id}）。请牢记口令：丢失后无法解开收到的变更包。")
+    keys = init_county(engine, name=args.name,
+                       passphrase=secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令", confirm=True))
+    print(f"已建立县级数据库和密钥：{keys.county_name}（县编号 {keys.county_id}）。请牢记口令："
+          "丢失后无法解开收到的变更包。")
     return 0
 
 
@@ -173,7 +175,8 @@ def _conflicts(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
         _print(rows)
         return 0
     for c in rows:
-        print(f"[{c['id']}] {c['village_code']} {c['field_label']}：县里现有“{c['county_value']}”（{c['county_device']}）"
+        print(f"[{c['id']}] {c['village_code']} {c['field_label']}："
+              f"县里现有“{c['county_value']}”（{c['county_device']}）"
               f" ↔ 新到“{c['incoming_value']}”（{c['incoming_device']}）{'' if c['status'] == 'open' else ' 已处理'}")
     print(f"共 {len(rows)} 处冲突。" + ("用 fupin county resolve 编号 --keep county|incoming 处理。" if rows else ""))
     return 0
@@ -259,7 +262,7 @@ _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serv
              "stats": _stats}
 
 
-def add_arguments(sub: Any, secret: Secret) -> None:
+def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secret: Secret) -> None:
     county = sub.add_parser("county", help="县级：密钥、入网、导入变更包、服务器、冲突、统计")
     actions = county.add_subparsers(dest="action", required=True, metavar="操作")
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from ..sync.package import Limits, PackageError, PackageReader
 from .apply import hold, import_transaction, package_row, place
-from .caps import CapExceeded, load_caps
+from .caps import CapExceededError, load_caps
 from .header import parse_changes_header
 from .keys import CountyKeys
 from .model import Device, Package
@@ -59,7 +59,7 @@ def release_held(engine: Engine, keys: CountyKeys, device_id: str, number: int, 
     with tempfile.TemporaryDirectory() as tmp:  # the bytes are still sealed to the county
         try:
             return _release(engine, keys, report, Path(tmp) / "held.fupinpkg", limits, force)
-        except CapExceeded as cap:
+        except CapExceededError as cap:
             with import_transaction(engine) as conn:
                 conn.execute(update(Package).where(Package.device_id == device_id, Package.number == number)
                              .values(hold_code="HELD_CAP", hold_reason=cap.reason))
@@ -103,7 +103,7 @@ def _release(engine: Engine, keys: CountyKeys, report: ImportReport, path: Path,
                      from_held=True)
 
 
-def hold_over_cap(conn: Connection, reader: PackageReader, report: ImportReport, cap: CapExceeded) -> ImportReport:
+def hold_over_cap(conn: Connection, reader: PackageReader, report: ImportReport, cap: CapExceededError) -> ImportReport:
     """After an import was rolled back at a cap: keep the package for a person (header already checked)."""
     header = parse_changes_header(reader.frame.header, reader.path.name)
     return hold(conn, reader, header, report, "HELD_CAP", cap.reason)
