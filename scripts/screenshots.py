@@ -114,7 +114,8 @@ def main() -> int:
 
     def editor() -> None:
         with fupin.archive.store.engine.connect() as conn:
-            with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn, SearchQuery())
+            with_errors = (search_households(conn, SearchQuery(has_errors=True))
+                           or search_households(conn, SearchQuery()))
         fupin.window.open_household(with_errors[0])
 
     def editor_shot() -> None:

@@ -29,8 +29,10 @@ def test_import_linter_contracts_are_kept():
 @pytest.mark.parametrize(("where", "line", "contract"), [
     ("fupin_desktop/_offender_for_test.py", "import PySide6", "The core never imports Qt or the UI BROKEN"),
     ("ui/_offender_for_test.py", "import sqlalchemy", "through the door (fupin_desktop.archive) BROKEN"),
-    ("ui/_offender_for_test.py", "from fupin_desktop.store import engine", "through the door (fupin_desktop.archive) BROKEN"),
-    ("fupin_desktop/model/_offender_for_test.py", "from fupin_desktop.services import uow", "layers, lowest last BROKEN"),
+    ("ui/_offender_for_test.py", "from fupin_desktop.store import engine",
+     "through the door (fupin_desktop.archive) BROKEN"),
+    ("fupin_desktop/model/_offender_for_test.py", "from fupin_desktop.services import uow",
+     "layers, lowest last BROKEN"),
 ])
 def test_each_contract_catches_its_offence(where, line, contract):
     """The contracts are not vacuous: one offending import breaks the contract that forbids it."""

@@ -177,7 +177,8 @@ def test_two_uploads_racing_to_release_a_held_package_never_reject(tmp_path, cou
     try:
         import_file(engine, keys, forge_from(store, tmp_path / "p1.fupinpkg", records=entries(store.device_id, 1)))
         for k in range(1, 101):
-            even, odd = (forge_from(store, tmp_path / f"p{n}.fupinpkg", number=n, records=entries(store.device_id, 1, start=n))
+            even, odd = (forge_from(store, tmp_path / f"p{n}.fupinpkg", number=n,
+                                    records=entries(store.device_id, 1, start=n))
                          for n in (2 * k, 2 * k + 1))
             assert import_file(engine, keys, odd)[0].status == "held"
             results: list[list] = []

@@ -27,7 +27,8 @@ def dialog(qtbot, new_store, tmp_path):
     with unit_of_work(new_store) as uow:
         ids = create_households(uow, [household(f"打印{i}", hh_no=f"PR{i}") for i in range(4)])
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    d = print_dialog.PrintDialog(Archive(new_store), selected=ids[:2], query=SearchQuery(), year=2024, settings=settings)
+    d = print_dialog.PrintDialog(Archive(new_store), selected=ids[:2], query=SearchQuery(), year=2024,
+                                 settings=settings)
     qtbot.addWidget(d)
     d.show()
     return d

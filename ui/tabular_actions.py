@@ -41,5 +41,6 @@ def export_current(parent: QWidget, archive: Archive, query: SearchQuery, settin
 
     Op(parent, lambda progress: archive.export(snapshot, target, what, progress.report)).with_progress(
         "正在导出……").success(
-        lambda rows: QMessageBox.information(parent, "导出完成", f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
+        lambda rows: QMessageBox.information(parent, "导出完成",
+                                             f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
     ).run()

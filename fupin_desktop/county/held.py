@@ -42,7 +42,8 @@ def release_by_person(engine: Engine, keys: CountyKeys, device_id: str, number: 
 
 def _next_ready(engine: Engine, device_id: str) -> int | None:
     with engine.connect() as conn:
-        last = conn.execute(select(Device.last_number).where(Device.id == device_id, Device.status == "active")).scalar()
+        last = conn.execute(select(Device.last_number)
+                            .where(Device.id == device_id, Device.status == "active")).scalar()
         if last is None:
             return None
         found = conn.execute(select(Package.number).where(
@@ -112,7 +113,8 @@ def hold_over_cap(conn: Connection, reader: PackageReader, report: ImportReport,
 def discard_held(conn: Connection, device_id: str) -> int:
     """Revocation: a revoked device's held packages are never imported; their sealed bytes are dropped."""
     return conn.execute(update(Package).where(Package.device_id == device_id, Package.status == "held").values(
-        status="discarded", data=None, hold_code="REVOKED_DEVICE", hold_reason="设备已被注销，暂存的包已作废。")).rowcount
+        status="discarded", data=None, hold_code="REVOKED_DEVICE",
+        hold_reason="设备已被注销，暂存的包已作废。")).rowcount
 
 
 def _held_to_file(conn: Connection, device_id: str, number: int, path: Path) -> None:

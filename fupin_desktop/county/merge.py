@@ -126,7 +126,8 @@ class Merger:
             self._refused = []
 
     def _flush_batch(self) -> None:
-        keys = {(e["entity"], e["id"]) for e in self._batch} | {("household", e["hh"]) for e in self._batch if e.get("hh")}
+        keys = ({(e["entity"], e["id"]) for e in self._batch}
+                | {("household", e["hh"]) for e in self._batch if e.get("hh")})
         states = self._load(keys)
         conflicts: list[dict[str, Any]] = []
         blobs: list[dict[str, Any]] = []
@@ -166,7 +167,8 @@ class Merger:
         states.setdefault(key, state)
         return state
 
-    def _village_of_new(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]) -> tuple[str, Problem | None]:
+    def _village_of_new(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]
+                        ) -> tuple[str, Problem | None]:
         if entry["entity"] == "household":
             pair = entry["fields"].get("village_code")
             village = pair[1] if pair is not None else self.scope.home
