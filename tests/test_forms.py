@@ -169,7 +169,8 @@ def test_registration_prints_every_value_in_its_section(store: Store, tmp_path: 
     expect = {heads[0]: [LONG_NAME, LONG_ADDRESS, f["phone"], f["bank_name"], f["bank_account"], f["national_hh_no"],
                          "王采集", "13900001111", "测试村第三组", "2023年05月", "13700002222", "缺资金", "因病"]
               + [fmt.text(f.get(c)) for t, c in registration.BASICS
-                 if t == "household" and f.get(c) not in (None, "") and c not in ("monitoring_since", "risk_removed_at")]
+                 if t == "household" and f.get(c) not in (None, "")
+                 and c not in ("monitoring_since", "risk_removed_at")]
               + [fmt.text(y.get(c)) for t, c in registration.BASICS
                  if t == "household_year" and y.get(c) is not None],
               heads[2]: [fmt.text(y.get(c)) for _t, c in registration.CONDITIONS if y.get(c) is not None]
