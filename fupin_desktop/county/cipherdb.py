@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-import sqlcipher3  # type: ignore[import-untyped]  # no stubs; only connect() is used
+import sqlcipher3  # no stubs (pyproject: ignore_missing_imports); only connect() is used
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, KeepTogether
 
-from ..bundle import HouseholdData, MemberData
+from ..bundle import HouseholdData, MemberData, Row
 from ..model.fields import REG_BASICS, REG_CONDITIONS, REG_GUARANTEES, REG_RELOCATION
 from ..model.income import BUSINESS, BUSINESS_EXPENSE, PROPERTY, TRANSFER, WAGE
 from ..model.layouts import printed
@@ -115,12 +115,12 @@ class RegistrationForm(FormRenderer):
                    align=centre, min_rows=fill),
         ]
 
-    def _conditions(self, y: dict) -> list:
+    def _conditions(self, y: Row) -> list[Item]:
         items = labelled({"household_year": y}, CONDITIONS, {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
         items.append(Span("牲畜存栏", fmt.text(y.get("livestock"))))
         return items
 
-    def _relocation(self, hh: HouseholdData, y: dict) -> list:
+    def _relocation(self, hh: HouseholdData, y: Row) -> list[Item]:
         f, rows = hh.fields, {"household": hh.fields, "household_year": y}
         items = labelled(rows, RELOCATION)
         items.append(Span("安置地址", fmt.join(y.get("relocation_address"), f.get("relocation_site_address"))))

@@ -185,7 +185,7 @@ def _mark(store: "Store", package_id: str, state: SyncState, message: str | None
     with store.engine.begin() as conn:
         conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == package_id,
                                               SyncOutbox.state.in_(IN_FLIGHT)).values(state=state, message=message))
-        row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
+        row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).one()
         conn.exec_driver_sql(f"UPDATE change_log SET sync_state = ? WHERE device_id = ? AND seq BETWEEN ? AND ?{only}",
                              (state.value, store.device_id, row.seq_from, row.seq_to))
 

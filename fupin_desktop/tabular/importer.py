@@ -37,7 +37,6 @@ class ImportOptions:
     sheet: str | None = None
     dry_run: bool = False
     partial: bool = False
-    changes: OpChanges = OpChanges()
     rejected_path: Path | None = None  # where rejected rows go with ``partial`` (default: next to the file)
     year: int | None = None  # the year of 家庭人口数 / 致贫原因 columns (default: the store's current year)
 
@@ -54,6 +53,7 @@ class ImportReport:
     applied: bool = False
     rejected_file: str | None = None
     partial: bool = False
+    changes: OpChanges = OpChanges()  # what the import wrote (the UI's op broadcasts it)
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
