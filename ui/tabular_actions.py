@@ -13,7 +13,7 @@ from .qt import QFileDialog, QInputDialog, QMessageBox, QSettings, QWidget
 
 
 def import_roster(parent: QWidget, archive: Archive, settings: QSettings) -> None:
-    from .import_dialog import ImportDialog  # noqa: PLC0415
+    from .import_dialog import ImportDialog  # noqa: PLC0415 (on first use: it loads the importer)
 
     start = str(settings.value("import/folder", str(Path.home())))
     name, _ = QFileDialog.getOpenFileName(parent, "选择要导入的花名册", start, "表格 (*.xlsx *.csv)")
