@@ -52,6 +52,7 @@ from fupin_desktop.store import migrate
 from fupin_desktop.store.store import Store
 from fupin_desktop.tabular.layout import roster_layout
 
+from .conftest import COUNTY_PASSPHRASE
 from .factories import household
 from .test_forms import page_texts
 
@@ -174,7 +175,7 @@ def test_a_new_fields_migration_is_plain_and_goes_down_with_foreign_keys_on(new_
 
 
 def test_the_countys_migrations_add_and_drop_columns_in_place_too(tmp_path: Path) -> None:
-    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}", COUNTY_PASSPHRASE)
     config = county_db._config()
     previous = ScriptDirectory.from_config(config).get_current_head() or ""
     pilot = Column("pilot_note", String(16))
