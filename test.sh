@@ -5,4 +5,8 @@ cd "$(dirname "$0")"
 source scripts/bootstrap.sh
 source scripts/postgres.sh
 export QT_QPA_PLATFORM=offscreen
+# The linters first (issue 11): a finding fails the run as a failing test does. Configured in pyproject.toml.
+ruff check .
+mypy
+lint-imports
 exec python -m pytest "$@"

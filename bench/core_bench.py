@@ -229,14 +229,21 @@ def report(r: dict[str, Any]) -> str:
     return "\n".join([
         f"| measure ({r['households']:,} households) | result | goal |",
         "|---|---|---|",
-        f"| service writes with change capture | {w['service_rows_per_s']:,.0f} rows/s ({w['rows']:,} rows in {w['service_s']:.1f} s) | |",
-        f"| floor: raw SQLCipher executemany, same rows | {w['floor_rows_per_s']:,.0f} rows/s ({w['floor_s']:.1f} s) | |",
+        f"| service writes with change capture | {w['service_rows_per_s']:,.0f} rows/s "
+        f"({w['rows']:,} rows in {w['service_s']:.1f} s) | |",
+        f"| floor: raw SQLCipher executemany, same rows | {w['floor_rows_per_s']:,.0f} rows/s "
+        f"({w['floor_s']:.1f} s) | |",
         f"| service / floor | {100 * w['ratio']:.0f} % | ≥ 25 % |",
-        f"| search p95 (p50) over {r['search']['queries']} queries | {r['search']['p95_ms']:.1f} ms ({r['search']['p50_ms']:.1f} ms) | ≤ 50 ms |",
+        f"| search p95 (p50) over {r['search']['queries']} queries | {r['search']['p95_ms']:.1f} ms "
+        f"({r['search']['p50_ms']:.1f} ms) | ≤ 50 ms |",
         f"| open to first query, KDF excluded | {r['open']['open_to_first_query_s']:.3f} s | ≤ 0.5 s |",
-        f"| whole-store validation ({r['check']['findings']:,} findings) | {r['check']['validation_s']:.2f} s | ≤ 5 s |",
-        f"| peak RSS: write {ws['households']:,} / {w['households']:,} households | {ws['peak_rss_mb']:.0f} MB / {w['peak_rss_mb']:.0f} MB | ≤ 500 MB, flat |",
-        f"| peak RSS: open / search / validation (+ each worker) | {r['open']['peak_rss_mb']:.0f} / {r['search']['peak_rss_mb']:.0f} / {r['check']['peak_rss_mb']:.0f} (+{r['check'].get('worker_peak_rss_mb', 0):.0f}) MB | ≤ 500 MB |",
+        f"| whole-store validation ({r['check']['findings']:,} findings) | {r['check']['validation_s']:.2f} s "
+        f"| ≤ 5 s |",
+        f"| peak RSS: write {ws['households']:,} / {w['households']:,} households | {ws['peak_rss_mb']:.0f} MB "
+        f"/ {w['peak_rss_mb']:.0f} MB | ≤ 500 MB, flat |",
+        f"| peak RSS: open / search / validation (+ each worker) | {r['open']['peak_rss_mb']:.0f} "
+        f"/ {r['search']['peak_rss_mb']:.0f} / {r['check']['peak_rss_mb']:.0f} "
+        f"(+{r['check'].get('worker_peak_rss_mb', 0):.0f}) MB | ≤ 500 MB |",
     ])
 
 

@@ -388,7 +388,8 @@ def step_memory(admin: str, tmp: Path, target_mb: int) -> dict[str, Any]:
 
     limit = Limits().package_bytes
     photo = 1 << 20
-    count = int(min(target_mb * 2**20, limit * 0.97) / photo)  # base64 of random bytes deflates back to about its raw size
+    count = int(min(target_mb * 2**20,
+                    limit * 0.97) / photo)  # base64 of random bytes deflates back to about its raw size
     with fresh_database(admin) as url:
         engine, keys = new_county(url)
         store = new_device(tmp, engine, keys, village_code(50), min_entries=1, seed=9)
@@ -413,10 +414,11 @@ def step_memory(admin: str, tmp: Path, target_mb: int) -> dict[str, Any]:
     if set(one["statuses"]) != {"imported"} or "rejected" in rest["statuses"]:  # a refused package measures nothing
         raise SystemExit(f"memory step: packages were not imported: {one['statuses']} {rest['statuses']}")
     return {"package_mb": round(paths[0].stat().st_size / 2**20, 1), "limit_mb": limit // 2**20,
-            "photos_per_package": count, "one_package": {"seconds": round(one["seconds"], 2),
-                                                         "peak_rss_mb": one["peak_rss_mb"], "statuses": one["statuses"]},
+            "photos_per_package": count,
+            "one_package": {"seconds": round(one["seconds"], 2), "peak_rss_mb": one["peak_rss_mb"],
+                            "statuses": one["statuses"]},
             "held_then_released": {"seconds": round(rest["seconds"], 2), "peak_rss_mb": rest["peak_rss_mb"],
-                         "statuses": rest["statuses"]}, "goal_rss_mb": 500}
+                                   "statuses": rest["statuses"]}, "goal_rss_mb": 500}
 
 
 STEPS = ("packaging", "throughput", "morning", "memory")
@@ -439,7 +441,8 @@ def main() -> None:
         _child_main(*args.child_import)
         return
     if not args.pg_url:
-        raise SystemExit("需要 PostgreSQL：用 bash -c 'source scripts/postgres.sh; .venv/bin/python -m bench.sync_bench' "
+        raise SystemExit("需要 PostgreSQL："
+                         "用 bash -c 'source scripts/postgres.sh; .venv/bin/python -m bench.sync_bench' "
                          "运行，或给出 --pg-url。")
     steps = args.step or list(STEPS)
     results: dict[str, Any] = {}

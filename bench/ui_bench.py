@@ -103,7 +103,8 @@ def measure(path: Path, password: str) -> dict:
             before = window.model.ids
             started = time.perf_counter()
             QTest.keyClick(window.search, initials[i - 1])
-            wait(lambda: window.query.text == initials[:i] and hub().tasks.pending == 0 and window.model.ids is not before)
+            wait(lambda: window.query.text == initials[:i] and hub().tasks.pending == 0
+                 and window.model.ids is not before)
             window.table.viewport().repaint()
             keystrokes.append(time.perf_counter() - started)
 

@@ -1,7 +1,8 @@
 """Spreadsheet import benchmark (issue 6): a 10,000-household roster (about 40,000 rows) imported
 as a dry run and for real, against a floor measured in the same run: openpyxl's read-only reading
 of the same file plus the core's bulk write (``UnitOfWork(check=False)``, trusted ``insert_many``)
-of the same records (households, members, and the year's household facts the roster carries). Each step runs in its own process so its peak RSS is its own.
+of the same records (households, members, and the year's household facts the roster carries). Each step
+runs in its own process so its peak RSS is its own.
 
     .venv/bin/python -m bench.xlsx_bench                  # 10,000 households
     .venv/bin/python -m bench.xlsx_bench --households 2000
@@ -167,7 +168,8 @@ def report(r: dict[str, Any]) -> str:
         "|---|---|---|",
         f"| floor: openpyxl read-only reading + bulk write of the same records | {f['seconds']:.1f} s "
         f"({f['read_s']:.1f} s + {f['write_s']:.1f} s) | |",
-        f"| dry run (read, clean, group, match, report) | {d['seconds']:.1f} s ({d['seconds'] / f['seconds']:.2f}× floor) | ≤ 2× |",
+        f"| dry run (read, clean, group, match, report) | {d['seconds']:.1f} s "
+        f"({d['seconds'] / f['seconds']:.2f}× floor) | ≤ 2× |",
         f"| import into an empty store (one unit of work, change log, validation marks) | {i['seconds']:.1f} s "
         f"({i['seconds'] / f['seconds']:.2f}× floor) | ≤ 2× |",
         f"| re-import of the same file (all unchanged) | {a['seconds']:.1f} s ({a['unchanged']:,} unchanged) | |",

@@ -132,7 +132,7 @@ class Archive:
     def delete_draft(self, key: str) -> None:
         drafts.delete_draft(self.store.engine, key)
 
-    # ---- spreadsheets and sync (the store is handed whole to these jobs) ------------------------------------------------------------------
+    # ---- spreadsheets and sync (the store is handed whole to these jobs) -------------------------
     def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None) -> int:
         """The households ``query`` finds, written to ``target``; returns the number of rows."""
         from .tabular.exporter import export_xlsx  # noqa: PLC0415 (openpyxl: loaded only when used)

@@ -20,7 +20,8 @@ class MemberData:
 
     @property
     def active(self) -> bool:
-        return self.fields.get("record_status", "在册") == "在册"
+        status: str = self.fields.get("record_status", "在册")
+        return status == "在册"
 
 
 @dataclass
@@ -52,7 +53,8 @@ class HouseholdData:
 
     @property
     def id(self) -> str:
-        return self.fields["id"]
+        id_: str = self.fields["id"]
+        return id_
 
     def active_members(self) -> list[MemberData]:
         return [m for m in self.members if m.active]

@@ -28,6 +28,9 @@ from .store.archive import restore_backup
 from .store.passwords import password_strength_hint
 from .store.store import Store
 
+# Each command imports what it uses when it runs (the late imports marked noqa: PLC0415): building
+# the parser, --help and the quick commands do not load ReportLab, openpyxl, the demo generator or
+# the county server.
 DEMO_VILLAGE = ("520102003004", "示范村")
 
 
@@ -147,7 +150,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         _dump(stats)
         return 0
-    _out(f"{stats['year']} 年度：在册 {stats['households']} 户 {stats['people']} 人，有错误的 {stats['with_errors']} 户")
+    _out(f"{stats['year']} 年度：在册 {stats['households']} 户 {stats['people']} 人，"
+         f"有错误的 {stats['with_errors']} 户")
     for key, title in STAT_TITLES.items():
         _out(f"\n{title}（户 / 人）：")
         hh, people = stats[key]["households"], stats[key]["people"]
@@ -328,7 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.getLogger(__name__).info("command %s", args.command)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except FupinError as err:
         logging.getLogger(__name__).info("%s refused: %s", args.command, type(err).__name__)
         print(f"错误：{err}", file=sys.stderr)
@@ -342,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         damaged = corrupt_error(err)
         print(f"错误：{damaged}", file=sys.stderr)
         return damaged.exit_code
-    except Exception as err:  # a bug, not the user's doing
+    except Exception as err:  # noqa: BLE001 - a bug, not the user's doing: _internal_error logs it (re-raises under FUPIN_DEBUG)
         return _internal_error(err)
 
 

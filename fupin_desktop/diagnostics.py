@@ -30,7 +30,7 @@ def _package_version(name: str) -> str:
 def sqlcipher_versions() -> dict[str, str]:
     """SQLite and SQLCipher versions of the driver in use, from a throwaway in-memory database."""
     try:
-        import sqlcipher3  # noqa: PLC0415
+        import sqlcipher3  # noqa: PLC0415 (a driver that fails to load is reported, not raised)
 
         conn = sqlcipher3.connect(":memory:")
         try:

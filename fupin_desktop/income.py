@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy import RowMapping
+
 from .model.income import BUSINESS, BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, PROPERTY, TRANSFER, WAGE
 
 _CENT = Decimal("0.01")
@@ -22,7 +24,7 @@ COLUMN_OF = {
 }
 
 
-def totals(lines: Iterable[Mapping[str, Any]], population: int | None) -> dict[str, Any]:
+def totals(lines: Iterable[Mapping[str, Any] | RowMapping], population: int | None) -> dict[str, Any]:
     """The derived columns of ``income_year`` for these lines."""
     sums = {c: Decimal(0) for c in CATEGORIES}
     count = 0

@@ -89,7 +89,7 @@ def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path |
             handler: logging.Handler = logging.handlers.RotatingFileHandler(
                 path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True)
         except OSError:
-            handler, path = logging.StreamHandler(sys.stderr), None
+            handler = logging.StreamHandler(sys.stderr)  # the return below then says: no log file
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.addFilter(ScrubFilter())
         root.addHandler(handler)

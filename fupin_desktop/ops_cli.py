@@ -7,9 +7,16 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FupinError
 
+if TYPE_CHECKING:
+    from .store.store import Store
+
+# Each command imports what it uses when it runs (the late imports marked noqa: PLC0415): building
+# the parser, --help and the quick commands do not load ReportLab, openpyxl, the demo generator or
+# the county server.
 log = logging.getLogger(__name__)
 
 
@@ -27,7 +34,7 @@ def cmd_diagnostics(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_backups(args: argparse.Namespace, open_store: Callable[[], object]) -> int:
+def cmd_backups(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
     from .settings import for_store  # noqa: PLC0415
     from .store.backups import auto_backup, backup_folder, backup_warning, list_backups  # noqa: PLC0415
 
@@ -47,7 +54,7 @@ def cmd_backups(args: argparse.Namespace, open_store: Callable[[], object]) -> i
     return 0
 
 
-def daily_backup(store: object) -> None:
+def daily_backup(store: Store) -> None:
     """After a CLI command opens a store: the day's backup if due. A full USB stick or a missing
     backup folder must not stop the command: it is said on stderr and in the log."""
     from .store.backups import daily_backup_if_due  # noqa: PLC0415
@@ -60,8 +67,9 @@ def daily_backup(store: object) -> None:
         print(f"提醒：今天的自动备份没有完成。{err}", file=sys.stderr)
 
 
-def add_commands(command: Callable[..., argparse.ArgumentParser], sub: argparse._SubParsersAction,
-                 open_store: Callable[[argparse.Namespace], object]) -> None:
+def add_commands(command: Callable[..., argparse.ArgumentParser],
+                 sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                 open_store: Callable[[argparse.Namespace], Store]) -> None:
     p = sub.add_parser("self-test", help="自检：在临时数据库上检查程序是否完整可用",
                        description="自检：在临时数据库上检查程序是否完整可用")
     p.set_defaults(func=cmd_self_test)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Required, TypedDict
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
@@ -19,31 +19,67 @@ from .model import AdminArea, CodeEntry, Meta, Threshold, new_id
 from .paths import resources_dir
 
 
-@lru_cache(maxsize=1)
-def load_code_document() -> dict[str, Any]:
-    return json.loads((resources_dir() / "codes" / "national.json").read_text("utf-8"))
+class Era(TypedDict, total=False):
+    """One era of a code table: its (code, label) pairs and the years it applies to."""
+
+    entries: Required[list[tuple[str, str]]]  # JSON arrays of two strings
+    valid_from: int
+    valid_to: int
+    source: str
+
+
+class CodeDocument(TypedDict):
+    """resources/codes/national.json: field → era name → era."""
+
+    version: str
+    note: str
+    tables: dict[str, dict[str, Era]]
+
+
+class IncomeItems(TypedDict):
+    """resources/codes/income_items.json: category → (item, counted as income by default)."""
+
+    version: str
+    note: str
+    categories: dict[str, list[tuple[str, bool]]]
+
+
+class Thresholds(TypedDict):
+    """resources/thresholds.json: (province code, year, kind, yuan per person and year, source tag) rows."""
+
+    version: str
+    note: str
+    rows: list[tuple[str, int, str, int, str]]
 
 
 @lru_cache(maxsize=1)
-def load_income_items() -> dict[str, Any]:
-    return json.loads((resources_dir() / "codes" / "income_items.json").read_text("utf-8"))
+def load_code_document() -> CodeDocument:
+    doc: CodeDocument = json.loads((resources_dir() / "codes" / "national.json").read_text("utf-8"))
+    return doc
 
 
-def load_thresholds() -> dict[str, Any]:
-    return json.loads((resources_dir() / "thresholds.json").read_text("utf-8"))
+@lru_cache(maxsize=1)
+def load_income_items() -> IncomeItems:
+    items: IncomeItems = json.loads((resources_dir() / "codes" / "income_items.json").read_text("utf-8"))
+    return items
+
+
+def load_thresholds() -> Thresholds:
+    thresholds: Thresholds = json.loads((resources_dir() / "thresholds.json").read_text("utf-8"))
+    return thresholds
 
 
 @dataclass(frozen=True)
 class CodeTables:
     """Lookups over the code document; the same labels the store holds."""
 
-    doc: dict[str, Any]
+    doc: CodeDocument
 
     @classmethod
     def default(cls) -> "CodeTables":
         return cls(load_code_document())
 
-    def eras(self, field: str) -> dict[str, Any]:
+    def eras(self, field: str) -> dict[str, Era]:
         return self.doc["tables"][field]
 
     def labels(self, field: str, year: int | None = None) -> list[str]:

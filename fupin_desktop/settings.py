@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .fsutil import write_atomic
 from .paths import settings_dir
@@ -114,6 +114,16 @@ def save_settings(settings: Settings, store_id: str, username: str) -> Path:
     return path
 
 
-def for_store(store: Any) -> Settings:
+class StoreUser(Protocol):
+    """Whose settings: an open store (store.Store, or store.backups.OpenStore) and its signed-in user."""
+
+    @property
+    def store_id(self) -> str: ...
+
+    @property
+    def username(self) -> str: ...
+
+
+def for_store(store: StoreUser) -> Settings:
     """Settings of an open store's user (``store.store_id``, ``store.username``)."""
     return load_settings(store.store_id, store.username)

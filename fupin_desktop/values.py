@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, Integer, LargeBinary
@@ -24,12 +25,12 @@ _DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*�
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
-def clean_text(value: Any) -> str:
+def clean_text(value: object) -> str:
     """Full-width to half-width, stray and non-breaking spaces removed at both ends."""
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def parse_date(value: Any, label: str = "日期") -> date | None:
+def parse_date(value: object, label: str = "日期") -> date | None:
     if value is None or isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, datetime):
@@ -46,7 +47,7 @@ def parse_date(value: Any, label: str = "日期") -> date | None:
         raise InvalidInput(f"{label}：日期不存在“{text}”", field=label, hint="请检查年月日。") from None
 
 
-def parse_flag(value: Any, label: str = "") -> bool | None:
+def parse_flag(value: object, label: str = "") -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     text = clean_text(value).lower()
@@ -59,7 +60,7 @@ def parse_flag(value: Any, label: str = "") -> bool | None:
     raise InvalidInput(f"{label}：应填“是”或“否”，而不是“{text}”", field=label)
 
 
-def parse_decimal(value: Any, label: str = "") -> Decimal | None:
+def parse_decimal(value: object, label: str = "") -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
     if isinstance(value, (int, float)):
@@ -76,7 +77,7 @@ def parse_decimal(value: Any, label: str = "") -> Decimal | None:
     return result
 
 
-def parse_int(value: Any, label: str = "") -> int | None:
+def parse_int(value: object, label: str = "") -> int | None:
     if value is None or isinstance(value, int) and not isinstance(value, bool):
         return value
     number = parse_decimal(value, label)
@@ -87,7 +88,7 @@ def parse_int(value: Any, label: str = "") -> int | None:
     return int(number)
 
 
-def parse_text(value: Any, label: str = "") -> str | None:
+def parse_text(value: object, label: str = "") -> str | None:
     if value is None:
         return None
     text = clean_text(value)
@@ -97,13 +98,13 @@ def parse_text(value: Any, label: str = "") -> str | None:
 _CENT = Decimal("0.01")
 
 
-def parse_cents(value: Any, label: str = "") -> Decimal | None:
+def parse_cents(value: object, label: str = "") -> Decimal | None:
     """Money and areas keep two decimals, so "24000" and "24000.00" are the same value."""
     number = parse_decimal(value, label)
     return None if number is None else number.quantize(_CENT)
 
 
-def column_kind(column: Column) -> str:
+def column_kind(column: Column[Any]) -> str:
     """How a column's values are typed in: decimal, flag, date, int, bytes or text."""
     t = column.type
     if isinstance(t, TypeDecorator):
@@ -119,30 +120,35 @@ def column_kind(column: Column) -> str:
     return "text"
 
 
-_PARSERS = {
+def keep_bytes(value: object, label: str = "") -> object:
+    return value  # photos: stored as given
+
+
+_PARSERS: dict[str, Callable[[object, str], object]] = {
     "decimal": parse_cents,
     "flag": parse_flag,
     "date": parse_date,
     "int": parse_int,
     "text": parse_text,
-    "bytes": lambda v, label="": v,
+    "bytes": keep_bytes,
 }
 
 
-def coerce(column: Column, value: Any) -> Any:
+def coerce(column: Column[Any], value: object) -> object:
     """Parse ``value`` for ``column`` or raise ``InvalidInput`` naming the field in Chinese."""
     label = column.info.get("label", column.name)
     result = _PARSERS[column_kind(column)](value, label)
-    if isinstance(result, str) and getattr(column.type, "length", None) and len(result) > column.type.length:
-        raise InvalidInput(f"{label}：内容过长（最多 {column.type.length} 个字）", field=label)
+    length: int | None = getattr(column.type, "length", None)
+    if isinstance(result, str) and length and len(result) > length:
+        raise InvalidInput(f"{label}：内容过长（最多 {length} 个字）", field=label)
     return result
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: object) -> object:
     if isinstance(value, (date, Decimal)):
         return str(value)
     return value
 
 
-def from_json(column: Column, value: Any) -> Any:
+def from_json(column: Column[Any], value: object) -> object:
     return None if value is None else _PARSERS[column_kind(column)](value, column.name)

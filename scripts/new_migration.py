@@ -12,8 +12,8 @@ from alembic import command
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fupin_desktop.store import migrate  # noqa: E402
-from fupin_desktop.store.engine import make_engine  # noqa: E402
+from fupin_desktop.store import migrate
+from fupin_desktop.store.engine import make_engine
 
 
 def main() -> None:

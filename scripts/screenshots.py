@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +24,18 @@ if not os.environ.get("DISPLAY") and not os.environ.get("FUPIN_SCREENSHOT_CHILD"
 
 sys.path.insert(0, str(ROOT))
 
+import openpyxl  # noqa: E402
+
 from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
 from fupin_desktop.services.checks import mark_store  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
+from fupin_desktop.tabular.exporter import export_xlsx  # noqa: E402
+from fupin_desktop.validation.idnumber import make_id  # noqa: E402
 from ui.app import FupinApp, install_cjk_font  # noqa: E402
+from ui.import_dialog import ImportDialog  # noqa: E402
 from ui.operations import hub  # noqa: E402
+from ui.print_dialog import PrintDialog  # noqa: E402
 from ui.qt import QApplication, QSettings, QTimer  # noqa: E402
 
 
@@ -51,21 +58,14 @@ def shoot(widget, name: str) -> None:
 def messy_roster(store: Store, path: Path) -> Path:
     """The demo village's roster as a cadre's file would come back: a title, an ID saved as a
     number, one in scientific notation, an impossible date, a changed phone, a new household."""
-    from datetime import date
-
-    import openpyxl
-
-    from fupin_desktop.validation.idnumber import make_id
-
-    from fupin_desktop.tabular.exporter import export_xlsx
-
     with store.engine.connect() as conn:
         ids = search_households(conn, SearchQuery())
     export_xlsx(store, ids[:40], path)
     book = openpyxl.load_workbook(path)
     ws = book.active
     header = [c.value for c in ws[1]]
-    col = {name: header.index(name) + 1 for name in ("证件号码", "出生日期", "成员联系电话", "户编号", "姓名", "与户主关系")}
+    col = {name: header.index(name) + 1 for name in ("证件号码", "出生日期", "成员联系电话", "户编号", "姓名",
+                                                     "与户主关系")}
     ws.cell(4, col["证件号码"]).value = float(ws.cell(4, col["证件号码"]).value)
     ws.cell(9, col["证件号码"]).value = "5.20102E+17"
     ws.cell(15, col["出生日期"]).value = "2019.13.5"
@@ -84,8 +84,6 @@ def messy_roster(store: Store, path: Path) -> Path:
 
 
 def import_preview(fupin, tmp: Path) -> None:
-    from ui.import_dialog import ImportDialog
-
     path = messy_roster(fupin.archive.store, tmp / "示范村花名册.xlsx")
     fupin.import_dialog = ImportDialog(fupin.archive, path, settings=fupin.settings)
     fupin.import_dialog.move(60, 40)
@@ -116,7 +114,8 @@ def main() -> int:
 
     def editor() -> None:
         with fupin.archive.store.engine.connect() as conn:
-            with_errors = search_households(conn, SearchQuery(has_errors=True)) or search_households(conn, SearchQuery())
+            with_errors = (search_households(conn, SearchQuery(has_errors=True))
+                           or search_households(conn, SearchQuery()))
         fupin.window.open_household(with_errors[0])
 
     def editor_shot() -> None:
@@ -132,8 +131,6 @@ def main() -> int:
         fupin.window.dashboard.resize(1200, 880)
 
     def print_dialog() -> None:
-        from ui.print_dialog import PrintDialog
-
         fupin.window.table.selectRow(0)
         fupin.print_dialog = PrintDialog(fupin.archive, selected=fupin.window._selected_ids()[:1],
                                          query=fupin.window.query, year=fupin.window.year, settings=fupin.settings)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,8 +120,6 @@ def shoot(widget, name: str) -> None:
 
 def wait_idle(app: QApplication) -> None:
     """Until the workers have been idle for half a second (the 同步 column fills in after a pause)."""
-    import time  # noqa: PLC0415
-
     end, quiet_since = time.time() + 60, time.time()
     while time.time() < end and time.time() - quiet_since < 0.5:
         app.processEvents()

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from fupin_desktop.county.db import open_county_db  # noqa: E402
+from fupin_desktop.county.keys import init_county  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 
 PASSWORD = "correct-horse-9"
@@ -65,10 +70,6 @@ def _pg_admin_url() -> str | None:
 @pytest.fixture
 def county_db_url():
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
     admin = _pg_admin_url()
     if not admin:
         if os.environ.get("CI"):
@@ -93,9 +94,6 @@ COUNTY_PASSPHRASE = "county-passphrase-1"
 @pytest.fixture
 def county(county_db_url):
     """An initialised county database and its unlocked keys: (engine, keys)."""
-    from fupin_desktop.county.db import open_county_db
-    from fupin_desktop.county.keys import init_county
-
     engine = open_county_db(county_db_url)
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     yield engine, keys

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, insert, select, text
 
 from fupin_desktop.clock import format_hlc
-from fupin_desktop.county.model import Package, Record
+from fupin_desktop.county.db import open_county_db
+from fupin_desktop.county.model import CountyMeta, Enrollment, Package, Record
+from fupin_desktop.model import SyncOutbox
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
@@ -101,11 +103,6 @@ def imported_packages(engine: Any) -> dict[str, str]:
 def twin_county(engine: Any) -> Iterator[Any]:
     """A second, fresh PostgreSQL county database holding the same county keys as ``engine``'s: the place
     for a clean import to compare against."""
-    from sqlalchemy import create_engine, insert, text  # noqa: PLC0415
-
-    from fupin_desktop.county.db import open_county_db  # noqa: PLC0415
-    from fupin_desktop.county.model import CountyMeta, Enrollment  # noqa: PLC0415
-
     admin_url = os.environ["FUPIN_TEST_PG_URL"]
     name = f"fupin_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -132,8 +129,6 @@ def twin_county(engine: Any) -> Iterator[Any]:
 
 def outbox_files(store: Store, folder: Path) -> list[Path]:
     """Every package in ``store``'s outbox, as files in ``folder`` (in order)."""
-    from fupin_desktop.model import SyncOutbox  # noqa: PLC0415
-
     folder.mkdir(parents=True, exist_ok=True)
     with store.engine.connect() as conn:
         rows = conn.execute(select(SyncOutbox.number, SyncOutbox.data).order_by(SyncOutbox.number)).all()

@@ -82,7 +82,8 @@ def county_snapshot(engine) -> dict:
     """Everything in the county database, for "nothing was written" checks."""
     out = {}
     with engine.connect() as conn:
-        for table in ("device", "package", "record", "conflict", "flag", "id_number", "enrollment", "correction", "blob"):
+        for table in ("device", "package", "record", "conflict", "flag", "id_number", "enrollment", "correction",
+                      "blob"):
             rows = conn.execute(text(f"SELECT * FROM {table}")).all()
             out[table] = sorted(json.dumps([str(v) for v in r], ensure_ascii=False) for r in rows)
     return out

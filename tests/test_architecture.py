@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+
+from fupin_desktop import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,8 +29,10 @@ def test_import_linter_contracts_are_kept():
 @pytest.mark.parametrize(("where", "line", "contract"), [
     ("fupin_desktop/_offender_for_test.py", "import PySide6", "The core never imports Qt or the UI BROKEN"),
     ("ui/_offender_for_test.py", "import sqlalchemy", "through the door (fupin_desktop.archive) BROKEN"),
-    ("ui/_offender_for_test.py", "from fupin_desktop.store import engine", "through the door (fupin_desktop.archive) BROKEN"),
-    ("fupin_desktop/model/_offender_for_test.py", "from fupin_desktop.services import uow", "layers, lowest last BROKEN"),
+    ("ui/_offender_for_test.py", "from fupin_desktop.store import engine",
+     "through the door (fupin_desktop.archive) BROKEN"),
+    ("fupin_desktop/model/_offender_for_test.py", "from fupin_desktop.services import uow",
+     "layers, lowest last BROKEN"),
 ])
 def test_each_contract_catches_its_offence(where, line, contract):
     """The contracts are not vacuous: one offending import breaks the contract that forbids it."""
@@ -48,9 +53,5 @@ def test_importing_the_core_does_not_load_qt():
 
 
 def test_version_matches_pyproject():
-    import tomllib
-
-    from fupin_desktop import __version__
-
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     assert __version__ == project["version"]

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from fupin_desktop import clock
 from fupin_desktop.bundle import MeasureData
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import Base, ChangeLog, Household, IncomeYear, Member
@@ -120,8 +121,6 @@ def test_update_logs_only_what_changed_with_old_and_new(new_store):
 
 
 def test_change_log_is_ordered_by_hybrid_clock_even_when_the_wall_clock_goes_back(new_store, monkeypatch):
-    from fupin_desktop import clock
-
     with unit_of_work(new_store) as uow:
         hh_id = svc.create_households(uow, [household()])[0]
     monkeypatch.setattr(clock.HybridClock, "_physical_ms", staticmethod(lambda: 1_000))  # 1970!
@@ -175,7 +174,8 @@ def test_income_totals_and_per_capita(new_store):
         ])
     with new_store.engine.connect() as conn:
         inc = conn.execute(select(IncomeYear)).mappings().one()
-    assert (inc["total_income"], inc["per_capita_net"], inc["line_count"]) == (Decimal("10000.00"), Decimal("3333.33"), 2)
+    assert (inc["total_income"], inc["per_capita_net"],
+            inc["line_count"]) == (Decimal("10000.00"), Decimal("3333.33"), 2)
 
 
 def test_members_leave_but_are_never_deleted(new_store):

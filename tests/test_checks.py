@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from fupin_desktop.demo import fill_store
+from fupin_desktop.errors import Cancelled
 from fupin_desktop.model import Household
 from fupin_desktop.services import checks
-from fupin_desktop.validation import parallel
+from fupin_desktop.validation import engine, parallel
 
 
 def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
@@ -19,7 +21,10 @@ def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
     assert parallel.worker_count(new_store.engine) == 2
     spread, _ = checks.run_check(new_store, year=2024)
     assert inline, "a village with 20% flaws must have findings"
-    key = lambda f: (f.household, f.rule, f.record_id, f.field, f.message)  # noqa: E731
+
+    def key(f):
+        return f.household, f.rule, f.record_id, f.field, f.message
+
     assert sorted(spread, key=key) == sorted(inline, key=key)
     with new_store.engine.connect() as conn:
         marked = conn.execute(select(Household.id, Household.error_count)).all()
@@ -28,11 +33,6 @@ def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
 
 
 def test_cancelled_check_changes_nothing(new_store, monkeypatch):
-    import pytest
-
-    from fupin_desktop.errors import Cancelled
-    from fupin_desktop.validation import engine
-
     fill_store(new_store, 600, seed=4, flaws=0.3)
     with new_store.engine.begin() as conn:  # marks nobody could have computed
         conn.execute(Household.__table__.update().values(error_count=99))

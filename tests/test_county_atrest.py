@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from fupin_desktop.county.atrest import postgres_findings
-from fupin_desktop.county.cipherdb import CountyKeyFileMissing, key_file
+from fupin_desktop.county.cipherdb import CountyKeyFileMissingError, key_file
 from fupin_desktop.county.db import open_county_db, upgrade
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.county.keys import init_county
@@ -72,7 +72,7 @@ def test_the_sqlite_county_is_unreadable_without_the_passphrase(tmp_path):
     stats = _cli(db, COUNTY_PASSPHRASE, "stats", "--json")
     assert stats.returncode == 0 and json.loads(stats.stdout)["households"] == 1, stats.stderr
     key_file(db).unlink()
-    with pytest.raises(CountyKeyFileMissing, match="密钥文件"):
+    with pytest.raises(CountyKeyFileMissingError, match="密钥文件"):
         open_county_db(f"sqlite:///{db}", COUNTY_PASSPHRASE)
 
 

@@ -17,7 +17,7 @@ from fupin_desktop.sync.client import ServerRefused, ack_request, push
 from fupin_desktop.sync.device import device_keys, pack_pending
 from fupin_desktop.sync.transport import (
     ALLOW_HTTP_SETTING,
-    InsecureServerAddress,
+    InsecureServerAddressError,
     check_server_url,
 )
 
@@ -182,7 +182,7 @@ def test_a_device_refuses_plain_http_beyond_this_machine(tmp_path, county):
     store = make_device(tmp_path, "一号机", engine, keys)
     try:
         add_household(store)
-        with pytest.raises(InsecureServerAddress) as refused:
+        with pytest.raises(InsecureServerAddressError) as refused:
             push(store, "http://192.0.2.10:8765", attempts=1)
         assert ALLOW_HTTP_SETTING in refused.value.hint and "明文" in refused.value.message
         assert set(states(store)) == {"已打包"}  # nothing was sent, nothing marked

@@ -34,6 +34,10 @@ from .sync_support import (
     send_ack,
     states,
 )
+from alembic import command
+from sqlalchemy import text
+from fupin_desktop.county import db
+from fupin_desktop.county.db import open_county_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,7 +177,8 @@ def test_two_uploads_racing_to_release_a_held_package_never_reject(tmp_path, cou
     try:
         import_file(engine, keys, forge_from(store, tmp_path / "p1.fupinpkg", records=entries(store.device_id, 1)))
         for k in range(1, 101):
-            even, odd = (forge_from(store, tmp_path / f"p{n}.fupinpkg", number=n, records=entries(store.device_id, 1, start=n))
+            even, odd = (forge_from(store, tmp_path / f"p{n}.fupinpkg", number=n,
+                                    records=entries(store.device_id, 1, start=n))
                          for n in (2 * k, 2 * k + 1))
             assert import_file(engine, keys, odd)[0].status == "held"
             results: list[list] = []
@@ -199,10 +204,7 @@ def test_two_uploads_racing_to_release_a_held_package_never_reject(tmp_path, cou
 def _old_county(url: str) -> None:
     """A county database as the previous release left it (schema c0001): global package ids, a hijacked
     (device, number) twice, a revoked device's held package."""
-    from alembic import command
-    from sqlalchemy import text
 
-    from fupin_desktop.county import db
 
     engine = db.make_county_engine(url, COUNTY_PASSPHRASE)
     config = db._config()
@@ -224,8 +226,6 @@ def _old_county(url: str) -> None:
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 def test_an_existing_county_database_is_upgraded(tmp_path, county_db_url, backend):
-    from fupin_desktop.county.db import open_county_db
-
     url = county_db_url if backend == "postgresql" else f"sqlite:///{tmp_path / 'county.db'}"
     _old_county(url)
     engine = open_county_db(url, COUNTY_PASSPHRASE)

@@ -29,6 +29,8 @@ from .sync_support import (
     second_device,
     send_ack,
 )
+from fupin_desktop.cli import main
+from .conftest import COUNTY_PASSPHRASE
 
 OTHER = "520102003005"
 
@@ -41,7 +43,8 @@ def _records(engine, entity: str) -> int:
 def _log_states(store) -> list[tuple[int, str, str]]:
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
-            "SELECT seq, entity, sync_state FROM change_log WHERE device_id = :d ORDER BY seq"), {"d": store.device_id})]
+            "SELECT seq, entity, sync_state FROM change_log WHERE device_id = :d ORDER BY seq"),
+            {"d": store.device_id})]
 
 
 def test_a_cross_village_insert_is_refused_per_entry_and_the_device_marks_it(tmp_path, county):
@@ -122,7 +125,8 @@ def test_past_the_entries_cap_the_package_is_held_with_the_reason_and_released_b
         with engine.begin() as conn:
             set_cap(conn, "entries_per_package", 100)
         # The header says 1 entry; the county counts them itself.
-        package = forge_from(store, tmp_path / "big.fupinpkg", records=entries(store.device_id, 150), counts={"entries": 1})
+        package = forge_from(store, tmp_path / "big.fupinpkg", records=entries(store.device_id, 150),
+                             counts={"entries": 1})
         [report] = import_file(engine, keys, package)
         assert report.status == "held" and report.messages[-1]["code"] == "HELD_CAP"
         assert "每个包的变更条数不超过 100" in _held_reason(engine)
@@ -202,10 +206,6 @@ def test_records_past_the_byte_cap_end_held_with_bounded_memory(tmp_path, county
 
 
 def test_county_held_shows_the_reason(tmp_path, county, county_db_url, monkeypatch, capsys):
-    from fupin_desktop.cli import main
-
-    from .conftest import COUNTY_PASSPHRASE
-
     engine, keys = county
     store = make_device(tmp_path, "一号机", engine, keys)
     try:

@@ -9,6 +9,7 @@ from fupin_desktop.county.keys import init_county
 
 from .conftest import COUNTY_PASSPHRASE
 from .sync_support import add_household, edit, export, make_device, record
+from fupin_desktop.county import held
 
 
 def test_held_package_is_released_on_sqlite(tmp_path, monkeypatch):
@@ -25,8 +26,6 @@ def test_held_package_is_copied_out_in_slices_on_postgresql(tmp_path, monkeypatc
 
 
 def _held_in_slices(tmp_path, monkeypatch, engine, keys) -> None:
-    from fupin_desktop.county import held
-
     monkeypatch.setattr(held, "_SLICE", 300)  # several slices even for a small package
     store = make_device(tmp_path, "一号机", engine, keys)
     try:

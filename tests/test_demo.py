@@ -18,7 +18,8 @@ from fupin_desktop.validation.idnumber import parse_id
 
 VILLAGE = "520102003004"
 YEAR = 2024
-MALE_ONLY = {"之子", "之女婿", "之孙子", "之外孙子", "之父", "之岳父", "之公公", "之祖父", "之外祖父", "之侄儿", "之叔伯",
+MALE_ONLY = {"之子", "之女婿", "之孙子", "之外孙子", "之父", "之岳父", "之公公", "之祖父", "之外祖父", "之侄儿",
+             "之叔伯",
              "之曾孙子"}
 FEMALE_ONLY = {"之女", "之儿媳", "之孙女", "之外孙女", "之母", "之岳母", "之婆婆", "之祖母", "之外祖母", "之侄女",
                "之兄弟媳妇", "之曾孙女"}
@@ -26,7 +27,8 @@ PUBLISHED = {"因病": 41.44, "缺资金": 16.74, "缺劳力": 8.32, "因灾": 8
 CODED = {  # column -> code table, for every coded column the generator fills
     "relation": "与户主关系", "ethnicity": "民族", "political_status": "政治面貌", "id_type": "证件类型",
     "gender": "性别", "education": "文化程度", "school_status": "在校生状况", "labour_skill": "劳动技能",
-    "work_status": "务工状况", "dibao": "享受低保政策情况", "tekun": "享受特困供养政策情况", "public_post": "公益性岗位",
+    "work_status": "务工状况", "dibao": "享受低保政策情况", "tekun": "享受特困供养政策情况",
+    "public_post": "公益性岗位",
     "disability_category": "残疾类别", "disability_grade": "残疾等级", "identify_standard": "识别标准",
     "attribute": "贫困户属性", "poverty_status": "脱贫状态", "household_type": "户类型",
     "monitoring_category": "监测对象类别", "risk_removal_method": "风险消除方式", "main_cause": "致贫原因",

@@ -3,7 +3,9 @@ the font they carry, how they continue over pages, and how a batch behaves."""
 
 from __future__ import annotations
 
+import argparse
 import re
+import tempfile
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -11,26 +13,40 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-
-from fupin_desktop.bundle import HouseholdData, MeasureData
-from fupin_desktop.errors import NotFound
-from fupin_desktop.forms import FALLBACK_WARNING, FORM_NAMES, Scope, form_font, mask_bank, mask_id, mask_phone, render
-from fupin_desktop.forms import fmt, fonts, registration
-from fupin_desktop.forms.registration import RegistrationForm
-from fupin_desktop.forms.scope import resolve
-from fupin_desktop.queries.stats import group_order
-from fupin_desktop.forms.styles import kit
 from sqlalchemy import func, select
 
+from fupin_desktop.bundle import HouseholdData, MeasureData
+from fupin_desktop.demo import fill_store
+from fupin_desktop.errors import NotFound
+from fupin_desktop.forms import (
+    FALLBACK_WARNING,
+    FORM_NAMES,
+    FORMS,
+    Scope,
+    fmt,
+    fonts,
+    form_font,
+    mask_bank,
+    mask_id,
+    mask_phone,
+    registration,
+    render,
+    render_bytes,
+)
+from fupin_desktop.forms.command import FORM_CHOICES, add_print_arguments, run_print
+from fupin_desktop.forms.registration import RegistrationForm
+from fupin_desktop.forms.scope import resolve
+from fupin_desktop.forms.styles import kit
 from fupin_desktop.model import Helper, Household, Measure, new_id
 from fupin_desktop.queries.load import load_households
 from fupin_desktop.queries.search import SearchQuery
-from fupin_desktop.queries.stats import village_stats
+from fupin_desktop.queries.stats import group_order, village_stats
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE
 from tests.factories import household, member
+from tests.factories import household as make_household
 
 YEAR = 2024
 LONG_ADDRESS = "贵州省贵阳市南明区后巢乡测试村第三村民小组山脚下靠近老水井旁边的那条小路往里走到头左手边第二户人家" * 2
@@ -94,8 +110,6 @@ def store(new_store: Store) -> Store:
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory):
-    from fupin_desktop.demo import fill_store
-
     path = tmp_path_factory.mktemp("forms") / "demo"
     store, _ = Store.create(path, village_code=VILLAGE, village_name="示范村", username="admin", password=PASSWORD)
     fill_store(store, 500, seed=7)
@@ -155,15 +169,18 @@ def test_registration_prints_every_value_in_its_section(store: Store, tmp_path: 
     expect = {heads[0]: [LONG_NAME, LONG_ADDRESS, f["phone"], f["bank_name"], f["bank_account"], f["national_hh_no"],
                          "王采集", "13900001111", "测试村第三组", "2023年05月", "13700002222", "缺资金", "因病"]
               + [fmt.text(f.get(c)) for t, c in registration.BASICS
-                 if t == "household" and f.get(c) not in (None, "") and c not in ("monitoring_since", "risk_removed_at")]
-              + [fmt.text(y.get(c)) for t, c in registration.BASICS if t == "household_year" and y.get(c) is not None],
+                 if t == "household" and f.get(c) not in (None, "")
+                 and c not in ("monitoring_since", "risk_removed_at")]
+              + [fmt.text(y.get(c)) for t, c in registration.BASICS
+                 if t == "household_year" and y.get(c) is not None],
               heads[2]: [fmt.text(y.get(c)) for _t, c in registration.CONDITIONS if y.get(c) is not None]
               + ["猪2头、鸡15只", "有"],
               heads[3]: ["入户核实，吃穿不愁"],
               heads[4]: ["24000.00", "5000.00", "1200.50", "1500.00", "30200.50", "28700.50", "800.00", "2100.00",
                          "7175.13"],
               heads[5]: ["刘帮扶", "南明区农业农村局", "中共党员", "13600003333", "2021-03-01"],
-              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30.00只", "15000.00", "财政专项扶贫资金", "家庭医生签约服务",
+              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30.00只", "15000.00", "财政专项扶贫资金",
+                         "家庭医生签约服务",
                          "300.00", "实施中"]}
     for m in hh.members:
         p, my = m.fields, m.years[YEAR]
@@ -300,7 +317,8 @@ def test_a_500_household_roster_has_its_header_on_every_page(demo_store: Store, 
 
 def test_groups_sort_by_their_number():
     names = ["第十组", "第二组", None, "第一组", "第十一组", "第三组"]
-    assert sorted(names, key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组", None]
+    assert sorted(names,
+                  key=lambda n: group_order(n or "")) == ["第一组", "第二组", "第三组", "第十组", "第十一组", None]
 
 
 # ---- fonts ---------------------------------------------------------------------------------
@@ -422,11 +440,6 @@ def test_every_form_prints_demo_households(demo_store: Store, tmp_path: Path):
 
 # ---- the command line (cli.py mounts forms.command as `fupin print`) -----------------------------
 def test_print_command(store: Store, tmp_path: Path):
-    import argparse
-
-    from fupin_desktop.forms import FORMS
-    from fupin_desktop.forms.command import FORM_CHOICES, add_print_arguments, run_print
-
     assert FORM_CHOICES == FORM_NAMES == tuple(FORMS)
     parser = argparse.ArgumentParser()
     add_print_arguments(parser)
@@ -450,15 +463,9 @@ def test_print_command(store: Store, tmp_path: Path):
 
 def test_preview_is_rendered_in_memory_only(new_store, tmp_path, monkeypatch):
     """The print dialog's preview and printing never write the clear PDF to disk."""
-    import tempfile
 
-    from pypdf import PdfReader
 
-    from fupin_desktop.forms import Scope, render_bytes
-    from fupin_desktop.services.households import create_households
-    from fupin_desktop.services.households import unit_of_work
 
-    from .factories import household as make_household
 
     with unit_of_work(new_store) as uow:
         ids = create_households(uow, [make_household(f"预览{i}", hh_no=f"PV{i}") for i in range(5)])

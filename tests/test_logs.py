@@ -23,7 +23,8 @@ from .factories import household
 
 
 def record(msg: str, *args, exc: BaseException | None = None) -> logging.LogRecord:
-    rec = logging.LogRecord("t", logging.ERROR, __file__, 1, msg, args, (type(exc), exc, exc.__traceback__) if exc else None)
+    rec = logging.LogRecord("t", logging.ERROR, __file__, 1, msg, args,
+                            (type(exc), exc, exc.__traceback__) if exc else None)
     ScrubFilter().filter(rec)
     return rec
 

@@ -8,6 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
+from fupin_desktop.county import db
+from fupin_desktop.county.model import CountyBase
 from fupin_desktop.model import Base, Household, Member
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.households import unit_of_work
@@ -68,9 +70,6 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(new_store):
 
 
 def test_county_history_is_linear_and_matches_its_models_on_postgresql(county):
-    from fupin_desktop.county import db
-    from fupin_desktop.county.model import CountyBase
-
     script = ScriptDirectory.from_config(db._config())
     assert len(script.get_heads()) == 1 and len(script.get_bases()) == 1
     engine, _ = county

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from ui.qt import QLabel, QTableWidget, QTableWidgetItem  # noqa: E402
+from ui.qt import QLabel, QTableWidget, QTableWidgetItem
 
 
 def test_void_calls_keep_none_alive(qtbot):

@@ -10,10 +10,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from fupin_desktop.errors import (
-    EncryptionUnavailable, InvalidInput, KeySlotCorrupt, StoreCorrupt, StoreExists, StoreNotFound, UnknownUser,
+    EncryptionUnavailable,
+    InvalidInput,
+    KeySlotCorrupt,
+    StoreCorrupt,
+    StoreExists,
+    StoreNotFound,
+    UnknownUser,
     WrongPassword,
 )
 from fupin_desktop.model import Household
+from fupin_desktop.services.checks import verify_store
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.users import add_user
 from fupin_desktop.services.households import unit_of_work
@@ -142,8 +149,6 @@ def test_flipped_byte_in_database_is_reported_and_nothing_changes(new_store):
     before = snapshot(path)
     with pytest.raises(StoreCorrupt, match="已损坏"):
         with Store.open(path, "admin", PASSWORD) as store:
-            from fupin_desktop.services.checks import verify_store
-
             problems = verify_store(store)
             if problems:
                 raise StoreCorrupt("数据库文件已损坏：" + problems[0])

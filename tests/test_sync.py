@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import http.server
+import os
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.devices import revoke_device
 from fupin_desktop.county.importer import import_file
+from fupin_desktop.errors import InvalidInput
+from fupin_desktop.model import Attachment
+from fupin_desktop.services import households as svc
+from fupin_desktop.services.households import update_member
+from fupin_desktop.sync import device
+from fupin_desktop.sync.client import ServerRefused, push
 from fupin_desktop.sync.status import sync_status
 
-from .sync_support import (add_household, county_snapshot, edit, export, import_all, make_device, record,
-                           second_device, send_ack, states)
+from .sync_support import (
+    add_household,
+    county_snapshot,
+    edit,
+    export,
+    import_all,
+    make_device,
+    record,
+    second_device,
+    send_ack,
+    states,
+)
+from fupin_desktop.services.households import unit_of_work
 
 
 @pytest.fixture
@@ -95,8 +116,6 @@ def test_same_field_on_two_devices_is_a_conflict_other_fields_merge(tmp_path, co
         assert record(engine, "household", hh)["phone"] == "13900000001"
         ack = send_ack(engine, keys, second, tmp_path / "acks2")
         assert ack.corrections == 1 and "冲突" not in states(second)
-        from sqlalchemy import text
-
         with second.engine.connect() as conn:
             assert conn.execute(text("SELECT phone FROM household WHERE id = :i"), {"i": hh}).scalar() == "13900000001"
         # The correction is not sent back as the device's own change.
@@ -109,15 +128,11 @@ def test_same_id_number_in_two_villages_is_flagged(tmp_path, county, village):
     import_all(engine, keys, export(village, tmp_path / "a"))
     # the same people, typed again in another village
     with second_device(tmp_path, "邻村", engine, keys, village, village="520102003005") as other:
-        from sqlalchemy import text
-
         with village.engine.connect() as conn:
             member_id, id_no = conn.execute(text("SELECT id, id_no FROM member LIMIT 1")).one()
         hh2 = add_household(other, hh_no="5201020030050001")
         with other.engine.connect() as conn:
             target = conn.execute(text("SELECT id FROM member WHERE household_id = :h LIMIT 1"), {"h": hh2}).scalar()
-        from fupin_desktop.services.households import update_member
-        from fupin_desktop.services.households import unit_of_work
 
         with unit_of_work(other) as uow:
             update_member(uow, target, {"id_no": id_no})
@@ -143,11 +158,6 @@ def test_revoked_device_is_refused_and_others_learn_it(tmp_path, county, village
 
 
 def test_attachments_travel_inside_the_package(tmp_path, county, village):
-    from sqlalchemy import text
-
-    from fupin_desktop.model import Attachment
-    from fupin_desktop.services.households import unit_of_work
-
     engine, keys = county
     hh = add_household(village)
     photo = bytes(range(256)) * 40
@@ -164,13 +174,8 @@ def test_attachments_travel_inside_the_package(tmp_path, county, village):
 
 
 def test_a_wrong_server_address_keeps_packages_to_send_again(tmp_path, county, village):
-    import http.server
-    import threading
-
-    from fupin_desktop.sync.client import ServerRefused, push
-
     class NotOurServer(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):
             self.send_response(404)
             self.send_header("Content-Type", "text/html")
             self.end_headers()
@@ -194,13 +199,6 @@ def test_a_wrong_server_address_keeps_packages_to_send_again(tmp_path, county, v
 
 
 def test_packages_are_cut_by_size_so_photos_never_exceed_the_county_limit(tmp_path, county, village, monkeypatch):
-    import os
-
-    from fupin_desktop.errors import InvalidInput
-    from fupin_desktop.services import households as svc
-    from fupin_desktop.services.households import unit_of_work
-    from fupin_desktop.sync import device
-
     engine, keys = county
     hh = add_household(village)
     monkeypatch.setattr(device, "MAX_PAYLOAD_BYTES", 300_000)
@@ -217,8 +215,6 @@ def test_packages_are_cut_by_size_so_photos_never_exceed_the_county_limit(tmp_pa
 
 
 def test_a_conflict_overtaken_by_a_newer_edit_cannot_write_back_the_old_value(tmp_path, county, village):
-    from fupin_desktop.errors import InvalidInput
-
     engine, keys = county
     hh = add_household(village)
     import_all(engine, keys, export(village, tmp_path / "a"))

@@ -23,7 +23,7 @@ from fupin_desktop.county.importer import import_file
 from fupin_desktop.county.keys import init_county
 from fupin_desktop.county.model import Enrollment
 from fupin_desktop.sync import crypto
-from fupin_desktop.sync.package import Limits
+from fupin_desktop.sync.package import Limits, PackageReader
 
 from .conftest import COUNTY_PASSPHRASE
 from .sync_forge import entries, forge, forge_from
@@ -269,10 +269,6 @@ def test_a_forged_chain_of_tiny_chunks_is_refused_before_the_signature(tmp_path,
 
 def test_a_copied_usb_stick_cannot_enroll_someone_elses_key(tmp_path, county):
     """The first package carries a proof bound to the device's keys, never the token itself."""
-    from fupin_desktop.sync.package import PackageReader
-
-    from .sync_support import add_household, export, make_device
-
     engine, keys = county
     store = make_device(tmp_path, "一号机", engine, keys)
     try:

@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import func, select, text
 
 from fupin_desktop.cli import main
-from fupin_desktop.errors import InvalidInput
+from fupin_desktop.errors import Cancelled, InvalidInput
 from fupin_desktop.model import ChangeLog, Household, HouseholdYear, Member
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services import households as svc
 from fupin_desktop.services.checks import mark_store
 from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.settings import for_store
+from fupin_desktop.store.backups import backup_folder, list_backups
 from fupin_desktop.store.store import Store
 from fupin_desktop.tabular import importer
 from fupin_desktop.tabular.exporter import export_xlsx
@@ -223,16 +225,14 @@ def test_export_then_import_gives_identical_records_and_reimport_changes_nothing
         mark_store(other)  # the whole-store check agrees with the import's bulk check
         assert marks(other) == imported_marks and any(m[3] or m[4] for m in imported_marks)
         assert year_facts(other) == year_facts(filled) == [("因病", 4)] * 2 + [("因病", 3)] * 2 + [("因病", 2)] * 2
-        from fupin_desktop.settings import for_store
-        from fupin_desktop.store.backups import backup_folder, list_backups
-
         folder = backup_folder(other.path, for_store(other))
         assert [b.kind for b in list_backups(folder, other.store_id)].count("import") == 1  # backed up first
         before = dump(other)
         again = run_import(other, out)
         assert again.count("unchanged") == 6 and again.count("update") == again.count("create") == 0
         assert dump(other) == before
-        assert [b.kind for b in list_backups(folder, other.store_id)].count("import") == 1  # nothing to write, no backup
+        assert [b.kind for b in list_backups(folder,
+                                             other.store_id)].count("import") == 1  # nothing to write, no backup
 
 
 def test_a_newer_file_updates_only_what_changed_through_the_change_log(filled, tmp_path):
@@ -334,8 +334,6 @@ def test_cli_import_and_export(filled, tmp_path, monkeypatch, capsys):
 
 
 def test_cancelling_an_import_changes_nothing(filled, tmp_path):
-    from fupin_desktop.errors import Cancelled
-
     path = xlsx(tmp_path / "k.xlsx", [HEADER] + [person(f"K{n}", "k", f"k{n}", 700 + n, "户主") for n in range(3)])
     before = dump(filled)
     with pytest.raises(Cancelled):

@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from ui.app import FupinApp, install_cjk_font  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QSettings, Qt, QWizard  # noqa: E402
+from ui.app import FupinApp, install_cjk_font
+from ui.operations import hub
+from ui.qt import QApplication, QSettings, Qt, QWizard
 
 from .conftest import PASSWORD
 

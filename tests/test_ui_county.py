@@ -8,23 +8,27 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QMimeData, QPointF, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent  # noqa: E402
+from datetime import date
 
-from fupin_desktop.county.conflicts import list_conflicts  # noqa: E402
-from fupin_desktop.county.db import open_county_db  # noqa: E402
-from fupin_desktop.county.devices import list_devices  # noqa: E402
-from fupin_desktop.county.importer import import_file  # noqa: E402
-from fupin_desktop.county.keys import init_county  # noqa: E402
-from fupin_desktop.sync.enrollment import read_enrollment  # noqa: E402
-from ui import messages  # noqa: E402
-from ui.app import FupinApp, install_cjk_font  # noqa: E402
-from ui.county.window import CountyContext, CountyWindow  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QSettings, Qt, QWizard  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, QUrl
+from PySide6.QtGui import QDropEvent
 
-from .conftest import COUNTY_PASSPHRASE  # noqa: E402
-from .sync_support import add_household, copy_records, edit, export, import_all, make_device, record  # noqa: E402
+from fupin_desktop.county.bundles import village_households
+from fupin_desktop.county.conflicts import list_conflicts
+from fupin_desktop.county.db import open_county_db
+from fupin_desktop.county.devices import issue_enrollment, list_devices
+from fupin_desktop.county.importer import import_file
+from fupin_desktop.county.keys import init_county
+from fupin_desktop.sync.enrollment import read_enrollment
+from fupin_desktop.sync.status import sync_status
+from ui import messages
+from ui.app import FupinApp, install_cjk_font
+from ui.county.window import CountyContext, CountyWindow
+from ui.operations import hub
+from ui.qt import QApplication, QSettings, Qt, QWizard
+
+from .conftest import COUNTY_PASSPHRASE, PASSWORD
+from .sync_support import add_household, copy_records, edit, export, import_all, make_device, record
 
 
 def idle(qtbot) -> None:
@@ -122,10 +126,6 @@ def test_dropping_a_usb_folder_imports_it_and_shows_the_report(qtbot, tmp_path, 
 
 
 def test_roster_bundles_from_county_records(tmp_path, device, sqlite_county):
-    from datetime import date
-
-    from fupin_desktop.county.bundles import village_households
-
     engine, keys = sqlite_county
     hh = add_household(device)
     import_all(engine, keys, export(device, tmp_path / "a"))
@@ -297,11 +297,6 @@ def test_county_role_in_the_wizard_then_passphrase_on_the_next_start(qtbot, tmp_
 
 
 def test_village_wizard_optional_enrollment_step(qtbot, tmp_path, app, sqlite_county):
-    from fupin_desktop.county.devices import issue_enrollment
-    from fupin_desktop.sync.status import sync_status
-
-    from .conftest import PASSWORD
-
     engine, keys = sqlite_county
     enrollment = tmp_path / "village.fupinenroll"
     issue_enrollment(engine, keys, village_code="520102003004", label="示范村笔记本", out=enrollment)

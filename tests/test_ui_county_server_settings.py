@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from fupin_desktop.settings import Settings  # noqa: E402
-from ui.settings_dialog import SettingsDialog  # noqa: E402
+from fupin_desktop.settings import Settings
+from ui.settings_dialog import SettingsDialog
 
 
 def test_settings_dialog_sets_plain_http_and_the_county_ca(qtbot, tmp_path):

@@ -10,23 +10,24 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from sqlalchemy import func, select  # noqa: E402
+import shiboken6
+from sqlalchemy import func, select
 
-from fupin_desktop.archive import Archive  # noqa: E402
-from fupin_desktop.model import ChangeLog, Household  # noqa: E402
-from fupin_desktop.drafts import read_draft  # noqa: E402
-from fupin_desktop.queries.load import load_households  # noqa: E402
-from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.households import unit_of_work  # noqa: E402
-from fupin_desktop.validation.idnumber import make_id  # noqa: E402
-from ui.app import install_cjk_font  # noqa: E402
-from ui.editor import HouseholdEditor  # noqa: E402
-from ui.editor.income import AMOUNT  # noqa: E402
-from ui.editor.members import COL  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QLineEdit, QMessageBox, Qt, QWidget  # noqa: E402
+from fupin_desktop.archive import Archive
+from fupin_desktop.model import Attachment, ChangeLog, Household, LoanDetail
+from fupin_desktop.drafts import read_draft
+from fupin_desktop.queries.load import load_households
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.validation.idnumber import make_id
+from ui.app import install_cjk_font
+from ui.editor import HouseholdEditor
+from ui.editor.income import AMOUNT
+from ui.editor.members import COL
+from ui.operations import hub
+from ui.qt import QApplication, QLineEdit, QMessageBox, Qt, QWidget
 
-from . import factories  # noqa: E402
+from . import factories
 
 YEAR = 2024
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -199,8 +200,6 @@ def test_wrong_id_number_is_listed_and_leads_to_the_cell(qtbot, new_store):
 
 
 def test_draft_survives_a_crash_and_stays_encrypted(qtbot, new_store):
-    import shiboken6
-
     hh_id = stored(new_store)
     editor = open_editor(qtbot, new_store, hh_id, keep=False)
     account = editor.findChild(QLineEdit, "bank_account")
@@ -233,8 +232,6 @@ def test_draft_survives_a_crash_and_stays_encrypted(qtbot, new_store):
 
 
 def test_draft_of_a_new_household_is_offered_again(qtbot, new_store):
-    import shiboken6
-
     editor = open_editor(qtbot, new_store, None, keep=False)
     focused().insert("第三组")
     editor.draft_timer.timeout.emit()
@@ -300,8 +297,6 @@ def test_screenshot(qtbot, new_store):
 
 
 def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_path):
-    from fupin_desktop.model import Attachment, LoanDetail  # noqa: PLC0415
-
     hh_id = stored(new_store)
     editor = open_editor(qtbot, new_store, hh_id)
     editor.tabs.setCurrentWidget(editor.measures)
@@ -334,7 +329,8 @@ def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_pat
     idle(qtbot)
     qtbot.waitUntil(lambda: not editor.is_dirty())
     saved = load(new_store, hh_id)
-    assert [(m.fields["category"], m.kind, m.detail["bank"]) for m in saved.measures] == [("金融帮扶", "loan", "农村信用社")]
+    assert [(m.fields["category"], m.kind,
+             m.detail["bank"]) for m in saved.measures] == [("金融帮扶", "loan", "农村信用社")]
     assert [h["name"] for h in saved.helpers.values()] == ["赵干部"]
     assert [v["content"] for v in saved.visits] == ["了解务工情况"]
     with new_store.engine.connect() as conn:

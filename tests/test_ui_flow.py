@@ -10,16 +10,16 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from fupin_desktop.validation.idnumber import make_id  # noqa: E402
-from ui.editor.income import AMOUNT, CATEGORY, ITEM  # noqa: E402
-from ui.qt import Qt  # noqa: E402
+from fupin_desktop.validation.idnumber import make_id
+from ui.editor.income import AMOUNT, CATEGORY, ITEM
+from ui.qt import Qt
 
-from .conftest import PASSWORD  # noqa: E402
-from .test_ui_app import app, idle, run_wizard  # noqa: E402,F401  (app is a fixture)
-from .test_ui_editor import CTRL, enter, focused, type_member  # noqa: E402
+from .conftest import PASSWORD
+from .test_ui_app import app, idle, run_wizard  # noqa: F401  (app is a fixture)
+from .test_ui_editor import CTRL, enter, focused, type_member
 
 
-def test_the_whole_first_day(qtbot, app):  # noqa: F811
+def test_the_whole_first_day(qtbot, app):  # noqa: F811 (the fixture imported above)
     run_wizard(qtbot, app)
     window = app.window
     idle(qtbot)

@@ -9,20 +9,20 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from fupin_desktop.archive import Archive  # noqa: E402
-from fupin_desktop.model import Member  # noqa: E402
-from fupin_desktop.queries.search import SearchQuery  # noqa: E402
-from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.households import unit_of_work  # noqa: E402
-from ui import import_dialog, tabular_actions  # noqa: E402
-from ui.app import install_cjk_font  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QSettings, QWidget  # noqa: E402
+from fupin_desktop.archive import Archive
+from fupin_desktop.model import Member
+from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.households import unit_of_work
+from ui import import_dialog, tabular_actions
+from ui.app import install_cjk_font
+from ui.operations import hub
+from ui.qt import QApplication, QSettings, QWidget
 
-from .factories import household  # noqa: E402
-from .test_tabular import HEADER, person, xlsx  # noqa: E402
+from .factories import household
+from .test_tabular import HEADER, person, xlsx
 
 
 def idle(qtbot):

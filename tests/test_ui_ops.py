@@ -12,25 +12,27 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from fupin_desktop.archive import Archive  # noqa: E402
-from fupin_desktop.drafts import read_draft  # noqa: E402
-from fupin_desktop.logs import log_files, setup_logging  # noqa: E402
-from fupin_desktop.model import Household  # noqa: E402
-from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.households import unit_of_work  # noqa: E402
-from fupin_desktop.settings import Settings, for_store, save_settings  # noqa: E402
-from fupin_desktop.store.backups import auto_backup  # noqa: E402
-from ui import maintenance  # noqa: E402
-from ui.app import FupinApp, install_cjk_font  # noqa: E402
-from ui.crash import CrashHandler  # noqa: E402
-from ui.editor import HouseholdEditor  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QLineEdit, QMessageBox, QSettings, Qt, QTimer  # noqa: E402
+from fupin_desktop.archive import Archive
+from fupin_desktop.drafts import read_draft
+from fupin_desktop.fonts import cjk_font_candidates, use_font_file
+from fupin_desktop.forms.fonts import form_font
+from fupin_desktop.logs import log_files, setup_logging
+from fupin_desktop.model import Household
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.settings import Settings, for_store
+from fupin_desktop.store.backups import auto_backup
+from ui import maintenance
+from ui.app import FupinApp, install_cjk_font
+from ui.crash import CrashHandler
+from ui.editor import HouseholdEditor
+from ui.operations import Op, hub
+from ui.qt import QApplication, QLineEdit, QMessageBox, QSettings, QTimer
 
-from . import factories  # noqa: E402
-from .conftest import PASSWORD  # noqa: E402
+from . import factories
+from .conftest import PASSWORD
 
 
 def idle(qtbot) -> None:
@@ -206,8 +208,6 @@ def test_export_diagnostics_from_the_menu(qtbot, fupin, new_store, tmp_path, mon
 
 
 def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, crash):
-    from ui.operations import Op
-
     (hh_id,) = add(new_store, 1)
     editor = HouseholdEditor(Archive(new_store), hh_id, year=2024)
     qtbot.addWidget(editor)
@@ -227,9 +227,6 @@ def test_an_unexpected_error_in_an_op_also_keeps_the_draft(qtbot, new_store, cra
 
 
 def test_a_font_chosen_in_the_settings_is_used_by_the_ui_and_the_forms(qtbot, fupin, new_store):
-    from fupin_desktop.fonts import cjk_font_candidates, use_font_file
-    from fupin_desktop.forms.fonts import form_font
-
     wqy = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     if not Path(wqy).is_file():
         pytest.skip("needs WenQuanYi Micro Hei (scripts/bootstrap.sh installs it)")

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from pypdf import PdfReader  # noqa: E402
+from pypdf import PdfReader
 
-from fupin_desktop.archive import Archive  # noqa: E402
-from fupin_desktop.queries.search import SearchQuery  # noqa: E402
-from fupin_desktop.services.households import create_households  # noqa: E402
-from fupin_desktop.services.households import unit_of_work  # noqa: E402
-from ui import print_dialog  # noqa: E402
-from ui.app import install_cjk_font  # noqa: E402
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QDialog, QLabel, QSettings  # noqa: E402
+from fupin_desktop.archive import Archive
+from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.services.households import create_households
+from fupin_desktop.services.households import unit_of_work
+from ui import print_dialog
+from ui.app import install_cjk_font
+from ui.operations import hub
+from ui.qt import QApplication, QDialog, QLabel, QSettings
 
-from .factories import household  # noqa: E402
+from .factories import household
 
 
 @pytest.fixture
@@ -28,7 +27,8 @@ def dialog(qtbot, new_store, tmp_path):
     with unit_of_work(new_store) as uow:
         ids = create_households(uow, [household(f"打印{i}", hh_no=f"PR{i}") for i in range(4)])
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    d = print_dialog.PrintDialog(Archive(new_store), selected=ids[:2], query=SearchQuery(), year=2024, settings=settings)
+    d = print_dialog.PrintDialog(Archive(new_store), selected=ids[:2], query=SearchQuery(), year=2024,
+                                 settings=settings)
     qtbot.addWidget(d)
     d.show()
     return d

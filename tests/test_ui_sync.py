@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from fupin_desktop.county.acks import write_acks  # noqa: E402
-from fupin_desktop.county.db import open_county_db  # noqa: E402
-from fupin_desktop.county.importer import import_file  # noqa: E402
-from fupin_desktop.county.keys import init_county  # noqa: E402
-from fupin_desktop.sync.status import sync_status  # noqa: E402
-from ui import messages  # noqa: E402
-from ui.app import install_cjk_font  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
-from fupin_desktop.archive import Archive, OpChanges
-from ui.operations import hub  # noqa: E402
-from ui.qt import QApplication, QMessageBox, QSettings  # noqa: E402
-from ui.sync import controller  # noqa: E402
+from dataclasses import replace
 
-from .conftest import COUNTY_PASSPHRASE  # noqa: E402
-from .sync_support import add_household, make_device, states  # noqa: E402
+import uvicorn
+
+from fupin_desktop.county.acks import write_acks
+from fupin_desktop.county.db import open_county_db
+from fupin_desktop.county.devices import issue_enrollment
+from fupin_desktop.county.importer import import_file
+from fupin_desktop.county.keys import init_county
+from fupin_desktop.archive import Archive, OpChanges
+from fupin_desktop.county.server import create_app
+from fupin_desktop.settings import for_store, save_settings
+from fupin_desktop.store.store import Store
+from fupin_desktop.sync.status import sync_status
+from ui import messages
+from ui.app import install_cjk_font
+from ui.main_window import MainWindow
+from ui.operations import hub
+from ui.qt import QApplication, QMessageBox, QSettings
+from ui.sync import controller
+
+from .conftest import COUNTY_PASSPHRASE, PASSWORD
+from .sync_support import add_household, make_device, states
 
 
 def idle(qtbot) -> None:
@@ -124,10 +131,6 @@ def test_status_dialog_counts_and_packages(qtbot, tmp_path, window, device):
 
 
 def set_server(store, url: str) -> None:
-    from dataclasses import replace
-
-    from fupin_desktop.settings import for_store, save_settings
-
     save_settings(replace(for_store(store), county_server_url=url), store.store_id, store.username)
 
 
@@ -156,10 +159,6 @@ def test_upload_with_the_server_down_says_so_and_keeps_everything(qtbot, window,
 
 def test_saves_are_packed_automatically_and_uploaded_in_the_background(qtbot, tmp_path, window, device,
                                                                        sqlite_county):
-    import uvicorn
-
-    from fupin_desktop.county.server import create_app
-
     engine, keys = sqlite_county
     port = closed_port()
     server = uvicorn.Server(uvicorn.Config(create_app(engine, keys), host="127.0.0.1", port=port, log_level="error"))
@@ -183,10 +182,6 @@ def test_saves_are_packed_automatically_and_uploaded_in_the_background(qtbot, tm
 
 
 def test_automatic_packaging_waits_until_enrolled(qtbot, tmp_path):
-    from fupin_desktop.store.store import Store
-
-    from .conftest import PASSWORD
-
     store, _ = Store.create(tmp_path / "plain", village_code="520102003004", village_name="测试村",
                             username="admin", password=PASSWORD)
     try:
@@ -202,11 +197,6 @@ def test_automatic_packaging_waits_until_enrolled(qtbot, tmp_path):
 
 
 def test_enrollment_file_from_the_menu(qtbot, tmp_path, sqlite_county, monkeypatch):
-    from fupin_desktop.county.devices import issue_enrollment
-    from fupin_desktop.store.store import Store
-
-    from .conftest import PASSWORD
-
     engine, keys = sqlite_county
     store, _ = Store.create(tmp_path / "new", village_code="520102003004", village_name="测试村",
                             username="admin", password=PASSWORD)

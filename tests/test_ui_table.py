@@ -9,13 +9,17 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from fupin_desktop.archive import Archive  # noqa: E402
-from fupin_desktop.model import Household, Member, new_id  # noqa: E402
-from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
-from fupin_desktop.services.households import unit_of_work  # noqa: E402
-from fupin_desktop.validation.idnumber import make_id  # noqa: E402
-from ui.household_table import HouseholdTableModel, mask_id  # noqa: E402
-from ui.qt import QTableView  # noqa: E402
+from fupin_desktop.archive import Archive
+from fupin_desktop.derive import name_initials
+from fupin_desktop.model import Household, Member, new_id
+from fupin_desktop.queries.search import SearchQuery, search_households
+from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.store.store import Store
+from fupin_desktop.validation.idnumber import make_id
+from ui.household_table import HouseholdTableModel, mask_id
+from ui.qt import QTableView
+
+from .conftest import PASSWORD, VILLAGE
 
 N = 20_000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -24,10 +28,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 @pytest.fixture(scope="module")
 def township(tmp_path_factory):
     """20,000 households with their heads, written through the unit of work in one bulk step."""
-    from fupin_desktop.store.store import Store
-
-    from .conftest import PASSWORD, VILLAGE
-
     store, _ = Store.create(tmp_path_factory.mktemp("township") / "store", village_code=VILLAGE,
                             village_name="大镇", username="admin", password=PASSWORD)
     households, members = [], []
@@ -38,8 +38,6 @@ def township(tmp_path_factory):
                            "national_hh_no": f"52010200300{i:05d}", "head_name": name, "member_count": 1})
         members.append({"household_id": hh_id, "name": name, "relation": "户主", "name_initials": None,
                         "id_no": make_id("520102", date(1960, 1, 1 + i % 28), i % 1000)})
-    from fupin_desktop.derive import name_initials
-
     for m in members:
         m["name_initials"] = name_initials(m["name"])
     with unit_of_work(store, check=False) as uow:

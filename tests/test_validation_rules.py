@@ -17,8 +17,10 @@ from stdnum import luhn
 from fupin_desktop.bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from fupin_desktop.income import totals
 from fupin_desktop.model import Base
-from fupin_desktop.validation.engine import ERROR, WARNING, Context, check_household, check_store
+from fupin_desktop.services.households import create_households
+from fupin_desktop.validation.engine import ERROR, WARNING, Context, check_household, check_store, store_findings
 from fupin_desktop.validation.idnumber import make_id
+from fupin_desktop.services.households import unit_of_work
 
 YEAR = 2024
 TODAY = date(2025, 3, 1)
@@ -550,7 +552,8 @@ def test_income_plausibility(ctx):
     assert {("INC-02", "net_income"), ("INC-03", "business_expense")} <= got
     assert ("INC-05", "per_capita_net") in got and ("INC-06", "per_capita_net") in got
     hh = good_household()
-    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(9000)}], 4)
+    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(9000)}],
+                                  4)
     assert ("INC-04", "per_capita_net") in found(hh, ctx)
 
 
@@ -963,9 +966,6 @@ def test_twenty_thousand_households_are_checked_quickly(ctx):
 
 # ---- the whole-store path ----------------------------------------------------------------------
 def _write(store, bundles: list[HouseholdData]) -> None:
-    from fupin_desktop.services.households import create_households
-    from fupin_desktop.services.households import unit_of_work
-
     for b in bundles:  # the store makes its own ids
         b.fields.pop("id", None)
         for m in b.members:
@@ -1008,8 +1008,6 @@ def test_store_rules_on_a_real_store(new_store):
 
 
 def test_store_rules_limited_to_one_household(new_store):
-    from fupin_desktop.validation.engine import store_findings
-
     first, second = good_household("A"), good_household("B")
     second.members[0].fields["id_no"] = first.members[0].fields["id_no"]
     second.fields["phone"] = first.fields["phone"]

@@ -27,6 +27,9 @@ from .qt import (
 if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
     from fupin_desktop.archive import Archive
 
+# Screens and dialogs are imported when first shown (the late imports marked noqa: PLC0415): the
+# unlock screen appears before SQLAlchemy, the store and the main window load (bench/build_bench.py
+# measures it); Windows- and D-Bus-only modules load only where they exist.
 log = logging.getLogger(__name__)
 
 

@@ -64,7 +64,7 @@ class CrashHandler(QObject):
 
 def save_all_drafts() -> int:
     """Ask every open household editor to write its draft now; returns how many were asked."""
-    from .editor import HouseholdEditor  # noqa: PLC0415
+    from .editor import HouseholdEditor  # noqa: PLC0415 (errors.py imports this module at start)
 
     n = 0
     for widget in QApplication.topLevelWidgets() if QApplication.instance() else []:

@@ -115,7 +115,8 @@ class Dashboard(QWidget):
         self.grid.addWidget(headline, 0, 0, 1, 2)
         self.grid.addWidget(self._section("按脱贫状态", self._figure_buttons(d.by_status)), 1, 0)
         self.grid.addWidget(self._section("按贫困户属性", self._figure_buttons(d.by_attribute)), 1, 1)
-        self.grid.addWidget(self._section("主要致贫原因分布（点击查看名单）", BarChart(d.by_cause, self._clicked)), 2, 0, 1, 2)
+        self.grid.addWidget(self._section("主要致贫原因分布（点击查看名单）", BarChart(d.by_cause, self._clicked)), 2,
+                            0, 1, 2)
         self.grid.addWidget(self._section("人均纯收入与监测范围", BarChart(d.income_bands, self._clicked)), 3, 0, 1, 2)
         self.grid.addWidget(self._section("监测对象", self._figure_buttons(d.monitoring)), 4, 0)
         self.grid.addWidget(self._section("致贫/返贫风险", self._figure_buttons(d.risks, people=False)), 4, 1)

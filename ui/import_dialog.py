@@ -10,6 +10,7 @@ from fupin_desktop.tabular.importer import ImportOptions, ImportReport
 from fupin_desktop.tabular.layout import roster_fields
 from fupin_desktop.archive import Archive
 
+from .errors import show_exception
 from .operations import Op
 from .qt import (
     QBrush, QCheckBox, QColor, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
@@ -98,8 +99,6 @@ class ImportDialog(QDialog):
             self.show_report).failure(self._failed).run()
 
     def _failed(self, err: BaseException) -> None:
-        from .errors import show_exception  # noqa: PLC0415
-
         self.summary.setText(f"无法导入：{err}")
         show_exception(self, err)
 

@@ -70,7 +70,8 @@ class _Relay(QObject):
 _running: set[_Relay] = set()
 
 
-def run_beside(fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+def run_beside(fn: Callable[[], Any], on_done: Callable[[Any], None],
+               on_error: Callable[[BaseException], None]) -> None:
     """Run ``fn`` on a thread of its own, not the database worker: the day's backup of a township
     store (1 GB, about 20 s) must not hold up the searches and saves queued behind it. SQLCipher's
     WAL lets it read on its own connection while the worker writes."""
@@ -137,6 +138,7 @@ def backup_now(window: "MainWindow", app: "FupinApp") -> None:
 
 
 def export_diagnostics(window: QWidget) -> None:
+    # Versions for the diagnostics file only; Qt is reached through ui.qt everywhere else.
     from PySide6 import __version__ as pyside  # noqa: PLC0415
     from PySide6.QtCore import qVersion  # noqa: PLC0415
 

@@ -26,7 +26,7 @@ PRINT_LIMIT = 300  # more than this is printed from a saved PDF (memory, and a l
 
 
 def pdf_pages(data: bytes, scale: float) -> list[QImage]:
-    import pypdfium2 as pdfium  # noqa: PLC0415
+    import pypdfium2 as pdfium  # noqa: PLC0415 (a native library, loaded when a preview is drawn)
 
     pdf = pdfium.PdfDocument(data)
     images = []

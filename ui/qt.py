@@ -1,11 +1,14 @@
 """Every Qt name the UI uses comes through here (one place to adapt to a Qt upgrade)."""
 
 from PySide6.QtCore import (  # noqa: F401
-    QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo, QTranslator, QModelIndex, QObject, QPoint, QRect, QRectF, QSettings,
+    QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo,
+    QTranslator, QModelIndex, QObject, QPoint,
+    QRect, QRectF, QSettings,
     QSize, QSortFilterProxyModel, Qt, QThread, QTimer, QtMsgType, Signal, Slot, qInstallMessageHandler,
 )
 from PySide6.QtGui import (  # noqa: F401
-    QAction, QBrush, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPalette,
+    QAction, QBrush, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage, QKeySequence, QPainter,
+    QPalette,
     QPixmap,
     QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument,
 )
@@ -14,7 +17,8 @@ from PySide6.QtWidgets import (  # noqa: F401
     QAbstractItemView, QApplication, QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox,
     QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
     QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox,
-    QPlainTextEdit, QProgressDialog, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QStatusBar,
+    QPlainTextEdit, QProgressDialog, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
+    QStatusBar,
     QStyledItemDelegate, QTabWidget, QTableView, QTableWidget, QTableWidgetItem, QTextEdit, QToolBar,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget, QWizard, QWizardPage,
 )

@@ -60,7 +60,8 @@ class SettingsDialog(QDialog):
         form.addRow("打印时默认遮盖证件号等：", self.mask_public)
         form.addRow("", self.mask_internal)
         layout.addLayout(form)
-        layout.addWidget(QLabel("字体用于界面和打印的表格；解锁前的界面用系统中找到的中文字体。", objectName="settingsNote"))
+        layout.addWidget(QLabel("字体用于界面和打印的表格；解锁前的界面用系统中找到的中文字体。",
+                                objectName="settingsNote"))
         self.problems = QLabel(objectName="settingsProblems")
         self.problems.setStyleSheet("color: #b00020")
         self.problems.setWordWrap(True)

@@ -9,10 +9,12 @@ from typing import Any
 
 from fupin_desktop.archive import Archive, check_password_strength, create_archive, password_strength_hint
 
+from . import messages
 from .errors import show_exception
 from .operations import Op
 from .qt import (
-    QCheckBox, QFont, QFormLayout, QLabel, QLineEdit, QPrintDialog, QPrinter, QPushButton, QRadioButton, Qt, QTextDocument,
+    QCheckBox, QFont, QFormLayout, QLabel, QLineEdit, QPrintDialog, QPrinter, QPushButton, QRadioButton, Qt,
+    QTextDocument,
     QVBoxLayout, QWizard, QWizardPage,
 )
 
@@ -163,7 +165,7 @@ class SetupWizard(QWizard):
         return True
 
     def _open_county(self) -> None:
-        from .county.setup import open_or_create_county  # noqa: PLC0415
+        from .county.setup import open_or_create_county  # noqa: PLC0415 (county side only)
 
         finish = self.button(QWizard.WizardButton.FinishButton)
         finish.setEnabled(False)
@@ -226,8 +228,6 @@ class EnrollPage(QWizardPage):
         return -1
 
     def _choose(self) -> None:
-        from . import messages  # noqa: PLC0415
-
         files = messages.choose_files(self, "选择县里发的入网文件", "入网文件 (*.fupinenroll);;所有文件 (*)")
         if files:
             self.enroll_file(files[0])
@@ -248,7 +248,7 @@ class CountyPage(QWizardPage):
 
     def __init__(self) -> None:
         super().__init__()
-        from fupin_desktop.county.db import default_db_url  # noqa: PLC0415
+        from fupin_desktop.county.db import default_db_url  # noqa: PLC0415 (county page only)
 
         self.setTitle("县级数据库")
         self.setSubTitle("县级数据库存放全县各村送来的档案。一台电脑的县可以用默认的本机文件；"
@@ -290,7 +290,8 @@ class CountyPage(QWizardPage):
     def isComplete(self) -> bool:  # noqa: N802 (Qt API)
         if not (self.url.text().strip() and self.password.text()):
             return False
-        return not self.new.isChecked() or (bool(self.name.text().strip()) and self.password.text() == self.again.text())
+        confirmed = self.password.text() == self.again.text()
+        return not self.new.isChecked() or (bool(self.name.text().strip()) and confirmed)
 
     def values(self) -> dict[str, Any]:
         return {"url": self.url.text().strip(), "passphrase": self.password.text(),

@@ -13,7 +13,7 @@ from .qt import QFileDialog, QInputDialog, QMessageBox, QSettings, QWidget
 
 
 def import_roster(parent: QWidget, archive: Archive, settings: QSettings) -> None:
-    from .import_dialog import ImportDialog  # noqa: PLC0415
+    from .import_dialog import ImportDialog  # noqa: PLC0415 (on first use: it loads the importer)
 
     start = str(settings.value("import/folder", str(Path.home())))
     name, _ = QFileDialog.getOpenFileName(parent, "选择要导入的花名册", start, "表格 (*.xlsx *.csv)")
@@ -41,5 +41,6 @@ def export_current(parent: QWidget, archive: Archive, query: SearchQuery, settin
 
     Op(parent, lambda progress: archive.export(snapshot, target, what, progress.report)).with_progress(
         "正在导出……").success(
-        lambda rows: QMessageBox.information(parent, "导出完成", f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
+        lambda rows: QMessageBox.information(parent, "导出完成",
+                                             f"已导出 {rows} 行到\n{target}\n（明文文件，请妥善保管）")
     ).run()

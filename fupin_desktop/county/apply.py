@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from ..sync.package import PackageError, PackageReader
-from .caps import CapExceeded, Caps
+from .caps import CapExceededError, Caps
 from .header import ChangesHeader
 from .keys import CountyKeys
 from .merge import Merger
@@ -72,13 +72,15 @@ def place(conn: Connection, keys: CountyKeys, reader: PackageReader, header: Cha
         report.messages.append({"code": "ALREADY_IMPORTED", "message": "这个变更包以前已经导入过，没有做任何改动。"})
         return report
     if header.number <= device.last_number or (row is not None and row.status == "imported"):
-        return report.reject("STALE_NUMBER", f"设备已导入到第 {device.last_number} 包，这个第 {header.number} 包编号重复。")
+        return report.reject("STALE_NUMBER",
+                             f"设备已导入到第 {device.last_number} 包，这个第 {header.number} 包编号重复。")
     if row is not None and row.status == "held" and not from_held:
         return _again_held(report, row, same, header.number)
     if header.number > device.last_number + 1 and not force:
         return hold(conn, reader, header, report, "HELD_GAP", _gap(device.last_number, header.number))
     if caps is not None and header.entries > caps.entries_per_package:
-        raise CapExceeded("entries_per_package", caps.entries_per_package)  # the header's word, checked again below
+        # the header's word, checked again below
+        raise CapExceededError("entries_per_package", caps.entries_per_package)
     return _apply(conn, keys, reader, header, report, device, caps)
 
 
@@ -122,7 +124,7 @@ def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps:
             merger.add(entry)
     except PackageError as err:
         if err.code == "RECORD_TOO_LARGE" and caps is not None and reader.limits.record_bytes == caps.record_bytes:
-            raise CapExceeded("record_bytes", caps.record_bytes) from None
+            raise CapExceededError("record_bytes", caps.record_bytes) from None
         raise
     merger.flush()
 
@@ -130,7 +132,8 @@ def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps:
 def _apply(conn: Connection, keys: CountyKeys, reader: PackageReader, header: ChangesHeader, report: ImportReport,
            device: Any, caps: Caps | None) -> ImportReport:
     if device.last_number and header.prev_hash not in (device.last_hash, None):
-        report.messages.append({"code": "CHAIN_GAP", "message": "这个包与上一个导入的包不相接（中间的包被放行或丢失）。"})
+        report.messages.append({"code": "CHAIN_GAP",
+                                "message": "这个包与上一个导入的包不相接（中间的包被放行或丢失）。"})
     merger = Merger(conn, header.package_id, device.id, scope_of(device), now(), number=header.number, caps=caps)
     with _collector_paused():
         _read_entries(reader, keys, merger, caps)

@@ -107,7 +107,7 @@ def household_labels(engine: Engine, household_ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     numbers: dict[str, str] = {}
-    heads: dict[str, str] = {}
+    heads: dict[str | None, str] = {}  # by Record.household_id, a nullable column
     with engine.connect() as conn:
         for entity, entity_id, household_id, data in conn.execute(
                 select(Record.entity, Record.entity_id, Record.household_id, Record.data).where(

@@ -34,7 +34,7 @@ class Caps:
     record_bytes: int
 
 
-class CapExceeded(Exception):
+class CapExceededError(Exception):
     """Raised inside an import: the transaction is rolled back and the package held instead."""
 
     def __init__(self, name: str, limit: int) -> None:

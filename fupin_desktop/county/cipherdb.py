@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-import sqlcipher3  # type: ignore[import-untyped]  # no stubs; only connect() is used
+import sqlcipher3  # no stubs (pyproject: ignore_missing_imports); only connect() is used
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
@@ -30,7 +30,7 @@ _DB_KEY_AAD = b"fupin-county-db/1"
 KEY_FORMAT = "fupin-county-db-key/1"
 
 
-class CountyKeyFileMissing(FupinError):
+class CountyKeyFileMissingError(FupinError):
     exit_code = 10
 
 
@@ -58,7 +58,7 @@ def _read_key(db: Path, passphrase: str) -> bytes:
         doc = json.loads(key_file(db).read_text("utf-8"))
         return unwrap_secret(doc, passphrase, _DB_KEY_AAD)
     except (OSError, ValueError, KeyError, TypeError):
-        raise CountyKeyFileMissing(f"县级数据库的密钥文件 {key_file(db).name} 无法读取或已损坏。",
+        raise CountyKeyFileMissingError(f"县级数据库的密钥文件 {key_file(db).name} 无法读取或已损坏。",
                                    hint="请从备份中恢复这个文件（它和 county.db 必须一起备份）。") from None
 
 
@@ -69,7 +69,7 @@ def database_key(db: Path, passphrase: str) -> bytes:
     if key_file(db).exists():
         return _read_key(db, passphrase)
     if db.exists() and db.stat().st_size > 0:
-        raise CountyKeyFileMissing(f"县级数据库已加密，但旁边的密钥文件 {key_file(db).name} 不见了。",
+        raise CountyKeyFileMissingError(f"县级数据库已加密，但旁边的密钥文件 {key_file(db).name} 不见了。",
                                    hint="请从备份中恢复这个文件；没有它，数据库无法打开。")
     from ..store.store import check_password_strength  # noqa: PLC0415
 

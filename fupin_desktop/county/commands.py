@@ -71,8 +71,10 @@ def run(args: argparse.Namespace, secret: Secret) -> int:
 def _init(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from .keys import init_county  # noqa: PLC0415
 
-    keys = init_county(engine, name=args.name, passphrase=secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令", confirm=True))
-    print(f"已建立县级数据库和密钥：{keys.county_name}（县编号 {keys.county_id}）。请牢记口令：丢失后无法解开收到的变更包。")
+    keys = init_county(engine, name=args.name,
+                       passphrase=secret("FUPIN_COUNTY_PASSWORD", "新的县级密钥口令", confirm=True))
+    print(f"已建立县级数据库和密钥：{keys.county_name}（县编号 {keys.county_id}）。请牢记口令："
+          "丢失后无法解开收到的变更包。")
     return 0
 
 
@@ -133,7 +135,8 @@ def _serve(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     keys = _keys(engine, secret)
     report_postgres(engine)
     scheme = "https" if options.tls else "http"
-    print(f"县级同步服务（{keys.county_name}）在 {scheme}://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。", flush=True)
+    print(f"县级同步服务（{keys.county_name}）在 {scheme}://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。",
+          flush=True)
     serve(engine, keys, options)
     return 0
 
@@ -173,7 +176,8 @@ def _conflicts(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
         _print(rows)
         return 0
     for c in rows:
-        print(f"[{c['id']}] {c['village_code']} {c['field_label']}：县里现有“{c['county_value']}”（{c['county_device']}）"
+        print(f"[{c['id']}] {c['village_code']} {c['field_label']}："
+              f"县里现有“{c['county_value']}”（{c['county_device']}）"
               f" ↔ 新到“{c['incoming_value']}”（{c['incoming_device']}）{'' if c['status'] == 'open' else ' 已处理'}")
     print(f"共 {len(rows)} 处冲突。" + ("用 fupin county resolve 编号 --keep county|incoming 处理。" if rows else ""))
     return 0
@@ -196,8 +200,9 @@ def _held(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
         _print([dict(r._mapping) for r in rows])
         return 0
     for r in rows:
-        print(f"{r.device_id[:8]}:{r.number}  {r.village_code} {r.label} 第 {r.number} 包（已导入到第 {r.last_number} 包）"
-              f" {r.entries} 条  收到于 {r.received_at}\n    原因：[{r.hold_code}] {r.hold_reason or ''}")
+        print(f"{r.device_id[:8]}:{r.number}  {r.village_code} {r.label} 第 {r.number} 包"
+              f"（已导入到第 {r.last_number} 包） {r.entries} 条  收到于 {r.received_at}"
+              f"\n    原因：[{r.hold_code}] {r.hold_reason or ''}")
     print(f"暂存 {len(rows)} 个包。" + ("用 fupin county release 设备:包号 强制导入（跳过缺少的包，不受上限限制）。"
                                     if rows else ""))
     return 0
@@ -211,7 +216,8 @@ def _release(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     with engine.connect() as conn:
         matches = find_held(conn, args.package)
     if len(matches) != 1:
-        raise NotFound(f"暂存区里没有唯一对应“{args.package}”的包。", hint="用 fupin county held 查看，写成“设备:包号”。")
+        raise NotFound(f"暂存区里没有唯一对应“{args.package}”的包。",
+                       hint="用 fupin county held 查看，写成“设备:包号”。")
     reports = release_by_person(engine, _keys(engine, secret), matches[0].device_id, matches[0].number)
     print(render_text(reports))
     return 8 if reports[0].status == "rejected" else 0
@@ -255,11 +261,11 @@ def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
 
 
 _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serve, "revoke": _revoke,
-             "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release, "caps": _caps,
-             "stats": _stats}
+             "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release,
+             "caps": _caps, "stats": _stats}
 
 
-def add_arguments(sub: Any, secret: Secret) -> None:
+def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secret: Secret) -> None:
     county = sub.add_parser("county", help="县级：密钥、入网、导入变更包、服务器、冲突、统计")
     actions = county.add_subparsers(dest="action", required=True, metavar="操作")
 
@@ -291,7 +297,8 @@ def add_arguments(sub: Any, secret: Secret) -> None:
     p.add_argument("--keep", required=True, choices=("county", "incoming"))
     p.add_argument("--by", default="县扶贫办", help="处理人")
     action("held", "列出暂存的包").add_argument("--json", action="store_true")
-    action("release", "强制导入一个暂存的包").add_argument("package", help="设备:包号（如 3f2a9c01:4），或包编号的前几位")
+    action("release", "强制导入一个暂存的包").add_argument("package",
+                                                           help="设备:包号（如 3f2a9c01:4），或包编号的前几位")
     p = action("caps", "查看或修改导入上限（超过上限的包先暂存）")
     p.add_argument("--set", action="append", metavar="名称=值", help="例如 entries_per_package=30000")
     p.add_argument("--json", action="store_true")

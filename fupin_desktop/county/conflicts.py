@@ -17,7 +17,8 @@ from .model import Conflict, Correction, Device, Record
 
 def list_conflicts(engine: Engine, *, status: str = "open") -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        query = select(Conflict.__table__, Device.label).join(Device, Device.id == Conflict.incoming_device, isouter=True)
+        query = select(Conflict.__table__,
+                       Device.label).join(Device, Device.id == Conflict.incoming_device, isouter=True)
         if status != "all":
             query = query.where(Conflict.status == status)
         rows = conn.execute(query.order_by(Conflict.id)).all()

@@ -52,7 +52,8 @@ def list_devices(engine: Engine) -> list[dict[str, Any]]:
 def find_device(engine: Engine, ref: str) -> Any:
     """A device by its id or the first characters of it (as shown in lists)."""
     with engine.connect() as conn:
-        rows = conn.execute(select(Device).where(Device.id.startswith(ref.strip().lower()))).all() if ref.strip() else []
+        prefix = Device.id.startswith(ref.strip().lower())
+        rows = conn.execute(select(Device).where(prefix)).all() if ref.strip() else []
     if len(rows) != 1:
         raise NotFound(f"找不到设备“{ref}”。" if not rows else f"“{ref}”对应多台设备，请多写几位。",
                        hint="用 fupin county devices 查看设备编号。")

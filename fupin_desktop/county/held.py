@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from ..sync.package import Limits, PackageError, PackageReader
 from .apply import hold, import_transaction, package_row, place
-from .caps import CapExceeded, load_caps
+from .caps import CapExceededError, load_caps
 from .header import parse_changes_header
 from .keys import CountyKeys
 from .model import Device, Package
@@ -42,7 +42,8 @@ def release_by_person(engine: Engine, keys: CountyKeys, device_id: str, number: 
 
 def _next_ready(engine: Engine, device_id: str) -> int | None:
     with engine.connect() as conn:
-        last = conn.execute(select(Device.last_number).where(Device.id == device_id, Device.status == "active")).scalar()
+        last = conn.execute(select(Device.last_number)
+                            .where(Device.id == device_id, Device.status == "active")).scalar()
         if last is None:
             return None
         found = conn.execute(select(Package.number).where(
@@ -59,7 +60,7 @@ def release_held(engine: Engine, keys: CountyKeys, device_id: str, number: int, 
     with tempfile.TemporaryDirectory() as tmp:  # the bytes are still sealed to the county
         try:
             return _release(engine, keys, report, Path(tmp) / "held.fupinpkg", limits, force)
-        except CapExceeded as cap:
+        except CapExceededError as cap:
             with import_transaction(engine) as conn:
                 conn.execute(update(Package).where(Package.device_id == device_id, Package.number == number)
                              .values(hold_code="HELD_CAP", hold_reason=cap.reason))
@@ -103,7 +104,7 @@ def _release(engine: Engine, keys: CountyKeys, report: ImportReport, path: Path,
                      from_held=True)
 
 
-def hold_over_cap(conn: Connection, reader: PackageReader, report: ImportReport, cap: CapExceeded) -> ImportReport:
+def hold_over_cap(conn: Connection, reader: PackageReader, report: ImportReport, cap: CapExceededError) -> ImportReport:
     """After an import was rolled back at a cap: keep the package for a person (header already checked)."""
     header = parse_changes_header(reader.frame.header, reader.path.name)
     return hold(conn, reader, header, report, "HELD_CAP", cap.reason)
@@ -112,7 +113,8 @@ def hold_over_cap(conn: Connection, reader: PackageReader, report: ImportReport,
 def discard_held(conn: Connection, device_id: str) -> int:
     """Revocation: a revoked device's held packages are never imported; their sealed bytes are dropped."""
     return conn.execute(update(Package).where(Package.device_id == device_id, Package.status == "held").values(
-        status="discarded", data=None, hold_code="REVOKED_DEVICE", hold_reason="设备已被注销，暂存的包已作废。")).rowcount
+        status="discarded", data=None, hold_code="REVOKED_DEVICE",
+        hold_reason="设备已被注销，暂存的包已作废。")).rowcount
 
 
 def _held_to_file(conn: Connection, device_id: str, number: int, path: Path) -> None:

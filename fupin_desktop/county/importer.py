@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from ..sync.enrollment import proof
 from ..sync.package import Kind, Limits, PackageError, PackageReader
 from .apply import import_transaction, now, place
-from .caps import CapExceeded, load_caps
+from .caps import CapExceededError, load_caps
 from .header import ChangesHeader, parse_changes_header
 from .held import held_packages, hold_over_cap, release_held, release_ready
 from .keys import CountyKeys
@@ -26,7 +26,8 @@ from .model import Correction, Device, Enrollment
 from .report import ImportReport
 
 
-def import_files(engine: Engine, keys: CountyKeys, paths: list[Path], limits: Limits | None = None) -> list[ImportReport]:
+def import_files(engine: Engine, keys: CountyKeys, paths: list[Path],
+                 limits: Limits | None = None) -> list[ImportReport]:
     reports: list[ImportReport] = []
     for path in paths:
         reports.extend(import_file(engine, keys, Path(path), limits))
@@ -56,7 +57,7 @@ def _import(engine: Engine, keys: CountyKeys, reader: PackageReader, report: Imp
         with import_transaction(engine) as conn:
             header = _authenticate(conn, keys, reader, report)
             return report if header is None else place(conn, keys, reader, header, report, caps=load_caps(conn))
-    except CapExceeded as cap:  # nothing of the package was kept: hold it whole, with the reason
+    except CapExceededError as cap:  # nothing of the package was kept: hold it whole, with the reason
         report = ImportReport(file=report.file)
         with import_transaction(engine) as conn:
             header = _authenticate(conn, keys, reader, report)

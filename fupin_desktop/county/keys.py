@@ -50,7 +50,8 @@ def unwrap_secret(doc: dict[str, Any], passphrase: str, aad: bytes) -> bytes:
         return AESGCM(kdf.derive(passphrase.encode("utf-8"), crypto.unb64(doc["salt"]))).decrypt(
             crypto.unb64(doc["nonce"]), crypto.unb64(doc["wrapped"]), aad)
     except InvalidTag:
-        raise WrongPassword("县级密钥口令不正确。", hint="口令区分大小写；脚本中请设置 FUPIN_COUNTY_PASSWORD。") from None
+        raise WrongPassword("县级密钥口令不正确。",
+                            hint="口令区分大小写；脚本中请设置 FUPIN_COUNTY_PASSWORD。") from None
 
 
 def county_meta(conn: Connection) -> dict[str, str]:

@@ -21,14 +21,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ..clock import parse as parse_hlc
 from ..forms.masking import mask_id
 from ..model import Base
-from .caps import CapExceeded, Caps
+from .caps import CapExceededError, Caps
 from .model import Blob, Conflict, Flag, IdNumber, Record, RefusedEntry
 from .scope import Scope, out_of_scope, unknown_household
 
 BATCH = 2000
 MAX_ENTRY_MESSAGES = 1000  # per package; the count of skipped entries stays exact
 BATCH_BLOB_CHARS = 16 * 1024 * 1024  # photos in a batch (base64): a package of photos is written a few at a time
-_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted, r.village_code FROM record r "
+_LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_id, r.deleted, r.village_code "
+                "FROM record r "
                 "JOIN unnest(CAST(:entities AS text[]), CAST(:ids AS text[])) AS k(entity, entity_id) "
                 "ON r.entity = k.entity AND r.entity_id = k.entity_id")
 _OPS = ("insert", "update", "delete")
@@ -88,7 +89,7 @@ class Merger:
     def add(self, entry: dict[str, Any]) -> None:
         self._entries += 1
         if self.caps is not None and self._entries > self.caps.entries_per_package:
-            raise CapExceeded("entries_per_package", self.caps.entries_per_package)
+            raise CapExceededError("entries_per_package", self.caps.entries_per_package)
         problem = _entry_problem(entry)
         if problem:
             self._reject(entry, problem)
@@ -125,7 +126,8 @@ class Merger:
             self._refused = []
 
     def _flush_batch(self) -> None:
-        keys = {(e["entity"], e["id"]) for e in self._batch} | {("household", e["hh"]) for e in self._batch if e.get("hh")}
+        keys = ({(e["entity"], e["id"]) for e in self._batch}
+                | {("household", e["hh"]) for e in self._batch if e.get("hh")})
         states = self._load(keys)
         conflicts: list[dict[str, Any]] = []
         blobs: list[dict[str, Any]] = []
@@ -136,7 +138,8 @@ class Merger:
                 continue
             self._merge(entry, state, conflicts)
             id_no = state.data.get("id_no")
-            if entry["entity"] == "member" and "id_no" in entry["fields"] and isinstance(id_no, str) and 0 < len(id_no) <= 24:
+            id_changed = entry["entity"] == "member" and "id_no" in entry["fields"]
+            if id_changed and isinstance(id_no, str) and 0 < len(id_no) <= 24:
                 id_numbers.append((state.data["id_no"], entry["id"]))
             if entry.get("blob") and entry["entity"] == "attachment":
                 blobs.append({"entity_id": entry["id"], "data": entry["blob"]})
@@ -164,7 +167,8 @@ class Merger:
         states.setdefault(key, state)
         return state
 
-    def _village_of_new(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]) -> tuple[str, Problem | None]:
+    def _village_of_new(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]
+                        ) -> tuple[str, Problem | None]:
         if entry["entity"] == "household":
             pair = entry["fields"].get("village_code")
             village = pair[1] if pair is not None else self.scope.home
@@ -182,12 +186,12 @@ class Merger:
         if self.caps is None:
             return
         if self._created_households > self.caps.new_households_per_package:
-            raise CapExceeded("new_households_per_package", self.caps.new_households_per_package)
+            raise CapExceededError("new_households_per_package", self.caps.new_households_per_package)
         if village not in self._village_households:  # the village's households at the county, read once
             self._village_households[village] = self._households_in(village)
         self._village_households[village] += 1
         if self._village_households[village] > self.caps.new_households_per_village:
-            raise CapExceeded("new_households_per_village", self.caps.new_households_per_village)
+            raise CapExceededError("new_households_per_village", self.caps.new_households_per_village)
 
     def _households_in(self, village: str) -> int:
         t = _table(Record)
@@ -256,7 +260,8 @@ class Merger:
         states: dict[tuple[str, str], _State] = {}
         t = _table(Record)
         for entity, ids in by_entity.items():
-            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted, t.c.village_code).where(
+            query = select(t.c.entity_id, t.c.data, t.c.versions, t.c.household_id, t.c.deleted,
+                           t.c.village_code).where(
                 t.c.entity == entity, _among(self.conn, t.c.entity_id))
             for row in self.conn.execute(query, {"ids": ids}):
                 states[(entity, row[0])] = _State(orjson.loads(row[1]), orjson.loads(row[2]), row[3], bool(row[4]),

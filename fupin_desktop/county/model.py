@@ -3,7 +3,9 @@ is what a per-field merge across devices needs; the county's own figures read th
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, MetaData, String, Text
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..model.base import NAMING
@@ -11,6 +13,8 @@ from ..model.base import NAMING
 
 class CountyBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:  # each model maps one Table, not any FromClause: .insert(), .c.x and .name are there
+        __table__: ClassVar[Table]
 
 
 class CountyMeta(CountyBase):

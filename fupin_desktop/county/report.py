@@ -51,16 +51,19 @@ def summary(reports: list[ImportReport]) -> Counts:
 def render_text(reports: list[ImportReport]) -> str:
     lines: list[str] = []
     for r in reports:
-        where = f"{r.village_code or '?'} {r.device_label or (r.device_id or '')[:8]} 第 {r.number} 包" if r.number else ""
+        device = r.device_label or (r.device_id or "")[:8]
+        where = f"{r.village_code or '?'} {device} 第 {r.number} 包" if r.number else ""
         lines.append(f"{r.file}：{STATUS_LABELS.get(r.status, r.status)} {where}".rstrip())
         c = r.counts
         if r.status == "imported":
-            lines.append(f"  新建 {c.created}，更新 {c.updated}，未变 {c.unchanged}，冲突 {c.conflicts}，跳过 {c.rejected}")
+            lines.append(f"  新建 {c.created}，更新 {c.updated}，未变 {c.unchanged}，冲突 {c.conflicts}，"
+                         f"跳过 {c.rejected}")
         for m in r.messages[:50]:
             lines.append(f"  [{m['code']}] {m['message']}")
         if len(r.messages) > 50:
             lines.append(f"  ……另有 {len(r.messages) - 50} 条（用 --json 查看全部）")
     t = summary(reports)
-    lines.append(f"\n共 {len(reports)} 个包：新建 {t.created}，更新 {t.updated}，未变 {t.unchanged}，冲突 {t.conflicts}，"
+    lines.append(f"\n共 {len(reports)} 个包：新建 {t.created}，更新 {t.updated}，未变 {t.unchanged}，"
+                 f"冲突 {t.conflicts}，"
                  f"暂存 {t.held}，拒绝 {t.rejected}。")
     return "\n".join(lines)

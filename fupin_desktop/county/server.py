@@ -26,7 +26,7 @@ from .model import Device
 from .spool import new_upload_path, spool_dir
 from .uploads import (
     DeviceSlot,
-    TooSlow,
+    TooSlowError,
     UploadPolicy,
     body_chunks,
     declared_too_large,
@@ -109,7 +109,7 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
             if refused is not None:
                 return refused
             return _report(await run_in_threadpool(import_file, engine, keys, path, limits))
-        except TooSlow:
+        except TooSlowError:
             return _error(408, "TOO_SLOW", "上传太慢或中断，连接已断开；请稍后重试。", close=True)
         except ClientDisconnect:
             return _error(400, "DISCONNECTED", "上传中断。", close=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -42,7 +43,8 @@ def county_stats(engine: Engine) -> dict[str, Any]:
         latest: dict[str, tuple[int, str]] = {}
         for _, household_id, _, data in _rows(conn, "household_year"):
             d = json.loads(data)
-            if household_id in active and d.get("main_cause") and d.get("year", 0) >= latest.get(household_id, (0, ""))[0]:
+            newer = d.get("year", 0) >= latest.get(household_id, (0, ""))[0]
+            if household_id in active and d.get("main_cause") and newer:
                 latest[household_id] = (d.get("year", 0), d["main_cause"])
         for household_id, (_, cause) in latest.items():
             villages[active[household_id]]["by_main_cause"][cause] += 1
@@ -52,10 +54,11 @@ def county_stats(engine: Engine) -> dict[str, Any]:
     return _summarise(villages, devices, packages, len(open_conflicts))
 
 
-def _summarise(villages: dict[str, dict[str, Any]], devices: list[str], packages: list[str],
+def _summarise(villages: dict[str, dict[str, Any]], devices: Sequence[str], packages: Sequence[str],
                conflicts: int) -> dict[str, Any]:
     townships: dict[str, dict[str, Any]] = {}
-    total = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(), "by_main_cause": Counter()}
+    total: dict[str, Any] = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(),
+             "by_main_cause": Counter()}
     for code in sorted(villages):
         v = villages[code]
         t = townships.setdefault(code[:9], {"households": 0, "people": 0, "villages": {}})
@@ -66,6 +69,7 @@ def _summarise(villages: dict[str, dict[str, Any]], devices: list[str], packages
         for key in ("by_status", "by_monitoring", "by_main_cause"):
             total[key].update(v[key])
     return {"households": total["households"], "people": total["people"],
-            "by_status": dict(total["by_status"].most_common()), "by_monitoring": dict(total["by_monitoring"].most_common()),
+            "by_status": dict(total["by_status"].most_common()),
+            "by_monitoring": dict(total["by_monitoring"].most_common()),
             "by_main_cause": dict(total["by_main_cause"].most_common()), "townships": townships,
             "devices": dict(Counter(devices)), "packages": dict(Counter(packages)), "open_conflicts": conflicts}

@@ -32,7 +32,7 @@ class UploadPolicy:
     active: Counter[str] = field(default_factory=Counter)
 
 
-class TooSlow(Exception):
+class TooSlowError(Exception):
     """The body stalled or trickled below the minimum rate."""
 
 
@@ -52,7 +52,7 @@ async def _next_message(request: Request, timeout: float) -> tuple[bytes, bool]:
     try:
         message = await asyncio.wait_for(request.receive(), timeout)
     except TimeoutError:
-        raise TooSlow from None
+        raise TooSlowError from None
     if message["type"] == "http.disconnect":
         raise ClientDisconnect
     return message.get("body", b""), bool(message.get("more_body", False))
@@ -66,7 +66,7 @@ async def body_chunks(request: Request, policy: UploadPolicy) -> AsyncIterator[b
         received += len(chunk)
         elapsed = loop.time() - start
         if elapsed > policy.body_timeout and received < policy.min_rate * elapsed:
-            raise TooSlow
+            raise TooSlowError
         if chunk:
             yield chunk
 

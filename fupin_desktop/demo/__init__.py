@@ -55,6 +55,7 @@ def fill_store(store: "Store", households: int, *, seed: int = 1, batch: int = 5
     their ID and phone numbers are not reused. Validation marks are not refreshed here (the unit of
     work runs with ``check=False``); run the whole-store check afterwards, as the callers do.
     """
+    # The store side loads only here: ``generate`` runs without it (a benchmark step measures its memory).
     from sqlalchemy import func, select  # noqa: PLC0415
 
     from ..model import Helper, Household, Member  # noqa: PLC0415

@@ -13,29 +13,32 @@ from decimal import Decimal
 from functools import lru_cache
 from itertools import accumulate
 from random import Random
-from typing import Any, Sequence
+from typing import Any, Generic, Sequence, TypeVar
 
 from ..paths import resources_dir
 from ..reference import CodeTables, load_thresholds
 
+T = TypeVar("T")
 
-class Table:
+
+class Table(Generic[T]):
     """A weighted choice: ``Table([(item, weight), ...]).pick(rng)``."""
 
     __slots__ = ("items", "cum", "total")
 
-    def __init__(self, pairs: Sequence[tuple[Any, float]] | Sequence[list[Any]]) -> None:
+    def __init__(self, pairs: Sequence[tuple[T, float]] | Sequence[list[Any]]) -> None:
         self.items = [p[0] for p in pairs]
         self.cum = list(accumulate(float(p[1]) for p in pairs))
         self.total = self.cum[-1]
 
-    def pick(self, rng: Random) -> Any:
+    def pick(self, rng: Random) -> T:
         return self.items[bisect(self.cum, rng.random() * self.total)]
 
 
 @lru_cache(maxsize=None)
 def demo_file(name: str) -> dict[str, Any]:
-    return json.loads((resources_dir() / "demo" / name).read_text("utf-8"))
+    doc: dict[str, Any] = json.loads((resources_dir() / "demo" / name).read_text("utf-8"))
+    return doc
 
 
 @lru_cache(maxsize=None)
@@ -43,10 +46,10 @@ def labels_for(field: str, year: int) -> tuple[str, ...]:
     return tuple(CodeTables.default().labels(field, year))
 
 
-def label(field: str, year: int, wanted: str) -> str:
+def label(field: str, year: int, wanted: str | None) -> str:
     """``wanted`` after checking it is a label of the code table in ``year`` (fails loudly if the
     code tables change under the generator)."""
-    if wanted not in labels_for(field, year):
+    if wanted is None or wanted not in labels_for(field, year):
         raise LookupError(f"demo: “{wanted}” is not a {field} label in {year}")
     return wanted
 

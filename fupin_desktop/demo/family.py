@@ -6,7 +6,10 @@ opposite sex; every child is 19–40 years younger than each parent living in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from random import Random
+from typing import Any
 
 from ._data import Table
 
@@ -28,21 +31,47 @@ class Person:
                  kin: "Person | None" = None) -> None:
         self.relation, self.gender, self.age, self.surname, self.origin = relation, gender, age, surname, origin
         self.kin = kin  # the parent whose surname a child may take, the wife of 岳父 …
-        self.born = None
+        self.born: date | None = None  # set first of all, by members.births
         self.school_age = age
-        self.name = self.region = self.id_no = self.phone = self.education = self.school = None
+        self.name: str | None = None
+        self.region: str | None = None
+        self.id_no: str | None = None
+        self.phone: str | None = None
+        self.education: str | None = None
+        self.school: str | None = None
         self.id_type = "身份证"
         self.ethnicity = "汉族"
         self.political = "群众"
         self.health: list[str] = []
-        self.dis_cat = self.dis_grade = self.dis_year = None
-        self.labour = None
-        self.work = self.post = None
+        self.dis_cat: str | None = None
+        self.dis_grade: str | None = None
+        self.dis_year: int | None = None
+        self.labour: str | None = None
+        self.work: dict[str, Any] | None = None  # the job of the year (members._job)
+        self.post: dict[str, Any] | None = None  # a 公益性岗位: type, monthly, months, first
         self.dibao = self.tekun = False
         self.left: tuple[str, object] | None = None
         self.yulu = self.employee = self.soldier = False
         self.id = ""
         self.seq = 0
+
+    @property
+    def birthday(self) -> date:
+        """``born`` for code that runs after members.births (all of it but the family builder)."""
+        assert self.born is not None
+        return self.born
+
+    @property
+    def job(self) -> dict[str, Any]:
+        """``work`` for a person known to work."""
+        assert self.work is not None
+        return self.work
+
+    @property
+    def public_post(self) -> dict[str, Any]:
+        """``post`` for a person known to hold one."""
+        assert self.post is not None
+        return self.post
 
     @property
     def male(self) -> bool:
@@ -65,7 +94,7 @@ def child_ages(rng: Random, parents: list[int], count: int) -> list[int]:
     if hi < lo:
         return []
     age = min(hi, max(lo, min(parents) - rng.randint(20, 28)))
-    ages = []
+    ages: list[int] = []
     while len(ages) < count and age >= lo:
         ages.append(age)
         age -= rng.randint(1, 5)
@@ -126,7 +155,7 @@ class Builder:
         """The head's own parents, or (sometimes) the spouse's."""
         rng = self.rng
         use_spouse = spouse is not None and rng.random() < 0.1
-        child = spouse if use_spouse else head
+        child = spouse if use_spouse and spouse is not None else head
         if use_spouse:
             rel = ("之岳父", "之岳母") if head.male else ("之公公", "之婆婆")
         else:
@@ -225,7 +254,7 @@ def single_adult(b: Builder, e4: bool) -> None:
         b.add("之兄弟姐妹", MALE if male else FEMALE, head.age + rng.randint(-8, 8), head.surname)
 
 
-TEMPLATES = {
+TEMPLATES: dict[str, Callable[..., None]] = {  # single_adult also takes e4
     "single_elder": single_elder, "elder_couple": elder_couple, "nuclear": nuclear,
     "with_parents": with_parents, "three_generations": three_generations,
     "grandparents_and_grandchildren": grandparents_and_grandchildren, "single_adult": single_adult,

@@ -97,7 +97,7 @@ def make_household(v: Village, index: int, number: int | None = None) -> Househo
     bundle = HouseholdData(fields=household_fields(h, poor, group))
     bundle.members = [member_data(h, p) for p in h.everyone]
     population = len(active)
-    newborn = sum(1 for p in active if p.born.year == v.year)
+    newborn = sum(1 for p in active if p.birthday.year == v.year)
     hy = h.hy
     hy.update(population=population, population_start=population + len(h.left) - newborn, population_end=population,
               main_cause=label("致贫原因", v.year, cause) if poor else None)
@@ -156,7 +156,8 @@ def _people(h: Home, cause: str, group: int) -> None:
     for p in people:
         if p.relation == "之女" and 20 <= p.age <= 30 and rng.random() < 0.2:
             p.left = ("嫁出", day_in(rng, date(v.year, 1, 15), date(v.year, 11, 30)))
-        elif p.relation in ("之父", "之母", "之岳父", "之岳母", "之公公", "之婆婆") and p.age >= 78 and rng.random() < 0.08:
+        elif p.relation in ("之父", "之母", "之岳父", "之岳母", "之公公",
+                            "之婆婆") and p.age >= 78 and rng.random() < 0.08:
             p.left = ("死亡", day_in(rng, date(v.year, 1, 5), date(v.year, 11, 30)))
     h.everyone = people
     h.left = [p for p in people if p.left]
@@ -255,13 +256,14 @@ def _relocation(h: Home, hy: dict[str, Any]) -> None:
     place = (rng.choice(("县城安置",) * 11 + ("乡镇安置",) * 7 + ("村外安置",) * 2) if central
              else rng.choice(("村内安置", "村内安置", "村外安置")))
     site = f"{v.county}{v.place_name(rng)}安置点" if central else f"{v.township}{v.place_name(rng)}"
-    people = [p for p in h.people if p.born < moved]
+    people = [p for p in h.people if p.birthday < moved]
     hy.update(relocated=True, relocation_mode=label("搬迁方式", v.year, "建档立卡贫困户个别搬迁" if rng.random() < 0.75
                                                     else "自然村(村民小组)整体搬迁"),
               resettlement_mode=label("安置方式", v.year, mode), resettlement_place=label("安置地", v.year, place),
               relocation_difficulties="搬迁后找不到工作" if rng.random() < 0.1 else None,
               relocation_address=(f"{site}{rng.randint(1, 30)}栋{rng.randint(1, 4)}单元"
-                                  f"{rng.randint(1, 6)}0{rng.randint(1, 4)}号" if central else f"{site}{rng.randint(1, 80)}号"),
+                                  f"{rng.randint(1, 6)}0{rng.randint(1, 4)}号"
+                                  if central else f"{site}{rng.randint(1, 80)}号"),
               moved_in_on=moved, relocated_people=max(1, len(people)),
               housing_area_m2=Decimal(20 * max(1, len(people)) + rng.choice((0, 0, 5, 10))))
     h.site = site

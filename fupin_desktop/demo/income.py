@@ -17,7 +17,8 @@ from .members import CHRONIC, DISABLED, ILL
 if TYPE_CHECKING:
     from .household import Home
 
-WAGE, BUSINESS, PROPERTY, TRANSFER, EXPENSE = "工资性收入", "生产经营性收入", "财产性收入", "转移性收入", "生产经营性支出"
+WAGE, BUSINESS, PROPERTY, TRANSFER = "工资性收入", "生产经营性收入", "财产性收入", "转移性收入"
+EXPENSE = "生产经营性支出"
 ANIMAL_VALUE = {"猪": 1800, "牛": 7000, "羊": 800, "鸡": 60, "鸭": 50}
 FOREST_POSTS = ("护林员", "护草员", "河湖巡查员")
 
@@ -81,9 +82,9 @@ def make_income(h: "Home") -> IncomeData:
 
     # Wages follow the members' work (the same monthly figure as their work records).
     def wage_total() -> float:
-        return float(sum(p.work["monthly"] * p.work["months"] for p in workers))
+        return float(sum(p.job["monthly"] * p.job["months"] for p in workers))
 
-    post_pay = float(sum(p.post["monthly"] * p.post["months"] for p in posts))
+    post_pay = float(sum(p.public_post["monthly"] * p.public_post["months"] for p in posts))
     fixed = post_pay + sum(prop.values()) + sum(trans.values())
 
     def total() -> float:
@@ -101,7 +102,7 @@ def make_income(h: "Home") -> IncomeData:
         if need > 0 and wages > 0:
             factor = min(1.8, (wages + need) / wages)
             for p in workers:
-                p.work["monthly"] = min(money(9000 * v.growth), money(float(p.work["monthly"]) * factor / 10) * 10)
+                p.job["monthly"] = min(money(9000 * v.growth), money(float(p.job["monthly"]) * factor / 10) * 10)
             need = goal - total()
         if need > 0 and business:
             factor = min(3.0, (business_net() + need) / business_net())
@@ -118,7 +119,7 @@ def make_income(h: "Home") -> IncomeData:
         if excess > 0 and workers:
             cut = max(0.35, 1 - excess / max(wage_total(), 1))
             for p in workers:
-                p.work["monthly"] = max(Decimal(1500), money(float(p.work["monthly"]) * cut / 10) * 10)
+                p.job["monthly"] = max(Decimal(1500), money(float(p.job["monthly"]) * cut / 10) * 10)
             excess = total() - goal
         if excess > 0 and business:
             cut = max(0.2, 1 - excess / business_net())
@@ -146,12 +147,14 @@ def make_income(h: "Home") -> IncomeData:
                           "counts_toward_income": counts})
 
     for p in workers:
-        w = p.work
+        w = p.job
         add(WAGE, "务工收入", w["monthly"] * w["months"], f"{p.name}：{w['place']}务工{w['months']}个月")
     for p in posts:
-        item = "公益性岗位工资" if not v.e4 else "行业部门公益岗" if p.post["type"] in FOREST_POSTS else "村级公益岗"
-        add(WAGE, item, p.post["monthly"] * p.post["months"], f"{p.name}：{p.post['type']}{p.post['months']}个月")
-    expense_item = {"种植业": "种植业支出", "养殖业": "养殖业支出", "林果业": "林果业支出", "其他经营收入": "其他经营支出"}
+        post = p.public_post
+        item = "公益性岗位工资" if not v.e4 else "行业部门公益岗" if post["type"] in FOREST_POSTS else "村级公益岗"
+        add(WAGE, item, post["monthly"] * post["months"], f"{p.name}：{post['type']}{post['months']}个月")
+    expense_item = {"种植业": "种植业支出", "养殖业": "养殖业支出", "林果业": "林果业支出",
+                    "其他经营收入": "其他经营支出"}
     for item, (gross, ratio) in business.items():
         add(BUSINESS, item, gross)
         add(EXPENSE, expense_item[item], gross * ratio)

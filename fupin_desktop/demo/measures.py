@@ -21,7 +21,8 @@ E3_NAME = {"产业帮扶": "产业扶贫", "就业帮扶": "就业扶贫", "金�
            "健康帮扶": "健康扶贫", "义务教育保障": "教育扶贫", "其他教育帮扶": "教育扶贫", "综合保障": "综合保障",
            "住房安全保障": "危房改造", "饮水安全保障": "生活条件改善", "社会帮扶": "其他", "搬迁": "易地扶贫搬迁",
            "生产生活条件改善": "生活条件改善", "基础设施建设": "其他"}
-UNIT_OF = {"健康帮扶": "医疗保障局", "义务教育保障": "教育局", "其他教育帮扶": "教育局", "就业帮扶": "人力资源和社会保障局",
+UNIT_OF = {"健康帮扶": "医疗保障局", "义务教育保障": "教育局", "其他教育帮扶": "教育局",
+           "就业帮扶": "人力资源和社会保障局",
            "公益岗位帮扶": "人力资源和社会保障局", "产业帮扶": "农业农村局", "综合保障": "民政局",
            "住房安全保障": "住房和城乡建设局", "饮水安全保障": "水务局", "搬迁": "发展和改革局",
            "生产生活条件改善": "乡村振兴局", "基础设施建设": "交通运输局"}
@@ -93,7 +94,8 @@ def make_measures(h: "Home") -> list[MeasureData]:
     pop = len(people)
     # 健康: the insurance contribution subsidy every year, and care for the sick.
     for yr in (y - 1, y) if rng.random() < 0.6 and y - 1 >= m.first else (y,):
-        m.add(yr, "健康帮扶", "医保缴费补贴", "城乡居民基本医疗保险个人缴费补贴", pop * 190 * v.growth * 1.07 ** (yr - y),
+        m.add(yr, "健康帮扶", "医保缴费补贴", "城乡居民基本医疗保险个人缴费补贴",
+              pop * 190 * v.growth * 1.07 ** (yr - y),
               scale=pop, unit="人")
     for p in people:
         if ILL in p.health or CHRONIC in p.health:
@@ -111,16 +113,19 @@ def make_measures(h: "Home") -> list[MeasureData]:
             _school_aid(m, p)
     # 综合保障.
     if any(p.dibao for p in people):
-        m.add(y, "综合保障", "低保", "农村最低生活保障", lines.get("低保金"), scale=sum(p.dibao for p in people), unit="人")
+        m.add(y, "综合保障", "低保", "农村最低生活保障", lines.get("低保金"), scale=sum(p.dibao for p in people),
+              unit="人")
     if any(p.tekun for p in people):
-        m.add(y, "综合保障", "特困供养", "特困人员救助供养", lines.get("特困供养金"), scale=sum(p.tekun for p in people),
+        m.add(y, "综合保障", "特困供养", "特困人员救助供养", lines.get("特困供养金"),
+              scale=sum(p.tekun for p in people),
               unit="人")
     for p in people:
         if DISABLED in p.health:
             m.add(y, "综合保障", "残疾人补贴", f"{p.name}残疾人两项补贴", None, member=p)
     covered = [p for p in people if (p.dibao or p.tekun or DISABLED in p.health) and 16 <= p.age < 60 and not p.student]
     if covered:
-        m.add(y, "综合保障", "养老保险代缴", "城乡居民基本养老保险个人缴费代缴", 100 * len(covered), scale=len(covered), unit="人")
+        m.add(y, "综合保障", "养老保险代缴", "城乡居民基本养老保险个人缴费代缴", 100 * len(covered), scale=len(covered),
+              unit="人")
     if "临时救助" in lines:
         m.add(y, "综合保障", "临时救助", "临时救助", lines["临时救助"])
     # 就业 and 公益岗位.
@@ -203,7 +208,8 @@ def _school_aid(m: Measures, p: "Person") -> None:
         category, sub, per_term, school = "其他教育帮扶", "雨露计划", 1500, f"{v.province_short}职业技术学院"
     else:
         m.add(y, "其他教育帮扶", "新生入学资助", f"{p.name}大学生资助", rng.choice((500, 1000)), member=p,
-              kind="education", detail={"school": f"{v.province_short}{rng.choice(('师范', '理工', '财经', '民族'))}学院",
+              kind="education",
+              detail={"school": f"{v.province_short}{rng.choice(('师范', '理工', '财经', '民族'))}学院",
                                         "grade": s, "term": f"{y}年秋季学期", "aid_amount": None})
         return
     for term, earlier in (("春季", True), ("秋季", False)):
@@ -215,17 +221,19 @@ def _school_aid(m: Measures, p: "Person") -> None:
                       "term": f"{y}年{term}学期", "aid_amount": amount})
 
 
-def _industry(m: Measures, year: int, crops: list, animals: list) -> None:
+def _industry(m: Measures, year: int | None, crops: list[tuple[str, str]], animals: list[tuple[str, str, int]]) -> None:
     rng = m.rng
     if rng.random() < 0.55:
         crop, unit = rng.choice(crops)
         scale = rng.choice((1, 1.5, 2, 3, 5)) if unit == "亩" else rng.choice((500, 1000, 2000))
-        m.add(year, "产业帮扶", "种植业", f"发展{crop}种植{scale:g}{unit}", rng.choice((500, 800, 1000, 1500, 2000, 3000)),
+        m.add(year, "产业帮扶", "种植业", f"发展{crop}种植{scale:g}{unit}",
+              rng.choice((500, 800, 1000, 1500, 2000, 3000)),
               scale=scale, unit=unit, benefit=rng.uniform(1000, 6000))
     else:
         animal, unit, base = rng.choice(animals)
         scale = max(1, int(base * rng.uniform(0.5, 2.5)))
-        m.add(year, "产业帮扶", "养殖业", f"发展{animal}养殖{scale}{unit}", rng.choice((800, 1000, 1500, 2000, 3000, 5000)),
+        m.add(year, "产业帮扶", "养殖业", f"发展{animal}养殖{scale}{unit}",
+              rng.choice((800, 1000, 1500, 2000, 3000, 5000)),
               scale=scale, unit=unit, benefit=rng.uniform(1500, 8000))
 
 
@@ -244,7 +252,8 @@ def _loan(m: Measures, year: int) -> None:
     bank = rng.choice((f"{v.county}农村信用合作联社", "中国邮政储蓄银行", "中国农业银行"))
     use = rng.choice(("发展生猪养殖", "发展肉牛养殖", "种植茶叶", "种植中药材", "发展林下养鸡", "经营农家乐"))
     enterprise = year <= 2018 and rng.random() < 0.1
-    m.add(year, "金融帮扶", "小额信贷", f"扶贫小额信贷{principal // 10000}万元（{use}）", subsidy, scale=principal / 10000,
+    m.add(year, "金融帮扶", "小额信贷", f"扶贫小额信贷{principal // 10000}万元（{use}）", subsidy,
+          scale=principal / 10000,
           unit="万元", kind="loan", units=bank, status="完成" if due <= end_of_year else "实施中",
           detail={"bank": bank, "contract_no": f"{year}{v.regions.county}{rng.randrange(10**6):06d}",
                   "principal": Decimal(principal), "issued_on": issued, "due_on": due, "interest_rate": f"{rate}%",
@@ -263,7 +272,8 @@ def _relocation(m: Measures) -> None:
     hy = m.h.hy
     moved = hy["moved_in_on"]
     people = hy["relocated_people"]
-    m.add(moved.year, "搬迁", "易地扶贫搬迁", f"易地扶贫搬迁（{hy['resettlement_mode']}）", people * 20000, scale=people,
+    m.add(moved.year, "搬迁", "易地扶贫搬迁", f"易地扶贫搬迁（{hy['resettlement_mode']}）", people * 20000,
+          scale=people,
           unit="人", kind="relocation", status="完成",
           detail={"site": m.h.site, "moved_in_on": moved, "people": people, "area_m2": Decimal(20 * people)})
 
@@ -328,6 +338,7 @@ def assessment(h: "Home", kind: str, year: int, when: date, income: Decimal, lin
 def exit_assessment(h: "Home") -> dict[str, Any]:
     rng, v = h.rng, h.v
     year = h.exit_year
+    assert year is not None  # only households that exited are assessed
     line = threshold(v.province_code, year, "退出")
     when = day_in(rng, date(year, 9, 1), date(year, 11, 15))
     return assessment(h, "退出", year, when, money(float(line) * rng.uniform(1.2, 2.2)), line, "同意退出")

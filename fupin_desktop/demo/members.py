@@ -8,6 +8,7 @@ from random import Random
 
 from ._data import Table, day_in, label
 from .family import Person
+from .regions import current_name
 from .village import Village
 
 ILL, CHRONIC, DISABLED, HEALTHY = "患有大病", "长期慢性病", "残疾", "健康"
@@ -54,16 +55,16 @@ def identify(rng: Random, v: Village, people: list[Person]) -> None:
     head_ethnicity = v.ethnicity(rng)
     generation: dict[str, str] = {}
     for p in people:
-        born_year = p.born.year
+        born_year = p.birthday.year
         first = None
         if p.relation in ("之子", "之女", "之孙子", "之孙女") and rng.random() < 0.5 and born_year < 2000:
             first = generation.setdefault(p.relation[-1] + p.surname, v.given_name(rng, p.gender, born_year)[0])
         p.name = p.surname + v.given_name(rng, p.gender, born_year, first)
         issued = max(born_year, ID_NUMBERS_FROM)  # the code in force when the number was first given
         p.region = v.regions.married_in(rng, issued) if p.origin == "married" else v.regions.local(issued)
-        p.id_no = v.id_number(rng, p.region, p.born, p.male)
+        p.id_no = v.id_number(rng, p.region, p.birthday, p.male)
         if p.id_type == "残疾人证":  # the second-generation card number: ID + category + grade
-            p.id_no += DIS_DIGIT[p.dis_cat] + DIS_DIGIT[p.dis_grade]
+            p.id_no += DIS_DIGIT[p.dis_cat or ""] + DIS_DIGIT[p.dis_grade or ""]
         p.ethnicity = head_ethnicity if p.origin == "local" or rng.random() < 0.7 else v.ethnicity(rng)
         if p.age >= 18:
             r = rng.random()
@@ -97,7 +98,7 @@ def make_disabled(rng: Random, v: Village, p: Person) -> None:
     if DISABLED not in p.health:
         p.health.append(DISABLED)
     p.dis_cat, p.dis_grade = DIS_CATEGORY.pick(rng), DIS_GRADE.pick(rng)
-    p.dis_year = rng.randint(max(2008, p.born.year + 1), v.year) if p.born.year < v.year else v.year
+    p.dis_year = rng.randint(max(2008, p.birthday.year + 1), v.year) if p.birthday.year < v.year else v.year
     p.id_type = "残疾人证" if rng.random() < 0.3 and p.age >= 1 else "身份证"
 
 
@@ -119,8 +120,8 @@ def schooling(rng: Random, v: Village, p: Person) -> None:
     """在校生状况 or 文化程度 (exactly one of them in E4; E1–E3 fill both)."""
     e4 = v.e4
     a = p.school_age
-    if p.born.year < 1996 and a >= 23:
-        tables = next((t for t in COHORT_TABLES if p.born.year < t[0]), COHORT_TABLES[-1])
+    if p.birthday.year < 1996 and a >= 23:
+        tables = next((t for t in COHORT_TABLES if p.birthday.year < t[0]), COHORT_TABLES[-1])
         p.education = (tables[1] if p.male else tables[2]).pick(rng)
     else:
         secondary = SECONDARY.pick(rng)
@@ -148,7 +149,8 @@ def schooling(rng: Random, v: Village, p: Person) -> None:
             status = f"高职高专{NUMBERS[e - 18]}年级"
         else:
             status = None
-            p.education = {"本科": "本科及以上", "高职": "大专"}.get(tertiary or "", "初中" if secondary == "初中" else "高中")
+            p.education = {"本科": "本科及以上",
+                           "高职": "大专"}.get(tertiary or "", "初中" if secondary == "初中" else "高中")
         if status is not None:
             p.school = status
     if p.school is None and p.education in HIGH_EDUCATION and (ILL in p.health or DISABLED in p.health):
@@ -272,7 +274,7 @@ def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
     if p.age > 50 and where == "省外务工" and rng.random() < 0.5:
         where = "乡（镇）外县内务工"
     far = where in ("省外务工", "县外省内务工")
-    months = p.post["months"] if post else rng.randint(6, 12) if far else rng.randint(4, 12)
+    months = p.public_post["months"] if post else rng.randint(6, 12) if far else rng.randint(4, 12)
     vocab = v.vocab
     if where == "省外务工":
         options = [pc for pc in vocab["work_far"] if pc[0] != v.province] or vocab["work_far"]
@@ -280,8 +282,6 @@ def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
         place, county = province + city, vocab["far_counties"].get(city or province, "")
     elif where == "县外省内务工":
         code = v.regions.other_prefecture(rng, v.year)
-        from .regions import current_name  # noqa: PLC0415
-
         city = current_name(code[:4] + "00") if code else v.prefecture
         place, county = v.province + city, current_name(code) if code else ""
     elif where == "乡（镇）外县内务工":
@@ -290,7 +290,7 @@ def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
         place, county = v.township, v.county
     if post:
         company, industry, channel = f"{v.name}村民委员会", "公共管理、社会保障和社会组织", "公益性岗位"
-        monthly = p.post["monthly"]
+        monthly = p.public_post["monthly"]
     else:
         trade, industry = rng.choice(vocab["trades"])
         words = vocab["company_words"]
@@ -300,7 +300,7 @@ def _job(rng: Random, v: Village, p: Person, post: bool = False) -> dict:
         if channel == "帮扶车间":
             company = f"{v.township}帮扶车间"
         monthly = v.amount(max(1800, min(9000, rng.gauss(MONTHLY[where], 700))) / 10) * 10
-    start_month = rng.randint(1, 13 - months) if not post else p.post["first"].month
+    start_month = rng.randint(1, 13 - months) if not post else p.public_post["first"].month
     start = date(v.year, start_month, rng.randint(1, 10) if not post else 1)
     end_month = start_month + months - 1
     # Still at work at the end of the year: no end date (a date after today would be flagged).

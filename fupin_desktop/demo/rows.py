@@ -42,15 +42,16 @@ def household_fields(h: "Home", poor: bool, group: int) -> dict[str, Any]:
     body = "62" + "".join(str(rng.randrange(10)) for _ in range(16))
     account = body + luhn_digit(body)
     status = pre_exit = return_year = return_reason = None
+    exit_year, identified = h.exit_year or 0, h.identified or 0  # both are set for the poor households
     if poor:
         if v.e4:
             status = "已脱贫(享受政策)" if rng.random() < 0.97 else "已脱贫(不享受政策)"
-        elif h.exit_year < y:
+        elif exit_year < y:
             status = "已脱贫(享受政策)"
             if rng.random() < 0.01:
-                status, return_year = "返贫", rng.randint(h.exit_year + 1, y)
+                status, return_year = "返贫", rng.randint(exit_year + 1, y)
                 return_reason = "因病"
-        elif h.exit_year == y:
+        elif exit_year == y:
             status, pre_exit = "预脱贫", True
         else:
             status = "未脱贫"
@@ -67,9 +68,9 @@ def household_fields(h: "Home", poor: bool, group: int) -> dict[str, Any]:
         "household_type": label("户类型", y, "脱贫户" if poor else "一般农户") if v.e4 else None,
         "attribute": _attribute(h) if poor else None, "poverty_status": status,
         "identified_year": h.identified if poor else None,
-        "plan_exit_year": (h.exit_year if rng.random() < 0.85 else max(h.identified, h.exit_year - 1))
+        "plan_exit_year": (exit_year if rng.random() < 0.85 else max(identified, exit_year - 1))
         if poor else None,
-        "pre_exit_this_year": pre_exit, "exit_year": h.exit_year if poor and h.exit_year <= y else None,
+        "pre_exit_this_year": pre_exit, "exit_year": exit_year if poor and exit_year <= y else None,
         "return_year": return_year, "return_reason": return_reason,
         "military_family": rng.random() < 0.015,
         "only_child": len(kids) == 1 and (h.family_planning or rng.random() < 0.5),
@@ -90,7 +91,7 @@ def household_fields(h: "Home", poor: bool, group: int) -> dict[str, Any]:
         "filled_on": day_in(rng, date(y, 3, 1), date(y, 11, 30)), "change_note": None, "record_status": "在册",
     }
     if h.left:
-        fields["change_note"] = "；".join(f"{p.name}{p.left[0]}" for p in h.left)
+        fields["change_note"] = "；".join(f"{p.name}{left[0]}" for p in h.left if (left := p.left))
     return fields
 
 
@@ -110,7 +111,7 @@ def member_data(h: "Home", p: Person) -> MemberData:
     if p.left:
         return data
     w, post = p.work, p.post
-    employee = bool(w) and w["far"] and p.labour == "技能劳动力" and rng.random() < 0.05
+    employee = w is not None and w["far"] and p.labour == "技能劳动力" and rng.random() < 0.05
     severe = DISABLED in p.health and p.dis_grade in ("一级", "二级")
     old_minority = p.age >= 60 and (p.ethnicity != "汉族" or p.education == "文盲或半文盲")
     data.years[y] = {

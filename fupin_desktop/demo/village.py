@@ -8,6 +8,7 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
+from ..validation.idnumber import make_id, normalize
 from ._data import MOBILE_PREFIXES, Table, day_in, demo_file, label, labels_for, line_for, new_id
 from .regions import Regions, short_province
 
@@ -54,7 +55,7 @@ class Village:
             run += w
         self.house_no = [0] * len(GROUPS)
         # Surnames: national frequencies, plus a few village clans, one leading in each group.
-        self.surnames = Table(names["surnames"])
+        self.surnames: Table[str] = Table(names["surnames"])
         clans: list[str] = []
         wanted = rng.randint(3, 6)
         while len(clans) < wanted:
@@ -65,18 +66,21 @@ class Village:
         self.clan_share = rng.uniform(0.3, 0.55)
         self.group_clan = [Table([(c, (6.0 if c == clans[g % len(clans)] else 1.0) / (k + 1))
                                   for k, c in enumerate(clans)]) for g in range(len(GROUPS))]
-        self.given = {sex: {era: chars for era, chars in by_era.items()} for sex, by_era in names["given"].items()}
+        self.given: dict[str, dict[str, str]] = {  # sex → era → the characters to pick from
+            sex: {era: chars for era, chars in by_era.items()} for sex, by_era in names["given"].items()}
         # Ethnic mix: the province's, leaning to one group for the whole village.
         ethnic = [(e, w) for e, w in vocab["ethnic"].get(self.province_code, vocab["ethnic"]["default"])
                   if e in labels_for("民族", year)]
-        self.ethnic = Table(ethnic)
+        self.ethnic: Table[str] = Table(ethnic)
         self.main_ethnicity = self.ethnic.pick(rng)
         self.main_share = rng.uniform(0.7, 0.98) if self.main_ethnicity == "汉族" else rng.uniform(0.35, 0.85)
         self.cadres = [(self.person_name(rng, "男" if k < 2 else "女", 1975), self.mobile(rng)) for k in range(3)]
 
     # ---- names ------------------------------------------------------------------------------------
     def place_name(self, rng: Random) -> str:
-        return rng.choice(self.vocab["place_first"]) + rng.choice(self.vocab["place_second"])
+        first: str = self.vocab["place_first"]  # strings of characters
+        second: str = self.vocab["place_second"]
+        return rng.choice(first) + rng.choice(second)
 
     def family_surname(self, rng: Random, group: int) -> str:
         if rng.random() < self.clan_share:
@@ -103,8 +107,6 @@ class Village:
     # ---- numbers ----------------------------------------------------------------------------------
     def reserve(self, numbers) -> None:
         """ID numbers (18/20 characters) and phone numbers already in use: never handed out again."""
-        from ..validation.idnumber import normalize  # noqa: PLC0415
-
         for raw in numbers:
             number = normalize(raw)
             if len(number) == 11 and number.isdigit():
@@ -121,8 +123,6 @@ class Village:
 
     def id_number(self, rng: Random, region: str, born: date, male: bool) -> str:
         """A unique 18-digit number (the sequence's last digit is odd for men)."""
-        from ..validation.idnumber import make_id  # noqa: PLC0415
-
         base = (int(region) * 100_000_000 + born.year * 10_000 + born.month * 100 + born.day) * 1000
         for _ in range(50):
             seq = rng.randrange(500) * 2 + (1 if male else 0)

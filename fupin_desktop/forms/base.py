@@ -26,7 +26,7 @@ from ..reference import threshold_for
 from . import fmt
 from .document import MARGIN
 from .masking import Masker
-from .styles import Kit, kit
+from .styles import Item, Kit, kit
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
@@ -74,7 +74,8 @@ class Context:
 def who(hh: HouseholdData) -> str:
     """How a household is named in footers and problem lists."""
     f = hh.fields
-    head = f.get("head_name") or (hh.head().fields.get("name") if hh.head() else None) or "（无户主）"
+    member = hh.head()
+    head = f.get("head_name") or (member.fields.get("name") if member else None) or "（无户主）"
     parts = [f"{head}户"]
     if f.get("national_hh_no"):
         parts.append(f"户编号 {f['national_hh_no']}")
@@ -84,7 +85,7 @@ def who(hh: HouseholdData) -> str:
 
 
 def labelled(rows: Mapping[str, Row], columns: Sequence[tuple[str, str]], shown: dict[str, Any] | None = None
-             ) -> list[tuple[str, str]]:
+             ) -> list[Item]:
     """(label, print text) for these (table, column)s, read from ``rows`` by table, labels from the
     model; ``shown`` overrides values by column name."""
     shown = shown or {}

@@ -13,7 +13,7 @@ from ..bundle import HouseholdData, MemberData
 from . import fmt
 from .base import FormRenderer, member_year
 from .registration import INCOME
-from .styles import Span
+from .styles import Item, Span
 
 # (member_year column, policy name, is a health detail)
 POLICIES = (
@@ -58,12 +58,13 @@ class CardForm(FormRenderer):
         story.append(self.signatures(("户主签字", "帮扶责任人签字"), inline=True))
         return story
 
-    def _basics(self, hh: HouseholdData) -> list:
+    def _basics(self, hh: HouseholdData) -> list[Item]:
         f, y, m, head = hh.fields, hh.years.get(self.ctx.year, {}), self.mask, hh.head()
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
         population = y.get("population") or (len(hh.active_members()) if f else None)
         return [
-            ("户主姓名", fmt.text(head.fields.get("name")) if head else ""), ("户编号", fmt.text(f.get("national_hh_no"))),
+            ("户主姓名",
+             fmt.text(head.fields.get("name")) if head else ""), ("户编号", fmt.text(f.get("national_hh_no"))),
             ("户主身份证号", m.id(head.fields.get("id_no")) if head else ""), ("联系电话", m.phone(f.get("phone"))),
             ("行政村/村民小组", place), ("家庭人口", fmt.text(population)),
             ("户类型", fmt.text(f.get("household_type"))), ("贫困户属性", fmt.text(f.get("attribute"))),
@@ -96,7 +97,7 @@ class CardForm(FormRenderer):
         for a in hh.assignments:
             if a.get("end_on"):
                 continue  # the card names who helps now
-            h = hh.helpers.get(a.get("helper_id"), {})
+            h = hh.helpers.get(a.get("helper_id") or "", {})
             rows.append([fmt.text(h.get("name")), fmt.text(h.get("unit_name")), fmt.text(h.get("position")),
                          fmt.text(h.get("phone"))])
         return self.kit.grid(["姓名", "帮扶单位", "职务", "联系电话"], rows, [5, 14, 6, 7], min_rows=2 if blank else 0,
@@ -127,10 +128,10 @@ class CardForm(FormRenderer):
             return self.kit.grid(["政策", "享受人员"] * 2, rows, [10, 15, 10, 15], write_room=True)
         return self.kit.grid(["政策", "享受人员"], rows, [10, 30], empty="（无）")
 
-    def _income(self, hh: HouseholdData) -> list:
+    def _income(self, hh: HouseholdData) -> list[Item]:
         inc = hh.incomes.get(self.ctx.year)
         row = inc.fields if inc else {}
-        items = [(label, fmt.money(row.get(col))) for col, label in INCOME[:8]]
+        items: list[Item] = [(label, fmt.money(row.get(col))) for col, label in INCOME[:8]]
         label, line = self.ctx.threshold(hh.fields.get("village_code"), self.ctx.year)
         items.append((label, "" if self.ctx.blank else fmt.money(line)))
         return items

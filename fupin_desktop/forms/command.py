@@ -16,10 +16,12 @@ from ..errors import InvalidInput
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .scope import Scope
 
 # The same names, in the same order, as forms.FORMS (a test keeps them equal).
 FORM_CHOICES = ("registration", "card", "income", "roster", "ledger", "village")
-FORM_HELP = "registration=贫困户登记表 card=帮扶明白卡 income=收入核算表 roster=花名册 ledger=帮扶措施台账 village=村情统计表"
+FORM_HELP = ("registration=贫困户登记表 card=帮扶明白卡 income=收入核算表 roster=花名册 "
+             "ledger=帮扶措施台账 village=村情统计表")
 
 
 def add_print_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +38,8 @@ def add_print_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, help="年度（默认：当前年度）")
 
 
-def _scope(args: argparse.Namespace):  # -> Scope, imported lazily with the renderer
-    from .scope import Scope  # noqa: PLC0415
+def _scope(args: argparse.Namespace) -> Scope:
+    from .scope import Scope  # noqa: PLC0415  (loaded with the renderer, not to build the parser)
 
     if args.household:
         ids = [part.strip() for value in args.household for part in value.split(",") if part.strip()]
@@ -51,7 +53,7 @@ def _scope(args: argparse.Namespace):  # -> Scope, imported lazily with the rend
 
 def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: Callable[[str], None]) -> int:
     """Print as the arguments say; progress goes to stderr, the summary to ``out``."""
-    from .job import render  # noqa: PLC0415
+    from .job import render  # noqa: PLC0415 (ReportLab loads only when printing)
 
     if args.mask and args.no_mask:
         raise InvalidInput("--mask 和 --no-mask 不能同时使用。")

@@ -14,7 +14,7 @@ a generator a few flowables at a time, so a chunk of households is never held as
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
@@ -46,7 +46,7 @@ class SectionCanvas(Canvas):
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
         self._buffered.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's own, absent from types-reportlab
         if self._section_ends:
             self._flush()
 
@@ -89,8 +89,8 @@ class EndSection(Flowable):
 class StreamingDoc(BaseDocTemplate):
     LOOKAHEAD = 6  # enough for keepWithNext chains; the rest stays in the generator
 
-    def __init__(self, filename: str, pagesize: tuple[float, float], *, title: str, font: str,
-                 author: str = "Fupin Desktop"):
+    def __init__(self, filename: str | IO[bytes], pagesize: tuple[float, float], *, title: str, font: str,
+                 author: str = "Fupin Desktop") -> None:
         # initialFontName: otherwise every page also names Helvetica, a font no form uses.
         super().__init__(filename, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                          bottomMargin=BOTTOM, title=title, author=author, creator="Fupin Desktop",

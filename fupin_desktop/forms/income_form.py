@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from reportlab.platypus import Flowable, KeepTogether
 
-from ..bundle import HouseholdData
+from ..bundle import HouseholdData, Row
 from ..model.income import BUSINESS_EXPENSE, CATEGORIES
 from ..reference import load_income_items
 from . import fmt
 from .base import FormRenderer
-from .styles import LABEL_BG, Span
+from .styles import LABEL_BG, Command, Item, Span
 
 WORKING = {"普通劳动力", "技能劳动力", "弱劳动力或半劳动力"}
 
@@ -42,26 +42,27 @@ class IncomeForm(FormRenderer):
         story.append(self.signatures(("户主签字", "帮扶干部", "村党组织书记", "驻村第一书记")))
         return story
 
-    def _basics(self, hh: HouseholdData, row: dict) -> list:
+    def _basics(self, hh: HouseholdData, row: Row) -> list[Item]:
         f, y, head = hh.fields, hh.years.get(self.ctx.year, {}), hh.head()
         members = hh.active_members()
         labour = sum(1 for m in members if m.years.get(self.ctx.year, {}).get("labour_skill") in WORKING)
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
         period = fmt.join(fmt.day(row.get("period_start")), fmt.day(row.get("period_end")), sep=" 至 ")
         return [
-            ("户主姓名", fmt.text(head.fields.get("name")) if head else ""), ("户编号", fmt.text(f.get("national_hh_no"))),
+            ("户主姓名",
+             fmt.text(head.fields.get("name")) if head else ""), ("户编号", fmt.text(f.get("national_hh_no"))),
             ("行政村/村民小组", place), ("核算人口数", fmt.text(row.get("population"))),
             ("在册人数", str(len(members)) if f else ""), ("劳动力人数", str(labour) if f else ""),
             ("耕地面积(亩)", fmt.text(y.get("arable_mu"))), ("林地面积(亩)", fmt.text(y.get("forest_mu"))),
             Span("核算期间", period),
         ]
 
-    def _lines(self, lines: list[dict], blank: bool) -> Flowable:
+    def _lines(self, lines: list[Row], blank: bool) -> Flowable:
         if blank:
             lines = [{"category": c, "item": item, "counts_toward_income": counts}
                      for c, items in load_income_items()["categories"].items() for item, counts in items]
         rows: list[list[str]] = []
-        extra: list[tuple] = []
+        extra: list[Command] = []
         n = 0
         for category in CATEGORIES:
             mine = [ln for ln in lines if ln.get("category") == category]
@@ -88,7 +89,7 @@ class IncomeForm(FormRenderer):
         return self.kit.grid(["序号", "类别", "项目", "金额(元)", "是否计入", "说明"], rows, [2.6, 9, 11, 6, 4, 14],
                              align={0: "CENTER", 3: "RIGHT", 4: "CENTER"}, extra=extra, write_room=blank)
 
-    def _result(self, hh: HouseholdData, row: dict) -> list:
+    def _result(self, hh: HouseholdData, row: Row) -> list[Item]:
         label, line = self.ctx.threshold(hh.fields.get("village_code"), self.ctx.year)
         per_capita = row.get("per_capita_net")
         verdict = ""

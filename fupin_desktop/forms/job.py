@@ -61,7 +61,7 @@ class RenderReport:
     seconds: float = 0.0
 
 
-class PrintCancelled(FupinError):
+class PrintCancelled(FupinError):  # noqa: N818 (see errors.py)
     def __init__(self) -> None:
         super().__init__("已取消打印。")
 
@@ -136,7 +136,8 @@ def render(form: str, source: Store | Engine | Connection | None, *, out: Path |
         except PrintCancelled:
             report.cancelled, report.out = True, None
         except OSError as err:
-            raise FupinError(f"无法写入 PDF 文件：{out}", hint=f"请检查文件夹是否存在、是否有写入权限、磁盘是否已满。（{err}）"
+            raise FupinError(f"无法写入 PDF 文件：{out}",
+                             hint=f"请检查文件夹是否存在、是否有写入权限、磁盘是否已满。（{err}）"
                              ) from err
     report.problems = ctx.problems
     report.seconds = time.perf_counter() - started

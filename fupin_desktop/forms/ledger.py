@@ -14,7 +14,7 @@ from ..bundle import HouseholdData
 from . import fmt
 from .base import LANDSCAPE, FormRenderer
 from .document import EndSection
-from .styles import LABEL_BG
+from .styles import LABEL_BG, Command
 
 HEADER = ["序号", "村民小组", "户主姓名", "受益成员", "措施小类", "项目名称/内容", "规模/数量", "扶持资金(元)",
           "资金来源", "帮扶单位", "责任人", "开始日期", "完成时限", "状态", "实际收益(元)"]
@@ -55,11 +55,12 @@ class LedgerForm(FormRenderer):
                 by_category[category].append(row)
                 sums[category].add(hh.id, amount, benefit)
         rows: list[list[str]] = []
-        extra: list[tuple] = []
+        extra: list[Command] = []
         total = _Sum()
         for category in sorted(by_category, key=lambda c: (c == UNSORTED, c)):
             rows.append([category] + [""] * (len(HEADER) - 1))
-            extra += [("SPAN", (0, len(rows)), (-1, len(rows))), ("BACKGROUND", (0, len(rows)), (-1, len(rows)), LABEL_BG),
+            extra += [("SPAN", (0, len(rows)), (-1, len(rows))),
+                      ("BACKGROUND", (0, len(rows)), (-1, len(rows)), LABEL_BG),
                       ("ALIGN", (0, len(rows)), (0, len(rows)), "LEFT")]
             for row in by_category[category]:
                 rows.append([str(total.count + 1), *row])
@@ -102,7 +103,7 @@ class LedgerForm(FormRenderer):
             yield row, category, f.get("amount"), f.get("actual_benefit")
 
     @staticmethod
-    def _total_row(rows: list[list[str]], extra: list[tuple], text: str, s: _Sum) -> None:
+    def _total_row(rows: list[list[str]], extra: list[Command], text: str, s: _Sum) -> None:
         row = [""] * len(HEADER)
         row[0], row[AMOUNT], row[BENEFIT] = text, fmt.money(s.amount), fmt.money(s.benefit)
         rows.append(row)

@@ -25,7 +25,7 @@ _CATALOG, _PAGES, _INFO = 1, 2, 3
 
 
 def _ref(number: int) -> IndirectObject:
-    return IndirectObject(number, 0, None)  # type: ignore[arg-type]  # written, never resolved
+    return IndirectObject(number, 0, None)  # no reader: the reference is written, never resolved
 
 
 class StreamingPdfWriter:

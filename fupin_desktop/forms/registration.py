@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, KeepTogether
 
-from ..bundle import HouseholdData, MemberData
+from ..bundle import HouseholdData, MemberData, Row
 from ..model.fields import REG_BASICS, REG_CONDITIONS, REG_GUARANTEES, REG_RELOCATION
 from ..model.income import BUSINESS, BUSINESS_EXPENSE, PROPERTY, TRANSFER, WAGE
 from ..model.layouts import printed
 from . import fmt
 from .base import FormRenderer, labelled, member_year
-from .styles import Span
+from .styles import Item, Span
 
 # The label–value lists come from the columns' declarations (model/fields.py); the rest is laid out here.
 BASICS = printed(REG_BASICS)
@@ -55,11 +55,11 @@ class RegistrationForm(FormRenderer):
         return story
 
     # ---- sections -------------------------------------------------------------------------
-    def _basics(self, hh: HouseholdData) -> list:
+    def _basics(self, hh: HouseholdData) -> list[Item]:
         f, y, m = hh.fields, hh.years.get(self.ctx.year, {}), self.mask
         head = hh.head()
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
-        items: list = [
+        items: list[Item] = [
             ("户主姓名", fmt.text(head.fields.get("name")) if head else ""),
             ("户编号", fmt.text(f.get("national_hh_no"))),
             ("户主证件号码", m.id(head.fields.get("id_no")) if head else ""),
@@ -115,12 +115,12 @@ class RegistrationForm(FormRenderer):
                    align=centre, min_rows=fill),
         ]
 
-    def _conditions(self, y: dict) -> list:
+    def _conditions(self, y: Row) -> list[Item]:
         items = labelled({"household_year": y}, CONDITIONS, {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
         items.append(Span("牲畜存栏", fmt.text(y.get("livestock"))))
         return items
 
-    def _relocation(self, hh: HouseholdData, y: dict) -> list:
+    def _relocation(self, hh: HouseholdData, y: Row) -> list[Item]:
         f, rows = hh.fields, {"household": hh.fields, "household_year": y}
         items = labelled(rows, RELOCATION)
         items.append(Span("安置地址", fmt.join(y.get("relocation_address"), f.get("relocation_site_address"))))
@@ -128,10 +128,10 @@ class RegistrationForm(FormRenderer):
         items.append(Span("两不愁三保障佐证说明", fmt.text(y.get("guarantee_evidence"))))
         return items
 
-    def _income(self, hh: HouseholdData) -> list:
+    def _income(self, hh: HouseholdData) -> list[Item]:
         inc = hh.incomes.get(self.ctx.year)
         row = inc.fields if inc else {}
-        items = [(label, fmt.money(row.get(col))) for col, label in INCOME]
+        items: list[Item] = [(label, fmt.money(row.get(col))) for col, label in INCOME]
         items.append(("核算人口数", fmt.text(row.get("population"))))
         period = fmt.join(fmt.day(row.get("period_start")), fmt.day(row.get("period_end")), sep=" 至 ")
         items.append(Span("核算期间", period))
@@ -140,10 +140,11 @@ class RegistrationForm(FormRenderer):
     def _helpers(self, hh: HouseholdData, blank: bool) -> list[Flowable]:
         rows = []
         for a in sorted(hh.assignments, key=lambda a: (a.get("start_on") is None, a.get("start_on"))):
-            h = hh.helpers.get(a.get("helper_id"), {})
+            h = hh.helpers.get(a.get("helper_id") or "", {})
             rows.append([YN(h.get("name")), YN(h.get("gender")), YN(h.get("political_status")),
                          YN(h.get("unit_name")), YN(h.get("unit_affiliation")), YN(h.get("position")),
-                         YN(h.get("phone")), fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")), sep=" 至 ")])
+                         YN(h.get("phone")),
+                         fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")), sep=" 至 ")])
         table = self.kit.grid(["姓名", "性别", "政治面貌", "帮扶单位", "隶属关系", "职务", "联系电话", "帮扶起止时间"],
                               rows, [5, 2.6, 4.4, 12, 4, 4.6, 7, 10], align={1: "CENTER"}, min_rows=2 if blank else 0,
                               empty="（未落实帮扶责任人）")

@@ -12,7 +12,7 @@ from ..bundle import HouseholdData
 from . import fmt
 from .base import LANDSCAPE, FormRenderer, who
 from .document import EndSection
-from .styles import LABEL_BG
+from .styles import LABEL_BG, Command
 
 HEADER = ["序号", "村民小组", "户编号", "户主姓名", "户主身份证号", "人口数", "户类型", "贫困户属性", "脱贫状态",
           "主要致贫原因/风险", "识别年度", "脱贫年度", "监测对象类别", "帮扶责任人", "联系电话", "备注"]
@@ -40,7 +40,7 @@ class RosterForm(FormRenderer):
 
     def document_story(self, households: Iterable[HouseholdData]) -> Iterator[Flowable]:
         rows: list[list[str]] = []
-        extra: list[tuple] = []
+        extra: list[Command] = []
         village, group, group_totals, totals = None, None, _Totals(), _Totals()
         for hh in households:
             village = village or hh.fields.get("village_code")
@@ -71,7 +71,8 @@ class RosterForm(FormRenderer):
 
     def _row(self, n: int, hh: HouseholdData, people: int) -> list[str]:
         f, y, head, m = hh.fields, hh.years.get(self.ctx.year, {}), hh.head(), self.mask
-        helpers = [hh.helpers.get(a.get("helper_id"), {}).get("name") for a in hh.assignments if not a.get("end_on")]
+        helpers = [hh.helpers.get(a.get("helper_id") or "", {}).get("name") for a in hh.assignments
+                   if not a.get("end_on")]
         if head is None:
             self.ctx.problem(who(hh), "没有在册的户主")
         note = ""
@@ -88,9 +89,10 @@ class RosterForm(FormRenderer):
                 m.phone(f.get("phone")), note]
 
     @staticmethod
-    def _subtotal(rows: list[list[str]], extra: list[tuple], group: str | None, totals: _Totals,
+    def _subtotal(rows: list[list[str]], extra: list[Command], group: str | None, totals: _Totals,
                   label: str | None = None) -> None:
         text = f"{label or (group or '未分组') + ' 小计'}：{totals.households} 户 {totals.people} 人"
         rows.append([text] + [""] * (len(HEADER) - 1))
         r = len(rows)  # the table's row index: row 0 is the header
-        extra += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), LABEL_BG), ("ALIGN", (0, r), (-1, r), "LEFT")]
+        extra += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), LABEL_BG),
+                  ("ALIGN", (0, r), (-1, r), "LEFT")]

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Row, Select, or_, select
 
 from ..bundle import HouseholdData
 from ..errors import NotFound
@@ -68,23 +67,23 @@ def resolve(conn: Connection, scope: Scope) -> list[str]:
 def in_file_order(conn: Connection, ids: list[str]) -> list[str]:
     """The same households in the paper file's order: rosters and ledgers need it for their
     group subtotals, whatever order a filter listed them in."""
-    rows = []
+    rows: list[Row[str, str, str | None, str | None]] = []
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         rows += conn.execute(_keys().where(Household.id.in_(ids[start:start + 900]))).all()
     return _sorted(rows)
 
 
-def _keys() -> Any:
+def _keys() -> Select[str, str, str | None, str | None]:
     return select(Household.id, Household.village_code, Household.group_name, Household.national_hh_no)
 
 
-def _sorted(rows: Sequence[Any]) -> list[str]:
+def _sorted(rows: Sequence[Row[str, str, str | None, str | None]]) -> list[str]:
     rows = sorted(rows, key=lambda r: (r[1] or "", group_order(r[2] or ''), r[3] or "", r[0]))
     return [r[0] for r in rows]
 
 
 def _by_id_or_number(conn: Connection, wanted: Sequence[str]) -> list[str]:
-    rows = []
+    rows: list[Row[str, str | None]] = []
     for start in range(0, len(wanted), 450):  # two parameters per id; stay under SQLite's limit
         part = wanted[start:start + 450]
         rows += conn.execute(select(Household.id, Household.national_hh_no)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -26,6 +26,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from .tables import BLOCK, PagedTable
 
 CELL_SIZE = 8.5
+# A TableStyle command: ("SPAN", (col, row), (col, row)), ("FONTSIZE", (col, row), (col, row), size), …
+Command = tuple[Any, ...]
 PAD = 2.5  # left/right cell padding, in points
 LABEL_BG = colors.Color(0.93, 0.93, 0.93)
 HEADER_BG = colors.Color(0.86, 0.86, 0.86)
@@ -41,6 +43,10 @@ class Span:
     value: str
 
 
+Item = tuple[str, str] | Span  # a (label, value) pair or a Span, as Kit.pairs lays them out
+
+
+
 @dataclass
 class Kit:
     font: str
@@ -49,21 +55,21 @@ class Kit:
     _widths: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        base = dict(fontName=self.font, wordWrap="CJK")
+        style = partial(ParagraphStyle, fontName=self.font, wordWrap="CJK")
         self.styles = {
-            "title": ParagraphStyle("title", fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=2, **base),
-            "subtitle": ParagraphStyle("subtitle", fontSize=9.5, leading=13, alignment=TA_CENTER, **base),
-            "heading": ParagraphStyle("heading", fontSize=11, leading=14, spaceBefore=5, spaceAfter=2.5, **base),
-            "cell": ParagraphStyle("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT, **base),
-            "head": ParagraphStyle("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER, **base),
-            "note": ParagraphStyle("note", fontSize=8, leading=11, spaceBefore=3, **base),
+            "title": style("title", fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=2),
+            "subtitle": style("subtitle", fontSize=9.5, leading=13, alignment=TA_CENTER),
+            "heading": style("heading", fontSize=11, leading=14, spaceBefore=5, spaceAfter=2.5),
+            "cell": style("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT),
+            "head": style("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER),
+            "note": style("note", fontSize=8, leading=11, spaceBefore=3),
         }
 
     # ---- text -----------------------------------------------------------------------------
     def para(self, text: str, style: str = "cell") -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), self.styles[style])
 
-    def cell(self, text: str, width: float, style: str = "cell") -> Any:
+    def cell(self, text: str, width: float, style: str = "cell") -> str | Paragraph:
         """Plain text when it fits on one line of the column, else a wrapping paragraph."""
         if not text:
             return ""
@@ -96,7 +102,7 @@ class Kit:
         return [self.width * f / total for f in fractions]
 
     def fit(self, header: Sequence[str], rows: Sequence[Sequence[str]], flexible: Sequence[int],
-            extra: Sequence[tuple] = ()) -> list[float]:
+            extra: Sequence[Command] = ()) -> list[float]:
         """Column widths from the content (rosters, ledgers): each column as wide as its widest
         value on one line; if that is more than the page, the widest ``flexible`` columns (free
         text that may wrap) are narrowed to a common width until the table fits."""
@@ -116,7 +122,7 @@ class Kit:
         return self.widths(need)
 
     def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], fractions: Sequence[float] | None, *,
-             extra: Sequence[tuple] = (), align: dict[int, str] | None = None, min_rows: int = 0,
+             extra: Sequence[Command] = (), align: dict[int, str] | None = None, min_rows: int = 0,
              long: bool = False, empty: str = "", write_room: bool = False, flexible: Sequence[int] = ()
              ) -> Flowable:
         """A grid with a shaded header row that repeats on every page the table continues to.
@@ -131,7 +137,8 @@ class Kit:
         body = list(rows) + [[""] * len(header)] * max(0, min_rows - len(rows))
         data = [[self.cell(h, w, "head") for h, w in zip(header, widths)]]
         data += [[self.cell(v, w) for v, w in zip(row, widths)] for row in body]
-        style = grid_style(self.font) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG), ("ALIGN", (0, 0), (-1, 0), "CENTER")]
+        style = grid_style(self.font) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+                                         ("ALIGN", (0, 0), (-1, 0), "CENTER")]
         for col, how in (align or {}).items():
             style.append(("ALIGN", (col, 1), (col, -1), how))
         # Rows left empty for filling in by hand get room for handwriting (all rows: ``write_room``).
@@ -140,14 +147,14 @@ class Kit:
             return PagedTable(data[0], data[1:], widths, style + list(extra), heights)
         return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(style + list(extra)), minRowHeights=heights)
 
-    def pairs(self, items: Sequence[tuple[str, str] | Span], per_row: int = 2, label_frac: float = 0.42, *,
+    def pairs(self, items: Sequence[Item], per_row: int = 2, label_frac: float = 0.42, *,
               write_room: bool = False) -> Table:
         """Label/value pairs laid out ``per_row`` to a row; a ``Span`` takes a whole row.
         ``write_room``: rows tall enough to fill in by hand (blank forms)."""
         pair_w = self.width / per_row
         lw, vw = pair_w * label_frac, pair_w * (1 - label_frac)
         data: list[list[Any]] = []
-        spans: list[tuple] = []
+        spans: list[Command] = []
         row: list[Any] = []
 
         def flush() -> None:
@@ -188,7 +195,7 @@ def _water_level(needs: list[float], room: float) -> float:
     return float("inf")
 
 
-def grid_style(font: str) -> list[tuple]:
+def grid_style(font: str) -> list[Command]:
     return [
         ("FONT", (0, 0), (-1, -1), font, CELL_SIZE, CELL_SIZE + 2),
         ("GRID", (0, 0), (-1, -1), 0.5, LINE),

@@ -79,7 +79,8 @@ class PagedTable(Flowable):
         if not parts:
             return []
         first = parts[0]
-        placed = first._nrows - 1  # its header row is not a body row
+        # its header row is not a body row; _nrows is ReportLab's own (absent from types-reportlab)
+        placed: int = first._nrows - 1  # type: ignore[attr-defined]
         if self.start + placed >= len(self.rows):
             return [first]
         return [first, self._rest(self.start + placed)]

@@ -8,8 +8,9 @@ same scope lists (``village_stats`` counts the whole store, whatever the scope).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether
 from sqlalchemy import select
@@ -25,7 +26,8 @@ INDICATORS = tuple(c.name for c in VillageYear.__table__.c
                    if c.name not in {"id", "updated_at", "village_code", "year"})
 UNSET = "未填写"
 # (title, code table for the blank form, how a household is classed; blank 监测对象类别 = not monitored)
-DIMENSIONS = (
+# (heading, code table, the household's label in the year)
+DIMENSIONS: tuple[tuple[str, str, Callable[[HouseholdData, int], str | None]], ...] = (
     ("按脱贫状态", "脱贫状态", lambda hh, y: hh.fields.get("poverty_status")),
     ("按贫困户属性", "贫困户属性", lambda hh, y: hh.fields.get("attribute")),
     ("按户类型", "户类型", lambda hh, y: hh.fields.get("household_type")),
@@ -96,10 +98,11 @@ class VillageForm(FormRenderer):
         return list(self.document_story([]))
 
     def _indicators(self, village: str | None) -> list[tuple[str, str]]:
-        row: dict = {}
+        row: dict[str, Any] = {}
         if village and self.ctx.conn is not None:
-            found = self.ctx.conn.execute(select(VillageYear).where(VillageYear.village_code == village,
-                                                                    VillageYear.year == self.ctx.year)).mappings().first()
+            this_year = select(VillageYear).where(VillageYear.village_code == village,
+                                                  VillageYear.year == self.ctx.year)
+            found = self.ctx.conn.execute(this_year).mappings().first()
             row = dict(found) if found else {}
             if not found:
                 self.ctx.problem(self.ctx.village_name(village), f"缺少 {self.ctx.year} 年度村级指标（第一部分留空）")

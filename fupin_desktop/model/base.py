@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import BigInteger, TypeDecorator
 from typing_extensions import TypedDict, Unpack
@@ -41,13 +41,15 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:  # each model maps one Table, not any FromClause: .insert(), .c.x and .name are there
+        __table__: ClassVar[Table]
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class Money(TypeDecorator):
+class Money(TypeDecorator[Decimal]):
     """Yuan with two decimals, stored exactly as integer fen (SQLite has no decimal type)."""
 
     impl = BigInteger
@@ -63,7 +65,7 @@ class Money(TypeDecorator):
         return None if value is None else Decimal(value).scaleb(-2)
 
 
-class Area(TypeDecorator):
+class Area(TypeDecorator[Decimal]):
     """Areas in mu / square metres / kilometres: two decimals, stored as integer hundredths."""
 
     impl = BigInteger
@@ -144,7 +146,8 @@ def column_label(table: str, column: str) -> str:
     t = Base.metadata.tables.get(table)
     if t is None or column not in t.c:
         return column
-    return t.c[column].info.get("label", column)
+    label: str = t.c[column].info.get("label", column)
+    return label
 
 
 __all__ = ["Base", "Entity", "Mapped", "mapped_column", "date", "Decimal"]

@@ -58,8 +58,8 @@ class Household(Entity, Base):
         roster=Roster(aliases=("银行卡号", "账号", "卡号")), printed=BY_HAND)
     identify_standard: Mapped[str | None] = text("识别标准", 16, codes=Codes("识别标准"), editor=HH_BASICS.at(70),
         roster=ROSTER, printed=REG_BASICS.at(10))
-    household_type: Mapped[str | None] = text("户类型", 16, codes=Codes("户类型"), editor=HH_BASICS.at(80), roster=ROSTER,
-        printed=REG_BASICS.at(20))
+    household_type: Mapped[str | None] = text("户类型", 16, codes=Codes("户类型"), editor=HH_BASICS.at(80),
+        roster=ROSTER, printed=REG_BASICS.at(20))
     attribute: Mapped[str | None] = text("贫困户属性", 16, codes=Codes("贫困户属性"), editor=HH_BASICS.at(90),
         roster=Roster(aliases=("属性", "户属性", "脱贫户属性")), printed=REG_BASICS.at(30))
     poverty_status: Mapped[str | None] = text("脱贫状态", 16, codes=Codes("脱贫状态"), editor=HH_BASICS.at(100),
@@ -70,10 +70,12 @@ class Household(Entity, Base):
         printed=REG_BASICS.at(60))
     pre_exit_this_year: Mapped[bool | None] = flag("是否当年预脱贫", editor=HH_BASICS.at(130), roster=ROSTER,
         printed=NOT_PRINTED)
-    exit_year: Mapped[int | None] = number("脱贫年度", editor=HH_BASICS.at(140), roster=ROSTER, printed=REG_BASICS.at(70))
-    return_year: Mapped[int | None] = number("返贫年度", editor=HH_BASICS.at(150), roster=ROSTER, printed=REG_BASICS.at(80))
-    return_reason: Mapped[str | None] = text("返贫原因", 16, codes=Codes("致贫原因"), editor=HH_BASICS.at(160), roster=ROSTER,
-        printed=REG_BASICS.at(90))
+    exit_year: Mapped[int | None] = number("脱贫年度", editor=HH_BASICS.at(140), roster=ROSTER,
+        printed=REG_BASICS.at(70))
+    return_year: Mapped[int | None] = number("返贫年度", editor=HH_BASICS.at(150), roster=ROSTER,
+        printed=REG_BASICS.at(80))
+    return_reason: Mapped[str | None] = text("返贫原因", 16, codes=Codes("致贫原因"), editor=HH_BASICS.at(160),
+        roster=ROSTER, printed=REG_BASICS.at(90))
     military_family: Mapped[bool | None] = flag("是否军烈属", editor=HH_BASICS.at(170), roster=ROSTER,
         printed=REG_BASICS.at(100))
     only_child: Mapped[bool | None] = flag("是否独生子女户", editor=HH_BASICS.at(180), roster=ROSTER,
@@ -81,33 +83,35 @@ class Household(Entity, Base):
     two_daughters: Mapped[bool | None] = flag("是否双女户", editor=HH_BASICS.at(190), roster=ROSTER,
         printed=REG_BASICS.at(120))
     # 防返贫监测 (E4)
-    monitoring_category: Mapped[str | None] = text("监测对象类别", 16, codes=Codes("监测对象类别"), editor=MONITORING.at(10),
-        roster=ROSTER, printed=REG_BASICS.at(130))
+    monitoring_category: Mapped[str | None] = text("监测对象类别", 16, codes=Codes("监测对象类别"),
+        editor=MONITORING.at(10), roster=ROSTER, printed=REG_BASICS.at(130))
     monitoring_since: Mapped[str | None] = text("识别监测时间", 6, editor=MONITORING.at(20), roster=ROSTER,
         printed=REG_BASICS.at(140))
     no_labour_fallback: Mapped[bool | None] = flag("整户无劳动能力兜底保障户", editor=MONITORING.at(30), roster=ROSTER,
         printed=REG_BASICS.at(150))
     risk_removed: Mapped[bool | None] = flag("风险是否已消除", editor=MONITORING.at(70), roster=ROSTER,
         printed=REG_BASICS.at(160))
-    risk_removal_method: Mapped[str | None] = text("风险消除方式", 16, codes=Codes("风险消除方式"), editor=MONITORING.at(80),
-        roster=ROSTER, printed=REG_BASICS.at(170))
+    risk_removal_method: Mapped[str | None] = text("风险消除方式", 16, codes=Codes("风险消除方式"),
+        editor=MONITORING.at(80), roster=ROSTER, printed=REG_BASICS.at(170))
     risk_removed_at: Mapped[str | None] = text("消除监测时间", 6, editor=MONITORING.at(90), roster=ROSTER,
         printed=REG_BASICS.at(180))
     monitoring_contact: Mapped[str | None] = text("监测联系人", 32, editor=MONITORING.at(100), roster=ROSTER,
         printed=REG_BASICS.at(190))
-    monitoring_contact_phone: Mapped[str | None] = text("监测联系人电话", 32, keep_text="digits", editor=MONITORING.at(110),
-        roster=ROSTER, printed=REG_BASICS.at(200))
-    in_relocation_site: Mapped[bool | None] = flag("居住在易地扶贫搬迁集中安置区", editor=MONITORING.at(120), roster=ROSTER,
-        printed=REG_RELOCATION.at(900))
-    relocation_site_address: Mapped[str | None] = text("安置区地址", long=True, editor=MONITORING.at(130), roster=ROSTER,
-        printed=BY_HAND)
+    monitoring_contact_phone: Mapped[str | None] = text("监测联系人电话", 32, keep_text="digits",
+        editor=MONITORING.at(110), roster=ROSTER, printed=REG_BASICS.at(200))
+    in_relocation_site: Mapped[bool | None] = flag("居住在易地扶贫搬迁集中安置区", editor=MONITORING.at(120),
+        roster=ROSTER, printed=REG_RELOCATION.at(900))
+    relocation_site_address: Mapped[str | None] = text("安置区地址", long=True, editor=MONITORING.at(130),
+        roster=ROSTER, printed=BY_HAND)
     collector_name: Mapped[str | None] = text("信息采集人", 32, editor=FILLING.at(10), roster=ROSTER, printed=BY_HAND)
     collector_phone: Mapped[str | None] = text("信息采集人联系电话", 32, keep_text="digits", editor=FILLING.at(20),
         roster=ROSTER, printed=BY_HAND)
     filled_on: Mapped[date | None] = day("填表时间", editor=FILLING.at(30), roster=ROSTER, printed=NOT_PRINTED)
-    change_note: Mapped[str | None] = text("变更情况说明", long=True, editor=FILLING.at(40), roster=ROSTER, printed=BY_HAND)
+    change_note: Mapped[str | None] = text("变更情况说明", long=True, editor=FILLING.at(40), roster=ROSTER,
+        printed=BY_HAND)
     # Never hard-deleted: a household leaves the file with a reason and a date.
-    record_status: Mapped[str] = text("档案状态", 8, default="在册", editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
+    record_status: Mapped[str] = text("档案状态", 8, default="在册", editor=LIFECYCLE, roster=LIFECYCLE,
+        printed=LIFECYCLE)
     left_reason: Mapped[str | None] = text("注销原因", 32, editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
     left_on: Mapped[date | None] = day("注销日期", editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
     # Kept by the core, not by people.
@@ -127,38 +131,45 @@ class HouseholdYear(Entity, Base):
     year: Mapped[int] = number("年度", roster=Roster(aliases=("统计年度", "nf")), editor=YEAR, printed=YEAR)
     population: Mapped[int | None] = number("家庭人口数", editor=YEAR_BASICS.at(10),
         roster=Roster(aliases=("人口数", "家庭人口")), printed=REG_BASICS.at(310))
-    population_start: Mapped[int | None] = number("年初家庭人口数", editor=YEAR_BASICS.at(20), printed=REG_BASICS.at(320))
+    population_start: Mapped[int | None] = number("年初家庭人口数", editor=YEAR_BASICS.at(20),
+        printed=REG_BASICS.at(320))
     population_end: Mapped[int | None] = number("年底家庭人口数", editor=YEAR_BASICS.at(30), printed=REG_BASICS.at(330))
     main_cause: Mapped[str | None] = text("主要致贫原因", 16, codes=Codes("致贫原因"), editor=YEAR_BASICS.at(40),
         roster=Roster(aliases=("致贫原因", "主要致贫原因/风险类型")), printed=REG_BASICS.at(340))
-    other_causes: Mapped[str | None] = text("其他致贫原因", 64, codes=Codes("致贫原因"), long=True, editor=YEAR_BASICS.at(50),
-        roster=ROSTER, printed=REG_BASICS.at(350))
-    risks: Mapped[str | None] = text("致贫/返贫风险", 128, codes=Codes("致贫/返贫风险"), long=True, editor=MONITORING.at(40),
-        printed=BY_HAND)
-    disaster_subtype: Mapped[str | None] = text("因自然灾害子项", 32, codes=Codes("因自然灾害子项"), editor=MONITORING.at(50),
-        printed=BY_HAND)
+    other_causes: Mapped[str | None] = text("其他致贫原因", 64, codes=Codes("致贫原因"), long=True,
+        editor=YEAR_BASICS.at(50), roster=ROSTER, printed=REG_BASICS.at(350))
+    risks: Mapped[str | None] = text("致贫/返贫风险", 128, codes=Codes("致贫/返贫风险"), long=True,
+        editor=MONITORING.at(40), printed=BY_HAND)
+    disaster_subtype: Mapped[str | None] = text("因自然灾害子项", 32, codes=Codes("因自然灾害子项"),
+        editor=MONITORING.at(50), printed=BY_HAND)
     risk_note: Mapped[str | None] = text("风险备注", long=True, editor=MONITORING.at(60), printed=BY_HAND)
     development_measures: Mapped[str | None] = text("实施开发式帮扶措施情况", 8, codes=Codes("实施开发式帮扶措施情况"),
         editor=YEAR_BASICS.at(60), printed=REG_BASICS.at(360))
     # 生产生活条件 (AAC3xx)
     arable_mu: Mapped[Decimal | None] = measure_of("耕地面积(亩)", editor=LAND.at(10), printed=REG_CONDITIONS.at(10))
-    irrigated_mu: Mapped[Decimal | None] = measure_of("有效灌溉面积(亩)", editor=LAND.at(20), printed=REG_CONDITIONS.at(20))
+    irrigated_mu: Mapped[Decimal | None] = measure_of("有效灌溉面积(亩)", editor=LAND.at(20),
+        printed=REG_CONDITIONS.at(20))
     forest_mu: Mapped[Decimal | None] = measure_of("林地面积(亩)", editor=LAND.at(30), printed=REG_CONDITIONS.at(30))
     returned_forest_mu: Mapped[Decimal | None] = measure_of("退耕还林面积(亩)", editor=LAND.at(40),
         printed=REG_CONDITIONS.at(40))
     orchard_mu: Mapped[Decimal | None] = measure_of("林果面积(亩)", editor=LAND.at(50), printed=REG_CONDITIONS.at(50))
     pasture_mu: Mapped[Decimal | None] = measure_of("牧草地面积(亩)", editor=LAND.at(60), printed=REG_CONDITIONS.at(60))
-    water_surface_mu: Mapped[Decimal | None] = measure_of("水面面积(亩)", editor=LAND.at(70), printed=REG_CONDITIONS.at(70))
-    production_power: Mapped[bool | None] = flag("是否通生产用电", editor=UTILITIES.at(10), printed=REG_CONDITIONS.at(80))
-    drinking_difficult: Mapped[bool | None] = flag("饮水是否困难", editor=UTILITIES.at(30), printed=REG_CONDITIONS.at(110))
+    water_surface_mu: Mapped[Decimal | None] = measure_of("水面面积(亩)", editor=LAND.at(70),
+        printed=REG_CONDITIONS.at(70))
+    production_power: Mapped[bool | None] = flag("是否通生产用电", editor=UTILITIES.at(10),
+        printed=REG_CONDITIONS.at(80))
+    drinking_difficult: Mapped[bool | None] = flag("饮水是否困难", editor=UTILITIES.at(30),
+        printed=REG_CONDITIONS.at(110))
     drinking_safe: Mapped[bool | None] = flag("饮水是否安全", editor=UTILITIES.at(40), printed=REG_CONDITIONS.at(120))
-    household_power: Mapped[bool | None] = flag("是否通生活用电", editor=UTILITIES.at(20), printed=REG_CONDITIONS.at(90))
+    household_power: Mapped[bool | None] = flag("是否通生活用电", editor=UTILITIES.at(20),
+        printed=REG_CONDITIONS.at(90))
     broadcast_tv: Mapped[bool | None] = flag("是否通广播电视", editor=UTILITIES.at(60), printed=REG_CONDITIONS.at(100))
     road_distance_km: Mapped[Decimal | None] = measure_of("与村主干路距离(公里)", editor=UTILITIES.at(70),
         printed=REG_CONDITIONS.at(140))
     road_type: Mapped[str | None] = text("入户路类型", 16, codes=Codes("入户路类型"), editor=UTILITIES.at(80),
         printed=REG_CONDITIONS.at(150))
-    road_hardened: Mapped[bool | None] = flag("入户道路是否硬化", editor=UTILITIES.at(90), printed=REG_CONDITIONS.at(160))
+    road_hardened: Mapped[bool | None] = flag("入户道路是否硬化", editor=UTILITIES.at(90),
+        printed=REG_CONDITIONS.at(160))
     housing_area_m2: Mapped[Decimal | None] = measure_of("住房面积(平方米)", editor=HOUSING.at(10),
         printed=REG_CONDITIONS.at(170))
     dilapidated: Mapped[bool | None] = flag("是否危房户", editor=HOUSING.at(20), printed=REG_CONDITIONS.at(180))
@@ -168,14 +179,18 @@ class HouseholdYear(Entity, Base):
     house_built_year: Mapped[int | None] = number("建房年份", editor=HOUSING.at(50), printed=REG_CONDITIONS.at(210))
     renovation_year: Mapped[int | None] = number("危改年度", editor=HOUSING.at(60), printed=REG_CONDITIONS.at(220))
     sanitary_toilet: Mapped[bool | None] = flag("有无卫生厕所", editor=HOUSING.at(70), printed=REG_CONDITIONS.at(230))
-    toilet_usable: Mapped[bool | None] = flag("卫生厕所是否能正常使用", editor=HOUSING.at(80), printed=REG_CONDITIONS.at(240))
+    toilet_usable: Mapped[bool | None] = flag("卫生厕所是否能正常使用", editor=HOUSING.at(80),
+        printed=REG_CONDITIONS.at(240))
     fuel_type: Mapped[str | None] = text("主要燃料类型", 16, codes=Codes("主要燃料类型"), editor=HOUSING.at(90),
         printed=REG_CONDITIONS.at(250))
-    in_cooperative: Mapped[bool | None] = flag("是否加入农民专业合作社", editor=INDUSTRY.at(10), printed=REG_CONDITIONS.at(260))
-    led_by_enterprise: Mapped[bool | None] = flag("是否有龙头企业带动", editor=INDUSTRY.at(20), printed=REG_CONDITIONS.at(270))
+    in_cooperative: Mapped[bool | None] = flag("是否加入农民专业合作社", editor=INDUSTRY.at(10),
+        printed=REG_CONDITIONS.at(260))
+    led_by_enterprise: Mapped[bool | None] = flag("是否有龙头企业带动", editor=INDUSTRY.at(20),
+        printed=REG_CONDITIONS.at(270))
     led_by_entrepreneur: Mapped[bool | None] = flag("是否有创业致富带头人带动", editor=INDUSTRY.at(30),
         printed=REG_CONDITIONS.at(280))
-    safe_water_solved: Mapped[bool | None] = flag("是否解决安全饮用水", editor=UTILITIES.at(50), printed=REG_CONDITIONS.at(130))
+    safe_water_solved: Mapped[bool | None] = flag("是否解决安全饮用水", editor=UTILITIES.at(50),
+        printed=REG_CONDITIONS.at(130))
     livestock: Mapped[str | None] = text("牲畜存栏", 128, long=True, editor=INDUSTRY.at(40), printed=BY_HAND)
     # 易地扶贫搬迁 (§1.4)
     relocated: Mapped[bool | None] = flag("是否易地扶贫搬迁户", editor=RELOCATION.at(10), printed=REG_RELOCATION.at(10))
@@ -189,15 +204,18 @@ class HouseholdYear(Entity, Base):
         printed=REG_RELOCATION.at(70))
     relocation_address: Mapped[str | None] = text("安置地址", long=True, editor=RELOCATION.at(60), printed=BY_HAND)
     moved_in_on: Mapped[date | None] = day("入住时间", editor=RELOCATION.at(70), printed=REG_RELOCATION.at(50))
-    relocated_people: Mapped[int | None] = number("享受搬迁人数", editor=RELOCATION.at(80), printed=REG_RELOCATION.at(60))
+    relocated_people: Mapped[int | None] = number("享受搬迁人数", editor=RELOCATION.at(80),
+        printed=REG_RELOCATION.at(60))
     # 两不愁三保障 (§3.1); blank means not yet assessed.
     food_secure: Mapped[bool | None] = flag("不愁吃", editor=SECURITY.at(10), printed=REG_GUARANTEES.at(10))
     clothing_secure: Mapped[bool | None] = flag("不愁穿", editor=SECURITY.at(20), printed=REG_GUARANTEES.at(20))
-    education_secure: Mapped[bool | None] = flag("义务教育有保障", editor=SECURITY.at(30), printed=REG_GUARANTEES.at(30))
+    education_secure: Mapped[bool | None] = flag("义务教育有保障", editor=SECURITY.at(30),
+        printed=REG_GUARANTEES.at(30))
     medical_secure: Mapped[bool | None] = flag("基本医疗有保障", editor=SECURITY.at(40), printed=REG_GUARANTEES.at(40))
     housing_secure: Mapped[bool | None] = flag("住房安全有保障", editor=SECURITY.at(50), printed=REG_GUARANTEES.at(50))
     water_secure: Mapped[bool | None] = flag("饮水安全有保障", editor=SECURITY.at(60), printed=REG_GUARANTEES.at(60))
-    guarantee_evidence: Mapped[str | None] = text("两不愁三保障佐证说明", long=True, editor=SECURITY.at(70), printed=BY_HAND)
+    guarantee_evidence: Mapped[str | None] = text("两不愁三保障佐证说明", long=True, editor=SECURITY.at(70),
+        printed=BY_HAND)
 
 
 Index("ix_household_village_group", Household.village_code, Household.group_name)

@@ -43,7 +43,8 @@ class Dashboard:
 
 def _figures(stats: dict[str, Any], key: str, filter_key: str) -> list[Figure]:
     hh, people = stats[key]["households"], stats[key]["people"]
-    return [Figure(label, n, people.get(label), {filter_key: label} if label != "未填写" else {}) for label, n in hh.items()]
+    return [Figure(label, n, people.get(label), {filter_key: label} if label != "未填写" else {}) for label,
+            n in hh.items()]
 
 
 def _income_bands(conn: Connection, year: int, threshold: Decimal | None) -> list[Figure]:
@@ -54,14 +55,17 @@ def _income_bands(conn: Connection, year: int, threshold: Decimal | None) -> lis
         .where(IncomeYear.year == year, Household.record_status == "在册", IncomeYear.per_capita_net.is_not(None))
     ).scalars()
     edges = [threshold * m for m in BANDS]
-    counts = Counter()
+    counts: Counter[int] = Counter()
     for value in incomes:
+        if value is None:  # not selected (is_not(None) above); the column is nullable
+            continue
         band = sum(value >= e for e in edges[1:])
         counts[band] += 1
     labels = [f"低于监测范围（<{edges[1]:.0f}元）"] + [
         f"{edges[i]:.0f}–{edges[i + 1]:.0f}元" for i in range(1, len(edges) - 1)] + [f"{edges[-1]:.0f}元以上"]
     bounds = [(None, edges[1])] + [(edges[i], edges[i + 1]) for i in range(1, len(edges) - 1)] + [(edges[-1], None)]
-    return [Figure(labels[i], counts[i], None, {"income_min": lo, "income_max": hi}) for i, (lo, hi) in enumerate(bounds)]
+    return [Figure(labels[i], counts[i], None, {"income_min": lo, "income_max": hi}) for i,
+            (lo, hi) in enumerate(bounds)]
 
 
 def _risks(conn: Connection, year: int) -> list[Figure]:
@@ -71,6 +75,8 @@ def _risks(conn: Connection, year: int) -> list[Figure]:
         .where(HouseholdYear.year == year, Household.record_status == "在册", HouseholdYear.risks.is_not(None))
     ).scalars()
     for risks in rows:
+        if risks is None:  # not selected (is_not(None) above); the column is nullable
+            continue
         counts.update(r.strip() for r in risks.split(",") if r.strip())
     return [Figure(label, n, None, {"risk": label}) for label, n in counts.most_common()]
 
@@ -79,9 +85,10 @@ def dashboard(conn: Connection, year: int) -> Dashboard:
     stats = village_stats(conn, year)
     village = conn.execute(select(Meta.value).where(Meta.key == "village_code")).scalar_one_or_none() or "00"
     threshold = threshold_for(conn, village[:2], year, "监测")
-    quality = [Figure(label, len(search_households(conn, SearchQuery(year=year, **filters))), None, filters)
-               for label, filters in (("有错误的户", {"has_errors": True}),
-                                      ("信息不完整的户", {"incomplete": True}))]
+    with_errors = search_households(conn, SearchQuery(year=year, has_errors=True))
+    incomplete = search_households(conn, SearchQuery(year=year, incomplete=True))
+    quality = [Figure("有错误的户", len(with_errors), None, {"has_errors": True}),
+               Figure("信息不完整的户", len(incomplete), None, {"incomplete": True})]
     monitoring = [f for f in _figures(stats, "by_monitoring", "monitoring_category") if f.label != "未填写"]
     return Dashboard(
         year=year, households=stats["households"], people=stats["people"], threshold=threshold,

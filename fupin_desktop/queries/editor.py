@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData
-from ..model import Attachment, Helper, Meta
+from ..model import Attachment, Helper
 from ..drafts import DRAFT_PREFIX, new_draft_keys, read_draft
 from ..validation.engine import Context, Finding, check_household, store_findings
 from .history import HistoryEntry, household_history
@@ -46,7 +46,7 @@ def editor_snapshot(conn: Connection, household_id: str | None, year: int,
     if household_id is not None:
         found = load_households(conn, [household_id])
         snap.household = found[0] if found else None
-    if snap.household is not None:
+    if snap.household is not None and household_id is not None:  # (a household was found by its id)
         snap.history = household_history(conn, household_id)
         snap.cross_findings = list(store_findings(conn, ctx, {household_id}))
         snap.findings = check_household(snap.household, ctx) + snap.cross_findings

@@ -10,25 +10,26 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, Connection, Select, literal_column, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from ..model import (
-    MEASURE_DETAILS, Assessment, Helper, HelperAssignment, Household, HouseholdYear, IncomeLine, IncomeYear,
+    MEASURE_DETAILS, Assessment, Base, Helper, HelperAssignment, Household, HouseholdYear, IncomeLine, IncomeYear,
     Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord,
 )
 
 CHUNK = 1000
 
 
-def _table(model: Any, parts: frozenset[str]) -> Any:
+def _table(model: type[Base], parts: frozenset[str]) -> Select[*tuple[Any, ...]]:
     """A select of the whole row, or of the slim column set when ``parts`` asks for it."""
     names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else None
     table = model.__table__
     return select(*(table.c[n] for n in names)) if names else select(model)
 
 
-def _rows(conn: Connection, stmt: Select) -> list[dict[str, Any]]:
+def _rows(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> list[dict[str, Any]]:
     result = conn.execute(stmt)
     keys = list(result.keys())
     return [dict(zip(keys, row)) for row in result]
@@ -51,7 +52,7 @@ SLIM_COLUMNS = {
                 "start_on", "end_on"),
     "income_line": ("id", "income_id", "category", "item", "amount", "counts_toward_income", "sort"),
 }
-HouseholdFilter = Callable[[Any], Any]  # household_id column -> SQL condition
+HouseholdFilter = Callable[[InstrumentedAttribute[str]], ColumnElement[bool]]  # household_id column -> condition
 
 
 def load_households(conn: Connection, ids: Sequence[str], parts: frozenset[str] = ALL_PARTS) -> list[HouseholdData]:
@@ -59,7 +60,7 @@ def load_households(conn: Connection, ids: Sequence[str], parts: frozenset[str] 
     result: list[HouseholdData] = []
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start:start + CHUNK])
-        loaded = {h.id: h for h in _load(conn, lambda col, c=chunk: col.in_(c), parts)}
+        loaded = {h.id: h for h in _load(conn, lambda col: col.in_(chunk), parts)}  # called here, not kept
         result.extend(loaded[i] for i in chunk if i in loaded)
     return result
 
@@ -73,7 +74,7 @@ def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] 
     (Chunks of random UUIDs would touch nearly every page of every table for every chunk.)
     ``rowids`` limits the walk to households whose rowid is in that inclusive range.
     """
-    rowid = literal_column("household.rowid")
+    rowid: ColumnClause[int] = literal_column("household.rowid")
     stmt = select(rowid).select_from(Household).order_by(rowid)
     if rowids is not None:
         stmt = stmt.where(rowid.between(*rowids))
@@ -81,7 +82,7 @@ def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] 
     for start in range(0, len(found), chunk):
         lo, hi = found[start], found[min(start + chunk, len(found)) - 1]
         ids = select(Household.id).where(rowid.between(lo, hi)).scalar_subquery()
-        yield from _load(conn, lambda col, ids=ids: col.in_(ids), parts)
+        yield from _load(conn, lambda col: col.in_(ids), parts)  # called here, not kept
 
 
 def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[HouseholdData]:
@@ -130,9 +131,10 @@ def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[s
     details: dict[str, tuple[str, dict[str, Any]]] = {}
     if "details" in parts:
         measure_ids = select(Measure.id).where(of(Measure.household_id))
-        for kind, model in MEASURE_DETAILS.items():
-            for row in _rows(conn, select(model).where(model.id.in_(measure_ids))):
-                details[row["id"]] = (kind, row)
+        for name, model in MEASURE_DETAILS.items():
+            for row in _rows(conn, select(model).where(model.__table__.c.id.in_(measure_ids))):
+                details[row["id"]] = (name, row)
     for m in _rows(conn, _table(Measure, parts).where(of(Measure.household_id)).order_by(Measure.year, Measure.id)):
+        kind: str | None
         kind, detail = details.get(m["id"], (None, {}))
         by_household[m["household_id"]].measures.append(MeasureData(m, kind, detail))

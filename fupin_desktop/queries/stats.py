@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ..model import Household, HouseholdYear, Member
+from ..model import ChangeLog, Household, HouseholdYear, Member
 from ..sync_state import SyncState
 
 UNSET = "未填写"
@@ -100,6 +100,4 @@ def groups(conn: Connection) -> list[tuple[str, int]]:
 
 def pending_changes(conn: Connection) -> int:
     """Change-log entries not yet sent to the county."""
-    from ..model import ChangeLog  # noqa: PLC0415
-
     return conn.execute(select(func.count()).where(ChangeLog.sync_state == SyncState.UNSENT)).scalar_one()

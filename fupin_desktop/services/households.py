@@ -3,7 +3,8 @@ the caller (CLI command, UI op, import) opens the unit of work and so owns the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -13,15 +14,21 @@ from .. import income as income_calc
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
 from ..derive import name_initials
 from ..errors import InvalidInput
+from ..queries.load import load_households
 from ..queries.years import current_year
+from ..validation.engine import Context, mark_household
 from ..model import (
-    MEASURE_DETAILS, Assessment, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine, IncomeYear,
-    Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
+    MEASURE_DETAILS, Assessment, Attachment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine,
+    IncomeYear, Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
 )
+
 from .uow import UnitOfWork
 
 if TYPE_CHECKING:
     from ..store.store import Store
+
+Rows = tuple[list[Row], list[str]]  # a table's rows and the household that owns each
+Put = Callable[[type[Base], Row, str], str]  # adds a row for a household, returns its id
 
 ACTIVE = "在册"
 LEFT = "注销"
@@ -44,18 +51,19 @@ def create_households(uow: UnitOfWork, bundles: Sequence[HouseholdData], *, trus
     return [b.id for b in bundles]
 
 
-def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[Any, tuple[list[Row], list[str]]]:
+def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[type[Base], Rows]:
     """The rows of each table for these households (ids assigned), parents before children,
     with the owning household of every row."""
-    tables: dict[Any, tuple[list[Row], list[str]]] = {}
+    tables: dict[type[Base], Rows] = {}
 
-    def put(model: Any, row: Row, household_id: str) -> str:
+    def put(model: type[Base], row: Row, household_id: str) -> str:
         if "id" not in row:
             row["id"] = new_id()
         rows, owners = tables.setdefault(model, ([], []))
         rows.append(row)
         owners.append(household_id)
-        return row["id"]
+        row_id: str = row["id"]
+        return row_id
 
     for bundle in bundles:
         hh = dict(bundle.fields)
@@ -87,7 +95,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[A
     return tables
 
 
-def _put_member(put: Any, member: MemberData, hh_id: str) -> None:
+def _put_member(put: Put, member: MemberData, hh_id: str) -> None:
     row = {"record_status": ACTIVE, **member.fields, "household_id": hh_id}
     row["name_initials"] = name_initials(row.get("name"))
     m_id = put(Member, row, hh_id)
@@ -103,7 +111,7 @@ def register_household(uow: UnitOfWork, bundle: HouseholdData) -> str:
 
 
 # ---- editing ------------------------------------------------------------------------------
-def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict:
+def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict[str, tuple[Any, Any]]:
     return uow.update(Household, household_id, changes)
 
 
@@ -123,7 +131,7 @@ def add_member(uow: UnitOfWork, household_id: str, fields: Row, years: dict[int,
     return member_id
 
 
-def update_member(uow: UnitOfWork, member_id: str, changes: Row) -> dict:
+def update_member(uow: UnitOfWork, member_id: str, changes: Row) -> dict[str, tuple[Any, Any]]:
     result = uow.update(Member, member_id, changes)
     if "name" in result:
         _refresh_initials(uow, member_id)
@@ -139,11 +147,11 @@ def save_member_year(uow: UnitOfWork, member_id: str, year: int, changes: Row) -
     return _upsert_year(uow, MemberYear, "member_id", member_id, year, changes, household_id)
 
 
-def _upsert_year(uow: UnitOfWork, model: Any, owner_col: str, owner_id: str, year: int, changes: Row,
+def _upsert_year(uow: UnitOfWork, model: type[Base], owner_col: str, owner_id: str, year: int, changes: Row,
                  household_id: str) -> str:
     assert uow.conn is not None
     table = model.__table__
-    existing = uow.conn.execute(
+    existing: str | None = uow.conn.execute(
         select(table.c.id).where(table.c[owner_col] == owner_id, table.c.year == year)
     ).scalar_one_or_none()
     if existing is None:
@@ -224,9 +232,10 @@ def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row |
         uow.update(MEASURE_DETAILS[kind], measure_id, detail, household_id=household_id)
 
 
-def _has_row(uow: UnitOfWork, model: Any, row_id: str) -> bool:
+def _has_row(uow: UnitOfWork, model: type[Base], row_id: str) -> bool:
     assert uow.conn is not None
-    return uow.conn.execute(select(model.id).where(model.id == row_id)).first() is not None
+    table = model.__table__
+    return uow.conn.execute(select(table.c.id).where(table.c.id == row_id)).first() is not None
 
 
 def add_helper(uow: UnitOfWork, fields: Row) -> str:
@@ -255,10 +264,6 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024
 def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
               photos: Iterable[tuple[str, bytes, str]] = ()) -> str:
     """A visit with its photos; the photos go into the encrypted store, never to loose files."""
-    import hashlib  # noqa: PLC0415
-
-    from ..model import Attachment  # noqa: PLC0415
-
     photos = list(photos)
     for filename, data, _ in photos:  # a photo travels inside one sync package, which has a size limit
         if len(data) > MAX_PHOTO_BYTES:
@@ -276,9 +281,6 @@ def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
 # ---- what the core keeps up to date after every save ----------------------------------------
 def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
     """Head's name and member count (for lists), then the validation marks (never blocking)."""
-    from ..queries.load import load_households  # noqa: PLC0415
-    from ..validation.engine import Context, mark_household  # noqa: PLC0415
-
     assert uow.conn is not None
     ctx = Context.for_store(uow.conn, current_year(uow.conn))
     for household in load_households(uow.conn, list(household_ids)):

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
@@ -26,6 +26,8 @@ from ..queries.history import TABLE_LABELS
 from ..values import coerce, to_json
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql.schema import ScalarElementColumnDefault
+
     from ..store.store import Store
 
 TableLike = Any  # a mapped class or a Table
@@ -219,7 +221,8 @@ class UnitOfWork:
             for key in keys:
                 if key not in row:
                     default = table.c[key].default
-                    row[key] = default.arg if default is not None and default.is_scalar else None
+                    row[key] = (cast("ScalarElementColumnDefault", default).arg  # is_scalar: this kind
+                                if default is not None and default.is_scalar else None)
 
     def update(
         self, target: TableLike, row_id: str, values: Mapping[str, Any], *, household_id: str | None = None

@@ -7,7 +7,8 @@ from ..errors import InvalidInput
 
 def check_password_strength(password: str) -> None:
     if len(password) < 8:
-        raise InvalidInput("密码太短：至少需要 8 位。", field="密码", hint="建议用字母、数字和符号混合，不要用生日或手机号。")
+        raise InvalidInput("密码太短：至少需要 8 位。", field="密码",
+                           hint="建议用字母、数字和符号混合，不要用生日或手机号。")
 
 
 def password_strength_hint(password: str) -> str:

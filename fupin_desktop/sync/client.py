@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import update
@@ -28,15 +28,16 @@ from .transport import check_server_url, tls_verify
 
 if TYPE_CHECKING:
     from ..store.store import Store
+    from .receipts import AckResult
 
 ACK_REQUEST_CONTEXT = b"fupin-ack-request/1\0"
 
 
-class ServerUnreachable(FupinError):
+class ServerUnreachable(FupinError):  # noqa: N818 (see errors.py)
     exit_code = 11
 
 
-class ServerRefused(FupinError):
+class ServerRefused(FupinError):  # noqa: N818 (see errors.py)
     exit_code = 11
 
 
@@ -44,7 +45,7 @@ class ServerRefused(FupinError):
 class PushResult:
     sent: list[int] = field(default_factory=list)
     statuses: dict[int, str] = field(default_factory=dict)
-    ack: Any = None
+    ack: AckResult | None = None
 
 
 @dataclass
@@ -96,7 +97,8 @@ def _retrying(call: Callable[[], httpx.Response], attempts: int, backoff: float)
             _refuse_if_untrusted(exc)
         if attempt + 1 < attempts:
             time.sleep(backoff * 2 ** attempt)
-    raise ServerUnreachable("连不上县里的服务器，这次没有上传。", hint="变更包都还在本机，网络恢复后会重新上传；也可以用U盘导出。")
+    raise ServerUnreachable("连不上县里的服务器，这次没有上传。",
+                            hint="变更包都还在本机，网络恢复后会重新上传；也可以用U盘导出。")
 
 
 def prepare_push(store: "Store", url: str | None = None) -> Outgoing:
@@ -183,12 +185,12 @@ def _mark(store: "Store", package_id: str, state: SyncState, message: str | None
     with store.engine.begin() as conn:
         conn.execute(update(SyncOutbox).where(SyncOutbox.package_id == package_id,
                                               SyncOutbox.state.in_(IN_FLIGHT)).values(state=state, message=message))
-        row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).first()
+        row = conn.execute(SyncOutbox.__table__.select().where(SyncOutbox.package_id == package_id)).one()
         conn.exec_driver_sql(f"UPDATE change_log SET sync_state = ? WHERE device_id = ? AND seq BETWEEN ? AND ?{only}",
                              (state.value, store.device_id, row.seq_from, row.seq_to))
 
 
-def _apply_ack_bytes(store: "Store", data: bytes) -> Any:
+def _apply_ack_bytes(store: "Store", data: bytes) -> AckResult:
     from .receipts import apply_ack  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk

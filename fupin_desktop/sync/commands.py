@@ -7,18 +7,24 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FupinError
 from ..sync_state import ALL_STATES
 
+if TYPE_CHECKING:
+    from ..store.store import Store
+    from .receipts import AckResult
+
+# Each command imports what it uses when it runs (the late imports marked noqa: PLC0415): building
+# the parser and --help do not load the sync client (httpx) or the package reader.
 
 
 def _print(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=1, default=str), flush=True)
 
 
-def cmd_enroll(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
+def cmd_enroll(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
     from .device import enroll  # noqa: PLC0415
 
     with open_store() as store:
@@ -28,7 +34,7 @@ def cmd_enroll(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
     return 0
 
 
-def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
+def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
     with open_store() as store:
         if args.action == "export":
             from .device import export_to_folder  # noqa: PLC0415
@@ -36,7 +42,8 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
             paths = export_to_folder(store, Path(args.out))
             for p in paths:
                 print(f"  {p}")
-            print(f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。" if paths else "没有需要导出的变更。", flush=True)
+            print(f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。" if paths else "没有需要导出的变更。",
+                  flush=True)
         elif args.action == "push":
             from .client import push  # noqa: PLC0415
 
@@ -47,15 +54,15 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Any]) -> int:
             from .receipts import apply_ack  # noqa: PLC0415
 
             for name in args.files:
-                result = apply_ack(store, Path(name))
+                applied = apply_ack(store, Path(name))
                 print(f"{name}：", end="")
-                _report_ack(result)
+                _report_ack(applied)
         else:
             return _status(store, args.json)
     return 0
 
 
-def _report_ack(ack: Any) -> None:
+def _report_ack(ack: AckResult | None) -> None:
     if ack is None:
         print("没有收到回执。", flush=True)
     elif ack.already:
@@ -67,7 +74,7 @@ def _report_ack(ack: Any) -> None:
         print(f"  {m}", file=sys.stderr, flush=True)
 
 
-def _status(store: Any, as_json: bool) -> int:
+def _status(store: Store, as_json: bool) -> int:
     from .status import sync_status  # noqa: PLC0415
 
     status = sync_status(store)
@@ -87,7 +94,8 @@ def _status(store: Any, as_json: bool) -> int:
     return 0
 
 
-def add_arguments(sub: Any, command: Callable[..., argparse.ArgumentParser],
+def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                  command: Callable[..., argparse.ArgumentParser],
                   wrap: Callable[[Callable[..., int]], Callable[[argparse.Namespace], int]]) -> None:
     p = command("enroll", wrap(cmd_enroll), "用县里发的入网文件加入同步")
     p.add_argument("file", help="入网文件（.fupinenroll）")

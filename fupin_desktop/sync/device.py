@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Row, select, text
 
+from .. import __version__
 from ..errors import FupinError, InvalidInput
+from ..fsutil import write_atomic
 from ..model import Meta, SyncOutbox
 from ..sync_state import IN_FLIGHT, SyncState
 from . import crypto
@@ -31,7 +33,7 @@ MAX_PAYLOAD_BYTES = 40 * 1024 * 1024  # before compression; the county refuses p
 PACKAGE_SUFFIX = ".fupinpkg"
 
 
-class NotEnrolled(FupinError):
+class NotEnrolled(FupinError):  # noqa: N818 (see errors.py)
     exit_code = 9
 
 
@@ -40,6 +42,10 @@ def _now() -> str:
 
 
 # ---- bookkeeping in meta -------------------------------------------------------------------
+@overload
+def get_meta(conn: Connection, key: str) -> str | None: ...
+@overload
+def get_meta(conn: Connection, key: str, default: str) -> str: ...
 def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
     value = conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
     return default if value is None else value
@@ -107,7 +113,7 @@ def _encode(row: Any, blob: bytes | None) -> bytes:
     return f'{head[:-1]},"fields":{row[5]}{tail}}}'.encode("utf-8")
 
 
-def _records(conn: Connection, rows: list[Any]) -> Iterator[bytes]:
+def _records(conn: Connection, rows: Sequence[Row[*tuple[Any, ...]]]) -> Iterator[bytes]:
     for row in rows:
         blob = None
         if row[2] == "attachment" and row[4] == "insert":  # photos travel inside the package
@@ -115,7 +121,8 @@ def _records(conn: Connection, rows: list[Any]) -> Iterator[bytes]:
         yield _encode(row, blob)
 
 
-def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: list[Any], number: int) -> dict[str, Any]:
+def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: Sequence[Row[*tuple[Any, ...]]],
+            number: int) -> dict[str, Any]:
     households = {r[9] for r in rows if r[9]}
     header = {
         "kind": "changes", "county_id": keys.county.county_id, "device_id": store.device_id,
@@ -133,8 +140,6 @@ def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: list[Any],
 
 
 def _version() -> str:
-    from .. import __version__  # noqa: PLC0415
-
     return __version__
 
 
@@ -181,7 +186,7 @@ def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) 
             made.append(written.package_id)
 
 
-def pending_packages(conn: Connection) -> list[Any]:
+def pending_packages(conn: Connection) -> Sequence[Row[SyncOutbox]]:
     """Packages the county has not yet confirmed, oldest first (re-sending them is harmless)."""
     return conn.execute(select(SyncOutbox).where(SyncOutbox.state.in_(IN_FLIGHT))
                         .order_by(SyncOutbox.number)).all()
@@ -212,14 +217,13 @@ def export_to_folder(store: "Store", folder: Path) -> list[Path]:
         try:
             _write_verified(path, item.data, item.sha256, keys.sign.public)
         except OSError as exc:
-            raise FupinError(f"写入 {path.name} 失败：{exc.strerror}", hint="请检查U盘是否已满或写保护，然后重试。") from None
+            raise FupinError(f"写入 {path.name} 失败：{exc.strerror}",
+                             hint="请检查U盘是否已满或写保护，然后重试。") from None
         paths.append(path)
     return paths
 
 
 def _write_verified(path: Path, data: bytes, sha256: str, sign_public: bytes) -> None:
-    from ..fsutil import write_atomic  # noqa: PLC0415
-
     write_atomic(path, data)
     reader = PackageReader(path)
     reader.verify(sign_public)

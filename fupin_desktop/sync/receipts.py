@@ -12,6 +12,9 @@ from sqlalchemy import Connection, text, update
 
 from ..errors import InvalidInput, NotFound
 from ..model import Base, SyncOutbox
+from ..services.households import unit_of_work
+from ..services.uow import UnitOfWork
+from ..store.backups import auto_backup
 from ..sync_state import SyncState, sql_list
 from ..values import from_json
 from ..opchanges import OpChanges
@@ -48,7 +51,8 @@ def read_ack(store: "Store", path: Path) -> tuple[dict[str, Any], list[dict[str,
         keys = device_keys(conn)
     if reader.frame.kind != Kind.ACK:
         raise PackageError("NOT_ACK", f"这不是县里的回执文件：{Path(path).name}")
-    if reader.frame.sender_id != keys.county.county_id or reader.frame.sender_public != crypto.unb64(keys.county.sign_key):
+    frame = reader.frame
+    if frame.sender_id != keys.county.county_id or frame.sender_public != crypto.unb64(keys.county.sign_key):
         raise PackageError("WRONG_COUNTY", f"这份回执不是本机所属的县发出的：{Path(path).name}")
     reader.verify(reader.frame.sender_public)
     records = list(reader.records(keys.box.private))  # an acknowledgment is small: statuses and corrections
@@ -61,11 +65,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
     ack, rest = read_ack(store, path)
     corrections = [r for r in rest if r.get("type", "correction") == "correction"]
     refused = [r for r in rest if r.get("type") == "refused"]
-    from ..services.households import unit_of_work  # noqa: PLC0415
-
     if corrections and int(ack["ack_number"]) > _last_ack(store):
-        from ..store.backups import auto_backup  # noqa: PLC0415
-
         auto_backup(store, "import")  # county corrections change records: back up first, as for any import
 
     result = AckResult(number=int(ack["ack_number"]))
@@ -136,7 +136,7 @@ def refusal_reason(conn: Connection, seq: int) -> str | None:
     return get_meta(conn, f"sync.refused.{seq}")
 
 
-def _correct(uow: Any, correction: dict[str, Any], result: AckResult) -> None:
+def _correct(uow: UnitOfWork, correction: dict[str, Any], result: AckResult) -> None:
     table = Base.metadata.tables.get(correction["entity"])
     if table is None or correction["field"] not in table.c:
         result.messages.append(f"县级更正涉及未知字段，已跳过：{correction['entity']}.{correction['field']}")

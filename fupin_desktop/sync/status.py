@@ -19,7 +19,8 @@ def sync_status(store: "Store") -> dict[str, Any]:
         county = get_meta(conn, "sync.county")
         # No device filter: the state index alone answers (a filter on the device reads every row,
         # seconds on a township log). Entries from elsewhere, county corrections, count as 已确认.
-        counts = dict(conn.execute(text("SELECT sync_state, count(*) FROM change_log GROUP BY sync_state")).all())
+        by_state = text("SELECT sync_state, count(*) FROM change_log GROUP BY sync_state")
+        counts: dict[str, int] = {state: n for state, n in conn.execute(by_state)}
         outbox = conn.execute(select(SyncOutbox.number, SyncOutbox.package_id, SyncOutbox.entries,
                                      SyncOutbox.state, SyncOutbox.created).order_by(SyncOutbox.number)).all()
         enrolled = json.loads(county) if county else None

@@ -16,7 +16,7 @@ ALLOW_HTTP_SETTING = "county_server_allow_http"
 ALLOW_HTTP_LABEL = "允许用明文 http 连接县级服务器"
 
 
-class InsecureServerAddress(FupinError):
+class InsecureServerAddressError(FupinError):
     exit_code = 11
 
 
@@ -34,8 +34,8 @@ def check_server_url(url: str, *, allow_http: bool) -> None:
     if parsed.scheme == "https" or allow_http or (parsed.scheme == "http" and is_loopback(parsed.host)):
         return
     if parsed.scheme != "http":
-        raise InsecureServerAddress(f"县级服务器地址应以 https:// 开头：{url}")
-    raise InsecureServerAddress(
+        raise InsecureServerAddressError(f"县级服务器地址应以 https:// 开头：{url}")
+    raise InsecureServerAddressError(
         f"县级服务器地址 {url} 是明文 http，网络上的人可以看到和篡改上传，所以没有连接。",
         hint=f"请改用 https:// 地址；如确需明文，请在设置里勾选“{ALLOW_HTTP_LABEL}”（{ALLOW_HTTP_SETTING}）。")
 
@@ -47,5 +47,5 @@ def tls_verify(ca_file: str) -> ssl.SSLContext | bool:
     try:
         return ssl.create_default_context(cafile=str(Path(ca_file)))
     except (OSError, ssl.SSLError):
-        raise InsecureServerAddress(f"无法读取县级 CA 证书文件：{ca_file}",
+        raise InsecureServerAddressError(f"无法读取县级 CA 证书文件：{ca_file}",
                                     hint="请在设置里选择县里发的 CA 证书（PEM 格式）。") from None

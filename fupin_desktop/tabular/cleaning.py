@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..errors import InvalidInput
-from ..validation.idnumber import normalize, parse_id
+from ..validation.idnumber import normalize, parse_id, upgrade_15
 from ..values import clean_text, coerce
 from .layout import Field
 
@@ -107,7 +107,5 @@ def match_key(id_no: str | None) -> str | None:
     if not id_no:
         return None
     if len(id_no) == 15 and id_no.isdigit():
-        from ..validation.idnumber import upgrade_15  # noqa: PLC0415
-
         return upgrade_15(id_no)
     return id_no

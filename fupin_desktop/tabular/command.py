@@ -12,6 +12,8 @@ from typing import Any
 from ..errors import InvalidInput
 from ..store.store import Store
 
+# The importer and the exporter load when a command runs (noqa: PLC0415 below): cli.py builds its
+# parser from this module.
 Opener = Callable[[], Store]
 Out = Callable[[str], None]
 

@@ -82,7 +82,8 @@ def _roster(conn: Connection, ids: list[str], year: int) -> Iterator[dict[str, A
         people = sorted(members.get(hh_id, []), key=lambda m: m["relation"] != "户主")  # the head first
         head = next((m["id_no"] for m in people if m["relation"] == "户主"), None)
         for m in people:
-            yield {**households[hh_id], "household_year.year": year, **years.get(hh_id, {}), "household.head_id_no": head,
+            yield {**households[hh_id], "household_year.year": year, **years.get(hh_id, {}),
+                   "household.head_id_no": head,
                    **_prefixed("member", m)}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from .cleaning import clean_cell, match_key
 from .header import ColumnMap
+from .layout import roster_fields
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,11 @@ def _check_household_values(group: Group) -> None:
             elif chosen[key][1] != value:
                 label = _label(key)
                 group.problems.append(Problem(row.number, label, f"与本户第{chosen[key][0]}行不同"
-                                              f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的", "warning"))
+                                              f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的",
+                                              "warning"))
 
 
 def _label(key: str) -> str:
-    from .layout import roster_fields  # noqa: PLC0415
-
     return next((f.label for f in roster_fields() if f.key == key), key)
 
 
@@ -180,7 +180,8 @@ def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[int, Group
         first, other = seen[key]
         where = "另一户" if other is not group else "同一户"
         group.problems.append(Problem(row.number, "证件号码",
-                                      f"与第{first}行是同一人（证件号码 {row.values['member.id_no']}），出现在{where}中"))
+                                      f"与第{first}行是同一人（证件号码 {row.values['member.id_no']}），"
+                                      f"出现在{where}中"))
         if other is not group:
             other.problems.append(Problem(first, "证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
     else:

@@ -35,7 +35,8 @@ class ColumnMap:
     def is_header(self, cells: tuple[Any, ...]) -> bool:
         """A header repeated on every printed page."""
         probe = next(iter(self.fields), 0)  # one cell settles it for almost every data row
-        if probe >= len(cells) or not isinstance(cells[probe], str) or header_key(cells[probe]) != self.header_keys[probe]:
+        if (probe >= len(cells) or not isinstance(cells[probe], str)
+                or header_key(cells[probe]) != self.header_keys[probe]):
             return False
         keys = tuple(header_key(c) for c in cells[: len(self.headers)])
         named = [k for k in self.header_keys if k]

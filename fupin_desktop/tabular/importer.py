@@ -4,7 +4,7 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,14 @@ from ..services.households import (
 )
 from ..opchanges import OpChanges
 from ..services.uow import UnitOfWork
+from ..store.backups import auto_backup
 from ..store.store import Store
 from ..validation.engine import Context, mark_households
 from .grouping import Group, Problem, check_groups, group_rows, read_records
 from .header import ColumnMap, find_header
 from .plan import Planned, plan
 from .reader import Workbook
+from .rejected import write_rejected
 
 Progress = Callable[[int, int], None]
 WRITE_BATCH = 500
@@ -35,7 +37,6 @@ class ImportOptions:
     sheet: str | None = None
     dry_run: bool = False
     partial: bool = False
-    changes: OpChanges = OpChanges()
     rejected_path: Path | None = None  # where rejected rows go with ``partial`` (default: next to the file)
     year: int | None = None  # the year of 家庭人口数 / 致贫原因 columns (default: the store's current year)
 
@@ -52,6 +53,7 @@ class ImportReport:
     applied: bool = False
     rejected_file: str | None = None
     partial: bool = False
+    changes: OpChanges = OpChanges()  # what the import wrote (the UI's op broadcasts it)
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
@@ -85,7 +87,7 @@ def read_groups(path: Path, options: ImportOptions) -> tuple[str, ColumnMap, lis
         columns, early = find_header(sheet.rows, options.mapping, file_name=Path(path).name)
         problems: list[Problem] = []
 
-        def all_rows():
+        def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
             yield from early
             yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
 
@@ -113,11 +115,7 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
     if options.dry_run or (report.errors and not options.partial):
         return report
     good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
-    from ..store.backups import auto_backup  # noqa: PLC0415
-
     if report.rejected:  # written first: a file that cannot be written stops the import before it changes anything
-        from .rejected import write_rejected  # noqa: PLC0415
-
         target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
         report.rejected_file = str(write_rejected(path, options, report, target))
     if good:  # an unusable backup folder stops the import before anything is written
@@ -161,7 +159,8 @@ def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:
 
 
 def _bundle(p: Planned) -> HouseholdData:
-    return HouseholdData(fields=dict(p.household_changes), years={p.year: dict(p.year_changes)} if p.year_changes else {},
+    return HouseholdData(fields=dict(p.household_changes),
+                         years={p.year: dict(p.year_changes)} if p.year_changes else {},
                          members=[MemberData(dict(m.changes)) for m in p.members])
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .header import find_header
 from .reader import Workbook
@@ -25,7 +26,7 @@ def write_rejected(source: Path, options: "ImportOptions", report: "ImportReport
         sheet = book.sheet(options.sheet)
         columns, early = find_header(sheet.rows, options.mapping, file_name=source.name)
 
-        def body():
+        def body() -> Iterator[list[Any]]:
             yield [*columns.headers, "问题"]
             start = early[-1][0] + 1 if early else columns.header_row + 1
             for number, cells in [*early, *enumerate(sheet.rows, start=start)]:

@@ -40,6 +40,7 @@ def write_book(target: Path, sheets: Iterable[tuple[str, Iterable[list[Any]]]],
                text_columns: Iterable[int] = ()) -> Path:
     """Write ``sheets`` (title, rows; the first row is the header) to ``target`` atomically:
     a half-written file never replaces a good one."""
+    # openpyxl loads only when a workbook is written (the CLI and the UI import this module early).
     import openpyxl  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
     from openpyxl.styles import Font  # noqa: PLC0415

@@ -13,11 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..bundle import HouseholdData
 from ..errors import Cancelled
 from ..model import Household, Meta
+from ..queries.load import VALIDATION_PARTS, iter_households, load_households
 from ..reference import CodeTables, thresholds_table
 
 ERROR = "error"
@@ -56,7 +57,7 @@ class Context:
 
     @classmethod
     def for_store(cls, conn: Connection, year: int | None = None) -> "Context":
-        meta = dict(conn.execute(Meta.__table__.select()).all())
+        meta: dict[str, str] = {key: value for key, value in conn.execute(select(Meta.key, Meta.value))}
         return cls(
             year=year or date.today().year,
             province_code=(meta.get("village_code") or "00")[:2],
@@ -99,8 +100,6 @@ HouseholdResults = Iterable[tuple[str, list[Finding]]]
 
 def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | None = None) -> HouseholdResults:
     """Each household's own findings (cross-household rules aside), streamed chunk by chunk."""
-    from ..queries.load import VALIDATION_PARTS, iter_households  # noqa: PLC0415
-
     _load_rules()
     for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids):
         yield household.id, check_household(household, ctx)
@@ -149,8 +148,6 @@ def _mark(household_id: str, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _write_marks(conn: Connection, marks: list[dict[str, Any]]) -> None:
-    from sqlalchemy import bindparam  # noqa: PLC0415
-
     stmt = (
         update(Household)
         .where(Household.id == bindparam("hid"))
@@ -168,8 +165,6 @@ def findings_for(conn: Connection, household: HouseholdData, ctx: Context) -> li
 def mark_households(conn: Connection, household_ids: list[str], ctx: Context) -> None:
     """Check many households (a bulk import) and store their counts: the cross-household rules run
     once for the whole set rather than once per household."""
-    from ..queries.load import VALIDATION_PARTS, load_households  # noqa: PLC0415
-
     _load_rules()
     by_household: dict[str, list[Finding]] = {}
     wanted = set(household_ids)

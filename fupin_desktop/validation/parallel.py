@@ -9,17 +9,16 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import Engine, func, literal_column, select
+from sqlalchemy import ColumnClause, Engine, func, literal_column, select
 
 from ..model import Household
+from ..store.engine import make_engine
 from .engine import Context, Finding, HouseholdResults, household_results
 
 MIN_PER_WORKER = 2000  # below this, starting processes costs more than it saves
 
 
 def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> list[tuple[str, list[Finding]]]:
-    from ..store.engine import make_engine  # noqa: PLC0415
-
     engine = make_engine(Path(db_path), key)
     try:
         with engine.connect() as conn:
@@ -29,7 +28,7 @@ def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> li
 
 
 def _ranges(engine: Engine, parts: int) -> list[tuple[int, int]]:
-    rowid = literal_column("household.rowid")
+    rowid: ColumnClause[int] = literal_column("household.rowid")
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(Household)).scalar_one()
         bounds = []

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 16:17:08.740560
 """
 from alembic import op
@@ -238,7 +238,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('updated_at', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['helper_id'], ['helper.id'], name=op.f('fk_helper_assignment_helper_id_helper')),
-    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_helper_assignment_household_id_household')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'],
+                            name=op.f('fk_helper_assignment_household_id_household')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_helper_assignment'))
     )
     with op.batch_alter_table('helper_assignment', schema=None) as batch_op:

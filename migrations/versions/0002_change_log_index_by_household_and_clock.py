@@ -5,7 +5,6 @@ Revises: 0001
 Create Date: 2026-11-23 16:21:34.860706
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0002'

@@ -5,7 +5,6 @@ Revises: 0002
 Create Date: 2026-11-23 17:01:59.126353
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0003'

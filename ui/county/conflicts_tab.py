@@ -9,8 +9,11 @@ from typing import Any
 from fupin_desktop.county.bundles import household_labels
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 
+from ..errors import show_exception
 from ..operations import Op
-from ..qt import QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget, Signal
+from ..qt import (
+    QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget, Signal,
+)
 from .tables import fill, make_table, selected_key
 from .window import CountyContext
 
@@ -70,7 +73,8 @@ class ConflictsTab(QWidget):
         self._enable(False)
         return panel
 
-    def _side(self, title: str, button_text: str, name: str, keep: str) -> tuple[QGroupBox, QLabel, QLabel, QPushButton]:
+    def _side(self, title: str, button_text: str, name: str,
+              keep: str) -> tuple[QGroupBox, QLabel, QLabel, QPushButton]:
         box = QGroupBox(title)
         grid = QGridLayout(box)
         value = QLabel(objectName=f"{name}Value", wordWrap=True)
@@ -153,6 +157,4 @@ class ConflictsTab(QWidget):
 
 
 def _show_error(parent: QWidget, err: BaseException) -> None:
-    from ..errors import show_exception  # noqa: PLC0415
-
     show_exception(parent, err)

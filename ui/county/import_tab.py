@@ -14,8 +14,8 @@ from fupin_desktop.county.report import STATUS_LABELS, ImportReport, render_text
 from .. import messages
 from ..operations import Op
 from ..qt import (
-    QCheckBox, QColor, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, Qt, QTreeWidget,
-    QTreeWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox, QColor, QFrame, QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, Qt,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 from .window import CountyContext, package_paths
 
@@ -100,7 +100,8 @@ class ImportTab(QWidget):
         if not files:
             messages.inform(self, "没有找到变更包。", "变更包的文件名以 .fupinpkg 结尾。")
             return
-        ack_folder = Path(self.ack_folder.text().strip()) if self.write_acks.isChecked() and self.ack_folder.text().strip() else None
+        typed = self.ack_folder.text().strip()
+        ack_folder = Path(typed) if self.write_acks.isChecked() and typed else None
         if ack_folder is not None:
             self.ctx.settings.setValue("county/ack_folder", str(ack_folder))
         engine, keys = self.ctx.engine, self.ctx.keys
@@ -133,8 +134,6 @@ class ImportTab(QWidget):
         self.on_imported()
 
     def _copy_report(self) -> None:
-        from ..qt import QGuiApplication  # noqa: PLC0415
-
         QGuiApplication.clipboard().setText(render_text(self.reports))
 
     def refresh(self) -> None:
@@ -146,7 +145,8 @@ def _report_item(r: ImportReport) -> QTreeWidgetItem:
     where = r.device_label or (r.device_id or "")[:8]
     values = [r.file, STATUS_LABELS.get(r.status, r.status), r.village_code or "", where,
               str(r.number) if r.number else "", *(str(v) if v else "" for v in
-                                                    (c.created, c.updated, c.unchanged, c.conflicts, c.held, c.rejected))]
+                                                    (c.created, c.updated, c.unchanged, c.conflicts, c.held,
+                                                     c.rejected))]
     item = QTreeWidgetItem(values)
     if r.status in STATUS_COLOURS:
         item.setForeground(1, QColor(STATUS_COLOURS[r.status]))

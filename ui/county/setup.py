@@ -13,7 +13,7 @@ def open_or_create_county(*, url: str, passphrase: str, name: str | None) -> tup
     """With a name: a new county (keys made once); without: an existing one, unlocked."""
     if name is None:
         return open_county(url, passphrase)
-    from fupin_desktop.county.db import open_county_db  # noqa: PLC0415
+    from fupin_desktop.county.db import open_county_db  # noqa: PLC0415 (only when a county is set up)
 
     engine = open_county_db(url, passphrase)
     try:

@@ -10,6 +10,7 @@ from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.keys import load_county
 from fupin_desktop.errors import FupinError
 
+from ..errors import show_exception
 from ..operations import Op
 from ..qt import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton
 
@@ -61,8 +62,6 @@ class CountyUnlockDialog(QDialog):
             self.unlock_button.setEnabled(True)
             self.status.setStyleSheet("color: #b00020")
             if not isinstance(err, FupinError):
-                from ..errors import show_exception  # noqa: PLC0415
-
                 self.status.setText("")
                 show_exception(self, err)
                 return

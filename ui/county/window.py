@@ -40,6 +40,7 @@ def package_paths(paths: list[Path]) -> list[Path]:
 class CountyWindow(QMainWindow):
     def __init__(self, ctx: CountyContext, *, on_lock: Callable[[], None] | None = None) -> None:
         super().__init__()
+        # Here, not at the top: every tab imports CountyContext from this module.
         from .conflicts_tab import ConflictsTab  # noqa: PLC0415
         from .devices_tab import DevicesTab  # noqa: PLC0415
         from .figures_tab import FiguresTab  # noqa: PLC0415

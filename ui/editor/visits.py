@@ -108,7 +108,8 @@ class VisitDialog(QDialog):
         self.fields["visited_on"].setFocus()
 
     def choose_photos(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.bmp *.gif);;所有文件 (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, "选择照片", "",
+                                                "图片 (*.jpg *.jpeg *.png *.bmp *.gif);;所有文件 (*)")
         self.add_photos(paths)
 
     def add_photos(self, paths: list[str]) -> None:

@@ -120,7 +120,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         if self.household_id and snap.household is None:
             self.setWindowTitle("户档案 — 找不到这一户")
             self.centralWidget().setEnabled(False)
-            show_exception(self, NotFound("找不到这一户，可能已被合并或数据库已更换。", hint="请关闭本窗口，回到户列表重新查找。"))
+            show_exception(self, NotFound("找不到这一户，可能已被合并或数据库已更换。",
+                                          hint="请关闭本窗口，回到户列表重新查找。"))
             return
         first, place = not self.loaded, self.save_place or self._place()
         self.save_place = None
@@ -141,7 +142,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
     def _place(self) -> tuple[Any, int, int]:
         page = self.tabs.currentWidget()
         table = getattr(page, "table", None)
-        return (self.focusWidget(), table.currentRow(), table.currentColumn()) if table else (self.focusWidget(), -1, -1)
+        return (self.focusWidget(), table.currentRow(),
+                table.currentColumn()) if table else (self.focusWidget(), -1, -1)
 
     def _restore_place(self, place: tuple[Any, int, int]) -> None:
         widget, row, col = place

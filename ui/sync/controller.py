@@ -16,7 +16,7 @@ from fupin_desktop.sync.client import send
 from fupin_desktop.sync_state import IN_FLIGHT, SyncState
 
 from .. import messages
-
+from ..errors import show_exception
 from ..operations import Op, hub
 from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
 
@@ -130,7 +130,7 @@ class SyncController(QObject):
         Op(self.window, lambda: archive.apply_acks(files)).success(done).run()
 
     def show_status(self) -> None:
-        from .status_dialog import SyncStatusDialog  # noqa: PLC0415
+        from .status_dialog import SyncStatusDialog  # noqa: PLC0415 (on first use)
 
         self.status_dialog = SyncStatusDialog(self.archive, parent=self.window)
         self.status_dialog.show()
@@ -186,8 +186,6 @@ class SyncController(QObject):
             finish()
             self._say(f"上传没有完成：{_message(err)}变更包都还在本机。")
             if not quiet:
-                from ..errors import show_exception  # noqa: PLC0415
-
                 show_exception(self.window, err)
 
         # The store is touched only on the database worker; the network thread sends and waits.

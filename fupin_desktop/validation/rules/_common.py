@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -176,6 +177,11 @@ class Person:
     dibao: str = ""
     tekun: str = ""
 
+    @property
+    def year_row(self) -> Row:
+        """``y`` for the people in ``Facts.with_year``, who all have one (an empty row for others)."""
+        return self.y if self.y is not None else {}
+
     def at(self, hh: HouseholdData, record: str = "member_year") -> dict[str, str]:
         if record == "member_year" and self.y is not None:
             rid = self.y.get("id") or ""
@@ -294,32 +300,33 @@ def _fill_totals(figures: dict[str, Any]) -> None:
             figures[key] = value
 
 
-def _sum_lines(figures: dict[str, Any], lines: list[Row]) -> None:
+def _sum_lines(figures: dict[str, Any], lines: Iterable[Row]) -> None:
     """One pass over the lines: sums per category and per item (as ``income.totals`` counts them)
     and the lines with an unknown category or a negative amount."""
     sums = {c: Decimal(0) for c in CATEGORIES}
-    items: dict[Any, Decimal] = {}
+    items: dict[str, Decimal] = {}
     bad: list[Row] = []
     for ln in lines:
         if ln.__class__ is not dict:
             continue
         amount, category = to_decimal(ln.get("amount")), ln.get("category")
-        known = category.__class__ is str and category in sums
+        known = isinstance(category, str) and category in sums
         if not known or (amount is not None and amount < 0):
             bad.append(ln)
         if amount is None or ln.get("counts_toward_income", True) is False:
             continue
-        if known:
+        if isinstance(category, str) and category in sums:  # known (mypy does not narrow through `known`)
             sums[category] += amount
         item = ln.get("item")
-        if item.__class__ is str:
+        if isinstance(item, str):
             items[item] = items.get(item, Decimal(0)) + amount
     figures["_sums"], figures["_items"], figures["_bad"] = sums, items, bad
 
 
 def line_sum(figures: dict[str, Any] | None, item: str) -> Decimal:
     """Total of the counted lines named ``item`` (e.g. 低保金)."""
-    return (figures or {}).get("_items", {}).get(item, Decimal(0))
+    total: Decimal = (figures or {}).get("_items", {}).get(item, Decimal(0))
+    return total
 
 
 def per_capita(figures: dict[str, Any] | None) -> Decimal | None:
@@ -341,7 +348,7 @@ def _target(f: Row) -> bool:
 
 
 def facts(hh: HouseholdData, ctx: Context) -> Facts:
-    cached = getattr(_local, "facts", None)
+    cached: Facts | None = getattr(_local, "facts", None)
     if cached is not None and cached.hh is hh and cached.ctx is ctx:
         return cached
     f = hh.fields

@@ -35,7 +35,8 @@ def conditions_filled(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         hint = "（为0时请填0）" if column in AREAS else ""
         yield Finding("CON-01", ERROR, field=column, message=f"{ctx.year}年{_name(column)}未填写{hint}", **where)
     if blank(fx.hy.get("road_type")) and fx.hy.get("road_hardened") is None:
-        yield Finding("CON-01", ERROR, field="road_type", message=f"{ctx.year}年入户路类型（或入户道路是否硬化）未填写", **where)
+        yield Finding("CON-01", ERROR, field="road_type", message=f"{ctx.year}年入户路类型（或入户道路是否硬化）未填写",
+                      **where)
 
 
 @rule
@@ -69,7 +70,8 @@ def conditions_ranges(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if hy.get("dilapidated") is True and blank(grade):
         yield Finding("CON-07", WARNING, field="dilapidation_grade", message="是危房户，但未填写危房级别", **where)
     elif hy.get("dilapidated") is False and not blank(grade):
-        yield Finding("CON-07", WARNING, field="dilapidated", message=f"危房级别为“{grade}”，但是否危房户为“否”", **where)
+        yield Finding("CON-07", WARNING, field="dilapidated", message=f"危房级别为“{grade}”，但是否危房户为“否”",
+                      **where)
 
 
 @rule

@@ -69,7 +69,8 @@ def phones(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                           **p.at(hh, "member"))
         if p.works and not is_mobile(value):
             shown = "未填写" if blank(value) else f"“{normalize_phone(value)}”不是手机号码"
-            yield Finding("TEL-04", ERROR, field="phone", message=f"{p.name} 有务工记录，但成员联系电话{shown}（务工人员须有11位手机号）",
+            yield Finding("TEL-04", ERROR, field="phone",
+                          message=f"{p.name} 有务工记录，但成员联系电话{shown}（务工人员须有11位手机号）",
                           **p.at(hh, "member"))
 
 
@@ -91,13 +92,14 @@ def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                       message=f"银行账号为{len(number)}位（银行卡号一般为16–19位），如为存折账号请忽略", **where)
     elif not luhn.is_valid(number):
         # Many 一卡通 passbook numbers fail Luhn, so this is only a hint.
-        yield Finding("BANK-03", WARNING, field="bank_account", message="银行卡号校验位不正确，请核对卡号（如为存折账号请忽略）",
+        yield Finding("BANK-03", WARNING, field="bank_account",
+                      message="银行卡号校验位不正确，请核对卡号（如为存折账号请忽略）",
                       **where)
     if blank(hh.fields.get("bank_name")):
         yield Finding("BANK-04", WARNING, field="bank_name", message="填写了银行账号，但未填写开户银行", **where)
 
 
-def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str]]:
+def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str | None]]:
     """(household id, household head, record, phone) of active households and members."""
     live_hh = Household.record_status == "在册"
     hh_stmt = select(Household.id, Household.head_name, Household.phone).where(
@@ -141,5 +143,6 @@ def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iter
             others = [h or "（未知户主）" for k, h in households.items() if k != household_id]
             shown = "、".join(others[:3]) + ("等" if len(others) > 3 else "")
             yield Finding("TEL-05", WARNING, household_id, "phone",
-                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）中，请核实",
+                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）"
+                          "中，请核实",
                           record="household", record_id=household_id)

@@ -20,8 +20,8 @@ def _exited(f: dict[str, Any]) -> bool:
 
 
 def _exit_assessment(hh: HouseholdData, year: int) -> dict[str, Any] | None:
-    return next((a for a in hh.assessments if isinstance(a, dict) and a.get("kind") == "退出" and a.get("year") == year),
-                None)
+    return next((a for a in hh.assessments
+                 if isinstance(a, dict) and a.get("kind") == "退出" and a.get("year") == year), None)
 
 
 @rule
@@ -37,7 +37,8 @@ def exit_year_given(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     identified = f.get("identified_year")
     if isinstance(identified, int) and year < identified:
-        yield Finding("EXIT-04", ERROR, field="exit_year", message=f"脱贫年度 {year} 早于识别年度 {identified}", **where)
+        yield Finding("EXIT-04", ERROR, field="exit_year", message=f"脱贫年度 {year} 早于识别年度 {identified}",
+                      **where)
     if year > ctx.today.year:
         yield Finding("EXIT-04", ERROR, field="exit_year", message=f"脱贫年度 {year} 晚于今年", **where)
 
@@ -78,7 +79,8 @@ def _checklist(hh: HouseholdData, year: int, assessment: dict[str, Any] | None) 
     missing = [c for c in CHECKLIST if row.get(c) is None]
     if failed:
         names = "、".join(label("household_year", c) for c in failed)
-        yield Finding("EXIT-02", ERROR, field=failed[0], message=f"{year}年脱贫，但“{names}”为“否”（两不愁三保障未实现）", **where)
+        yield Finding("EXIT-02", ERROR, field=failed[0],
+                      message=f"{year}年脱贫，但“{names}”为“否”（两不愁三保障未实现）", **where)
     if missing:
         names = "、".join(label("household_year", c) for c in missing)
         yield Finding("EXIT-03", WARNING, field=missing[0], message=f"{year}年脱贫，但“{names}”未评定", **where)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, select, union_all
+from sqlalchemy import Connection, Row, select, union_all
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
@@ -17,7 +19,7 @@ from ._common import facts, id_info, labels, quick_id
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
 
-def _where(hh: HouseholdData, f: dict) -> dict[str, str]:
+def _where(hh: HouseholdData, f: dict[str, Any]) -> dict[str, str]:
     return dict(household=hh.id, record="member", record_id=f.get("id") or "", member=f.get("name") or "")
 
 
@@ -27,7 +29,7 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     for p in facts(hh, ctx).people:
         f = p.f
-        quick = quick_id(f.get("id_no"))
+        quick: tuple[date | None, str | None] | None = quick_id(f.get("id_no"))
         if quick is None:
             info = id_info(f.get("id_no"))
             if info.problem:
@@ -37,7 +39,8 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         born, gender = quick
         if born and f.get("birth_date") and f["birth_date"] != born:
             yield Finding("ID-02", ERROR, field="birth_date",
-                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致", **_where(hh, f))
+                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致",
+                          **_where(hh, f))
         if gender and f.get("gender") and f["gender"] != gender:
             yield Finding("ID-03", ERROR, field="gender",
                           message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{gender}）不一致", **_where(hh, f))
@@ -71,7 +74,7 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
         candidates = union_all(*(select(Member.id).where(Member.id_no >= k, Member.id_no <= k + "99")
                                  for k in variants))
         stmt = stmt.where(Member.id.in_(set(conn.execute(candidates).scalars())))
-    by_person: dict[str, list] = defaultdict(list)
+    by_person: dict[str, list[Row[str, str, str | None, str]]] = defaultdict(list)
     for row in conn.execute(stmt).all():
         by_person[_person_key(row.id_no)].append(row)
     for key, rows in by_person.items():
@@ -121,14 +124,16 @@ def id_type_and_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             raw = f.get("id_no")
             size = len(raw) if raw.__class__ is str and raw.isascii() and raw.isalnum() else len(normalize(raw))
             if id_type == "残疾人证" and size == 18:
-                yield Finding("ID-06", WARNING, field="id_type", message=f"{name} 证件类型为残疾人证，但证件号码只有18位",
+                yield Finding("ID-06", WARNING, field="id_type",
+                              message=f"{name} 证件类型为残疾人证，但证件号码只有18位",
                               **_where(hh, f))
             elif id_type == "身份证" and size in (20, 22):
                 yield Finding("ID-06", WARNING, field="id_type",
                               message=f"{name} 证件号码为{size}位残疾人证号，证件类型却为身份证", **_where(hh, f))
         value = f.get("ethnicity")
         if value and ethnicities is not None and value not in ethnicities:
-            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中", **_where(hh, f))
+            yield Finding("ID-07", ERROR, field="ethnicity", message=f"{name} 民族“{value}”不在代码表中",
+                          **_where(hh, f))
         value = f.get("political_status")
         if value and statuses is not None and value not in statuses:
             yield Finding("ID-07", ERROR, field="political_status", message=f"{name} 政治面貌“{value}”不在代码表中",

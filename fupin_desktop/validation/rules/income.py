@@ -54,23 +54,28 @@ def income_arithmetic(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         for c in CATEGORIES:
             if stored[c] is not None and stored[c] != sums[c].quantize(CENT):
                 yield Finding("INC-01", ERROR, field=COLUMN_OF[c],
-                              message=f"{ctx.year}年{c}为{yuan(stored[c])}元，与明细合计{yuan(sums[c])}元不符", **_at(fx))
+                              message=f"{ctx.year}年{c}为{yuan(stored[c])}元，与明细合计{yuan(sums[c])}元不符",
+                              **_at(fx))
     total, net, pc = _money(inc, "total_income"), _money(inc, "net_income"), _money(inc, "per_capita_net")
     parts = [stored[c] for c in INCOME_CATEGORIES]
-    if total is not None and None not in parts and sum(parts) != total:
+    known = [p for p in parts if p is not None]
+    if total is not None and len(known) == len(parts) and sum(known) != total:
         yield Finding("INC-01", ERROR, field="total_income",
-                      message=f"{ctx.year}年家庭年收入{yuan(total)}元，不等于四项收入之和{yuan(sum(parts))}元", **_at(fx))
+                      message=f"{ctx.year}年家庭年收入{yuan(total)}元，不等于四项收入之和{yuan(sum(known))}元",
+                      **_at(fx))
     expense = stored[BUSINESS_EXPENSE]
     if net is not None and total is not None and expense is not None and total - expense != net:
         yield Finding("INC-01", ERROR, field="net_income",
-                      message=f"{ctx.year}年家庭年纯收入{yuan(net)}元，不等于年收入减生产经营性支出（{yuan(total - expense)}元）",
+                      message=f"{ctx.year}年家庭年纯收入{yuan(net)}元，"
+                              f"不等于年收入减生产经营性支出（{yuan(total - expense)}元）",
                       **_at(fx))
     pop = inc.get("_population")
     if pc is not None and net is not None and isinstance(pop, int) and pop > 0:
         expected = (net / pop).quantize(CENT, rounding=ROUND_HALF_UP)
         if abs(expected - pc) > CENT:
             yield Finding("INC-01", ERROR, field="per_capita_net",
-                          message=f"{ctx.year}年人均纯收入{yuan(pc)}元，与纯收入÷{pop}人（{yuan(expected)}元）不符", **_at(fx))
+                          message=f"{ctx.year}年人均纯收入{yuan(pc)}元，与纯收入÷{pop}人（{yuan(expected)}元）不符",
+                          **_at(fx))
 
 
 @rule
@@ -81,10 +86,12 @@ def income_plausible(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     net, business, expense = _money(inc, "net_income"), _money(inc, "business_income"), _money(inc, "business_expense")
     if net is not None and net < 0:
-        yield Finding("INC-02", WARNING, field="net_income", message=f"{ctx.year}年家庭年纯收入为负数（{yuan(net)}元）", **_at(fx))
+        yield Finding("INC-02", WARNING, field="net_income", message=f"{ctx.year}年家庭年纯收入为负数（{yuan(net)}元）",
+                      **_at(fx))
     if expense is not None and business is not None and expense > business:
         yield Finding("INC-03", WARNING, field="business_expense",
-                      message=f"{ctx.year}年生产经营性支出{yuan(expense)}元大于生产经营性收入{yuan(business)}元", **_at(fx))
+                      message=f"{ctx.year}年生产经营性支出{yuan(expense)}元大于生产经营性收入{yuan(business)}元",
+                      **_at(fx))
     now = per_capita(inc)
     before = per_capita(income_figures(hh, ctx.year - 1, None))
     if now is not None and before is not None and before > 0:
@@ -116,11 +123,13 @@ def income_thresholds(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     line = ctx.threshold("监测")
     if line is not None and pc < line and not fx.in_monitoring:
         yield Finding("INC-05", ERROR, field="per_capita_net",
-                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于监测范围{yuan(line)}元，但未纳入监测对象", **_at(fx))
+                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于监测范围{yuan(line)}元，但未纳入监测对象",
+                      **_at(fx))
     poverty = _latest(ctx, "退出", ctx.year)
     if poverty is not None and pc < poverty[1]:
         yield Finding("INC-06", ERROR, field="per_capita_net",
-                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于{poverty[0]}年贫困标准{yuan(poverty[1])}元", **_at(fx))
+                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于{poverty[0]}年贫困标准{yuan(poverty[1])}元",
+                      **_at(fx))
 
 
 @rule
@@ -131,14 +140,16 @@ def measures_need_income(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     wage, transfer, business = (_money(inc, COLUMN_OF[c]) for c in (WAGE, TRANSFER, BUSINESS))
     if wage == 0 and has_measure(fx, EMPLOYMENT):
-        yield Finding("INC-07", ERROR, field="wage_income", message=f"{ctx.year}年有就业或公益岗位帮扶措施，但工资性收入为0", **_at(fx))
+        yield Finding("INC-07", ERROR, field="wage_income",
+                      message=f"{ctx.year}年有就业或公益岗位帮扶措施，但工资性收入为0", **_at(fx))
     welfare = has_measure(fx, words=WELFARE_WORDS) or any(
         p.dibao in DIBAO or p.tekun in TEKUN for p in fx.with_year)
     if transfer == 0 and welfare:
         yield Finding("INC-08", ERROR, field="transfer_income",
                       message=f"{ctx.year}年享受低保、特困供养或残疾人补贴，但转移性收入为0", **_at(fx))
     if business == 0 and has_measure(fx, INDUSTRY):
-        yield Finding("INC-09", ERROR, field="business_income", message=f"{ctx.year}年有产业帮扶措施，但生产经营性收入为0", **_at(fx))
+        yield Finding("INC-09", ERROR, field="business_income",
+                      message=f"{ctx.year}年有产业帮扶措施，但生产经营性收入为0", **_at(fx))
     if wage is not None and 0 < wage < 100:
         yield Finding("INC-10", ERROR, field="wage_income",
                       message=f"{ctx.year}年工资性收入仅{yuan(wage)}元（低于100元），请核实", **_at(fx))
@@ -152,13 +163,16 @@ def transfers_need_people(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     ys = fx.with_year
     if line_sum(inc, "低保金") > 0 and ys and not any(p.dibao in DIBAO for p in ys):
-        yield Finding("INC-11", ERROR, field="transfer_income", message=f"{ctx.year}年有低保金收入，但没有成员享受低保", **_at(fx))
+        yield Finding("INC-11", ERROR, field="transfer_income", message=f"{ctx.year}年有低保金收入，但没有成员享受低保",
+                      **_at(fx))
     if line_sum(inc, "特困供养金") > 0 and ys and not any(p.tekun in TEKUN for p in ys):
-        yield Finding("INC-15", WARNING, field="transfer_income", message=f"{ctx.year}年有特困供养金收入，但没有成员享受特困供养",
+        yield Finding("INC-15", WARNING, field="transfer_income",
+                      message=f"{ctx.year}年有特困供养金收入，但没有成员享受特困供养",
                       **_at(fx))
     ages = [p.age for p in fx.people if p.age is not None]
     if line_sum(inc, "养老保险金") > 0 and ages and max(ages) < 60:
-        yield Finding("INC-12", WARNING, field="transfer_income", message=f"{ctx.year}年有养老保险金收入，但家中没有60岁及以上成员",
+        yield Finding("INC-12", WARNING, field="transfer_income",
+                      message=f"{ctx.year}年有养老保险金收入，但家中没有60岁及以上成员",
                       **_at(fx))
     f = hh.fields
     if line_sum(inc, "计划生育金") > 0 and f.get("only_child") is not True and f.get("two_daughters") is not True:

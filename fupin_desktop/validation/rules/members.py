@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ...bundle import HouseholdData
+from ...bundle import HouseholdData, Row
 from ..engine import ERROR, WARNING, Context, Finding, rule
 from ..idnumber import normalize, parse_id
 from ._common import (
@@ -97,7 +97,8 @@ def grade_for_age(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("EDU-04", WARNING, hh, p, "school_status", f"{p.age}岁，在校生状况为“{school}”，年龄不符")
         for column, value in (("school_status", school), ("education", edu)):
             if value in MASTER and p.age < 20:
-                yield _f("EDU-05", ERROR, hh, p, column, f"{p.age}岁，{label('member_year', column)}为“{value}”，不可能")
+                yield _f("EDU-05", ERROR, hh, p, column,
+                         f"{p.age}岁，{label('member_year', column)}为“{value}”，不可能")
         if 16 <= p.age <= 22 and edu in LOW_EDUCATION and not p.student:
             yield _f("EDU-06", WARNING, hh, p, "education", f"{p.age}岁，文化程度为“{edu}”，请核实")
 
@@ -109,7 +110,7 @@ def yulu_plan(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for p in people:
         school = p.school
         vocational = school.startswith(VOCATIONAL_PREFIXES)
-        has = p.y.get("yulu_plan") is True or has_measure(fx, words=("雨露计划",), member_id=p.f.get("id"))
+        has = p.year_row.get("yulu_plan") is True or has_measure(fx, words=("雨露计划",), member_id=p.f.get("id"))
         if has and not vocational:
             shown = f"在校生状况为“{school}”" if school else "不是在校生"
             yield _f("EDU-07", ERROR, hh, p, "yulu_plan", f"享受雨露计划，但{shown}（雨露计划只面向中职、高职学生）")
@@ -156,7 +157,8 @@ def disability(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         holds, card_cat, card_grade = _disability_card(p)
         cat, grade = _value(p, "disability_category"), _value(p, "disability_grade")
         if DISABLED in p.health and not holds:
-            yield _f("HLT-04", WARNING, hh, p, "health", "健康状况为残疾，但没有残疾人证信息（证件类型、残疾证号或办证年度）")
+            yield _f("HLT-04", WARNING, hh, p, "health",
+                     "健康状况为残疾，但没有残疾人证信息（证件类型、残疾证号或办证年度）")
         if holds and p.health and DISABLED not in p.health:
             yield _f("HLT-05", ERROR, hh, p, "health", "持有残疾人证，但健康状况未包含“残疾”")
         for column, value, allowed in (("disability_category", cat, categories), ("disability_grade", grade, grades)):
@@ -165,9 +167,9 @@ def disability(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if (card_cat and cat and card_cat != cat) or (card_grade and grade and card_grade != grade):
             yield _f("HLT-06", WARNING, hh, p, "disability_category",
                      f"残疾类别/等级（{cat or '空'}/{grade or '空'}）与残疾人证号所示（{card_cat}/{card_grade}）不一致")
-        cat, grade = cat or card_cat, grade or card_grade
-        if cat == "肢体" and grade in ("一级", "二级") and p.labour == "普通劳动力":
-            yield _f("LAB-07", ERROR, hh, p, "labour_skill", f"为{grade}肢体残疾，劳动技能却为“普通劳动力”")
+        kind, level = cat or card_cat, grade or card_grade  # the card's when the fields are blank
+        if kind == "肢体" and level in ("一级", "二级") and p.labour == "普通劳动力":
+            yield _f("LAB-07", ERROR, hh, p, "labour_skill", f"为{level}肢体残疾，劳动技能却为“普通劳动力”")
 
 
 # ---- insurance and assistance (rules 12, 13, 28) ---------------------------------------------
@@ -176,13 +178,14 @@ def insurance(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx, people = _people(hh, ctx)
     dibao, tekun = labels(ctx, "享受低保政策情况"), labels(ctx, "享受特困供养政策情况")
     for p in people:
-        y = p.y
+        y = p.year_row
         if y.get("active_soldier") is not True:
             resident, employee = y.get("resident_medical") is True, y.get("employee_medical") is True
             if resident and employee:
                 yield _f("INS-01", ERROR, hh, p, "employee_medical", "同时参加了城乡居民医保和职工医保（只能参加一种）")
             elif not resident and not employee:
-                yield _f("INS-01", ERROR, hh, p, "resident_medical", "未参加城乡居民基本医疗保险或职工基本医疗保险（医疗未保障）")
+                yield _f("INS-01", ERROR, hh, p, "resident_medical",
+                         "未参加城乡居民基本医疗保险或职工基本医疗保险（医疗未保障）")
             if fx.target and y.get("critical_illness") is not True:
                 shown = "为“否”" if y.get("critical_illness") is False else "未填写"
                 yield _f("INS-02", ERROR, hh, p, "critical_illness", f"是否参加大病保险{shown}（医疗未保障）")
@@ -213,7 +216,8 @@ def labour(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("LAB-04", ERROR, hh, p, "labour_skill", f"{p.age}岁（未满16岁），劳动技能应为“无劳动力”")
         if (skill in NO_LABOUR and p.age is not None and 16 <= p.age <= 60 and p.health == {HEALTHY}
                 and not p.student):
-            yield _f("LAB-05", WARNING, hh, p, "labour_skill", f"{p.age}岁、身体健康且不是在校生，劳动技能却为“{skill}”，请核实")
+            yield _f("LAB-05", WARNING, hh, p, "labour_skill",
+                     f"{p.age}岁、身体健康且不是在校生，劳动技能却为“{skill}”，请核实")
         if skill in NO_LABOUR and (p.works or p.plans_work):
             what = "有务工记录" if p.works else "有计划务工记录"
             yield _f("LAB-06", ERROR, hh, p, "labour_skill", f"劳动技能为“{skill}”，却{what}")
@@ -230,7 +234,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """Rules 21–24 on the year's 务工 fields."""
     fx, people = _people(hh, ctx)
     for p in people:
-        place, months = _value(p, "work_place"), p.y.get("work_months")
+        place, months = _value(p, "work_place"), p.year_row.get("work_months")
         has_months = isinstance(months, int) and months > 0
         if place and not has_months:
             yield _f("WRK-01", ERROR, hh, p, "work_months", f"填写了务工所在地“{place}”，但没有务工时间")
@@ -240,7 +244,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("WRK-02", ERROR, hh, p, "work_months", f"务工时间为{months}个月，应在0–12之间")
         if p.works and p.age is not None and p.age < 16:
             yield _f("WRK-07", ERROR, hh, p, "work_months", f"{p.age}岁（未满16岁）却有务工记录")
-        status, abroad = _value(p, "work_status"), p.y.get("work_abroad") is True
+        status, abroad = _value(p, "work_status"), p.year_row.get("work_abroad") is True
         channel = _value(p, "employment_channel")
         if (status in OUTSIDE_COUNTY or abroad) and channel in LOCAL_CHANNELS:
             yield _f("WRK-09", ERROR, hh, p, "employment_channel", f"在县外务工，就业渠道却为“{channel}”")
@@ -249,7 +253,7 @@ def work_in_year(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             yield _f("WRK-10", WARNING, hh, p, "tekun", "享受特困供养却外出务工，请核实")
 
 
-def _record_finding(rule_id: str, severity: str, hh: HouseholdData, p: Person, record: dict, column: str,
+def _record_finding(rule_id: str, severity: str, hh: HouseholdData, p: Person, record: Row, column: str,
                     message: str) -> Finding:
     return Finding(rule_id, severity, hh.id, column, f"{p.name} {message}", record="work_record",
                    record_id=record.get("id") or "", member=p.name)
@@ -279,24 +283,28 @@ def work_records(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                                       f"一段务工（{before['start_on']} 起）没有结束时间，之后又有一段务工")
 
 
-def _one_record(hh: HouseholdData, p: Person, r: dict, county: str, today: date) -> Iterator[Finding]:
+def _one_record(hh: HouseholdData, p: Person, r: Row, county: str, today: date) -> Iterator[Finding]:
     wage = to_decimal(r.get("monthly_income"))
     if wage is not None and not r.get("planned"):
         if wage < 100 or wage > 30000:
-            yield _record_finding("WRK-03", ERROR, hh, p, r, "monthly_income", f"务工月收入 {wage} 元，超出合理范围（100–30000）")
+            yield _record_finding("WRK-03", ERROR, hh, p, r, "monthly_income",
+                                  f"务工月收入 {wage} 元，超出合理范围（100–30000）")
         elif wage < 400:
-            yield _record_finding("WRK-04", WARNING, hh, p, r, "monthly_income", f"务工月收入 {wage} 元，低于400元，请核实")
+            yield _record_finding("WRK-04", WARNING, hh, p, r, "monthly_income",
+                                  f"务工月收入 {wage} 元，低于400元，请核实")
     start, end = r.get("start_on"), r.get("end_on")
     if isinstance(start, date) and isinstance(end, date) and end < start:
         yield _record_finding("WRK-06", ERROR, hh, p, r, "end_on", f"务工结束时间 {end} 早于开始时间 {start}")
     elif isinstance(end, date) and end > today and not r.get("planned"):
-        yield _record_finding("WRK-11", WARNING, hh, p, r, "end_on", f"务工结束时间 {end} 晚于今天；仍在务工的请不填结束时间")
+        yield _record_finding("WRK-11", WARNING, hh, p, r, "end_on",
+                              f"务工结束时间 {end} 晚于今天；仍在务工的请不填结束时间")
     if isinstance(start, date) and not r.get("planned"):
         age = age_at(p.born, start)
         if age is not None and age < 16:
             yield _record_finding("WRK-07", ERROR, hh, p, r, "start_on", f"开始务工时 {age} 岁（未满16岁）")
         if end is None and start < date(2021, 1, 1):
-            yield _record_finding("WRK-08", WARNING, hh, p, r, "end_on", f"自 {start} 外出务工至今未返回，请核实是否仍在务工")
+            yield _record_finding("WRK-08", WARNING, hh, p, r, "end_on",
+                                  f"自 {start} 外出务工至今未返回，请核实是否仍在务工")
     place = str(r.get("county") or "")
     if (place.isdigit() and len(place) >= 6 and county and place[:6] != county
             and str(r.get("channel") or "") in LOCAL_CHANNELS):
@@ -309,12 +317,13 @@ def public_posts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     _, people = _people(hh, ctx)
     allowed = labels(ctx, "公益性岗位")
     for p in people:
-        y = p.y
+        y = p.year_row
         posts = split(y.get("public_post"))
         start, end, months = y.get("public_post_start"), y.get("public_post_end"), y.get("public_post_months")
         timed = start is not None or (isinstance(months, int) and months > 0)
         if posts and not timed:
-            yield _f("POST-04", ERROR, hh, p, "public_post_start", f"有公益性岗位“{'、'.join(posts)}”，但没有聘用时间或月数")
+            yield _f("POST-04", ERROR, hh, p, "public_post_start",
+                     f"有公益性岗位“{'、'.join(posts)}”，但没有聘用时间或月数")
         elif timed and not posts:
             yield _f("POST-04", ERROR, hh, p, "public_post", "填写了公益性岗位聘用时间或月数，但没有岗位")
         if not posts:

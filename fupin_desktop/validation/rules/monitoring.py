@@ -24,7 +24,8 @@ RISK_MEASURES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "因安全住房": (frozenset({"住房安全保障", "危房改造", "搬迁", "易地扶贫搬迁"}), ()),
     "因安全饮水": (frozenset({"饮水安全保障"}), ("饮水",)),
 }
-DEVELOPMENT = frozenset({"产业帮扶", "就业帮扶", "金融帮扶", "公益岗位帮扶", "产业扶贫", "就业扶贫", "金融扶贫", "公益岗位"})
+DEVELOPMENT = frozenset({"产业帮扶", "就业帮扶", "金融帮扶", "公益岗位帮扶", "产业扶贫", "就业扶贫", "金融扶贫",
+                         "公益岗位"})
 _YM = re.compile(r"^(\d{4})(\d{2})$")
 REMOVAL_RULE_FROM = (2022, 5)  # the 6-month minimum applies to removals after April 2022
 
@@ -55,18 +56,22 @@ def monitoring_risks(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     risks, hy_where = _risks(fx), fx.at("household_year")
     if fx.in_monitoring and not risks:
-        yield Finding("MON-01", ERROR, field="risks", message=f"是监测对象（{category}），但{ctx.year}年未填写致贫/返贫风险",
+        yield Finding("MON-01", ERROR, field="risks",
+                      message=f"是监测对象（{category}），但{ctx.year}年未填写致贫/返贫风险",
                       **hy_where)
     allowed = labels(ctx, "致贫/返贫风险")
     bad = [r for r in risks if allowed is not None and r not in allowed]
     if bad:
-        yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险“{'、'.join(bad)}”不在代码表中", **hy_where)
+        yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险“{'、'.join(bad)}”不在代码表中",
+                      **hy_where)
     if len(risks) > MAX_RISKS:
-        yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险填了{len(risks)}项，最多{MAX_RISKS}项", **hy_where)
+        yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险填了{len(risks)}项，最多{MAX_RISKS}项",
+                      **hy_where)
     if OTHER in risks and blank(fx.hy.get("risk_note")):
         yield Finding("MON-02", ERROR, field="risk_note", message="致贫/返贫风险为“其他”，但未填写风险备注", **hy_where)
     if DISASTER in risks and blank(fx.hy.get("disaster_subtype")):
-        yield Finding("MON-04", WARNING, field="disaster_subtype", message="致贫/返贫风险为“因自然灾害”，但未填写灾害子项",
+        yield Finding("MON-04", WARNING, field="disaster_subtype",
+                      message="致贫/返贫风险为“因自然灾害”，但未填写灾害子项",
                       **hy_where)
 
 
@@ -80,7 +85,8 @@ def risks_against_facts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for risk in risks:
         answer = RISK_MEASURES.get(risk)
         if answer and not has_measure(fx, *answer):
-            yield Finding("MON-06", ERROR, field="risks", message=f"风险为“{risk}”，但{ctx.year}年没有相应的帮扶措施", **where)
+            yield Finding("MON-06", ERROR, field="risks", message=f"风险为“{risk}”，但{ctx.year}年没有相应的帮扶措施",
+                          **where)
     people = fx.with_year
     if not people:
         return
@@ -92,15 +98,18 @@ def risks_against_facts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if not any(p.labour in FULL_LABOUR or p.labour == WEAK_LABOUR for p in people):
             yield Finding("MON-08", ERROR, field="risks", message="风险为“因务工就业不稳”，但家中没有劳动力", **where)
         elif not any(p.works or p.records for p in people):
-            yield Finding("MON-08", ERROR, field="risks", message="风险为“因务工就业不稳”，但没有任何成员的务工记录", **where)
+            yield Finding("MON-08", ERROR, field="risks", message="风险为“因务工就业不稳”，但没有任何成员的务工记录",
+                          **where)
     if "因残" in risks and not any(DISABLED in p.health for p in people):
         yield Finding("MON-09", ERROR, field="risks", message="风险为“因残”，但没有成员的健康状况为残疾", **where)
     if "因病" in risks:
         oop = to_decimal((fx.income or {}).get("compliant_oop_expense"))
         if not any(p.health & ILL for p in people):
-            yield Finding("MON-10", ERROR, field="risks", message="风险为“因病”，但没有成员患有大病或长期慢性病", **where)
+            yield Finding("MON-10", ERROR, field="risks", message="风险为“因病”，但没有成员患有大病或长期慢性病",
+                          **where)
         elif oop is not None and oop == 0:
-            yield Finding("MON-10", ERROR, field="risks", message="风险为“因病”，但合规自付支出为0", **fx.at("income_year"))
+            yield Finding("MON-10", ERROR, field="risks", message="风险为“因病”，但合规自付支出为0",
+                          **fx.at("income_year"))
 
 
 @rule
@@ -113,7 +122,8 @@ def no_labour_household(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     people = fx.with_year
     if people and f.get("no_labour_fallback") is True and any(p.labour in FULL_LABOUR for p in people):
         names = "、".join(p.name for p in people if p.labour in FULL_LABOUR)
-        yield Finding("MON-20", WARNING, field="no_labour_fallback", message=f"标注为整户无劳动能力兜底保障户，但{names}有劳动力",
+        yield Finding("MON-20", WARNING, field="no_labour_fallback",
+                      message=f"标注为整户无劳动能力兜底保障户，但{names}有劳动力",
                       **where)
     if not fx.no_labour or len(people) != len(fx.people):
         return
@@ -124,7 +134,8 @@ def no_labour_household(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("MON-12", ERROR, field="no_labour_fallback",
                       message="整户无劳动力且享受低保或特困供养，但未标注为整户无劳动能力兜底保障户", **where)
     if fx.in_monitoring and fx.removed:
-        yield Finding("MON-13", ERROR, field="risk_removed", message="整户无劳动力的监测户不应标注风险消除，应继续监测", **where)
+        yield Finding("MON-13", ERROR, field="risk_removed", message="整户无劳动力的监测户不应标注风险消除，应继续监测",
+                      **where)
 
 
 @rule
@@ -137,12 +148,15 @@ def development_measures(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if fx.monitored and any(p.labour in FULL_LABOUR for p in people):
         state = (fx.hy or {}).get("development_measures")
         if state == "尚未实施" or not has_measure(fx, DEVELOPMENT):
-            why = "实施开发式帮扶措施情况为“尚未实施”" if state == "尚未实施" else f"{ctx.year}年没有产业、就业、金融或公益岗位帮扶措施"
+            why = ("实施开发式帮扶措施情况为“尚未实施”" if state == "尚未实施"
+                   else f"{ctx.year}年没有产业、就业、金融或公益岗位帮扶措施")
             yield Finding("MON-14", ERROR, field="development_measures",
-                          message=f"有劳动力的监测户风险未消除，但{why}", **fx.at("household_year" if fx.hy else "household"))
+                          message=f"有劳动力的监测户风险未消除，但{why}",
+                          **fx.at("household_year" if fx.hy else "household"))
     if people and has_measure(fx, words=("残疾人补贴", "残疾人两项补贴", "残疾补贴")) and not any(
             DISABLED in p.health for p in people):
-        yield Finding("MON-15", ERROR, field="health", message=f"{ctx.year}年有残疾人补贴措施，但没有成员的健康状况为残疾", **fx.at())
+        yield Finding("MON-15", ERROR, field="health",
+                      message=f"{ctx.year}年有残疾人补贴措施，但没有成员的健康状况为残疾", **fx.at())
 
 
 @rule
@@ -156,26 +170,30 @@ def risk_removal(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for column, value in (("monitoring_since", since), ("risk_removed_at", removed_at)):
         if not blank(value) and _ym(value) is None:
             what = "识别监测时间" if column == "monitoring_since" else "消除监测时间"
-            yield Finding("MON-18", ERROR, field=column, message=f"{what}“{value}”格式不对，应为年月（如202403）", **where)
+            yield Finding("MON-18", ERROR, field=column, message=f"{what}“{value}”格式不对，应为年月（如202403）",
+                          **where)
     if not fx.removed:
         if not blank(method) or not blank(removed_at):
-            yield Finding("MON-18", ERROR, field="risk_removed", message="填写了风险消除方式或消除时间，但风险是否已消除不为“是”",
+            yield Finding("MON-18", ERROR, field="risk_removed",
+                          message="填写了风险消除方式或消除时间，但风险是否已消除不为“是”",
                           **where)
         return
     if blank(method) or blank(removed_at):
         yield Finding("MON-18", ERROR, field="risk_removal_method" if blank(method) else "risk_removed_at",
                       message="风险已消除，但未填写风险消除方式或消除监测时间", **where)
     if blank(f.get("monitoring_contact")) or blank(f.get("monitoring_contact_phone")):
-        yield Finding("MON-19", ERROR, field="monitoring_contact", message="风险已消除，但未填写监测联系人或联系电话", **where)
+        yield Finding("MON-19", ERROR, field="monitoring_contact", message="风险已消除，但未填写监测联系人或联系电话",
+                      **where)
     yield from _removal_timing(hh, ctx, where)
     pc, line = per_capita(fx.income), ctx.threshold("监测")
     if pc is not None and line is not None and pc < line:
         yield Finding("MON-16", ERROR, field="risk_removed",
-                      message=f"已标注风险消除（{method or '未填方式'}），但{ctx.year}年人均纯收入{yuan(pc)}元低于监测范围{yuan(line)}元",
+                      message=f"已标注风险消除（{method or '未填方式'}），"
+                              f"但{ctx.year}年人均纯收入{yuan(pc)}元低于监测范围{yuan(line)}元",
                       **where)
 
 
-def _removal_timing(hh: HouseholdData, ctx: Context, where: dict) -> Iterator[Finding]:
+def _removal_timing(hh: HouseholdData, ctx: Context, where: dict[str, str]) -> Iterator[Finding]:
     f = hh.fields
     start, end = _ym(f.get("monitoring_since")), _ym(f.get("risk_removed_at"))
     if start is None or end is None:
@@ -190,6 +208,7 @@ def _removal_timing(hh: HouseholdData, ctx: Context, where: dict) -> Iterator[Fi
                       message=f"消除监测时间 {f['risk_removed_at']} 早于识别监测时间 {f['monitoring_since']}", **where)
     elif end >= REMOVAL_RULE_FROM and months < 6:
         yield Finding("MON-17", ERROR, field="risk_removed_at",
-                      message=f"识别监测（{f['monitoring_since']}）后仅{months}个月即标注风险消除（应不少于6个月）", **where)
+                      message=f"识别监测（{f['monitoring_since']}）后仅{months}个月即标注风险消除（应不少于6个月）",
+                      **where)
     elif f.get("risk_removal_method") == "帮扶消除" and months <= 1:
         yield Finding("MON-17", ERROR, field="risk_removed_at", message="识别监测的当月或次月即标注帮扶消除", **where)

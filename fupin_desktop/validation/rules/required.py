@@ -23,7 +23,8 @@ def household_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     f, where = hh.fields, fx.at()
     if not fx.live:
         for column in missing(f, ("left_reason", "left_on")):
-            yield Finding("REQ-02", ERROR, field=column, message=f"户已注销，但{label('household', column)}未填写", **where)
+            yield Finding("REQ-02", ERROR, field=column, message=f"户已注销，但{label('household', column)}未填写",
+                          **where)
         return
     needed: list[tuple[str, str]] = [(c, ERROR) for c in missing(f, ("village_code", "phone"))]
     if ctx.year >= E4_FROM:
@@ -45,7 +46,8 @@ def household_year_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding
     if not fx.live:
         return
     if fx.hy is None:
-        yield Finding("REQ-07", WARNING, field="year", message=f"缺少{ctx.year}年度的家庭信息（人口、生产生活条件等）", **fx.at())
+        yield Finding("REQ-07", WARNING, field="year", message=f"缺少{ctx.year}年度的家庭信息（人口、生产生活条件等）",
+                      **fx.at())
         if fx.target and ctx.year not in hh.incomes:
             yield Finding("REQ-09", WARNING, field="year", message=f"缺少{ctx.year}年度的收入核算", **fx.at())
         return

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ...bundle import HouseholdData
+from ...bundle import HouseholdData, Row
 from ..engine import ERROR, WARNING, Context, Finding, rule
 from ._common import ACTIVE, blank, facts, id_info, label, labels, split
 
@@ -17,11 +17,11 @@ FEMALE_ONLY = frozenset({"之女", "之儿媳", "之孙女", "之外孙女", "�
                          "之侄女", "之兄弟媳妇", "之曾孙女"})
 
 
-def _gender(fields: dict) -> str | None:
+def _gender(fields: Row) -> str | None:
     """The recorded gender, or the one the ID number gives when none is recorded."""
     g = fields.get("gender")
-    if g in ("男", "女"):
-        return g
+    if g == "男" or g == "女":
+        return str(g)
     return id_info(fields.get("id_no")).gender if fields.get("id_no") else None
 
 
@@ -45,12 +45,14 @@ def head_and_spouse(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     elif len(heads) > 1:
         names = "、".join(p.name for p in heads)
         for p in heads[1:]:
-            yield Finding("STR-01", ERROR, field="relation", message=f"本户有 {len(heads)} 名户主（{names}），只能有一名",
+            yield Finding("STR-01", ERROR, field="relation",
+                          message=f"本户有 {len(heads)} 名户主（{names}），只能有一名",
                           **p.at(hh, "member"))
     if len(spouses) > 1:
         names = "、".join(p.name for p in spouses)
         for p in spouses[1:]:
-            yield Finding("STR-02", ERROR, field="relation", message=f"本户有 {len(spouses)} 名配偶（{names}），只能有一名",
+            yield Finding("STR-02", ERROR, field="relation",
+                          message=f"本户有 {len(spouses)} 名配偶（{names}），只能有一名",
                           **p.at(hh, "member"))
     if len(heads) == 1 and spouses:
         head_g, spouse_g = _gender(heads[0].f), _gender(spouses[0].f)

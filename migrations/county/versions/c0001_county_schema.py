@@ -1,7 +1,7 @@
 """county schema
 
 Revision ID: c0001
-Revises: 
+Revises:
 Create Date: 2026-12-03 06:38:21.113503
 """
 from alembic import op
