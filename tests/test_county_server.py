@@ -4,11 +4,7 @@ devices pushing with sync.client; the server killed in the middle of uploads; it
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,71 +22,23 @@ from fupin_desktop.sync import crypto
 from fupin_desktop.sync.client import ack_request, push
 from fupin_desktop.sync.device import pack_pending
 
-from .conftest import COUNTY_PASSPHRASE
+from .county_net_support import CountyServer, open_upload
 from .sync_forge import fill_store, imported_packages, outbox_files, records_state, twin_county
 from .sync_support import add_household, county_snapshot, make_device, states
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`fupin county serve` as county IT would run it; killed with SIGKILL, restarted on the same port."""
-
-    def __init__(self, db_url: str, log: Path) -> None:
-        self.db_url, self.log, self.port = db_url, log, _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "Server":
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "main.py", "county", "serve", "--db-url", self.db_url, "--host", "127.0.0.1",
-                 "--port", str(self.port)], cwd=ROOT, stdout=log, stderr=log,
-                env={**os.environ, "FUPIN_COUNTY_PASSWORD": COUNTY_PASSPHRASE})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text("utf-8", "replace")
-            try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError("the county server did not come up")
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def server(county, county_db_url, tmp_path):
-    running = Server(county_db_url, tmp_path / "server.log").start()
+    running = CountyServer(county_db_url, tmp_path).start()
     yield running
     running.stop()
 
 
-def _partial_upload(url: str, data: bytes, fraction: float) -> socket.socket:
+def _partial(server: CountyServer, data: bytes, fraction: float) -> socket.socket:
     """Begin a POST of ``data`` and send only part of the body; returns the still-open socket."""
-    host, port = url.removeprefix("http://").split(":")
-    sock = socket.create_connection((host, int(port)))
-    sock.sendall(f"POST /api/v1/packages HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/octet-stream\r\n"
-                 f"Content-Length: {len(data)}\r\n\r\n".encode() + data[:int(len(data) * fraction)])
-    return sock
+    return open_upload(server.port, data, int(len(data) * fraction))
 
 
 def test_push_over_the_network_and_the_acknowledgment(tmp_path, county, server):
@@ -135,12 +83,12 @@ def test_server_killed_in_the_middle_of_uploads_loses_and_doubles_nothing(tmp_pa
         assert len(paths) >= 3
         empty = county_snapshot(engine)
         # 1. The connection drops in the middle of the body: the server stays up, nothing is written.
-        _partial_upload(server.url, paths[0].read_bytes(), 0.5).close()
+        _partial(server, paths[0].read_bytes(), 0.5).close()
         time.sleep(0.2)
         assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
         assert county_snapshot(engine) == empty
         # 2. The server is killed while a body is half sent: nothing is written.
-        sock = _partial_upload(server.url, paths[0].read_bytes(), 0.6)
+        sock = _partial(server, paths[0].read_bytes(), 0.6)
         time.sleep(0.1)
         server.kill()
         sock.close()
