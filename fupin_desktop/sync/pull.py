@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from . import crypto
-from .client import ServerRefused, retrying, server_address
-from .device import device_keys
+from .client import ServerRefused, push, retrying, server_address
+from .device import device_keys, get_meta
 from .down import DownResult, apply_down, down_number
 from .transport import tls_verify
 
@@ -58,7 +58,9 @@ def pull(store: "Store", url: str | None = None, *, attempts: int = 4, backoff: 
          progress: Callable[[int], None] | None = None) -> PullResult:
     """Apply every down package the county has for this device; ``progress`` gets the count so far."""
     with store.engine.connect() as conn:
-        keys = device_keys(conn)
+        keys, registered = device_keys(conn), get_meta(conn, "sync.registered") is not None
+    if not registered:  # a new laptop: its first (possibly empty) package introduces it to the county
+        push(store, url, attempts=attempts, backoff=backoff, timeout=timeout)
     base, ca_file = server_address(store, keys.county.server_url, url)
     result = PullResult()
     with httpx.Client(base_url=base, timeout=timeout, verify=tls_verify(ca_file)) as client, \
