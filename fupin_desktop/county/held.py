@@ -46,7 +46,7 @@ def _next_ready(engine: Engine, device_id: str) -> int | None:
         if last is None:
             return None
         found = conn.execute(select(Package.number).where(
-            Package.device_id == device_id, Package.status == "held", Package.hold_code.in_(("HELD_GAP", "HELD_SCHEMA")),
+            Package.device_id == device_id, Package.status == "held", Package.hold_code == "HELD_GAP",
             Package.number == last + 1)).scalar()
     return int(found) if found is not None else None
 

@@ -52,7 +52,7 @@ class DownResult:
 
 
 def _refuse(code: str, message: str, path: Path) -> PackageError:
-    return PackageError(code, f"{message}：{path.name}（本机数据没有任何改动）")
+    return PackageError(code, f"{message}：{path.name}{_UNCHANGED}")
 
 
 def _open(store: "Store", path: Path) -> tuple[PackageReader, DeviceKeys, dict[str, Any]]:
@@ -128,8 +128,20 @@ def _writer_of(version: Any) -> str:
     return version.split(".", 2)[2] if isinstance(version, str) and version.count(".") >= 2 else ""
 
 
+_UNCHANGED = "（本机数据没有任何改动）"
+
+
 def apply_down(store: "Store", path: Path) -> DownResult:
-    path = Path(path)
+    """Apply one down package, or raise PackageError saying why not; the store is then unchanged."""
+    try:
+        return _apply_down(store, Path(path))
+    except PackageError as err:
+        if err.message.endswith(_UNCHANGED):
+            raise
+        raise PackageError(err.code, f"下发包没有导入：{err.message}{_UNCHANGED}", hint=err.hint) from None
+
+
+def _apply_down(store: "Store", path: Path) -> DownResult:
     reader, keys, header = _open(store, path)
     result = DownResult(number=header["number"])
     with store.engine.connect() as conn:
