@@ -17,7 +17,15 @@ from fupin_desktop.sync.pull import pull
 from fupin_desktop.sync.received import apply_files
 
 from .county_net_support import CountyServer
-from .down_support import NEIGHBOUR, TOWNSHIP, VILLAGE, county_records, device_matches, household_ids, laptop
+from .down_support import (
+    NEIGHBOUR,
+    TOWNSHIP,
+    VILLAGE,
+    county_records,
+    device_matches,
+    household_ids,
+    laptop,
+)
 from .sync_support import add_household, edit, export, send_ack, states
 
 
@@ -120,3 +128,39 @@ def test_the_same_field_edited_on_two_laptops_is_one_conflict_decided_once(tmp_p
     assert down_conflicts(b) == [] and len(list_conflicts(engine, status="all")) == 1
     assert "冲突" not in states(b)
     _all_equal(engine, [a, b], clerk)
+
+
+class _Cut(Exception):
+    pass
+
+
+def test_a_new_laptop_starts_complete_from_the_county_even_after_a_cut(tmp_path, county, county_db_url, monkeypatch):
+    engine, keys = county
+    monkeypatch.setenv("FUPIN_DOWN_RECORDS", "10")  # many small packages, so a cut falls between two
+    server = CountyServer(county_db_url, tmp_path).start()
+    try:
+        _new_laptop_after_a_cut(tmp_path, engine, keys, server.url)
+    finally:
+        server.stop()
+
+
+def _new_laptop_after_a_cut(tmp_path, engine, keys, url: str) -> None:
+    a = laptop(tmp_path, "一号机", engine, keys)
+    made = {add_household(a, hh_no=f"52010200300400{i:02d}") for i in range(12)}
+    push(a, url)
+    for i, hh in enumerate(sorted(made)):  # households now come after their members in county order
+        edit(a, hh, phone=f"139000000{i:02d}")
+    push(a, url)
+    b = laptop(tmp_path, "新电脑", engine, keys)
+
+    def cut_after_two(count: int) -> None:
+        if count == 2:
+            raise _Cut  # the transfer breaks after the second package was applied
+
+    with pytest.raises(_Cut):
+        pull(b, url, progress=cut_after_two)
+    partial = household_ids(b)
+    assert partial and partial < made  # two packages landed, each whole
+    again = pull(b, url)
+    assert again.applied and household_ids(b) == made
+    assert device_matches(b, county_records(engine, VILLAGE)) == []

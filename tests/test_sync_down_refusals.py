@@ -4,7 +4,6 @@ up from a newer program are held at the county, never trimmed (issue 13, item 5)
 
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 
@@ -17,7 +16,13 @@ from fupin_desktop.county.importer import import_file
 from fupin_desktop.sync import crypto
 from fupin_desktop.sync.device import device_keys, get_meta, schema_revision
 from fupin_desktop.sync.down import apply_down
-from fupin_desktop.sync.package import Kind, PackageError, PackageReader, canonical, write_package
+from fupin_desktop.sync.package import (
+    Kind,
+    PackageError,
+    PackageReader,
+    canonical,
+    write_package,
+)
 from fupin_desktop.sync.receipts import refusal_reason
 
 from .down_support import laptop, store_dump
@@ -64,7 +69,7 @@ def _sealed(tmp: Path, name: str, *, sender: str, sign: crypto.KeyPair, box_publ
 
 
 def test_bad_down_packages_change_nothing_and_say_why(tmp_path, county, two):
-    engine, keys = county
+    _, keys = county
     a, b, down = two
     first, second = down[b.device_id]
     _refused(b, second, "DOWN_GAP")  # out of order
@@ -91,7 +96,7 @@ def test_bad_down_packages_change_nothing_and_say_why(tmp_path, county, two):
 
 
 def test_a_down_package_from_a_newer_county_program_waits_for_an_upgrade(tmp_path, county, two):
-    engine, keys = county
+    _, keys = county
     _, b, down = two
     apply_down(b, down[b.device_id][0])
     with b.engine.connect() as conn:

@@ -11,23 +11,27 @@ applied a later one, so a retry or a second USB copy gets the same bytes.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
+from ..model import Base
 from ..sync import crypto
 from ..sync.device import schema_revision
-from ..sync.package import Kind, canonical, write_package
+from ..sync.package import Kind, write_package
 from .apply import now
 from .keys import CountyKeys
 from .model import Blob, Device, DownPackage, Record
 from .scope import scope_of
 
-DOWN_RECORDS = 5000  # per package: a transaction on the laptop stays short, a cut transfer loses little
+# Records per package: a transaction on the laptop stays short and a cut transfer loses little.
+DOWN_RECORDS = int(os.environ.get("FUPIN_DOWN_RECORDS", 5000))
 DOWN_BYTES = 32 * 1024 * 1024  # before compression; the device refuses packages over 64 MiB
 DOWN_SUFFIX = ".fupindown"
 
@@ -38,11 +42,42 @@ class Built:
     data: bytes
 
 
+def _in_scope(device: Any) -> Any:
+    return Record.village_code.startswith(scope_of(device).prefix, autoescape=True)
+
+
 def _rows(conn: Connection, device: Any) -> list[Any]:
-    scope = scope_of(device)
-    return conn.execute(select(Record).where(Record.rev > device.down_rev,
-                                             Record.village_code.startswith(scope.prefix, autoescape=True))
-                        .order_by(Record.rev).limit(DOWN_RECORDS)).all()
+    return list(conn.execute(select(Record).where(Record.rev > device.down_rev, _in_scope(device))
+                             .order_by(Record.rev).limit(DOWN_RECORDS)).all())
+
+
+@lru_cache(maxsize=None)
+def _references(entity: str) -> tuple[tuple[str, str], ...]:
+    """(column, referenced table) of each foreign key of ``entity``."""
+    table = Base.metadata.tables.get(entity)
+    if table is None:
+        return ()
+    return tuple((c.name, next(iter(c.foreign_keys)).column.table.name) for c in table.c if c.foreign_keys)
+
+
+def _parents(conn: Connection, device: Any, rows: list[Any]) -> list[Any]:
+    """Records the package's rows point to that would only come in a later package (a household
+    changed after its members): sent now too, so every package applies on its own. Sending a record
+    twice is harmless; its later package carries the same or a newer state."""
+    seen = {(r.entity, r.entity_id) for r in rows}
+    rev_to, frontier, parents = rows[-1].rev, rows, []
+    while frontier:
+        wanted: dict[str, set[str]] = {}
+        for row in frontier:
+            data = orjson.loads(row.data)
+            for column, target in _references(row.entity):
+                if isinstance(data.get(column), str) and (target, data[column]) not in seen:
+                    wanted.setdefault(target, set()).add(data[column])
+        frontier = [r for entity, ids in wanted.items() for r in conn.execute(select(Record).where(
+            Record.entity == entity, Record.entity_id.in_(ids), Record.rev > rev_to, _in_scope(device)))]
+        seen |= {(entity, i) for entity, ids in wanted.items() for i in ids}
+        parents = frontier + parents
+    return parents
 
 
 def _encode(conn: Connection, row: Any) -> bytes:
@@ -54,7 +89,8 @@ def _encode(conn: Connection, row: Any) -> bytes:
     if row.entity == "attachment" and not row.deleted:
         data = conn.execute(select(Blob.data).where(Blob.entity_id == row.entity_id)).scalar()
         blob = b',"blob":"' + crypto.b64(data).encode() + b'"' if data is not None else b""
-    return head + b',"data":' + row.data.encode() + b',"versions":' + row.versions.encode() + blob + b"}"
+    body: bytes = head + b',"data":' + row.data.encode() + b',"versions":' + row.versions.encode() + blob + b"}"
+    return body
 
 
 def _fitting(conn: Connection, rows: list[Any]) -> Iterator[tuple[Any, bytes]]:
@@ -72,20 +108,22 @@ def build_next(conn: Connection, keys: CountyKeys, device: Any) -> Built | None:
     pairs = list(_fitting(conn, _rows(conn, device)))
     if not pairs:
         return None
+    first, last = pairs[0][0].rev, pairs[-1][0].rev  # the device's cursor moves over these only
+    parents = _parents(conn, device, [row for row, _ in pairs])
+    records = [_encode(conn, row) for row in parents] + [record for _, record in pairs]
     number = device.down_number + 1
     previous = conn.execute(select(DownPackage.sha256).where(DownPackage.device_id == device.id,
                                                               DownPackage.number == device.down_number)).scalar()
     header = {"kind": "down", "county_id": keys.county_id, "device_id": device.id, "number": number,
               "prev_hash": previous or "", "schema": schema_revision(), "scope": scope_of(device).prefix,
-              "rev_from": pairs[0][0].rev, "rev_to": pairs[-1][0].rev, "created": now(),
-              "counts": {"records": len(pairs)}}
+              "rev_from": first, "rev_to": last, "created": now(), "counts": {"records": len(records)}}
     out = io.BytesIO()
     written = write_package(out, kind=Kind.DOWN, sender_id=keys.county_id, signing_private=keys.sign.private,
                             signing_public=keys.sign.public, recipient_public=bytes.fromhex(device.box_key),
-                            header=header, records=(r for _, r in pairs))
-    conn.execute(DownPackage.__table__.insert(), {
+                            header=header, records=records)
+    conn.execute(insert(DownPackage), {
         "device_id": device.id, "number": number, "rev_from": header["rev_from"], "rev_to": header["rev_to"],
-        "records": len(pairs), "sha256": written.sha256, "created_at": header["created"], "data": out.getvalue()})
+        "records": len(records), "sha256": written.sha256, "created_at": header["created"], "data": out.getvalue()})
     conn.execute(update(Device).where(Device.id == device.id).values(down_number=number, down_rev=header["rev_to"]))
     return Built(number, out.getvalue())
 
@@ -133,7 +171,7 @@ def down_folder(device: Any) -> str:
 
 def export_down(engine: Engine, keys: CountyKeys, folder: Path, device_ids: list[str] | None = None) -> list[Path]:
     """Write each device's unapplied down packages into ``folder/<village>-<device>/`` for a USB stick."""
-    from ..fsutil import write_atomic  # noqa: PLC0415
+    from ..fsutil import write_atomic
 
     with engine.connect() as conn:
         query = select(Device).where(Device.status == "active")

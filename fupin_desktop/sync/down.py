@@ -55,7 +55,7 @@ def _refuse(code: str, message: str, path: Path) -> PackageError:
     return PackageError(code, f"{message}：{path.name}{_UNCHANGED}")
 
 
-def _open(store: "Store", path: Path) -> tuple[PackageReader, DeviceKeys, dict[str, Any]]:
+def _open(store: Store, path: Path) -> tuple[PackageReader, DeviceKeys, dict[str, Any]]:
     reader = PackageReader(path)
     with store.engine.connect() as conn:
         keys = device_keys(conn)
@@ -131,7 +131,7 @@ def _writer_of(version: Any) -> str:
 _UNCHANGED = "（本机数据没有任何改动）"
 
 
-def apply_down(store: "Store", path: Path) -> DownResult:
+def apply_down(store: Store, path: Path) -> DownResult:
     """Apply one down package, or raise PackageError saying why not; the store is then unchanged."""
     try:
         return _apply_down(store, Path(path))
@@ -141,7 +141,7 @@ def apply_down(store: "Store", path: Path) -> DownResult:
         raise PackageError(err.code, f"下发包没有导入：{err.message}{_UNCHANGED}", hint=err.hint) from None
 
 
-def _apply_down(store: "Store", path: Path) -> DownResult:
+def _apply_down(store: Store, path: Path) -> DownResult:
     reader, keys, header = _open(store, path)
     result = DownResult(number=header["number"])
     with store.engine.connect() as conn:
@@ -150,7 +150,7 @@ def _apply_down(store: "Store", path: Path) -> DownResult:
             return result
     records = list(reader.records(keys.box.private))  # bounded by the package limits
     tables = [_table(r, path) for r in records]
-    from ..services.uow import UnitOfWork  # noqa: PLC0415
+    from ..services.uow import UnitOfWork
 
     with UnitOfWork(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}") as uow:
         assert uow.conn is not None
@@ -175,7 +175,7 @@ def _values(table: Table, record: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _apply_record(uow: "UnitOfWork", table: Table, record: Mapping[str, Any],
+def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any],
                   pending: Pending, result: DownResult) -> None:
     assert uow.conn is not None
     local = uow.conn.execute(select(table).where(table.c.id == record["id"])).mappings().first()
@@ -196,12 +196,13 @@ def _apply_record(uow: "UnitOfWork", table: Table, record: Mapping[str, Any],
         result.changed += 1
 
 
-def _merge(uow: "UnitOfWork", table: Table, record: Mapping[str, Any], local: dict[str, Any],
+def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any],
            values: dict[str, Any], mine: dict[str, Mine], result: DownResult) -> dict[str, Any]:
     """The fields to take over; a field this device changed unconfirmed is kept and recorded as a conflict."""
     assert uow.conn is not None
     changes: dict[str, Any] = {}
-    versions = record.get("versions") if isinstance(record.get("versions"), dict) else {}
+    raw = record.get("versions")
+    versions: dict[str, Any] = raw if isinstance(raw, dict) else {}
     for name, value in values.items():
         key = f"{CONFLICT_PREFIX}{table.name}.{record['id']}.{name}"
         writer, edit = _writer_of(versions.get(name)), mine.get(name)
@@ -226,7 +227,7 @@ def _keep_mine(conn: Connection, key: str, mine: Any, county: Any) -> None:
                                     "at": datetime.now(UTC).isoformat(timespec="seconds")}, ensure_ascii=False))
 
 
-def down_conflicts(store: "Store") -> list[dict[str, Any]]:
+def down_conflicts(store: Store) -> list[dict[str, Any]]:
     """Fields where this device kept its own value against the county's, side by side."""
     with store.engine.connect() as conn:
         rows = conn.execute(text("SELECT key, value FROM meta WHERE key LIKE :p ORDER BY key"),
@@ -238,6 +239,6 @@ def down_conflicts(store: "Store") -> list[dict[str, Any]]:
     return out
 
 
-def down_number(store: "Store") -> int:
+def down_number(store: Store) -> int:
     with store.engine.connect() as conn:
         return int(get_meta(conn, "sync.down_number", "0") or 0)

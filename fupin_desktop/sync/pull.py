@@ -9,6 +9,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ def down_request(device_id: str, sign_private: bytes, after: int) -> dict[str, s
     return {"device_id": device_id, "nonce": nonce, "after": after, "signature": crypto.b64(signature)}
 
 
-def pull(store: "Store", url: str | None = None, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 60.0,
+def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 60.0,
          progress: Callable[[int], None] | None = None) -> PullResult:
     """Apply every down package the county has for this device; ``progress`` gets the count so far."""
     with store.engine.connect() as conn:
@@ -67,7 +68,7 @@ def pull(store: "Store", url: str | None = None, *, attempts: int = 4, backoff: 
             tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         for _ in range(MAX_PACKAGES_PER_PULL):
             body = down_request(store.device_id, keys.sign.private, down_number(store))
-            response = retrying(lambda b=body: client.post("/api/v1/down", json=b), attempts, backoff)
+            response = retrying(partial(client.post, "/api/v1/down", json=body), attempts, backoff)
             if response.status_code == 204:
                 break
             if response.status_code != 200:

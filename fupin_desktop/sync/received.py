@@ -39,7 +39,7 @@ def expand(paths: list[Path], device_id: str) -> list[Path]:
     return files
 
 
-def apply_files(store: "Store", paths: list[Path]) -> Iterator[tuple[str, Any]]:
+def apply_files(store: Store, paths: list[Path]) -> Iterator[tuple[str, Any]]:
     """Apply each file; yields (name, AckResult or DownResult). A refused file raises (nothing of it applied)."""
     for path in expand(paths, store.device_id):
         kind = PackageReader(path).frame.kind
