@@ -14,7 +14,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ def _rows(conn: Connection, device: Any) -> list[Any]:
                              .order_by(Record.rev).limit(DOWN_RECORDS)).all())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _references(entity: str) -> tuple[tuple[str, str], ...]:
     """(column, referenced table) of each foreign key of ``entity``."""
     table = Base.metadata.tables.get(entity)
