@@ -31,7 +31,7 @@ from .model import Blob, Device, DownPackage, Record
 from .scope import scope_of
 
 # Records per package: a transaction on the laptop stays short and a cut transfer loses little.
-DOWN_RECORDS = int(os.environ.get("FUPIN_DOWN_RECORDS", 5000))
+DOWN_RECORDS = int(os.environ.get("FUPIN_DOWN_RECORDS", "5000"))
 DOWN_BYTES = 32 * 1024 * 1024  # before compression; the device refuses packages over 64 MiB
 DOWN_SUFFIX = ".fupindown"
 
@@ -65,7 +65,7 @@ def _parents(conn: Connection, device: Any, rows: list[Any]) -> list[Any]:
     changed after its members): sent now too, so every package applies on its own. Sending a record
     twice is harmless; its later package carries the same or a newer state."""
     seen = {(r.entity, r.entity_id) for r in rows}
-    rev_to, frontier, parents = rows[-1].rev, rows, []
+    rev_to, frontier, parents = rows[-1].rev, rows, list[Any]()
     while frontier:
         wanted: dict[str, set[str]] = {}
         for row in frontier:
