@@ -102,6 +102,9 @@ def _status(store: Any, as_json: bool) -> int:
               f"{'，已被注销' if status['revoked'] else ''}；服务器 {c['server_url'] or '（无，使用U盘）'}")
 
     print("变更：" + "，".join(f"{s} {status['changes'][s]}" for s in ALL_STATES))
+    down = status["down"]
+    print(f"县里下发：已导入 {down['applied']} 个下发包" + (f"，{down['conflicts']} 处本机的修改与县里不同，等县里处理"
+                                                  if down["conflicts"] else ""))
     for p in status["packages"][-10:]:
         print(f"  第 {p['number']} 包  {p['entries']} 条  {p['state']}  {p['created']}")
     return 0
