@@ -158,9 +158,7 @@ def _apply_down(store: Store, path: Path) -> DownResult:
         if not _check_order(uow.conn, header, path):  # applied meanwhile by another window
             result.already = True
             return result
-        pending = _pending(uow.conn, store.device_id)
-        for record, table in zip(records, tables):
-            _apply_record(uow, table, record, pending, result)
+        _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
         result.households = set(uow.changed_households)
@@ -175,22 +173,45 @@ def _values(table: Table, record: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any],
-                  pending: Pending, result: DownResult) -> None:
+def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Table]) -> dict[tuple[str, str], Any]:
+    """The device's current rows for the package's records, read in a few queries rather than one each."""
+    ids: dict[str, tuple[Table, list[str]]] = {}
+    for record, table in zip(records, tables):
+        ids.setdefault(table.name, (table, []))[1].append(record["id"])
+    found: dict[tuple[str, str], Any] = {}
+    for name, (table, wanted) in ids.items():
+        for start in range(0, len(wanted), 500):
+            for row in conn.execute(select(table).where(table.c.id.in_(wanted[start:start + 500]))).mappings():
+                found[(name, row["id"])] = dict(row)
+    return found
+
+
+def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], pending: Pending,
+               result: DownResult) -> None:
     assert uow.conn is not None
-    local = uow.conn.execute(select(table).where(table.c.id == record["id"])).mappings().first()
-    hh = record.get("hh") if isinstance(record.get("hh"), str) else None
+    existing = _existing(uow.conn, records, tables)
+    fresh: dict[str, tuple[Table, dict[str, tuple[dict[str, Any], str | None]]]] = {}
+    for record, table in zip(records, tables):
+        hh = record.get("hh") if isinstance(record.get("hh"), str) else None
+        local = existing.get((table.name, record["id"]))
+        if local is None and not record.get("deleted"):  # new here: inserted together, per table
+            fresh.setdefault(table.name, (table, {}))[1][record["id"]] = ({**_values(table, record), "id": record["id"]}, hh)
+        elif local is not None:
+            _apply_record(uow, table, record, local, hh, pending, result)
+    for table, rows in fresh.values():
+        uow.insert_many(table, [v for v, _ in rows.values()], household_ids=[h for _, h in rows.values()], trusted=True)
+        result.changed += len(rows)
+
+
+def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any], hh: str | None,
+                  pending: Pending, result: DownResult) -> None:
     if record.get("deleted"):
-        if local is not None and table.name not in _NEVER_DELETED:
+        if table.name not in _NEVER_DELETED:
             uow.delete(table, record["id"], household_id=hh)
             result.changed += 1
         return
-    values = _values(table, record)
-    if local is None:
-        uow.insert_many(table, [{**values, "id": record["id"]}], household_ids=[hh], trusted=True)
-        result.changed += 1
-        return
-    changes = _merge(uow, table, record, dict(local), values, pending.get((table.name, record["id"]), {}), result)
+    changes = _merge(uow, table, record, local, _values(table, record), pending.get((table.name, record["id"]), {}),
+                     result)
     if changes:
         uow.update(table, record["id"], changes, household_id=hh)
         result.changed += 1
