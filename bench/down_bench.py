@@ -28,7 +28,7 @@ def run(admin: str, entries: int) -> dict[str, Any]:
     from fupin_desktop.county.down import build_all
     from fupin_desktop.county.importer import import_file
     from fupin_desktop.sync.device import export_to_folder
-    from fupin_desktop.sync.down import apply_down
+    from fupin_desktop.sync.down import apply_down, finish_run
 
     with fresh_database(admin) as url, tempfile.TemporaryDirectory() as tmp:
         engine, keys = new_county(url)
@@ -46,6 +46,7 @@ def run(admin: str, entries: int) -> dict[str, Any]:
             path = Path(tmp) / "down.fupindown"
             path.write_bytes(package.data)
             apply_down(laptop, path)
+        finish_run(laptop)  # the validation marks of the whole run
         device_s = time.perf_counter() - started
         with engine.connect() as conn:
             records = conn.execute(text("SELECT count(*) FROM record")).scalar() or 0

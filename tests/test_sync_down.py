@@ -164,3 +164,27 @@ def _new_laptop_after_a_cut(tmp_path, engine, keys, url: str) -> None:
     again = pull(b, url)
     assert again.applied and household_ids(b) == made
     assert device_matches(b, county_records(engine, VILLAGE)) == []
+
+
+def _list_facts(store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(text(
+            "SELECT id, head_name, member_count, error_count, warning_count FROM household")))
+
+
+def test_a_big_first_download_gets_list_facts_and_validation_marks_like_the_sender(tmp_path, county, monkeypatch):
+    import fupin_desktop.sync.down as down
+
+    engine, keys = county
+    monkeypatch.setattr(down, "BULK_RECORDS", 2)  # every package here takes the bulk path: marks at the end
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a)
+    edit(a, hh, phone="123")  # an error the marks must show on the other laptop too
+    add_household(a, head="王五", hh_no="5201020030040002")
+    b = laptop(tmp_path, "二号机", engine, keys)
+    _usb_round(engine, keys, tmp_path, "r1", a, b)
+    _usb_round(engine, keys, tmp_path, "r2", a, b)
+    facts = _list_facts(b)
+    assert facts == _list_facts(a) and all(f[3] > 0 for f in facts)
+    with b.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM meta WHERE key = :k"), {"k": down.MARKS_PENDING}).scalar() == 0

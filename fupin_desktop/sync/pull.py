@@ -18,7 +18,7 @@ import httpx
 from . import crypto
 from .client import ServerRefused, push, retrying, server_address
 from .device import device_keys, get_meta
-from .down import DownResult, apply_down, down_number
+from .down import DownResult, apply_down, down_number, finish_run
 from .transport import tls_verify
 
 if TYPE_CHECKING:
@@ -82,4 +82,5 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
             result.applied.append(applied)
             if progress is not None:
                 progress(len(result.applied))
+    finish_run(store)
     return result

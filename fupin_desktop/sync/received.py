@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
-from .down import apply_down
+from .down import apply_down, finish_run
 from .package import Kind, PackageReader
 from .receipts import apply_ack
 
@@ -41,6 +41,9 @@ def expand(paths: list[Path], device_id: str) -> list[Path]:
 
 def apply_files(store: Store, paths: list[Path]) -> Iterator[tuple[str, Any]]:
     """Apply each file; yields (name, AckResult or DownResult). A refused file raises (nothing of it applied)."""
-    for path in expand(paths, store.device_id):
-        kind = PackageReader(path).frame.kind
-        yield path.name, apply_down(store, path) if kind == Kind.DOWN else apply_ack(store, path)
+    try:
+        for path in expand(paths, store.device_id):
+            kind = PackageReader(path).frame.kind
+            yield path.name, apply_down(store, path) if kind == Kind.DOWN else apply_ack(store, path)
+    finally:  # also after a refused file: what was applied before it gets its validation marks
+        finish_run(store)
