@@ -173,7 +173,7 @@ def _list_facts(store) -> list[tuple]:
 
 
 def test_a_big_first_download_gets_list_facts_and_validation_marks_like_the_sender(tmp_path, county, monkeypatch):
-    import fupin_desktop.sync.down as down
+    from fupin_desktop.sync import down
 
     engine, keys = county
     monkeypatch.setattr(down, "BULK_RECORDS", 2)  # every package here takes the bulk path: marks at the end
