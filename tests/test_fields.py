@@ -50,6 +50,8 @@ from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.store import migrate
 from fupin_desktop.store.store import Store
+
+from .conftest import COUNTY_PASSPHRASE
 from fupin_desktop.tabular.layout import roster_layout
 
 from .factories import household
@@ -174,7 +176,7 @@ def test_a_new_fields_migration_is_plain_and_goes_down_with_foreign_keys_on(new_
 
 
 def test_the_countys_migrations_add_and_drop_columns_in_place_too(tmp_path: Path) -> None:
-    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}")
+    engine = open_county_db(f"sqlite:///{tmp_path / 'county.db'}", COUNTY_PASSPHRASE)  # SQLCipher since the merge
     config = county_db._config()
     previous = ScriptDirectory.from_config(config).get_current_head() or ""
     pilot = Column("pilot_note", String(16))
