@@ -133,7 +133,7 @@ def test_openapi_spec_fuzzed_no_server_errors(county):
     engine, keys = county
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(engine, keys))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} == {"/api/v1/health", "/api/v1/packages", "/api/v1/acks"}
+    assert {op.path for op in operations} == {"/api/v1/health", "/api/v1/packages", "/api/v1/acks", "/api/v1/down"}
     seen: dict[str, set[int]] = {}
     # Negative cases (wrong types, missing fields) for the JSON body; any bytes are already "valid" for upload.
     runs = [(op, mode) for op, mode in itertools.product(operations, GenerationMode)

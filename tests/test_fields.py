@@ -50,9 +50,10 @@ from fupin_desktop.services.households import create_households
 from fupin_desktop.services.uow import UnitOfWork
 from fupin_desktop.store import migrate
 from fupin_desktop.store.store import Store
-from fupin_desktop.tabular.layout import roster_layout
 
 from .conftest import COUNTY_PASSPHRASE
+from fupin_desktop.tabular.layout import roster_layout
+
 from .factories import household
 from .test_forms import page_texts
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import text
 
 from fupin_desktop.cli import main
 from fupin_desktop.store.store import Store
@@ -88,3 +89,32 @@ def test_device_commands_say_what_is_missing(tmp_path, env, capsys):
 def test_county_commands_on_an_uninitialised_database_say_so(county_db_url, capsys):
     assert main(["county", "stats", "--db-url", county_db_url]) == 10
     assert "还没有初始化" in capsys.readouterr().err
+
+
+def test_a_township_clerk_gets_the_township_by_usb_through_the_commands(tmp_path, county_db_url, env, capsys):
+    db = ["--db-url", county_db_url]
+    assert main(["county", "init", "--name", "测试县", *db]) == 0
+    for name, township in (("village", False), ("clerk", True)):
+        assert main(["county", "enroll", "--village-code", VILLAGE, "--label", name, "-o",
+                     str(tmp_path / f"{name}.fupinenroll"), *db] + (["--township"] if township else [])) == 0
+        Store.create(tmp_path / name, village_code=VILLAGE, village_name="测试村", username="admin",
+                     password=PASSWORD)[0].close()
+        assert main(["enroll", "--store", str(tmp_path / name), str(tmp_path / f"{name}.fupinenroll")]) == 0
+    with Store.open(tmp_path / "village", "admin", PASSWORD) as store:
+        hh = add_household(store)
+    for name in ("village", "clerk"):  # the clerk has nothing to send: its empty package introduces it
+        assert main(["sync", "export", "--store", str(tmp_path / name), "--out", str(tmp_path / "up")]) == 0
+    assert main(["county", "import", str(tmp_path / "up"), *db]) == 0
+    capsys.readouterr()
+    assert main(["county", "export-down", "--out", str(tmp_path / "down"), *db]) == 0
+    assert "已写出" in capsys.readouterr().out
+    clerk = ["--store", str(tmp_path / "clerk")]
+    assert main(["sync", "apply", *clerk, str(tmp_path / "down")]) == 0
+    assert "已导入下发包 1" in capsys.readouterr().out
+    status = _json(capsys, "sync", "status", *clerk, "--json")
+    assert status["county"]["scope"] == VILLAGE[:9] and status["down"]["applied"] == 1
+    assert status["changes"]["未发送"] == 0  # what came down is not sent back
+    with Store.open(tmp_path / "clerk", "admin", PASSWORD) as store, store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM household WHERE id = :i"), {"i": hh}).scalar() == 1
+    assert main(["sync", "apply", *clerk, str(tmp_path / "down")]) == 0  # again: nothing changes
+    assert "以前已经导入过" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
+from ..sync.device import known_revision
 from ..sync.package import PackageError, PackageReader
 from .caps import CapExceededError, Caps
 from .header import ChangesHeader
@@ -78,10 +79,20 @@ def place(conn: Connection, keys: CountyKeys, reader: PackageReader, header: Cha
         return _again_held(report, row, same, header.number)
     if header.number > device.last_number + 1 and not force:
         return hold(conn, reader, header, report, "HELD_GAP", _gap(device.last_number, header.number))
+    if not known_revision(header.schema):  # fields this county cannot store: keep the package whole
+        return hold(conn, reader, header, report, HELD_SCHEMA, schema_reason(header.schema))
     if caps is not None and header.entries > caps.entries_per_package:
         # the header's word, checked again below
         raise CapExceededError("entries_per_package", caps.entries_per_package)
     return _apply(conn, keys, reader, header, report, device, caps)
+
+
+HELD_SCHEMA = "HELD_SCHEMA"
+
+
+def schema_reason(revision: str | None) -> str:
+    return (f"县级程序版本较旧，请升级：这个包来自更新的程序（数据结构版本 {revision}），"
+            "先暂存，升级后再导入，内容不会丢失。")
 
 
 def _again_held(report: ImportReport, row: Any, same: bool, number: int) -> ImportReport:
@@ -148,6 +159,8 @@ def _apply(conn: Connection, keys: CountyKeys, reader: PackageReader, header: Ch
         conn.execute(update(Package).where(Package.device_id == device.id, Package.number == header.number)
                      .values(**values))
     acked = min(header.acked_through, device.ack_number)
+    down_applied = max(min(header.down_applied, device.down_number), device.down_applied)
     conn.execute(update(Device).where(Device.id == device.id).values(
-        last_number=header.number, last_hash=reader.digest.hex(), acked_through=max(acked, device.acked_through)))
+        last_number=header.number, last_hash=reader.digest.hex(), acked_through=max(acked, device.acked_through),
+        down_applied=down_applied))
     return report

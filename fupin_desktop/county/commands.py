@@ -82,8 +82,10 @@ def _enroll(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from .devices import issue_enrollment  # noqa: PLC0415
 
     e = issue_enrollment(engine, _keys(engine, secret), village_code=args.village_code, label=args.label,
-                         out=Path(args.output), server_url=args.server_url or "", days=args.days)
-    print(f"已生成入网文件 {args.output}：{e.label}（{e.village_code}），{e.expires[:10]} 前有效，只能用一次。")
+                         out=Path(args.output), server_url=args.server_url or "", days=args.days,
+                         scope=args.village_code[:9] if args.township else None)
+    where = f"乡镇 {e.scope}" if len(e.prefix) < 12 else f"村 {e.village_code}"
+    print(f"已生成入网文件 {args.output}：{e.label}（范围：{where}），{e.expires[:10]} 前有效，只能用一次。")
     if args.server_url and args.server_url.startswith("http://"):
         print("提醒：服务器地址是明文 http://；设备只会对本机地址这样连接，其他地址需要在设备设置里另外允许。"
               "建议用 https://（见 docs/county-server.md）。", file=sys.stderr, flush=True)
@@ -107,6 +109,19 @@ def _import(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     else:
         print(render_text(reports), flush=True)
     return 0 if all(r.status != "rejected" for r in reports) else 8
+
+
+def _export_down(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
+    from .devices import find_device  # noqa: PLC0415
+    from .down import export_down  # noqa: PLC0415
+
+    devices = [find_device(engine, args.device).id] if args.device else None
+    paths = export_down(engine, _keys(engine, secret), Path(args.out), devices)
+    for path in paths:
+        print(f"  {path}", flush=True)
+    print(f"已写出 {len(paths)} 个下发包（每台设备一个文件夹），在设备上用 fupin sync apply 文件夹 导入。"
+          if paths else "各设备都已是最新，没有需要下发的包。", flush=True)
+    return 0
 
 
 def _package_files(names: list[str]) -> list[Path]:
@@ -262,7 +277,7 @@ def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
 
 _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serve, "revoke": _revoke,
              "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release,
-             "caps": _caps, "stats": _stats}
+             "caps": _caps, "stats": _stats, "export-down": _export_down}
 
 
 def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secret: Secret) -> None:
@@ -282,6 +297,10 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secr
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--server-url", help="县级服务器地址（写入入网文件）")
     p.add_argument("--days", type=int, default=30, help="有效天数")
+    p.add_argument("--township", action="store_true", help="范围是该村所在的整个乡镇（乡镇干事的电脑）")
+    p = action("export-down", "把各设备的下发包写到文件夹（U盘），每台设备一个子文件夹")
+    p.add_argument("--out", required=True, help="目标文件夹")
+    p.add_argument("--device", help="只写这台设备（设备编号或前几位）")
     p = action("import", "导入变更包（文件或文件夹）")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")

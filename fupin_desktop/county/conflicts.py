@@ -13,6 +13,7 @@ from ..clock import format_hlc, parse as parse_hlc
 from ..errors import InvalidInput, NotFound
 from ..model.base import column_label
 from .model import Conflict, Correction, Device, Record
+from .revs import next_rev
 
 
 def list_conflicts(engine: Engine, *, status: str = "open") -> list[dict[str, Any]]:
@@ -42,7 +43,9 @@ def resolve_conflict(engine: Engine, conflict_id: int, *, keep: str, user: str) 
     if keep not in ("county", "incoming"):
         raise InvalidInput("请选择保留哪一个值：county（县里现有的）或 incoming（新到的）。")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    with engine.begin() as conn:
+    from .apply import import_transaction  # noqa: PLC0415 (apply builds on merge, which this module sits beside)
+
+    with import_transaction(engine) as conn:  # the decision takes a record revision: under the import lock
         c = conn.execute(select(Conflict).where(Conflict.id == conflict_id).with_for_update()).first()
         if c is None:
             raise NotFound(f"没有编号为 {conflict_id} 的冲突。")
@@ -72,7 +75,8 @@ def _decide(conn: Connection, c: Any, data: dict[str, Any], versions: dict[str, 
     wall, counter, _ = parse_hlc(max(versions.get(c.field, ""), c.county_hlc, c.incoming_hlc))
     versions[c.field] = format_hlc(wall, counter + 1, "county")
     conn.execute(update(Record).where(Record.entity == c.entity, Record.entity_id == c.entity_id).values(
-        data=json.dumps(data, ensure_ascii=False), versions=json.dumps(versions), updated_at=now))
+        data=json.dumps(data, ensure_ascii=False), versions=json.dumps(versions), updated_at=now,
+        rev=next_rev(conn)))
     conn.execute(update(Conflict).where(Conflict.id == c.id).values(
         status="resolved", decided_value=chosen, decided_by=user, decided_at=now))
     # Whichever device does not hold the chosen value is told to take it over.

@@ -37,6 +37,8 @@ class ChangesHeader:
     device_box_key: str | None
     enrollment_ref: str | None
     enrollment_proof: str | None
+    schema: str | None = None  # the sender's store schema revision (None: from before revisions were named)
+    down_applied: int = 0  # down packages the device has applied (its word, for what USB must still carry)
 
 
 def _bad(name: str, field: str) -> PackageError:
@@ -87,4 +89,6 @@ def parse_changes_header(raw: dict[str, Any], name: str) -> ChangesHeader:
         entries=_entries(raw, name), acked_through=_int(raw, "acked_through", 0, MAX_NUMBER, name, default=0),
         prev_hash=prev_hash, device_box_key=_optional(raw, "device_box_key", 64, name),
         enrollment_ref=_optional(raw, "enrollment_ref", 128, name),
-        enrollment_proof=_optional(raw, "enrollment_proof", 128, name))
+        enrollment_proof=_optional(raw, "enrollment_proof", 128, name),
+        schema=_optional(raw, "schema", 64, name),
+        down_applied=_int(raw, "down_applied", 0, MAX_NUMBER, name, default=0))

@@ -112,6 +112,7 @@ def _register(conn: Connection, header: ChangesHeader, sign_public: bytes, repor
         return False
     conn.execute(insert(Device), {
         "id": header.device_id, "village_code": enrollment.village_code, "label": enrollment.label,
+        "scope": enrollment.scope or enrollment.village_code, "down_number": 0, "down_rev": 0, "down_applied": 0,
         "sign_key": sign_public.hex(), "box_key": box_key.hex(), "status": "active", "enrolled_at": now(),
         "last_number": 0, "last_hash": "", "ack_number": 0, "acked_through": 0})
     conn.execute(update(Enrollment).where(Enrollment.token_hash == ref).values(device_id=header.device_id))

@@ -23,6 +23,7 @@ from ..forms.masking import mask_id
 from ..model import Base
 from .caps import CapExceededError, Caps
 from .model import Blob, Conflict, Flag, IdNumber, Record, RefusedEntry
+from .revs import next_rev
 from .scope import Scope, out_of_scope, unknown_household
 
 BATCH = 2000
@@ -35,6 +36,7 @@ _LOAD_PG = text("SELECT r.entity, r.entity_id, r.data, r.versions, r.household_i
 _OPS = ("insert", "update", "delete")
 MAX_SEQ = 2**40 - 1
 Problem = tuple[str, str]  # (stable code, Chinese reason)
+UNKNOWN_FIELD = "UNKNOWN_FIELD"  # a field this county's schema does not have: the entry is refused, never trimmed
 
 
 @dataclass
@@ -91,8 +93,8 @@ class Merger:
         if self.caps is not None and self._entries > self.caps.entries_per_package:
             raise CapExceededError("entries_per_package", self.caps.entries_per_package)
         problem = _entry_problem(entry)
-        if problem:
-            self._reject(entry, problem)
+        if problem is not None:
+            self._reject(entry, problem[1], problem[0])
             return
         blob = entry.get("blob")
         if blob is not None:
@@ -273,18 +275,20 @@ class Merger:
         t = _table(Record)
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
+        rev = next_rev(self.conn)
         for (entity, entity_id), s in states.items():
             if not s.dirty:
                 continue
             row = {"entity": entity, "entity_id": entity_id, "household_id": s.household_id,
                    "village_code": s.village, "data": _j(s.data), "versions": _j(s.versions),
-                   "deleted": s.deleted, "updated_at": self.now}
+                   "deleted": s.deleted, "updated_at": self.now, "rev": rev}
+            rev += 1
             (new if s.new else changed).append(row)
         if new:
             bulk_insert(self.conn, t, new)
         if changed:
             self.conn.execute(update(t).where(t.c.entity == bindparam("k_entity"), t.c.entity_id == bindparam("k_id"))
-                              .values(data=bindparam("data"), versions=bindparam("versions"),
+                              .values(data=bindparam("data"), versions=bindparam("versions"), rev=bindparam("rev"),
                                       deleted=bindparam("deleted"), updated_at=bindparam("updated_at")),
                               [{**r, "k_entity": r["entity"], "k_id": r["entity_id"]} for r in changed])
         if conflicts:
@@ -365,28 +369,29 @@ def _columns(entity: str) -> frozenset[str] | None:
     return frozenset(table.c.keys())
 
 
-def _entry_problem(entry: dict[str, Any]) -> str:
+def _entry_problem(entry: dict[str, Any]) -> Problem | None:
     columns = _columns(entry.get("entity") or "") if isinstance(entry.get("entity"), str) else None
     if columns is None:
-        return f"未知的记录类型“{entry.get('entity')}”，已跳过。"
+        return "BAD_ENTRY", f"未知的记录类型“{entry.get('entity')}”，已跳过。"
     if entry.get("op") not in _OPS or not _is_id(entry.get("id")) or not isinstance(entry.get("hlc"), str) \
             or not (entry.get("hh") is None or _is_id(entry["hh"])) or type(entry.get("seq")) is not int \
             or not 0 <= entry["seq"] <= MAX_SEQ:
-        return "变更记录格式错误，已跳过。"
+        return "BAD_ENTRY", "变更记录格式错误，已跳过。"
     fields = entry.get("fields")
     if not isinstance(fields, dict):
-        return "变更记录的字段格式错误，已跳过。"
+        return "BAD_ENTRY", "变更记录的字段格式错误，已跳过。"
     for pair in fields.values():
         if type(pair) is not list or len(pair) != 2:
-            return "变更记录的字段格式错误，已跳过。"
+            return "BAD_ENTRY", "变更记录的字段格式错误，已跳过。"
     unknown = fields.keys() - columns
     if unknown:
-        return f"变更记录含有未知字段 {sorted(unknown)}，已跳过。"
+        return UNKNOWN_FIELD, (f"变更记录含有县里没有的字段 {sorted(unknown)}，"
+                               "整条变更没有应用（县级程序可能需要升级）。")
     try:
         parse_hlc(entry["hlc"])
     except ValueError:
-        return "变更记录的逻辑时钟无效，已跳过。"
-    return ""
+        return "BAD_ENTRY", "变更记录的逻辑时钟无效，已跳过。"
+    return None
 
 
 def _is_id(value: Any) -> bool:

@@ -30,6 +30,7 @@ class Enrollment(CountyBase):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sync.enrollment.token_ref
     token_key: Mapped[str] = mapped_column(String(64))  # checks the device's proof; the token itself is not kept
     village_code: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[str | None] = mapped_column(String(12))  # a code prefix: the village, or a township (9 digits)
     label: Mapped[str] = mapped_column(String(128))
     issued: Mapped[str] = mapped_column(String(32))
     expires: Mapped[str] = mapped_column(String(32))
@@ -51,6 +52,10 @@ class Device(CountyBase):
     ack_number: Mapped[int] = mapped_column(Integer, default=0)
     acked_through: Mapped[int] = mapped_column(Integer, default=0)  # the device's word: acks it has applied
     revoked_at: Mapped[str | None] = mapped_column(String(32))
+    scope: Mapped[str | None] = mapped_column(String(12))  # None: the device's village (before scopes existed)
+    down_number: Mapped[int] = mapped_column(Integer, default=0)  # the last down package built for it
+    down_rev: Mapped[int] = mapped_column(BigInteger, default=0)  # records up to this rev are in its packages
+    down_applied: Mapped[int] = mapped_column(Integer, default=0)  # the device's word: down packages applied
 
 
 class Package(CountyBase):
@@ -87,6 +92,21 @@ class Record(CountyBase):
     versions: Mapped[str] = mapped_column(Text)  # {field: hlc}
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[str] = mapped_column(String(32))
+    rev: Mapped[int] = mapped_column(BigInteger, default=0, index=True)  # county-wide, raised on every write
+
+
+class DownPackage(CountyBase):
+    """A sealed package of record states sent down to one device, kept until it has applied a later one."""
+
+    __tablename__ = "down_package"
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rev_from: Mapped[int] = mapped_column(BigInteger)
+    rev_to: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RefusedEntry(CountyBase):

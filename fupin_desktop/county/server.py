@@ -1,6 +1,6 @@
 """The county server (FastAPI): upload a package (idempotent by package id), fetch the device's
-acknowledgment (signed request), health. Runs TLS itself or behind a proxy (docs/county-server.md);
-the network-facing limits are in uploads.py and serving.py."""
+acknowledgment and its next down package (signed requests), health. Runs TLS itself or behind a proxy
+(docs/county-server.md); the network-facing limits are in uploads.py and serving.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from .. import __version__
 from ..sync import crypto
 from ..sync.client import ACK_REQUEST_CONTEXT
 from ..sync.package import Limits
+from ..sync.pull import DOWN_REQUEST_CONTEXT, down_message
 from .acks import build_ack
+from .down import next_for
 from .importer import import_file
 from .keys import CountyKeys
 from .model import Device
@@ -44,6 +46,22 @@ class AckRequest(BaseModel):
     device_id: str = Field(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")
     nonce: str = Field(min_length=16, max_length=64)
     signature: str = Field(min_length=1, max_length=200)
+
+
+class DownRequest(AckRequest):
+    after: int = Field(ge=0, le=2**31 - 1)  # the last down package the device has applied
+
+
+def _signed_by(engine: Engine, device_id: str, signature: str, context: bytes, message: bytes) -> Any:
+    """The device when ``signature`` is its registered key's, else None (one answer for both failures)."""
+    with engine.connect() as conn:
+        device = conn.execute(select(Device).where(Device.id == device_id)).first()
+    public = bytes.fromhex(device.sign_key) if device is not None else _UNKNOWN_DEVICE_KEY
+    try:
+        raw = crypto.unb64(signature)
+    except ValueError:
+        return None
+    return device if crypto.verify(public, raw, context, message) and device is not None else None
 
 
 def _error(status: int, code: str, message: str, *, close: bool = False) -> JSONResponse:
@@ -119,16 +137,22 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
 
     @app.post("/api/v1/acks", responses={200: {"content": {"application/octet-stream": {}}}, 403: {}})
     def acknowledgment(body: AckRequest) -> Response:
-        with engine.connect() as conn:
-            device = conn.execute(select(Device).where(Device.id == body.device_id)).first()
-        public = bytes.fromhex(device.sign_key) if device is not None else _UNKNOWN_DEVICE_KEY
-        try:
-            signature = crypto.unb64(body.signature)
-        except ValueError:
-            return _error(403, *_ACK_REFUSED)
-        message = f"{body.device_id}:{body.nonce}".encode()
-        if not crypto.verify(public, signature, ACK_REQUEST_CONTEXT, message) or device is None:
+        device = _signed_by(engine, body.device_id, body.signature, ACK_REQUEST_CONTEXT,
+                            f"{body.device_id}:{body.nonce}".encode())
+        if device is None:
             return _error(403, *_ACK_REFUSED)
         return Response(build_ack(engine, keys, device.id), media_type="application/octet-stream")
+
+    @app.post("/api/v1/down", responses={200: {"content": {"application/octet-stream": {}}}, 204: {}, 403: {}})
+    def down(body: DownRequest) -> Response:
+        device = _signed_by(engine, body.device_id, body.signature, DOWN_REQUEST_CONTEXT,
+                            down_message(body.device_id, body.nonce, body.after))
+        if device is None:
+            return _error(403, *_ACK_REFUSED)
+        built = next_for(engine, keys, device.id, body.after)
+        if built is None:
+            return Response(status_code=204)
+        return Response(built.data, media_type="application/octet-stream",
+                        headers={"X-Fupin-Number": str(built.number)})
 
     return app

@@ -87,7 +87,7 @@ def _refuse_if_untrusted(exc: httpx.TransportError) -> None:
                             hint="请在设置里选择县里发的 CA 证书，并确认服务器地址与证书上的一致。") from None
 
 
-def _retrying(call: Callable[[], httpx.Response], attempts: int, backoff: float) -> httpx.Response:
+def retrying(call: Callable[[], httpx.Response], attempts: int, backoff: float) -> httpx.Response:
     for attempt in range(attempts):
         try:
             response = call()
@@ -102,19 +102,25 @@ def _retrying(call: Callable[[], httpx.Response], attempts: int, backoff: float)
 
 
 def prepare_push(store: "Store", url: str | None = None) -> Outgoing:
-    from ..settings import for_store  # noqa: PLC0415
-
     pack_pending(store)
     with store.engine.connect() as conn:
         keys = device_keys(conn)
         items = pending_packages(conn)
+    base, ca_file = server_address(store, keys.county.server_url, url)
+    return Outgoing(base, store.device_id, keys.sign.private, [(i.package_id, i.number, i.data) for i in items],
+                    ca_file)
+
+
+def server_address(store: "Store", enrolled: str, url: str | None = None) -> tuple[str, str]:
+    """The county server to talk to (given, else the settings, else the enrollment file) and its CA file."""
+    from ..settings import for_store  # noqa: PLC0415
+
     settings = for_store(store)
-    base = (url or settings.county_server_url or keys.county.server_url).rstrip("/")
+    base = (url or settings.county_server_url or enrolled).rstrip("/")
     if not base:
         raise FupinError("没有县级服务器地址。", hint="入网文件里没有服务器地址；请在设置里填写，或用U盘导出。")
     check_server_url(base, allow_http=settings.county_server_allow_http)
-    return Outgoing(base, store.device_id, keys.sign.private, [(i.package_id, i.number, i.data) for i in items],
-                    settings.county_server_ca_file)
+    return base, settings.county_server_ca_file
 
 
 def send(out: Outgoing, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 30.0) -> Sent:
@@ -123,12 +129,12 @@ def send(out: Outgoing, *, attempts: int = 4, backoff: float = 0.5, timeout: flo
     try:
         with httpx.Client(base_url=out.base, timeout=timeout, verify=tls_verify(out.ca_file)) as client:
             for package_id, number, data in out.packages:
-                response = _retrying(lambda: client.post("/api/v1/packages", content=data,
+                response = retrying(lambda: client.post("/api/v1/packages", content=data,
                                                          headers={"Content-Type": "application/octet-stream"}),
                                      attempts, backoff)
                 status, message = _answer(response)
                 sent.answers.append((package_id, number, status, message))
-            response = _retrying(lambda: client.post("/api/v1/acks", json=ack_request(out.device_id, out.sign_private)),
+            response = retrying(lambda: client.post("/api/v1/acks", json=ack_request(out.device_id, out.sign_private)),
                                  attempts, backoff)
             if response.status_code == 200:
                 sent.ack = response.content

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -82,7 +83,8 @@ def is_enrolled(store: "Store") -> bool:
 # ---- enrollment ----------------------------------------------------------------------------
 def enroll(store: "Store", path: Path) -> Enrollment:
     enrollment = read_enrollment(Path(path))
-    if enrollment.village_code != store.village_code:
+    if enrollment.village_code != store.village_code and not (
+            len(enrollment.prefix) < 12 and store.village_code.startswith(enrollment.prefix)):
         raise InvalidInput(f"入网文件是给村代码 {enrollment.village_code} 的，本机数据库是 {store.village_code}"
                            f"（{store.village_name}）。", hint="请向县扶贫办索取本村的入网文件。")
     with store.engine.begin() as conn:
@@ -126,17 +128,41 @@ def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: Sequence[R
     households = {r[9] for r in rows if r[9]}
     header = {
         "kind": "changes", "county_id": keys.county.county_id, "device_id": store.device_id,
-        "village_code": store.village_code, "number": number, "seq_from": rows[0][0], "seq_to": rows[-1][0],
+        "village_code": keys.county.village_code, "number": number,
+        "seq_from": rows[0][0] if rows else 0, "seq_to": rows[-1][0] if rows else 0,
         "prev_hash": get_meta(conn, "sync.last_hash", ""), "created": _now(),
         "counts": {"entries": len(rows), "households": len(households),
                    "attachments": sum(r[2] == "attachment" and r[4] == "insert" for r in rows)},
         "device_box_key": crypto.b64(keys.box.public), "acked_through": int(get_meta(conn, "sync.ack_number", "0")),
-        "app_version": _version(),
+        "app_version": _version(), "schema": schema_revision(),
+        "down_applied": int(get_meta(conn, "sync.down_number", "0") or 0),
     }
     if get_meta(conn, "sync.registered") is None:  # until the county confirms it knows this device
         header.update(proof_header(keys.county.token, store.device_id, keys.sign.public, keys.box.public))
         header["device_label"] = keys.county.label
     return header
+
+
+def schema_revision() -> str | None:
+    """The store schema this program writes: named in every package, so a receiver that does not know
+    it holds the package instead of dropping the fields it does not have."""
+    from ..store.migrate import head_revision  # noqa: PLC0415
+
+    return head_revision()
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether this program's migrations know ``revision`` (None: a package from before revisions were named)."""
+    return revision is None or revision in _known_revisions()
+
+
+@lru_cache(maxsize=1)
+def _known_revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    from ..store.migrate import alembic_config  # noqa: PLC0415
+
+    return frozenset(s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions())
 
 
 def _version() -> str:
@@ -163,27 +189,37 @@ def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) 
         with store.engine.begin() as conn:
             keys = device_keys(conn)
             rows = conn.execute(_LOG_SELECT, {"device": store.device_id, "limit": max_entries}).all()
-            if not rows:
+            if not rows and (made or not _needs_hello(conn)):
                 return made
-            number = int(get_meta(conn, "sync.next_number", "1"))
-            records = _fitting(_records(conn, rows))
-            rows = rows[: len(records)]
-            buffer = io.BytesIO()
-            written = write_package(
-                buffer, kind=Kind.CHANGES, sender_id=store.device_id, signing_private=keys.sign.private,
-                signing_public=keys.sign.public, recipient_public=crypto.unb64(keys.county.box_key),
-                header=_header(conn, store, keys, rows, number), records=records)
-            conn.execute(SyncOutbox.__table__.insert(), {
-                "package_id": written.package_id, "number": number, "seq_from": rows[0][0], "seq_to": rows[-1][0],
-                "entries": len(rows), "sha256": written.sha256, "created": _now(), "state": SyncState.PACKED,
-                "data": buffer.getvalue()})
-            conn.execute(text("UPDATE change_log SET sync_state = :packed WHERE device_id = :d AND "
-                              "sync_state = :unsent AND seq BETWEEN :a AND :b"),
-                         {"d": store.device_id, "a": rows[0][0], "b": rows[-1][0],
-                          "packed": SyncState.PACKED, "unsent": SyncState.UNSENT})
-            set_meta(conn, "sync.next_number", str(number + 1))
-            set_meta(conn, "sync.last_hash", written.sha256)
-            made.append(written.package_id)
+            made.append(_pack(conn, store, keys, rows))
+
+
+def _needs_hello(conn: Connection) -> bool:
+    """A device the county does not know yet, with nothing to send (a new laptop): an empty package
+    carrying its enrollment proof registers it, so the county can send it its scope."""
+    return get_meta(conn, "sync.registered") is None and not pending_packages(conn)
+
+
+def _pack(conn: Connection, store: "Store", keys: DeviceKeys, rows: Sequence[Any]) -> str:
+    number = int(get_meta(conn, "sync.next_number", "1"))
+    records = _fitting(_records(conn, rows))
+    rows = rows[: len(records)]
+    first, last = (rows[0][0], rows[-1][0]) if rows else (0, 0)
+    buffer = io.BytesIO()
+    written = write_package(
+        buffer, kind=Kind.CHANGES, sender_id=store.device_id, signing_private=keys.sign.private,
+        signing_public=keys.sign.public, recipient_public=crypto.unb64(keys.county.box_key),
+        header=_header(conn, store, keys, rows, number), records=records)
+    conn.execute(SyncOutbox.__table__.insert(), {
+        "package_id": written.package_id, "number": number, "seq_from": first, "seq_to": last,
+        "entries": len(rows), "sha256": written.sha256, "created": _now(), "state": SyncState.PACKED,
+        "data": buffer.getvalue()})
+    conn.execute(text("UPDATE change_log SET sync_state = :packed WHERE device_id = :d AND "
+                      "sync_state = :unsent AND seq BETWEEN :a AND :b"),
+                 {"d": store.device_id, "a": first, "b": last, "packed": SyncState.PACKED, "unsent": SyncState.UNSENT})
+    set_meta(conn, "sync.next_number", str(number + 1))
+    set_meta(conn, "sync.last_hash", written.sha256)
+    return written.package_id
 
 
 def pending_packages(conn: Connection) -> Sequence[Row[SyncOutbox]]:

@@ -1,4 +1,4 @@
-"""Enrollment files: the county's signed invitation for one device of one village.
+"""Enrollment files: the county's signed invitation for one device of one village or township.
 
 The file carries the county's public keys, the village, the server address, a one-time token and
 an expiry. A device that imports it makes its own keys; the county registers the device's key
@@ -34,9 +34,17 @@ class Enrollment:
     token: str
     expires: str
     issued: str
+    scope: str = ""  # a code prefix: the village, or a township (9 digits); "" in files from before scopes
 
     def body(self) -> dict[str, Any]:
-        return {"format": ENROLLMENT_FORMAT, **asdict(self)}
+        body = {"format": ENROLLMENT_FORMAT, **asdict(self)}
+        if not self.scope:  # files signed before scopes existed do not carry the key
+            del body["scope"]
+        return body
+
+    @property
+    def prefix(self) -> str:
+        return self.scope or self.village_code
 
     def signed(self, sign_private: bytes) -> bytes:
         body = self.body()

@@ -41,6 +41,7 @@ CHUNK_BYTES = 256 * 1024
 class Kind(IntEnum):
     CHANGES = 1  # a device's change-log entries, to the county
     ACK = 2  # the county's acknowledgment, to one device
+    DOWN = 3  # record states of a device's scope, from the county to one device
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class PackageReader:
                                    hint="请升级程序后再导入。")
             if suite not in SUPPORTED_SUITES:
                 raise PackageError("UNSUPPORTED_SUITE", f"变更包使用了不支持的加密套件 {suite}：{self.path.name}")
-            if kind not in (Kind.CHANGES, Kind.ACK):
+            if kind not in tuple(Kind):
                 raise PackageError("NOT_A_PACKAGE", f"变更包类型无效：{self.path.name}")
             if header_len > self.limits.header_bytes:
                 raise PackageError("TOO_LARGE", f"变更包头部超过上限：{self.path.name}")

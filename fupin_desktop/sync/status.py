@@ -28,13 +28,24 @@ def sync_status(store: "Store") -> dict[str, Any]:
             "device_id": store.device_id, "village_code": store.village_code,
             "enrolled": enrolled is not None,
             "county": {"name": enrolled["county_name"], "server_url": enrolled["server_url"],
-                       "label": enrolled["label"]} if enrolled else None,
+                       "label": enrolled["label"], "scope": enrolled.get("scope") or enrolled["village_code"]}
+            if enrolled else None,
             "registered": get_meta(conn, "sync.registered") == "1",
             "revoked": get_meta(conn, "sync.self_revoked") == "1",
             "last_ack": int(get_meta(conn, "sync.ack_number", "0") or 0),
             "changes": {state: counts.get(state, 0) for state in ALL_STATES},
             "packages": [dict(r._mapping) for r in outbox],
+            "down": {"applied": int(get_meta(conn, "sync.down_number", "0") or 0),
+                     "conflicts": _down_conflicts(conn)},
         }
+
+
+def _down_conflicts(conn: Connection) -> int:
+    """Fields where this device kept its own value against the county's (sync/down.py)."""
+    from .down import CONFLICT_PREFIX  # noqa: PLC0415
+
+    return int(conn.execute(text("SELECT count(*) FROM meta WHERE key LIKE :p"), {"p": CONFLICT_PREFIX + "%"}).scalar()
+               or 0)
 
 
 def household_states(conn: Connection, household_ids: list[str], device_id: str) -> dict[str, str]:

@@ -1,0 +1,298 @@
+"""Applying the county's down packages on the device: the records of its scope as the county holds them.
+
+Checks, each refusing before the next, with the store unchanged: a down package (not a change package
+or an acknowledgment), from this device's county (its registered signing key), signature, for this
+device, the next number (an earlier one is a replay and changes nothing; a later one waits for the
+missing one), the hash chain, a schema this program knows. Then one transaction per package: every
+record is checked against the schema first (a field this program does not have refuses the whole
+package: nothing is trimmed), then applied field by field. Applied changes enter the change log with
+the county as origin, already confirmed, so they are never sent back. A field this device changed
+and the county has not yet confirmed keeps the device's value and is recorded as a conflict, until
+the county's decision arrives (a version stamped "county"), which settles it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table, select, text
+
+from ..model import Base, Household
+from ..queries.load import load_households
+from ..services.checks import mark_store
+from ..services.uow import UnitOfWork
+from ..sync_state import SyncState
+from ..values import from_json, to_json
+from . import crypto
+from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
+from .package import Kind, PackageError, PackageReader
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+
+_INTERNAL = ("meta", "change_log", "sync_outbox", "app_user")
+_NEVER_DELETED = ("household", "member")  # they leave with a reason, never by a delete
+_PENDING = text("SELECT entity, entity_id, fields, sync_state FROM change_log WHERE device_id = :me "
+                f"AND sync_state NOT IN ('{SyncState.CONFIRMED}', '{SyncState.REJECTED}') ORDER BY seq")
+CONFLICT_PREFIX = "sync.down_conflict."
+# A package past this many records (a first download) refreshes validation marks once at the end of the
+# run instead of household by household: the marks' cross-household checks were 80 % of applying.
+BULK_RECORDS = 1000
+MARKS_PENDING = "sync.down_marks_pending"
+
+
+@dataclass
+class DownResult:
+    number: int
+    records: int = 0
+    changed: int = 0
+    conflicts: int = 0
+    already: bool = False
+    households: set[str] = field(default_factory=set)
+    messages: list[str] = field(default_factory=list)
+
+
+def _refuse(code: str, message: str, path: Path) -> PackageError:
+    return PackageError(code, f"{message}：{path.name}{_UNCHANGED}")
+
+
+def _open(store: Store, path: Path) -> tuple[PackageReader, DeviceKeys, dict[str, Any]]:
+    reader = PackageReader(path)
+    with store.engine.connect() as conn:
+        keys = device_keys(conn)
+    if reader.frame.kind != Kind.DOWN:
+        raise _refuse("NOT_DOWN", "这不是县里的下发包", path)
+    county_key = crypto.unb64(keys.county.sign_key)
+    if reader.frame.sender_id != keys.county.county_id or reader.frame.sender_public != county_key:
+        raise _refuse("WRONG_COUNTY", "这个下发包不是本机所属的县发出的，可能是伪造的", path)
+    header = reader.verify(county_key)
+    if header.get("kind") != "down" or header.get("device_id") != store.device_id \
+            or header.get("county_id") != keys.county.county_id:
+        raise _refuse("NOT_FOR_THIS_DEVICE", "这个下发包是发给另一台设备的", path)
+    if type(header.get("number")) is not int or header["number"] < 1:
+        raise _refuse("BAD_HEADER", "下发包头部的编号无效", path)
+    return reader, keys, header
+
+
+def _check_order(conn: Connection, header: dict[str, Any], path: Path) -> bool:
+    """False when the package was applied before; raises when it cannot be applied yet."""
+    last = int(get_meta(conn, "sync.down_number", "0") or 0)
+    if header["number"] <= last:
+        return False
+    if header["number"] > last + 1:
+        raise _refuse("DOWN_GAP", f"缺少第 {last + 1} 个下发包，这个第 {header['number']} 个包先不导入；"
+                      "请先导入前面的包（同一文件夹里的包会按顺序导入）", path)
+    if header.get("prev_hash", "") != (get_meta(conn, "sync.down_hash", "") or ""):
+        raise _refuse("DOWN_CHAIN", "这个下发包与本机上一个下发包接不上（可能被调换过）", path)
+    if not known_revision(header.get("schema")):
+        raise _refuse("SCHEMA_NEWER", "县里的程序版本较新，本机程序版本较旧，请升级后再导入这个下发包"
+                      "（内容不会丢失，升级后重新导入即可）", path)
+    return True
+
+
+def _table(record: Mapping[str, Any], path: Path) -> Table:
+    entity = record.get("entity")
+    table = Base.metadata.tables.get(entity) if isinstance(entity, str) and entity not in _INTERNAL else None
+    data = record.get("data")
+    if record.get("type") != "record" or table is None or not isinstance(data, dict) \
+            or not isinstance(record.get("id"), str):
+        raise _refuse("BAD_PAYLOAD", "下发包的内容无法理解，没有导入", path)
+    unknown = data.keys() - set(table.c.keys())
+    if unknown:  # never trimmed: a field this program cannot keep refuses the package
+        raise _refuse("UNKNOWN_FIELD", f"下发包含有本机程序没有的字段 {sorted(unknown)}，请升级程序后再导入", path)
+    return table
+
+
+@dataclass
+class Mine:
+    """A field this device changed and the county has not confirmed."""
+
+    base: Any  # the value (as JSON) the device's first unconfirmed edit started from
+    in_conflict: bool  # every unconfirmed edit of it is already a conflict at the county
+
+
+Pending = dict[tuple[str, str], dict[str, Mine]]
+
+
+def _pending(conn: Connection, me: str) -> Pending:
+    out: Pending = {}
+    for entity, entity_id, fields, state in conn.execute(_PENDING, {"me": me}):
+        per_field = out.setdefault((entity, entity_id), {})
+        for name, pair in json.loads(fields).items():
+            if name not in per_field:
+                per_field[name] = Mine(pair[0], True)
+            per_field[name].in_conflict &= state == SyncState.CONFLICT
+    return out
+
+
+def _writer_of(version: Any) -> str:
+    return version.split(".", 2)[2] if isinstance(version, str) and version.count(".") >= 2 else ""
+
+
+_UNCHANGED = "（本机数据没有任何改动）"
+
+
+def apply_down(store: Store, path: Path) -> DownResult:
+    """Apply one down package, or raise PackageError saying why not; the store is then unchanged."""
+    try:
+        return _apply_down(store, Path(path))
+    except PackageError as err:
+        if err.message.endswith(_UNCHANGED):
+            raise
+        raise PackageError(err.code, f"下发包没有导入：{err.message}{_UNCHANGED}", hint=err.hint) from None
+
+
+def _apply_down(store: Store, path: Path) -> DownResult:
+    reader, keys, header = _open(store, path)
+    result = DownResult(number=header["number"])
+    with store.engine.connect() as conn:
+        if not _check_order(conn, header, path):
+            result.already = True
+            return result
+    records = list(reader.records(keys.box.private))  # bounded by the package limits
+    tables = [_table(r, path) for r in records]
+
+    bulk = len(records) > BULK_RECORDS
+    with UnitOfWork(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk) as uow:
+        assert uow.conn is not None
+        uow.conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a member may come before its household
+        if not _check_order(uow.conn, header, path):  # applied meanwhile by another window
+            result.already = True
+            return result
+        _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
+        if bulk:  # list summaries now; validation marks once for the whole run (finish_run)
+            _summaries(uow, sorted(uow.changed_households))
+            set_meta(uow.conn, MARKS_PENDING, "1")
+        set_meta(uow.conn, "sync.down_number", str(header["number"]))
+        set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
+        result.households = set(uow.changed_households)
+    result.records = len(records)
+    return result
+
+
+def _summaries(uow: UnitOfWork, household_ids: list[str]) -> None:
+    """Head's name and member count for the household list (what refresh_households does, without marks)."""
+
+    assert uow.conn is not None
+    for household in load_households(uow.conn, household_ids):
+        head = household.head()
+        uow.update(Household, household.id, {"head_name": head.fields.get("name") if head else None,
+                                             "member_count": len(household.active_members())})
+
+
+def finish_run(store: Store) -> bool:
+    """After a run of down packages (or at the next run, if one was cut): refresh the validation marks
+    that bulk packages left for the end. Returns whether it did."""
+    with store.engine.connect() as conn:
+        if get_meta(conn, MARKS_PENDING) is None:
+            return False
+
+    mark_store(store)
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": MARKS_PENDING})
+    return True
+
+
+def _values(table: Table, record: Mapping[str, Any]) -> dict[str, Any]:
+    values = {name: from_json(table.c[name], value) for name, value in record["data"].items()}
+    if isinstance(record.get("blob"), str) and "data" in table.c:
+        values["data"] = crypto.unb64(record["blob"])
+    return values
+
+
+def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Table]) -> dict[tuple[str, str], Any]:
+    """The device's current rows for the package's records, read in a few queries rather than one each."""
+    ids: dict[str, tuple[Table, list[str]]] = {}
+    for record, table in zip(records, tables):
+        ids.setdefault(table.name, (table, []))[1].append(record["id"])
+    found: dict[tuple[str, str], Any] = {}
+    for name, (table, wanted) in ids.items():
+        for start in range(0, len(wanted), 500):
+            for row in conn.execute(select(table).where(table.c.id.in_(wanted[start:start + 500]))).mappings():
+                found[(name, row["id"])] = dict(row)
+    return found
+
+
+def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], pending: Pending,
+               result: DownResult) -> None:
+    assert uow.conn is not None
+    existing = _existing(uow.conn, records, tables)
+    fresh: dict[str, tuple[Table, dict[str, tuple[dict[str, Any], str | None]]]] = {}
+    for record, table in zip(records, tables):
+        hh = record.get("hh") if isinstance(record.get("hh"), str) else None
+        local = existing.get((table.name, record["id"]))
+        if local is None and not record.get("deleted"):  # new here: inserted together, per table
+            row = {**_values(table, record), "id": record["id"]}
+            fresh.setdefault(table.name, (table, {}))[1][record["id"]] = (row, hh)
+        elif local is not None:
+            _apply_record(uow, table, record, local, hh, pending, result)
+    for table, rows in fresh.values():
+        uow.insert_many(table, [v for v, _ in rows.values()], household_ids=[h for _, h in rows.values()], trusted=True)
+        result.changed += len(rows)
+
+
+def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any], hh: str | None,
+                  pending: Pending, result: DownResult) -> None:
+    if record.get("deleted"):
+        if table.name not in _NEVER_DELETED:
+            uow.delete(table, record["id"], household_id=hh)
+            result.changed += 1
+        return
+    changes = _merge(uow, table, record, local, _values(table, record), pending.get((table.name, record["id"]), {}),
+                     result)
+    if changes:
+        uow.update(table, record["id"], changes, household_id=hh)
+        result.changed += 1
+
+
+def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any],
+           values: dict[str, Any], mine: dict[str, Mine], result: DownResult) -> dict[str, Any]:
+    """The fields to take over; a field this device changed unconfirmed is kept and recorded as a conflict."""
+    assert uow.conn is not None
+    changes: dict[str, Any] = {}
+    raw = record.get("versions")
+    versions: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    for name, value in values.items():
+        key = f"{CONFLICT_PREFIX}{table.name}.{record['id']}.{name}"
+        writer, edit = _writer_of(versions.get(name)), mine.get(name)
+        if local.get(name) == value or edit is None or (writer == "county" and edit.in_conflict):
+            _settle(uow.conn, key)  # equal, not ours to keep, or the county's decision: the conflict is over
+            if local.get(name) != value:
+                changes[name] = value
+        elif writer != uow.store.device_id and record["data"][name] != edit.base:
+            # Another device changed it since our edit's starting point (our own edit coming back, or
+            # the value we started from, is no conflict): keep ours, show both, the county decides.
+            _keep_mine(uow.conn, key, local.get(name), value)
+            result.conflicts += 1
+    return changes
+
+
+def _settle(conn: Connection, key: str) -> None:
+    conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
+
+
+def _keep_mine(conn: Connection, key: str, mine: Any, county: Any) -> None:
+    set_meta(conn, key, json.dumps({"mine": to_json(mine), "county": to_json(county),
+                                    "at": datetime.now(UTC).isoformat(timespec="seconds")}, ensure_ascii=False))
+
+
+def down_conflicts(store: Store) -> list[dict[str, Any]]:
+    """Fields where this device kept its own value against the county's, side by side."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT key, value FROM meta WHERE key LIKE :p ORDER BY key"),
+                            {"p": CONFLICT_PREFIX + "%"}).all()
+    out = []
+    for key, value in rows:
+        entity, entity_id, name = key[len(CONFLICT_PREFIX):].split(".", 2)
+        out.append({"entity": entity, "entity_id": entity_id, "field": name, **json.loads(value)})
+    return out
+
+
+def down_number(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(get_meta(conn, "sync.down_number", "0") or 0)

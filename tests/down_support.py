@@ -1,0 +1,73 @@
+"""Three laptops and a county for down-sync tests: two of one village, a township clerk's, all enrolled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, select, text
+
+from fupin_desktop.county.devices import issue_enrollment
+from fupin_desktop.model import Base
+from fupin_desktop.store.store import Store
+from fupin_desktop.sync.device import enroll
+from fupin_desktop.values import to_json
+
+from .conftest import PASSWORD
+
+VILLAGE = "520102003004"
+NEIGHBOUR = "520102003005"  # the same township
+TOWNSHIP = VILLAGE[:9]
+
+
+def laptop(tmp: Path, name: str, engine: Any, keys: Any, *, village: str = VILLAGE, township: bool = False,
+           server_url: str = "") -> Store:
+    store, _ = Store.create(tmp / name, village_code=village, village_name="测试村", username="admin",
+                            password=PASSWORD)
+    issue_enrollment(engine, keys, village_code=village, label=name, out=tmp / f"{name}.fupinenroll",
+                     server_url=server_url, scope=village[:9] if township else None)
+    enroll(store, tmp / f"{name}.fupinenroll")
+    return store
+
+
+def _logged(table: Table) -> list[str]:
+    return [c.name for c in table.c if c.name != "id" and not c.info.get("derived")]
+
+
+def county_records(engine: Any, prefix: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every live record of the scope at the county, as {field: JSON value}."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT entity, entity_id, data FROM record WHERE deleted = false "
+                                 "AND village_code LIKE :p"), {"p": prefix + "%"}).all()
+    return {(r[0], r[1]): json.loads(r[2]) for r in rows}
+
+
+def device_matches(store: Store, records: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """Differences between the device's records and the county's, field by field ([] when equal)."""
+    problems: list[str] = []
+    with store.engine.connect() as conn:
+        for (entity, entity_id), data in records.items():
+            table = Base.metadata.tables[entity]
+            row = conn.execute(select(table).where(table.c.id == entity_id)).mappings().first()
+            if row is None:
+                problems.append(f"missing {entity} {entity_id}")
+                continue
+            for name in _logged(table):
+                if to_json(row[name]) != data.get(name):
+                    problems.append(f"{entity}.{name}: device {row[name]!r} county {data.get(name)!r}")
+    return problems
+
+
+def household_ids(store: Store) -> set[str]:
+    with store.engine.connect() as conn:
+        return set(conn.execute(text("SELECT id FROM household")).scalars())
+
+
+def store_dump(store: Store) -> list[Any]:
+    """Everything a down package could touch, for "the store is unchanged" checks."""
+    out: list[Any] = []
+    with store.engine.connect() as conn:
+        for table in ("household", "member", "change_log", "meta"):
+            out.append(sorted(tuple(map(str, r)) for r in conn.execute(text(f"SELECT * FROM {table}"))))
+    return out

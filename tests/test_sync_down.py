@@ -1,0 +1,189 @@
+"""Sync both ways (issue 13) against a real PostgreSQL county: two laptops of one village and a township
+clerk's laptop, all through the county, over HTTP and over USB folders; conflicts decided once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
+from fupin_desktop.county.down import export_down
+from fupin_desktop.county.importer import import_file
+from fupin_desktop.sync import down
+from fupin_desktop.sync.client import push
+from fupin_desktop.sync.down import down_conflicts
+from fupin_desktop.sync.pull import pull
+from fupin_desktop.sync.received import apply_files
+
+from .county_net_support import CountyServer
+from .down_support import (
+    NEIGHBOUR,
+    TOWNSHIP,
+    VILLAGE,
+    county_records,
+    device_matches,
+    household_ids,
+    laptop,
+)
+from .sync_support import add_household, edit, export, send_ack, states
+
+
+@pytest.fixture
+def server(county, county_db_url, tmp_path):
+    running = CountyServer(county_db_url, tmp_path).start()
+    yield running
+    running.stop()
+
+
+def _phone(store, hh: str) -> str:
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT phone FROM household WHERE id = :i"), {"i": hh}).scalar_one()
+
+
+def _all_equal(engine, village_laptops, clerk) -> None:
+    for store in village_laptops:
+        assert device_matches(store, county_records(engine, VILLAGE)) == []
+    assert device_matches(clerk, county_records(engine, TOWNSHIP)) == []
+
+
+def test_an_edit_on_one_laptop_reaches_the_other_and_the_clerk_over_http(tmp_path, county, server):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a)
+    push(a, server.url)
+    neighbour = laptop(tmp_path, "邻村一号机", engine, keys, village=NEIGHBOUR)
+    other = add_household(neighbour, head="王五", hh_no="5201020030050001")
+    push(neighbour, server.url)
+    # New laptops: the first pull introduces them to the county and brings the whole scope.
+    b = laptop(tmp_path, "二号机", engine, keys)
+    clerk = laptop(tmp_path, "乡镇干事", engine, keys, township=True)
+    assert pull(b, server.url).applied and household_ids(b) == {hh}
+    assert pull(clerk, server.url).applied and household_ids(clerk) == {hh, other}
+    edit(a, hh, phone="13900000009", address="第二组9号")
+    push(a, server.url)
+    result = pull(b, server.url)
+    assert result.households == {hh} and _phone(b, hh) == "13900000009"
+    pull(clerk, server.url)
+    pull(a, server.url)
+    _all_equal(engine, [a, b], clerk)
+    # What came down is the county's, confirmed, and never sent back up.
+    assert "未发送" not in states(b) and push(b, server.url).sent == []
+    with b.engine.connect() as conn:
+        head = conn.execute(text("SELECT head_name, member_count FROM household WHERE id = :i"), {"i": hh}).one()
+    assert head[0] and head[1] >= 1  # summaries refreshed for the touched household
+    assert pull(b, server.url).applied == []  # nothing new: nothing applied
+
+
+def _usb_round(engine, keys, tmp: Path, name: str, *stores) -> None:
+    """Each laptop exports to the stick, the county imports and writes the down folders, each laptop applies."""
+    for store in stores:
+        for path in export(store, tmp / name / "up"):
+            import_file(engine, keys, path)
+    export_down(engine, keys, tmp / name / "down")
+    for store in stores:
+        send_ack(engine, keys, store, tmp / name / f"ack-{store.device_id[:8]}")
+        list(apply_files(store, [tmp / name / "down"]))  # a folder holds every device's: only its own apply
+
+
+def test_an_edit_reaches_the_other_laptop_and_the_clerk_by_usb(tmp_path, county):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    b = laptop(tmp_path, "二号机", engine, keys)
+    clerk = laptop(tmp_path, "乡镇干事", engine, keys, township=True)
+    hh = add_household(a)
+    _usb_round(engine, keys, tmp_path, "r1", a, b, clerk)
+    _usb_round(engine, keys, tmp_path, "r2", a, b, clerk)  # the new laptops' hello went up in r1
+    assert household_ids(b) == household_ids(clerk) == {hh}
+    edit(b, hh, phone="13500000005")
+    _usb_round(engine, keys, tmp_path, "r3", a, b, clerk)
+    _usb_round(engine, keys, tmp_path, "r4", a, b, clerk)
+    assert _phone(a, hh) == _phone(clerk, hh) == "13500000005"
+    _all_equal(engine, [a, b], clerk)
+
+
+def test_the_same_field_edited_on_two_laptops_is_one_conflict_decided_once(tmp_path, county, server):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    b = laptop(tmp_path, "二号机", engine, keys)
+    clerk = laptop(tmp_path, "乡镇干事", engine, keys, township=True)
+    hh = add_household(a)
+    for store in (a, b, clerk):
+        push(store, server.url)
+        pull(store, server.url)
+    edit(a, hh, phone="13900000001")
+    edit(b, hh, phone="13700000002")
+    push(a, server.url)
+    push(b, server.url)
+    pulled = pull(b, server.url)
+    assert pulled.conflicts == 1 and _phone(b, hh) == "13700000002"  # B keeps its own value, shown as a conflict
+    [mine] = down_conflicts(b)
+    assert mine["field"] == "phone" and mine["mine"] == "13700000002" and mine["county"] == "13900000001"
+    [conflict] = list_conflicts(engine)
+    resolve_conflict(engine, conflict["id"], keep="incoming", user="县扶贫办")
+    for store in (a, b, clerk):
+        push(store, server.url)
+        pull(store, server.url)
+    assert _phone(a, hh) == _phone(b, hh) == _phone(clerk, hh) == "13700000002"
+    assert down_conflicts(b) == [] and len(list_conflicts(engine, status="all")) == 1
+    assert "冲突" not in states(b)
+    _all_equal(engine, [a, b], clerk)
+
+
+class _CutError(Exception):
+    pass
+
+
+def test_a_new_laptop_starts_complete_from_the_county_even_after_a_cut(tmp_path, county, county_db_url, monkeypatch):
+    engine, keys = county
+    monkeypatch.setenv("FUPIN_DOWN_RECORDS", "10")  # many small packages, so a cut falls between two
+    server = CountyServer(county_db_url, tmp_path).start()
+    try:
+        _new_laptop_after_a_cut(tmp_path, engine, keys, server.url)
+    finally:
+        server.stop()
+
+
+def _new_laptop_after_a_cut(tmp_path, engine, keys, url: str) -> None:
+    a = laptop(tmp_path, "一号机", engine, keys)
+    made = {add_household(a, hh_no=f"52010200300400{i:02d}") for i in range(12)}
+    push(a, url)
+    for i, hh in enumerate(sorted(made)):  # households now come after their members in county order
+        edit(a, hh, phone=f"139000000{i:02d}")
+    push(a, url)
+    b = laptop(tmp_path, "新电脑", engine, keys)
+
+    def cut_after_two(count: int) -> None:
+        if count == 2:
+            raise _CutError  # the transfer breaks after the second package was applied
+
+    with pytest.raises(_CutError):
+        pull(b, url, progress=cut_after_two)
+    partial = household_ids(b)
+    assert partial and partial < made  # two packages landed, each whole
+    again = pull(b, url)
+    assert again.applied and household_ids(b) == made
+    assert device_matches(b, county_records(engine, VILLAGE)) == []
+
+
+def _list_facts(store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(text(
+            "SELECT id, head_name, member_count, error_count, warning_count FROM household")))
+
+
+def test_a_big_first_download_gets_list_facts_and_validation_marks_like_the_sender(tmp_path, county, monkeypatch):
+    engine, keys = county
+    monkeypatch.setattr(down, "BULK_RECORDS", 2)  # every package here takes the bulk path: marks at the end
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a)
+    edit(a, hh, phone="123")  # an error the marks must show on the other laptop too
+    add_household(a, head="王五", hh_no="5201020030040002")
+    b = laptop(tmp_path, "二号机", engine, keys)
+    _usb_round(engine, keys, tmp_path, "r1", a, b)
+    _usb_round(engine, keys, tmp_path, "r2", a, b)
+    facts = _list_facts(b)
+    assert facts == _list_facts(a) and all(f[3] > 0 for f in facts)
+    with b.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM meta WHERE key = :k"), {"k": down.MARKS_PENDING}).scalar() == 0
