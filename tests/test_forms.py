@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from fupin_desktop.bundle import HouseholdData, MeasureData
-from fupin_desktop.errors import NotFound
+from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.forms import FALLBACK_WARNING, FORM_NAMES, Scope, form_font, mask_bank, mask_id, mask_phone, render
 from fupin_desktop.forms import fmt, fonts, registration
 from fupin_desktop.forms.registration import RegistrationForm
@@ -163,7 +163,7 @@ def test_registration_prints_every_value_in_its_section(store: Store, tmp_path: 
               heads[4]: ["24000.00", "5000.00", "1200.50", "1500.00", "30200.50", "28700.50", "800.00", "2100.00",
                          "7175.13"],
               heads[5]: ["刘帮扶", "南明区农业农村局", "中共党员", "13600003333", "2021-03-01"],
-              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30.00只", "15000.00", "财政专项扶贫资金", "家庭医生签约服务",
+              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30只", "15000.00", "财政专项扶贫资金", "家庭医生签约服务",
                          "300.00", "实施中"]}
     for m in hh.members:
         p, my = m.fields, m.years[YEAR]
@@ -213,7 +213,8 @@ def test_page_numbers_restart_for_each_household_in_a_batch(store: Store, tmp_pa
 # ---- masking ---------------------------------------------------------------------------------
 def test_masking_rules():
     assert mask_id("620502199001011234") == "6205**********1234"
-    assert mask_id("52010219700506001X12") == "5201************1X12"  # 20-digit 残疾人证号
+    assert mask_id("52010219700506001X12") == "*" * 20  # 残疾人证号: its last digits are category and grade
+    assert mask_id("520102197005060011", "残疾人证") == "*" * 18
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0851-5551234") == "********1234"
     assert mask_bank("6217 0000 1000 1234 567") == "6217***********4567"
@@ -243,7 +244,11 @@ def test_public_forms_never_show_id_phone_or_bank_in_clear(store: Store, tmp_pat
 def test_masking_can_be_turned_off_and_on(store: Store, tmp_path: Path):
     hh = stored(store, "5201020030049001")
     scope = Scope.households(["5201020030049001"])
-    render("card", store, scope=scope, out=tmp_path / "clear.pdf", mask=False, year=YEAR)
+    with pytest.raises(InvalidInput, match="不能不打码"):
+        render("card", store, scope=scope, out=tmp_path / "clear.pdf", mask=False, year=YEAR)
+    assert not (tmp_path / "clear.pdf").exists()
+    render("card", store, scope=scope, out=tmp_path / "clear.pdf", mask=False, year=YEAR, confirm_unmasked=True)
+    assert "未打码，仅限内部使用" in "".join(page_texts(tmp_path / "clear.pdf", keep_furniture=True))
     clear = "".join(page_texts(tmp_path / "clear.pdf"))
     assert all(secret in clear for secret in secrets(hh)) and "长期慢性病" in clear
     render("registration", store, scope=scope, out=tmp_path / "masked.pdf", mask=True, year=YEAR)

@@ -50,8 +50,8 @@ class RegistrationForm(FormRenderer):
         story += [KeepTogether([k.heading(f"五、收入情况（{'____' if blank else year} 年度，单位：元）"),
                                 k.pairs(self._income(hh), 3, 0.6, write_room=blank)])]
         story += self._helpers(hh, blank)
-        story += self._measures(hh, blank)
-        story.append(self.signatures(("户主签字", "信息采集人", "审核人", "村委会（盖章）")))
+        heading, table = self._measures(hh, blank)
+        story += [self.signed([heading, table], ("户主签字", "信息采集人", "审核人", "村委会（盖章）"))]
         return story
 
     # ---- sections -------------------------------------------------------------------------
@@ -62,7 +62,7 @@ class RegistrationForm(FormRenderer):
         items: list = [
             ("户主姓名", fmt.text(head.fields.get("name")) if head else ""),
             ("户编号", fmt.text(f.get("national_hh_no"))),
-            ("户主证件号码", m.id(head.fields.get("id_no")) if head else ""),
+            ("户主证件号码", m.id(head.fields.get("id_no"), head.fields.get("id_type")) if head else ""),
             ("行政村/村民小组", place),
             Span("家庭住址", fmt.text(f.get("address"))),
             ("联系电话", m.phone(f.get("phone"))),
@@ -85,7 +85,7 @@ class RegistrationForm(FormRenderer):
         for i, mem in enumerate(members, 1):
             p, my = mem.fields, member_year(mem, year)
             no, name = str(p.get("seq") or i), fmt.text(p.get("name"))
-            rows_a.append([no, name, YN(p.get("gender")), YN(p.get("id_type")), m.id(p.get("id_no")),
+            rows_a.append([no, name, YN(p.get("gender")), YN(p.get("id_type")), m.id(p.get("id_no"), p.get("id_type")),
                            fmt.day(p.get("birth_date")), YN(p.get("relation")), YN(p.get("ethnicity")),
                            YN(p.get("political_status")), m.phone(p.get("phone"))])
             disability = fmt.join(my.get("disability_category"), my.get("disability_grade"), sep="/")
@@ -102,15 +102,15 @@ class RegistrationForm(FormRenderer):
         centre = {0: "CENTER"}
         return [
             k.heading("二、家庭成员情况"),
-            k.grid(["序号", "姓名", "性别", "证件类型", "证件号码", "出生日期", "与户主关系", "民族", "政治面貌",
-                    "联系电话"], rows_a, [22, 50, 24, 44, 100, 54, 52, 42, 54, 63], align=centre, min_rows=fill),
+            k.grid(["序号", "姓名", "性别", "证件|类型", "证件|号码", "出生|日期", "与户主|关系", "民族", "政治|面貌",
+                    "联系|电话"], rows_a, [22, 50, 24, 44, 100, 54, 52, 42, 54, 63], align=centre, min_rows=fill),
             k.heading("家庭成员教育、健康与劳动"),
-            k.grid(["序号", "姓名", "文化程度", "在校生状况", "失学或辍学原因", "健康状况", "残疾类别/等级",
-                    "劳动技能", "会讲普通话", "现役军人"], rows_b, [22, 50, 60, 62, 48, 68, 48, 80, 36, 36],
+            k.grid(["序号", "姓名", "文化|程度", "在校生|状况", "失学或|辍学原因", "健康|状况", "残疾类别/等级",
+                    "劳动|技能", "会讲|普通话", "现役|军人"], rows_b, [22, 50, 60, 62, 48, 68, 48, 80, 36, 36],
                    align=centre, min_rows=fill),
             k.heading("家庭成员务工与社会保障"),
-            k.grid(["序号", "姓名", "务工状况", "务工时间(月)", "务工所在地/企业", "城乡居民医保", "职工医保",
-                    "大病保险", "商业补充医疗", "居民养老保险", "享受低保", "特困供养", "公益岗位(月数)", "雨露计划"],
+            k.grid(["序号", "姓名", "务工|状况", "务工时间(月)", "务工所在地/企业", "城乡居民|医保", "职工|医保",
+                    "大病|保险", "商业补充|医疗", "居民养老|保险", "享受|低保", "特困|供养", "公益岗位(月数)", "雨露|计划"],
                    rows_c, [22, 44, 40, 34, 100, 32, 32, 32, 32, 32, 32, 32, 38, 28],
                    align=centre, min_rows=fill),
         ]
@@ -144,7 +144,7 @@ class RegistrationForm(FormRenderer):
             rows.append([YN(h.get("name")), YN(h.get("gender")), YN(h.get("political_status")),
                          YN(h.get("unit_name")), YN(h.get("unit_affiliation")), YN(h.get("position")),
                          YN(h.get("phone")), fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")), sep=" 至 ")])
-        table = self.kit.grid(["姓名", "性别", "政治面貌", "帮扶单位", "隶属关系", "职务", "联系电话", "帮扶起止时间"],
+        table = self.kit.grid(["姓名", "性别", "政治|面貌", "帮扶|单位", "隶属|关系", "职务", "联系|电话", "帮扶|起止时间"],
                               rows, [5, 2.6, 4.4, 12, 4, 4.6, 7, 10], align={1: "CENTER"}, min_rows=2 if blank else 0,
                               empty="（未落实帮扶责任人）")
         return [KeepTogether([self.kit.heading("六、帮扶责任人"), table])]
@@ -152,11 +152,11 @@ class RegistrationForm(FormRenderer):
     def _measures(self, hh: HouseholdData, blank: bool) -> list[Flowable]:
         year = self.ctx.year
         rows = [[YN(x.fields.get("category")), YN(x.fields.get("subcategory")), YN(x.fields.get("name")),
-                 fmt.join(fmt.text(x.fields.get("scale")), x.fields.get("unit"), sep=""),
+                 fmt.join(fmt.quantity(x.fields.get("scale")), x.fields.get("unit"), sep=""),
                  fmt.money(x.fields.get("amount")), YN(x.fields.get("fund_source")), YN(x.fields.get("responsible")),
                  YN(x.fields.get("status"))]
                 for x in hh.measures if x.fields.get("year") == year]
-        table = self.kit.grid(["措施大类", "措施小类", "项目名称/内容", "规模/数量", "扶持资金(元)", "资金来源",
+        table = self.kit.grid(["措施|大类", "措施|小类", "项目名称/内容", "规模/数量", "扶持资金(元)", "资金|来源",
                                "责任人", "状态"], rows, [6, 6, 14, 5, 5.5, 6.5, 4.5, 3.5],
                               align={4: "RIGHT", 7: "CENTER"}, min_rows=4 if blank else 0, empty="（本年度无帮扶措施）")
         title = f"七、帮扶措施（{'____' if blank else year} 年度）"
