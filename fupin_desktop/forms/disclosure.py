@@ -21,7 +21,7 @@ from .masking import Masker
 
 # Words that make a value a health, disability, medical-aid or minimum-living-allowance detail.
 SENSITIVE_WORDS = ("病", "残", "医", "药", "疗", "低保", "最低生活", "特困", "救助", "救治", "健康", "透析",
-                   "精神", "智力", "肢体", "失能", "住院", "康复", "聋", "盲", "哑")
+                   "精神", "智力", "肢体", "失能", "住院", "康复", "聋", "哑")
 _SENSITIVE = re.compile("|".join(SENSITIVE_WORDS))
 _ITEM_SEP = re.compile(r"([、，,；;])")
 HIDDEN = "（不公开）"

@@ -18,10 +18,10 @@ VILLAGE_CODE = re.compile(r"\d{12}")
 
 def check_output(out: Path) -> None:
     """The output must be a .pdf file name in a folder this user can write to."""
-    if out.suffix.lower() != ".pdf":
-        raise InvalidInput(f"输出文件名应以 .pdf 结尾：{out}", hint="例如：-o 明白卡.pdf")
     if out.is_dir():
         raise InvalidInput(f"输出路径是一个文件夹：{out}", hint="请在文件夹后写上文件名，例如：-o 文件夹/花名册.pdf")
+    if out.suffix.lower() != ".pdf":
+        raise InvalidInput(f"输出文件名应以 .pdf 结尾：{out}", hint="例如：-o 明白卡.pdf")
     if out.exists() and not os.access(out, os.W_OK):
         raise InvalidInput(f"输出文件不能覆盖（只读）：{out}", hint="请换一个文件名，或取消该文件的只读属性。")
     folder = _existing_parent(out)
