@@ -22,7 +22,7 @@ HEADER = ["序号", "村民|小组", "户主|姓名", "受益|成员", "措施|�
 # The 大类 is the group heading, so it needs no column. Filled ledgers fit their columns to the
 # content (the flexible ones wrap); these widths (points, 273 mm frame) are for the blank one.
 WIDTHS = [22, 30, 38, 38, 104, 130, 36, 46, 58, 62, 34, 50, 50, 30, 46]
-FLEXIBLE = (4, 5, 9)
+FLEXIBLE = (1, 2, 3, 4, 5, 9)  # long group and person names wrap too
 AMOUNT, BENEFIT = 7, 14
 UNSORTED = "（未填大类）"
 

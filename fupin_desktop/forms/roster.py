@@ -20,7 +20,7 @@ HEADER = ["序号", "村民|小组", "户编号", "户主|姓名", "户主|身�
 # Filled rosters fit their columns to the content; these (points, for a 273 mm frame) are for the
 # blank one. Long free text wraps in the flexible columns: causes and risks, helpers, notes.
 WIDTHS = [22, 32, 82, 40, 92, 24, 40, 48, 78, 60, 26, 26, 56, 40, 58, 50]
-FLEXIBLE = (9, 13, 15)
+FLEXIBLE = (1, 3, 9, 13, 15)  # a long group or head name wraps too, rather than squeezing ID numbers
 
 
 class _Totals:
