@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import pytest

@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import InvalidInput
 
@@ -47,13 +47,13 @@ class _ChineseErrors:
     def __init__(self, parser: argparse.ArgumentParser) -> None:
         self.parser = parser
 
-    def __call__(self, message: str) -> None:
+    def __call__(self, message: str) -> NoReturn:
         usage = self.parser.format_usage().replace("usage:", "用法：", 1)
         self.parser.exit(2, f"{usage}{self.parser.prog}：错误：{chinese(message)}\n")
 
 
 def _in_chinese(parser: argparse.ArgumentParser) -> None:
-    parser.error = _ChineseErrors(parser)  # type: ignore[method-assign]
+    parser.error = _ChineseErrors(parser)  # type: ignore[method-assign]  # argparse has no hook for this
     parser._positionals.title, parser._optionals.title = "参数", "选项"
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):

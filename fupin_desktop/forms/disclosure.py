@@ -44,7 +44,7 @@ class Disclosure:
     masked: bool
 
     @classmethod
-    def choose(cls, audience: Audience, mask: bool | None, confirmed: bool = False) -> "Disclosure":
+    def choose(cls, audience: Audience, mask: bool | None, confirmed: bool = False) -> Disclosure:
         """The form's default (public: masked), or the user's choice; an unmasked public form
         only when ``confirmed``."""
         masked = audience is Audience.PUBLIC if mask is None else mask

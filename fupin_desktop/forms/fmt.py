@@ -63,7 +63,7 @@ def join(*parts: Any, sep: str = "，") -> str:
     return sep.join(t for t in (text(p) for p in parts) if t)
 
 
-def quantity(value: Decimal | float | int | None) -> str:
+def quantity(value: Decimal | float | None) -> str:
     """A count or scale as people write it: 8, not 8.00; 2.5 stays 2.5."""
     if value is None:
         return ""

@@ -97,7 +97,9 @@ def _fallbacks() -> list[tuple[str, dict[int, int]]]:
             continue  # a font ReportLab cannot embed is no help
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(font)
-        out.append((name, pdfmetrics.getFont(name).face.charToGlyph))
+        registered = pdfmetrics.getFont(name)
+        if isinstance(registered, TTFont):
+            out.append((name, registered.face.charToGlyph))
     return out
 
 

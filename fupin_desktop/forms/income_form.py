@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from ..bundle import HouseholdData
 from ..model.income import BUSINESS_EXPENSE, CATEGORIES

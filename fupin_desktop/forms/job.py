@@ -29,11 +29,11 @@ from ..errors import FupinError, InvalidInput
 from ..queries.years import current_year
 from .base import Context, FormRenderer, who
 from .card import CardForm
+from .disclosure import Disclosure
 from .document import EndSection, StreamingDoc
 from .fonts import form_font
 from .income_form import IncomeForm
 from .ledger import LedgerForm
-from .disclosure import Disclosure
 from .merge import concatenate
 from .preflight import check_output, check_scope
 from .registration import RegistrationForm

@@ -13,8 +13,7 @@ import io
 from collections.abc import Sequence
 
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether
-
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 UNBOUNDED = 1e7  # points: more than any story's height
 
@@ -48,7 +47,7 @@ class KeepWithLast(Flowable):
             parts = item.splitOn(self.canv, aw, room) if room > 0 else []
             rest = [parts[-1], *self.body[n + 1:]] if len(parts) > 1 else self.body[n:]
             first += parts[:-1]
-            while first and getattr(first[-1], "style", None) is not None and first[-1].getKeepWithNext():
+            while first and isinstance(first[-1], Paragraph) and first[-1].style.keepWithNext:
                 rest.insert(0, first.pop())  # a heading goes with what it heads
             return [*first, KeepWithLast(rest, self.tail)] if first else []
         return []
