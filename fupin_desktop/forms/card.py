@@ -113,7 +113,7 @@ class CardForm(FormRenderer):
         if show_health:
             header, widths = header + ["健康状况"], widths + [64]
         return self.kit.grid(header, rows, widths, align={0: "CENTER", 2: "CENTER", 4: "CENTER"},
-                             min_rows=5 if blank else 0)
+                             min_rows=8 if blank else 0)
 
     def _helpers(self, hh: HouseholdData, blank: bool) -> Flowable:
         rows = []

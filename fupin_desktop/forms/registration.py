@@ -98,7 +98,7 @@ class RegistrationForm(FormRenderer):
                            YN(my.get("commercial_medical")), YN(my.get("resident_pension")), YN(my.get("dibao")),
                            YN(my.get("tekun")), fmt.join(my.get("public_post"), my.get("public_post_months")),
                            YN(my.get("yulu_plan"))])
-        fill = 6 if blank else 0
+        fill = 8 if blank else 0  # the national form has room for eight members
         centre = {0: "CENTER"}
         return [
             k.heading("二、家庭成员情况"),
