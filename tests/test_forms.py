@@ -417,6 +417,15 @@ def test_every_form_has_a_blank_version(form: str, tmp_path: Path):
     assert "年度" in text and not re.search(r"\d{6,}", text)
 
 
+def test_the_blank_registration_form_has_boxes_to_tick(tmp_path: Path):
+    out = tmp_path / "registration-blank.pdf"
+    render("registration", None, out=out, blank=True, year=YEAR)
+    text = "".join(page_texts(out))
+    assert "是否军烈属□是□否" in text and "有无卫生厕所□有□无" in text
+    assert "□因病□因残□因学" in text and "（最多选两项）" in text and "（选一项）" in text
+    assert "□国家标准□省定标准□市定标准" in text  # 识别标准
+
+
 def test_every_form_prints_demo_households(demo_store: Store, tmp_path: Path):
     with demo_store.engine.connect() as conn:
         some = Scope.households(resolve(conn, Scope.village(VILLAGE))[:3])

@@ -3,14 +3,17 @@ as the family needs; member tables repeat their header on every page they contin
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.platypus import Flowable, KeepTogether
 
-from ..bundle import HouseholdData, MemberData
+from ..bundle import HouseholdData, MemberData, Row
 from ..model.fields import REG_BASICS, REG_CONDITIONS, REG_GUARANTEES, REG_RELOCATION
 from ..model.income import BUSINESS, BUSINESS_EXPENSE, PROPERTY, TRANSFER, WAGE
-from ..model.layouts import printed
+from ..model.layouts import ColumnKey, printed
 from . import fmt
 from .base import FormRenderer, labelled, member_year
+from .choices import choices
 from .styles import Span
 
 # The label–value lists come from the columns' declarations (model/fields.py); the rest is laid out here.
@@ -73,7 +76,7 @@ class RegistrationForm(FormRenderer):
         shown = {"monitoring_since": fmt.year_month(f.get("monitoring_since")),
                  "risk_removed_at": fmt.year_month(f.get("risk_removed_at")),
                  "monitoring_contact_phone": m.phone(f.get("monitoring_contact_phone"))}
-        items += labelled({"household": f, "household_year": y}, BASICS, shown)
+        items += self._labelled({"household": f, "household_year": y}, BASICS, shown)
         items.append(Span("致贫/返贫风险", fmt.join(y.get("risks"), y.get("disaster_subtype"), y.get("risk_note"))))
         if f.get("change_note"):
             items.append(Span("变更情况说明", fmt.text(f.get("change_note"))))
@@ -109,22 +112,30 @@ class RegistrationForm(FormRenderer):
                     "劳动|技能", "会讲|普通话", "现役|军人"], rows_b, [22, 50, 60, 62, 48, 68, 48, 80, 36, 36],
                    align=centre, min_rows=fill),
             k.heading("家庭成员务工与社会保障"),
-            k.grid(["序号", "姓名", "务工|状况", "务工时间(月)", "务工所在地/企业", "城乡居民|医保", "职工|医保",
-                    "大病|保险", "商业补充|医疗", "居民养老|保险", "享受|低保", "特困|供养", "公益岗位(月数)", "雨露|计划"],
-                   rows_c, [22, 44, 40, 34, 100, 32, 32, 32, 32, 32, 32, 32, 38, 28],
+            k.grid(["序号", "姓名", "务工|状况", "务工|时间(月)", "务工所在地/企业", "城乡|居民|医保", "职工|医保",
+                    "大病|保险", "商业|补充|医疗", "居民|养老|保险", "享受|低保", "特困|供养", "公益|岗位(月数)", "雨露|计划"],
+                   rows_c, [26, 44, 40, 34, 96, 32, 32, 32, 32, 32, 32, 32, 38, 28],
                    align=centre, min_rows=fill),
         ]
 
+    def _labelled(self, rows: dict[str, Row], columns: list[ColumnKey], shown: dict[str, Any] | None = None
+                  ) -> list[tuple[str, str]]:
+        """The fields' labels and values; on the blank form, their answers as boxes to tick."""
+        if self.ctx.blank:
+            shown = {c: choices(t, c, self.ctx.year) for t, c in columns}
+        return labelled(rows, columns, shown)
+
     def _conditions(self, y: dict) -> list:
-        items = labelled({"household_year": y}, CONDITIONS, {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
+        items = self._labelled({"household_year": y}, CONDITIONS,
+                               {"sanitary_toilet": fmt.have(y.get("sanitary_toilet"))})
         items.append(Span("牲畜存栏", fmt.text(y.get("livestock"))))
         return items
 
     def _relocation(self, hh: HouseholdData, y: dict) -> list:
         f, rows = hh.fields, {"household": hh.fields, "household_year": y}
-        items = labelled(rows, RELOCATION)
+        items = self._labelled(rows, RELOCATION)
         items.append(Span("安置地址", fmt.join(y.get("relocation_address"), f.get("relocation_site_address"))))
-        items += labelled(rows, GUARANTEES)
+        items += self._labelled(rows, GUARANTEES)
         items.append(Span("两不愁三保障佐证说明", fmt.text(y.get("guarantee_evidence"))))
         return items
 

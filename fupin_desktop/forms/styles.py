@@ -64,6 +64,8 @@ class Kit:
             "head": ParagraphStyle("head", fontSize=size, leading=size + 2, alignment=TA_CENTER, **base),
             "words": ParagraphStyle("words", fontSize=size, leading=size + 2, alignment=TA_CENTER,
                                     fontName=self.font),  # wraps at spaces only: header words stay whole
+            "boxes": ParagraphStyle("boxes", fontSize=size, leading=size + 2, alignment=TA_LEFT,
+                                    fontName=self.font),  # "□因病 □因残": breaks between options only
             "note": ParagraphStyle("note", fontSize=8, leading=11, spaceBefore=3, **base),
         }
 
@@ -88,7 +90,7 @@ class Kit:
             return ""
         if "\n" not in text and self.chain.plain(text) and self.text_width(text) <= width - 2 * PAD + 0.01:
             return text
-        return self.para(text, style)
+        return self.para(text, "boxes" if style == "cell" and text.startswith("□") else style)
 
     def head_cell(self, text: str, width: float) -> Any:
         """A column header: on one line if it fits, else broken only between its words ("现役|军人")."""
