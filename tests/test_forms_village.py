@@ -136,8 +136,13 @@ def test_internal_ledger_prints_in_full_and_says_so(village):
 
 
 def signature_only(page: str) -> bool:
-    body = re.sub(r"[^\s：]{1,12}：_{4,}|日期：_+年_+月_+日", "", page)
+    body = re.sub(r"日期：_+年_+月_+日|[^\s：]{1,12}：_{4,}", "", page)
     return "____" in page and not body.strip()
+
+
+def test_a_page_of_signatures_alone_is_recognised():
+    assert signature_only("户主签字：________信息采集人：________审核人：______村委会（盖章）：______日期：____年__月__日")
+    assert not signature_only("七、帮扶措施（本年度无帮扶措施）户主签字：________日期：____年__月__日")
 
 
 @pytest.mark.parametrize("form", FORM_NAMES)
