@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
-from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from fupin_desktop.forms.fonts import form_font
 from fupin_desktop.forms.layout import KeepWithLast, height
