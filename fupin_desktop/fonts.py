@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .paths import app_root
+
 _CANDIDATES = (
     # Windows
     r"C:\Windows\Fonts\simsun.ttc", r"C:\Windows\Fonts\simhei.ttf", r"C:\Windows\Fonts\msyh.ttc",
@@ -25,6 +27,15 @@ _CANDIDATES = (
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 )
 
+
+# Fonts for the characters the main font lacks (CJK Extension A–B and beyond), in order: HanaMin A
+# (BMP incl. Extension A) before HanaMin B (Extension B–F), Windows' SimSun-ExtB, macOS's Songti.
+_RARE_CANDIDATES = (
+    "fonts/HanaMinA.ttf", "fonts/HanaMinB.ttf",  # bundled with the desktop build (build.spec)
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+    r"C:\Windows\Fonts\simsunb.ttf", r"C:\Windows\Fonts\SimSun-ExtB.ttf", r"C:\Windows\Fonts\mingliub.ttc",
+    "/System/Library/Fonts/Supplemental/Songti.ttc",
+)
 
 _chosen_file: Path | None = None
 
@@ -51,3 +62,12 @@ def find_cjk_font(truetype_only: bool = False) -> Path | None:
         if not truetype_only or path.suffix.lower() == ".ttf":
             return path
     return None
+
+
+def rare_font_candidates() -> list[Path]:
+    """Existing fallback font files for rare characters, then the configured one
+    (``FUPIN_FONT_FALLBACK``, a TrueType file); bundled paths are relative to the app root."""
+    found = [Path(p) if Path(p).is_absolute() or ":" in p else app_root() / p for p in _RARE_CANDIDATES]
+    if configured := os.environ.get("FUPIN_FONT_FALLBACK"):
+        found.append(Path(configured))
+    return list(dict.fromkeys(p for p in found if p.is_file()))

@@ -16,8 +16,9 @@ APT_PACKAGES=(
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xfixes0 libxcb-xkb1 libx11-xcb1 libxrender1 libxi6
-  # Chinese fonts: WenQuanYi Micro Hei for the UI, Droid Sans Fallback (a TrueType file) for PDFs
-  fonts-wqy-microhei fonts-droid-fallback fontconfig
+  # Chinese fonts: WenQuanYi Micro Hei for the UI, Droid Sans Fallback (a TrueType file) for PDFs,
+  # HanaMin (fonts-hanazono) for the rare characters of names and places (CJK Extension A–F)
+  fonts-wqy-microhei fonts-droid-fallback fonts-hanazono fontconfig
   # a virtual screen for screenshots, PDF → PNG for looking at forms
   xvfb xauth poppler-utils
   # the county server's database

@@ -3,9 +3,9 @@
     .venv/bin/python scripts/render_forms.py [--out docs/forms] [--pages 2] [--households 60]
 
 The PNGs are for looking at: Chinese renders, nothing overlaps, nothing is cut. Per-household forms
-show the demo's largest family (so the 登记表 continues over pages); the roster, ledger and village
-figures cover the whole demo village; each form's blank version is rendered too. Needs pdftoppm
-(poppler-utils).
+show the demo's largest family (so the 登记表 continues over pages), renamed to use rare characters
+(王䶮, 李𠀾喆, 䶮家湾 — drawn by the fallback fonts); the roster, ledger and village figures cover the
+whole demo village; each form's blank version is rendered too. Needs pdftoppm (poppler-utils).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sqlalchemy import func, select  # noqa: E402
 from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.forms import FORMS, Scope, render  # noqa: E402
 from fupin_desktop.model import Household, Member  # noqa: E402
+from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 
 VILLAGE = ("520102003004", "示范村")
@@ -42,9 +43,23 @@ def largest_family(store: Store) -> str:
                             .limit(1)).scalar_one()
 
 
+RARE_NAMES = ("王䶮", "李𠀾喆", "张𡒄", "赵堃", "钱犇", "孙昇", "周𪜀")
+
+
+def with_rare_characters(store: Store, household_id: str) -> None:
+    """Give the family names and an address that only the fallback fonts can draw."""
+    with store.engine.connect() as conn:
+        members = conn.execute(select(Member.id).where(Member.household_id == household_id)
+                               .order_by(Member.seq)).scalars().all()
+    with UnitOfWork(store) as uow:
+        uow.update(Household, household_id, {"address": "䶮家湾𡒄子坡3号"}, household_id=household_id)
+        for member_id, name in zip(members, RARE_NAMES):
+            uow.update(Member, member_id, {"name": name}, household_id=household_id)
+
+
 def to_png(pdf: Path, out_dir: Path, name: str, pages: int) -> list[Path]:
     prefix = out_dir / name
-    subprocess.run(["pdftoppm", "-r", "80", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
                    check=True)
     # pdftoppm pads page numbers to the page count's width; keep names stable: <form>-<page>.png
     made = sorted(out_dir.glob(f"{name}-*.png"))
@@ -74,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                                 username="admin", password="render-forms-1")
         with store:
             fill_store(store, args.households, seed=4)
-            family = Scope.households([largest_family(store)])
+            largest = largest_family(store)
+            with_rare_characters(store, largest)
+            family = Scope.households([largest])
             for form, renderer in FORMS.items():
                 per_household = renderer.per_household
                 pdf = Path(tmp) / f"{form}.pdf"

@@ -13,34 +13,27 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
 
 from fupin_desktop.bundle import HouseholdData, MeasureData
+from fupin_desktop.errors import InvalidInput, NotFound
+from fupin_desktop.forms import FALLBACK_WARNING, FORM_NAMES, Scope, form_font, mask_bank, mask_id, mask_phone, render
+from fupin_desktop.forms import fmt, fonts, registration
+from fupin_desktop.forms.registration import RegistrationForm
+from fupin_desktop.forms.scope import resolve
+from fupin_desktop.queries.stats import group_order
+from fupin_desktop.forms.styles import kit
+from sqlalchemy import func, select
+
 from fupin_desktop.demo import fill_store
-from fupin_desktop.errors import NotFound
 from fupin_desktop.forms import (
-    FALLBACK_WARNING,
-    FORM_NAMES,
     FORMS,
-    Scope,
-    fmt,
-    fonts,
-    form_font,
-    mask_bank,
-    mask_id,
-    mask_phone,
-    registration,
-    render,
     render_bytes,
 )
 from fupin_desktop.forms.command import FORM_CHOICES, add_print_arguments, run_print
-from fupin_desktop.forms.registration import RegistrationForm
-from fupin_desktop.forms.scope import resolve
-from fupin_desktop.forms.styles import kit
 from fupin_desktop.model import Helper, Household, Measure, new_id
 from fupin_desktop.queries.load import load_households
 from fupin_desktop.queries.search import SearchQuery
-from fupin_desktop.queries.stats import group_order, village_stats
+from fupin_desktop.queries.stats import village_stats
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
@@ -179,8 +172,8 @@ def test_registration_prints_every_value_in_its_section(store: Store, tmp_path: 
               heads[4]: ["24000.00", "5000.00", "1200.50", "1500.00", "30200.50", "28700.50", "800.00", "2100.00",
                          "7175.13"],
               heads[5]: ["刘帮扶", "南明区农业农村局", "中共党员", "13600003333", "2021-03-01"],
-              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30.00只", "15000.00", "财政专项扶贫资金",
-                         "家庭医生签约服务",
+              heads[6]: ["产业帮扶", "养殖业", "发展山羊养殖", "30只", "15000.00", "财政专项扶贫资金",
+              "家庭医生签约服务",
                          "300.00", "实施中"]}
     for m in hh.members:
         p, my = m.fields, m.years[YEAR]
@@ -230,7 +223,8 @@ def test_page_numbers_restart_for_each_household_in_a_batch(store: Store, tmp_pa
 # ---- masking ---------------------------------------------------------------------------------
 def test_masking_rules():
     assert mask_id("620502199001011234") == "6205**********1234"
-    assert mask_id("52010219700506001X12") == "5201************1X12"  # 20-digit 残疾人证号
+    assert mask_id("52010219700506001X12") == "*" * 20  # 残疾人证号: its last digits are category and grade
+    assert mask_id("520102197005060011", "残疾人证") == "*" * 18
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0851-5551234") == "********1234"
     assert mask_bank("6217 0000 1000 1234 567") == "6217***********4567"
@@ -260,7 +254,11 @@ def test_public_forms_never_show_id_phone_or_bank_in_clear(store: Store, tmp_pat
 def test_masking_can_be_turned_off_and_on(store: Store, tmp_path: Path):
     hh = stored(store, "5201020030049001")
     scope = Scope.households(["5201020030049001"])
-    render("card", store, scope=scope, out=tmp_path / "clear.pdf", mask=False, year=YEAR)
+    with pytest.raises(InvalidInput, match="不能不打码"):
+        render("card", store, scope=scope, out=tmp_path / "clear.pdf", mask=False, year=YEAR)
+    assert not (tmp_path / "clear.pdf").exists()
+    render("card", store, scope=scope, out=tmp_path / "clear.pdf", mask=False, year=YEAR, confirm_unmasked=True)
+    assert "未打码，仅限内部使用" in "".join(page_texts(tmp_path / "clear.pdf", keep_furniture=True))
     clear = "".join(page_texts(tmp_path / "clear.pdf"))
     assert all(secret in clear for secret in secrets(hh)) and "长期慢性病" in clear
     render("registration", store, scope=scope, out=tmp_path / "masked.pdf", mask=True, year=YEAR)
@@ -428,6 +426,15 @@ def test_every_form_has_a_blank_version(form: str, tmp_path: Path):
     assert report.pages >= 1 and not report.problems
     text = "".join(page_texts(out))
     assert "年度" in text and not re.search(r"\d{6,}", text)
+
+
+def test_the_blank_registration_form_has_boxes_to_tick(tmp_path: Path):
+    out = tmp_path / "registration-blank.pdf"
+    render("registration", None, out=out, blank=True, year=YEAR)
+    text = "".join(page_texts(out))
+    assert "是否军烈属□是□否" in text and "有无卫生厕所□有□无" in text
+    assert "□因病□因残□因学" in text and "（最多选两项）" in text and "（选一项）" in text
+    assert "□国家标准□省定标准□市定标准" in text  # 识别标准
 
 
 def test_every_form_prints_demo_households(demo_store: Store, tmp_path: Path):

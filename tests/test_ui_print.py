@@ -78,3 +78,14 @@ def test_print_sends_pages_to_the_printer(qtbot, dialog, tmp_path, monkeypatch):
     idle(qtbot)
     qtbot.waitUntil(lambda: "已发送到打印机" in dialog.status.text(), timeout=30_000)
     assert target.exists() and len(PdfReader(target).pages) >= 2  # two households' cards
+
+
+def test_an_unmasked_public_form_needs_a_yes(dialog, monkeypatch):
+    dialog.form.setCurrentIndex(dialog.form.findData("card"))
+    dialog.mask.setChecked(False)
+    answers = iter([print_dialog.QMessageBox.StandardButton.No, print_dialog.QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(print_dialog.QMessageBox, "question", lambda *a, **k: next(answers))
+    refused = dialog._options()
+    assert refused["mask"] is True and not refused["confirm_unmasked"] and dialog.mask.isChecked()
+    dialog.mask.setChecked(False)
+    assert dialog._options()["confirm_unmasked"] is True

@@ -107,8 +107,21 @@ class PrintDialog(QDialog):
         return Scope.village(self.store.village_code)
 
     def _options(self) -> dict:
+        confirmed = self._unmasked_confirmed()  # first: a "no" ticks the mask box again
         return dict(scope=self.scope(), blank=self.blank.isChecked(), mask=self.mask.isChecked(),
-                    year=self.year.value())
+                    year=self.year.value(), confirm_unmasked=confirmed)
+
+    def _unmasked_confirmed(self) -> bool:
+        """A public form printed unmasked needs the user's yes (forms/disclosure.py refuses it otherwise)."""
+        if self.mask.isChecked() or not FORMS[self.form.currentData()].public:
+            return False
+        answer = QMessageBox.question(self, "不打码打印公开表",
+                                      "明白卡、花名册是张贴公示的表。不打码时将打印完整的身份证号、"
+                                      "电话、银行账号和健康、残疾、低保情况，仅限内部使用。确定不打码吗？")
+        if answer != QMessageBox.StandardButton.Yes:
+            self.mask.setChecked(True)
+            return False
+        return True
 
     def _remember(self) -> None:
         scope = "selected" if self.scope_selected.isChecked() else "filter" if self.scope_filter.isChecked() else "all"

@@ -78,14 +78,15 @@ def render_roster(engine: Engine, village_code: str, out: Path, *, mask: bool = 
     from ..forms.base import Context  # noqa: PLC0415  (ReportLab only when printing)
     from ..forms.document import StreamingDoc  # noqa: PLC0415
     from ..forms.fonts import form_font  # noqa: PLC0415
-    from ..forms.masking import Masker  # noqa: PLC0415
+    from ..forms.disclosure import Audience, Disclosure  # noqa: PLC0415
     from ..forms.roster import RosterForm  # noqa: PLC0415
 
     households = village_households(engine, village_code)
     if not households:
         raise InvalidInput(f"县级数据库里没有村代码 {village_code} 的在册户。")
     font = form_font()
-    ctx = Context(None, year or latest_year(households), Masker(mask), font.name)
+    # County staff asked for it: an unmasked roster here is their own, not one for posting.
+    ctx = Context(None, year or latest_year(households), Disclosure(Audience.PUBLIC, mask), font.name)
     renderer = RosterForm(ctx)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

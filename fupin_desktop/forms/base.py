@@ -24,7 +24,10 @@ from ..bundle import HouseholdData, MemberData, Row
 from ..model import AdminArea, column_label
 from ..reference import threshold_for
 from . import fmt
+from .chain import FontChain
+from .disclosure import Audience, Disclosure
 from .document import MARGIN
+from .layout import KeepWithLast
 from .masking import Masker
 from .styles import Item, Kit, kit
 
@@ -38,13 +41,17 @@ class Context:
 
     conn: Connection | None
     year: int
-    masker: Masker
+    disclosure: Disclosure
     font: str
     blank: bool = False
     printed_on: date = field(default_factory=date.today)
     problems: list[tuple[str, str]] = field(default_factory=list)
     _places: dict[str, str] = field(default_factory=dict)
     _lines: dict[tuple[str, int], Decimal | None] = field(default_factory=dict)
+
+    @property
+    def masker(self) -> Masker:
+        return self.disclosure.masker
 
     def problem(self, who: str, message: str) -> None:
         self.problems.append((who, message))
@@ -100,14 +107,24 @@ class FormRenderer:
     key: ClassVar[str]
     title: ClassVar[str]
     pagesize: ClassVar[tuple[float, float]] = PORTRAIT
-    public: ClassVar[bool] = False  # public forms mask by default (SPEC §5)
+    audience: ClassVar[Audience] = Audience.INTERNAL  # the declaration: see disclosure.py
+    public: ClassVar[bool] = False  # derived from ``audience`` (the print dialog reads it)
     per_household: ClassVar[bool] = True
     chunk: ClassVar[int] = 100  # households per chunk file (see merge.py)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.public = cls.audience is Audience.PUBLIC
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.kit: Kit = kit(ctx.font, self.pagesize[0] - 2 * MARGIN)
         self.mask = ctx.masker
+        self.shown = ctx.disclosure
+
+    @property
+    def chain(self) -> FontChain:
+        return self.kit.chain
 
     # ---- hooks ----------------------------------------------------------------------------
     def household_story(self, hh: HouseholdData) -> list[Flowable]:
@@ -128,25 +145,40 @@ class FormRenderer:
 
     # ---- page furniture -------------------------------------------------------------------
     def footer(self, canvas: Canvas, page: int, total: int, label: str) -> None:
-        width, _height = self.pagesize
+        width, height = self.pagesize
         canvas.saveState()
-        canvas.setFont(self.ctx.font, 8)
         canvas.setStrokeGray(0.5)
         canvas.setLineWidth(0.4)
-        y = 9 * mm
+        y, size, chain = 9 * mm, 8.0, self.chain
         canvas.line(MARGIN, y + 3.5 * mm, width - MARGIN, y + 3.5 * mm)
-        canvas.drawString(MARGIN, y, label)
-        canvas.drawCentredString(width / 2, y, f"第 {page} 页 共 {total} 页")
-        canvas.drawRightString(width - MARGIN, y, f"打印日期：{self.ctx.printed_on.isoformat()}")
+        centre, right = f"第 {page} 页 共 {total} 页", f"{self.shown.footer_note()}  打印日期：{self.ctx.printed_on}"
+        # The three parts never overlap: the label gives way ("…") before the page number.
+        room = width / 2 - chain.width(centre, size) / 2 - MARGIN - 3 * mm
+        chain.draw(canvas, MARGIN, y, chain.fit(label, size, room), size)
+        chain.draw(canvas, (width - chain.width(centre, size)) / 2, y, centre, size)
+        chain.draw(canvas, width - MARGIN - chain.width(right, size), y, right, size)
         if page > 1:
             # A loose continuation page still says what it belongs to.
-            canvas.drawRightString(width - MARGIN, self.pagesize[1] - 8 * mm, f"{self.title}（续）  {label}")
+            head = chain.fit(f"{self.title}（续）  {label}", size, width - 2 * MARGIN)
+            chain.draw(canvas, width - MARGIN - chain.width(head, size), height - 8 * mm, head, size)
         canvas.restoreState()
 
     def signatures(self, roles: Sequence[str], *, inline: bool = False, top: bool = False) -> Flowable:
         """Signature lines, kept on one page. ``inline``: the roles and the date on one line
         (the card, which should stay on one sheet). ``top``: placed under the title, so no
         space above and a little below."""
+        table = self._signature_table(roles, inline)
+        if top:
+            return KeepTogether([table, Spacer(1, 2 * mm)])
+        return KeepTogether([Spacer(1, 5 * mm * self.kit.size / 8.5), table])
+
+    def signed(self, last: Sequence[Flowable], roles: Sequence[str], *, inline: bool = False) -> Flowable:
+        """The last section (heading, table…) with the signature lines after it, never parted
+        (layout.py): no page ever holds the signatures alone."""
+        tail = [Spacer(1, 5 * mm * self.kit.size / 8.5), self._signature_table(roles, inline)]
+        return KeepWithLast(last, tail)
+
+    def _signature_table(self, roles: Sequence[str], inline: bool) -> Table:
         cells = [f"{role}：________________" for role in roles]
         date_line = "日期：________ 年 ____ 月 ____ 日"
         if inline:
@@ -155,14 +187,19 @@ class FormRenderer:
             rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
             rows = [r + [""] * (2 - len(r)) for r in rows] + [["", date_line]]
             columns = 2
+        size = 10.5 * self.kit.size / 8.5
         table = Table(rows, colWidths=[self.kit.width / columns] * columns, style=TableStyle([
-            ("FONT", (0, 0), (-1, -1), self.ctx.font, 10.5, 14),
-            ("TOPPADDING", (0, 0), (-1, -1), 9),
+            ("FONT", (0, 0), (-1, -1), self.ctx.font, size, size + 3.5),
+            ("TOPPADDING", (0, 0), (-1, -1), 9 * self.kit.size / 8.5),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ]))
-        if top:
-            return KeepTogether([table, Spacer(1, 2 * mm)])
-        return KeepTogether([Spacer(1, 5 * mm), table])
+        return table
+
+    def drain_unprintable(self, who: str) -> None:
+        """Report the values with characters no font has, under the household (or form) that has them."""
+        for line in dict.fromkeys(self.kit.unprintable):
+            self.ctx.problem(who, line)
+        self.kit.unprintable.clear()
 
     def note_if_missing(self, hh: HouseholdData, checks: Iterable[tuple[bool, str]]) -> None:
         """Record what is missing; the form still prints, with blanks (issue 4, batch rule)."""

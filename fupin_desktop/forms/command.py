@@ -7,10 +7,11 @@ when a form is printed. A blank form needs no store, so it asks for no password.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import InvalidInput
 
@@ -24,7 +25,49 @@ FORM_HELP = ("registration=贫困户登记表 card=帮扶明白卡 income=收入
              "ledger=帮扶措施台账 village=村情统计表")
 
 
+# argparse's own messages (Python 3.11), as a clerk should read them.
+_MESSAGES = (
+    (r"the following arguments are required: (.*)", r"缺少必须给出的参数：\1"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 不能是 \2（可选：\3）"),
+    (r"argument (.*?): not allowed with argument (.*)", r"参数 \1 不能与 \2 同时使用"),
+    (r"argument (.*?): expected one argument", r"参数 \1 后面要跟一个值"),
+    (r"argument (.*?): invalid int value: (.*)", r"参数 \1 应为整数，而不是 \2"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+)
+
+
+def chinese(message: str) -> str:
+    for pattern, replacement in _MESSAGES:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+class _ChineseErrors:
+    """Bound as the print parser's ``error``: usage and message in Chinese, exit status 2."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.parser = parser
+
+    def __call__(self, message: str) -> NoReturn:
+        usage = self.parser.format_usage().replace("usage:", "用法：", 1)
+        self.parser.exit(2, f"{usage}{self.parser.prog}：错误：{chinese(message)}\n")
+
+
+def _in_chinese(parser: argparse.ArgumentParser) -> None:
+    parser.error = _ChineseErrors(parser)  # type: ignore[method-assign]  # argparse has no hook for this
+    parser._positionals.title, parser._optionals.title = "参数", "选项"
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "显示本帮助并退出"
+    usage = parser.format_usage
+    parser.format_usage = lambda: usage().replace("usage:", "用法：", 1)  # type: ignore[method-assign]
+    helps = parser.format_help
+    parser.format_help = lambda: helps().replace("usage:", "用法：", 1)  # type: ignore[method-assign]
+
+
 def add_print_arguments(parser: argparse.ArgumentParser) -> None:
+    _in_chinese(parser)
     parser.add_argument("form", choices=FORM_CHOICES, metavar="FORM", help=FORM_HELP)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--household", action="append", metavar="ID",
@@ -33,7 +76,11 @@ def add_print_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--all", action="store_true", help="数据库中全部在册户")
     parser.add_argument("-o", "--output", required=True, help="输出的 PDF 文件")
     parser.add_argument("--blank", action="store_true", help="打印空白表，供入户手工填写（不需要数据库）")
-    parser.add_argument("--no-mask", action="store_true", help="身份证号、银行账号、电话不打码（公开张贴的表默认打码）")
+    parser.add_argument("--no-mask", action="store_true",
+                        help="身份证号、银行账号、电话不打码（内部表）；"
+                             "公开张贴的表（明白卡、花名册）还须加 --confirm-public-unmasked")
+    parser.add_argument("--confirm-public-unmasked", action="store_true",
+                        help="确认公开张贴的表不打码打印（仅限内部使用，页脚注明“未打码”）")
     parser.add_argument("--mask", action="store_true", help="内部表也打码")
     parser.add_argument("--year", type=int, help="年度（默认：当前年度）")
 
@@ -53,22 +100,29 @@ def _scope(args: argparse.Namespace) -> Scope:
 
 def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: Callable[[str], None]) -> int:
     """Print as the arguments say; progress goes to stderr, the summary to ``out``."""
-    from .job import render  # noqa: PLC0415 (ReportLab loads only when printing)
+    from .disclosure import Disclosure  # noqa: PLC0415
+    from .job import FORMS, render  # noqa: PLC0415
+    from .preflight import check_output  # noqa: PLC0415
 
     if args.mask and args.no_mask:
         raise InvalidInput("--mask 和 --no-mask 不能同时使用。")
     mask = False if args.no_mask else (True if args.mask else None)
+    # Refused before the password is asked for and before any page is laid out.
+    check_output(Path(args.output))
+    Disclosure.choose(FORMS[args.form].audience, mask, args.confirm_public_unmasked)
+    confirm = args.confirm_public_unmasked
 
     def progress(done: int, total: int) -> None:
         print(f"\r已处理 {done}/{total} 户", end="", file=sys.stderr, flush=True)
 
     if args.blank:
-        report = render(args.form, None, out=Path(args.output), blank=True, mask=mask, year=args.year)
+        report = render(args.form, None, out=Path(args.output), blank=True, mask=mask, year=args.year,
+                        confirm_unmasked=confirm)
     else:
         scope = _scope(args)
         with open_store() as store:
             report = render(args.form, store, scope=scope, out=Path(args.output), mask=mask, year=args.year,
-                            progress=progress)
+                            progress=progress, confirm_unmasked=confirm)
         print(file=sys.stderr)
     for warning in report.warnings:
         out(f"注意：{warning}")

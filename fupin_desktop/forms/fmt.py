@@ -61,3 +61,13 @@ def age(born: date | None, year: int) -> str:
 
 def join(*parts: Any, sep: str = "，") -> str:
     return sep.join(t for t in (text(p) for p in parts) if t)
+
+
+def quantity(value: Decimal | float | None) -> str:
+    """A count or scale as people write it: 8, not 8.00; 2.5 stays 2.5."""
+    if value is None:
+        return ""
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")

@@ -18,7 +18,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from ..fonts import cjk_font_candidates
+from ..fonts import cjk_font_candidates, rare_font_candidates
+from .chain import FontChain
 
 FALLBACK = "STSong-Light"
 FALLBACK_WARNING = "未找到中文TrueType字体，使用内置STSong-Light（不嵌入，换一台电脑打开可能显示不正常）"
@@ -83,3 +84,33 @@ def form_font(*, refresh: bool = False) -> FontChoice:
         if _chosen is None or refresh:
             _chosen = _choose(cjk_font_candidates())
         return _chosen
+
+
+def _fallbacks() -> list[tuple[str, dict[int, int]]]:
+    """The rare-character fonts, registered on first need (HanaMin B alone is 30 MB)."""
+    out = []
+    for path in rare_font_candidates():
+        name = f"FupinRare-{path.stem}"
+        try:
+            font = TTFont(name, str(path), subfontIndex=0) if path.suffix.lower() == ".ttc" else TTFont(name, str(path))
+        except (TTFError, OSError, ValueError, KeyError, IndexError):
+            continue  # a font ReportLab cannot embed is no help
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(font)
+        registered = pdfmetrics.getFont(name)
+        if isinstance(registered, TTFont):
+            out.append((name, registered.face.charToGlyph))
+    return out
+
+
+_chains: dict[str, FontChain] = {}
+
+
+def form_chain(main: str) -> FontChain:
+    """The chain of fonts behind the registered main font ``main`` (one per process)."""
+    with _lock:
+        if main not in _chains:
+            font = pdfmetrics.getFont(main)
+            cmap = font.face.charToGlyph if isinstance(font, TTFont) else None
+            _chains[main] = FontChain(main, cmap, _fallbacks)
+        return _chains[main]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from ..bundle import HouseholdData, Row
 from ..model.income import BUSINESS_EXPENSE, CATEGORIES
@@ -33,13 +33,12 @@ class IncomeForm(FormRenderer):
         story: list[Flowable] = k.title(self.title, self.subtitle())
         story += [k.heading("一、基本情况"), k.pairs(self._basics(hh, row), 2, write_room=blank)]
         story += [k.heading("二、收支明细（单位：元）"), self._lines(inc.lines if inc else [], blank)]
-        story += [KeepTogether([k.heading("三、核算结果（单位：元）"), k.pairs(self._result(hh, row), 2, 0.5,
-                                                                          write_room=blank),
-                                k.para("家庭年收入 = 工资性收入 + 生产经营性收入 + 财产性收入 + 转移性收入；"
-                                       "家庭年纯收入 = 家庭年收入 − 生产经营性支出；"
-                                       "人均纯收入 = 家庭年纯收入 ÷ 核算人口数。标注“不计入”的项目不计入收入。",
-                                       "note")])]
-        story.append(self.signatures(("户主签字", "帮扶干部", "村党组织书记", "驻村第一书记")))
+        result = [k.heading("三、核算结果（单位：元）"), k.pairs(self._result(hh, row), 2, 0.5, write_room=blank),
+                  k.para("家庭年收入 = 工资性收入 + 生产经营性收入 + 财产性收入 + 转移性收入；"
+                         "家庭年纯收入 = 家庭年收入 − 生产经营性支出；"
+                         "人均纯收入 = 家庭年纯收入 ÷ 核算人口数。标注“不计入”的项目不计入收入。",
+                         "note")]
+        story.append(self.signed(result, ("户主签字", "帮扶干部", "村党组织书记", "驻村第一书记")))
         return story
 
     def _basics(self, hh: HouseholdData, row: Row) -> list[Item]:

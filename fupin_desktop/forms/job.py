@@ -29,12 +29,13 @@ from ..errors import FupinError, InvalidInput
 from ..queries.years import current_year
 from .base import Context, FormRenderer, who
 from .card import CardForm
+from .disclosure import Disclosure
 from .document import EndSection, StreamingDoc
 from .fonts import form_font
 from .income_form import IncomeForm
 from .ledger import LedgerForm
-from .masking import Masker
 from .merge import concatenate
+from .preflight import check_output, check_scope
 from .registration import RegistrationForm
 from .roster import RosterForm
 from .scope import Scope, chunks, in_file_order, resolve
@@ -85,22 +86,31 @@ def _connection(source: Store | Engine | Connection | None) -> Iterator[Connecti
 
 def render_bytes(form: str, source: Store | Engine | Connection | None, *, scope: Scope | None = None,
                  blank: bool = False, mask: bool | None = None, year: int | None = None, limit: int | None = None,
-                 progress: Progress | None = None, cancel: Cancel | None = None) -> tuple[bytes, RenderReport]:
+                 progress: Progress | None = None, cancel: Cancel | None = None,
+                 confirm_unmasked: bool = False) -> tuple[bytes, RenderReport]:
     """The same job as ``render`` but into memory, for at most ``limit`` households: the print
     dialog's preview and printing. Nothing is written to disk, so nothing personal is left in clear."""
     cls = _form(form)
+    shown = Disclosure.choose(cls.audience, mask, confirm_unmasked)
     font = form_font()
     report = RenderReport(form, None, font=font.description, embedded=font.embedded, warnings=list(font.warnings))
     started = time.perf_counter()
     with _connection(source) as conn:
-        if conn is None and not blank:
-            raise InvalidInput("打印已填写的表需要打开数据库。")
-        ctx = Context(conn, year or current_year(conn), Masker(cls.public if mask is None else mask), font.name,
-                      blank=blank)
+        ctx = _context(conn, scope, shown, font.name, blank, year)
         data = _Job(cls(ctx), report, progress, cancel).in_memory(conn, scope or Scope.all(), limit)
     report.problems = ctx.problems
     report.seconds = time.perf_counter() - started
     return data, report
+
+
+def _context(conn: Connection | None, scope: Scope | None, shown: Disclosure, font: str, blank: bool,
+             year: int | None) -> Context:
+    """The job's context, after the checks that need the store (before any rendering)."""
+    if conn is None and not blank:
+        raise InvalidInput("打印已填写的表需要打开数据库。")
+    if conn is not None and scope is not None and not blank:
+        check_scope(conn, scope)
+    return Context(conn, year or current_year(conn), shown, font, blank=blank)
 
 
 def _form(form: str) -> type[FormRenderer]:
@@ -111,25 +121,27 @@ def _form(form: str) -> type[FormRenderer]:
 
 def render(form: str, source: Store | Engine | Connection | None, *, out: Path | str, scope: Scope | None = None,
            blank: bool = False, mask: bool | None = None, year: int | None = None,
-           progress: Progress | None = None, cancel: Cancel | None = None) -> RenderReport:
+           progress: Progress | None = None, cancel: Cancel | None = None,
+           confirm_unmasked: bool = False) -> RenderReport:
     """Print ``form`` for the households in ``scope`` (or an empty form with ``blank``) to ``out``.
 
-    ``scope`` defaults to every active household. ``mask``: None masks ID, bank and phone on the
-    public forms (card, roster, ledger) only. ``year`` defaults to the store's current year.
+    ``scope`` defaults to every active household. ``mask``: None follows the form's declaration
+    (public forms masked, disclosure.py); ``mask=False`` on a public form needs ``confirm_unmasked``.
+    Bad input (form, output path, village code) is refused before any rendering. ``year`` defaults to the
+    store's current year.
     ``progress(done, total)`` is called per household; ``cancel()`` returning True stops the job,
     deletes what was written and returns a report with ``cancelled`` set. Households with missing
     data print with blanks and are listed in ``report.problems``.
     """
     cls = _form(form)
+    out = Path(out)
+    check_output(out)
+    shown = Disclosure.choose(cls.audience, mask, confirm_unmasked)
     started = time.perf_counter()
     font = form_font()
-    out = Path(out)
     report = RenderReport(form, out, font=font.description, embedded=font.embedded, warnings=list(font.warnings))
     with _connection(source) as conn:
-        if conn is None and not blank:
-            raise InvalidInput("打印已填写的表需要打开数据库。")
-        ctx = Context(conn, year or current_year(conn), Masker(cls.public if mask is None else mask), font.name,
-                      blank=blank)
+        ctx = _context(conn, scope, shown, font.name, blank, year)
         job = _Job(cls(ctx), report, progress, cancel)
         try:
             job.run(conn, scope or Scope.all(), out)
@@ -222,6 +234,7 @@ class _Job:
                 r.ctx.problem(who(hh), f"无法生成此表：{exc}")
                 story = [*r.kit.title(r.title), Paragraph("本户数据有误，未能生成，请在软件中检查后重新打印。",
                                                           r.kit.styles["note"])]
+            r.drain_unprintable(who(hh))
             yield from story
             yield EndSection(who(hh), self.tick)
 
@@ -260,3 +273,4 @@ class _Job:
                     self.tick()
 
         self._document(self.renderer.document_story(stream()), final)
+        self.renderer.drain_unprintable(self.renderer.title)

@@ -13,15 +13,16 @@ from reportlab.platypus import Flowable, KeepTogether
 from ..bundle import HouseholdData
 from . import fmt
 from .base import LANDSCAPE, FormRenderer
+from .disclosure import Audience
 from .document import EndSection
 from .styles import LABEL_BG, Command
 
-HEADER = ["序号", "村民小组", "户主姓名", "受益成员", "措施小类", "项目名称/内容", "规模/数量", "扶持资金(元)",
-          "资金来源", "帮扶单位", "责任人", "开始日期", "完成时限", "状态", "实际收益(元)"]
+HEADER = ["序号", "村民|小组", "户主|姓名", "受益|成员", "措施|小类", "项目名称/内容", "规模/数量", "扶持资金(元)",
+          "资金|来源", "帮扶|单位", "责任人", "开始|日期", "完成|时限", "状态", "实际收益(元)"]
 # The 大类 is the group heading, so it needs no column. Filled ledgers fit their columns to the
 # content (the flexible ones wrap); these widths (points, 273 mm frame) are for the blank one.
 WIDTHS = [22, 30, 38, 38, 104, 130, 36, 46, 58, 62, 34, 50, 50, 30, 46]
-FLEXIBLE = (4, 5, 9)
+FLEXIBLE = (1, 2, 3, 4, 5, 9)  # long group and person names wrap too
 AMOUNT, BENEFIT = 7, 14
 UNSORTED = "（未填大类）"
 
@@ -42,7 +43,8 @@ class LedgerForm(FormRenderer):
     key = "ledger"
     title = "帮扶措施台账"
     pagesize = LANDSCAPE
-    public = True  # it lists names and amounts, no ID numbers; kept to the public default
+    # Internal: it names who receives which health, disability and 低保 measure (disclosure.py).
+    audience = Audience.INTERNAL
     per_household = False
 
     def document_story(self, households: Iterable[HouseholdData]) -> Iterator[Flowable]:
@@ -96,7 +98,7 @@ class LedgerForm(FormRenderer):
             category = fmt.text(f.get("category")) or UNSORTED
             row = [fmt.text(hh.fields.get("group_name")), fmt.text(head.fields.get("name")) if head else "",
                    fmt.text(names.get(f.get("member_id"))), fmt.text(f.get("subcategory")),
-                   fmt.text(f.get("name")), fmt.join(fmt.text(f.get("scale")), f.get("unit"), sep=""),
+                   fmt.text(f.get("name")), fmt.join(fmt.quantity(f.get("scale")), f.get("unit"), sep=""),
                    fmt.money(f.get("amount")), fmt.text(f.get("fund_source")), fmt.text(f.get("units")),
                    fmt.text(f.get("responsible")), fmt.day(f.get("start_on")), fmt.day(f.get("deadline")),
                    fmt.text(f.get("status")), fmt.money(f.get("actual_benefit"))]
@@ -116,6 +118,6 @@ class LedgerForm(FormRenderer):
                 for c, s in sorted(sums.items(), key=lambda kv: (kv[0] == UNSORTED, kv[0]))]
         rows.append(["合计", str(total.count), str(len(total.households)), fmt.money(total.amount),
                      fmt.money(total.benefit)])
-        return self.kit.grid(["措施大类", "措施项数", "受益户数", "扶持资金(元)", "实际收益(元)"], rows,
+        return self.kit.grid(["措施|大类", "措施|项数", "受益|户数", "扶持资金(元)", "实际收益(元)"], rows,
                              [8, 4, 4, 6, 6], align={1: "RIGHT", 2: "RIGHT", 3: "RIGHT", 4: "RIGHT"},
                              extra=[("BACKGROUND", (0, len(rows)), (-1, len(rows)), LABEL_BG)])

@@ -3,6 +3,7 @@
 ID numbers keep the first 4 and the last 4 characters (6205**********1234), mobile numbers the
 first 3 and last 4 (138****5678), bank accounts the first 4 and last 4. The number of stars keeps
 the original length so a person can still tell an 18-digit ID from a 20-digit 残疾人证号.
+A 残疾人证号 is masked wholly: its last two digits are the disability category and grade.
 The UI's list (ui/household_table.py) should use these same functions.
 """
 
@@ -19,8 +20,14 @@ def _keep(value: str | None, head: int, tail: int) -> str:
     return text[:head] + "*" * (len(text) - head - tail) + text[-tail:]
 
 
-def mask_id(number: str | None) -> str:
-    return _keep(number, 4, 4)
+DISABILITY_CERT_LENGTH = 20  # the 18-digit ID number + category + grade
+
+
+def mask_id(number: str | None, kind: str | None = None) -> str:
+    text = (number or "").strip()
+    if "残疾" in (kind or "") or len(text) == DISABILITY_CERT_LENGTH:
+        return "*" * len(text)
+    return _keep(text, 4, 4)
 
 
 def mask_phone(number: str | None) -> str:
@@ -41,8 +48,9 @@ class Masker:
 
     enabled: bool = True
 
-    def id(self, value: str | None) -> str:
-        return mask_id(value) if self.enabled else (value or "")
+    def id(self, value: str | None, kind: str | None = None) -> str:
+        """``kind``: the 证件类型, so a 残疾人证号 is hidden wholly."""
+        return mask_id(value, kind) if self.enabled else (value or "")
 
     def phone(self, value: str | None) -> str:
         return mask_phone(value) if self.enabled else (value or "")

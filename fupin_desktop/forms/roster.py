@@ -11,15 +11,16 @@ from reportlab.platypus import Flowable
 from ..bundle import HouseholdData
 from . import fmt
 from .base import LANDSCAPE, FormRenderer, who
+from .disclosure import Audience
 from .document import EndSection
 from .styles import LABEL_BG, Command
 
-HEADER = ["序号", "村民小组", "户编号", "户主姓名", "户主身份证号", "人口数", "户类型", "贫困户属性", "脱贫状态",
-          "主要致贫原因/风险", "识别年度", "脱贫年度", "监测对象类别", "帮扶责任人", "联系电话", "备注"]
+HEADER = ["序号", "村民|小组", "户编号", "户主|姓名", "户主|身份证号", "人口数", "户类型", "贫困户|属性", "脱贫|状态",
+          "主要致贫原因/风险", "识别|年度", "脱贫|年度", "监测对象|类别", "帮扶|责任人", "联系|电话", "备注"]
 # Filled rosters fit their columns to the content; these (points, for a 273 mm frame) are for the
 # blank one. Long free text wraps in the flexible columns: causes and risks, helpers, notes.
 WIDTHS = [22, 32, 82, 40, 92, 24, 40, 48, 78, 60, 26, 26, 56, 40, 58, 50]
-FLEXIBLE = (9, 13, 15)
+FLEXIBLE = (1, 3, 9, 13, 15)  # a long group or head name wraps too, rather than squeezing ID numbers
 
 
 class _Totals:
@@ -35,7 +36,7 @@ class RosterForm(FormRenderer):
     key = "roster"
     title = "花名册"
     pagesize = LANDSCAPE
-    public = True
+    audience = Audience.PUBLIC
     per_household = False
 
     def document_story(self, households: Iterable[HouseholdData]) -> Iterator[Flowable]:
@@ -81,9 +82,11 @@ class RosterForm(FormRenderer):
         elif f.get("record_status") and f.get("record_status") != "在册":
             note = fmt.join(f.get("record_status"), f.get("left_reason"), sep="：")
         return [str(n), fmt.text(f.get("group_name")), fmt.text(f.get("national_hh_no")),
-                fmt.text(head.fields.get("name")) if head else "", m.id(head.fields.get("id_no")) if head else "",
+                fmt.text(head.fields.get("name")) if head else "",
+                m.id(head.fields.get("id_no"), head.fields.get("id_type")) if head else "",
                 str(people), fmt.text(f.get("household_type")), fmt.text(f.get("attribute")),
-                fmt.text(f.get("poverty_status")), fmt.join(y.get("main_cause"), y.get("risks"), sep="；"),
+                fmt.text(f.get("poverty_status")),
+                self.shown.text(fmt.join(y.get("main_cause"), y.get("risks"), sep="；")),
                 fmt.text(f.get("identified_year")), fmt.text(f.get("exit_year")),
                 fmt.text(f.get("monitoring_category")), "、".join(h for h in helpers if h),
                 m.phone(f.get("phone")), note]

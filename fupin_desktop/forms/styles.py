@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from .chain import FontChain, problem_text
+from .fonts import form_chain
 from .tables import BLOCK, PagedTable
 
 CELL_SIZE = 8.5
@@ -49,39 +49,70 @@ Item = tuple[str, str] | Span  # a (label, value) pair or a Span, as Kit.pairs l
 
 @dataclass
 class Kit:
-    font: str
+    """One form's stylesheet. ``size``: the cell text size (the card condenses to fit one sheet);
+    ``unprintable``: report lines for values with characters no font has, drained by the job."""
+
+    chain: FontChain
     width: float  # frame width in points
+    size: float = CELL_SIZE
     styles: dict[str, ParagraphStyle] = field(default_factory=dict)
+    unprintable: list[str] = field(default_factory=list)
     _widths: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         style = partial(ParagraphStyle, fontName=self.font, wordWrap="CJK")
+        size, big = self.size, self.size / CELL_SIZE
         self.styles = {
             "title": style("title", fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=2),
             "subtitle": style("subtitle", fontSize=9.5, leading=13, alignment=TA_CENTER),
-            "heading": style("heading", fontSize=11, leading=14, spaceBefore=5, spaceAfter=2.5),
-            "cell": style("cell", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_LEFT),
-            "head": style("head", fontSize=CELL_SIZE, leading=CELL_SIZE + 2, alignment=TA_CENTER),
+            "heading": style("heading", fontSize=11 * big, leading=14 * big, spaceBefore=5 * big,
+                             spaceAfter=2.5 * big, keepWithNext=1),
+            "cell": style("cell", fontSize=size, leading=size + 2, alignment=TA_LEFT),
+            "head": style("head", fontSize=size, leading=size + 2, alignment=TA_CENTER),
+            "words": ParagraphStyle("words", fontSize=size, leading=size + 2, alignment=TA_CENTER,
+                                    fontName=self.font),  # wraps at spaces only: header words stay whole
+            "boxes": ParagraphStyle("boxes", fontSize=size, leading=size + 2, alignment=TA_LEFT,
+                                    fontName=self.font),  # "□因病 □因残": breaks between options only
             "note": style("note", fontSize=8, leading=11, spaceBefore=3),
         }
 
+    @property
+    def font(self) -> str:
+        return self.chain.main
+
     # ---- text -----------------------------------------------------------------------------
     def para(self, text: str, style: str = "cell") -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), self.styles[style])
+        self.check(text)
+        return Paragraph(self.chain.markup(text).replace("\n", "<br/>"), self.styles[style])
 
-    def cell(self, text: str, width: float, style: str = "cell") -> str | Paragraph:
-        """Plain text when it fits on one line of the column, else a wrapping paragraph."""
+    def check(self, text: str) -> None:
+        """Note a value with characters no font of the chain has, to report before printing."""
+        if missing := self.chain.missing(text):
+            self.unprintable.append(problem_text(text, missing))
+
+    def cell(self, text: str, width: float, style: str = "cell") -> Any:
+        """Plain text when the main font has it and it fits on one line of the column, else a
+        wrapping paragraph (which also draws rare characters with their fallback font)."""
         if not text:
             return ""
-        if "\n" not in text and self.text_width(text) <= width - 2 * PAD + 0.01:
+        if "\n" not in text and self.chain.plain(text) and self.text_width(text) <= width - 2 * PAD + 0.01:
             return text
-        return self.para(text, style)
+        return self.para(text, "boxes" if style == "cell" and text.startswith("□") else style)
+
+    def head_cell(self, text: str, width: float) -> Any:
+        """A column header: on one line if it fits, else broken only between its words ("现役|军人")."""
+        words = header_words(text)
+        if self.text_width("".join(words)) <= width - 2 * PAD + 0.01:
+            return "".join(words)
+        if max(self.text_width(w) for w in words) > width - 2 * PAD + 0.01:
+            return self.para("".join(words), "head")  # a word wider than its column: wrap as CJK after all
+        return Paragraph(" ".join(self.chain.markup(w) for w in words), self.styles["words"])
 
     def text_width(self, text: str) -> float:
         # Forms repeat the same few values (是, 否, 汉族, 健康…) thousands of times in a batch.
         width = self._widths.get(text)
         if width is None:
-            width = stringWidth(text, self.font, CELL_SIZE)
+            width = self.chain.width(text, self.size)
             if len(self._widths) < 4000:  # bounded: names and ID numbers are not worth keeping
                 self._widths[text] = width
         return width
@@ -109,7 +140,8 @@ class Kit:
         n = len(header)
         spanned = {(cmd[1][1] - 1, c) for cmd in extra if cmd[0] == "SPAN"  # body row, column
                    for c in range(cmd[1][0] % n, cmd[2][0] % n + 1)}
-        need = [self.text_width(h[:2]) + 2 * PAD + 1 for h in header]  # headers may wrap, 2 characters a line
+        # Headers may wrap between words: the widest word sets the least width.
+        need = [max(self.text_width(w) for w in header_words(h)) + 2 * PAD + 1 for h in header]
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 if text and (r, c) not in spanned:
@@ -135,10 +167,10 @@ class Kit:
             rows = [[empty] + [""] * (len(header) - 1)]
             extra = [*extra, ("SPAN", (0, 1), (-1, 1)), ("ALIGN", (0, 1), (-1, 1), "CENTER")]
         body = list(rows) + [[""] * len(header)] * max(0, min_rows - len(rows))
-        data = [[self.cell(h, w, "head") for h, w in zip(header, widths)]]
+        data = [[self.head_cell(h, w) for h, w in zip(header, widths)]]
         data += [[self.cell(v, w) for v, w in zip(row, widths)] for row in body]
-        style = grid_style(self.font) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-                                         ("ALIGN", (0, 0), (-1, 0), "CENTER")]
+        style = grid_style(self.font, self.size) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+                                                    ("ALIGN", (0, 0), (-1, 0), "CENTER")]
         for col, how in (align or {}).items():
             style.append(("ALIGN", (col, 1), (col, -1), how))
         # Rows left empty for filling in by hand get room for handwriting (all rows: ``write_room``).
@@ -177,7 +209,7 @@ class Kit:
             if len(row) == 2 * per_row:
                 flush()
         flush()
-        style = grid_style(self.font)
+        style = grid_style(self.font, self.size)
         for c in range(0, 2 * per_row, 2):
             style += [("BACKGROUND", (c, 0), (c, -1), LABEL_BG), ("ALIGN", (c, 0), (c, -1), "CENTER")]
         style += spans
@@ -195,20 +227,28 @@ def _water_level(needs: list[float], room: float) -> float:
     return float("inf")
 
 
-def grid_style(font: str) -> list[Command]:
+def header_words(text: str) -> list[str]:
+    """A header's words: marked with "|" where a label may break ("与户主|关系"), and after a
+    slash or before a bracket ("务工时间|(月)"); a label without marks is one word."""
+    marked = text.replace("/", "/|").replace("(", "|(").replace("（", "|（")
+    return [w for w in marked.split("|") if w]
+
+
+def grid_style(font: str, size: float = CELL_SIZE) -> list[Command]:
+    pad = 1.8 * min(1.0, size / CELL_SIZE) ** 2  # condensed tables lose padding first
     return [
-        ("FONT", (0, 0), (-1, -1), font, CELL_SIZE, CELL_SIZE + 2),
+        ("FONT", (0, 0), (-1, -1), font, size, size + 2),
         ("GRID", (0, 0), (-1, -1), 0.5, LINE),
         ("BOX", (0, 0), (-1, -1), 0.9, LINE),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.8),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
     ]
 
 
-@lru_cache(maxsize=8)
-def kit(font: str, width: float) -> Kit:
-    """One stylesheet per font and frame width, for the whole process."""
-    return Kit(font, width)
+def kit(font: str, width: float, size: float = CELL_SIZE) -> Kit:
+    """A stylesheet for the registered main font ``font`` and its chain; one per renderer, so the
+    characters it could not print are reported for its own job."""
+    return Kit(form_chain(font), width, size)

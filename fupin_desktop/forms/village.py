@@ -89,9 +89,9 @@ class VillageForm(FormRenderer):
                                                                   write_room=self.ctx.blank)])
         for n, (tally, (title, table, _c)) in enumerate(zip(tallies, DIMENSIONS), 3):
             yield KeepTogether([k.heading(f"{_cn(n)}、{title}"), self._tally(tally, table)])
-        yield KeepTogether([k.heading(f"{_cn(3 + len(DIMENSIONS))}、{'____' if self.ctx.blank else year} 年度帮扶措施"),
-                            self._measures(measures)])
-        yield self.signatures(("填报人", "审核人", "村委会（盖章）"))
+        last = [k.heading(f"{_cn(3 + len(DIMENSIONS))}、{'____' if self.ctx.blank else year} 年度帮扶措施"),
+                self._measures(measures)]
+        yield self.signed(last, ("填报人", "审核人", "村委会（盖章）"))
         yield EndSection(f"{name}{self.title}" if name else self.title)
 
     def blank_story(self) -> list[Flowable]:
