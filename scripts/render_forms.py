@@ -30,7 +30,7 @@ from sqlalchemy import func, select  # noqa: E402
 from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.forms import FORMS, Scope, render  # noqa: E402
 from fupin_desktop.model import Household, Member  # noqa: E402
-from fupin_desktop.services.uow import UnitOfWork  # noqa: E402
+from fupin_desktop.services.households import unit_of_work  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 
 VILLAGE = ("520102003004", "示范村")
@@ -51,7 +51,7 @@ def with_rare_characters(store: Store, household_id: str) -> None:
     with store.engine.connect() as conn:
         members = conn.execute(select(Member.id).where(Member.household_id == household_id)
                                .order_by(Member.seq)).scalars().all()
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         uow.update(Household, household_id, {"address": "䶮家湾𡒄子坡3号"}, household_id=household_id)
         for member_id, name in zip(members, RARE_NAMES):
             uow.update(Member, member_id, {"name": name}, household_id=household_id)

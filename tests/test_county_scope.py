@@ -15,7 +15,7 @@ from fupin_desktop.county.caps import set_cap
 from fupin_desktop.county.held import held_packages, release_by_person, release_held
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.services.households import add_member, save_household_year
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.sync.package import canonical
 from fupin_desktop.sync.receipts import refusal_reason
 
@@ -58,7 +58,7 @@ def test_a_cross_village_insert_is_refused_per_entry_and_the_device_marks_it(tmp
         import_all(engine, keys, export(a, tmp_path / "a"))
         people, years = _records(engine, "member"), _records(engine, "household_year")
         with second_device(tmp_path, "邻村机", engine, keys, a, village=OTHER) as b:
-            with UnitOfWork(b) as uow:
+            with unit_of_work(b) as uow:
                 add_member(uow, hh, {"name": "王五", "relation": "之子", "gender": "男"})
                 add_member(uow, hh, {"name": "王六", "relation": "之女", "gender": "女"})
                 save_household_year(uow, hh, 2099, {"main_cause": "因病"})

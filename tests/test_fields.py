@@ -47,7 +47,7 @@ from fupin_desktop.model.layouts import (
     undecided,
 )
 from fupin_desktop.services.households import create_households
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store import migrate
 from fupin_desktop.store.store import Store
 
@@ -149,7 +149,7 @@ def move_to(config: Config, engine: Engine, target: str, *, up: bool) -> None:
 
 
 def test_the_registration_form_prints_every_column_placed_on_it(new_store: Store, tmp_path: Path) -> None:
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         create_households(uow, [household(hh_no="F1")])
     render("registration", new_store, out=tmp_path / "reg.pdf")
     printed_text = "".join(page_texts(tmp_path / "reg.pdf"))
@@ -159,7 +159,7 @@ def test_the_registration_form_prints_every_column_placed_on_it(new_store: Store
 
 
 def test_a_new_fields_migration_is_plain_and_goes_down_with_foreign_keys_on(new_store: Store, tmp_path: Path) -> None:
-    with UnitOfWork(new_store) as uow:
+    with unit_of_work(new_store) as uow:
         create_households(uow, [household(hh_no="F1")])
     config, engine, previous = migrate.alembic_config(), new_store.engine, migrate.head_revision() or ""
     pilot = Column("pilot_code", String(16), info={"label": "试点编码"})

@@ -20,7 +20,7 @@ from fupin_desktop.demo import fill_store
 from fupin_desktop.forms import FORM_NAMES, Scope, render
 from fupin_desktop.model import Household, Measure, Member, MemberYear
 from fupin_desktop.queries.years import current_year
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE
 from tests.factories import household, member
@@ -60,7 +60,7 @@ def certify_the_disabled(store: Store, year: int) -> list[str]:
                             .where(MemberYear.year == year, MemberYear.health.like("%残疾%"),
                             func.length(Member.id_no) == 18)
                             .limit(8)).all()
-    with UnitOfWork(store) as uow:
+    with unit_of_work(store) as uow:
         for mid, hid, id_no in rows:
             uow.update(Member, mid, {"id_type": "残疾人证", "id_no": f"{id_no}{CERT_TAIL}"}, household_id=hid)
     return [f"{id_no}{CERT_TAIL}" for _m, _h, id_no in rows]

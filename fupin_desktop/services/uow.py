@@ -82,7 +82,8 @@ class UnitOfWork:
         applied here); such entries are logged as already confirmed and are never sent back.
         After a commit, ``changes`` says what was written."""
         self.store = store
-        self.before_commit = before_commit if check else None
+        self.check = check
+        self.before_commit = before_commit
         self.origin = origin
         self.user = user or store.username
         self.tx_id = new_id()
@@ -105,8 +106,8 @@ class UnitOfWork:
         assert self.conn is not None
         try:
             if exc_type is None:
-                if self.before_commit is not None and self.changed_households:
-                    self.before_commit(self, sorted(self.changed_households))
+                if self.check and self.changed_households:
+                    self._refresh()
                 self._flush_log()
                 self.conn.commit()
                 self.changes = OpChanges(frozenset(self.changed_households), frozenset(self.changed_tables),
@@ -121,6 +122,14 @@ class UnitOfWork:
         finally:
             self.conn.close()
             self.conn = None
+
+    def _refresh(self) -> None:
+        # Households written without their summaries and marks refreshed would leave the list and the
+        # findings stale without a word: a programming error, caught here before any user meets it.
+        if self.before_commit is None:
+            raise FupinError("程序错误：修改了户的数据却没有刷新汇总和核查结果"
+                             "（请用 services.households.unit_of_work）。")
+        self.before_commit(self, sorted(self.changed_households))
 
     def _flush_log(self) -> None:
         assert self.conn is not None and self._clock is not None

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Table, select, text
 from ..model import Base, Household
 from ..queries.load import load_households
 from ..services.checks import mark_store
+from ..services.households import unit_of_work
 from ..services.uow import UnitOfWork
 from ..sync_state import SyncState
 from ..values import from_json, to_json
@@ -158,7 +159,7 @@ def _apply_down(store: Store, path: Path) -> DownResult:
     tables = [_table(r, path) for r in records]
 
     bulk = len(records) > BULK_RECORDS
-    with UnitOfWork(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk) as uow:
+    with unit_of_work(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk) as uow:
         assert uow.conn is not None
         uow.conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a member may come before its household
         if not _check_order(uow.conn, header, path):  # applied meanwhile by another window
