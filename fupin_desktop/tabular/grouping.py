@@ -6,40 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from .cleaning import clean_cell, match_key
+from .cleaning import match_key
 from .header import ColumnMap
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row else "文件"
-        return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
-
-
-@dataclass(slots=True)
-class RowRecord:
-    number: int
-    values: dict[str, Any]  # field key → cleaned value (only non-empty ones); cells are not kept
-    bad: bool = False  # a problem of severity "error" on this row
-
-    def table(self, name: str) -> dict[str, Any]:
-        prefix = name + "."
-        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
-
-    @property
-    def is_member(self) -> bool:
-        return any(k.startswith("member.") for k in self.values)
+from .rows import Problem, RowCleaner, RowRecord, not_data
 
 
 @dataclass
@@ -72,29 +44,24 @@ class Group:
 
 
 def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap,
-                 problems: list[Problem]) -> Iterator[RowRecord | None]:
-    """Cleaned rows; ``None`` for a blank row. Repeated headers are skipped."""
+                 problems: list[Problem], year: int = 0) -> Iterator[RowRecord | None]:
+    """Cleaned rows, coded values as their code table's labels; ``None`` for a blank row.
+    Repeated headers, 合计/小计 rows and notes under the table are skipped and reported."""
+    cleaner = RowCleaner(columns, year or date.today().year)
     for number, cells in rows:
         if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
             yield None
             continue
         if columns.is_header(cells):
+            problems.append(Problem(number, "", "重复的表头行，已跳过", "info"))
             continue
-        record = RowRecord(number, {})
-        for index, fld in columns.fields.items():
-            raw = cells[index] if index < len(cells) else None
-            if raw is None:
-                continue
-            cleaned = clean_cell(fld, raw)
-            if cleaned.value is not None:
-                record.values[fld.key] = cleaned.value
-            if cleaned.problem:
-                problems.append(Problem(number, columns.headers[index], cleaned.problem, cleaned.severity))
-                record.bad = record.bad or cleaned.severity == "error"
-        if record.values or record.bad:
-            yield record
-        else:
-            yield None  # only unmapped columns filled (a 序号, a note): nothing to import
+        if skipped := not_data(cells, columns):
+            problems.append(Problem(number, "", skipped, "info"))
+            yield None
+            continue
+        record = cleaner.record(number, cells, problems)
+        yield record if record.values or record.bad else None  # only a 序号 or a note: nothing to import
+    problems.extend(cleaner.summary())
 
 
 def group_rows(records: Iterable[RowRecord | None]) -> list[Group]:
@@ -131,9 +98,11 @@ def _key(record: RowRecord) -> tuple[str, str] | None:
     return None
 
 
-def check_groups(groups: list[Group], file_problems: list[Problem]) -> None:
-    """Row problems go to their household; then what is wrong across rows and households."""
+def check_groups(groups: list[Group], file_problems: list[Problem]) -> list[Problem]:
+    """Row problems go to their household; then what is wrong across rows and households.
+    Returns the problems of no household (skipped rows, the file as a whole)."""
     by_row = {r.number: g for g in groups for r in g.rows}
+    loose = [p for p in file_problems if p.row not in by_row]
     for p in file_problems:
         if p.row in by_row:
             by_row[p.row].problems.append(p)
@@ -146,6 +115,7 @@ def check_groups(groups: list[Group], file_problems: list[Problem]) -> None:
             group.problems.append(Problem(group.first_row, "", "这一户没有成员（没有填姓名的行）"))
         elif not group.has_head():
             group.problems.append(Problem(group.first_row, "与户主关系", "这一户没有户主", "warning"))
+    return loose
 
 
 def _check_household_values(group: Group) -> None:

@@ -76,8 +76,9 @@ class ImportReport:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
-def read_groups(path: Path, options: ImportOptions) -> tuple[str, ColumnMap, list[Group]]:
-    """The file's households, each with its problems (rows are streamed, cells are not kept)."""
+def read_groups(path: Path, options: ImportOptions, year: int = 0) -> tuple[str, ColumnMap, list[Group]]:
+    """The file's households, each with its problems (rows are streamed, cells are not kept);
+    coded cells are read with the code numbers of ``year``'s era."""
     with Workbook(path) as book:
         sheet = book.sheet(options.sheet)
         columns, early = find_header(sheet.rows, options.mapping, file_name=Path(path).name)
@@ -87,16 +88,17 @@ def read_groups(path: Path, options: ImportOptions) -> tuple[str, ColumnMap, lis
             yield from early
             yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
 
-        groups = group_rows(read_records(all_rows(), columns, problems))
+        groups = group_rows(read_records(all_rows(), columns, problems, year))
     check_groups(groups, problems)
     return sheet.name, columns, groups
 
 
 def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
     """Everything up to writing: what would be created, updated or left, and every problem."""
-    sheet, columns, groups = read_groups(path, options)
     with store.engine.connect() as conn:
         year = options.year or current_year(conn)
+    sheet, columns, groups = read_groups(path, options, year)
+    with store.engine.connect() as conn:
         planned = plan(conn, groups, store.village_code, year)
     report = ImportReport(str(path), sheet, columns.header_row, columns.mapping(), planned, year=year)
     report.problems = sorted((p for g in groups for p in g.problems), key=lambda p: (p.row, p.column))
