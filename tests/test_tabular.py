@@ -37,7 +37,12 @@ def idn(n: int) -> str:
 
 def person(no: str | None, head: str, name: str, n: int, relation: str, **extra) -> list:
     return [None, no, head, name, "男" if n % 2 else "女", extra.get("id_no", idn(n)), relation,
-            extra.get("born", "1980-01-01"), extra.get("group", "一组"), extra.get("phone", "13800000000")]
+            extra.get("born", born(n)), extra.get("group", "一组"), extra.get("phone", "13800000000")]
+
+
+def born(n: int) -> str:
+    """The birth date idn(n) holds: a file whose dates contradict its ID numbers is refused."""
+    return str(date(1980, 1, 1) + timedelta(days=n // 500))
 
 
 def xlsx(path: Path, rows: list[list], *, title_rows: int = 0, hidden_first: bool = False) -> Path:

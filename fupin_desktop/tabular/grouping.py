@@ -17,7 +17,8 @@ from .rows import Problem, RowCleaner, RowRecord, not_data
 @dataclass
 class Group:
     rows: list[RowRecord] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # found while reading the file
+    checked: list[Problem] = field(default_factory=list)  # the store's rules, run on the written household
 
     @property
     def first_row(self) -> int:
@@ -25,7 +26,10 @@ class Group:
 
     @property
     def rejected(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
+        return any(p.severity == "error" for p in self.all_problems())
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + self.checked
 
     def members(self) -> list[RowRecord]:
         return [r for r in self.rows if r.is_member]

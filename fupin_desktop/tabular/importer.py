@@ -4,8 +4,8 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,20 @@ from ..services.households import (
 )
 from ..services.uow import UnitOfWork
 from ..store.store import Store
-from ..validation.engine import Context, mark_households
+from ..validation.engine import Context, Finding, mark_households
 from .grouping import Group, Problem, check_groups, group_rows, read_records
 from .header import ColumnMap, find_header
 from .plan import Planned, plan
 from .reader import Workbook
+from .report import ImportReport
+from .villagegroups import village_groups
+from .verify import attach
+
+__all__ = ["ImportOptions", "ImportReport", "prepare", "run_import"]
 
 Progress = Callable[[int, int], None]
 WRITE_BATCH = 500
+MAX_ROUNDS = 5  # leaving households out rarely changes the others' findings twice
 
 
 @dataclass
@@ -39,124 +45,135 @@ class ImportOptions:
 
 
 @dataclass
-class ImportReport:
-    file: str
+class FileRead:
     sheet: str
-    header_row: int
-    mapping: dict[str, str]
-    planned: list[Planned] = field(default_factory=list)
-    year: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    applied: bool = False
-    rejected_file: str | None = None
-    partial: bool = False
-
-    def count(self, action: str) -> int:
-        return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
-
-    @property
-    def rejected(self) -> int:
-        return sum(1 for p in self.planned if p.group.rejected)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def blocked(self) -> bool:
-        """All-or-nothing and something is wrong: nothing was (or would be) written."""
-        return bool(self.errors) and not self.partial
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "year": self.year,
-                "applied": self.applied,
-                "created": self.count("create"), "updated": self.count("update"),
-                "unchanged": self.count("unchanged"), "rejected": self.rejected,
-                "rejected_file": self.rejected_file, "mapping": self.mapping,
-                "problems": [p.as_dict() for p in self.problems]}
+    columns: ColumnMap
+    groups: list[Group]
+    loose: list[Problem]  # of no household: skipped rows and sheets, columns not imported
 
 
-def read_groups(path: Path, options: ImportOptions, year: int = 0) -> tuple[str, ColumnMap, list[Group]]:
+def read_groups(path: Path, options: ImportOptions, year: int = 0) -> FileRead:
     """The file's households, each with its problems (rows are streamed, cells are not kept);
     coded cells are read with the code numbers of ``year``'s era."""
     with Workbook(path) as book:
         sheet = book.sheet(options.sheet)
         columns, early = find_header(sheet.rows, options.mapping, file_name=Path(path).name)
-        problems: list[Problem] = []
+        problems = book.skipped_sheets(sheet.name) + columns.not_imported()
 
-        def all_rows():
+        def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
             yield from early
             yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
 
         groups = group_rows(read_records(all_rows(), columns, problems, year))
-    check_groups(groups, problems)
-    return sheet.name, columns, groups
+    return FileRead(sheet.name, columns, groups, check_groups(groups, problems))
 
 
 def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
-    """Everything up to writing: what would be created, updated or left, and every problem."""
+    """Everything up to writing: what would be created, updated or left, and the problems found
+    in the file (the store's rules run on the written households: ``run_import``)."""
     with store.engine.connect() as conn:
         year = options.year or current_year(conn)
-    sheet, columns, groups = read_groups(path, options, year)
+    read = read_groups(path, options, year)
     with store.engine.connect() as conn:
-        planned = plan(conn, groups, store.village_code, year)
-    report = ImportReport(str(path), sheet, columns.header_row, columns.mapping(), planned, year=year)
-    report.problems = sorted((p for g in groups for p in g.problems), key=lambda p: (p.row, p.column))
-    return report
+        loose = read.loose + village_groups(conn, read.groups)  # before planning: it rewrites the names
+        planned = plan(conn, read.groups, store.village_code, year)
+    return ImportReport(str(path), read.sheet, read.columns.header_row, read.columns.mapping(), planned,
+                        year=year, file_problems=loose, headers=read.columns.headers_by_field())
 
 
 def run_import(store: Store, path: Path, options: ImportOptions | None = None, *,
                progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ImportReport:
+    """Read, plan, write in one transaction and check what was written with the store's rules;
+    commit only when it is not a dry run and nothing (or, with ``partial``, nothing kept) is wrong."""
     options = options or ImportOptions()
     report = prepare(store, path, options)
     report.partial = options.partial
-    if options.dry_run or (report.errors and not options.partial):
-        return report
-    good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
-    from ..store.backups import auto_backup  # noqa: PLC0415
+    if not options.dry_run and _to_write(report):  # an unusable backup folder stops the import first
+        from ..store.backups import auto_backup  # noqa: PLC0415
 
-    if report.rejected:  # written first: a file that cannot be written stops the import before it changes anything
+        auto_backup(store, "import")
+    for _ in range(MAX_ROUNDS):
+        if not _round(store, path, options, report, progress, cancel):
+            break
+    return report
+
+
+def _to_write(report: ImportReport) -> list[Planned]:
+    return [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
+
+
+class _Undo(Exception):
+    """Leaves the import's transaction without committing (a dry run, or errors found)."""
+
+
+def _round(store: Store, path: Path, options: ImportOptions, report: ImportReport,
+           progress: Progress | None, cancel: Callable[[], bool] | None) -> bool:
+    """One write-and-check; True when households were newly left out and a partial import must try
+    again without them (leaving one out can change what the cross-household rules find)."""
+    todo = _to_write(report)
+    for p in todo:
+        p.group.checked = []
+    try:
+        with UnitOfWork(store, check=False) as uow:
+            assert uow.conn is not None
+            apply(uow, todo, progress=progress, cancel=cancel)
+            attach({p.household_id: p.group for p in todo if p.household_id}, _check(uow, todo), report.headers)
+            newly = any(p.group.rejected for p in todo)
+            if options.dry_run or report.blocked or newly:
+                raise _Undo()
+            _write_rejected(path, options, report)
+            report.applied = True
+    except _Undo:
+        _forget_new_ids(todo)
+        return newly and options.partial
+    except BaseException:
+        _forget_new_ids(todo)
+        raise
+    return False
+
+
+def _write_rejected(path: Path, options: ImportOptions, report: ImportReport) -> None:
+    """Written before the commit: a file that cannot be written stops the import before it changes anything."""
+    if report.rejected:
         from .rejected import write_rejected  # noqa: PLC0415
 
         target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
         report.rejected_file = str(write_rejected(path, options, report, target))
-    if good:  # an unusable backup folder stops the import before anything is written
-        auto_backup(store, "import")
-    apply(store, good, progress=progress, cancel=cancel)
-    report.applied = True
-    return report
 
 
-def apply(store: Store, planned: list[Planned], *, progress: Progress | None = None,
+def apply(uow: UnitOfWork, planned: list[Planned], *, progress: Progress | None = None,
           cancel: Callable[[], bool] | None = None) -> None:
-    """One unit of work for the whole import: it commits completely or not at all. New households
-    are checked in bulk at the end (the per-save check would run the cross-household rules once
-    per household); updated ones get the usual refresh."""
-    created: list[str] = []
-    updated: list[str] = []
-    with UnitOfWork(store, check=False) as uow:
-        for start in range(0, len(planned), WRITE_BATCH):
-            if cancel is not None and cancel():
-                raise Cancelled()
-            batch = planned[start:start + WRITE_BATCH]
-            # Values were parsed with the columns' own parsers (values.coerce) while reading.
-            created += create_households(uow, [_bundle(p) for p in batch if p.household_id is None],
-                                         trusted=True)
-            for p in batch:
-                if p.household_id is not None:
-                    _update(uow, p)
-                    updated.append(p.household_id)
-            if progress is not None:
-                progress(min(start + WRITE_BATCH, len(planned)), len(planned))
-        _refresh(uow, created, updated)
+    """Write the planned households in batches; a new household's id is kept on its plan (for the
+    check that follows) until the round ends."""
+    for start in range(0, len(planned), WRITE_BATCH):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        batch = planned[start:start + WRITE_BATCH]
+        new = [p for p in batch if p.household_id is None]
+        # Values were parsed with the columns' own parsers (values.coerce) while reading.
+        for p, household_id in zip(new, create_households(uow, [_bundle(p) for p in new], trusted=True)):
+            p.household_id, p.created = household_id, True
+        for p in batch:
+            if not p.created:
+                _update(uow, p)
+        if progress is not None:
+            progress(min(start + WRITE_BATCH, len(planned)), len(planned))
 
 
-def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:
+def _check(uow: UnitOfWork, planned: list[Planned]) -> dict[str, list[Finding]]:
+    """The touched households' findings, as the whole-store check will give them; their marks are written."""
     assert uow.conn is not None
+    updated = [p.household_id for p in planned if p.household_id and not p.created]
     if updated:
-        refresh_households(uow, updated)
-    if created:
-        mark_households(uow.conn, created, Context.for_store(uow.conn, current_year(uow.conn)))
+        refresh_households(uow, updated)  # head's name and member count
+    ids = [p.household_id for p in planned if p.household_id]
+    return mark_households(uow.conn, ids, Context.for_store(uow.conn, current_year(uow.conn)))
+
+
+def _forget_new_ids(planned: list[Planned]) -> None:
+    for p in planned:
+        if p.created:
+            p.household_id, p.created = None, False
 
 
 def _bundle(p: Planned) -> HouseholdData:

@@ -33,10 +33,11 @@ class Planned:
     household_changes: dict[str, Any] = field(default_factory=dict)
     year_changes: dict[str, Any] = field(default_factory=dict)  # the import year's household facts
     members: list[MemberChange] = field(default_factory=list)
+    created: bool = False  # written as new in the import's current round (household_id is then its id)
 
     @property
     def action(self) -> str:
-        if self.household_id is None:
+        if self.household_id is None or self.created:
             return "create"
         if self.household_changes or self.year_changes or any(m.changes or m.member_id is None for m in self.members):
             return "update"

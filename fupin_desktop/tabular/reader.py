@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from .problem import INFO, Problem
+
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
 
@@ -45,6 +47,14 @@ class Workbook:
         if self._book is None:
             return [self.path.stem]
         return [ws.title for ws in self._book.worksheets if ws.sheet_state == "visible"]
+
+    def skipped_sheets(self, chosen: str) -> list[Problem]:
+        """Every sheet but the one read, and why: hidden sheets are never read."""
+        if self._book is None:
+            return []
+        return [Problem(0, "", f"工作表“{ws.title}”" + ("是隐藏的工作表，未导入" if ws.sheet_state != "visible"
+                                                     else "未导入（每次导入一个工作表，可用 --sheet 选择）"), INFO)
+                for ws in self._book.worksheets if ws.title != chosen]
 
     def sheet(self, name: str | None = None) -> Sheet:
         if self._book is None:

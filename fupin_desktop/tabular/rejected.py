@@ -19,7 +19,7 @@ def write_rejected(source: Path, options: "ImportOptions", report: "ImportReport
     notes: dict[int, list[str]] = defaultdict(list)
     for p in report.planned:
         if p.group.rejected:
-            for problem in p.group.problems:
+            for problem in p.group.all_problems():
                 notes[problem.row or p.group.first_row].append(str(problem))
     with Workbook(source) as book:
         sheet = book.sheet(options.sheet)

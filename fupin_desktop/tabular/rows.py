@@ -12,27 +12,13 @@ from ..validation.idnumber import parse_id
 from .cleaning import clean_cell
 from .codes import Vocabulary, text_key, unknown_message, vocabulary_for
 from .header import ColumnMap
+from .problem import ERROR, INFO, WARNING, Problem
 
-# Severities: "error" keeps the household out; "warning" and "info" are reported only.
-ERROR, WARNING, INFO = "error", "warning", "info"
+__all__ = ["ERROR", "INFO", "WARNING", "Problem", "RowCleaner", "RowRecord", "not_data"]
+
 _TOTAL = re.compile(r"^(合计|小计|总计|共计|累计)")
 _NOTE = re.compile(r"^(注|说明|备注|填表|制表|审核|填报|负责人|联系人|统计|数据来源|单位负责人)")
 FROM_ID = (("member.birth_date", "出生日期", "birth_date"), ("member.gender", "性别", "gender"))
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    message: str
-    severity: str = ERROR
-
-    def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row else "文件"
-        return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
 
 
 @dataclass(slots=True)

@@ -1,0 +1,25 @@
+"""A problem found in a file, with its row and column as the person sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# "error" keeps the household out of the import; the others are reported only ("missing": a field
+# the store's check wants and the file left blank).
+ERROR, WARNING, INFO, MISSING = "error", "warning", "info", "missing"
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
