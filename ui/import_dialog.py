@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fupin_desktop.tabular.importer import ImportOptions, ImportReport, prepare, run_import
+from fupin_desktop.tabular.importer import ImportOptions, ImportReport, run_import
+from fupin_desktop.tabular.report import digest
 from fupin_desktop.tabular.layout import roster_fields
 from fupin_desktop.store.store import Store
 
@@ -94,7 +95,9 @@ class ImportDialog(QDialog):
     def preview(self, mapping: dict[str, str]) -> None:
         self.ok.setEnabled(False)
         self.summary.setText("正在检查文件……")
-        Op(self, lambda: prepare(self.store, self.path, ImportOptions(mapping=mapping))).success(
+        # The preview is a dry run: written, checked by the store's rules, rolled back.
+        options = ImportOptions(mapping=mapping, dry_run=True, partial=True)
+        Op(self, lambda: run_import(self.store, self.path, options)).success(
             self.show_report).failure(self._failed).run()
 
     def _failed(self, err: BaseException) -> None:
@@ -114,9 +117,9 @@ class ImportDialog(QDialog):
             + ("\n有错误时默认不导入任何内容：请改正文件，或勾选下方“只导入没有问题的户”。" if errors else ""))
         self._fill_households(report)
         self.problems.clear()
-        for p in report.problems:
-            item = QListWidgetItem(("错误  " if p.severity == "error" else "提示  ") + str(p))
-            if p.severity == "error":
+        for line in digest(report.problems):
+            item = QListWidgetItem(line)
+            if line.startswith("[错误]"):
                 item.setForeground(QBrush(QColor("#b00020")))
             self.problems.addItem(item)
         self._update_buttons()

@@ -79,8 +79,10 @@ def run_import_command(args: argparse.Namespace, open_store: Opener, out: Out) -
 
 def _print_report(report: Any, out: Out) -> None:
     out(f"文件 {report.file}（工作表“{report.sheet}”，表头在第{report.header_row}行）")
-    for p in report.problems:
-        out(f"  [{'错误' if p.severity == 'error' else '提示'}] {p}")
+    from .report import digest  # noqa: PLC0415
+
+    for line in digest(report.problems):
+        out(f"  {line}")
     verb = "将" if not report.applied else "已"
     out(f"{verb}新建 {report.count('create')} 户，{verb}更新 {report.count('update')} 户，"
         f"无变化 {report.count('unchanged')} 户，有问题 {report.rejected} 户。")

@@ -8,6 +8,7 @@ from typing import Any
 # "error" keeps the household out of the import; the others are reported only ("missing": a field
 # the store's check wants and the file left blank).
 ERROR, WARNING, INFO, MISSING = "error", "warning", "info", "missing"
+LABELS = {ERROR: "错误", WARNING: "提示", INFO: "说明", MISSING: "待补"}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .plan import Planned
-from .problem import ERROR, Problem
+from .problem import ERROR, LABELS, MISSING, Problem
+
+SHOWN_ROWS = 8  # rows named in one 待补 line
 
 
 @dataclass
@@ -52,3 +54,18 @@ class ImportReport:
                 "unchanged": self.count("unchanged"), "rejected": self.rejected,
                 "rejected_file": self.rejected_file, "mapping": self.mapping,
                 "problems": [p.as_dict() for p in self.problems]}
+
+
+def digest(problems: list[Problem]) -> list[str]:
+    """The problems as lines for a person: each one on its own, except 待补 (fields the file does
+    not give), one line per column with its count and first rows, so the errors are not buried."""
+    lines = [f"[{LABELS[p.severity]}] {p}" for p in problems if p.severity != MISSING]
+    missing: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.severity == MISSING:
+            missing.setdefault(p.column or p.message, []).append(p)
+    for column, found in missing.items():
+        rows = sorted({p.row for p in found})
+        shown = "、".join(str(r) for r in rows[:SHOWN_ROWS]) + ("…" if len(rows) > SHOWN_ROWS else "")
+        lines.append(f"[待补] {column}：{len(found)}处未填写或缺少（第{shown}行），导入后“检查”仍会列出")
+    return lines
