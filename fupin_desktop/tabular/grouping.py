@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from .cleaning import match_key
+from .codes import group_key
 from .header import ColumnMap
 from .rows import Problem, RowCleaner, RowRecord, not_data
 
@@ -132,10 +133,17 @@ def _check_household_values(group: Group) -> None:
                 continue
             if key not in chosen:
                 chosen[key] = (row.number, value)
-            elif chosen[key][1] != value:
+            elif not _same(key, chosen[key][1], value):
                 label = _label(key)
                 group.problems.append(Problem(row.number, label, f"与本户第{chosen[key][0]}行不同"
                                               f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的", "warning"))
+
+
+def _same(key: str, first: Any, other: Any) -> bool:
+    """03组 on the head's row and 3组 on the next are one group (read as the village's later)."""
+    if key == "household.group_name":
+        return group_key(str(first)) == group_key(str(other))
+    return bool(first == other)
 
 
 def _label(key: str) -> str:

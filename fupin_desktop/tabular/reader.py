@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from .merged import merged_boxes, spread
 from .problem import INFO, Problem
 
 
@@ -65,7 +66,7 @@ class Workbook:
         if name is not None and name not in names:
             raise InvalidInput(f"{self.path.name}：没有名为“{name}”的工作表。", hint=f"可选：{'、'.join(names)}。")
         ws = self._book[name or names[0]]
-        return Sheet(ws.title, ws.iter_rows(values_only=True))
+        return Sheet(ws.title, spread(ws.iter_rows(values_only=True), merged_boxes(ws)))
 
     def close(self) -> None:
         if self._book is not None:

@@ -16,7 +16,7 @@ from .problem import ERROR, INFO, WARNING, Problem
 
 __all__ = ["ERROR", "INFO", "WARNING", "Problem", "RowCleaner", "RowRecord", "not_data"]
 
-_TOTAL = re.compile(r"^(合计|小计|总计|共计|累计)")
+_TOTAL = re.compile(r"^(合计|小计|总计|共计|累计)|^共?\d+(户|人)(\d+人)?$")  # "合计", "2户3人"
 _NOTE = re.compile(r"^(注|说明|备注|填表|制表|审核|填报|负责人|联系人|统计|数据来源|单位负责人)")
 FROM_ID = (("member.birth_date", "出生日期", "birth_date"), ("member.gender", "性别", "gender"))
 
@@ -40,10 +40,11 @@ def not_data(cells: tuple[Any, ...], columns: ColumnMap) -> str:
     """Why a row that is not blank holds no person ("" when it may)."""
     filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]
     first = text_key(filled[0]) if filled else ""
-    if any(isinstance(c, str) and _TOTAL.match(text_key(c)) for c in filled[:4]):
-        return f"“{first}”行（合计或小计），不是一个人，已跳过"
+    total = next((text_key(c) for c in filled[:4] if isinstance(c, str) and _TOTAL.match(text_key(c))), None)
+    if total:
+        return f"“{total}”行（合计或小计），不是一个人，已跳过"
     if isinstance(filled[0], str) and _NOTE.match(first) and not _names_filled(cells, columns):
-        return f"表格下方的说明文字（“{first[:20]}”），已跳过"
+        return f"表格下方的说明文字（“{str(filled[0]).strip()[:20]}”），已跳过"
     return ""
 
 

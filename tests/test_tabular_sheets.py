@@ -1,0 +1,73 @@
+"""Sheets as people make them, with the exact report expected for each: merged cells, 合计 rows,
+notes under the table, hidden sheets, a WPS-saved GBK .csv with national code numbers, and group
+names written three ways."""
+
+from __future__ import annotations
+
+import openpyxl
+from sqlalchemy import select
+
+from fupin_desktop.model import Household, HouseholdYear, Member
+from fupin_desktop.tabular.importer import ImportOptions, run_import
+
+from .test_tabular import born, idn, said
+
+
+def test_merged_household_cells_a_total_row_and_notes(new_store, tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["某某村脱贫户花名册"])
+    ws.merge_cells("A1:G1")
+    ws.append(["户编号", "户主姓名", "姓名", "性别", "身份证号", "与户主关系", "村民小组"])
+    ws.append(["M1", "刘一", "刘一", "男", idn(701), "户主", "三组"])
+    ws.append([None, None, "刘二", "女", idn(702), "配偶", None])
+    ws.append([None, None, "刘三", "男", idn(703), "之子", None])
+    ws.merge_cells("A3:A5")  # the household's number, 户主 and group written once over its rows
+    ws.merge_cells("B3:B5")
+    ws.merge_cells("G3:G5")
+    ws.append(["M2", "陈一", "陈一", "男", idn(705), "户主", "第三组"])
+    ws.append(["合计", None, "4人"])
+    ws.append(["填表人：王五", None, None, "审核人：赵六"])
+    hidden = book.create_sheet("旧数据")
+    hidden.append(["姓名", "身份证号"])
+    hidden.sheet_state = "hidden"
+    book.save(tmp_path / "merged.xlsx")
+    report = run_import(new_store, tmp_path / "merged.xlsx")
+    assert report.applied and report.count("create") == 2 and not report.errors
+    assert said(report, "info", "warning") == [
+        "文件：工作表“旧数据”是隐藏的工作表，未导入",
+        "文件 出生日期：文件中没有这一列，4人按证件号码填入",
+        "第3行 村民小组：本村还没有“三组”，导入时将新建这个小组",
+        "第6行 村民小组：“第三组”按本村的“三组”导入（同一个小组）",
+        "第7行：“合计”行（合计或小计），不是一个人，已跳过",
+        "第8行：表格下方的说明文字（“填表人：王五”），已跳过"]
+    with new_store.engine.connect() as conn:
+        households = conn.execute(select(Household.national_hh_no, Household.group_name, Household.member_count)
+                                  .order_by(Household.national_hh_no)).all()
+    assert households == [("M1", "三组", 3), ("M2", "三组", 1)]
+
+
+def test_a_wps_csv_in_gbk_with_national_code_numbers(new_store, tmp_path):
+    lines = ["户编号,户主姓名,姓名,性别,身份证号,与户主关系,出生日期,民族,主要致贫原因,村民小组,,",
+             f"W1,周一,周一,1,{idn(801)},01,{born(801).replace('-', '/')},01,8,03组,,",
+             f"W1,周一,周二,2,{idn(802)},02,,汉族,,3组,,",
+             f"W2,吴一,吴一,男,{idn(803)},本人,,汉,缺劳动力,第三组,,",
+             ",,2户3人,,,,,,,,,",
+             "合计,,,,,,,,,,,"]
+    (tmp_path / "wps.csv").write_bytes("\r\n".join(lines).encode("gbk"))
+    report = run_import(new_store, tmp_path / "wps.csv")
+    assert report.applied and report.count("create") == 2 and not report.errors
+    assert said(report, "info", "warning") == [
+        "第2行 村民小组：本村还没有“03组”，导入时将新建这个小组",
+        f"第3行 出生日期：未填，按证件号码填为“{born(802)}”",
+        "第3行 村民小组：“3组”按本村的“03组”导入（同一个小组）",
+        f"第4行 出生日期：未填，按证件号码填为“{born(803)}”",
+        "第4行 村民小组：“第三组”按本村的“03组”导入（同一个小组）",
+        "第5行：“2户3人”行（合计或小计），不是一个人，已跳过",
+        "第6行：“合计”行（合计或小计），不是一个人，已跳过"]
+    with new_store.engine.connect() as conn:
+        people = conn.execute(select(Member.name, Member.gender, Member.relation, Member.ethnicity)
+                              .order_by(Member.name)).all()
+        causes = conn.execute(select(HouseholdYear.main_cause)).scalars().all()
+    assert people == [("吴一", "男", "户主", "汉族"), ("周一", "男", "户主", "汉族"), ("周二", "女", "配偶", "汉族")]
+    assert causes == ["缺劳力", "缺劳力"]
