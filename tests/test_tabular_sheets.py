@@ -7,7 +7,7 @@ from __future__ import annotations
 import openpyxl
 from sqlalchemy import select
 
-from fupin_desktop.model import Household, HouseholdYear, Member
+from fupin_desktop.model import Household, HouseholdYear, Member, MemberYear
 from fupin_desktop.tabular.importer import ImportOptions, run_import
 
 from .test_tabular import born, idn, said
@@ -71,3 +71,38 @@ def test_a_wps_csv_in_gbk_with_national_code_numbers(new_store, tmp_path):
         causes = conn.execute(select(HouseholdYear.main_cause)).scalars().all()
     assert people == [("吴一", "男", "户主", "汉族"), ("周一", "男", "户主", "汉族"), ("周二", "女", "配偶", "汉族")]
     assert causes == ["缺劳力", "缺劳力"]
+
+
+def test_a_national_roster_brings_year_facts_monitoring_and_lists_what_it_leaves(new_store, tmp_path):
+    header = ["户编号", "姓名", "性别", "身份证号", "与户主关系", "年度", "风险类型", "风险消除", "风险消除方式",
+              "住房面积(平方米)", "健康状况", "劳动技能", "文化程度", "在校生状况", "大病保险", "城乡居民基本医疗保险",
+              "是否会讲普通话", "人均纯收入", "备注"]
+    rows = [header,
+            ["R1", "韩一", "男", idn(901), "户主", 2024, "因病，缺劳力", "是", 1, 80, "长期慢性病、残疾", 3, "02",
+             None, "是", "1", "是", 8000, "老党员"],
+            ["R1", "韩二", "女", idn(902), "配偶", 2024, None, None, None, None, "健康", "普通劳动力", "小学",
+             None, "√", "是", "否", None, None]]
+    path = tmp_path / "national.xlsx"
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    report = run_import(new_store, path, ImportOptions(dry_run=True))
+    assert said(report, "info") == [
+        "文件 人均纯收入：未导入的列：没有对应的字段（可在“列对应”中指定）",
+        "文件 出生日期：文件中没有这一列，2人按证件号码填入",
+        "文件 备注：未导入的列：没有对应的字段（可在“列对应”中指定）"]
+    assert report.errors == [] and report.count("create") == 1
+    report = run_import(new_store, path)
+    assert report.applied
+    with new_store.engine.connect() as conn:
+        facts = conn.execute(select(HouseholdYear.risks, HouseholdYear.housing_area_m2)).one()
+        household = conn.execute(select(Household.risk_removed, Household.risk_removal_method)).one()
+        people = conn.execute(select(Member.name, MemberYear.health, MemberYear.labour_skill, MemberYear.education,
+                                     MemberYear.critical_illness, MemberYear.resident_medical,
+                                     MemberYear.speaks_mandarin).join(MemberYear, MemberYear.member_id == Member.id)
+                              .where(MemberYear.year == 2024).order_by(Member.name)).all()
+    assert (facts.risks, str(facts.housing_area_m2)) == ("因病、缺劳动力", "80.00")  # 缺劳力 is 缺劳动力 here
+    assert tuple(household) == (True, "帮扶消除")
+    assert people == [("韩一", "长期慢性病、残疾", "弱劳动力或半劳动力", "小学", True, True, True),
+                      ("韩二", "健康", "普通劳动力", "小学", True, True, False)]

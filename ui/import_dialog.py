@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fupin_desktop.tabular.importer import ImportOptions, ImportReport, run_import
 from fupin_desktop.tabular.report import digest
-from fupin_desktop.tabular.layout import roster_fields
+from fupin_desktop.tabular.layout import import_fields
 from fupin_desktop.store.store import Store
 
 from .operations import Changes, Op
@@ -144,7 +144,7 @@ class ImportDialog(QDialog):
             self.mapping.setItem(row, 0, QTableWidgetItem(header))
             combo = QComboBox()
             combo.addItem("（不导入）", "")
-            for f in roster_fields():
+            for f in import_fields():
                 combo.addItem(f.label, f.key)
             combo.setCurrentIndex(max(0, combo.findData(key)))
             self.mapping.setCellWidget(row, 1, combo)

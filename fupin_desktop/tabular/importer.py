@@ -13,7 +13,7 @@ from ..bundle import HouseholdData, MemberData
 from ..errors import Cancelled
 from ..queries.years import current_year
 from ..services.households import (
-    add_member, create_households, refresh_households, save_household_year,
+    add_member, create_households, refresh_households, save_household_year, save_member_year,
     update_household, update_member,
 )
 from ..services.uow import UnitOfWork
@@ -21,7 +21,7 @@ from ..store.store import Store
 from ..validation.engine import Context, Finding, mark_households
 from .grouping import Group, Problem, check_groups, group_rows, read_records
 from .header import ColumnMap, find_header
-from .plan import Planned, plan
+from .plan import MemberChange, Planned, plan
 from .reader import Workbook
 from .report import ImportReport
 from .villagegroups import village_groups
@@ -178,7 +178,11 @@ def _forget_new_ids(planned: list[Planned]) -> None:
 
 def _bundle(p: Planned) -> HouseholdData:
     return HouseholdData(fields=dict(p.household_changes), years={p.year: dict(p.year_changes)} if p.year_changes else {},
-                         members=[MemberData(dict(m.changes)) for m in p.members])
+                         members=[MemberData(dict(m.changes), _years(p, m)) for m in p.members])
+
+
+def _years(p: Planned, m: MemberChange) -> dict[int, dict[str, Any]]:
+    return {p.year: dict(m.year_changes)} if m.year_changes else {}
 
 
 def _update(uow: UnitOfWork, p: Planned) -> None:
@@ -189,6 +193,9 @@ def _update(uow: UnitOfWork, p: Planned) -> None:
         save_household_year(uow, p.household_id, p.year, p.year_changes)
     for m in p.members:
         if m.member_id is None:
-            add_member(uow, p.household_id, m.changes)
-        elif m.changes:
+            add_member(uow, p.household_id, m.changes, _years(p, m))
+            continue
+        if m.changes:
             update_member(uow, m.member_id, m.changes)
+        if m.year_changes:
+            save_member_year(uow, m.member_id, p.year, m.year_changes)

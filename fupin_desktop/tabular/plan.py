@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..model import Household, HouseholdYear, Member
+from ..model import Household, HouseholdYear, Member, MemberYear
 from ..values import clean_text
 from .cleaning import match_key
 from .grouping import Group, Problem, RowRecord
@@ -23,6 +23,7 @@ class MemberChange:
     row: int
     member_id: str | None  # None: a new member
     changes: dict[str, Any]
+    year_changes: dict[str, Any] = field(default_factory=dict)  # the member's facts of the import year
 
 
 @dataclass
@@ -39,7 +40,8 @@ class Planned:
     def action(self) -> str:
         if self.household_id is None or self.created:
             return "create"
-        if self.household_changes or self.year_changes or any(m.changes or m.member_id is None for m in self.members):
+        if self.household_changes or self.year_changes or any(
+                m.changes or m.year_changes or m.member_id is None for m in self.members):
             return "update"
         return "unchanged"
 
@@ -81,7 +83,8 @@ def plan(conn: Connection, groups: list[Group], village_code: str, year: int) ->
         if p.household_id is None:
             p.household_changes = {"village_code": village_code, **p.group.household()}
             p.year_changes = _year_facts(p)
-            p.members = [MemberChange(r.number, None, r.table("member")) for r in p.group.members()]
+            p.members = [MemberChange(r.number, None, r.table("member"), r.table("member_year"))
+                         for r in p.group.members()]
     return planned
 
 
@@ -112,13 +115,19 @@ def _diff_chunk(conn: Connection, index: StoreIndex, chunk: list[Planned]) -> No
     members: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(select(Member).where(Member.household_id.in_(ids))).mappings():
         members.setdefault(r["household_id"], []).append(dict(r))
+    member_years = {(r["member_id"], r["year"]): dict(r) for r in conn.execute(
+        select(MemberYear).join(Member, Member.id == MemberYear.member_id).where(Member.household_id.in_(ids)))
+        .mappings()}
     for p in chunk:
         assert p.household_id is not None
         p.household_changes = _differs(households[p.household_id], p.group.household())
         p.year_changes = _differs(years.get((p.household_id, p.year), {}), _year_facts(p))
         stored = members.get(p.household_id, [])
         for row in p.group.members():
-            p.members.append(_member_change(index, p, row, stored))
+            change = _member_change(index, p, row, stored)
+            stored_year = member_years.get((change.member_id, p.year), {}) if change.member_id else {}
+            change.year_changes = _differs(stored_year, row.table("member_year"))
+            p.members.append(change)
 
 
 def _differs(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def as_problem(finding: Finding, group: Group, headers: Mapping[str, str]) -> Pr
 def _severity(finding: Finding, group: Group, row: RowRecord | None, key: str) -> str:
     if finding.severity != ERROR:
         return WARNING
-    given = row.values if row is not None and finding.record == "member" else _household_values(group)
+    given = row.values if row is not None and finding.record.startswith("member") else _household_values(group)
     return ERROR if given.get(key) not in (None, "") else MISSING
 
 
