@@ -106,3 +106,38 @@ def test_a_national_roster_brings_year_facts_monitoring_and_lists_what_it_leaves
     assert tuple(household) == (True, "帮扶消除")
     assert people == [("韩一", "长期慢性病、残疾", "弱劳动力或半劳动力", "小学", True, True, True),
                       ("韩二", "健康", "普通劳动力", "小学", True, True, False)]
+
+
+def test_a_household_sheet_and_a_people_sheet_are_joined_by_the_household_number(new_store, tmp_path):
+    book = openpyxl.Workbook()
+    households = book.active
+    households.title = "户"
+    for row in [["户编号", "户主姓名", "村民小组", "联系电话", "风险类型", "住房面积(平方米)", "年度"],
+                ["J1", "蒋一", "一组", "13800000001", "因病", 60, 2024],
+                ["J2", "蒋五", "一组", "13800000002", "缺劳力", 45, 2024],
+                ["J3", "蒋九", "二组", "13800000003", None, None, 2024]]:  # nobody of J3 in the 人 sheet
+        households.append(row)
+    people = book.create_sheet("人")
+    for row in [["户编号", "姓名", "身份证号", "与户主关系", "健康状况", "年度"],
+                ["J1", "蒋一", idn(1001), "户主", "健康", 2024], ["J1", "蒋二", idn(1000), "配偶", 2, 2024],
+                ["J2", "蒋五", idn(1003), "户主", "大病", 2024],
+                ["J2", "蒋六", idn(1005), "之子", "残", 2024]]:
+        people.append(row)
+    book.save(tmp_path / "pair.xlsx")
+    report = run_import(new_store, tmp_path / "pair.xlsx", ImportOptions(partial=True,
+                                                                       rejected_path=tmp_path / "r.xlsx"))
+    assert [str(p) for p in report.errors] == ["工作表“户”第4行：这一户没有成员（没有填姓名的行）"]
+    assert report.applied and report.count("create") == 2 and report.sheet == "户、人"
+    with new_store.engine.connect() as conn:
+        facts = conn.execute(select(Household.national_hh_no, Household.phone, HouseholdYear.risks,
+                                    HouseholdYear.housing_area_m2).join(HouseholdYear)
+                             .order_by(Household.national_hh_no)).all()
+        health = conn.execute(select(Member.name, MemberYear.health).join(MemberYear)
+                              .order_by(Member.name)).all()
+    assert [(n, p, r, str(a)) for n, p, r, a in facts] == [("J1", "13800000001", "因病", "60.00"),
+                                                           ("J2", "13800000002", "缺劳动力", "45.00")]
+    assert health == [("蒋一", "健康"), ("蒋二", "长期慢性病"), ("蒋五", "患有大病"), ("蒋六", "残疾")]
+    rejected = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert rejected.sheetnames == ["未导入-户", "未导入-人"]
+    assert [[c.value for c in r] for r in rejected["未导入-户"].iter_rows()][1] == [
+        "J3", "蒋九", "二组", "13800000003", None, None, 2024, "工作表“户”第4行：这一户没有成员（没有填姓名的行）"]

@@ -25,6 +25,9 @@ class Group:
     def first_row(self) -> int:
         return self.rows[0].number
 
+    def at_first(self, column: str, message: str, severity: str = "error") -> Problem:
+        return self.rows[0].problem(column, message, severity)
+
     @property
     def rejected(self) -> bool:
         return any(p.severity == "error" for p in self.all_problems())
@@ -49,19 +52,19 @@ class Group:
 
 
 def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap,
-                 problems: list[Problem], year: int = 0) -> Iterator[RowRecord | None]:
+                 problems: list[Problem], year: int = 0, sheet: str = "") -> Iterator[RowRecord | None]:
     """Cleaned rows, coded values as their code table's labels; ``None`` for a blank row.
     Repeated headers, 合计/小计 rows and notes under the table are skipped and reported."""
-    cleaner = RowCleaner(columns, year or date.today().year)
+    cleaner = RowCleaner(columns, year or date.today().year, sheet)
     for number, cells in rows:
         if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
             yield None
             continue
         if columns.is_header(cells):
-            problems.append(Problem(number, "", "重复的表头行，已跳过", "info"))
+            problems.append(Problem(number, "", "重复的表头行，已跳过", "info", sheet))
             continue
         if skipped := not_data(cells, columns):
-            problems.append(Problem(number, "", skipped, "info"))
+            problems.append(Problem(number, "", skipped, "info", sheet))
             yield None
             continue
         record = cleaner.record(number, cells, problems)
@@ -106,20 +109,20 @@ def _key(record: RowRecord) -> tuple[str, str] | None:
 def check_groups(groups: list[Group], file_problems: list[Problem]) -> list[Problem]:
     """Row problems go to their household; then what is wrong across rows and households.
     Returns the problems of no household (skipped rows, the file as a whole)."""
-    by_row = {r.number: g for g in groups for r in g.rows}
-    loose = [p for p in file_problems if p.row not in by_row]
+    by_row = {(r.sheet, r.number): g for g in groups for r in g.rows}
+    loose = [p for p in file_problems if p.place not in by_row]
     for p in file_problems:
-        if p.row in by_row:
-            by_row[p.row].problems.append(p)
-    seen: dict[str, tuple[int, Group]] = {}
+        if p.place in by_row:
+            by_row[p.place].problems.append(p)
+    seen: dict[str, tuple[RowRecord, Group]] = {}
     for group in groups:
         for row in group.members():
             _check_member(group, row, seen)
         _check_household_values(group)
         if not group.members():
-            group.problems.append(Problem(group.first_row, "", "这一户没有成员（没有填姓名的行）"))
+            group.problems.append(group.at_first("", "这一户没有成员（没有填姓名的行）"))
         elif not group.has_head():
-            group.problems.append(Problem(group.first_row, "与户主关系", "这一户没有户主", "warning"))
+            group.problems.append(group.at_first("与户主关系", "这一户没有户主", "warning"))
     return loose
 
 
@@ -135,7 +138,7 @@ def _check_household_values(group: Group) -> None:
                 chosen[key] = (row.number, value)
             elif not _same(key, chosen[key][1], value):
                 label = _label(key)
-                group.problems.append(Problem(row.number, label, f"与本户第{chosen[key][0]}行不同"
+                group.problems.append(row.problem(label, f"与本户第{chosen[key][0]}行不同"
                                               f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的", "warning"))
 
 
@@ -147,23 +150,23 @@ def _same(key: str, first: Any, other: Any) -> bool:
 
 
 def _label(key: str) -> str:
-    from .layout import roster_fields  # noqa: PLC0415
+    from .layout import import_fields  # noqa: PLC0415
 
-    return next((f.label for f in roster_fields() if f.key == key), key)
+    return next((f.label for f in import_fields() if f.key == key), key)
 
 
-def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[int, Group]]) -> None:
+def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[RowRecord, Group]]) -> None:
     if not row.values.get("member.name"):
-        group.problems.append(Problem(row.number, "姓名", "未填写"))
+        group.problems.append(row.problem("姓名", "未填写"))
     key = match_key(row.values.get("member.id_no"))
     if not key:
         return
     if key in seen:
         first, other = seen[key]
         where = "另一户" if other is not group else "同一户"
-        group.problems.append(Problem(row.number, "证件号码",
-                                      f"与第{first}行是同一人（证件号码 {row.values['member.id_no']}），出现在{where}中"))
+        group.problems.append(row.problem("证件号码",
+                                          f"与第{first.number}行是同一人（证件号码 {row.values['member.id_no']}），出现在{where}中"))
         if other is not group:
-            other.problems.append(Problem(first, "证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
+            other.problems.append(first.problem("证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
     else:
-        seen[key] = (row.number, group)
+        seen[key] = (row, group)

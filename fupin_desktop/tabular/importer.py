@@ -4,7 +4,7 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,10 @@ from ..services.households import (
 from ..services.uow import UnitOfWork
 from ..store.store import Store
 from ..validation.engine import Context, Finding, mark_households
-from .grouping import Group, Problem, check_groups, group_rows, read_records
-from .header import ColumnMap, find_header
+from .grouping import Group, Problem, check_groups, group_rows
 from .plan import MemberChange, Planned, plan
-from .reader import Workbook
 from .report import ImportReport
+from .sheets import SheetsRead, read_sheets
 from .villagegroups import village_groups
 from .verify import attach
 
@@ -46,8 +45,7 @@ class ImportOptions:
 
 @dataclass
 class FileRead:
-    sheet: str
-    columns: ColumnMap
+    sheets: SheetsRead
     groups: list[Group]
     loose: list[Problem]  # of no household: skipped rows and sheets, columns not imported
 
@@ -55,17 +53,10 @@ class FileRead:
 def read_groups(path: Path, options: ImportOptions, year: int = 0) -> FileRead:
     """The file's households, each with its problems (rows are streamed, cells are not kept);
     coded cells are read with the code numbers of ``year``'s era."""
-    with Workbook(path) as book:
-        sheet = book.sheet(options.sheet)
-        columns, early = find_header(sheet.rows, options.mapping, file_name=Path(path).name)
-        problems = book.skipped_sheets(sheet.name) + columns.not_imported()
-
-        def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-            yield from early
-            yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
-
-        groups = group_rows(read_records(all_rows(), columns, problems, year))
-    return FileRead(sheet.name, columns, groups, check_groups(groups, problems))
+    sheets = read_sheets(Path(path), options.mapping, options.sheet, year)
+    groups = group_rows(sheets.records)
+    sheets.records = []  # grouped: the rows live on in their households only
+    return FileRead(sheets, groups, check_groups(groups, sheets.problems))
 
 
 def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
@@ -77,8 +68,11 @@ def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
     with store.engine.connect() as conn:
         loose = read.loose + village_groups(conn, read.groups)  # before planning: it rewrites the names
         planned = plan(conn, read.groups, store.village_code, year)
-    return ImportReport(str(path), read.sheet, read.columns.header_row, read.columns.mapping(), planned,
-                        year=year, file_problems=loose, headers=read.columns.headers_by_field())
+    first = next(iter(read.sheets.columns))
+    return ImportReport(str(path), "、".join(read.sheets.columns), read.sheets.columns[first].header_row,
+                        read.sheets.mapping(), planned, year=year, file_problems=loose,
+                        headers=read.sheets.headers(), sheets=list(read.sheets.labels.values()),
+                        sheet_labels=dict(read.sheets.labels))
 
 
 def run_import(store: Store, path: Path, options: ImportOptions | None = None, *,

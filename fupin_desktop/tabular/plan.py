@@ -95,7 +95,7 @@ def _claim(planned: list[Planned]) -> None:
         if p.household_id is None:
             continue
         if p.household_id in owner:
-            p.group.problems.append(Problem(p.group.first_row, "户编号",
+            p.group.problems.append(p.group.at_first("户编号",
                                             f"与第{owner[p.household_id]}行那一户对应库里的同一户"))
         else:
             owner[p.household_id] = p.group.first_row
@@ -146,7 +146,7 @@ def _member_change(index: StoreIndex, p: Planned, row: RowRecord, stored: Iterab
     if key and key in index.by_id_no:
         member_id, household_id = index.by_id_no[key]
         if household_id != p.household_id:
-            p.group.problems.append(Problem(row.number, "证件号码", "此人在库里属于另一户，请先在程序中办理迁移"))
+            p.group.problems.append(row.problem("证件号码", "此人在库里属于另一户，请先在程序中办理迁移"))
             return MemberChange(row.number, member_id, {})
         found = next((m for m in stored if m["id"] == member_id), None)
     if found is None:  # no ID in the file or in the store: the same name in the same household

@@ -17,10 +17,17 @@ class Problem:
     column: str
     message: str
     severity: str = ERROR
+    sheet: str = ""  # named only when the import reads several sheets (a 户 sheet and a 人 sheet)
 
     def __str__(self) -> str:
         where = f"第{self.row}行" if self.row else "文件"
+        where = f"工作表“{self.sheet}”{where}" if self.sheet else where
         return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
 
+    @property
+    def place(self) -> tuple[str, int]:
+        return self.sheet, self.row
+
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
+        found = {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
+        return {**found, "sheet": self.sheet} if self.sheet else found

@@ -49,13 +49,13 @@ class Workbook:
             return [self.path.stem]
         return [ws.title for ws in self._book.worksheets if ws.sheet_state == "visible"]
 
-    def skipped_sheets(self, chosen: str) -> list[Problem]:
-        """Every sheet but the one read, and why: hidden sheets are never read."""
+    def skipped_sheets(self, read: list[str]) -> list[Problem]:
+        """Every sheet not read, and why: hidden sheets are never read."""
         if self._book is None:
             return []
         return [Problem(0, "", f"工作表“{ws.title}”" + ("是隐藏的工作表，未导入" if ws.sheet_state != "visible"
-                                                     else "未导入（每次导入一个工作表，可用 --sheet 选择）"), INFO)
-                for ws in self._book.worksheets if ws.title != chosen]
+                                                     else "未导入（只导入了选定的工作表）"), INFO)
+                for ws in self._book.worksheets if ws.title not in read]
 
     def sheet(self, name: str | None = None) -> Sheet:
         if self._book is None:

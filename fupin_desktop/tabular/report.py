@@ -25,6 +25,8 @@ class ImportReport:
     rejected_file: str | None = None
     partial: bool = False
     headers: dict[str, str] = field(default_factory=dict)  # field key → the file's header for it
+    sheets: list[str] = field(default_factory=list)  # the sheets read, as problems name them, in order
+    sheet_labels: dict[str, str] = field(default_factory=dict)  # sheet name → as problems name it
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
@@ -32,7 +34,8 @@ class ImportReport:
     @property
     def problems(self) -> list[Problem]:
         found = self.file_problems + [x for p in self.planned for x in p.group.all_problems()]
-        return sorted(found, key=lambda p: (p.row, p.column))
+        order = {name: i for i, name in enumerate(self.sheets)}
+        return sorted(found, key=lambda p: (order.get(p.sheet, -1), p.row, p.column))
 
     @property
     def rejected(self) -> int:

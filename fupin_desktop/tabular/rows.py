@@ -26,6 +26,10 @@ class RowRecord:
     number: int
     values: dict[str, Any]  # field key → cleaned value (only non-empty ones); cells are not kept
     bad: bool = False  # a problem of severity "error" on this row
+    sheet: str = ""  # as in Problem.sheet
+
+    def problem(self, column: str, message: str, severity: str = ERROR) -> Problem:
+        return Problem(self.number, column, message, severity, self.sheet)
 
     def table(self, name: str) -> dict[str, Any]:
         prefix = name + "."
@@ -54,20 +58,20 @@ def _names_filled(cells: tuple[Any, ...], columns: ColumnMap) -> bool:
 
 
 class RowCleaner:
-    def __init__(self, columns: ColumnMap, year: int) -> None:
-        self.columns = columns
+    def __init__(self, columns: ColumnMap, year: int, sheet: str = "") -> None:
+        self.columns, self.sheet = columns, sheet
         self.codes: dict[int, Vocabulary] = {
             i: v for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
         self.filled: dict[str, int] = {}  # label → people given the ID number's value (no such column)
 
     def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
-        record = RowRecord(number, {})
+        record = RowRecord(number, {}, sheet=self.sheet)
         for index, fld in self.columns.fields.items():
             raw = cells[index] if index < len(cells) else None
             if raw is not None:
                 self._cell(record, index, fld.key, raw, problems)
         if not record.values and not record.bad:
-            problems.append(Problem(number, "", "只有不导入的列有内容，已跳过", INFO))
+            problems.append(record.problem("", "只有不导入的列有内容，已跳过", INFO))
         self._fill_from_id(record, problems)
         return record
 
@@ -78,12 +82,12 @@ class RowCleaner:
             record.values[key] = value
             label = next(label for k, label, _ in FROM_ID if k == key)
             if self.columns.has(key):
-                problems.append(Problem(record.number, label, f"未填，按证件号码填为“{value}”", INFO))
+                problems.append(record.problem(label, f"未填，按证件号码填为“{value}”", INFO))
             else:
                 self.filled[label] = self.filled.get(label, 0) + 1
 
     def summary(self) -> list[Problem]:
-        return [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO)
+        return [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
                 for label, count in self.filled.items()]
 
     def _cell(self, record: RowRecord, index: int, key: str, raw: Any, problems: list[Problem]) -> None:
@@ -98,7 +102,7 @@ class RowCleaner:
         if value is not None:
             record.values[key] = value
         if problem:
-            problems.append(Problem(record.number, header, problem, severity))
+            problems.append(record.problem(header, problem, severity))
             record.bad = record.bad or severity == ERROR
 
 

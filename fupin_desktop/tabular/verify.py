@@ -25,16 +25,16 @@ def attach(groups: Mapping[str, Group], findings: Mapping[str, list[Finding]], h
     the file's header for it (findings name a column as the file does)."""
     for household_id, found in findings.items():
         group = groups[household_id]
-        read = {(p.row, p.column) for p in group.problems}
+        read = {(p.place, p.column) for p in group.problems}
         checked = (as_problem(f, group, headers) for f in found)
-        group.checked = [p for p in checked if p.severity == ERROR or (p.row, p.column) not in read]
+        group.checked = [p for p in checked if p.severity == ERROR or (p.place, p.column) not in read]
 
 
 def as_problem(finding: Finding, group: Group, headers: Mapping[str, str]) -> Problem:
     row = _row_of(finding, group)
     key = f"{finding.record}.{finding.field}"
-    return Problem(row.number if row else group.first_row, headers.get(key) or _label(finding), finding.message,
-                   _severity(finding, group, row, key))
+    return (row or group.rows[0]).problem(headers.get(key) or _label(finding), finding.message,
+                                          _severity(finding, group, row, key))
 
 
 def _severity(finding: Finding, group: Group, row: RowRecord | None, key: str) -> str:

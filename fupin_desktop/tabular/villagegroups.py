@@ -10,6 +10,7 @@ from ..model import Household
 from .codes import group_key
 from .grouping import Group
 from .problem import INFO, WARNING, Problem
+from .rows import RowRecord
 
 KEY = "household.group_name"
 
@@ -20,7 +21,7 @@ def village_groups(conn: Connection, groups: list[Group]) -> list[Problem]:
     for group in groups:
         for row in group.rows:
             if KEY in row.values:
-                row.values[KEY] = names.read(str(row.values[KEY]), row.number)
+                row.values[KEY] = names.read(str(row.values[KEY]), row)
     return names.problems
 
 
@@ -32,14 +33,14 @@ class GroupNames:
         self.said: set[str] = set()  # spellings already reported (once each, at their first row)
         self.problems: list[Problem] = []
 
-    def read(self, given: str, row: int) -> str:
+    def read(self, given: str, row: RowRecord) -> str:
         key = group_key(given)
         if key not in self.known:  # the file's first spelling names the new group
             self.known[key] = given
             self.said.add(given)
-            self.problems.append(Problem(row, "村民小组", f"本村还没有“{given}”，导入时将新建这个小组", WARNING))
+            self.problems.append(row.problem("村民小组", f"本村还没有“{given}”，导入时将新建这个小组", WARNING))
         chosen = self.known[key]
         if chosen != given and given not in self.said:
             self.said.add(given)
-            self.problems.append(Problem(row, "村民小组", f"“{given}”按本村的“{chosen}”导入（同一个小组）", INFO))
+            self.problems.append(row.problem("村民小组", f"“{given}”按本村的“{chosen}”导入（同一个小组）", INFO))
         return chosen
