@@ -13,6 +13,7 @@ from fupin_desktop.tabular.importer import ImportOptions, run_import
 
 from .test_tabular import HEADER, born, dump, idn, person, said, xlsx
 
+
 def errors(report) -> list[str]:
     return [str(p) for p in report.errors]
 
@@ -33,7 +34,8 @@ def faulty_file(path):
             person("H5", "戊", "戊", 519, "户主", born="1990-01-01"),  # ID-02: the ID number says 1980
             person("H6", "己", "己", 521, "户主"), person("H6", "己", "己夫", 523, "配偶"),  # REL-01: both 男
             person("H7", "庚", "庚", 525, "户主"), person("H7", "庚", "同一人", 527, "之子"),
-            person("H8", "辛", "辛", 529, "户主"), person("H8", "辛", "同一人", 527, "之子"),  # one person, two households
+            # one person in two households of the file
+            person("H8", "辛", "辛", 529, "户主"), person("H8", "辛", "同一人", 527, "之子"),
             person("Y1", "严", "严一", 503, "户主"), person("Y1", "严", "石一", 501, "之子")]  # 石一 lives in X1
     return xlsx(path, rows)
 
@@ -82,7 +84,8 @@ def test_codes_synonyms_and_blank_birth_dates_are_read_as_the_code_tables_say(ne
     rows = [header,
             ["N1", "钱一", 1, idn(601), "01", None, "汉", "缺劳动力", 2024],  # codes as numbers and synonyms
             ["N1", "钱二", "２", idn(600), " 妻子 ", "", "01", None, 2024],  # full width 2, stray spaces
-            ["N2", "孙一", "男", idn(603), "户主", born(603).replace("-", "/") + " 0:00", "汉族", 8, 2024],  # 8 is 缺劳力
+            # a date as a CSV keeps a date cell; 8 is 缺劳力
+            ["N2", "孙一", "男", idn(603), "户主", born(603).replace("-", "/") + " 0:00", "汉族", 8, 2024],
             ["N3", "李一", "男", idn(605), "户主", None, "汉族", "缺钱", 2024]]  # not in the code table
     report = run_import(new_store, xlsx(tmp_path / "codes.xlsx", rows), ImportOptions(partial=True,
                                                                                     rejected_path=tmp_path / "r.xlsx"))

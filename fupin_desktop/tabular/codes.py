@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..model.layouts import code_table, declaration
@@ -76,7 +76,7 @@ def _in_era(era: Mapping[str, Any], year: int) -> bool:
     return bool(era.get("valid_from", 0) <= year <= era.get("valid_to", 9999))
 
 
-@lru_cache(maxsize=None)
+@cache
 def vocabulary(table: str, year: int, multi: bool = False) -> Vocabulary:
     eras = load_code_document()["tables"][table]
     by_text: dict[str, str] = {}

@@ -138,8 +138,9 @@ def _check_household_values(group: Group) -> None:
                 chosen[key] = (row.number, value)
             elif not _same(key, chosen[key][1], value):
                 label = _label(key)
-                group.problems.append(row.problem(label, f"与本户第{chosen[key][0]}行不同"
-                                              f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的", "warning"))
+                first, kept = chosen[key]
+                group.problems.append(row.problem(
+                    label, f"与本户第{first}行不同（“{value}”和“{kept}”），采用第{first}行的", "warning"))
 
 
 def _same(key: str, first: Any, other: Any) -> bool:
@@ -164,8 +165,9 @@ def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[RowRecord,
     if key in seen:
         first, other = seen[key]
         where = "另一户" if other is not group else "同一户"
-        group.problems.append(row.problem("证件号码",
-                                          f"与第{first.number}行是同一人（证件号码 {row.values['member.id_no']}），出现在{where}中"))
+        id_no = row.values["member.id_no"]
+        same = f"与第{first.number}行是同一人（证件号码 {id_no}），出现在{where}中"
+        group.problems.append(row.problem("证件号码", same))
         if other is not group:
             other.problems.append(first.problem("证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
     else:

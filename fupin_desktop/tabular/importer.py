@@ -13,18 +13,24 @@ from ..bundle import HouseholdData, MemberData
 from ..errors import Cancelled
 from ..queries.years import current_year
 from ..services.households import (
-    add_member, create_households, refresh_households, save_household_year, save_member_year,
-    update_household, update_member,
+    add_member,
+    create_households,
+    refresh_households,
+    save_household_year,
+    save_member_year,
+    update_household,
+    update_member,
 )
 from ..services.uow import UnitOfWork
 from ..store.store import Store
 from ..validation.engine import Context, Finding, mark_households
-from .grouping import Group, Problem, check_groups, group_rows
+from .grouping import Group, check_groups, group_rows
 from .plan import MemberChange, Planned, plan
+from .problem import Problem
 from .report import ImportReport
 from .sheets import SheetsRead, read_sheets
-from .villagegroups import village_groups
 from .verify import attach
+from .villagegroups import village_groups
 
 __all__ = ["ImportOptions", "ImportReport", "prepare", "run_import"]
 
@@ -145,7 +151,7 @@ def apply(uow: UnitOfWork, planned: list[Planned], *, progress: Progress | None 
         batch = planned[start:start + WRITE_BATCH]
         new = [p for p in batch if p.household_id is None]
         # Values were parsed with the columns' own parsers (values.coerce) while reading.
-        for p, household_id in zip(new, create_households(uow, [_bundle(p) for p in new], trusted=True)):
+        for p, household_id in zip(new, create_households(uow, [_bundle(p) for p in new], trusted=True), strict=True):
             p.household_id, p.created = household_id, True
         for p in batch:
             if not p.created:
@@ -171,7 +177,8 @@ def _forget_new_ids(planned: list[Planned]) -> None:
 
 
 def _bundle(p: Planned) -> HouseholdData:
-    return HouseholdData(fields=dict(p.household_changes), years={p.year: dict(p.year_changes)} if p.year_changes else {},
+    years = {p.year: dict(p.year_changes)} if p.year_changes else {}
+    return HouseholdData(fields=dict(p.household_changes), years=years,
                          members=[MemberData(dict(m.changes), _years(p, m)) for m in p.members])
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import Connection, select
 from ..model import Household, HouseholdYear, Member, MemberYear
 from ..values import clean_text
 from .cleaning import match_key
-from .grouping import Group, Problem, RowRecord
+from .grouping import Group
+from .rows import RowRecord
 
 CHUNK = 500
 

@@ -15,7 +15,6 @@ from ..errors import InvalidInput
 from .merged import merged_boxes, spread
 from .problem import INFO, Problem
 
-
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
 
 
@@ -72,7 +71,7 @@ class Workbook:
         if self._book is not None:
             self._book.close()
 
-    def __enter__(self) -> "Workbook":
+    def __enter__(self) -> Workbook:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 Place = tuple[str, int]  # (sheet as problems name it, row)
 
 
-def write_rejected(source: Path, options: "ImportOptions", report: "ImportReport", target: Path) -> Path:
+def write_rejected(source: Path, options: ImportOptions, report: ImportReport, target: Path) -> Path:
     rows: set[Place] = {(r.sheet, r.number) for p in report.planned if p.group.rejected for r in p.group.rows}
     notes: dict[Place, list[str]] = defaultdict(list)
     for p in report.planned:
@@ -32,7 +32,7 @@ def write_rejected(source: Path, options: "ImportOptions", report: "ImportReport
     return target
 
 
-def _body(sheet: Sheet, label: str, options: "ImportOptions", source: Path, rows: set[Place],
+def _body(sheet: Sheet, label: str, options: ImportOptions, source: Path, rows: set[Place],
           notes: dict[Place, list[str]]) -> Iterator[list[Any]]:
     columns, early = find_header(sheet.rows, options.mapping, file_name=source.name)
     yield [*columns.headers, "问题"]

@@ -28,8 +28,10 @@ def village_groups(conn: Connection, groups: list[Group]) -> list[Problem]:
 class GroupNames:
     def __init__(self, conn: Connection) -> None:
         self.known: dict[str, str] = {}  # group_key → the village's name
-        for (name,) in conn.execute(select(Household.group_name).where(Household.group_name.is_not(None)).distinct()):
-            self.known.setdefault(group_key(name), name)
+        named = select(Household.group_name).where(Household.group_name.is_not(None)).distinct()
+        for name in conn.execute(named).scalars():
+            if name:
+                self.known.setdefault(group_key(name), name)
         self.said: set[str] = set()  # spellings already reported (once each, at their first row)
         self.problems: list[Problem] = []
 
