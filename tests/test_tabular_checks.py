@@ -5,8 +5,10 @@ code tables' labels, whatever the file wrote."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from fupin_desktop.errors import InvalidInput
 from fupin_desktop.model import Household, HouseholdYear, Member
 from fupin_desktop.services.checks import run_check
 from fupin_desktop.tabular.importer import ImportOptions, run_import
@@ -100,3 +102,17 @@ def test_codes_synonyms_and_blank_birth_dates_are_read_as_the_code_tables_say(ne
         "钱一": ("男", "户主", "汉族", born(601)), "钱二": ("女", "配偶", "汉族", born(600)),
         "孙一": ("男", "户主", "汉族", born(603))}
     assert causes == ["缺劳力", "缺劳力"]  # one cause, not three
+
+
+def test_a_value_the_person_maps_is_read_as_that_label_and_a_wrong_mapping_is_refused(new_store, tmp_path):
+    rows = [["户编号", "姓名", "身份证号", "与户主关系", "主要致贫原因", "年度"],
+            ["V1", "郭一", idn(611), "户主", "缺钱", 2024]]
+    path = xlsx(tmp_path / "values.xlsx", rows)
+    assert errors(run_import(new_store, path, ImportOptions(dry_run=True))) == [
+        "第2行 主要致贫原因：“缺钱”不在代码表中"]
+    report = run_import(new_store, path, ImportOptions(values={"主要致贫原因": {"缺钱": "9"}}))
+    assert report.applied and not report.errors
+    with new_store.engine.connect() as conn:
+        assert conn.execute(select(HouseholdYear.main_cause)).scalars().all() == ["缺资金"]
+    with pytest.raises(InvalidInput, match="值对应：列“主要致贫原因”的“没钱”不在代码表“致贫原因”中"):
+        run_import(new_store, path, ImportOptions(values={"household_year.main_cause": {"缺钱": "没钱"}}))

@@ -28,6 +28,7 @@ from .grouping import Group, check_groups, group_rows
 from .plan import MemberChange, Planned, plan
 from .problem import Problem
 from .report import ImportReport
+from .rows import ValueMap
 from .sheets import SheetsRead, read_sheets
 from .verify import attach
 from .villagegroups import village_groups
@@ -47,6 +48,7 @@ class ImportOptions:
     partial: bool = False
     rejected_path: Path | None = None  # where rejected rows go with ``partial`` (default: next to the file)
     year: int | None = None  # the year of 家庭人口数 / 致贫原因 columns (default: the store's current year)
+    values: ValueMap | None = None  # header or field key → {value as typed: code table label}
 
 
 @dataclass
@@ -59,7 +61,7 @@ class FileRead:
 def read_groups(path: Path, options: ImportOptions, year: int = 0) -> FileRead:
     """The file's households, each with its problems (rows are streamed, cells are not kept);
     coded cells are read with the code numbers of ``year``'s era."""
-    sheets = read_sheets(Path(path), options.mapping, options.sheet, year)
+    sheets = read_sheets(Path(path), options.mapping, options.sheet, year, options.values)
     groups = group_rows(sheets.records)
     sheets.records = []  # grouped: the rows live on in their households only
     return FileRead(sheets, groups, check_groups(groups, sheets.problems))

@@ -5,16 +5,20 @@ the rows that are not data at all (合计, 小计, notes under the table)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..errors import InvalidInput
 from ..validation.idnumber import parse_id
 from .cleaning import clean_cell
 from .codes import Vocabulary, text_key, unknown_message, vocabulary_for
 from .header import ColumnMap
 from .problem import ERROR, INFO, WARNING, Problem
 
-__all__ = ["ERROR", "INFO", "WARNING", "Problem", "RowCleaner", "RowRecord", "not_data"]
+ValueMap = Mapping[str, Mapping[str, str]]  # header or field key → {value as typed: code table label}
+
+__all__ = ["ValueMap", "ERROR", "INFO", "WARNING", "Problem", "RowCleaner", "RowRecord", "not_data"]
 
 _TOTAL = re.compile(r"^(合计|小计|总计|共计|累计)|^共?\d+(户|人)(\d+人)?$")  # "合计", "2户3人"
 _NOTE = re.compile(r"^(注|说明|备注|填表|制表|审核|填报|负责人|联系人|统计|数据来源|单位负责人)")
@@ -58,10 +62,11 @@ def _names_filled(cells: tuple[Any, ...], columns: ColumnMap) -> bool:
 
 
 class RowCleaner:
-    def __init__(self, columns: ColumnMap, year: int, sheet: str = "") -> None:
+    def __init__(self, columns: ColumnMap, year: int, sheet: str = "", values: ValueMap | None = None) -> None:
         self.columns, self.sheet = columns, sheet
         self.codes: dict[int, Vocabulary] = {
-            i: v for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
+            i: _with_user_values(v, values, columns.headers[i], f.key)
+            for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
         self.filled: dict[str, int] = {}  # label → people given the ID number's value (no such column)
 
     def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
@@ -104,6 +109,19 @@ class RowCleaner:
         if problem:
             problems.append(record.problem(header, problem, severity))
             record.bad = record.bad or severity == ERROR
+
+
+def _with_user_values(vocabulary: Vocabulary, values: ValueMap | None, header: str, key: str) -> Vocabulary:
+    """The code table with what the person mapped in the dialog (or ``--values``) for this column,
+    by its header or field key: a value of theirs stands for one of the table's labels."""
+    chosen = {**(values or {}).get(key, {}), **(values or {}).get(header, {})}
+    if not chosen:
+        return vocabulary
+    unknown = [label for label in chosen.values() if vocabulary.one(label) is None]
+    if unknown:
+        raise InvalidInput(f"值对应：列“{header}”的“{unknown[0]}”不在代码表“{vocabulary.table}”中。")
+    mapped = {text_key(typed): str(vocabulary.one(label)) for typed, label in chosen.items()}
+    return replace(vocabulary, by_text={**vocabulary.by_text, **mapped})
 
 
 def _from_id(record: RowRecord) -> dict[str, Any]:

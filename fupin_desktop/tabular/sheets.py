@@ -14,7 +14,7 @@ from .grouping import read_records
 from .header import ColumnMap, find_header
 from .problem import INFO, Problem
 from .reader import Sheet, Workbook
-from .rows import RowRecord
+from .rows import RowRecord, ValueMap
 
 
 @dataclass
@@ -31,7 +31,8 @@ class SheetsRead:
         return {k: h for c in reversed(self.columns.values()) for k, h in c.headers_by_field().items()}
 
 
-def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | None, year: int) -> SheetsRead:
+def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | None, year: int,
+                values: ValueMap | None = None) -> SheetsRead:
     with Workbook(path) as book:
         names = [book.sheet(chosen).name] if chosen else book.sheet_names()
         read = SheetsRead(problems=book.skipped_sheets(names))
@@ -39,7 +40,7 @@ def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | Non
         for name in names:
             label = name if len(names) > 1 else ""
             try:
-                _read_sheet(book.sheet(name), label, mapping, year, read, path)
+                _read_sheet(book.sheet(name), label, (mapping, values), year, read, path)
             except InvalidInput as err:
                 if len(names) == 1:
                     raise
@@ -50,8 +51,9 @@ def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | Non
     return read
 
 
-def _read_sheet(sheet: Sheet, label: str, mapping: Mapping[str, str] | None, year: int, read: SheetsRead,
-                path: Path) -> None:
+def _read_sheet(sheet: Sheet, label: str, maps: tuple[Mapping[str, str] | None, ValueMap | None], year: int,
+                read: SheetsRead, path: Path) -> None:
+    mapping, values = maps
     columns, early = find_header(sheet.rows, mapping, file_name=f"{path.name}（{sheet.name}）" if label else path.name)
     read.columns[sheet.name], read.labels[sheet.name] = columns, label
     read.problems += [Problem(p.row, p.column, p.message, p.severity, label) for p in columns.not_imported()]
@@ -60,5 +62,5 @@ def _read_sheet(sheet: Sheet, label: str, mapping: Mapping[str, str] | None, yea
         yield from early
         yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
 
-    read.records += read_records(rows(), columns, read.problems, year, label)
+    read.records += read_records(rows(), columns, read.problems, year, label, values)
     read.records.append(None)  # a household never runs on from one sheet into the next
