@@ -26,34 +26,33 @@ def attach(groups: Mapping[str, Group], findings: Mapping[str, list[Finding]], h
     for household_id, found in findings.items():
         group = groups[household_id]
         read = {(p.place, p.column) for p in group.problems}
-        checked = (as_problem(f, group, headers) for f in found)
+        checked = _Household(group, headers).problems(found)
         group.checked = [p for p in checked if p.severity == ERROR or (p.place, p.column) not in read]
 
 
-def as_problem(finding: Finding, group: Group, headers: Mapping[str, str]) -> Problem:
-    row = _row_of(finding, group)
-    key = f"{finding.record}.{finding.field}"
-    return (row or group.rows[0]).problem(headers.get(key) or _label(finding), finding.message,
-                                          _severity(finding, group, row, key))
+class _Household:
+    """One household of the file as its findings are placed: who is on which row, what it gave."""
 
+    def __init__(self, group: Group, headers: Mapping[str, str]) -> None:
+        self.group, self.headers = group, headers
+        self.rows = {r.values.get("member.name"): r for r in reversed(group.members())}  # the first of a name
+        self.given = {**{f"household.{k}": v for k, v in group.household().items()},
+                      **{f"household_year.{k}": v for k, v in group.household("household_year").items()}}
 
-def _severity(finding: Finding, group: Group, row: RowRecord | None, key: str) -> str:
-    if finding.severity != ERROR:
-        return WARNING
-    given = row.values if row is not None and finding.record.startswith("member") else _household_values(group)
-    return ERROR if given.get(key) not in (None, "") else MISSING
+    def problems(self, found: list[Finding]) -> list[Problem]:
+        return [self.problem(f) for f in found]
 
+    def problem(self, finding: Finding) -> Problem:
+        row = self.rows.get(finding.member) if finding.member else None
+        key = f"{finding.record}.{finding.field}"
+        return (row or self.group.rows[0]).problem(self.headers.get(key) or _label(finding), finding.message,
+                                                   self.severity(finding, row, key))
 
-def _household_values(group: Group) -> dict[str, object]:
-    return {**{f"household.{k}": v for k, v in group.household().items()},
-            **{f"household_year.{k}": v for k, v in group.household("household_year").items()}}
-
-
-def _row_of(finding: Finding, group: Group) -> RowRecord | None:
-    """The member's own row when the finding names a person of the file."""
-    if finding.member:
-        return next((r for r in group.members() if r.values.get("member.name") == finding.member), None)
-    return None
+    def severity(self, finding: Finding, row: RowRecord | None, key: str) -> str:
+        if finding.severity != ERROR:
+            return WARNING
+        given = row.values if row is not None and finding.record.startswith("member") else self.given
+        return ERROR if given.get(key) not in (None, "") else MISSING
 
 
 def _label(finding: Finding) -> str:
