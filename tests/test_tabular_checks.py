@@ -38,7 +38,9 @@ def faulty_file(path):
             person("H7", "庚", "庚", 525, "户主"), person("H7", "庚", "同一人", 527, "之子"),
             # one person in two households of the file
             person("H8", "辛", "辛", 529, "户主"), person("H8", "辛", "同一人", 527, "之子"),
-            person("Y1", "严", "严一", 503, "户主"), person("Y1", "严", "石一", 501, "之子")]  # 石一 lives in X1
+            person("Y1", "严", "严一", 503, "户主"), person("Y1", "严", "石一", 501, "之子"),  # 石一 lives in X1
+            # refused while reading (a 3-digit ID number), and still checked: its other error is listed too
+            person("H9", "壬", "壬", 531, "户主", id_no="123"), person("H9", "壬", "壬子", 532, "之子")]
     return xlsx(path, rows)
 
 
@@ -49,8 +51,12 @@ EXPECTED = [
     f"第8行 出生日期：戊 出生日期 1990-01-01 与证件号码（{born(519)}）不一致",
     "第10行 性别：户主 己 与配偶 己夫 性别相同（均为男）",
     "第12行 证件号码：与第14行是同一人，出现在另一户中",
+    f"第12行 身份证号：同一人 证件号码 {idn(527)[:6]}…在另外 1 户中也登记为在册成员（一人多户）",
     f"第14行 证件号码：与第12行是同一人（证件号码 {idn(527)}），出现在另一户中",
+    f"第14行 身份证号：同一人 证件号码 {idn(527)[:6]}…在另外 1 户中也登记为在册成员（一人多户）",
     "第16行 证件号码：此人在库里属于另一户，请先在程序中办理迁移",
+    "第17行 身份证号：长度为3位（应为18、20或22位）",
+    "第18行 与户主关系：壬子 与户主关系“之子”与性别“女”不符",
 ]
 
 
@@ -60,7 +66,7 @@ def test_the_dry_run_lists_every_member_rule_and_partial_leaves_exactly_those_ou
     before = dump(new_store)
     dry = run_import(new_store, path, ImportOptions(dry_run=True))
     assert errors(dry) == EXPECTED, errors(dry)
-    assert dry.blocked and dry.rejected == 8 and dump(new_store) == before
+    assert dry.blocked and dry.rejected == 9 and dump(new_store) == before
     plain = run_import(new_store, path)  # all or nothing: the same list, nothing written
     assert errors(plain) == EXPECTED and not plain.applied and dump(new_store) == before
     with new_store.engine.connect() as conn:

@@ -94,8 +94,9 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
         from ..store.backups import auto_backup  # noqa: PLC0415
 
         auto_backup(store, "import")
-    for _ in range(MAX_ROUNDS):
-        if not _round(store, path, options, report, progress, cancel):
+    for attempt in range(MAX_ROUNDS):
+        todo = _to_check(report) if attempt == 0 else _to_write(report)
+        if not _round(store, path, options, report, todo, progress, cancel):
             break
     return report
 
@@ -104,15 +105,26 @@ def _to_write(report: ImportReport) -> list[Planned]:
     return [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
 
 
+def _to_check(report: ImportReport) -> list[Planned]:
+    """The first round writes (to check, then roll back) the households already refused for what
+    their rows say as well, so the preview lists their other errors too — all but those that cannot
+    be written at all (no one, a person without a name, two households of the file on one of the store)."""
+    return [p for p in report.planned if p.action != "unchanged" and (not p.group.rejected or _writable(p))]
+
+
+def _writable(p: Planned) -> bool:
+    people = p.group.members()
+    return bool(people) and not p.shared and all(r.values.get("member.name") for r in people)
+
+
 class _Undo(Exception):
     """Leaves the import's transaction without committing (a dry run, or errors found)."""
 
 
-def _round(store: Store, path: Path, options: ImportOptions, report: ImportReport,
+def _round(store: Store, path: Path, options: ImportOptions, report: ImportReport, todo: list[Planned],
            progress: Progress | None, cancel: Callable[[], bool] | None) -> bool:
-    """One write-and-check; True when households were newly left out and a partial import must try
-    again without them (leaving one out can change what the cross-household rules find)."""
-    todo = _to_write(report)
+    """One write-and-check; True when households were left out and a partial import must try again
+    without them (leaving one out can change what the cross-household rules find)."""
     for p in todo:
         p.group.checked = []
     try:

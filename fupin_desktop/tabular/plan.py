@@ -36,6 +36,7 @@ class Planned:
     year_changes: dict[str, Any] = field(default_factory=dict)  # the import year's household facts
     members: list[MemberChange] = field(default_factory=list)
     created: bool = False  # written as new in the import's current round (household_id is then its id)
+    shared: bool = False  # another household of the file matches the same household of the store
 
     @property
     def action(self) -> str:
@@ -96,8 +97,8 @@ def _claim(planned: list[Planned]) -> None:
         if p.household_id is None:
             continue
         if p.household_id in owner:
-            p.group.problems.append(p.group.at_first("户编号",
-                                            f"与第{owner[p.household_id]}行那一户对应库里的同一户"))
+            p.shared = True
+            p.group.problems.append(p.group.at_first("户编号", f"与第{owner[p.household_id]}行那一户对应库里的同一户"))
         else:
             owner[p.household_id] = p.group.first_row
 

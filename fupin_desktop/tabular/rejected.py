@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .header import find_header
+from .problem import ERROR
 from .reader import Sheet, Workbook
 from .xlsx import text_cell, write_book
 
@@ -23,7 +24,8 @@ def write_rejected(source: Path, options: ImportOptions, report: ImportReport, t
     notes: dict[Place, list[str]] = defaultdict(list)
     for p in report.planned:
         if p.group.rejected:
-            for problem in p.group.all_problems():
+            # Why it was left out: what reading found, and the check's errors (not its 待补 and hints).
+            for problem in [*p.group.problems, *(x for x in p.group.checked if x.severity == ERROR)]:
                 notes[problem.place if problem.row else (p.group.rows[0].sheet, p.group.first_row)].append(str(problem))
     with Workbook(source) as book:
         sheets = [(name, _body(book.sheet(name), label, options, source, rows, notes))

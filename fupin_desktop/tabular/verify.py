@@ -25,9 +25,15 @@ def attach(groups: Mapping[str, Group], findings: Mapping[str, list[Finding]], h
     the file's header for it (findings name a column as the file does)."""
     for household_id, found in findings.items():
         group = groups[household_id]
-        read = {(p.place, p.column) for p in group.problems}
+        said = {(p.place, p.column): p.severity for p in group.problems}
         checked = _Household(group, headers).problems(found)
-        group.checked = [p for p in checked if p.severity == ERROR or (p.place, p.column) not in read]
+        group.checked = [p for p in checked if not _said_already(p, said.get((p.place, p.column)))]
+
+
+def _said_already(problem: Problem, read: str | None) -> bool:
+    """The same fault of the same cell, found while reading (a 17-digit ID number) and by the check:
+    said once. A different fault of that cell (one person in two households) is still said."""
+    return read is not None and (read == ERROR or read == problem.severity)
 
 
 class _Household:
