@@ -60,9 +60,10 @@ class ImportReport:
 
 
 def digest(problems: list[Problem]) -> list[str]:
-    """The problems as lines for a person: each one on its own, except 待补 (fields the file does
-    not give), one line per column with its count and first rows, so the errors are not buried."""
-    lines = [f"[{LABELS[p.severity]}] {p}" for p in problems if p.severity != MISSING]
+    """The problems as lines for a person: the errors first, then each hint on its own, then 待补
+    (fields the file does not give) one line per column with its count and first rows."""
+    first = sorted((p for p in problems if p.severity != MISSING), key=lambda p: p.severity != ERROR)  # stable
+    lines = [f"[{LABELS[p.severity]}] {p}" for p in first]
     missing: dict[str, list[Problem]] = {}
     for p in problems:
         if p.severity == MISSING:
