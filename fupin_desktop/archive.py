@@ -30,7 +30,7 @@ from .store.backups import BackupInfo
 from .store.store import Store
 from .store.store import check_password_strength, password_strength_hint
 from .sync.status import household_states, open_counts, sync_status
-from .tabular.importer import ImportOptions, ImportReport, prepare, run_import
+from .tabular.importer import ImportOptions, ImportReport, run_import
 
 if TYPE_CHECKING:
     from .sync.client import Outgoing, PushResult, Sent
@@ -139,9 +139,9 @@ class Archive:
 
         return export_xlsx(self.store, self.search(query), target, what, progress=progress)
 
-    def prepare_import(self, path: Path, options: ImportOptions) -> ImportReport:
-        """What importing ``path`` would do, writing nothing."""
-        return prepare(self.store, path, options)
+    def preview_import(self, path: Path, mapping: dict[str, str]) -> ImportReport:
+        """What importing ``path`` would leave: written, checked by the store's own rules, rolled back."""
+        return run_import(self.store, path, ImportOptions(mapping=mapping, dry_run=True, partial=True))
 
     def import_table(self, path: Path, options: ImportOptions, progress: Report | None = None,
                      cancel: Cancel | None = None) -> ImportReport:

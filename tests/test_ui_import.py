@@ -46,7 +46,7 @@ def test_preview_lists_problems_and_partial_import_saves_the_mapping(qtbot, new_
     idle(qtbot)
     assert "将新建 1 户" in dialog.summary.text() and "有问题的 1 户" in dialog.summary.text()
     problems = [dialog.problems.item(i).text() for i in range(dialog.problems.count())]
-    assert "错误  第5行 身份证号：校验位错误" in problems
+    assert "[错误] 第5行 身份证号：校验位错误" in problems
     assert [dialog.households.item(r, 4).text() for r in range(2)] == ["新建", "有问题"]
     assert not dialog.ok.isEnabled()
     dialog.grab().save(str(tmp_path / "import-preview.png"))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fupin_desktop.tabular.importer import ImportOptions, ImportReport
-from fupin_desktop.tabular.layout import roster_fields
 from fupin_desktop.archive import Archive
+from fupin_desktop.tabular.importer import ImportOptions, ImportReport
+from fupin_desktop.tabular.layout import import_fields
+from fupin_desktop.tabular.report import digest
 
 from .errors import show_exception
 from .operations import Op
@@ -95,7 +96,7 @@ class ImportDialog(QDialog):
     def preview(self, mapping: dict[str, str]) -> None:
         self.ok.setEnabled(False)
         self.summary.setText("正在检查文件……")
-        Op(self, lambda: self.archive.prepare_import(self.path, ImportOptions(mapping=mapping))).success(
+        Op(self, lambda: self.archive.preview_import(self.path, mapping)).success(
             self.show_report).failure(self._failed).run()
 
     def _failed(self, err: BaseException) -> None:
@@ -113,9 +114,9 @@ class ImportDialog(QDialog):
             + ("\n有错误时默认不导入任何内容：请改正文件，或勾选下方“只导入没有问题的户”。" if errors else ""))
         self._fill_households(report)
         self.problems.clear()
-        for p in report.problems:
-            item = QListWidgetItem(("错误  " if p.severity == "error" else "提示  ") + str(p))
-            if p.severity == "error":
+        for line in digest(report.problems):
+            item = QListWidgetItem(line)
+            if line.startswith("[错误]"):
                 item.setForeground(QBrush(QColor("#b00020")))
             self.problems.addItem(item)
         self._update_buttons()
@@ -140,7 +141,7 @@ class ImportDialog(QDialog):
             self.mapping.setItem(row, 0, QTableWidgetItem(header))
             combo = QComboBox()
             combo.addItem("（不导入）", "")
-            for f in roster_fields():
+            for f in import_fields():
                 combo.addItem(f.label, f.key)
             combo.setCurrentIndex(max(0, combo.findData(key)))
             self.mapping.setCellWidget(row, 1, combo)

@@ -89,7 +89,8 @@ class Household(Entity, Base):
         printed=REG_BASICS.at(140))
     no_labour_fallback: Mapped[bool | None] = flag("整户无劳动能力兜底保障户", editor=MONITORING.at(30), roster=ROSTER,
         printed=REG_BASICS.at(150))
-    risk_removed: Mapped[bool | None] = flag("风险是否已消除", editor=MONITORING.at(70), roster=ROSTER,
+    risk_removed: Mapped[bool | None] = flag("风险是否已消除", editor=MONITORING.at(70),
+        roster=Roster(aliases=("风险消除", "是否风险消除", "风险消除情况")),
         printed=REG_BASICS.at(160))
     risk_removal_method: Mapped[str | None] = text("风险消除方式", 16, codes=Codes("风险消除方式"),
         editor=MONITORING.at(80), roster=ROSTER, printed=REG_BASICS.at(170))

@@ -19,6 +19,7 @@ from ..values import clean_text, coerce
 from .layout import Field
 
 _SPACES = re.compile(r"\s+")
+_TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
 NAME_FIELDS = frozenset({"member.name", "group.head_name"})
 DIGITS_LOST = "以数字形式保存，Excel 只保留15位有效数字，末尾数字已丢失，请按原件重新录入（单元格设为文本）"
@@ -89,8 +90,8 @@ def _date(raw: Any) -> Any:
         if not 1 <= raw < 2958466:
             raise InvalidInput(f"无法识别的日期“{raw}”")
         return _EXCEL_EPOCH + timedelta(days=int(raw))
-    text = clean_text(raw)
-    if re.fullmatch(r"\d{5}(\.0+)?", text):  # a serial number that reached us as text (CSV)
+    text = _TIME_OF_DAY.sub("", clean_text(raw))  # "2019/3/5 0:00" as a CSV keeps a date cell
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):  # a serial number that reached us as text (CSV)
         return _EXCEL_EPOCH + timedelta(days=int(float(text)))
     return text
 

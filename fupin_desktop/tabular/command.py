@@ -21,7 +21,9 @@ Out = Callable[[str], None]
 def add_import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="要导入的 .xlsx 或 .csv 文件（一人一行的花名册）")
     p.add_argument("--mapping", help="列对应文件（JSON：{\"表头\": \"字段名\"}，字段名为空表示忽略该列）")
-    p.add_argument("--sheet", help="工作表名称（默认：第一个可见的工作表）")
+    p.add_argument("--values", help="值对应文件（JSON：{\"表头\": {\"文件中的写法\": \"代码表名称\"}}），"
+                                     "用于代码表里没有的写法")
+    p.add_argument("--sheet", help="工作表名称（默认：每个有表头的可见工作表，户表和人表按户编号合并）")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告将做什么，不写入")
     p.add_argument("--partial", action="store_true", help="导入没有问题的户，有问题的行另存为“…-未导入.xlsx”")
     p.add_argument("--json", action="store_true", help="以 JSON 输出报告")
@@ -50,11 +52,26 @@ def read_mapping(path: str | None) -> dict[str, str] | None:
     return data
 
 
+def read_values(path: str | None) -> dict[str, dict[str, str]] | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text("utf-8-sig"))
+    except (OSError, ValueError) as err:
+        raise InvalidInput(f"无法读取值对应文件 {path}（{err}）。",
+                           hint='格式如 {"主要致贫原因": {"缺钱": "缺资金"}}。') from None
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and all(isinstance(x, str) and isinstance(y, str) for x, y in v.items())
+            for v in data.values()):
+        raise InvalidInput(f"值对应文件 {path}：应为 {{\"表头\": {{\"写法\": \"代码表名称\"}}}} 的形式。")
+    return data
+
+
 def run_import_command(args: argparse.Namespace, open_store: Opener, out: Out) -> int:
     from .importer import ImportOptions, run_import  # noqa: PLC0415
 
     options = ImportOptions(mapping=read_mapping(args.mapping), sheet=args.sheet, dry_run=args.dry_run,
-                            partial=args.partial)
+                            partial=args.partial, values=read_values(getattr(args, "values", None)))
     path = Path(args.file)
     if not path.exists():
         raise InvalidInput(f"找不到文件：{path}")
@@ -81,8 +98,10 @@ def run_import_command(args: argparse.Namespace, open_store: Opener, out: Out) -
 
 def _print_report(report: Any, out: Out) -> None:
     out(f"文件 {report.file}（工作表“{report.sheet}”，表头在第{report.header_row}行）")
-    for p in report.problems:
-        out(f"  [{'错误' if p.severity == 'error' else '提示'}] {p}")
+    from .report import digest  # noqa: PLC0415
+
+    for line in digest(report.problems):
+        out(f"  {line}")
     verb = "将" if not report.applied else "已"
     out(f"{verb}新建 {report.count('create')} 户，{verb}更新 {report.count('update')} 户，"
         f"无变化 {report.count('unchanged')} 户，有问题 {report.rejected} 户。")

@@ -6,55 +6,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from .cleaning import clean_cell, match_key
+from .cleaning import match_key
+from .codes import group_key
 from .header import ColumnMap
-from .layout import roster_fields
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row else "文件"
-        return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
-
-
-@dataclass(slots=True)
-class RowRecord:
-    number: int
-    values: dict[str, Any]  # field key → cleaned value (only non-empty ones); cells are not kept
-    bad: bool = False  # a problem of severity "error" on this row
-
-    def table(self, name: str) -> dict[str, Any]:
-        prefix = name + "."
-        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
-
-    @property
-    def is_member(self) -> bool:
-        return any(k.startswith("member.") for k in self.values)
+from .rows import Problem, RowCleaner, RowRecord, ValueMap, not_data
 
 
 @dataclass
 class Group:
     rows: list[RowRecord] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # found while reading the file
+    checked: list[Problem] = field(default_factory=list)  # the store's rules, run on the written household
 
     @property
     def first_row(self) -> int:
         return self.rows[0].number
 
+    def at_first(self, column: str, message: str, severity: str = "error") -> Problem:
+        return self.rows[0].problem(column, message, severity)
+
     @property
     def rejected(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
+        return any(p.severity == "error" for p in self.all_problems())
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + self.checked
 
     def members(self) -> list[RowRecord]:
         return [r for r in self.rows if r.is_member]
@@ -73,29 +52,25 @@ class Group:
 
 
 def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap,
-                 problems: list[Problem]) -> Iterator[RowRecord | None]:
-    """Cleaned rows; ``None`` for a blank row. Repeated headers are skipped."""
+                 problems: list[Problem], year: int = 0, sheet: str = "",
+                 values: ValueMap | None = None) -> Iterator[RowRecord | None]:
+    """Cleaned rows, coded values as their code table's labels; ``None`` for a blank row.
+    Repeated headers, 合计/小计 rows and notes under the table are skipped and reported."""
+    cleaner = RowCleaner(columns, year or date.today().year, sheet, values)
     for number, cells in rows:
         if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
             yield None
             continue
         if columns.is_header(cells):
+            problems.append(Problem(number, "", "重复的表头行，已跳过", "info", sheet))
             continue
-        record = RowRecord(number, {})
-        for index, fld in columns.fields.items():
-            raw = cells[index] if index < len(cells) else None
-            if raw is None:
-                continue
-            cleaned = clean_cell(fld, raw)
-            if cleaned.value is not None:
-                record.values[fld.key] = cleaned.value
-            if cleaned.problem:
-                problems.append(Problem(number, columns.headers[index], cleaned.problem, cleaned.severity))
-                record.bad = record.bad or cleaned.severity == "error"
-        if record.values or record.bad:
-            yield record
-        else:
-            yield None  # only unmapped columns filled (a 序号, a note): nothing to import
+        if skipped := not_data(cells, columns):
+            problems.append(Problem(number, "", skipped, "info", sheet))
+            yield None
+            continue
+        record = cleaner.record(number, cells, problems)
+        yield record if record.values or record.bad else None  # only a 序号 or a note: nothing to import
+    problems.extend(cleaner.summary())
 
 
 def group_rows(records: Iterable[RowRecord | None]) -> list[Group]:
@@ -132,21 +107,24 @@ def _key(record: RowRecord) -> tuple[str, str] | None:
     return None
 
 
-def check_groups(groups: list[Group], file_problems: list[Problem]) -> None:
-    """Row problems go to their household; then what is wrong across rows and households."""
-    by_row = {r.number: g for g in groups for r in g.rows}
+def check_groups(groups: list[Group], file_problems: list[Problem]) -> list[Problem]:
+    """Row problems go to their household; then what is wrong across rows and households.
+    Returns the problems of no household (skipped rows, the file as a whole)."""
+    by_row = {(r.sheet, r.number): g for g in groups for r in g.rows}
+    loose = [p for p in file_problems if p.place not in by_row]
     for p in file_problems:
-        if p.row in by_row:
-            by_row[p.row].problems.append(p)
-    seen: dict[str, tuple[int, Group]] = {}
+        if p.place in by_row:
+            by_row[p.place].problems.append(p)
+    seen: dict[str, tuple[RowRecord, Group]] = {}
     for group in groups:
         for row in group.members():
             _check_member(group, row, seen)
         _check_household_values(group)
         if not group.members():
-            group.problems.append(Problem(group.first_row, "", "这一户没有成员（没有填姓名的行）"))
+            group.problems.append(group.at_first("", "这一户没有成员（没有填姓名的行）"))
         elif not group.has_head():
-            group.problems.append(Problem(group.first_row, "与户主关系", "这一户没有户主", "warning"))
+            group.problems.append(group.at_first("与户主关系", "这一户没有户主", "warning"))
+    return loose
 
 
 def _check_household_values(group: Group) -> None:
@@ -159,30 +137,39 @@ def _check_household_values(group: Group) -> None:
                 continue
             if key not in chosen:
                 chosen[key] = (row.number, value)
-            elif chosen[key][1] != value:
+            elif not _same(key, chosen[key][1], value):
                 label = _label(key)
-                group.problems.append(Problem(row.number, label, f"与本户第{chosen[key][0]}行不同"
-                                              f"（“{value}”和“{chosen[key][1]}”），采用第{chosen[key][0]}行的",
-                                              "warning"))
+                first, kept = chosen[key]
+                group.problems.append(row.problem(
+                    label, f"与本户第{first}行不同（“{value}”和“{kept}”），采用第{first}行的", "warning"))
+
+
+def _same(key: str, first: Any, other: Any) -> bool:
+    """03组 on the head's row and 3组 on the next are one group (read as the village's later)."""
+    if key == "household.group_name":
+        return group_key(str(first)) == group_key(str(other))
+    return bool(first == other)
 
 
 def _label(key: str) -> str:
-    return next((f.label for f in roster_fields() if f.key == key), key)
+    from .layout import import_fields  # noqa: PLC0415
+
+    return next((f.label for f in import_fields() if f.key == key), key)
 
 
-def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[int, Group]]) -> None:
+def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[RowRecord, Group]]) -> None:
     if not row.values.get("member.name"):
-        group.problems.append(Problem(row.number, "姓名", "未填写"))
+        group.problems.append(row.problem("姓名", "未填写"))
     key = match_key(row.values.get("member.id_no"))
     if not key:
         return
     if key in seen:
         first, other = seen[key]
         where = "另一户" if other is not group else "同一户"
-        group.problems.append(Problem(row.number, "证件号码",
-                                      f"与第{first}行是同一人（证件号码 {row.values['member.id_no']}），"
-                                      f"出现在{where}中"))
+        id_no = row.values["member.id_no"]
+        same = f"与第{first.number}行是同一人（证件号码 {id_no}），出现在{where}中"
+        group.problems.append(row.problem("证件号码", same))
         if other is not group:
-            other.problems.append(Problem(first, "证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
+            other.problems.append(first.problem("证件号码", f"与第{row.number}行是同一人，出现在另一户中"))
     else:
-        seen[key] = (row.number, group)
+        seen[key] = (row, group)

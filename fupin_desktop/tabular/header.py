@@ -10,9 +10,11 @@ from typing import Any
 
 from ..errors import InvalidInput
 from .layout import Field, alias_index, field_by_name, header_key
+from .problem import INFO, Problem
 
 SCAN_ROWS = 30  # a header lower than this is not a roster
 NAME_KEYS = ("member.name", "group.head_name")
+_ORDINAL = frozenset({"序号", "序", "编号序号", "No", "No."})
 
 
 @dataclass
@@ -20,6 +22,7 @@ class ColumnMap:
     header_row: int  # 1-based row number in the sheet
     headers: list[str]  # the header cells as written
     fields: dict[int, Field] = field(default_factory=dict)  # column index → field
+    ignored: dict[int, str] = field(default_factory=dict)  # column index → why it is not imported
 
     @cached_property
     def header_keys(self) -> tuple[str, ...]:
@@ -28,6 +31,13 @@ class ColumnMap:
     def mapping(self) -> dict[str, str]:
         """header text → field key ("" for ignored): what the mapping dialog shows and saves."""
         return {h: (self.fields[i].key if i in self.fields else "") for i, h in enumerate(self.headers) if h}
+
+    def headers_by_field(self) -> dict[str, str]:
+        return {f.key: self.headers[i] for i, f in self.fields.items()}
+
+    def not_imported(self) -> list[Problem]:
+        """未导入的列, each with its reason: no column is dropped without saying so."""
+        return [Problem(0, self.headers[i], f"未导入的列：{why}", INFO) for i, why in sorted(self.ignored.items())]
 
     def has(self, key: str) -> bool:
         return any(f.key == key for f in self.fields.values())
@@ -75,15 +85,27 @@ def find_header(rows: Iterator[tuple[Any, ...]], mapping: Mapping[str, str] | No
 def build_map(header_row: int, cells: tuple[Any, ...], mapping: Mapping[str, str] | None) -> ColumnMap:
     headers = ["" if c is None else str(c).strip() for c in cells]
     columns = ColumnMap(header_row, headers)
-    taken: set[str] = set()
+    taken: dict[str, str] = {}  # field key → the header that took it
     for i, text in enumerate(headers):
         if not text:
             continue
         chosen = _choose(text, mapping)
-        if chosen is not None and chosen.key not in taken:  # the first of two same-named columns wins
+        if chosen is None:
+            columns.ignored[i] = _why_not(text, mapping)
+        elif chosen.key in taken:  # the first of two same-named columns wins
+            columns.ignored[i] = f"与前面的“{taken[chosen.key]}”列是同一字段（{chosen.label}），采用前一列"
+        else:
             columns.fields[i] = chosen
-            taken.add(chosen.key)
+            taken[chosen.key] = text
     return columns
+
+
+def _why_not(text: str, mapping: Mapping[str, str] | None) -> str:
+    if mapping is not None and text in mapping:
+        return "列对应中设为忽略"
+    if header_key(text) in _ORDINAL:
+        return "序号由程序按行排列，不导入"
+    return "没有对应的字段（可在“列对应”中指定）"
 
 
 def _choose(text: str, mapping: Mapping[str, str] | None) -> Field | None:

@@ -4,8 +4,8 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +13,31 @@ from ..bundle import HouseholdData, MemberData
 from ..errors import Cancelled
 from ..queries.years import current_year
 from ..services.households import (
-    add_member, create_households, refresh_households, save_household_year,
-    update_household, update_member,
+    add_member,
+    create_households,
+    refresh_households,
+    save_household_year,
+    save_member_year,
+    update_household,
+    update_member,
 )
-from ..opchanges import OpChanges
 from ..services.uow import UnitOfWork
-from ..store.backups import auto_backup
 from ..store.store import Store
-from ..validation.engine import Context, mark_households
-from .grouping import Group, Problem, check_groups, group_rows, read_records
-from .header import ColumnMap, find_header
-from .plan import Planned, plan
-from .reader import Workbook
-from .rejected import write_rejected
+from ..validation.engine import Context, Finding, mark_households
+from .grouping import Group, check_groups, group_rows
+from .plan import MemberChange, Planned, plan
+from .problem import Problem
+from .report import ImportReport
+from .rows import ValueMap
+from .sheets import SheetsRead, read_sheets
+from .verify import attach
+from .villagegroups import village_groups
+
+__all__ = ["ImportOptions", "ImportReport", "prepare", "run_import"]
 
 Progress = Callable[[int, int], None]
 WRITE_BATCH = 500
+MAX_ROUNDS = 5  # leaving households out rarely changes the others' findings twice
 
 
 @dataclass
@@ -39,129 +48,157 @@ class ImportOptions:
     partial: bool = False
     rejected_path: Path | None = None  # where rejected rows go with ``partial`` (default: next to the file)
     year: int | None = None  # the year of 家庭人口数 / 致贫原因 columns (default: the store's current year)
+    values: ValueMap | None = None  # header or field key → {value as typed: code table label}
 
 
 @dataclass
-class ImportReport:
-    file: str
-    sheet: str
-    header_row: int
-    mapping: dict[str, str]
-    planned: list[Planned] = field(default_factory=list)
-    year: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    applied: bool = False
-    rejected_file: str | None = None
-    partial: bool = False
-    changes: OpChanges = OpChanges()  # what the import wrote (the UI's op broadcasts it)
-
-    def count(self, action: str) -> int:
-        return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
-
-    @property
-    def rejected(self) -> int:
-        return sum(1 for p in self.planned if p.group.rejected)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def blocked(self) -> bool:
-        """All-or-nothing and something is wrong: nothing was (or would be) written."""
-        return bool(self.errors) and not self.partial
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "year": self.year,
-                "applied": self.applied,
-                "created": self.count("create"), "updated": self.count("update"),
-                "unchanged": self.count("unchanged"), "rejected": self.rejected,
-                "rejected_file": self.rejected_file, "mapping": self.mapping,
-                "problems": [p.as_dict() for p in self.problems]}
+class FileRead:
+    sheets: SheetsRead
+    groups: list[Group]
+    loose: list[Problem]  # of no household: skipped rows and sheets, columns not imported
 
 
-def read_groups(path: Path, options: ImportOptions) -> tuple[str, ColumnMap, list[Group]]:
-    """The file's households, each with its problems (rows are streamed, cells are not kept)."""
-    with Workbook(path) as book:
-        sheet = book.sheet(options.sheet)
-        columns, early = find_header(sheet.rows, options.mapping, file_name=Path(path).name)
-        problems: list[Problem] = []
-
-        def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-            yield from early
-            yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
-
-        groups = group_rows(read_records(all_rows(), columns, problems))
-    check_groups(groups, problems)
-    return sheet.name, columns, groups
+def read_groups(path: Path, options: ImportOptions, year: int = 0) -> FileRead:
+    """The file's households, each with its problems (rows are streamed, cells are not kept);
+    coded cells are read with the code numbers of ``year``'s era."""
+    sheets = read_sheets(Path(path), options.mapping, options.sheet, year, options.values)
+    groups = group_rows(sheets.records)
+    sheets.records = []  # grouped: the rows live on in their households only
+    return FileRead(sheets, groups, check_groups(groups, sheets.problems))
 
 
 def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
-    """Everything up to writing: what would be created, updated or left, and every problem."""
-    sheet, columns, groups = read_groups(path, options)
+    """Everything up to writing: what would be created, updated or left, and the problems found
+    in the file (the store's rules run on the written households: ``run_import``)."""
     with store.engine.connect() as conn:
         year = options.year or current_year(conn)
-        planned = plan(conn, groups, store.village_code, year)
-    report = ImportReport(str(path), sheet, columns.header_row, columns.mapping(), planned, year=year)
-    report.problems = sorted((p for g in groups for p in g.problems), key=lambda p: (p.row, p.column))
-    return report
+    read = read_groups(path, options, year)
+    with store.engine.connect() as conn:
+        loose = read.loose + village_groups(conn, read.groups)  # before planning: it rewrites the names
+        planned = plan(conn, read.groups, store.village_code, year)
+    first = next(iter(read.sheets.columns))
+    return ImportReport(str(path), "、".join(read.sheets.columns), read.sheets.columns[first].header_row,
+                        read.sheets.mapping(), planned, year=year, file_problems=loose,
+                        headers=read.sheets.headers(), sheets=list(read.sheets.labels.values()),
+                        sheet_labels=dict(read.sheets.labels))
 
 
 def run_import(store: Store, path: Path, options: ImportOptions | None = None, *,
                progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ImportReport:
+    """Read, plan, write in one transaction and check what was written with the store's rules;
+    commit only when it is not a dry run and nothing (or, with ``partial``, nothing kept) is wrong."""
     options = options or ImportOptions()
     report = prepare(store, path, options)
     report.partial = options.partial
-    if options.dry_run or (report.errors and not options.partial):
-        return report
-    good = [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
-    if report.rejected:  # written first: a file that cannot be written stops the import before it changes anything
-        target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
-        report.rejected_file = str(write_rejected(path, options, report, target))
-    if good:  # an unusable backup folder stops the import before anything is written
+    if not options.dry_run and _to_write(report):  # an unusable backup folder stops the import first
+        from ..store.backups import auto_backup  # noqa: PLC0415
+
         auto_backup(store, "import")
-    report.changes = apply(store, good, progress=progress, cancel=cancel)
-    report.applied = True
+    for attempt in range(MAX_ROUNDS):
+        todo = _to_check(report) if attempt == 0 else _to_write(report)
+        if not _round(store, path, options, report, todo, progress, cancel):
+            break
     return report
 
 
-def apply(store: Store, planned: list[Planned], *, progress: Progress | None = None,
-          cancel: Callable[[], bool] | None = None) -> OpChanges:
-    """One unit of work for the whole import: it commits completely or not at all. New households
-    are checked in bulk at the end (the per-save check would run the cross-household rules once
-    per household); updated ones get the usual refresh."""
-    created: list[str] = []
-    updated: list[str] = []
-    with UnitOfWork(store, check=False) as uow:
-        for start in range(0, len(planned), WRITE_BATCH):
-            if cancel is not None and cancel():
-                raise Cancelled()
-            batch = planned[start:start + WRITE_BATCH]
-            # Values were parsed with the columns' own parsers (values.coerce) while reading.
-            created += create_households(uow, [_bundle(p) for p in batch if p.household_id is None],
-                                         trusted=True)
-            for p in batch:
-                if p.household_id is not None:
-                    _update(uow, p)
-                    updated.append(p.household_id)
-            if progress is not None:
-                progress(min(start + WRITE_BATCH, len(planned)), len(planned))
-        _refresh(uow, created, updated)
-    return uow.changes
+def _to_write(report: ImportReport) -> list[Planned]:
+    return [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
 
 
-def _refresh(uow: UnitOfWork, created: list[str], updated: list[str]) -> None:
+def _to_check(report: ImportReport) -> list[Planned]:
+    """The first round writes (to check, then roll back) the households already refused for what
+    their rows say as well, so the preview lists their other errors too — all but those that cannot
+    be written at all (no one, a person without a name, two households of the file on one of the store)."""
+    return [p for p in report.planned if p.action != "unchanged" and (not p.group.rejected or _writable(p))]
+
+
+def _writable(p: Planned) -> bool:
+    people = p.group.members()
+    return bool(people) and not p.shared and all(r.values.get("member.name") for r in people)
+
+
+class _UndoError(Exception):
+    """Leaves the import's transaction without committing (a dry run, or errors found)."""
+
+
+def _round(store: Store, path: Path, options: ImportOptions, report: ImportReport, todo: list[Planned],
+           progress: Progress | None, cancel: Callable[[], bool] | None) -> bool:
+    """One write-and-check; True when households were left out and a partial import must try again
+    without them (leaving one out can change what the cross-household rules find)."""
+    for p in todo:
+        p.group.checked = []
+    try:
+        with UnitOfWork(store, check=False) as uow:
+            assert uow.conn is not None
+            apply(uow, todo, progress=progress, cancel=cancel)
+            attach({p.household_id: p.group for p in todo if p.household_id}, _check(uow, todo), report.headers)
+            newly = any(p.group.rejected for p in todo)
+            if options.dry_run or report.blocked or newly:
+                raise _UndoError()
+            _write_rejected(path, options, report)
+            report.applied = True
+        report.changes = uow.changes
+    except _UndoError:
+        _forget_new_ids(todo)
+        return newly and options.partial
+    except BaseException:
+        _forget_new_ids(todo)
+        raise
+    return False
+
+
+def _write_rejected(path: Path, options: ImportOptions, report: ImportReport) -> None:
+    """Written before the commit: a file that cannot be written stops the import before it changes anything."""
+    if report.rejected:
+        from .rejected import write_rejected  # noqa: PLC0415
+
+        target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
+        report.rejected_file = str(write_rejected(path, options, report, target))
+
+
+def apply(uow: UnitOfWork, planned: list[Planned], *, progress: Progress | None = None,
+          cancel: Callable[[], bool] | None = None) -> None:
+    """Write the planned households in batches; a new household's id is kept on its plan (for the
+    check that follows) until the round ends."""
+    for start in range(0, len(planned), WRITE_BATCH):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        batch = planned[start:start + WRITE_BATCH]
+        new = [p for p in batch if p.household_id is None]
+        # Values were parsed with the columns' own parsers (values.coerce) while reading.
+        for p, household_id in zip(new, create_households(uow, [_bundle(p) for p in new], trusted=True), strict=True):
+            p.household_id, p.created = household_id, True
+        for p in batch:
+            if not p.created:
+                _update(uow, p)
+        if progress is not None:
+            progress(min(start + WRITE_BATCH, len(planned)), len(planned))
+
+
+def _check(uow: UnitOfWork, planned: list[Planned]) -> dict[str, list[Finding]]:
+    """The touched households' findings, as the whole-store check will give them; their marks are written."""
     assert uow.conn is not None
+    updated = [p.household_id for p in planned if p.household_id and not p.created]
     if updated:
-        refresh_households(uow, updated)
-    if created:
-        mark_households(uow.conn, created, Context.for_store(uow.conn, current_year(uow.conn)))
+        refresh_households(uow, updated)  # head's name and member count
+    ids = [p.household_id for p in planned if p.household_id]
+    return mark_households(uow.conn, ids, Context.for_store(uow.conn, current_year(uow.conn)))
+
+
+def _forget_new_ids(planned: list[Planned]) -> None:
+    for p in planned:
+        if p.created:
+            p.household_id, p.created = None, False
 
 
 def _bundle(p: Planned) -> HouseholdData:
-    return HouseholdData(fields=dict(p.household_changes),
-                         years={p.year: dict(p.year_changes)} if p.year_changes else {},
-                         members=[MemberData(dict(m.changes)) for m in p.members])
+    years = {p.year: dict(p.year_changes)} if p.year_changes else {}
+    return HouseholdData(fields=dict(p.household_changes), years=years,
+                         members=[MemberData(dict(m.changes), _years(p, m)) for m in p.members])
+
+
+def _years(p: Planned, m: MemberChange) -> dict[int, dict[str, Any]]:
+    return {p.year: dict(m.year_changes)} if m.year_changes else {}
 
 
 def _update(uow: UnitOfWork, p: Planned) -> None:
@@ -172,6 +209,9 @@ def _update(uow: UnitOfWork, p: Planned) -> None:
         save_household_year(uow, p.household_id, p.year, p.year_changes)
     for m in p.members:
         if m.member_id is None:
-            add_member(uow, p.household_id, m.changes)
-        elif m.changes:
+            add_member(uow, p.household_id, m.changes, _years(p, m))
+            continue
+        if m.changes:
             update_member(uow, m.member_id, m.changes)
+        if m.year_changes:
+            save_member_year(uow, m.member_id, p.year, m.year_changes)

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Column, MetaData
 
 from ..model import Base
-from ..model.layouts import kept_as_text, roster_columns
+from ..model.fields import BY_CORE, LIFECYCLE, OWNER
+from ..model.layouts import kept_as_text, placement, roster_columns
 from ..paths import resources_dir
 from ..values import column_kind
 
@@ -84,19 +85,47 @@ def export_fields() -> tuple[Field, ...]:
     return tuple(f for f in roster_fields() if f.key != "group.head_id_no")
 
 
+# Tables whose other columns (not exported in the roster) are imported when a file has them.
+IMPORT_ONLY_TABLES = ("household", "household_year", "member", "member_year")
+_NOT_TYPED = (BY_CORE, LIFECYCLE, OWNER)  # kept by the core, the lifecycle or the link: never from a file
+
+
+@lru_cache(maxsize=None)
+def import_fields() -> tuple[Field, ...]:
+    """The roster's fields, then every other column with a home that national exports and 台账 carry:
+    the year's household facts (conditions, 两不愁三保障, risks), monitoring, members' year facts."""
+    taken = {f.key for f in roster_fields()}
+    extra = json.loads((resources_dir() / "tabular" / "import_aliases.json").read_text("utf-8"))["aliases"]
+    found = []
+    for table in IMPORT_ONLY_TABLES:
+        for column in Base.metadata.tables[table].c:
+            key = f"{table}.{column.name}"
+            if key not in taken and column.name != "year" and _typed_by_people(column):  # one 年度: the household's
+                found.append(Field(key, str(column.info["label"]), tuple(extra.get(key, ()))))
+    return roster_fields() + tuple(found)
+
+
+def _typed_by_people(column: Column[Any]) -> bool:
+    return ("label" in column.info and not column.info.get("derived") and not column.foreign_keys
+            and column.name not in ("id", "updated_at") and placement(column, "roster") not in _NOT_TYPED)
+
+
 @lru_cache(maxsize=None)
 def alias_index() -> dict[str, Field]:
-    """Every name a column may go by (label first, then aliases) → its field."""
+    """Every name a column may go by (label first, then aliases; "是否…" also without 是否) → its field."""
     index: dict[str, Field] = {}
-    for f in roster_fields():
+    for f in import_fields():
         for name in (f.label, *f.aliases):
             index.setdefault(header_key(name), f)
+    for f in import_fields():
+        if f.label.startswith("是否"):
+            index.setdefault(header_key(f.label[2:]), f)
     return index
 
 
 def field_by_name(name: str) -> Field | None:
     """A field by its key ("member.id_no") or any of its names ("身份证号")."""
-    for f in roster_fields():
+    for f in import_fields():
         if name == f.key:
             return f
     return alias_index().get(header_key(name))

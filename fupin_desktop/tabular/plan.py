@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..model import Household, HouseholdYear, Member
+from ..model import Household, HouseholdYear, Member, MemberYear
 from ..values import clean_text
 from .cleaning import match_key
-from .grouping import Group, Problem, RowRecord
+from .grouping import Group
+from .rows import RowRecord
 
 CHUNK = 500
 
@@ -23,6 +24,7 @@ class MemberChange:
     row: int
     member_id: str | None  # None: a new member
     changes: dict[str, Any]
+    year_changes: dict[str, Any] = field(default_factory=dict)  # the member's facts of the import year
 
 
 @dataclass
@@ -33,12 +35,15 @@ class Planned:
     household_changes: dict[str, Any] = field(default_factory=dict)
     year_changes: dict[str, Any] = field(default_factory=dict)  # the import year's household facts
     members: list[MemberChange] = field(default_factory=list)
+    created: bool = False  # written as new in the import's current round (household_id is then its id)
+    shared: bool = False  # another household of the file matches the same household of the store
 
     @property
     def action(self) -> str:
-        if self.household_id is None:
+        if self.household_id is None or self.created:
             return "create"
-        if self.household_changes or self.year_changes or any(m.changes or m.member_id is None for m in self.members):
+        if self.household_changes or self.year_changes or any(
+                m.changes or m.year_changes or m.member_id is None for m in self.members):
             return "update"
         return "unchanged"
 
@@ -80,7 +85,8 @@ def plan(conn: Connection, groups: list[Group], village_code: str, year: int) ->
         if p.household_id is None:
             p.household_changes = {"village_code": village_code, **p.group.household()}
             p.year_changes = _year_facts(p)
-            p.members = [MemberChange(r.number, None, r.table("member")) for r in p.group.members()]
+            p.members = [MemberChange(r.number, None, r.table("member"), r.table("member_year"))
+                         for r in p.group.members()]
     return planned
 
 
@@ -91,8 +97,8 @@ def _claim(planned: list[Planned]) -> None:
         if p.household_id is None:
             continue
         if p.household_id in owner:
-            p.group.problems.append(Problem(p.group.first_row, "户编号",
-                                            f"与第{owner[p.household_id]}行那一户对应库里的同一户"))
+            p.shared = True
+            p.group.problems.append(p.group.at_first("户编号", f"与第{owner[p.household_id]}行那一户对应库里的同一户"))
         else:
             owner[p.household_id] = p.group.first_row
 
@@ -111,13 +117,19 @@ def _diff_chunk(conn: Connection, index: StoreIndex, chunk: list[Planned]) -> No
     members: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(select(Member).where(Member.household_id.in_(ids))).mappings():
         members.setdefault(r["household_id"], []).append(dict(r))
+    member_years = {(r["member_id"], r["year"]): dict(r) for r in conn.execute(
+        select(MemberYear).join(Member, Member.id == MemberYear.member_id).where(Member.household_id.in_(ids)))
+        .mappings()}
     for p in chunk:
         assert p.household_id is not None
         p.household_changes = _differs(households[p.household_id], p.group.household())
         p.year_changes = _differs(years.get((p.household_id, p.year), {}), _year_facts(p))
         stored = members.get(p.household_id, [])
         for row in p.group.members():
-            p.members.append(_member_change(index, p, row, stored))
+            change = _member_change(index, p, row, stored)
+            stored_year = member_years.get((change.member_id, p.year), {}) if change.member_id else {}
+            change.year_changes = _differs(stored_year, row.table("member_year"))
+            p.members.append(change)
 
 
 def _differs(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +148,7 @@ def _member_change(index: StoreIndex, p: Planned, row: RowRecord, stored: Iterab
     if key and key in index.by_id_no:
         member_id, household_id = index.by_id_no[key]
         if household_id != p.household_id:
-            p.group.problems.append(Problem(row.number, "证件号码", "此人在库里属于另一户，请先在程序中办理迁移"))
+            p.group.problems.append(row.problem("证件号码", "此人在库里属于另一户，请先在程序中办理迁移"))
             return MemberChange(row.number, member_id, {})
         found = next((m for m in stored if m["id"] == member_id), None)
     if found is None:  # no ID in the file or in the store: the same name in the same household

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from .merged import merged_boxes, spread
+from .problem import INFO, Problem
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
 
@@ -46,6 +48,14 @@ class Workbook:
             return [self.path.stem]
         return [ws.title for ws in self._book.worksheets if ws.sheet_state == "visible"]
 
+    def skipped_sheets(self, read: list[str]) -> list[Problem]:
+        """Every sheet not read, and why: hidden sheets are never read."""
+        if self._book is None:
+            return []
+        return [Problem(0, "", f"工作表“{ws.title}”" + ("是隐藏的工作表，未导入" if ws.sheet_state != "visible"
+                                                     else "未导入（只导入了选定的工作表）"), INFO)
+                for ws in self._book.worksheets if ws.title not in read]
+
     def sheet(self, name: str | None = None) -> Sheet:
         if self._book is None:
             return Sheet(self.path.stem, (tuple(r) for r in csv.reader(io.StringIO(self._text))))
@@ -55,13 +65,13 @@ class Workbook:
         if name is not None and name not in names:
             raise InvalidInput(f"{self.path.name}：没有名为“{name}”的工作表。", hint=f"可选：{'、'.join(names)}。")
         ws = self._book[name or names[0]]
-        return Sheet(ws.title, ws.iter_rows(values_only=True))
+        return Sheet(ws.title, spread(ws.iter_rows(values_only=True), merged_boxes(ws)))
 
     def close(self) -> None:
         if self._book is not None:
             self._book.close()
 
-    def __enter__(self) -> "Workbook":
+    def __enter__(self) -> Workbook:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -162,23 +162,35 @@ def findings_for(conn: Connection, household: HouseholdData, ctx: Context) -> li
     return check_household(household, ctx) + list(store_findings(conn, ctx, {household.id}))
 
 
-def mark_households(conn: Connection, household_ids: list[str], ctx: Context) -> None:
-    """Check many households (a bulk import) and store their counts: the cross-household rules run
-    once for the whole set rather than once per household."""
+def mark_households(conn: Connection, household_ids: list[str], ctx: Context) -> dict[str, list[Finding]]:
+    """Check many households (a bulk import), store their counts and return the findings."""
+    found = households_findings(conn, household_ids, ctx)
+    for start in range(0, len(household_ids), MARK_BATCH):
+        _write_marks(conn, [_mark(h, found[h]) for h in household_ids[start:start + MARK_BATCH]])
+    return found
+
+
+def households_findings(conn: Connection, household_ids: list[str], ctx: Context) -> dict[str, list[Finding]]:
+    """Every finding about these households, as the whole-store check gives them: their own rules
+    and the cross-household rules, which run once for the whole set rather than once per household.
+    A spreadsheet import's dry run reads its report from here."""
+    from ..queries.load import VALIDATION_PARTS  # noqa: PLC0415
+
     _load_rules()
-    by_household: dict[str, list[Finding]] = {}
-    wanted = set(household_ids)
+    by_household: dict[str, list[Finding]] = {h: [] for h in household_ids}
     # The cross-household rules are built for a few households (one query term per ID number,
     # and SQLite allows 500): for many, one pass over the whole store is both possible and cheaper.
     subsets = [None] if len(household_ids) > 200 else [set(household_ids[i:i + 20])
                                                        for i in range(0, len(household_ids), 20)]
+    cross: dict[str, list[Finding]] = {}
     for only in subsets:
         for f in store_findings(conn, ctx, only):
-            if f.household in wanted:
-                by_household.setdefault(f.household, []).append(f)
+            if f.household in by_household:
+                cross.setdefault(f.household, []).append(f)
     for start in range(0, len(household_ids), MARK_BATCH):
-        chunk = load_households(conn, household_ids[start:start + MARK_BATCH], VALIDATION_PARTS)
-        _write_marks(conn, [_mark(h.id, check_household(h, ctx) + by_household.get(h.id, [])) for h in chunk])
+        for h in load_households(conn, household_ids[start:start + MARK_BATCH], VALIDATION_PARTS):
+            by_household[h.id] = check_household(h, ctx) + cross.get(h.id, [])
+    return by_household
 
 
 def mark_household(conn: Connection, household: HouseholdData, ctx: Context) -> list[Finding]:

@@ -140,7 +140,9 @@ def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iter
         for household_id in households:
             if only and household_id not in only:
                 continue
-            others = [h or "（未知户主）" for k, h in households.items() if k != household_id]
+            # Sorted: the rows' order depends on how they were written, and the import's preview
+            # must say what the check will say.
+            others = sorted(h or "（未知户主）" for k, h in households.items() if k != household_id)
             shown = "、".join(others[:3]) + ("等" if len(others) > 3 else "")
             yield Finding("TEL-05", WARNING, household_id, "phone",
                           f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）"

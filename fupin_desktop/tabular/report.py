@@ -1,0 +1,77 @@
+"""What an import did or would do: households created, updated, unchanged and left out, and every
+problem with its row; a dry run's report is the same as the import's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..opchanges import OpChanges
+from .plan import Planned
+from .problem import ERROR, LABELS, MISSING, Problem
+
+SHOWN_ROWS = 8  # rows named in one 待补 line
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sheet: str
+    header_row: int
+    mapping: dict[str, str]
+    planned: list[Planned] = field(default_factory=list)
+    year: int = 0
+    file_problems: list[Problem] = field(default_factory=list)  # of no household: skipped rows, sheets, columns
+    applied: bool = False
+    rejected_file: str | None = None
+    partial: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # field key → the file's header for it
+    sheets: list[str] = field(default_factory=list)  # the sheets read, as problems name them, in order
+    sheet_labels: dict[str, str] = field(default_factory=dict)  # sheet name → as problems name it
+    changes: OpChanges = OpChanges()  # what the import wrote (the UI's op broadcasts it)
+
+    def count(self, action: str) -> int:
+        return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = self.file_problems + [x for p in self.planned for x in p.group.all_problems()]
+        order = {name: i for i, name in enumerate(self.sheets)}
+        return sorted(found, key=lambda p: (order.get(p.sheet, -1), p.row, p.column))
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for p in self.planned if p.group.rejected)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def blocked(self) -> bool:
+        """All-or-nothing and something is wrong: nothing was (or would be) written."""
+        return bool(self.errors) and not self.partial
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "year": self.year,
+                "applied": self.applied,
+                "created": self.count("create"), "updated": self.count("update"),
+                "unchanged": self.count("unchanged"), "rejected": self.rejected,
+                "rejected_file": self.rejected_file, "mapping": self.mapping,
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+def digest(problems: list[Problem]) -> list[str]:
+    """The problems as lines for a person: the errors first, then each hint on its own, then 待补
+    (fields the file does not give) one line per column with its count and first rows."""
+    first = sorted((p for p in problems if p.severity != MISSING), key=lambda p: p.severity != ERROR)  # stable
+    lines = [f"[{LABELS[p.severity]}] {p}" for p in first]
+    missing: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.severity == MISSING:
+            missing.setdefault(p.column or p.message, []).append(p)
+    for column, found in missing.items():
+        rows = sorted({p.row for p in found})
+        shown = "、".join(str(r) for r in rows[:SHOWN_ROWS]) + ("…" if len(rows) > SHOWN_ROWS else "")
+        lines.append(f"[待补] {column}：{len(found)}处未填写或缺少（第{shown}行），导入后“检查”仍会列出")
+    return lines

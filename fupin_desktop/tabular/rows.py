@@ -1,0 +1,136 @@
+"""One spreadsheet row as field values: each cell cleaned (``cleaning.py``), coded cells matched to
+their code table (``codes.py``), 出生日期 and 性别 taken from the ID number when left blank; and
+the rows that are not data at all (合计, 小计, notes under the table)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import InvalidInput
+from ..validation.idnumber import parse_id
+from .cleaning import clean_cell
+from .codes import Vocabulary, text_key, unknown_message, vocabulary_for
+from .header import ColumnMap
+from .problem import ERROR, INFO, WARNING, Problem
+
+ValueMap = Mapping[str, Mapping[str, str]]  # header or field key → {value as typed: code table label}
+
+__all__ = ["ValueMap", "ERROR", "INFO", "WARNING", "Problem", "RowCleaner", "RowRecord", "not_data"]
+
+_TOTAL = re.compile(r"^(合计|小计|总计|共计|累计)|^共?\d+(户|人)(\d+人)?$")  # "合计", "2户3人"
+_NOTE = re.compile(r"^(注|说明|备注|填表|制表|审核|填报|负责人|联系人|统计|数据来源|单位负责人)")
+FROM_ID = (("member.birth_date", "出生日期", "birth_date"), ("member.gender", "性别", "gender"))
+
+
+@dataclass(slots=True)
+class RowRecord:
+    number: int
+    values: dict[str, Any]  # field key → cleaned value (only non-empty ones); cells are not kept
+    bad: bool = False  # a problem of severity "error" on this row
+    sheet: str = ""  # as in Problem.sheet
+
+    def problem(self, column: str, message: str, severity: str = ERROR) -> Problem:
+        return Problem(self.number, column, message, severity, self.sheet)
+
+    def table(self, name: str) -> dict[str, Any]:
+        prefix = name + "."
+        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
+
+    @property
+    def is_member(self) -> bool:
+        return any(k.startswith("member.") for k in self.values)
+
+
+def not_data(cells: tuple[Any, ...], columns: ColumnMap) -> str:
+    """Why a row that is not blank holds no person ("" when it may)."""
+    filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]
+    first = text_key(filled[0]) if filled else ""
+    total = next((text_key(c) for c in filled[:4] if isinstance(c, str) and _TOTAL.match(text_key(c))), None)
+    if total:
+        return f"“{total}”行（合计或小计），不是一个人，已跳过"
+    if isinstance(filled[0], str) and _NOTE.match(first) and not _names_filled(cells, columns):
+        return f"表格下方的说明文字（“{str(filled[0]).strip()[:20]}”），已跳过"
+    return ""
+
+
+def _names_filled(cells: tuple[Any, ...], columns: ColumnMap) -> bool:
+    return any(f.key == "member.name" and i < len(cells) and cells[i] not in (None, "")
+               for i, f in columns.fields.items())
+
+
+class RowCleaner:
+    def __init__(self, columns: ColumnMap, year: int, sheet: str = "", values: ValueMap | None = None) -> None:
+        self.columns, self.sheet = columns, sheet
+        self.codes: dict[int, Vocabulary] = {
+            i: _with_user_values(v, values, columns.headers[i], f.key)
+            for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
+        self.filled: dict[str, int] = {}  # label → people given the ID number's value (no such column)
+
+    def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
+        record = RowRecord(number, {}, sheet=self.sheet)
+        for index, fld in self.columns.fields.items():
+            raw = cells[index] if index < len(cells) else None
+            if raw is not None:
+                self._cell(record, index, fld.key, raw, problems)
+        if not record.values and not record.bad:
+            problems.append(record.problem("", "只有不导入的列有内容，已跳过", INFO))
+        self._fill_from_id(record, problems)
+        return record
+
+    def _fill_from_id(self, record: RowRecord, problems: list[Problem]) -> None:
+        """A blank 出生日期 or 性别 is what the ID number says: reported on its row, or once for
+        the file when it has no such column at all."""
+        for key, value in _from_id(record).items():
+            record.values[key] = value
+            label = next(label for k, label, _ in FROM_ID if k == key)
+            if self.columns.has(key):
+                problems.append(record.problem(label, f"未填，按证件号码填为“{value}”", INFO))
+            else:
+                self.filled[label] = self.filled.get(label, 0) + 1
+
+    def summary(self) -> list[Problem]:
+        return [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
+                for label, count in self.filled.items()]
+
+    def _cell(self, record: RowRecord, index: int, key: str, raw: Any, problems: list[Problem]) -> None:
+        header = self.columns.headers[index]
+        vocabulary = self.codes.get(index)
+        cleaned = clean_cell(self.columns.fields[index], raw)
+        value, problem, severity = cleaned.value, cleaned.problem, cleaned.severity
+        if vocabulary is not None and value is not None:
+            value, unknown = vocabulary.match(raw)
+            if value is None:
+                problem, severity = unknown_message(unknown), ERROR
+        if value is not None:
+            record.values[key] = value
+        if problem:
+            problems.append(record.problem(header, problem, severity))
+            record.bad = record.bad or severity == ERROR
+
+
+def _with_user_values(vocabulary: Vocabulary, values: ValueMap | None, header: str, key: str) -> Vocabulary:
+    """The code table with what the person mapped in the dialog (or ``--values``) for this column,
+    by its header or field key: a value of theirs stands for one of the table's labels."""
+    chosen = {**(values or {}).get(key, {}), **(values or {}).get(header, {})}
+    if not chosen:
+        return vocabulary
+    unknown = [label for label in chosen.values() if vocabulary.one(label) is None]
+    if unknown:
+        raise InvalidInput(f"值对应：列“{header}”的“{unknown[0]}”不在代码表“{vocabulary.table}”中。")
+    mapped = {text_key(typed): str(vocabulary.one(label)) for typed, label in chosen.items()}
+    return replace(vocabulary, by_text={**vocabulary.by_text, **mapped})
+
+
+def _from_id(record: RowRecord) -> dict[str, Any]:
+    """What the ID number says of the fields left blank on this row."""
+    id_no = record.values.get("member.id_no")
+    if not id_no or all(key in record.values for key, _, _ in FROM_ID):
+        return {}
+    info = parse_id(id_no)
+    if info.severity == ERROR:
+        return {}
+    return {key: found for key, _, attribute in FROM_ID
+            if key not in record.values and (found := getattr(info, attribute)) is not None}
