@@ -18,7 +18,7 @@ from fupin_desktop.model import Household, HouseholdYear
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.services import households as svc
-from fupin_desktop.services.uow import UnitOfWork
+from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.store.store import Store
 from fupin_desktop.tabular.exporter import export_xlsx
 from fupin_desktop.tabular.importer import run_import
@@ -86,7 +86,7 @@ def test_export_then_import_gives_the_same_records_for_any_village(village: list
         target, _ = Store.create(work / "b", village_code=VILLAGE, village_name="乙村", username="admin",
                                  password=PASSWORD)
         with source, target:
-            with UnitOfWork(source) as uow:
+            with unit_of_work(source) as uow:
                 svc.create_households(uow, village)
             with source.engine.connect() as conn:
                 ids = search_households(conn, SearchQuery())
