@@ -123,7 +123,7 @@ def _refuse(conn: Connection, device_id: str, refused: list[dict[str, Any]], res
         seq = r.get("seq")
         if type(seq) is not int:
             continue
-        conn.execute(_MARK_ONE, {"state": "被拒", "device": device_id, "seq": seq})
+        conn.execute(_MARK_ONE, {"state": SyncState.REJECTED, "device": device_id, "seq": seq})
         set_meta(conn, f"sync.refused.{seq}", f"[{r.get('code')}] {r.get('message')}"[:500])
         result.refused += 1
     if refused:
