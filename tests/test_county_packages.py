@@ -108,6 +108,7 @@ MALFORMED = {
     "number_2_31": {"number": 2**31},
     "seq_2_40": {"seq_from": 2**40, "seq_to": 2**40},
     "long_package_id": {"package_id": "a" * 33},
+    "package_id_newline": {"package_id": "a" * 32 + "\n"},
     "counts_list": {"counts": [1, 2]},
     "number_text": {"number": "2"},
     "number_bool": {"number": True},

@@ -101,6 +101,52 @@ def test_a_new_household_in_another_village_and_a_move_out_are_refused(tmp_path,
         b.close()
 
 
+def test_a_record_cannot_be_put_under_another_villages_household(tmp_path, county):
+    """A member moved (or created) under a household of another village is refused: the target household's
+    village decides, not the record's own filing nor the entry's household hint."""
+    engine, keys = county
+    a = make_device(tmp_path, "四组机", engine, keys)
+    b = make_device(tmp_path, "邻村机", engine, keys, village=OTHER)
+    try:
+        theirs = list(entries(a.device_id, 1, village="520102003004"))
+        import_file(engine, keys, forge_from(a, tmp_path / "a1.fupinpkg", records=theirs))
+        own = list(entries(b.device_id, 1, village=OTHER))
+        mine, target = canonical_id(own[0]), canonical_id(theirs[0])
+        member = uuid.uuid4().hex
+        join = _entry(b.device_id, 2, "member", member, mine, {"name": [None, "李四"], "household_id": [None, mine]})
+        [report] = import_file(engine, keys, forge_from(b, tmp_path / "b1.fupinpkg", records=own + [join]))
+        assert report.counts.created == 2 and report.counts.rejected == 0
+        move = _entry(b.device_id, 3, "member", member, mine, {"household_id": [mine, target]}, op="update")
+        sneak = _entry(b.device_id, 4, "member", uuid.uuid4().hex, mine,
+                       {"name": [None, "王五"], "household_id": [None, target]})
+        [report] = import_file(engine, keys, forge_from(b, tmp_path / "b2.fupinpkg", number=2, records=[move, sneak]))
+        assert [m["code"] for m in report.messages if m.get("seq")] == ["OUT_OF_SCOPE", "OUT_OF_SCOPE"]
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT household_id, village_code FROM record WHERE entity = 'member'")).all()
+        assert [tuple(r) for r in rows] == [(mine, OTHER)]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_record_moved_between_households_of_the_scope_is_filed_under_its_new_household(tmp_path, county):
+    engine, keys = county
+    b = make_device(tmp_path, "邻村机", engine, keys, village=OTHER)
+    try:
+        own = list(entries(b.device_id, 2, village=OTHER))
+        first, second = canonical_id(own[0]), canonical_id(own[1])
+        member = uuid.uuid4().hex
+        join = _entry(b.device_id, 3, "member", member, first, {"name": [None, "李四"], "household_id": [None, first]})
+        move = _entry(b.device_id, 4, "member", member, first, {"household_id": [first, second]}, op="update")
+        [report] = import_file(engine, keys, forge_from(b, tmp_path / "b1.fupinpkg", records=[*own, join, move]))
+        assert report.counts.rejected == 0
+        with engine.connect() as conn:
+            filed = conn.execute(text("SELECT household_id FROM record WHERE entity_id = :m"), {"m": member}).scalar()
+        assert filed == second
+    finally:
+        b.close()
+
+
 def canonical_id(line: bytes) -> str:
     return json.loads(line)["id"]
 

@@ -54,7 +54,7 @@ def _int(raw: dict[str, Any], key: str, low: int, high: int, name: str, default:
 
 def _text(raw: dict[str, Any], key: str, pattern: re.Pattern[str], name: str) -> str:
     value = raw.get(key)
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):  # match's $ lets a trailing newline in
         raise _bad(name, key)
     return value
 

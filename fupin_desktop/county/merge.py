@@ -66,6 +66,27 @@ class _State:
     village: str = ""
 
 
+def _target_household(entry: dict[str, Any]) -> str | None:
+    """The household a non-household record is put under by this entry, if it names one."""
+    pair = entry["fields"].get("household_id") if entry["entity"] != "household" else None
+    target = pair[1] if isinstance(pair, list | tuple) and len(pair) == 2 else None
+    return target if isinstance(target, str) and target else None
+
+
+def _refile(entry: dict[str, Any], state: _State, states: dict[tuple[str, str], _State]) -> None:
+    """The record's filing columns follow what was applied: a household's village, a child's household
+    (and so its village), so scope checks and down packages see where the record now belongs."""
+    if entry["entity"] == "household":
+        village = state.data.get("village_code")
+        if isinstance(village, str) and village:
+            state.village = village
+        return
+    hh = state.data.get("household_id")
+    parent = states.get(("household", hh)) if isinstance(hh, str) else None
+    if parent is not None:
+        state.household_id, state.village = hh, parent.village
+
+
 @dataclass
 class Merger:
     conn: Connection
@@ -129,7 +150,8 @@ class Merger:
 
     def _flush_batch(self) -> None:
         keys = ({(e["entity"], e["id"]) for e in self._batch}
-                | {("household", e["hh"]) for e in self._batch if e.get("hh")})
+                | {("household", e["hh"]) for e in self._batch if e.get("hh")}
+                | {("household", hh) for e in self._batch if (hh := _target_household(e))})
         states = self._load(keys)
         conflicts: list[dict[str, Any]] = []
         blobs: list[dict[str, Any]] = []
@@ -139,6 +161,7 @@ class Merger:
             if state is None:
                 continue
             self._merge(entry, state, conflicts)
+            _refile(entry, state, states)
             id_no = state.data.get("id_no")
             id_changed = entry["entity"] == "member" and "id_no" in entry["fields"]
             if id_changed and isinstance(id_no, str) and 0 < len(id_no) <= 24:
@@ -163,11 +186,23 @@ class Merger:
         moved = entry["fields"].get("village_code") if entry["entity"] == "household" else None
         if problem is None and moved is not None and not self.scope.covers(moved[1]):
             problem = out_of_scope(str(moved[1]), self.scope)  # a household may not be moved out of the scope
+        if problem is None:
+            problem = self._target_problem(entry, states)
         if problem is not None:
             self._reject(entry, problem[1], problem[0])
             return None
         states.setdefault(key, state)
         return state
+
+    def _target_problem(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]) -> Problem | None:
+        """A record put under a household (created there, or moved): that household must be in the scope too."""
+        target = _target_household(entry)
+        if target is None:
+            return None
+        parent = states.get(("household", target))
+        if parent is None:
+            return unknown_household(target)
+        return None if self.scope.covers(parent.village) else out_of_scope(parent.village, self.scope)
 
     def _village_of_new(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]
                         ) -> tuple[str, Problem | None]:
@@ -289,7 +324,9 @@ class Merger:
         if changed:
             self.conn.execute(update(t).where(t.c.entity == bindparam("k_entity"), t.c.entity_id == bindparam("k_id"))
                               .values(data=bindparam("data"), versions=bindparam("versions"), rev=bindparam("rev"),
-                                      deleted=bindparam("deleted"), updated_at=bindparam("updated_at")),
+                                      deleted=bindparam("deleted"), updated_at=bindparam("updated_at"),
+                                      household_id=bindparam("household_id"),
+                                      village_code=bindparam("village_code")),
                               [{**r, "k_entity": r["entity"], "k_id": r["entity_id"]} for r in changed])
         if conflicts:
             self.conn.execute(insert(Conflict), conflicts)
