@@ -206,6 +206,16 @@ def test_past_the_village_household_cap_the_package_is_held(tmp_path, county):
         store.close()
 
 
+def _import_traced(engine, keys, package):
+    """The import's report and the peak of Python memory it allocated."""
+    tracemalloc.start()
+    try:
+        [report] = import_file(engine, keys, package)
+        return report, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_million_entries_end_held_with_bounded_memory(tmp_path, county):
     """The issue's package of 10^6 valid household inserts: held at the default cap, nothing created."""
     engine, keys = county
@@ -213,12 +223,7 @@ def test_a_million_entries_end_held_with_bounded_memory(tmp_path, county):
     try:
         package = forge_from(store, tmp_path / "million.fupinpkg", records=entries(store.device_id, 1_000_000))
         before = county_snapshot(engine)["record"]
-        tracemalloc.start()
-        try:
-            [report] = import_file(engine, keys, package)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        report, peak = _import_traced(engine, keys, package)
         # The header claims no entries: the county's own count (households or entries) stops it.
         assert report.status == "held" and "超过县里设定的上限" in _held_reason(engine)
         assert county_snapshot(engine)["record"] == before
@@ -238,12 +243,7 @@ def test_records_past_the_byte_cap_end_held_with_bounded_memory(tmp_path, county
                 yield _entry(store.device_id, i + 1, "household", hh, hh, {"address": [None, "0" * (45 * 1024 * 1024)]})
 
         package = forge_from(store, tmp_path / "huge.fupinpkg", records=huge())
-        tracemalloc.start()
-        try:
-            [report] = import_file(engine, keys, package)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        report, peak = _import_traced(engine, keys, package)
         assert report.status == "held" and "单条记录的字节数" in _held_reason(engine)
         assert _records(engine, "household") == 0
         assert peak < 200 * 1024 * 1024, peak

@@ -128,14 +128,19 @@ def _resealed(store, keys, package: Path, out: Path, *, schema: str | None, extr
     return out
 
 
-def test_a_package_from_a_newer_schema_is_held_at_the_county_not_trimmed(tmp_path, county):
-    engine, keys = county
+def _edited_phone(tmp_path, engine, keys):
+    """A laptop whose household reached the county, then had its phone changed: the package carrying it."""
     a = laptop(tmp_path, "一号机", engine, keys)
     hh = add_household(a)
     [first] = export(a, tmp_path / "u1")
     import_file(engine, keys, first)
     edit(a, hh, phone="13900000009")
-    package = export(a, tmp_path / "u2")[-1]  # package 1 is still unconfirmed: it is written again
+    return a, hh, export(a, tmp_path / "u2")[-1]  # package 1 is still unconfirmed: it is written again
+
+
+def test_a_package_from_a_newer_schema_is_held_at_the_county_not_trimmed(tmp_path, county):
+    engine, keys = county
+    a, hh, package = _edited_phone(tmp_path, engine, keys)
     newer = _resealed(a, keys, package, tmp_path / "newer.fupinpkg", schema="9999_newer", extra={"wechat": "zs01"})
     [report] = import_file(engine, keys, newer)
     assert report.status == "held" and report.messages[0]["code"] == "HELD_SCHEMA"
@@ -148,12 +153,7 @@ def test_a_package_from_a_newer_schema_is_held_at_the_county_not_trimmed(tmp_pat
 
 def test_an_unknown_field_is_refused_with_its_entry_and_never_shown_confirmed(tmp_path, county):
     engine, keys = county
-    a = laptop(tmp_path, "一号机", engine, keys)
-    hh = add_household(a)
-    [first] = export(a, tmp_path / "u1")
-    import_file(engine, keys, first)
-    edit(a, hh, phone="13900000009")
-    package = export(a, tmp_path / "u2")[-1]  # package 1 is still unconfirmed: it is written again
+    a, hh, package = _edited_phone(tmp_path, engine, keys)
     same_schema = _resealed(a, keys, package, tmp_path / "odd.fupinpkg", schema=schema_revision(),
                              extra={"wechat": "zs01"})
     [report] = import_file(engine, keys, same_schema)
