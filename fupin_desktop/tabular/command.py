@@ -31,8 +31,9 @@ def add_import_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
-    p.add_argument("--what", choices=("roster", "measures", "income"), default="roster",
-                   help="roster 花名册（一人一行）、measures 帮扶措施、income 收入核算")
+    p.add_argument("--what", choices=("roster", "measures", "income", "income_lines"), default="roster",
+                   help="roster 花名册（一人一行）、measures 帮扶措施、income 收入核算（一户一年度一行）、"
+                        "income_lines 收入明细（一条一行，可导入）")
     p.add_argument("--group", help="只导出这个村民小组")
     p.add_argument("--status", help="只导出这个脱贫状态（“未脱贫类”为未脱贫、预脱贫、返贫）")
 
@@ -103,8 +104,13 @@ def _print_report(report: Any, out: Out) -> None:
     for line in digest(report.problems):
         out(f"  {line}")
     verb = "将" if not report.applied else "已"
-    out(f"{verb}新建 {report.count('create')} 户，{verb}更新 {report.count('update')} 户，"
-        f"无变化 {report.count('unchanged')} 户，有问题 {report.rejected} 户。")
+    if report.planned or not report.linked:
+        out(f"{verb}新建 {report.count('create')} 户，{verb}更新 {report.count('update')} 户，"
+            f"无变化 {report.count('unchanged')} 户，有问题 {report.rejected} 户。")
+    from .linked import summary  # noqa: PLC0415
+
+    for line in summary(report.linked_counts, report.applied):
+        out(line)
     if report.rejected_file:
         out(f"未导入的行已另存为：{report.rejected_file}（最后一列“问题”说明原因）")
     if not report.applied and not report.blocked:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..errors import InvalidInput
-from ..model import Household, HouseholdYear, IncomeYear, Measure, Member
+from ..model import Household, HouseholdYear, IncomeLine, IncomeYear, Measure, Member
 from ..queries.years import current_year
 from ..paths import resources_dir
 from ..store.store import Store
@@ -21,7 +21,8 @@ from .layout import DIGIT_FIELDS, ID_FIELDS, export_fields
 from .xlsx import write_book
 
 CHUNK = 500
-WHAT = {"roster": "花名册", "measures": "帮扶措施", "income": "收入核算"}
+_HEAD_ID = frozenset({"household.head_id_no"})  # the head's ID number on measure and income rows: text
+WHAT = {"roster": "花名册", "measures": "帮扶措施", "income": "收入核算", "income_lines": "收入明细"}
 Progress = Callable[[int, int], None]
 
 
@@ -37,9 +38,10 @@ def export_xlsx(store: Store, household_ids: Sequence[str], target: Path, what: 
     """Write the export; returns the number of data rows. The roster's household-year columns
     (家庭人口数, 致贫原因) are those of ``year`` (default: the store's current year)."""
     if what not in WHAT:
-        raise InvalidInput(f"不能导出“{what}”：可选 roster（花名册）、measures（帮扶措施）、income（收入核算）。")
+        choices = "、".join(f"{k}（{v}）" for k, v in WHAT.items())
+        raise InvalidInput(f"不能导出“{what}”：可选 {choices}。")
     columns = _layout(what)
-    text_columns = [i for i, (key, _) in enumerate(columns) if key in DIGIT_FIELDS | ID_FIELDS]
+    text_columns = [i for i, (key, _) in enumerate(columns) if key in DIGIT_FIELDS | ID_FIELDS | _HEAD_ID]
     count = 0
 
     def rows() -> Iterator[list[Any]]:
@@ -64,8 +66,15 @@ def _prefixed(prefix: str, row: Any) -> dict[str, Any]:
 
 
 def _households(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: _prefixed("household", r) for r in
-            conn.execute(select(Household).where(Household.id.in_(ids))).mappings()}
+    """Each household's columns, with its head's ID number (linked sheets find their household by it)."""
+    found = {r["id"]: _prefixed("household", r) for r in
+             conn.execute(select(Household).where(Household.id.in_(ids))).mappings()}
+    heads = select(Member.household_id, Member.id_no).where(
+        Member.household_id.in_(ids), Member.relation == "户主", Member.record_status == "在册")
+    for household_id, id_no in conn.execute(heads):
+        if household_id in found:
+            found[household_id]["household.head_id_no"] = id_no
+    return found
 
 
 def _roster(conn: Connection, ids: list[str], year: int) -> Iterator[dict[str, Any]]:
@@ -113,4 +122,19 @@ def _income(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, 
             yield {**households[hh_id], **_prefixed("income_year", r)}
 
 
-ROWS = {"roster": _roster, "measures": _measures, "income": _income}
+def _income_lines(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, Any]]:
+    households = _households(conn, ids)
+    year, line = IncomeYear.__table__, IncomeLine.__table__
+    stmt = (select(*(c.label(f"income_year.{c.key}") for c in year.c),
+                   *(c.label(f"income_line.{c.key}") for c in line.c))
+            .join_from(year, line, line.c.income_id == year.c.id)
+            .where(year.c.household_id.in_(ids)).order_by(year.c.year, line.c.sort))
+    by_household: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(stmt).mappings():
+        by_household.setdefault(row["income_year.household_id"], []).append(dict(row))
+    for hh_id in ids:
+        for found in by_household.get(hh_id, []):
+            yield {**households[hh_id], **found}
+
+
+ROWS = {"roster": _roster, "measures": _measures, "income": _income, "income_lines": _income_lines}

@@ -4,7 +4,7 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from ..services.uow import UnitOfWork
 from ..store.store import Store
 from ..validation.engine import Context, Finding, mark_households
 from .grouping import Group, check_groups, group_rows
+from .linked import LinkedResult, apply_linked
 from .plan import MemberChange, Planned, plan
-from .problem import Problem
+from .problem import WARNING, Problem
 from .report import ImportReport
 from .rows import ValueMap
 from .sheets import SheetsRead, read_sheets
@@ -76,11 +77,12 @@ def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
     with store.engine.connect() as conn:
         loose = read.loose + village_groups(conn, read.groups)  # before planning: it rewrites the names
         planned = plan(conn, read.groups, store.village_code, year)
-    first = next(iter(read.sheets.columns))
-    return ImportReport(str(path), "、".join(read.sheets.columns), read.sheets.columns[first].header_row,
+    first = next(iter(read.sheets.columns.values()), None)
+    names = [*read.sheets.columns, *read.sheets.linked.sheets]
+    return ImportReport(str(path), "、".join(names), first.header_row if first else 0,
                         read.sheets.mapping(), planned, year=year, file_problems=loose,
                         headers=read.sheets.headers(), sheets=list(read.sheets.labels.values()),
-                        sheet_labels=dict(read.sheets.labels))
+                        sheet_labels=dict(read.sheets.labels), linked=read.sheets.linked.rows)
 
 
 def run_import(store: Store, path: Path, options: ImportOptions | None = None, *,
@@ -90,7 +92,7 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
     options = options or ImportOptions()
     report = prepare(store, path, options)
     report.partial = options.partial
-    if not options.dry_run and _to_write(report):  # an unusable backup folder stops the import first
+    if not options.dry_run and (_to_write(report) or report.linked):  # an unusable backup folder stops the import first
         from ..store.backups import auto_backup  # noqa: PLC0415
 
         auto_backup(store, "import")
@@ -131,7 +133,11 @@ def _round(store: Store, path: Path, options: ImportOptions, report: ImportRepor
         with UnitOfWork(store, check=False) as uow:
             assert uow.conn is not None
             apply(uow, todo, progress=progress, cancel=cancel)
-            attach({p.household_id: p.group for p in todo if p.household_id}, _check(uow, todo), report.headers)
+            linked = _apply_linked(uow, report)
+            findings = _check(uow, todo, linked.households)
+            groups = {p.household_id: p.group for p in todo if p.household_id}
+            attach(groups, {k: v for k, v in findings.items() if k in groups}, report.headers)
+            report.linked_problems += _linked_findings(linked, findings, set(groups))
             newly = any(p.group.rejected for p in todo)
             if options.dry_run or report.blocked or newly:
                 raise _UndoError()
@@ -175,14 +181,42 @@ def apply(uow: UnitOfWork, planned: list[Planned], *, progress: Progress | None 
             progress(min(start + WRITE_BATCH, len(planned)), len(planned))
 
 
-def _check(uow: UnitOfWork, planned: list[Planned]) -> dict[str, list[Finding]]:
+def _check(uow: UnitOfWork, planned: list[Planned], linked: Iterable[str] = ()) -> dict[str, list[Finding]]:
     """The touched households' findings, as the whole-store check will give them; their marks are written."""
     assert uow.conn is not None
     updated = [p.household_id for p in planned if p.household_id and not p.created]
     if updated:
         refresh_households(uow, updated)  # head's name and member count
-    ids = [p.household_id for p in planned if p.household_id]
+    ids = list(dict.fromkeys([*(p.household_id for p in planned if p.household_id), *linked]))
     return mark_households(uow.conn, ids, Context.for_store(uow.conn, current_year(uow.conn)))
+
+
+def _apply_linked(uow: UnitOfWork, report: ImportReport) -> LinkedResult:
+    """The 收入明细 and 帮扶措施 rows, after the roster's households are written (they may be new)."""
+    left_out = {k for p in report.planned if p.group.rejected for k in _keys(p)}
+    result = apply_linked(uow, report.linked, report.year, left_out)
+    report.linked_problems, report.linked_counts = result.problems, result.counts
+    return result
+
+
+def _keys(p: Planned) -> set[str]:
+    """The 户编号 and head's ID number by which linked rows may name this household of the file."""
+    keys = {p.group.household().get("national_hh_no")}
+    for r in p.group.rows:
+        keys.add(r.values.get("group.head_id_no"))
+        if r.values.get("member.relation") == "户主":
+            keys.add(r.values.get("member.id_no"))
+    return {str(k) for k in keys if k}
+
+
+def _linked_findings(linked: LinkedResult, findings: dict[str, list[Finding]],
+                     roster: set[str]) -> list[Problem]:
+    """What the store's check finds on a household the linked rows touched and the roster did not:
+    listed on its first row, so the preview shows every error the import leaves (reported, not refused:
+    the household's other records are not the file's)."""
+    return [record.problem("", f"导入后检查该户：{f.message}", WARNING)
+            for household_id, record in linked.households.items() if household_id not in roster
+            for f in findings.get(household_id, []) if f.severity == "error"]
 
 
 def _forget_new_ids(planned: list[Planned]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..opchanges import OpChanges
+from .linked import LinkedRow
 from .plan import Planned
 from .problem import ERROR, LABELS, MISSING, Problem
 
@@ -29,13 +30,17 @@ class ImportReport:
     sheets: list[str] = field(default_factory=list)  # the sheets read, as problems name them, in order
     sheet_labels: dict[str, str] = field(default_factory=dict)  # sheet name → as problems name it
     changes: OpChanges = OpChanges()  # what the import wrote (the UI's op broadcasts it)
+    linked: list[LinkedRow] = field(default_factory=list)  # rows of 收入明细 and 帮扶措施 sheets
+    linked_problems: list[Problem] = field(default_factory=list)  # found writing them (their households…)
+    linked_counts: dict[str, int] = field(default_factory=dict)  # income years written, measures added…
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
 
     @property
     def problems(self) -> list[Problem]:
-        found = self.file_problems + [x for p in self.planned for x in p.group.all_problems()]
+        found = (self.file_problems + self.linked_problems
+                 + [x for p in self.planned for x in p.group.all_problems()])
         order = {name: i for i, name in enumerate(self.sheets)}
         return sorted(found, key=lambda p: (order.get(p.sheet, -1), p.row, p.column))
 
@@ -57,7 +62,7 @@ class ImportReport:
                 "applied": self.applied,
                 "created": self.count("create"), "updated": self.count("update"),
                 "unchanged": self.count("unchanged"), "rejected": self.rejected,
-                "rejected_file": self.rejected_file, "mapping": self.mapping,
+                "rejected_file": self.rejected_file, "mapping": self.mapping, **self.linked_counts,
                 "problems": [p.as_dict() for p in self.problems]}
 
 

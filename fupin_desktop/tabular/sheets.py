@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
 from .grouping import read_records
 from .header import ColumnMap, find_header
+from .linked import LinkedRead, column_map, read_linked, sheet_kind
 from .problem import INFO, Problem
 from .reader import Sheet, Workbook
 from .rows import RowRecord, ValueMap
@@ -23,6 +25,7 @@ class SheetsRead:
     columns: dict[str, ColumnMap] = field(default_factory=dict)  # sheet name → its header
     labels: dict[str, str] = field(default_factory=dict)  # sheet name → as named in problems ("" for one sheet)
     problems: list[Problem] = field(default_factory=list)
+    linked: LinkedRead = field(default_factory=LinkedRead)  # 收入明细 and 帮扶措施 sheets
 
     def mapping(self) -> dict[str, str]:
         return {h: k for c in self.columns.values() for h, k in c.mapping().items()}
@@ -39,14 +42,21 @@ def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | Non
         refused: list[InvalidInput] = []
         for name in names:
             label = name if len(names) > 1 else ""
+            sheet = book.sheet(name)
+            first = list(islice(sheet.rows, 30))
+            sheet.rows = chain(first, sheet.rows)
+            found = sheet_kind(first)
+            if found is not None:
+                _read_linked(sheet, found, label, (mapping, values), year, read)
+                continue
             try:
-                _read_sheet(book.sheet(name), label, (mapping, values), year, read, path)
+                _read_sheet(sheet, label, (mapping, values), year, read, path)
             except InvalidInput as err:
                 if len(names) == 1:
                     raise
                 refused.append(err)
                 read.problems.append(Problem(0, "", f"工作表“{name}”没有找到表头，未导入（{err.message}）", INFO))
-        if not read.columns:
+        if not read.columns and not read.linked.sheets:
             raise refused[0]
     return read
 
@@ -64,3 +74,14 @@ def _read_sheet(sheet: Sheet, label: str, maps: tuple[Mapping[str, str] | None, 
 
     read.records += read_records(rows(), columns, read.problems, year, label, values)
     read.records.append(None)  # a household never runs on from one sheet into the next
+
+
+def _read_linked(sheet: Sheet, found: tuple[str, int], label: str,
+                 maps: tuple[Mapping[str, str] | None, ValueMap | None], year: int, read: SheetsRead) -> None:
+    kind, header_row = found
+    rows = enumerate(sheet.rows, start=1)
+    cells = next(c for n, c in rows if n == header_row)
+    columns = column_map(kind, header_row, cells)
+    read.linked.sheets[sheet.name] = kind
+    read.labels[sheet.name] = label
+    read_linked(kind, rows, columns, year, label, maps[1], read.problems, read.linked)

@@ -1,0 +1,338 @@
+"""Income and measure sheets (收入明细, 帮扶措施): one row a line item or a measure, belonging to the
+household named by 户编号 or 户主证件号码 — one of the same file's roster, or one already in the store.
+
+They are read beside the roster (``sheets.py`` hands a sheet here when its header says what it is)
+and written after it, in the same unit of work, so a dry run shows what they would leave as well.
+A row whose household or member cannot be found, or whose 类别 is not one of the accounting's, is a
+problem on its row; nothing is written raw. The year's lines in the file replace the year's lines in
+the store (that is what importing a year's accounting means); the same lines again change nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..bundle import MeasureData
+from ..model import Base, Household, IncomeLine, IncomeYear, Measure, Member
+from ..model.income import CATEGORIES
+from ..paths import resources_dir
+from ..services.households import add_measure, save_income, update_measure
+from ..services.uow import UnitOfWork
+from .header import ColumnMap
+from .layout import Field, header_key
+from .problem import ERROR, INFO, WARNING, Problem
+from .rows import RowCleaner, RowRecord, ValueMap, not_data
+
+INCOME, MEASURES = "income", "measures"
+_SCAN = 30
+
+
+@lru_cache(maxsize=None)
+def _doc() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((resources_dir() / "tabular" / "linked.json").read_text("utf-8"))
+    return doc
+
+
+def _label(key: str) -> str:
+    table, column = key.split(".", 1)
+    found = Base.metadata.tables.get(table)
+    return str(found.c[column].info["label"]) if found is not None else key
+
+
+@lru_cache(maxsize=None)
+def _index(kind: str) -> dict[str, Field]:
+    """Every name a column of this kind of sheet may go by → its field (the declared label first)."""
+    doc = _doc()
+    index: dict[str, Field] = {}
+    named = {**doc["keys"], **doc["kinds"][kind]["columns"]}
+    for key, aliases in named.items():
+        label = aliases[0] if key.startswith("group.") else _label(key)
+        for name in (label, *aliases):
+            index.setdefault(header_key(name), Field(key, label, tuple(aliases)))
+    return index
+
+
+@lru_cache(maxsize=None)
+def _item_categories() -> dict[str, tuple[str, bool]]:
+    """income_items.json: item → (its category, counts toward income by default)."""
+    doc = json.loads((resources_dir() / "codes" / "income_items.json").read_text("utf-8"))
+    return {item: (category, counts) for category, items in doc["categories"].items() for item, counts in items}
+
+
+def sheet_kind(rows: list[tuple[Any, ...]]) -> tuple[str, int] | None:
+    """(kind, 1-based header row) when one of the first rows is an income or measures header."""
+    for number, cells in enumerate(rows[:_SCAN], start=1):
+        for kind, spec in _doc()["kinds"].items():
+            index = _index(kind)
+            keys = {index[k].key for c in cells if isinstance(c, str) and (k := header_key(c)) in index}
+            if any(keys.issuperset(names) for names in spec["detect"]):
+                return kind, number
+    return None
+
+
+def kind_label(kind: str) -> str:
+    return str(_doc()["kinds"][kind]["label"])
+
+
+def column_map(kind: str, header_row: int, cells: tuple[Any, ...]) -> ColumnMap:
+    headers = ["" if c is None else str(c).strip() for c in cells]
+    columns = ColumnMap(header_row, headers)
+    index, totals = _index(kind), {header_key(t) for t in _doc()["totals"]}
+    taken: dict[str, str] = {}
+    for i, text in enumerate(headers):
+        if not text:
+            continue
+        chosen = index.get(header_key(text))
+        if chosen is None:
+            columns.ignored[i] = ("合计由明细计算，不导入" if header_key(text) in totals
+                                  else f"{kind_label(kind)}表里没有对应的字段")
+        elif chosen.key in taken:
+            columns.ignored[i] = f"与前面的“{taken[chosen.key]}”列是同一字段（{chosen.label}），采用前一列"
+        else:
+            columns.fields[i], taken[chosen.key] = chosen, text
+    return columns
+
+
+@dataclass(slots=True)
+class LinkedRow:
+    kind: str
+    record: RowRecord
+
+
+@dataclass
+class LinkedRead:
+    rows: list[LinkedRow] = field(default_factory=list)
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet name → kind
+
+
+def read_linked(kind: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap, year: int,
+                label: str, values: ValueMap | None, problems: list[Problem], into: LinkedRead) -> None:
+    """The sheet's data rows as records; 合计 rows, notes and repeated headers are skipped and said."""
+    if not any(f.key in ("household.national_hh_no", "group.head_id_no") for f in columns.fields.values()):
+        problems.append(Problem(columns.header_row, "", f"{kind_label(kind)}表没有“户编号”或“户主证件号码”列，"
+                                "无法知道各行属于哪一户，整张表未导入", ERROR, label))
+        return
+    problems += [Problem(p.row, p.column, p.message, p.severity, label) for p in columns.not_imported()]
+    cleaner = RowCleaner(columns, year, label, values)
+    for number, cells in rows:
+        if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
+            continue
+        if columns.is_header(cells):
+            problems.append(Problem(number, "", "重复的表头行，已跳过", INFO, label))
+            continue
+        why = not_data(cells, columns)
+        if why:
+            problems.append(Problem(number, "", why, INFO, label))
+            continue
+        into.rows.append(LinkedRow(kind, cleaner.record(number, cells, problems)))
+
+
+# ---- writing ---------------------------------------------------------------------------------
+@dataclass
+class LinkedResult:
+    problems: list[Problem] = field(default_factory=list)
+    households: dict[str, RowRecord] = field(default_factory=dict)  # touched household → its first row
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+
+class _Households:
+    """The store's households by 户编号 and by their head's ID number (after the roster's rows are written)."""
+
+    def __init__(self, conn: Connection, rows: list[LinkedRow]) -> None:
+        numbers = {r.record.values["household.national_hh_no"] for r in rows
+                   if r.record.values.get("household.national_hh_no")}
+        heads = {r.record.values["group.head_id_no"] for r in rows if r.record.values.get("group.head_id_no")}
+        self.by_number = dict(conn.execute(select(Household.national_hh_no, Household.id)
+                                           .where(Household.national_hh_no.in_(numbers))).all())
+        self.by_head = dict(conn.execute(select(Member.id_no, Member.household_id).where(
+            Member.id_no.in_(heads), Member.relation == "户主", Member.record_status == "在册")).all())
+
+    def find(self, record: RowRecord) -> tuple[str | None, str]:
+        number, head = record.values.get("household.national_hh_no"), record.values.get("group.head_id_no")
+        by_number = self.by_number.get(number) if number else None
+        by_head = self.by_head.get(head) if head else None
+        if by_number and by_head and by_number != by_head:
+            return None, f"户编号 {number} 与户主证件号码 {head} 指向不同的户"
+        found = by_number or by_head
+        if found is None:
+            named = f"户编号 {number}" if number else f"户主证件号码 {head}"
+            return None, f"找不到{named}的户（文件的花名册和库里都没有）"
+        return found, ""
+
+
+def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_out: set[str]) -> LinkedResult:
+    """Write the rows without problems; ``left_out``: 户编号 and 户主证件号码 of the roster's households
+    that the import leaves out (their rows are reported, not written)."""
+    assert uow.conn is not None
+    result = LinkedResult()
+    usable = [r for r in rows if not r.record.bad]
+    households = _Households(uow.conn, usable)
+    placed: dict[str, list[tuple[str, RowRecord]]] = {INCOME: [], MEASURES: []}
+    for row in usable:
+        record = row.record
+        keys = {record.values.get("household.national_hh_no"), record.values.get("group.head_id_no")} - {None}
+        if keys & left_out:
+            result.problems.append(record.problem("", "所属的户在花名册部分有错误、没有导入，这一行也未导入",
+                                                  WARNING))
+            continue
+        household_id, why = households.find(record)
+        if household_id is None:
+            result.problems.append(record.problem("户编号", why))
+            continue
+        placed[row.kind].append((household_id, record))
+        result.households.setdefault(household_id, record)
+    _write_income(uow, placed[INCOME], import_year, result)
+    _write_measures(uow, placed[MEASURES], import_year, result)
+    return result
+
+
+_YEAR_FIELDS = ("period_start", "period_end", "population", "claims_income", "compliant_oop_expense")
+_LINE_FIELDS = ("category", "item", "amount", "counts_toward_income", "note")
+
+
+def _category(record: RowRecord) -> tuple[str, str, bool] | str:
+    """(category, item, counts toward income by default), or why the row has none."""
+    line = record.table("income_line")
+    item = str(line.get("item") or "").strip()
+    typed = str(line.get("category") or "").strip()
+    known = _item_categories().get(item)
+    category = _match_category(typed) if typed else (known[0] if known else None)
+    if category is None:
+        named = f"“{typed}”" if typed else "（空）"
+        return f"类别{named}不是收入核算的类别（{'、'.join(CATEGORIES)}）"
+    counts = known[1] if known and known[0] == category else True
+    return category, item or category, counts
+
+
+def _match_category(typed: str) -> str | None:
+    key = header_key(typed)
+    for category in CATEGORIES:
+        if key in (category, category.removesuffix("收入"), category.replace("性", "")):
+            return category
+    return None
+
+
+def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_year: int,
+                  result: LinkedResult) -> None:
+    years: dict[tuple[str, int], list[RowRecord]] = {}
+    for household_id, record in rows:
+        years.setdefault((household_id, int(record.values.get("income_year.year") or import_year)), []).append(record)
+    for (household_id, year), records in years.items():
+        lines, fields, bad = _income_of(records, result)
+        if bad:
+            continue
+        if _same_income(uow.conn, household_id, year, lines, fields):
+            result.add("income_unchanged")
+            continue
+        save_income(uow, household_id, year, lines, **fields)
+        result.add("income_written")
+
+
+def _income_of(records: list[RowRecord], result: LinkedResult) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+    """The year's lines and its own fields (the same on every row that gives them)."""
+    lines: list[dict[str, Any]] = []
+    fields: dict[str, Any] = {}
+    bad = False
+    for record in records:
+        found = _category(record)
+        if isinstance(found, str):
+            result.problems.append(record.problem("类别", found))
+            bad = True
+            continue
+        category, item, counts = found
+        line = record.table("income_line")
+        lines.append({"category": category, "item": item, "amount": line.get("amount"),
+                      "counts_toward_income": line.get("counts_toward_income", counts), "note": line.get("note")})
+        for name in _YEAR_FIELDS:
+            value = record.values.get(f"income_year.{name}")
+            if value is None:
+                continue
+            if fields.setdefault(name, value) != value:
+                result.problems.append(record.problem(_label(f"income_year.{name}"),
+                                                      f"同一户同一年度的各行不一致（“{fields[name]}”和“{value}”）"))
+                bad = True
+    return lines, fields, bad
+
+
+def _same_income(conn: Connection | None, household_id: str, year: int, lines: list[dict[str, Any]],
+                 fields: Mapping[str, Any]) -> bool:
+    assert conn is not None
+    stored = conn.execute(select(IncomeYear).where(IncomeYear.household_id == household_id,
+                                                   IncomeYear.year == year)).mappings().first()
+    if stored is None or any(stored[k] != v for k, v in fields.items()):
+        return False
+    had = conn.execute(select(*(IncomeLine.__table__.c[k] for k in _LINE_FIELDS))
+                       .where(IncomeLine.income_id == stored["id"]).order_by(IncomeLine.sort)).all()
+    return [tuple(r) for r in had] == [tuple(line[k] for k in _LINE_FIELDS) for line in lines]
+
+
+_IDENTITY = ("year", "category", "subcategory", "name", "member_id", "start_on")
+
+
+def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_year: int,
+                    result: LinkedResult) -> None:
+    assert uow.conn is not None
+    stored: dict[str, list[dict[str, Any]]] = {}
+    people: dict[str, list[dict[str, Any]]] = {}
+    ids = sorted({household_id for household_id, _ in rows})
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for m in uow.conn.execute(select(Measure).where(Measure.household_id.in_(chunk))).mappings():
+            stored.setdefault(m["household_id"], []).append(dict(m))
+        for p in uow.conn.execute(select(Member.id, Member.household_id, Member.name, Member.id_no)
+                                  .where(Member.household_id.in_(chunk))).mappings():
+            people.setdefault(p["household_id"], []).append(dict(p))
+    for household_id, record in rows:
+        member, why = _member(record, people.get(household_id, []))
+        if why:
+            result.problems.append(record.problem("受益成员", why))
+            continue
+        fields = {**record.table("measure"), "member_id": member}
+        fields.setdefault("year", import_year)
+        same = next((m for m in stored.get(household_id, []) if all(m.get(k) == fields.get(k) for k in _IDENTITY)),
+                    None)
+        if same is None:
+            measure_id = add_measure(uow, household_id, MeasureData(fields))
+            stored.setdefault(household_id, []).append({**fields, "id": measure_id})
+            result.add("measures_added")
+            continue
+        changes = {k: v for k, v in fields.items() if same.get(k) != v}
+        if changes:
+            update_measure(uow, same["id"], changes)
+            same.update(changes)
+            result.add("measures_updated")
+        else:
+            result.add("measures_unchanged")
+
+
+def _member(record: RowRecord, people: list[dict[str, Any]]) -> tuple[str | None, str]:
+    """The measure's 受益成员 (None: the household as a whole), or why it cannot be found."""
+    id_no, name = record.values.get("member.id_no"), record.values.get("member.name")
+    if id_no:
+        found = [p for p in people if p["id_no"] == id_no]
+    elif name:
+        found = [p for p in people if p["name"] == name]
+    else:
+        return None, ""
+    if len(found) == 1:
+        return str(found[0]["id"]), ""
+    named = f"证件号码 {id_no}" if id_no else f"“{name}”"
+    return None, f"户里没有受益成员{named}" if not found else f"户里有两名{named}，请填受益成员的证件号码"
+
+
+def summary(counts: Mapping[str, int], applied: bool) -> Iterator[str]:
+    verb = "已" if applied else "将"
+    written, same = counts.get("income_written", 0), counts.get("income_unchanged", 0)
+    if written or same:
+        yield f"收入核算：{verb}写入 {written} 户年度，无变化 {same} 户年度（文件中的明细替换该年度原有明细）。"
+    added, updated = counts.get("measures_added", 0), counts.get("measures_updated", 0)
+    unchanged = counts.get("measures_unchanged", 0)
+    if added or updated or unchanged:
+        yield f"帮扶措施：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。"
