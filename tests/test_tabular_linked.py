@@ -134,7 +134,7 @@ def test_a_workbook_with_roster_income_and_measures_sheets_reports_every_row_it_
     assert not report.applied and dump(new_store) == before
     messages = [str(p) for p in report.errors]
     assert messages == [
-        "工作表“收入”第5行 户编号：找不到户编号 520102003000009的户（文件的花名册和库里都没有）",
+        "工作表“收入”第5行 户编号：找不到户编号为 520102003000009 的户（文件的花名册和库里都没有）",
         "工作表“措施”第4行 受益成员：户里没有受益成员“张三”",
     ], messages
     skipped = [str(p) for p in report.problems if "合计" in p.message]

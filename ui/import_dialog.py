@@ -111,6 +111,7 @@ class ImportDialog(QDialog):
             f"工作表“{report.sheet}”，表头在第{report.header_row}行。将新建 {report.count('create')} 户，"
             f"更新 {report.count('update')} 户，无变化 {report.count('unchanged')} 户；"
             f"有问题的 {report.rejected} 户（{errors} 个错误，{len(report.problems) - errors} 个提示）。"
+            + "".join(f"\n{line}" for line in report.linked_lines())
             + ("\n有错误时默认不导入任何内容：请改正文件，或勾选下方“只导入没有问题的户”。" if errors else ""))
         self._fill_households(report)
         self.problems.clear()
@@ -170,6 +171,7 @@ class ImportDialog(QDialog):
             return
         text = (f"已新建 {report.count('create')} 户，更新 {report.count('update')} 户，"
                 f"无变化 {report.count('unchanged')} 户。")
+        text += "".join(f"\n{line}" for line in report.linked_lines())
         if report.rejected_file:
             text += f"\n有问题的 {report.rejected} 户没有导入，这些行已另存为：\n{report.rejected_file}"
         QMessageBox.information(self, "导入完成", text)

@@ -107,9 +107,7 @@ def _print_report(report: Any, out: Out) -> None:
     if report.planned or not report.linked:
         out(f"{verb}新建 {report.count('create')} 户，{verb}更新 {report.count('update')} 户，"
             f"无变化 {report.count('unchanged')} 户，有问题 {report.rejected} 户。")
-    from .linked import summary  # noqa: PLC0415
-
-    for line in summary(report.linked_counts, report.applied):
+    for line in report.linked_lines():
         out(line)
     if report.rejected_file:
         out(f"未导入的行已另存为：{report.rejected_file}（最后一列“问题”说明原因）")

@@ -10,7 +10,7 @@ the store (that is what importing a year's accounting means); the same lines aga
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -163,8 +163,8 @@ class _Households:
             return None, f"户编号 {number} 与户主证件号码 {head} 指向不同的户"
         found = by_number or by_head
         if found is None:
-            named = f"户编号 {number}" if number else f"户主证件号码 {head}"
-            return None, f"找不到{named}的户（文件的花名册和库里都没有）"
+            named = f"户编号为 {number}" if number else f"户主证件号码为 {head}"
+            return None, f"找不到{named} 的户（文件的花名册和库里都没有）"
         return found, ""
 
 
@@ -325,14 +325,3 @@ def _member(record: RowRecord, people: list[dict[str, Any]]) -> tuple[str | None
         return str(found[0]["id"]), ""
     named = f"证件号码 {id_no}" if id_no else f"“{name}”"
     return None, f"户里没有受益成员{named}" if not found else f"户里有两名{named}，请填受益成员的证件号码"
-
-
-def summary(counts: Mapping[str, int], applied: bool) -> Iterator[str]:
-    verb = "已" if applied else "将"
-    written, same = counts.get("income_written", 0), counts.get("income_unchanged", 0)
-    if written or same:
-        yield f"收入核算：{verb}写入 {written} 户年度，无变化 {same} 户年度（文件中的明细替换该年度原有明细）。"
-    added, updated = counts.get("measures_added", 0), counts.get("measures_updated", 0)
-    unchanged = counts.get("measures_unchanged", 0)
-    if added or updated or unchanged:
-        yield f"帮扶措施：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。"

@@ -57,6 +57,20 @@ class ImportReport:
         """All-or-nothing and something is wrong: nothing was (or would be) written."""
         return bool(self.errors) and not self.partial
 
+    def linked_lines(self) -> list[str]:
+        """What the 收入明细 and 帮扶措施 sheets did or would do, for a person."""
+        counts, verb = self.linked_counts, "已" if self.applied else "将"
+        lines = []
+        written, same = counts.get("income_written", 0), counts.get("income_unchanged", 0)
+        if written or same:
+            lines.append(f"收入核算：{verb}写入 {written} 户年度，无变化 {same} 户年度"
+                         "（文件中的明细替换该年度原有明细）。")
+        added, updated = counts.get("measures_added", 0), counts.get("measures_updated", 0)
+        unchanged = counts.get("measures_unchanged", 0)
+        if added or updated or unchanged:
+            lines.append(f"帮扶措施：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。")
+        return lines
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "sheet": self.sheet, "header_row": self.header_row, "year": self.year,
                 "applied": self.applied,
