@@ -239,6 +239,26 @@ def test_relation_against_gender_and_list(ctx):
     assert ("REL-03", "relation") in found(hh, ctx)
 
 
+def test_relation_against_age(ctx):
+    hh = good_household()
+    assert not [f for f in check_household(hh, ctx) if f.rule == "REL-04"]
+    son = hh.members[2].fields
+    son["birth_date"] = date(1955, 1, 2)  # before his father
+    son["id_no"] = make_id(son["id_no"][:6], son["birth_date"], 3)
+    f = next(f for f in check_household(hh, ctx) if f.rule == "REL-04")
+    assert (f.severity, f.member) == ("error", "张小明")
+    assert f.message == "张小明 与户主关系为“之子”，出生日期却早于户主 张三，请核对与户主关系或出生日期"
+    son["birth_date"] = date(1966, 1, 2)  # six years younger than his father
+    son["id_no"] = make_id(son["id_no"][:6], son["birth_date"], 3)
+    f = next(f for f in check_household(hh, ctx) if f.rule == "REL-04")
+    assert (f.severity, f.message) == (
+        "warning", "张小明 与户主关系为“之子”，与户主 张三 年龄只差5岁，请核对与户主关系或出生日期"
+    )
+    son.update(relation="之父")  # a father born after the head
+    f = next(f for f in check_household(hh, ctx) if f.rule == "REL-04")
+    assert f.severity == "error" and "晚于户主" in f.message
+
+
 def test_relation_message_names_the_person(ctx):
     hh = good_household()
     hh.members[3].fields["relation"] = "之子"

@@ -8,7 +8,7 @@ from datetime import date
 
 from ...bundle import HouseholdData, Row
 from ..engine import ERROR, WARNING, Context, Finding, rule
-from ._common import ACTIVE, blank, facts, id_info, label, labels, split
+from ._common import ACTIVE, birth_of, blank, facts, id_info, label, labels, split
 
 HEAD, SPOUSE = "户主", "配偶"
 MALE_ONLY = frozenset({"之子", "之女婿", "之孙子", "之外孙子", "之父", "之岳父", "之公公", "之祖父", "之外祖父",
@@ -82,6 +82,38 @@ def relation_fits(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if (rel in MALE_ONLY and g == "女") or (rel in FEMALE_ONLY and g == "男"):
             yield Finding("REL-02", ERROR, field="relation", message=f"{p.name} 与户主关系“{rel}”与性别“{g}”不符",
                           **p.at(hh, "member"))
+
+
+# Generations from the head (+ younger), for blood relations only: an in-law may be of any age.
+GENERATION = {"之子": 1, "之女": 1, "之孙子": 2, "之孙女": 2, "之外孙子": 2, "之外孙女": 2, "之曾孙子": 3,
+              "之曾孙女": 3, "之父": -1, "之母": -1, "之祖父": -2, "之祖母": -2, "之外祖父": -2, "之外祖母": -2}
+YEARS_PER_GENERATION = 12  # below this, a parent and child apart by one generation is not believable
+
+
+@rule
+def relation_and_age(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
+    """与户主关系 against the birth dates: a child born before the head, a parent after (errors); a
+    generation apart by fewer than YEARS_PER_GENERATION years, or none, (a hint to look again)."""
+    fx = facts(hh, ctx)
+    heads = [p for p in fx.people if p.f.get("relation") == HEAD]
+    head_born = birth_of(heads[0].f) if len(heads) == 1 else None
+    if not fx.live or head_born is None:
+        return
+    for p in fx.people:
+        rel, born = p.f.get("relation"), birth_of(p.f)
+        gen = GENERATION.get(str(rel))
+        if gen is None or born is None:
+            continue
+        gap = (born - head_born).days / 365.25 * (1 if gen > 0 else -1)
+        if gap < 0:
+            order = "早于" if gen > 0 else "晚于"
+            yield Finding("REL-04", ERROR, field="relation",
+                          message=f"{p.name} 与户主关系为“{rel}”，出生日期却{order}户主 {heads[0].name}，"
+                                  "请核对与户主关系或出生日期", **p.at(hh, "member"))
+        elif gap < YEARS_PER_GENERATION * abs(gen):
+            yield Finding("REL-04", WARNING, field="relation",
+                          message=f"{p.name} 与户主关系为“{rel}”，与户主 {heads[0].name} 年龄只差{int(gap)}岁，"
+                                  "请核对与户主关系或出生日期", **p.at(hh, "member"))
 
 
 def _counted_at_year_end(hh: HouseholdData, year: int) -> tuple[int, list[str]]:
