@@ -98,3 +98,20 @@ def county(county_db_url):
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     yield engine, keys
     engine.dispose()
+
+
+# ---- Windows behaviour (issue 19): files held by another process --------------------------------
+@pytest.fixture
+def winfs(monkeypatch):
+    """Renames, replaces and deletes of files a test holds fail as on Windows (tests/winfs.py)."""
+    from fupin_desktop import fsutil  # noqa: PLC0415
+    from tests.winfs import WindowsFS  # noqa: PLC0415
+
+    monkeypatch.setattr(fsutil, "DELAYS", (0.01, 0.02, 0.04))  # the same retries, shorter pauses
+    return WindowsFS().install(monkeypatch)
+
+
+@pytest.fixture(autouse=os.environ.get("FUPIN_WINDOWS_FS") == "1")
+def _windows_fs_everywhere(request):
+    """``FUPIN_WINDOWS_FS=1 ./test.sh``: every test runs with the Windows file layer installed."""
+    yield request.getfixturevalue("winfs")
