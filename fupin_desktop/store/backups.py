@@ -26,6 +26,7 @@ from ..errors import FupinError, InvalidInput, StoreExists
 from ..settings import Settings, for_store, load_settings
 from .archive import restore_backup, write_backup
 from .keyslots import KeyRing
+from .lock import holder, in_use_error
 
 log = logging.getLogger(__name__)
 KINDS = {"daily": "每日自动", "migration": "升级前", "import": "导入前", "restore": "恢复前", "manual": "手动"}
@@ -170,6 +171,8 @@ def replace_with_backup(store_path: Path, backup: Path, *, now: datetime | None 
     safety = store_path.with_name(f"{store_path.name}.恢复前-{stamp}")
     if staging.exists() or safety.exists():
         raise StoreExists(f"文件夹已存在：{safety}", hint="请稍等一秒再试。")
+    if (who := holder(store_path)) is not None:  # the app has it open (it lets go before its own restore)
+        raise in_use_error(who)
     try:
         restore_backup(backup, staging)
         fsutil.rename(store_path, safety)
