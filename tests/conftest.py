@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -115,3 +116,25 @@ def winfs(monkeypatch):
 def _windows_fs_everywhere(request):
     """``FUPIN_WINDOWS_FS=1 ./test.sh``: every test runs with the Windows file layer installed."""
     yield request.getfixturevalue("winfs")
+
+
+# ---- one copy of the app per store (issue 19) ------------------------------------------------
+HOLD = """
+import sys
+from fupin_desktop.store.lock import StoreLock
+lock = StoreLock.acquire(sys.argv[1])
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def other_copy(store_path):
+    """Another process that has the store open in the app (it holds the lock until stdin closes)."""
+    store_path.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(store_path)], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    yield proc
+    proc.stdin.close()
+    proc.wait(timeout=10)

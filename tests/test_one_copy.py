@@ -21,29 +21,8 @@ from fupin_desktop.store.backups import auto_backup, replace_with_backup
 from fupin_desktop.store.lock import LOCK_NAME, StoreInUseError, StoreLock, holder
 from fupin_desktop.store.store import Store
 
-from .conftest import PASSWORD, ROOT
+from .conftest import HOLD, PASSWORD, ROOT
 from .factories import household
-
-HOLD = """
-import sys
-from fupin_desktop.store.lock import StoreLock
-lock = StoreLock.acquire(sys.argv[1])
-print("held", flush=True)
-sys.stdin.read()
-"""
-
-
-@pytest.fixture
-def other_copy(store_path):
-    """Another process that has the store open in the app (it holds the lock until stdin closes)."""
-    store_path.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(store_path)], cwd=ROOT, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "held"
-    yield proc
-    proc.stdin.close()
-    proc.wait(timeout=10)
-
 
 def count(store: Store) -> int:
     with store.engine.connect() as conn:

@@ -11,7 +11,6 @@ from ui.operations import hub
 from ui.qt import QApplication, QSettings, Qt, QWizard
 
 from .conftest import PASSWORD
-from .test_one_copy import other_copy  # noqa: F401 (a fixture)
 
 
 def idle(qtbot) -> None:
