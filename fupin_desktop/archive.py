@@ -27,6 +27,7 @@ from .opchanges import OpChanges
 from .settings import Settings, for_store
 from .store import backups
 from .store.backups import BackupInfo
+from .store.lock import StoreInUseError, StoreLock
 from .store.store import Store
 from .store.store import check_password_strength, password_strength_hint
 from .sync.status import household_states, open_counts, sync_status
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "check_password_strength", "create_archive",
     "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint", "reset_password",
-    "restore_backup",
+    "StoreInUseError", "StoreLock", "lock_store", "restore_backup",
 ]
 
 DRAFT_VERSION = 2  # 1: members {m, y, y_id} and measures {m, d}, converted on reading
@@ -275,3 +276,8 @@ def decode_draft(text: str | None) -> tuple[EditState | None, str]:
         return state_from_json(state), str(doc.get("saved_at", ""))
     except (ValueError, LookupError, TypeError, AttributeError):
         return None, ""
+
+
+def lock_store(store_path: Path) -> StoreLock:
+    """Hold the store for this copy of the app; raises ``StoreInUseError`` saying who has it."""
+    return StoreLock.acquire(store_path)

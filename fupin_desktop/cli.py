@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import DatabaseError
 
 from . import __version__
+from .console import setup_console
 from .errors import FupinError, InvalidInput, corrupt_error, is_corruption
 from .logs import exception_summary, setup_logging
 from .ops_cli import add_commands as add_ops_commands, daily_backup
@@ -324,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    setup_console(json_output="--json" in argv)
     setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)

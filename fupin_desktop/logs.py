@@ -17,6 +17,7 @@ import logging
 import logging.handlers
 import re
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -74,6 +75,35 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """One log file shared by every process (the app, CLI commands beside it), rotated by size.
+
+    On Windows the file cannot be renamed while another process has it open (the app always has),
+    and an antivirus scan can hold any of the files for a moment. A rotation that fails then keeps
+    writing to the current file and tries again a minute later: no line is lost and no logging
+    traceback reaches the console. The file grows past ``maxBytes`` meanwhile; that is all.
+    """
+
+    RETRY_AFTER = 60.0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._next_try = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:  # noqa: N802 (logging's name)
+        if time.monotonic() < self._next_try:
+            return 0
+        return super().shouldRollover(record)
+
+    def doRollover(self) -> None:  # noqa: N802 (logging's name)
+        try:
+            super().doRollover()
+        except OSError:
+            self._next_try = time.monotonic() + self.RETRY_AFTER
+            if self.stream is None or self.stream.closed:
+                self.stream = self._open()
+
+
 def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path | None:
     """Attach the rotating file handler to the root logger (once); returns the log file.
 
@@ -86,7 +116,7 @@ def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path |
     if _installed is None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            handler: logging.Handler = SharedRotatingFileHandler(
                 path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True)
         except OSError:
             handler = logging.StreamHandler(sys.stderr)  # the return below then says: no log file

@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from .console import FAIL_MARK, OK_MARK
+
 # Each step imports what it checks (the late imports marked noqa: PLC0415): a module missing from a
 # build fails that step, by name, instead of stopping the whole self-test before it starts.
 PASSWORD = "self-test-password"
@@ -253,10 +255,10 @@ def run(steps: Sequence[Step] | None = None, out: TextIO | None = None) -> int:
                 started = time.perf_counter()
                 try:
                     detail = step.run(ctx)
-                    mark, text = "✓", detail or ""
+                    mark, text = OK_MARK, detail or ""
                 except Exception as exc:  # noqa: BLE001 - every failure is reported, the rest still runs
                     failed += 1
-                    mark, text = "✗", _failure(exc)
+                    mark, text = FAIL_MARK, _failure(exc)
                 seconds = time.perf_counter() - started
                 print(f"{mark} {step.title}（{seconds:.2f} 秒）" + (f"：{text}" if text else ""), file=out, flush=True)
         finally:

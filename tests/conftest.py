@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -98,3 +99,42 @@ def county(county_db_url):
     keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
     yield engine, keys
     engine.dispose()
+
+
+# ---- Windows behaviour (issue 19): files held by another process --------------------------------
+@pytest.fixture
+def winfs(monkeypatch):
+    """Renames, replaces and deletes of files a test holds fail as on Windows (tests/winfs.py)."""
+    from fupin_desktop import fsutil  # noqa: PLC0415
+    from tests.winfs import WindowsFS  # noqa: PLC0415
+
+    monkeypatch.setattr(fsutil, "DELAYS", (0.01, 0.02, 0.04))  # the same retries, shorter pauses
+    return WindowsFS().install(monkeypatch)
+
+
+@pytest.fixture(autouse=os.environ.get("FUPIN_WINDOWS_FS") == "1")
+def _windows_fs_everywhere(request):
+    """``FUPIN_WINDOWS_FS=1 ./test.sh``: every test runs with the Windows file layer installed."""
+    yield request.getfixturevalue("winfs")
+
+
+# ---- one copy of the app per store (issue 19) ------------------------------------------------
+HOLD = """
+import sys
+from fupin_desktop.store.lock import StoreLock
+lock = StoreLock.acquire(sys.argv[1])
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def other_copy(store_path):
+    """Another process that has the store open in the app (it holds the lock until stdin closes)."""
+    store_path.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(store_path)], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    yield proc
+    proc.stdin.close()
+    proc.wait(timeout=10)

@@ -35,7 +35,7 @@ def test_version_and_self_test_from_source(tmp_path):
     assert version.returncode == 0 and version.stdout.strip() == f"Fupin Desktop {VERSION}"
     test = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert test.returncode == 0, test.stdout + test.stderr
-    assert "自检通过" in test.stdout and "✗" not in test.stdout and test.stdout.count("✓") >= 12
+    assert "自检通过" in test.stdout and "\n× " not in test.stdout and test.stdout.count("√") >= 12
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_frozen_build_passes_its_self_test(frozen, tmp_path):
     assert version.returncode == 0 and version.stdout.strip() == f"Fupin Desktop {VERSION}"
     test = run([str(program), "--self-test"], data)
     assert test.returncode == 0, test.stdout + test.stderr
-    assert "自检通过" in test.stdout and "✗" not in test.stdout
+    assert "自检通过" in test.stdout and "\n× " not in test.stdout
     # The same number of modules as from source: the build did not silently miss one.
     source = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert module_counts(test.stdout) == module_counts(source.stdout) != []

@@ -21,9 +21,9 @@ def test_a_failing_step_is_marked_and_the_exit_code_is_non_zero():
              Step("之后的一步", lambda ctx: seen.append(True))]
     assert run(steps, out) == 1
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("✓ 第一步") and lines[0].endswith("：好")
-    assert lines[1].startswith("✗ 坏的一步") and "FileNotFoundError" in lines[1]
-    assert lines[2].startswith("✓ 之后的一步") and "1 项出错" in lines[3]
+    assert lines[0].startswith("√ 第一步") and lines[0].endswith("：好")
+    assert lines[1].startswith("× 坏的一步") and "FileNotFoundError" in lines[1]
+    assert lines[2].startswith("√ 之后的一步") and "1 项出错" in lines[3]
     assert seen == [True, True]  # later steps still run
 
 

@@ -28,6 +28,7 @@ def app(qtbot, tmp_path, monkeypatch):
         fupin.window.close()
     if fupin.archive is not None:
         fupin.archive.close()
+    fupin.release_store()
 
 
 def run_wizard(qtbot, fupin) -> None:
@@ -84,3 +85,13 @@ def test_idle_time_locks(qtbot, app):
     app.idle.timer.start()
     qtbot.waitUntil(lambda: app.archive is None, timeout=5_000)
     assert app.unlock_dialog.isVisible()
+
+
+def test_a_second_copy_on_the_same_store_is_refused_saying_who_has_it(qtbot, app, other_copy, new_store):
+    new_store.close()
+    app.start()
+    assert app.unlock_dialog is None and app.store_lock is None
+    text = app.refusal.text() + app.refusal.informativeText()
+    assert f"进程 {other_copy.pid}" in text and "另一个扶贫档案窗口" in text
+    app.refusal.finished.disconnect()  # in the app its closing ends the program
+    app.refusal.done(0)

@@ -25,7 +25,7 @@ from .qt import (
 )
 
 if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
-    from fupin_desktop.archive import Archive
+    from fupin_desktop.archive import Archive, StoreLock
 
 # Screens and dialogs are imported when first shown (the late imports marked noqa: PLC0415): the
 # unlock screen appears before SQLAlchemy, the store and the main window load (bench/build_bench.py
@@ -122,6 +122,8 @@ class FupinApp:
         self.settings = QSettings("FupinDesktop", "FupinDesktop")  # window layout and last choices only
         self.prefs = Settings()  # the user's settings, read on unlock (fupin_desktop.settings)
         self.archive: Archive | None = None
+        self.store_lock: StoreLock | None = None  # this copy of the app holds the store (one copy per store)
+        self.refusal = None  # the box that says another copy has the store
         self.window = None
         self.county_window = None  # the county workspace, in the county role
         self.unlock_dialog = None
@@ -133,12 +135,35 @@ class FupinApp:
         if self.settings.value("role") == "county" and self.settings.value("county/db_url"):
             self.show_county_unlock()
         elif (self.store_path / "store.json").exists():
-            self.show_unlock()
+            if self.take_store():
+                self.show_unlock()
         else:
             from .setup_wizard import SetupWizard  # noqa: PLC0415
 
             self.wizard = SetupWizard(self.store_path, on_created=self.unlocked, on_county=self.county_opened)
             self.wizard.show()
+
+    def take_store(self) -> bool:
+        """Hold the store for this copy; a second copy says who has it and ends when the box closes."""
+        from fupin_desktop.archive import StoreInUseError, lock_store  # noqa: PLC0415
+
+        if self.store_lock is not None:
+            return True
+        try:
+            self.store_lock = lock_store(self.store_path)
+            return True
+        except StoreInUseError as err:
+            from .messages import inform  # noqa: PLC0415
+
+            log.info("second copy on the same store refused")
+            self.refusal = inform(None, err.message, err.hint, title="扶贫档案已经打开")
+            self.refusal.finished.connect(lambda _r: QApplication.quit())
+            return False
+
+    def release_store(self) -> None:
+        if self.store_lock is not None:
+            self.store_lock.release()
+            self.store_lock = None
 
     # ---- the county role -----------------------------------------------------------------------
     def show_county_unlock(self) -> None:
@@ -179,6 +204,7 @@ class FupinApp:
         from . import maintenance  # noqa: PLC0415
 
         self.archive = archive
+        self.take_store()  # a store the wizard has just made
         self.prefs = for_store(archive.store)
         self.apply_settings()
         self.window = MainWindow(archive, settings=self.settings, on_lock=self.lock)
@@ -236,7 +262,15 @@ class FupinApp:
             tell(self.unlock_dialog, "已恢复",
                  f"已从备份恢复数据库。原来的数据库完整保留在：\n{safety}\n\n请用备份时的密码解锁。", "restoredBox")
 
-        Op(self.unlock_dialog, lambda: restore_backup(path, backup)).success(done).run()
+        def work() -> Path:
+            # The folder is renamed: Windows refuses that while this copy holds a file in it open.
+            self.release_store()
+            try:
+                return restore_backup(path, backup)
+            finally:
+                self.take_store()
+
+        Op(self.unlock_dialog, work).success(done).run()
 
     def lock(self) -> None:
         if self.county_window is not None:
@@ -314,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     crash.uninstall()
     if fupin.archive is not None:
         fupin.archive.close()
+    fupin.release_store()
     if fupin.county_window is not None:
         fupin.county_window.ctx.engine.dispose()
     hub().tasks.shutdown()

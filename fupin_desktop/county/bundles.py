@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from .. import fsutil
 from ..bundle import HouseholdData, MemberData, Row
 from ..errors import InvalidInput
 from ..model import Base
@@ -95,10 +96,9 @@ def render_roster(engine: Engine, village_code: str, out: Path, *, mask: bool = 
     try:
         doc = StreamingDoc(tmp, renderer.pagesize, title=renderer.title, font=ctx.font)
         pages = doc.build_from(renderer.document_story(households), renderer.footer)
-        os.replace(tmp, out)
+        fsutil.replace(Path(tmp), out)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        fsutil.try_remove(Path(tmp))
     return {"out": out, "pages": pages, "households": len(households), "problems": ctx.problems}
 
 

@@ -12,7 +12,6 @@ which the next open encrypts again.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from ..errors import EncryptionUnavailable, FupinError
+from .. import fsutil
 from ..fsutil import write_atomic
 from ..store.engine import raw_key_literal
 from .keys import unwrap_secret, wrap_secret
@@ -93,7 +93,7 @@ def _check_passphrase(db: Path, passphrase: str) -> None:
 def _encrypt_clear(db: Path, passphrase: str) -> bytes:
     _check_passphrase(db, passphrase)
     staging = db.with_name(db.name + ".encrypting")
-    staging.unlink(missing_ok=True)
+    fsutil.remove(staging)
     conn = sqlcipher3.connect(str(db))
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -104,9 +104,9 @@ def _encrypt_clear(db: Path, passphrase: str) -> bytes:
         conn.execute("DETACH DATABASE encrypted")
     finally:
         conn.close()
-    os.replace(staging, db)
+    fsutil.replace(staging, db)
     for suffix in ("-wal", "-shm", "-journal"):
-        db.with_name(db.name + suffix).unlink(missing_ok=True)
+        fsutil.remove(db.with_name(db.name + suffix))
     return key
 
 

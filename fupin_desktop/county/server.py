@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from starlette.requests import ClientDisconnect
 
 from .. import __version__
+from ..fsutil import try_remove
 from ..sync import crypto
 from ..sync.client import ACK_REQUEST_CONTEXT
 from ..sync.package import Limits
@@ -133,7 +134,7 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
             return _error(400, "DISCONNECTED", "上传中断。", close=True)
         finally:
             slot.leave()
-            path.unlink(missing_ok=True)
+            try_remove(path)  # a held upload is swept at the next start (spool.clean_stale_uploads)
 
     @app.post("/api/v1/acks", responses={200: {"content": {"application/octet-stream": {}}}, 403: {}})
     def acknowledgment(body: AckRequest) -> Response:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from ..fsutil import try_remove
+
 _SUFFIX = ".fupinpkg.part"
 
 
@@ -31,5 +33,5 @@ def clean_stale_uploads(folder: Path) -> int:
         return 0
     stale = list(folder.glob(f"*{_SUFFIX}"))
     for path in stale:
-        path.unlink(missing_ok=True)
+        try_remove(path)
     return len(stale)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gc
 import io
-import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING
 from reportlab.platypus import Flowable, PageBreak, Paragraph
 from sqlalchemy import Connection, Engine
 
+from .. import fsutil
 from ..bundle import HouseholdData
 from ..errors import FupinError, InvalidInput
 from ..queries.years import current_year
@@ -186,9 +185,9 @@ class _Job:
                 self._per_household(conn, scope, work, final)
             else:
                 self._per_village(conn, scope, final)
-            os.replace(final, out)
+            fsutil.replace(final, out)  # a PDF open in a viewer: retried, then FileHeldError
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            fsutil.try_rmtree(work)
 
     def _document(self, story: Iterator[Flowable], path: Path | io.BytesIO) -> int:
         r = self.renderer
@@ -215,7 +214,7 @@ class _Job:
             del households
             gc.collect()
         if len(parts) == 1:
-            os.replace(parts[0], final)
+            fsutil.replace(parts[0], final)
             return
         self.check()
         with open(final, "wb") as fh:

@@ -23,6 +23,7 @@ from ..model import Meta, new_id
 from ..sync_state import SyncState
 from ..opchanges import OpChanges
 from ..queries.history import TABLE_LABELS
+from ..store.engine import WRITE
 from ..values import coerce, to_json
 
 if TYPE_CHECKING:
@@ -96,9 +97,14 @@ class UnitOfWork:
 
     # ---- transaction ---------------------------------------------------------------------
     def __enter__(self) -> "UnitOfWork":
-        self.conn = self.store.engine.connect()
-        self.conn.begin()
-        state = self.conn.execute(select(Meta.value).where(Meta.key == "hlc")).scalar_one_or_none()
+        self.conn = self.store.engine.connect().execution_options(**{WRITE: True})
+        try:
+            self.conn.begin()  # waits up to the busy timeout while another program writes
+            state = self.conn.execute(select(Meta.value).where(Meta.key == "hlc")).scalar_one_or_none()
+        except DatabaseError as err:
+            self.conn.close()
+            self.conn = None
+            raise _database_message(err) from None
         self._clock = HybridClock.restore(self.store.device_id, state)
         return self
 

@@ -8,7 +8,6 @@ this module, which depends on neither.
 from __future__ import annotations
 
 import os
-import shutil
 import tarfile
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
 from ..errors import InvalidInput, StoreCorrupt, StoreExists, is_corruption
+from ..fsutil import commit_temp, remove, try_remove, try_rmtree
 from .keyslots import KeyRing
 
 DB_NAME = "fupin.db"
@@ -25,8 +25,7 @@ DB_NAME = "fupin.db"
 def vacuum_into(engine: Engine, target: Path) -> None:
     """SQLCipher's VACUUM INTO writes a copy encrypted with the same key (checked by a test)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()
+    remove(target)
     with engine.connect() as conn:
         conn.rollback()  # VACUUM cannot run inside a transaction
         raw = conn.connection.dbapi_connection
@@ -58,12 +57,12 @@ def write_backup(engine: Engine, path: Path, keyring: KeyRing, out: Path) -> Pat
     try:
         vacuum_into(engine, staging / DB_NAME)
         _pack(tmp, path, keyring, staging / DB_NAME)
-        tmp.replace(out)
+        commit_temp(tmp, out)
     except DatabaseError as exc:
         raise _copy_failed(exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
+        try_remove(tmp)
+        try_rmtree(staging)
     return out
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,10 +21,12 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from ..errors import InvalidInput, StoreExists
+from .. import fsutil
+from ..errors import FupinError, InvalidInput, StoreExists
 from ..settings import Settings, for_store, load_settings
 from .archive import restore_backup, write_backup
 from .keyslots import KeyRing
+from .lock import holder, in_use_error
 
 log = logging.getLogger(__name__)
 KINDS = {"daily": "每日自动", "migration": "升级前", "import": "导入前", "restore": "恢复前", "manual": "手动"}
@@ -78,11 +79,16 @@ def list_backups(folder: Path, store_id: str) -> list[BackupInfo]:
 
 
 def prune(folder: Path, store_id: str, kind: str, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` backups of one kind; returns what went."""
-    old = [b.path for b in list_backups(folder, store_id) if b.kind == kind][max(keep, 1):]
-    for path in old:
-        path.unlink(missing_ok=True)
-    return old
+    """Delete all but the newest ``keep`` backups of one kind; returns what went.
+
+    Housekeeping, so it never raises: a backup held by a virus scan or a sync client (or a folder
+    that went away) stays until a later prune, and the command that made the new backup carries on."""
+    try:
+        old = [b.path for b in list_backups(folder, store_id) if b.kind == kind][max(keep, 1):]
+    except OSError as exc:
+        log.warning("backups not pruned: %s", type(exc).__name__)
+        return []
+    return [path for path in old if fsutil.try_remove(path)]
 
 
 def _write(engine: Engine, store_path: Path, keyring: KeyRing, settings: Settings, kind: str,
@@ -156,20 +162,43 @@ def replace_with_backup(store_path: Path, backup: Path, *, now: datetime | None 
     folder is renamed to ``<name>.恢复前-<time>`` — a complete safety copy, drafts included — and the
     unpacked one takes its place. The backups folder inside the store moves into the new one so the
     list of backups stays where it was. Returns the safety copy's folder.
+
+    All or nothing: if any rename fails (a file held by another program, after the retries), every
+    step done is undone and the store is where it was, as it was.
     """
     store_path, stamp = Path(store_path), f"{now or datetime.now():%Y%m%d-%H%M%S}"
     staging = store_path.with_name(f".{store_path.name}.restoring-{stamp}")
     safety = store_path.with_name(f"{store_path.name}.恢复前-{stamp}")
     if staging.exists() or safety.exists():
         raise StoreExists(f"文件夹已存在：{safety}", hint="请稍等一秒再试。")
+    if (who := holder(store_path)) is not None:  # the app has it open (it lets go before its own restore)
+        raise in_use_error(who)
     try:
         restore_backup(backup, staging)
+        fsutil.rename(store_path, safety)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        fsutil.try_rmtree(staging)
         raise
-    store_path.rename(safety)
-    staging.rename(store_path)
-    if (safety / "backups").is_dir():
-        (safety / "backups").rename(store_path / "backups")
+    try:
+        fsutil.rename(staging, store_path)
+        if (safety / "backups").is_dir():
+            fsutil.rename(safety / "backups", store_path / "backups")
+    except BaseException:
+        _put_back(store_path, staging, safety)
+        raise
     log.info("store replaced by a backup; the previous store was kept beside it")
     return safety
+
+
+def _put_back(store_path: Path, staging: Path, safety: Path) -> None:
+    """Undo a half-done replacement: the unpacked backup out of the way, the old folder back in place."""
+    try:
+        if store_path.exists():
+            fsutil.rename(store_path, staging)
+        fsutil.rename(safety, store_path)
+    except FupinError as err:
+        log.error("restore could not be undone; the previous store is kept whole beside it")
+        raise FupinError(f"恢复没有完成，原来的数据库完整保留在：{safety}",
+                         hint="请关闭占用文件的程序（杀毒软件、WPS/Excel 或同步盘），把这个文件夹改回原来的名字"
+                              f"“{store_path.name}”后再打开。") from err
+    fsutil.try_rmtree(staging)

@@ -10,12 +10,17 @@ from sqlalchemy.pool import QueuePool
 
 from ..errors import EncryptionUnavailable
 
+BUSY_TIMEOUT_MS = 10_000
+WRITE = "fupin_write"  # execution option of a unit of work's connection: its transaction writes
+
 CONNECTION_PRAGMAS = (
     "PRAGMA cipher_log_level = NONE",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA foreign_keys = ON",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
+    # A write beside another program's (the CLI beside the app) waits its turn instead of failing.
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
 )
 
 
@@ -56,5 +61,9 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_begin(connection: Any) -> None:
-    # A unit of work is one transaction from its first read to its commit.
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work is one transaction from its first read to its commit. It takes the write lock
+    # at BEGIN: a deferred transaction that read first and then found another process had written
+    # meanwhile fails at once (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out), while
+    # BEGIN IMMEDIATE waits up to the busy timeout for the other writer to finish.
+    immediate = connection.get_execution_options().get(WRITE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import FupinError, KeySlotCorrupt, UnknownUser, WrongPassword
-from ..fsutil import write_atomic
+from ..fsutil import remove as remove_file, write_atomic
 from .kdf import PRODUCT_MEMORY_KIB, KdfParams, check_bounds, tuned_kdf_params
 from .kdf import unlock_delay_base as default_unlock_delay
 from .lockout import RECOVERY, Lockout
@@ -197,7 +197,7 @@ class KeyRing:
             self.remove(slot.slot_id)
 
     def remove(self, slot_id: str) -> None:
-        (self.dir / f"{slot_id}.slot").unlink(missing_ok=True)
+        remove_file(self.dir / f"{slot_id}.slot")
 
     # ---- reading slots ---------------------------------------------------------------------
     def _paths(self) -> list[Path]:

@@ -15,6 +15,8 @@ import time
 import uuid
 from pathlib import Path
 
+from ..fsutil import try_remove
+
 MAX_DELAY = 30.0
 FAILURE_CAP = 16  # past this the delay is long since at MAX_DELAY; more files would only fill the disk
 RECOVERY = "recovery"
@@ -47,5 +49,7 @@ class Lockout:
         os.close(fd)
 
     def record_success(self, who: str) -> None:
+        # Best-effort: a counter file held by a virus scan must not turn a correct password into a
+        # refusal. It stays until the next success; meanwhile the delay it adds is capped.
         for path in self._files(who):
-            path.unlink(missing_ok=True)
+            try_remove(path)

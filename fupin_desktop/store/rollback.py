@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..errors import RESTORE_HINT, StoreRolledBack
-from ..fsutil import fsync_dir
+from ..fsutil import commit_temp
 
 log = logging.getLogger(__name__)
 GUARD_FORMAT = "fupin-commit-counter/1"
@@ -87,15 +87,11 @@ def remember(path: Path, committed: Counter, data_key: bytes, store_id: str) -> 
 def _write_unique(target: Path, data: bytes) -> None:
     # A temporary name of its own: two threads or two processes may raise the counter at once.
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(target.parent)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    commit_temp(tmp, target)
 
 
 def rolled_back(path: Path, engine: Engine, data_key: bytes, store_id: str) -> StoreRolledBack | None:

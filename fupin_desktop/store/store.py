@@ -35,7 +35,7 @@ from ..errors import (
     corrupt_error,
     missing_database_error,
 )
-from ..fsutil import write_atomic
+from ..fsutil import FileHeldError, write_atomic
 from ..model import AppUser, Meta
 from . import migrate, rollback
 from .archive import DB_NAME, write_backup
@@ -118,7 +118,7 @@ class Store:
                 raise store.rolled_back
             _check_slot_format(engine, keyring)
             store._upgrade_schema()
-            store.remember_commits()
+            store._remember_best_effort("open")
             event.listen(engine.pool, "checkin", store._after_checkin)
             return store
         except DatabaseError as exc:
@@ -144,6 +144,14 @@ class Store:
             committed = counter if counter is not None else rollback.database_counter(self.engine)
             rollback.remember(self.path, committed, self._data_key, self.keyring.store_id)
             self._remembered_at = time.monotonic()
+
+    def _remember_best_effort(self, when: str) -> None:
+        # A counter file held by a virus scan or a sync client must not refuse a correct password
+        # or a close: the counter only lags behind, and the next open or checkin raises it.
+        try:
+            self.remember_commits()
+        except (DatabaseError, OSError, FileHeldError) as exc:
+            log.warning("commit counter not raised at %s: %s", when, type(exc).__name__)
 
     def _after_checkin(self, dbapi_connection: Any, _record: Any) -> None:
         # A connection back in the pool has committed or rolled back, so what it reads now is
@@ -209,9 +217,7 @@ class Store:
     def close(self) -> None:
         """Record the commit counter, then drop the engine and with it every connection holding the key."""
         try:
-            self.remember_commits()
-        except (DatabaseError, OSError) as exc:  # the counter only lags behind; the next open raises it
-            log.warning("commit counter not raised at close: %s", type(exc).__name__)
+            self._remember_best_effort("close")
         finally:
             self.engine.dispose()
             self._data_key = b""
@@ -239,7 +245,10 @@ def _check_slot_format(engine: Engine, keyring: KeyRing) -> None:
         if signed and keyring.legacy_opened is not None:
             raise KeySlotCorrupt("密钥文件被改动过：它的校验码被去掉了。",
                                  hint="已拒绝使用。请用恢复码解锁并重设密码，或从备份恢复密钥文件。")
-        keyring.save_upgraded()
+        try:
+            keyring.save_upgraded()
+        except FileHeldError:  # the slot stays in its old format until an open that can rewrite it
+            log.warning("key slot not upgraded: the file is held")
         if not signed and keyring.all_signed():
             conn.execute(insert(Meta).values(key=SLOT_MAC_FLAG, value="1"))
 

@@ -145,15 +145,14 @@ def write_package(out: BinaryIO, *, kind: Kind, sender_id: str, signing_private:
 
 def seal_to_file(path: Path, **kwargs: Any) -> Written:
     """Write a package crash-safely: temp file, fsync, rename (a power cut leaves no half package)."""
-    from ..fsutil import fsync_dir  # noqa: PLC0415
+    from ..fsutil import commit_temp  # noqa: PLC0415
 
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
         written = write_package(fh, **kwargs)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    commit_temp(tmp, path)
     return written
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FupinError
+from ..fsutil import commit_temp, try_remove
 
 TEXT_FORMAT = "@"  # Excel's "text" number format: long digit strings keep every digit
 
@@ -61,9 +61,9 @@ def write_book(target: Path, sheets: Iterable[tuple[str, Iterable[list[Any]]]],
             ws.freeze_panes = "A2"
         try:
             book.save(partial)
-            os.replace(partial, target)
+            commit_temp(partial, target)  # a target open in WPS/Excel: retried, then FileHeldError
         except OSError as err:
-            partial.unlink(missing_ok=True)
+            try_remove(partial)
             raise FupinError(f"无法写入文件 {target}：{err.strerror or err}") from None
     return target
 
