@@ -40,6 +40,10 @@ class CellDelegate(QStyledItemDelegate):
             editor.setCurrentText(text)
         else:
             editor.setText(text)
+        # As in a spreadsheet: a key typed on a filled cell replaces its content (户主 + 配偶 → 配偶).
+        line = editor.lineEdit() if isinstance(editor, QComboBox) else editor
+        if isinstance(line, QLineEdit):
+            line.selectAll()
 
     def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:  # noqa: N802
         if hasattr(editor, "value"):
