@@ -41,7 +41,7 @@ _guard: WheelGuard | None = None
 
 def install(app: QApplication) -> WheelGuard:
     """Install the guard on ``app`` (once; later calls return the same one)."""
-    global _guard  # noqa: PLW0603 - one guard per process, like the application itself
+    global _guard  # one guard per process, like the application itself
     if _guard is None:
         _guard = WheelGuard()
         app.installEventFilter(_guard)
