@@ -19,7 +19,7 @@ from fupin_desktop.values import column_kind, parse_date
 
 from ..qt import (
     QComboBox, QCompleter, QApplication, QEvent, QGridLayout, QHBoxLayout, QKeyEvent, QLabel, QLineEdit, QModelIndex,
-    QObject, QPoint, QPushButton, Qt, QWidget,
+    QObject, QPoint, QPushButton, Qt, QWidget, Signal,
 )
 
 # Free text that takes a line of its own in a grid (by objectName: the column's name).
@@ -154,6 +154,7 @@ class CodeField(QComboBox):
     """
 
     KEEP_TEXT = "保留表外值（不在代码表中）"
+    entered = Signal()  # Enter took the entry (a table cell's editor then closes and moves on)
 
     def __init__(self, name: str, labels: list[str], codes: dict[str, str] | None = None) -> None:
         super().__init__(objectName=name)
@@ -233,6 +234,7 @@ class CodeField(QComboBox):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.commit()
+            self.entered.emit()
         elif event.key() == Qt.Key.Key_Escape and self.restore():
             event.accept()
             return
