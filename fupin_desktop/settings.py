@@ -29,6 +29,7 @@ class Settings:
     backup_keep: int = 10                 # automatic backups kept per kind (daily, before migration, ...)
     backup_warn_days: int = 7             # warn when the newest backup is older than this
     font_path: str = ""                   # "" = the first CJK font found on the system
+    ui_font_points: int = 0               # 0 = the system's UI text size (Windows: 显示 → 文本大小)
     county_server_url: str = ""           # the county's sync server (issue 5); "" = USB stick only
     county_server_allow_http: bool = False  # plain http beyond this machine (issue 12); off = refused
     county_server_ca_file: str = ""       # the county CA (PEM) trusted for https; "" = the system's CAs
@@ -45,6 +46,8 @@ class Settings:
             problems.append("保留备份份数应在 1 到 365 之间。")
         if not 1 <= self.backup_warn_days <= 365:
             problems.append("备份提醒天数应在 1 到 365 之间。")
+        if self.ui_font_points and not 7 <= self.ui_font_points <= 24:
+            problems.append("界面字号应在 7 到 24 磅之间（0 = 跟随系统）。")
         if self.font_path and not Path(self.font_path).is_file():
             problems.append(f"找不到字体文件：{self.font_path}")
         if self.county_server_url and not self.county_server_url.startswith(("http://", "https://")):

@@ -18,6 +18,7 @@ from fupin_desktop.logs import setup_logging
 from fupin_desktop.paths import default_store_dir
 from fupin_desktop.settings import Settings, for_store, save_settings
 
+from . import guards, screen
 from .operations import Op, hub
 from .qt import (
     QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QLibraryInfo, QObject, QSettings, QTimer,
@@ -42,14 +43,25 @@ def install_cjk_font(app: QApplication) -> str:
     return app.font().family()
 
 
-def install_font_file(app: QApplication, path: Path) -> str | None:
+def install_font_file(app: QApplication, path: Path, points: int = 0) -> str | None:
     """The UI's font from one file; its family, or None when Qt cannot load it."""
     font_id = QFontDatabase.addApplicationFont(str(path))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if families:
-        app.setFont(QFont(families[0], 11))
+        set_ui_font(app, families[0], points)
         return families[0]
     return None
+
+
+def set_ui_font(app: QApplication, family: str | None = None, points: int = 0) -> None:
+    """The UI font's family and size: the size the system gives its own UI text (a laptop at 125 %
+    or a larger Windows text size shows larger text) unless the user set one in 设置."""
+    font = QFont(app.font())
+    if family:
+        font.setFamily(family)
+    system = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont).pointSizeF()
+    font.setPointSizeF(float(points) if points else (system if system > 0 else 9.0))
+    app.setFont(font)
 
 
 def install_qt_translation(app: QApplication) -> None:
@@ -129,6 +141,8 @@ class FupinApp:
         self.unlock_dialog = None
         self.idle = IdleWatcher(self.prefs.autolock_minutes, self.lock)
         app.installEventFilter(self.idle)
+        guards.install(app)
+        screen.install(app)
         self._watch_session_lock()
 
     def start(self) -> None:
@@ -220,8 +234,11 @@ class FupinApp:
     def apply_settings(self) -> None:
         self.idle.set_minutes(self.prefs.autolock_minutes)
         use_font_file(self.prefs.font_path or None)  # first choice for printed forms
-        if self.prefs.font_path and not install_font_file(self.app, Path(self.prefs.font_path)):
+        if self.prefs.font_path and not install_font_file(self.app, Path(self.prefs.font_path),
+                                                          self.prefs.ui_font_points):
             log.warning("the configured font file could not be loaded")
+        if not self.prefs.font_path:
+            set_ui_font(self.app, points=self.prefs.ui_font_points)
 
     def edit_settings(self) -> None:
         from .settings_dialog import SettingsDialog  # noqa: PLC0415

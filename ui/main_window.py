@@ -12,6 +12,7 @@ from fupin_desktop.reference import CodeTables
 
 from .household_table import COLUMNS, HouseholdTableModel
 from .operations import Op, hub
+from .screen import fit
 from .qt import (
     QAbstractItemView, QAction, QCheckBox, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QLineEdit, QMainWindow,
     QMenu, QPushButton, QSettings, QSplitter, Qt, QTableView, QTimer, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
@@ -50,7 +51,7 @@ class MainWindow(QMainWindow):
         self.pending_timer.timeout.connect(self.refresh_tree)
         self.refresh_tree()
         self.run_search()
-        self.resize(1280, 800)
+        fit(self, 1280, 800, maximise_when_small=True)
 
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:

@@ -2,19 +2,20 @@
 
 from PySide6.QtCore import (  # noqa: F401
     QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo,
-    QTranslator, QModelIndex, QObject, QPoint,
+    QTranslator, QModelIndex, QObject, QPoint, QPointF,
     QRect, QRectF, QSettings,
     QSize, QSortFilterProxyModel, Qt, QThread, QTimer, QtMsgType, Signal, Slot, qInstallMessageHandler,
 )
 from PySide6.QtGui import (  # noqa: F401
-    QAction, QBrush, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage, QKeySequence, QPainter,
-    QPalette,
+    QAction, QBrush, QColor, QFocusEvent, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage,
+    QInputMethodEvent, QKeyEvent, QKeySequence, QPainter, QPalette, QScreen,
     QPixmap,
-    QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument,
+    QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument, QWheelEvent,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: F401
 from PySide6.QtWidgets import (  # noqa: F401
-    QAbstractItemView, QApplication, QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox,
+    QAbstractItemView, QAbstractScrollArea, QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QCompleter,
+    QDateEdit, QDialog, QDialogButtonBox,
     QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
     QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox,
     QPlainTextEdit, QProgressDialog, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,

@@ -37,6 +37,8 @@ class SettingsDialog(QDialog):
         self.backup_dir.setPlaceholderText("（默认：数据库文件夹里的 backups）")
         self.backup_keep = _spin(settings.backup_keep, 1, 365, " 份", "backupKeep")
         self.warn_days = _spin(settings.backup_warn_days, 1, 365, " 天", "backupWarnDays")
+        self.font_points = _spin(settings.ui_font_points, 0, 24, " 磅", "uiFontPoints")
+        self.font_points.setSpecialValueText("跟随系统")
         self.font_path = QLineEdit(settings.font_path, objectName="fontPath")
         self.font_path.setPlaceholderText("（默认：自动查找系统中文字体）")
         self.server = QLineEdit(settings.county_server_url, objectName="countyServer")
@@ -54,6 +56,7 @@ class SettingsDialog(QDialog):
         form.addRow("每种自动备份保留：", self.backup_keep)
         form.addRow("超过多久未备份时提醒：", self.warn_days)
         form.addRow("中文字体文件：", self._with_browse(self.font_path, folder=False))
+        form.addRow("界面字号：", self.font_points)
         form.addRow("县级服务器地址：", self.server)
         form.addRow("县级 CA 证书：", self._with_browse(self.ca_file, folder=False, kind="ca"))
         form.addRow("", self.allow_http)
@@ -72,7 +75,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(620, 0)
+        self.resize(620, 0)  # ui/screen.py keeps it within the screen
 
     def _with_browse(self, line: QLineEdit, *, folder: bool, kind: str = "font") -> QWidget:
         holder = QWidget()
@@ -97,6 +100,7 @@ class SettingsDialog(QDialog):
         return replace(self.settings, autolock_minutes=float(self.autolock.value()),
                        backup_dir=self.backup_dir.text().strip(), backup_keep=self.backup_keep.value(),
                        backup_warn_days=self.warn_days.value(), font_path=self.font_path.text().strip(),
+                       ui_font_points=self.font_points.value(),
                        county_server_url=self.server.text().strip(),
                        county_server_ca_file=self.ca_file.text().strip(),
                        county_server_allow_http=self.allow_http.isChecked(),

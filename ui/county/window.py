@@ -11,6 +11,7 @@ from fupin_desktop.county.keys import CountyKeys
 from fupin_desktop.county_desk import display_url
 
 from ..qt import QLabel, QMainWindow, QPushButton, QSettings, QTabWidget
+from ..screen import fit
 
 PACKAGE_SUFFIX = ".fupinpkg"
 
@@ -70,7 +71,7 @@ class CountyWindow(QMainWindow):
             lock = QPushButton("锁定", objectName="countyLock")
             lock.clicked.connect(on_lock)
             status.addPermanentWidget(lock)
-        self.resize(1280, 800)
+        fit(self, 1280, 800, maximise_when_small=True)
         self.refresh_all()
 
     def _refresh_current(self) -> None:

@@ -30,7 +30,14 @@ class CellDelegate(QStyledItemDelegate):
         if editor is None:
             editor = QLineEdit(parent)
         editor.setParent(parent)
+        if hasattr(editor, "entered"):  # Enter that picked from the open list reaches the field, not us
+            editor.entered.connect(lambda: self._finish(editor))
         return editor
+
+    def _finish(self, editor: QWidget) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+        self.owner.advance()
 
     def setEditorData(self, editor: QWidget, index: Any) -> None:  # noqa: N802
         text = index.data() or ""
@@ -40,6 +47,10 @@ class CellDelegate(QStyledItemDelegate):
             editor.setCurrentText(text)
         else:
             editor.setText(text)
+        # As in a spreadsheet: a key typed on a filled cell replaces its content (户主 + 配偶 → 配偶).
+        line = editor.lineEdit() if isinstance(editor, QComboBox) else editor
+        if isinstance(line, QLineEdit):
+            line.selectAll()
 
     def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:  # noqa: N802
         if hasattr(editor, "value"):
@@ -52,9 +63,7 @@ class CellDelegate(QStyledItemDelegate):
 
     def eventFilter(self, editor: Any, event: Any) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.KeyPress and event.key() in RETURN_KEYS and not _popup_open(editor):
-            self.commitData.emit(editor)
-            self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
-            self.owner.advance()
+            self._finish(editor)
             return True
         return super().eventFilter(editor, event)
 

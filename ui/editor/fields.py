@@ -8,6 +8,9 @@ label by any part of it; flags are 是 / 否 / （空）; dates accept 2019-03-0
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
 
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.services.edit_state import code_table, column_label, columns, long_names
@@ -15,12 +18,15 @@ from fupin_desktop.reference import CodeTables
 from fupin_desktop.values import column_kind, parse_date
 
 from ..qt import (
-    QComboBox, QCompleter, QEvent, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QObject, QPushButton, Qt, QWidget,
+    QComboBox, QCompleter, QApplication, QEvent, QGridLayout, QHBoxLayout, QKeyEvent, QLabel, QLineEdit, QModelIndex,
+    QObject, QPoint, QPushButton, Qt, QWidget, Signal,
 )
 
 # Free text that takes a line of its own in a grid (by objectName: the column's name).
 WIDE = long_names()
 ERROR_COLOR, WARNING_COLOR = "#c62828", "#e08600"
+OUTSIDE_COLOR = "#6a1b9a"  # a kept value outside the code table
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
 _codes = CodeTables.default()
 
 
@@ -39,6 +45,41 @@ def code_labels(table: str, name: str, year: int | None) -> list[str]:
         return _codes.labels(codes.table, year) or _codes.labels(codes.table)
     except KeyError:
         return []
+
+
+def code_numbers(table: str, name: str) -> dict[str, str]:
+    """Label → national code number of a coded column (the first era that lists the label)."""
+    codes = code_table(table, name)
+    numbers: dict[str, str] = {}
+    if codes is None:
+        return numbers
+    for era in _codes.eras(codes.table).values():
+        for code, label in era["entries"]:
+            numbers.setdefault(label, code)
+    return numbers
+
+
+def code_field(table: str, name: str, year: int | None, object_name: str | None = None) -> "CodeField":
+    return CodeField(object_name or name, code_labels(table, name, year), code_numbers(table, name))
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """One entry of a code table with what typing may match: 一般农户 → ybnh, yibannonghu, 2."""
+
+    label: str
+    code: str
+    initials: str
+    pinyin: str
+
+    @classmethod
+    def of(cls, label: str, code: str) -> "CodeEntry":
+        initials = "".join(lazy_pinyin(label, style=Style.FIRST_LETTER)).lower()
+        return cls(label, code, initials, "".join(lazy_pinyin(label)).lower())
+
+    @property
+    def search(self) -> str:
+        return " ".join((self.label.lower(), self.initials, self.pinyin, self.code))
 
 
 class TextField(QLineEdit):
@@ -95,32 +136,147 @@ class FlagField(QComboBox):
         self.setCurrentIndex(max(index, 0))
 
 
-class CodeField(QComboBox):
-    """An editable drop-down over a code table; typing any part of a label finds it."""
+class CodeCompleter(QCompleter):
+    """Matches on a search key (label, pinyin initials, full pinyin, national code) but writes the label."""
 
-    def __init__(self, name: str, labels: list[str]) -> None:
+    def pathFromIndex(self, index: QModelIndex) -> str:  # noqa: N802 (Qt API)
+        return str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+
+
+class CodeField(QComboBox):
+    """An editable drop-down that only ever gives a value of its code table.
+
+    Typing finds an entry by any part of its label, its pinyin initials (ybnh → 一般农户) or its code
+    number; whatever takes the value (Enter, Tab, leaving the field, saving) takes the entry the
+    typing points to, never the half-typed text; typing that points nowhere gives back the old value,
+    and Escape does so at once. A value outside the table stays only when 保留表外值 is ticked in the
+    field's right-click menu (or when it was already stored), and is then shown in italic purple.
+    """
+
+    KEEP_TEXT = "保留表外值（不在代码表中）"
+    entered = Signal()  # Enter took the entry (a table cell's editor then closes and moves on)
+
+    def __init__(self, name: str, labels: list[str], codes: dict[str, str] | None = None) -> None:
         super().__init__(objectName=name)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.addItems(["", *labels])
-        completer = QCompleter(labels, self)
+        self.entries = [CodeEntry.of(label, (codes or {}).get(label, "")) for label in labels]
+        self._labels = {e.label for e in self.entries}
+        self.addItem("")
+        for entry in self.entries:
+            self.addItem(entry.label)
+            self.setItemData(self.count() - 1, entry.search, SEARCH_ROLE)
+            if entry.code:
+                self.setItemData(self.count() - 1, f"代码 {entry.code}", Qt.ItemDataRole.ToolTipRole)
+        completer = CodeCompleter(self)
+        completer.setModel(self.model())
+        completer.setCompletionRole(SEARCH_ROLE)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
+        self.committed = ""  # the value the field holds; typing changes it only through ``commit``
+        self.keep_outside = False  # the user's explicit choice to keep a value outside the table
+        self.lineEdit().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.lineEdit().customContextMenuRequested.connect(self._context_menu)
+        self.activated.connect(lambda _i: self.commit())
+        QApplication.instance().focusChanged.connect(self._focus_moved)
         self.changed = self.editTextChanged
 
+    # ---- what the typing means -----------------------------------------------------------------
+    def resolve(self, text: str) -> str | None:
+        """The label ``text`` points to, "" for nothing typed, None when it points nowhere."""
+        text = text.strip()
+        if not text or text in self._labels or text == self.committed:
+            return text
+        if self.keep_outside:
+            return text
+        key = text.lower()
+        tests = (lambda e: e.code == key, lambda e: e.initials == key, lambda e: e.label.startswith(text),
+                 lambda e: e.initials.startswith(key), lambda e: e.pinyin.startswith(key),
+                 lambda e: key in e.search)
+        for test in tests:
+            found = next((e.label for e in self.entries if test(e)), None)
+            if found is not None:
+                return found
+        return None
+
     def value(self) -> str:
-        return self.currentText().strip()
+        resolved = self.resolve(self.currentText())
+        return self.committed if resolved is None else resolved
 
     def set_value(self, text: str) -> None:
+        self.keep_outside = False
+        self.committed = text
         self.setCurrentText(text)
+        self._mark()
+
+    def commit(self) -> None:
+        """Show and hold what the typing means (or the old value when it means nothing)."""
+        value = self.value()
+        self.committed = value
+        if self.currentText() != value:
+            self.setEditText(value)
+        self._mark()
+
+    def restore(self) -> bool:
+        """Escape: back to the held value; False when there was nothing to undo."""
+        if self.currentText() == self.committed:
+            return False
+        self.completer().popup().hide()
+        self.setEditText(self.committed)
+        return True
+
+    def is_outside(self) -> bool:
+        return bool(self.committed) and self.committed not in self._labels
+
+    # ---- keys, focus and the explicit choice ---------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.commit()
+            self.entered.emit()
+        elif event.key() == Qt.Key.Key_Escape and self.restore():
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _focus_moved(self, old: QWidget | None, new: QWidget | None) -> None:
+        # Not focusOutEvent: the completer eats the FocusOut when Tab leaves with its list open.
+        if old is not None and self._holds(old) and not (new is not None and self._holds(new)):
+            self.commit()
+
+    def _holds(self, widget: QWidget) -> bool:
+        return widget is self or self.isAncestorOf(widget)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.lineEdit().createStandardContextMenu()
+        menu.addSeparator()
+        keep = menu.addAction(self.KEEP_TEXT)
+        keep.setObjectName("keepOutside")
+        keep.setCheckable(True)
+        keep.setChecked(self.keep_outside or self.is_outside())
+        keep.toggled.connect(self.set_keep_outside)
+        menu.exec(self.lineEdit().mapToGlobal(pos))
+
+    def set_keep_outside(self, on: bool) -> None:
+        self.keep_outside = on
+        if not on and self.is_outside():
+            self.committed = ""  # no longer kept: the value must come from the table again
+        self.commit()
+
+    def _mark(self) -> None:
+        outside = self.is_outside()
+        self.setProperty("outside", outside)
+        self.lineEdit().setStyleSheet(f"QLineEdit {{ color: {OUTSIDE_COLOR}; font-style: italic; }}" if outside
+                                      else "")
+        tip = self.property("baseTip") or ""
+        self.lineEdit().setToolTip(f"表外值：“{self.committed}”不在代码表中（右键菜单可取消保留）" if outside else tip)
 
 
 def make_field(table: str, name: str, year: int | None = None, *, object_name: str | None = None) -> QWidget:
     object_name = object_name or name
     if code_table(table, name) is not None:
-        field: QWidget = CodeField(object_name, code_labels(table, name, year))
+        field: QWidget = code_field(table, name, year, object_name)
     else:
         kind = kind_of(table, name)
         if kind == "flag":

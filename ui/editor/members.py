@@ -18,7 +18,7 @@ from ..qt import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 from .cells import edit_cell, setup_table
-from .fields import CodeField, code_labels, kind_of
+from .fields import code_field, kind_of
 from .member_dialogs import LeaveDialog, MemberDialog
 
 COLUMNS = [("member", c) for c in ("name", "id_no", "gender", "birth_date", "relation", "ethnicity",
@@ -145,7 +145,7 @@ class MembersTab(QWidget):
     def make_editor(self, parent: QWidget, index: Any) -> QWidget | None:
         table, name = COLUMNS[index.column()]
         if code_table(table, name) is not None:
-            return CodeField(name, code_labels(table, name, self.year))
+            return code_field(table, name, self.year)
         if kind_of(table, name) in ("int", "decimal"):
             editor = QLineEdit(parent)
             editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -23,7 +23,7 @@ from ..qt import (
     QVBoxLayout, QWidget,
 )
 from .fields import button_row, grid, make_field
-from .member_dialogs import buttons
+from .member_dialogs import scrolled_form
 
 SHOWN = ("visited_on", "visit_type", "content", "problems", "follow_up")
 LONG = ("content", "problems", "needs", "follow_up")
@@ -86,7 +86,8 @@ class VisitDialog(QDialog):
         self.result_: VisitEdit | None = None
         self.photos: list[tuple[str, bytes, str]] = []
         self.paths: list[str] = []
-        layout = QVBoxLayout(self)
+        inner = QWidget()  # in a scroll area: the dialog fits a 1366×768 screen at 125 %
+        layout = QVBoxLayout(inner)
         self.fields: dict[str, Any] = {}
         for name in ORDER:
             if name == "helper_id":
@@ -103,8 +104,7 @@ class VisitDialog(QDialog):
         add.clicked.connect(self.choose_photos)
         row.addWidget(add)
         layout.addWidget(box)
-        layout.addWidget(buttons(self))
-        self.resize(820, 640)
+        scrolled_form(self, inner, 820, 640)
         self.fields["visited_on"].setFocus()
 
     def choose_photos(self) -> None:

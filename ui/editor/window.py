@@ -16,6 +16,7 @@ from fupin_desktop.validation.engine import check_household
 
 from ..errors import show_exception
 from ..operations import Op
+from ..screen import fit
 from ..qt import (
     QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer, Signal,
 )
@@ -53,9 +54,10 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self._build_actions()
         self.init_lifecycle()
         self.setWindowTitle("户档案 — 正在读取……")
-        self.resize(1320, 880)
+        fit(self, 1320, 880)
         if settings is not None and settings.value("editor_geometry"):
             self.restoreGeometry(settings.value("editor_geometry"))
+        fit(self, self.width(), self.height(), maximise_when_small=True)  # a geometry from a larger screen too
         QApplication.instance().focusChanged.connect(self._focus_hint)
         self.members.table.currentItemChanged.connect(lambda item, _old: self._hint(item.toolTip() if item else ""))
         self.load()
