@@ -36,6 +36,9 @@ class Finding:
     record: str = "household"  # table of the record the field belongs to
     record_id: str = ""
     member: str = ""  # member's name, when the finding is about a person
+    # The finding only says a value is not filled in (no contradiction): the editor and the check
+    # report collapse these per section (``validation.order``).
+    blank: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
