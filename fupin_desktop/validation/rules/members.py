@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from ...bundle import HouseholdData, Row
-from ..engine import ERROR, WARNING, Context, Finding, rule
+from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
 from ..idnumber import normalize, parse_id
 from ._common import (
     DISABLED, HEALTHY, NO_LABOUR, TEKUN, Facts, Person, age_at, facts, has_measure, label, labels, split, text_of,
@@ -34,7 +34,8 @@ def _people(hh: HouseholdData, ctx: Context) -> tuple[Facts, list[Person]]:
 
 def _f(rule_id: str, severity: str, hh: HouseholdData, p: Person, column: str, message: str,
        record: str = "member_year", *, blank: bool = False) -> Finding:
-    return Finding(rule_id, severity, field=column, message=f"{p.name} {message}", blank=blank, **p.at(hh, record))
+    return Finding(rule_id, severity, field=column, message=f"{p.name} {message}", kind=BLANK if blank else "",
+                   **p.at(hh, record))
 
 
 def _value(p: Person, column: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from ...bundle import HouseholdData, Row
-from ..engine import ERROR, WARNING, Context, Finding, rule
+from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
 from ._common import ACTIVE, blank, facts, id_info, label, labels, split
 
 HEAD, SPOUSE = "户主", "配偶"
@@ -72,7 +72,7 @@ def relation_fits(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for p in fx.people:
         rel = p.f.get("relation")
         if blank(rel):
-            yield Finding("REL-03", ERROR, field="relation", message=f"{p.name} 与户主关系未填写", blank=True,
+            yield Finding("REL-03", ERROR, field="relation", message=f"{p.name} 与户主关系未填写", kind=BLANK,
                           **p.at(hh, "member"))
             continue
         if allowed is not None and rel not in allowed:
