@@ -127,18 +127,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not findings:
         _out("未发现问题。")
         return 0
-    current = None
+    from .validation.engine import Finding  # noqa: PLC0415
+    from .validation.order import GROUP_TITLES, ordered, summary  # noqa: PLC0415
+
+    by_household: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.household != current:
-            current = f.household
-            h = households.get(current, {})
-            _out(f"\n{h.get('group_name') or ''} {h.get('head_name') or '（无户主）'}户 "
-                 f"户编号 {h.get('national_hh_no') or '（无）'}")
-        level = "错误" if f.severity == "error" else "提示"
-        _out(f"  [{level}] {f.rule} {f.message}")
-    errors = sum(f.severity == "error" for f in findings)
-    _out(f"\n共 {len(findings)} 条：错误 {errors} 条，提示 {len(findings) - errors} 条，"
-         f"涉及 {len({f.household for f in findings})} 户。")
+        by_household.setdefault(f.household, []).append(f)
+    every = []
+    for household_id, found in by_household.items():
+        h = households.get(household_id, {})
+        _out(f"\n{h.get('group_name') or ''} {h.get('head_name') or '（无户主）'}户 "
+             f"户编号 {h.get('national_hh_no') or '（无）'}")
+        rows = ordered(found)
+        every += rows
+        for row in rows:
+            _out(f"  [{GROUP_TITLES[row.group]}] {row.text}")
+    _out(f"\n共 {summary(every)}，涉及 {len(by_household)} 户。")
     return 0
 
 

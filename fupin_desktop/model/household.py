@@ -117,6 +117,9 @@ class Household(Entity, Base):
     left_on: Mapped[date | None] = day("注销日期", editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
     # Kept by the core, not by people.
     head_name: Mapped[str | None] = derived(String(64), "户主姓名")
+    # The list's sort keys (derive.py): the head's name by pinyin, the group by its number.
+    head_sort: Mapped[str | None] = derived(String(255), "户主姓名排序")
+    group_sort: Mapped[str | None] = derived(String(96), "村民小组排序")
     member_count: Mapped[int | None] = derived(Integer, "在册人数")
     error_count: Mapped[int] = derived(Integer, "错误数", default=0)
     warning_count: Mapped[int] = derived(Integer, "提示数", default=0)
@@ -220,5 +223,7 @@ class HouseholdYear(Entity, Base):
 
 
 Index("ix_household_village_group", Household.village_code, Household.group_name)
-# The household list in its default order, filtered by status, straight from one index.
-Index("ix_household_listing", Household.record_status, Household.group_name, Household.national_hh_no, Household.id)
+# The household list in its default order (groups by number), filtered by status, straight from one
+# index; and sorted by the head's name.
+Index("ix_household_listing", Household.record_status, Household.group_sort, Household.national_hh_no, Household.id)
+Index("ix_household_by_head", Household.record_status, Household.head_sort, Household.id)

@@ -36,6 +36,7 @@ class Member(Entity, Base):
     left_reason: Mapped[str | None] = text("变更原因", 32, roster=LIFECYCLE)
     left_on: Mapped[date | None] = day("变更日期", roster=LIFECYCLE)
     name_initials: Mapped[str | None] = derived(String(64), "姓名拼音首字母")
+    name_pinyin: Mapped[str | None] = derived(String(255), "姓名全拼")
 
 
 class MemberYear(Entity, Base):
@@ -100,7 +101,8 @@ class WorkRecord(Entity, Base):
 
 
 # Search as you type reads only these indexes (never the wide member rows): name contains, pinyin
-# initials by prefix, ID number by suffix; each carries the household id it leads to.
+# initials and full pinyin by prefix, ID number by suffix; each carries the household id it leads to.
 Index("ix_member_name_household", Member.name, Member.household_id)
 Index("ix_member_initials_household", Member.name_initials, Member.household_id)
+Index("ix_member_pinyin_household", Member.name_pinyin, Member.household_id)
 Index("ix_member_id_no_household", Member.id_no, Member.household_id)

@@ -1,7 +1,8 @@
-"""Finding households: by name, pinyin initials, ID digits, household number or group, with filters.
+"""Finding households: by name, pinyin (initials or full), ID digits, household number or group, with filters.
 
 The result is a list of household ids in display order; the UI's table model holds only these ids
-and fetches rows lazily (``household_rows``).
+and fetches rows lazily (``household_rows``). Names sort by pinyin and groups by their number, from
+the keys ``derive.py`` keeps in derived columns; household numbers sort as numbers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, asc, desc, exists, or_, select
+from sqlalchemy import Connection, and_, asc, desc, exists, func, or_, select
 
 from ..model import Household, HouseholdYear, IncomeYear, Member
 from ..values import clean_text
@@ -22,14 +23,15 @@ _LETTERS = re.compile(r"^[a-zA-Z]+$")
 # Saved filters of the village tree (DESIGN: 未脱贫, 监测对象, 有错误, 信息不完整, by main cause).
 NOT_EXITED = ("未脱贫", "预脱贫", "返贫")
 
-SORTABLE = {
-    "head_name": Household.head_name,
-    "group_name": Household.group_name,
-    "national_hh_no": Household.national_hh_no,
-    "member_count": Household.member_count,
-    "poverty_status": Household.poverty_status,
-    "error_count": Household.error_count,
-    "updated_at": Household.updated_at,
+# Each sort is a list of columns: a household number of fewer digits is the smaller number.
+SORTABLE: dict[str, tuple[Any, ...]] = {
+    "head_name": (Household.head_sort,),
+    "group_name": (Household.group_sort,),
+    "national_hh_no": (func.length(Household.national_hh_no), Household.national_hh_no),
+    "member_count": (Household.member_count,),
+    "poverty_status": (Household.poverty_status,),
+    "error_count": (Household.error_count,),
+    "updated_at": (Household.updated_at,),
 }
 
 
@@ -44,6 +46,7 @@ class SearchQuery:
     main_cause: str | None = None
     monitoring: bool | None = None  # True: 监测对象 only
     monitoring_category: str | None = None
+    risk_open: bool | None = None  # True: 监测对象 whose risk is not removed (风险未消除); False: removed
     has_errors: bool | None = None
     incomplete: bool | None = None  # households with warnings or missing per-year facts
     risk: str | None = None  # one of the year's 致贫/返贫风险
@@ -65,8 +68,11 @@ def _text_condition(text: str) -> Any:
         ids = member.where(Member.id_no.like(f"%{text.upper()}"))
         return or_(Household.id.in_(ids), Household.national_hh_no.like(f"%{text}%"))
     if _LETTERS.match(text):
-        # GLOB is case-sensitive, so a prefix search can use the initials index (LIKE cannot).
-        return Household.id.in_(member.where(Member.name_initials.op("GLOB")(f"{text.lower()}*")))
+        # Initials ("zs") or full pinyin ("guo", "zhangs"), each by prefix. GLOB is case-sensitive,
+        # so a prefix search can use the indexes (LIKE cannot).
+        pattern = f"{text.lower()}*"
+        return or_(Household.id.in_(member.where(Member.name_initials.op("GLOB")(pattern))),
+                   Household.id.in_(member.where(Member.name_pinyin.op("GLOB")(pattern))))
     return or_(
         Household.id.in_(member.where(Member.name.like(f"%{text}%"))),
         Household.group_name.like(f"%{text}%"),
@@ -89,8 +95,10 @@ def _conditions(q: SearchQuery) -> list[Any]:
     elif q.poverty_status:
         conds.append(Household.poverty_status == q.poverty_status)
     if q.monitoring is not None:
-        is_monitored = and_(Household.monitoring_category.is_not(None), Household.monitoring_category != "")
-        conds.append(is_monitored if q.monitoring else ~is_monitored)
+        conds.append(_monitored() if q.monitoring else ~_monitored())
+    if q.risk_open is not None:
+        removed = Household.risk_removed.is_(True)
+        conds.append(and_(_monitored(), ~removed) if q.risk_open else removed)
     if q.has_errors is not None:
         conds.append(Household.error_count > 0 if q.has_errors else Household.error_count == 0)
     year_row = select(HouseholdYear.id).where(HouseholdYear.household_id == Household.id)
@@ -114,10 +122,14 @@ def _conditions(q: SearchQuery) -> list[Any]:
     return conds
 
 
+def _monitored() -> Any:
+    return and_(Household.monitoring_category.is_not(None), Household.monitoring_category != "")
+
+
 def search_households(conn: Connection, q: SearchQuery) -> list[str]:
-    column = SORTABLE.get(q.sort, Household.group_name)
-    order = desc(column) if q.descending else asc(column)
-    stmt = select(Household.id).where(*_conditions(q)).order_by(order, Household.national_hh_no, Household.id)
+    columns = SORTABLE.get(q.sort, SORTABLE["group_name"])
+    order = [desc(c) if q.descending else asc(c) for c in columns]
+    stmt = select(Household.id).where(*_conditions(q)).order_by(*order, Household.national_hh_no, Household.id)
     return list(conn.execute(stmt).scalars())
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
+
 from collections import Counter
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from ..derive import group_sort_key
 from ..model import ChangeLog, Household, HouseholdYear, Member
 from ..sync_state import SyncState
 
@@ -63,30 +64,9 @@ STAT_TITLES = {
 }
 
 
-_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-_NUMBER = re.compile(r"[0-9]+|[零一二三四五六七八九十百]+")
-
-
-def _chinese_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total, current = total + max(current, 1) * 100, 0
-        elif ch == "十":
-            total, current = total + max(current, 1) * 10, 0
-        else:
-            current = _NUMERALS[ch]
-    return total + current
-
-
-def group_order(name: str) -> tuple[int, int, str]:
+def group_order(name: str) -> str:
     """第二组 before 第十组 before 第十一组 (text order puts 第七组 before 第三组); unnamed last."""
-    if not name or name == UNSET:
-        return (1, 0, name)
-    m = _NUMBER.search(name)
-    return (0, _chinese_number(m.group()) if m else 0, name)
+    return group_sort_key(None if name == UNSET else name)
 
 
 def groups(conn: Connection) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from .. import income as income_calc
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
-from ..derive import name_initials
+from ..derive import household_keys, member_keys
 from ..errors import InvalidInput
 from ..queries.load import load_households
 from ..queries.years import current_year
@@ -72,6 +72,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
         active = [m for m in bundle.members if m.fields.get("record_status", ACTIVE) == ACTIVE]
         hh["member_count"] = len(active)
         hh["head_name"] = next((m.fields.get("name") for m in active if m.fields.get("relation") == "户主"), None)
+        hh.update(household_keys(hh["head_name"], hh.get("group_name")))
         put(Household, hh, hh_id)
         for year, facts in bundle.years.items():
             put(HouseholdYear, {**facts, "household_id": hh_id, "year": year}, hh_id)
@@ -97,7 +98,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
 
 def _put_member(put: Put, member: MemberData, hh_id: str) -> None:
     row = {"record_status": ACTIVE, **member.fields, "household_id": hh_id}
-    row["name_initials"] = name_initials(row.get("name"))
+    row.update(member_keys(row.get("name")))
     m_id = put(Member, row, hh_id)
     member.fields["id"] = m_id
     for year, facts in member.years.items():
@@ -125,7 +126,7 @@ def add_member(uow: UnitOfWork, household_id: str, fields: Row, years: dict[int,
         raise InvalidInput("成员姓名不能为空。", field="姓名")
     row = {"record_status": ACTIVE, **fields, "household_id": household_id}
     member_id = uow.insert(Member, row)
-    _refresh_initials(uow, member_id)
+    _refresh_keys(uow, member_id)
     for year, facts in (years or {}).items():
         save_member_year(uow, member_id, year, facts)
     return member_id
@@ -134,12 +135,12 @@ def add_member(uow: UnitOfWork, household_id: str, fields: Row, years: dict[int,
 def update_member(uow: UnitOfWork, member_id: str, changes: Row) -> dict[str, tuple[Any, Any]]:
     result = uow.update(Member, member_id, changes)
     if "name" in result:
-        _refresh_initials(uow, member_id)
+        _refresh_keys(uow, member_id)
     return result
 
 
-def _refresh_initials(uow: UnitOfWork, member_id: str) -> None:
-    uow.update(Member, member_id, {"name_initials": name_initials(uow.get(Member, member_id)["name"])})
+def _refresh_keys(uow: UnitOfWork, member_id: str) -> None:
+    uow.update(Member, member_id, member_keys(uow.get(Member, member_id)["name"]))
 
 
 def save_member_year(uow: UnitOfWork, member_id: str, year: int, changes: Row) -> str:
@@ -284,12 +285,21 @@ def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
     assert uow.conn is not None
     ctx = Context.for_store(uow.conn, current_year(uow.conn))
     for household in load_households(uow.conn, list(household_ids)):
-        head = household.head()
-        uow.update(Household, household.id, {
-            "head_name": head.fields.get("name") if head else None,
-            "member_count": len(household.active_members()),
-        })
+        refresh_summary(uow, household)
         mark_household(uow.conn, household, ctx)
+
+
+def refresh_summary(uow: UnitOfWork, household: HouseholdData) -> None:
+    """What the household list reads: the head's name, the member count, the sort and search keys
+    (members written by replay or sync get their keys here too)."""
+    head = household.head()
+    head_name = head.fields.get("name") if head else None
+    uow.update(Household, household.id, {"head_name": head_name, "member_count": len(household.active_members()),
+                                         **household_keys(head_name, household.fields.get("group_name"))})
+    for member in household.members:
+        keys = member_keys(member.fields.get("name"))
+        if any(member.fields.get(k, keys[k]) != v for k, v in keys.items()):
+            uow.update(Member, member.fields["id"], keys, household_id=household.id)
 
 
 def unit_of_work(store: "Store", user: str | None = None, *, check: bool = True,

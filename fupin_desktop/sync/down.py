@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, select, text
 
-from ..model import Base, Household
+from ..model import Base
 from ..queries.load import load_households
 from ..services.checks import mark_store
-from ..services.households import unit_of_work
+from ..services.households import refresh_summary, unit_of_work
 from ..services.uow import UnitOfWork
 from ..sync_state import SyncState
 from ..values import from_json, to_json
@@ -177,13 +177,11 @@ def _apply_down(store: Store, path: Path) -> DownResult:
 
 
 def _summaries(uow: UnitOfWork, household_ids: list[str]) -> None:
-    """Head's name and member count for the household list (what refresh_households does, without marks)."""
+    """What the household list reads (what refresh_households does, without marks)."""
 
     assert uow.conn is not None
     for household in load_households(uow.conn, household_ids):
-        head = household.head()
-        uow.update(Household, household.id, {"head_name": head.fields.get("name") if head else None,
-                                             "member_count": len(household.active_members())})
+        refresh_summary(uow, household)
 
 
 def finish_run(store: Store) -> bool:

@@ -107,35 +107,3 @@ def vocabulary_for(field: Field, year: int) -> Vocabulary | None:
 def unknown_message(unknown: list[str]) -> str:
     shown = "、".join(f"“{u}”" for u in unknown) if unknown else "空值"
     return f"{shown}不在代码表中"
-
-
-# ---- 村民小组: 三组, 第三组, 3组, 03组 and 3 are one group ----------------------------------------
-_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
-_NUMBERED = re.compile(r"^第?([0-9零〇一二两三四五六七八九十百]+)(村民小组|小组|组|社|队)?$")
-
-
-def chinese_number(text: str) -> int | None:
-    """十二 → 12, 二十 → 20, 一百零五 → 105; digits as they are."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in _DIGITS:
-            current = _DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
-
-
-def group_key(name: str) -> str:
-    """The number a group name stands for, else the name itself without spaces."""
-    key = text_key(name)
-    found = _NUMBERED.match(key)
-    number = chinese_number(found[1]) if found else None
-    return f"#{number}" if number is not None else key

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from .cleaning import match_key
-from .codes import group_key
+from ..derive import group_key
 from .header import ColumnMap
 from .rows import Problem, RowCleaner, RowRecord, ValueMap, not_data
 

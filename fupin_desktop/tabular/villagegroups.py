@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from ..model import Household
-from .codes import group_key
+from ..derive import group_key
 from .grouping import Group
 from .problem import INFO, WARNING, Problem
 from .rows import RowRecord

@@ -24,6 +24,7 @@ from ..reference import CodeTables, thresholds_table
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}
+BLANK = "blank"  # Finding.kind of "…未填写"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class Finding:
     record: str = "household"  # table of the record the field belongs to
     record_id: str = ""
     member: str = ""  # member's name, when the finding is about a person
+    # BLANK when the finding only says a value is not filled in (no contradiction): the editor and
+    # the check report collapse these per section (``validation.order``).
+    kind: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.kind == BLANK
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

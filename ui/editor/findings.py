@@ -1,12 +1,17 @@
 """Validation findings: a list beside the tabs (Enter or a click jumps to the field), and a red or
-orange frame on every field that has one, with the message as its tooltip and in the status bar."""
+orange frame on every field that has one, with the message as its tooltip and in the status bar.
+
+The list is ``validation.order.ordered``: identity errors, other errors, blanks collapsed per
+section, hints — each group under a heading that cannot be selected. The frames still mark every
+field, blanks included."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from fupin_desktop.validation.engine import ERROR, SEVERITY_LABEL, Finding
+from fupin_desktop.validation.engine import ERROR, Finding
+from fupin_desktop.validation.order import GROUP_TITLES, FindingRow, ordered, summary
 
 from ..qt import QBrush, QColor, QLabel, QListWidget, QListWidgetItem, Qt, QVBoxLayout, QWidget, Signal
 from .fields import set_finding
@@ -17,6 +22,7 @@ INCOME_RECORDS = {"income_year", "income_line"}
 OTHER_TABS = {"measure": "measures", "helper_assignment": "responsible", "visit": "visits"}
 INCOME_FIGURES = {"total_income", "net_income", "per_capita_net", "wage_income", "business_income",
                   "property_income", "transfer_income", "business_expense"}
+RED, AMBER, GREY = "#b00020", "#8a5a00", "#555555"
 
 
 class FindingsPanel(QWidget):
@@ -36,21 +42,49 @@ class FindingsPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(QLabel("F8 到这里；Enter 跳到该项。"))
         self.findings: list[Finding] = []
+        self.rows: list[FindingRow] = []
 
     def show_findings(self, findings: list[Finding]) -> None:
-        self.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.record, f.member))
-        errors = sum(f.severity == ERROR for f in findings)
-        self.title.setText(f"核查结果：{errors} 个错误，{len(findings) - errors} 个提示" if findings
-                           else "核查结果：没有发现问题")
+        self.findings = list(findings)
+        self.rows = ordered(findings)
+        self.title.setText(f"核查结果：{summary(self.rows)}")
         self.list.clear()
-        for i, f in enumerate(self.findings):
-            item = QListWidgetItem(f"{SEVERITY_LABEL.get(f.severity, '')}：{f.message}")
-            item.setForeground(QBrush(QColor("#b00020" if f.severity == ERROR else "#8a5a00")))
+        group = ""
+        for i, row in enumerate(self.rows):
+            if row.group != group:
+                group = row.group
+                self.list.addItem(self._heading(GROUP_TITLES[group]))
+            item = QListWidgetItem(row.text)
+            item.setForeground(QBrush(QColor(RED if row.severity == ERROR else AMBER)))
+            if len(row.findings) > 1:
+                item.setToolTip("\n".join(f.message for f in row.findings))
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.list.addItem(item)
 
+    @staticmethod
+    def _heading(text: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable: arrows and Enter pass over it
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        item.setForeground(QBrush(QColor(GREY)))
+        return item
+
+    def focus_list(self) -> None:
+        """F8: into the list, on the first finding (not a heading) unless one is already current."""
+        self.list.setFocus()
+        current = self.list.currentItem()
+        if current is None or current.data(Qt.ItemDataRole.UserRole) is None:
+            first = next((r for r in range(self.list.count())
+                          if self.list.item(r).data(Qt.ItemDataRole.UserRole) is not None), -1)
+            if first >= 0:
+                self.list.setCurrentRow(first)
+
     def _activated(self, item: QListWidgetItem) -> None:
-        self.activated.emit(self.findings[item.data(Qt.ItemDataRole.UserRole)])
+        index = item.data(Qt.ItemDataRole.UserRole)
+        if index is not None:
+            self.activated.emit(self.rows[index].target)
 
 
 class Locator:

@@ -265,9 +265,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             self.members.edit_details()
 
     def focus_findings(self) -> None:
-        self.findings.list.setFocus()
-        if self.findings.list.currentRow() < 0 and self.findings.list.count():
-            self.findings.list.setCurrentRow(0)
+        self.findings.focus_list()
 
     def focus_first(self) -> None:
         page = self.tabs.currentWidget()

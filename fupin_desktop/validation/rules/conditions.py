@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...bundle import HouseholdData
-from ..engine import ERROR, WARNING, Context, Finding, rule
+from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
 from ._common import Facts, blank, facts, label, labels, missing, to_decimal
 
 REQUIRED = ("arable_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu", "water_surface_mu",
@@ -33,10 +33,11 @@ def conditions_filled(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     where = fx.at("household_year")
     for column in missing(fx.hy, REQUIRED):
         hint = "（为0时请填0）" if column in AREAS else ""
-        yield Finding("CON-01", ERROR, field=column, message=f"{ctx.year}年{_name(column)}未填写{hint}", **where)
+        yield Finding("CON-01", ERROR, field=column, message=f"{ctx.year}年{_name(column)}未填写{hint}",
+                      kind=BLANK, **where)
     if blank(fx.hy.get("road_type")) and fx.hy.get("road_hardened") is None:
         yield Finding("CON-01", ERROR, field="road_type", message=f"{ctx.year}年入户路类型（或入户道路是否硬化）未填写",
-                      **where)
+                      kind=BLANK, **where)
 
 
 @rule

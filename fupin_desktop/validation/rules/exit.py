@@ -19,6 +19,11 @@ def _exited(f: dict[str, Any]) -> bool:
     return f.get("poverty_status") in EXITED or (f.get("household_type") == "脱贫户" and f.get("exit_year") is not None)
 
 
+def _exit_shown(f: dict[str, Any]) -> str:
+    status = f.get("poverty_status")
+    return f"脱贫状态为“{status}”" if status else "户类型为脱贫户"
+
+
 def _exit_assessment(hh: HouseholdData, year: int) -> dict[str, Any] | None:
     return next((a for a in hh.assessments
                  if isinstance(a, dict) and a.get("kind") == "退出" and a.get("year") == year), None)
@@ -33,7 +38,7 @@ def exit_year_given(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     year, where = f.get("exit_year"), fx.at()
     if not isinstance(year, int):
         yield Finding("EXIT-04", ERROR, field="exit_year",
-                      message=f"脱贫状态为“{f.get('poverty_status')}”，但未填写脱贫年度", **where)
+                      message=f"{_exit_shown(f)}，但未填写脱贫年度", **where)
         return
     identified = f.get("identified_year")
     if isinstance(identified, int) and year < identified:

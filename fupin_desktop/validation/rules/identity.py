@@ -34,16 +34,16 @@ def id_numbers(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             info = id_info(f.get("id_no"))
             if info.problem:
                 yield Finding("ID-01", info.severity, field="id_no",
-                              message=f"{f.get('name') or '成员'} 证件号码：{info.problem}", **_where(hh, f))
+                              message=f"{p.name} 证件号码：{info.problem}", **_where(hh, f))
             quick = info.birth_date, info.gender
         born, gender = quick
         if born and f.get("birth_date") and f["birth_date"] != born:
             yield Finding("ID-02", ERROR, field="birth_date",
-                          message=f"{f.get('name')} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致",
+                          message=f"{p.name} 出生日期 {f['birth_date']} 与证件号码（{born}）不一致",
                           **_where(hh, f))
         if gender and f.get("gender") and f["gender"] != gender:
             yield Finding("ID-03", ERROR, field="gender",
-                          message=f"{f.get('name')} 性别“{f['gender']}”与证件号码（{gender}）不一致", **_where(hh, f))
+                          message=f"{p.name} 性别“{f['gender']}”与证件号码（{gender}）不一致", **_where(hh, f))
 
 
 def _person_key(id_no: str | None) -> str:

@@ -44,10 +44,11 @@ def income_arithmetic(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         where = {"household": hh.id, "record": "income_line", "record_id": ln.get("id") or ""}
         if ln.get("category") not in inc["_sums"]:
             yield Finding("INC-16", ERROR, field="category",
-                          message=f"收入明细“{ln.get('item')}”的类别“{ln.get('category')}”无效", **where)
+                          message=f"收入明细“{ln.get('item') or '未命名'}”的类别“{ln.get('category') or '空'}”无效",
+                          **where)
         else:
             yield Finding("INC-16", ERROR, field="amount",
-                          message=f"收入明细“{ln.get('item')}”金额为负数（{ln.get('amount')}）", **where)
+                          message=f"收入明细“{ln.get('item') or '未命名'}”金额为负数（{ln.get('amount')}）", **where)
     sums = inc["_sums"]
     stored = {c: _money(inc, COLUMN_OF[c]) for c in CATEGORIES}
     if inc["_lines"]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from ...bundle import HouseholdData, Row
-from ..engine import ERROR, WARNING, Context, Finding, rule
+from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
 from ..idnumber import normalize, parse_id
 from ._common import (
     DISABLED, HEALTHY, NO_LABOUR, TEKUN, Facts, Person, age_at, facts, has_measure, label, labels, split, text_of,
@@ -33,8 +33,9 @@ def _people(hh: HouseholdData, ctx: Context) -> tuple[Facts, list[Person]]:
 
 
 def _f(rule_id: str, severity: str, hh: HouseholdData, p: Person, column: str, message: str,
-       record: str = "member_year") -> Finding:
-    return Finding(rule_id, severity, field=column, message=f"{p.name} {message}", **p.at(hh, record))
+       record: str = "member_year", *, blank: bool = False) -> Finding:
+    return Finding(rule_id, severity, field=column, message=f"{p.name} {message}", kind=BLANK if blank else "",
+                   **p.at(hh, record))
 
 
 def _value(p: Person, column: str) -> str:
@@ -53,11 +54,12 @@ def education_or_school(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         edu, school = p.education, p.school
         if e4 and bool(edu) == bool(school):
             what = "同时填写了" if edu else "都未填写"
-            yield _f("EDU-01", ERROR, hh, p, "education", f"文化程度与在校生状况{what}（两项只能且必须填一项）")
+            yield _f("EDU-01", ERROR, hh, p, "education", f"文化程度与在校生状况{what}（两项只能且必须填一项）",
+                     blank=not edu)
         elif not e4:
             for column, value in (("education", edu), ("school_status", school)):
                 if not value:
-                    yield _f("EDU-01", ERROR, hh, p, column, f"{label('member_year', column)}未填写")
+                    yield _f("EDU-01", ERROR, hh, p, column, f"{label('member_year', column)}未填写", blank=True)
         if edu and educations is not None and edu not in educations:
             yield _f("EDU-02", ERROR, hh, p, "education", f"文化程度“{edu}”不在代码表中")
         if school and schools is not None and school not in schools:
@@ -136,7 +138,7 @@ def health_state(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     allowed = labels(ctx, "健康状况")
     for p in people:
         if not p.health:
-            yield _f("HLT-01", ERROR, hh, p, "health", "健康状况未填写")
+            yield _f("HLT-01", ERROR, hh, p, "health", "健康状况未填写", blank=True)
             continue
         bad = sorted(h for h in p.health if allowed is not None and h not in allowed)
         if bad:
@@ -184,11 +186,14 @@ def insurance(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             if resident and employee:
                 yield _f("INS-01", ERROR, hh, p, "employee_medical", "同时参加了城乡居民医保和职工医保（只能参加一种）")
             elif not resident and not employee:
+                unanswered = y.get("resident_medical") is None and y.get("employee_medical") is None
                 yield _f("INS-01", ERROR, hh, p, "resident_medical",
-                         "未参加城乡居民基本医疗保险或职工基本医疗保险（医疗未保障）")
+                         "城乡居民医保和职工医保都未填写（医疗未保障）" if unanswered
+                         else "未参加城乡居民基本医疗保险或职工基本医疗保险（医疗未保障）", blank=unanswered)
             if fx.target and y.get("critical_illness") is not True:
                 shown = "为“否”" if y.get("critical_illness") is False else "未填写"
-                yield _f("INS-02", ERROR, hh, p, "critical_illness", f"是否参加大病保险{shown}（医疗未保障）")
+                yield _f("INS-02", ERROR, hh, p, "critical_illness", f"是否参加大病保险{shown}（医疗未保障）",
+                         blank=y.get("critical_illness") is None)
         for column, allowed in (("dibao", dibao), ("tekun", tekun)):
             value = _value(p, column)
             if value and allowed is not None and value not in allowed:
@@ -206,7 +211,7 @@ def labour(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for p in people:
         skill = p.labour
         if not skill:
-            yield _f("LAB-01", ERROR, hh, p, "labour_skill", "劳动技能未填写")
+            yield _f("LAB-01", ERROR, hh, p, "labour_skill", "劳动技能未填写", blank=True)
             continue
         if allowed is not None and skill not in allowed:
             yield _f("LAB-02", ERROR, hh, p, "labour_skill", f"劳动技能“{skill}”不在{ctx.year}年的代码表中")

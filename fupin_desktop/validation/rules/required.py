@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...bundle import HouseholdData
-from ..engine import ERROR, WARNING, Context, Finding, rule
+from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
 from ._common import blank, facts, label, missing
 
 E4_FROM = 2021  # 全国防返贫监测信息系统
@@ -24,7 +24,7 @@ def household_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if not fx.live:
         for column in missing(f, ("left_reason", "left_on")):
             yield Finding("REQ-02", ERROR, field=column, message=f"户已注销，但{label('household', column)}未填写",
-                          **where)
+                          kind=BLANK, **where)
         return
     needed: list[tuple[str, str]] = [(c, ERROR) for c in missing(f, ("village_code", "phone"))]
     if ctx.year >= E4_FROM:
@@ -37,7 +37,8 @@ def household_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         if not fx.removed:  # removed households are required by MON-19 (as an error)
             needed += [(c, WARNING) for c in missing(f, ("monitoring_contact", "monitoring_contact_phone"))]
     for column, severity in needed:
-        yield Finding("REQ-01", severity, field=column, message=f"{label('household', column)}未填写", **where)
+        yield Finding("REQ-01", severity, field=column, message=f"{label('household', column)}未填写",
+                          kind=BLANK, **where)
 
 
 @rule
@@ -47,18 +48,22 @@ def household_year_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding
         return
     if fx.hy is None:
         yield Finding("REQ-07", WARNING, field="year", message=f"缺少{ctx.year}年度的家庭信息（人口、生产生活条件等）",
-                      **fx.at())
+                      kind=BLANK, **fx.at())
         if fx.target and ctx.year not in hh.incomes:
-            yield Finding("REQ-09", WARNING, field="year", message=f"缺少{ctx.year}年度的收入核算", **fx.at())
+            yield Finding("REQ-09", WARNING, field="year", message=f"缺少{ctx.year}年度的收入核算", kind=BLANK,
+                          **fx.at())
         return
     where = fx.at("household_year")
     if fx.hy.get("population") is None:
-        yield Finding("REQ-06", ERROR, field="population", message=f"{ctx.year}年家庭人口数未填写", **where)
+        yield Finding("REQ-06", ERROR, field="population", message=f"{ctx.year}年家庭人口数未填写", kind=BLANK,
+                      **where)
     poor_era = ctx.year < E4_FROM and hh.fields.get("poverty_status") in ("未脱贫", "预脱贫", "返贫")
     if poor_era and blank(fx.hy.get("main_cause")):
-        yield Finding("REQ-06", ERROR, field="main_cause", message=f"{ctx.year}年主要致贫原因未填写", **where)
+        yield Finding("REQ-06", ERROR, field="main_cause", message=f"{ctx.year}年主要致贫原因未填写", kind=BLANK,
+                      **where)
     if fx.target and ctx.year not in hh.incomes:
-        yield Finding("REQ-09", WARNING, field="year", message=f"缺少{ctx.year}年度的收入核算", **fx.at())
+        yield Finding("REQ-09", WARNING, field="year", message=f"缺少{ctx.year}年度的收入核算", kind=BLANK,
+                          **fx.at())
 
 
 @rule
@@ -73,20 +78,20 @@ def member_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         name = str(f.get("name") or "成员")
         for column in missing(f, ("left_reason", "left_on")):
             yield Finding("REQ-04", ERROR, hh.id, column, f"{name} 已注销，但{label('member', column)}未填写",
-                          record="member", record_id=f.get("id") or "", member=name)
+                          record="member", record_id=f.get("id") or "", member=name, kind=BLANK)
     for p in fx.people:
         for column in missing(p.f, ("name", "gender", "ethnicity")):
             yield Finding("REQ-03", ERROR, field=column, message=f"{p.name} {label('member', column)}未填写",
-                          **p.at(hh, "member"))
+                          kind=BLANK, **p.at(hh, "member"))
         for column in missing(p.f, ("political_status", "id_type")):
             yield Finding("REQ-03", WARNING, field=column, message=f"{p.name} {label('member', column)}未填写",
-                          **p.at(hh, "member"))
+                          kind=BLANK, **p.at(hh, "member"))
         if p.y is None:
             if fx.hy is not None:
                 yield Finding("REQ-08", WARNING, field="year", message=f"{p.name} 缺少{ctx.year}年度的成员信息",
-                              **p.at(hh, "member"))
+                              kind=BLANK, **p.at(hh, "member"))
             continue
         if ctx.year >= E4_FROM:
             for column in missing(p.y, MEMBER_FLAGS + MEMBER_CODES):
                 yield Finding("REQ-05", ERROR, field=column, message=f"{p.name} {label('member_year', column)}未填写",
-                              **p.at(hh))
+                              kind=BLANK, **p.at(hh))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from ...bundle import HouseholdData, Row
-from ..engine import ERROR, WARNING, Context, Finding, rule
+from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
 from ._common import ACTIVE, birth_of, blank, facts, id_info, label, labels, split
 
 HEAD, SPOUSE = "户主", "配偶"
@@ -39,7 +39,7 @@ def head_and_spouse(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     spouses = [p for p in fx.people if p.f.get("relation") == SPOUSE]
     if not heads:
         left_head = next((m for m in hh.members if not m.active and m.fields.get("relation") == HEAD), None)
-        extra = f"（原户主 {left_head.fields.get('name')} 已注销，请重新指定户主）" if left_head else ""
+        extra = f"（原户主 {left_head.fields.get('name') or ''} 已注销，请重新指定户主）" if left_head else ""
         yield Finding("STR-01", ERROR, hh.id, "relation", f"本户在册成员中没有户主{extra}", record="household",
                       record_id=hh.id)
     elif len(heads) > 1:
@@ -72,7 +72,8 @@ def relation_fits(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     for p in fx.people:
         rel = p.f.get("relation")
         if blank(rel):
-            yield Finding("REL-03", ERROR, field="relation", message=f"{p.name} 与户主关系未填写", **p.at(hh, "member"))
+            yield Finding("REL-03", ERROR, field="relation", message=f"{p.name} 与户主关系未填写", kind=BLANK,
+                          **p.at(hh, "member"))
             continue
         if allowed is not None and rel not in allowed:
             yield Finding("REL-03", ERROR, field="relation", message=f"{p.name} 与户主关系“{rel}”不在代码表中",

@@ -1,0 +1,56 @@
+"""pinyin search and natural sort keys
+
+Full pinyin finds a person ("guo" → 郭); the household list sorts the head's name by pinyin and
+村民小组 by the number they stand for (fupin_desktop/derive.py). The keys are derived columns, filled
+here for the rows already in the store (the initials too: polyphonic surnames now read as surnames).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-07 07:12:41
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from fupin_desktop.derive import household_keys, member_keys
+
+
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('household', sa.Column('head_sort', sa.String(length=255), nullable=True))
+    op.add_column('household', sa.Column('group_sort', sa.String(length=96), nullable=True))
+    op.drop_index('ix_household_listing', table_name='household')
+    op.create_index('ix_household_listing', 'household', ['record_status', 'group_sort', 'national_hh_no', 'id'],
+                    unique=False)
+    op.create_index('ix_household_by_head', 'household', ['record_status', 'head_sort', 'id'], unique=False)
+    op.add_column('member', sa.Column('name_pinyin', sa.String(length=255), nullable=True))
+    op.create_index('ix_member_pinyin_household', 'member', ['name_pinyin', 'household_id'], unique=False)
+    _fill()
+
+
+def _fill() -> None:
+    conn = op.get_bind()
+    members = [{"i": i, **member_keys(name)} for i, name in conn.execute(sa.text("SELECT id, name FROM member"))]
+    if members:
+        conn.execute(sa.text("UPDATE member SET name_initials = :name_initials, name_pinyin = :name_pinyin "
+                             "WHERE id = :i"), members)
+    households = [{"i": i, **household_keys(head, group)}
+                  for i, head, group in conn.execute(sa.text("SELECT id, head_name, group_name FROM household"))]
+    if households:
+        conn.execute(sa.text("UPDATE household SET head_sort = :head_sort, group_sort = :group_sort WHERE id = :i"),
+                     households)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_member_pinyin_household', table_name='member')
+    op.drop_column('member', 'name_pinyin')
+    op.drop_index('ix_household_by_head', table_name='household')
+    op.drop_index('ix_household_listing', table_name='household')
+    op.create_index('ix_household_listing', 'household', ['record_status', 'group_name', 'national_hh_no', 'id'],
+                    unique=False)
+    op.drop_column('household', 'group_sort')
+    op.drop_column('household', 'head_sort')
