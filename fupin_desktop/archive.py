@@ -76,6 +76,11 @@ class Archive:
         return self.store.village_name
 
     @property
+    def is_demo(self) -> bool:
+        """Created as a demo store (the window title says so; only such a store takes demo data)."""
+        return self.store.demo
+
+    @property
     def username(self) -> str:
         return self.store.username
 
@@ -202,8 +207,10 @@ class Archive:
     def fill_demo(self, households: int, seed: int, progress: Report | None = None,
                   cancel: Cancel | None = None) -> Counted:
         from .demo import fill_store  # noqa: PLC0415 (demo data is rarely wanted)
+        from .demo.guard import require_demo_store  # noqa: PLC0415
         from .services.checks import mark_store  # noqa: PLC0415
 
+        require_demo_store(self.store)
         written = fill_store(self.store, households, seed=seed, progress=progress, cancel=cancel)
         mark_store(self.store)
         return Counted(written, OpChanges(everything=True))
@@ -235,10 +242,10 @@ def open_archive(path: Path, username: str, password: str) -> Archive:
 
 
 def create_archive(path: Path, *, village_code: str, village_name: str, username: str,
-                   password: str) -> tuple[Archive, str]:
-    """A new encrypted store and its recovery code (shown once, never stored)."""
+                   password: str, demo: bool = False) -> tuple[Archive, str]:
+    """A new encrypted store and its recovery code (shown once, never stored); ``demo``: for trying out."""
     store, code = Store.create(path, village_code=village_code, village_name=village_name, username=username,
-                               password=password)
+                               password=password, demo=demo)
     return Archive(store), code
 
 
