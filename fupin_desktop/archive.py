@@ -22,6 +22,7 @@ from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
+from .services import leaving
 from .services.editing import Photos, Saved, save_edits
 from .opchanges import OpChanges
 from .settings import Settings, for_store
@@ -130,6 +131,23 @@ class Archive:
     def save_edits(self, household_id: str | None, year: int, base: EditState, state: EditState,
                    photos: Photos) -> Saved:
         return save_edits(self.store, household_id, year, base, state, photos)
+
+    # ---- a household leaving, coming back, or deleted before it was ever sent ------------------------
+    def leave_reasons(self) -> list[str]:
+        return leaving.leave_reasons()
+
+    def leave_household(self, household_id: str, reason: str, on: str, note: str = "") -> OpChanges:
+        return leaving.leave_household(self.store, household_id, reason, on, note)
+
+    def restore_household(self, household_id: str) -> OpChanges:
+        return leaving.restore_household(self.store, household_id)
+
+    def why_not_deletable(self, household_id: str) -> str | None:
+        with self.store.engine.connect() as conn:
+            return leaving.why_not_deletable(conn, household_id, self.store.device_id)
+
+    def delete_household(self, household_id: str) -> OpChanges:
+        return leaving.delete_unsent_household(self.store, household_id)
 
     def write_draft(self, key: str, state: EditState) -> None:
         drafts.write_draft(self.store.engine, key, encode_draft(state))
