@@ -82,6 +82,9 @@ class MainWindow(QMainWindow):
         self.show_ids = QCheckBox("显示完整证件号码", objectName="showIds")
         self.show_ids.toggled.connect(lambda on: self.model.set_mask(not on))
         bar.addWidget(self.show_ids)
+        self.show_left = QCheckBox("显示已注销", objectName="showLeft")
+        self.show_left.toggled.connect(self._toggle_left)
+        bar.addWidget(self.show_left)
         self.count_label = QLabel(objectName="countLabel")
         bar.addWidget(self.count_label)
         layout.addLayout(bar)
@@ -142,6 +145,9 @@ class MainWindow(QMainWindow):
         action(file_menu, "打印表格…", self.print_forms, "Ctrl+P")
         action(file_menu, "导入花名册（Excel）…", self.import_roster, on_toolbar=False)
         action(file_menu, "导出当前列表（Excel）…", self.export_list, on_toolbar=False)
+        action(file_menu, "注销所选户…", self.leave_selected, on_toolbar=False)
+        action(file_menu, "恢复所选户", self.restore_selected, on_toolbar=False)
+        action(file_menu, "删除误建户…", self.delete_selected, on_toolbar=False)
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
@@ -191,7 +197,8 @@ class MainWindow(QMainWindow):
     def apply_filter(self, filters: dict[str, Any]) -> None:
         """Show the households matching ``filters`` (keys of SearchQuery); the search text stays."""
         self.query = SearchQuery(text=self.query.text, year=self.year, sort=self.query.sort,
-                                 descending=self.query.descending, **filters)
+                                 descending=self.query.descending, include_left=self.show_left.isChecked(),
+                                 **filters)
         self.run_search()
 
     # ---- search --------------------------------------------------------------------------------
@@ -210,6 +217,10 @@ class MainWindow(QMainWindow):
 
         archive = self.archive
         Op(self, lambda: archive.search(query)).success(show).run()
+
+    def _toggle_left(self, on: bool) -> None:
+        self.query.include_left = on
+        self.run_search()
 
     def _sort_by(self, section: int) -> None:
         column = self.model.columns[section]
@@ -286,6 +297,37 @@ class MainWindow(QMainWindow):
     def _forget(self, editor: QWidget) -> None:
         for key in [k for k, e in self.editors.items() if e is editor]:
             del self.editors[key]
+
+    # ---- 注销 / 恢复 / 删除误建户 (ui/leaving.py) -----------------------------------------------------
+    def _one_selected(self, what: str) -> tuple[str, str] | None:
+        from . import messages  # noqa: PLC0415
+
+        rows = self.table.selectionModel().selectedRows()
+        if len(rows) != 1:
+            messages.inform(self, f"请先在户列表中选中一户，再{what}。")
+            return None
+        row = self.model.row(rows[0].row()) or {}
+        label = (row.get("head_name") or "这一户") + (f"（{row['national_hh_no']}）" if row.get("national_hh_no")
+                                                     else "")
+        return self.model.household_id(rows[0].row()), label
+
+    def leave_selected(self) -> None:
+        from .leaving import leave_household  # noqa: PLC0415
+
+        if chosen := self._one_selected("注销"):
+            self.leave_dialog = leave_household(self, self.archive, *chosen, lambda _c: self.run_search())
+
+    def restore_selected(self) -> None:
+        from .leaving import restore_household  # noqa: PLC0415
+
+        if chosen := self._one_selected("恢复（勾选“显示已注销”可看到已注销的户）"):
+            restore_household(self, self.archive, *chosen, lambda _c: self.run_search())
+
+    def delete_selected(self) -> None:
+        from .leaving import delete_mistake  # noqa: PLC0415
+
+        if chosen := self._one_selected("删除"):
+            delete_mistake(self, self.archive, *chosen, lambda _c: self.run_search())
 
     def new_household(self) -> None:
         self.open_household(None)

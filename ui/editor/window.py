@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fupin_desktop.archive import Archive, draft_key
-from fupin_desktop.errors import NotFound
+from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.queries.editor import EditorSnapshot
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
@@ -17,7 +17,8 @@ from fupin_desktop.validation.engine import check_household
 from ..errors import show_exception
 from ..operations import Op
 from ..qt import (
-    QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer, Signal,
+    QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer,
+    QVBoxLayout, QWidget, Signal,
 )
 from .findings import FindingsPanel, Locator
 from .forms import BASIC, CONDITIONS, GUARANTEES, HH, HY, FormTab
@@ -91,7 +92,15 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         split.setSizes([1000, 320])
-        self.setCentralWidget(split)
+        self.left_banner = QLabel(objectName="leftBanner")
+        self.left_banner.setStyleSheet("background: #fdecea; color: #8a1c1c; padding: 6px;")
+        self.left_banner.setVisible(False)
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.left_banner)
+        column.addWidget(split, 1)
+        self.setCentralWidget(centre)
         self.state_label = QLabel(objectName="editorState")
         self.statusBar().addPermanentWidget(self.state_label)
 
@@ -107,6 +116,13 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             action.triggered.connect(lambda _checked=False, s=slot: s())
             bar.addAction(action)
             self.addAction(action)
+        self.leave_action = QAction("注销本户…", self, objectName="leaveHousehold")
+        self.leave_action.triggered.connect(lambda _c=False: self.leave_household())
+        self.restore_action = QAction("恢复本户", self, objectName="restoreHousehold")
+        self.restore_action.triggered.connect(lambda _c=False: self.restore_household())
+        for action in (self.leave_action, self.restore_action):
+            bar.addAction(action)
+            action.setEnabled(False)
 
     # ---- loading -------------------------------------------------------------------------------
     def load(self) -> None:
@@ -130,6 +146,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.base_state = self.state()
         self.history.load(snap.history)
         self.loaded = True
+        self._show_leaving()
         self.refresh_title()
         self.check_now()
         if snap.draft and snap.draft_key:
@@ -171,7 +188,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.responsible.load(hh.assignments if hh else [], hh.helpers if hh else {}, snap.helpers if snap else [],
                               state.assign)
         self.visits.helpers = [(h_id, h["name"]) for h_id, h in (hh.helpers if hh else {}).items()]
-        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state.visits)
+        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state.visits, state.visit_changes,
+                         state.removed_visits)
         self._filling = False
 
     def state(self) -> EditState:
@@ -181,7 +199,54 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             household.update(form.values(HH))
             year.update(form.values(HY))
         return copy.deepcopy(EditState(household, year, self.members.rows, self.income.state(), self.measures.rows,
-                                       self.responsible.pending, self.visits.pending))
+                                       self.responsible.pending, self.visits.pending, self.visits.changes,
+                                       self.visits.removed))
+
+    # ---- 注销 / 恢复 ---------------------------------------------------------------------------------
+    def left(self) -> bool:
+        hh = self.snapshot.household if self.snapshot else None
+        return hh is not None and hh.fields.get("record_status", "在册") != "在册"
+
+    def _show_leaving(self) -> None:
+        hh = self.snapshot.household if self.snapshot else None
+        self.leave_action.setEnabled(hh is not None and not self.left())
+        self.restore_action.setEnabled(self.left())
+        self.left_banner.setVisible(self.left())
+        if hh is not None and self.left():
+            f = hh.fields
+            self.left_banner.setText(f"本户已注销：{f.get('left_reason') or ''}，{to_text(f.get('left_on'))}"
+                                     + (f"（{f['left_note']}）" if f.get("left_note") else "")
+                                     + "。如注销有误，可点“恢复本户”。")
+
+    def _label(self) -> str:
+        head = next((ms.fields.get("name") for ms in self.members.rows if ms.fields.get("relation") == "户主"), "")
+        number = self.basic.fields[(HH, "national_hh_no")].value()
+        return f"{head or '本户'}" + (f"（{number}）" if number else "")
+
+    def _saved_first(self) -> bool:
+        if self.is_dirty():
+            show_exception(self, InvalidInput("本户有未保存的修改，请先保存（Ctrl+S）再注销或恢复。"))
+            return False
+        return self.household_id is not None and self.loaded
+
+    def leave_household(self) -> None:
+        from ..leaving import leave_household  # noqa: PLC0415
+
+        if self._saved_first():
+            self.leave_dialog = leave_household(self, self.archive, self.household_id, self._label(),
+                                                lambda _c: self._after_leaving("已注销本户。"))
+
+    def restore_household(self) -> None:
+        from ..leaving import restore_household  # noqa: PLC0415
+
+        if self._saved_first():
+            restore_household(self, self.archive, self.household_id, self._label(),
+                              lambda _c: self._after_leaving("已恢复本户为在册户。"))
+
+    def _after_leaving(self, message: str) -> None:
+        if not self.gone:
+            self.statusBar().showMessage(message, 8000)
+            self.load()
 
     # ---- what the tabs ask ---------------------------------------------------------------------
     def population(self, year: int) -> int | None:
