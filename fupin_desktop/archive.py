@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from .sync.receipts import AckResult
 
 __all__ = [
-    "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "check_password_strength", "create_archive",
-    "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint", "reset_password",
-    "restore_backup",
+    "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "WaitingDraft", "check_password_strength",
+    "create_archive", "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint",
+    "reset_password", "restore_backup",
 ]
 
 DRAFT_VERSION = 2  # 1: members {m, y, y_id} and measures {m, d}, converted on reading
@@ -55,6 +55,16 @@ class Packed:
     counts: dict[str, int]
     server_url: str | None
     revoked: bool
+
+
+@dataclass(frozen=True)
+class WaitingDraft:
+    """A draft no editor has taken up (left by a crash or a power cut): what the unlock offers."""
+    key: str
+    household_id: str | None  # None: a household never saved
+    label: str  # head's name and household number
+    saved_at: str
+    holds: list[str]
 
 
 @dataclass(frozen=True)
@@ -120,9 +130,10 @@ class Archive:
             return dashboard(conn, year)
 
     # ---- the household editor ---------------------------------------------------------------------
-    def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str]) -> EditorSnapshot:
+    def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str],
+                        draft_key: str | None = None) -> EditorSnapshot:
         with self.store.engine.connect() as conn:
-            return editor_snapshot(conn, household_id, year, in_use)
+            return editor_snapshot(conn, household_id, year, in_use, draft_key)
 
     def photo(self, attachment_id: str) -> bytes | None:
         with self.store.engine.connect() as conn:
@@ -154,6 +165,28 @@ class Archive:
 
     def delete_draft(self, key: str) -> None:
         drafts.delete_draft(self.store.engine, key)
+
+    def waiting_drafts(self, year: int, in_use: frozenset[str] = frozenset()) -> list[WaitingDraft]:
+        """Every readable draft not held by an open editor, with what it would change, oldest first."""
+        from .queries.load import load_households  # noqa: PLC0415
+        from .services.draft_review import describe, head_of  # noqa: PLC0415
+        from .services.edit_state import initial_state  # noqa: PLC0415
+
+        out: list[tuple[str, WaitingDraft]] = []
+        with self.store.engine.connect() as conn:
+            for key, text in drafts.all_drafts(conn):
+                state, saved_at = decode_draft(text)
+                if state is None or key in in_use:
+                    continue
+                hh_id = None if key.startswith(drafts.NEW_DRAFT_PREFIX) else key[len(drafts.DRAFT_PREFIX):]
+                found = load_households(conn, [hh_id]) if hh_id else []
+                if hh_id and not found:
+                    continue  # its household is gone (deleted as a mistake, or the store was restored)
+                base = initial_state(found[0], year) if found else None
+                number = state.household.get("national_hh_no") or ""
+                label = (head_of(state) or ("新户" if hh_id is None else "本户")) + (f"（{number}）" if number else "")
+                out.append((saved_at, WaitingDraft(key, hh_id, label, saved_at, describe(base, state))))
+        return [d for _s, d in sorted(out, key=lambda pair: pair[0])]
 
     # ---- spreadsheets and sync (the store is handed whole to these jobs) -------------------------
     def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None) -> int:

@@ -276,14 +276,15 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
             self.open_household(self.model.household_id(0))
 
-    def open_household(self, household_id: str | None) -> None:
+    def open_household(self, household_id: str | None, take_draft: str | None = None) -> None:
         from .editor import HouseholdEditor  # noqa: PLC0415
 
         if household_id in self.editors:
             self.editors[household_id].raise_()
             self.editors[household_id].activateWindow()
             return
-        editor = HouseholdEditor(self.archive, household_id, year=self.year, settings=self.settings)
+        editor = HouseholdEditor(self.archive, household_id, year=self.year, settings=self.settings,
+                                 take_draft=take_draft)
         self.editors[household_id or f"new-{id(editor)}"] = editor
         editor.saved.connect(lambda new_id, ed=editor: self._rekey(ed, new_id))
         editor.destroyed.connect(lambda *_, ed=editor: self._forget(ed))
@@ -328,6 +329,31 @@ class MainWindow(QMainWindow):
 
         if chosen := self._one_selected("删除"):
             delete_mistake(self, self.archive, *chosen, lambda _c: self.run_search())
+
+    # ---- drafts left by a crash or a power cut, offered once after unlocking ---------------------------
+    def offer_waiting_drafts(self) -> None:
+        from .editor.lifecycle import OPEN_DRAFTS  # noqa: PLC0415
+
+        archive, year, in_use = self.archive, self.year, frozenset(OPEN_DRAFTS)
+        Op(self, lambda: archive.waiting_drafts(year, in_use)).success(self._show_drafts).run()
+
+    def _show_drafts(self, drafts: list[Any]) -> None:
+        from .drafts_dialog import DraftsDialog  # noqa: PLC0415
+
+        if drafts:
+            self.drafts_dialog = DraftsDialog(self, drafts, self._restore_drafts, self._discard_drafts)
+            self.drafts_dialog.open()
+
+    def _restore_drafts(self, drafts: list[Any]) -> None:
+        for draft in drafts:
+            self.open_household(draft.household_id, take_draft=draft.key)
+
+    def _discard_drafts(self, drafts: list[Any]) -> None:
+        from . import messages  # noqa: PLC0415
+
+        if messages.confirm(self, f"丢弃 {len(drafts)} 份草稿？", "草稿中的修改将不再保留。", yes="丢弃"):
+            archive, keys = self.archive, [d.key for d in drafts]
+            Op(self, lambda: [archive.delete_draft(k) for k in keys]).run()
 
     def new_household(self) -> None:
         self.open_household(None)

@@ -37,11 +37,12 @@ class HouseholdEditor(Lifecycle, QMainWindow):
     saved = Signal(str)  # the household's id after each save (a new household gets its id here)
 
     def __init__(self, archive: Archive, household_id: str | None, *, year: int,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, take_draft: str | None = None) -> None:
         super().__init__()
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.archive, self.household_id, self.year, self.settings = archive, household_id, year, settings
         self.new_key = new_id()  # a new household's id while it is being typed
+        self.take_draft = take_draft  # a draft chosen at unlock: applied without asking again
         self.draft_key = draft_key(household_id, self.new_key)
         self.snapshot: EditorSnapshot | None = None
         self.loaded = self._filling = False
@@ -127,7 +128,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
     # ---- loading -------------------------------------------------------------------------------
     def load(self) -> None:
         archive, hh_id, year, in_use = self.archive, self.household_id, self.year, frozenset(OPEN_DRAFTS)
-        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use)).success(self.loaded_snapshot).failure(
+        wanted = self.take_draft if not self.loaded else None
+        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use, wanted)).success(self.loaded_snapshot).failure(
             self.op_failed).run()
 
     def loaded_snapshot(self, snap: EditorSnapshot) -> None:
@@ -150,7 +152,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.refresh_title()
         self.check_now()
         if snap.draft and snap.draft_key:
-            self.offer_draft(snap.draft, snap.draft_key)
+            self.offer_draft(snap.draft, snap.draft_key, ask=not (first and self.take_draft))
         if first:
             self.focus_first()
         else:  # read again after a save: the cursor stays where it was
