@@ -22,6 +22,7 @@ from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
+from .services import leaving
 from .services.editing import Photos, Saved, save_edits
 from .opchanges import OpChanges
 from .settings import Settings, for_store
@@ -39,9 +40,9 @@ if TYPE_CHECKING:
     from .sync.receipts import AckResult
 
 __all__ = [
-    "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "check_password_strength", "create_archive",
-    "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint", "reset_password",
-    "StoreInUseError", "StoreLock", "lock_store", "restore_backup",
+    "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "WaitingDraft", "check_password_strength",
+    "create_archive", "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint",
+    "reset_password", "StoreInUseError", "StoreLock", "lock_store", "restore_backup",
 ]
 
 DRAFT_VERSION = 2  # 1: members {m, y, y_id} and measures {m, d}, converted on reading
@@ -55,6 +56,16 @@ class Packed:
     counts: dict[str, int]
     server_url: str | None
     revoked: bool
+
+
+@dataclass(frozen=True)
+class WaitingDraft:
+    """A draft no editor has taken up (left by a crash or a power cut): what the unlock offers."""
+    key: str
+    household_id: str | None  # None: a household never saved
+    label: str  # head's name and household number
+    saved_at: str
+    holds: list[str]
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,11 @@ class Archive:
     @property
     def village_name(self) -> str:
         return self.store.village_name
+
+    @property
+    def is_demo(self) -> bool:
+        """Created as a demo store (the window title says so; only such a store takes demo data)."""
+        return self.store.demo
 
     @property
     def username(self) -> str:
@@ -115,9 +131,10 @@ class Archive:
             return dashboard(conn, year)
 
     # ---- the household editor ---------------------------------------------------------------------
-    def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str]) -> EditorSnapshot:
+    def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str],
+                        draft_key: str | None = None) -> EditorSnapshot:
         with self.store.engine.connect() as conn:
-            return editor_snapshot(conn, household_id, year, in_use)
+            return editor_snapshot(conn, household_id, year, in_use, draft_key)
 
     def photo(self, attachment_id: str) -> bytes | None:
         with self.store.engine.connect() as conn:
@@ -127,11 +144,50 @@ class Archive:
                    photos: Photos) -> Saved:
         return save_edits(self.store, household_id, year, base, state, photos)
 
+    # ---- a household leaving, coming back, or deleted before it was ever sent ------------------------
+    def leave_reasons(self) -> list[str]:
+        return leaving.leave_reasons()
+
+    def leave_household(self, household_id: str, reason: str, on: str, note: str = "") -> OpChanges:
+        return leaving.leave_household(self.store, household_id, reason, on, note)
+
+    def restore_household(self, household_id: str) -> OpChanges:
+        return leaving.restore_household(self.store, household_id)
+
+    def why_not_deletable(self, household_id: str) -> str | None:
+        with self.store.engine.connect() as conn:
+            return leaving.why_not_deletable(conn, household_id, self.store.device_id)
+
+    def delete_household(self, household_id: str) -> OpChanges:
+        return leaving.delete_unsent_household(self.store, household_id)
+
     def write_draft(self, key: str, state: EditState) -> None:
         drafts.write_draft(self.store.engine, key, encode_draft(state))
 
     def delete_draft(self, key: str) -> None:
         drafts.delete_draft(self.store.engine, key)
+
+    def waiting_drafts(self, year: int, in_use: frozenset[str] = frozenset()) -> list[WaitingDraft]:
+        """Every readable draft not held by an open editor, with what it would change, oldest first."""
+        from .queries.load import load_households  # noqa: PLC0415
+        from .services.draft_review import describe, head_of  # noqa: PLC0415
+        from .services.edit_state import initial_state  # noqa: PLC0415
+
+        out: list[tuple[str, WaitingDraft]] = []
+        with self.store.engine.connect() as conn:
+            for key, text in drafts.all_drafts(conn):
+                state, saved_at = decode_draft(text)
+                if state is None or key in in_use:
+                    continue
+                hh_id = None if key.startswith(drafts.NEW_DRAFT_PREFIX) else key[len(drafts.DRAFT_PREFIX):]
+                found = load_households(conn, [hh_id]) if hh_id else []
+                if hh_id and not found:
+                    continue  # its household is gone (deleted as a mistake, or the store was restored)
+                base = initial_state(found[0], year) if found else None
+                number = state.household.get("national_hh_no") or ""
+                label = (head_of(state) or ("新户" if hh_id is None else "本户")) + (f"（{number}）" if number else "")
+                out.append((saved_at, WaitingDraft(key, hh_id, label, saved_at, describe(base, state))))
+        return [d for _s, d in sorted(out, key=lambda pair: pair[0])]
 
     # ---- spreadsheets and sync (the store is handed whole to these jobs) -------------------------
     def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None) -> int:
@@ -203,8 +259,10 @@ class Archive:
     def fill_demo(self, households: int, seed: int, progress: Report | None = None,
                   cancel: Cancel | None = None) -> Counted:
         from .demo import fill_store  # noqa: PLC0415 (demo data is rarely wanted)
+        from .demo.guard import require_demo_store  # noqa: PLC0415
         from .services.checks import mark_store  # noqa: PLC0415
 
+        require_demo_store(self.store)
         written = fill_store(self.store, households, seed=seed, progress=progress, cancel=cancel)
         mark_store(self.store)
         return Counted(written, OpChanges(everything=True))
@@ -236,10 +294,10 @@ def open_archive(path: Path, username: str, password: str) -> Archive:
 
 
 def create_archive(path: Path, *, village_code: str, village_name: str, username: str,
-                   password: str) -> tuple[Archive, str]:
-    """A new encrypted store and its recovery code (shown once, never stored)."""
+                   password: str, demo: bool = False) -> tuple[Archive, str]:
+    """A new encrypted store and its recovery code (shown once, never stored); ``demo``: for trying out."""
     store, code = Store.create(path, village_code=village_code, village_name=village_name, username=username,
-                               password=password)
+                               password=password, demo=demo)
     return Archive(store), code
 
 

@@ -90,16 +90,22 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import fill_store  # noqa: PLC0415
+    from .demo.guard import require_demo_store  # noqa: PLC0415
 
     if args.households < 1:
         raise InvalidInput(f"户数应为正整数，而不是 {args.households}。")
     path = Path(args.store)
     if (path / "store.json").exists():
         store = _open(args)
+        try:
+            require_demo_store(store)
+        except InvalidInput:
+            store.close()
+            raise
     else:
         password = _secret("FUPIN_PASSWORD", "新密码", confirm=True)
         store, code = Store.create(path, village_code=DEMO_VILLAGE[0], village_name=DEMO_VILLAGE[1],
-                                   username=_user(args), password=password)
+                                   username=_user(args), password=password, demo=True)
         _out(f"已建立演示数据库：{path}")
         _show_recovery_code(code)
     with store:
@@ -279,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("init", cmd_init, "建立新的加密数据库，并显示一次恢复码")
     p.add_argument("--village-code", required=True, help="12位行政村区划代码")
     p.add_argument("--village-name", required=True, help="行政村名称")
-    p = command("demo", cmd_demo, "生成演示数据（没有数据库时先建立）")
+    p = command("demo", cmd_demo, "生成演示数据（没有数据库时先建立演示数据库；不写入真实档案的数据库）")
     p.add_argument("--households", type=int, default=300, help="户数")
     p.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同数据）")
     p = command("check", cmd_check, "检查全部数据，列出错误和提示")

@@ -29,6 +29,11 @@ def read_draft(conn: Connection, key: str) -> str | None:
     return conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
 
 
+def all_drafts(conn: Connection) -> list[tuple[str, str]]:
+    """Every draft (key, text): of saved households and of new ones."""
+    return [(k, v) for k, v in conn.execute(select(Meta.key, Meta.value).where(Meta.key.like(DRAFT_PREFIX + "%")))]
+
+
 def new_draft_keys(conn: Connection) -> list[str]:
     """Drafts of households never saved, oldest first (the values carry the time)."""
     rows = conn.execute(select(Meta.key, Meta.value).where(Meta.key.like(NEW_DRAFT_PREFIX + "%"))).all()

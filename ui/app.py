@@ -228,6 +228,7 @@ class FupinApp:
             self.windows_lock.register(self.window)
         self.idle.timer.start()
         maintenance.start_daily_backup(self.window, self)
+        self.window.offer_waiting_drafts()
         log.info("unlocked")
 
     # ---- settings and restoring ----------------------------------------------------------------

@@ -101,9 +101,11 @@ class HouseholdTableModel(QAbstractTableModel):
                 return "（无法读取）" if index.column() == 0 else ""
             if column.key == "sync_state":
                 return self._states.get(self.ids[index.row()], "")
+            if column.key == "head_name" and row.get("record_status", "在册") != "在册":
+                return f"{row.get('head_name') or ''}（已注销）"
             return self._display(column.key, row.get(column.key))
         if role == Qt.ItemDataRole.ForegroundRole:
-            if row is None:
+            if row is None or row.get("record_status", "在册") != "在册":  # unreadable, or 注销: greyed
                 return QBrush(QColor("#999999"))
             if column.key == "error_count" and row.get("error_count"):
                 return QBrush(QColor("#b00020"))

@@ -29,6 +29,15 @@ def saved_filters() -> list[tuple[str, dict[str, Any]]]:
             ("有错误", {"has_errors": True}), ("信息不完整", {"incomplete": True})]
 
 
+DEMO_MARK = "【演示数据】"
+
+
+def window_title(archive: Archive) -> str:
+    """A demo store says so first, so that nobody takes its households for a real village's."""
+    mark = DEMO_MARK + " " if archive.is_demo else ""
+    return f"{mark}扶贫档案 — {archive.village_name}（{archive.village_code}）"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, archive: Archive, *, settings: QSettings, on_lock: Callable[[], None]) -> None:
         super().__init__()
@@ -40,7 +49,7 @@ class MainWindow(QMainWindow):
         # takes 0.7 ms (median of 30; 13 ms the first time) on a 10 000-household demo store,
         # measured on a shared 2-core machine (Archive.current_year, December 2026).
         self.year = archive.current_year()
-        self.setWindowTitle(f"扶贫档案 — {archive.village_name}（{archive.village_code}）")
+        self.setWindowTitle(window_title(archive))
         self.query = SearchQuery(year=self.year)
         self.model = HouseholdTableModel(archive.list_rows, self.year, states_loader=self._load_sync_states)
         self._build()
@@ -74,6 +83,9 @@ class MainWindow(QMainWindow):
         self.show_ids = QCheckBox("显示完整证件号码", objectName="showIds")
         self.show_ids.toggled.connect(lambda on: self.model.set_mask(not on))
         bar.addWidget(self.show_ids)
+        self.show_left = QCheckBox("显示已注销", objectName="showLeft")
+        self.show_left.toggled.connect(self._toggle_left)
+        bar.addWidget(self.show_left)
         self.count_label = QLabel(objectName="countLabel")
         bar.addWidget(self.count_label)
         layout.addLayout(bar)
@@ -134,6 +146,9 @@ class MainWindow(QMainWindow):
         action(file_menu, "打印表格…", self.print_forms, "Ctrl+P")
         action(file_menu, "导入花名册（Excel）…", self.import_roster, on_toolbar=False)
         action(file_menu, "导出当前列表（Excel）…", self.export_list, on_toolbar=False)
+        action(file_menu, "注销所选户…", self.leave_selected, on_toolbar=False)
+        action(file_menu, "恢复所选户", self.restore_selected, on_toolbar=False)
+        action(file_menu, "删除误建户…", self.delete_selected, on_toolbar=False)
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
@@ -183,7 +198,8 @@ class MainWindow(QMainWindow):
     def apply_filter(self, filters: dict[str, Any]) -> None:
         """Show the households matching ``filters`` (keys of SearchQuery); the search text stays."""
         self.query = SearchQuery(text=self.query.text, year=self.year, sort=self.query.sort,
-                                 descending=self.query.descending, **filters)
+                                 descending=self.query.descending, include_left=self.show_left.isChecked(),
+                                 **filters)
         self.run_search()
 
     # ---- search --------------------------------------------------------------------------------
@@ -202,6 +218,10 @@ class MainWindow(QMainWindow):
 
         archive = self.archive
         Op(self, lambda: archive.search(query)).success(show).run()
+
+    def _toggle_left(self, on: bool) -> None:
+        self.query.include_left = on
+        self.run_search()
 
     def _sort_by(self, section: int) -> None:
         column = self.model.columns[section]
@@ -257,14 +277,15 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
             self.open_household(self.model.household_id(0))
 
-    def open_household(self, household_id: str | None) -> None:
+    def open_household(self, household_id: str | None, take_draft: str | None = None) -> None:
         from .editor import HouseholdEditor  # noqa: PLC0415
 
         if household_id in self.editors:
             self.editors[household_id].raise_()
             self.editors[household_id].activateWindow()
             return
-        editor = HouseholdEditor(self.archive, household_id, year=self.year, settings=self.settings)
+        editor = HouseholdEditor(self.archive, household_id, year=self.year, settings=self.settings,
+                                 take_draft=take_draft)
         self.editors[household_id or f"new-{id(editor)}"] = editor
         editor.saved.connect(lambda new_id, ed=editor: self._rekey(ed, new_id))
         editor.destroyed.connect(lambda *_, ed=editor: self._forget(ed))
@@ -278,6 +299,62 @@ class MainWindow(QMainWindow):
     def _forget(self, editor: QWidget) -> None:
         for key in [k for k, e in self.editors.items() if e is editor]:
             del self.editors[key]
+
+    # ---- 注销 / 恢复 / 删除误建户 (ui/leaving.py) -----------------------------------------------------
+    def _one_selected(self, what: str) -> tuple[str, str] | None:
+        from . import messages  # noqa: PLC0415
+
+        rows = self.table.selectionModel().selectedRows()
+        if len(rows) != 1:
+            messages.inform(self, f"请先在户列表中选中一户，再{what}。")
+            return None
+        row = self.model.row(rows[0].row()) or {}
+        label = (row.get("head_name") or "这一户") + (f"（{row['national_hh_no']}）" if row.get("national_hh_no")
+                                                     else "")
+        return self.model.household_id(rows[0].row()), label
+
+    def leave_selected(self) -> None:
+        from .leaving import leave_household  # noqa: PLC0415
+
+        if chosen := self._one_selected("注销"):
+            self.leave_dialog = leave_household(self, self.archive, *chosen, lambda _c: self.run_search())
+
+    def restore_selected(self) -> None:
+        from .leaving import restore_household  # noqa: PLC0415
+
+        if chosen := self._one_selected("恢复（勾选“显示已注销”可看到已注销的户）"):
+            restore_household(self, self.archive, *chosen, lambda _c: self.run_search())
+
+    def delete_selected(self) -> None:
+        from .leaving import delete_mistake  # noqa: PLC0415
+
+        if chosen := self._one_selected("删除"):
+            delete_mistake(self, self.archive, *chosen, lambda _c: self.run_search())
+
+    # ---- drafts left by a crash or a power cut, offered once after unlocking ---------------------------
+    def offer_waiting_drafts(self) -> None:
+        from .editor.lifecycle import OPEN_DRAFTS  # noqa: PLC0415
+
+        archive, year, in_use = self.archive, self.year, frozenset(OPEN_DRAFTS)
+        Op(self, lambda: archive.waiting_drafts(year, in_use)).success(self._show_drafts).run()
+
+    def _show_drafts(self, drafts: list[Any]) -> None:
+        from .drafts_dialog import DraftsDialog  # noqa: PLC0415
+
+        if drafts:
+            self.drafts_dialog = DraftsDialog(self, drafts, self._restore_drafts, self._discard_drafts)
+            self.drafts_dialog.open()
+
+    def _restore_drafts(self, drafts: list[Any]) -> None:
+        for draft in drafts:
+            self.open_household(draft.household_id, take_draft=draft.key)
+
+    def _discard_drafts(self, drafts: list[Any]) -> None:
+        from . import messages  # noqa: PLC0415
+
+        if messages.confirm(self, f"丢弃 {len(drafts)} 份草稿？", "草稿中的修改将不再保留。", yes="丢弃"):
+            archive, keys = self.archive, [d.key for d in drafts]
+            Op(self, lambda: [archive.delete_draft(k) for k in keys]).run()
 
     def new_household(self) -> None:
         self.open_household(None)

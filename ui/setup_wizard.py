@@ -49,6 +49,9 @@ class VillagePage(QWizardPage):
         self.name = QLineEdit(objectName="villageName")
         form.addRow("村代码：", self.code)
         form.addRow("村名称：", self.name)
+        # A store for training and trying out: it takes generated households, never real ones.
+        self.demo = QCheckBox("这是演示/培训用数据库（可生成演示数据，不录入真实档案）", objectName="demoStore")
+        form.addRow(self.demo)
         self.error = QLabel(objectName="villageError")
         self.error.setStyleSheet("color: #b00020")
         form.addRow(self.error)
@@ -187,7 +190,8 @@ class SetupWizard(QWizard):
         self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
         self.user.setSubTitle("正在建立加密数据库……")
         args = dict(village_code=self.village.code.text().strip(), village_name=self.village.name.text().strip(),
-                    username=self.user.user.text().strip(), password=self.user.password.text())
+                    username=self.user.user.text().strip(), password=self.user.password.text(),
+                    demo=self.village.demo.isChecked())
 
         def created(result: tuple[Archive, str]) -> None:
             self.archive, code = result

@@ -21,6 +21,7 @@ from .. import fsutil
 from ..bundle import HouseholdData, MemberData, Row
 from ..errors import InvalidInput
 from ..model import Base
+from ..queries.register import changes_of_year
 from ..queries.stats import group_order
 from ..values import from_json
 from .model import Record
@@ -42,6 +43,12 @@ def parse_fields(entity: str, entity_id: str, data: dict[str, Any]) -> Row:
 
 def village_households(engine: Engine, village_code: str) -> list[HouseholdData]:
     """Every household of one village on the register (在册), in file order (group, household number)."""
+    return _village(engine, village_code)[0]
+
+
+def _village(engine: Engine, village_code: str) -> tuple[list[HouseholdData], list[Row], dict[str, str]]:
+    """The village's households on the register; every household record (any status) and the head's
+    name of each household (whatever the head's status), for the roster's change list."""
     by_entity: dict[str, list[Row]] = defaultdict(list)
     with engine.connect() as conn:
         rows = conn.execute(select(Record.entity, Record.entity_id, Record.data).where(
@@ -64,8 +71,11 @@ def village_households(engine: Engine, village_code: str) -> list[HouseholdData]
             hh.assignments.append(a)
             if a.get("helper_id") in helpers:
                 hh.helpers[a["helper_id"]] = helpers[a["helper_id"]]
-    return sorted(households.values(), key=lambda h: (group_order(str(h.fields.get("group_name") or "")),
-                                                      str(h.fields.get("national_hh_no") or ""), h.id))
+    heads = {m["household_id"]: str(m.get("name") or "") for m in sorted(
+        by_entity["member"], key=lambda m: -(m.get("seq") or 0)) if m.get("relation") == "户主"}
+    listed = sorted(households.values(), key=lambda h: (group_order(str(h.fields.get("group_name") or "")),
+                                                        str(h.fields.get("national_hh_no") or ""), h.id))
+    return listed, by_entity["household"], heads
 
 
 def latest_year(households: list[HouseholdData]) -> int:
@@ -82,13 +92,14 @@ def render_roster(engine: Engine, village_code: str, out: Path, *, mask: bool = 
     from ..forms.disclosure import Audience, Disclosure  # noqa: PLC0415
     from ..forms.roster import RosterForm  # noqa: PLC0415
 
-    households = village_households(engine, village_code)
+    households, every_household, heads = _village(engine, village_code)
     if not households:
         raise InvalidInput(f"县级数据库里没有村代码 {village_code} 的在册户。")
     font = form_font()
     # County staff asked for it: an unmasked roster here is their own, not one for posting.
     ctx = Context(None, year or latest_year(households), Disclosure(Audience.PUBLIC, mask), font.name)
     renderer = RosterForm(ctx)
+    renderer.changes = changes_of_year(every_household, heads, ctx.year)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".pdf", dir=out.parent)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from reportlab.platypus import Flowable
 
 from ..bundle import HouseholdData
+from ..queries.register import RegisterChange, register_changes
 from . import fmt
 from .base import LANDSCAPE, FormRenderer, who
 from .disclosure import Audience
@@ -21,6 +22,7 @@ HEADER = ["序号", "村民|小组", "户编号", "户主|姓名", "户主|身�
 # blank one. Long free text wraps in the flexible columns: causes and risks, helpers, notes.
 WIDTHS = [22, 32, 82, 40, 92, 24, 40, 48, 78, 60, 26, 26, 56, 40, 58, 50]
 FLEXIBLE = (1, 3, 9, 13, 15)  # a long group or head name wraps too, rather than squeezing ID numbers
+CHANGE_HEADER = ["序号", "村民小组", "户编号", "户主姓名", "变更", "原因", "日期"]
 
 
 class _Totals:
@@ -38,6 +40,8 @@ class RosterForm(FormRenderer):
     pagesize = LANDSCAPE
     audience = Audience.PUBLIC
     per_household = False
+    # The year's 注销/恢复 for the change list; None: read from the store (the county sets its own).
+    changes: list[RegisterChange] | None = None
 
     def document_story(self, households: Iterable[HouseholdData]) -> Iterator[Flowable]:
         rows: list[list[str]] = []
@@ -65,7 +69,22 @@ class RosterForm(FormRenderer):
                             extra=extra, long=True, min_rows=18 if self.ctx.blank else 0,
                             empty="（没有符合条件的户）",
                             align={0: "CENTER", 5: "CENTER", 10: "CENTER", 11: "CENTER"})
+        yield from self._change_list(village)
         yield EndSection(f"{name}{self.title}" if name else self.title)
+
+    def _change_list(self, village: str | None) -> Iterator[Flowable]:
+        """Households that left the register or came back this year: the roster's change list."""
+        changes = self.changes
+        if changes is None:
+            conn = self.ctx.conn
+            changes = register_changes(conn, village, self.ctx.year) if conn is not None and village else []
+        if self.ctx.blank or not changes:
+            return
+        rows = [[str(n), fmt.text(c.group), fmt.text(c.number), fmt.text(c.head), c.what, fmt.text(c.reason),
+                 fmt.text(c.on)] for n, c in enumerate(changes, start=1)]
+        yield self.kit.heading(f"{self.ctx.year}年度变更情况（注销 {sum(c.what == '注销' for c in changes)} 户，"
+                               f"恢复 {sum(c.what == '恢复' for c in changes)} 户）")
+        yield self.kit.grid(CHANGE_HEADER, rows, None, flexible=(1, 3, 5), align={0: "CENTER", 4: "CENTER"})
 
     def blank_story(self) -> list[Flowable]:
         return list(self.document_story([]))

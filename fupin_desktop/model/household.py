@@ -113,8 +113,13 @@ class Household(Entity, Base):
     # Never hard-deleted: a household leaves the file with a reason and a date.
     record_status: Mapped[str] = text("档案状态", 8, default="在册", editor=LIFECYCLE, roster=LIFECYCLE,
         printed=LIFECYCLE)
-    left_reason: Mapped[str | None] = text("注销原因", 32, editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
+    left_reason: Mapped[str | None] = text("注销原因", 32, codes=Codes("户注销原因"), editor=LIFECYCLE,
+        roster=LIFECYCLE, printed=LIFECYCLE)
     left_on: Mapped[date | None] = day("注销日期", editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
+    left_note: Mapped[str | None] = text("注销说明", long=True, editor=LIFECYCLE, roster=LIFECYCLE,
+        printed=LIFECYCLE)
+    # Set when a household that had left is put back on the register (the roster's change list says so).
+    restored_on: Mapped[date | None] = day("恢复日期", editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
     # Kept by the core, not by people.
     head_name: Mapped[str | None] = derived(String(64), "户主姓名")
     # The list's sort keys (derive.py): the head's name by pinyin, the group by its number.

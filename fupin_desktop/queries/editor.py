@@ -38,9 +38,9 @@ class EditorSnapshot:
 
 
 def editor_snapshot(conn: Connection, household_id: str | None, year: int,
-                    in_use: frozenset[str] = frozenset()) -> EditorSnapshot:
-    """Everything the editor shows. For a new household, the latest draft of a new household not
-    ``in_use`` by another open editor is offered."""
+                    in_use: frozenset[str] = frozenset(), draft_key: str | None = None) -> EditorSnapshot:
+    """Everything the editor shows. For a new household, the draft ``draft_key`` or else the latest
+    draft of a new household not ``in_use`` by another open editor is offered."""
     ctx = Context.for_store(conn, year)
     snap = EditorSnapshot(household=None, context=ctx, helpers=all_helpers(conn))
     if household_id is not None:
@@ -54,7 +54,7 @@ def editor_snapshot(conn: Connection, household_id: str | None, year: int,
         snap.draft_key = DRAFT_PREFIX + household_id
         snap.draft = read_draft(conn, snap.draft_key)
     else:
-        keys = [k for k in new_draft_keys(conn) if k not in in_use]
+        keys = [draft_key] if draft_key else [k for k in new_draft_keys(conn) if k not in in_use]
         if keys:
             snap.draft_key = keys[-1]
             snap.draft = read_draft(conn, snap.draft_key)

@@ -119,6 +119,9 @@ class EditState:
     measures: list[MeasureEdit] = field(default_factory=list)
     assign: Assignment | None = None
     visits: list[VisitEdit] = field(default_factory=list)  # not yet saved
+    visit_changes: dict[str, Texts] = field(default_factory=dict)  # saved visit id → its fields as edited
+    removed_visits: list[str] = field(default_factory=list)  # saved visits to delete
+    # Measures are deleted by leaving them out of ``measures`` (as income lines are).
 
 
 def columns(table: str) -> ReadOnlyColumnCollection[str, Column[Any]]:
@@ -164,6 +167,14 @@ def new_member(relation: str = "") -> MemberEdit:
 
 def new_measure(year: int) -> MeasureEdit:
     return MeasureEdit(new_id(), True, None, {"year": str(year)}, {})
+
+
+VISIT_FIELDS = ("visited_on", "visit_type", "helper_id", "content", "problems", "needs", "follow_up", "gps", "signed")
+
+
+def visit_texts(visit: Row) -> Texts:
+    """A saved visit's fields as the editor shows them (for editing it)."""
+    return texts(visit, VISIT_FIELDS)
 
 
 def member_edit(m: MemberData, year: int) -> MemberEdit:
@@ -214,6 +225,8 @@ def state_from_json(doc: dict[str, Any]) -> EditState:
         measures=[MeasureEdit(**m) for m in doc["measures"]],
         assign=Assignment(**doc["assign"]) if doc.get("assign") else None,
         visits=[VisitEdit(v["key"], dict(v["fields"]), [PhotoRef(**p) for p in v["photos"]]) for v in doc["visits"]],
+        visit_changes={k: dict(v) for k, v in doc.get("visit_changes", {}).items()},
+        removed_visits=list(doc.get("removed_visits", [])),
     )
 
 

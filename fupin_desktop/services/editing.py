@@ -21,9 +21,9 @@ from .edit_state import (
     EditState, IncomeEdit, IncomeLineEdit, MeasureEdit, MemberEdit, Texts, changed, detail_table, nonblank,
 )
 from .households import (
-    add_helper, add_measure, add_member, add_visit, assign_helper, member_leaves, register_household,
-    save_household_year, save_income, save_member_year, unit_of_work, update_household, update_measure,
-    update_member,
+    add_helper, add_measure, add_member, add_visit, assign_helper, delete_measure, delete_visit, member_leaves,
+    register_household, save_household_year, save_income, save_member_year, unit_of_work, update_household,
+    update_measure, update_member, update_visit,
 )
 from ..opchanges import OpChanges
 from .uow import UnitOfWork
@@ -73,7 +73,9 @@ def check_state(state: EditState, base: HouseholdData | None, year: int, village
     hh.incomes = {y: _income(p, inc, hh, y, population) for y, inc in state.incomes.items()}
     old_measures = {m.fields["id"]: m for m in (base.measures if base else [])}
     hh.measures = [_measure(p, ms, old_measures.get(ms.key)) for ms in state.measures]
-    hh.visits = [*hh.visits, *({"id": v.key, **p.row("visit", v.fields, v.key)} for v in state.visits)]
+    kept = [{**v, **p.row("visit", state.visit_changes.get(v["id"], {}), v["id"])} for v in hh.visits
+            if v.get("id") not in state.removed_visits]
+    hh.visits = [*kept, *({"id": v.key, **p.row("visit", v.fields, v.key)} for v in state.visits)]
     if state.assign:
         start = p.row("helper_assignment", {"start_on": state.assign.start_on}, "")
         hh.assignments = [*hh.assignments, {"helper_id": state.assign.helper_id or "new", **start}]
@@ -157,6 +159,7 @@ def save_edits(store: "Store", household_id: str | None, year: int, base: EditSt
             assign_helper(uow, household_id, helper_id, state.assign.start_on)  # blank is parsed as no date
         for visit in state.visits:
             add_visit(uow, household_id, nonblank(visit.fields), photos.get(visit.key, []))
+        _saved_visits(uow, state)
     return Saved(household_id, uow.changes)
 
 
@@ -216,8 +219,20 @@ def _update_income(uow: UnitOfWork, hh_id: str, year: int, old: IncomeEdit | Non
     save_income(uow, hh_id, year, _lines(inc), **fields)
 
 
+def _saved_visits(uow: UnitOfWork, state: EditState) -> None:
+    removed = set(state.removed_visits)
+    for visit_id, fields in state.visit_changes.items():
+        if visit_id not in removed:
+            update_visit(uow, visit_id, dict(fields))
+    for visit_id in state.removed_visits:
+        delete_visit(uow, visit_id)
+
+
 def _measures(uow: UnitOfWork, hh_id: str, base: EditState, state: EditState) -> None:
     before = {m.key: m for m in base.measures}
+    for gone in before.keys() - {m.key for m in state.measures}:
+        if not before[gone].new:
+            delete_measure(uow, gone)
     for ms in state.measures:
         old = before.get(ms.key)
         if old is None:

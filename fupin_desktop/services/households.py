@@ -233,6 +233,15 @@ def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row |
         uow.update(MEASURE_DETAILS[kind], measure_id, detail, household_id=household_id)
 
 
+def delete_measure(uow: UnitOfWork, measure_id: str) -> None:
+    """A measure entered by mistake: its detail row and itself, each logged as a deletion (and synced)."""
+    household_id = uow.get(Measure, measure_id)["household_id"]
+    for model in MEASURE_DETAILS.values():
+        if _has_row(uow, model, measure_id):
+            uow.delete(model, measure_id, household_id=household_id)
+    uow.delete(Measure, measure_id)
+
+
 def _has_row(uow: UnitOfWork, model: type[Base], row_id: str) -> bool:
     assert uow.conn is not None
     table = model.__table__
@@ -277,6 +286,23 @@ def add_visit(uow: UnitOfWork, household_id: str, fields: Row,
             "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "data": data,
         }, household_id=household_id)
     return visit_id
+
+
+def update_visit(uow: UnitOfWork, visit_id: str, changes: Row) -> dict[str, tuple[Any, Any]]:
+    if "visited_on" in changes and not str(changes["visited_on"] or "").strip():
+        raise InvalidInput("走访时间不能为空。", field="走访时间")
+    return uow.update(Visit, visit_id, changes)
+
+
+def delete_visit(uow: UnitOfWork, visit_id: str) -> None:
+    """A visit and its photos, each logged as a deletion (and synced)."""
+    assert uow.conn is not None
+    household_id = uow.get(Visit, visit_id)["household_id"]
+    photos = uow.conn.execute(select(Attachment.id).where(Attachment.owner_table == "visit",
+                                                          Attachment.owner_id == visit_id)).scalars().all()
+    for photo_id in photos:
+        uow.delete(Attachment, photo_id, household_id=household_id)
+    uow.delete(Visit, visit_id)
 
 
 # ---- what the core keeps up to date after every save ----------------------------------------

@@ -58,6 +58,7 @@ from .passwords import check_password_strength, password_strength_hint
 
 log = logging.getLogger(__name__)
 RECOVERY_USER = "恢复码"
+DEMO_FLAG = "demo_store"  # meta: "1" when the store was created as a demo store
 SLOT_MAC_FLAG = "keyslot_mac"  # meta: every key slot of this store carries a MAC (keyslots.py)
 REMEMBER_EVERY = 30.0  # seconds between raises of the commit counter file while a store is open
 # The password rules moved to passwords.py; ui/ and county/ still import them from here.
@@ -82,6 +83,8 @@ class Store:
         self.device_id: str = meta["device_id"]
         self.village_code: str = meta.get("village_code", "")
         self.village_name: str = meta.get("village_name", "")
+        # Made for trying the program out: only such a store takes generated households (demo/guard.py).
+        self.demo: bool = meta.get(DEMO_FLAG) == "1"
 
     # ---- opening ---------------------------------------------------------------------------
     @classmethod
@@ -171,8 +174,9 @@ class Store:
     # ---- creating ---------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, *, village_code: str, village_name: str, username: str, password: str,
-               kdf: KdfParams | None = None) -> tuple[Store, str]:
-        """Make a new store; returns it and the recovery code, which is shown once and never stored."""
+               kdf: KdfParams | None = None, demo: bool = False) -> tuple[Store, str]:
+        """Make a new store; returns it and the recovery code, which is shown once and never stored.
+        ``demo``: a store for trying the program out, the only kind that takes generated households."""
         path = Path(path)
         _check_new_store(path, username, village_code, password)
         path.mkdir(parents=True, exist_ok=True)
@@ -182,7 +186,8 @@ class Store:
         keyring.add_password(username, password, data_key, kdf)
         keyring.add_recovery(code, data_key, kdf)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        _fill_new_database(path / DB_NAME, data_key, store_id, now, village_code, village_name, username.strip())
+        _fill_new_database(path / DB_NAME, data_key, store_id, now, village_code, village_name, username.strip(),
+                           demo=demo)
         # The descriptor is written last: a folder without it is an unfinished set-up, not a store.
         write_atomic(path / DESCRIPTOR_NAME, descriptor_bytes(store_id, now))
         return cls.open(path, username, password), code
@@ -265,7 +270,7 @@ def _check_new_store(path: Path, username: str, village_code: str, password: str
 
 
 def _fill_new_database(db: Path, data_key: bytes, store_id: str, now: str, village_code: str,
-                       village_name: str, username: str) -> None:
+                       village_name: str, username: str, *, demo: bool = False) -> None:
     engine = make_engine(db, data_key)
     try:
         migrate.upgrade(engine)
@@ -274,6 +279,7 @@ def _fill_new_database(db: Path, data_key: bytes, store_id: str, now: str, villa
                 {"key": "store_id", "value": store_id}, {"key": "device_id", "value": uuid.uuid4().hex},
                 {"key": "village_code", "value": village_code}, {"key": "village_name", "value": village_name},
                 {"key": "created", "value": now}, {"key": SLOT_MAC_FLAG, "value": "1"},
+                *([{"key": DEMO_FLAG, "value": "1"}] if demo else []),
             ])
             conn.execute(insert(AppUser).values(id=uuid.uuid4().hex, username=username, role="管理员", active=True,
                                                 updated_at=now))

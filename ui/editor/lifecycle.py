@@ -77,9 +77,12 @@ class Lifecycle:
         if not self.gone:
             self.state_label.setText("草稿未能保存，请尽快按 Ctrl+S 保存")
 
-    def offer_draft(self, text: str, key: str) -> None:
+    def offer_draft(self, text: str, key: str, *, ask: bool = True) -> None:
         state, saved_at = decode_draft(text)
         if state is None:
+            return
+        if not ask:  # already chosen in the list of drafts at unlock
+            self._draft_answer(Button.Yes, state, key)
             return
         box = QMessageBox(QMessageBox.Icon.Question, "恢复草稿", "恢复未保存的草稿？", Button.Yes | Button.No, self)
         box.setObjectName("draftBox")

@@ -117,7 +117,8 @@ class MeasuresTab(QWidget):
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         for text, slot, name in (("添加措施(&A)…", self.add, "addMeasure"),
-                                 ("修改所选(&E)… (Enter)", lambda: self.edit(self.table.currentRow()), "editMeasure")):
+                                 ("修改所选(&E)… (Enter)", lambda: self.edit(self.table.currentRow()), "editMeasure"),
+                                 ("删除所选(&D)", lambda: self.remove(self.table.currentRow()), "removeMeasure")):
             button = QPushButton(text, objectName=name)
             button.clicked.connect(slot)
             row.addWidget(button)
@@ -141,6 +142,16 @@ class MeasuresTab(QWidget):
     def edit(self, row: int) -> None:
         if 0 <= row < len(self.rows):
             self._open(self.rows[row], adding=False)
+
+    def remove(self, row: int) -> None:
+        """Out of the list now; deleted from the store (and logged, and synced) when the household is saved."""
+        if 0 <= row < len(self.rows):
+            del self.rows[row]
+            self.load(self.rows)
+            self.table.setFocus()
+            if self.rows:
+                self.table.selectRow(min(row, len(self.rows) - 1))
+            self.changed()
 
     def _open(self, ms: MeasureEdit, *, adding: bool) -> None:
         dialog = MeasureDialog(self, ms, self.year, self.members())

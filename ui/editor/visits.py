@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QPixmap  # not in ui/qt.py (only the editor shows images)
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.services.edit_state import PhotoRef, VisitEdit, column_label, new_id, to_text
+from fupin_desktop.services.edit_state import PhotoRef, Texts, VisitEdit, column_label, new_id, to_text, visit_texts
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
@@ -80,9 +80,11 @@ class HelperChoice(QComboBox):
 
 
 class VisitDialog(QDialog):
-    def __init__(self, parent: QWidget, helpers: list[tuple[str, str]]) -> None:
+    """A new visit, or (``values`` given) the fields of one to change; photos are added to new ones."""
+
+    def __init__(self, parent: QWidget, helpers: list[tuple[str, str]], values: Texts | None = None) -> None:
         super().__init__(parent, objectName="visitDialog")
-        self.setWindowTitle("添加走访记录")
+        self.setWindowTitle("添加走访记录" if values is None else "修改走访记录")
         self.result_: VisitEdit | None = None
         self.photos: list[tuple[str, bytes, str]] = []
         self.paths: list[str] = []
@@ -95,8 +97,15 @@ class VisitDialog(QDialog):
             else:
                 self.fields[name] = TextBox(name) if name in LONG else make_field("visit", name)
         self.fields["visited_on"].set_value(date.today().isoformat())
+        for name, text in (values or {}).items():
+            field = self.fields.get(name)
+            if isinstance(field, HelperChoice):
+                field.setCurrentIndex(max(0, field.findData(text)))
+            elif field is not None:
+                field.set_value(text)
         layout.addWidget(grid([(column_label("visit", n), f) for n, f in self.fields.items()]))
         box = QGroupBox("照片（保存在加密数据库中）")
+        box.setVisible(values is None)
         row = QHBoxLayout(box)
         self.photo_list = QListWidget(objectName="visitPhotos")
         row.addWidget(self.photo_list, 1)
@@ -158,12 +167,25 @@ class VisitsTab(QWidget):
         self.photo_list.itemActivated.connect(self._open_photo)
         split.addWidget(self.photo_list)
         layout.addWidget(split, 1)
-        layout.addLayout(button_row("添加走访记录(&V)…", self.add, "addVisit",
-                                    "选中一条记录可看到它的照片，按 Enter 打开照片。"))
+        row = button_row("添加走访记录(&V)…", self.add, "addVisit", "选中一条记录可看到它的照片，按 Enter 打开照片。"
+                         "修改和删除在保存（Ctrl+S）后生效。")
+        for text, slot, name in (("修改所选(&E)…", self.edit_current, "editVisit"),
+                                 ("删除所选(&D)", self.remove_current, "removeVisit")):
+            button = QPushButton(text, objectName=name)
+            button.clicked.connect(slot)
+            row.insertWidget(1 if name == "editVisit" else 2, button)
+        layout.addLayout(row)
+        self.changes: dict[str, Texts] = {}  # saved visit id → its fields as edited
+        self.removed: list[str] = []  # saved visits to delete on save
 
     def load(self, saved: list[dict[str, Any]], photos: dict[str, list[dict[str, Any]]],
-             pending: list[VisitEdit]) -> None:
+             pending: list[VisitEdit], changes: dict[str, Texts] | None = None,
+             removed: list[str] | None = None) -> None:
         self.saved, self.photos, self.pending = saved, photos, pending
+        if changes is not None:
+            self.changes, self.removed = changes, removed or []
+        # What is shown: saved visits as edited, less those to delete.
+        saved = [{**v, **self.changes.get(v["id"], {})} for v in saved if v["id"] not in self.removed]
         for visit in pending:  # a restored draft: read the photos again from where they were chosen
             if visit.key not in self.pending_bytes:
                 self.pending_bytes[visit.key] = reread(visit)
@@ -197,6 +219,42 @@ class VisitsTab(QWidget):
             show_photo(self, item.text(), Path(ref).read_bytes())
         elif ref:
             self.load_photo(ref, lambda data: show_photo(self, item.text(), data))
+
+    def edit_current(self) -> None:
+        r = self.table.currentRow()
+        if not 0 <= r < len(self.rows):
+            return
+        visit, is_saved = self.rows[r]
+        values = visit_texts(visit) if is_saved else dict(visit.fields)
+        dialog = VisitDialog(self, self.helpers, values)
+        dialog.accepted.connect(lambda: self._edited(visit, is_saved, dialog))
+        dialog.open()
+
+    def _edited(self, visit: Any, is_saved: bool, dialog: VisitDialog) -> None:
+        values = dialog.result_.fields
+        if is_saved:
+            if values != visit_texts(next(v for v in self.saved if v["id"] == visit["id"])):
+                self.changes[visit["id"]] = values
+            else:
+                self.changes.pop(visit["id"], None)
+        else:
+            visit.fields = values
+        self.load(self.saved, self.photos, self.pending)
+        self.changed()
+
+    def remove_current(self) -> None:
+        r = self.table.currentRow()
+        if not 0 <= r < len(self.rows):
+            return
+        visit, is_saved = self.rows[r]
+        if is_saved:
+            self.removed.append(visit["id"])
+            self.changes.pop(visit["id"], None)
+        else:
+            self.pending.remove(visit)
+            self.pending_bytes.pop(visit.key, None)
+        self.load(self.saved, self.photos, self.pending)
+        self.changed()
 
     def add(self) -> None:
         dialog = VisitDialog(self, self.helpers)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fupin_desktop.archive import Archive, draft_key
-from fupin_desktop.errors import NotFound
+from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.queries.editor import EditorSnapshot
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
@@ -18,7 +18,8 @@ from ..errors import show_exception
 from ..operations import Op
 from ..screen import fit
 from ..qt import (
-    QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer, Signal,
+    QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer,
+    QVBoxLayout, QWidget, Signal,
 )
 from .findings import FindingsPanel, Locator
 from .forms import BASIC, CONDITIONS, GUARANTEES, HH, HY, FormTab
@@ -37,11 +38,12 @@ class HouseholdEditor(Lifecycle, QMainWindow):
     saved = Signal(str)  # the household's id after each save (a new household gets its id here)
 
     def __init__(self, archive: Archive, household_id: str | None, *, year: int,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, take_draft: str | None = None) -> None:
         super().__init__()
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.archive, self.household_id, self.year, self.settings = archive, household_id, year, settings
         self.new_key = new_id()  # a new household's id while it is being typed
+        self.take_draft = take_draft  # a draft chosen at unlock: applied without asking again
         self.draft_key = draft_key(household_id, self.new_key)
         self.snapshot: EditorSnapshot | None = None
         self.loaded = self._filling = False
@@ -93,7 +95,15 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         split.setSizes([1000, 320])
-        self.setCentralWidget(split)
+        self.left_banner = QLabel(objectName="leftBanner")
+        self.left_banner.setStyleSheet("background: #fdecea; color: #8a1c1c; padding: 6px;")
+        self.left_banner.setVisible(False)
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.left_banner)
+        column.addWidget(split, 1)
+        self.setCentralWidget(centre)
         self.state_label = QLabel(objectName="editorState")
         self.statusBar().addPermanentWidget(self.state_label)
 
@@ -109,11 +119,19 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             action.triggered.connect(lambda _checked=False, s=slot: s())
             bar.addAction(action)
             self.addAction(action)
+        self.leave_action = QAction("注销本户…", self, objectName="leaveHousehold")
+        self.leave_action.triggered.connect(lambda _c=False: self.leave_household())
+        self.restore_action = QAction("恢复本户", self, objectName="restoreHousehold")
+        self.restore_action.triggered.connect(lambda _c=False: self.restore_household())
+        for action in (self.leave_action, self.restore_action):
+            bar.addAction(action)
+            action.setEnabled(False)
 
     # ---- loading -------------------------------------------------------------------------------
     def load(self) -> None:
         archive, hh_id, year, in_use = self.archive, self.household_id, self.year, frozenset(OPEN_DRAFTS)
-        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use)).success(self.loaded_snapshot).failure(
+        wanted = self.take_draft if not self.loaded else None
+        Op(self, lambda: archive.editor_snapshot(hh_id, year, in_use, wanted)).success(self.loaded_snapshot).failure(
             self.op_failed).run()
 
     def loaded_snapshot(self, snap: EditorSnapshot) -> None:
@@ -132,10 +150,11 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.base_state = self.state()
         self.history.load(snap.history)
         self.loaded = True
+        self._show_leaving()
         self.refresh_title()
         self.check_now()
         if snap.draft and snap.draft_key:
-            self.offer_draft(snap.draft, snap.draft_key)
+            self.offer_draft(snap.draft, snap.draft_key, ask=not (first and self.take_draft))
         if first:
             self.focus_first()
         else:  # read again after a save: the cursor stays where it was
@@ -173,7 +192,8 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.responsible.load(hh.assignments if hh else [], hh.helpers if hh else {}, snap.helpers if snap else [],
                               state.assign)
         self.visits.helpers = [(h_id, h["name"]) for h_id, h in (hh.helpers if hh else {}).items()]
-        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state.visits)
+        self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state.visits, state.visit_changes,
+                         state.removed_visits)
         self._filling = False
 
     def state(self) -> EditState:
@@ -183,7 +203,54 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             household.update(form.values(HH))
             year.update(form.values(HY))
         return copy.deepcopy(EditState(household, year, self.members.rows, self.income.state(), self.measures.rows,
-                                       self.responsible.pending, self.visits.pending))
+                                       self.responsible.pending, self.visits.pending, self.visits.changes,
+                                       self.visits.removed))
+
+    # ---- 注销 / 恢复 ---------------------------------------------------------------------------------
+    def left(self) -> bool:
+        hh = self.snapshot.household if self.snapshot else None
+        return hh is not None and hh.fields.get("record_status", "在册") != "在册"
+
+    def _show_leaving(self) -> None:
+        hh = self.snapshot.household if self.snapshot else None
+        self.leave_action.setEnabled(hh is not None and not self.left())
+        self.restore_action.setEnabled(self.left())
+        self.left_banner.setVisible(self.left())
+        if hh is not None and self.left():
+            f = hh.fields
+            self.left_banner.setText(f"本户已注销：{f.get('left_reason') or ''}，{to_text(f.get('left_on'))}"
+                                     + (f"（{f['left_note']}）" if f.get("left_note") else "")
+                                     + "。如注销有误，可点“恢复本户”。")
+
+    def _label(self) -> str:
+        head = next((ms.fields.get("name") for ms in self.members.rows if ms.fields.get("relation") == "户主"), "")
+        number = self.basic.fields[(HH, "national_hh_no")].value()
+        return f"{head or '本户'}" + (f"（{number}）" if number else "")
+
+    def _saved_first(self) -> bool:
+        if self.is_dirty():
+            show_exception(self, InvalidInput("本户有未保存的修改，请先保存（Ctrl+S）再注销或恢复。"))
+            return False
+        return self.household_id is not None and self.loaded
+
+    def leave_household(self) -> None:
+        from ..leaving import leave_household  # noqa: PLC0415
+
+        if self._saved_first():
+            self.leave_dialog = leave_household(self, self.archive, self.household_id, self._label(),
+                                                lambda _c: self._after_leaving("已注销本户。"))
+
+    def restore_household(self) -> None:
+        from ..leaving import restore_household  # noqa: PLC0415
+
+        if self._saved_first():
+            restore_household(self, self.archive, self.household_id, self._label(),
+                              lambda _c: self._after_leaving("已恢复本户为在册户。"))
+
+    def _after_leaving(self, message: str) -> None:
+        if not self.gone:
+            self.statusBar().showMessage(message, 8000)
+            self.load()
 
     # ---- what the tabs ask ---------------------------------------------------------------------
     def population(self, year: int) -> int | None:
