@@ -59,7 +59,7 @@ def with_rare_characters(store: Store, household_id: str) -> None:
 
 def to_png(pdf: Path, out_dir: Path, name: str, pages: int) -> list[Path]:
     prefix = out_dir / name
-    subprocess.run(["pdftoppm", "-r", "60", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
+    subprocess.run(["pdftoppm", "-r", "50", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
                    check=True)
     # pdftoppm pads page numbers to the page count's width; keep names stable: <form>-<page>.png
     made = sorted(out_dir.glob(f"{name}-*.png"))
