@@ -3,6 +3,7 @@ fallback font with a real glyph, found in the PDF's text, and a character no fon
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -14,7 +15,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFontFace
 
 from fupin_desktop.bundle import MeasureData
-from fupin_desktop.forms import FORM_NAMES, Scope, render
+from fupin_desktop.forms import FORM_NAMES, Scope, job, render, unprintable_characters
+from fupin_desktop.forms.command import add_print_arguments, run_print
 from fupin_desktop.forms.chain import problem_text
 from fupin_desktop.forms.fonts import form_chain, form_font
 from fupin_desktop.store.store import Store
@@ -116,3 +118,28 @@ def test_a_character_no_font_has_is_reported(new_store: Store, tmp_path: Path):
     chain = form_chain(form_font().name)
     assert chain.missing(f"李{NOBODY_HAS}喆") == [2] and chain.missing("王䶮𡒄𪜀") == []
     assert problem_text("李x喆", [2]) == "李x喆：第2个字无法打印"
+
+
+def test_the_print_command_says_so_before_it_renders(new_store: Store, tmp_path: Path, monkeypatch):
+    hh = household("张三", hh_no="5201020030049202")
+    hh.members[1].fields["name"] = f"李{NOBODY_HAS}喆"
+    write(new_store, [hh])
+    parser = argparse.ArgumentParser()
+    add_print_arguments(parser)
+    said: list[str] = []
+    rendered = job.render
+
+    def render_after_the_warning(*args, **kwargs):
+        said.append("<rendering>")
+        return rendered(*args, **kwargs)
+
+    monkeypatch.setattr(job, "render", render_after_the_warning)
+    args = parser.parse_args(["registration", "--household", "5201020030049202", "-o", str(tmp_path / "r.pdf")])
+    assert run_print(args, lambda: Store.open(new_store.path, "admin", PASSWORD), said.append) == 0
+    warned = next(n for n, line in enumerate(said) if line.endswith(f"李{NOBODY_HAS}喆：第2个字无法打印"))
+    assert warned < said.index("<rendering>") and (tmp_path / "r.pdf").exists()
+    assert "本机字体都没有的字" in said[warned - 1]
+    # Listed once, before; not again among the households with missing data afterwards.
+    assert sum("无法打印" in line for line in said) == 1
+    assert unprintable_characters(new_store, scope=Scope.households(["5201020030049202"])) == [
+        ("张三户 · 户编号 5201020030049202 · 第一组", f"李{NOBODY_HAS}喆：第2个字无法打印")]
