@@ -26,7 +26,7 @@ from tests.test_forms import YEAR, write
 
 # Extension A, B, B, then three in the main font's range, and 𪜀 (U+2A700) of Extension C.
 RARE = {"䶮": "A", "𠀾": "B", "𡒄": "B", "堃": "URO", "犇": "URO", "昇": "URO", "𪜀": "C"}
-VILLAGE_NAME = "䶮家湾村"
+VILLAGE_NAME = "䶮𠀾𪜀家湾村"  # A, B and C in the one name the village figures print
 NOBODY_HAS = "\U00030000"  # CJK Extension G: in none of the fonts of the chain
 
 
@@ -45,8 +45,9 @@ def rare_store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("rare") / "store"
     store, _ = Store.create(path, village_code=VILLAGE, village_name=VILLAGE_NAME, username="admin",
                             password=PASSWORD)
-    write(store, [rare_household("王䶮", "5201020030049101", "䶮家湾𡒄子坡3号", "堃组"),
-                  rare_household("赵𪜀", "5201020030049102", "犇村昇路8号", "第二组")])
+    # Heads and groups, printed by every per-household form and list, hold all seven between them.
+    write(store, [rare_household("王䶮𠀾", "5201020030049101", "䶮家湾𡒄子坡3号", "堃昇组"),
+                  rare_household("赵𪜀犇", "5201020030049102", "犇村昇路8号", "𡒄子组")])
     yield store
     store.close()
 
@@ -84,8 +85,8 @@ def test_rare_characters_are_in_the_text_and_drawn_with_a_real_glyph(rare_store:
     scope = Scope.households(["5201020030049101", "5201020030049102"])
     report = render(form, rare_store, scope=scope, out=out, year=YEAR)
     fonts = drawn(out)
-    # The village form names no person; it shows the village's name. Every other form shows names.
-    wanted = "䶮" if form == "village" else "".join(RARE) if form in ("registration", "card") else "䶮𪜀"
+    # The village form names no person; it shows the village's name. Every other form shows names and groups.
+    wanted = "䶮𠀾𪜀" if form == "village" else "".join(RARE)
     for ch in wanted:
         assert ch in fonts, f"{ch} ({RARE[ch]}) missing from the {form} PDF's text"
         for font in fonts[ch]:
