@@ -45,3 +45,21 @@ def totals(lines: Iterable[Mapping[str, Any] | RowMapping], population: int | No
         line_count=count,
     )
     return result
+
+
+def judged_per_capita(net_income: Decimal | None, population: int | None, compliant_oop: Decimal | None,
+                      kind: str) -> Decimal | None:
+    """The per-head income a household is judged by against a line of ``kind``: against the
+    监测范围, 纯收入 less 合规自付支出 (medical and schooling costs left after reimbursement,
+    SPEC §2.2); against the poverty line (退出), 纯收入 alone. None without both figures."""
+    if net_income is None or not population:
+        return None
+    judged = Decimal(str(net_income))
+    if kind == "监测" and compliant_oop:
+        judged -= Decimal(str(compliant_oop))
+    return (judged / population).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def below_line(judged: Decimal, line: Decimal) -> bool:
+    """Below the line (an amount equal to the line is not below it): the editor, ``check`` and the forms."""
+    return judged < line

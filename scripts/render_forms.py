@@ -59,7 +59,7 @@ def with_rare_characters(store: Store, household_id: str) -> None:
 
 def to_png(pdf: Path, out_dir: Path, name: str, pages: int) -> list[Path]:
     prefix = out_dir / name
-    subprocess.run(["pdftoppm", "-r", "60", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
+    subprocess.run(["pdftoppm", "-r", "50", "-gray", "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
                    check=True)
     # pdftoppm pads page numbers to the page count's width; keep names stable: <form>-<page>.png
     made = sorted(out_dir.glob(f"{name}-*.png"))
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                 per_household = renderer.per_household
                 pdf = Path(tmp) / f"{form}.pdf"
                 report = render(form, store, scope=family if per_household else Scope.village(VILLAGE[0]), out=pdf)
-                shown = to_png(pdf, args.out, form, args.pages)
+                # The 登记表 is shown whole: its member tables and sections are what people check.
+                shown = to_png(pdf, args.out, form, max(args.pages, 4) if form == "registration" else args.pages)
                 blank = Path(tmp) / f"{form}-blank.pdf"
                 render(form, None, out=blank, blank=True)
                 shown += to_png(blank, args.out, f"{form}-blank", 1)

@@ -276,7 +276,7 @@ def test_income_form_lists_every_line_the_result_and_the_threshold(store: Store,
     assert "工资性收入小计24000.00" in text and "生产经营性支出小计1500.00" in text
     assert "家庭年人均纯收入7175.13" in text
     assert "防止返贫监测范围（元/人/年）7300.00" in text  # 2024, national default (resources/thresholds.json)
-    assert "人均纯收入未高于防止返贫监测范围" in text
+    assert "扣除合规自付支出后的人均纯收入6650.13元低于防止返贫监测范围" in text  # (28700.50 − 2100) ÷ 4
 
 
 def test_ledger_totals_and_village_figures(demo_store: Store, tmp_path: Path):

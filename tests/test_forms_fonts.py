@@ -3,6 +3,7 @@ fallback font with a real glyph, found in the PDF's text, and a character no fon
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -14,7 +15,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFontFace
 
 from fupin_desktop.bundle import MeasureData
-from fupin_desktop.forms import FORM_NAMES, Scope, render
+from fupin_desktop.forms import FORM_NAMES, Scope, job, render, unprintable_characters
+from fupin_desktop.forms.command import add_print_arguments, run_print
 from fupin_desktop.forms.chain import problem_text
 from fupin_desktop.forms.fonts import form_chain, form_font
 from fupin_desktop.store.store import Store
@@ -24,7 +26,7 @@ from tests.test_forms import YEAR, write
 
 # Extension A, B, B, then three in the main font's range, and 𪜀 (U+2A700) of Extension C.
 RARE = {"䶮": "A", "𠀾": "B", "𡒄": "B", "堃": "URO", "犇": "URO", "昇": "URO", "𪜀": "C"}
-VILLAGE_NAME = "䶮家湾村"
+VILLAGE_NAME = "䶮𠀾𪜀家湾村"  # A, B and C in the one name the village figures print
 NOBODY_HAS = "\U00030000"  # CJK Extension G: in none of the fonts of the chain
 
 
@@ -43,8 +45,9 @@ def rare_store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("rare") / "store"
     store, _ = Store.create(path, village_code=VILLAGE, village_name=VILLAGE_NAME, username="admin",
                             password=PASSWORD)
-    write(store, [rare_household("王䶮", "5201020030049101", "䶮家湾𡒄子坡3号", "堃组"),
-                  rare_household("赵𪜀", "5201020030049102", "犇村昇路8号", "第二组")])
+    # Heads and groups, printed by every per-household form and list, hold all seven between them.
+    write(store, [rare_household("王䶮𠀾", "5201020030049101", "䶮家湾𡒄子坡3号", "堃昇组"),
+                  rare_household("赵𪜀犇", "5201020030049102", "犇村昇路8号", "𡒄子组")])
     yield store
     store.close()
 
@@ -82,8 +85,8 @@ def test_rare_characters_are_in_the_text_and_drawn_with_a_real_glyph(rare_store:
     scope = Scope.households(["5201020030049101", "5201020030049102"])
     report = render(form, rare_store, scope=scope, out=out, year=YEAR)
     fonts = drawn(out)
-    # The village form names no person; it shows the village's name. Every other form shows names.
-    wanted = "䶮" if form == "village" else "".join(RARE) if form in ("registration", "card") else "䶮𪜀"
+    # The village form names no person; it shows the village's name. Every other form shows names and groups.
+    wanted = "䶮𠀾𪜀" if form == "village" else "".join(RARE)
     for ch in wanted:
         assert ch in fonts, f"{ch} ({RARE[ch]}) missing from the {form} PDF's text"
         for font in fonts[ch]:
@@ -116,3 +119,28 @@ def test_a_character_no_font_has_is_reported(new_store: Store, tmp_path: Path):
     chain = form_chain(form_font().name)
     assert chain.missing(f"李{NOBODY_HAS}喆") == [2] and chain.missing("王䶮𡒄𪜀") == []
     assert problem_text("李x喆", [2]) == "李x喆：第2个字无法打印"
+
+
+def test_the_print_command_says_so_before_it_renders(new_store: Store, tmp_path: Path, monkeypatch):
+    hh = household("张三", hh_no="5201020030049202")
+    hh.members[1].fields["name"] = f"李{NOBODY_HAS}喆"
+    write(new_store, [hh])
+    parser = argparse.ArgumentParser()
+    add_print_arguments(parser)
+    said: list[str] = []
+    rendered = job.render
+
+    def render_after_the_warning(*args, **kwargs):
+        said.append("<rendering>")
+        return rendered(*args, **kwargs)
+
+    monkeypatch.setattr(job, "render", render_after_the_warning)
+    args = parser.parse_args(["registration", "--household", "5201020030049202", "-o", str(tmp_path / "r.pdf")])
+    assert run_print(args, lambda: Store.open(new_store.path, "admin", PASSWORD), said.append) == 0
+    warned = next(n for n, line in enumerate(said) if line.endswith(f"李{NOBODY_HAS}喆：第2个字无法打印"))
+    assert warned < said.index("<rendering>") and (tmp_path / "r.pdf").exists()
+    assert "本机字体都没有的字" in said[warned - 1]
+    # Listed once, before; not again among the households with missing data afterwards.
+    assert sum("无法打印" in line for line in said) == 1
+    assert unprintable_characters(new_store, scope=Scope.households(["5201020030049202"])) == [
+        ("张三户 · 户编号 5201020030049202 · 第一组", f"李{NOBODY_HAS}喆：第2个字无法打印")]

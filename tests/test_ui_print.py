@@ -89,3 +89,29 @@ def test_an_unmasked_public_form_needs_a_yes(dialog, monkeypatch):
     assert refused["mask"] is True and not refused["confirm_unmasked"] and dialog.mask.isChecked()
     dialog.mask.setChecked(False)
     assert dialog._options()["confirm_unmasked"] is True
+
+
+NOBODY_HAS = "\U00030000"  # CJK Extension G: in none of the fonts of the chain
+
+
+def test_a_character_no_font_has_is_told_before_printing(qtbot, dialog, monkeypatch):
+    with unit_of_work(dialog.store) as uow:
+        hid = create_households(uow, [household(f"李{NOBODY_HAS}喆", hh_no="PRX")])[0]
+    dialog.selected = [hid]
+    asked: list[str] = []
+
+    def answer(_parent, _title, text, *a, **k):
+        asked.append(text)
+        return print_dialog.QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(print_dialog.QMessageBox, "question", answer)
+    monkeypatch.setattr(print_dialog, "render_bytes", lambda *a, **k: pytest.fail("rendered before asking"))
+    monkeypatch.setattr(print_dialog, "QPrintDialog", lambda *a, **k: pytest.fail("printed after a no"))
+    dialog.print_()
+    idle(qtbot)
+    assert asked and f"李{NOBODY_HAS}喆：第2个字无法打印" in asked[0]
+    assert "已停止" in dialog.status.text()
+    monkeypatch.undo()
+    dialog.preview()  # the preview lists them under the pages without asking
+    idle(qtbot)
+    assert "第2个字无法打印" in dialog.status.text() and dialog.findChildren(QLabel, "previewPage")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.fonts import cjk_font_candidates, use_font_file
+from fupin_desktop.fonts import cjk_font_candidates, rare_font_candidates, use_font_file
 from fupin_desktop.logs import setup_logging
 from fupin_desktop.paths import default_store_dir
 from fupin_desktop.settings import Settings, for_store, save_settings
@@ -35,12 +35,31 @@ log = logging.getLogger(__name__)
 
 
 def install_cjk_font(app: QApplication) -> str:
-    """Use a Chinese font for the whole UI, loaded from a file if the system has none configured."""
-    for path in cjk_font_candidates():
-        if family := install_font_file(app, path):
-            return family
-    log.warning("no CJK font file found; relying on the system's font fallback")
-    return app.font().family()
+    """Use a Chinese font for the whole UI, loaded from a file if the system has none configured,
+    with the rare-character fonts behind it (see ``install_rare_fonts``)."""
+    family = next((f for path in cjk_font_candidates() if (f := install_font_file(app, path))), None)
+    if family is None:
+        log.warning("no CJK font file found; relying on the system's font fallback")
+        family = app.font().family()
+    if rare := install_rare_fonts():
+        font = app.font()
+        font.setFamilies([family, *rare])
+        app.setFont(font)
+    return family
+
+
+def install_rare_fonts() -> list[str]:
+    """The families of the fonts for characters the main font lacks (HanaMin A for CJK Extension A,
+    HanaMin B for Extension B and beyond, SimSun-ExtB…): the same chain the printed forms draw
+    with (forms/chain.py), so 王䶮 and 李𠀾喆 show whole in the list, the editor and the preview,
+    on a Windows laptop too where no system fallback has them."""
+    families: list[str] = []
+    for path in rare_font_candidates():
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        for family in QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []:
+            if family not in families:
+                families.append(family)
+    return families
 
 
 def install_font_file(app: QApplication, path: Path, points: int = 0) -> str | None:

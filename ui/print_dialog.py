@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fupin_desktop.forms import FORMS, Scope, render, render_bytes
+from fupin_desktop.forms import FORMS, Scope, render, render_bytes, unprintable_characters
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.settings import for_store
 from fupin_desktop.archive import Archive
@@ -46,6 +46,7 @@ class PrintDialog(QDialog):
         self.store = archive.store  # handed whole to the form renderers
         self.selected, self.query, self.settings = selected, query, settings
         self.pdf: bytes | None = None
+        self.unprintable: list[tuple[str, str]] = []  # found before the last preview, print or save
         layout = QHBoxLayout(self)
         side = QFormLayout()
         self.form = QComboBox(objectName="printForm")
@@ -128,12 +129,44 @@ class PrintDialog(QDialog):
         self.settings.setValue("print/form", self.form.currentData())
         self.settings.setValue("print/scope", scope)
 
+    # ---- characters no font has ---------------------------------------------------------------
+    def _when_printable(self, options: dict, limit: int | None, go, *, ask: bool = True) -> None:
+        """Look for characters no font has before anything is rendered; if there are some, say
+        which and let the user print anyway (they print as empty boxes) or stop and correct them.
+        A preview only lists them under the pages."""
+        self.unprintable = []
+        if options["blank"]:
+            go()
+            return
+
+        def scan() -> list[tuple[str, str]]:
+            return unprintable_characters(self.store, scope=options["scope"], limit=limit)
+
+        def decide(found: list[tuple[str, str]]) -> None:
+            self.unprintable = found
+            if found and ask and not self._print_anyway(found):
+                self.status.setText("已停止：请先在软件中核对无法打印的字。")
+                return
+            go()
+
+        Op(self, scan).success(decide).failure(self._failed).run()
+
+    def _print_anyway(self, found: list[tuple[str, str]]) -> bool:
+        shown = "\n".join(f"{who}：{what}" for who, what in found[:12])
+        more = f"\n……共 {len(found)} 处" if len(found) > 12 else ""
+        answer = QMessageBox.question(
+            self, "有无法打印的字",
+            f"以下文字含有本机字体都没有的字，打印出来会是空框：\n\n{shown}{more}\n\n仍然打印吗？（可打印后手工补写）")
+        return answer == QMessageBox.StandardButton.Yes
+
     # ---- actions -------------------------------------------------------------------------------
     def preview(self) -> None:
         form, options = self.form.currentData(), self._options()
         self._remember()
         self.status.setText("正在生成预览……")
+        self._when_printable(options, PREVIEW_HOUSEHOLDS, lambda: self._preview(form, options), ask=False)
 
+    def _preview(self, form: str, options: dict) -> None:
         def work() -> tuple[list[QImage], object]:
             data, report = render_bytes(form, self.store, limit=PREVIEW_HOUSEHOLDS, **options)
             return pdf_pages(data, scale=1.0), report
@@ -156,14 +189,21 @@ class PrintDialog(QDialog):
     def _summary(self, report, preview: bool = False) -> str:
         lines = [f"{'预览：前' if preview else '共'} {report.households} 户，{report.pages or '若干'} 页。"]
         lines += report.warnings
-        if report.problems:
-            lines.append(f"{len(report.problems)} 户信息不全（空白处需手工补填）：" +
-                         "；".join(f"{who}：{what}" for who, what in report.problems[:5]))
+        if self.unprintable:
+            lines.append(f"{len(self.unprintable)} 处有本机字体都没有的字（打印为空框）：" +
+                         "；".join(f"{who}：{what}" for who, what in self.unprintable[:5]))
+        problems = [(who, what) for who, what in report.problems if not what.endswith("无法打印")]
+        if problems:
+            lines.append(f"{len(problems)} 户信息不全（空白处需手工补填）：" +
+                         "；".join(f"{who}：{what}" for who, what in problems[:5]))
         return "\n".join(lines)
 
     def print_(self) -> None:
         form, options = self.form.currentData(), self._options()
         self._remember()
+        self._when_printable(options, PRINT_LIMIT, lambda: self._print(form, options))
+
+    def _print(self, form: str, options: dict) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
             return
@@ -194,7 +234,9 @@ class PrintDialog(QDialog):
         if not path:
             return
         self.settings.setValue("print/folder", str(Path(path).parent))
+        self._when_printable(options, None, lambda: self._save(form, options, path))
 
+    def _save(self, form: str, options: dict, path: str) -> None:
         def work(progress):
             return render(form, self.store, out=Path(path), progress=progress.report, cancel=progress.cancelled,
                           **options)

@@ -13,20 +13,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .fonts import FALLBACK_WARNING, FontChoice, form_font
     from .masking import Masker, mask_bank, mask_id, mask_phone
-    from .job import FORMS, PrintCancelled, RenderReport, render, render_bytes
+    from .job import FORMS, PrintCancelled, RenderReport, render, render_bytes, unprintable_characters
     from .scope import Scope
 
 _WHERE = {
     "FALLBACK_WARNING": "fonts", "FontChoice": "fonts", "form_font": "fonts",
     "Masker": "masking", "mask_bank": "masking", "mask_id": "masking", "mask_phone": "masking",
     "FORMS": "job", "PrintCancelled": "job", "RenderReport": "job", "render": "job", "render_bytes": "job",
+    "unprintable_characters": "job",
     "Scope": "scope",
 }
 FORM_NAMES = ("registration", "card", "income", "roster", "ledger", "village")  # the keys of FORMS, in order
 
 __all__ = [  # spelled out (not *_WHERE) so linters see what the lazy names are
     "FORM_NAMES", "FALLBACK_WARNING", "FontChoice", "form_font", "Masker", "mask_bank", "mask_id", "mask_phone",
-    "FORMS", "PrintCancelled", "RenderReport", "render", "render_bytes", "Scope",
+    "FORMS", "PrintCancelled", "RenderReport", "render", "render_bytes", "unprintable_characters", "Scope",
 ]
 
 

@@ -21,6 +21,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData, MemberData, Row
+from ..income import below_line, judged_per_capita
 from ..model import AdminArea, column_label
 from ..reference import threshold_for
 from . import fmt
@@ -33,6 +34,14 @@ from .styles import Item, Kit, kit
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    label: str  # the line's name
+    line: Decimal | None
+    judged: Decimal | None  # the per-head income the line is compared with
+    below: bool | None  # None when either is missing
 
 
 @dataclass
@@ -66,9 +75,26 @@ class Context:
             self._places[code] = name or code
         return self._places[code]
 
+    @staticmethod
+    def line_kind(year: int) -> str:
+        """Which line a year's income is judged against: 监测范围 from 2020, 退出标准 before."""
+        return "监测" if year >= 2020 else "退出"
+
+    def judge(self, row: Row, village_code: str | None, year: int) -> Judgement:
+        """A household's income for ``year`` against its line, by the one formula (income.py) the
+        editor and ``check`` use: 合规自付支出 taken off against the 监测范围."""
+        label, line = self.threshold(village_code, year)
+        population = row.get("population")
+        judged = judged_per_capita(row.get("net_income"), population if isinstance(population, int) else None,
+                                   row.get("compliant_oop_expense"), self.line_kind(year))
+        if judged is None:
+            judged = row.get("per_capita_net")
+        below = None if judged is None or line is None else below_line(judged, line)
+        return Judgement(label, line, judged, below)
+
     def threshold(self, village_code: str | None, year: int) -> tuple[str, Decimal | None]:
         """The line a household's income is judged against: 监测范围 from 2020, 退出标准 before."""
-        kind = "监测" if year >= 2020 else "退出"
+        kind = self.line_kind(year)
         label = "防止返贫监测范围" if kind == "监测" else "脱贫退出标准"
         if self.conn is None or not village_code:
             return label, None

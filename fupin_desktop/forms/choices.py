@@ -13,7 +13,10 @@ from ..reference import CodeTables
 
 MAX_BOXES = 16  # longer lists (民族, 与户主关系) are written in by hand
 YES_NO = {"sanitary_toilet": ["有", "无"]}  # asked as 有无 on the national form
-HINTS = {"main_cause": "（选一项）", "other_causes": "（最多选两项）", "risks": "（可多选）"}
+# The national form's own hints next to the answers (SPEC §1.1, §1.2).
+HINTS = {"main_cause": "（选一项）", "other_causes": "（最多选两项）", "risks": "（可多选，最多五项）",
+         "identification_standard": "（单选）", "attribute": "（单选）", "health": "（可多选；“健康”不与其他同选）"}
+IN_CELL = 3  # answers few enough to tick inside a member table's cell (□是 □否, □男 □女)
 
 
 @lru_cache(maxsize=256)
@@ -30,3 +33,17 @@ def choices(table: str, column: str, year: int) -> str:
     if not options or len(options) > MAX_BOXES:
         return ""
     return " ".join(f"□{option}" for option in options) + HINTS.get(column, "")
+
+
+def cell_boxes(table: str, column: str, year: int) -> str:
+    """The boxes to tick inside one cell of a member table; "" when the answers are too many
+    for a cell (they are listed under the table instead, see ``legend``)."""
+    boxes = choices(table, column, year)
+    return boxes if boxes and boxes.count("□") <= IN_CELL else ""
+
+
+def legend(columns: list[tuple[str, str, str]], year: int) -> str:
+    """"文化程度：□文盲或半文盲 □小学 …；…" for the (table, column, label)s whose answers do not fit a cell."""
+    parts = [f"{label}：{boxes}" for table, column, label in columns
+             if (boxes := choices(table, column, year)) and boxes.count("□") > IN_CELL]
+    return "；".join(parts)

@@ -101,7 +101,7 @@ def _scope(args: argparse.Namespace) -> Scope:
 def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: Callable[[str], None]) -> int:
     """Print as the arguments say; progress goes to stderr, the summary to ``out``."""
     from .disclosure import Disclosure  # noqa: PLC0415
-    from .job import FORMS, render  # noqa: PLC0415
+    from .job import FORMS, render, unprintable_characters  # noqa: PLC0415
     from .preflight import check_output  # noqa: PLC0415
 
     if args.mask and args.no_mask:
@@ -121,6 +121,12 @@ def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: 
     else:
         scope = _scope(args)
         with open_store() as store:
+            missing = unprintable_characters(store, scope=scope)
+            if missing:
+                # Said before the job starts; the job still prints (the character as an empty box).
+                out(f"注意：以下 {len(missing)} 处文字含有本机字体都没有的字，打印出来会是空框，请核对或手工补写：")
+                for who, message in missing:
+                    out(f"  {who}：{message}")
             report = render(args.form, store, scope=scope, out=Path(args.output), mask=mask, year=args.year,
                             progress=progress, confirm_unmasked=confirm)
         print(file=sys.stderr)
@@ -128,9 +134,10 @@ def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: 
         out(f"注意：{warning}")
     what = "空白表" if args.blank else f"{report.households} 户"
     out(f"已生成 {report.out}：{what}，共 {report.pages} 页，用时 {report.seconds:.1f} 秒，字体 {report.font}。")
-    if report.problems:
-        households = sorted({who for who, _ in report.problems})
+    problems = [(who, message) for who, message in report.problems if not message.endswith("无法打印")]
+    if problems:
+        households = sorted({who for who, _ in problems})
         out(f"以下 {len(households)} 户数据不完整，缺的项目已留空打印：")
-        for who, message in report.problems:
+        for who, message in problems:
             out(f"  {who}：{message}")
     return 0

@@ -36,7 +36,8 @@ class IncomeForm(FormRenderer):
         result = [k.heading("三、核算结果（单位：元）"), k.pairs(self._result(hh, row), 2, 0.5, write_room=blank),
                   k.para("家庭年收入 = 工资性收入 + 生产经营性收入 + 财产性收入 + 转移性收入；"
                          "家庭年纯收入 = 家庭年收入 − 生产经营性支出；"
-                         "人均纯收入 = 家庭年纯收入 ÷ 核算人口数。标注“不计入”的项目不计入收入。",
+                         "人均纯收入 = 家庭年纯收入 ÷ 核算人口数；与防止返贫监测范围比较时，"
+                         "先从家庭年纯收入中扣除合规自付支出。标注“不计入”的项目不计入收入。",
                          "note")]
         story.append(self.signed(result, ("户主签字", "帮扶干部", "村党组织书记", "驻村第一书记")))
         return story
@@ -89,12 +90,15 @@ class IncomeForm(FormRenderer):
                              align={0: "CENTER", 3: "RIGHT", 4: "CENTER"}, extra=extra, write_room=blank)
 
     def _result(self, hh: HouseholdData, row: Row) -> list[Item]:
-        label, line = self.ctx.threshold(hh.fields.get("village_code"), self.ctx.year)
-        per_capita = row.get("per_capita_net")
-        verdict = ""
-        if per_capita is not None and line is not None:
-            verdict = f"人均纯收入{'高于' if per_capita > line else '未高于'}{label}"
+        judged = self.ctx.judge(row, hh.fields.get("village_code"), self.ctx.year)
+        label, line, per_capita = judged.label, judged.line, row.get("per_capita_net")
         money = fmt.money
+        verdict = ""
+        if judged.below is not None:
+            weighed = "人均纯收入"
+            if judged.judged != per_capita:
+                weighed = f"扣除合规自付支出后的人均纯收入{money(judged.judged)}元"
+            verdict = f"{weighed}{'低于' if judged.below else '不低于'}{label}"
         return [
             ("工资性收入", money(row.get("wage_income"))), ("生产经营性收入", money(row.get("business_income"))),
             ("财产性收入", money(row.get("property_income"))), ("转移性收入", money(row.get("transfer_income"))),

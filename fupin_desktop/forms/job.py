@@ -30,11 +30,11 @@ from .base import Context, FormRenderer, who
 from .card import CardForm
 from .disclosure import Disclosure
 from .document import EndSection, StreamingDoc
-from .fonts import form_font
+from .fonts import form_chain, form_font
 from .income_form import IncomeForm
 from .ledger import LedgerForm
 from .merge import concatenate
-from .preflight import check_output, check_scope
+from .preflight import check_output, check_scope, unprintable
 from .registration import RegistrationForm
 from .roster import RosterForm
 from .scope import Scope, chunks, in_file_order, resolve
@@ -100,6 +100,22 @@ def render_bytes(form: str, source: Store | Engine | Connection | None, *, scope
     report.problems = ctx.problems
     report.seconds = time.perf_counter() - started
     return data, report
+
+
+def unprintable_characters(source: Store | Engine | Connection | None, *, scope: Scope | None = None,
+                           blank: bool = False, limit: int | None = None) -> list[tuple[str, str]]:
+    """(household, "李𠀾喆：第2个字无法打印") for the households a job would print, found before it
+    renders: the CLI and the print dialog say so first, then print (the character prints as an
+    empty box). A bad scope is refused here as it would be by ``render``."""
+    if blank or source is None:
+        return []
+    chain = form_chain(form_font().name)
+    scope = scope or Scope.all()
+    with _connection(source) as conn:
+        assert conn is not None
+        check_scope(conn, scope)
+        ids = resolve(conn, scope)
+        return unprintable(conn, ids[:limit] if limit else ids, chain)
 
 
 def _context(conn: Connection | None, scope: Scope | None, shown: Disclosure, font: str, blank: bool,

@@ -7,13 +7,43 @@ import os
 import re
 from pathlib import Path
 
+from collections.abc import Iterator
+
 from sqlalchemy import Connection, exists, or_, select
 
+from ..bundle import HouseholdData, Row
 from ..errors import InvalidInput, NotFound
 from ..model import AdminArea, Household
-from .scope import Scope
+from .base import who
+from .chain import FontChain, problem_text
+from .scope import Scope, chunks
 
 VILLAGE_CODE = re.compile(r"\d{12}")
+
+
+def unprintable(conn: Connection, ids: list[str], chain: FontChain) -> list[tuple[str, str]]:
+    """(household, "李𠀾喆：第2个字无法打印") for every value holding a character no font of the
+    chain has: told before any page is laid out, not found missing on paper."""
+    found: list[tuple[str, str]] = []
+    for households in chunks(conn, ids, 200):
+        for hh in households:
+            for text in dict.fromkeys(_texts(hh)):
+                if missing := chain.missing(text):
+                    found.append((who(hh), problem_text(text, missing)))
+    return found
+
+
+def _texts(hh: HouseholdData) -> Iterator[str]:
+    rows: list[Row] = [hh.fields, *hh.years.values(), *hh.helpers.values(), *hh.assignments,
+                       *(x.fields for x in hh.measures)]
+    for m in hh.members:
+        rows += [m.fields, *m.years.values()]
+    for inc in hh.incomes.values():
+        rows += [inc.fields, *inc.lines]
+    for row in rows:
+        for value in row.values():
+            if isinstance(value, str) and not value.isascii():  # every font of the chain has ASCII
+                yield value
 
 
 def check_output(out: Path) -> None:

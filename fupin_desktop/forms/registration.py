@@ -8,12 +8,23 @@ from typing import Any
 from reportlab.platypus import Flowable, KeepTogether
 
 from ..bundle import HouseholdData, MemberData, Row
-from ..model.fields import REG_BASICS, REG_CONDITIONS, REG_GUARANTEES, REG_RELOCATION
-from ..model.income import BUSINESS, BUSINESS_EXPENSE, PROPERTY, TRANSFER, WAGE
-from ..model.layouts import ColumnKey, printed
+from ..model import column_label
+from ..model.fields import (
+    REG_BASICS,
+    REG_CONDITIONS,
+    REG_COVER,
+    REG_GUARANTEES,
+    REG_HEALTH,
+    REG_PEOPLE,
+    REG_RELOCATION,
+    REG_WORK,
+)
+from ..model.income import BUSINESS, BUSINESS_EXPENSE, CATEGORIES, PROPERTY, TRANSFER, WAGE
+from ..model.layouts import ColumnKey, printed, printed_grid
+from ..reference import load_income_items
 from . import fmt
 from .base import FormRenderer, labelled, member_year
-from .choices import choices
+from .choices import cell_boxes, choices, legend
 from .styles import Item, Span
 
 # The label–value lists come from the columns' declarations (model/fields.py); the rest is laid out here.
@@ -26,6 +37,17 @@ INCOME = (("wage_income", WAGE), ("business_income", BUSINESS), ("property_incom
           ("net_income", "家庭年纯收入"), ("per_capita_net", "家庭年人均纯收入"),
           ("claims_income", "理赔收入"), ("compliant_oop_expense", "合规自付支出"))
 YN = fmt.text
+MEMBER_GRIDS = (("二、家庭成员情况", printed_grid(REG_PEOPLE)),
+                ("家庭成员教育、健康与劳动", printed_grid(REG_HEALTH)),
+                ("家庭成员务工与就业", printed_grid(REG_WORK)),
+                ("家庭成员医疗、养老与社会保障", printed_grid(REG_COVER)))
+BLANK_MEMBERS = 8  # the national form has room for eight members
+# The national form's notes on filling in (指标说明), printed on the blank form.
+FILLING_NOTES = ("填表说明：1. 有“□”的项目在符合的□内打“√”，未注明可多选的只选一项。"
+                 "2. 证件号码填写公民身份号码；持残疾人证的可填写20位残疾人证号。"
+                 "3. 主要致贫原因选一项，其他致贫原因最多选两项。"
+                 "4. 家庭人口数为共同生活的户籍人口，应与在册成员人数一致。"
+                 "5. 收入、支出以元为单位，保留两位小数；人均纯收入 = 家庭年纯收入 ÷ 家庭人口数。")
 
 
 class RegistrationForm(FormRenderer):
@@ -44,6 +66,8 @@ class RegistrationForm(FormRenderer):
                 (year not in hh.incomes, f"缺少 {year} 年度收入核算"),
             ))
         story: list[Flowable] = k.title(self.title, self.subtitle())
+        if blank:
+            story.append(k.para(FILLING_NOTES, "note"))
         story += [k.heading("一、户基本情况"), k.pairs(self._basics(hh), 2, write_room=blank)]
         story += self._members(members, blank)
         story += [KeepTogether([k.heading("三、生产生活条件"),
@@ -77,47 +101,39 @@ class RegistrationForm(FormRenderer):
                  "risk_removed_at": fmt.year_month(f.get("risk_removed_at")),
                  "monitoring_contact_phone": m.phone(f.get("monitoring_contact_phone"))}
         items += self._labelled({"household": f, "household_year": y}, BASICS, shown)
-        items.append(Span("致贫/返贫风险", fmt.join(y.get("risks"), y.get("disaster_subtype"), y.get("risk_note"))))
+        risks = fmt.join(y.get("risks"), y.get("disaster_subtype"), y.get("risk_note"))
+        if self.ctx.blank:
+            risks = choices("household_year", "risks", self.ctx.year)
+        items.append(Span("致贫/返贫风险", risks))
         if f.get("change_note"):
             items.append(Span("变更情况说明", fmt.text(f.get("change_note"))))
         return items
 
     def _members(self, members: list[MemberData], blank: bool) -> list[Flowable]:
-        k, year, m = self.kit, self.ctx.year, self.mask
-        rows_a, rows_b, rows_c = [], [], []
-        for i, mem in enumerate(members, 1):
-            p, my = mem.fields, member_year(mem, year)
-            no, name = str(p.get("seq") or i), fmt.text(p.get("name"))
-            rows_a.append([no, name, YN(p.get("gender")), YN(p.get("id_type")), m.id(p.get("id_no"), p.get("id_type")),
-                           fmt.day(p.get("birth_date")), YN(p.get("relation")), YN(p.get("ethnicity")),
-                           YN(p.get("political_status")), m.phone(p.get("phone"))])
-            disability = fmt.join(my.get("disability_category"), my.get("disability_grade"), sep="/")
-            rows_b.append([no, name, YN(my.get("education")), YN(my.get("school_status")),
-                           YN(my.get("out_of_school_reason")), YN(my.get("health")), disability,
-                           YN(my.get("labour_skill")), YN(my.get("speaks_mandarin")), YN(my.get("active_soldier"))])
-            rows_c.append([no, name, YN(my.get("work_status")), YN(my.get("work_months")),
-                           fmt.join(my.get("work_place"), my.get("work_company")), YN(my.get("resident_medical")),
-                           YN(my.get("employee_medical")), YN(my.get("critical_illness")),
-                           YN(my.get("commercial_medical")), YN(my.get("resident_pension")), YN(my.get("dibao")),
-                           YN(my.get("tekun")), fmt.join(my.get("public_post"), my.get("public_post_months")),
-                           YN(my.get("yulu_plan"))])
-        fill = 8 if blank else 0  # the national form has room for eight members
-        centre = {0: "CENTER"}
-        return [
-            k.heading("二、家庭成员情况"),
-            k.grid(["序号", "姓名", "性别", "证件|类型", "证件|号码", "出生|日期", "与户主|关系", "民族", "政治|面貌",
-                    "联系|电话"], rows_a, [22, 50, 24, 44, 100, 54, 52, 42, 54, 63], align=centre, min_rows=fill),
-            k.heading("家庭成员教育、健康与劳动"),
-            k.grid(["序号", "姓名", "文化|程度", "在校生|状况", "失学或|辍学原因", "健康|状况", "残疾类别/等级",
-                    "劳动|技能", "会讲|普通话", "现役|军人"], rows_b, [22, 50, 60, 62, 48, 68, 48, 80, 36, 36],
-                   align=centre, min_rows=fill),
-            k.heading("家庭成员务工与社会保障"),
-            k.grid(["序号", "姓名", "务工|状况", "务工|时间(月)", "务工所在地/企业", "城乡|居民|医保", "职工|医保",
-                    "大病|保险", "商业|补充|医疗", "居民|养老|保险", "享受|低保", "特困|供养", "公益|岗位(月数)",
-                    "雨露|计划"],
-                   rows_c, [26, 44, 40, 34, 96, 32, 32, 32, 32, 32, 32, 32, 38, 28],
-                   align=centre, min_rows=fill),
-        ]
+        """The member tables, one column per field placed on them (model/member.py); on the blank
+        form eight empty rows with their yes/no boxes, and the longer answer lists underneath."""
+        year, m = self.ctx.year, self.mask
+        out: list[Flowable] = []
+        for title, grid in MEMBER_GRIDS:
+            rows: list[list[str]] = []
+            for i, mem in enumerate(members, 1):
+                p, my = mem.fields, member_year(mem, year)
+                values = {"member": p, "member_year": my}
+                shown = {"id_no": m.id(p.get("id_no"), p.get("id_type")), "phone": m.phone(p.get("phone"))}
+                rows.append([str(p.get("seq") or i), fmt.text(p.get("name"))]
+                            + [shown[c.column] if c.column in shown else fmt.text(values[c.table].get(c.column))
+                               for c in grid])
+            if blank:
+                boxes = [cell_boxes(c.table, c.column, year) for c in grid]
+                rows = [[str(n), "", *boxes] for n in range(1, BLANK_MEMBERS + 1)]
+            heads = ["序号", "姓名", *(c.head for c in grid)]
+            widths = [26, 50, *(c.width for c in grid)]
+            out += [self.kit.heading(title),
+                    self.kit.grid(heads, rows, widths, align={0: "CENTER"}, write_room=blank)]
+            if blank and (note := legend([(c.table, c.column, column_label(c.table, c.column)) for c in grid],
+                                         year)):
+                out.append(self.kit.para(f"填写说明：{note}", "note"))
+        return out
 
     def _labelled(self, rows: dict[str, Row], columns: list[ColumnKey], shown: dict[str, Any] | None = None
                   ) -> list[Item]:
@@ -144,21 +160,40 @@ class RegistrationForm(FormRenderer):
         inc = hh.incomes.get(self.ctx.year)
         row = inc.fields if inc else {}
         items: list[Item] = [(label, fmt.money(row.get(col))) for col, label in INCOME]
-        items.append(("核算人口数", fmt.text(row.get("population"))))
+        items.append(("核算人口数", fmt.quantity(row.get("population"))))
         period = fmt.join(fmt.day(row.get("period_start")), fmt.day(row.get("period_end")), sep=" 至 ")
         items.append(Span("核算期间", period))
+        items += self._income_lines(inc.lines if inc else [])
+        items.append(Span("说明", "各项收入的逐项金额、是否计入及说明见《家庭收入核算表》"))
         return items
+
+    def _income_lines(self, lines: list[Row]) -> list[Item]:
+        """The national form's sub-lines under each category: the household's own lines, or on the
+        blank form the county's list of items with room for the amount."""
+        if self.ctx.blank:
+            return [Span(f"{category}明细", "  ".join(f"{item}______元" for item, _counts in items))
+                    for category, items in load_income_items()["categories"].items()]
+        out: list[Item] = []
+        for category in CATEGORIES:
+            mine = [ln for ln in lines if ln.get("category") == category]
+            if mine:
+                out.append(Span(f"{category}明细", "；".join(
+                    fmt.join(ln.get("item"), fmt.money(ln.get("amount")), sep=" ")
+                    + ("（不计入）" if ln.get("counts_toward_income") is False else "") for ln in mine)))
+        return out
 
     def _helpers(self, hh: HouseholdData, blank: bool) -> list[Flowable]:
         rows = []
         for a in sorted(hh.assignments, key=lambda a: (a.get("start_on") is None, a.get("start_on"))):
             h = hh.helpers.get(a.get("helper_id") or "", {})
             rows.append([YN(h.get("name")), YN(h.get("gender")), YN(h.get("political_status")),
-                         YN(h.get("unit_name")), YN(h.get("unit_affiliation")), YN(h.get("position")),
+                         YN(h.get("unit_name")), YN(h.get("unit_address")), YN(h.get("unit_affiliation")),
+                         YN(h.get("position")),
                          YN(h.get("phone")),
                          fmt.join(fmt.day(a.get("start_on")), fmt.day(a.get("end_on")), sep=" 至 ")])
-        heads = ["姓名", "性别", "政治|面貌", "帮扶|单位", "隶属|关系", "职务", "联系|电话", "帮扶|起止时间"]
-        table = self.kit.grid(heads, rows, [5, 2.6, 4.4, 12, 4, 4.6, 7, 10], align={1: "CENTER"},
+        heads = ["姓名", "性别", "政治|面貌", "帮扶|单位", "单位|地址", "隶属|关系", "职务", "联系|电话",
+                 "帮扶|起止时间"]
+        table = self.kit.grid(heads, rows, [5, 2.6, 4.4, 10, 10, 4, 4.6, 7, 10], align={1: "CENTER"},
                               min_rows=2 if blank else 0,
                               empty="（未落实帮扶责任人）")
         return [KeepTogether([self.kit.heading("六、帮扶责任人"), table])]

@@ -97,7 +97,9 @@ class Kit:
             return ""
         if "\n" not in text and self.chain.plain(text) and self.text_width(text) <= width - 2 * PAD + 0.01:
             return text
-        return self.para(text, "boxes" if style == "cell" and text.startswith("□") else style)
+        # Boxes to tick and amounts to write in ("种植业______元") break only between their entries.
+        boxes = style == "cell" and (text.startswith("□") or "____" in text)
+        return self.para(text, "boxes" if boxes else style)
 
     def head_cell(self, text: str, width: float) -> Any:
         """A column header: on one line if it fits, else broken only between its words ("现役|军人")."""

@@ -72,11 +72,12 @@ class VillageForm(FormRenderer):
             facts["有帮扶责任人的户数"] += any(not a.get("end_on") for a in hh.assignments)
             inc = hh.incomes.get(year)
             if inc and inc.fields.get("per_capita_net") is not None:
-                line_label, line = self.ctx.threshold(village, year)
+                judged = self.ctx.judge(inc.fields, village, year)
+                line_label, line = judged.label, judged.line
                 facts["有收入核算的户数"] += 1
                 net += inc.fields.get("net_income") or 0
                 population += inc.fields.get("population") or 0
-                facts["人均纯收入低于标准的户数"] += line is not None and inc.fields["per_capita_net"] <= line
+                facts["人均纯收入低于标准的户数"] += judged.below is True
             for x in hh.measures:
                 if x.fields.get("year") == year:
                     measures[x.fields.get("category") or UNSET].append(x.fields.get("amount") or Decimal(0))

@@ -45,14 +45,20 @@ class Part:
     form: str
     name: str
 
-    def at(self, order: int) -> Printed:
-        return Printed(self, order)
+    def at(self, order: int, head: str | None = None, width: float = 1.0) -> Printed:
+        return Printed(self, order, head, width)
 
 
 @dataclass(frozen=True)
 class Printed:
+    """A place on a printed form. In a grid part (one column per field, e.g. the 登记表's member
+    tables), ``head`` is the column header when shorter than the label ("|" marks where it may
+    break) and ``width`` the column's share of the table's width."""
+
     part: Part
     order: int
+    head: str | None = None
+    width: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -111,5 +117,10 @@ REG_BASICS = Part("registration", "basics")
 REG_CONDITIONS = Part("registration", "conditions")
 REG_RELOCATION = Part("registration", "relocation")
 REG_GUARANTEES = Part("registration", "guarantees")
+# The 登记表's member grids, one column per field (registration.py adds 序号 and 姓名 to each).
+REG_PEOPLE = Part("registration", "people")
+REG_HEALTH = Part("registration", "health")
+REG_WORK = Part("registration", "work")
+REG_COVER = Part("registration", "cover")
 BY_HAND = Omitted("登记表上另行排版（遮蔽、合并或整行显示）")
 NOT_PRINTED = Omitted("全国登记表没有这一栏")

@@ -18,7 +18,6 @@ from .fields import (
     LAND,
     LIFECYCLE,
     MONITORING,
-    NOT_PRINTED,
     REG_BASICS,
     REG_CONDITIONS,
     REG_GUARANTEES,
@@ -69,7 +68,7 @@ class Household(Entity, Base):
     plan_exit_year: Mapped[int | None] = number("计划脱贫年度", editor=HH_BASICS.at(120), roster=ROSTER,
         printed=REG_BASICS.at(60))
     pre_exit_this_year: Mapped[bool | None] = flag("是否当年预脱贫", editor=HH_BASICS.at(130), roster=ROSTER,
-        printed=NOT_PRINTED)
+        printed=REG_BASICS.at(65))
     exit_year: Mapped[int | None] = number("脱贫年度", editor=HH_BASICS.at(140), roster=ROSTER,
         printed=REG_BASICS.at(70))
     return_year: Mapped[int | None] = number("返贫年度", editor=HH_BASICS.at(150), roster=ROSTER,
@@ -107,7 +106,8 @@ class Household(Entity, Base):
     collector_name: Mapped[str | None] = text("信息采集人", 32, editor=FILLING.at(10), roster=ROSTER, printed=BY_HAND)
     collector_phone: Mapped[str | None] = text("信息采集人联系电话", 32, keep_text="digits", editor=FILLING.at(20),
         roster=ROSTER, printed=BY_HAND)
-    filled_on: Mapped[date | None] = day("填表时间", editor=FILLING.at(30), roster=ROSTER, printed=NOT_PRINTED)
+    filled_on: Mapped[date | None] = day("填表时间", editor=FILLING.at(30), roster=ROSTER,
+        printed=REG_BASICS.at(205))
     change_note: Mapped[str | None] = text("变更情况说明", long=True, editor=FILLING.at(40), roster=ROSTER,
         printed=BY_HAND)
     # Never hard-deleted: a household leaves the file with a reason and a date.

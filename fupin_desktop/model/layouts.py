@@ -33,7 +33,7 @@ Where = Literal["editor", "roster", "printed"]
 SCOPE: dict[Where, tuple[str, ...]] = {
     "editor": ("household", "household_year"),
     "roster": ("household", "household_year", "member"),
-    "printed": ("household", "household_year"),
+    "printed": ("household", "household_year", "member", "member_year"),
 }
 ColumnKey = tuple[str, str]  # (table, column)
 P = TypeVar("P", Place, Roster, Printed)
@@ -85,6 +85,23 @@ def printed(part: Part, metadata: MetaData = Base.metadata) -> list[ColumnKey]:
     """The columns a printed form lists in ``part``, in order."""
     placed = sorted(_placed(metadata, "printed", Printed), key=lambda pair: pair[1].order)
     return [(c.table.name, c.name) for c, p in placed if p.part == part]
+
+
+@dataclass(frozen=True)
+class PrintedColumn:
+    """One column of a printed grid (the 登记表's member tables)."""
+
+    table: str
+    column: str
+    head: str  # the header, "|" where it may break
+    width: float
+
+
+def printed_grid(part: Part, metadata: MetaData = Base.metadata) -> list[PrintedColumn]:
+    """The columns of a grid part, in order, with their headers and widths."""
+    placed = sorted(_placed(metadata, "printed", Printed), key=lambda pair: pair[1].order)
+    return [PrintedColumn(c.table.name, c.name, p.head or str(c.info["label"]), p.width)
+            for c, p in placed if p.part == part]
 
 
 def roster_columns(table: str, metadata: MetaData = Base.metadata) -> list[RosterColumn]:

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ...bundle import HouseholdData
-from ...income import COLUMN_OF
+from ...income import COLUMN_OF, below_line, judged_per_capita
 from ...model.income import BUSINESS, BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, TRANSFER, WAGE
 from ..engine import ERROR, WARNING, Context, Finding, rule
 from ._common import (
@@ -122,9 +122,15 @@ def income_thresholds(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if pc is None:
         return
     line = ctx.threshold("监测")
-    if line is not None and pc < line and not fx.in_monitoring:
+    # Against the 监测范围 a household's 合规自付支出 is taken off first (income.py, as the forms judge it).
+    oop = to_decimal((inc or {}).get("_row", {}).get("compliant_oop_expense"))
+    pop = (inc or {}).get("_population")
+    judged = judged_per_capita(to_decimal(inc.get("net_income")) if inc else None,
+                               pop if isinstance(pop, int) else None, oop, "监测") if oop else pc
+    if line is not None and judged is not None and below_line(judged, line) and not fx.in_monitoring:
+        spent = f"（扣除合规自付支出{yuan(oop)}元后{yuan(judged)}元）" if oop else ""
         yield Finding("INC-05", ERROR, field="per_capita_net",
-                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于监测范围{yuan(line)}元，但未纳入监测对象",
+                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元{spent}，低于监测范围{yuan(line)}元，但未纳入监测对象",
                       **_at(fx))
     poverty = _latest(ctx, "退出", ctx.year)
     if poverty is not None and pc < poverty[1]:
