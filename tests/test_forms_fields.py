@@ -57,8 +57,8 @@ def test_the_fields_issue_15_listed_are_printed_in_their_sections(printed_text: 
     assert "是否当年预脱贫是" in basics and "填表时间2024-03-05" in basics
     for value in ("52010200300495010001", "帮扶车间", "护林员", "2023-02-01", "2024-01-31", "制造业", "2019", "三级"):
         assert value in members, value
-    for head in ("人口编号", "医疗救助", "职工养老保险", "人身意外保险补贴", "易地搬迁人口", "残疾证办证年度", "就业渠道",
-                 "聘用开始时间", "聘用结束时间"):
+    for head in ("人口编号", "医疗救助", "职工养老保险", "人身意外保险补贴", "易地搬迁人口", "残疾证办证年度",
+                 "就业渠道", "聘用开始时间", "聘用结束时间"):
         assert head in members, head
     assert "县城人民路18号" in helpers and "单位地址" in helpers
     # The income sub-lines, each under its category, and where the whole accounting is.
