@@ -101,6 +101,32 @@ def test_income_lines_and_measures_exported_and_imported_again_are_the_same(tmp_
         assert dump(target) == before
 
 
+def test_one_workbook_with_everything_comes_back_whole_and_again_changes_nothing(tmp_path: Path) -> None:
+    """--what all: the roster, income lines and measures as three sheets of one file, imported at once."""
+    source, _ = Store.create(tmp_path / "a", village_code=VILLAGE, village_name="甲村", username="admin",
+                             password=PASSWORD)
+    target, _ = Store.create(tmp_path / "b", village_code=VILLAGE, village_name="乙村", username="admin",
+                             password=PASSWORD)
+    with source, target:
+        with unit_of_work(source) as uow:
+            svc.create_households(uow, village(), trusted=True)
+        with source.engine.connect() as conn:
+            ids = search_households(conn, SearchQuery())
+        rows = export_xlsx(source, ids, tmp_path / "all.xlsx", "all", year=2025)
+        book = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True)
+        assert book.sheetnames == ["花名册", "收入明细", "帮扶措施"]
+        assert rows == sum(sum(1 for _ in book[name].iter_rows(min_row=2)) for name in book.sheetnames)
+        book.close()
+        report = run_import(target, tmp_path / "all.xlsx")
+        assert report.applied and not report.errors, [str(p) for p in report.errors]
+        assert report.linked_counts == {"income_written": 2, "measures_added": 2}
+        assert income_and_measures(target) == income_and_measures(source)
+        before = dump(target)
+        again = run_import(target, tmp_path / "all.xlsx")
+        assert again.linked_counts == {"income_unchanged": 2, "measures_unchanged": 2}
+        assert dump(target) == before
+
+
 def _workbook(path: Path) -> Path:
     """A 户/人 roster sheet, a 收入 sheet (one line a row, a title, a 合计 row) and a 措施 sheet as
     people make them: codes as numbers and labels of another era, a row of a household nobody has."""

@@ -22,7 +22,9 @@ from .xlsx import write_book
 
 CHUNK = 500
 _HEAD_ID = frozenset({"household.head_id_no"})  # the head's ID number on measure and income rows: text
-WHAT = {"roster": "花名册", "measures": "帮扶措施", "income": "收入核算", "income_lines": "收入明细"}
+WHAT = {"roster": "花名册", "measures": "帮扶措施", "income": "收入核算", "income_lines": "收入明细",
+        "all": "花名册、收入明细和帮扶措施"}
+ALL = ("roster", "income_lines", "measures")  # what the import takes back from one workbook
 Progress = Callable[[int, int], None]
 
 
@@ -36,28 +38,36 @@ def _layout(what: str) -> list[tuple[str, str]]:
 def export_xlsx(store: Store, household_ids: Sequence[str], target: Path, what: str = "roster",
                 *, year: int | None = None, progress: Progress | None = None) -> int:
     """Write the export; returns the number of data rows. The roster's household-year columns
-    (家庭人口数, 致贫原因) are those of ``year`` (default: the store's current year)."""
+    (家庭人口数, 致贫原因) are those of ``year`` (default: the store's current year). ``all`` writes
+    the roster, the income lines and the measures as three sheets of one workbook, which the import
+    takes back whole."""
     if what not in WHAT:
         choices = "、".join(f"{k}（{v}）" for k, v in WHAT.items())
         raise InvalidInput(f"不能导出“{what}”：可选 {choices}。")
-    columns = _layout(what)
-    text_columns = [i for i, (key, _) in enumerate(columns) if key in DIGIT_FIELDS | ID_FIELDS | _HEAD_ID]
+    kinds = ALL if what == "all" else (what,)
     count = 0
 
-    def rows() -> Iterator[list[Any]]:
+    def _rows(kind: str, columns: list[tuple[str, str]], report: Progress | None) -> Iterator[list[Any]]:
         nonlocal count
         yield [label for _, label in columns]
         with store.engine.connect() as conn:
             facts_year = year or current_year(conn)
             for start in range(0, len(household_ids), CHUNK):
                 chunk = list(household_ids[start:start + CHUNK])
-                for record in ROWS[what](conn, chunk, facts_year):
+                for record in ROWS[kind](conn, chunk, facts_year):
                     count += 1
                     yield [record.get(key) for key, _ in columns]
-                if progress is not None:
-                    progress(min(start + CHUNK, len(household_ids)), len(household_ids))
+                if report is not None:
+                    report(min(start + CHUNK, len(household_ids)), len(household_ids))
 
-    write_book(Path(target), [(WHAT[what], rows())], text_columns)
+    sheets: list[tuple[str, Iterator[list[Any]], list[int]]] = []
+    for n, kind in enumerate(kinds):
+        columns = _layout(kind)
+        text_columns = [i for i, (key, _) in enumerate(columns) if key in DIGIT_FIELDS | ID_FIELDS | _HEAD_ID]
+        # Progress follows the first sheet only: the others are quicker and reported as one step.
+        sheets.append((WHAT[kind], _rows(kind, columns, progress if n == 0 else None), text_columns))
+
+    write_book(Path(target), sheets)
     return count
 
 

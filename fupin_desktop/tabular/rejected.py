@@ -30,7 +30,7 @@ def write_rejected(source: Path, options: ImportOptions, report: ImportReport, t
     with Workbook(source) as book:
         sheets = [(name, _body(book.sheet(name), label, options, source, rows, notes))
                   for name, label in report.sheet_labels.items()]
-        write_book(target, [(f"未导入-{name}" if len(sheets) > 1 else "未导入", body) for name, body in sheets])
+        write_book(target, [(f"未导入-{name}" if len(sheets) > 1 else "未导入", body, ()) for name, body in sheets])
     return target
 
 

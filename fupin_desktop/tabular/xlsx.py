@@ -36,10 +36,9 @@ def text_cell(value: Any) -> Any:
     return value
 
 
-def write_book(target: Path, sheets: Iterable[tuple[str, Iterable[list[Any]]]],
-               text_columns: Iterable[int] = ()) -> Path:
-    """Write ``sheets`` (title, rows; the first row is the header) to ``target`` atomically:
-    a half-written file never replaces a good one."""
+def write_book(target: Path, sheets: Iterable[tuple[str, Iterable[list[Any]], Iterable[int]]]) -> Path:
+    """Write ``sheets`` (title, rows — the first row is the header —, the columns kept as text) to
+    ``target`` atomically: a half-written file never replaces a good one."""
     # openpyxl loads only when a workbook is written (the CLI and the UI import this module early).
     import openpyxl  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
@@ -48,11 +47,11 @@ def write_book(target: Path, sheets: Iterable[tuple[str, Iterable[list[Any]]]],
     target = Path(target)
     if not target.parent.is_dir():
         raise FupinError(f"文件夹不存在：{target.parent}")
-    text_set = set(text_columns)
     partial = target.with_name(f".{target.name}.part")
     with _temp_beside(target):
         book = openpyxl.Workbook(write_only=True)
-        for title, rows in sheets:
+        for title, rows, text_columns in sheets:
+            text_set = set(text_columns)
             ws = book.create_sheet(title)
             bold = Font(bold=True)
             for n, row in enumerate(rows):
