@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import DatabaseError
 
 from . import __version__
+from .arguments import ChineseArgumentParser
 from .console import setup_console
 from .errors import FupinError, InvalidInput, corrupt_error, is_corruption
 from .logs import exception_summary, setup_logging
@@ -270,7 +271,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # ---- argument parsing -----------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fupin", description="建档立卡与防返贫监测 村级离线采集工具")
+    parser = ChineseArgumentParser(prog="fupin", description="建档立卡与防返贫监测 村级离线采集工具")
     parser.add_argument("--version", action="version", version=f"Fupin Desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 

@@ -119,3 +119,16 @@ def test_bad_arguments_are_refused_in_chinese(tmp_path):
     assert bad_code.returncode == 2 and "12位数字" in bad_code.stderr and not (tmp_path / "s" / "store.json").exists()
     negative = run("demo", "--store", str(tmp_path / "d"), "--households", "-5", FUPIN_PASSWORD=PASSWORD)
     assert negative.returncode == 2 and "正整数" in negative.stderr and not (tmp_path / "d").exists()
+
+
+def test_usage_errors_of_every_command_are_in_chinese(tmp_path):
+    """argparse's own messages (unknown command, bad choice, missing operand) as a clerk reads them."""
+    for args, said in ((["nonsense"], "参数 命令 不能是 'nonsense'"),
+                       (["export-xlsx", "--what", "bad", "-o", str(tmp_path / "x.xlsx")], "参数 --what 不能是 'bad'"),
+                       (["sync"], "缺少必须给出的参数：操作"),
+                       (["stats", "--year", "二〇二四"], "参数 --year 应为整数")):
+        result = run(*args)
+        assert result.returncode == 2, args
+        assert said in result.stderr and "用法：" in result.stderr, result.stderr
+        assert "usage:" not in result.stderr and "error:" not in result.stderr, result.stderr
+    assert "显示本帮助并退出" in run("county", "--help").stdout

@@ -11,7 +11,7 @@ import pytest
 from fupin_desktop import cli
 from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.forms import Scope, render
-from fupin_desktop.forms.command import chinese
+from fupin_desktop.arguments import chinese
 from fupin_desktop.forms.job import _Job
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE

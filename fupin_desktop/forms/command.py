@@ -7,11 +7,10 @@ when a form is printed. A blank form needs no store, so it asks for no password.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
 
@@ -25,49 +24,7 @@ FORM_HELP = ("registration=贫困户登记表 card=帮扶明白卡 income=收入
              "ledger=帮扶措施台账 village=村情统计表")
 
 
-# argparse's own messages (Python 3.11), as a clerk should read them.
-_MESSAGES = (
-    (r"the following arguments are required: (.*)", r"缺少必须给出的参数：\1"),
-    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 不能是 \2（可选：\3）"),
-    (r"argument (.*?): not allowed with argument (.*)", r"参数 \1 不能与 \2 同时使用"),
-    (r"argument (.*?): expected one argument", r"参数 \1 后面要跟一个值"),
-    (r"argument (.*?): invalid int value: (.*)", r"参数 \1 应为整数，而不是 \2"),
-    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
-)
-
-
-def chinese(message: str) -> str:
-    for pattern, replacement in _MESSAGES:
-        if re.fullmatch(pattern, message):
-            return re.sub(pattern, replacement, message)
-    return message
-
-
-class _ChineseErrors:
-    """Bound as the print parser's ``error``: usage and message in Chinese, exit status 2."""
-
-    def __init__(self, parser: argparse.ArgumentParser) -> None:
-        self.parser = parser
-
-    def __call__(self, message: str) -> NoReturn:
-        usage = self.parser.format_usage().replace("usage:", "用法：", 1)
-        self.parser.exit(2, f"{usage}{self.parser.prog}：错误：{chinese(message)}\n")
-
-
-def _in_chinese(parser: argparse.ArgumentParser) -> None:
-    parser.error = _ChineseErrors(parser)  # type: ignore[method-assign]  # argparse has no hook for this
-    parser._positionals.title, parser._optionals.title = "参数", "选项"
-    for action in parser._actions:
-        if isinstance(action, argparse._HelpAction):
-            action.help = "显示本帮助并退出"
-    usage = parser.format_usage
-    parser.format_usage = lambda: usage().replace("usage:", "用法：", 1)  # type: ignore[method-assign]
-    helps = parser.format_help
-    parser.format_help = lambda: helps().replace("usage:", "用法：", 1)  # type: ignore[method-assign]
-
-
 def add_print_arguments(parser: argparse.ArgumentParser) -> None:
-    _in_chinese(parser)
     parser.add_argument("form", choices=FORM_CHOICES, metavar="FORM", help=FORM_HELP)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--household", action="append", metavar="ID",
