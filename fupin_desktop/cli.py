@@ -271,7 +271,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # ---- argument parsing -----------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = ChineseArgumentParser(prog="fupin", description="建档立卡与防返贫监测 村级离线采集工具")
+    parser: argparse.ArgumentParser = ChineseArgumentParser(
+        prog="fupin", description="建档立卡与防返贫监测 村级离线采集工具")
     parser.add_argument("--version", action="version", version=f"Fupin Desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
