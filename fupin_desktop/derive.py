@@ -22,6 +22,9 @@ SURNAMES = {"曾": "zeng1", "单": "shan4", "仇": "qiu2", "解": "xie4", "查":
             "召": "shao4", "繁": "po2", "长": "chang2", "种": "chong2", "员": "yun4", "万俟": "mo4 qi2"}
 # Between a name's sort key and the name itself (below the space between syllables: 丁 before 丁一).
 _TIE = "\t"
+# The derived key columns' size: a long name's pinyin (6 letters a character) is cut, never refused
+# — a key only orders and finds, and its first 255 characters do that.
+KEY_LENGTH = 255
 
 
 @lru_cache(maxsize=65536)
@@ -38,7 +41,7 @@ def name_pinyin(name: str | None) -> str | None:
     """Full pinyin without tones or spaces, for search: 郭靖 → "guojing", 吕 → "lv"."""
     if not name:
         return None
-    return "".join(s.rstrip("012345") for s in _syllables(name)) or None
+    return "".join(s.rstrip("012345") for s in _syllables(name))[:KEY_LENGTH] or None
 
 
 @lru_cache(maxsize=65536)
@@ -46,7 +49,7 @@ def name_sort_key(name: str | None) -> str | None:
     """Pinyin with tone numbers, then the name: 丁 < 何 < 严 < 于; one reading sorts by tone."""
     if not name:
         return None
-    return " ".join(_syllables(name)) + _TIE + name
+    return (" ".join(_syllables(name)) + _TIE + name)[:KEY_LENGTH]
 
 
 def _syllables(name: str) -> list[str]:
@@ -106,8 +109,8 @@ def group_sort_key(name: str | None) -> str:
         return "2"
     number = group_number(name)
     if number is not None:
-        return f"0{number:06d}{_TIE}{name}"
-    return f"1{name_sort_key(name)}"
+        return f"0{number:06d}{_TIE}{name}"[:KEY_LENGTH]
+    return f"1{name_sort_key(name)}"[:KEY_LENGTH]
 
 
 # ---- what the household list reads ---------------------------------------------------------------

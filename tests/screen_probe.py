@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fupin_desktop.archive import Archive
+from fupin_desktop.archive import Archive, WaitingDraft
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.keys import init_county
 from fupin_desktop.demo import fill_store
@@ -27,11 +27,13 @@ from ui.county.unlock import CountyUnlockDialog
 from ui.county.window import CountyContext, CountyWindow
 from ui.county.devices_tab import EnrollmentDialog
 from ui.dashboard import Dashboard
+from ui.drafts_dialog import DraftsDialog
 from ui.editor.measures import MeasureDialog
 from ui.editor.member_dialogs import LeaveDialog, MemberDialog
 from ui.editor.responsible import AssignDialog
 from ui.editor.visits import VisitDialog, show_photo
 from ui.import_dialog import ImportDialog
+from ui.leaving import HouseholdLeaveDialog
 from ui.maintenance import RestoreDialog
 from ui.messages import inform
 from ui.print_dialog import PrintDialog
@@ -125,6 +127,10 @@ def main(out: Path) -> int:
     probe("sync status", lambda: SyncStatusDialog(archive, window)).close()
     probe("enrollment", lambda: EnrollmentDialog(window, server_url="")).close()
     probe("message", lambda: inform(window, "说明" * 200, "细节" * 50)).close()
+    probe("household leaves", lambda: HouseholdLeaveDialog(window, archive, ids[0], "张三户")).close()
+    drafts = [WaitingDraft(key=f"draft-{i}", household_id=i, label=f"第{n}户", saved_at="2026-12-07T08:00:00",
+                           holds=["户信息", "成员 3 人", "收入 2 条"]) for n, i in enumerate(ids[:8])]
+    probe("drafts", lambda: DraftsDialog(window, drafts, lambda _d: None, lambda _d: None)).close()
     editor.close()
     settle()
 

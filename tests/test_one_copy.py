@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from fupin_desktop.cli import main
 from fupin_desktop.errors import FupinError
-from fupin_desktop.model import Household
+from fupin_desktop.model import AppUser, Household
 from fupin_desktop.services.households import create_households, unit_of_work
 from fupin_desktop.store import engine
 from fupin_desktop.store.backups import auto_backup, replace_with_backup
@@ -59,11 +59,12 @@ def test_restore_replace_is_refused_while_the_app_has_the_store(other_copy, new_
 
 def test_a_cli_write_beside_the_open_store_waits_and_succeeds(new_store, store_path, monkeypatch):
     monkeypatch.setenv("FUPIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("FUPIN_NEW_PASSWORD", PASSWORD + "-new")
     result: dict[str, object] = {}
 
     def cli() -> None:
         started = time.monotonic()
-        result["code"] = main(["demo", "--households", "2", "--store", str(store_path)])
+        result["code"] = main(["user", "add", "--name", "村干部乙", "--store", str(store_path)])
         result["seconds"] = time.monotonic() - started
 
     with unit_of_work(new_store) as uow:  # the app, in the middle of a save
@@ -74,7 +75,9 @@ def test_a_cli_write_beside_the_open_store_waits_and_succeeds(new_store, store_p
         assert thread.is_alive()
     thread.join(timeout=60)
     assert result["code"] == 0
-    assert count(new_store) == 3  # both writes are there
+    assert count(new_store) == 1  # both writes are there
+    with new_store.engine.connect() as conn:
+        assert conn.execute(select(AppUser.username).where(AppUser.username == "村干部乙")).scalar_one()
 
 
 def test_a_write_that_waits_too_long_says_so_and_saves_nothing(new_store, store_path, monkeypatch):

@@ -52,7 +52,13 @@ def people(draw: st.DrawFn, serial: list[int]) -> list[MemberData]:
     found = []
     for i, gender in enumerate(genders):
         relation = "户主" if i == 0 else "配偶" if i == 1 and gender != head_gender else CHILDREN[gender]
-        born = date(1950, 1, 1) + timedelta(days=draw(st.integers(0, 20000)))
+        # Ages as a family has them (REL-04 judges a child born before its parent an error).
+        if i == 0:
+            born = head_born = date(1950, 1, 1) + timedelta(days=draw(st.integers(0, 9000)))
+        elif relation == "配偶":
+            born = head_born + timedelta(days=draw(st.integers(-3650, 3650)))
+        else:
+            born = head_born + timedelta(days=draw(st.integers(18 * 366, 40 * 366)))
         serial[0] += 1
         found.append(MemberData(fields={
             "name": draw(st.sampled_from("赵钱孙李周吴郑王")) + draw(st.sampled_from("一二三四五六")) + str(serial[0]),

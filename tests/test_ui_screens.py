@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LIMIT = (1093, 614)  # 1366×768 at 125 %
 WINDOWS = {"setup wizard", "unlock", "recovery", "county unlock", "main window", "household editor",
            "member details", "member leaves", "measure", "visit", "photo viewer", "assign helper", "print",
-           "import", "settings", "restore", "dashboard", "sync status", "enrollment", "message", "county window"}
+           "import", "settings", "restore", "dashboard", "sync status", "enrollment", "message", "county window",
+           "household leaves", "drafts"}
 MAXIMISED = {"main window", "household editor", "county window"}
 TOP_LEVEL = re.compile(r"^class (\w+)\([^)]*\b(QDialog|QMainWindow|QWizard)\)", re.MULTILINE)
 

@@ -13,12 +13,15 @@ from sqlalchemy import Connection, exists, or_, select
 
 from ..bundle import HouseholdData, Row
 from ..errors import InvalidInput, NotFound
-from ..model import AdminArea, Household
+from ..model import AdminArea, Base, Household
 from .base import who
 from .chain import FontChain, problem_text
 from .scope import Scope, chunks
 
 VILLAGE_CODE = re.compile(r"\d{12}")
+# Sort and search keys (pinyin, with a character pypinyin does not know left as it is) are never
+# printed, and the values they come from are looked at themselves.
+_DERIVED = frozenset(c.name for t in Base.metadata.tables.values() for c in t.columns if c.info.get("derived"))
 
 
 def unprintable(conn: Connection, ids: list[str], chain: FontChain) -> list[tuple[str, str]]:
@@ -41,8 +44,8 @@ def _texts(hh: HouseholdData) -> Iterator[str]:
     for inc in hh.incomes.values():
         rows += [inc.fields, *inc.lines]
     for row in rows:
-        for value in row.values():
-            if isinstance(value, str) and not value.isascii():  # every font of the chain has ASCII
+        for key, value in row.items():
+            if isinstance(value, str) and not value.isascii() and key not in _DERIVED:  # every font has ASCII
                 yield value
 
 

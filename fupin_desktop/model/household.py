@@ -124,7 +124,7 @@ class Household(Entity, Base):
     head_name: Mapped[str | None] = derived(String(64), "户主姓名")
     # The list's sort keys (derive.py): the head's name by pinyin, the group by its number.
     head_sort: Mapped[str | None] = derived(String(255), "户主姓名排序")
-    group_sort: Mapped[str | None] = derived(String(96), "村民小组排序")
+    group_sort: Mapped[str | None] = derived(String(255), "村民小组排序")
     member_count: Mapped[int | None] = derived(Integer, "在册人数")
     error_count: Mapped[int] = derived(Integer, "错误数", default=0)
     warning_count: Mapped[int] = derived(Integer, "提示数", default=0)

@@ -22,7 +22,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('household', sa.Column('head_sort', sa.String(length=255), nullable=True))
-    op.add_column('household', sa.Column('group_sort', sa.String(length=96), nullable=True))
+    op.add_column('household', sa.Column('group_sort', sa.String(length=255), nullable=True))
     op.drop_index('ix_household_listing', table_name='household')
     op.create_index('ix_household_listing', 'household', ['record_status', 'group_sort', 'national_hh_no', 'id'],
                     unique=False)
