@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import drafts
 from .queries.dashboard import Dashboard, dashboard
 from .queries.editor import EditorSnapshot, editor_snapshot, photo_data
+from .queries.history import HistoryEntry
 from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
@@ -159,6 +160,12 @@ class Archive:
 
     def delete_household(self, household_id: str) -> OpChanges:
         return leaving.delete_unsent_household(self.store, household_id)
+
+    def put_back(self, household_id: str, entry: HistoryEntry) -> OpChanges:
+        """The history's 恢复此原值: the entry's old value written again as a new change."""
+        from .services.put_back import put_back  # noqa: PLC0415
+
+        return put_back(self.store, household_id, entry.table, entry.entity_id, entry.column, entry.old_value)
 
     def write_draft(self, key: str, state: EditState) -> None:
         drafts.write_draft(self.store.engine, key, encode_draft(state))

@@ -10,6 +10,7 @@ from typing import Any
 from fupin_desktop.archive import Archive, draft_key
 from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.queries.editor import EditorSnapshot
+from fupin_desktop.queries.history import HistoryEntry
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import check_household
@@ -74,7 +75,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.measures = MeasuresTab(self.year, changed, self.member_choices)
         self.responsible = ResponsibleTab(changed)
         self.visits = VisitsTab(changed, self.load_photo)
-        self.history = HistoryTab()
+        self.history = HistoryTab(self.put_back)
         self.tabs = QTabWidget(objectName="editorTabs")
         self.tabs.setDocumentMode(True)
         for n, (widget, title) in enumerate(((self.basic, "基本情况"), (self.members, "家庭成员"),
@@ -236,19 +237,36 @@ class HouseholdEditor(Lifecycle, QMainWindow):
 
         if self._saved_first():
             self.leave_dialog = leave_household(self, self.archive, self.household_id, self._label(),
-                                                lambda _c: self._after_leaving("已注销本户。"))
+                                                lambda _c: self._after_change("已注销本户。"))
 
     def restore_household(self) -> None:
         from ..leaving import restore_household  # noqa: PLC0415
 
         if self._saved_first():
             restore_household(self, self.archive, self.household_id, self._label(),
-                              lambda _c: self._after_leaving("已恢复本户为在册户。"))
+                              lambda _c: self._after_change("已恢复本户为在册户。"))
 
-    def _after_leaving(self, message: str) -> None:
+    def _after_change(self, message: str) -> None:
         if not self.gone:
             self.statusBar().showMessage(message, 8000)
             self.load()
+
+    # ---- the history's 恢复此原值 ---------------------------------------------------------------------
+    def put_back(self, entry: HistoryEntry) -> None:
+        from .. import messages  # noqa: PLC0415
+
+        if self.is_dirty():
+            show_exception(self, InvalidInput("本户有未保存的修改，请先保存（Ctrl+S）再恢复历史中的原值。"))
+            return
+        whose = f"{entry.subject}的" if entry.subject and entry.subject != "本户" else ""
+        if not self.household_id or not messages.confirm(
+                self, f"把{whose}“{entry.field}”恢复为 {entry.old}？",
+                f"这一行记录的是 {entry.old} → {entry.new}。恢复作为一条新的修改保存，会记入历史并同步到县里。",
+                yes="恢复"):
+            return
+        archive, hh_id = self.archive, self.household_id
+        Op(self, lambda: archive.put_back(hh_id, entry)).success(
+            lambda _c: self._after_change(f"已把“{entry.field}”恢复为 {entry.old}。")).run()
 
     # ---- what the tabs ask ---------------------------------------------------------------------
     def population(self, year: int) -> int | None:
