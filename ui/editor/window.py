@@ -11,6 +11,7 @@ from fupin_desktop.archive import Archive, draft_key
 from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.queries.editor import EditorSnapshot
 from fupin_desktop.queries.history import HistoryEntry
+from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import check_household
@@ -111,7 +112,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         bar.setObjectName("editorToolbar")
         for text, keys, slot in (("保存", "Ctrl+S", self.save), ("添加成员", "Ctrl+M", self.add_member),
                                  ("核查结果", "F8", self.focus_findings), ("成员详细信息", "F4", self.member_details),
-                                 ("关闭", "Ctrl+W", self.close)):
+                                 ("打印本户", "Ctrl+P", self.print_forms), ("关闭", "Ctrl+W", self.close)):
             action = QAction(f"{text}（{keys}）", self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -250,6 +251,22 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         if not self.gone:
             self.statusBar().showMessage(message, 8000)
             self.load()
+
+    # ---- printing this household's forms ------------------------------------------------------------
+    def print_forms(self) -> None:
+        """The print dialog of the list, for this household's own forms; it prints what is saved."""
+        from ..print_dialog import PrintDialog  # noqa: PLC0415
+
+        if self.household_id is None or not self.loaded:
+            show_exception(self, InvalidInput("新户还没有保存，请先保存（Ctrl+S）再打印。"))
+            return
+        if self.is_dirty():
+            show_exception(self, InvalidInput("本户有未保存的修改，打印的是已保存的内容。请先保存（Ctrl+S）再打印。"))
+            return
+        settings = self.settings if self.settings is not None else QSettings()
+        self.print_dialog = PrintDialog(self.archive, selected=[], query=SearchQuery(), year=self.year,
+                                        settings=settings, parent=self, household=(self.household_id, self._label()))
+        self.print_dialog.open()
 
     # ---- the history's 恢复此原值 ---------------------------------------------------------------------
     def put_back(self, entry: HistoryEntry) -> None:

@@ -1,0 +1,77 @@
+"""Everyday tools of the household editor with real widgets: printing this household's forms."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from pypdf import PdfReader
+
+from fupin_desktop.archive import Archive
+from fupin_desktop.services.households import create_households, unit_of_work
+from ui import print_dialog
+from ui.editor import HouseholdEditor
+from ui.qt import QSettings, Qt
+
+from . import factories
+from .test_ui_editor import YEAR, idle
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def two_households(store) -> list[str]:
+    with unit_of_work(store) as uow:
+        return create_households(uow, [factories.household("王大山", hh_no="5201020030040011"),
+                                       factories.household("赵小河", hh_no="5201020030040012")])
+
+
+def editor_for(qtbot, store, hh_id, settings=None) -> HouseholdEditor:
+    editor = HouseholdEditor(Archive(store), hh_id, year=YEAR, settings=settings)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.activateWindow()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: editor.loaded)
+    return editor
+
+
+def test_print_this_household_from_the_editor(qtbot, new_store, tmp_path, monkeypatch):
+    first, _other = two_households(new_store)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("print/scope", "all")  # the list's choices are not the editor's
+    editor = editor_for(qtbot, new_store, first, settings)
+    qtbot.keyClick(editor, Qt.Key.Key_P, CTRL)
+    dialog = editor.print_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert "王大山" in dialog.windowTitle() and dialog.scope_selected.isChecked()
+    assert dialog.scope_selected.text() == "本户：王大山（5201020030040011）"
+    assert not dialog.scope_all.isVisible() and not dialog.scope_filter.isVisible()
+    forms = [dialog.form.itemText(i) for i in range(dialog.form.count())]
+    assert "贫困户登记表" in forms and "花名册" not in forms and "村情统计表" not in forms
+    out = tmp_path / "one.pdf"
+    asked: list[str] = []
+    monkeypatch.setattr(print_dialog.QFileDialog, "getSaveFileName",
+                        lambda _p, _t, default, _f: asked.append(default) or (str(out), ""))
+    monkeypatch.setattr(print_dialog.QMessageBox, "information", lambda *a, **k: None)
+    dialog.form.setCurrentIndex(dialog.form.findData("registration"))
+    dialog.save()
+    idle(qtbot)
+    qtbot.waitUntil(out.exists, timeout=30_000)
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "王大山" in text and "赵小河" not in text
+    assert asked[0].endswith("贫困户登记表-王大山（5201020030040011）.pdf")
+    assert settings.value("print/scope") == "all" and settings.value("print/household_form") == "registration"
+    dialog.close()
+
+
+def test_print_asks_for_a_save_first(qtbot, new_store, monkeypatch):
+    first, _other = two_households(new_store)
+    editor = editor_for(qtbot, new_store, first)
+    shown: list[str] = []
+    monkeypatch.setattr("ui.editor.window.show_exception", lambda _p, err: shown.append(str(err)))
+    qtbot.keyClicks(editor.basic.first_field(), "x")
+    qtbot.waitUntil(editor.is_dirty)
+    qtbot.keyClick(editor, Qt.Key.Key_P, CTRL)
+    assert shown and "未保存" in shown[0] and not hasattr(editor, "print_dialog")
