@@ -1,4 +1,5 @@
-"""Everyday tools of the household editor with real widgets: printing this household's forms."""
+"""Everyday tools of the household editor with real widgets: printing this household's forms, copying last
+year into the new one."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ pytest.importorskip("pytestqt")
 from pypdf import PdfReader
 
 from fupin_desktop.archive import Archive
+from fupin_desktop.queries.load import load_households
+from fupin_desktop.services import households as svc
 from fupin_desktop.services.households import create_households, unit_of_work
 from ui import print_dialog
 from ui.editor import HouseholdEditor
-from ui.qt import QSettings, Qt
+from ui.qt import QDialogButtonBox, QSettings, Qt
 
 from . import factories
 from .test_ui_editor import YEAR, idle
@@ -75,3 +78,39 @@ def test_print_asks_for_a_save_first(qtbot, new_store, monkeypatch):
     qtbot.waitUntil(editor.is_dirty)
     qtbot.keyClick(editor, Qt.Key.Key_P, CTRL)
     assert shown and "未保存" in shown[0] and not hasattr(editor, "print_dialog")
+
+
+def test_carry_over_last_year_into_the_new_year_then_save(qtbot, new_store):
+    first, _other = two_households(new_store)
+    with unit_of_work(new_store) as uow:
+        svc.save_household_year(uow, first, YEAR + 1, {"arable_mu": "4"})  # typed already: stays
+    editor = HouseholdEditor(Archive(new_store), first, year=YEAR + 1)
+    qtbot.addWidget(editor)
+    editor.show()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: editor.loaded)
+    assert not editor.is_dirty()
+    editor.carry_action.trigger()
+    dialog = editor.carry_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.boxes["income"].isChecked() and "4 条" in dialog.boxes["income"].text()
+    assert dialog.overwrite_box.isVisibleTo(dialog) and not dialog.overwrite_box.isChecked()
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert editor.is_dirty() and editor.windowTitle().startswith("* ")
+    copied = [ln.item for ln in editor.income.state()[YEAR + 1].lines]
+    assert copied == ["务工收入", "养老保险金", "种植业", "种植业支出"]
+    assert editor.conditions.fields[("household_year", "arable_mu")].value() == "4.00"
+    with qtbot.waitSignal(editor.saved, timeout=20_000):
+        qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
+    idle(qtbot)
+    with new_store.engine.connect() as conn:
+        hh = load_households(conn, [first])[0]
+    assert hh.incomes[YEAR + 1].fields["per_capita_net"] == hh.incomes[YEAR].fields["per_capita_net"]
+
+    # Asked again: this year now has lines, so they are replaced only when ticked.
+    qtbot.waitUntil(lambda: not editor.is_dirty())
+    editor.carry_action.trigger()
+    again = editor.carry_dialog
+    qtbot.waitUntil(again.isVisible)
+    assert not again.boxes["income"].isChecked() and "将被替换" in again.boxes["income"].text()
+    again.reject()

@@ -12,6 +12,7 @@ from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.queries.editor import EditorSnapshot
 from fupin_desktop.queries.history import HistoryEntry
 from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.services.carry_over import available, carry_over
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import check_household
@@ -119,6 +120,10 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             action.triggered.connect(lambda _checked=False, s=slot: s())
             bar.addAction(action)
             self.addAction(action)
+        self.carry_action = QAction("从上年复制…", self, objectName="carryOver")
+        self.carry_action.setToolTip("把上年的收入明细、生产生活条件、两不愁三保障和未完成的帮扶措施复制到本年度，再逐项修改")
+        self.carry_action.triggered.connect(lambda _c=False: self.carry_over())
+        bar.addAction(self.carry_action)
         self.leave_action = QAction("注销本户…", self, objectName="leaveHousehold")
         self.leave_action.triggered.connect(lambda _c=False: self.leave_household())
         self.restore_action = QAction("恢复本户", self, objectName="restoreHousehold")
@@ -267,6 +272,29 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.print_dialog = PrintDialog(self.archive, selected=[], query=SearchQuery(), year=self.year,
                                         settings=settings, parent=self, household=(self.household_id, self._label()))
         self.print_dialog.open()
+
+    # ---- 从上年复制 ----------------------------------------------------------------------------------
+    def carry_over(self) -> None:
+        from .. import messages  # noqa: PLC0415
+        from .carry_over import CarryOverDialog  # noqa: PLC0415
+
+        if not self.loaded:
+            return
+        offer = available(self.snapshot.household if self.snapshot else None, self.state(), self.year)
+        if offer.source_year is None or not any(offer.there.values()):
+            messages.inform(self, f"{self.year} 年以前没有可复制的收入明细、生产生活条件或未完成的帮扶措施。")
+            return
+        dialog = self.carry_dialog = CarryOverDialog(self, offer, self.year)
+        dialog.accepted.connect(lambda: self._carry(dialog.parts(), dialog.overwrite()))
+        dialog.open()
+
+    def _carry(self, parts: set[str], overwrite: bool) -> None:
+        if not parts or self.gone:
+            return
+        hh = self.snapshot.household if self.snapshot else None
+        self.apply_state(carry_over(hh, self.state(), self.year, parts, overwrite=overwrite))
+        self.on_changed()
+        self.statusBar().showMessage("已复制上年的内容，请逐项核对、修改后保存（Ctrl+S）。", 15_000)
 
     # ---- the history's 恢复此原值 ---------------------------------------------------------------------
     def put_back(self, entry: HistoryEntry) -> None:
