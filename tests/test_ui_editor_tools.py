@@ -3,11 +3,14 @@ year into the new one."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest.importorskip("pytestqt")
 
 from pypdf import PdfReader
+from PySide6.QtCore import QBuffer, QIODevice
 
 from fupin_desktop.archive import Archive
 from fupin_desktop.queries.load import load_households
@@ -15,7 +18,7 @@ from fupin_desktop.services import households as svc
 from fupin_desktop.services.households import create_households, unit_of_work
 from ui import print_dialog
 from ui.editor import HouseholdEditor
-from ui.qt import QDialogButtonBox, QSettings, Qt
+from ui.qt import QColor, QDialogButtonBox, QImage, QSettings, Qt, QWidget
 
 from . import factories
 from .test_ui_editor import YEAR, idle
@@ -114,3 +117,63 @@ def test_carry_over_last_year_into_the_new_year_then_save(qtbot, new_store):
     qtbot.waitUntil(again.isVisible)
     assert not again.boxes["income"].isChecked() and "将被替换" in again.boxes["income"].text()
     again.reject()
+
+
+def png(width: int, height: int, colour: str) -> bytes:
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(colour))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data())
+
+
+def test_visit_photos_show_as_thumbnails_and_open_in_a_viewer(qtbot, new_store, tmp_path):
+    first, _other = two_households(new_store)
+    with unit_of_work(new_store) as uow:
+        svc.add_visit(uow, first, {"visited_on": "2024-05-06", "content": "入户了解"}, [
+            ("门前.png", png(1600, 1200, "red"), "image/png"), ("屋内.png", png(900, 1600, "blue"), "image/png"),
+            ("损坏.jpg", b"not an image at all", "image/jpeg")])
+    editor = editor_for(qtbot, new_store, first)
+    editor.tabs.setCurrentWidget(editor.visits)
+    visits = editor.visits
+    visits.table.setCurrentCell(0, 0)
+    strip = visits.photo_list
+    assert [strip.item(i).text() for i in range(strip.count())] == ["屋内.png", "损坏.jpg", "门前.png"]
+    idle(qtbot)
+    qtbot.waitUntil(lambda: len(strip.thumbs) == 3)
+    sizes = {strip.item(i).text().split("\n")[0]: strip.item(i).icon().availableSizes() for i in range(3)}
+    assert sizes["门前.png"] and sizes["门前.png"][0].width() <= 160 and sizes["门前.png"][0].height() <= 120
+    assert sizes["屋内.png"][0].height() == 120  # a portrait photo keeps its shape
+    assert sizes["损坏.jpg"] == [] and "无法显示" in strip.item(1).text()
+
+    strip.setCurrentRow(0)
+    strip.setFocus()
+    qtbot.keyClick(strip, Qt.Key.Key_Return)
+    viewer = strip.viewer
+    qtbot.waitUntil(lambda: viewer is not None and viewer.isVisible())
+    qtbot.waitUntil(lambda: not viewer.picture.pixmap().isNull())
+    assert viewer.counter.text().endswith("第 1 张，共 3 张") and not viewer.previous.isEnabled()
+    shown = viewer.picture.pixmap()
+    assert shown.height() <= viewer.picture.height() and shown.width() < 900  # fitted to the window
+    assert shown.toImage().pixelColor(shown.width() // 2, shown.height() // 2).blue() > 200
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    assert viewer.counter.text().startswith("损坏.jpg") and "无法显示" in viewer.picture.text()
+    viewer.next.click()
+    qtbot.waitUntil(lambda: not viewer.picture.pixmap().isNull())
+    assert viewer.counter.text().endswith("第 3 张，共 3 张") and not viewer.next.isEnabled()
+    assert viewer.picture.pixmap().toImage().pixelColor(5, 5).red() > 200
+    if os.environ.get("FUPIN_SHOTS"):
+        viewer.grab().save("/tmp/photo-viewer.png")
+        editor.grab().save("/tmp/visit-thumbs.png")
+    viewer.close()
+
+    # A visit being added shows its photos as thumbnails before it is saved.
+    photo = tmp_path / "新照片.png"
+    photo.write_bytes(png(400, 300, "green"))
+    visits.add()
+    dialog = editor.findChild(QWidget, "visitDialog")
+    dialog.add_photos([str(photo)])
+    assert dialog.photo_list.count() == 1 and str(photo) in dialog.photo_list.thumbs
+    assert not dialog.photo_list.item(0).icon().isNull()
+    dialog.reject()
