@@ -105,3 +105,19 @@ def test_put_back_an_income_line_recomputes_the_totals_and_refuses_a_deleted_lin
     assert not next(e for e in history(new_store, hh_id) if e.hlc == entry.hlc).restorable
     with pytest.raises(InvalidInput, match="已被删除"):
         put_back(new_store, hh_id, entry.table, entry.entity_id, entry.column, entry.old_value)
+
+
+def test_put_back_the_population_recomputes_the_per_capita_income(new_store, hh_id):
+    with new_store.engine.connect() as conn:
+        income_id = conn.execute(select(IncomeYear.id)).scalar_one()
+    with unit_of_work(new_store) as uow:
+        uow.update(IncomeYear, income_id, {"population": None}, household_id=hh_id)  # the household's count counts
+        svc.save_household_year(uow, hh_id, 2024, {"population": 2})
+        svc.recompute_income(uow, hh_id, 2024)
+    with new_store.engine.connect() as conn:
+        assert conn.execute(select(IncomeYear.per_capita_net)).scalar_one() == Decimal("14350.25")  # / 2
+    entry = next(e for e in history(new_store, hh_id) if e.field == "人口数" or e.column == "population")
+    assert entry.restorable and entry.old == "4"
+    put_back(new_store, hh_id, entry.table, entry.entity_id, entry.column, entry.old_value)
+    with new_store.engine.connect() as conn:
+        assert conn.execute(select(IncomeYear.per_capita_net)).scalar_one() == Decimal("7175.13")  # 28700.50 / 4

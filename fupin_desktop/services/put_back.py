@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from ..errors import InvalidInput, NotFound
 from ..model import Base, IncomeLine, IncomeYear
 from ..opchanges import OpChanges
@@ -39,6 +41,11 @@ def put_back(store: "Store", household_id: str, table: str, record_id: str, colu
             raise InvalidInput(f"“{label}”现在已经是 {display(value)}，不需要恢复。")
         if table in ("income_line", "income_year"):
             recompute_income(uow, household_id, _income_year(uow, table, record_id))
+        elif table == "household_year" and column == "population":  # the per-capita figure divides by it
+            year = uow.get(t, record_id)["year"]
+            if uow.conn is not None and uow.conn.execute(select(IncomeYear.id).where(
+                    IncomeYear.household_id == household_id, IncomeYear.year == year)).first():
+                recompute_income(uow, household_id, year)
     return uow.changes
 
 
