@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any
 from . import drafts
 from .queries.dashboard import Dashboard, dashboard
 from .queries.editor import EditorSnapshot, editor_snapshot, photo_data
+from .queries.history import HistoryEntry
 from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
 from .services import leaving
+from .services import users as user_ops
+from .services.users import ROLES, UserInfo
 from .services.editing import Photos, Saved, save_edits
 from .opchanges import OpChanges
 from .settings import Settings, for_store
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "WaitingDraft", "check_password_strength",
     "create_archive", "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint",
-    "reset_password", "StoreInUseError", "StoreLock", "lock_store", "restore_backup",
+    "reset_password", "StoreInUseError", "StoreLock", "lock_store", "restore_backup", "ROLES", "UserInfo",
 ]
 
 DRAFT_VERSION = 2  # 1: members {m, y, y_id} and measures {m, d}, converted on reading
@@ -161,6 +164,12 @@ class Archive:
     def delete_household(self, household_id: str) -> OpChanges:
         return leaving.delete_unsent_household(self.store, household_id)
 
+    def put_back(self, household_id: str, entry: HistoryEntry) -> OpChanges:
+        """The history's 恢复此原值: the entry's old value written again as a new change."""
+        from .services.put_back import put_back  # noqa: PLC0415
+
+        return put_back(self.store, household_id, entry.table, entry.entity_id, entry.column, entry.old_value)
+
     def write_draft(self, key: str, state: EditState) -> None:
         drafts.write_draft(self.store.engine, key, encode_draft(state))
 
@@ -188,6 +197,17 @@ class Archive:
                 label = (head_of(state) or ("新户" if hh_id is None else "本户")) + (f"（{number}）" if number else "")
                 out.append((saved_at, WaitingDraft(key, hh_id, label, saved_at, describe(base, state))))
         return [d for _s, d in sorted(out, key=lambda pair: pair[0])]
+
+    # ---- users (用户管理) -----------------------------------------------------------------------------
+    def users(self) -> tuple[str, list[UserInfo]]:
+        """The signed-in user's role and every user of this store."""
+        return user_ops.current_role(self.store), user_ops.list_users(self.store)
+
+    def add_user(self, username: str, password: str, display_name: str, role: str) -> None:
+        user_ops.add_user_as_signed_in(self.store, username, password, display_name=display_name, role=role)
+
+    def change_own_password(self, old: str, new: str) -> None:
+        user_ops.change_own_password(self.store, old, new)
 
     # ---- spreadsheets and sync (the store is handed whole to these jobs) -------------------------
     def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None) -> int:

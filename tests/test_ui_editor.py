@@ -167,9 +167,10 @@ def test_income_edit_shows_in_history(qtbot, new_store):
     assert changes.households == {hh_id} and "income_line" in changes.tables and changes.sync_states
     qtbot.keyClick(editor, Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)
     history = editor.history.table
-    rows = [[history.item(r, c).text() for c in range(7)] for r in range(history.rowCount())]
-    changed = [row for row in rows if row[2:5] == ["修改", "收入明细", "金额(元)"]]
-    assert len(changed) == 1 and changed[0][5] == "24000.00" and Decimal(changed[0][6]) == 30000
+    rows = [[history.item(r, c).text() for c in range(8)] for r in range(history.rowCount())]
+    changed = [row for row in rows if [*row[2:4], row[5]] == ["修改", "收入明细", "金额(元)"]]
+    assert len(changed) == 1 and changed[0][6] == "24000.00" and Decimal(changed[0][7]) == 30000
+    assert changed[0][4] == "2024年 务工收入"  # whose line it was
     assert rows[0][1] == "admin"
 
 

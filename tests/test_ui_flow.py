@@ -78,6 +78,6 @@ def test_the_whole_first_day(qtbot, app):  # noqa: F811 (the fixture imported ab
     idle(qtbot)
     qtbot.keyClick(editor, Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)  # 历史
     history = editor.history.table
-    rows = [[history.item(r, c).text() for c in range(7)] for r in range(history.rowCount())]
-    assert any(row[3] == "收入明细" and row[6] == "36000.00" for row in rows), rows
+    rows = [[history.item(r, c).text() for c in range(8)] for r in range(history.rowCount())]
+    assert any(row[3] == "收入明细" and row[7] == "36000.00" for row in rows), rows
     editor.close()

@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
+        action(tools, "用户管理…", self.manage_users, on_toolbar=False)
         action(file_menu, "锁定", self.on_lock, "Ctrl+L")
         from .sync.controller import SyncController  # noqa: PLC0415
 
@@ -365,6 +366,12 @@ class MainWindow(QMainWindow):
         dialog = PrintDialog(self.archive, selected=self._selected_ids(), query=SearchQuery(**vars(self.query)),
                              year=self.year, settings=self.settings, parent=self)
         dialog.open()
+
+    def manage_users(self) -> None:
+        from .users_dialog import UsersDialog  # noqa: PLC0415
+
+        self.users_dialog = UsersDialog(self.archive, self)
+        self.users_dialog.open()
 
     def import_roster(self) -> None:
         from .tabular_actions import import_roster  # noqa: PLC0415

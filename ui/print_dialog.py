@@ -40,29 +40,37 @@ def pdf_pages(data: bytes, scale: float) -> list[QImage]:
 
 class PrintDialog(QDialog):
     def __init__(self, archive: Archive, *, selected: list[str], query: SearchQuery, year: int,
-                 settings: QSettings, parent: QWidget | None = None) -> None:
+                 settings: QSettings, parent: QWidget | None = None, household: tuple[str, str] | None = None) -> None:
+        """``household`` (id, label): opened from a household's editor, for that household's own forms only."""
         super().__init__(parent)
-        self.setWindowTitle("打印表格")
+        self.one = household
+        self.setWindowTitle(f"打印本户表格 — {household[1]}" if household else "打印表格")
         self.store = archive.store  # handed whole to the form renderers
-        self.selected, self.query, self.settings = selected, query, settings
+        self.selected = [household[0]] if household else selected
+        self.query, self.settings = query, settings
+        self.form_key = "print/household_form" if household else "print/form"  # the list's choice stays its own
         self.pdf: bytes | None = None
         self.unprintable: list[tuple[str, str]] = []  # found before the last preview, print or save
         layout = QHBoxLayout(self)
         side = QFormLayout()
         self.form = QComboBox(objectName="printForm")
         for key, cls in FORMS.items():
-            self.form.addItem(cls.title, key)
-        self.form.setCurrentIndex(max(0, self.form.findData(settings.value("print/form", "registration"))))
+            if household is None or cls.per_household:  # a roster or village table of one household means nothing
+                self.form.addItem(cls.title, key)
+        self.form.setCurrentIndex(max(0, self.form.findData(settings.value(self.form_key, "registration"))))
         side.addRow("表格：", self.form)
-        self.scope_selected = QRadioButton(f"所选的 {len(selected)} 户", objectName="scopeSelected")
+        self.scope_selected = QRadioButton(f"本户：{household[1]}" if household else f"所选的 {len(selected)} 户",
+                                           objectName="scopeSelected")
         self.scope_filter = QRadioButton("当前列表（筛选结果）", objectName="scopeFilter")
         self.scope_all = QRadioButton("全村在册户", objectName="scopeAll")
-        self.scope_selected.setEnabled(bool(selected))
-        remembered = settings.value("print/scope", "selected")
+        self.scope_selected.setEnabled(bool(self.selected))
+        remembered = "selected" if household else settings.value("print/scope", "selected")
         {"filter": self.scope_filter, "all": self.scope_all}.get(
-            remembered, self.scope_selected if selected else self.scope_filter).setChecked(True)
+            remembered, self.scope_selected if self.selected else self.scope_filter).setChecked(True)
         for button in (self.scope_selected, self.scope_filter, self.scope_all):
             side.addRow("" if button is not self.scope_selected else "范围：", button)
+        self.scope_filter.setVisible(household is None)
+        self.scope_all.setVisible(household is None)
         self.blank = QCheckBox("空白表（手工填写）", objectName="printBlank")
         self.mask = QCheckBox("遮盖身份证号、银行账号、电话（公示用）", objectName="printMask")
         self._form_changed()
@@ -126,8 +134,9 @@ class PrintDialog(QDialog):
 
     def _remember(self) -> None:
         scope = "selected" if self.scope_selected.isChecked() else "filter" if self.scope_filter.isChecked() else "all"
-        self.settings.setValue("print/form", self.form.currentData())
-        self.settings.setValue("print/scope", scope)
+        self.settings.setValue(self.form_key, self.form.currentData())
+        if self.one is None:
+            self.settings.setValue("print/scope", scope)
 
     # ---- characters no font has ---------------------------------------------------------------
     def _when_printable(self, options: dict, limit: int | None, go, *, ask: bool = True) -> None:
@@ -229,7 +238,8 @@ class PrintDialog(QDialog):
     def save(self) -> None:
         form, options = self.form.currentData(), self._options()
         self._remember()
-        default = str(Path(self.settings.value("print/folder", str(Path.home()))) / f"{FORMS[form].title}.pdf")
+        name = f"{FORMS[form].title}-{self.one[1]}" if self.one else FORMS[form].title
+        default = str(Path(self.settings.value("print/folder", str(Path.home()))) / f"{name}.pdf")
         path, _ = QFileDialog.getSaveFileName(self, "保存为 PDF", default, "PDF 文件 (*.pdf)")
         if not path:
             return

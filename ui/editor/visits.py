@@ -10,20 +10,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QPixmap  # not in ui/qt.py (only the editor shows images)
-
 from fupin_desktop.errors import InvalidInput
 from fupin_desktop.services.edit_state import PhotoRef, Texts, VisitEdit, column_label, new_id, to_text, visit_texts
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
 from ..qt import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-    QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, Qt, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QPlainTextEdit,
+    QPushButton, QSplitter, Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 from .fields import button_row, grid, make_field
 from .member_dialogs import scrolled_form
+from .photos import PhotoStrip
+
+
+def read_file(path: str, then: Callable[[bytes | None], None]) -> None:
+    try:
+        then(Path(path).read_bytes())
+    except OSError:
+        then(None)
 
 SHOWN = ("visited_on", "visit_type", "content", "problems", "follow_up")
 LONG = ("content", "problems", "needs", "follow_up")
@@ -107,7 +112,8 @@ class VisitDialog(QDialog):
         box = QGroupBox("照片（保存在加密数据库中）")
         box.setVisible(values is None)
         row = QHBoxLayout(box)
-        self.photo_list = QListWidget(objectName="visitPhotos")
+        self.photo_list = PhotoStrip(read_file)
+        self.photo_list.setObjectName("visitPhotos")
         row.addWidget(self.photo_list, 1)
         add = QPushButton("添加照片(&P)…", objectName="addPhotos")
         add.clicked.connect(self.choose_photos)
@@ -129,7 +135,8 @@ class VisitDialog(QDialog):
                 show_exception(self, err if isinstance(err, InvalidInput) else InvalidInput(f"无法读取照片：{path}"))
                 continue
             self.paths.append(path)
-            self.photo_list.addItem(Path(path).name)
+        self.photo_list.show_photos([(p, Path(p).name) for p in self.paths],
+                                    {p: data for p, (_f, data, _m) in zip(self.paths, self.photos)})
 
     def accept(self) -> None:
         values = {n: f.value() for n, f in self.fields.items()}
@@ -163,8 +170,7 @@ class VisitsTab(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.currentCellChanged.connect(lambda r, *_: self._show_photos(r))
         split.addWidget(self.table)
-        self.photo_list = QListWidget(objectName="photoList")
-        self.photo_list.itemActivated.connect(self._open_photo)
+        self.photo_list = PhotoStrip(self._fetch)
         split.addWidget(self.photo_list)
         layout.addWidget(split, 1)
         row = button_row("添加走访记录(&V)…", self.add, "addVisit", "选中一条记录可看到它的照片，按 Enter 打开照片。"
@@ -202,23 +208,18 @@ class VisitsTab(QWidget):
             self.table.setItem(r, len(SHOWN), QTableWidgetItem(f"{count} 张" if count else ""))
 
     def _show_photos(self, r: int) -> None:
-        self.photo_list.clear()
         if not 0 <= r < len(self.rows):
+            self.photo_list.show_photos([])
             return
         visit, is_saved = self.rows[r]
-        shown = (self.photos.get(visit["id"], []) if is_saved
-                 else [{"filename": p.filename, "path": p.path} for p in visit.photos])
-        for photo in shown:
-            item = QListWidgetItem(photo["filename"])
-            item.setData(Qt.ItemDataRole.UserRole, photo.get("id") or photo.get("path"))
-            self.photo_list.addItem(item)
+        if is_saved:
+            self.photo_list.show_photos([(p["id"], p["filename"] or "照片") for p in self.photos.get(visit["id"], [])])
+        else:  # chosen but not saved: the bytes are in memory already
+            known = {p.path: data for p, (_f, data, _m) in zip(visit.photos, self.pending_bytes.get(visit.key, []))}
+            self.photo_list.show_photos([(p.path, p.filename) for p in visit.photos], known)
 
-    def _open_photo(self, item: QListWidgetItem) -> None:
-        ref = item.data(Qt.ItemDataRole.UserRole)
-        if ref and Path(ref).is_file():
-            show_photo(self, item.text(), Path(ref).read_bytes())
-        elif ref:
-            self.load_photo(ref, lambda data: show_photo(self, item.text(), data))
+    def _fetch(self, ref: str, then: Callable[[bytes | None], None]) -> None:
+        self.load_photo(ref, then)
 
     def edit_current(self) -> None:
         r = self.table.currentRow()
@@ -268,19 +269,3 @@ class VisitsTab(QWidget):
         self.load(self.saved, self.photos, self.pending)
         self.changed()
 
-
-def show_photo(parent: QWidget, title: str, data: bytes | None) -> None:
-    dialog = QDialog(parent, objectName="photoViewer")
-    dialog.setWindowTitle(title)
-    label = QLabel()
-    pixmap = QPixmap()
-    if data and pixmap.loadFromData(data):
-        label.setPixmap(pixmap.scaled(1000, 700, Qt.AspectRatioMode.KeepAspectRatio,
-                                      Qt.TransformationMode.SmoothTransformation))
-    else:
-        label.setText("无法显示这张照片。")
-    scroll = QScrollArea()
-    scroll.setWidget(label)
-    QVBoxLayout(dialog).addWidget(scroll)
-    dialog.resize(1040, 760)
-    dialog.open()

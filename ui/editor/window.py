@@ -10,6 +10,9 @@ from typing import Any
 from fupin_desktop.archive import Archive, draft_key
 from fupin_desktop.errors import InvalidInput, NotFound
 from fupin_desktop.queries.editor import EditorSnapshot
+from fupin_desktop.queries.history import HistoryEntry
+from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.services.carry_over import available, carry_over
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import check_household
@@ -76,7 +79,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.measures = MeasuresTab(self.year, changed, self.member_choices)
         self.responsible = ResponsibleTab(changed)
         self.visits = VisitsTab(changed, self.load_photo)
-        self.history = HistoryTab()
+        self.history = HistoryTab(self.put_back)
         self.tabs = QTabWidget(objectName="editorTabs")
         self.tabs.setDocumentMode(True)
         for n, (widget, title) in enumerate(((self.basic, "基本情况"), (self.members, "家庭成员"),
@@ -112,13 +115,17 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         bar.setObjectName("editorToolbar")
         for text, keys, slot in (("保存", "Ctrl+S", self.save), ("添加成员", "Ctrl+M", self.add_member),
                                  ("核查结果", "F8", self.focus_findings), ("成员详细信息", "F4", self.member_details),
-                                 ("关闭", "Ctrl+W", self.close)):
+                                 ("打印本户", "Ctrl+P", self.print_forms), ("关闭", "Ctrl+W", self.close)):
             action = QAction(f"{text}（{keys}）", self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _checked=False, s=slot: s())
             bar.addAction(action)
             self.addAction(action)
+        self.carry_action = QAction("从上年复制…", self, objectName="carryOver")
+        self.carry_action.setToolTip("把上年的收入明细、生产生活条件、两不愁三保障和未完成的帮扶措施复制到本年度，再逐项修改")
+        self.carry_action.triggered.connect(lambda _c=False: self.carry_over())
+        bar.addAction(self.carry_action)
         self.leave_action = QAction("注销本户…", self, objectName="leaveHousehold")
         self.leave_action.triggered.connect(lambda _c=False: self.leave_household())
         self.restore_action = QAction("恢复本户", self, objectName="restoreHousehold")
@@ -238,19 +245,75 @@ class HouseholdEditor(Lifecycle, QMainWindow):
 
         if self._saved_first():
             self.leave_dialog = leave_household(self, self.archive, self.household_id, self._label(),
-                                                lambda _c: self._after_leaving("已注销本户。"))
+                                                lambda _c: self._after_change("已注销本户。"))
 
     def restore_household(self) -> None:
         from ..leaving import restore_household  # noqa: PLC0415
 
         if self._saved_first():
             restore_household(self, self.archive, self.household_id, self._label(),
-                              lambda _c: self._after_leaving("已恢复本户为在册户。"))
+                              lambda _c: self._after_change("已恢复本户为在册户。"))
 
-    def _after_leaving(self, message: str) -> None:
+    def _after_change(self, message: str) -> None:
         if not self.gone:
             self.statusBar().showMessage(message, 8000)
             self.load()
+
+    # ---- printing this household's forms ------------------------------------------------------------
+    def print_forms(self) -> None:
+        """The print dialog of the list, for this household's own forms; it prints what is saved."""
+        from ..print_dialog import PrintDialog  # noqa: PLC0415
+
+        if self.household_id is None or not self.loaded:
+            show_exception(self, InvalidInput("新户还没有保存，请先保存（Ctrl+S）再打印。"))
+            return
+        if self.is_dirty():
+            show_exception(self, InvalidInput("本户有未保存的修改，打印的是已保存的内容。请先保存（Ctrl+S）再打印。"))
+            return
+        settings = self.settings if self.settings is not None else QSettings()
+        self.print_dialog = PrintDialog(self.archive, selected=[], query=SearchQuery(), year=self.year,
+                                        settings=settings, parent=self, household=(self.household_id, self._label()))
+        self.print_dialog.open()
+
+    # ---- 从上年复制 ----------------------------------------------------------------------------------
+    def carry_over(self) -> None:
+        from .. import messages  # noqa: PLC0415
+        from .carry_over import CarryOverDialog  # noqa: PLC0415
+
+        if not self.loaded:
+            return
+        offer = available(self.snapshot.household if self.snapshot else None, self.state(), self.year)
+        if offer.source_year is None or not any(offer.there.values()):
+            messages.inform(self, f"{self.year} 年以前没有可复制的收入明细、生产生活条件或未完成的帮扶措施。")
+            return
+        dialog = self.carry_dialog = CarryOverDialog(self, offer, self.year)
+        dialog.accepted.connect(lambda: self._carry(dialog.parts(), dialog.overwrite()))
+        dialog.open()
+
+    def _carry(self, parts: set[str], overwrite: bool) -> None:
+        if not parts or self.gone:
+            return
+        hh = self.snapshot.household if self.snapshot else None
+        self.apply_state(carry_over(hh, self.state(), self.year, parts, overwrite=overwrite))
+        self.on_changed()
+        self.statusBar().showMessage("已复制上年的内容，请逐项核对、修改后保存（Ctrl+S）。", 15_000)
+
+    # ---- the history's 恢复此原值 ---------------------------------------------------------------------
+    def put_back(self, entry: HistoryEntry) -> None:
+        from .. import messages  # noqa: PLC0415
+
+        if self.is_dirty():
+            show_exception(self, InvalidInput("本户有未保存的修改，请先保存（Ctrl+S）再恢复历史中的原值。"))
+            return
+        whose = f"{entry.subject}的" if entry.subject and entry.subject != "本户" else ""
+        if not self.household_id or not messages.confirm(
+                self, f"把{whose}“{entry.field}”恢复为 {entry.old}？",
+                f"这一行记录的是 {entry.old} → {entry.new}。恢复作为一条新的修改保存，会记入历史并同步到县里。",
+                yes="恢复"):
+            return
+        archive, hh_id = self.archive, self.household_id
+        Op(self, lambda: archive.put_back(hh_id, entry)).success(
+            lambda _c: self._after_change(f"已把“{entry.field}”恢复为 {entry.old}。")).run()
 
     # ---- what the tabs ask ---------------------------------------------------------------------
     def population(self, year: int) -> int | None:
