@@ -45,7 +45,7 @@ def test_installed_packages_meet_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     requirements = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
     sqlcipher = next(r.specifier for r in requirements if r.name == "sqlcipher3")
-    assert sqlcipher.contains("0.6.2") and not sqlcipher.contains("0.6.0")  # older releases have no win_amd64 wheel (issue 19)
+    assert sqlcipher.contains("0.6.2") and not sqlcipher.contains("0.6.0")  # earlier: no win_amd64 wheel
     unmet = []
     for req in requirements:
         try:
