@@ -9,17 +9,23 @@ folder: there a rename fails with EXDEV as across Windows volumes."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from fupin_desktop import paths
+from fupin_desktop import fonts, paths
+from fupin_desktop.forms.fontcheck import pdf_fonts
+from fupin_desktop.forms.fonts import form_font
+from fupin_desktop.forms.job import render_bytes
 from fupin_desktop.store.backups import backup_folder
 from fupin_desktop.store.lock import StoreLock
 from fupin_desktop.store.store import Store
 from fupin_desktop.settings import Settings
+
+from ui.app import install_cjk_font
 
 from .conftest import PASSWORD, ROOT, VILLAGE
 
@@ -159,7 +165,10 @@ def test_not_windows_or_a_set_data_folder_moves_nothing(windows, monkeypatch, tm
 
 START_AS_WINDOWS = """
 import sys
-from fupin_desktop import paths
+from fupin_desktop import fonts, paths
+from fupin_desktop.forms.fontcheck import pdf_fonts
+from fupin_desktop.forms.fonts import form_font
+from fupin_desktop.forms.job import render_bytes
 paths.PLATFORM = "win32"
 from fupin_desktop.cli import main
 sys.exit(main(sys.argv[1:]))
@@ -180,3 +189,74 @@ def test_a_cli_start_moves_the_data_then_works_on_the_default_store(tmp_path):
     assert not roaming.exists() and (local / "store" / "store.json").is_file()
     log = (local / "logs" / "fupin.log").read_text("utf-8")
     assert log.startswith("旧日志") and "data folder moved from Roaming to Local" in log
+
+
+# ---- Windows fonts: %WINDIR%\Fonts and the per-user fonts folder ---------------------------------
+WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+DROID = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+HANAMIN_A = Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf")
+
+
+@pytest.fixture
+def windows_fonts(tmp_path, monkeypatch):
+    """A Windows folder not at C:\\Windows with SimSun, and Microsoft YaHei installed for this user only
+    (real TrueType files, two different ones, under the Windows names); afterwards the forms' font is looked
+    for again."""
+    if not WQY.is_file() or not DROID.is_file():
+        pytest.skip("needs fonts-wqy-microhei and fonts-droid-fallback")
+    system = tmp_path / "D-Windows" / "Fonts"
+    user = tmp_path / "Local" / "Microsoft" / "Windows" / "Fonts"
+    system.mkdir(parents=True)
+    user.mkdir(parents=True)
+    shutil.copyfile(WQY, system / "simsun.ttc")
+    shutil.copyfile(DROID, user / "msyh.ttf")
+    monkeypatch.setenv("WINDIR", str(tmp_path / "D-Windows"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
+    monkeypatch.delenv("FUPIN_FONT", raising=False)
+    yield system, user
+    monkeypatch.undo()
+    form_font(refresh=True)
+
+
+def test_fonts_are_found_in_windir_and_in_the_per_user_folder(windows_fonts):
+    system, user = windows_fonts
+    assert fonts.windows_font_dirs() == [system, user]
+    assert fonts.cjk_font_candidates()[0] == system / "simsun.ttc"  # forms: 宋体 first
+    assert fonts.ui_font_candidates()[0] == user / "msyh.ttf"  # the UI: 微软雅黑 first, though only this user has it
+
+
+def test_a_form_printed_with_the_windows_font_embeds_it(windows_fonts, new_store):
+    system, _user = windows_fonts
+    choice = form_font(refresh=True)
+    assert choice.path == system / "simsun.ttc" and choice.embedded
+    pdf, report = render_bytes("roster", new_store, blank=True)
+    assert report.embedded and report.font == str(system / "simsun.ttc")
+    assert [(f.name, f.embedded) for f in pdf_fonts(pdf)] == [("WenQuanYiMicroHei", True)]
+
+
+def test_a_rare_character_font_installed_for_this_user_is_used(windows_fonts):
+    if not HANAMIN_A.is_file():
+        pytest.skip("needs fonts-hanazono")
+    _system, user = windows_fonts
+    shutil.copyfile(HANAMIN_A, user / "SimSun-ExtB.ttf")
+    found = fonts.rare_font_candidates()
+    assert user / "SimSun-ExtB.ttf" in found
+    assert found.index(user / "SimSun-ExtB.ttf") < found.index(HANAMIN_A)  # Windows' own before other systems'
+
+
+def test_no_windows_font_folders_elsewhere(monkeypatch):
+    for name in ("WINDIR", "SystemRoot", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    assert fonts.windows_font_dirs() == []
+
+
+def test_the_ui_takes_the_per_user_yahei(windows_fonts, qapp, monkeypatch):
+    try:
+        family = install_cjk_font(qapp)
+        assert family == "Droid Sans Fallback" and qapp.font().family() == family  # not the forms' SimSun (wqy)
+        windows_fonts[1].joinpath("msyh.ttf").unlink()
+        assert install_cjk_font(qapp) == "WenQuanYi Micro Hei"  # without YaHei: SimSun, found in %WINDIR%
+    finally:
+        monkeypatch.delenv("WINDIR")
+        monkeypatch.delenv("LOCALAPPDATA")
+        install_cjk_font(qapp)  # back to what the other tests use

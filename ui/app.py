@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.fonts import cjk_font_candidates, use_font_file
+from fupin_desktop.fonts import ui_font_candidates, use_font_file
 from fupin_desktop.logs import setup_logging
 from fupin_desktop.paths import default_store_dir
 from fupin_desktop.settings import Settings, for_store, save_settings
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def install_cjk_font(app: QApplication) -> str:
     """Use a Chinese font for the whole UI, loaded from a file if the system has none configured."""
-    for path in cjk_font_candidates():
+    for path in ui_font_candidates():
         if family := install_font_file(app, path):
             return family
     log.warning("no CJK font file found; relying on the system's font fallback")
