@@ -13,6 +13,7 @@ from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.settings import for_store
 from fupin_desktop.archive import Archive
 
+from . import messages
 from .errors import show_exception
 from .operations import Op
 from .qt import (
@@ -189,7 +190,8 @@ class PrintDialog(QDialog):
     def save(self) -> None:
         form, options = self.form.currentData(), self._options()
         self._remember()
-        default = str(Path(self.settings.value("print/folder", str(Path.home()))) / f"{FORMS[form].title}.pdf")
+        folder = Path(self.settings.value("print/folder", str(messages.documents_folder())))
+        default = str(folder / f"{FORMS[form].title}.pdf")
         path, _ = QFileDialog.getSaveFileName(self, "保存为 PDF", default, "PDF 文件 (*.pdf)")
         if not path:
             return
