@@ -108,6 +108,7 @@ def test_frozen_build_passes_its_self_test(frozen, tmp_path):
     test = run([str(program), "--self-test"], data)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "自检通过" in test.stdout and "\n× " not in test.stdout
+    assert "√ 程序图标" in test.stdout and "√ 表格嵌入的字体" in test.stdout  # the .ico and the fonts came along
     # The same number of modules as from source: the build did not silently miss one.
     source = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert module_counts(test.stdout) == module_counts(source.stdout) != []
