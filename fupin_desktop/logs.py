@@ -21,7 +21,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .paths import logs_dir
+from .paths import logs_dir, move_roaming_data
 
 LOG_NAME = "fupin.log"
 MAX_BYTES = 1_000_000
@@ -112,6 +112,9 @@ def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path |
     """
     global _installed
     root = logging.getLogger()
+    # Every start (app and CLI) comes here first: the one-time move to Local happens before the log
+    # folder is made, so the log goes where the store is.
+    moved = move_roaming_data() if _installed is None else None
     path = logs_dir() / LOG_NAME
     if _installed is None:
         try:
@@ -133,6 +136,8 @@ def setup_logging(*, level: int = logging.INFO, console: bool = False) -> Path |
         root.setLevel(level)
     # Alembic says "Context impl SQLiteImpl" on every open; the upgrade itself is logged by migrate.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if moved:
+        logging.getLogger(__name__).info("%s", moved)
     return path if isinstance(_installed, logging.handlers.RotatingFileHandler) else None
 
 

@@ -29,6 +29,7 @@ from .console import FAIL_MARK, OK_MARK
 PASSWORD = "self-test-password"
 VILLAGE = ("520102003004", "自检村")
 HEAD = "自检户主"
+RARE_HEAD = "刘䶮"  # 䶮 (U+4DAE, CJK Extension A): printed with the rare-character font of the chain
 
 
 @dataclass
@@ -113,23 +114,29 @@ def migrations(ctx: Context) -> str:
     return f"已升级到 {head}（共 {count} 个版本）"
 
 
-def write_and_read(ctx: Context) -> str:
+def _add_household(ctx: Context, head_name: str, national_no: str, serial: int) -> str:
     from .bundle import HouseholdData, MemberData  # noqa: PLC0415
-    from .queries.load import load_households  # noqa: PLC0415
-    from .queries.search import SearchQuery, search_households  # noqa: PLC0415
     from .services.households import create_households  # noqa: PLC0415
     from .services.households import unit_of_work  # noqa: PLC0415
     from .validation.idnumber import make_id  # noqa: PLC0415
 
     born = date(1970, 5, 6)
-    head = MemberData(fields={"name": HEAD, "relation": "户主", "gender": "男", "birth_date": born, "seq": 1,
-                              "id_type": "身份证", "id_no": make_id("520102", born, 11)})
+    head = MemberData(fields={"name": head_name, "relation": "户主", "gender": "男", "birth_date": born, "seq": 1,
+                              "id_type": "身份证", "id_no": make_id("520102", born, serial)})
     bundle = HouseholdData(fields={"village_code": VILLAGE[0], "group_name": "第一组",
-                                   "national_hh_no": "5201020030049999", "attribute": "一般脱贫户"},
+                                   "national_hh_no": national_no, "attribute": "一般脱贫户"},
                            years={date.today().year: {"population": 1, "arable_mu": Decimal("2.5")}},
                            members=[head])
     with unit_of_work(ctx.store) as uow:
-        (ctx.household_id,) = create_households(uow, [bundle])
+        (household_id,) = create_households(uow, [bundle])
+    return str(household_id)
+
+
+def write_and_read(ctx: Context) -> str:
+    from .queries.load import load_households  # noqa: PLC0415
+    from .queries.search import SearchQuery, search_households  # noqa: PLC0415
+
+    ctx.household_id = _add_household(ctx, HEAD, "5201020030049999", 11)
     with ctx.store.engine.connect() as conn:
         (loaded,) = load_households(conn, [ctx.household_id])
         found = search_households(conn, SearchQuery(text="zjhz"))
@@ -221,6 +228,28 @@ def seal_and_open_package(ctx: Context) -> str:
     return f"{report.counts.created} 条变更封装、导入县级库并确认"
 
 
+def form_fonts(ctx: Context) -> str:
+    """Every form, printed for the self-test household and one whose head has a rare character, read back
+    from the PDF: each font in it must be embedded, or the form looks different on the next computer."""
+    from .forms.fontcheck import pdf_fonts  # noqa: PLC0415
+    from .forms.fonts import form_chain, form_font  # noqa: PLC0415
+    from .forms.job import FORMS, render_bytes  # noqa: PLC0415
+    from .forms.scope import Scope  # noqa: PLC0415
+
+    ids = [ctx.household_id, _add_household(ctx, RARE_HEAD, "5201020030049998", 13)]
+    shown, missing = [], []
+    for name, form in FORMS.items():
+        pdf, _report = render_bytes(name, ctx.store, scope=Scope.households(ids))
+        fonts = pdf_fonts(pdf)
+        shown.append(f"{form.title} " + "、".join(f.name + ("" if f.ok else "（未嵌入）") for f in fonts))
+        missing += [f"{form.title} {f.name}" for f in fonts if not f.ok]
+    if missing:
+        raise RuntimeError("表格里有未嵌入的字体：" + "、".join(missing)
+                           + "；请在“设置”里选择一个 TrueType 中文字体（例如 C:\\Windows\\Fonts\\simsun.ttc）")
+    rare = "" if not form_chain(form_font().name).missing(RARE_HEAD) else f"；生僻字“{RARE_HEAD[-1]}”没有字体可印"
+    return "；".join(shown) + "；全部嵌入" + rare
+
+
 STEPS: list[Step] = [
     Step("程序模块齐全", import_modules),
     Step("程序数据文件齐全", data_files),
@@ -233,6 +262,7 @@ STEPS: list[Step] = [
     Step("表格预览", preview_page),
     Step("加密备份并恢复", backup_and_restore),
     Step("封装并打开一个同步包", seal_and_open_package),
+    Step("表格嵌入的字体", form_fonts),  # last: it adds a household the steps above do not expect
 ]
 
 

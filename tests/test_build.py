@@ -11,9 +11,11 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from .conftest import PASSWORD
 
@@ -36,6 +38,50 @@ def test_version_and_self_test_from_source(tmp_path):
     test = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "自检通过" in test.stdout and "\n× " not in test.stdout and test.stdout.count("√") >= 12
+
+
+def test_installed_packages_meet_pyproject():
+    """What the tests run against is what pyproject.toml asks for (sqlcipher3 0.6.2 and later have Windows wheels)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    requirements = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    sqlcipher = next(r.specifier for r in requirements if r.name == "sqlcipher3")
+    assert sqlcipher.contains("0.6.2") and not sqlcipher.contains("0.6.0")  # earlier: no win_amd64 wheel
+    unmet = []
+    for req in requirements:
+        try:
+            have = version(req.name)
+        except PackageNotFoundError:
+            have = None
+        if have is None or not req.specifier.contains(have, prereleases=True):
+            unmet.append(f"{req} (installed: {have})")
+    assert not unmet, unmet
+
+
+def test_windows_build_script_is_readable_by_windows():
+    """scripts/build-windows.ps1 and .bat: the encodings and line ends Windows needs, and the names they use exist.
+
+    Windows PowerShell 5.1 reads a .ps1 without a BOM as GBK (the Chinese messages garble); cmd.exe mis-reads a .bat
+    with LF line ends; .gitattributes keeps the CRLF through a checkout on Linux."""
+    ps1 = (ROOT / "scripts" / "build-windows.ps1").read_bytes()
+    bat = (ROOT / "scripts" / "build-windows.bat").read_bytes()
+    assert ps1.startswith(b"\xef\xbb\xbf")
+    text = ps1[3:].decode("utf-8")
+    assert "请" in text or "需要" in text  # Chinese messages, which is why the BOM matters
+    bat.decode("ascii")
+    assert b"\n" not in bat.replace(b"\r\n", b"") and b"build-windows.ps1" in bat
+    for name in ("build-windows.bat", "build-windows.ps1"):
+        attr = subprocess.run(["git", "check-attr", "eol", f"scripts/{name}"], cwd=ROOT, capture_output=True,
+                              text=True)
+        assert attr.stdout.strip().endswith("eol: crlf"), attr.stdout + attr.stderr
+    # It packs with the spec the Linux build test uses, and checks the console twin that spec makes on Windows.
+    assert "build.spec" in text and (ROOT / "build.spec").is_file()
+    spec = (ROOT / "build.spec").read_text("utf-8")
+    assert 'name="FupinDesktop"' in spec and 'name="fupin"' in spec
+    assert "'FupinDesktop.exe', 'fupin.exe'" in text and "'fupin.exe') --self-test" in text
+    # Native arguments lose their double quotes in Windows PowerShell 5.1: the Python code passed with -c has none.
+    check = re.search(r"\$Check = '([^']*)'", text)
+    assert check and '"' not in check[1]
+    compile(check[1], "check", "exec")
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +108,7 @@ def test_frozen_build_passes_its_self_test(frozen, tmp_path):
     test = run([str(program), "--self-test"], data)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "自检通过" in test.stdout and "\n× " not in test.stdout
+    assert "√ 程序图标" in test.stdout and "√ 表格嵌入的字体" in test.stdout  # the .ico and the fonts came along
     # The same number of modules as from source: the build did not silently miss one.
     source = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert module_counts(test.stdout) == module_counts(source.stdout) != []

@@ -39,7 +39,7 @@ def test_village_to_county_and_back_by_cli(tmp_path, county_db_url, env, capsys)
     s = ["--store", str(tmp_path / "v")]
     assert main(["enroll", *s, str(tmp_path / "e.fupinenroll")]) == 0
     assert main(["sync", "export", *s, "--out", str(tmp_path / "usb")]) == 0
-    assert "可以安全拔出U盘" in capsys.readouterr().out
+    assert "个变更包。拔出U盘前请先在文件管理器里“弹出”" in capsys.readouterr().out
     [report] = _json(capsys, "county", "import", str(tmp_path / "usb"), "--json", "--ack-dir", str(tmp_path / "acks"),
                      *db)
     assert report["status"] == "imported" and report["counts"]["created"] > 0
@@ -107,7 +107,8 @@ def test_a_township_clerk_gets_the_township_by_usb_through_the_commands(tmp_path
     assert main(["county", "import", str(tmp_path / "up"), *db]) == 0
     capsys.readouterr()
     assert main(["county", "export-down", "--out", str(tmp_path / "down"), *db]) == 0
-    assert "已写出" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "已写出" in out and "拔出U盘前请先" in out
     clerk = ["--store", str(tmp_path / "clerk")]
     assert main(["sync", "apply", *clerk, str(tmp_path / "down")]) == 0
     assert "已导入下发包 1" in capsys.readouterr().out

@@ -6,8 +6,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from ui.app import FupinApp, install_cjk_font
+from fupin_desktop.paths import resources_dir
+from ui.app import ICON, FupinApp, install_cjk_font, install_icon
 from ui.operations import hub
+from PySide6.QtGui import QImageReader
 from ui.qt import QApplication, QSettings, Qt, QWizard
 
 from .conftest import PASSWORD
@@ -95,3 +97,27 @@ def test_a_second_copy_on_the_same_store_is_refused_saying_who_has_it(qtbot, app
     assert f"进程 {other_copy.pid}" in text and "另一个扶贫档案窗口" in text
     app.refusal.finished.disconnect()  # in the app its closing ends the program
     app.refusal.done(0)
+
+
+def test_every_window_carries_the_program_icon(app, qtbot):
+    """The .ico (scripts/make_icon.py; the .exe's icon on Windows) holds every size Windows asks for, and
+    the unlock or set-up window shows it (title bar, taskbar, Alt+Tab)."""
+    reader = QImageReader(str(resources_dir() / ICON))
+    sizes = set()
+    for i in range(reader.imageCount()):
+        reader.jumpToImage(i)
+        image = reader.read()
+        assert not image.isNull() and image.width() == image.height()
+        sizes.add(image.width())
+    assert {16, 24, 32, 48, 256} <= sizes
+    qt_app = QApplication.instance()
+    before = qt_app.windowIcon()
+    try:
+        icon = install_icon(qt_app)
+        assert {16, 256} <= {s.width() for s in icon.availableSizes()}
+        app.start()
+        first = app.wizard  # no store yet: the set-up wizard is the first window
+        qtbot.addWidget(first)
+        assert first.isWindow() and first.windowIcon().cacheKey() == qt_app.windowIcon().cacheKey() == icon.cacheKey()
+    finally:
+        qt_app.setWindowIcon(before)

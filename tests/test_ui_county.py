@@ -104,7 +104,7 @@ def test_dropping_a_usb_folder_imports_it_and_shows_the_report(qtbot, tmp_path, 
     damaged = tab.tree.topLevelItem(2)
     assert damaged.childCount() >= 1 and damaged.child(0).text(0).startswith("[")
     assert "共 3 个包" in tab.summary.text() and "拒绝 1" in tab.summary.text()
-    assert "已写回执 1 份" in tab.summary.text()
+    assert "已写回执 1 份" in tab.summary.text() and "拔出U盘前请先" in tab.summary.text()
     assert len(list((tmp_path / "acks").glob("*.fupinack"))) == 1
     assert record(win.ctx.engine, "household", hh)["phone"] == "13900000001"
     # The figures follow the import.

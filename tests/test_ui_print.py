@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from fupin_desktop.archive import Archive
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.households import unit_of_work
-from ui import print_dialog
+from ui import messages, print_dialog
 from ui.app import install_cjk_font
 from ui.operations import hub
 from ui.qt import QApplication, QDialog, QLabel, QSettings
@@ -52,10 +53,14 @@ def test_save_as_pdf_and_remember_choices(qtbot, dialog, tmp_path, monkeypatch):
     dialog.form.setCurrentIndex(dialog.form.findData("roster"))
     assert dialog.mask.isChecked()  # a public form masks by default
     dialog.scope_all.setChecked(True)
-    monkeypatch.setattr(print_dialog.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    offered = []
+    monkeypatch.setattr(print_dialog.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: offered.append(a[2]) or (str(out), ""))
     monkeypatch.setattr(print_dialog.QMessageBox, "information", lambda *a, **k: None)
     dialog.save()
     idle(qtbot)
+    # The first save is offered in 文档 (Documents), not the home folder nobody opens on Windows.
+    assert Path(offered[0]) == messages.documents_folder() / "花名册.pdf" and messages.documents_folder() != Path.home()
     text = "".join(p.extract_text() for p in PdfReader(out).pages)
     assert "打印3" in text and "花名册" in text
     assert dialog.settings.value("print/form") == "roster" and dialog.settings.value("print/scope") == "all"

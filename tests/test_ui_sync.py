@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import uvicorn
 
+from fupin_desktop import paths
 from fupin_desktop.county.acks import write_acks
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.devices import issue_enrollment
@@ -87,6 +88,7 @@ def sync_cell(qtbot, win: MainWindow, row: int = 0) -> str:
 def test_export_to_usb_then_acknowledgment_confirms_the_households(qtbot, tmp_path, window, device, sqlite_county,
                                                                    monkeypatch):
     engine, keys = sqlite_county
+    monkeypatch.setattr(paths, "PLATFORM", "win32")  # the advice in Windows' words
     add_household(device)
     window.run_search()
     window.refresh_tree()
@@ -99,7 +101,8 @@ def test_export_to_usb_then_acknowledgment_confirms_the_households(qtbot, tmp_pa
     trigger(window, "导出到U盘…")
     idle(qtbot)
     [package] = list(usb.glob("*.fupinpkg"))
-    assert any("1 个变更包，可以安全拔出U盘" in t for t in info_texts())
+    [box] = [b for b in messages.open_boxes() if "已写入并校验 1 个变更包" in b.text()]
+    assert "请先安全弹出U盘再拔" in box.text() and "安全删除硬件并弹出媒体" in box.informativeText()
     assert sync_cell(qtbot, window) == "已打包"
     qtbot.waitUntil(lambda: "未确认 0" not in window.pending_label.text(), timeout=5000)
 

@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.fonts import cjk_font_candidates, rare_font_candidates, use_font_file
+from fupin_desktop.fonts import rare_font_candidates, ui_font_candidates, use_font_file
 from fupin_desktop.logs import setup_logging
-from fupin_desktop.paths import default_store_dir
+from fupin_desktop.paths import default_store_dir, resources_dir
 from fupin_desktop.settings import Settings, for_store, save_settings
 
 from . import guards, screen
 from .operations import Op, hub
 from .qt import (
-    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QLibraryInfo, QObject, QSettings, QTimer,
-    QTranslator,
+    QAbstractNativeEventFilter, QApplication, QEvent, QFont, QFontDatabase, QIcon, QLibraryInfo, QObject, QSettings,
+    QTimer, QTranslator,
 )
 
 if TYPE_CHECKING:  # loaded on the worker while the first screen shows (see warm_up)
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 def install_cjk_font(app: QApplication) -> str:
     """Use a Chinese font for the whole UI, loaded from a file if the system has none configured,
     with the rare-character fonts behind it (see ``install_rare_fonts``)."""
-    family = next((f for path in cjk_font_candidates() if (f := install_font_file(app, path))), None)
+    family = next((f for path in ui_font_candidates() if (f := install_font_file(app, path))), None)
     if family is None:
         log.warning("no CJK font file found; relying on the system's font fallback")
         family = app.font().family()
@@ -81,6 +81,25 @@ def set_ui_font(app: QApplication, family: str | None = None, points: int = 0) -
     system = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont).pointSizeF()
     font.setPointSizeF(float(points) if points else (system if system > 0 else 9.0))
     app.setFont(font)
+
+
+ICON = "icons/fupin.ico"  # made by scripts/make_icon.py; the .exe carries the same file (build.spec)
+# Windows groups taskbar buttons by this ID and takes their icon from the window: without it a run
+# from source shows as python.exe with Python's icon.
+APP_USER_MODEL_ID = "FupinDesktop.FupinDesktop"
+
+
+def install_icon(app: QApplication) -> QIcon:
+    """The program's icon on every window (title bar, taskbar, Alt+Tab), all sizes from the one .ico."""
+    if sys.platform == "win32":
+        import ctypes  # noqa: PLC0415
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(APP_USER_MODEL_ID)
+    icon = QIcon(str(resources_dir() / ICON))
+    if icon.isNull():
+        log.warning("program icon not found or unreadable")
+    app.setWindowIcon(icon)
+    return icon
 
 
 def install_qt_translation(app: QApplication) -> None:
@@ -363,14 +382,15 @@ def measure_startup(fupin: FupinApp, started: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
+    setup_logging()  # first: on Windows it moves an older version's data folder, which decides the default store
     parser = argparse.ArgumentParser(prog="fupin-desktop")
     parser.add_argument("--store", default=str(default_store_dir()))
     parser.add_argument("--measure-startup", action="store_true", help=argparse.SUPPRESS)
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
-    setup_logging()
     log.info("desktop app starting")
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("扶贫档案")
+    install_icon(app)
     from .crash import CrashHandler, route_qt_messages  # noqa: PLC0415
 
     crash = CrashHandler().install()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fupin_desktop.diagnostics import write_diagnostics
 
+from . import messages
 from .operations import Op
 from .qt import (
     QAction, QDialog, QDialogButtonBox, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox, QObject,
@@ -142,7 +143,7 @@ def export_diagnostics(window: QWidget) -> None:
     from PySide6 import __version__ as pyside  # noqa: PLC0415
     from PySide6.QtCore import qVersion  # noqa: PLC0415
 
-    default = str(Path.home() / f"扶贫档案诊断信息-{datetime.now():%Y%m%d-%H%M}.zip")
+    default = str(messages.documents_folder() / f"扶贫档案诊断信息-{datetime.now():%Y%m%d-%H%M}.zip")
     path, _ = QFileDialog.getSaveFileName(window, "导出诊断信息", default, "压缩文件 (*.zip)")
     if not path:
         return

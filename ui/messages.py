@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import QFileDialog, QMessageBox, QWidget
+from .qt import QFileDialog, QMessageBox, QStandardPaths, QWidget
 
 _open_boxes: set[QMessageBox] = set()  # a box must outlive the function that opened it
 
@@ -38,6 +38,14 @@ def confirm(parent: QWidget | None, text: str, detail: str = "", *, yes: str = "
     return box.clickedButton() is ok
 
 
+def documents_folder() -> Path:
+    """文档 (Documents): where people look for what they saved, wherever the system keeps it (on Windows
+    also a 文档 moved to OneDrive or another disk). The home folder, which on Windows nobody opens, only
+    when the system names none."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(found) if found else Path.home()
+
+
 def choose_folder(parent: QWidget | None, title: str) -> Path | None:
     folder = QFileDialog.getExistingDirectory(parent, title)
     return Path(folder) if folder else None
@@ -49,5 +57,5 @@ def choose_files(parent: QWidget | None, title: str, pattern: str) -> list[Path]
 
 
 def choose_save(parent: QWidget | None, title: str, name: str, pattern: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, name, pattern)
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(documents_folder() / name), pattern)
     return Path(path) if path else None

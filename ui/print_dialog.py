@@ -13,6 +13,7 @@ from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.settings import for_store
 from fupin_desktop.archive import Archive
 
+from . import messages
 from .errors import show_exception
 from .operations import Op
 from .qt import (
@@ -238,8 +239,9 @@ class PrintDialog(QDialog):
     def save(self) -> None:
         form, options = self.form.currentData(), self._options()
         self._remember()
+        folder = Path(self.settings.value("print/folder", str(messages.documents_folder())))
         name = f"{FORMS[form].title}-{self.one[1]}" if self.one else FORMS[form].title
-        default = str(Path(self.settings.value("print/folder", str(Path.home()))) / f"{name}.pdf")
+        default = str(folder / f"{name}.pdf")
         path, _ = QFileDialog.getSaveFileName(self, "保存为 PDF", default, "PDF 文件 (*.pdf)")
         if not path:
             return

@@ -3,7 +3,7 @@
 from PySide6.QtCore import (  # noqa: F401
     QAbstractNativeEventFilter, QAbstractTableModel, QEvent, QItemSelectionModel, QLibraryInfo,
     QTranslator, QModelIndex, QObject, QPoint, QPointF,
-    QRect, QRectF, QSettings,
+    QRect, QRectF, QSettings, QStandardPaths,
     QSize, QSortFilterProxyModel, Qt, QThread, QTimer, QtMsgType, Signal, Slot, qInstallMessageHandler,
 )
 from PySide6.QtGui import (  # noqa: F401

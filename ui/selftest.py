@@ -56,8 +56,20 @@ def ui_font(_ctx: Context) -> str:
     return family
 
 
+def program_icon(_ctx: Context) -> str:
+    """The windows' icon loads: the .ico travelled with the build and Qt's ico plugin with it."""
+    from .app import install_icon  # noqa: PLC0415
+
+    icon = install_icon(_app())
+    sizes = sorted({s.width() for s in icon.availableSizes()})
+    if icon.isNull() or not {16, 32, 256} <= set(sizes):
+        raise RuntimeError(f"icon sizes {sizes}")
+    return f"{len(sizes)} 种尺寸（{sizes[0]}–{sizes[-1]} 像素）"
+
+
 # Each step imports what it checks (noqa: PLC0415 above): a module missing from a build fails that step.
-QT_STEPS = [Step("Qt 界面（平台插件）", qt_platform), Step("界面模块齐全", ui_modules), Step("界面中文字体", ui_font)]
+QT_STEPS = [Step("Qt 界面（平台插件）", qt_platform), Step("界面模块齐全", ui_modules), Step("界面中文字体", ui_font),
+            Step("程序图标", program_icon)]
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ from fupin_desktop.archive import Archive
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.tabular.exporter import WHAT
 
+from . import messages
 from .operations import Op
 from .qt import QFileDialog, QInputDialog, QMessageBox, QSettings, QWidget
 
@@ -15,7 +16,7 @@ from .qt import QFileDialog, QInputDialog, QMessageBox, QSettings, QWidget
 def import_roster(parent: QWidget, archive: Archive, settings: QSettings) -> None:
     from .import_dialog import ImportDialog  # noqa: PLC0415 (on first use: it loads the importer)
 
-    start = str(settings.value("import/folder", str(Path.home())))
+    start = str(settings.value("import/folder", str(messages.documents_folder())))
     name, _ = QFileDialog.getOpenFileName(parent, "选择要导入的花名册", start, "表格 (*.xlsx *.csv)")
     if not name:
         return
@@ -31,7 +32,7 @@ def export_current(parent: QWidget, archive: Archive, query: SearchQuery, settin
     if not ok:
         return
     what = next(k for k, v in WHAT.items() if v == title)
-    start = Path(str(settings.value("export/folder", str(Path.home())))) / f"{title}.xlsx"
+    start = Path(str(settings.value("export/folder", str(messages.documents_folder())))) / f"{title}.xlsx"
     name, _ = QFileDialog.getSaveFileName(parent, "保存为", str(start), "Excel 文件 (*.xlsx)")
     if not name:
         return

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..removable import written
 from .db import default_db_url, open_county_db
 
 Secret = Callable[..., str]
@@ -119,7 +120,7 @@ def _export_down(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     paths = export_down(engine, _keys(engine, secret), Path(args.out), devices)
     for path in paths:
         print(f"  {path}", flush=True)
-    print(f"已写出 {len(paths)} 个下发包（每台设备一个文件夹），在设备上用 fupin sync apply 文件夹 导入。"
+    print(written(f"已写出 {len(paths)} 个下发包（每台设备一个文件夹），在设备上用 fupin sync apply 文件夹 导入")
           if paths else "各设备都已是最新，没有需要下发的包。", flush=True)
     return 0
 

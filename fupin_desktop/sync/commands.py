@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FupinError
+from ..removable import written
 from ..sync_state import ALL_STATES
 
 if TYPE_CHECKING:
@@ -43,8 +44,7 @@ def cmd_sync(args: argparse.Namespace, open_store: Callable[[], Store]) -> int:
             paths = export_to_folder(store, Path(args.out))
             for p in paths:
                 print(f"  {p}")
-            print(f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。" if paths else "没有需要导出的变更。",
-                  flush=True)
+            print(written(f"已写入并校验 {len(paths)} 个变更包") if paths else "没有需要导出的变更。", flush=True)
         elif args.action in ("push", "pull"):
             _exchange(store, args)
         elif args.action == "apply":

@@ -10,6 +10,7 @@ from typing import Any
 from fupin_desktop.county.acks import write_acks
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.county.report import STATUS_LABELS, ImportReport, render_text, summary
+from fupin_desktop.removable import eject_advice
 
 from .. import messages
 from ..operations import Op
@@ -164,5 +165,5 @@ def _summary_text(reports: list[ImportReport], acks: list[Path]) -> str:
     text = (f"共 {len(reports)} 个包（{states}）：新建 {t.created}，更新 {t.updated}，未变 {t.unchanged}，"
             f"冲突 {t.conflicts}，暂存 {t.held}，拒绝 {t.rejected}。")
     if acks:
-        text += f"\n已写回执 {len(acks)} 份到 {acks[0].parent}，写完可以拔出U盘，带回村里导入。"
+        text += f"\n已写回执 {len(acks)} 份到 {acks[0].parent}，带回村里导入。{eject_advice()}"
     return text

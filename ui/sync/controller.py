@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fupin_desktop.archive import OpChanges, Packed
 from fupin_desktop.errors import FupinError
+from fupin_desktop.removable import eject_advice
 from fupin_desktop.sync.client import send
 from fupin_desktop.sync_state import IN_FLIGHT, SyncState
 
@@ -98,9 +99,10 @@ class SyncController(QObject):
                 self._say("没有需要导出的变更。")
                 messages.inform(self.window, "没有需要导出的变更：县里已经确认了全部变更包。")
                 return
-            self._say(f"已导出 {len(paths)} 个变更包，可以安全拔出U盘。")
-            messages.inform(self.window, f"已写入并校验 {len(paths)} 个变更包，可以安全拔出U盘。",
-                            f"位置：{folder}\n请把U盘交给县扶贫办；县里导入后会给回执。", title="导出完成")
+            self._say(f"已导出 {len(paths)} 个变更包，请先安全弹出U盘再拔。")
+            messages.inform(self.window, f"已写入并校验 {len(paths)} 个变更包。请先安全弹出U盘再拔。",
+                            f"{eject_advice()}\n位置：{folder}\n请把U盘交给县扶贫办；县里导入后会给回执。",
+                            title="导出完成")
 
         Op(self.window, lambda: self.archive.export_packages(folder)).success(done).run()
 
