@@ -88,3 +88,24 @@ def _step_order(row: Mapping[str, Any]) -> int:
 def household_warnings(conn: Connection, household_id: str) -> list[dict[str, Any]]:
     return _rows(conn, select(DeptWarning).where(DeptWarning.household_id == household_id)
                  .order_by(DeptWarning.warned_on.desc()))
+
+
+def monitored_households(conn: Connection, household_ids: set[str], year: int) -> set[str]:
+    """Households already 监测对象: a 监测对象类别 on the household (where the status fields live today;
+    the one place to re-point when they move to the year), or an identification decided 纳入 and not
+    followed by a decided 风险消除."""
+    ids = sorted(household_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found |= set(conn.execute(select(Household.id).where(
+            Household.id.in_(chunk), Household.monitoring_category.is_not(None),
+            Household.monitoring_category != "")).scalars())
+        decided = conn.execute(select(Procedure.household_id, Procedure.kind, Procedure.discovered_on).where(
+            Procedure.household_id.in_(chunk), Procedure.status == "已办结",
+            Procedure.result.in_(("纳入", "消除")), Procedure.year <= year).order_by(Procedure.discovered_on))
+        latest: dict[str, str] = {}
+        for household_id, kind, _ in decided:
+            latest[household_id] = kind
+        found |= {h for h, kind in latest.items() if kind == "识别纳入"}
+    return found

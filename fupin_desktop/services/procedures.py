@@ -5,7 +5,7 @@ work that the caller opens (``households.unit_of_work``)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -106,6 +106,6 @@ def include_from_warning(uow: UnitOfWork, warning_id: str, on: date | str) -> st
     return procedure_id
 
 
-def add_warnings(uow: UnitOfWork, rows: list[Mapping[str, Any]]) -> list[str]:
+def add_warnings(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Matched rows of a department's list (``tabular.warnings`` reads and matches them)."""
     return uow.insert_many(DeptWarning, rows, household_ids=[r["household_id"] for r in rows])
