@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from fupin_desktop.bundle import MeasureData
 from fupin_desktop.forms import FORM_NAMES, Scope, render
 from fupin_desktop.forms.chain import problem_text
 from fupin_desktop.forms.fonts import form_chain, form_font
+from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.services.procedures import record_step, start_procedure
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE
 from tests.factories import household
@@ -43,8 +46,12 @@ def rare_store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("rare") / "store"
     store, _ = Store.create(path, village_code=VILLAGE, village_name=VILLAGE_NAME, username="admin",
                             password=PASSWORD)
-    write(store, [rare_household("王䶮", "5201020030049101", "䶮家湾𡒄子坡3号", "堃组"),
-                  rare_household("赵𪜀", "5201020030049102", "犇村昇路8号", "第二组")])
+    ids = write(store, [rare_household("王䶮", "5201020030049101", "䶮家湾𡒄子坡3号", "堃组"),
+                        rare_household("赵𪜀", "5201020030049102", "犇村昇路8号", "第二组")])
+    with unit_of_work(store) as uow:  # on the year's 公示名单, which names heads and groups
+        for hid in ids:
+            pid = start_procedure(uow, hid, "识别纳入", date(YEAR, 5, 6), channel="干部排查", note="𡒄子坡滑坡")
+            record_step(uow, pid, "民主评议", date(YEAR, 5, 9), result="同意")
     yield store
     store.close()
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fupin_desktop.county.model import Blob
 from fupin_desktop.county.procedures import procedure_overview
+from fupin_desktop.model import Member
 from fupin_desktop.queries.procedures import village_counts
 from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.services.procedures import (
@@ -45,7 +46,6 @@ def _warnings(store, hh: str, member: str, n: int, received_days_ago: int) -> li
 
 
 def _member_of(store, hh: str) -> str:
-    from fupin_desktop.model import Member
     with store.engine.connect() as conn:
         return conn.execute(select(Member.id).where(Member.household_id == hh).limit(1)).scalar_one()
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from fupin_desktop.errors import InvalidInput
-from fupin_desktop.model import Attachment, ChangeLog, DeptWarning, Procedure
+from fupin_desktop.model import Attachment, ChangeLog, DeptWarning, Household, Member, Procedure
 from fupin_desktop.queries.dashboard import dashboard
 from fupin_desktop.queries.procedures import household_procedures, village_counts
 from fupin_desktop.queries.search import SearchQuery, search_households
@@ -90,7 +90,6 @@ def test_bad_procedure_input_is_refused_and_changes_nothing(new_store):
 
 def _warning_file(tmp_path: Path, store, unmatched: int, monitored_rows: int, total: int) -> Path:
     with store.engine.connect() as conn:
-        from fupin_desktop.model import Household, Member
         people = conn.execute(select(Member.id_no, Member.name, Household.monitoring_category)
                               .join(Household, Household.id == Member.household_id)
                               .order_by(Household.national_hh_no, Member.seq)).all()
