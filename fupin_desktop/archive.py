@@ -11,18 +11,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import drafts
 from .queries.dashboard import Dashboard, dashboard
 from .queries.editor import EditorSnapshot, editor_snapshot, photo_data
+from .queries.procedures import household_procedures
 from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
+from .services import procedures
 from .services.editing import Photos, Saved, save_edits
+from .services.households import unit_of_work
 from .opchanges import OpChanges
 from .settings import Settings, for_store
 from .store import backups
@@ -112,6 +115,29 @@ class Archive:
     def dashboard(self, year: int) -> Dashboard:
         with self.store.engine.connect() as conn:
             return dashboard(conn, year)
+
+    # ---- the monitoring procedure (issue 18) ------------------------------------------------------
+    def procedures(self, household_id: str) -> list[dict[str, Any]]:
+        """The household's procedures, newest first, each with its steps and its state as of today."""
+        with self.store.engine.connect() as conn:
+            return household_procedures(conn, household_id, date.today())
+
+    def start_procedure(self, household_id: str, kind: str, discovered_on: date, channel: str | None,
+                        note: str | None) -> OpChanges:
+        with unit_of_work(self.store) as uow:
+            procedures.start_procedure(uow, household_id, kind, discovered_on, channel=channel, note=note)
+        return uow.changes
+
+    def record_step(self, procedure_id: str, step: str, done_on: date, fields: dict[str, Any]) -> OpChanges:
+        """Record a step (or change the one recorded); who records it is the logged-in user."""
+        with unit_of_work(self.store) as uow:
+            procedures.record_step(uow, procedure_id, step, done_on, **fields)
+        return uow.changes
+
+    def close_procedure(self, procedure_id: str, result: str) -> OpChanges:
+        with unit_of_work(self.store) as uow:
+            procedures.close_procedure(uow, procedure_id, result)
+        return uow.changes
 
     # ---- the household editor ---------------------------------------------------------------------
     def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str]) -> EditorSnapshot:

@@ -25,7 +25,10 @@ SEARCH_DELAY_MS = 40  # long enough to skip the letters of a fast typist, short 
 
 def saved_filters() -> list[tuple[str, dict[str, Any]]]:
     return [("全部", {}), ("未脱贫", {"poverty_status": "未脱贫类"}), ("监测对象", {"monitoring": True}),
-            ("有错误", {"has_errors": True}), ("信息不完整", {"incomplete": True})]
+            ("有错误", {"has_errors": True}), ("信息不完整", {"incomplete": True}),
+            # The monitoring procedure's deadlines (queries.procedures.FILTERS), judged as of today.
+            ("程序待办", {"procedure": "待办"}), ("程序超期", {"procedure": "超期"}),
+            ("部门预警待处置", {"procedure": "预警待处置"})]
 
 
 class MainWindow(QMainWindow):

@@ -1,0 +1,147 @@
+"""Issue 18 in the village UI: the editor's 监测程序 tab records a procedure step by step through its real
+dialogs (what is typed is what the store holds), shows the one judge's state, and the dashboard's
+待办/超期 figures equal the village's counts and open the matching list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from sqlalchemy import select
+
+from fupin_desktop.archive import Archive
+from fupin_desktop.model import Procedure, ProcedureStep
+from fupin_desktop.queries.procedures import village_counts
+from fupin_desktop.queries.search import SearchQuery
+from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.services.procedures import record_step, start_procedure
+from ui.dashboard import Dashboard
+from ui.main_window import saved_filters
+from ui.procedures import CloseDialog, NewProcedureDialog, ProcedurePanel, StepDialog
+from ui.qt import QApplication, QPushButton, QTimer
+
+from . import factories
+from .test_ui_editor import idle, open_editor, stored
+
+FOUND = date.today() - timedelta(days=40)
+
+
+def answer(qtbot, kind: type, fill: Callable[[object], None], act: Callable[[], None]) -> None:
+    """Run ``act``, which opens a modal ``kind`` dialog; fill it in as a clerk would and press 保存."""
+    seen: list[object] = []
+
+    def respond() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, kind):
+            QTimer.singleShot(20, respond)
+            return
+        seen.append(dialog)
+        fill(dialog)
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    QTimer.singleShot(0, respond)
+    act()
+    assert seen, f"no {kind.__name__} opened"
+    idle(qtbot)
+
+
+def rows(store, model, **where):
+    with store.engine.connect() as conn:
+        stmt = select(model)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(model, key) == value)
+        return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def test_the_procedure_tab_records_a_procedure_as_typed(qtbot, new_store):
+    hid = stored(new_store)
+    editor = open_editor(qtbot, new_store, hid)
+    editor.tabs.setCurrentWidget(editor.procedure_tab)
+    panel = editor.procedure_panel
+    assert isinstance(panel, ProcedurePanel)
+    qtbot.waitUntil(lambda: "没有监测程序" in panel.summary.text())
+    assert not panel.step_button.isEnabled()
+
+    def new(d: NewProcedureDialog) -> None:
+        d.kind.setCurrentText("识别纳入")
+        d.channel.setCurrentText("干部排查")
+        d.found.setDate(FOUND)
+        d.note.setText("务工收入下降")
+
+    answer(qtbot, NewProcedureDialog, new, panel.new_button.click)
+    qtbot.waitUntil(lambda: panel.procedures.rowCount() == 1)
+    [proc] = rows(new_store, Procedure, household_id=hid)
+    assert (proc["kind"], proc["channel"], proc["discovered_on"], proc["note"]) == (
+        "识别纳入", "干部排查", FOUND, "务工收入下降")
+    # 40 days without a step: the judge says 超期 on 申请, and the tab shows what it says.
+    state = Archive(new_store).procedures(hid)[0]["state"]
+    assert (state.state, state.next_step) == ("超期", "申请")
+    shown = [panel.procedures.item(0, c).text() for c in range(panel.procedures.columnCount())]
+    assert shown[:6] == ["识别纳入", "干部排查", str(FOUND), "超期", "申请", str(state.due)]
+    assert "超期 1 个" in panel.summary.text()
+
+    def post(d: StepDialog) -> None:
+        assert d.step.currentText() == "申请"  # the first step missing is offered
+        d.step.setCurrentText("村内公示")
+        assert d.end_on.isEnabled()
+        d.done_on.setDate(FOUND + timedelta(days=5))
+        d.end_on.setDate(FOUND + timedelta(days=12))
+        d.result.setText("公示无异议")
+        d.objections.setText("无")
+
+    answer(qtbot, StepDialog, post, panel.step_button.click)
+    qtbot.waitUntil(lambda: panel.steps.rowCount() == 1)
+    [step] = rows(new_store, ProcedureStep, procedure_id=proc["id"])
+    assert (step["step"], step["done_on"], step["end_on"], step["result"], step["objections"],
+            step["recorded_by"]) == ("村内公示", FOUND + timedelta(days=5), FOUND + timedelta(days=12),
+                                     "公示无异议", "无", "admin")
+    assert [panel.steps.item(0, c).text() for c in range(6)] == [
+        "村内公示", str(FOUND + timedelta(days=5)), str(FOUND + timedelta(days=12)), "公示无异议", "无", "admin"]
+
+    def close(d: CloseDialog) -> None:
+        assert [d.result.itemText(i) for i in range(d.result.count())] == ["纳入", "不纳入"]
+        d.result.setCurrentText("纳入")
+
+    answer(qtbot, CloseDialog, close, panel.close_button.click)
+    qtbot.waitUntil(lambda: panel.procedures.item(0, 3).text() == "已办结")
+    [proc] = rows(new_store, Procedure, household_id=hid)
+    assert (proc["status"], proc["result"]) == ("已办结", "纳入")
+    assert panel.procedures.item(0, 6).text() == "纳入"
+    assert not panel.step_button.isEnabled() and not panel.close_button.isEnabled()
+
+
+def test_a_new_household_gets_its_procedure_tab_once_saved(qtbot, new_store):
+    editor = open_editor(qtbot, new_store, None)
+    assert editor.procedure_panel is None
+    editor.saved.emit(stored(new_store))  # as the lifecycle does after the first save
+    assert isinstance(editor.procedure_panel, ProcedurePanel)
+
+
+def test_dashboard_figures_equal_the_village_counts_and_open_the_list(qtbot, new_store):
+    late, fresh = stored(new_store), stored(new_store, factories.household("王二", hh_no="5201020030040002"))
+    with unit_of_work(new_store) as uow:
+        pid = start_procedure(uow, late, "风险消除", FOUND)
+        record_step(uow, pid, "入户核实", FOUND + timedelta(days=1))
+        start_procedure(uow, fresh, "识别纳入", date.today(), channel="农户自主申报")
+    with new_store.engine.connect() as conn:
+        counts = village_counts(conn, date.today())
+    assert (counts.todo, counts.overdue) == (2, 1)
+    clicked: list[dict] = []
+    board = Dashboard(Archive(new_store), 2024, on_filter=clicked.append)
+    qtbot.addWidget(board)
+    idle(qtbot)
+    qtbot.waitUntil(lambda: bool(board.findChildren(QPushButton, "procedureFigure")))
+    buttons = {b.text(): b for b in board.findChildren(QPushButton, "procedureFigure")}
+    assert {"监测程序待办：2 件", "监测程序超期：1 件", "部门预警待处置：0 条"} <= set(buttons)
+    buttons["监测程序超期：1 件"].click()
+    assert clicked == [{"procedure": "超期"}]
+    archive = Archive(new_store)
+    assert archive.search(SearchQuery(year=2024, **clicked[0])) == [late]
+    # The main window's saved filters reach the same lists.
+    filters = dict(saved_filters())
+    assert set(archive.search(SearchQuery(year=2024, **filters["程序待办"]))) == {late, fresh}
+    assert archive.search(SearchQuery(year=2024, **filters["程序超期"])) == [late]

@@ -1,0 +1,251 @@
+"""The household's monitoring procedures (issue 18): each 识别纳入/风险消除/退出 with its state as of
+today (待办/超期/已办结, the next step and its deadline) and its steps; new procedures, steps and the
+county's result are recorded here, each saved at once (one unit of work per action)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fupin_desktop.archive import Archive
+from fupin_desktop.procedure import CHANNELS, IDENTIFY, KINDS, PUBLICITY, RESULTS, STEPS
+
+from .operations import Op, hub
+from .qt import (
+    QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+PROCEDURE_COLUMNS = ("程序类型", "发现渠道", "发现日期", "办理状态", "下一环节", "应完成日期", "认定结果")
+STEP_COLUMNS = ("环节", "日期", "公示结束", "结果", "公示异议", "记录人", "说明")
+
+
+def _date_edit(value: date | None = None) -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDate(value or date.today())
+    return edit
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class _Form(QDialog):
+    """A small form: rows of (label, widget), OK/Cancel."""
+
+    def __init__(self, parent: QWidget, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout(self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+
+    def finish(self) -> None:
+        self.form.addRow(self.buttons)
+
+
+class NewProcedureDialog(_Form):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent, "新建监测程序")
+        self.kind = QComboBox()
+        self.kind.addItems(list(KINDS))
+        self.channel = QComboBox()
+        self.channel.addItems(["", *CHANNELS])
+        self.found = _date_edit()
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("风险情况或启动原因（公示名单上含病、残、低保等字样的部分不公开）")
+        self.form.addRow("程序类型", self.kind)
+        self.form.addRow("发现渠道", self.channel)
+        self.form.addRow("发现（启动）日期", self.found)
+        self.form.addRow("情况说明", self.note)
+        self.finish()
+
+    def values(self) -> tuple[str, date, str | None, str | None]:
+        return (self.kind.currentText(), self.found.date().toPython(), self.channel.currentText() or None,
+                self.note.text().strip() or None)
+
+
+class StepDialog(_Form):
+    def __init__(self, parent: QWidget, kind: str, done: set[str]) -> None:
+        super().__init__(parent, "记录环节")
+        self.step = QComboBox()
+        self.step.addItems(list(STEPS))
+        missing = [s for s in STEPS if s not in done and (kind == IDENTIFY or STEPS.index(s) >= 2)]
+        if missing:
+            self.step.setCurrentText(missing[0])
+        self.done_on = _date_edit()
+        self.end_on = _date_edit()
+        self.result = QLineEdit()
+        self.result.setPlaceholderText("如：同意 / 不同意；核实情况")
+        self.objections = QLineEdit()
+        self.note = QLineEdit()
+        self.form.addRow("环节", self.step)
+        self.form.addRow("日期", self.done_on)
+        self.form.addRow("公示结束日期", self.end_on)
+        self.form.addRow("结果", self.result)
+        self.form.addRow("公示异议", self.objections)
+        self.form.addRow("说明", self.note)
+        self.step.currentTextChanged.connect(self._step_changed)
+        self._step_changed(self.step.currentText())
+        self.finish()
+
+    def _step_changed(self, step: str) -> None:
+        publicity = step == PUBLICITY
+        self.end_on.setEnabled(publicity)
+        self.objections.setEnabled(publicity)
+
+    def values(self) -> tuple[str, date, dict[str, Any]]:
+        step = self.step.currentText()
+        fields: dict[str, Any] = {"result": self.result.text().strip() or None,
+                                  "note": self.note.text().strip() or None}
+        if step == PUBLICITY:
+            fields["end_on"] = self.end_on.date().toPython()
+            fields["objections"] = self.objections.text().strip() or None
+        return step, self.done_on.date().toPython(), fields
+
+
+class CloseDialog(_Form):
+    def __init__(self, parent: QWidget, kind: str) -> None:
+        super().__init__(parent, "办结（县级审定结果）")
+        self.result = QComboBox()
+        self.result.addItems(list(RESULTS.get(kind, ())))
+        self.form.addRow("认定结果", self.result)
+        self.finish()
+
+
+class ProcedurePanel(QWidget):
+    """One household's procedures and the steps of the one selected."""
+
+    def __init__(self, archive: Archive, household_id: str) -> None:
+        super().__init__()
+        self.archive = archive
+        self.household_id = household_id
+        self.rows: list[dict[str, Any]] = []
+        layout = QVBoxLayout(self)
+        self.summary = QLabel()
+        layout.addWidget(self.summary)
+        self.procedures = self._table(PROCEDURE_COLUMNS)
+        self.procedures.itemSelectionChanged.connect(self._show_steps)
+        layout.addWidget(self.procedures, 1)
+        self.steps = self._table(STEP_COLUMNS)
+        layout.addWidget(QLabel("所选程序的环节："))
+        layout.addWidget(self.steps, 2)
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("新建程序…")
+        self.step_button = QPushButton("记录环节…")
+        self.close_button = QPushButton("办结…")
+        for button, slot in ((self.new_button, self.new_procedure), (self.step_button, self.record_step),
+                             (self.close_button, self.close_procedure)):
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        hub().changed.connect(self._changed)
+        self.reload()
+
+    @staticmethod
+    def _table(columns: tuple[str, ...]) -> QTableWidget:
+        table = QTableWidget(0, len(columns))
+        table.setHorizontalHeaderLabels(list(columns))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def _changed(self, changes: Any) -> None:
+        if self.household_id in getattr(changes, "households", ()):
+            self.reload()
+
+    def reload(self) -> None:
+        archive, hid = self.archive, self.household_id
+        Op(self, lambda: archive.procedures(hid)).success(self._show).run()
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        keep = self.selected()
+        self.rows = rows
+        self.procedures.setRowCount(len(rows))
+        overdue = 0
+        for r, proc in enumerate(rows):
+            state = proc["state"]
+            overdue += state.state == "超期"
+            values = (proc.get("kind"), proc.get("channel"), proc.get("discovered_on"), state.state,
+                      state.next_step, state.due, proc.get("result"))
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(_text(value))
+                if c == 3 and state.state == "超期":
+                    item.setForeground(Qt.GlobalColor.red)
+                self.procedures.setItem(r, c, item)
+        self.procedures.resizeColumnsToContents()
+        open_ = sum(1 for p in rows if p["state"].open)
+        late = f"，其中超期 {overdue} 个" if overdue else ""
+        self.summary.setText(f"共 {len(rows)} 个程序，办理中 {open_} 个{late}" if rows
+                             else "本户没有监测程序。发现风险线索后点“新建程序…”。")
+        ids = [p["id"] for p in rows]
+        self.procedures.selectRow(ids.index(keep["id"]) if keep and keep["id"] in ids else 0)
+        self._show_steps()
+
+    def selected(self) -> dict[str, Any] | None:
+        row = self.procedures.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _show_steps(self) -> None:
+        proc = self.selected()
+        steps = proc["steps"] if proc else []
+        self.steps.setRowCount(len(steps))
+        for r, step in enumerate(steps):
+            for c, key in enumerate(("step", "done_on", "end_on", "result", "objections", "recorded_by", "note")):
+                self.steps.setItem(r, c, QTableWidgetItem(_text(step.get(key))))
+        self.steps.resizeColumnsToContents()
+        is_open = bool(proc and proc["state"].open)
+        self.step_button.setEnabled(is_open)
+        self.close_button.setEnabled(is_open)
+
+    # ---- actions (each one write, then the hub reloads every view of the household) ----------------
+    def new_procedure(self) -> None:
+        dialog = NewProcedureDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        kind, found, channel, note = dialog.values()
+        archive, hid = self.archive, self.household_id
+        Op(self, lambda: archive.start_procedure(hid, kind, found, channel, note)).run()
+
+    def record_step(self) -> None:
+        proc = self.selected()
+        if proc is None:
+            return
+        dialog = StepDialog(self, proc["kind"], {s["step"] for s in proc["steps"]})
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        step, done_on, fields = dialog.values()
+        archive, pid = self.archive, proc["id"]
+        Op(self, lambda: archive.record_step(pid, step, done_on, fields)).run()
+
+    def close_procedure(self) -> None:
+        proc = self.selected()
+        if proc is None:
+            return
+        dialog = CloseDialog(self, proc["kind"])
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        archive, pid, result = self.archive, proc["id"], dialog.result.currentText()
+        Op(self, lambda: archive.close_procedure(pid, result)).run()
+
+
+class ProcedureWindow(QWidget):
+    """The panel in a window of its own, opened from the main window for the selected household."""
+
+    def __init__(self, archive: Archive, household_id: str, title: str) -> None:
+        super().__init__()
+        self.setWindowTitle(f"监测程序 — {title}")
+        layout = QVBoxLayout(self)
+        self.panel = ProcedurePanel(archive, household_id)
+        layout.addWidget(self.panel)
+        self.resize(900, 560)
