@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from fupin_desktop.archive import Archive
@@ -19,10 +20,11 @@ from fupin_desktop.queries.procedures import village_counts
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.households import unit_of_work
 from fupin_desktop.services.procedures import record_step, start_procedure
+from ui import print_dialog
 from ui.dashboard import Dashboard
 from ui.main_window import saved_filters
 from ui.procedures import CloseDialog, NewProcedureDialog, ProcedurePanel, StepDialog
-from ui.qt import QApplication, QPushButton, QTimer
+from ui.qt import QApplication, QPushButton, QSettings, QTimer
 
 from . import factories
 from .test_ui_editor import idle, open_editor, stored
@@ -145,3 +147,30 @@ def test_dashboard_figures_equal_the_village_counts_and_open_the_list(qtbot, new
     filters = dict(saved_filters())
     assert set(archive.search(SearchQuery(year=2024, **filters["程序待办"]))) == {late, fresh}
     assert archive.search(SearchQuery(year=2024, **filters["程序超期"])) == [late]
+
+
+def test_print_dialog_prints_the_publicity_list_of_the_chosen_period(qtbot, new_store, tmp_path, monkeypatch):
+    inside, before = stored(new_store), stored(new_store, factories.household("王二", hh_no="5201020030040002"))
+    with unit_of_work(new_store) as uow:
+        for hid, found in ((inside, date(2026, 3, 2)), (before, date(2026, 1, 5))):
+            pid = start_procedure(uow, hid, "识别纳入", found, channel="农户自主申报")
+            record_step(uow, pid, "民主评议", found + timedelta(days=3), result="同意")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    dialog = print_dialog.PrintDialog(Archive(new_store), selected=[], query=SearchQuery(), year=2026,
+                                      settings=settings)
+    qtbot.addWidget(dialog)
+    dialog.form.setCurrentIndex(dialog.form.findData("roster"))
+    assert not dialog.date_from.isEnabled()  # only the 公示名单 covers a period
+    dialog.form.setCurrentIndex(dialog.form.findData("publicity"))
+    assert dialog.date_from.isEnabled() and dialog.mask.isChecked()  # public: masked by default
+    dialog.scope_all.setChecked(True)
+    dialog.date_from.setDate(date(2026, 3, 1))
+    dialog.date_to.setDate(date(2026, 3, 31))
+    out = tmp_path / "list.pdf"
+    monkeypatch.setattr(print_dialog.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr(print_dialog.QMessageBox, "information", lambda *a, **k: None)
+    dialog.save()
+    idle(qtbot)
+    text = "".join(p.extract_text() for p in PdfReader(out).pages).replace(" ", "")
+    assert "（2026-03-01至2026-03-31）" in text and "识别纳入公示名单（1户）" in text
+    assert "张三" in text and "王二" not in text

@@ -114,6 +114,7 @@ class FormRenderer:
     per_household: ClassVar[bool] = True
     chunk: ClassVar[int] = 100  # households per chunk file (see merge.py)
     parts: ClassVar[frozenset[str]] = PRINTED_PARTS  # what is loaded of each household (queries/load.py)
+    dated: ClassVar[bool] = False  # covers a date range (``Context.period``): the print dialog asks for one
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

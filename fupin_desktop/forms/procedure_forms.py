@@ -55,6 +55,7 @@ class PublicityForm(FormRenderer):
     audience = Audience.PUBLIC
     per_household = False
     parts = PROCEDURE_PARTS
+    dated = True
 
     def period(self) -> tuple[date, date]:
         return self.ctx.period or (date(self.ctx.year, 1, 1), min(date(self.ctx.year, 12, 31), self.ctx.printed_on))
