@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import drafts
 from .queries.dashboard import Dashboard, dashboard
 from .queries.editor import EditorSnapshot, editor_snapshot, photo_data
-from .queries.procedures import household_procedures
+from .queries.procedures import household_procedures, household_warnings
 from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
@@ -34,6 +34,7 @@ from .store.store import Store
 from .store.store import check_password_strength, password_strength_hint
 from .sync.status import household_states, open_counts, sync_status
 from .tabular.importer import ImportOptions, ImportReport, run_import
+from .tabular.warnings import WarningImport, import_warnings
 
 if TYPE_CHECKING:
     from .sync.client import Outgoing, PushResult, Sent
@@ -138,6 +139,22 @@ class Archive:
         with unit_of_work(self.store) as uow:
             procedures.close_procedure(uow, procedure_id, result)
         return uow.changes
+
+    def household_warnings(self, household_id: str) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            return household_warnings(conn, household_id)
+
+    def dispose_warning(self, warning_id: str, disposition: str, on: date, reason: str | None) -> OpChanges:
+        """核实后纳入 starts the household's identification (channel 部门筛查预警); the others only record."""
+        with unit_of_work(self.store) as uow:
+            if disposition == "核实后纳入":
+                procedures.include_from_warning(uow, warning_id, on)
+            else:
+                procedures.dispose_warning(uow, warning_id, disposition, on, reason=reason)
+        return uow.changes
+
+    def import_warnings(self, path: Path, department: str | None) -> WarningImport:
+        return import_warnings(self.store, path, department=department)
 
     # ---- the household editor ---------------------------------------------------------------------
     def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str]) -> EditorSnapshot:

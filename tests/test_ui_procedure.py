@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from fupin_desktop.archive import Archive
-from fupin_desktop.model import Procedure, ProcedureStep
+from fupin_desktop.model import DeptWarning, Procedure, ProcedureStep
 from fupin_desktop.queries.procedures import village_counts
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.households import unit_of_work
@@ -23,10 +23,13 @@ from fupin_desktop.services.procedures import record_step, start_procedure
 from ui import print_dialog
 from ui.dashboard import Dashboard
 from ui.main_window import saved_filters
-from ui.procedures import CloseDialog, NewProcedureDialog, ProcedurePanel, StepDialog
-from ui.qt import QApplication, QPushButton, QSettings, QTimer
+from ui.procedures import (
+    CloseDialog, DisposeDialog, NewProcedureDialog, ProcedurePanel, StepDialog, import_warning_list,
+)
+from ui.qt import QApplication, QPushButton, QSettings, QTimer, QWidget
 
 from . import factories
+from .test_procedure_store import _households, _warning_file
 from .test_ui_editor import idle, open_editor, stored
 
 FOUND = date.today() - timedelta(days=40)
@@ -174,3 +177,44 @@ def test_print_dialog_prints_the_publicity_list_of_the_chosen_period(qtbot, new_
     text = "".join(p.extract_text() for p in PdfReader(out).pages).replace(" ", "")
     assert "（2026-03-01至2026-03-31）" in text and "识别纳入公示名单（1户）" in text
     assert "张三" in text and "王二" not in text
+
+
+def test_a_department_list_is_imported_and_a_warning_disposed_in_the_tab(qtbot, new_store, tmp_path, monkeypatch):
+    ids = _households(new_store, 4)
+    path = _warning_file(tmp_path, new_store, unmatched=2, monitored_rows=0, total=5)
+    said: list[str] = []
+    monkeypatch.setattr("ui.procedures.QMessageBox.information", lambda _p, _t, text: said.append(text))
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    import_warning_list(holder, Archive(new_store), str(path), "医保")
+    idle(qtbot)
+    qtbot.waitUntil(lambda: bool(said))
+    assert "共 5 行；新增待核实预警 3 条" in said[0] and "未导入 2 行" in said[0]
+    assert said[0].count("身份证号在本村档案中找不到") == 2
+    stored_warnings = rows(new_store, DeptWarning)
+    assert len(stored_warnings) == 3 and {w["department"] for w in stored_warnings} == {"医保"}
+
+    hid = stored_warnings[0]["household_id"]
+    assert hid in ids
+    panel = ProcedurePanel(Archive(new_store), hid)
+    qtbot.addWidget(panel)
+    idle(qtbot)
+    mine = [w for w in stored_warnings if w["household_id"] == hid]
+    qtbot.waitUntil(lambda: panel.warnings.rowCount() == len(mine))
+    panel.warnings.selectRow(0)
+    assert panel.warnings.item(0, 3).text() == "待处置" and panel.dispose_button.isEnabled()
+    shown = panel.selected_warning()
+
+    def include(d: DisposeDialog) -> None:
+        d.disposition.setCurrentText("核实后纳入")
+        d.on.setDate(date.today())
+
+    answer(qtbot, DisposeDialog, include, panel.dispose_button.click)
+    qtbot.waitUntil(lambda: panel.procedures.rowCount() == 1)
+    [after] = rows(new_store, DeptWarning, id=shown["id"])
+    assert (after["disposition"], after["disposed_on"], after["disposed_by"]) == ("核实后纳入", date.today(), "admin")
+    [proc] = rows(new_store, Procedure, household_id=hid)
+    assert (proc["id"], proc["kind"], proc["channel"]) == (after["procedure_id"], "识别纳入", "部门筛查预警")
+    assert panel.procedures.item(0, 1).text() == "部门筛查预警"
+    qtbot.waitUntil(lambda: any(panel.warnings.item(r, 3).text() == "核实后纳入"
+                                for r in range(panel.warnings.rowCount())))

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         action(file_menu, "打印表格…", self.print_forms, "Ctrl+P")
         action(file_menu, "导入花名册（Excel）…", self.import_roster, on_toolbar=False)
         action(file_menu, "导出当前列表（Excel）…", self.export_list, on_toolbar=False)
+        action(file_menu, "导入部门预警名单…", self.import_warnings, on_toolbar=False)
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
@@ -240,6 +241,11 @@ class MainWindow(QMainWindow):
         keys = self.settings.value("household_columns")
         if keys:
             self.model.set_columns(list(keys))
+
+    def import_warnings(self) -> None:
+        from .procedures import import_warning_list  # noqa: PLC0415
+
+        import_warning_list(self, self.archive)
 
     # ---- households ----------------------------------------------------------------------------
     def _selected_ids(self) -> list[str]:

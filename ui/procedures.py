@@ -5,19 +5,23 @@ county's result are recorded here, each saved at once (one unit of work per acti
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fupin_desktop.archive import Archive
-from fupin_desktop.procedure import CHANNELS, IDENTIFY, KINDS, PUBLICITY, RESULTS, STEPS
+from fupin_desktop.procedure import CHANNELS, DEPARTMENTS, DISPOSITIONS, IDENTIFY, KINDS, PUBLICITY, RESULTS, STEPS
 
 from .operations import Op, hub
 from .qt import (
-    QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton, Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 PROCEDURE_COLUMNS = ("程序类型", "发现渠道", "发现日期", "办理状态", "下一环节", "应完成日期", "认定结果")
 STEP_COLUMNS = ("环节", "日期", "公示结束", "结果", "公示异议", "记录人", "说明")
+WARNING_COLUMNS = ("预警部门", "预警日期", "预警内容", "处置结果", "不纳入理由", "处置日期")
+WARNING_KEYS = ("department", "warned_on", "warning", "disposition", "reason", "disposed_on")
+FROM_FILE = "（按文件中的“预警部门”列）"
 
 
 def _date_edit(value: date | None = None) -> QDateEdit:
@@ -119,6 +123,23 @@ class CloseDialog(_Form):
         self.finish()
 
 
+class DisposeDialog(_Form):
+    def __init__(self, parent: QWidget, warning: dict[str, Any]) -> None:
+        super().__init__(parent, "处置部门预警")
+        said = f"{warning.get('department')}（{warning.get('warned_on')}）：{warning.get('warning')}"
+        self.form.addRow("预警", QLabel(said))
+        self.disposition = QComboBox()
+        self.disposition.addItems(list(DISPOSITIONS))
+        self.on = _date_edit()
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("核实不纳入时必填")
+        self.form.addRow("处置结果", self.disposition)
+        self.form.addRow("处置日期", self.on)
+        self.form.addRow("不纳入理由", self.reason)
+        self.form.addRow(QLabel("选“核实后纳入”将为本户启动识别纳入程序（发现渠道：部门筛查预警）。"))
+        self.finish()
+
+
 class ProcedurePanel(QWidget):
     """One household's procedures and the steps of the one selected."""
 
@@ -136,12 +157,18 @@ class ProcedurePanel(QWidget):
         self.steps = self._table(STEP_COLUMNS)
         layout.addWidget(QLabel("所选程序的环节："))
         layout.addWidget(self.steps, 2)
+        layout.addWidget(QLabel("部门预警："))
+        self.warnings = self._table(WARNING_COLUMNS)
+        self.warnings.itemSelectionChanged.connect(self._warning_selected)
+        self.warning_rows: list[dict[str, Any]] = []
+        layout.addWidget(self.warnings, 1)
         buttons = QHBoxLayout()
         self.new_button = QPushButton("新建程序…")
         self.step_button = QPushButton("记录环节…")
         self.close_button = QPushButton("办结…")
+        self.dispose_button = QPushButton("处置预警…")
         for button, slot in ((self.new_button, self.new_procedure), (self.step_button, self.record_step),
-                             (self.close_button, self.close_procedure)):
+                             (self.close_button, self.close_procedure), (self.dispose_button, self.dispose)):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -166,7 +193,27 @@ class ProcedurePanel(QWidget):
 
     def reload(self) -> None:
         archive, hid = self.archive, self.household_id
-        Op(self, lambda: archive.procedures(hid)).success(self._show).run()
+        Op(self, lambda: (archive.procedures(hid), archive.household_warnings(hid))).success(self._show_all).run()
+
+    def _show_all(self, loaded: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+        procedures, warnings = loaded
+        self._show(procedures)
+        self.warning_rows = warnings
+        self.warnings.setRowCount(len(warnings))
+        for r, warning in enumerate(warnings):
+            for c, key in enumerate(WARNING_KEYS):
+                text = _text(warning.get(key)) or ("待处置" if key == "disposition" else "")
+                self.warnings.setItem(r, c, QTableWidgetItem(text))
+        self.warnings.resizeColumnsToContents()
+        self._warning_selected()
+
+    def selected_warning(self) -> dict[str, Any] | None:
+        row = self.warnings.currentRow()
+        return self.warning_rows[row] if 0 <= row < len(self.warning_rows) else None
+
+    def _warning_selected(self) -> None:
+        warning = self.selected_warning()
+        self.dispose_button.setEnabled(bool(warning and not warning.get("disposition")))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         keep = self.selected()
@@ -237,6 +284,44 @@ class ProcedurePanel(QWidget):
             return
         archive, pid, result = self.archive, proc["id"], dialog.result.currentText()
         Op(self, lambda: archive.close_procedure(pid, result)).run()
+
+
+    def dispose(self) -> None:
+        warning = self.selected_warning()
+        if warning is None or warning.get("disposition"):
+            return
+        dialog = DisposeDialog(self, warning)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        archive, wid = self.archive, warning["id"]
+        disposition, on = dialog.disposition.currentText(), dialog.on.date().toPython()
+        reason = dialog.reason.text().strip() or None
+        Op(self, lambda: archive.dispose_warning(wid, disposition, on, reason)).run()
+
+
+def import_warning_list(parent: QWidget, archive: Archive, path: str | None = None,
+                        department: str | None = None) -> None:
+    """Ask for the file and the department (unless given), import, then say what was and was not imported."""
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(parent, "导入部门预警名单", "", "预警名单 (*.xlsx *.csv)")
+        if not path:
+            return
+        department, ok = QInputDialog.getItem(parent, "预警部门", "这份名单来自哪个部门？", [FROM_FILE, *DEPARTMENTS],
+                                              0, False)
+        if not ok:
+            return
+    dept = None if department in (None, FROM_FILE) else department
+
+    def done(report: Any) -> None:
+        lines = [report.summary()]
+        if report.skipped:
+            lines.append("")
+            lines += [f"第 {s.row} 行 {s.name} {s.id_masked}：{s.reason}" for s in report.skipped[:30]]
+            if len(report.skipped) > 30:
+                lines.append(f"……另有 {len(report.skipped) - 30} 行，见导入报告。")
+        QMessageBox.information(parent, "部门预警导入完成", "\n".join(lines))
+
+    Op(parent, lambda: archive.import_warnings(Path(path), dept)).success(done).run()
 
 
 class ProcedureWindow(QWidget):
