@@ -28,7 +28,9 @@ from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.queries.search import SearchQuery, search_households  # noqa: E402
 from fupin_desktop.services.checks import mark_store  # noqa: E402
 from fupin_desktop.services.households import unit_of_work  # noqa: E402
-from fupin_desktop.services.procedures import close_procedure, record_step, start_procedure  # noqa: E402
+from fupin_desktop.services.procedures import (  # noqa: E402
+    add_warnings, close_procedure, dispose_warning, record_step, start_procedure,
+)
 from fupin_desktop.store.store import Store  # noqa: E402
 from ui.app import FupinApp, install_cjk_font  # noqa: E402
 from ui.operations import hub  # noqa: E402
@@ -60,6 +62,12 @@ def make_store(path: Path) -> list[str]:
                                 result="同意" if DAY[step] > 1 else None, **extra)
                 if "县级审定" in steps:
                     close_procedure(uow, pid, {"识别纳入": "纳入", "风险消除": "消除", "退出": "退出"}[kind])
+            lists = (("医保", "年内个人自付医疗费用超过 2 万元", 12), ("住建", "房屋安全等级鉴定为 C 级", 4))
+            warned = add_warnings(uow, [
+                {"household_id": ids[9], "department": dept, "warning": what, "warned_on": TODAY - timedelta(days=days),
+                 "received_on": TODAY - timedelta(days=days - 1), "source_file": f"{dept}预警名单.xlsx"}
+                for dept, what, days in lists])
+            dispose_warning(uow, warned[0], "核实不纳入", TODAY - timedelta(days=6), reason="医疗救助后自付低于标准")
         mark_store(store)
     return ids
 
