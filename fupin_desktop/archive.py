@@ -24,6 +24,7 @@ from .queries.stats import groups
 from .queries.years import current_year
 from .services.edit_state import EditState, state_from_json, state_to_json, upgrade_v1
 from .services import procedures
+from .services.procedures import Photo
 from .services.editing import Photos, Saved, save_edits
 from .services.households import unit_of_work
 from .opchanges import OpChanges
@@ -129,10 +130,12 @@ class Archive:
             procedures.start_procedure(uow, household_id, kind, discovered_on, channel=channel, note=note)
         return uow.changes
 
-    def record_step(self, procedure_id: str, step: str, done_on: date, fields: dict[str, Any]) -> OpChanges:
-        """Record a step (or change the one recorded); who records it is the logged-in user."""
+    def record_step(self, procedure_id: str, step: str, done_on: date, fields: dict[str, Any],
+                    photos: tuple[Photo, ...] = ()) -> OpChanges:
+        """Record a step (or change the one recorded) with photos of its signed forms; who records it is
+        the logged-in user."""
         with unit_of_work(self.store) as uow:
-            procedures.record_step(uow, procedure_id, step, done_on, **fields)
+            procedures.record_step(uow, procedure_id, step, done_on, photos=photos, **fields)
         return uow.changes
 
     def close_procedure(self, procedure_id: str, result: str) -> OpChanges:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from fupin_desktop.archive import Archive
-from fupin_desktop.model import DeptWarning, Procedure, ProcedureStep
+from fupin_desktop.model import Attachment, DeptWarning, Procedure, ProcedureStep
 from fupin_desktop.queries.procedures import village_counts
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.households import unit_of_work
@@ -26,7 +26,7 @@ from ui.main_window import saved_filters
 from ui.procedures import (
     CloseDialog, DisposeDialog, NewProcedureDialog, ProcedurePanel, StepDialog, import_warning_list,
 )
-from ui.qt import QApplication, QPushButton, QSettings, QTimer, QWidget
+from ui.qt import QApplication, QImage, QPushButton, QSettings, QTimer, QWidget
 
 from . import factories
 from .test_procedure_store import _households, _warning_file
@@ -62,7 +62,7 @@ def rows(store, model, **where):
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def test_the_procedure_tab_records_a_procedure_as_typed(qtbot, new_store):
+def test_the_procedure_tab_records_a_procedure_as_typed(qtbot, new_store, tmp_path):
     hid = stored(new_store)
     editor = open_editor(qtbot, new_store, hid)
     editor.tabs.setCurrentWidget(editor.procedure_tab)
@@ -89,8 +89,27 @@ def test_the_procedure_tab_records_a_procedure_as_typed(qtbot, new_store):
     assert shown[:6] == ["识别纳入", "干部排查", str(FOUND), "超期", "申请", str(state.due)]
     assert "超期 1 个" in panel.summary.text()
 
-    def post(d: StepDialog) -> None:
+    photo = tmp_path / "承诺授权书.png"
+    QImage(40, 30, QImage.Format.Format_RGB32).save(str(photo))
+
+    def consent(d: StepDialog) -> None:
         assert d.step.currentText() == "申请"  # the first step missing is offered
+        d.step.setCurrentText("承诺授权")
+        assert not d.end_on.isEnabled()
+        d.done_on.setDate(FOUND + timedelta(days=1))
+        d.add_photo_paths([str(photo)])
+        assert d.photo_label.text() == "承诺授权书.png"
+
+    answer(qtbot, StepDialog, consent, panel.step_button.click)
+    qtbot.waitUntil(lambda: panel.steps.rowCount() == 1)
+    [signed] = rows(new_store, ProcedureStep, procedure_id=proc["id"])
+    [kept] = rows(new_store, Attachment, owner_id=signed["id"])
+    assert (kept["owner_table"], kept["filename"], kept["data"]) == ("procedure_step", "承诺授权书.png",
+                                                                     photo.read_bytes())
+    assert panel.steps.item(0, 7).text() == "1 张"
+
+    def post(d: StepDialog) -> None:
+        assert d.step.currentText() == "申请"  # still the first step missing
         d.step.setCurrentText("村内公示")
         assert d.end_on.isEnabled()
         d.done_on.setDate(FOUND + timedelta(days=5))
@@ -99,12 +118,12 @@ def test_the_procedure_tab_records_a_procedure_as_typed(qtbot, new_store):
         d.objections.setText("无")
 
     answer(qtbot, StepDialog, post, panel.step_button.click)
-    qtbot.waitUntil(lambda: panel.steps.rowCount() == 1)
-    [step] = rows(new_store, ProcedureStep, procedure_id=proc["id"])
+    qtbot.waitUntil(lambda: panel.steps.rowCount() == 2)
+    [step] = rows(new_store, ProcedureStep, procedure_id=proc["id"], step="村内公示")
     assert (step["step"], step["done_on"], step["end_on"], step["result"], step["objections"],
             step["recorded_by"]) == ("村内公示", FOUND + timedelta(days=5), FOUND + timedelta(days=12),
                                      "公示无异议", "无", "admin")
-    assert [panel.steps.item(0, c).text() for c in range(6)] == [
+    assert [panel.steps.item(1, c).text() for c in range(6)] == [
         "村内公示", str(FOUND + timedelta(days=5)), str(FOUND + timedelta(days=12)), "公示无异议", "无", "admin"]
 
     def close(d: CloseDialog) -> None:

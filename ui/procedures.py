@@ -18,7 +18,7 @@ from .qt import (
 )
 
 PROCEDURE_COLUMNS = ("程序类型", "发现渠道", "发现日期", "办理状态", "下一环节", "应完成日期", "认定结果")
-STEP_COLUMNS = ("环节", "日期", "公示结束", "结果", "公示异议", "记录人", "说明")
+STEP_COLUMNS = ("环节", "日期", "公示结束", "结果", "公示异议", "记录人", "说明", "照片")
 WARNING_COLUMNS = ("预警部门", "预警日期", "预警内容", "处置结果", "不纳入理由", "处置日期")
 WARNING_KEYS = ("department", "warned_on", "warning", "disposition", "reason", "disposed_on")
 FROM_FILE = "（按文件中的“预警部门”列）"
@@ -95,9 +95,26 @@ class StepDialog(_Form):
         self.form.addRow("结果", self.result)
         self.form.addRow("公示异议", self.objections)
         self.form.addRow("说明", self.note)
+        # The signed 申请书/承诺授权书, the 评议 record, the posted list: kept as photos with the step.
+        self.photo_paths: list[str] = []
+        self.photo_label = QLabel("未附照片")
+        choose = QPushButton("附签字表照片…")
+        choose.clicked.connect(self.choose_photos)
+        row = QHBoxLayout()
+        row.addWidget(choose)
+        row.addWidget(self.photo_label, 1)
+        self.form.addRow("照片", row)
         self.step.currentTextChanged.connect(self._step_changed)
         self._step_changed(self.step.currentText())
         self.finish()
+
+    def choose_photos(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.bmp *.gif)")
+        self.add_photo_paths(paths)
+
+    def add_photo_paths(self, paths: list[str]) -> None:
+        self.photo_paths += [p for p in paths if p not in self.photo_paths]
+        self.photo_label.setText("、".join(Path(p).name for p in self.photo_paths) or "未附照片")
 
     def _step_changed(self, step: str) -> None:
         publicity = step == PUBLICITY
@@ -250,6 +267,8 @@ class ProcedurePanel(QWidget):
         for r, step in enumerate(steps):
             for c, key in enumerate(("step", "done_on", "end_on", "result", "objections", "recorded_by", "note")):
                 self.steps.setItem(r, c, QTableWidgetItem(_text(step.get(key))))
+            photos = step.get("photos") or []
+            self.steps.setItem(r, 7, QTableWidgetItem(f"{len(photos)} 张" if photos else ""))
         self.steps.resizeColumnsToContents()
         is_open = bool(proc and proc["state"].open)
         self.step_button.setEnabled(is_open)
@@ -272,8 +291,14 @@ class ProcedurePanel(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         step, done_on, fields = dialog.values()
-        archive, pid = self.archive, proc["id"]
-        Op(self, lambda: archive.record_step(pid, step, done_on, fields)).run()
+        archive, pid, paths = self.archive, proc["id"], list(dialog.photo_paths)
+
+        def save() -> Any:  # the photos are read on the worker, as the visits tab reads its own
+            from .editor.visits import read_photo  # noqa: PLC0415 (ui.editor imports this module)
+
+            return archive.record_step(pid, step, done_on, fields, tuple(read_photo(p) for p in paths))
+
+        Op(self, save).run()
 
     def close_procedure(self) -> None:
         proc = self.selected()
