@@ -83,7 +83,8 @@ def recorded(new_store: Store) -> dict[str, str]:
             if reviewed is None:
                 continue
             record_step(uow, pid, "入户核实", found + timedelta(days=1), income_per_capita=6800)
-            record_step(uow, pid, "民主评议", found + timedelta(days=reviewed), result="同意")
+            record_step(uow, pid, "民主评议", found + timedelta(days=reviewed),
+                        result="同意，慢性病已控制" if head == "李退出" else "同意")
             if posted:
                 record_step(uow, pid, "村内公示", found + timedelta(days=posted[0]),
                             end_on=found + timedelta(days=posted[0] + posted[1]), objections="无异议")
@@ -104,7 +105,7 @@ def test_publicity_lists_the_period_by_kind_as_recorded(new_store, recorded, tmp
         f"1第一组赵识别{size['赵识别']}2026-03-05同意2026-03-06至2026-03-11务工收入下降",
         f"2第二组钱识别{size['钱识别']}2026-03-12同意（待公示）（不公开）",
         f"1第三组孙消除{size['孙消除']}2026-03-06同意2026-03-07至2026-03-12收入回升,电话（不公开）",
-        f"1第一组李退出{size['李退出']}2026-03-21同意2026-03-22至2026-03-29稳定脱贫",
+        f"1第一组李退出{size['李退出']}2026-03-21同意,（不公开）2026-03-22至2026-03-29稳定脱贫",
     ]
     for row in expected:
         assert row in lines, (row, [ln for ln in lines if ln[:1].isdigit()])

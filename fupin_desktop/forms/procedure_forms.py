@@ -103,10 +103,11 @@ class PublicityForm(FormRenderer):
         head = hh.head()
         period = fmt.join(fmt.day(as_day((posted or {}).get("done_on"))),
                           fmt.day(as_day((posted or {}).get("end_on"))), sep=" 至 ") if posted else "（待公示）"
+        # Both are free text a clerk typed: what a public list may not show is hidden in either.
         note = public_note(self.shown.text(fmt.text(proc.get("note"))))
+        result = public_note(self.shown.text(fmt.text((review or {}).get("result"))))
         return ["", fmt.text(hh.fields.get("group_name")), fmt.text(head.fields.get("name")) if head else "",
-                str(len(hh.active_members())), fmt.day(as_day((review or {}).get("done_on"))),
-                fmt.text((review or {}).get("result")), period, note]
+                str(len(hh.active_members())), fmt.day(as_day((review or {}).get("done_on"))), result, period, note]
 
 
 class ConsentForm(FormRenderer):
