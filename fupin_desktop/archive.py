@@ -138,9 +138,16 @@ class Archive:
             procedures.record_step(uow, procedure_id, step, done_on, photos=photos, **fields)
         return uow.changes
 
-    def close_procedure(self, procedure_id: str, result: str) -> OpChanges:
+    def close_procedure(self, procedure_id: str, result: str, stopped: bool = False) -> OpChanges:
+        """已办结 with the county's result, or 已终止 with the reason (withdrawn, a false clue)."""
         with unit_of_work(self.store) as uow:
-            procedures.close_procedure(uow, procedure_id, result)
+            procedures.close_procedure(uow, procedure_id, result, stopped=stopped)
+        return uow.changes
+
+    def remove_step(self, step_id: str) -> OpChanges:
+        """A step recorded by mistake, with its photos."""
+        with unit_of_work(self.store) as uow:
+            procedures.remove_step(uow, step_id)
         return uow.changes
 
     def household_warnings(self, household_id: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ dialogs (what is typed is what the store holds), shows the one judge's state, an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -26,7 +27,7 @@ from ui.main_window import saved_filters
 from ui.procedures import (
     CloseDialog, DisposeDialog, NewProcedureDialog, ProcedurePanel, StepDialog, import_warning_list,
 )
-from ui.qt import QApplication, QImage, QPushButton, QSettings, QTimer, QWidget
+from ui.qt import QApplication, QImage, QMessageBox, QPushButton, QSettings, QTimer, QWidget
 
 from . import factories
 from .test_procedure_store import _households, _warning_file
@@ -52,6 +53,10 @@ def answer(qtbot, kind: type, fill: Callable[[object], None], act: Callable[[], 
     act()
     assert seen, f"no {kind.__name__} opened"
     idle(qtbot)
+
+
+def error_boxes() -> list:
+    return [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
 
 
 def rows(store, model, **where):
@@ -237,3 +242,47 @@ def test_a_department_list_is_imported_and_a_warning_disposed_in_the_tab(qtbot, 
     assert panel.procedures.item(0, 1).text() == "部门筛查预警"
     qtbot.waitUntil(lambda: any(panel.warnings.item(r, 3).text() == "核实后纳入"
                                 for r in range(panel.warnings.rowCount())))
+
+
+def test_a_step_recorded_by_mistake_is_removed_and_a_withdrawn_procedure_stopped(qtbot, new_store, monkeypatch):
+    hid = stored(new_store)
+    with unit_of_work(new_store) as uow:
+        pid = start_procedure(uow, hid, "识别纳入", FOUND, channel="农户自主申报")
+        record_step(uow, pid, "申请", FOUND)
+        record_step(uow, pid, "入户核实", FOUND + timedelta(days=1))
+    panel = ProcedurePanel(Archive(new_store), hid)
+    qtbot.addWidget(panel)
+    idle(qtbot)
+    qtbot.waitUntil(lambda: panel.steps.rowCount() == 2)
+    asked: list[str] = []
+    monkeypatch.setattr("ui.procedures.QMessageBox.question",
+                        lambda _p, _t, text: asked.append(text) or QMessageBox.StandardButton.Yes)
+    panel.steps.selectRow(1)
+    panel.remove_button.click()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: panel.steps.rowCount() == 1)
+    assert "入户核实" in asked[0]
+    assert [s["step"] for s in rows(new_store, ProcedureStep, procedure_id=pid)] == ["申请"]
+
+    def empty_reason(d: CloseDialog) -> None:
+        d.stop.setChecked(True)
+        assert d.reason.isEnabled() and not d.result.isEnabled()
+
+    answer(qtbot, CloseDialog, empty_reason, panel.close_button.click)
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    assert "终止原因" in error_boxes()[0].text()  # refused in Chinese, the store unchanged
+    for box in error_boxes():
+        box.close()
+    [proc] = rows(new_store, Procedure, id=pid)
+    assert proc["status"] == "办理中"
+
+    def withdrawn(d: CloseDialog) -> None:
+        d.stop.setChecked(True)
+        d.reason.setText("农户撤回申请")
+
+    answer(qtbot, CloseDialog, withdrawn, panel.close_button.click)
+    qtbot.waitUntil(lambda: panel.procedures.item(0, 3).text() == "已终止")
+    [proc] = rows(new_store, Procedure, id=pid)
+    # (The store keeps "：" as ":".)
+    assert proc["status"] == "已终止" and re.fullmatch("终止[:：]农户撤回申请", proc["result"])
+    assert panel.procedures.item(0, 6).text() == proc["result"] and not panel.step_button.isEnabled()

@@ -13,8 +13,9 @@ from fupin_desktop.procedure import CHANNELS, DEPARTMENTS, DISPOSITIONS, IDENTIF
 
 from .operations import Op, hub
 from .qt import (
-    QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-    QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton, Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+    QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton, Qt, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 PROCEDURE_COLUMNS = ("程序类型", "发现渠道", "发现日期", "办理状态", "下一环节", "应完成日期", "认定结果")
@@ -137,7 +138,21 @@ class CloseDialog(_Form):
         self.result = QComboBox()
         self.result.addItems(list(RESULTS.get(kind, ())))
         self.form.addRow("认定结果", self.result)
+        self.stop = QCheckBox("终止程序，不作认定（农户撤回申请、经核实线索不实等）")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("终止原因（必填）")
+        self.reason.setEnabled(False)
+        self.stop.toggled.connect(self.reason.setEnabled)
+        self.stop.toggled.connect(lambda on: self.result.setEnabled(not on))
+        self.form.addRow(self.stop)
+        self.form.addRow("终止原因", self.reason)
         self.finish()
+
+    def values(self) -> tuple[str, bool]:
+        if self.stop.isChecked():
+            reason = self.reason.text().strip()
+            return (f"终止：{reason}" if reason else ""), True  # an empty reason is refused by the service
+        return self.result.currentText(), False
 
 
 class DisposeDialog(_Form):
@@ -184,8 +199,10 @@ class ProcedurePanel(QWidget):
         self.step_button = QPushButton("记录环节…")
         self.close_button = QPushButton("办结…")
         self.dispose_button = QPushButton("处置预警…")
+        self.remove_button = QPushButton("删除所选环节")
         for button, slot in ((self.new_button, self.new_procedure), (self.step_button, self.record_step),
-                             (self.close_button, self.close_procedure), (self.dispose_button, self.dispose)):
+                             (self.remove_button, self.remove_step), (self.close_button, self.close_procedure),
+                             (self.dispose_button, self.dispose)):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -240,7 +257,8 @@ class ProcedurePanel(QWidget):
         for r, proc in enumerate(rows):
             state = proc["state"]
             overdue += state.state == "超期"
-            values = (proc.get("kind"), proc.get("channel"), proc.get("discovered_on"), state.state,
+            shown = "已终止" if proc.get("status") == "已终止" else state.state  # the judge counts both as closed
+            values = (proc.get("kind"), proc.get("channel"), proc.get("discovered_on"), shown,
                       state.next_step, state.due, proc.get("result"))
             for c, value in enumerate(values):
                 item = QTableWidgetItem(_text(value))
@@ -273,6 +291,7 @@ class ProcedurePanel(QWidget):
         is_open = bool(proc and proc["state"].open)
         self.step_button.setEnabled(is_open)
         self.close_button.setEnabled(is_open)
+        self.remove_button.setEnabled(is_open and bool(steps))
 
     # ---- actions (each one write, then the hub reloads every view of the household) ----------------
     def new_procedure(self) -> None:
@@ -307,8 +326,21 @@ class ProcedurePanel(QWidget):
         dialog = CloseDialog(self, proc["kind"])
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        archive, pid, result = self.archive, proc["id"], dialog.result.currentText()
-        Op(self, lambda: archive.close_procedure(pid, result)).run()
+        archive, pid, (result, stopped) = self.archive, proc["id"], dialog.values()
+        Op(self, lambda: archive.close_procedure(pid, result, stopped)).run()
+
+    def remove_step(self) -> None:
+        proc, row = self.selected(), self.steps.currentRow()
+        if proc is None or not 0 <= row < len(proc["steps"]):
+            return
+        step = proc["steps"][row]
+        photos = len(step.get("photos") or [])
+        answer = QMessageBox.question(self, "删除环节", f"删除“{step['step']}”（{step['done_on']}）这条记录"
+                                      + (f"及其 {photos} 张照片" if photos else "") + "吗？")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        archive, sid = self.archive, step["id"]
+        Op(self, lambda: archive.remove_step(sid)).run()
 
 
     def dispose(self) -> None:
