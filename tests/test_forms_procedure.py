@@ -178,6 +178,15 @@ def test_a_closed_procedure_prints_its_result(new_store, recorded, tmp_path):
     assert "办理状态已办结" in text and "认定结果退出" in text and "县级审定2026-04-02同意退出admin" in text
 
 
+def test_a_stopped_procedure_prints_as_stopped(new_store, recorded, tmp_path):
+    with unit_of_work(new_store) as uow:
+        close_procedure(uow, recorded["吴未评"], "农户撤回申请", stopped=True)
+    pdf = tmp_path / "stopped.pdf"
+    render("procedure", new_store, scope=Scope.households(["5201020030048006"]), out=pdf)
+    text = text_of(pdf)
+    assert "办理状态已终止" in text and "认定结果农户撤回申请" in text
+
+
 def test_print_command_takes_a_date_range(new_store, recorded, tmp_path):
     parser = argparse.ArgumentParser()
     add_print_arguments(parser)

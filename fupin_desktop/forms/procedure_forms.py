@@ -15,7 +15,9 @@ from datetime import date
 from reportlab.platypus import Flowable, Spacer
 
 from ..bundle import HouseholdData, Row
-from ..procedure import IDENTIFY, KINDS, PUBLICITY, REQUIRED, REVIEW, STEPS, as_day, limits, procedure_state
+from ..procedure import (
+    IDENTIFY, KINDS, PUBLICITY, REQUIRED, REVIEW, STEPS, STOPPED, as_day, limits, procedure_state,
+)
 from . import fmt
 from .base import FormRenderer, who
 from .disclosure import HIDDEN, Audience
@@ -181,7 +183,9 @@ class ProcedureForm(FormRenderer):
                                     limits((hh.fields.get("village_code") or "00")[:2], proc.get("year")),
                                     self.ctx.printed_on)
         status = ""
-        if state is not None:
+        if proc.get("status") == STOPPED:  # the judge counts a stopped procedure as closed; the file says which
+            status = STOPPED
+        elif state is not None:
             status = state.state + (f"，下一环节“{state.next_step}”应于 {state.due} 前完成"
                                     if state.open and state.due else "")
         head: list[Item] = [
