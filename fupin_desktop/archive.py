@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from . import drafts
 from .queries.dashboard import Dashboard, dashboard
 from .queries.editor import EditorSnapshot, editor_snapshot, photo_data
 from .queries.history import HistoryEntry
+from .queries.procedures import household_procedures, household_warnings
 from .queries.search import SearchQuery, household_rows, search_households
 from .queries.stats import groups
 from .queries.years import current_year
@@ -26,7 +27,10 @@ from .services.edit_state import EditState, state_from_json, state_to_json, upgr
 from .services import leaving
 from .services import users as user_ops
 from .services.users import ROLES, UserInfo
+from .services import procedures
+from .services.procedures import Photo
 from .services.editing import Photos, Saved, save_edits
+from .services.households import unit_of_work
 from .opchanges import OpChanges
 from .settings import Settings, for_store
 from .store import backups
@@ -36,6 +40,7 @@ from .store.store import Store
 from .store.store import check_password_strength, password_strength_hint
 from .sync.status import household_states, open_counts, sync_status
 from .tabular.importer import ImportOptions, ImportReport, run_import
+from .tabular.warnings import WarningImport, import_warnings
 
 if TYPE_CHECKING:
     from .sync.client import Outgoing, PushResult, Sent
@@ -132,6 +137,54 @@ class Archive:
     def dashboard(self, year: int) -> Dashboard:
         with self.store.engine.connect() as conn:
             return dashboard(conn, year)
+
+    # ---- the monitoring procedure (issue 18) ------------------------------------------------------
+    def procedures(self, household_id: str) -> list[dict[str, Any]]:
+        """The household's procedures, newest first, each with its steps and its state as of today."""
+        with self.store.engine.connect() as conn:
+            return household_procedures(conn, household_id, date.today())
+
+    def start_procedure(self, household_id: str, kind: str, discovered_on: date, channel: str | None,
+                        note: str | None) -> OpChanges:
+        with unit_of_work(self.store) as uow:
+            procedures.start_procedure(uow, household_id, kind, discovered_on, channel=channel, note=note)
+        return uow.changes
+
+    def record_step(self, procedure_id: str, step: str, done_on: date, fields: dict[str, Any],
+                    photos: tuple[Photo, ...] = ()) -> OpChanges:
+        """Record a step (or change the one recorded) with photos of its signed forms; who records it is
+        the logged-in user."""
+        with unit_of_work(self.store) as uow:
+            procedures.record_step(uow, procedure_id, step, done_on, photos=photos, **fields)
+        return uow.changes
+
+    def close_procedure(self, procedure_id: str, result: str, stopped: bool = False) -> OpChanges:
+        """已办结 with the county's result, or 已终止 with the reason (withdrawn, a false clue)."""
+        with unit_of_work(self.store) as uow:
+            procedures.close_procedure(uow, procedure_id, result, stopped=stopped)
+        return uow.changes
+
+    def remove_step(self, step_id: str) -> OpChanges:
+        """A step recorded by mistake, with its photos."""
+        with unit_of_work(self.store) as uow:
+            procedures.remove_step(uow, step_id)
+        return uow.changes
+
+    def household_warnings(self, household_id: str) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            return household_warnings(conn, household_id)
+
+    def dispose_warning(self, warning_id: str, disposition: str, on: date, reason: str | None) -> OpChanges:
+        """核实后纳入 starts the household's identification (channel 部门筛查预警); the others only record."""
+        with unit_of_work(self.store) as uow:
+            if disposition == "核实后纳入":
+                procedures.include_from_warning(uow, warning_id, on)
+            else:
+                procedures.dispose_warning(uow, warning_id, disposition, on, reason=reason)
+        return uow.changes
+
+    def import_warnings(self, path: Path, department: str | None) -> WarningImport:
+        return import_warnings(self.store, path, department=department)
 
     # ---- the household editor ---------------------------------------------------------------------
     def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str],

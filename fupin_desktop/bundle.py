@@ -49,6 +49,9 @@ class HouseholdData:
     plans: list[Row] = field(default_factory=list)
     assessments: list[Row] = field(default_factory=list)
     risk_flags: list[Row] = field(default_factory=list)
+    procedures: list[Row] = field(default_factory=list)  # 识别纳入 / 风险消除 / 退出 (model/procedure.py)
+    procedure_steps: list[Row] = field(default_factory=list)
+    warnings: list[Row] = field(default_factory=list)  # department warnings matched to the household
     helpers: dict[str, Row] = field(default_factory=dict)  # read side: helpers named in assignments
 
     @property

@@ -253,6 +253,12 @@ def cmd_export_xlsx(args: argparse.Namespace) -> int:
     return run_export_command(args, lambda: _open(args), _out)
 
 
+def cmd_warnings(args: argparse.Namespace) -> int:
+    from .tabular.warnings_command import run_warnings  # noqa: PLC0415
+
+    return run_warnings(args, lambda: _open(args), _out)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .services.checks import verify_store  # noqa: PLC0415
 
@@ -321,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("verify", cmd_verify, "检查数据库文件的完整性和加密校验")
     from .forms.command import add_print_arguments  # noqa: PLC0415 (light: does not load ReportLab)
 
-    p = command("print", cmd_print, "打印表格为 PDF（登记表、明白卡、收入核算表、花名册、台账、村情统计表）")
+    p = command("print", cmd_print, "打印表格为 PDF（登记表、明白卡、收入核算表、花名册、台账、村情统计表、"
+                                         "公示名单、承诺授权书、程序记录表）")
     add_print_arguments(p)
     from .county.commands import add_arguments as add_county  # noqa: PLC0415
     from .sync.commands import add_arguments as add_sync  # noqa: PLC0415
@@ -333,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_arguments(command("import-xlsx", cmd_import_xlsx, "从 .xlsx / .csv 花名册导入户和成员"))
     add_export_arguments(command("export-xlsx", cmd_export_xlsx, "导出花名册、帮扶措施或收入核算为 .xlsx"))
+    from .tabular.warnings_command import add_warning_arguments  # noqa: PLC0415
+
+    add_warning_arguments(command("warnings", cmd_warnings, "部门预警：导入名单、列出待处置、处置"))
     return parser
 
 

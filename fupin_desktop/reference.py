@@ -138,3 +138,30 @@ def threshold_for(conn: Connection, province_code: str, year: int, kind: str) ->
 def thresholds_table(conn: Connection) -> dict[tuple[str, int, str], Decimal]:
     rows = conn.execute(select(Threshold.province_code, Threshold.year, Threshold.kind, Threshold.amount)).all()
     return {(p, y, k): a for p, y, k, a in rows}
+
+
+class RuleParam(TypedDict):
+    """One row of resources/rule_params.json: a procedure deadline or duration for a province and years."""
+
+    name: str
+    province: str  # "00" = the national default
+    year_from: int
+    year_to: int | None
+    value: float
+    source: str
+
+
+@lru_cache(maxsize=1)
+def load_rule_params() -> list[RuleParam]:
+    doc = json.loads((resources_dir() / "rule_params.json").read_text("utf-8"))
+    params: list[RuleParam] = doc["params"]
+    return params
+
+
+def rule_param(name: str, province: str = "00", year: int | None = None) -> float:
+    """A rule parameter (公示 days, deadlines): the province's own row for the year, else the national one."""
+    rows = [p for p in load_rule_params() if p["name"] == name and p["province"] in (province, "00")
+            and (year is None or (p["year_from"] <= year and (p["year_to"] is None or year <= p["year_to"])))]
+    if not rows:
+        raise LookupError(f"参考数据缺少规则参数“{name}”（省 {province}，{year} 年）。")
+    return sorted(rows, key=lambda p: (p["province"] != province, -p["year_from"]))[0]["value"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from fupin_desktop.forms import FORM_NAMES, Scope, job, render, unprintable_char
 from fupin_desktop.forms.command import add_print_arguments, run_print
 from fupin_desktop.forms.chain import problem_text
 from fupin_desktop.forms.fonts import form_chain, form_font
+from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.services.procedures import record_step, start_procedure
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE
 from tests.factories import household
@@ -46,8 +49,12 @@ def rare_store(tmp_path_factory: pytest.TempPathFactory):
     store, _ = Store.create(path, village_code=VILLAGE, village_name=VILLAGE_NAME, username="admin",
                             password=PASSWORD)
     # Heads and groups, printed by every per-household form and list, hold all seven between them.
-    write(store, [rare_household("王䶮𠀾", "5201020030049101", "䶮家湾𡒄子坡3号", "堃昇组"),
-                  rare_household("赵𪜀犇", "5201020030049102", "犇村昇路8号", "𡒄子组")])
+    ids = write(store, [rare_household("王䶮𠀾", "5201020030049101", "䶮家湾𡒄子坡3号", "堃昇组"),
+                        rare_household("赵𪜀犇", "5201020030049102", "犇村昇路8号", "𡒄子组")])
+    with unit_of_work(store) as uow:  # on the year's 公示名单, which names heads and groups
+        for hid in ids:
+            pid = start_procedure(uow, hid, "识别纳入", date(YEAR, 5, 6), channel="干部排查", note="𡒄子坡滑坡")
+            record_step(uow, pid, "民主评议", date(YEAR, 5, 9), result="同意")
     yield store
     store.close()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +21,7 @@ from fupin_desktop.forms import FORM_NAMES, Scope, render
 from fupin_desktop.model import Household, Measure, Member, MemberYear
 from fupin_desktop.queries.years import current_year
 from fupin_desktop.services.households import unit_of_work
+from fupin_desktop.services.procedures import record_step, start_procedure
 from fupin_desktop.store.store import Store
 from tests.conftest import PASSWORD, VILLAGE
 from tests.factories import household, member
@@ -66,6 +67,26 @@ def certify_the_disabled(store: Store, year: int) -> list[str]:
     return [f"{id_no}{CERT_TAIL}" for _m, _h, id_no in rows]
 
 
+PUBLICITY_FROM = date.today() - timedelta(days=20)
+
+
+def put_up_for_publicity(store: Store) -> list[str]:
+    """Twenty households through 民主评议 and 村内公示, of each kind, their notes naming illness and 低保."""
+    with store.engine.connect() as conn:
+        ids = list(conn.execute(select(Household.id).order_by(Household.national_hh_no).limit(20)).scalars())
+    kinds = ("识别纳入", "风险消除", "退出")
+    with unit_of_work(store) as uow:
+        for n, hid in enumerate(ids):
+            kind = kinds[n % 3]
+            found = PUBLICITY_FROM + timedelta(days=n % 5)
+            pid = start_procedure(uow, hid, kind, found, channel="干部排查",
+                                  note="因病住院，低保边缘" if n % 2 else "务工收入下降")
+            record_step(uow, pid, "入户核实", found)
+            record_step(uow, pid, "民主评议", found + timedelta(days=1), result="同意")
+            record_step(uow, pid, "村内公示", found + timedelta(days=2), end_on=found + timedelta(days=7))
+    return ids
+
+
 @pytest.fixture(scope="module")
 def village(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("village300")
@@ -76,9 +97,11 @@ def village(tmp_path_factory: pytest.TempPathFactory):
         year = current_year(conn)
     write(store, [big_family(year), long_named(year)])
     certs = certify_the_disabled(store, year)
+    put_up_for_publicity(store)
     pdfs = {form: folder / f"{form}.pdf" for form in FORM_NAMES}
     for form, pdf in pdfs.items():
-        render(form, store, scope=Scope.village(VILLAGE), out=pdf)
+        render(form, store, scope=Scope.village(VILLAGE), out=pdf,
+               period=(PUBLICITY_FROM, date.today()) if form == "publicity" else None)
     yield store, pdfs, certs, year
     store.close()
 
@@ -108,7 +131,7 @@ def secrets(store: Store) -> tuple[set[str], list[str]]:
     return names, [n for n in numbers if len(n) >= 7]
 
 
-@pytest.mark.parametrize("form", ["card", "roster"])
+@pytest.mark.parametrize("form", ["card", "roster", "publicity"])
 def test_public_forms_tie_no_private_fact_to_a_name(village, form: str):
     store, pdfs, certs, _year = village
     names, numbers = secrets(store)
@@ -124,9 +147,14 @@ def test_public_forms_tie_no_private_fact_to_a_name(village, form: str):
         head, tail = re.fullmatch(r"([0-9X]*)\*+([0-9X]*)", token).groups()
         assert len(head) <= 4 and len(tail) <= 4, token  # masking keeps at most 4 + 4 characters
     assert not [n for n in numbers if n in joined]
+    assert "公示用（已打码）" in joined
+    if form == "publicity":  # no number of any kind: the list names, groups and family sizes only
+        assert masked == [] and "（不公开）" in joined and "务工收入下降" in joined
+        assert [re.sub(r"\s+", "", ln) for ln in raw_lines(pdfs[form]) if "公示名单（" in ln] == [
+            "识别纳入公示名单（7户）", "风险消除公示名单（7户）", "退出公示名单（6户）"]
+        return
     # 残疾人证号 wholly masked: its last digits (category and grade) never show.
     assert certs and "*" * 20 in masked and not [t for t in masked if len(t) == 20 and t != "*" * 20]
-    assert "公示用（已打码）" in joined
     if form == "card":
         assert "健康帮扶" in joined and "项（明细不公开）" in joined  # the category and sum still print
 

@@ -11,8 +11,8 @@ from fupin_desktop.queries.dashboard import Figure
 
 from .operations import Op, hub
 from .qt import (
-    QColor, QFont, QGridLayout, QGroupBox, QLabel, QPainter, QPushButton, QRectF, QScrollArea, QSizePolicy, Qt,
-    QVBoxLayout, QWidget,
+    QColor, QFont, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPainter, QPushButton, QRectF, QScrollArea,
+    QSizePolicy, Qt, QVBoxLayout, QWidget,
 )
 
 BAR_COLOUR = QColor("#2f6fb0")
@@ -87,6 +87,21 @@ class Dashboard(QWidget):
         layout.addWidget(content)
         return box
 
+    def _work_buttons(self, figures: list[Figure]) -> QWidget:
+        """待办/超期 count procedures and warnings, not households: one household may have two."""
+        widget = QWidget()
+        layout = QHBoxLayout(widget)
+        for f in figures:
+            unit = "条" if "预警" in f.label else "件"
+            button = QPushButton(f"{f.label}：{f.households} {unit}")
+            button.setObjectName("procedureFigure")
+            if f.households and ("超期" in f.label):
+                button.setStyleSheet("color: #b00020; font-weight: bold; padding: 4px 8px;")
+            button.clicked.connect(lambda _=False, fig=f: self._clicked(fig))
+            layout.addWidget(button)
+        layout.addStretch(1)
+        return widget
+
     def _figure_buttons(self, figures: list[Figure], people: bool = True) -> QWidget:
         widget = QWidget()
         layout = QVBoxLayout(widget)
@@ -113,11 +128,14 @@ class Dashboard(QWidget):
         headline.setFont(font)
         headline.setObjectName("dashboardHeadline")
         self.grid.addWidget(headline, 0, 0, 1, 2)
-        self.grid.addWidget(self._section("按脱贫状态", self._figure_buttons(d.by_status)), 1, 0)
-        self.grid.addWidget(self._section("按贫困户属性", self._figure_buttons(d.by_attribute)), 1, 1)
-        self.grid.addWidget(self._section("主要致贫原因分布（点击查看名单）", BarChart(d.by_cause, self._clicked)), 2,
+        # What is due comes first: the deadlines are the part of the board a cadre acts on today.
+        self.grid.addWidget(self._section("监测程序与部门预警（点击查看名单）", self._work_buttons(d.procedure)), 1, 0,
+                            1, 2)
+        self.grid.addWidget(self._section("按脱贫状态", self._figure_buttons(d.by_status)), 2, 0)
+        self.grid.addWidget(self._section("按贫困户属性", self._figure_buttons(d.by_attribute)), 2, 1)
+        self.grid.addWidget(self._section("主要致贫原因分布（点击查看名单）", BarChart(d.by_cause, self._clicked)), 3,
                             0, 1, 2)
-        self.grid.addWidget(self._section("人均纯收入与监测范围", BarChart(d.income_bands, self._clicked)), 3, 0, 1, 2)
-        self.grid.addWidget(self._section("监测对象", self._figure_buttons(d.monitoring)), 4, 0)
-        self.grid.addWidget(self._section("致贫/返贫风险", self._figure_buttons(d.risks, people=False)), 4, 1)
-        self.grid.addWidget(self._section("数据质量", self._figure_buttons(d.quality, people=False)), 5, 0, 1, 2)
+        self.grid.addWidget(self._section("人均纯收入与监测范围", BarChart(d.income_bands, self._clicked)), 4, 0, 1, 2)
+        self.grid.addWidget(self._section("监测对象", self._figure_buttons(d.monitoring)), 5, 0)
+        self.grid.addWidget(self._section("致贫/返贫风险", self._figure_buttons(d.risks, people=False)), 5, 1)
+        self.grid.addWidget(self._section("数据质量", self._figure_buttons(d.quality, people=False)), 6, 0, 1, 2)

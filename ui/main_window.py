@@ -26,7 +26,10 @@ SEARCH_DELAY_MS = 40  # long enough to skip the letters of a fast typist, short 
 
 def saved_filters() -> list[tuple[str, dict[str, Any]]]:
     return [("全部", {}), ("未脱贫", {"poverty_status": "未脱贫类"}), ("监测对象", {"monitoring": True}),
-            ("有错误", {"has_errors": True}), ("信息不完整", {"incomplete": True})]
+            ("有错误", {"has_errors": True}), ("信息不完整", {"incomplete": True}),
+            # The monitoring procedure's deadlines (queries.procedures.FILTERS), judged as of today.
+            ("程序待办", {"procedure": "待办"}), ("程序超期", {"procedure": "超期"}),
+            ("部门预警待处置", {"procedure": "预警待处置"})]
 
 
 DEMO_MARK = "【演示数据】"
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         action(file_menu, "注销所选户…", self.leave_selected, on_toolbar=False)
         action(file_menu, "恢复所选户", self.restore_selected, on_toolbar=False)
         action(file_menu, "删除误建户…", self.delete_selected, on_toolbar=False)
+        action(file_menu, "导入部门预警名单…", self.import_warnings, on_toolbar=False)
         action(tools, "全面核查", self.run_check)
         action(tools, "村情看板", self.show_dashboard, "Ctrl+D")
         action(tools, "生成演示数据…", self.generate_demo, on_toolbar=False)
@@ -259,6 +263,11 @@ class MainWindow(QMainWindow):
         keys = self.settings.value("household_columns")
         if keys:
             self.model.set_columns(list(keys))
+
+    def import_warnings(self) -> None:
+        from .procedures import import_warning_list  # noqa: PLC0415
+
+        import_warning_list(self, self.archive)
 
     # ---- households ----------------------------------------------------------------------------
     def _selected_ids(self) -> list[str]:

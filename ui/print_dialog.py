@@ -6,6 +6,7 @@ only when the user saves one. Choices are remembered in the settings.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 from fupin_desktop.forms import FORMS, Scope, render, render_bytes, unprintable_characters
@@ -17,7 +18,7 @@ from . import messages
 from .errors import show_exception
 from .operations import Op
 from .qt import (
-    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QImage, QLabel, QMessageBox,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QImage, QLabel, QMessageBox,
     QPainter, QPixmap, QPrintDialog, QPrinter, QPushButton, QRadioButton, QScrollArea, QSettings, QSpinBox, Qt,
     QVBoxLayout, QWidget,
 )
@@ -72,6 +73,19 @@ class PrintDialog(QDialog):
             side.addRow("" if button is not self.scope_selected else "范围：", button)
         self.scope_filter.setVisible(household is None)
         self.scope_all.setVisible(household is None)
+        # The 公示名单's period: what was reviewed or posted in it (a month back by default).
+        self.date_from = QDateEdit(objectName="printFrom")
+        self.date_to = QDateEdit(objectName="printTo")
+        for edit, day in ((self.date_from, date.today() - timedelta(days=30)), (self.date_to, date.today())):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDate(day)
+        period = QHBoxLayout()
+        period.addWidget(self.date_from)
+        period.addWidget(QLabel("至"))
+        period.addWidget(self.date_to)
+        self.period_label = QLabel("公示起止：")
+        side.addRow(self.period_label, period)
         self.blank = QCheckBox("空白表（手工填写）", objectName="printBlank")
         self.mask = QCheckBox("遮盖身份证号、银行账号、电话（公示用）", objectName="printMask")
         self._form_changed()
@@ -108,6 +122,9 @@ class PrintDialog(QDialog):
         prefs = for_store(self.store)  # masking defaults from the settings: public forms masked unless changed
         public = FORMS[self.form.currentData()].public
         self.mask.setChecked(prefs.mask_public_forms if public else prefs.mask_internal_forms)
+        dated = FORMS[self.form.currentData()].dated
+        for widget in (self.period_label, self.date_from, self.date_to):
+            widget.setEnabled(dated)
 
     def scope(self) -> Scope:
         if self.scope_selected.isChecked():
@@ -118,15 +135,17 @@ class PrintDialog(QDialog):
 
     def _options(self) -> dict:
         confirmed = self._unmasked_confirmed()  # first: a "no" ticks the mask box again
+        period = ((self.date_from.date().toPython(), self.date_to.date().toPython())
+                  if FORMS[self.form.currentData()].dated else None)
         return dict(scope=self.scope(), blank=self.blank.isChecked(), mask=self.mask.isChecked(),
-                    year=self.year.value(), confirm_unmasked=confirmed)
+                    year=self.year.value(), confirm_unmasked=confirmed, period=period)
 
     def _unmasked_confirmed(self) -> bool:
         """A public form printed unmasked needs the user's yes (forms/disclosure.py refuses it otherwise)."""
         if self.mask.isChecked() or not FORMS[self.form.currentData()].public:
             return False
         answer = QMessageBox.question(self, "不打码打印公开表",
-                                      "明白卡、花名册是张贴公示的表。不打码时将打印完整的身份证号、"
+                                      "明白卡、花名册、公示名单是张贴公示的表。不打码时将打印完整的身份证号、"
                                       "电话、银行账号和健康、残疾、低保情况，仅限内部使用。确定不打码吗？")
         if answer != QMessageBox.StandardButton.Yes:
             self.mask.setChecked(True)

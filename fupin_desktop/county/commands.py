@@ -1,4 +1,5 @@
-"""County commands: ``fupin county init|enroll|import|serve|revoke|conflicts|resolve|held|release|caps|devices|stats``.
+"""County commands: ``fupin county init|enroll|import|serve|revoke|conflicts|resolve|held|release|caps|devices|stats|
+procedures``.
 
 Every command takes ``--db-url`` (PostgreSQL or SQLite; default ``FUPIN_COUNTY_DB``). The county
 passphrase, which unwraps the county's private keys, comes from a prompt or ``FUPIN_COUNTY_PASSWORD``.
@@ -276,9 +277,29 @@ def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     return 0
 
 
+def _procedures(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
+    from datetime import date  # noqa: PLC0415
+
+    from .procedures import procedure_overview  # noqa: PLC0415
+
+    overview = procedure_overview(engine, date.today())
+    if args.json:
+        _print(overview)
+        return 0
+    t = overview["total"]
+    print(f"全县监测程序待办 {t['todo']} 件，其中超期 {t['overdue']} 件；部门预警待处置 {t['warnings_open']} 条，"
+          f"其中超期 {t['warnings_overdue']} 条。")
+    for code, v in overview["villages"].items():
+        print(f"  村 {code}：待办 {v['todo']}，超期 {v['overdue']}，预警待处置 {v['warnings_open']}")
+    for department, by in overview["warnings"].items():
+        print(f"{department}预警：" + "，".join(f"{k} {n}" for k, n in by.items()))
+    return 0
+
+
 _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serve, "revoke": _revoke,
              "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release,
-             "caps": _caps, "stats": _stats, "export-down": _export_down}
+             "caps": _caps, "stats": _stats, "export-down": _export_down,
+             "procedures": _procedures}
 
 
 def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secret: Secret) -> None:
@@ -323,6 +344,7 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secr
     p.add_argument("--set", action="append", metavar="名称=值", help="例如 entries_per_package=30000")
     p.add_argument("--json", action="store_true")
     action("stats", "全县统计").add_argument("--json", action="store_true")
+    action("procedures", "监测程序待办/超期和部门预警处置情况（按村）").add_argument("--json", action="store_true")
 
 
 def _serve_arguments(p: argparse.ArgumentParser) -> None:

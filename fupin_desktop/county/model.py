@@ -95,6 +95,10 @@ class Record(CountyBase):
     rev: Mapped[int] = mapped_column(BigInteger, default=0, index=True)  # county-wide, raised on every write
 
 
+# The procedure figures read a few small entities village by village (county/procedures.py, c0004).
+Index("ix_record_entity_village", Record.entity, Record.village_code)
+
+
 class DownPackage(CountyBase):
     """A sealed package of record states sent down to one device, kept until it has applied a later one."""
 

@@ -1,4 +1,5 @@
-"""Printed forms (issue 4): 贫困户登记表, 帮扶明白卡, 收入核算表, 花名册, 帮扶措施台账, 村情统计表.
+"""Printed forms (issue 4): 贫困户登记表, 帮扶明白卡, 收入核算表, 花名册, 帮扶措施台账, 村情统计表; the
+monitoring procedure's 公示名单, 申请及承诺授权书 and 程序记录表 (issue 18).
 
 Qt-free: the CLI (``fupin print``, forms/command.py) and the UI's print dialog both call ``render``.
 The names below are loaded on first use (PEP 562), so importing ``forms.command`` to build the
@@ -23,7 +24,8 @@ _WHERE = {
     "unprintable_characters": "job",
     "Scope": "scope",
 }
-FORM_NAMES = ("registration", "card", "income", "roster", "ledger", "village")  # the keys of FORMS, in order
+# The keys of FORMS, in order.
+FORM_NAMES = ("registration", "card", "income", "roster", "ledger", "village", "publicity", "consent", "procedure")
 
 __all__ = [  # spelled out (not *_WHERE) so linters see what the lazy names are
     "FORM_NAMES", "FALLBACK_WARNING", "FontChoice", "form_font", "Masker", "mask_bank", "mask_id", "mask_phone",

@@ -30,6 +30,7 @@ from .disclosure import Audience, Disclosure
 from .document import MARGIN
 from .layout import KeepWithLast
 from .masking import Masker
+from .scope import PRINTED_PARTS
 from .styles import Item, Kit, kit
 
 PORTRAIT = A4
@@ -54,6 +55,7 @@ class Context:
     font: str
     blank: bool = False
     printed_on: date = field(default_factory=date.today)
+    period: tuple[date, date] | None = None  # forms of a date range (公示名单); None: the form's default
     problems: list[tuple[str, str]] = field(default_factory=list)
     _places: dict[str, str] = field(default_factory=dict)
     _lines: dict[tuple[str, int], Decimal | None] = field(default_factory=dict)
@@ -137,6 +139,8 @@ class FormRenderer:
     public: ClassVar[bool] = False  # derived from ``audience`` (the print dialog reads it)
     per_household: ClassVar[bool] = True
     chunk: ClassVar[int] = 100  # households per chunk file (see merge.py)
+    parts: ClassVar[frozenset[str]] = PRINTED_PARTS  # what is loaded of each household (queries/load.py)
+    dated: ClassVar[bool] = False  # covers a date range (``Context.period``): the print dialog asks for one
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -9,19 +9,22 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
+from ..values import parse_date
 
 if TYPE_CHECKING:
     from ..store.store import Store
     from .scope import Scope
 
 # The same names, in the same order, as forms.FORMS (a test keeps them equal).
-FORM_CHOICES = ("registration", "card", "income", "roster", "ledger", "village")
+FORM_CHOICES = ("registration", "card", "income", "roster", "ledger", "village", "publicity", "consent", "procedure")
 FORM_HELP = ("registration=贫困户登记表 card=帮扶明白卡 income=收入核算表 roster=花名册 "
-             "ledger=帮扶措施台账 village=村情统计表")
+             "ledger=帮扶措施台账 village=村情统计表 publicity=公示名单（识别纳入、风险消除、退出；配合 --from/--to） "
+             "consent=申请及承诺授权书 procedure=监测程序记录表")
 
 
 def add_print_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +43,8 @@ def add_print_arguments(parser: argparse.ArgumentParser) -> None:
                         help="确认公开张贴的表不打码打印（仅限内部使用，页脚注明“未打码”）")
     parser.add_argument("--mask", action="store_true", help="内部表也打码")
     parser.add_argument("--year", type=int, help="年度（默认：当前年度）")
+    parser.add_argument("--from", dest="date_from", metavar="日期", help="公示名单：起始日期（如 2026-03-01）")
+    parser.add_argument("--to", dest="date_to", metavar="日期", help="公示名单：截止日期（默认：今天）")
 
 
 def _scope(args: argparse.Namespace) -> Scope:
@@ -55,6 +60,20 @@ def _scope(args: argparse.Namespace) -> Scope:
     raise InvalidInput("请指定要打印的户：--household、--village 或 --all。", hint="打印空白表请加 --blank。")
 
 
+def _period(args: argparse.Namespace) -> tuple[date, date] | None:
+    """--from/--to as dates (the end defaults to today); refused in Chinese before anything is printed."""
+    if not args.date_from and not args.date_to:
+        return None
+    if not args.date_from:
+        raise InvalidInput("只给了 --to：请同时给出起始日期 --from。")
+    start = parse_date(args.date_from, "起始日期")
+    end = parse_date(args.date_to, "截止日期") if args.date_to else date.today()
+    assert start is not None and end is not None
+    if start > end:
+        raise InvalidInput(f"起止日期颠倒：{start} 晚于 {end}。")
+    return start, end
+
+
 def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: Callable[[str], None]) -> int:
     """Print as the arguments say; progress goes to stderr, the summary to ``out``."""
     from .disclosure import Disclosure  # noqa: PLC0415
@@ -63,6 +82,7 @@ def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: 
 
     if args.mask and args.no_mask:
         raise InvalidInput("--mask 和 --no-mask 不能同时使用。")
+    period = _period(args)
     mask = False if args.no_mask else (True if args.mask else None)
     # Refused before the password is asked for and before any page is laid out.
     check_output(Path(args.output))
@@ -74,7 +94,7 @@ def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: 
 
     if args.blank:
         report = render(args.form, None, out=Path(args.output), blank=True, mask=mask, year=args.year,
-                        confirm_unmasked=confirm)
+                        confirm_unmasked=confirm, period=period)
     else:
         scope = _scope(args)
         with open_store() as store:
@@ -85,7 +105,7 @@ def run_print(args: argparse.Namespace, open_store: Callable[[], "Store"], out: 
                 for who, message in missing:
                     out(f"  {who}：{message}")
             report = render(args.form, store, scope=scope, out=Path(args.output), mask=mask, year=args.year,
-                            progress=progress, confirm_unmasked=confirm)
+                            progress=progress, confirm_unmasked=confirm, period=period)
         print(file=sys.stderr)
     for warning in report.warnings:
         out(f"注意：{warning}")

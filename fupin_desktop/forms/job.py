@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ from .income_form import IncomeForm
 from .ledger import LedgerForm
 from .merge import concatenate
 from .preflight import check_output, check_scope, unprintable
+from .procedure_forms import ConsentForm, ProcedureForm, PublicityForm
 from .registration import RegistrationForm
 from .roster import RosterForm
 from .scope import Scope, chunks, in_file_order, resolve
@@ -68,7 +70,8 @@ class PrintCancelled(FupinError):  # noqa: N818 (see errors.py)
 
 # The CLI's FORM argument and the print dialog's choices, in this order.
 FORMS: dict[str, type[FormRenderer]] = {
-    c.key: c for c in (RegistrationForm, CardForm, IncomeForm, RosterForm, LedgerForm, VillageForm)
+    c.key: c for c in (RegistrationForm, CardForm, IncomeForm, RosterForm, LedgerForm, VillageForm, PublicityForm,
+                       ConsentForm, ProcedureForm)
 }
 
 
@@ -86,7 +89,8 @@ def _connection(source: Store | Engine | Connection | None) -> Iterator[Connecti
 def render_bytes(form: str, source: Store | Engine | Connection | None, *, scope: Scope | None = None,
                  blank: bool = False, mask: bool | None = None, year: int | None = None, limit: int | None = None,
                  progress: Progress | None = None, cancel: Cancel | None = None,
-                 confirm_unmasked: bool = False) -> tuple[bytes, RenderReport]:
+                 confirm_unmasked: bool = False, period: tuple[date, date] | None = None
+                 ) -> tuple[bytes, RenderReport]:
     """The same job as ``render`` but into memory, for at most ``limit`` households: the print
     dialog's preview and printing. Nothing is written to disk, so nothing personal is left in clear."""
     cls = _form(form)
@@ -95,7 +99,7 @@ def render_bytes(form: str, source: Store | Engine | Connection | None, *, scope
     report = RenderReport(form, None, font=font.description, embedded=font.embedded, warnings=list(font.warnings))
     started = time.perf_counter()
     with _connection(source) as conn:
-        ctx = _context(conn, scope, shown, font.name, blank, year)
+        ctx = _context(conn, scope, shown, font.name, blank, year, period)
         data = _Job(cls(ctx), report, progress, cancel).in_memory(conn, scope or Scope.all(), limit)
     report.problems = ctx.problems
     report.seconds = time.perf_counter() - started
@@ -119,13 +123,15 @@ def unprintable_characters(source: Store | Engine | Connection | None, *, scope:
 
 
 def _context(conn: Connection | None, scope: Scope | None, shown: Disclosure, font: str, blank: bool,
-             year: int | None) -> Context:
+             year: int | None, period: tuple[date, date] | None = None) -> Context:
     """The job's context, after the checks that need the store (before any rendering)."""
     if conn is None and not blank:
         raise InvalidInput("打印已填写的表需要打开数据库。")
     if conn is not None and scope is not None and not blank:
         check_scope(conn, scope)
-    return Context(conn, year or current_year(conn), shown, font, blank=blank)
+    if period is not None and period[0] > period[1]:
+        raise InvalidInput(f"起止日期颠倒：{period[0]} 晚于 {period[1]}。")
+    return Context(conn, year or current_year(conn), shown, font, blank=blank, period=period)
 
 
 def _form(form: str) -> type[FormRenderer]:
@@ -137,13 +143,13 @@ def _form(form: str) -> type[FormRenderer]:
 def render(form: str, source: Store | Engine | Connection | None, *, out: Path | str, scope: Scope | None = None,
            blank: bool = False, mask: bool | None = None, year: int | None = None,
            progress: Progress | None = None, cancel: Cancel | None = None,
-           confirm_unmasked: bool = False) -> RenderReport:
+           confirm_unmasked: bool = False, period: tuple[date, date] | None = None) -> RenderReport:
     """Print ``form`` for the households in ``scope`` (or an empty form with ``blank``) to ``out``.
 
     ``scope`` defaults to every active household. ``mask``: None follows the form's declaration
     (public forms masked, disclosure.py); ``mask=False`` on a public form needs ``confirm_unmasked``.
     Bad input (form, output path, village code) is refused before any rendering. ``year`` defaults to the
-    store's current year.
+    store's current year. ``period``: the date range of forms that cover one (公示名单).
     ``progress(done, total)`` is called per household; ``cancel()`` returning True stops the job,
     deletes what was written and returns a report with ``cancelled`` set. Households with missing
     data print with blanks and are listed in ``report.problems``.
@@ -156,7 +162,7 @@ def render(form: str, source: Store | Engine | Connection | None, *, out: Path |
     font = form_font()
     report = RenderReport(form, out, font=font.description, embedded=font.embedded, warnings=list(font.warnings))
     with _connection(source) as conn:
-        ctx = _context(conn, scope, shown, font.name, blank, year)
+        ctx = _context(conn, scope, shown, font.name, blank, year, period)
         job = _Job(cls(ctx), report, progress, cancel)
         try:
             job.run(conn, scope or Scope.all(), out)
@@ -220,7 +226,7 @@ class _Job:
             raise InvalidInput(f"{scope.describe()}中没有可打印的户。")
         self.total = len(ids)
         parts: list[Path] = []
-        for n, households in enumerate(chunks(conn, ids, self.renderer.chunk)):
+        for n, households in enumerate(chunks(conn, ids, self.renderer.chunk, self.renderer.parts)):
             self.check()
             parts.append(work / f"part-{n:05d}.pdf")
             self._document(self._stories(households), parts[-1])
@@ -265,10 +271,12 @@ class _Job:
         ids = resolve(conn, scope)
         if not ids:
             raise InvalidInput(f"{scope.describe()}中没有可打印的户。")
-        ids = ids[:limit] if limit else ids
+        # A list or table of the whole scope (公示名单, 村情统计表) is a few pages however many households it
+        # covers, and cut short it would be wrong: ``limit`` bounds only one-sheet-per-household forms.
+        ids = ids[:limit] if limit and r.per_household else ids
         self.total = len(ids)
         if r.per_household:
-            households = [hh for part in chunks(conn, ids, r.chunk) for hh in part]
+            households = [hh for part in chunks(conn, ids, r.chunk, r.parts) for hh in part]
             self._document(self._stories(households), buffer)
             self.report.households = len(households)
         else:
@@ -281,7 +289,7 @@ class _Job:
         self.total = len(ids)
 
         def stream() -> Iterator[HouseholdData]:
-            for households in chunks(conn, ids, self.renderer.chunk):
+            for households in chunks(conn, ids, self.renderer.chunk, self.renderer.parts):
                 for hh in households:
                     yield hh
                     self.report.households += 1

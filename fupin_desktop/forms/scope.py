@@ -100,6 +100,7 @@ def _by_id_or_number(conn: Connection, wanted: Sequence[str]) -> list[str]:
 PRINTED_PARTS = frozenset({"members", "incomes", "measures", "assignments"})
 
 
-def chunks(conn: Connection, ids: list[str], size: int) -> Iterator[list[HouseholdData]]:
+def chunks(conn: Connection, ids: list[str], size: int, parts: frozenset[str] = PRINTED_PARTS
+           ) -> Iterator[list[HouseholdData]]:
     for start in range(0, len(ids), size):
-        yield load_households(conn, ids[start:start + size], PRINTED_PARTS)
+        yield load_households(conn, ids[start:start + size], parts)

@@ -22,14 +22,16 @@ from .household import Household, HouseholdYear
 from .income import IncomeLine, IncomeYear
 from .member import Member, MemberYear, WorkRecord
 from .monitoring import Assessment, RiskFlag
+from .procedure import DeptWarning, Procedure, ProcedureStep
 from .reference import AdminArea, CodeEntry, Threshold, VillageYear
 from .system import AppUser, ChangeLog, Meta, SyncOutbox
 
 __all__ = [
     "MEASURE_DETAILS", "AdminArea", "AppUser", "Assessment", "Attachment", "Base", "ChangeLog",
-    "CodeEntry", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
+    "CodeEntry", "DeptWarning", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
     "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
-    "MemberYear", "Meta", "SyncOutbox", "Plan", "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
+    "MemberYear", "Meta", "SyncOutbox", "Plan", "Procedure", "ProcedureStep",
+    "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
     "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
     "new_id",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,8 @@ from sqlalchemy import Connection, select
 
 from ..model import Household, HouseholdYear, IncomeYear, Meta
 from ..reference import threshold_for
+from ..procedure import OVERDUE, TODO
+from .procedures import WARNINGS_OPEN, village_counts
 from .search import SearchQuery, search_households
 from .stats import village_stats
 
@@ -39,6 +42,7 @@ class Dashboard:
     monitoring: list[Figure]
     risks: list[Figure]
     quality: list[Figure]
+    procedure: list[Figure] = field(default_factory=list)  # 待办 / 超期 / 预警待处置 (SPEC §6.1)
 
 
 def _figures(stats: dict[str, Any], key: str, filter_key: str) -> list[Figure]:
@@ -89,6 +93,11 @@ def dashboard(conn: Connection, year: int) -> Dashboard:
     incomplete = search_households(conn, SearchQuery(year=year, incomplete=True))
     quality = [Figure("有错误的户", len(with_errors), None, {"has_errors": True}),
                Figure("信息不完整的户", len(incomplete), None, {"incomplete": True})]
+    counts = village_counts(conn, date.today())
+    procedure = [Figure("监测程序待办", counts.todo, None, {"procedure": TODO}),
+                 Figure("监测程序超期", counts.overdue, None, {"procedure": OVERDUE}),
+                 Figure("部门预警待处置", counts.warnings_open, None, {"procedure": WARNINGS_OPEN}),
+                 Figure("部门预警超期未处置", counts.warnings_overdue, None, {"procedure": WARNINGS_OPEN})]
     monitoring = [f for f in _figures(stats, "by_monitoring", "monitoring_category") if f.label != "未填写"]
     return Dashboard(
         year=year, households=stats["households"], people=stats["people"], threshold=threshold,
@@ -99,4 +108,5 @@ def dashboard(conn: Connection, year: int) -> Dashboard:
         monitoring=monitoring,
         risks=_risks(conn, year),
         quality=quality,
+        procedure=procedure,
     )

@@ -18,11 +18,12 @@ TABLE_LABELS = {
     "measure_public_post": "公益岗位", "measure_education": "教育资助", "measure_health": "健康帮扶",
     "helper_assignment": "帮扶责任人", "visit": "走访记录", "plan": "帮扶计划", "assessment": "评议认定",
     "risk_flag": "比对预警", "attachment": "附件",
+    "procedure": "监测程序", "procedure_step": "程序环节", "dept_warning": "部门预警",
 }
 OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 # Links between records and list positions mean nothing to a reader of the history.
 HIDDEN_COLUMNS = frozenset({"household_id", "member_id", "income_id", "helper_id", "team_id", "owner_id",
-                            "owner_table", "sort", "seq"})
+                            "owner_table", "sort", "seq", "procedure_id"})
 # A past value of these is put back only through their own job (注销/恢复, a member leaving), which
 # checks the reason and date; income totals follow from the lines.
 NOT_PUT_BACK = frozenset({"record_status", "left_reason", "left_on", "left_note", "restored_on"})

@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from ..model import (
     MEASURE_DETAILS, Assessment, Base, Helper, HelperAssignment, Household, HouseholdYear, IncomeLine, IncomeYear,
-    Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord,
+    DeptWarning, Measure, Member, MemberYear, Plan, Procedure, ProcedureStep, RiskFlag, Visit, WorkRecord,
 )
 
 CHUNK = 1000
@@ -43,10 +43,11 @@ def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, A
 
 
 ALL_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments", "visits", "plans",
-                       "assessments", "risk_flags"})
+                       "assessments", "risk_flags", "procedures", "procedure_steps", "warnings"})
 # What the validation rules read; whole-store checks skip the rest (measures and income lines are
 # most of the rows in a store, so only the columns the rules use are read from them).
-VALIDATION_PARTS = frozenset({"members", "incomes", "measures", "assessments", "slim"})
+VALIDATION_PARTS = frozenset({"members", "incomes", "measures", "assessments", "procedures", "procedure_steps",
+                              "warnings", "slim"})
 SLIM_COLUMNS = {
     "measure": ("id", "household_id", "member_id", "year", "category", "subcategory", "name", "status",
                 "start_on", "end_on"),
@@ -109,7 +110,8 @@ def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[
             household.assignments.append(a)
             if a["helper_id"] in helpers:
                 household.helpers[a["helper_id"]] = helpers[a["helper_id"]]
-    for name, model in (("visits", Visit), ("plans", Plan), ("assessments", Assessment), ("risk_flags", RiskFlag)):
+    for name, model in (("visits", Visit), ("plans", Plan), ("assessments", Assessment), ("risk_flags", RiskFlag),
+                        ("procedures", Procedure), ("procedure_steps", ProcedureStep), ("warnings", DeptWarning)):
         if name in parts:
             for row in _rows(conn, select(model).where(of(model.household_id))):
                 getattr(by_household[row["household_id"]], name).append(row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, and_, asc, desc, exists, func, or_, select
 
 from ..model import Household, HouseholdYear, IncomeYear, Member
 from ..values import clean_text
+from .procedures import households_with
 
 _DIGITS = re.compile(r"^[0-9]+[xX]?$")
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
@@ -53,6 +55,7 @@ class SearchQuery:
     income_min: Decimal | None = None  # per-capita net income of the year, inclusive
     income_max: Decimal | None = None  # exclusive
     include_left: bool = False
+    procedure: str | None = None  # 待办 / 超期 / 预警待处置 (queries.procedures.FILTERS)
     year: int | None = None  # for main_cause and incomplete
     sort: str = "group_name"
     descending: bool = False
@@ -129,7 +132,10 @@ def _monitored() -> Any:
 def search_households(conn: Connection, q: SearchQuery) -> list[str]:
     columns = SORTABLE.get(q.sort, SORTABLE["group_name"])
     order = [desc(c) if q.descending else asc(c) for c in columns]
-    stmt = select(Household.id).where(*_conditions(q)).order_by(*order, Household.national_hh_no, Household.id)
+    conds = _conditions(q)
+    if q.procedure:  # deadlines depend on today: judged in Python by the one procedure_state
+        conds.append(Household.id.in_(sorted(households_with(conn, q.procedure, date.today()))))
+    stmt = select(Household.id).where(*conds).order_by(*order, Household.national_hh_no, Household.id)
     return list(conn.execute(stmt).scalars())
 
 

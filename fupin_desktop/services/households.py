@@ -19,7 +19,7 @@ from ..queries.years import current_year
 from ..validation.engine import Context, mark_household
 from ..model import (
     MEASURE_DETAILS, Assessment, Attachment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine,
-    IncomeYear, Measure, Member, MemberYear, Plan, RiskFlag, Visit, WorkRecord, new_id,
+    IncomeYear, Measure, Member, MemberYear, Plan, Procedure, ProcedureStep, RiskFlag, Visit, WorkRecord, new_id,
 )
 
 from .uow import UnitOfWork
@@ -90,7 +90,8 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
             if measure.kind:
                 put(MEASURE_DETAILS[measure.kind], {**measure.detail, "id": m_id}, hh_id)
         for model, rows in ((HelperAssignment, bundle.assignments), (Visit, bundle.visits), (Plan, bundle.plans),
-                            (Assessment, bundle.assessments), (RiskFlag, bundle.risk_flags)):
+                            (Assessment, bundle.assessments), (RiskFlag, bundle.risk_flags),
+                            (Procedure, bundle.procedures), (ProcedureStep, bundle.procedure_steps)):
             for row in rows:
                 put(model, {**row, "household_id": hh_id}, hh_id)
     return tables

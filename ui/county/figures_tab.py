@@ -4,10 +4,12 @@ village's roster (花名册) printed from county records."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fupin_desktop.county.bundles import render_roster
+from fupin_desktop.county.procedures import procedure_overview
 from fupin_desktop.county.stats import county_stats
 
 from .. import messages
@@ -16,7 +18,9 @@ from ..operations import Op
 from ..qt import QHBoxLayout, QHeaderView, Qt, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 from .window import CountyContext
 
-COLUMNS = ("乡镇 / 村（代码）", "户数", "人数", "监测对象", "脱贫状态", "主要致贫原因（前三）")
+COLUMNS = ("乡镇 / 村（代码）", "户数", "人数", "监测对象", "程序待办", "程序超期", "预警待处置", "脱贫状态",
+           "主要致贫原因（前三）")
+NO_WORK = {"todo": 0, "overdue": 0, "warnings_open": 0, "warnings_overdue": 0}
 
 
 def counts_text(counter: dict[str, int], top: int | None = None) -> str:
@@ -50,21 +54,35 @@ class FiguresTab(QWidget):
         layout.addLayout(row)
 
     def refresh(self) -> None:
-        Op(self, lambda: county_stats(self.ctx.engine)).success(self._show).run()
+        def both() -> dict[str, Any]:
+            return {**county_stats(self.ctx.engine), "procedure": procedure_overview(self.ctx.engine, date.today())}
+
+        Op(self, both).success(self._show).run()
 
     def _show(self, stats: dict[str, Any]) -> None:
         self.stats = stats
+        work = stats["procedure"]
+        for code, township in stats["townships"].items():  # the same counts as each village's dashboard
+            for vcode, village in township["villages"].items():
+                village["procedure"] = work["villages"].get(vcode, NO_WORK)
+            township["procedure"] = {k: sum(work["villages"].get(v, NO_WORK)[k] for v in township["villages"])
+                                     for k in NO_WORK}
+        total = work["total"]
+        warnings = "；".join(f"{d}：{counts_text(by)}" for d, by in work["warnings"].items()) or "无"
         monitored = sum(stats["by_monitoring"].values())
         self.summary.setText(
             f"全县 {stats['households']} 户、{stats['people']} 人（在册）；监测对象 {monitored} 户"
             f"（{counts_text(stats['by_monitoring'])}）。\n脱贫状态：{counts_text(stats['by_status'])}。\n"
             f"主要致贫原因：{counts_text(stats['by_main_cause'], 5)}。\n"
+            f"监测程序待办 {total['todo']} 件（超期 {total['overdue']} 件）；部门预警待处置 {total['warnings_open']} 条"
+            f"（超期 {total['warnings_overdue']} 条）；按部门和处置：{warnings}。\n"
             f"设备 {sum(stats['devices'].values())} 台，变更包 {stats['packages'].get('imported', 0)} 个已导入、"
             f"{stats['packages'].get('held', 0)} 个暂存，待处理冲突 {stats['open_conflicts']} 处。")
         self.tree.clear()
         for code, township in sorted(stats["townships"].items()):
             villages = township["villages"]
-            item = QTreeWidgetItem(_row(f"乡镇 {code}", township, _add_up(villages.values())))
+            item = QTreeWidgetItem(_row(f"乡镇 {code}", township, {**_add_up(villages.values()),
+                                                                   "procedure": township["procedure"]}))
             for vcode, village in sorted(villages.items()):
                 child = QTreeWidgetItem(_row(f"村 {vcode}", village, village))
                 child.setData(0, Qt.ItemDataRole.UserRole, vcode)
@@ -105,5 +123,7 @@ def _add_up(villages: Any) -> dict[str, Counter]:
 
 
 def _row(title: str, sizes: dict[str, Any], counters: dict[str, Any]) -> list[str]:
+    work = counters["procedure"]
     return [title, str(sizes["households"]), str(sizes["people"]), str(sum(counters["by_monitoring"].values())),
+            str(work["todo"]), str(work["overdue"]), str(work["warnings_open"]),
             counts_text(counters["by_status"]), counts_text(counters["by_main_cause"], 3)]

@@ -19,6 +19,7 @@ from fupin_desktop.validation.engine import check_household
 
 from ..errors import show_exception
 from ..operations import Op
+from ..procedures import ProcedurePanel
 from ..screen import fit
 from ..qt import (
     QAction, QApplication, QKeySequence, QLabel, QMainWindow, QSettings, QSplitter, Qt, QTabWidget, QTimer,
@@ -80,6 +81,11 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.responsible = ResponsibleTab(changed)
         self.visits = VisitsTab(changed, self.load_photo)
         self.history = HistoryTab(self.put_back)
+        self.procedure_tab = QWidget()
+        self.procedure_panel: ProcedurePanel | None = None
+        QVBoxLayout(self.procedure_tab)
+        self._procedures_for(self.household_id)
+        self.saved.connect(self._procedures_for)
         self.tabs = QTabWidget(objectName="editorTabs")
         self.tabs.setDocumentMode(True)
         for n, (widget, title) in enumerate(((self.basic, "基本情况"), (self.members, "家庭成员"),
@@ -88,6 +94,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
                                              (self.responsible, "帮扶责任人"), (self.visits, "走访记录"),
                                              (self.history, "历史")), start=1):
             self.tabs.addTab(widget, f"&{n} {title}")  # Alt+digit opens a tab
+        self.tabs.addTab(self.procedure_tab, "&0 监测程序")
         self.tabs.currentChanged.connect(lambda _i: self.focus_first())
         self.findings = FindingsPanel()
         self.findings.activated.connect(lambda f: self.locator.go(f))
@@ -109,6 +116,22 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.setCentralWidget(centre)
         self.state_label = QLabel(objectName="editorState")
         self.statusBar().addPermanentWidget(self.state_label)
+
+    def _procedures_for(self, household_id: str | None) -> None:
+        """The procedures are saved step by step, apart from the editor's save: they need the household saved."""
+        layout = self.procedure_tab.layout()
+        if self.procedure_panel is not None and self.procedure_panel.household_id == household_id:
+            return
+        while layout.count():
+            item = layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        if household_id is None:
+            self.procedure_panel = None
+            layout.addWidget(QLabel("保存本户后即可在此记录识别纳入、风险消除和退出程序。"))
+            return
+        self.procedure_panel = ProcedurePanel(self.archive, household_id)
+        layout.addWidget(self.procedure_panel)
 
     def _build_actions(self) -> None:
         bar = self.addToolBar("编辑")
