@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import subprocess
@@ -52,6 +53,15 @@ def new_store(store_path: Path):
     store.recovery_code = code
     yield store
     store.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Once a UI test has made the worker, the GUI thread alone collects cycles, on its event loop
+    (ui/collector.py); tests that run no event loop get a collection after each test instead."""
+    yield
+    if not gc.isenabled():
+        gc.collect()
 
 
 @pytest.fixture(scope="session", autouse=True)

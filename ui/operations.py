@@ -18,6 +18,7 @@ from fupin_desktop.opchanges import OpChanges
 
 from .errors import show_exception
 from .qt import QObject, QProgressDialog, Qt, QWidget, Signal, isValid
+from .collector import MainThreadCollector
 from .taskman import Cancelled, Progress, Worker, database_worker, network_worker
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class Hub(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        # Before the first worker thread exists: from now on only the GUI thread collects cycles.
+        self.collector = MainThreadCollector(self)
         self.tasks = database_worker()
         self.network = network_worker()
 

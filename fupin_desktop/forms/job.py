@@ -8,7 +8,6 @@ or a Cancel leaves no half-written PDF under the wanted name.
 
 from __future__ import annotations
 
-import gc
 import io
 import tempfile
 import time
@@ -34,7 +33,7 @@ from .document import EndSection, StreamingDoc
 from .fonts import form_chain, form_font
 from .income_form import IncomeForm
 from .ledger import LedgerForm
-from .merge import concatenate
+from .merge import concatenate, free_cycles
 from .preflight import check_output, check_scope, unprintable
 from .procedure_forms import ConsentForm, ProcedureForm, PublicityForm
 from .registration import RegistrationForm
@@ -234,7 +233,7 @@ class _Job:
             # A finished ReportLab document is a web of cycles (doc, canvas, frames) holding every
             # page of its chunk: free it now, not whenever the cyclic collector next gets round to it.
             del households
-            gc.collect()
+            free_cycles()
         if len(parts) == 1:
             fsutil.replace(parts[0], final)
             return

@@ -104,6 +104,13 @@ class StreamingPdfWriter:
                        % (size, _CATALOG, _INFO, xref))
 
 
+def free_cycles() -> None:
+    """Collect now — unless automatic collection is off: the desktop app collects on its GUI thread
+    only (ui/collector.py), and a collection on the worker could free a Qt object there."""
+    if gc.isenabled():
+        gc.collect()
+
+
 def concatenate(parts: list[Path], out: BinaryIO, title: str) -> int:
     writer = StreamingPdfWriter(out, title)
     pages = 0
@@ -111,6 +118,6 @@ def concatenate(parts: list[Path], out: BinaryIO, title: str) -> int:
         pages += writer.append(part)
         # A pypdf reader and its objects refer to each other: free each chunk's now, so they do
         # not pile up until the cyclic collector runs.
-        gc.collect()
+        free_cycles()
     writer.close()
     return pages
