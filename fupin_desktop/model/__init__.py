@@ -22,14 +22,15 @@ from .household import Household, HouseholdYear
 from .income import IncomeLine, IncomeYear
 from .member import Member, MemberYear, WorkRecord
 from .monitoring import Assessment, RiskFlag
-from .reference import AdminArea, CodeEntry, Threshold, VillageYear
+from .reference import AdminArea, CodeEntry, RuleParam, Threshold, VillageYear
 from .system import AppUser, ChangeLog, Meta, SyncOutbox
 
 __all__ = [
     "MEASURE_DETAILS", "AdminArea", "AppUser", "Assessment", "Attachment", "Base", "ChangeLog",
     "CodeEntry", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
     "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
-    "MemberYear", "Meta", "SyncOutbox", "Plan", "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
+    "MemberYear", "Meta", "SyncOutbox", "Plan", "PublicPostDetail", "RelocationDetail", "RiskFlag", "RuleParam",
+    "Threshold",
     "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
     "new_id",
 ]
