@@ -56,14 +56,15 @@ def down_request(device_id: str, sign_private: bytes, after: int) -> dict[str, s
 
 
 def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 60.0,
-         progress: Callable[[int], None] | None = None) -> PullResult:
-    """Apply every down package the county has for this device; ``progress`` gets the count so far."""
+         progress: Callable[[int], None] | None = None, into: PullResult | None = None) -> PullResult:
+    """Apply every down package the county has for this device; ``progress`` gets the count so far.
+    ``into`` collects the applied packages as they land, for a caller whose run is cut or cancelled."""
     with store.engine.connect() as conn:
         keys, registered = device_keys(conn), get_meta(conn, "sync.registered") is not None
     if not registered:  # a new laptop: its first (possibly empty) package introduces it to the county
         push(store, url, attempts=attempts, backoff=backoff, timeout=timeout)
     base, ca_file = server_address(store, keys.county.server_url, url)
-    result = PullResult()
+    result = into if into is not None else PullResult()
     with httpx.Client(base_url=base, timeout=timeout, verify=tls_verify(ca_file)) as client, \
             tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         for _ in range(MAX_PACKAGES_PER_PULL):

@@ -1,4 +1,5 @@
-"""The 同步 menu of the main window and the automatic packaging after saves.
+"""The 同步 menu of the main window and the automatic packaging after saves; downloads from the county
+(a new laptop's whole scope, with progress, resumable) and what was received.
 
 Database work (enrol, pack, export, apply acknowledgments, status) runs as ops on the database
 worker; uploads run on the network thread. A failed automatic upload is only a line in the status
@@ -10,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fupin_desktop.archive import OpChanges, Packed
+from fupin_desktop.archive import Downloaded, OpChanges, Packed
 from fupin_desktop.errors import FupinError
 from fupin_desktop.sync.client import send
 from fupin_desktop.sync_state import IN_FLIGHT, SyncState
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 AUTO_PACK_DELAY_MS = 8000  # after the last save: a burst of edits becomes one package
 QUIET_ATTEMPTS = 2  # background uploads give up quickly; the next save tries again
 MANUAL_ATTEMPTS = 4  # with back-off: about 4 s before saying the server cannot be reached
+DOWNLOAD = "从县里下载本村档案…"
+RECEIVED = "收到的更新和冲突…"
 
 
 def unconfirmed(changes: dict[str, int]) -> int:
@@ -60,11 +63,23 @@ class SyncController(QObject):
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("同步(&S)")
         for text, slot in (("导入入网文件…", self.enroll), ("导出到U盘…", self.export), ("上传到县里", self.upload),
-                           ("处理回执…", self.apply_acks), ("同步状态…", self.show_status)):
+                           ("处理回执…", self.apply_acks), (DOWNLOAD, self.download),
+                           ("导入县里的下发包（U盘）…", self.apply_down_folder), (RECEIVED, self.show_received),
+                           ("同步状态…", self.show_status)):
             act = QAction(text, self.window)
             act.triggered.connect(slot)
             menu.addAction(act)
         self.menu = menu
+        self.received_action = next(a for a in menu.actions() if a.text() == RECEIVED)
+        self.refresh_received()
+
+    def refresh_received(self) -> None:
+        """The menu entry says how many fields wait for the county's decision."""
+        def show(waiting: int) -> None:
+            self.received_action.setText(f"{RECEIVED}（{waiting} 处冲突）" if waiting else RECEIVED)
+
+        # A menu label is no reason to interrupt anyone: a failure here shows again in the dialog.
+        Op(self.window, self.archive.conflicts_waiting).success(show).failure(lambda _e: None).run()
 
     # ---- server address ------------------------------------------------------------------------
     def server_url(self, status: dict[str, Any]) -> str:
@@ -124,10 +139,65 @@ class SyncController(QObject):
             if changes:  # county corrections change records; acknowledgments, sync states
                 hub().changed.emit(changes)
             self.refresh_view()
+            self.refresh_received()
             self._say(lines[-1])
             messages.inform(self.window, "\n".join(lines), "\n".join(extra), title="回执已处理")
 
         Op(self.window, lambda: archive.apply_acks(files)).success(done).run()
+
+    def download(self) -> None:
+        """A new laptop (or one long offline) takes its whole scope from the county over the network."""
+        def done(got: Downloaded) -> None:
+            self._received(got, "下载完成")
+
+        def failed(err: BaseException) -> None:
+            self.refresh_view()
+            self._say(f"下载没有完成：{_message(err)}")
+            messages.inform(self.window, f"下载没有完成：{_message(err)}",
+                            "已经下载的包都已保存在本机；再点“从县里下载本村档案…”会从断开的地方继续。",
+                            title="下载中断")
+
+        archive = self.archive
+        Op(self.window, lambda p: archive.download(archive.settings().county_server_url or None, p.report,
+                                                 p.cancelled)).with_progress(
+            "正在从县里下载本村档案（每个包导入后即保存，中断后可以继续）……").success(done).failure(failed).run()
+
+    def apply_down_folder(self) -> None:
+        folder = messages.choose_folder(self.window, "选择县里写好的U盘文件夹（下发包和回执）")
+        if folder:
+            self.apply_received([folder])
+
+    def apply_received(self, paths: list[Path]) -> None:
+        Op(self.window, lambda: self.archive.apply_received(paths)).success(
+            lambda got: self._received(got, "导入完成")).run()
+
+    def _received(self, got: Downloaded, title: str) -> None:
+        self.refresh_view()
+        self.refresh_received()
+        text = f"已先上传本机的 {got.uploaded} 个变更包。" if got.uploaded else ""
+        if got.cancelled:
+            text += (f"已取消：取消前收到的 {got.packages} 个下发包已保存（{got.households} 户），"
+                     "再点“从县里下载本村档案…”会接着下载。")
+        elif got.packages:
+            text += (f"收到 {got.packages} 个下发包：{got.households} 户有更新" if got.households
+                     else f"收到 {got.packages} 个下发包，没有改动本机的档案")
+            text += f"，{got.conflicts} 处本机的改动与县里不同（本机先保留，等县里决定）。" if got.conflicts else "。"
+            if got.reference:
+                text += f"县里更新了 {got.reference} 项标准或规则参数，已按新标准重新检查。"
+        else:
+            text += "县里没有新的档案：本机已是最新。"
+        if got.confirmed or got.refused:
+            text += f"回执：县里确认了本机 {got.confirmed} 条变更"
+            text += f"，{got.refused} 条成为冲突或被拒。" if got.refused else "。"
+        self._say(text)
+        detail = "\n".join(got.lines[-20:]) + ("\n" if got.lines else "") + "详见“同步 → 收到的更新和冲突…”。"
+        messages.inform(self.window, text, detail, title=title)
+
+    def show_received(self) -> None:
+        from .received_dialog import ReceivedDialog  # noqa: PLC0415 (on first use)
+
+        self.received_dialog = ReceivedDialog(self.archive, parent=self.window)
+        self.received_dialog.show()
 
     def show_status(self) -> None:
         from .status_dialog import SyncStatusDialog  # noqa: PLC0415 (on first use)
@@ -170,6 +240,7 @@ class SyncController(QObject):
                 dialog.reset()
                 dialog.deleteLater()
             self.refresh_view()
+            self.refresh_received()  # an acknowledgment may have brought conflicts
 
         def done(result: Any) -> None:
             finish()

@@ -1,0 +1,209 @@
+"""The 同步 menu's downloads and what was received (issue 13, item 7), pytest-qt offscreen, against a real
+PostgreSQL county served over HTTP (and its USB folders) and real stores: a new laptop takes its village
+from the county, a conflict is shown side by side (mine / the county's) until the county decides."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from fupin_desktop.archive import Archive
+from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
+from fupin_desktop.county.down import export_down
+from fupin_desktop.settings import for_store, save_settings
+from fupin_desktop.store.store import Store
+from fupin_desktop.sync.client import push
+from fupin_desktop.sync.pull import pull
+from ui import messages
+from ui.app import install_cjk_font
+from ui.main_window import MainWindow
+from ui.operations import hub
+from ui.qt import QApplication, QSettings
+from ui.sync.controller import DOWNLOAD, RECEIVED
+
+from .conftest import PASSWORD
+from .county_net_support import CountyServer
+from .down_support import household_ids, laptop
+from .sync_support import add_household, edit, export, import_all
+
+
+def idle(qtbot) -> None:
+    qtbot.waitUntil(lambda: not hub().busy(), timeout=30_000)
+
+
+@pytest.fixture
+def server(county, county_db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUPIN_DOWN_RECORDS", "10")  # a run of small packages, as a big village would be
+    running = CountyServer(county_db_url, tmp_path).start()
+    yield running
+    running.stop()
+
+
+def open_window(qtbot, tmp_path, store: Store, url: str | None = None) -> MainWindow:
+    install_cjk_font(QApplication.instance())
+    if url:
+        save_settings(replace(for_store(store), county_server_url=url), store.store_id, store.username)
+    win = MainWindow(Archive(store), settings=QSettings(str(tmp_path / f"{store.device_id}.ini"),
+                                                       QSettings.Format.IniFormat), on_lock=lambda: None)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    idle(qtbot)
+    return win
+
+
+@pytest.fixture(autouse=True)
+def close_boxes():
+    yield
+    for box in messages.open_boxes():
+        box.close()
+
+
+def trigger(win: MainWindow, text: str) -> None:
+    [act] = [a for a in win.sync.menu.actions() if a.text().startswith(text)]
+    act.trigger()
+
+
+def received_label(win: MainWindow) -> str:
+    return win.sync.received_action.text()
+
+
+def info_texts() -> list[str]:
+    return [b.text() for b in messages.open_boxes()]
+
+
+def open_received(qtbot, win: MainWindow):
+    trigger(win, RECEIVED)
+    dialog = win.sync.received_dialog
+    qtbot.addWidget(dialog)
+    idle(qtbot)
+    return dialog
+
+
+def column(table, col: int) -> list[str]:
+    return [table.item(r, col).text() for r in range(table.rowCount())]
+
+
+def test_a_new_laptop_downloads_its_village_from_the_menu(qtbot, tmp_path, county, server):
+    engine, keys = county
+    first = laptop(tmp_path, "一号机", engine, keys)
+    heads = [f"户主{i}" for i in range(12)]
+    made = {add_household(first, head=h, hh_no=f"52010200300400{i:02d}") for i, h in enumerate(heads)}
+    push(first, server.url)
+    new = laptop(tmp_path, "新电脑", engine, keys)
+    win = open_window(qtbot, tmp_path, new, server.url)
+    assert win.model.rowCount() == 0
+    dialog = open_received(qtbot, win)
+    assert "还没有从县里收到档案" in dialog.summary.text() and dialog.changed.rowCount() == 0
+    dialog.close()
+
+    trigger(win, DOWNLOAD)
+    idle(qtbot)
+    assert household_ids(new) == made
+    [said] = info_texts()
+    packages = int(said.split("收到 ")[1].split(" 个下发包")[0])
+    assert packages > 1 and "12 户有更新" in said  # many small packages, one message
+    qtbot.waitUntil(lambda: win.model.rowCount() == 12, timeout=10_000)  # the list shows them without a search
+    assert received_label(win) == RECEIVED  # nothing to decide
+
+    dialog = open_received(qtbot, win)
+    assert f"已从县里收到 {packages} 个下发包，共有 12 户的档案因此更新" in dialog.summary.text()
+    assert sorted(column(dialog.changed, 0)) == sorted(heads)
+    assert set(column(dialog.changed, 2)) == {f"52010200300400{i:02d}" for i in range(12)}
+    assert "没有等县里决定的冲突" in dialog.summary.text() and dialog.held.rowCount() == 0
+
+    for box in messages.open_boxes():
+        box.close()
+    trigger(win, DOWNLOAD)  # again: nothing new, said so, nothing applied
+    idle(qtbot)
+    assert info_texts() == ["县里没有新的档案：本机已是最新。"]
+
+
+def test_a_conflict_is_shown_side_by_side_until_the_county_decides(qtbot, tmp_path, county, server):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    b = laptop(tmp_path, "二号机", engine, keys)
+    hh = add_household(a, head="张三")
+    for store in (a, b):
+        push(store, server.url)
+        pull(store, server.url)
+    edit(a, hh, phone="13900000001")
+    edit(b, hh, phone="13700000002")
+    push(a, server.url)
+    push(b, server.url)  # the county holds B's edit as a conflict
+    win = open_window(qtbot, tmp_path, b, server.url)
+    qtbot.waitUntil(lambda: received_label(win) == f"{RECEIVED}（1 处冲突）", timeout=10_000)
+
+    trigger(win, DOWNLOAD)  # the county's (A's) value comes down: B keeps its own, both shown
+    idle(qtbot)
+    assert any("1 处本机的改动与县里不同" in t for t in info_texts())
+    assert received_label(win) == f"{RECEIVED}（1 处冲突）"  # the same conflict, seen from both sides once
+    dialog = open_received(qtbot, win)
+    assert dialog.tabs.currentIndex() == 1 and dialog.tabs.tabText(1) == "冲突：本机 / 县里（1）"
+    row = [dialog.held.item(0, c).text() for c in range(dialog.held.columnCount())]
+    assert row[:5] == ["张三", "户", "联系电话", "13700000002", "13900000001"]
+    assert "有 1 处本机的改动与县里的不同" in dialog.summary.text()
+    qtbot.wait(300)  # laid out and painted, for the pictures
+    assert dialog.grab().save(str(tmp_path / "received-dialog.png"))
+    QApplication.primaryScreen().grabWindow(0).save(str(tmp_path / "received-screen.png"))
+
+    [conflict] = list_conflicts(engine)
+    resolve_conflict(engine, conflict["id"], keep="incoming", user="县扶贫办")
+    dialog.close()
+    trigger(win, DOWNLOAD)  # the decision arrives with the next download
+    idle(qtbot)
+    assert received_label(win) == RECEIVED
+    dialog = open_received(qtbot, win)
+    assert dialog.held.rowCount() == 0 and dialog.tabs.tabText(1) == "冲突：本机 / 县里"
+    assert "没有等县里决定的冲突" in dialog.summary.text()
+
+
+def test_a_usb_folder_from_the_county_from_the_menu(qtbot, tmp_path, county, monkeypatch):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a, head="李四")
+    b = laptop(tmp_path, "二号机", engine, keys)
+    import_all(engine, keys, export(a, tmp_path / "up-a") + export(b, tmp_path / "up-b"))  # B's hello too
+    export_down(engine, keys, tmp_path / "down")
+    win = open_window(qtbot, tmp_path, b)
+    monkeypatch.setattr(messages, "choose_folder", lambda *a: tmp_path / "down")
+    trigger(win, "导入县里的下发包（U盘）…")
+    idle(qtbot)
+    assert household_ids(b) == {hh}
+    [box] = messages.open_boxes()
+    assert "1 户有更新" in box.text() and "下发包：1 户有更新，0 处冲突。" in box.informativeText()
+    dialog = open_received(qtbot, win)
+    assert column(dialog.changed, 0) == ["李四"]
+
+
+def test_a_cancelled_download_keeps_what_arrived_and_resumes(tmp_path, county, server):
+    engine, keys = county
+    first = laptop(tmp_path, "一号机", engine, keys)
+    made = {add_household(first, hh_no=f"52010200300400{i:02d}") for i in range(12)}
+    push(first, server.url)
+    archive = Archive(laptop(tmp_path, "新电脑", engine, keys))
+    try:
+        seen: list[int] = []
+        got = archive.download(server.url, lambda done, _total: seen.append(done), lambda: bool(seen))
+        assert got.cancelled and got.packages == 1 and seen == [1]
+        partial = household_ids(archive.store)
+        assert len(partial) == got.households and partial < made
+        rest = archive.download(server.url)
+        assert not rest.cancelled and rest.packages >= 1 and household_ids(archive.store) == made
+    finally:
+        archive.close()
+
+
+def test_before_enrolling_the_dialog_says_what_to_do_first(qtbot, tmp_path):
+    store, _ = Store.create(tmp_path / "plain", village_code="520102003004", village_name="测试村",
+                            username="admin", password=PASSWORD)
+    try:
+        win = open_window(qtbot, tmp_path, store)
+        dialog = open_received(qtbot, win)
+        assert "本机还没有加入县里的同步" in dialog.summary.text()
+        assert dialog.changed.rowCount() == 0 and dialog.held.rowCount() == 0
+    finally:
+        store.close()
