@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .sync.client import Outgoing, PushResult, Sent
     from .sync.down import DownResult
     from .sync.enrollment import Enrollment
+    from .sync.pull import DownAsk
     from .sync.receipts import AckResult
     from .sync.received import ReceivedSummary
 
@@ -203,35 +204,25 @@ class Archive:
 
         return [(Path(p).name, apply_ack(self.store, Path(p))) for p in paths]
 
-    def download(self, url: str | None, progress: Report | None = None,
-                 cancel: Cancel | None = None) -> Downloaded:
-        """从县里下载, a full exchange like `fupin sync push`: this device's unsent changes go up first (so
-        the county weighs them against the others' and its acknowledgment brings its decisions on earlier
-        conflicts), then every down package the county has for this device, applied one by one. Each
-        applied package is kept, so a cut connection or a cancel resumes after the last one next time; a
-        cancel returns what had arrived (``cancelled``) rather than discarding the news of it."""
-        from .errors import Cancelled  # noqa: PLC0415
-        from .sync.client import push  # noqa: PLC0415
+    def prepare_down(self, url: str | None) -> DownAsk:
+        """从县里下载, step by step (the network part runs elsewhere, `sync.pull.fetch_down`): the signed
+        request for the package after the last one applied."""
+        from .sync.pull import prepare_fetch  # noqa: PLC0415
+
+        return prepare_fetch(self.store, url)
+
+    def apply_fetched(self, data: bytes) -> DownResult:
+        """One down package as it came from the server, in one transaction (kept even if the run stops)."""
+        from .sync.pull import apply_fetched  # noqa: PLC0415
+
+        return apply_fetched(self.store, data)
+
+    def finish_download(self) -> bool:
+        """After a run of down packages, ended or stopped: validation marks a big package left for the end.
+        Returns whether every household's marks were refreshed."""
         from .sync.down import finish_run  # noqa: PLC0415
-        from .sync.pull import PullResult, pull  # noqa: PLC0415
 
-        got = PullResult()
-        sent = push(self.store, url)
-        acks = [sent.ack] if sent.ack is not None and not sent.ack.already else []
-
-        def each(count: int) -> None:
-            if progress is not None:
-                progress(count, 0)
-            if cancel is not None and cancel():
-                raise Cancelled()
-
-        try:
-            pull(self.store, url, progress=each, into=got)
-        except Cancelled:
-            return Downloaded.of(got.applied, acks, uploaded=len(sent.sent), cancelled=True)
-        finally:  # also after a cut: what arrived gets its validation marks now
-            finish_run(self.store)
-        return Downloaded.of(got.applied, acks, uploaded=len(sent.sent))
+        return finish_run(self.store)
 
     def apply_received(self, paths: list[Path]) -> Downloaded:
         """A USB folder (or files) from the county: acknowledgments and down packages, in order."""

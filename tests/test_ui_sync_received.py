@@ -4,6 +4,7 @@ from the county, a conflict is shown side by side (mine / the county's) until th
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 
 import pytest
@@ -16,16 +17,18 @@ from fupin_desktop.county.down import export_down
 from fupin_desktop.settings import for_store, save_settings
 from fupin_desktop.store.store import Store
 from fupin_desktop.sync.client import push
+from fupin_desktop.sync.down import down_number
 from fupin_desktop.sync.pull import pull
 from ui import messages
 from ui.app import install_cjk_font
 from ui.main_window import MainWindow
-from ui.operations import hub
-from ui.qt import QApplication, QSettings
+from ui.operations import Op, hub
+from ui.qt import QApplication, QPushButton, QSettings
+from ui.sync import controller, download
 from ui.sync.controller import DOWNLOAD, RECEIVED
 
 from .conftest import PASSWORD
-from .county_net_support import CountyServer
+from .county_net_support import CountyServer, free_port
 from .down_support import household_ids, laptop
 from .sync_support import add_household, edit, export, import_all
 
@@ -179,22 +182,74 @@ def test_a_usb_folder_from_the_county_from_the_menu(qtbot, tmp_path, county, mon
     assert column(dialog.changed, 0) == ["李四"]
 
 
-def test_a_cancelled_download_keeps_what_arrived_and_resumes(tmp_path, county, server):
+def test_cancel_keeps_what_arrived_and_the_next_download_resumes(qtbot, tmp_path, county, server):
     engine, keys = county
     first = laptop(tmp_path, "一号机", engine, keys)
     made = {add_household(first, hh_no=f"52010200300400{i:02d}") for i in range(12)}
     push(first, server.url)
-    archive = Archive(laptop(tmp_path, "新电脑", engine, keys))
+    new = laptop(tmp_path, "新电脑", engine, keys)
+    win = open_window(qtbot, tmp_path, new, server.url)
+    trigger(win, DOWNLOAD)
+    run = win.sync.download_run
+    # The progress dialog's 取消 pressed as the first package lands.
+    run.progressed.connect(lambda _n: run.dialog.findChild(QPushButton).click())
+    idle(qtbot)
+    [said] = info_texts()
+    assert said.startswith("已先上传本机的 1 个变更包。已取消：取消前收到的 1 个下发包已保存")
+    partial = household_ids(new)
+    assert partial < made and f"（{len(partial)} 户）" in said
+    assert run.over and not win.sync.uploading
+
+    for box in messages.open_boxes():
+        box.close()
+    trigger(win, DOWNLOAD)  # resumes after the package kept
+    idle(qtbot)
+    assert household_ids(new) == made
+    [said] = info_texts()
+    assert said.startswith("收到 ") and "已取消" not in said
+    assert down_number(new) == 1 + int(said.split("收到 ")[1].split(" 个")[0])  # the rest; the first not again
+    qtbot.waitUntil(lambda: win.model.rowCount() == 12, timeout=10_000)
+
+
+def test_a_server_that_cannot_be_reached_is_said_and_changes_nothing(qtbot, tmp_path, county, monkeypatch):
+    engine, keys = county
+    new = laptop(tmp_path, "新电脑", engine, keys)
+    win = open_window(qtbot, tmp_path, new, f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr(controller, "MANUAL_ATTEMPTS", 1)
+    trigger(win, DOWNLOAD)
+    idle(qtbot)
+    [box] = messages.open_boxes()
+    assert box.text().startswith("下载没有完成：连不上县里的服务器") and "从断开的地方继续" in box.informativeText()
+    assert household_ids(new) == set() and not win.sync.uploading
+    assert "下载没有完成" in win.sync.last_result
+
+
+def test_a_silent_server_never_holds_up_the_database_and_cancel_stops_waiting(qtbot, tmp_path, county,
+                                                                              monkeypatch):
+    engine, keys = county
+    new = laptop(tmp_path, "新电脑", engine, keys)
+    silent = socket.socket()  # takes the connection, never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    monkeypatch.setattr(download, "TIMEOUT", 3.0)
+    monkeypatch.setattr(controller, "MANUAL_ATTEMPTS", 1)
     try:
-        seen: list[int] = []
-        got = archive.download(server.url, lambda done, _total: seen.append(done), lambda: bool(seen))
-        assert got.cancelled and got.packages == 1 and seen == [1]
-        partial = household_ids(archive.store)
-        assert len(partial) == got.households and partial < made
-        rest = archive.download(server.url)
-        assert not rest.cancelled and rest.packages >= 1 and household_ids(archive.store) == made
+        win = open_window(qtbot, tmp_path, new, f"http://127.0.0.1:{silent.getsockname()[1]}")
+        trigger(win, DOWNLOAD)
+        run = win.sync.download_run
+        qtbot.waitUntil(lambda: hub().network.pending == 1, timeout=5000)  # waiting for the server
+        answered: list[int] = []
+        Op(win, win.archive.conflicts_waiting).success(answered.append).run()
+        qtbot.waitUntil(lambda: answered == [0], timeout=1000)  # the database worker is free meanwhile
+        assert not run.over
+        run.dialog.findChild(QPushButton).click()
+        qtbot.waitUntil(lambda: bool(info_texts()), timeout=1000)  # at once, not after the timeout
+        [said] = info_texts()
+        assert said.startswith("已取消：取消前收到的 0 个下发包已保存")
+        idle(qtbot)  # the silent try ends later, unnoticed
+        assert info_texts() == [said] and household_ids(new) == set()
     finally:
-        archive.close()
+        silent.close()
 
 
 def test_before_enrolling_the_dialog_says_what_to_do_first(qtbot, tmp_path):

@@ -50,6 +50,7 @@ class SyncController(QObject):
         self.auto_timer = QTimer(self, singleShot=True, interval=AUTO_PACK_DELAY_MS)
         self.auto_timer.timeout.connect(self.auto_pack)
         self.uploading = False
+        self.download_run: Any = None
         self.last_result = ""  # what the last sync job said, for the status bar and tests
         self._build_menu()
         hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
@@ -147,20 +148,29 @@ class SyncController(QObject):
 
     def download(self) -> None:
         """A new laptop (or one long offline) takes its whole scope from the county over the network."""
-        def done(got: Downloaded) -> None:
-            self._received(got, "下载完成")
+        from .download import DownloadRun  # noqa: PLC0415 (on first use)
+
+        if self.uploading:  # an upload (or a download) is on its way: one exchange at a time
+            return
 
         def failed(err: BaseException) -> None:
+            self.uploading = False
             self.refresh_view()
+            self.refresh_received()
             self._say(f"下载没有完成：{_message(err)}")
             messages.inform(self.window, f"下载没有完成：{_message(err)}",
                             "已经下载的包都已保存在本机；再点“从县里下载本村档案…”会从断开的地方继续。",
                             title="下载中断")
 
-        archive = self.archive
-        Op(self.window, lambda p: archive.download(archive.settings().county_server_url or None, p.report,
-                                                 p.cancelled)).with_progress(
-            "正在从县里下载本村档案（每个包导入后即保存，中断后可以继续）……").success(done).failure(failed).run()
+        run = DownloadRun(self.window, self.archive, attempts=MANUAL_ATTEMPTS)
+        run.finished.connect(lambda got: self._downloaded(got))
+        run.failed.connect(failed)
+        self.download_run, self.uploading = run, True
+        run.start()
+
+    def _downloaded(self, got: Downloaded) -> None:
+        self.uploading = False
+        self._received(got, "下载完成")
 
     def apply_down_folder(self) -> None:
         folder = messages.choose_folder(self.window, "选择县里写好的U盘文件夹（下发包和回执）")
