@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from fupin_desktop.archive import Archive
+from fupin_desktop.county.devices import issue_enrollment
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.down import export_down
 from fupin_desktop.settings import for_store, save_settings
@@ -29,7 +30,7 @@ from ui.sync.controller import DOWNLOAD, RECEIVED
 
 from .conftest import PASSWORD
 from .county_net_support import CountyServer, free_port
-from .down_support import household_ids, laptop
+from .down_support import NEIGHBOUR, TOWNSHIP, VILLAGE, household_ids, laptop
 from .sync_support import add_household, edit, export, import_all
 
 
@@ -123,6 +124,45 @@ def test_a_new_laptop_downloads_its_village_from_the_menu(qtbot, tmp_path, count
     trigger(win, DOWNLOAD)  # again: nothing new, said so, nothing applied
     idle(qtbot)
     assert info_texts() == ["县里没有新的档案：本机已是最新。"]
+
+
+def test_a_clerks_new_laptop_is_offered_its_township_on_enrolling(qtbot, tmp_path, county, server, monkeypatch):
+    engine, keys = county
+    village = laptop(tmp_path, "一号机", engine, keys)
+    neighbour = laptop(tmp_path, "邻村一号机", engine, keys, village=NEIGHBOUR)
+    made = {add_household(village, head="张三"), add_household(neighbour, head="王五", hh_no="5201020030050001")}
+    push(village, server.url)
+    push(neighbour, server.url)
+    clerk, _ = Store.create(tmp_path / "clerk", village_code=VILLAGE, village_name="测试村", username="admin",
+                            password=PASSWORD)
+    try:
+        win = open_window(qtbot, tmp_path, clerk)  # no address in the settings: the enrollment file's
+        file = tmp_path / "clerk.fupinenroll"
+        issue_enrollment(engine, keys, village_code=VILLAGE, label="乡镇干事", out=file, server_url=server.url,
+                         scope=TOWNSHIP)
+        offered: list[str] = []
+        monkeypatch.setattr(messages, "choose_files", lambda *a: [file])
+        monkeypatch.setattr(messages, "confirm", lambda _p, text, *a, **k: offered.append(text) or True)
+        trigger(win, "导入入网文件…")
+        idle(qtbot)
+        [offer] = offered
+        assert "本机还没有档案。现在从县里下载本乡镇各村的全部档案吗？" in offer
+        assert household_ids(clerk) == made
+        [said] = info_texts()
+        assert "2 户有更新" in said
+        qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=10_000)
+
+        for box in messages.open_boxes():
+            box.close()
+        again = tmp_path / "again.fupinenroll"  # enrolling a laptop that has records offers nothing
+        issue_enrollment(engine, keys, village_code=VILLAGE, label="乡镇干事", out=again, server_url=server.url,
+                         scope=TOWNSHIP)
+        monkeypatch.setattr(messages, "choose_files", lambda *a: [again])
+        trigger(win, "导入入网文件…")
+        idle(qtbot)
+        assert offered == [offer] and any("乡镇干事" in t for t in info_texts())
+    finally:
+        clerk.close()
 
 
 def test_a_conflict_is_shown_side_by_side_until_the_county_decides(qtbot, tmp_path, county, server):

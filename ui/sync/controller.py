@@ -95,12 +95,26 @@ class SyncController(QObject):
             self.enroll_file(files[0])
 
     def enroll_file(self, path: Path) -> None:
-        def done(e: Any) -> None:
+        def done(result: tuple[Any, list[tuple[str, int]], str]) -> None:
+            e, groups, server = result
             self._say(f"已加入 {e.county_name} 的同步，本机登记为“{e.label}”。")
-            messages.inform(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。",
-                            "第一次上传或用U盘送交变更包时，县里会确认本机。")
+            if any(count for _g, count in groups) or not (server or e.server_url):
+                messages.inform(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。",
+                                "第一次上传或用U盘送交变更包时，县里会确认本机。")
+                return
+            # A new laptop that can reach the county: its records are there (the village's other laptops, or
+            # the villages of a township); offer them now rather than leave an empty list. (Without a server
+            # address the county's USB folder is the way, said in the 同步 menu.)
+            where = "本乡镇各村" if len(e.scope) == 9 else "本村"
+            if messages.confirm(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。\n"
+                                f"本机还没有档案。现在从县里下载{where}的全部档案吗？",
+                                "需要连上县里的服务器；每个包导入后即保存，中断后可以接着下载。没有网络时，请县扶贫办"
+                                "把下发包写到U盘，用“同步 → 导入县里的下发包（U盘）…”导入。", yes="现在下载"):
+                self.download()
 
-        Op(self.window, lambda: self.archive.enroll(path)).success(done).run()
+        archive = self.archive
+        Op(self.window, lambda: (archive.enroll(path), archive.groups_and_counts()[0],
+                                 archive.settings().county_server_url)).success(done).run()
 
     def export(self) -> None:
         folder = messages.choose_folder(self.window, "选择U盘（或要写入的文件夹）")
