@@ -24,7 +24,10 @@ from ui import messages
 from ui.app import install_cjk_font
 from ui.main_window import MainWindow
 from ui.operations import Op, hub
-from ui.qt import QApplication, QPushButton, QSettings
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+from ui.qt import QApplication, QPushButton, QSettings, Qt
 from ui.sync import controller, download
 from ui.sync.controller import DOWNLOAD, RECEIVED
 
@@ -189,6 +192,10 @@ def test_a_conflict_is_shown_side_by_side_until_the_county_decides(qtbot, tmp_pa
     row = [dialog.held.item(0, c).text() for c in range(dialog.held.columnCount())]
     assert row[:5] == ["张三", "户", "联系电话", "13700000002", "13900000001"]
     assert "有 1 处本机的改动与县里的不同" in dialog.summary.text()
+    dialog.held.doubleClicked.emit(dialog.held.model().index(0, 2))  # a row opens its household
+    qtbot.waitUntil(lambda: hh in win.editors, timeout=5000)
+    qtbot.addWidget(win.editors[hh])
+    win.editors[hh].hide()
     qtbot.wait(300)  # laid out and painted, for the pictures
     assert dialog.grab().save(str(tmp_path / "received-dialog.png"))
     QApplication.primaryScreen().grabWindow(0).save(str(tmp_path / "received-screen.png"))
@@ -220,6 +227,42 @@ def test_a_usb_folder_from_the_county_from_the_menu(qtbot, tmp_path, county, mon
     assert "1 户有更新" in box.text() and "下发包：1 户有更新，0 处冲突。" in box.informativeText()
     dialog = open_received(qtbot, win)
     assert column(dialog.changed, 0) == ["李四"]
+
+
+def drop(win: MainWindow, paths: list) -> bool:
+    """Files dragged onto the window and let go (Qt delivers the drop to the widget that took the drag);
+    whether it took them."""
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(win, enter)
+    if not enter.isAccepted():
+        return False
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(win, event)
+    return event.isAccepted()
+
+
+def test_a_county_folder_dropped_on_the_window_is_applied(qtbot, tmp_path, county):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a, head="赵六")
+    b = laptop(tmp_path, "二号机", engine, keys)
+    import_all(engine, keys, export(a, tmp_path / "up-a") + export(b, tmp_path / "up-b"))
+    export_down(engine, keys, tmp_path / "U盘")
+    win = open_window(qtbot, tmp_path, b)
+    other = tmp_path / "note.txt"
+    other.write_text("不是县里的文件", "utf-8")
+    assert not drop(win, [other])  # not ours: left alone
+    idle(qtbot)
+    assert not messages.open_boxes() and household_ids(b) == set()
+    assert drop(win, [tmp_path / "U盘"])
+    idle(qtbot)
+    assert household_ids(b) == {hh}
+    [box] = messages.open_boxes()
+    assert box.text() == "收到 1 个下发包：1 户有更新。"
 
 
 def test_cancel_keeps_what_arrived_and_the_next_download_resumes(qtbot, tmp_path, county, server):

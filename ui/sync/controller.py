@@ -19,7 +19,7 @@ from fupin_desktop.sync_state import IN_FLIGHT, SyncState
 from .. import messages
 from ..errors import show_exception
 from ..operations import Op, hub
-from ..qt import QAction, QObject, QProgressDialog, Qt, QTimer
+from ..qt import QAction, QEvent, QObject, QProgressDialog, Qt, QTimer
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -53,7 +53,29 @@ class SyncController(QObject):
         self.download_run: Any = None
         self.last_result = ""  # what the last sync job said, for the status bar and tests
         self._build_menu()
+        # Files from the county dropped on the window: a USB folder, down packages, acknowledgments, an
+        # enrollment file. A filter, so that the main window itself needs to know nothing of sync.
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
         hub().changed.connect(self._on_changed)  # a bound slot: disconnected when the window goes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if watched is self.window and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
+            paths = _county_files(event.mimeData())  # type: ignore[attr-defined]
+            if not paths:
+                return False
+            event.acceptProposedAction()  # type: ignore[attr-defined]
+            if event.type() == QEvent.Type.Drop:
+                self.take_dropped(paths)
+            return True
+        return super().eventFilter(watched, event)
+
+    def take_dropped(self, paths: list[Path]) -> None:
+        enrollments = [p for p in paths if p.suffix == ENROLL_SUFFIX]
+        if enrollments:
+            self.enroll_file(enrollments[0])
+        if rest := [p for p in paths if p.suffix != ENROLL_SUFFIX]:
+            self.apply_received(rest)
 
     def _on_changed(self, changes: OpChanges) -> None:
         # Records changed: pack them. Sync states alone (an acknowledgment) must not start another
@@ -220,7 +242,8 @@ class SyncController(QObject):
     def show_received(self) -> None:
         from .received_dialog import ReceivedDialog  # noqa: PLC0415 (on first use)
 
-        self.received_dialog = ReceivedDialog(self.archive, parent=self.window)
+        self.received_dialog = ReceivedDialog(self.archive, parent=self.window,
+                                              open_household=self.window.open_household)
         self.received_dialog.show()
 
     def show_status(self) -> None:
@@ -308,6 +331,18 @@ def _ack_line(ack: Any) -> str:
     if ack.already:
         return f"回执 {ack.number} 以前已经处理过，没有改动。"
     return f"确认 {ack.confirmed} 条变更，冲突 {ack.conflicts} 处，县级更正 {ack.corrections} 处。"
+
+
+ENROLL_SUFFIX = ".fupinenroll"
+_DROPPED = (".fupinack", ".fupindown", ENROLL_SUFFIX)
+
+
+def _county_files(mime: Any) -> list[Path]:
+    """What of a drag is the county's: folders (a USB stick) and its files; nothing for anything else."""
+    if not mime.hasUrls():
+        return []
+    paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    return [p for p in paths if p.is_dir() or p.suffix in _DROPPED]
 
 
 def _message(err: BaseException) -> str:

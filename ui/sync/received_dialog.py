@@ -4,6 +4,7 @@ laptop kept its own value against the county's, side by side, until the county d
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from fupin_desktop.archive import Archive
@@ -11,7 +12,7 @@ from fupin_desktop.archive import Archive
 from ..operations import Op
 from ..qt import (
     QAbstractItemView, QColor, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
-    QTabWidget, QVBoxLayout, QWidget,
+    QTabWidget, Qt, QVBoxLayout, QWidget,
 )
 
 MINE_COLOUR, COUNTY_COLOUR = "#1d5fa8", "#a8551d"
@@ -42,9 +43,11 @@ def shown(value: Any) -> str:
 
 
 class ReceivedDialog(QDialog):
-    def __init__(self, archive: Archive, parent: QWidget | None = None) -> None:
+    def __init__(self, archive: Archive, parent: QWidget | None = None,
+                 open_household: Callable[[str], None] | None = None) -> None:
         super().__init__(parent)
         self.archive = archive
+        self.open_household = open_household
         self.setWindowTitle("收到的更新和冲突")
         self.setObjectName("receivedDialog")
         layout = QVBoxLayout(self)
@@ -61,6 +64,9 @@ class ReceivedDialog(QDialog):
                       wordWrap=True)
         held_layout.addWidget(note)
         held_layout.addWidget(self.held, 1)
+        for table in (self.changed, self.held):  # a row opens its household, to see it whole
+            table.doubleClicked.connect(lambda index, t=table: self._open(t, index.row()))
+            table.setToolTip("双击打开这一户")
         self.tabs.addTab(self.changed, "有更新的户")
         self.tabs.addTab(held_page, "冲突：本机 / 县里")
         layout.addWidget(self.tabs, 1)
@@ -78,9 +84,10 @@ class ReceivedDialog(QDialog):
     def _show(self, data: Any) -> None:
         first, self.data = self.data is None, data
         self.summary.setText(_summary(data))
-        _fill(self.changed, [(h.head_name, h.group_name, h.hh_no, h.changes, _when(h.at)) for h in data.recent])
+        _fill(self.changed, [(h.head_name, h.group_name, h.hh_no, h.changes, _when(h.at)) for h in data.recent],
+              [h.household_id for h in data.recent])
         _fill(self.held, [(f.head_name, f.record, f.field, shown(f.mine), shown(f.county), _when(f.at))
-                          for f in data.held])
+                          for f in data.held], [f.household_id for f in data.held])
         for r in range(self.held.rowCount()):
             self.held.item(r, 3).setForeground(QColor(MINE_COLOUR))
             self.held.item(r, 4).setForeground(QColor(COUNTY_COLOUR))
@@ -89,11 +96,18 @@ class ReceivedDialog(QDialog):
             self.tabs.setCurrentIndex(1)
 
 
-def _fill(table: QTableWidget, rows: list[tuple[Any, ...]]) -> None:
+    def _open(self, table: QTableWidget, row: int) -> None:
+        household_id = table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        if household_id and self.open_household is not None:
+            self.open_household(household_id)
+
+
+def _fill(table: QTableWidget, rows: list[tuple[Any, ...]], ids: list[str | None]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(str(value)))
+        table.item(r, 0).setData(Qt.ItemDataRole.UserRole, ids[r])
 
 
 def _summary(data: Any) -> str:
