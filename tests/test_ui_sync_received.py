@@ -20,6 +20,7 @@ from fupin_desktop.store.store import Store
 from fupin_desktop.sync.client import push
 from fupin_desktop.sync.down import down_number
 from fupin_desktop.sync.pull import pull
+from fupin_desktop.sync.received import apply_files
 from ui import messages
 from ui.app import install_cjk_font
 from ui.main_window import MainWindow
@@ -263,6 +264,37 @@ def test_a_county_folder_dropped_on_the_window_is_applied(qtbot, tmp_path, count
     assert household_ids(b) == {hh}
     [box] = messages.open_boxes()
     assert box.text() == "收到 1 个下发包：1 户有更新。"
+
+
+def sync_cell(qtbot, win: MainWindow, row: int = 0) -> str:
+    """The 同步 cell as it reads once the worker has filled it in."""
+    col = [c.key for c in win.model.columns].index("sync_state")
+    win.model.data(win.model.index(row, 0))
+    qtbot.waitUntil(lambda: win.model.state_known(row), timeout=10_000)
+    return win.model.data(win.model.index(row, col))
+
+
+def test_an_unsent_edit_met_by_the_countys_value_by_usb_shows_as_a_conflict_in_the_list(qtbot, tmp_path, county):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    b = laptop(tmp_path, "二号机", engine, keys)
+    hh = add_household(a, head="孙七")
+    import_all(engine, keys, export(a, tmp_path / "up-a1") + export(b, tmp_path / "up-b1"))
+    export_down(engine, keys, tmp_path / "d1")
+    list(apply_files(b, [tmp_path / "d1"]))
+    edit(a, hh, phone="13900000001")
+    import_all(engine, keys, export(a, tmp_path / "up-a2"))
+    export_down(engine, keys, tmp_path / "d2")
+    edit(b, hh, phone="13700000002")  # not sent: the county has never seen it
+    win = open_window(qtbot, tmp_path, b)
+    assert sync_cell(qtbot, win) == "未发送"
+    assert drop(win, [tmp_path / "d2"])
+    idle(qtbot)
+    assert any("1 处本机的改动与县里不同" in t for t in info_texts())
+    assert sync_cell(qtbot, win) == "冲突"  # own entry unsent, but a field is kept against the county's
+    assert received_label(win) == f"{RECEIVED}（1 处冲突）"
+    dialog = open_received(qtbot, win)
+    assert [dialog.held.item(0, c).text() for c in (0, 3, 4)] == ["孙七", "13700000002", "13900000001"]
 
 
 def test_cancel_keeps_what_arrived_and_the_next_download_resumes(qtbot, tmp_path, county, server):

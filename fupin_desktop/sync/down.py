@@ -283,7 +283,8 @@ def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict
         elif writer != uow.store.device_id and record["data"][name] != edit.base:
             # Another device changed it since our edit's starting point (our own edit coming back, or
             # the value we started from, is no conflict): keep ours, show both, the county decides.
-            _keep_mine(uow.conn, key, local.get(name), value)
+            hh = record.get("hh") if isinstance(record.get("hh"), str) else None
+            _keep_mine(uow.conn, key, local.get(name), value, hh)
             result.conflicts += 1
     return changes
 
@@ -292,8 +293,9 @@ def _settle(conn: Connection, key: str) -> None:
     conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
 
 
-def _keep_mine(conn: Connection, key: str, mine: Any, county: Any) -> None:
-    set_meta(conn, key, json.dumps({"mine": to_json(mine), "county": to_json(county),
+def _keep_mine(conn: Connection, key: str, mine: Any, county: Any, household_id: str | None) -> None:
+    # The household rides along so that the list can show it 冲突 without a lookup per row.
+    set_meta(conn, key, json.dumps({"mine": to_json(mine), "county": to_json(county), "hh": household_id,
                                     "at": datetime.now(UTC).isoformat(timespec="seconds")}, ensure_ascii=False))
 
 

@@ -163,7 +163,7 @@ def _held(conn: Connection) -> list[HeldField]:
                                    {"p": CONFLICT_PREFIX + "%"}):
         entity, entity_id, name = key[len(CONFLICT_PREFIX):].split(".", 2)
         both = json.loads(value)
-        hh = _household_of(conn, entity, entity_id)
+        hh = both.get("hh") or _household_of(conn, entity, entity_id)
         head = conn.execute(text("SELECT head_name FROM household WHERE id = :i"), {"i": hh}).scalar() if hh else None
         out.append(HeldField(entity, entity_id, name, hh, head or "（未知户）", _RECORD_NAMES.get(entity, entity),
                              column_label(entity, name), both.get("mine"), both.get("county"), both.get("at", "")))

@@ -130,8 +130,9 @@ class SyncController(QObject):
             where = "本乡镇各村" if len(e.scope) == 9 else "本村"
             if messages.confirm(self.window, f"已加入 {e.county_name} 的同步：本机登记为“{e.label}”。\n"
                                 f"本机还没有档案。现在从县里下载{where}的全部档案吗？",
-                                "需要连上县里的服务器；每个包导入后即保存，中断后可以接着下载。没有网络时，请县扶贫办"
-                                "把下发包写到U盘，用“同步 → 导入县里的下发包（U盘）…”导入。", yes="现在下载"):
+                                "需要连上县里的服务器；每个包导入后即保存，中断后可以接着下载。没有网络时，先用“同步 → "
+                                "导出到U盘…”把本机的登记送到县里，县扶贫办再把下发包写到U盘，用“同步 → 导入县里的"
+                                "下发包（U盘）…”导入。", yes="现在下载"):
                 self.download()
 
         archive = self.archive
