@@ -203,11 +203,9 @@ def test_a_conflict_is_shown_side_by_side_until_the_county_decides(qtbot, tmp_pa
 
     [conflict] = list_conflicts(engine)
     resolve_conflict(engine, conflict["id"], keep="incoming", user="县扶贫办")
-    dialog.close()
-    trigger(win, DOWNLOAD)  # the decision arrives with the next download
+    trigger(win, DOWNLOAD)  # the decision arrives with the next download; the open dialog follows
     idle(qtbot)
     assert received_label(win) == RECEIVED
-    dialog = open_received(qtbot, win)
     assert dialog.held.rowCount() == 0 and dialog.tabs.tabText(1) == "冲突：本机 / 县里"
     assert "没有等县里决定的冲突" in dialog.summary.text()
 

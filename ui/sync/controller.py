@@ -19,7 +19,7 @@ from fupin_desktop.sync_state import IN_FLIGHT, SyncState
 from .. import messages
 from ..errors import show_exception
 from ..operations import Op, hub
-from ..qt import QAction, QEvent, QObject, QProgressDialog, Qt, QTimer
+from ..qt import QAction, QEvent, QObject, QProgressDialog, Qt, QTimer, isValid
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -97,7 +97,11 @@ class SyncController(QObject):
         self.refresh_received()
 
     def refresh_received(self) -> None:
-        """The menu entry says how many fields wait for the county's decision."""
+        """The menu entry says how many fields wait for the county's decision; an open 收到的更新和冲突
+        dialog follows too."""
+        dialog = getattr(self, "received_dialog", None)
+        if dialog is not None and isValid(dialog) and dialog.isVisible():
+            dialog.refresh()
         def show(waiting: int) -> None:
             self.received_action.setText(f"{RECEIVED}（{waiting} 处冲突）" if waiting else RECEIVED)
 
@@ -243,9 +247,14 @@ class SyncController(QObject):
     def show_received(self) -> None:
         from .received_dialog import ReceivedDialog  # noqa: PLC0415 (on first use)
 
-        self.received_dialog = ReceivedDialog(self.archive, parent=self.window,
-                                              open_household=self.window.open_household)
-        self.received_dialog.show()
+        dialog = getattr(self, "received_dialog", None)
+        if dialog is None or not isValid(dialog):
+            dialog = self.received_dialog = ReceivedDialog(self.archive, parent=self.window,
+                                                           open_household=self.window.open_household)
+        else:  # one dialog, shown again with what is new
+            dialog.refresh()
+        dialog.show()
+        dialog.raise_()
 
     def show_status(self) -> None:
         from .status_dialog import SyncStatusDialog  # noqa: PLC0415 (on first use)
