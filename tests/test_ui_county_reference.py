@@ -12,6 +12,7 @@ pytest.importorskip("pytestqt")
 
 from fupin_desktop.county.down import export_down
 from fupin_desktop.county.refdata import THRESHOLD, current_values
+from fupin_desktop.reference import params_table, rule_param
 from fupin_desktop.sync.received import apply_files
 from ui import messages
 from ui.app import install_cjk_font
@@ -84,6 +85,25 @@ def test_a_line_set_on_the_screen_is_the_countys_and_reaches_a_laptop(qtbot, tmp
     assert tab.amount.text() == ""
     for box in messages.open_boxes():
         box.close()
+
+    tab.param_name.setCurrentText("arable_mu_max")
+    tab.param_value.setText("很多")
+    tab.param_source.setText("县扶贫办〔2027〕2号")
+    tab.param_button.click()  # not a number: refused
+    idle(qtbot)
+    assert any("规则参数 arable_mu_max 应为数字" in t for t in error_texts())
+    for box in QApplication.topLevelWidgets():
+        if isinstance(box, QMessageBox):
+            box.close()
+    tab.param_value.setText("150")
+    tab.param_from.setValue(2027)
+    tab.param_button.click()
+    idle(qtbot)
+    assert [b.text() for b in messages.open_boxes()] == ["已设定规则参数 arable_mu_max = 150（2027 年起）。"]
+    row = [tab.params.item(0, c).text() for c in (0, 1, 3, 4, 6)]  # the county's first
+    assert row == ["arable_mu_max", "150", "2027", "—", "县里设定"]
+    for box in messages.open_boxes():
+        box.close()
     win.resize(1366, 768)
     qtbot.wait(300)
     assert win.grab().save(str(tmp_path / "county-reference.png"))
@@ -96,3 +116,7 @@ def test_a_line_set_on_the_screen_is_the_countys_and_reaches_a_laptop(qtbot, tmp
     list(apply_files(device, [tmp_path / "down"]))
     line = _line(device, 2027)
     assert line is not None and line[:2] == (Decimal("7900"), "county")
+    with device.engine.connect() as conn:
+        rows = params_table(conn)
+    assert rule_param("arable_mu_max", year=2027, rows=rows) == 150
+    assert rule_param("arable_mu_max", year=2026, rows=rows) == 100  # the shipped value before

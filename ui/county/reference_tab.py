@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fupin_desktop.county.refdata import PARAM, THRESHOLD, current_values, set_thresholds
-from fupin_desktop.reference import THRESHOLD_KINDS
+from fupin_desktop.county.refdata import PARAM, THRESHOLD, current_values, set_param, set_thresholds
+from fupin_desktop.reference import THRESHOLD_KINDS, shipped_params
 
 from .. import messages
 from ..operations import Op
@@ -55,9 +55,10 @@ class ReferenceTab(QWidget):
         layout.addWidget(QLabel("扶贫标准（各设备用最新的一条；县里设定的优先于程序自带的）："))
         layout.addWidget(self.thresholds, 3)
         layout.addWidget(self._form())
-        layout.addWidget(QLabel("规则参数（用 fupin county params set 设定）："))
+        layout.addWidget(QLabel("规则参数（核查规则用的限值，如耕地面积上限）："))
         self.params = make_table(PARAM_HEADERS, "paramTable")
         layout.addWidget(self.params, 2)
+        layout.addWidget(self._param_form())
 
     def _form(self) -> QGroupBox:
         box = QGroupBox("设定某一年的标准")
@@ -87,6 +88,28 @@ class ReferenceTab(QWidget):
         form.addRow("", self.set_button)
         return box
 
+    def _param_form(self) -> QGroupBox:
+        box = QGroupBox("设定规则参数")
+        row = QHBoxLayout(box)
+        self.param_name = QComboBox(objectName="paramName")
+        for name in sorted({p.name for p in shipped_params()}):
+            self.param_name.addItem(name)
+        self.param_value = QLineEdit(objectName="paramValue")
+        self.param_value.setFixedWidth(90)
+        self.param_from = QSpinBox(objectName="paramFrom", minimum=2000, maximum=2100, value=date.today().year)
+        self.param_to = QSpinBox(objectName="paramTo", minimum=1999, maximum=2100, value=1999)
+        self.param_to.setSpecialValueText("不限")  # the minimum: open-ended
+        self.param_source = QLineEdit(objectName="paramSource")
+        self.param_source.setPlaceholderText("依据（必填）")
+        self.param_button = QPushButton("设定并下发", objectName="paramSet")
+        self.param_button.clicked.connect(self.set_param)
+        for label, widget in (("参数：", self.param_name), ("值：", self.param_value), ("起始年度：", self.param_from),
+                              ("截止年度：", self.param_to), ("依据：", self.param_source)):
+            row.addWidget(QLabel(label))
+            row.addWidget(widget, 1 if widget is self.param_source else 0)
+        row.addWidget(self.param_button)
+        return box
+
     def refresh(self) -> None:
         def load() -> tuple[list[Any], list[Any]]:
             with self.ctx.engine.connect() as conn:
@@ -102,8 +125,8 @@ class ReferenceTab(QWidget):
                                 when(v.set_at))
                                for v in newest])
         fill(self.params, [(v.name, v.value, _province(v.province), v.year_from, v.year_to or "—",
-                            _source(v.source, v.origin),
-                            _origin(v.origin), v.version or "—", when(v.set_at)) for v in params])
+                            _source(v.source, v.origin), _origin(v.origin), v.version or "—", when(v.set_at))
+                           for v in sorted(params, key=lambda v: (v.origin != "county", v.name, -v.year_from))])
         years = sorted({v.year_from for v in thresholds if v.name == "监测"})
         county = sum(v.origin == "county" for v in thresholds + params)
         self.summary.setText(
@@ -124,3 +147,18 @@ class ReferenceTab(QWidget):
 
         Op(self, lambda: set_thresholds(self.ctx.engine, year=year, lines={kind: amount}, province=province,
                                         source=source, by=self.ctx.user)).success(done).run()
+
+    def set_param(self) -> None:
+        name, value, source = self.param_name.currentText(), self.param_value.text(), self.param_source.text()
+        year_from = self.param_from.value()
+        year_to = None if self.param_to.value() == self.param_to.minimum() else self.param_to.value()
+
+        def done(_value: Any) -> None:
+            self.param_value.clear()
+            self.refresh()
+            span = f"{year_from} 年起" if year_to is None else f"{year_from}–{year_to} 年"
+            messages.inform(self, f"已设定规则参数 {name} = {value.strip()}（{span}）。",
+                            "各设备在下一次同步时收到，并按新参数重新检查。", title="已设定")
+
+        Op(self, lambda: set_param(self.ctx.engine, name=name, value=value, year_from=year_from, year_to=year_to,
+                                   source=source, by=self.ctx.user)).success(done).run()
