@@ -48,11 +48,21 @@ def run(admin: str, entries: int) -> dict[str, Any]:
             apply_down(laptop, path)
         finish_run(laptop)  # the validation marks of the whole run
         device_s = time.perf_counter() - started
+        # What the app's 收到的更新和冲突 dialog and the 同步 menu's label read afterwards (database worker).
+        from fupin_desktop.sync.received import conflicts_waiting, received_summary
+
+        started = time.perf_counter()
+        summary = received_summary(laptop)
+        received_s = time.perf_counter() - started
+        started = time.perf_counter()
+        conflicts_waiting(laptop)
+        menu_s = time.perf_counter() - started
         with engine.connect() as conn:
             records = conn.execute(text("SELECT count(*) FROM record")).scalar() or 0
         engine.dispose()
         return {"records": records, "packages": len(built), "county_build_s": round(county_s, 2),
-                "device_apply_s": round(device_s, 2),
+                "device_apply_s": round(device_s, 2), "received_dialog_s": round(received_s, 3),
+                "received_households": summary.households_changed, "menu_label_s": round(menu_s, 4),
                 "records_per_s_end_to_end": round(records / (county_s + device_s))}
 
 

@@ -44,13 +44,17 @@ from .tabular.warnings import WarningImport, import_warnings
 
 if TYPE_CHECKING:
     from .sync.client import Outgoing, PushResult, Sent
+    from .sync.down import DownResult
     from .sync.enrollment import Enrollment
+    from .sync.pull import DownAsk
     from .sync.receipts import AckResult
+    from .sync.received import ReceivedSummary
 
 __all__ = [
-    "Archive", "BackupInfo", "Counted", "OpChanges", "Packed", "WaitingDraft", "check_password_strength",
-    "create_archive", "decode_draft", "draft_key", "encode_draft", "open_archive", "password_strength_hint",
-    "reset_password", "StoreInUseError", "StoreLock", "lock_store", "restore_backup", "ROLES", "UserInfo",
+    "Archive", "BackupInfo", "Counted", "Downloaded", "OpChanges", "Packed", "WaitingDraft",
+    "check_password_strength", "create_archive", "decode_draft", "draft_key", "encode_draft", "open_archive",
+    "password_strength_hint", "reset_password", "StoreInUseError", "StoreLock", "lock_store", "restore_backup",
+    "ROLES", "UserInfo",
 ]
 
 DRAFT_VERSION = 2  # 1: members {m, y, y_id} and measures {m, d}, converted on reading
@@ -74,6 +78,36 @@ class WaitingDraft:
     label: str  # head's name and household number
     saved_at: str
     holds: list[str]
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """What a download from the county (HTTP) or a folder of its files (USB) brought."""
+
+    packages: int  # down packages applied
+    households: int  # households they changed
+    conflicts: int  # fields kept against the county's value
+    reference: int  # thresholds and rule parameters taken over
+    acks: int  # acknowledgments applied (a USB folder)
+    changes: OpChanges
+    lines: tuple[str, ...] = ()  # per file, for a folder
+    cancelled: bool = False  # the person stopped it; the rest comes with the next download
+    uploaded: int = 0  # this device's packages sent first (a download over the network is an exchange)
+    confirmed: int = 0  # this device's changes the acknowledgments confirmed
+    refused: int = 0  # ... held as conflicts at the county, or refused
+
+    @classmethod
+    def of(cls, downs: list[DownResult], acks: list[AckResult] | None = None, lines: tuple[str, ...] = (), *,
+           cancelled: bool = False, uploaded: int = 0) -> "Downloaded":
+        households = set().union(*(d.households for d in downs)) if downs else set()
+        changes = OpChanges(households=frozenset(households), sync_states=bool(acks) or bool(uploaded))
+        for ack in acks or []:
+            changes |= ack.changes
+        if any(d.reference for d in downs):  # new lines change every household's marks
+            changes |= OpChanges(everything=True)
+        return cls(len(downs), len(households), sum(d.conflicts for d in downs), sum(d.reference for d in downs),
+                   len(acks or []), changes, lines, cancelled, uploaded, sum(a.confirmed for a in acks or []),
+                   sum(a.conflicts + a.refused for a in acks or []))
 
 
 @dataclass(frozen=True)
@@ -300,6 +334,48 @@ class Archive:
 
         return [(Path(p).name, apply_ack(self.store, Path(p))) for p in paths]
 
+    def prepare_down(self, url: str | None) -> DownAsk:
+        """从县里下载, step by step (the network part runs elsewhere, `sync.pull.fetch_down`): the signed
+        request for the package after the last one applied."""
+        from .sync.pull import prepare_fetch  # noqa: PLC0415
+
+        return prepare_fetch(self.store, url)
+
+    def apply_fetched(self, data: bytes) -> DownResult:
+        """One down package as it came from the server, in one transaction (kept even if the run stops)."""
+        from .sync.pull import apply_fetched  # noqa: PLC0415
+
+        return apply_fetched(self.store, data)
+
+    def finish_download(self) -> bool:
+        """After a run of down packages, ended or stopped: validation marks a big package left for the end.
+        Returns whether every household's marks were refreshed."""
+        from .sync.down import finish_run  # noqa: PLC0415
+
+        return finish_run(self.store)
+
+    def apply_received(self, paths: list[Path]) -> Downloaded:
+        """A USB folder (or files) from the county: acknowledgments and down packages, in order."""
+        from .sync.down import DownResult  # noqa: PLC0415
+        from .sync.received import apply_files  # noqa: PLC0415
+
+        results = list(apply_files(self.store, paths))
+        downs = [r for _n, r in results if isinstance(r, DownResult) and not r.already]
+        acks = [r for _n, r in results if not isinstance(r, DownResult)]
+        return Downloaded.of(downs, acks, tuple(f"{name}：{_received_line(r)}" for name, r in results))
+
+    def received(self) -> ReceivedSummary:
+        """What came from the county: households changed, fields kept against the county's value."""
+        from .sync.received import received_summary  # noqa: PLC0415
+
+        return received_summary(self.store)
+
+    def conflicts_waiting(self) -> int:
+        """Conflicts the county has still to decide, seen from this device (for the 同步 menu)."""
+        from .sync.received import conflicts_waiting  # noqa: PLC0415
+
+        return conflicts_waiting(self.store)
+
     def prepare_push(self, url: str | None) -> Outgoing:
         from .sync.client import prepare_push  # noqa: PLC0415
 
@@ -359,6 +435,14 @@ class Archive:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _received_line(result: Any) -> str:
+    if result.already:
+        return "以前已经导入过，没有改动。"
+    if hasattr(result, "households"):
+        return f"下发包：{len(result.households)} 户有更新，{result.conflicts} 处冲突。"
+    return f"回执：确认 {result.confirmed} 条，冲突 {result.conflicts} 处。"
 
 
 # ---- opening -------------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ class Limits:
     @classmethod
     def of(cls, province: str, year: int | None) -> "Limits":
         def get(name: str) -> int:
-            return int(rule_param(name, province, year))
+            # A procedure without a year is judged by today's rules.
+            return int(rule_param(name, year=year or date.today().year, province=province))
 
         return cls(get("publicity_min_days"), get("decision_max_days"), get("visit_max_working_days"),
                    get("warning_disposition_max_days"))

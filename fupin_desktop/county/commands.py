@@ -1,5 +1,5 @@
 """County commands: ``fupin county init|enroll|import|serve|revoke|conflicts|resolve|held|release|caps|devices|stats|
-procedures``.
+procedures|thresholds|params``.
 
 Every command takes ``--db-url`` (PostgreSQL or SQLite; default ``FUPIN_COUNTY_DB``). The county
 passphrase, which unwraps the county's private keys, comes from a prompt or ``FUPIN_COUNTY_PASSWORD``.
@@ -296,10 +296,69 @@ def _procedures(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     return 0
 
 
+_LINES = (("poverty_line", "识别"), ("exit_line", "退出"), ("monitoring_line", "监测"))
+
+
+def _thresholds(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
+    from ..reference import THRESHOLD_KINDS  # noqa: PLC0415
+    from .refdata import THRESHOLD, current_values, set_thresholds  # noqa: PLC0415
+
+    if args.op == "set":
+        from ..errors import InvalidInput  # noqa: PLC0415
+
+        if args.year is None:
+            raise InvalidInput("请用 --year 写明年度，如 --year 2027。", field="年度")
+        lines = {kind: getattr(args, attr) for attr, kind in _LINES if getattr(args, attr) is not None}
+        for ref in set_thresholds(engine, year=args.year, lines=lines, province=args.province, source=args.source,
+                                  by=args.by):
+            print(f"已设定 {ref.year_from}年 {_where(ref.province)} {THRESHOLD_KINDS[ref.name]}：{ref.value} 元/人/年"
+                  f"（依据：{ref.source}，第 {ref.version} 版）。", flush=True)
+        print("各设备会在下一个下发包里收到（fupin sync pull，或 fupin county export-down 写到U盘）。", flush=True)
+        return 0
+    with engine.connect() as conn:
+        rows = [r for r in current_values(conn, THRESHOLD) if args.year is None or r.year_from == args.year]
+    if args.json:
+        _print([r.__dict__ for r in rows])
+        return 0
+    for r in rows:
+        print(f"{r.year_from}  {_where(r.province):<6} {THRESHOLD_KINDS.get(r.name, r.name):<12} {r.value:>8}  "
+              f"{'县里设定 第' + str(r.version) + '版' if r.origin == 'county' else '程序自带'}  依据：{r.source}")
+    return 0
+
+
+def _where(province: str) -> str:
+    return "全国默认" if province == "00" else f"省 {province}"
+
+
+def _params(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
+    from .refdata import PARAM, current_values, set_param  # noqa: PLC0415
+
+    if args.op == "set":
+        from ..errors import InvalidInput  # noqa: PLC0415
+
+        if not args.name or args.value is None:
+            raise InvalidInput("请写明参数名和值，如 fupin county params set arable_mu_max 120 --source …。")
+        ref = set_param(engine, name=args.name, value=args.value, province=args.province,
+                        year_from=args.year_from, year_to=args.year_to, source=args.source, by=args.by)
+        print(f"已设定规则参数 {ref.name} = {ref.value}（{ref.year_from}年起，{_where(ref.province)}，"
+              f"依据：{ref.source}，第 {ref.version} 版）；各设备会在下一个下发包里收到。", flush=True)
+        return 0
+    with engine.connect() as conn:
+        rows = current_values(conn, PARAM)
+    if args.json:
+        _print([r.__dict__ for r in rows])
+        return 0
+    for r in rows:
+        until = f"至{r.year_to}年" if r.year_to else "起"
+        print(f"{r.name:<28} {str(r.value):>8}  {r.year_from}年{until} {_where(r.province)}  "
+              f"{'县里设定 第' + str(r.version) + '版' if r.origin == 'county' else '程序自带'}  依据：{r.source}")
+    return 0
+
+
 _COMMANDS = {"init": _init, "enroll": _enroll, "import": _import, "serve": _serve, "revoke": _revoke,
              "devices": _devices, "conflicts": _conflicts, "resolve": _resolve, "held": _held, "release": _release,
              "caps": _caps, "stats": _stats, "export-down": _export_down,
-             "procedures": _procedures}
+             "procedures": _procedures, "thresholds": _thresholds, "params": _params}
 
 
 def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secret: Secret) -> None:
@@ -345,6 +404,31 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secr
     p.add_argument("--json", action="store_true")
     action("stats", "全县统计").add_argument("--json", action="store_true")
     action("procedures", "监测程序待办/超期和部门预警处置情况（按村）").add_argument("--json", action="store_true")
+    _reference_arguments(action)
+
+
+def _reference_arguments(action: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = action("thresholds", "查看或设定贫困线、退出标准、监测线（按年度和省份，随下发包送到各设备）")
+    p.add_argument("op", choices=("list", "set"), help="list 查看 / set 设定")
+    p.add_argument("--year", type=int, help="年度")
+    p.add_argument("--poverty-line", help="贫困线（识别标准），元/人/年")
+    p.add_argument("--exit-line", help="退出标准，元/人/年")
+    p.add_argument("--monitoring-line", help="监测范围（监测线），元/人/年")
+    _set_arguments(p)
+    p = action("params", "查看或设定规则参数（如面积上限、风险消除的月数）")
+    p.add_argument("op", choices=("list", "set"), help="list 查看 / set 设定")
+    p.add_argument("name", nargs="?", help="参数名，如 arable_mu_max")
+    p.add_argument("value", nargs="?", help="值")
+    p.add_argument("--year-from", type=int, default=2014, help="起始年度（默认 2014）")
+    p.add_argument("--year-to", type=int, help="截止年度（默认一直有效）")
+    _set_arguments(p)
+
+
+def _set_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--province", default="00", help="省份代码（两位，默认 00 = 全国默认）")
+    p.add_argument("--source", default="", help="依据：文件名称和文号，或县里的决定（设定时必填）")
+    p.add_argument("--by", default="县扶贫办", help="设定人")
+    p.add_argument("--json", action="store_true")
 
 
 def _serve_arguments(p: argparse.ArgumentParser) -> None:

@@ -29,6 +29,7 @@ from ..sync.package import Kind, write_package
 from .apply import now
 from .keys import CountyKeys
 from .model import Blob, Device, DownPackage, Record
+from .refdata import values_after
 from .scope import scope_of
 
 # Records per package: a transaction on the laptop stays short and a cut transfer loses little.
@@ -105,19 +106,24 @@ def _fitting(conn: Connection, rows: list[Any]) -> Iterator[tuple[Any, bytes]]:
 
 
 def build_next(conn: Connection, keys: CountyKeys, device: Any) -> Built | None:
-    """Seal the device's next package, or None when it has everything. The caller locks the device row."""
+    """Seal the device's next package, or None when it has everything. The caller locks the device row.
+    Reference values set since its last package (thresholds, rule parameters) come first in it."""
     pairs = list(_fitting(conn, _rows(conn, device)))
-    if not pairs:
+    refs = values_after(conn, device.ref_version)
+    if not pairs and not refs:
         return None
-    first, last = pairs[0][0].rev, pairs[-1][0].rev  # the device's cursor moves over these only
-    parents = _parents(conn, device, [row for row, _ in pairs])
-    records = [_encode(conn, row) for row in parents] + [record for _, record in pairs]
+    # the device's record cursor moves over these only
+    first, last = (pairs[0][0].rev, pairs[-1][0].rev) if pairs else (device.down_rev, device.down_rev)
+    parents = _parents(conn, device, [row for row, _ in pairs]) if pairs else []
+    records = [orjson.dumps(ref.as_record()) for ref in refs] + [_encode(conn, row) for row in parents] \
+        + [record for _, record in pairs]
     number = device.down_number + 1
     previous = conn.execute(select(DownPackage.sha256).where(DownPackage.device_id == device.id,
                                                               DownPackage.number == device.down_number)).scalar()
     header = {"kind": "down", "county_id": keys.county_id, "device_id": device.id, "number": number,
               "prev_hash": previous or "", "schema": schema_revision(), "scope": scope_of(device).prefix,
-              "rev_from": first, "rev_to": last, "created": now(), "counts": {"records": len(records)}}
+              "rev_from": first, "rev_to": last, "created": now(),
+              "counts": {"records": len(records) - len(refs), "reference": len(refs)}}
     out = io.BytesIO()
     written = write_package(out, kind=Kind.DOWN, sender_id=keys.county_id, signing_private=keys.sign.private,
                             signing_public=keys.sign.public, recipient_public=bytes.fromhex(device.box_key),
@@ -125,7 +131,8 @@ def build_next(conn: Connection, keys: CountyKeys, device: Any) -> Built | None:
     conn.execute(insert(DownPackage), {
         "device_id": device.id, "number": number, "rev_from": header["rev_from"], "rev_to": header["rev_to"],
         "records": len(records), "sha256": written.sha256, "created_at": header["created"], "data": out.getvalue()})
-    conn.execute(update(Device).where(Device.id == device.id).values(down_number=number, down_rev=header["rev_to"]))
+    conn.execute(update(Device).where(Device.id == device.id).values(
+        down_number=number, down_rev=header["rev_to"], ref_version=refs[-1].version if refs else device.ref_version))
     return Built(number, out.getvalue())
 
 

@@ -56,6 +56,7 @@ class Device(CountyBase):
     down_number: Mapped[int] = mapped_column(Integer, default=0)  # the last down package built for it
     down_rev: Mapped[int] = mapped_column(BigInteger, default=0)  # records up to this rev are in its packages
     down_applied: Mapped[int] = mapped_column(Integer, default=0)  # the device's word: down packages applied
+    ref_version: Mapped[int] = mapped_column(BigInteger, default=0)  # reference values up to this are in its packages
 
 
 class Package(CountyBase):
@@ -111,6 +112,28 @@ class DownPackage(CountyBase):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ReferenceValue(CountyBase):
+    """A threshold or rule parameter the county set. Every change is a new row with the next version
+    (the history stays); the newest version of a key is the value, and devices get every version past
+    their cursor in their next down package."""
+
+    __tablename__ = "reference_value"
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(12))  # threshold / param
+    name: Mapped[str] = mapped_column(String(64))  # a threshold's kind (识别/退出/监测), or the parameter's name
+    province: Mapped[str] = mapped_column(String(2))  # "00": every province without its own
+    year_from: Mapped[int] = mapped_column(Integer)  # a threshold's year
+    year_to: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(Text)  # JSON: a number or a string (a threshold: its amount as a string)
+    source: Mapped[str] = mapped_column(Text)  # where the value comes from (a document, a decision)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[str] = mapped_column(String(32))
+
+
+Index("ix_reference_value_key", ReferenceValue.kind, ReferenceValue.name, ReferenceValue.province,
+      ReferenceValue.year_from)
 
 
 class RefusedEntry(CountyBase):

@@ -23,7 +23,7 @@ from .income import IncomeLine, IncomeYear
 from .member import Member, MemberYear, WorkRecord
 from .monitoring import Assessment, RiskFlag
 from .procedure import DeptWarning, Procedure, ProcedureStep
-from .reference import AdminArea, CodeEntry, Threshold, VillageYear
+from .reference import AdminArea, CodeEntry, RuleParam, Threshold, VillageYear
 from .system import AppUser, ChangeLog, Meta, SyncOutbox
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "CodeEntry", "DeptWarning", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
     "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
     "MemberYear", "Meta", "SyncOutbox", "Plan", "Procedure", "ProcedureStep",
-    "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
+    "PublicPostDetail", "RelocationDetail", "RiskFlag", "RuleParam", "Threshold",
     "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
     "new_id",
 ]

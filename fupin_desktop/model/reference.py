@@ -61,6 +61,26 @@ class Threshold(Entity, Base):
     kind: Mapped[str] = text("类型", 8)  # 识别 / 退出 / 监测
     amount: Mapped[Decimal] = money("金额(元/人/年)")
     source: Mapped[str | None] = text("依据")
+    # "shipped" (resources/, refreshed by a program upgrade) or "county" (set at the county, never
+    # overwritten by shipped values); version: the county's number for it, the newest wins.
+    origin: Mapped[str] = text("来源", 8, default="shipped")
+    version: Mapped[int] = number("版本", default=0)
+
+
+class RuleParam(Entity, Base):
+    """A rule parameter (land-area limits, the six-month removal rule…) from a year on, per province."""
+
+    __tablename__ = "rule_param"
+    __table_args__ = (UniqueConstraint("name", "province_code", "year_from"),)
+
+    name: Mapped[str] = text("名称", 64)
+    province_code: Mapped[str] = text("省份代码", 2)  # "00" = national default
+    year_from: Mapped[int] = number("起始年度")
+    year_to: Mapped[int | None] = number("截止年度")
+    value: Mapped[str] = text("值")  # JSON: a number or a string
+    source: Mapped[str | None] = text("依据")
+    origin: Mapped[str] = text("来源", 8, default="shipped")
+    version: Mapped[int] = number("版本", default=0)
 
 
 class CodeEntry(Entity, Base):

@@ -121,6 +121,7 @@ class Store:
                 raise store.rolled_back
             _check_slot_format(engine, keyring)
             store._upgrade_schema()
+            _merge_shipped_reference(engine)
             store._remember_best_effort("open")
             event.listen(engine.pool, "checkin", store._after_checkin)
             return store
@@ -232,6 +233,14 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _merge_shipped_reference(engine: Engine) -> None:
+    """A program upgrade brings newer shipped thresholds and rule parameters; the county's stay."""
+    from ..reference import merge_shipped  # noqa: PLC0415 (reference imports the model)
+
+    with engine.begin() as conn:
+        merge_shipped(conn)
 
 
 def _check_readable(engine: Engine) -> None:

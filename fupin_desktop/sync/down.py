@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Table, select, text
 
 from ..model import Base
 from ..queries.load import load_households
+from ..reference import RefValue, apply_reference
 from ..services.checks import mark_store
 from ..services.households import refresh_summary, unit_of_work
 from ..services.uow import UnitOfWork
@@ -53,6 +54,7 @@ class DownResult:
     records: int = 0
     changed: int = 0
     conflicts: int = 0
+    reference: int = 0  # thresholds and rule parameters taken over
     already: bool = False
     households: set[str] = field(default_factory=set)
     messages: list[str] = field(default_factory=list)
@@ -109,6 +111,13 @@ def _table(record: Mapping[str, Any], path: Path) -> Table:
     return table
 
 
+def _reference(record: Mapping[str, Any], path: Path) -> RefValue:
+    ref = RefValue.from_record(record)
+    if ref is None:
+        raise _refuse("BAD_PAYLOAD", "下发包里的参考数据（标准、规则参数）无法理解，没有导入", path)
+    return ref
+
+
 @dataclass
 class Mine:
     """A field this device changed and the county has not confirmed."""
@@ -155,7 +164,9 @@ def _apply_down(store: Store, path: Path) -> DownResult:
         if not _check_order(conn, header, path):
             result.already = True
             return result
-    records = list(reader.records(keys.box.private))  # bounded by the package limits
+    everything = list(reader.records(keys.box.private))  # bounded by the package limits
+    refs = [_reference(r, path) for r in everything if r.get("type") == "reference"]
+    records = [r for r in everything if r.get("type") != "reference"]
     tables = [_table(r, path) for r in records]
 
     bulk = len(records) > BULK_RECORDS
@@ -166,8 +177,12 @@ def _apply_down(store: Store, path: Path) -> DownResult:
             result.already = True
             return result
         _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
-        if bulk:  # list summaries now; validation marks once for the whole run (finish_run)
+        result.reference = sum(apply_reference(uow.conn, ref) for ref in refs)
+        # list summaries now; validation marks once for the whole run (finish_run); new thresholds or
+        # parameters change every household's marks, so they are refreshed then too
+        if bulk:
             _summaries(uow, sorted(uow.changed_households))
+        if bulk or result.reference:
             set_meta(uow.conn, MARKS_PENDING, "1")
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
@@ -266,7 +281,8 @@ def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict
         elif writer != uow.store.device_id and record["data"][name] != edit.base:
             # Another device changed it since our edit's starting point (our own edit coming back, or
             # the value we started from, is no conflict): keep ours, show both, the county decides.
-            _keep_mine(uow.conn, key, local.get(name), value)
+            hh = record.get("hh") if isinstance(record.get("hh"), str) else None
+            _keep_mine(uow.conn, key, local.get(name), value, hh)
             result.conflicts += 1
     return changes
 
@@ -275,8 +291,9 @@ def _settle(conn: Connection, key: str) -> None:
     conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
 
 
-def _keep_mine(conn: Connection, key: str, mine: Any, county: Any) -> None:
-    set_meta(conn, key, json.dumps({"mine": to_json(mine), "county": to_json(county),
+def _keep_mine(conn: Connection, key: str, mine: Any, county: Any, household_id: str | None) -> None:
+    # The household rides along so that the list can show it 冲突 without a lookup per row.
+    set_meta(conn, key, json.dumps({"mine": to_json(mine), "county": to_json(county), "hh": household_id,
                                     "at": datetime.now(UTC).isoformat(timespec="seconds")}, ensure_ascii=False))
 
 

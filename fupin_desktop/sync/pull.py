@@ -67,15 +67,12 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
     with httpx.Client(base_url=base, timeout=timeout, verify=tls_verify(ca_file)) as client, \
             tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         for _ in range(MAX_PACKAGES_PER_PULL):
-            body = down_request(store.device_id, keys.sign.private, down_number(store))
-            response = retrying(partial(client.post, "/api/v1/down", json=body), attempts, backoff)
-            if response.status_code == 204:
+            data = _ask(client, down_request(store.device_id, keys.sign.private, down_number(store)), attempts,
+                        backoff)
+            if data is None:
                 break
-            if response.status_code != 200:
-                raise ServerRefused(f"县里的服务器没有给出下发包（HTTP {response.status_code}）。",
-                                    hint="请检查服务器地址和本机的入网状态；已导入的包都已保存，可以稍后再试。")
             path = Path(tmp) / "down.fupindown"
-            path.write_bytes(response.content)
+            path.write_bytes(data)
             applied = apply_down(store, path)
             if applied.already:  # the server sent what we have: stop rather than loop
                 break
@@ -84,3 +81,45 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
                 progress(len(result.applied))
     finish_run(store)
     return result
+
+
+def _ask(client: httpx.Client, body: dict[str, str | int], attempts: int, backoff: float) -> bytes | None:
+    """The next down package, or None when the county has nothing more."""
+    response = retrying(partial(client.post, "/api/v1/down", json=body), attempts, backoff)
+    if response.status_code == 204:
+        return None
+    if response.status_code != 200:
+        raise ServerRefused(f"县里的服务器没有给出下发包（HTTP {response.status_code}）。",
+                            hint="请检查服务器地址和本机的入网状态；已导入的包都已保存，可以稍后再试。")
+    return response.content
+
+
+# The same download in three steps for the app, where the store is touched only on the database worker and
+# the network only on the network thread (a server that does not answer never holds up the database).
+@dataclass(frozen=True)
+class DownAsk:
+    """A signed request for the package after the last one applied, read from the store."""
+
+    base: str
+    ca_file: str
+    body: dict[str, str | int]
+
+
+def prepare_fetch(store: Store, url: str | None = None) -> DownAsk:
+    with store.engine.connect() as conn:
+        keys = device_keys(conn)
+    base, ca_file = server_address(store, keys.county.server_url, url)
+    return DownAsk(base, ca_file, down_request(store.device_id, keys.sign.private, down_number(store)))
+
+
+def fetch_down(ask: DownAsk, *, attempts: int = 4, backoff: float = 0.5, timeout: float = 60.0) -> bytes | None:
+    """Network only, touches no store: the next down package's sealed bytes, or None for "nothing more"."""
+    with httpx.Client(base_url=ask.base, timeout=timeout, verify=tls_verify(ask.ca_file)) as client:
+        return _ask(client, ask.body, attempts, backoff)
+
+
+def apply_fetched(store: Store, data: bytes) -> DownResult:
+    with tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
+        path = Path(tmp) / "down.fupindown"
+        path.write_bytes(data)
+        return apply_down(store, path)

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select, text
 
 from ..model import SyncOutbox
-from ..sync_state import ALL_STATES, HOUSEHOLD_PRIORITY, OPEN_STATES, sql_list
+from ..sync_state import ALL_STATES, HOUSEHOLD_PRIORITY, OPEN_STATES, SyncState, sql_list
 from .device import get_meta
+from .down import CONFLICT_PREFIX
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -59,6 +60,13 @@ def household_states(conn: Connection, household_ids: list[str], device_id: str)
     for hh, state in rows:
         if hh not in states or HOUSEHOLD_PRIORITY.index(state) < HOUSEHOLD_PRIORITY.index(states[hh]):
             states[hh] = state
+    # A field kept here against the county's value (sync/down.py) is a conflict whatever the state of
+    # this device's own entry (not yet sent, say, when the county's folder came by USB first).
+    wanted = set(household_ids)
+    for (value,) in conn.execute(text("SELECT value FROM meta WHERE key LIKE :p"), {"p": CONFLICT_PREFIX + "%"}):
+        hh = json.loads(value).get("hh")
+        if hh in wanted:
+            states[hh] = SyncState.CONFLICT.value
     return states
 
 

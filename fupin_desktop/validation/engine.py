@@ -19,7 +19,7 @@ from ..bundle import HouseholdData
 from ..errors import Cancelled
 from ..model import Household, Meta
 from ..queries.load import VALIDATION_PARTS, iter_households, load_households
-from ..reference import CodeTables, thresholds_table
+from ..reference import CodeTables, ParamRow, ParamValue, params_table, rule_param, shipped_params, thresholds_table
 
 ERROR = "error"
 WARNING = "warning"
@@ -58,6 +58,16 @@ class Context:
     today: date = field(default_factory=date.today)
     codes: CodeTables = field(default_factory=CodeTables.default)
     thresholds: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    params: tuple[ParamRow, ...] = field(default_factory=shipped_params)
+
+    def param(self, name: str, year: int | None = None) -> ParamValue:
+        """A rule parameter (resources/rule_params.json, or the county's newer value) for the year."""
+        return rule_param(name, year=self.year if year is None else year, province=self.province_code,
+                          rows=self.params)
+
+    def number(self, name: str, year: int | None = None) -> Decimal:
+        """A numeric rule parameter as a Decimal (compared with amounts and areas)."""
+        return Decimal(str(self.param(name, year)))
 
     def threshold(self, kind: str, year: int | None = None) -> Decimal | None:
         y = self.year if year is None else year
@@ -70,6 +80,7 @@ class Context:
             year=year or date.today().year,
             province_code=(meta.get("village_code") or "00")[:2],
             thresholds=thresholds_table(conn),
+            params=shipped_params() + params_table(conn),
         )
 
 

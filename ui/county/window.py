@@ -47,6 +47,7 @@ class CountyWindow(QMainWindow):
         from .figures_tab import FiguresTab  # noqa: PLC0415
         from .held_tab import HeldTab  # noqa: PLC0415
         from .import_tab import ImportTab  # noqa: PLC0415
+        from .reference_tab import ReferenceTab  # noqa: PLC0415
 
         self.ctx = ctx
         self.setWindowTitle(f"扶贫档案 — 县级工作台：{ctx.keys.county_name}")
@@ -58,8 +59,10 @@ class CountyWindow(QMainWindow):
         self.conflicts_tab = ConflictsTab(ctx, on_changed=self.refresh_all)
         self.devices_tab = DevicesTab(ctx)
         self.figures_tab = FiguresTab(ctx)
+        self.reference_tab = ReferenceTab(ctx)
         for tab, title in ((self.import_tab, "导入"), (self.held_tab, "暂存"), (self.conflicts_tab, "冲突"),
-                           (self.devices_tab, "设备"), (self.figures_tab, "全县数字")):
+                           (self.devices_tab, "设备"), (self.figures_tab, "全县数字"),
+                           (self.reference_tab, "标准和参数")):
             self.tabs.addTab(tab, title)
         self.held_tab.counted.connect(lambda _n: self._update_titles())
         self.conflicts_tab.counted.connect(lambda _n: self._update_titles())

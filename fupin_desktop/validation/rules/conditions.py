@@ -12,9 +12,10 @@ REQUIRED = ("arable_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pastu
             "road_distance_km", "housing_area_m2", "dilapidated", "drinking_safe", "sanitary_toilet")
 AREAS = ("arable_mu", "irrigated_mu", "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu",
          "water_surface_mu", "road_distance_km", "housing_area_m2")
-# Upper bounds above which a value is probably a typing error (GZ 5_14_001…014) [K].
-LIMITS = {"arable_mu": 100, "pasture_mu": 100, "water_surface_mu": 100, "forest_mu": 200,
-          "returned_forest_mu": 200, "orchard_mu": 200, "road_distance_km": 5}
+# Upper bounds above which a value is probably a typing error (GZ 5_14_001…014) [K]: rule parameters
+# "<column>_max" (resources/rule_params.json, or the county's values).
+LIMITED = frozenset({"arable_mu", "pasture_mu", "water_surface_mu", "forest_mu", "returned_forest_mu", "orchard_mu",
+                     "road_distance_km"})
 CODED = (("road_type", "入户路类型"), ("fuel_type", "主要燃料类型"), ("dilapidation_grade", "危房级别"),
          ("relocation_mode", "搬迁方式"), ("resettlement_mode", "安置方式"), ("resettlement_place", "安置地"))
 GUARANTEES = ("food_secure", "clothing_secure", "education_secure", "medical_secure", "housing_secure", "water_secure")
@@ -53,9 +54,9 @@ def conditions_ranges(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
             continue
         if value < 0:
             yield Finding("CON-03", ERROR, field=column, message=f"{_name(column)}为负数（{value}）", **where)
-        elif column in LIMITS and value > LIMITS[column]:
+        elif column in LIMITED and value > (limit := ctx.number(f"{column}_max")):
             yield Finding("CON-02", WARNING, field=column,
-                          message=f"{_name(column)}为{value}，超过{LIMITS[column]}，请核实", **where)
+                          message=f"{_name(column)}为{value}，超过{limit}，请核实", **where)
     arable, irrigated = to_decimal(hy.get("arable_mu")), to_decimal(hy.get("irrigated_mu"))
     if arable is not None and irrigated is not None and irrigated > arable:
         yield Finding("CON-04", WARNING, field="irrigated_mu",

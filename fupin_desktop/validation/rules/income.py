@@ -97,7 +97,7 @@ def income_plausible(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     before = per_capita(income_figures(hh, ctx.year - 1, None))
     if now is not None and before is not None and before > 0:
         change = (now - before) / before
-        if abs(change) >= Decimal("0.5"):
+        if abs(change) >= ctx.number("income_change_warn_ratio"):
             word = "增长" if change > 0 else "下降"
             yield Finding("INC-04", WARNING, field="per_capita_net",
                           message=f"人均纯收入由{ctx.year - 1}年的{yuan(before)}元{word}到{yuan(now)}元，"
@@ -122,6 +122,11 @@ def income_thresholds(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if pc is None:
         return
     line = ctx.threshold("监测")
+    if line is None and _latest(ctx, "监测", ctx.year) is not None:
+        # The monitoring era has begun but nobody set this year's line: say so rather than pass everyone.
+        yield Finding("INC-17", WARNING, field="per_capita_net",
+                      message=f"{ctx.year}年没有监测范围（监测线），人均纯收入{yuan(pc)}元无法与监测线比较；"
+                              f"请县里设定{ctx.year}年的监测线后再检查", **_at(fx))
     # Against the 监测范围 a household's 合规自付支出 is taken off first (income.py, as the forms judge it).
     oop = to_decimal((inc or {}).get("_row", {}).get("compliant_oop_expense"))
     pop = (inc or {}).get("_population")
@@ -157,9 +162,10 @@ def measures_need_income(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if business == 0 and has_measure(fx, INDUSTRY):
         yield Finding("INC-09", ERROR, field="business_income",
                       message=f"{ctx.year}年有产业帮扶措施，但生产经营性收入为0", **_at(fx))
-    if wage is not None and 0 < wage < 100:
+    least = ctx.number("wage_income_min")
+    if wage is not None and 0 < wage < least:
         yield Finding("INC-10", ERROR, field="wage_income",
-                      message=f"{ctx.year}年工资性收入仅{yuan(wage)}元（低于100元），请核实", **_at(fx))
+                      message=f"{ctx.year}年工资性收入仅{yuan(wage)}元（低于{least}元），请核实", **_at(fx))
 
 
 @rule

@@ -15,7 +15,6 @@ from ._common import (
 
 OTHER = "其他"
 DISASTER = "因自然灾害"
-MAX_RISKS = 5
 # Which measures answer which risk (GZ 5_18_00x); E3 category names are accepted as well.
 RISK_MEASURES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "因病": (frozenset({"健康帮扶", "健康扶贫", "社会帮扶", "综合保障"}), ()),
@@ -27,7 +26,6 @@ RISK_MEASURES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 DEVELOPMENT = frozenset({"产业帮扶", "就业帮扶", "金融帮扶", "公益岗位帮扶", "产业扶贫", "就业扶贫", "金融扶贫",
                          "公益岗位"})
 _YM = re.compile(r"^(\d{4})(\d{2})$")
-REMOVAL_RULE_FROM = (2022, 5)  # the 6-month minimum applies to removals after April 2022
 
 
 def _ym(value: object) -> tuple[int, int] | None:
@@ -64,8 +62,9 @@ def monitoring_risks(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if bad:
         yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险“{'、'.join(bad)}”不在代码表中",
                       **hy_where)
-    if len(risks) > MAX_RISKS:
-        yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险填了{len(risks)}项，最多{MAX_RISKS}项",
+    most = int(ctx.number("max_risks"))
+    if len(risks) > most:
+        yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险填了{len(risks)}项，最多{most}项",
                       **hy_where)
     if OTHER in risks and blank(fx.hy.get("risk_note")):
         yield Finding("MON-02", ERROR, field="risk_note", message="致贫/返贫风险为“其他”，但未填写风险备注", **hy_where)
@@ -206,9 +205,10 @@ def _removal_timing(hh: HouseholdData, ctx: Context, where: dict[str, str]) -> I
     if months < 0:
         yield Finding("MON-17", ERROR, field="risk_removed_at",
                       message=f"消除监测时间 {f['risk_removed_at']} 早于识别监测时间 {f['monitoring_since']}", **where)
-    elif end >= REMOVAL_RULE_FROM and months < 6:
+    elif end >= (_ym(ctx.param("risk_removal_rule_from", end[0])) or end) \
+            and months < (least := int(ctx.number("risk_removal_min_months", end[0]))):
         yield Finding("MON-17", ERROR, field="risk_removed_at",
-                      message=f"识别监测（{f['monitoring_since']}）后仅{months}个月即标注风险消除（应不少于6个月）",
+                      message=f"识别监测（{f['monitoring_since']}）后仅{months}个月即标注风险消除（应不少于{least}个月）",
                       **where)
     elif f.get("risk_removal_method") == "帮扶消除" and months <= 1:
         yield Finding("MON-17", ERROR, field="risk_removed_at", message="识别监测的当月或次月即标注帮扶消除", **where)
