@@ -19,6 +19,7 @@ from fupin_desktop.county.keys import init_county
 from fupin_desktop.demo import fill_store
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.checks import mark_store
+from fupin_desktop.services.carry_over import Available
 from fupin_desktop.settings import Settings
 from fupin_desktop.store.store import Store
 from fupin_desktop.tabular.exporter import export_xlsx
@@ -31,9 +32,14 @@ from ui.drafts_dialog import DraftsDialog
 from ui.editor.measures import MeasureDialog
 from ui.editor.member_dialogs import LeaveDialog, MemberDialog
 from ui.editor.responsible import AssignDialog
-from ui.editor.visits import VisitDialog, show_photo
+from ui.editor.carry_over import CarryOverDialog
+from ui.editor.photos import PhotoViewer
+from ui.editor.visits import VisitDialog
 from ui.import_dialog import ImportDialog
 from ui.leaving import HouseholdLeaveDialog
+from ui.procedures import CloseDialog, DisposeDialog, NewProcedureDialog, StepDialog
+from ui.sync.received_dialog import ReceivedDialog
+from ui.users_dialog import UsersDialog
 from ui.maintenance import RestoreDialog
 from ui.messages import inform
 from ui.print_dialog import PrintDialog
@@ -110,8 +116,15 @@ def main(out: Path) -> int:
     probe("member leaves", lambda: LeaveDialog(editor, member)).close()
     probe("measure", lambda: MeasureDialog(editor, editor.measures.rows[0], YEAR, editor.member_choices())).close()
     probe("visit", lambda: VisitDialog(editor, [("h1", "李帮扶")])).close()
-    show_photo(editor, "照片", None)
-    probe("photo viewer", lambda: editor.findChild(QWidget, "photoViewer")).close()
+    probe("photo viewer", lambda: PhotoViewer(editor, [("a1", "照片.jpg")], 0, lambda _a, then: then(None))).close()
+    offer = Available(YEAR - 1, {"income": 6, "conditions": 12, "guarantees": 5, "measures": 3},
+                      {"income": 2, "conditions": 4, "guarantees": 0, "measures": 0})
+    probe("carry over", lambda: CarryOverDialog(editor, offer, YEAR)).close()
+    probe("new procedure", lambda: NewProcedureDialog(editor)).close()
+    probe("procedure step", lambda: StepDialog(editor, "识别纳入", set())).close()
+    probe("close procedure", lambda: CloseDialog(editor, "识别纳入")).close()
+    probe("dispose warning", lambda: DisposeDialog(editor, {"department": "医保", "warned_on": "2026-11-02",
+                                                            "warning": "年度个人自付医疗费用超过2万元"})).close()
     helpers = editor.snapshot.helpers if editor.snapshot else []
     probe("assign helper", lambda: AssignDialog(editor, helpers)).close()
     probe("print", lambda: PrintDialog(archive, selected=ids[:1], query=SearchQuery(year=YEAR), year=YEAR,
@@ -127,6 +140,8 @@ def main(out: Path) -> int:
     probe("sync status", lambda: SyncStatusDialog(archive, window)).close()
     probe("enrollment", lambda: EnrollmentDialog(window, server_url="")).close()
     probe("message", lambda: inform(window, "说明" * 200, "细节" * 50)).close()
+    probe("users", lambda: UsersDialog(archive, window)).close()
+    probe("received", lambda: ReceivedDialog(archive, window)).close()
     probe("household leaves", lambda: HouseholdLeaveDialog(window, archive, ids[0], "张三户")).close()
     drafts = [WaitingDraft(key=f"draft-{i}", household_id=i, label=f"第{n}户", saved_at="2026-12-07T08:00:00",
                            holds=["户信息", "成员 3 人", "收入 2 条"]) for n, i in enumerate(ids[:8])]

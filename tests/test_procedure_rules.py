@@ -45,10 +45,10 @@ def _rules(hh: HouseholdData) -> dict[str, list[str]]:
 
 def test_defaults_come_from_the_rule_parameters():
     limits = Limits.of("52", 2026)
-    assert limits.publicity_days == rule_param("publicity_min_days", "52", 2026) == 5
-    assert limits.decision_days == rule_param("decision_max_days") == 15
-    with pytest.raises(LookupError, match="缺少规则参数"):
-        rule_param("no_such_param")
+    assert limits.publicity_days == rule_param("publicity_min_days", year=2026, province="52") == 5
+    assert limits.decision_days == rule_param("decision_max_days", year=2026) == 15
+    with pytest.raises(KeyError, match="no_such_param"):
+        rule_param("no_such_param", year=2026)
 
 
 @pytest.mark.parametrize("kind", ["识别纳入", "风险消除", "退出"])
