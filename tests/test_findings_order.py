@@ -7,6 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fupin_desktop.bundle import HouseholdData
+from fupin_desktop.services.edit_state import EditState
+from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import Context, check_household
 from fupin_desktop.validation.order import BLANKS, ERRORS, HINTS, IDENTITY, ordered, summary
 
@@ -68,9 +70,6 @@ def test_summary_counts_errors_blanks_and_hints():
 def test_an_unreadable_value_is_not_also_reported_blank():
     """识别监测时间 typed as "2024年3月" cannot be kept (6 characters at most): the editor's parser
     reports that, and the value reaches the rules blank. The person is told once, not "未填写" too."""
-    from fupin_desktop.services.edit_state import EditState
-    from fupin_desktop.services.editing import check_state
-
     hh = monitored_household()
     state = EditState(household={"monitoring_since": "2024年3月份起"}, year={})
     typed, unreadable = check_state(state, hh, YEAR, "520102003004", "K")

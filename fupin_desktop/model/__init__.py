@@ -23,11 +23,12 @@ from .income import IncomeLine, IncomeYear
 from .member import Member, MemberYear, WorkRecord
 from .monitoring import Assessment, RiskFlag
 from .reference import AdminArea, CodeEntry, Threshold, VillageYear
-from .system import AppUser, ChangeLog, Meta, SyncOutbox
+from .system import AppUser, ChangeLog, CheckDirty, CheckKey, CheckResult, Meta, SyncOutbox
 
 __all__ = [
     "MEASURE_DETAILS", "AdminArea", "AppUser", "Assessment", "Attachment", "Base", "ChangeLog",
-    "CodeEntry", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
+    "CheckDirty", "CheckKey", "CheckResult", "CodeEntry", "EducationDetail", "HealthDetail", "Helper",
+    "HelperAssignment", "Household",
     "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
     "MemberYear", "Meta", "SyncOutbox", "Plan", "PublicPostDetail", "RelocationDetail", "RiskFlag", "Threshold",
     "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
