@@ -3,7 +3,10 @@ after random edits, cross-household rules included (one ID number in two househo
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -136,3 +139,13 @@ def test_a_new_day_or_other_year_checks_in_full(new_store):
         assert not incremental.can_recheck(conn, replace(ctx, today=ctx.today + timedelta(days=1)))
         assert not incremental.can_recheck(conn, replace(ctx, thresholds={}))
     assert checks.check(new_store, YEAR, full=True).full
+
+
+def test_the_fingerprint_is_the_same_in_another_process():
+    """The kept state is written by one run of the program and read by the next."""
+    code = ("from datetime import date; from fupin_desktop.validation.engine import Context; "
+            "from fupin_desktop.validation.incremental import fingerprint; "
+            "print(fingerprint(Context(year=2024, today=date(2024, 5, 1))))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
+    assert other == incremental.fingerprint(Context(year=2024, today=date(2024, 5, 1)))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -71,19 +70,20 @@ def fingerprint(ctx: Context) -> str:
 
 @cache
 def _rules_digest() -> str:
-    """The rules' code: their modules' source where it is on disk, else (a frozen build) the
-    compiled code of each registered rule."""
+    """The rules' code: the validation package's source where it is on disk, else (a frozen build)
+    the compiled code of each registered rule. Both the same in every process."""
     _load_rules()
     from .. import __version__  # noqa: PLC0415
 
     h = hashlib.sha256(__version__.encode())
-    for name in sorted(m for m in sys.modules if m.startswith(__package__ or "fupin_desktop.validation")):
-        path = getattr(sys.modules[name], "__file__", None)
-        if path and Path(path).is_file():
-            h.update(name.encode() + Path(path).read_bytes())
-    for fn in [*HOUSEHOLD_RULES, *STORE_RULES]:
-        code = fn.__code__
-        h.update(f"{fn.__module__}.{fn.__qualname__}".encode() + code.co_code + repr(code.co_consts).encode())
+    sources = sorted(Path(__file__).parent.rglob("*.py"))
+    for path in sources:
+        h.update(path.name.encode() + path.read_bytes())
+    if not sources:
+        for fn in [*HOUSEHOLD_RULES, *STORE_RULES]:
+            code = fn.__code__
+            consts = [c for c in code.co_consts if isinstance(c, (str, int, float, bytes))]
+            h.update(f"{fn.__module__}.{fn.__qualname__}".encode() + code.co_code + repr(consts).encode())
     return h.hexdigest()
 
 
@@ -101,11 +101,22 @@ def full_check(conn: Connection, ctx: Context, *, results: HouseholdResults | No
                cancel: Callable[[], bool] | None = None) -> CheckRun:
     """Every household; marks written and the state kept for the next re-check. ``results`` may come
     from worker processes (``validation.parallel``)."""
+    try:
+        return _full_check(conn, ctx, results, want_findings, progress, cancel)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # worker processes started but not waited for (an error, a cancel)
+            close()
+
+
+def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None, want_findings: bool,
+                progress: Progress | None, cancel: Callable[[], bool] | None) -> CheckRun:
     _load_rules()
     total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
     cross: dict[str, list[Finding]] = defaultdict(list)
     for f in store_findings(conn, ctx, None):
         cross[f.household].append(f)
+    keys = list(store_keys(conn, ctx, None))  # while the workers (if any) read
     conn.execute(delete(CheckResult))
     conn.execute(delete(CheckKey))
     rows: list[dict[str, Any]] = []
@@ -128,7 +139,7 @@ def full_check(conn: Connection, ctx: Context, *, results: HouseholdResults | No
         if len(marks) >= engine.MARK_BATCH:
             _flush(conn, rows, marks)
     _flush(conn, rows, marks)
-    _insert_keys(conn, store_keys(conn, ctx, None))
+    _insert_keys(conn, keys)
     _kept(conn, ctx)
     run.cross_checked = run.rechecked
     return run
