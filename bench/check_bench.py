@@ -3,6 +3,7 @@ day's work, each against a floor measured in the same run.
 
     .venv/bin/python -m bench.check_bench                       # builds a 20,000-household store
     .venv/bin/python -m bench.check_bench --store DIR           # reuses one (it gets 200 more edits)
+    .venv/bin/python -m bench.check_bench --trigger-cost 1000   # what the check_dirty triggers cost writes
 
 - full check: every household, on every core (what runs on the first check of a day); its floor is
   reading the same rows the rules read, split over the same worker processes, with no rule run;
@@ -105,6 +106,33 @@ def own_floor(store, chosen: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def trigger_cost(households: int) -> dict[str, float]:
+    """What the check_dirty triggers add to writing: the demo fill into two fresh stores, one with
+    the triggers dropped (the floor), alternately, best of two each."""
+    from sqlalchemy import text
+
+    from fupin_desktop.demo import fill_store
+    from fupin_desktop.store.store import Store
+
+    times: dict[str, list[float]] = {"with": [], "without": []}
+    for attempt in range(2):
+        for kind in ("without", "with"):
+            path = Path(tempfile.mkdtemp()) / "store"
+            store, _ = Store.create(path, village_code=VILLAGE, village_name="大镇", username="admin",
+                                    password=PASSWORD)
+            with store:
+                if kind == "without":
+                    with store.engine.begin() as conn:
+                        names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                                  "AND name LIKE 'check_dirty_%'")).scalars().all()
+                        for name in names:
+                            conn.execute(text(f"DROP TRIGGER {name}"))
+                start = time.perf_counter()
+                fill_store(store, households, seed=attempt)
+                times[kind].append(time.perf_counter() - start)
+    return {kind: min(values) for kind, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--households", type=int, default=20000)
@@ -112,7 +140,15 @@ def main() -> None:
     parser.add_argument("--password", default=PASSWORD)
     parser.add_argument("--changed", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--trigger-cost", type=int, default=0, metavar="HOUSEHOLDS",
+                        help="only measure what the triggers add to writing this many households")
     args = parser.parse_args()
+    if args.trigger_cost:
+        cost = trigger_cost(args.trigger_cost)
+        print(json.dumps({"demo fill with triggers s": round(cost["with"], 2),
+                          "floor: triggers dropped s": round(cost["without"], 2),
+                          "with / floor": round(cost["with"] / cost["without"], 2)}, indent=1))
+        return
 
     from fupin_desktop.demo import fill_store
     from fupin_desktop.services import checks

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 from dataclasses import replace
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, text, update
 
 from fupin_desktop.demo import fill_store
+from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
 from fupin_desktop.model import CheckDirty, Household, IncomeLine, IncomeYear, Member
 from fupin_desktop.services import checks
 from fupin_desktop.services import households as svc
@@ -149,3 +151,39 @@ def test_the_fingerprint_is_the_same_in_another_process():
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
     assert other == incremental.fingerprint(Context(year=2024, today=date(2024, 5, 1)))
+
+
+def test_every_table_the_rules_read_notes_the_households_written(new_store):
+    """A table the validation load reads without a check_dirty trigger would let a re-check keep a
+    stale finding; each trigger must name the household of the row written."""
+
+
+
+
+
+
+    fill_store(new_store, 3, seed=2)
+    read: set[str] = set()
+
+    def seen(conn, cursor, statement, *args):
+        read.update(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", statement))
+
+    with new_store.engine.connect() as conn:
+        ids = conn.execute(select(Household.id)).scalars().all()
+        event.listen(conn, "before_cursor_execute", seen)
+        load_households(conn, ids, VALIDATION_PARTS)
+        event.remove(conn, "before_cursor_execute", seen)
+        triggers = set(conn.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND name LIKE 'check_dirty_%'")).scalars())
+    assert read and read <= triggers, read - triggers
+    for table in sorted(read):
+        with new_store.engine.begin() as conn:
+            conn.execute(text("DELETE FROM check_dirty"))
+            row = conn.execute(text(f"SELECT rowid FROM {table} LIMIT 1")).scalar()
+            if row is None:
+                continue
+            first = conn.execute(text(f"SELECT * FROM {table} WHERE rowid = :r"), {"r": row}).mappings().one()
+            column = next(c for c in first if c not in {"id", "household_id", "member_id", "income_id"})
+            conn.execute(text(f"UPDATE {table} SET {column} = {column} WHERE rowid = :r"), {"r": row})
+            dirty = conn.execute(select(CheckDirty.household_id)).scalars().all()
+        assert len(dirty) == 1 and dirty[0] in ids, table

@@ -44,6 +44,7 @@ DIRTY_SOURCES = {
     "household_year": "ROW.household_id",
     "member": "ROW.household_id",
     "member_year": "(SELECT household_id FROM member WHERE id = ROW.member_id)",
+    "work_record": "(SELECT household_id FROM member WHERE id = ROW.member_id)",
     "income_year": "ROW.household_id",
     "income_line": "(SELECT household_id FROM income_year WHERE id = ROW.income_id)",
     "measure": "ROW.household_id",
