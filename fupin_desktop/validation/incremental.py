@@ -191,8 +191,9 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
     _flush(conn, rows, marks)
     _insert_keys(conn, now)
     _kept(conn, ctx)
-    count = conn.execute(select(func.coalesce(func.sum(
-        func.json_array_length(CheckResult.own) + func.json_array_length(CheckResult.cross)), 0))).scalar_one()
+    # Every household's marks now count its findings (written by the last check or just now).
+    count = conn.execute(select(func.coalesce(func.sum(Household.error_count + Household.warning_count), 0))
+                         ).scalar_one()
     run = CheckRun(int(count), full=False, rechecked=len(existing), cross_checked=len(affected))
     if want_findings:
         run.findings = kept_findings(conn)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -86,9 +86,17 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
                                      for i in range(len(part)))
             params = {**{f"k{i}": k for i, k in enumerate(part)}, **{f"e{i}": k + "99" for i, k in enumerate(part)}}
             candidates.update(conn.execute(text(sql), params).scalars())
-        stmt = stmt.where(Member.id.in_(candidates))
+        # The members by their keys, then their households' status: joined, SQLite would walk every
+        # active household instead.
+        found = conn.execute(select(Member.id, Member.name, Member.id_no, Member.household_id)
+                             .where(Member.id.in_(candidates), _ACTIVE_ID)).all()
+        live = set(conn.execute(select(Household.id).where(Household.id.in_({r.household_id for r in found}),
+                                                           Household.record_status == "在册")).scalars())
+        rows: Sequence[Row[str, str, str | None, str]] = [r for r in found if r.household_id in live]
+    else:
+        rows = conn.execute(stmt).all()
     by_person: dict[str, list[Row[str, str, str | None, str]]] = defaultdict(list)
-    for row in conn.execute(stmt).all():
+    for row in rows:
         by_person[_person_key(row.id_no)].append(row)
     for key, rows in by_person.items():
         households = {r.household_id for r in rows}
