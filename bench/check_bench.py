@@ -92,6 +92,19 @@ def day_of_work(store, rng: random.Random, households: int) -> list[str]:
     return chosen
 
 
+def previous_check(store) -> float:
+    """The whole-store check as it was before the kept state: the same rules and workers, marks only."""
+    from fupin_desktop.queries.years import current_year
+    from fupin_desktop.services.checks import _results
+    from fupin_desktop.validation.engine import Context, check_store
+
+    start = time.perf_counter()
+    with store.engine.begin() as conn:
+        ctx = Context.for_store(conn, current_year(conn))
+        sum(1 for _ in check_store(conn, ctx, mark=True, results=_results(store, ctx)))
+    return time.perf_counter() - start
+
+
 def own_floor(store, chosen: list[str]) -> float:
     """The least a re-check must do: load the edited households and run their own rules."""
     from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
@@ -176,6 +189,7 @@ def main() -> None:
         out["floor: parallel read, no rules s"] = round(statistics.median(floor), 2)
         out["full / floor"] = round(statistics.median(full) / statistics.median(floor), 2)
         out["findings"] = run.count
+        out["before this change: check_store, nothing kept s"] = round(previous_check(store), 2)
         re, own, cli = [], [], []
         for _ in range(args.rounds):
             chosen = day_of_work(store, rng, args.changed)

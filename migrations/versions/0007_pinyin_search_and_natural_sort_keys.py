@@ -60,7 +60,7 @@ def _check_tables() -> None:
                     sa.PrimaryKeyConstraint('household_id'))
     op.create_table('check_key', sa.Column('key', sa.String(length=64), nullable=False),
                     sa.Column('household_id', sa.String(length=32), nullable=False),
-                    sa.PrimaryKeyConstraint('key', 'household_id'))
+                    sa.PrimaryKeyConstraint('key', 'household_id'), sqlite_with_rowid=False)
     op.create_index('ix_check_key_household', 'check_key', ['household_id'], unique=False)
     for table, source in DIRTY_SOURCES.items():
         for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
