@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 PASSWORD = "bench-password-1"
+NAMES = "建国 秀英 小明 国华 玉兰 德明 春梅 志强 桂英 文军 海燕 永福".split()
 VILLAGE = "520102003004"
 
 
@@ -68,7 +69,7 @@ def day_of_work(store, rng: random.Random, households: int) -> list[str]:
     with store.engine.connect() as conn:
         ids = conn.execute(select(Household.id).order_by(Household.id)).scalars().all()
         chosen = rng.sample(ids, households)
-        members = {h: conn.execute(select(Member.id, Member.id_no, Member.record_status)
+        members = {h: conn.execute(select(Member.id, Member.id_no, Member.record_status, Member.gender, Member.name)
                                    .where(Member.household_id == h)).all() for h in chosen}
         phones = conn.execute(select(Household.phone).where(Household.phone.is_not(None)).limit(50)).scalars().all()
     for n, h in enumerate(chosen):
@@ -82,9 +83,9 @@ def day_of_work(store, rng: random.Random, households: int) -> list[str]:
             elif kind == 1:
                 svc.update_household(uow, h, {"phone": rng.choice(phones)})
             elif kind == 2 and people:
-                svc.update_member(uow, people[0].id, {"name": rng.choice(["张建国", "李秀英", "王小明"])})
+                svc.update_member(uow, people[0].id, {"name": (people[0].name or "张")[:1] + rng.choice(NAMES)})
             elif kind == 3 and people:
-                svc.update_member(uow, people[-1].id, {"gender": rng.choice(["男", "女"])})
+                svc.update_member(uow, people[-1].id, {"gender": "女" if people[-1].gender == "男" else "男"})
             elif kind == 4 and people and people[-1].record_status == "在册":
                 svc.member_leaves(uow, people[-1].id, "迁出", date.today())
             else:
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--password", default=PASSWORD)
     parser.add_argument("--changed", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, help="of the edits (default: from the clock)")
     parser.add_argument("--trigger-cost", type=int, default=0, metavar="HOUSEHOLDS",
                         help="only measure what the triggers add to writing this many households")
     args = parser.parse_args()
@@ -176,8 +178,9 @@ def main() -> None:
         start = time.perf_counter()
         fill_store(store, args.households)
         print(f"filled {args.households} households in {time.perf_counter() - start:.1f} s", flush=True)
-    rng = random.Random(14)
-    out: dict[str, object] = {}
+    seed = args.seed if args.seed is not None else time.time_ns() % 10**6  # a reused store: other households
+    rng = random.Random(seed)
+    out: dict[str, object] = {"seed of the edits": seed}
     with store:
         full, floor = [], []
         for _ in range(args.rounds):

@@ -101,7 +101,9 @@ def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 
 def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str | None]]:
     """(household id, household head, record, phone) of active households and members."""
-    live_hh = Household.record_status == "在册"
+    # For a few households, the status as an expression no index serves: SQLite would otherwise
+    # walk every active household by an index on the status rather than look up the few.
+    live_hh = (Household.record_status if not only else Household.record_status.concat("")) == "在册"
     hh_stmt = select(Household.id, Household.head_name, Household.phone).where(
         live_hh, Household.phone.is_not(None), Household.phone != "")
     m_stmt = (select(Member.household_id, Household.head_name, Member.phone)
