@@ -164,10 +164,12 @@ def store_findings(conn: Connection, ctx: Context, only: set[str] | None) -> Ite
 
 
 def store_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[tuple[str, str]]:
-    """(household id, key) of every cross-household rule, for these households or all."""
+    """(household id, key) of every cross-household rule, for these households or all; each key
+    starts with the rule's name and a colon."""
     _load_rules()
     for fn in STORE_RULES:
-        yield from STORE_KEYS[fn](conn, ctx, only)
+        for household_id, key in STORE_KEYS[fn](conn, ctx, only):
+            yield household_id, f"{fn.__name__}:{key}"
 
 
 def _mark(household_id: str, findings: list[Finding]) -> dict[str, Any]:

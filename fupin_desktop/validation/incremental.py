@@ -36,7 +36,7 @@ from ..queries.load import VALIDATION_PARTS, load_households
 from . import engine
 from .engine import (
     HOUSEHOLD_RULES, STORE_RULES, Context, Finding, HouseholdResults, Progress, _load_rules, _mark,
-    _write_marks, check_household, household_results, store_findings, store_keys,
+    _write_marks, check_household, household_results, store_keys,
 )
 
 FINGERPRINT = "check.fingerprint"
@@ -113,9 +113,10 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
                 progress: Progress | None, cancel: Callable[[], bool] | None) -> CheckRun:
     _load_rules()
     total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
-    cross: dict[str, list[Finding]] = defaultdict(list)
-    for f in store_findings(conn, ctx, None):
-        cross[f.household].append(f)
+    cross: dict[str, list[Tagged]] = defaultdict(list)
+    for fn in STORE_RULES:
+        for f in fn(conn, ctx, None):
+            cross[f.household].append((fn.__name__, f))
     keys = list(store_keys(conn, ctx, None))  # while the workers (if any) read
     conn.execute(delete(CheckResult))
     conn.execute(delete(CheckKey))
@@ -128,9 +129,10 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
                 raise Cancelled()
             if progress is not None:
                 progress(done, total)
-        theirs = cross.get(household_id, [])
+        tagged = cross.get(household_id, [])
+        theirs = [f for _r, f in tagged]
         if own or theirs:
-            rows.append({"household_id": household_id, "own": _dump(own), "cross": _dump(theirs)})
+            rows.append({"household_id": household_id, "own": _dump(own), "cross": _dump_tagged(tagged)})
         marks.append(_mark(household_id, own + theirs))
         run.count += len(own) + len(theirs)
         run.rechecked += 1
@@ -155,10 +157,16 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
     existing = set(_in(conn, select(Household.id), Household.id, written))
     before: set[str] = set(_in(conn, select(CheckKey.key), CheckKey.household_id, written))
     now = list(store_keys(conn, ctx, existing)) if existing else []
-    moved = before | {k for _h, k in now}
-    # Households not written still hold in check_key the keys they hold now.
-    holders = set(_in(conn, select(CheckKey.household_id), CheckKey.key, moved))
-    affected = (holders - written) | existing
+    # Per cross-household rule: the written households, and every household holding one of its keys
+    # that moved (households not written still hold in check_key the keys they hold now).
+    moved: dict[str, set[str]] = defaultdict(set)
+    for key in [*before, *(k for _h, k in now)]:
+        moved[key.split(":", 1)[0]].add(key)
+    rerun: dict[str, set[str]] = {}
+    for fn in STORE_RULES:
+        holders = set(_in(conn, select(CheckKey.household_id), CheckKey.key, moved[fn.__name__]))
+        rerun[fn.__name__] = (holders - written) | existing
+    affected = set().union(existing, *rerun.values())
     if cancel is not None and cancel():
         raise Cancelled()
 
@@ -167,26 +175,33 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
     for start in range(0, len(ids), engine.MARK_BATCH):
         for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS):
             own[household.id] = check_household(household, ctx)
-    kept_own = {h: _load(o) for h, o in _in(conn, select(CheckResult.household_id, CheckResult.own),
-                                            CheckResult.household_id, affected - written)}
-    cross: dict[str, list[Finding]] = {h: [] for h in affected}
-    if affected:
-        for f in store_findings(conn, ctx, affected if len(affected) <= MAX_CROSS else None):
-            if f.household in cross:
-                cross[f.household].append(f)
+    kept = {h: (_load(o), _load_tagged(c)) for h, o, c in _in(
+        conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
+        affected - written)}
+    fresh: dict[str, list[Tagged]] = defaultdict(list)
+    for fn in STORE_RULES:
+        only = rerun[fn.__name__]
+        if only:
+            for f in fn(conn, ctx, only if len(only) <= MAX_CROSS else None):
+                if f.household in only:
+                    fresh[f.household].append((fn.__name__, f))
 
     gone = written | affected
     for start in range(0, len(ids := sorted(gone)), _BATCH):
         conn.execute(delete(CheckResult).where(CheckResult.household_id.in_(ids[start:start + _BATCH])))
     for start in range(0, len(ids := sorted(written)), _BATCH):
         conn.execute(delete(CheckKey).where(CheckKey.household_id.in_(ids[start:start + _BATCH])))
+    order = {fn.__name__: i for i, fn in enumerate(STORE_RULES)}
     rows: list[dict[str, Any]] = []
     marks: list[dict[str, Any]] = []
-    for h in sorted(affected | existing):
-        mine = own[h] if h in own else kept_own.get(h, [])
-        theirs = cross.get(h, [])
+    for h in sorted(affected):
+        mine, tagged = (own[h], []) if h in own else kept.get(h, ([], []))
+        # A rule not run again for this household keeps its findings; in the rules' order, as a
+        # full check lists them (a stable sort keeps each rule's own order).
+        tagged = sorted([t for t in tagged if h not in rerun[t[0]]] + fresh.get(h, []), key=lambda t: order[t[0]])
+        theirs = [f for _r, f in tagged]
         if mine or theirs:
-            rows.append({"household_id": h, "own": _dump(mine), "cross": _dump(theirs)})
+            rows.append({"household_id": h, "own": _dump(mine), "cross": _dump_tagged(tagged)})
         marks.append(_mark(h, mine + theirs))
     _flush(conn, rows, marks)
     _insert_keys(conn, now)
@@ -209,7 +224,7 @@ def kept_findings(conn: Connection) -> list[Finding]:
     out: list[Finding] = []
     for _household_id, mine, theirs in conn.execute(stmt):
         out.extend(_load(mine))
-        out.extend(_load(theirs))
+        out.extend(f for _r, f in _load_tagged(theirs))
     return out
 
 
@@ -224,6 +239,18 @@ def _dump(findings: list[Finding]) -> str:
 
 def _load(text: str) -> list[Finding]:
     return [Finding(*row) for row in json.loads(text)]
+
+
+Tagged = tuple[str, Finding]  # a cross-household finding and the name of the rule that gave it
+
+
+def _dump_tagged(tagged: list[Tagged]) -> str:
+    return json.dumps([[*(getattr(f, n) for n in _FIELDS), r] for r, f in tagged], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _load_tagged(text: str) -> list[Tagged]:
+    return [(row[-1], Finding(*row[:-1])) for row in json.loads(text)]
 
 
 def _flush(conn: Connection, rows: list[dict[str, Any]], marks: list[dict[str, Any]]) -> None:
