@@ -12,8 +12,9 @@ A re-check then gives the answer a full check would give:
 - a cross-household finding of household X depends on the households sharing one of X's keys. If
   one of them was written, that key is among the written households' keys before (``check_key``)
   or after (read now) the writes — a key that *moved* — and X, which was not written, still holds
-  it in ``check_key``. So the cross-household rules run again over the written households and every
-  holder of a moved key, in one pass (each rule then sees all the holders of each key it compares).
+  it in ``check_key``. So each cross-household rule runs again over the written households and every
+  holder of one of its keys that moved, in one pass (it then sees all the holders of each key it
+  compares); a household's findings from the rules not run again for it are kept.
 Anything else (a new day, other thresholds, an upgraded rule) changes the fingerprint: a full check.
 """
 
