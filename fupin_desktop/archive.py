@@ -399,7 +399,8 @@ class Archive:
 
     # ---- whole-store work -----------------------------------------------------------------------
     def check_all(self, progress: Report | None = None, cancel: Cancel | None = None) -> Counted:
-        """Run every rule over every household; ``count`` is the number of findings."""
+        """Every rule over every household — or, when that gives the same answer, over what was written
+        since the last check (``validation.incremental``); ``count`` is the number of findings."""
         from .services.checks import mark_store  # noqa: PLC0415 (process pools: loaded only when used)
 
         found = mark_store(self.store, progress=progress, cancel=cancel)

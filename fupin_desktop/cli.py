@@ -126,7 +126,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .services.checks import run_check  # noqa: PLC0415
 
     with _open(args) as store:
-        findings, households = run_check(store, year=args.year)
+        findings, households = run_check(store, year=args.year, full=args.full)
     if args.json:
         _dump([{**f.as_dict(), "household_no": households.get(f.household, {}).get("national_hh_no")}
                for f in findings])
@@ -299,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", cmd_check, "检查全部数据，列出错误和提示")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--year", type=int, help="核查年度（默认：当前年度）")
+    p.add_argument("--full", action="store_true",
+                   help="逐户全部重新检查（默认只重新检查上次检查后改动过的户，结果相同）")
     p = command("stats", cmd_stats, "按状态、属性、致贫原因、监测类别统计户数和人数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--year", type=int, help="统计年度")

@@ -19,7 +19,7 @@ def test_parallel_check_finds_the_same_as_inline(new_store, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PER_WORKER", 1)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert parallel.worker_count(new_store.engine) == 2
-    spread, _ = checks.run_check(new_store, year=2024)
+    spread, _ = checks.run_check(new_store, year=2024, full=True)
     assert inline, "a village with 20% flaws must have findings"
 
     def key(f):

@@ -76,6 +76,25 @@ def test_check_json_lists_findings_with_required_keys(new_store, env, capsys):
     assert "校验位错误" in capsys.readouterr().out
 
 
+def test_check_after_an_edit_equals_check_full(new_store, env, capsys):
+    """The second check re-checks only what changed since the first (one person put into a second
+    household); its report is word for word the full check's."""
+    first, second = household("甲户"), household("乙户", hh_no="X2")
+    with unit_of_work(new_store) as uow:
+        ids = svc.create_households(uow, [first, second])
+    path = str(new_store.path)
+    new_store.close()
+    assert main(["check", "--store", path, "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    with Store.open(Path(path), "admin", PASSWORD) as store, unit_of_work(store) as uow:
+        svc.add_member(uow, ids[1], {"name": "借名", "relation": "其他", "id_no": first.members[0].fields["id_no"]})
+    assert main(["check", "--store", path]) == 0
+    quick = capsys.readouterr().out
+    assert main(["check", "--store", path, "--full"]) == 0
+    assert capsys.readouterr().out == quick
+    assert "一人多户" in quick and not any("一人多户" in f["message"] for f in before)
+
+
 def test_stats_and_search(new_store, env, capsys):
     with unit_of_work(new_store) as uow:
         svc.create_households(uow, [household("张三"), household("李四", hh_no="X2")])

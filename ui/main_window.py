@@ -21,6 +21,7 @@ from .qt import (
 
 # Dialogs and windows opened from the menus load on first use (the late imports marked noqa: PLC0415):
 # the main window shows sooner after unlocking.
+SAVED_ROLE = Qt.ItemDataRole.UserRole + 1  # the name of a filter the user saved
 SEARCH_DELAY_MS = 40  # long enough to skip the letters of a fast typist, short enough to feel instant
 
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.year = archive.current_year()
         self.setWindowTitle(window_title(archive))
         self.query = SearchQuery(year=self.year)
+        self.tree_filters: dict[str, Any] = {}  # the village tree's choice; the filter bar's are added
         self.model = HouseholdTableModel(archive.list_rows, self.year, states_loader=self._load_sync_states)
         self._build()
         self._build_actions()
@@ -71,6 +73,8 @@ class MainWindow(QMainWindow):
         self.tree = QTreeWidget(objectName="villageTree")
         self.tree.setHeaderHidden(True)
         self.tree.itemClicked.connect(self._tree_clicked)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._tree_menu)
         splitter.addWidget(self.tree)
 
         centre = QWidget()
@@ -92,6 +96,11 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel(objectName="countLabel")
         bar.addWidget(self.count_label)
         layout.addLayout(bar)
+        from .list_filters import FilterBar  # noqa: PLC0415
+
+        self.filter_bar = FilterBar(self.settings, self._ask_filter_name, lambda: self.refresh_tree())
+        self.filter_bar.changed.connect(lambda _f: self.apply_filter(self.tree_filters))
+        layout.addWidget(self.filter_bar)
 
         self.table = QTableView(objectName="householdTable")
         self.table.setModel(self.model)
@@ -178,6 +187,12 @@ class MainWindow(QMainWindow):
                 item = QTreeWidgetItem([title])
                 item.setData(0, Qt.ItemDataRole.UserRole, query)
                 filters.addChild(item)
+            for title, query in self.filter_bar.saved():
+                item = QTreeWidgetItem([title])
+                item.setData(0, Qt.ItemDataRole.UserRole, query)
+                item.setData(0, SAVED_ROLE, title)
+                item.setToolTip(0, "保存的筛选条件；右键可删除")
+                filters.addChild(item)
             causes = QTreeWidgetItem(["按主要致贫原因"])
             causes.setData(0, Qt.ItemDataRole.UserRole, {})
             for cause in CodeTables.default().labels("致贫原因"):
@@ -198,13 +213,35 @@ class MainWindow(QMainWindow):
         Op(self, lambda: archive.sync_states(ids)).success(lambda states: done(ids, states)).run()
 
     def _tree_clicked(self, item: QTreeWidgetItem) -> None:
-        self.apply_filter(item.data(0, Qt.ItemDataRole.UserRole) or {})
+        filters = item.data(0, Qt.ItemDataRole.UserRole) or {}
+        if item.data(0, SAVED_ROLE):  # a combination the user saved: it goes back into the filter bar
+            self.tree_filters = {}
+            self.filter_bar.set_filters(filters)
+            return
+        self.apply_filter(filters)
+
+    def _tree_menu(self, pos: Any) -> None:
+        item = self.tree.itemAt(pos)
+        name = item.data(0, SAVED_ROLE) if item is not None else None
+        if not name:
+            return
+        menu = QMenu(self)
+        remove = menu.addAction(f"删除筛选“{name}”")
+        if menu.exec(self.tree.viewport().mapToGlobal(pos)) is remove:
+            self.filter_bar.remove(name)
+
+    def _ask_filter_name(self) -> str | None:
+        from .messages import ask_text  # noqa: PLC0415
+
+        return ask_text(self, "保存筛选", "筛选名称：")
 
     def apply_filter(self, filters: dict[str, Any]) -> None:
-        """Show the households matching ``filters`` (keys of SearchQuery); the search text stays."""
+        """Show the households matching ``filters`` (keys of SearchQuery: the village tree's choice)
+        and the filter bar's choices together; the search text stays."""
+        self.tree_filters = dict(filters)
         self.query = SearchQuery(text=self.query.text, year=self.year, sort=self.query.sort,
                                  descending=self.query.descending, include_left=self.show_left.isChecked(),
-                                 **filters)
+                                 **{**filters, **self.filter_bar.filters()})
         self.run_search()
 
     # ---- search --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import QFileDialog, QMessageBox, QStandardPaths, QWidget
+from .qt import QFileDialog, QInputDialog, QMessageBox, QStandardPaths, QWidget
 
 _open_boxes: set[QMessageBox] = set()  # a box must outlive the function that opened it
 
@@ -59,3 +59,9 @@ def choose_files(parent: QWidget | None, title: str, pattern: str) -> list[Path]
 def choose_save(parent: QWidget | None, title: str, name: str, pattern: str) -> Path | None:
     path, _ = QFileDialog.getSaveFileName(parent, title, str(documents_folder() / name), pattern)
     return Path(path) if path else None
+
+
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    """A line of text from the user (a name), or None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok else None

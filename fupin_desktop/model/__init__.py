@@ -24,11 +24,12 @@ from .member import Member, MemberYear, WorkRecord
 from .monitoring import Assessment, RiskFlag
 from .procedure import DeptWarning, Procedure, ProcedureStep
 from .reference import AdminArea, CodeEntry, RuleParam, Threshold, VillageYear
-from .system import AppUser, ChangeLog, Meta, SyncOutbox
+from .system import AppUser, ChangeLog, CheckDirty, CheckKey, CheckResult, Meta, SyncOutbox
 
 __all__ = [
     "MEASURE_DETAILS", "AdminArea", "AppUser", "Assessment", "Attachment", "Base", "ChangeLog",
-    "CodeEntry", "DeptWarning", "EducationDetail", "HealthDetail", "Helper", "HelperAssignment", "Household",
+    "CheckDirty", "CheckKey", "CheckResult", "CodeEntry", "DeptWarning", "EducationDetail", "HealthDetail", "Helper",
+    "HelperAssignment", "Household",
     "HouseholdYear", "HousingDetail", "IncomeLine", "IncomeYear", "LoanDetail", "Measure", "Member",
     "MemberYear", "Meta", "SyncOutbox", "Plan", "Procedure", "ProcedureStep",
     "PublicPostDetail", "RelocationDetail", "RiskFlag", "RuleParam", "Threshold",

@@ -79,3 +79,38 @@ class SyncOutbox(Base):
     state: Mapped[str] = mapped_column(String(8), default=SyncState.PACKED.value)  # 已打包 / 已送达 / 已确认 / 被拒
     message: Mapped[str | None] = mapped_column(Text)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# ---- what the whole-store check keeps between runs (derived: never logged, never synced) -------------
+class CheckDirty(Base):
+    """Households written since the last check. Filled by triggers on every table the rules read
+    (migration 0007), so no write path — a save, sync, replay, an import — can skip it."""
+
+    __tablename__ = "check_dirty"
+
+    household_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class CheckResult(Base):
+    """A household's findings at the last check (JSON lists): its own rules', and the cross-household
+    rules'. Households without findings have no row."""
+
+    __tablename__ = "check_result"
+
+    household_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    own: Mapped[str] = mapped_column(Text, default="[]")
+    cross: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class CheckKey(Base):
+    """The keys the cross-household rules compared at the last check (an ID number, a phone number),
+    per household: a re-check re-runs those rules over the households holding a key that moved."""
+
+    __tablename__ = "check_key"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the row: one tree less to write
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+Index("ix_check_key_household", CheckKey.household_id)

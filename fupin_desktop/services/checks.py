@@ -12,16 +12,29 @@ from ..errors import corrupt_error
 from ..model import Household
 from ..store.archive import DB_NAME
 from ..store.store import Store
-from ..validation.engine import Context, Finding, HouseholdResults, Progress, check_store
+from ..validation import incremental
+from ..validation.engine import Context, Finding, HouseholdResults, Progress
 from ..validation.parallel import parallel_results, worker_count
 from ..queries.years import current_year
 
 
-def run_check(store: Store, *, year: int | None = None) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
-    """Every finding (and the households' marks refreshed), with list facts of each household."""
+def check(store: Store, year: int | None = None, *, full: bool = False, want_findings: bool = False,
+          progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> incremental.CheckRun:
+    """The whole-store check: a re-check of what was written since the last one when that gives the
+    same answer (``validation.incremental``), else every household, on every core."""
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, year or current_year(conn))
-        findings = list(check_store(conn, ctx, mark=True, results=_results(store, ctx)))
+        if not full and incremental.can_recheck(conn, ctx):
+            return incremental.recheck(conn, ctx, want_findings=want_findings, cancel=cancel)
+        return incremental.full_check(conn, ctx, results=_results(store, ctx), want_findings=want_findings,
+                                      progress=progress, cancel=cancel)
+
+
+def run_check(store: Store, *, year: int | None = None,
+              full: bool = False) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
+    """Every finding (and the households' marks refreshed), with list facts of each household."""
+    findings = check(store, year, full=full, want_findings=True).findings
+    with store.engine.connect() as conn:
         households = {
             r["id"]: dict(r) for r in conn.execute(
                 select(Household.id, Household.group_name, Household.head_name, Household.national_hh_no)
@@ -33,10 +46,7 @@ def run_check(store: Store, *, year: int | None = None) -> tuple[list[Finding], 
 def mark_store(store: Store, year: int | None = None, *, progress: Progress | None = None,
                cancel: Callable[[], bool] | None = None) -> int:
     """Refresh every household's error and warning counts; returns the number of findings."""
-    with store.engine.begin() as conn:
-        ctx = Context.for_store(conn, year or current_year(conn))
-        findings = check_store(conn, ctx, mark=True, results=_results(store, ctx), progress=progress, cancel=cancel)
-        return sum(1 for _ in findings)
+    return check(store, year, progress=progress, cancel=cancel).count
 
 
 def _results(store: Store, ctx: Context) -> HouseholdResults | None:

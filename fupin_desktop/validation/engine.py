@@ -88,8 +88,12 @@ Progress = Callable[[int, int], None]
 MARK_BATCH = 1000  # marks written per statement during a whole-store check
 HouseholdRule = Callable[[HouseholdData, Context], Iterable[Finding]]
 StoreRule = Callable[[Connection, Context, "set[str] | None"], Iterable[Finding]]
+# What a store rule compares across households, as (household id, key) pairs: the re-check
+# (``validation.incremental``) re-runs the rule over every household holding a key that moved.
+StoreKeys = Callable[[Connection, Context, "set[str] | None"], Iterable[tuple[str, str]]]
 HOUSEHOLD_RULES: list[HouseholdRule] = []
 STORE_RULES: list[StoreRule] = []
+STORE_KEYS: dict[StoreRule, StoreKeys] = {}
 
 
 def rule(fn: HouseholdRule) -> HouseholdRule:
@@ -100,6 +104,15 @@ def rule(fn: HouseholdRule) -> HouseholdRule:
 def store_rule(fn: StoreRule) -> StoreRule:
     STORE_RULES.append(fn)
     return fn
+
+
+def keys_of(store_fn: StoreRule) -> Callable[[StoreKeys], StoreKeys]:
+    """Registers the keys a store rule compares. Its keys must be exactly what the rule groups by,
+    prefixed so that two rules' keys never meet."""
+    def register(fn: StoreKeys) -> StoreKeys:
+        STORE_KEYS[store_fn] = fn
+        return fn
+    return register
 
 
 def _load_rules() -> None:
@@ -161,15 +174,28 @@ def store_findings(conn: Connection, ctx: Context, only: set[str] | None) -> Ite
         yield from fn(conn, ctx, only)
 
 
+def store_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[tuple[str, str]]:
+    """(household id, key) of every cross-household rule, for these households or all; each key
+    starts with the rule's name and a colon."""
+    _load_rules()
+    for fn in STORE_RULES:
+        for household_id, key in STORE_KEYS[fn](conn, ctx, only):
+            yield household_id, f"{fn.__name__}:{key}"
+
+
 def _mark(household_id: str, findings: list[Finding]) -> dict[str, Any]:
     errors = sum(f.severity == ERROR for f in findings)
     return {"hid": household_id, "errors": errors, "warnings": len(findings) - errors}
 
 
 def _write_marks(conn: Connection, marks: list[dict[str, Any]]) -> None:
+    # Only marks that differ are written: an unchanged row is not rewritten (nor marked as changed
+    # for the next re-check by the check_dirty triggers).
     stmt = (
         update(Household)
-        .where(Household.id == bindparam("hid"))
+        .where(Household.id == bindparam("hid"),
+               Household.error_count.is_distinct_from(bindparam("errors"))
+               | Household.warning_count.is_distinct_from(bindparam("warnings")))
         .values(error_count=bindparam("errors"), warning_count=bindparam("warnings"))
     )
     conn.execute(stmt.execution_options(synchronize_session=False), marks)

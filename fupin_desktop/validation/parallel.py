@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import ColumnClause, Engine, func, literal_column, select
 
 from ..model import Household
 from ..store.engine import make_engine
-from .engine import Context, Finding, HouseholdResults, household_results
+from .engine import Context, Finding, household_results
 
 MIN_PER_WORKER = 2000  # below this, starting processes costs more than it saves
 
@@ -49,10 +50,27 @@ def worker_count(engine: Engine) -> int:
     return max(1, min(os.cpu_count() or 1, households // MIN_PER_WORKER))
 
 
-def parallel_results(engine: Engine, db_path: Path, key: bytes, ctx: Context, workers: int) -> HouseholdResults:
+class _Pooled:
+    """Results of worker processes started at once (they import and read while the caller runs the
+    cross-household rules), yielded in household order; ``close`` stops them if not consumed."""
+
+    def __init__(self, pool: ProcessPoolExecutor, futures: list[Future[list[tuple[str, list[Finding]]]]]) -> None:
+        self.pool, self.futures = pool, futures
+
+    def __iter__(self) -> Iterator[tuple[str, list[Finding]]]:
+        try:
+            for future in self.futures:
+                yield from future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def parallel_results(engine: Engine, db_path: Path, key: bytes, ctx: Context, workers: int) -> _Pooled:
     # "spawn" everywhere: the same behaviour on Windows, and no inherited database connections.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_check_range, str(db_path), key, ctx, lo, hi) for lo, hi in _ranges(engine, workers)]
-        for future in futures:
-            yield from future.result()
+    ranges = _ranges(engine, workers)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _Pooled(pool, [pool.submit(_check_range, str(db_path), key, ctx, lo, hi) for lo, hi in ranges])

@@ -4,6 +4,10 @@ Full pinyin finds a person ("guo" → 郭); the household list sorts the head's 
 村民小组 by the number they stand for (fupin_desktop/derive.py). The keys are derived columns, filled
 here for the rows already in the store (the initials too: polyphonic surnames now read as surnames).
 
+The whole-store check keeps its findings and the cross-household keys between runs (check_result,
+check_key), and triggers note every household written since (check_dirty), whatever wrote it, so a
+re-check reads only those (fupin_desktop/validation/incremental.py).
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07 07:12:41
@@ -30,6 +34,41 @@ def upgrade() -> None:
     op.add_column('member', sa.Column('name_pinyin', sa.String(length=255), nullable=True))
     op.create_index('ix_member_pinyin_household', 'member', ['name_pinyin', 'household_id'], unique=False)
     _fill()
+    _check_tables()
+
+
+# Every table the validation rules read (queries/load.py VALIDATION_PARTS), with the SQL that finds
+# the household of a row (ROW. stands for NEW. or OLD.).
+DIRTY_SOURCES = {
+    "household": "ROW.id",
+    "household_year": "ROW.household_id",
+    "member": "ROW.household_id",
+    "member_year": "(SELECT household_id FROM member WHERE id = ROW.member_id)",
+    "work_record": "(SELECT household_id FROM member WHERE id = ROW.member_id)",
+    "income_year": "ROW.household_id",
+    "income_line": "(SELECT household_id FROM income_year WHERE id = ROW.income_id)",
+    "measure": "ROW.household_id",
+    "assessment": "ROW.household_id",
+}
+
+
+def _check_tables() -> None:
+    op.create_table('check_dirty', sa.Column('household_id', sa.String(length=32), nullable=False),
+                    sa.PrimaryKeyConstraint('household_id'))
+    op.create_table('check_result', sa.Column('household_id', sa.String(length=32), nullable=False),
+                    sa.Column('own', sa.Text(), nullable=False), sa.Column('cross', sa.Text(), nullable=False),
+                    sa.PrimaryKeyConstraint('household_id'))
+    op.create_table('check_key', sa.Column('key', sa.String(length=64), nullable=False),
+                    sa.Column('household_id', sa.String(length=32), nullable=False),
+                    sa.PrimaryKeyConstraint('key', 'household_id'), sqlite_with_rowid=False)
+    op.create_index('ix_check_key_household', 'check_key', ['household_id'], unique=False)
+    for table, source in DIRTY_SOURCES.items():
+        for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            body = " ".join(f"INSERT OR IGNORE INTO check_dirty (household_id) "
+                            f"SELECT h FROM (SELECT {source.replace('ROW.', row + '.')} AS h) WHERE h IS NOT NULL;"
+                            for row in rows)
+            op.execute(f"CREATE TRIGGER check_dirty_{table}_{event.lower()} AFTER {event} ON {table} "
+                       f"BEGIN {body} END")
 
 
 def _fill() -> None:
@@ -46,6 +85,13 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    for table in DIRTY_SOURCES:
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER check_dirty_{table}_{event}")
+    op.drop_index('ix_check_key_household', table_name='check_key')
+    op.drop_table('check_key')
+    op.drop_table('check_result')
+    op.drop_table('check_dirty')
     op.drop_index('ix_member_pinyin_household', table_name='member')
     op.drop_column('member', 'name_pinyin')
     op.drop_index('ix_household_by_head', table_name='household')

@@ -13,7 +13,7 @@ from stdnum import luhn
 from ...bundle import HouseholdData
 from ...model import Household, Member
 from ...values import clean_text
-from ..engine import ERROR, WARNING, Context, Finding, rule, store_rule
+from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule
 from ._common import blank, facts, label
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -101,7 +101,9 @@ def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 
 def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str | None]]:
     """(household id, household head, record, phone) of active households and members."""
-    live_hh = Household.record_status == "在册"
+    # For a few households, the status as an expression no index serves: SQLite would otherwise
+    # walk every active household by an index on the status rather than look up the few.
+    live_hh = (Household.record_status if not only else Household.record_status.concat("")) == "在册"
     hh_stmt = select(Household.id, Household.head_name, Household.phone).where(
         live_hh, Household.phone.is_not(None), Household.phone != "")
     m_stmt = (select(Member.household_id, Household.head_name, Member.phone)
@@ -126,13 +128,19 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
     return rows
 
 
+def _phone_key(phone: str | None) -> str | None:
+    """The number two households are compared by (None: too short to say)."""
+    number = SEPARATORS.sub("", normalize_phone(phone))
+    return number if len(number) >= 7 else None
+
+
 @store_rule
 def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
     """GZ 5_15_021: one phone number given for several households."""
     by_number: dict[str, dict[str, str]] = defaultdict(dict)
     for household_id, head, _record, phone in _phone_rows(conn, only):
-        number = SEPARATORS.sub("", normalize_phone(phone))
-        if len(number) >= 7:
+        number = _phone_key(phone)
+        if number is not None:
             by_number[number][household_id] = head
     for number, households in by_number.items():
         if len(households) < 2:
@@ -148,3 +156,18 @@ def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iter
                           f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）"
                           "中，请核实",
                           record="household", record_id=household_id)
+
+
+@keys_of(shared_phones)
+def phone_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[tuple[str, str]]:
+    live_hh = Household.record_status == "在册"
+    hh_stmt = select(Household.id, Household.phone).where(live_hh, Household.phone.is_not(None))
+    m_stmt = (select(Member.household_id, Member.phone).join(Household, Household.id == Member.household_id)
+              .where(live_hh, Member.record_status == "在册", Member.phone.is_not(None)))
+    if only:
+        hh_stmt = hh_stmt.where(Household.id.in_(only))
+        m_stmt = m_stmt.where(Member.household_id.in_(only))
+    for household_id, phone in [*conn.execute(hh_stmt), *conn.execute(m_stmt)]:
+        number = _phone_key(phone)
+        if number is not None:
+            yield household_id, "tel:" + number

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, union_all
+from sqlalchemy import Connection, Row, select, text
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
-from ..engine import ERROR, WARNING, Context, Finding, rule, store_rule
+from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule
 from ..idnumber import normalize
 from ._common import facts, id_info, labels, quick_id
 
@@ -52,30 +52,51 @@ def _person_key(id_no: str | None) -> str:
     return number[:18] if len(number) in (18, 20, 22) else number
 
 
+_ACTIVE_ID = (Member.record_status == "在册") & (Member.id_no.is_not(None)) & (Member.id_no != "")
+_UNION_TERMS = 200  # SQLite unites at most 500 selects in one statement
+
+
 @store_rule
 def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
     """SPEC §8.2 rule 1: the same person active in more than one household (一人多户). An 18-digit ID
     and a 20-digit 残疾人证号 starting with it are the same person."""
-    active = (Member.record_status == "在册") & (Member.id_no.is_not(None)) & (Member.id_no != "")
     stmt = (
         select(Member.id, Member.name, Member.id_no, Member.household_id)
         .join(Household, Household.id == Member.household_id)
-        .where(active, Household.record_status == "在册")
+        .where(_ACTIVE_ID, Household.record_status == "在册")
     )
     if only:
-        keys = {_person_key(n) for n in conn.execute(
-            select(Member.id_no).where(Member.household_id.in_(only), active)).scalars()}
+        own: dict[str, str | None] = {
+            i: n for i, n in conn.execute(select(Member.id, Member.id_no).where(Member.household_id.in_(only),
+                                                                                 _ACTIVE_ID))}
+        keys = {_person_key(n) for n in own.values()}
         keys.discard("")
-        if not keys:
+        if not own:
             return
         # Ranges rather than substr() so the id_no index is used: a number and its longer 残疾人证号.
-        variants = keys | {k.lower() for k in keys}  # a stored lowercase x
-        # One indexed range query per number, united; an OR of ranges in the join would scan.
-        candidates = union_all(*(select(Member.id).where(Member.id_no >= k, Member.id_no <= k + "99")
-                                 for k in variants))
-        stmt = stmt.where(Member.id.in_(set(conn.execute(candidates).scalars())))
+        variants = sorted(keys | {k.lower() for k in keys})  # a stored lowercase x
+        # One indexed range query per number, united; an OR of ranges in the join would scan. The
+        # members of ``only`` themselves are taken as they are (a number stored unnormalized is not
+        # in any range), so a re-check over every holder of a key answers as the whole-store pass.
+        # Written as text: compiling a union of a few hundred selects costs more than running it.
+        candidates = set(own)
+        for start in range(0, len(variants), _UNION_TERMS):
+            part = variants[start:start + _UNION_TERMS]
+            sql = " UNION ALL ".join(f"SELECT id FROM member WHERE id_no >= :k{i} AND id_no <= :e{i}"
+                                     for i in range(len(part)))
+            params = {**{f"k{i}": k for i, k in enumerate(part)}, **{f"e{i}": k + "99" for i, k in enumerate(part)}}
+            candidates.update(conn.execute(text(sql), params).scalars())
+        # The members by their keys, then their households' status: joined, SQLite would walk every
+        # active household instead.
+        found = conn.execute(select(Member.id, Member.name, Member.id_no, Member.household_id)
+                             .where(Member.id.in_(candidates), _ACTIVE_ID)).all()
+        live = set(conn.execute(select(Household.id).where(Household.id.in_({r.household_id for r in found}),
+                                                           Household.record_status == "在册")).scalars())
+        rows: Sequence[Row[str, str, str | None, str]] = [r for r in found if r.household_id in live]
+    else:
+        rows = conn.execute(stmt).all()
     by_person: dict[str, list[Row[str, str, str | None, str]]] = defaultdict(list)
-    for row in conn.execute(stmt).all():
+    for row in rows:
         by_person[_person_key(row.id_no)].append(row)
     for key, rows in by_person.items():
         households = {r.household_id for r in rows}
@@ -88,6 +109,16 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
             yield Finding("ID-04", ERROR, household_id, "id_no",
                           f"{name} 证件号码 {key[:6]}…在另外 {others} 户中也登记为在册成员（一人多户）",
                           record="member", record_id=member_id, member=name or "")
+
+
+@keys_of(one_person_two_households)
+def person_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[tuple[str, str]]:
+    stmt = (select(Member.household_id, Member.id_no).join(Household, Household.id == Member.household_id)
+            .where(_ACTIVE_ID, Household.record_status == "在册"))
+    if only:
+        stmt = stmt.where(Member.household_id.in_(only))
+    for household_id, id_no in conn.execute(stmt):
+        yield household_id, "id:" + _person_key(id_no)
 
 
 @rule

@@ -1,0 +1,286 @@
+"""The whole-store check, kept between runs: a re-check reads only the households written since.
+
+A full check stores each household's findings (``check_result``: its own rules' and the
+cross-household rules'), the keys the cross-household rules compared (``check_key``: an ID number,
+a phone number) and a fingerprint of what the answer depends on besides the data (rules, year,
+today, thresholds, code tables). Triggers on every table the rules read note each household written
+afterwards, by any path (``check_dirty``, migration 0007).
+
+A re-check then gives the answer a full check would give:
+- a household's own findings depend on its rows only: the written households are checked again,
+  the others keep theirs;
+- a cross-household finding of household X depends on the households sharing one of X's keys. If
+  one of them was written, that key is among the written households' keys before (``check_key``)
+  or after (read now) the writes — a key that *moved* — and X, which was not written, still holds
+  it in ``check_key``. So each cross-household rule runs again over the written households and every
+  holder of one of its keys that moved, in one pass (it then sees all the holders of each key it
+  compares); a household's findings from the rules not run again for it are kept.
+Anything else (a new day, other thresholds, an upgraded rule) changes the fingerprint: a full check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnClause, Connection, delete, func, insert, literal_column, select, update
+
+from ..errors import Cancelled
+from ..model import CheckDirty, CheckKey, CheckResult, Household, Meta
+from ..queries.load import VALIDATION_PARTS, load_households
+from . import engine
+from .engine import (
+    HOUSEHOLD_RULES, STORE_RULES, Context, Finding, HouseholdResults, Progress, _load_rules, _mark,
+    _write_marks, check_household, household_results, store_keys,
+)
+
+FINGERPRINT = "check.fingerprint"
+# Past this many written households a full check costs about the same (it reads in bulk, on every
+# core) and is simpler to trust.
+MAX_DIRTY = 4000
+# The cross-household rules look households up key by key; past this many, one pass over the store.
+MAX_CROSS = 2000
+_BATCH = 500  # ids per IN (…) when reading the kept state
+
+
+@dataclass
+class CheckRun:
+    """What a check did: ``findings`` (when asked for), how many there are, and how much it read."""
+
+    count: int
+    full: bool
+    rechecked: int = 0  # households whose own rules ran
+    cross_checked: int = 0  # households whose cross-household findings were worked out again
+    findings: list[Finding] = field(default_factory=list)
+
+
+def fingerprint(ctx: Context) -> str:
+    """What the findings depend on besides the stored data."""
+    h = hashlib.sha256(_rules_digest().encode())
+    h.update(repr((ctx.year, ctx.province_code, ctx.today.isoformat(),
+                   sorted((k, str(v)) for k, v in ctx.thresholds.items()))).encode())
+    h.update(json.dumps(ctx.codes.doc, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return h.hexdigest()
+
+
+@cache
+def _rules_digest() -> str:
+    """The rules' code: the validation package's source where it is on disk, else (a frozen build)
+    the compiled code of each registered rule. Both the same in every process."""
+    _load_rules()
+    from .. import __version__  # noqa: PLC0415
+
+    h = hashlib.sha256(__version__.encode())
+    sources = sorted(Path(__file__).parent.rglob("*.py"))
+    for path in sources:
+        h.update(path.name.encode() + path.read_bytes())
+    if not sources:
+        for fn in [*HOUSEHOLD_RULES, *STORE_RULES]:
+            code = fn.__code__
+            consts = [c for c in code.co_consts if isinstance(c, (str, int, float, bytes))]
+            h.update(f"{fn.__module__}.{fn.__qualname__}".encode() + code.co_code + repr(consts).encode())
+    return h.hexdigest()
+
+
+def can_recheck(conn: Connection, ctx: Context) -> bool:
+    """Whether the kept state answers for this context and few enough households were written."""
+    kept = conn.execute(select(Meta.value).where(Meta.key == FINGERPRINT)).scalar_one_or_none()
+    if kept != fingerprint(ctx):
+        return False
+    return conn.execute(select(func.count()).select_from(CheckDirty)).scalar_one() <= MAX_DIRTY
+
+
+# ---- the full check ------------------------------------------------------------------------------
+def full_check(conn: Connection, ctx: Context, *, results: HouseholdResults | None = None,
+               want_findings: bool = False, progress: Progress | None = None,
+               cancel: Callable[[], bool] | None = None) -> CheckRun:
+    """Every household; marks written and the state kept for the next re-check. ``results`` may come
+    from worker processes (``validation.parallel``)."""
+    try:
+        return _full_check(conn, ctx, results, want_findings, progress, cancel)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # worker processes started but not waited for (an error, a cancel)
+            close()
+
+
+def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None, want_findings: bool,
+                progress: Progress | None, cancel: Callable[[], bool] | None) -> CheckRun:
+    _load_rules()
+    total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
+    cross: dict[str, list[Tagged]] = defaultdict(list)
+    for fn in STORE_RULES:
+        for f in fn(conn, ctx, None):
+            cross[f.household].append((fn.__name__, f))
+    keys = list(store_keys(conn, ctx, None))  # while the workers (if any) read
+    conn.execute(delete(CheckResult))
+    conn.execute(delete(CheckKey))
+    rows: list[dict[str, Any]] = []
+    marks: list[dict[str, Any]] = []
+    run = CheckRun(0, full=True)
+    for done, (household_id, own) in enumerate(results if results is not None else household_results(conn, ctx)):
+        if done % 250 == 0:
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if progress is not None:
+                progress(done, total)
+        tagged = cross.get(household_id, [])
+        theirs = [f for _r, f in tagged]
+        if own or theirs:
+            rows.append({"household_id": household_id, "own": _dump(own), "cross": _dump_tagged(tagged)})
+        marks.append(_mark(household_id, own + theirs))
+        run.count += len(own) + len(theirs)
+        run.rechecked += 1
+        if want_findings:
+            run.findings.extend(own + theirs)
+        if len(marks) >= engine.MARK_BATCH:
+            _flush(conn, rows, marks)
+    _flush(conn, rows, marks)
+    _insert_keys(conn, keys)
+    _kept(conn, ctx)
+    run.cross_checked = run.rechecked
+    return run
+
+
+# ---- the re-check --------------------------------------------------------------------------------
+def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
+            cancel: Callable[[], bool] | None = None) -> CheckRun:
+    """The households written since the last check, and the cross-household rules over the keys that
+    moved; the answer is the full check's (see the module's note). Call only when ``can_recheck``."""
+    _load_rules()
+    written = set(conn.execute(select(CheckDirty.household_id)).scalars())
+    existing = set(_in(conn, select(Household.id), Household.id, written))
+    before: set[str] = set(_in(conn, select(CheckKey.key), CheckKey.household_id, written))
+    now = list(store_keys(conn, ctx, existing)) if existing else []
+    # Per cross-household rule: the written households, and every household holding one of its keys
+    # that moved (households not written still hold in check_key the keys they hold now).
+    moved: dict[str, set[str]] = defaultdict(set)
+    for key in [*before, *(k for _h, k in now)]:
+        moved[key.split(":", 1)[0]].add(key)
+    rerun: dict[str, set[str]] = {}
+    for fn in STORE_RULES:
+        holders = set(_in(conn, select(CheckKey.household_id), CheckKey.key, moved[fn.__name__]))
+        rerun[fn.__name__] = (holders - written) | existing
+    affected = set().union(existing, *rerun.values())
+    if cancel is not None and cancel():
+        raise Cancelled()
+
+    own: dict[str, list[Finding]] = {h: [] for h in existing}
+    ids = sorted(existing)
+    for start in range(0, len(ids), engine.MARK_BATCH):
+        for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS):
+            own[household.id] = check_household(household, ctx)
+    kept = {h: (_load(o), _load_tagged(c)) for h, o, c in _in(
+        conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
+        affected - written)}
+    fresh: dict[str, list[Tagged]] = defaultdict(list)
+    for fn in STORE_RULES:
+        only = rerun[fn.__name__]
+        if only:
+            for f in fn(conn, ctx, only if len(only) <= MAX_CROSS else None):
+                if f.household in only:
+                    fresh[f.household].append((fn.__name__, f))
+
+    gone = written | affected
+    for start in range(0, len(ids := sorted(gone)), _BATCH):
+        conn.execute(delete(CheckResult).where(CheckResult.household_id.in_(ids[start:start + _BATCH])))
+    for start in range(0, len(ids := sorted(written)), _BATCH):
+        conn.execute(delete(CheckKey).where(CheckKey.household_id.in_(ids[start:start + _BATCH])))
+    order = {fn.__name__: i for i, fn in enumerate(STORE_RULES)}
+    rows: list[dict[str, Any]] = []
+    marks: list[dict[str, Any]] = []
+    for h in sorted(affected):
+        mine, tagged = (own[h], []) if h in own else kept.get(h, ([], []))
+        # A rule not run again for this household keeps its findings; in the rules' order, as a
+        # full check lists them (a stable sort keeps each rule's own order).
+        tagged = sorted([t for t in tagged if h not in rerun[t[0]]] + fresh.get(h, []), key=lambda t: order[t[0]])
+        theirs = [f for _r, f in tagged]
+        if mine or theirs:
+            rows.append({"household_id": h, "own": _dump(mine), "cross": _dump_tagged(tagged)})
+        marks.append(_mark(h, mine + theirs))
+    _flush(conn, rows, marks)
+    _insert_keys(conn, now)
+    _kept(conn, ctx)
+    # From the kept findings, not the marks: summing a column of the wide household table would
+    # decrypt every page of it.
+    count = conn.execute(select(func.coalesce(func.sum(
+        func.json_array_length(CheckResult.own) + func.json_array_length(CheckResult.cross)), 0))).scalar_one()
+    run = CheckRun(int(count), full=False, rechecked=len(existing), cross_checked=len(affected))
+    if want_findings:
+        run.findings = kept_findings(conn)
+    return run
+
+
+def kept_findings(conn: Connection) -> list[Finding]:
+    """Every kept finding, in the full check's order (household by household as stored)."""
+    rowid: ColumnClause[int] = literal_column("household.rowid")
+    stmt = (select(CheckResult.household_id, CheckResult.own, CheckResult.cross)
+            .join(Household, Household.id == CheckResult.household_id).order_by(rowid))
+    out: list[Finding] = []
+    for _household_id, mine, theirs in conn.execute(stmt):
+        out.extend(_load(mine))
+        out.extend(f for _r, f in _load_tagged(theirs))
+    return out
+
+
+# ---- storage -------------------------------------------------------------------------------------
+_FIELDS = ("rule", "severity", "household", "field", "message", "record", "record_id", "member", "kind")
+
+
+def _dump(findings: list[Finding]) -> str:
+    return json.dumps([[getattr(f, n) for n in _FIELDS] for f in findings], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _load(text: str) -> list[Finding]:
+    return [Finding(*row) for row in json.loads(text)]
+
+
+Tagged = tuple[str, Finding]  # a cross-household finding and the name of the rule that gave it
+
+
+def _dump_tagged(tagged: list[Tagged]) -> str:
+    return json.dumps([[*(getattr(f, n) for n in _FIELDS), r] for r, f in tagged], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _load_tagged(text: str) -> list[Tagged]:
+    return [(row[-1], Finding(*row[:-1])) for row in json.loads(text)]
+
+
+def _flush(conn: Connection, rows: list[dict[str, Any]], marks: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(CheckResult), rows)
+        rows.clear()
+    if marks:
+        _write_marks(conn, marks)
+        marks.clear()
+
+
+def _insert_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    unique = sorted({(k, h) for h, k in pairs})  # in key order: appended to the tree, not scattered
+    batch = [{"key": k, "household_id": h} for k, h in unique]
+    for start in range(0, len(batch), 5000):
+        conn.execute(insert(CheckKey), batch[start:start + 5000])
+
+
+def _kept(conn: Connection, ctx: Context) -> None:
+    """The state now answers for this context; nothing is left to re-check (the marks just written
+    noted their households through the triggers)."""
+    value = fingerprint(ctx)
+    if conn.execute(update(Meta).where(Meta.key == FINGERPRINT).values(value=value)).rowcount == 0:
+        conn.execute(insert(Meta).values(key=FINGERPRINT, value=value))
+    conn.execute(delete(CheckDirty))
+
+
+def _in(conn: Connection, stmt: Any, column: Any, values: set[str]) -> Iterator[Any]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _BATCH):
+        result = conn.execute(stmt.where(column.in_(ordered[start:start + _BATCH])))
+        yield from (result.scalars() if len(stmt.selected_columns) == 1 else result)

@@ -1,0 +1,189 @@
+"""The re-check after a day's work gives the whole-store check's answer: findings and marks equal
+after random edits, cross-household rules included (one ID number in two households, one phone)."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date, timedelta
+
+from sqlalchemy import event, select, text, update
+
+from fupin_desktop.demo import fill_store
+from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
+from fupin_desktop.model import CheckDirty, Household, IncomeLine, IncomeYear, Member
+from fupin_desktop.services import checks
+from fupin_desktop.services import households as svc
+from fupin_desktop.validation import incremental
+from fupin_desktop.validation.engine import ERROR, Context, check_store
+
+YEAR = 2024
+
+
+def _key(f):
+    return f.household, f.rule, f.record, f.record_id, f.field, f.message, f.severity, f.member, f.kind
+
+
+def _truth(store):
+    """What a full check finds now, computed apart (nothing written)."""
+    with store.engine.connect() as conn:
+        return sorted(check_store(conn, Context.for_store(conn, YEAR)), key=_key)
+
+
+def _marks(store):
+    with store.engine.connect() as conn:
+        return {h: (e, w) for h, e, w in conn.execute(
+            select(Household.id, Household.error_count, Household.warning_count))}
+
+
+def _expected_marks(store, findings):
+    with store.engine.connect() as conn:
+        marks = {h: (0, 0) for h in conn.execute(select(Household.id)).scalars()}
+    for f in findings:
+        e, w = marks[f.household]
+        marks[f.household] = (e + 1, w) if f.severity == ERROR else (e, w + 1)
+    return marks
+
+
+def _edit(store, rng: random.Random) -> str:
+    """One random day-work edit; returns what it was (for the failure message)."""
+    with store.engine.connect() as conn:
+        members = conn.execute(select(Member.id, Member.household_id, Member.id_no, Member.record_status)
+                               .order_by(Member.id)).all()
+        households = conn.execute(select(Household.id, Household.phone).order_by(Household.id)).all()
+    m, other = rng.choice(members), rng.choice(members)
+    hh, other_hh = rng.choice(households), rng.choice(households)
+    kind = rng.choice(["copy_id", "clear_id", "copy_phone", "new_phone", "rename", "member_leaves",
+                       "household_leaves", "gender", "add_member_with_id", "drop_income_line", "raw_sql_id"])
+    if kind == "raw_sql_id":  # a write outside the services: the triggers still see it
+        with store.engine.begin() as conn:
+            conn.execute(update(Member).where(Member.id == m.id).values(id_no=other.id_no))
+        return kind
+    with svc.unit_of_work(store) as uow:
+        if kind == "copy_id":
+            svc.update_member(uow, m.id, {"id_no": other.id_no})
+        elif kind == "clear_id":
+            svc.update_member(uow, m.id, {"id_no": None})
+        elif kind == "copy_phone":
+            svc.update_household(uow, hh.id, {"phone": other_hh.phone})
+        elif kind == "new_phone":
+            svc.update_household(uow, hh.id, {"phone": f"139{rng.randrange(10**8):08d}"})
+        elif kind == "rename":
+            svc.update_member(uow, m.id, {"name": rng.choice(["张三", "李四", "王五", "赵六"])})
+        elif kind == "member_leaves" and m.record_status == "在册":
+            svc.member_leaves(uow, m.id, "迁出", date(2024, 6, 1))
+        elif kind == "household_leaves":
+            svc.household_leaves(uow, hh.id, "整户迁出", date(2024, 6, 1))
+        elif kind == "gender":
+            svc.update_member(uow, m.id, {"gender": rng.choice(["男", "女"])})
+        elif kind == "add_member_with_id":
+            svc.add_member(uow, hh.id, {"name": "钱七", "relation": "其他", "id_no": other.id_no})
+        elif kind == "drop_income_line":
+            line = uow.conn.execute(select(IncomeLine.id).join(IncomeYear).where(
+                IncomeYear.household_id == hh.id).limit(1)).scalar_one_or_none()
+            if line is not None:
+                uow.delete(IncomeLine, line, household_id=hh.id)
+    return kind
+
+
+def test_recheck_after_random_edits_equals_the_full_check(new_store):
+    fill_store(new_store, 150, seed=11, flaws=0.2)
+    first = checks.check(new_store, YEAR, want_findings=True)
+    assert first.full
+    assert sorted(first.findings, key=_key) == _truth(new_store)
+    rng = random.Random(20241207)
+    for round_no in range(8):
+        done = [_edit(new_store, rng) for _ in range(rng.randint(1, 12))]
+        truth = _truth(new_store)
+        run = checks.check(new_store, YEAR, want_findings=True)
+        assert not run.full, "a few edits are re-checked, not checked in full"
+        assert run.rechecked <= len(done)
+        assert sorted(run.findings, key=_key) == truth, (round_no, done)
+        assert run.count == len(truth)
+        assert _marks(new_store) == _expected_marks(new_store, truth), (round_no, done)
+        with new_store.engine.connect() as conn:
+            assert conn.execute(select(CheckDirty.household_id)).all() == []
+
+
+def test_an_id_number_moving_between_households_is_seen_on_both_sides(new_store):
+    fill_store(new_store, 40, seed=3, flaws=0.0)
+    checks.check(new_store, YEAR)
+    with new_store.engine.connect() as conn:
+        (a, a_id), (b, b_id) = conn.execute(select(Member.id, Member.id_no).where(
+            Member.relation == "户主").order_by(Member.id).limit(2)).all()
+    with svc.unit_of_work(new_store) as uow:  # b's head gets a's number: both households are in error
+        svc.update_member(uow, b, {"id_no": a_id})
+    run = checks.check(new_store, YEAR, want_findings=True)
+    assert not run.full and run.rechecked == 1 and run.cross_checked == 2
+    both = {f.household for f in run.findings if f.rule == "ID-04"}
+    assert len(both) == 2
+    with svc.unit_of_work(new_store) as uow:  # and back: the other household's finding goes too
+        svc.update_member(uow, b, {"id_no": b_id})
+    run = checks.check(new_store, YEAR, want_findings=True)
+    assert not run.full and run.rechecked == 1
+    assert not [f for f in run.findings if f.rule == "ID-04"]
+    assert sorted(run.findings, key=_key) == _truth(new_store)
+
+
+def test_a_new_day_or_other_year_checks_in_full(new_store):
+    fill_store(new_store, 10, seed=5)
+    assert checks.check(new_store, YEAR).full
+    assert not checks.check(new_store, YEAR).full
+    assert checks.check(new_store, YEAR - 1).full  # another year: the kept findings do not answer
+    assert checks.check(new_store, YEAR).full
+    with new_store.engine.connect() as conn:  # ages and deadlines move with the day
+        ctx = Context.for_store(conn, YEAR)
+        assert incremental.can_recheck(conn, ctx)
+        assert not incremental.can_recheck(conn, replace(ctx, today=ctx.today + timedelta(days=1)))
+        assert not incremental.can_recheck(conn, replace(ctx, thresholds={}))
+    assert checks.check(new_store, YEAR, full=True).full
+
+
+def test_the_fingerprint_is_the_same_in_another_process():
+    """The kept state is written by one run of the program and read by the next."""
+    code = ("from datetime import date; from fupin_desktop.validation.engine import Context; "
+            "from fupin_desktop.validation.incremental import fingerprint; "
+            "print(fingerprint(Context(year=2024, today=date(2024, 5, 1))))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
+    assert other == incremental.fingerprint(Context(year=2024, today=date(2024, 5, 1)))
+
+
+def test_every_table_the_rules_read_notes_the_households_written(new_store):
+    """A table the validation load reads without a check_dirty trigger would let a re-check keep a
+    stale finding; each trigger must name the household of the row written."""
+
+
+
+
+
+
+    fill_store(new_store, 3, seed=2)
+    read: set[str] = set()
+
+    def seen(conn, cursor, statement, *args):
+        read.update(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", statement))
+
+    with new_store.engine.connect() as conn:
+        ids = conn.execute(select(Household.id)).scalars().all()
+        event.listen(conn, "before_cursor_execute", seen)
+        load_households(conn, ids, VALIDATION_PARTS)
+        event.remove(conn, "before_cursor_execute", seen)
+        triggers = set(conn.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND name LIKE 'check_dirty_%'")).scalars())
+    assert read and read <= triggers, read - triggers
+    for table in sorted(read):
+        with new_store.engine.begin() as conn:
+            conn.execute(text("DELETE FROM check_dirty"))
+            row = conn.execute(text(f"SELECT rowid FROM {table} LIMIT 1")).scalar()
+            if row is None:
+                continue
+            first = conn.execute(text(f"SELECT * FROM {table} WHERE rowid = :r"), {"r": row}).mappings().one()
+            column = next(c for c in first if c not in {"id", "household_id", "member_id", "income_id"})
+            conn.execute(text(f"UPDATE {table} SET {column} = {column} WHERE rowid = :r"), {"r": row})
+            dirty = conn.execute(select(CheckDirty.household_id)).scalars().all()
+        assert len(dirty) == 1 and dirty[0] in ids, table
