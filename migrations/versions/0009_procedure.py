@@ -73,9 +73,27 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_procedure_step_household_id'), 'procedure_step', ['household_id'], unique=False)
     op.create_index(op.f('ix_procedure_step_procedure_id'), 'procedure_step', ['procedure_id'], unique=False)
+    _dirty_triggers()
+
+
+# The procedure rules read these (queries/load.py): a write notes its household for the re-check,
+# as 0007's triggers do for the other tables the rules read.
+DIRTY_SOURCES = ("procedure", "procedure_step", "dept_warning")
+
+
+def _dirty_triggers() -> None:
+    for table in DIRTY_SOURCES:
+        for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            body = " ".join(f"INSERT OR IGNORE INTO check_dirty (household_id) VALUES ({row}.household_id);"
+                            for row in rows)
+            op.execute(f"CREATE TRIGGER check_dirty_{table}_{event.lower()} AFTER {event} ON {table} "
+                       f"BEGIN {body} END")
 
 
 def downgrade() -> None:
+    for table in DIRTY_SOURCES:
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER check_dirty_{table}_{event}")
     op.drop_index(op.f('ix_procedure_step_procedure_id'), table_name='procedure_step')
     op.drop_index(op.f('ix_procedure_step_household_id'), table_name='procedure_step')
     op.drop_table('procedure_step')
