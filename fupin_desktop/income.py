@@ -12,7 +12,10 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from .model.income import BUSINESS, BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, PROPERTY, TRANSFER, WAGE
+from .model.income import (
+    BUSINESS, BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, PROPERTY, RIGID_EXPENSE, TRANSFER, WAGE,
+)
+from .reference import load_income_items
 
 _CENT = Decimal("0.01")
 COLUMN_OF = {
@@ -21,15 +24,53 @@ COLUMN_OF = {
     PROPERTY: "property_income",
     TRANSFER: "transfer_income",
     BUSINESS_EXPENSE: "business_expense",
+    RIGID_EXPENSE: "rigid_expense",
 }
+
+
+def counts_by_default(category: str | None, item: str | None) -> bool | None:
+    """Whether a line of this item counts toward income unless someone says otherwise: one-off
+    payments (危房改造补助, 易地搬迁建房补助, 临时救助) do not (SPEC §2.2, income_items.json).
+    None for an item the list does not know."""
+    for name, counts in load_income_items()["categories"].get(category or "", []):
+        if name == item:
+            return counts
+    return None
+
+
+def with_default_counts(line: Mapping[str, Any]) -> dict[str, Any]:
+    """The line with ``counts_toward_income`` set from the item list when nobody gave it."""
+    row = dict(line)
+    if row.get("counts_toward_income") is None:
+        default = counts_by_default(row.get("category"), row.get("item"))
+        row["counts_toward_income"] = True if default is None else default
+    return row
+
+
+def rigid_total(rigid_lines: Decimal | None, line_count: int, compliant_oop: Decimal | None) -> Decimal | None:
+    """The year's 刚性支出: the sum of its lines; without lines, the single 合规自付支出 figure."""
+    if line_count and rigid_lines is not None:
+        return rigid_lines
+    return compliant_oop
+
+
+def after_rigid(net: Decimal | None, rigid: Decimal | None, claims: Decimal | None, population: int | None,
+                adds_claims: bool) -> Decimal | None:
+    """扣除刚性支出后人均收入 = (纯收入 − 刚性支出 [+ 理赔收入]) ÷ 人口, to 2 decimals (SPEC §2.2; whether
+    理赔收入 is added back is the rule parameter ``income_after_rigid_adds_claims``)."""
+    if net is None or not population:
+        return None
+    value = net - (rigid or Decimal(0)) + ((claims or Decimal(0)) if adds_claims else Decimal(0))
+    return (value / population).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def totals(lines: Iterable[Mapping[str, Any] | RowMapping], population: int | None) -> dict[str, Any]:
     """The derived columns of ``income_year`` for these lines."""
     sums = {c: Decimal(0) for c in CATEGORIES}
-    count = 0
+    count = rigid_count = 0
     for line in lines:
         count += 1
+        rigid_count += line.get("category") == RIGID_EXPENSE
         if line.get("counts_toward_income", True) is False or line.get("amount") is None:
             continue
         if line["category"] in sums:
@@ -44,4 +85,6 @@ def totals(lines: Iterable[Mapping[str, Any] | RowMapping], population: int | No
         per_capita_net=per_capita,
         line_count=count,
     )
+    if not rigid_count:  # no 刚性支出 lines: unknown, not zero (合规自付支出 may say it)
+        result["rigid_expense"] = None
     return result

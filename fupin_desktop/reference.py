@@ -138,3 +138,38 @@ def threshold_for(conn: Connection, province_code: str, year: int, kind: str) ->
 def thresholds_table(conn: Connection) -> dict[tuple[str, int, str], Decimal]:
     rows = conn.execute(select(Threshold.province_code, Threshold.year, Threshold.kind, Threshold.amount)).all()
     return {(p, y, k): a for p, y, k, a in rows}
+
+
+# ---- rule parameters ------------------------------------------------------------------------------
+ParamValue = Decimal | str
+
+
+class RuleParam(TypedDict):
+    """One row of resources/rule_params.json: a parameter's value for a province and a span of years."""
+
+    name: str
+    province: str  # "00" = national default
+    year_from: int
+    year_to: int | None  # None = still in force
+    value: float | int | str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def load_rule_params() -> tuple[RuleParam, ...]:
+    doc = json.loads((resources_dir() / "rule_params.json").read_text("utf-8"))
+    return tuple(doc["params"])
+
+
+def rule_param(name: str, year: int, province: str = "00",
+               params: tuple[RuleParam, ...] | None = None) -> ParamValue | None:
+    """A rule parameter (exit line, removal months, 收入参考范围…) in force in ``year``: the province's
+    own row, else the national default, else None. Numbers come back as Decimal (exact in rules)."""
+    rows = [p for p in (load_rule_params() if params is None else params)
+            if p["name"] == name and p["year_from"] <= year and (p["year_to"] is None or year <= p["year_to"])]
+    row = next((p for p in rows if p["province"] == province), None) or next(
+        (p for p in rows if p["province"] == "00"), None)
+    if row is None:
+        return None
+    value = row["value"]
+    return value if isinstance(value, str) else Decimal(str(value))

@@ -107,19 +107,27 @@ def good_household(hid: str = "H1") -> HouseholdData:
     return HouseholdData(
         fields={
             "id": hid, "village_code": "520102003004", "phone": f"138{region}78", "bank_name": "农村信用社",
-            "bank_account": _card(), "household_type": "脱贫户", "attribute": "一般脱贫户",
+            "bank_account": _card(),
             "poverty_status": "已脱贫(享受政策)", "identified_year": 2014, "exit_year": 2019, "record_status": "在册",
         },
-        years={YEAR: year, 2019: exit_year},
+        years={YEAR: {**year, "household_type": "脱贫户", "attribute": "一般脱贫户"}, 2019: exit_year},
         members=members,
         incomes={YEAR: income(YEAR, lines, 4), 2019: income(2019, old_lines, 4)},
     )
 
 
+def set_status(hh: HouseholdData, **values: object) -> None:
+    """Status fields go on the year's row (yearstatus.py), the others on the household."""
+    status = {"household_type", "attribute", "monitoring_category", "no_labour_fallback", "risk_removed",
+              "risk_removal_method", "risk_removed_at"}
+    hh.years[YEAR].update({k: v for k, v in values.items() if k in status})
+    hh.fields.update({k: v for k, v in values.items() if k not in status})
+
+
 def monitored_household(hid: str = "M1") -> HouseholdData:
     """The good household turned into a 监测户 at risk from illness, with a health measure."""
     hh = good_household(hid)
-    hh.fields.update(monitoring_category="脱贫不稳定户", monitoring_since="202403",
+    set_status(hh, monitoring_category="脱贫不稳定户", monitoring_since="202403",
                      monitoring_contact="王五", monitoring_contact_phone="13700000000")
     hh.years[YEAR]["risks"] = "因病"
     hh.years[YEAR]["development_measures"] = "已实施"
@@ -270,7 +278,7 @@ def test_dead_member_still_active(ctx):
 
 def test_household_codes_and_causes(ctx):
     hh = good_household()
-    hh.fields["household_type"] = "贫困户"
+    hh.years[YEAR]["household_type"] = "贫困户"
     hh.years[YEAR].update(main_cause="因穷", other_causes="因病,因残,因学")
     got = found(hh, ctx)
     assert {("STR-10", "household_type"), ("STR-11", "main_cause"), ("STR-12", "other_causes")} <= got
@@ -608,7 +616,7 @@ def test_monitoring_risks(ctx):
     got = found(hh, ctx)
     assert {("MON-02", "risk_note"), ("MON-03", "risks"), ("MON-04", "disaster_subtype")} <= got
     hh = monitored_household()
-    hh.fields["monitoring_category"] = "边缘易致贫户"
+    hh.years[YEAR]["monitoring_category"] = "边缘易致贫户"
     assert ("MON-05", "monitoring_category") in found(hh, ctx)
 
 
@@ -656,14 +664,14 @@ def test_no_labour_household(ctx):
     assert ("MON-11", "dibao") in found(hh, ctx)
     member_year(hh, 0)["dibao"] = "农村低保"
     assert ("MON-12", "no_labour_fallback") in found(hh, ctx)
-    hh.fields["no_labour_fallback"] = True
-    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    hh.years[YEAR]["no_labour_fallback"] = True
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
     assert ("MON-13", "risk_removed") in found(hh, ctx)
 
 
 def test_fallback_flag_with_labour(ctx):
     hh = monitored_household()
-    hh.fields["no_labour_fallback"] = True
+    hh.years[YEAR]["no_labour_fallback"] = True
     assert ("MON-20", "no_labour_fallback") in found(hh, ctx)
 
 
@@ -687,24 +695,24 @@ def test_disability_subsidy_without_disabled_member(ctx):
 
 def test_risk_removal(ctx):
     hh = monitored_household()
-    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202406",
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202406",
                      monitoring_contact=None)
     got = found(hh, ctx)
     assert ("MON-17", "risk_removed_at") in got  # three months after identification
     assert ("MON-19", "monitoring_contact") in got
-    hh.fields.update(risk_removed_at="202402")
+    set_status(hh, risk_removed_at="202402")
     assert ("MON-17", "risk_removed_at") in found(hh, ctx)
-    hh.fields.update(risk_removed_at="2024-11", risk_removal_method=None)
+    set_status(hh, risk_removed_at="2024-11", risk_removal_method=None)
     got = found(hh, ctx)
     assert ("MON-18", "risk_removed_at") in got and ("MON-18", "risk_removal_method") in got
     hh = monitored_household()
-    hh.fields.update(risk_removal_method="自然消除")
+    set_status(hh, risk_removal_method="自然消除")
     assert ("MON-18", "risk_removed") in found(hh, ctx)
 
 
 def test_removed_below_monitoring_line(ctx):
     hh = monitored_household()
-    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
     assert "MON-16" not in rules_of(hh, ctx)
     _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(24000)}],
                compliant_oop_expense=Decimal(3000))
@@ -784,7 +792,7 @@ def test_bank_account(ctx):
 # ---- required ----------------------------------------------------------------------------------
 def test_required_household_fields(ctx):
     hh = good_household()
-    hh.fields.update(phone=None, household_type=None, attribute=None)
+    set_status(hh, phone=None, household_type=None, attribute=None)
     got = found(hh, ctx)
     assert {("REQ-01", "phone"), ("REQ-01", "household_type"), ("REQ-01", "attribute")} <= got
     hh = monitored_household()

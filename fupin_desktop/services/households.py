@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .. import income as income_calc
+from .. import yearstatus
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
 from ..derive import name_initials
 from ..errors import InvalidInput
@@ -72,6 +73,8 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
         active = [m for m in bundle.members if m.fields.get("record_status", ACTIVE) == ACTIVE]
         hh["member_count"] = len(active)
         hh["head_name"] = next((m.fields.get("name") for m in active if m.fields.get("relation") == "户主"), None)
+        if bundle.years:  # the list's copy of the newest year's status
+            hh.update(yearstatus.mirror(bundle.years, max(bundle.years)))
         put(Household, hh, hh_id)
         for year, facts in bundle.years.items():
             put(HouseholdYear, {**facts, "household_id": hh_id, "year": year}, hh_id)
@@ -83,7 +86,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
             inc_row.update(income_calc.totals(inc.lines, population) if compute_income else {})
             inc_id = put(IncomeYear, inc_row, hh_id)
             for sort, line in enumerate(inc.lines):
-                put(IncomeLine, {"sort": sort, **line, "income_id": inc_id}, hh_id)
+                put(IncomeLine, {"sort": sort, **income_calc.with_default_counts(line), "income_id": inc_id}, hh_id)
         for measure in bundle.measures:
             m_id = put(Measure, {**measure.fields, "household_id": hh_id}, hh_id)
             if measure.kind:
@@ -116,6 +119,18 @@ def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict[s
 
 
 def save_household_year(uow: UnitOfWork, household_id: str, year: int, changes: Row) -> str:
+    """A new year starts with the status of the latest earlier year (a status lasts until changed)."""
+    assert uow.conn is not None
+    table = HouseholdYear.__table__
+    exists = uow.conn.execute(select(table.c.id).where(table.c.household_id == household_id,
+                                                       table.c.year == year)).first()
+    if exists is None:
+        earlier = uow.conn.execute(
+            select(*(table.c[name] for name in yearstatus.YEAR_STATUS))
+            .where(table.c.household_id == household_id, table.c.year < year)
+            .order_by(table.c.year.desc()).limit(1)).mappings().first()
+        carried = {k: v for k, v in (earlier or {}).items() if v is not None}
+        changes = {**carried, **changes}
     return _upsert_year(uow, HouseholdYear, "household_id", household_id, year, changes, household_id)
 
 
@@ -182,7 +197,7 @@ def save_income(uow: UnitOfWork, household_id: str, year: int, lines: Iterable[R
     existing = set(uow.conn.execute(select(IncomeLine.id).where(IncomeLine.income_id == income_id)).scalars())
     kept: set[str] = set()
     for sort, line in enumerate(lines):
-        values = {"sort": sort, **line, "income_id": income_id}
+        values = {"sort": sort, **income_calc.with_default_counts(line), "income_id": income_id}
         if line.get("id") in existing:
             uow.update(IncomeLine, line["id"], values, household_id=household_id)
             kept.add(line["id"])
@@ -288,6 +303,7 @@ def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
         uow.update(Household, household.id, {
             "head_name": head.fields.get("name") if head else None,
             "member_count": len(household.active_members()),
+            **yearstatus.mirror(household.years, ctx.year),
         })
         mark_household(uow.conn, household, ctx)
 

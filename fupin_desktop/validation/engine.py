@@ -19,7 +19,7 @@ from ..bundle import HouseholdData
 from ..errors import Cancelled
 from ..model import Household, Meta
 from ..queries.load import VALIDATION_PARTS, iter_households, load_households
-from ..reference import CodeTables, thresholds_table
+from ..reference import CodeTables, ParamValue, RuleParam, load_rule_params, rule_param, thresholds_table
 
 ERROR = "error"
 WARNING = "warning"
@@ -50,6 +50,15 @@ class Context:
     today: date = field(default_factory=date.today)
     codes: CodeTables = field(default_factory=CodeTables.default)
     thresholds: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    params: tuple[RuleParam, ...] = field(default_factory=load_rule_params)
+
+    def param(self, name: str, year: int | None = None) -> ParamValue | None:
+        """A rule parameter of the province in force in ``year`` (the check's year by default)."""
+        return rule_param(name, self.year if year is None else year, self.province_code, self.params)
+
+    def number(self, name: str, year: int | None = None) -> Decimal | None:
+        value = self.param(name, year)
+        return value if isinstance(value, Decimal) else None
 
     def threshold(self, kind: str, year: int | None = None) -> Decimal | None:
         y = self.year if year is None else year

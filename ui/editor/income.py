@@ -17,6 +17,7 @@ from ..qt import (
 )
 from .cells import edit_cell, setup_table
 from .fields import CodeField, grid, make_field, on_change
+from fupin_desktop.income import counts_by_default
 from fupin_desktop.services.editing import income_figures
 
 HEADERS = ["类别", "项目", "金额(元)", "说明", "计入收入"]
@@ -160,8 +161,8 @@ class IncomeTab(QWidget):
         self.changed()
 
     def _default_counts(self, r: int, line: IncomeLineEdit) -> None:
-        """Some items (危房改造补助…) do not count as income by default (income_items.json)."""
-        counts = dict(items_of(line.category)).get(line.item)
+        """Some items (危房改造补助…) do not count as income by default: the core says which."""
+        counts = counts_by_default(line.category, line.item)
         if counts is not None:
             line.counts = "是" if counts else "否"
             self._filling = True

@@ -15,8 +15,9 @@ EXITED = frozenset({"已脱贫(享受政策)", "已脱贫(不享受政策)"})
 CHECKLIST = ("food_secure", "clothing_secure", "education_secure", "medical_secure", "housing_secure", "water_secure")
 
 
-def _exited(f: dict[str, Any]) -> bool:
-    return f.get("poverty_status") in EXITED or (f.get("household_type") == "脱贫户" and f.get("exit_year") is not None)
+def _exited(f: dict[str, Any], status: dict[str, Any]) -> bool:
+    return f.get("poverty_status") in EXITED or (
+        status.get("household_type") == "脱贫户" and f.get("exit_year") is not None)
 
 
 def _exit_assessment(hh: HouseholdData, year: int) -> dict[str, Any] | None:
@@ -28,7 +29,7 @@ def _exit_assessment(hh: HouseholdData, year: int) -> dict[str, Any] | None:
 def exit_year_given(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     f = hh.fields
-    if not fx.live or not _exited(f):
+    if not fx.live or not _exited(f, fx.status):
         return
     year, where = f.get("exit_year"), fx.at()
     if not isinstance(year, int):
@@ -49,7 +50,7 @@ def exit_standard(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     f = hh.fields
     year = f.get("exit_year")
-    if not fx.live or not _exited(f) or not isinstance(year, int):
+    if not fx.live or not _exited(f, fx.status) or not isinstance(year, int):
         return
     if year not in hh.incomes and year not in hh.years and not hh.assessments:
         return

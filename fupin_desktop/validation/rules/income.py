@@ -161,7 +161,7 @@ def transfers_need_people(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx, inc = _income(hh, ctx)
     if inc is None:
         return
-    ys = fx.with_year
+    ys = [p for p in fx.year_people if p.y is not None]
     if line_sum(inc, "低保金") > 0 and ys and not any(p.dibao in DIBAO for p in ys):
         yield Finding("INC-11", ERROR, field="transfer_income", message=f"{ctx.year}年有低保金收入，但没有成员享受低保",
                       **_at(fx))
@@ -169,7 +169,7 @@ def transfers_need_people(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("INC-15", WARNING, field="transfer_income",
                       message=f"{ctx.year}年有特困供养金收入，但没有成员享受特困供养",
                       **_at(fx))
-    ages = [p.age for p in fx.people if p.age is not None]
+    ages = [p.age for p in fx.year_people if p.age is not None]
     if line_sum(inc, "养老保险金") > 0 and ages and max(ages) < 60:
         yield Finding("INC-12", WARNING, field="transfer_income",
                       message=f"{ctx.year}年有养老保险金收入，但家中没有60岁及以上成员",
