@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -88,3 +89,52 @@ def totals(lines: Iterable[Mapping[str, Any] | RowMapping], population: int | No
     if not rigid_count:  # no 刚性支出 lines: unknown, not zero (合规自付支出 may say it)
         result["rigid_expense"] = None
     return result
+
+
+def _dec(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return d if d.is_finite() else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """收支核算 of a year against the 监测范围: what the editor, the check, the 收入核算表 and the county show."""
+
+    per_capita: Decimal | None  # 人均纯收入
+    rigid: Decimal | None  # 刚性支出 of the year
+    after_rigid: Decimal | None  # 扣除刚性支出后人均收入
+    line: Decimal | None  # 监测范围 of the year and province
+
+    @property
+    def pushed_under(self) -> bool:
+        """Above the line by income, under it once the 刚性支出 is paid."""
+        return (self.line is not None and self.per_capita is not None and self.after_rigid is not None
+                and self.per_capita >= self.line > self.after_rigid)
+
+    def verdict(self) -> str:
+        if self.line is None or self.per_capita is None:
+            return ""
+        text = f"人均纯收入{'高于' if self.per_capita > self.line else '未高于'}监测范围"
+        if self.after_rigid is not None and self.rigid:
+            word = "高于" if self.after_rigid > self.line else "未高于"
+            text += f"；扣除刚性支出后人均收入{self.after_rigid:,.2f}元，{word}监测范围"
+        return text
+
+
+def standing(row: Mapping[str, Any], population: int | None, line: Decimal | None, adds_claims: bool) -> Standing:
+    """The year's standing from an ``income_year`` row (stored or as typed)."""
+    pop = row.get("population") or population
+    pop = pop if isinstance(pop, int) and pop > 0 else None
+    net = _dec(row.get("net_income"))
+    per_capita = _dec(row.get("per_capita_net"))
+    if per_capita is None and net is not None and pop:
+        per_capita = (net / pop).quantize(_CENT, rounding=ROUND_HALF_UP)
+    lines = _dec(row.get("rigid_expense"))
+    rigid = rigid_total(lines, 1 if lines is not None else 0, _dec(row.get("compliant_oop_expense")))
+    after = after_rigid(net, rigid, _dec(row.get("claims_income")), pop, adds_claims) if rigid else per_capita
+    return Standing(per_capita, rigid, after, line)

@@ -154,7 +154,7 @@ def test_income_edit_shows_in_history(qtbot, new_store):
     enter(qtbot)
     # 30000 + 1200.50 + 5000 − 1500 = 34700.50 for 3 people, above the 2024 line of 7300
     assert editor.income.labels["incomePerCapita"].text().startswith("11,566.83")
-    assert "高于标准" in editor.income.labels["incomeDiff"].text()
+    assert "高于监测范围" in editor.income.labels["incomeDiff"].text()
     assert "#2e7d32" in editor.income.labels["incomeDiff"].styleSheet()
     assert editor.is_dirty()
 

@@ -132,7 +132,8 @@ def monitored_household(hid: str = "M1") -> HouseholdData:
     hh.years[YEAR]["risks"] = "因病"
     hh.years[YEAR]["development_measures"] = "已实施"
     hh.members[0].years[YEAR]["health"] = "长期慢性病"
-    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(3000)
+    # 14,000 元 of medical costs put it under the 监测范围 once paid: (41,900 − 14,000) ÷ 4 = 6,975 < 7,300
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(14000)
     hh.measures = [
         MeasureData({"id": f"{hid}-ms1", "year": YEAR, "category": "健康帮扶", "subcategory": "医疗救助"}),
         MeasureData({"id": f"{hid}-ms2", "year": YEAR, "category": "就业帮扶", "subcategory": "劳务输出"}),
@@ -717,6 +718,103 @@ def test_removed_below_monitoring_line(ctx):
     _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(24000)}],
                compliant_oop_expense=Decimal(3000))
     assert ("MON-16", "risk_removed") in found(hh, ctx)
+
+
+# ---- 收支核算 (rules/expense.py) ----------------------------------------------------------------
+NINE_THOUSAND = [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(36000)}]  # 9,000 元 a head
+
+
+def test_medical_costs_push_a_household_under_the_line(ctx):
+    """9,000 元 a head, 12,000 元 of compliant out-of-pocket medical costs and a 大病 member: at risk."""
+    hh = good_household()
+    _set_lines(hh, NINE_THOUSAND)
+    assert "EXP-01" not in rules_of(hh, ctx)
+    member_year(hh, 0)["health"] = "患有大病"
+    _set_lines(hh, NINE_THOUSAND + [{"category": "刚性支出", "item": "合规自付医疗费用", "amount": Decimal(12000)}])
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-01"]
+    assert len(got) == 1 and got[0].severity == ERROR and got[0].record == "income_year"
+    assert "6000.00" in got[0].message and "张三患大病" in got[0].message  # (36,000 − 12,000) ÷ 4
+    _set_lines(hh, NINE_THOUSAND, compliant_oop_expense=Decimal(12000))  # the single figure, no lines
+    assert "EXP-01" in rules_of(hh, ctx)
+    _set_lines(hh, NINE_THOUSAND, compliant_oop_expense=Decimal(6000))  # (36,000 − 6,000) ÷ 4 = 7,500
+    assert "EXP-01" not in rules_of(hh, ctx)
+
+
+def test_claims_are_added_back_as_the_parameter_says(ctx):
+    hh = good_household()
+    _set_lines(hh, NINE_THOUSAND, compliant_oop_expense=Decimal(12000), claims_income=Decimal(6000))
+    assert "EXP-01" not in rules_of(hh, ctx)  # (36,000 − 12,000 + 6,000) ÷ 4 = 7,500
+    params = tuple({**p, "value": 0} if p["name"] == "income_after_rigid_adds_claims" else p for p in ctx.params)
+    assert "EXP-01" in rules_of(hh, Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS), params=params))
+
+
+def test_category_within_its_income_range(ctx):
+    hh = monitored_household()
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(14000)
+    assert "EXP-02" not in rules_of(hh, ctx)  # 10,475 a head, but 6,975 once the medical costs are paid
+    set_status(hh, monitoring_category="边缘易致贫户", household_type="一般农户", attribute=None)
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(44000)}],
+               compliant_oop_expense=Decimal(3000))
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-02"]
+    assert len(got) == 1 and "11000.00" in got[0].message and "7300.00" in got[0].message
+    assert got[0].field == "monitoring_category" and got[0].severity == WARNING
+    # the range is reference data: a county that sets 1.6 × the 监测范围 (11,680 元) accepts 11,000
+    params = tuple({**p, "value": 1.6} if p["name"] == "income_range_ratio_marginal" else p for p in ctx.params)
+    wide = Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS), params=params)
+    assert "EXP-02" not in rules_of(hh, wide)
+
+
+def test_sudden_hardship_needs_a_cause(ctx):
+    hh = monitored_household()
+    set_status(hh, monitoring_category="突发严重困难户", household_type="一般农户", attribute=None)
+    assert "EXP-03" not in rules_of(hh, ctx)  # the medical costs explain it
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = None
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-03"]
+    assert len(got) == 1 and got[0].field == "monitoring_category"
+    # income fell from 20,000 a head in 2023 to 10,475: a loss of 48 %, above the 30 % of the parameter
+    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入",
+                                              "amount": Decimal(80000)}], 4)
+    assert "EXP-03" not in rules_of(hh, ctx)
+
+
+def test_risk_removal_needs_its_assessment(ctx):
+    hh = monitored_household()
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-04"]
+    assert len(got) == 1 and got[0].field == "risk_removed" and got[0].record == "household_year"
+    hh.assessments = [{"id": "a1", "year": YEAR, "kind": "风险消除", "reviewed_on": date(2024, 11, 5)}]
+    assert "EXP-04" not in rules_of(hh, ctx)
+    hh.assessments = [{"id": "a1", "year": YEAR - 1, "kind": "风险消除"}]  # another year's does not do
+    assert "EXP-04" in rules_of(hh, ctx)
+
+
+def test_one_off_payments_do_not_count_as_income(ctx):
+    hh = good_household()
+    lines = [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(40000)},
+             {"category": "转移性收入", "item": "危房改造补助", "amount": Decimal(20000)}]
+    _set_lines(hh, lines)
+    got = [f for f in check_household(hh, ctx) if f.rule == "INC-17"]
+    assert len(got) == 1 and got[0].record == "income_line" and got[0].record_id == "line-2024-1"
+    lines[1]["counts_toward_income"] = False
+    _set_lines(hh, lines)
+    assert "INC-17" not in rules_of(hh, ctx)
+
+
+def test_dibao_member_who_died_in_june_explains_the_dibao_money(ctx):
+    hh = good_household()
+    member_year(hh, 0)["dibao"] = "农村低保"
+    hh.members[0].fields.update(record_status="注销", left_reason="死亡", left_on=date(2024, 6, 15))
+    # the one who died was also the only one aged 60 or more (养老保险金)
+    hh.members[1].fields.update(birth_date=date(1972, 3, 8), id_no=make_id(REGION, date(1972, 3, 8), 2))
+    hh.years[YEAR]["population"] = 3
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(36000)},
+                    {"category": "转移性收入", "item": "低保金", "amount": Decimal(1800)},
+                    {"category": "转移性收入", "item": "养老保险金", "amount": Decimal(1200)}])
+    got = rules_of(hh, ctx)
+    assert "INC-11" not in got and "INC-12" not in got
+    hh.members[0].fields["left_on"] = date(2023, 12, 1)  # gone before the year: nobody explains it
+    got = rules_of(hh, ctx)
+    assert "INC-11" in got and "INC-12" in got
 
 
 # ---- exit --------------------------------------------------------------------------------------

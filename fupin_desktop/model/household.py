@@ -37,7 +37,8 @@ from .fields import (
 
 # The roster is one line per person: of the year's facts it carries only the year, the family size,
 # the causes and the year's status (declared on those columns); the rest are in the editor and on the registration form.
-ROSTER_YEAR_FACTS = Omitted("花名册只带年度、人口数、致贫原因和当年的户类型、属性、监测与风险消除情况；其余年度情况见编辑器和登记表")
+ROSTER_YEAR_FACTS = Omitted(
+    "花名册只带年度、人口数、致贫原因和当年的户类型、属性、监测与风险消除情况；其余年度情况见编辑器和登记表")
 
 
 class Household(Entity, Base):

@@ -60,7 +60,7 @@ def spread(h: dict[str, Any], years: list[int], this_year: int) -> dict[int, dic
     """The status values of each year (existing or to be made) for one household's fields ``h``."""
     if all(h.get(k) in (None, "") for k in STATUS):
         return {}
-    category, removed = h.get("monitoring_category") or None, h.get("risk_removed") is True
+    category, removed = h.get("monitoring_category") or None, h.get("risk_removed") in (True, 1)  # 1: raw SQL
     since, removed_y = _year_of(h.get("monitoring_since")), _year_of(h.get("risk_removed_at")) if removed else None
     needed = set(years)
     for y in (since if category else None, removed_y):

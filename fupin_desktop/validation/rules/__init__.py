@@ -14,3 +14,4 @@ from . import monitoring  # noqa: F401
 from . import exit  # noqa: F401
 from . import contact  # noqa: F401
 from . import required  # noqa: F401
+from . import expense  # noqa: F401

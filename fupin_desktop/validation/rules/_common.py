@@ -22,7 +22,7 @@ from stdnum.cn import ric
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
 from ...model import column_label
-from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES
+from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
 from ...yearstatus import status_of, year_row
 from ..engine import Context, Finding, rule
 from ..idnumber import IdInfo, parse_id
@@ -307,6 +307,8 @@ def _fill_totals(figures: dict[str, Any]) -> None:
     computed = {COLUMN_OF[c]: sums[c].quantize(CENT) for c in CATEGORIES}
     computed.update(total_income=total.quantize(CENT), net_income=net.quantize(CENT), per_capita_net=(
         (net / pop).quantize(CENT, rounding=ROUND_HALF_UP) if pop.__class__ is int and pop > 0 else None))
+    if not any(ln.__class__ is dict and ln.get("category") == RIGID_EXPENSE for ln in figures["_lines"]):
+        computed[COLUMN_OF[RIGID_EXPENSE]] = None  # no 刚性支出 lines: unknown, as in income.totals
     for key, value in computed.items():
         if figures.get(key) is None:
             figures[key] = value
