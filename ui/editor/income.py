@@ -243,18 +243,17 @@ class IncomeTab(QWidget):
         upper = ref.upper if ref is not None else None
         self.labels["incomeRange"].setText(
             f"不超过 {yuan(upper)}" if upper is not None else "—（非脱贫不稳定户/边缘易致贫户）")
-        self._against(self.labels["incomeDiff"], per_capita, line, "监测范围")
-        self._against(self.labels["incomeAfterRigid"], st.after_rigid if st.rigid else None, line, "监测范围",
-                      show_value=True)
+        self._against(self.labels["incomeDiff"], per_capita, line)
+        # the value and its gap to the same line, in few words: the window must fit 1366 pixels
+        self._against(self.labels["incomeAfterRigid"], st.after_rigid if st.rigid else None, line, show_value=True)
 
     @staticmethod
-    def _against(label: QLabel, value: Decimal | None, line: Decimal | None, what: str,
-                 show_value: bool = False) -> None:
+    def _against(label: QLabel, value: Decimal | None, line: Decimal | None, show_value: bool = False) -> None:
         if line is None or value is None:
             label.setText("—")
             label.setStyleSheet("")
             return
         gap = value - line
-        text = (f"高于{what} " if gap >= 0 else f"低于{what} ") + yuan(abs(gap))
-        label.setText(f"{yuan(value)}（{text}）" if show_value else text)
+        word = "高于" if gap >= 0 else "低于"
+        label.setText(f"{yuan(value)}（{word} {yuan(abs(gap))}）" if show_value else f"{word}监测范围 {yuan(abs(gap))}")
         label.setStyleSheet(f"color: {GREEN if gap >= 0 else RED}")
