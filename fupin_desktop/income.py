@@ -116,13 +116,14 @@ class Standing:
         return (self.line is not None and self.per_capita is not None and self.after_rigid is not None
                 and self.per_capita >= self.line > self.after_rigid)
 
-    def verdict(self) -> str:
+    def verdict(self, label: str = "监测范围") -> str:
+        """The conclusion printed on the 收入核算表 (``label`` names the line)."""
         if self.line is None or self.per_capita is None:
             return ""
-        text = f"人均纯收入{'高于' if self.per_capita > self.line else '未高于'}监测范围"
+        text = f"人均纯收入{'高于' if self.per_capita > self.line else '未高于'}{label}"
         if self.after_rigid is not None and self.rigid:
             word = "高于" if self.after_rigid > self.line else "未高于"
-            text += f"；扣除刚性支出后人均收入{self.after_rigid:,.2f}元，{word}监测范围"
+            text += f"；扣除刚性支出后人均收入{self.after_rigid:.2f}元，{word}{label}"
         return text
 
 
