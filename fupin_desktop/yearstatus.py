@@ -16,7 +16,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
+
+from .income import standing
 
 Row = Mapping[str, Any]
 R = TypeVar("R")
@@ -86,7 +89,25 @@ COUNTED = {  # key in the figures → status field (households without a value c
     "by_household_type": "household_type",
     "by_monitoring": "monitoring_category",
 }
-KEYS = ("by_status", *COUNTED, "by_main_cause", "by_removal", "by_risk", "by_risk_open", "by_risk_removed")
+KEYS = ("by_status", *COUNTED, "by_main_cause", "by_removal", "by_risk", "by_risk_open", "by_risk_removed",
+        "by_income")
+INCOME_COLUMNS = ("population", "net_income", "per_capita_net", "rigid_expense", "compliant_oop_expense",
+                  "claims_income")
+NO_INCOME, NO_LINE, BELOW = "未核算收入", "未设置监测范围", "人均纯收入低于监测范围"
+PUSHED_UNDER, ABOVE = "扣除刚性支出后低于监测范围", "高于监测范围"
+
+
+def income_label(row: Mapping[str, Any] | None, line: Decimal | None, adds_claims: bool) -> str:
+    """Where the year's 收支核算 (an ``income_year`` row, INCOME_COLUMNS) puts a household against the
+    监测范围: under it by income, under it only once the 刚性支出 is paid, or above."""
+    st = standing(row, None, line, adds_claims) if row is not None else None
+    if st is None or st.per_capita is None:
+        return NO_INCOME
+    if line is None:
+        return NO_LINE
+    if st.per_capita < line:
+        return BELOW
+    return PUSHED_UNDER if st.pushed_under else ABOVE
 
 
 def _left_year(fields: Row) -> int | None:
@@ -112,12 +133,14 @@ def household_counts(fields: Row, years: Mapping[int, Row], year: int) -> bool:
     return not known or min(known) <= year
 
 
-def count_household(counts: YearCounts, fields: Row, years: Mapping[int, Row], people: int) -> None:
-    """Add one household with ``people`` members present in the year; the caller checked
-    ``household_counts``."""
+def count_household(counts: YearCounts, fields: Row, years: Mapping[int, Row], people: int,
+                    income: str = NO_INCOME) -> None:
+    """Add one household with ``people`` members present in the year and its ``income_label``; the
+    caller checked ``household_counts``."""
     status = status_of(years, counts.year)
     counts.households += 1
     counts.people += people
+    counts.add("by_income", income, people)
     poverty = fields.get("poverty_status")
     counts.add("by_status", poverty if isinstance(poverty, str) and poverty else UNSET, people)
     for key, name in COUNTED.items():
@@ -136,13 +159,14 @@ def count_household(counts: YearCounts, fields: Row, years: Mapping[int, Row], p
         counts.add("by_risk_removed" if removed else "by_risk_open", risk, people)
 
 
-def count_year(households: Iterable[tuple[Row, Mapping[int, Row], int]], year: int) -> YearCounts:
+def count_year(households: Iterable[tuple[Row, Mapping[int, Row], int, str]], year: int) -> YearCounts:
     """Counts of ``year`` over (household fields, household_year rows by year, members present in the
-    year) for every household; households not there in ``year`` are left out here."""
+    year, ``income_label`` of the year) for every household; households not there in ``year`` are
+    left out here."""
     counts = YearCounts(year)
-    for fields, years, people in households:
+    for fields, years, people, income in households:
         if household_counts(fields, years, year):
-            count_household(counts, fields, years, people)
+            count_household(counts, fields, years, people, income)
     for key in KEYS:
         counts.by.setdefault(key, {"households": Counter(), "people": Counter()})
     return counts

@@ -105,7 +105,7 @@ def store(new_store: Store) -> Store:
 def demo_store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("forms") / "demo"
     store, _ = Store.create(path, village_code=VILLAGE, village_name="示范村", username="admin", password=PASSWORD)
-    fill_store(store, 500, seed=7)
+    fill_store(store, 500, seed=7, year=YEAR)
     yield store
     store.close()
 

@@ -3,6 +3,8 @@ was true then, and the village and the county count alike (county on PostgreSQL)
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from alembic import command
 from sqlalchemy import select, text
 
@@ -75,8 +77,14 @@ def test_migration_spreads_status_over_years_and_stats_count_what_was_true(new_s
 def test_village_and_county_figures_agree_after_partial_updates(tmp_path, county):
     engine, keys = county
     store = make_device(tmp_path, "v1", engine, keys)
+    hhs = [household(village=store.village_code, hh_no=f"C{i}") for i in range(4)]
+    # 收支核算 of 2024 (3 people, 28,700.50 net, line 7,300): above; above until 8,000 of 刚性支出 is paid;
+    # under by income; none at all
+    hhs[1].incomes[2024].lines.append({"category": "刚性支出", "item": "合规自付医疗费用", "amount": Decimal(8000)})
+    hhs[2].incomes[2024].lines[0]["amount"] = Decimal(10000)
+    del hhs[3].incomes[2024]
     with unit_of_work(store) as uow:
-        ids = create_households(uow, [household(village=store.village_code, hh_no=f"C{i}") for i in range(4)])
+        ids = create_households(uow, hhs)
     import_all(engine, keys, export(store, tmp_path / "usb1"))
     with unit_of_work(store) as uow:  # partial updates: one field of one year at a time
         save_household_year(uow, ids[0], 2024, {"monitoring_category": "脱贫不稳定户", "risks": "因病,因学"})
@@ -90,10 +98,13 @@ def test_village_and_county_figures_agree_after_partial_updates(tmp_path, county
             village = village_stats(conn, year)
         figures = county_stats(engine, year)
         assert figures["households"] == village["households"] and figures["people"] == village["people"]
-        for key in ("by_risk", "by_removal", "by_risk_open", "by_attribute", "by_main_cause"):
+        for key in ("by_risk", "by_removal", "by_risk_open", "by_attribute", "by_main_cause", "by_income"):
             assert figures[key] == village[key]["households"], (year, key)
         monitored = {k: v for k, v in village["by_monitoring"]["households"].items() if k != "未填写"}
         assert figures["by_monitoring"] == monitored, year
+    assert county_stats(engine, 2024)["by_income"] == {"高于监测范围": 1, "扣除刚性支出后低于监测范围": 1,
+                                                       "人均纯收入低于监测范围": 1, "未核算收入": 1}
+    assert county_stats(engine, 2025)["by_income"] == {"未核算收入": 4}
     assert county_stats(engine, 2025)["by_removal"] == {"风险已消除": 1, "风险未消除": 1}
     assert county_stats(engine, 2024)["by_risk"] == {"因病": 1, "因学": 1, "因残": 1}
     # the 2025 row began with the 2024 status (carried on), so 因残 is counted as removed in 2025

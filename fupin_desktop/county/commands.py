@@ -268,7 +268,8 @@ def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     print(f"{stats['year']}年全县在册 {stats['households']} 户 {stats['people']} 人；"
           f"未处理冲突 {stats['open_conflicts']} 处。")
     for title, key in (("脱贫状态", "by_status"), ("主要致贫原因", "by_main_cause"), ("监测对象", "by_monitoring"),
-                       ("风险消除情况", "by_removal"), ("风险类型", "by_risk"), ("未消除风险类型", "by_risk_open")):
+                       ("风险消除情况", "by_removal"), ("风险类型", "by_risk"), ("未消除风险类型", "by_risk_open"),
+                       ("收支核算（与监测范围相比）", "by_income")):
         print(f"{title}：" + "，".join(f"{k} {v}" for k, v in stats[key].items()))
     for code, t in stats["townships"].items():
         print(f"\n乡镇 {code}：{t['households']} 户 {t['people']} 人")

@@ -9,11 +9,16 @@ import json
 from datetime import date
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from ..yearstatus import KEYS, UNSET, YEAR_STATUS, YearCounts, count_household, household_counts, present
+from ..income import totals
+from ..reference import load_thresholds, rule_param
+from ..yearstatus import (
+    INCOME_COLUMNS, KEYS, UNSET, YEAR_STATUS, YearCounts, count_household, household_counts, income_label, present,
+)
 from .model import Conflict, Device, Package, Record
 
 
@@ -42,19 +47,63 @@ def county_stats(engine: Engine, year: int | None = None) -> dict[str, Any]:
             y = d.get("year")
             if household_id in households and isinstance(y, int) and y <= year:
                 years[household_id][y] = {k: d.get(k) for k in KEPT}
+        incomes = _income_labels(conn, year, households, years, people)
         villages: dict[str, YearCounts] = {}
         for household_id, (village, fields) in households.items():
             rows = years.get(household_id, {})
             if household_counts(fields, rows, year):
                 counts = villages.setdefault(village, YearCounts(year))
-                count_household(counts, fields, rows, people[household_id])
+                count_household(counts, fields, rows, people[household_id],
+                                incomes.get(household_id, income_label(None, None, True)))
         devices = conn.execute(select(Device.status)).scalars().all()
         packages = conn.execute(select(Package.status)).scalars().all()
         open_conflicts = conn.execute(select(Conflict.id).where(Conflict.status == "open")).scalars().all()
     return _summarise(year, villages, devices, packages, len(open_conflicts))
 
 
-KEPT = ("main_cause", *YEAR_STATUS)
+KEPT = ("main_cause", "population", *YEAR_STATUS)
+
+
+def _income_labels(conn: Any, year: int, households: dict[str, tuple[str, dict[str, Any]]],
+                   years: dict[str, dict[int, dict[str, Any]]], people: Counter[str]) -> dict[str, str]:
+    """Each household's 收支核算 of the year (``yearstatus.income_label``). The totals are derived
+    columns, which the villages do not send: they are worked out from the lines, as the village does."""
+    heads: dict[str, tuple[str, dict[str, Any]]] = {}
+    for entity_id, household_id, _, data in _rows(conn, "income_year"):
+        d = json.loads(data)
+        if household_id in households and d.get("year") == year:
+            heads[entity_id] = (household_id, d)
+    lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for _, _, _, data in _rows(conn, "income_line"):
+        d = json.loads(data)
+        if d.get("income_id") in heads:
+            lines[d["income_id"]].append(d)
+    reference, labels = _Lines(year), {}
+    for income_id, (household_id, d) in heads.items():
+        population = (d.get("population") or (years.get(household_id, {}).get(year) or {}).get("population")
+                      or people[household_id])
+        row = {k: d.get(k) for k in INCOME_COLUMNS} | totals(lines[income_id], population)
+        row["population"] = population
+        labels[household_id] = income_label(row, *reference.of(households[household_id][0]))
+    return labels
+
+
+class _Lines:
+    """The 监测范围 of the year per province (the reference data the villages are seeded with) and
+    whether 理赔收入 is added back after the 刚性支出 there."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.amounts = {p: Decimal(str(a)) for p, y, kind, a, _ in load_thresholds()["rows"]
+                        if y == year and kind == "监测"}
+        self.cache: dict[str, tuple[Decimal | None, bool]] = {}
+
+    def of(self, village_code: str | None) -> tuple[Decimal | None, bool]:
+        province = (village_code or "00")[:2]
+        if province not in self.cache:
+            adds = rule_param("income_after_rigid_adds_claims", self.year, province)
+            self.cache[province] = (self.amounts.get(province, self.amounts.get("00")), adds is None or adds != 0)
+        return self.cache[province]
 
 
 def _summarise(year: int, villages: dict[str, YearCounts], devices: Sequence[str], packages: Sequence[str],

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ..model import ChangeLog, Household, HouseholdYear, Member
+from ..model import ChangeLog, Household, HouseholdYear, IncomeYear, Member
+from ..reference import rule_param, threshold_for
 from ..sync_state import SyncState
-from ..yearstatus import UNSET, YEAR_STATUS, count_year, present
+from ..yearstatus import INCOME_COLUMNS, UNSET, YEAR_STATUS, count_year, income_label, present
 
 __all__ = ["STAT_TITLES", "UNSET", "group_order", "groups", "pending_changes", "village_stats"]
 
@@ -30,13 +32,30 @@ def village_stats(conn: Connection, year: int) -> dict[str, Any]:
     years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     for row in conn.execute(select(*columns).where(HouseholdYear.year <= year)).mappings():
         years[row["household_id"]][row["year"]] = dict(row)
-    counts = count_year(((f, years.get(hid, {}), people[hid]) for hid, f in households.items()), year)
+    labels = _income_labels(conn, year)
+    counts = count_year(((f, years.get(hid, {}), people[hid], labels.get(hid, income_label(None, None, True)))
+                         for hid, f in households.items()), year)
     result: dict[str, Any] = {"year": year, "households": counts.households, "people": counts.people,
                               **counts.as_dict()}
     result["with_errors"] = conn.execute(
         select(func.count()).where(Household.record_status == "在册", Household.error_count > 0)
     ).scalar_one()
     return result
+
+
+def _income_labels(conn: Connection, year: int) -> dict[str, str]:
+    """Each household's 收支核算 of the year against its province's 监测范围 (``yearstatus.income_label``)."""
+    columns = [IncomeYear.household_id, Household.village_code, *(IncomeYear.__table__.c[n] for n in INCOME_COLUMNS)]
+    lines: dict[str, tuple[Decimal | None, bool]] = {}
+    labels: dict[str, str] = {}
+    query = select(*columns).join(Household, Household.id == IncomeYear.household_id).where(IncomeYear.year == year)
+    for row in conn.execute(query).mappings():
+        province = (row["village_code"] or "00")[:2]
+        if province not in lines:
+            adds = rule_param("income_after_rigid_adds_claims", year, province)
+            lines[province] = (threshold_for(conn, province, year, "监测"), adds is None or adds != 0)
+        labels[row["household_id"]] = income_label(dict(row), *lines[province])
+    return labels
 
 
 STAT_TITLES = {
@@ -49,6 +68,7 @@ STAT_TITLES = {
     "by_risk": "监测对象按风险类型",
     "by_risk_open": "风险未消除的监测对象按风险类型",
     "by_risk_removed": "风险已消除的监测对象按风险类型",
+    "by_income": "按收支核算（与监测范围相比）",
 }
 
 

@@ -61,6 +61,7 @@ class FiguresTab(QWidget):
             f"主要致贫原因：{counts_text(stats['by_main_cause'], 5)}。\n"
             f"监测对象风险：{counts_text(stats['by_removal'])}；"
             f"未消除风险类型：{counts_text(stats['by_risk_open'], 5)}。\n"
+            f"收支核算（与监测范围相比）：{counts_text(stats['by_income'])}。\n"
             f"设备 {sum(stats['devices'].values())} 台，变更包 {stats['packages'].get('imported', 0)} 个已导入、"
             f"{stats['packages'].get('held', 0)} 个暂存，待处理冲突 {stats['open_conflicts']} 处。")
         self.tree.clear()
