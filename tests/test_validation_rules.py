@@ -576,8 +576,30 @@ def test_below_monitoring_line_but_monitored_is_fine(ctx):
 def test_threshold_missing_skips_comparison():
     hh = good_household()
     _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(4000)}])
-    bare = Context(year=YEAR, today=TODAY, thresholds={})
+    bare = Context(year=YEAR, today=TODAY, thresholds={}, params=())
     assert not {"INC-05", "INC-06"} & rules_of(hh, bare)
+
+
+def test_exit_line_is_a_parameter_in_years_without_a_poverty_line():
+    """2030 has no row in the thresholds: the exit line comes from the rule parameters (4,000 by default)."""
+    hh = good_household()
+    hh.years[2030] = {**hh.years.pop(YEAR), "year": 2030}
+    hh.incomes[2030] = income(2030, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(14000)}], 4)
+    later = Context(year=2030, today=date(2031, 3, 1), thresholds=dict(THRESHOLDS))
+    got = [f for f in check_household(hh, later) if f.rule == "INC-06"]
+    assert len(got) == 1 and "低于退出标准4000.00元" in got[0].message
+    params = tuple({**p, "value": 3000} if p["name"] == "exit_line" else p for p in later.params)
+    low = Context(year=2030, today=date(2031, 3, 1), thresholds=dict(THRESHOLDS), params=params)
+    assert "INC-06" not in rules_of(hh, low)
+
+
+def test_exit_after_2020_is_judged_by_the_exit_line_parameter(ctx):
+    hh = good_household()
+    hh.fields["exit_year"] = 2022
+    hh.years[2022] = {**hh.years.pop(2019), "id": "H1-y2022", "year": 2022}
+    hh.incomes[2022] = income(2022, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(14000)}], 4)
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXIT-01"]
+    assert len(got) == 1 and "退出标准4000.00元" in got[0].message  # no 退出 row for 2022: the parameter
 
 
 def test_measures_against_income(ctx):

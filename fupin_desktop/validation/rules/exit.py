@@ -62,6 +62,8 @@ def exit_standard(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     line: Decimal | None = ctx.threshold("退出", year)
     if line is None and assessment is not None:
         line = to_decimal(assessment.get("threshold"))
+    if line is None:  # an exit after 2020: the exit line is a rule parameter of the province
+        line = ctx.number("exit_line", year)
     if pc is not None and line is not None and pc <= line:
         yield Finding("EXIT-01", ERROR, field="per_capita_net",
                       message=f"{year}年脱贫，但当年人均纯收入{yuan(pc)}元未超过退出标准{yuan(line)}元",

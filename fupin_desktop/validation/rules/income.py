@@ -125,11 +125,24 @@ def income_thresholds(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("INC-05", ERROR, field="per_capita_net",
                       message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于监测范围{yuan(line)}元，但未纳入监测对象",
                       **_at(fx))
-    poverty = _latest(ctx, "退出", ctx.year)
+    poverty = _poverty_line(ctx)
     if poverty is not None and pc < poverty[1]:
         yield Finding("INC-06", ERROR, field="per_capita_net",
-                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于{poverty[0]}年贫困标准{yuan(poverty[1])}元",
+                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于{poverty[0]}{yuan(poverty[1])}元",
                       **_at(fx))
+
+
+def _poverty_line(ctx: Context) -> tuple[str, Decimal] | None:
+    """The year's own 退出 line; else the province's exit-line parameter (after 2020, when no new
+    poverty line is set); else the newest line set before."""
+    own = ctx.threshold("退出")
+    if own is not None:
+        return f"{ctx.year}年贫困标准", own
+    param = ctx.number("exit_line")
+    if param is not None:
+        return "退出标准", param
+    latest = _latest(ctx, "退出", ctx.year)
+    return (f"{latest[0]}年贫困标准", latest[1]) if latest is not None else None
 
 
 @rule
