@@ -580,6 +580,18 @@ def test_threshold_missing_skips_comparison():
     assert not {"INC-05", "INC-06"} & rules_of(hh, bare)
 
 
+def test_2019_is_judged_by_the_2019_list_of_attributes():
+    """The year's 属性 sits on the year's row: 2019 keeps 低保贫困户, 2024 says 一般脱贫户, each valid in its year."""
+    hh = good_household()
+    hh.years[2019]["attribute"] = "低保贫困户"
+    in_2019 = Context(year=2019, today=TODAY, thresholds=dict(THRESHOLDS))
+    assert ("STR-10", "attribute") not in found(hh, in_2019)
+    assert ("STR-10", "attribute") not in found(hh, Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS)))
+    hh.years[2019]["attribute"] = "低保脱贫户"  # today's label written into 2019
+    got = [f for f in check_household(hh, in_2019) if f.rule == "STR-10" and f.field == "attribute"]
+    assert len(got) == 1 and got[0].record_id == "H1-y2019" and "2019年" in got[0].message
+
+
 def test_exit_line_is_a_parameter_in_years_without_a_poverty_line():
     """2030 has no row in the thresholds: the exit line comes from the rule parameters (4,000 by default)."""
     hh = good_household()
