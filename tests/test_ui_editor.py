@@ -159,6 +159,11 @@ def test_income_section_sets_rigid_expense_against_the_line(qtbot, new_store):
     editor.income.table.item(4, AMOUNT).setText("2000")  # the medical costs cut to 2,000: 8,900.17 a head
     assert labels["incomeAfterRigid"].text().startswith("8,900.17 元")
     assert "#2e7d32" in labels["incomeAfterRigid"].styleSheet() and editor.is_dirty()
+    field = next(f.fields[key] for f in editor.forms for key in f.fields if key[1] == "monitoring_category")
+    field.set_value("")  # no longer a 监测对象 as typed: no range of its own
+    qtbot.keyClick(editor, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(editor, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    assert labels["incomeRange"].text().startswith("—")
 
 
 def test_income_edit_shows_in_history(qtbot, new_store):
