@@ -745,6 +745,21 @@ def test_risk_removal(ctx):
     assert ("MON-18", "risk_removed") in found(hh, ctx)
 
 
+def test_removal_minimum_is_a_parameter_of_the_province_and_year(ctx):
+    hh = monitored_household()
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202409")  # 6 months
+    hh.assessments = [{"id": "a1", "year": YEAR, "kind": "风险消除"}]
+    assert "MON-17" not in rules_of(hh, ctx)
+    own = {"name": "risk_removal_min_months", "province": "52", "year_from": 2024, "year_to": None, "value": 9,
+           "source": "a province that asks for nine months"}
+    strict = Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS), province_code="52",
+                     params=(*ctx.params, own))
+    got = [f for f in check_household(hh, strict) if f.rule == "MON-17"]
+    assert len(got) == 1 and "应不少于9个月" in got[0].message
+    assert "MON-17" not in rules_of(hh, Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS),
+                                               province_code="53", params=(*ctx.params, own)))
+
+
 def test_removed_below_monitoring_line(ctx):
     hh = monitored_household()
     set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
