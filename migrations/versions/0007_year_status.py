@@ -7,10 +7,11 @@ the household to household_year, into the years they were true in:
 - 监测对象类别 and 兜底保障 from the year of 识别监测时间 on (the latest year when it is not known);
 - 风险已消除 (with its way and month) from the year of 消除监测时间 on, 未消除 in the years before.
 A year the dates need that has no household_year row gets one (a household with no rows at all, one
-for the current year), with an id made from the household and the year, so that the county
-(c0004) makes the same rows. The household keeps a copy of the current status for its list
+for the current year), with an id made from the household and the year, so that a county
+migration can make the same rows. The household keeps a copy of the current status for its list
 (household_type, attribute, monitoring_category, risk_removed). The new rows and values are not
-in the change log: the county moves its records by the same rule.
+in the change log: the county's records must be moved by the same rule (its migration, c0004, is
+not written yet).
 
 Revision ID: 0007
 Revises: 0006
