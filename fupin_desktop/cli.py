@@ -123,10 +123,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .services.checks import run_check  # noqa: PLC0415
+    from .services.checks import run_check, unset_reference  # noqa: PLC0415
 
     with _open(args) as store:
         findings, households = run_check(store, year=args.year, full=args.full)
+        for note in unset_reference(store, args.year):
+            print(f"注意：{note}", file=sys.stderr, flush=True)
     if args.json:
         _dump([{**f.as_dict(), "household_no": households.get(f.household, {}).get("national_hh_no")}
                for f in findings])

@@ -119,6 +119,17 @@ def rule_param(name: str, *, year: int, province: str = "00", rows: tuple[ParamR
     return best.value
 
 
+def rule_number(name: str, *, year: int, province: str = "00", rows: tuple[ParamRow, ...] | None = None) -> Decimal:
+    """A numeric rule parameter as a Decimal (compared with amounts and areas)."""
+    return Decimal(str(rule_param(name, year=year, province=province, rows=rows)))
+
+
+def adds_claims(year: int, village_code: str | None, rows: tuple[ParamRow, ...] | None = None) -> bool:
+    """Whether 理赔收入 is added back after the 刚性支出 in the province and year (income.standing)."""
+    return rule_number("income_after_rigid_adds_claims", year=year, province=(village_code or "00")[:2],
+                       rows=rows) != 0
+
+
 @lru_cache(maxsize=1)
 def load_code_document() -> CodeDocument:
     doc: CodeDocument = json.loads((resources_dir() / "codes" / "national.json").read_text("utf-8"))

@@ -37,8 +37,9 @@ def household(head: str = "张三", *, village: str = "520102003004", hh_no: str
     return HouseholdData(
         fields={"village_code": village, "group_name": group, "national_hh_no": hh_no, "address": f"{group}12号",
                 "phone": "13812345678", "bank_name": "农村信用社", "bank_account": "6217000010001234567",
-                "attribute": "一般脱贫户", "poverty_status": "已脱贫(享受政策)", "household_type": "脱贫户"},
-        years={2024: {"population": len(members), "main_cause": "因病", "arable_mu": Decimal("3.5")}},
+                "poverty_status": "已脱贫(享受政策)"},
+        years={2024: {"population": len(members), "main_cause": "因病", "arable_mu": Decimal("3.5"),
+                      "attribute": "一般脱贫户", "household_type": "脱贫户"}},
         members=members,
         incomes={2024: IncomeData(fields={}, lines=[
             {"category": "工资性收入", "item": "务工收入", "amount": Decimal("24000")},

@@ -73,7 +73,11 @@ def test_check_json_lists_findings_with_required_keys(new_store, env, capsys):
     wrong_id = [f for f in findings if f["field"] == "id_no" and "校验位" in f["message"]]
     assert wrong_id and wrong_id[0]["severity"] == "error" and "错号人" in wrong_id[0]["message"]
     assert main(["check", "--store", path]) == 0
-    assert "校验位错误" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "校验位错误" in printed.out
+    assert "未设置监测范围" not in printed.err  # 2024 has its line
+    assert main(["check", "--store", path, "--year", "2031"]) == 0
+    assert "2031年未设置监测范围" in capsys.readouterr().err  # no line set yet: said, not skipped silently
 
 
 def test_check_after_an_edit_equals_check_full(new_store, env, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -65,7 +66,7 @@ def village_stats():
         stats["households"] += 1
         stats["measures"] += len(bundle.measures)
         stats["members"] += len(bundle.active_members())
-        stats["monitored"] += bool(bundle.fields["monitoring_category"])
+        stats["monitored"] += bool(bundle.years[YEAR]["monitoring_category"])
         cause = bundle.years[YEAR]["main_cause"]
         if cause:
             causes[cause] += 1
@@ -202,7 +203,7 @@ def test_income_sits_where_the_household_situation_says(clean):
         people = len(bundle.active_members())
         assert bundle.years[YEAR]["population"] == people
         per_capita = totals(bundle.incomes[YEAR].lines, people)["per_capita_net"]
-        f = bundle.fields
+        f = bundle.years[YEAR]
         if not f["monitoring_category"]:
             assert per_capita >= line
         elif not f["risk_removed"] and f["monitoring_category"] != "突发严重困难户":
@@ -213,7 +214,7 @@ def test_income_sits_where_the_household_situation_says(clean):
 
 
 def test_monitored_households_have_risks_and_matching_measures(clean):
-    monitored = [b for b in clean if b.fields["monitoring_category"]]
+    monitored = [b for b in clean if b.years[YEAR]["monitoring_category"]]
     assert monitored
     answers = {"因病": "健康帮扶", "因学": ("义务教育保障", "其他教育帮扶"), "因残": "综合保障",
                "因安全住房": "住房安全保障", "因安全饮水": "饮水安全保障", "因务工就业不稳": "就业帮扶"}
@@ -223,17 +224,17 @@ def test_monitored_households_have_risks_and_matching_measures(clean):
         this_year = {m.fields["category"] for m in b.measures if m.fields["year"] == YEAR}
         for risk in risks:
             wanted = answers.get(risk)
-            if wanted and not b.fields["risk_removed"]:  # an open risk has this year's answer
+            if wanted and not b.years[YEAR]["risk_removed"]:  # an open risk has this year's answer
                 assert this_year & ({wanted} if isinstance(wanted, str) else set(wanted)), (risk, this_year)
-        if b.fields["risk_removed"]:
-            assert b.fields["risk_removed_at"] > b.fields["monitoring_since"]
+        if b.years[YEAR]["risk_removed"]:
+            assert b.years[YEAR]["risk_removed_at"] > b.fields["monitoring_since"]
 
 
 # ---- flaws ---------------------------------------------------------------------------------------------
 def test_flaws_are_a_small_deliberate_share():
     def problems(flaws: float) -> Counter:
         found = Counter()
-        for b in generate(1200, seed=9, village_code=VILLAGE, flaws=flaws):
+        for b in generate(1200, seed=9, village_code=VILLAGE, year=YEAR, flaws=flaws):
             active = b.active_members()
             found["members"] += len(active)
             found["population"] += b.years[YEAR]["population"] != len(active)
@@ -267,7 +268,8 @@ def test_fill_store_writes_batches_with_their_helpers(new_store):
     assert _count(new_store, Member) == sum(len(b.members) for b in expected)
     assert _count(new_store, MemberYear) == sum(len(b.active_members()) for b in expected)
     assert _count(new_store, Measure) == sum(len(b.measures) for b in expected)
-    assert _count(new_store, IncomeLine) == sum(len(b.incomes[YEAR].lines) for b in expected)
+    assert _count(new_store, IncomeLine) == sum(len(inc.lines) for b in expected for inc in b.incomes.values())
+    assert {y for b in expected for y in b.incomes} == {date.today().year}  # the demo's year is this year
     assert _count(new_store, Helper) == 24 and _count(new_store, HelperAssignment) == 120
     with new_store.engine.connect() as conn:
         ids = set(conn.execute(select(Household.id)).scalars())

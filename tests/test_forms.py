@@ -105,7 +105,7 @@ def store(new_store: Store) -> Store:
 def demo_store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("forms") / "demo"
     store, _ = Store.create(path, village_code=VILLAGE, village_name="示范村", username="admin", password=PASSWORD)
-    fill_store(store, 500, seed=7)
+    fill_store(store, 500, seed=7, year=YEAR)
     yield store
     store.close()
 
@@ -276,7 +276,9 @@ def test_income_form_lists_every_line_the_result_and_the_threshold(store: Store,
     assert "工资性收入小计24000.00" in text and "生产经营性支出小计1500.00" in text
     assert "家庭年人均纯收入7175.13" in text
     assert "防止返贫监测范围（元/人/年）7300.00" in text  # 2024, national default (resources/thresholds.json)
-    assert "扣除合规自付支出后的人均纯收入6650.13元低于防止返贫监测范围" in text  # (28700.50 − 2100) ÷ 4
+    # 刚性支出 without lines is the 合规自付支出 (2,100); (28,700.50 − 2,100 + 800 理赔) ÷ 4 = 6,850.13
+    assert "刚性支出2100.00" in text and "扣除刚性支出后人均收入6850.13" in text
+    assert "人均纯收入未高于防止返贫监测范围；扣除刚性支出后人均收入6850.13元，未高于防止返贫监测范围" in text
 
 
 def test_ledger_totals_and_village_figures(demo_store: Store, tmp_path: Path):

@@ -21,7 +21,8 @@ def village(new_store):
             household("王五", hh_no="5201020030040003", group="第二组", extra_members=0),
         ])
     with unit_of_work(new_store) as uow:
-        svc.update_household(uow, ids[1], {"monitoring_category": "边缘易致贫户", "poverty_status": "未脱贫"})
+        svc.update_household(uow, ids[1], {"poverty_status": "未脱贫"})
+        svc.save_household_year(uow, ids[1], 2024, {"monitoring_category": "边缘易致贫户"})
         svc.save_household_year(uow, ids[2], 2024, {"main_cause": "缺资金"})
     return new_store, ids
 

@@ -140,6 +140,32 @@ def test_new_household_by_keyboard(qtbot, new_store):
     assert saved.fields["head_name"] == "王大山" and saved.fields["member_count"] == 3
 
 
+def test_income_section_sets_rigid_expense_against_the_line(qtbot, new_store):
+    """收支核算 in the editor: 28,700.50 元 for 3 people is above the 2024 line of 7,300, but not once
+    8,000 元 of medical costs are paid; an 边缘易致贫户's 收入参考范围 is shown beside it."""
+    hh = factories.household()
+    hh.incomes[YEAR].lines.append({"category": "刚性支出", "item": "合规自付医疗费用", "amount": Decimal(8000)})
+    hh.years[YEAR].update(monitoring_category="边缘易致贫户", household_type="一般农户", attribute=None)
+    editor = open_editor(qtbot, new_store, stored(new_store, hh))
+    qtbot.keyClick(editor, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    labels = editor.income.labels
+    assert labels["incomePerCapita"].text().startswith("9,566.83")
+    assert "高于监测范围" in labels["incomeDiff"].text()
+    assert labels["incomeRigid"].text() == "8,000.00 元"
+    after = labels["incomeAfterRigid"]
+    assert after.text().startswith("6,900.17 元") and "低于 399.83 元" in after.text()  # 20,700.50 ÷ 3
+    assert "#c62828" in after.styleSheet()
+    assert labels["incomeRange"].text() == "不超过 7,300.00 元"
+    editor.income.table.item(4, AMOUNT).setText("2000")  # the medical costs cut to 2,000: 8,900.17 a head
+    assert labels["incomeAfterRigid"].text().startswith("8,900.17 元")
+    assert "#2e7d32" in labels["incomeAfterRigid"].styleSheet() and editor.is_dirty()
+    field = next(f.fields[key] for f in editor.forms for key in f.fields if key[1] == "monitoring_category")
+    field.set_value("")  # no longer a 监测对象 as typed: no range of its own
+    qtbot.keyClick(editor, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(editor, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    assert labels["incomeRange"].text().startswith("—")
+
+
 def test_income_edit_shows_in_history(qtbot, new_store):
     hh_id = stored(new_store)
     editor = open_editor(qtbot, new_store, hh_id)
@@ -154,7 +180,7 @@ def test_income_edit_shows_in_history(qtbot, new_store):
     enter(qtbot)
     # 30000 + 1200.50 + 5000 − 1500 = 34700.50 for 3 people, above the 2024 line of 7300
     assert editor.income.labels["incomePerCapita"].text().startswith("11,566.83")
-    assert "高于标准" in editor.income.labels["incomeDiff"].text()
+    assert "高于监测范围" in editor.income.labels["incomeDiff"].text()
     assert "#2e7d32" in editor.income.labels["incomeDiff"].styleSheet()
     assert editor.is_dirty()
 

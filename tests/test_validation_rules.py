@@ -107,24 +107,33 @@ def good_household(hid: str = "H1") -> HouseholdData:
     return HouseholdData(
         fields={
             "id": hid, "village_code": "520102003004", "phone": f"138{region}78", "bank_name": "农村信用社",
-            "bank_account": _card(), "household_type": "脱贫户", "attribute": "一般脱贫户",
+            "bank_account": _card(),
             "poverty_status": "已脱贫(享受政策)", "identified_year": 2014, "exit_year": 2019, "record_status": "在册",
         },
-        years={YEAR: year, 2019: exit_year},
+        years={YEAR: {**year, "household_type": "脱贫户", "attribute": "一般脱贫户"}, 2019: exit_year},
         members=members,
         incomes={YEAR: income(YEAR, lines, 4), 2019: income(2019, old_lines, 4)},
     )
 
 
+def set_status(hh: HouseholdData, **values: object) -> None:
+    """Status fields go on the year's row (yearstatus.py), the others on the household."""
+    status = {"household_type", "attribute", "monitoring_category", "no_labour_fallback", "risk_removed",
+              "risk_removal_method", "risk_removed_at"}
+    hh.years[YEAR].update({k: v for k, v in values.items() if k in status})
+    hh.fields.update({k: v for k, v in values.items() if k not in status})
+
+
 def monitored_household(hid: str = "M1") -> HouseholdData:
     """The good household turned into a 监测户 at risk from illness, with a health measure."""
     hh = good_household(hid)
-    hh.fields.update(monitoring_category="脱贫不稳定户", monitoring_since="202403",
+    set_status(hh, monitoring_category="脱贫不稳定户", monitoring_since="202403",
                      monitoring_contact="王五", monitoring_contact_phone="13700000000")
     hh.years[YEAR]["risks"] = "因病"
     hh.years[YEAR]["development_measures"] = "已实施"
     hh.members[0].years[YEAR]["health"] = "长期慢性病"
-    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(3000)
+    # 14,000 元 of medical costs put it under the 监测范围 once paid: (41,900 − 14,000) ÷ 4 = 6,975 < 7,300
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(14000)
     hh.measures = [
         MeasureData({"id": f"{hid}-ms1", "year": YEAR, "category": "健康帮扶", "subcategory": "医疗救助"}),
         MeasureData({"id": f"{hid}-ms2", "year": YEAR, "category": "就业帮扶", "subcategory": "劳务输出"}),
@@ -290,7 +299,7 @@ def test_dead_member_still_active(ctx):
 
 def test_household_codes_and_causes(ctx):
     hh = good_household()
-    hh.fields["household_type"] = "贫困户"
+    hh.years[YEAR]["household_type"] = "贫困户"
     hh.years[YEAR].update(main_cause="因穷", other_causes="因病,因残,因学")
     got = found(hh, ctx)
     assert {("STR-10", "household_type"), ("STR-11", "main_cause"), ("STR-12", "other_causes")} <= got
@@ -587,8 +596,42 @@ def test_below_monitoring_line_but_monitored_is_fine(ctx):
 def test_threshold_missing_skips_comparison():
     hh = good_household()
     _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(4000)}])
-    bare = Context(year=YEAR, today=TODAY, thresholds={})
+    bare = Context(year=YEAR, today=TODAY, thresholds={}, params=())
     assert not {"INC-05", "INC-06"} & rules_of(hh, bare)
+
+
+def test_2019_is_judged_by_the_2019_list_of_attributes():
+    """The year's 属性 sits on the year's row: 2019 keeps 低保贫困户, 2024 says 一般脱贫户, each valid in its year."""
+    hh = good_household()
+    hh.years[2019]["attribute"] = "低保贫困户"
+    in_2019 = Context(year=2019, today=TODAY, thresholds=dict(THRESHOLDS))
+    assert ("STR-10", "attribute") not in found(hh, in_2019)
+    assert ("STR-10", "attribute") not in found(hh, Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS)))
+    hh.years[2019]["attribute"] = "低保脱贫户"  # today's label written into 2019
+    got = [f for f in check_household(hh, in_2019) if f.rule == "STR-10" and f.field == "attribute"]
+    assert len(got) == 1 and got[0].record_id == "H1-y2019" and "2019年" in got[0].message
+
+
+def test_exit_line_is_a_parameter_in_years_without_a_poverty_line():
+    """2030 has no row in the thresholds: the exit line comes from the rule parameters (4,000 by default)."""
+    hh = good_household()
+    hh.years[2030] = {**hh.years.pop(YEAR), "year": 2030}
+    hh.incomes[2030] = income(2030, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(14000)}], 4)
+    later = Context(year=2030, today=date(2031, 3, 1), thresholds=dict(THRESHOLDS))
+    got = [f for f in check_household(hh, later) if f.rule == "INC-06"]
+    assert len(got) == 1 and "低于退出标准4000.00元" in got[0].message
+    params = tuple({**p, "value": 3000} if p["name"] == "exit_line" else p for p in later.params)
+    low = Context(year=2030, today=date(2031, 3, 1), thresholds=dict(THRESHOLDS), params=params)
+    assert "INC-06" not in rules_of(hh, low)
+
+
+def test_exit_after_2020_is_judged_by_the_exit_line_parameter(ctx):
+    hh = good_household()
+    hh.fields["exit_year"] = 2022
+    hh.years[2022] = {**hh.years.pop(2019), "id": "H1-y2022", "year": 2022}
+    hh.incomes[2022] = income(2022, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(14000)}], 4)
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXIT-01"]
+    assert len(got) == 1 and "退出标准4000.00元" in got[0].message  # no 退出 row for 2022: the parameter
 
 
 def test_measures_against_income(ctx):
@@ -628,7 +671,7 @@ def test_monitoring_risks(ctx):
     got = found(hh, ctx)
     assert {("MON-02", "risk_note"), ("MON-03", "risks"), ("MON-04", "disaster_subtype")} <= got
     hh = monitored_household()
-    hh.fields["monitoring_category"] = "边缘易致贫户"
+    hh.years[YEAR]["monitoring_category"] = "边缘易致贫户"
     assert ("MON-05", "monitoring_category") in found(hh, ctx)
 
 
@@ -676,14 +719,14 @@ def test_no_labour_household(ctx):
     assert ("MON-11", "dibao") in found(hh, ctx)
     member_year(hh, 0)["dibao"] = "农村低保"
     assert ("MON-12", "no_labour_fallback") in found(hh, ctx)
-    hh.fields["no_labour_fallback"] = True
-    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    hh.years[YEAR]["no_labour_fallback"] = True
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
     assert ("MON-13", "risk_removed") in found(hh, ctx)
 
 
 def test_fallback_flag_with_labour(ctx):
     hh = monitored_household()
-    hh.fields["no_labour_fallback"] = True
+    hh.years[YEAR]["no_labour_fallback"] = True
     assert ("MON-20", "no_labour_fallback") in found(hh, ctx)
 
 
@@ -707,28 +750,140 @@ def test_disability_subsidy_without_disabled_member(ctx):
 
 def test_risk_removal(ctx):
     hh = monitored_household()
-    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202406",
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202406",
                      monitoring_contact=None)
     got = found(hh, ctx)
     assert ("MON-17", "risk_removed_at") in got  # three months after identification
     assert ("MON-19", "monitoring_contact") in got
-    hh.fields.update(risk_removed_at="202402")
+    set_status(hh, risk_removed_at="202402")
     assert ("MON-17", "risk_removed_at") in found(hh, ctx)
-    hh.fields.update(risk_removed_at="2024-11", risk_removal_method=None)
+    set_status(hh, risk_removed_at="2024-11", risk_removal_method=None)
     got = found(hh, ctx)
     assert ("MON-18", "risk_removed_at") in got and ("MON-18", "risk_removal_method") in got
     hh = monitored_household()
-    hh.fields.update(risk_removal_method="自然消除")
+    set_status(hh, risk_removal_method="自然消除")
     assert ("MON-18", "risk_removed") in found(hh, ctx)
+
+
+def test_removal_minimum_is_a_parameter_of_the_province_and_year(ctx):
+    hh = monitored_household()
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202409")  # 6 months
+    hh.assessments = [{"id": "a1", "year": YEAR, "kind": "风险消除"}]
+    assert "MON-17" not in rules_of(hh, ctx)
+    own = {"name": "risk_removal_min_months", "province": "52", "year_from": 2024, "year_to": None, "value": 9,
+           "source": "a province that asks for nine months"}
+    strict = Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS), province_code="52",
+                     params=(*ctx.params, own))
+    got = [f for f in check_household(hh, strict) if f.rule == "MON-17"]
+    assert len(got) == 1 and "应不少于9个月" in got[0].message
+    assert "MON-17" not in rules_of(hh, Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS),
+                                               province_code="53", params=(*ctx.params, own)))
 
 
 def test_removed_below_monitoring_line(ctx):
     hh = monitored_household()
-    hh.fields.update(risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
     assert "MON-16" not in rules_of(hh, ctx)
     _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(24000)}],
                compliant_oop_expense=Decimal(3000))
     assert ("MON-16", "risk_removed") in found(hh, ctx)
+
+
+# ---- 收支核算 (rules/expense.py) ----------------------------------------------------------------
+NINE_THOUSAND = [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(36000)}]  # 9,000 元 a head
+
+
+def test_medical_costs_push_a_household_under_the_line(ctx):
+    """9,000 元 a head, 12,000 元 of compliant out-of-pocket medical costs and a 大病 member: at risk."""
+    hh = good_household()
+    _set_lines(hh, NINE_THOUSAND)
+    assert "EXP-01" not in rules_of(hh, ctx)
+    member_year(hh, 0)["health"] = "患有大病"
+    _set_lines(hh, NINE_THOUSAND + [{"category": "刚性支出", "item": "合规自付医疗费用", "amount": Decimal(12000)}])
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-01"]
+    assert len(got) == 1 and got[0].severity == ERROR and got[0].record == "income_year"
+    assert "6000.00" in got[0].message and "张三患大病" in got[0].message  # (36,000 − 12,000) ÷ 4
+    _set_lines(hh, NINE_THOUSAND, compliant_oop_expense=Decimal(12000))  # the single figure, no lines
+    assert "EXP-01" in rules_of(hh, ctx)
+    _set_lines(hh, NINE_THOUSAND, compliant_oop_expense=Decimal(6000))  # (36,000 − 6,000) ÷ 4 = 7,500
+    assert "EXP-01" not in rules_of(hh, ctx)
+
+
+def test_claims_are_added_back_as_the_parameter_says(ctx):
+    hh = good_household()
+    _set_lines(hh, NINE_THOUSAND, compliant_oop_expense=Decimal(12000), claims_income=Decimal(6000))
+    assert "EXP-01" not in rules_of(hh, ctx)  # (36,000 − 12,000 + 6,000) ÷ 4 = 7,500
+    params = tuple({**p, "value": 0} if p["name"] == "income_after_rigid_adds_claims" else p for p in ctx.params)
+    assert "EXP-01" in rules_of(hh, Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS), params=params))
+
+
+def test_category_within_its_income_range(ctx):
+    hh = monitored_household()
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = Decimal(14000)
+    assert "EXP-02" not in rules_of(hh, ctx)  # 10,475 a head, but 6,975 once the medical costs are paid
+    set_status(hh, monitoring_category="边缘易致贫户", household_type="一般农户", attribute=None)
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(44000)}],
+               compliant_oop_expense=Decimal(3000))
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-02"]
+    assert len(got) == 1 and "11000.00" in got[0].message and "7300.00" in got[0].message
+    assert got[0].field == "monitoring_category" and got[0].severity == WARNING
+    # the range is reference data: a county that sets 1.6 × the 监测范围 (11,680 元) accepts 11,000
+    params = tuple({**p, "value": 1.6} if p["name"] == "income_range_ratio_marginal" else p for p in ctx.params)
+    wide = Context(year=YEAR, today=TODAY, thresholds=dict(THRESHOLDS), params=params)
+    assert "EXP-02" not in rules_of(hh, wide)
+
+
+def test_sudden_hardship_needs_a_cause(ctx):
+    hh = monitored_household()
+    set_status(hh, monitoring_category="突发严重困难户", household_type="一般农户", attribute=None)
+    assert "EXP-03" not in rules_of(hh, ctx)  # the medical costs explain it
+    hh.incomes[YEAR].fields["compliant_oop_expense"] = None
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-03"]
+    assert len(got) == 1 and got[0].field == "monitoring_category"
+    # income fell from 20,000 a head in 2023 to 10,475: a loss of 48 %, above the 30 % of the parameter
+    hh.incomes[YEAR - 1] = income(YEAR - 1, [{"category": "工资性收入", "item": "务工收入",
+                                              "amount": Decimal(80000)}], 4)
+    assert "EXP-03" not in rules_of(hh, ctx)
+
+
+def test_risk_removal_needs_its_assessment(ctx):
+    hh = monitored_household()
+    set_status(hh, risk_removed=True, risk_removal_method="帮扶消除", risk_removed_at="202411")
+    got = [f for f in check_household(hh, ctx) if f.rule == "EXP-04"]
+    assert len(got) == 1 and got[0].field == "risk_removed" and got[0].record == "household_year"
+    hh.assessments = [{"id": "a1", "year": YEAR, "kind": "风险消除", "reviewed_on": date(2024, 11, 5)}]
+    assert "EXP-04" not in rules_of(hh, ctx)
+    hh.assessments = [{"id": "a1", "year": YEAR - 1, "kind": "风险消除"}]  # another year's does not do
+    assert "EXP-04" in rules_of(hh, ctx)
+
+
+def test_one_off_payments_do_not_count_as_income(ctx):
+    hh = good_household()
+    lines = [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(40000)},
+             {"category": "转移性收入", "item": "危房改造补助", "amount": Decimal(20000)}]
+    _set_lines(hh, lines)
+    got = [f for f in check_household(hh, ctx) if f.rule == "INC-17"]
+    assert len(got) == 1 and got[0].record == "income_line" and got[0].record_id == "line-2024-1"
+    lines[1]["counts_toward_income"] = False
+    _set_lines(hh, lines)
+    assert "INC-17" not in rules_of(hh, ctx)
+
+
+def test_dibao_member_who_died_in_june_explains_the_dibao_money(ctx):
+    hh = good_household()
+    member_year(hh, 0)["dibao"] = "农村低保"
+    hh.members[0].fields.update(record_status="注销", left_reason="死亡", left_on=date(2024, 6, 15))
+    # the one who died was also the only one aged 60 or more (养老保险金)
+    hh.members[1].fields.update(birth_date=date(1972, 3, 8), id_no=make_id(REGION, date(1972, 3, 8), 2))
+    hh.years[YEAR]["population"] = 3
+    _set_lines(hh, [{"category": "工资性收入", "item": "务工收入", "amount": Decimal(36000)},
+                    {"category": "转移性收入", "item": "低保金", "amount": Decimal(1800)},
+                    {"category": "转移性收入", "item": "养老保险金", "amount": Decimal(1200)}])
+    got = rules_of(hh, ctx)
+    assert "INC-11" not in got and "INC-12" not in got
+    hh.members[0].fields["left_on"] = date(2023, 12, 1)  # gone before the year: nobody explains it
+    got = rules_of(hh, ctx)
+    assert "INC-11" in got and "INC-12" in got
 
 
 # ---- exit --------------------------------------------------------------------------------------
@@ -804,7 +959,7 @@ def test_bank_account(ctx):
 # ---- required ----------------------------------------------------------------------------------
 def test_required_household_fields(ctx):
     hh = good_household()
-    hh.fields.update(phone=None, household_type=None, attribute=None)
+    set_status(hh, phone=None, household_type=None, attribute=None)
     got = found(hh, ctx)
     assert {("REQ-01", "phone"), ("REQ-01", "household_type"), ("REQ-01", "attribute")} <= got
     hh = monitored_household()

@@ -263,12 +263,15 @@ def _caps(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
 def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     from .stats import county_stats  # noqa: PLC0415
 
-    stats = county_stats(engine)
+    stats = county_stats(engine, args.year)
     if args.json:
         _print(stats)
         return 0
-    print(f"全县在册 {stats['households']} 户 {stats['people']} 人；未处理冲突 {stats['open_conflicts']} 处。")
-    for title, key in (("脱贫状态", "by_status"), ("主要致贫原因", "by_main_cause"), ("监测对象", "by_monitoring")):
+    print(f"{stats['year']}年全县在册 {stats['households']} 户 {stats['people']} 人；"
+          f"未处理冲突 {stats['open_conflicts']} 处。")
+    for title, key in (("脱贫状态", "by_status"), ("主要致贫原因", "by_main_cause"), ("监测对象", "by_monitoring"),
+                       ("风险消除情况", "by_removal"), ("风险类型", "by_risk"), ("未消除风险类型", "by_risk_open"),
+                       ("收支核算（与监测范围相比）", "by_income")):
         print(f"{title}：" + "，".join(f"{k} {v}" for k, v in stats[key].items()))
     for code, t in stats["townships"].items():
         print(f"\n乡镇 {code}：{t['households']} 户 {t['people']} 人")
@@ -402,7 +405,9 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser], secr
     p = action("caps", "查看或修改导入上限（超过上限的包先暂存）")
     p.add_argument("--set", action="append", metavar="名称=值", help="例如 entries_per_package=30000")
     p.add_argument("--json", action="store_true")
-    action("stats", "全县统计").add_argument("--json", action="store_true")
+    stats = action("stats", "全县统计（某一年度当时的情况）")
+    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--year", type=int, default=None, help="统计年度（默认今年）")
     action("procedures", "监测程序待办/超期和部门预警处置情况（按村）").add_argument("--json", action="store_true")
     _reference_arguments(action)
 

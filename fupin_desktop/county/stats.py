@@ -1,4 +1,4 @@
-"""County figures by township and village: households, people, status, main causes, monitoring.
+"""County figures of a year by township and village: households, people, status, causes, monitoring, risks.
 
 Computed from the merged records (JSON per entity), streamed, so memory stays flat at county scale.
 """
@@ -6,13 +6,19 @@ Computed from the merged records (JSON per entity), streamed, so memory stays fl
 from __future__ import annotations
 
 import json
+from datetime import date
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from ..queries.stats import UNSET
+from ..income import totals
+from ..reference import adds_claims, load_thresholds
+from ..yearstatus import (
+    INCOME_COLUMNS, KEYS, UNSET, YEAR_STATUS, YearCounts, count_household, household_counts, income_label, present,
+)
 from .model import Conflict, Device, Package, Record
 
 
@@ -22,54 +28,107 @@ def _rows(conn: Any, entity: str) -> Any:
     return conn.execution_options(stream_results=True, yield_per=5000).execute(query)
 
 
-def county_stats(engine: Engine) -> dict[str, Any]:
-    villages: dict[str, dict[str, Any]] = defaultdict(lambda: {
-        "households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(), "by_main_cause": Counter()})
+def county_stats(engine: Engine, year: int | None = None) -> dict[str, Any]:
+    """County figures of ``year`` (this year by default), by the rule the villages count with
+    (``yearstatus.count_year``): what was true in that year."""
+    year = year or date.today().year
     with engine.connect() as conn:
-        active: dict[str, str] = {}
+        households: dict[str, tuple[str, dict[str, Any]]] = {}
         for entity_id, _, village, data in _rows(conn, "household"):
             d = json.loads(data)
-            if d.get("record_status", "在册") != "在册":
-                continue
-            active[entity_id] = village
-            v = villages[village]
-            v["households"] += 1
-            v["by_status"][d.get("poverty_status") or UNSET] += 1
-            if d.get("monitoring_category"):
-                v["by_monitoring"][d["monitoring_category"]] += 1
+            households[entity_id] = (village, {k: d.get(k) for k in ("record_status", "left_on", "poverty_status")})
+        people: Counter[str] = Counter()
         for _, household_id, _, data in _rows(conn, "member"):
-            if household_id in active and json.loads(data).get("record_status", "在册") == "在册":
-                villages[active[household_id]]["people"] += 1
-        latest: dict[str, tuple[int, str]] = {}
+            if household_id in households and present(json.loads(data), year):
+                people[household_id] += 1
+        years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
         for _, household_id, _, data in _rows(conn, "household_year"):
             d = json.loads(data)
-            newer = d.get("year", 0) >= latest.get(household_id, (0, ""))[0]
-            if household_id in active and d.get("main_cause") and newer:
-                latest[household_id] = (d.get("year", 0), d["main_cause"])
-        for household_id, (_, cause) in latest.items():
-            villages[active[household_id]]["by_main_cause"][cause] += 1
+            y = d.get("year")
+            if household_id in households and isinstance(y, int) and y <= year:
+                years[household_id][y] = {k: d.get(k) for k in KEPT}
+        incomes = _income_labels(conn, year, households, years, people)
+        villages: dict[str, YearCounts] = {}
+        for household_id, (village, fields) in households.items():
+            rows = years.get(household_id, {})
+            if household_counts(fields, rows, year):
+                counts = villages.setdefault(village, YearCounts(year))
+                count_household(counts, fields, rows, people[household_id],
+                                incomes.get(household_id, income_label(None, None, True)))
         devices = conn.execute(select(Device.status)).scalars().all()
         packages = conn.execute(select(Package.status)).scalars().all()
         open_conflicts = conn.execute(select(Conflict.id).where(Conflict.status == "open")).scalars().all()
-    return _summarise(villages, devices, packages, len(open_conflicts))
+    return _summarise(year, villages, devices, packages, len(open_conflicts))
 
 
-def _summarise(villages: dict[str, dict[str, Any]], devices: Sequence[str], packages: Sequence[str],
+KEPT = ("main_cause", "population", *YEAR_STATUS)
+
+
+def _income_labels(conn: Any, year: int, households: dict[str, tuple[str, dict[str, Any]]],
+                   years: dict[str, dict[int, dict[str, Any]]], people: Counter[str]) -> dict[str, str]:
+    """Each household's 收支核算 of the year (``yearstatus.income_label``). The totals are derived
+    columns, which the villages do not send: they are worked out from the lines, as the village does."""
+    heads: dict[str, tuple[str, dict[str, Any]]] = {}
+    for entity_id, household_id, _, data in _rows(conn, "income_year"):
+        d = json.loads(data)
+        if household_id in households and d.get("year") == year:
+            heads[entity_id] = (household_id, d)
+    lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for _, _, _, data in _rows(conn, "income_line"):
+        d = json.loads(data)
+        if d.get("income_id") in heads:
+            lines[d["income_id"]].append(d)
+    reference, labels = _Lines(year), {}
+    for income_id, (household_id, d) in heads.items():
+        population = (d.get("population") or (years.get(household_id, {}).get(year) or {}).get("population")
+                      or people[household_id])
+        row = {k: d.get(k) for k in INCOME_COLUMNS} | totals(lines[income_id], population)
+        row["population"] = population
+        labels[household_id] = income_label(row, *reference.of(households[household_id][0]))
+    return labels
+
+
+class _Lines:
+    """The 监测范围 of the year per province (the reference data the villages are seeded with) and
+    whether 理赔收入 is added back after the 刚性支出 there."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.amounts = {p: Decimal(str(a)) for p, y, kind, a, _ in load_thresholds()["rows"]
+                        if y == year and kind == "监测"}
+        self.cache: dict[str, tuple[Decimal | None, bool]] = {}
+
+    def of(self, village_code: str | None) -> tuple[Decimal | None, bool]:
+        province = (village_code or "00")[:2]
+        if province not in self.cache:
+            line = self.amounts.get(province, self.amounts.get("00"))
+            self.cache[province] = (line, adds_claims(self.year, province))
+        return self.cache[province]
+
+
+def _summarise(year: int, villages: dict[str, YearCounts], devices: Sequence[str], packages: Sequence[str],
                conflicts: int) -> dict[str, Any]:
+    """Per village and township, then the county: households and people, and household counts by each key."""
     townships: dict[str, dict[str, Any]] = {}
-    total: dict[str, Any] = {"households": 0, "people": 0, "by_status": Counter(), "by_monitoring": Counter(),
-             "by_main_cause": Counter()}
+    total = YearCounts(year)
     for code in sorted(villages):
         v = villages[code]
         t = townships.setdefault(code[:9], {"households": 0, "people": 0, "villages": {}})
-        t["villages"][code] = {k: dict(val) if isinstance(val, Counter) else val for k, val in v.items()}
-        for key in ("households", "people"):
-            t[key] += v[key]
-            total[key] += v[key]
-        for key in ("by_status", "by_monitoring", "by_main_cause"):
-            total[key].update(v[key])
-    return {"households": total["households"], "people": total["people"],
-            "by_status": dict(total["by_status"].most_common()),
-            "by_monitoring": dict(total["by_monitoring"].most_common()),
-            "by_main_cause": dict(total["by_main_cause"].most_common()), "townships": townships,
-            "devices": dict(Counter(devices)), "packages": dict(Counter(packages)), "open_conflicts": conflicts}
+        t["villages"][code] = {"households": v.households, "people": v.people,
+                               **{key: dict(v.by.get(key, {}).get("households", Counter())) for key in KEYS}}
+        t["villages"][code].get("by_monitoring", {}).pop(UNSET, None)
+        t["households"] += v.households
+        t["people"] += v.people
+        total.households += v.households
+        total.people += v.people
+        for key, units in v.by.items():
+            into = total.by.setdefault(key, {"households": Counter(), "people": Counter()})
+            for unit, counter in units.items():
+                into[unit].update(counter)
+    figures = {key: dict(total.by.get(key, {}).get("households", Counter()).most_common()) for key in KEYS}
+    # 监测对象 only: households outside monitoring are not a 监测对象类别 of their own here.
+    figures["by_monitoring"].pop(UNSET, None)
+    return {"year": year, "households": total.households, "people": total.people, **figures,
+            "people_by": {key: dict(units["people"].most_common()) for key, units in total.by.items()},
+            "townships": townships, "devices": dict(Counter(devices)), "packages": dict(Counter(packages)),
+            "open_conflicts": conflicts}

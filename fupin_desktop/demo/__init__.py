@@ -13,6 +13,7 @@ household. ``flaws`` (default 2%) adds a small share of the errors validation is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING
 
 from ..bundle import HouseholdData
@@ -27,10 +28,11 @@ DEMO_USER = "演示数据"
 __all__ = ["CAUSES", "DEMO_USER", "HOUSEHOLDS_PER_HELPER", "MONITORING_SHARE", "fill_store", "generate"]
 
 
-def generate(households: int, *, seed: int = 1, village_code: str, year: int = 2024, flaws: float = 0.02,
+def generate(households: int, *, seed: int = 1, village_code: str, year: int | None = None, flaws: float = 0.02,
              village_name: str | None = None, first_number: int = 1,
              taken: Iterable[str] = ()) -> Iterator[HouseholdData]:
-    """``households`` demo households of one village for ``year`` (2014 on; E4 fields from 2021).
+    """``households`` demo households of one village for ``year`` (2014 on; E4 fields from 2021; this
+    year when not given).
 
     Each bundle's ``helpers`` holds the 帮扶责任人 its assignment names (one helper per five
     households); write those rows before the households (``fill_store`` does). ``first_number``
@@ -39,13 +41,13 @@ def generate(households: int, *, seed: int = 1, village_code: str, year: int = 2
     """
     if households < 0:
         raise ValueError("户数不能为负。")
-    village = Village(seed, village_code, year, flaws, households, village_name)
+    village = Village(seed, village_code, year or date.today().year, flaws, households, village_name)
     village.reserve(taken)
     first = max(1, first_number) - 1
     return (make_household(village, index, first + index) for index in range(households))
 
 
-def fill_store(store: "Store", households: int, *, seed: int = 1, batch: int = 500, year: int = 2024,
+def fill_store(store: "Store", households: int, *, seed: int = 1, batch: int = 500, year: int | None = None,
                flaws: float = 0.02, progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None) -> int:
     """Write ``households`` demo households into ``store`` (its own village code and name), one unit

@@ -16,6 +16,7 @@ from .family import FEMALE, Person
 from .income import make_income
 from .measures import PAST_YEARS, assessment, exit_assessment, make_measures, risk_flag, visits
 from .members import CHRONIC, DISABLED, FULL, ILL, LOST, NONE
+from ..yearstatus import STATUS_FIELDS
 from .rows import apply_flaws, household_fields, member_data
 from .village import Village
 
@@ -105,6 +106,8 @@ def make_household(v: Village, index: int, number: int | None = None) -> Househo
         others = [c for c in CAUSES.items if c != cause and c != "其他"]
         hy["other_causes"] = ",".join(rng.sample(others, 1 if rng.random() < 0.6 else 2))
     bundle.years[v.year] = hy
+    for name in STATUS_FIELDS:  # the year's status lives on the year's row
+        hy[name] = bundle.fields.pop(name)
     income.fields["population"] = population
     bundle.incomes[v.year] = income
     bundle.measures = measures

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from ..bundle import HouseholdData, MemberData, Row
 from ..income import below_line, judged_per_capita
 from ..model import AdminArea, column_label
-from ..reference import threshold_for
+from ..reference import adds_claims, threshold_for
 from . import fmt
 from .chain import FontChain
 from .disclosure import Audience, Disclosure
@@ -84,13 +84,11 @@ class Context:
 
     def judge(self, row: Row, village_code: str | None, year: int) -> Judgement:
         """A household's income for ``year`` against its line, by the one formula (income.py) the
-        editor and ``check`` use: 合规自付支出 taken off against the 监测范围."""
+        editor and ``check`` use: the 刚性支出 taken off against the 监测范围."""
         label, line = self.threshold(village_code, year)
         population = row.get("population")
-        judged = judged_per_capita(row.get("net_income"), population if isinstance(population, int) else None,
-                                   row.get("compliant_oop_expense"), self.line_kind(year))
-        if judged is None:
-            judged = row.get("per_capita_net")
+        judged = judged_per_capita(row, population if isinstance(population, int) else None, self.line_kind(year),
+                                   adds_claims(year, village_code))
         below = None if judged is None or line is None else below_line(judged, line)
         return Judgement(label, line, judged, below)
 

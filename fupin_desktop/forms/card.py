@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from reportlab.platypus import Flowable, KeepTogether
 
+from ..yearstatus import year_facts
 from ..bundle import HouseholdData, MeasureData, MemberData
 from . import fmt
 from .base import FormRenderer, member_year
@@ -82,7 +83,7 @@ class CardForm(FormRenderer):
         return story
 
     def _basics(self, hh: HouseholdData) -> list[Item]:
-        f, y, m, head = hh.fields, hh.years.get(self.ctx.year, {}), self.mask, hh.head()
+        f, y, m, head = hh.fields, year_facts(hh.years, self.ctx.year), self.mask, hh.head()
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
         population = y.get("population") or (len(hh.active_members()) if f else None)
         return [
@@ -91,8 +92,8 @@ class CardForm(FormRenderer):
             ("户主身份证号", m.id(head.fields.get("id_no"), head.fields.get("id_type")) if head else ""),
             ("联系电话", m.phone(f.get("phone"))),
             ("行政村/村民小组", place), ("家庭人口", fmt.text(population)),
-            ("户类型", fmt.text(f.get("household_type"))), ("贫困户属性", fmt.text(f.get("attribute"))),
-            ("脱贫状态", fmt.text(f.get("poverty_status"))), ("监测对象类别", fmt.text(f.get("monitoring_category"))),
+            ("户类型", fmt.text(y.get("household_type"))), ("贫困户属性", fmt.text(y.get("attribute"))),
+            ("脱贫状态", fmt.text(f.get("poverty_status"))), ("监测对象类别", fmt.text(y.get("monitoring_category"))),
             ("开户银行", fmt.text(f.get("bank_name"))), ("银行账号", m.bank(f.get("bank_account"))),
             Span("家庭住址", fmt.text(f.get("address"))),
             ("主要致贫原因", self.shown.text(fmt.text(y.get("main_cause")))),

@@ -8,8 +8,11 @@ from decimal import Decimal
 from reportlab.platypus import Flowable
 
 from ..bundle import HouseholdData, Row
+from ..income import standing
 from ..model.income import BUSINESS_EXPENSE, CATEGORIES
-from ..reference import load_income_items
+from ..reference import adds_claims, load_income_items, rule_number
+from ..validation.rules.expense import RANGE_PARAM
+from ..yearstatus import status_of
 from . import fmt
 from .base import FormRenderer
 from .styles import LABEL_BG, Command, Item, Span
@@ -33,11 +36,13 @@ class IncomeForm(FormRenderer):
         story: list[Flowable] = k.title(self.title, self.subtitle())
         story += [k.heading("一、基本情况"), k.pairs(self._basics(hh, row), 2, write_room=blank)]
         story += [k.heading("二、收支明细（单位：元）"), self._lines(inc.lines if inc else [], blank)]
+        claims = " + 理赔收入" if self._adds(hh) else ""
         result = [k.heading("三、核算结果（单位：元）"), k.pairs(self._result(hh, row), 2, 0.5, write_room=blank),
                   k.para("家庭年收入 = 工资性收入 + 生产经营性收入 + 财产性收入 + 转移性收入；"
                          "家庭年纯收入 = 家庭年收入 − 生产经营性支出；"
-                         "人均纯收入 = 家庭年纯收入 ÷ 核算人口数；与防止返贫监测范围比较时，"
-                         "先从家庭年纯收入中扣除合规自付支出。标注“不计入”的项目不计入收入。",
+                         "人均纯收入 = 家庭年纯收入 ÷ 核算人口数；"
+                         f"扣除刚性支出后人均收入 = （家庭年纯收入 − 刚性支出{claims}）÷ 核算人口数，"
+                         "刚性支出无明细时取合规自付支出。标注“不计入”的项目不计入收入。",
                          "note")]
         story.append(self.signed(result, ("户主签字", "帮扶干部", "村党组织书记", "驻村第一书记")))
         return story
@@ -89,22 +94,30 @@ class IncomeForm(FormRenderer):
         return self.kit.grid(["序号", "类别", "项目", "金额(元)", "是否计入", "说明"], rows, [2.6, 9, 11, 6, 4, 14],
                              align={0: "CENTER", 3: "RIGHT", 4: "CENTER"}, extra=extra, write_room=blank)
 
+    def _adds(self, hh: HouseholdData) -> bool:
+        """Whether 理赔收入 is added back after the 刚性支出 (a rule parameter of the province and year)."""
+        return adds_claims(self.ctx.year, hh.fields.get("village_code"))
+
     def _result(self, hh: HouseholdData, row: Row) -> list[Item]:
-        judged = self.ctx.judge(row, hh.fields.get("village_code"), self.ctx.year)
-        label, line, per_capita = judged.label, judged.line, row.get("per_capita_net")
+        year = self.ctx.year
+        village = hh.fields.get("village_code")
+        label, line = self.ctx.threshold(village, year)
+        province = (village or "00")[:2]
+        st = standing(row, None, line, self._adds(hh))
+        category = status_of(hh.years, year).get("monitoring_category") or ""
+        ratio = rule_number(RANGE_PARAM[category], year=year, province=province) if category in RANGE_PARAM else None
+        upper = line * ratio if line is not None and ratio is not None else None
         money = fmt.money
-        verdict = ""
-        if judged.below is not None:
-            weighed = "人均纯收入"
-            if judged.judged != per_capita:
-                weighed = f"扣除合规自付支出后的人均纯收入{money(judged.judged)}元"
-            verdict = f"{weighed}{'低于' if judged.below else '不低于'}{label}"
         return [
             ("工资性收入", money(row.get("wage_income"))), ("生产经营性收入", money(row.get("business_income"))),
             ("财产性收入", money(row.get("property_income"))), ("转移性收入", money(row.get("transfer_income"))),
             ("家庭年收入", money(row.get("total_income"))), (BUSINESS_EXPENSE, money(row.get("business_expense"))),
             ("家庭年纯收入", money(row.get("net_income"))), ("核算人口数", fmt.text(row.get("population"))),
-            ("家庭年人均纯收入", money(per_capita)), (f"{label}（元/人/年）", "" if self.ctx.blank else money(line)),
+            ("家庭年人均纯收入", money(row.get("per_capita_net"))),
+            (f"{label}（元/人/年）", "" if self.ctx.blank else money(line)),
             ("理赔收入", money(row.get("claims_income"))), ("合规自付支出", money(row.get("compliant_oop_expense"))),
-            Span("结论", verdict), Span("说明", fmt.text(row.get("note"))),
+            ("刚性支出", money(st.rigid)), ("扣除刚性支出后人均收入", money(st.after_rigid if st.rigid else None)),
+            ("监测对象类别", fmt.text(category)),
+            ("收入参考范围（元/人/年）", f"不超过{money(upper)}" if upper is not None and not self.ctx.blank else ""),
+            Span("结论", st.verdict(label)), Span("说明", fmt.text(row.get("note"))),
         ]

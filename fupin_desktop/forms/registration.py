@@ -7,6 +7,7 @@ from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether
 
+from ..yearstatus import year_facts
 from ..bundle import HouseholdData, MemberData, Row
 from ..model import column_label
 from ..model.fields import (
@@ -83,7 +84,7 @@ class RegistrationForm(FormRenderer):
 
     # ---- sections -------------------------------------------------------------------------
     def _basics(self, hh: HouseholdData) -> list[Item]:
-        f, y, m = hh.fields, hh.years.get(self.ctx.year, {}), self.mask
+        f, y, m = hh.fields, year_facts(hh.years, self.ctx.year), self.mask
         head = hh.head()
         place = " ".join(p for p in (self.ctx.village_name(f.get("village_code")), f.get("group_name")) if p)
         items: list[Item] = [
@@ -98,7 +99,7 @@ class RegistrationForm(FormRenderer):
             ("信息采集人", fmt.join(f.get("collector_name"), m.phone(f.get("collector_phone")))),
         ]
         shown = {"monitoring_since": fmt.year_month(f.get("monitoring_since")),
-                 "risk_removed_at": fmt.year_month(f.get("risk_removed_at")),
+                 "risk_removed_at": fmt.year_month(y.get("risk_removed_at")),
                  "monitoring_contact_phone": m.phone(f.get("monitoring_contact_phone"))}
         items += self._labelled({"household": f, "household_year": y}, BASICS, shown)
         risks = fmt.join(y.get("risks"), y.get("disaster_subtype"), y.get("risk_note"))

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from reportlab.platypus import Flowable
 
+from ..yearstatus import year_facts
 from ..bundle import HouseholdData
 from ..queries.register import RegisterChange, register_changes
 from . import fmt
@@ -90,24 +91,24 @@ class RosterForm(FormRenderer):
         return list(self.document_story([]))
 
     def _row(self, n: int, hh: HouseholdData, people: int) -> list[str]:
-        f, y, head, m = hh.fields, hh.years.get(self.ctx.year, {}), hh.head(), self.mask
+        f, y, head, m = hh.fields, year_facts(hh.years, self.ctx.year), hh.head(), self.mask
         helpers = [hh.helpers.get(a.get("helper_id") or "", {}).get("name") for a in hh.assignments
                    if not a.get("end_on")]
         if head is None:
             self.ctx.problem(who(hh), "没有在册的户主")
         note = ""
-        if f.get("risk_removed"):
-            note = fmt.join("风险已消除", f.get("risk_removal_method"), sep="：")
+        if y.get("risk_removed"):
+            note = fmt.join("风险已消除", y.get("risk_removal_method"), sep="：")
         elif f.get("record_status") and f.get("record_status") != "在册":
             note = fmt.join(f.get("record_status"), f.get("left_reason"), sep="：")
         return [str(n), fmt.text(f.get("group_name")), fmt.text(f.get("national_hh_no")),
                 fmt.text(head.fields.get("name")) if head else "",
                 m.id(head.fields.get("id_no"), head.fields.get("id_type")) if head else "",
-                str(people), fmt.text(f.get("household_type")), fmt.text(f.get("attribute")),
+                str(people), fmt.text(y.get("household_type")), fmt.text(y.get("attribute")),
                 fmt.text(f.get("poverty_status")),
                 self.shown.text(fmt.join(y.get("main_cause"), y.get("risks"), sep="；")),
                 fmt.text(f.get("identified_year")), fmt.text(f.get("exit_year")),
-                fmt.text(f.get("monitoring_category")), "、".join(h for h in helpers if h),
+                fmt.text(y.get("monitoring_category")), "、".join(h for h in helpers if h),
                 m.phone(f.get("phone")), note]
 
     @staticmethod

@@ -15,6 +15,7 @@ from typing import Any
 from reportlab.platypus import Flowable, KeepTogether
 from sqlalchemy import select
 
+from ..yearstatus import status_of
 from ..bundle import HouseholdData
 from ..model import VillageYear, column_label
 from ..reference import CodeTables
@@ -29,9 +30,9 @@ UNSET = "未填写"
 # (heading, code table, the household's label in the year)
 DIMENSIONS: tuple[tuple[str, str, Callable[[HouseholdData, int], str | None]], ...] = (
     ("按脱贫状态", "脱贫状态", lambda hh, y: hh.fields.get("poverty_status")),
-    ("按贫困户属性", "贫困户属性", lambda hh, y: hh.fields.get("attribute")),
-    ("按户类型", "户类型", lambda hh, y: hh.fields.get("household_type")),
-    ("按监测对象类别", "监测对象类别", lambda hh, y: hh.fields.get("monitoring_category") or "非监测对象"),
+    ("按贫困户属性", "贫困户属性", lambda hh, y: status_of(hh.years, y)["attribute"]),
+    ("按户类型", "户类型", lambda hh, y: status_of(hh.years, y)["household_type"]),
+    ("按监测对象类别", "监测对象类别", lambda hh, y: status_of(hh.years, y)["monitoring_category"] or "非监测对象"),
     ("按主要致贫原因", "致贫原因", lambda hh, y: hh.years.get(y, {}).get("main_cause")),
 )
 

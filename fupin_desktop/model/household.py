@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
 from .base import Base, Entity, day, derived, flag, measure_of, number, owner, text
@@ -34,9 +34,10 @@ from .fields import (
     Roster,
 )
 
-# The roster is one line per person: of the year's facts it carries only the year, the family size
-# and the causes (declared on those columns); the rest are in the editor and on the registration form.
-ROSTER_YEAR_FACTS = Omitted("花名册只带年度、人口数和致贫原因；其余年度情况见编辑器和登记表")
+# The roster is one line per person: of the year's facts it carries only the year, the family size,
+# the causes and the year's status (declared on those columns); the rest are in the editor and on the registration form.
+ROSTER_YEAR_FACTS = Omitted(
+    "花名册只带年度、人口数、致贫原因和当年的户类型、属性、监测与风险消除情况；其余年度情况见编辑器和登记表")
 
 
 class Household(Entity, Base):
@@ -57,10 +58,6 @@ class Household(Entity, Base):
         roster=Roster(aliases=("银行卡号", "账号", "卡号")), printed=BY_HAND)
     identify_standard: Mapped[str | None] = text("识别标准", 16, codes=Codes("识别标准"), editor=HH_BASICS.at(70),
         roster=ROSTER, printed=REG_BASICS.at(10))
-    household_type: Mapped[str | None] = text("户类型", 16, codes=Codes("户类型"), editor=HH_BASICS.at(80),
-        roster=ROSTER, printed=REG_BASICS.at(20))
-    attribute: Mapped[str | None] = text("贫困户属性", 16, codes=Codes("贫困户属性"), editor=HH_BASICS.at(90),
-        roster=Roster(aliases=("属性", "户属性", "脱贫户属性")), printed=REG_BASICS.at(30))
     poverty_status: Mapped[str | None] = text("脱贫状态", 16, codes=Codes("脱贫状态"), editor=HH_BASICS.at(100),
         roster=Roster(aliases=("脱贫属性", "脱贫标志")), printed=REG_BASICS.at(40))
     identified_year: Mapped[int | None] = number("识别年度", editor=HH_BASICS.at(110),
@@ -82,19 +79,8 @@ class Household(Entity, Base):
     two_daughters: Mapped[bool | None] = flag("是否双女户", editor=HH_BASICS.at(190), roster=ROSTER,
         printed=REG_BASICS.at(120))
     # 防返贫监测 (E4)
-    monitoring_category: Mapped[str | None] = text("监测对象类别", 16, codes=Codes("监测对象类别"),
-        editor=MONITORING.at(10), roster=ROSTER, printed=REG_BASICS.at(130))
     monitoring_since: Mapped[str | None] = text("识别监测时间", 6, editor=MONITORING.at(20), roster=ROSTER,
         printed=REG_BASICS.at(140))
-    no_labour_fallback: Mapped[bool | None] = flag("整户无劳动能力兜底保障户", editor=MONITORING.at(30), roster=ROSTER,
-        printed=REG_BASICS.at(150))
-    risk_removed: Mapped[bool | None] = flag("风险是否已消除", editor=MONITORING.at(70),
-        roster=Roster(aliases=("风险消除", "是否风险消除", "风险消除情况")),
-        printed=REG_BASICS.at(160))
-    risk_removal_method: Mapped[str | None] = text("风险消除方式", 16, codes=Codes("风险消除方式"),
-        editor=MONITORING.at(80), roster=ROSTER, printed=REG_BASICS.at(170))
-    risk_removed_at: Mapped[str | None] = text("消除监测时间", 6, editor=MONITORING.at(90), roster=ROSTER,
-        printed=REG_BASICS.at(180))
     monitoring_contact: Mapped[str | None] = text("监测联系人", 32, editor=MONITORING.at(100), roster=ROSTER,
         printed=REG_BASICS.at(190))
     monitoring_contact_phone: Mapped[str | None] = text("监测联系人电话", 32, keep_text="digits",
@@ -120,7 +106,12 @@ class Household(Entity, Base):
         printed=LIFECYCLE)
     # Set when a household that had left is put back on the register (the roster's change list says so).
     restored_on: Mapped[date | None] = day("恢复日期", editor=LIFECYCLE, roster=LIFECYCLE, printed=LIFECYCLE)
-    # Kept by the core, not by people.
+    # Kept by the core, not by people. The first four copy the current year's status from household_year
+    # (yearstatus.mirror) for the household list and its filters; the year rows are what counts.
+    household_type: Mapped[str | None] = derived(String(16), "户类型(当前)")
+    attribute: Mapped[str | None] = derived(String(16), "贫困户属性(当前)")
+    monitoring_category: Mapped[str | None] = derived(String(16), "监测对象类别(当前)")
+    risk_removed: Mapped[bool | None] = derived(Boolean, "风险是否已消除(当前)")
     head_name: Mapped[str | None] = derived(String(64), "户主姓名")
     # The list's sort keys (derive.py): the head's name by pinyin, the group by its number.
     head_sort: Mapped[str | None] = derived(String(255), "户主姓名排序")
@@ -147,6 +138,22 @@ class HouseholdYear(Entity, Base):
         roster=Roster(aliases=("致贫原因", "主要致贫原因/风险类型")), printed=REG_BASICS.at(340))
     other_causes: Mapped[str | None] = text("其他致贫原因", 64, codes=Codes("致贫原因"), long=True,
         editor=YEAR_BASICS.at(50), roster=ROSTER, printed=REG_BASICS.at(350))
+    # The year's status (yearstatus.py): what was true in this year, not what is true today.
+    household_type: Mapped[str | None] = text("户类型", 16, codes=Codes("户类型"), editor=HH_BASICS.at(80),
+        roster=ROSTER, printed=REG_BASICS.at(20))
+    attribute: Mapped[str | None] = text("贫困户属性", 16, codes=Codes("贫困户属性"), editor=HH_BASICS.at(90),
+        roster=Roster(aliases=("属性", "户属性", "脱贫户属性")), printed=REG_BASICS.at(30))
+    monitoring_category: Mapped[str | None] = text("监测对象类别", 16, codes=Codes("监测对象类别"),
+        editor=MONITORING.at(10), roster=ROSTER, printed=REG_BASICS.at(130))
+    no_labour_fallback: Mapped[bool | None] = flag("整户无劳动能力兜底保障户", editor=MONITORING.at(30), roster=ROSTER,
+        printed=REG_BASICS.at(150))
+    risk_removed: Mapped[bool | None] = flag("风险是否已消除", editor=MONITORING.at(70),
+        roster=Roster(aliases=("风险消除", "是否风险消除", "风险消除情况")),
+        printed=REG_BASICS.at(160))
+    risk_removal_method: Mapped[str | None] = text("风险消除方式", 16, codes=Codes("风险消除方式"),
+        editor=MONITORING.at(80), roster=ROSTER, printed=REG_BASICS.at(170))
+    risk_removed_at: Mapped[str | None] = text("消除监测时间", 6, editor=MONITORING.at(90), roster=ROSTER,
+        printed=REG_BASICS.at(180))
     risks: Mapped[str | None] = text("致贫/返贫风险", 128, codes=Codes("致贫/返贫风险"), long=True,
         editor=MONITORING.at(40), printed=BY_HAND)
     disaster_subtype: Mapped[str | None] = text("因自然灾害子项", 32, codes=Codes("因自然灾害子项"),

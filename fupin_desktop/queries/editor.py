@@ -16,6 +16,8 @@ from ..bundle import HouseholdData
 from ..model import Attachment, Helper
 from ..drafts import DRAFT_PREFIX, new_draft_keys, read_draft
 from ..validation.engine import Context, Finding, check_household, store_findings
+from ..validation.rules.expense import IncomeReference, reference_for
+from ..yearstatus import status_of
 from .history import HistoryEntry, household_history
 from .load import load_households
 
@@ -35,6 +37,13 @@ class EditorSnapshot:
 
     def threshold(self, year: int, kind: str = "监测") -> Decimal | None:
         return self.context.threshold(kind, year)
+
+    def income_reference(self, year: int, category: str | None = None) -> IncomeReference:
+        """The 监测范围, the 刚性支出 formula and the category's 收入参考范围 of the year (reference data);
+        the category stored for the year unless one is given ("" = none)."""
+        if category is None and self.household is not None:
+            category = status_of(self.household.years, year).get("monitoring_category")
+        return reference_for(self.context, year, category or None)
 
 
 def editor_snapshot(conn: Connection, household_id: str | None, year: int,

@@ -1,58 +1,60 @@
-"""Village figures: households and people by status, attribute, main cause and monitoring type."""
+"""Village figures of a year: households and people by status, attribute, main cause, monitoring, risks."""
 
 from __future__ import annotations
 
-
-from collections import Counter
+from collections import Counter, defaultdict
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from ..derive import group_sort_key
-from ..model import ChangeLog, Household, HouseholdYear, Member
+from ..model import ChangeLog, Household, HouseholdYear, IncomeYear, Member
+from ..reference import adds_claims, threshold_for
 from ..sync_state import SyncState
+from ..yearstatus import INCOME_COLUMNS, UNSET, YEAR_STATUS, count_year, income_label, present
 
-UNSET = "未填写"
-
-
-def _count(conn: Connection, column: Any, *, people: bool, year_column: bool = False, year: int | None = None
-           ) -> dict[str, int]:
-    unit = func.count(Member.id) if people else func.count(func.distinct(Household.id))
-    stmt = select(column, unit).select_from(Household)
-    if people:
-        stmt = stmt.join(Member, (Member.household_id == Household.id) & (Member.record_status == "在册"))
-    if year_column:
-        stmt = stmt.join(HouseholdYear, (HouseholdYear.household_id == Household.id) & (HouseholdYear.year == year))
-    stmt = stmt.where(Household.record_status == "在册").group_by(column)
-    counts: Counter[str] = Counter()
-    for key, n in conn.execute(stmt).all():
-        counts[key or UNSET] += n
-    return dict(counts.most_common())
+__all__ = ["STAT_TITLES", "UNSET", "group_order", "groups", "pending_changes", "village_stats"]
 
 
 def village_stats(conn: Connection, year: int) -> dict[str, Any]:
-    totals = conn.execute(
-        select(func.count(func.distinct(Household.id)), func.count(Member.id))
-        .select_from(Household)
-        .outerjoin(Member, (Member.household_id == Household.id) & (Member.record_status == "在册"))
-        .where(Household.record_status == "在册")
-    ).one()
-    result: dict[str, Any] = {"year": year, "households": totals[0], "people": totals[1]}
-    for key, column, needs_year in (
-        ("by_status", Household.poverty_status, False),
-        ("by_attribute", Household.attribute, False),
-        ("by_household_type", Household.household_type, False),
-        ("by_monitoring", Household.monitoring_category, False),
-        ("by_main_cause", HouseholdYear.main_cause, True),
-    ):
-        result[key] = {
-            "households": _count(conn, column, people=False, year_column=needs_year, year=year),
-            "people": _count(conn, column, people=True, year_column=needs_year, year=year),
-        }
+    """The figures of ``year``: what was true in that year (``yearstatus.count_year``, the rule the
+    county's figures use too)."""
+    households = {hid: {"record_status": status, "left_on": left, "poverty_status": poverty}
+                  for hid, status, left, poverty in conn.execute(select(
+                      Household.id, Household.record_status, Household.left_on, Household.poverty_status))}
+    people: Counter[str] = Counter()
+    for hid, status, left in conn.execute(select(Member.household_id, Member.record_status, Member.left_on)):
+        if present({"record_status": status, "left_on": left}, year):
+            people[hid] += 1
+    columns = [HouseholdYear.household_id, HouseholdYear.year, HouseholdYear.main_cause,
+               *(HouseholdYear.__table__.c[name] for name in YEAR_STATUS)]
+    years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in conn.execute(select(*columns).where(HouseholdYear.year <= year)).mappings():
+        years[row["household_id"]][row["year"]] = dict(row)
+    labels = _income_labels(conn, year)
+    counts = count_year(((f, years.get(hid, {}), people[hid], labels.get(hid, income_label(None, None, True)))
+                         for hid, f in households.items()), year)
+    result: dict[str, Any] = {"year": year, "households": counts.households, "people": counts.people,
+                              **counts.as_dict()}
     result["with_errors"] = conn.execute(
         select(func.count()).where(Household.record_status == "在册", Household.error_count > 0)
     ).scalar_one()
     return result
+
+
+def _income_labels(conn: Connection, year: int) -> dict[str, str]:
+    """Each household's 收支核算 of the year against its province's 监测范围 (``yearstatus.income_label``)."""
+    columns = [IncomeYear.household_id, Household.village_code, *(IncomeYear.__table__.c[n] for n in INCOME_COLUMNS)]
+    lines: dict[str, tuple[Decimal | None, bool]] = {}
+    labels: dict[str, str] = {}
+    query = select(*columns).join(Household, Household.id == IncomeYear.household_id).where(IncomeYear.year == year)
+    for row in conn.execute(query).mappings():
+        province = (row["village_code"] or "00")[:2]
+        if province not in lines:
+            lines[province] = (threshold_for(conn, province, year, "监测"), adds_claims(year, province))
+        labels[row["household_id"]] = income_label(dict(row), *lines[province])
+    return labels
 
 
 STAT_TITLES = {
@@ -61,6 +63,11 @@ STAT_TITLES = {
     "by_household_type": "按户类型",
     "by_monitoring": "按监测对象类别",
     "by_main_cause": "按主要致贫原因",
+    "by_removal": "监测对象按风险消除情况",
+    "by_risk": "监测对象按风险类型",
+    "by_risk_open": "风险未消除的监测对象按风险类型",
+    "by_risk_removed": "风险已消除的监测对象按风险类型",
+    "by_income": "按收支核算（与监测范围相比）",
 }
 
 

@@ -43,6 +43,18 @@ def run_check(store: Store, *, year: int | None = None,
     return findings, households
 
 
+def unset_reference(store: Store, year: int | None = None) -> list[str]:
+    """What the year's check cannot judge because the reference data has no value for the year
+    (a year after the last one the county set): said, not silently skipped."""
+    with store.engine.connect() as conn:
+        ctx = Context.for_store(conn, year or current_year(conn))
+    notes = []
+    if ctx.threshold("监测") is None:
+        notes.append(f"{ctx.year}年未设置监测范围（参考数据），人均纯收入和扣除刚性支出后人均收入未与监测范围比较。"
+                     f"请导入县级下发的{ctx.year}年标准。")
+    return notes
+
+
 def mark_store(store: Store, year: int | None = None, *, progress: Progress | None = None,
                cancel: Callable[[], bool] | None = None) -> int:
     """Refresh every household's error and warning counts; returns the number of findings."""

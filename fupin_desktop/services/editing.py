@@ -9,9 +9,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import income as income_calc
+from ..income import Standing
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData, Row
 from ..errors import InvalidInput
 from ..model import Base
@@ -128,6 +129,17 @@ def _measure(p: _Parser, ms: MeasureEdit, old: MeasureData | None) -> MeasureDat
 def _line_texts(ln: IncomeLineEdit) -> Texts:
     return {"category": ln.category, "item": ln.item, "amount": ln.amount, "note": ln.note,
             "counts_toward_income": ln.counts or "是"}
+
+
+def income_standing(inc: IncomeEdit, population: int | None, line: Decimal | None, adds_claims: bool) -> Standing:
+    """人均纯收入 and 扣除刚性支出后人均收入 as typed, against the line."""
+    row: dict[str, Any] = dict(income_figures(inc, population))
+    for name in ("claims_income", "compliant_oop_expense"):
+        try:
+            row[name] = coerce(Base.metadata.tables["income_year"].c[name], inc.fields.get(name, ""))
+        except InvalidInput:
+            row[name] = None
+    return income_calc.standing(row, population, line, adds_claims)
 
 
 def income_figures(inc: IncomeEdit, population: int | None) -> dict[str, Decimal | None]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .. import income as income_calc
+from .. import yearstatus
 from ..bundle import HouseholdData, MeasureData, MemberData, Row
 from ..derive import household_keys, member_keys
 from ..errors import InvalidInput
@@ -73,6 +74,8 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
         hh["member_count"] = len(active)
         hh["head_name"] = next((m.fields.get("name") for m in active if m.fields.get("relation") == "户主"), None)
         hh.update(household_keys(hh["head_name"], hh.get("group_name")))
+        if bundle.years:  # the list's copy of the newest year's status
+            hh.update(yearstatus.mirror(bundle.years, max(bundle.years)))
         put(Household, hh, hh_id)
         for year, facts in bundle.years.items():
             put(HouseholdYear, {**facts, "household_id": hh_id, "year": year}, hh_id)
@@ -84,7 +87,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
             inc_row.update(income_calc.totals(inc.lines, population) if compute_income else {})
             inc_id = put(IncomeYear, inc_row, hh_id)
             for sort, line in enumerate(inc.lines):
-                put(IncomeLine, {"sort": sort, **line, "income_id": inc_id}, hh_id)
+                put(IncomeLine, {"sort": sort, **income_calc.with_default_counts(line), "income_id": inc_id}, hh_id)
         for measure in bundle.measures:
             m_id = put(Measure, {**measure.fields, "household_id": hh_id}, hh_id)
             if measure.kind:
@@ -118,6 +121,18 @@ def update_household(uow: UnitOfWork, household_id: str, changes: Row) -> dict[s
 
 
 def save_household_year(uow: UnitOfWork, household_id: str, year: int, changes: Row) -> str:
+    """A new year starts with the status of the latest earlier year (a status lasts until changed)."""
+    assert uow.conn is not None
+    table = HouseholdYear.__table__
+    exists = uow.conn.execute(select(table.c.id).where(table.c.household_id == household_id,
+                                                       table.c.year == year)).first()
+    if exists is None:
+        earlier = uow.conn.execute(
+            select(*(table.c[name] for name in yearstatus.YEAR_STATUS))
+            .where(table.c.household_id == household_id, table.c.year < year)
+            .order_by(table.c.year.desc()).limit(1)).mappings().first()
+        carried = {k: v for k, v in (earlier or {}).items() if v is not None}
+        changes = {**carried, **changes}
     return _upsert_year(uow, HouseholdYear, "household_id", household_id, year, changes, household_id)
 
 
@@ -184,7 +199,7 @@ def save_income(uow: UnitOfWork, household_id: str, year: int, lines: Iterable[R
     existing = set(uow.conn.execute(select(IncomeLine.id).where(IncomeLine.income_id == income_id)).scalars())
     kept: set[str] = set()
     for sort, line in enumerate(lines):
-        values = {"sort": sort, **line, "income_id": income_id}
+        values = {"sort": sort, **income_calc.with_default_counts(line), "income_id": income_id}
         if line.get("id") in existing:
             uow.update(IncomeLine, line["id"], values, household_id=household_id)
             kept.add(line["id"])
@@ -312,17 +327,18 @@ def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
     assert uow.conn is not None
     ctx = Context.for_store(uow.conn, current_year(uow.conn))
     for household in load_households(uow.conn, list(household_ids)):
-        refresh_summary(uow, household)
+        refresh_summary(uow, household, ctx.year)
         mark_household(uow.conn, household, ctx)
 
 
-def refresh_summary(uow: UnitOfWork, household: HouseholdData) -> None:
+def refresh_summary(uow: UnitOfWork, household: HouseholdData, year: int) -> None:
     """What the household list reads: the head's name, the member count, the sort and search keys
-    (members written by replay or sync get their keys here too)."""
+    (members written by replay or sync get their keys here too), and ``year``'s status."""
     head = household.head()
     head_name = head.fields.get("name") if head else None
     uow.update(Household, household.id, {"head_name": head_name, "member_count": len(household.active_members()),
-                                         **household_keys(head_name, household.fields.get("group_name"))})
+                                         **household_keys(head_name, household.fields.get("group_name")),
+                                         **yearstatus.mirror(household.years, year)})
     for member in household.members:
         keys = member_keys(member.fields.get("name"))
         if any(member.fields.get(k, keys[k]) != v for k, v in keys.items()):

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Table, select, text
 
 from ..model import Base
 from ..queries.load import load_households
+from ..queries.years import current_year
 from ..reference import RefValue, apply_reference
 from ..services.checks import mark_store
 from ..services.households import refresh_summary, unit_of_work
@@ -195,8 +196,9 @@ def _summaries(uow: UnitOfWork, household_ids: list[str]) -> None:
     """What the household list reads (what refresh_households does, without marks)."""
 
     assert uow.conn is not None
+    year = current_year(uow.conn)
     for household in load_households(uow.conn, household_ids):
-        refresh_summary(uow, household)
+        refresh_summary(uow, household, year)
 
 
 def finish_run(store: Store) -> bool:

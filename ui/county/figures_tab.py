@@ -71,11 +71,14 @@ class FiguresTab(QWidget):
         warnings = "；".join(f"{d}：{counts_text(by)}" for d, by in work["warnings"].items()) or "无"
         monitored = sum(stats["by_monitoring"].values())
         self.summary.setText(
-            f"全县 {stats['households']} 户、{stats['people']} 人（在册）；监测对象 {monitored} 户"
+            f"{stats['year']}年全县 {stats['households']} 户、{stats['people']} 人（在册）；监测对象 {monitored} 户"
             f"（{counts_text(stats['by_monitoring'])}）。\n脱贫状态：{counts_text(stats['by_status'])}。\n"
             f"主要致贫原因：{counts_text(stats['by_main_cause'], 5)}。\n"
             f"监测程序待办 {total['todo']} 件（超期 {total['overdue']} 件）；部门预警待处置 {total['warnings_open']} 条"
             f"（超期 {total['warnings_overdue']} 条）；按部门和处置：{warnings}。\n"
+            f"监测对象风险：{counts_text(stats['by_removal'])}；"
+            f"未消除风险类型：{counts_text(stats['by_risk_open'], 5)}。\n"
+            f"收支核算（与监测范围相比）：{counts_text(stats['by_income'])}。\n"
             f"设备 {sum(stats['devices'].values())} 台，变更包 {stats['packages'].get('imported', 0)} 个已导入、"
             f"{stats['packages'].get('held', 0)} 个暂存，待处理冲突 {stats['open_conflicts']} 处。")
         self.tree.clear()

@@ -17,7 +17,8 @@ from ..qt import (
 )
 from .cells import edit_cell, setup_table
 from .fields import CodeField, grid, make_field, on_change
-from fupin_desktop.services.editing import income_figures
+from fupin_desktop.income import counts_by_default
+from fupin_desktop.services.editing import income_figures, income_standing
 
 HEADERS = ["类别", "项目", "金额(元)", "说明", "计入收入"]
 CATEGORY, ITEM, AMOUNT, NOTE, COUNTS = range(5)
@@ -35,9 +36,10 @@ def items_of(category: str) -> list[tuple[str, bool]]:
 
 class IncomeTab(QWidget):
     def __init__(self, year: int, changed: Callable[[], None], population: Callable[[int], int | None],
-                 threshold: Callable[[int], Decimal | None]) -> None:
+                 reference: Callable[[int], Any]) -> None:
         super().__init__()
-        self.changed, self.population, self.threshold = changed, population, threshold
+        # reference(year) -> IncomeReference (line, adds_claims, upper) or None: reference data of the year
+        self.changed, self.population, self.reference = changed, population, reference
         self.years: dict[str, dict[str, Any]] = {}
         self.baseline_years: set[str] = set()
         self.current = str(year)
@@ -81,7 +83,9 @@ class IncomeTab(QWidget):
         self.labels: dict[str, QLabel] = {}
         for i, (key, title) in enumerate((("incomeTotal", "家庭年收入"), ("incomeExpense", "生产经营性支出"),
                                           ("incomeNet", "家庭年纯收入"), ("incomePerCapita", "人均纯收入"),
-                                          ("incomeThreshold", "监测标准"), ("incomeDiff", "与标准相差"))):
+                                          ("incomeThreshold", "监测范围"), ("incomeDiff", "与监测范围相差"),
+                                          ("incomeRigid", "刚性支出"), ("incomeAfterRigid", "扣除刚性支出后人均收入"),
+                                          ("incomeRange", "收入参考范围"))):
             self.labels[key] = QLabel(objectName=key)
             self.labels[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lay.addWidget(QLabel(title + "："), i // 3, (i % 3) * 2, Qt.AlignmentFlag.AlignRight)
@@ -89,7 +93,7 @@ class IncomeTab(QWidget):
         big = self.labels["incomePerCapita"].font()
         big.setBold(True)
         big.setPointSizeF(big.pointSizeF() * 1.15)
-        for key in ("incomePerCapita", "incomeDiff"):
+        for key in ("incomePerCapita", "incomeDiff", "incomeAfterRigid"):
             self.labels[key].setFont(big)
         return frame
 
@@ -160,8 +164,8 @@ class IncomeTab(QWidget):
         self.changed()
 
     def _default_counts(self, r: int, line: IncomeLineEdit) -> None:
-        """Some items (危房改造补助…) do not count as income by default (income_items.json)."""
-        counts = dict(items_of(line.category)).get(line.item)
+        """Some items (危房改造补助…) do not count as income by default: the core says which."""
+        counts = counts_by_default(line.category, line.item)
         if counts is not None:
             line.counts = "是" if counts else "否"
             self._filling = True
@@ -226,18 +230,30 @@ class IncomeTab(QWidget):
         except ValueError:
             population = self.population(year)
         figures = income_figures(inc, population)
+        ref = self.reference(year)
+        line = ref.line if ref is not None else None
+        st = income_standing(inc, population, line, ref.adds_claims if ref is not None else True)
         self.labels["incomeTotal"].setText(yuan(figures["total_income"]))
         self.labels["incomeExpense"].setText(yuan(figures["business_expense"]))
         self.labels["incomeNet"].setText(yuan(figures["net_income"]))
         per_capita = figures["per_capita_net"]
         self.labels["incomePerCapita"].setText(f"{yuan(per_capita)}（{population or '?'} 人）")
-        line = self.threshold(year)
         self.labels["incomeThreshold"].setText(f"{yuan(line)}（{year}年）" if line is not None else "本年度未设置")
-        diff = self.labels["incomeDiff"]
-        if line is None or per_capita is None:
-            diff.setText("—")
-            diff.setStyleSheet("")
+        self.labels["incomeRigid"].setText(yuan(st.rigid) if st.rigid else "无")
+        upper = ref.upper if ref is not None else None
+        self.labels["incomeRange"].setText(
+            f"不超过 {yuan(upper)}" if upper is not None else "—（非脱贫不稳定户/边缘易致贫户）")
+        self._against(self.labels["incomeDiff"], per_capita, line)
+        # the value and its gap to the same line, in few words: the window must fit 1366 pixels
+        self._against(self.labels["incomeAfterRigid"], st.after_rigid if st.rigid else None, line, show_value=True)
+
+    @staticmethod
+    def _against(label: QLabel, value: Decimal | None, line: Decimal | None, show_value: bool = False) -> None:
+        if line is None or value is None:
+            label.setText("—")
+            label.setStyleSheet("")
             return
-        gap = per_capita - line
-        diff.setText(("高于标准 " if gap >= 0 else "低于标准 ") + yuan(abs(gap)))
-        diff.setStyleSheet(f"color: {GREEN if gap >= 0 else RED}")
+        gap = value - line
+        word = "高于" if gap >= 0 else "低于"
+        label.setText(f"{yuan(value)}（{word} {yuan(abs(gap))}）" if show_value else f"{word}监测范围 {yuan(abs(gap))}")
+        label.setStyleSheet(f"color: {GREEN if gap >= 0 else RED}")

@@ -4,7 +4,6 @@ validation findings beside them. Saving, drafts and closing are in ``lifecycle``
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 from typing import Any
 
 from fupin_desktop.archive import Archive, draft_key
@@ -76,7 +75,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.guarantees = FormTab(GUARANTEES, self.year, changed)
         self.forms = [self.basic, self.conditions, self.guarantees]
         self.members = MembersTab(self.year, changed)
-        self.income = IncomeTab(self.year, changed, self.population, self.threshold)
+        self.income = IncomeTab(self.year, changed, self.population, self.income_reference)
         self.measures = MeasuresTab(self.year, changed, self.member_choices)
         self.responsible = ResponsibleTab(changed)
         self.visits = VisitsTab(changed, self.load_photo)
@@ -350,8 +349,18 @@ class HouseholdEditor(Lifecycle, QMainWindow):
                 return declared
         return self.members.active_count() or None
 
-    def threshold(self, year: int) -> Decimal | None:
-        return self.snapshot.threshold(year) if self.snapshot else None
+    def income_reference(self, year: int) -> Any:
+        """The year's 监测范围, 刚性支出 formula and 收入参考范围: of the 监测对象类别 as typed for the
+        editor's year, as stored for the others."""
+        if self.snapshot is None:
+            return None
+        typed: str | None = None
+        if year == self.year:
+            for form in self.forms:
+                field = form.fields.get((HY, "monitoring_category"))
+                if field is not None:
+                    typed = field.value() or ""
+        return self.snapshot.income_reference(year, typed)
 
     def member_choices(self) -> list[tuple[str, str]]:
         return [(ms.key, ms.fields.get("name") or "（未填姓名）") for ms in self.members.rows]

@@ -15,3 +15,4 @@ from . import exit  # noqa: F401
 from . import contact  # noqa: F401
 from . import required  # noqa: F401
 from . import procedure  # noqa: F401
+from . import expense  # noqa: F401

@@ -22,7 +22,8 @@ from stdnum.cn import ric
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
 from ...model import column_label
-from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES
+from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
+from ...yearstatus import status_of, year_row
 from ..engine import Context, Finding, rule
 from ..idnumber import IdInfo, parse_id
 
@@ -196,6 +197,8 @@ class Facts:
     ctx: Context
     live: bool  # the household is on the books (注销 households are not checked)
     hy: Row | None  # household_year of the accounting year
+    status: Row  # 属性, 户类型, 监测, risks, 风险消除 true in the accounting year (yearstatus.status_of)
+    status_row: Row | None  # the household_year row they come from (this year's, or the latest before)
     people: list[Person]
     measures: list[Row]  # measures of the accounting year and earlier ones still running
     income: dict[str, Any] | None  # income figures of the accounting year
@@ -203,6 +206,9 @@ class Facts:
     removed: bool  # risk marked removed
     target: bool  # a 脱贫户/贫困户 or a 监测对象
     with_year: list[Person] = field(default_factory=list)  # people who have facts for the year
+    # Everyone who belonged to the household at some time in the year: a 低保 member who died in
+    # June still explains that year's 低保金 (the rules on money received look here).
+    year_people: list[Person] = field(default_factory=list)
     wheres: dict[str, dict[str, str]] = field(default_factory=dict)
     measure_index: tuple[frozenset[Any], str] | None = None
 
@@ -221,11 +227,17 @@ class Facts:
         """Where a finding about the household, its year or its income points (callers only ** it)."""
         where = self.wheres.get(record)
         if where is None:
-            row = {"household": self.hh.fields, "household_year": self.hy,
+            row = {"household": self.hh.fields, "household_year": self.hy, "status": self.status_row,
                    "income_year": self.income.get("_row") if self.income else None}.get(record)
-            where = self.wheres[record] = {"household": self.hh.id, "record": record,
+            where = self.wheres[record] = {"household": self.hh.id,
+                                           "record": "household_year" if record == "status" else record,
                                            "record_id": (row or {}).get("id") or ""}
         return where
+
+
+def _left_in_or_after(fields: Row, year: int) -> bool:
+    left = fields.get("left_on")
+    return isinstance(left, date) and left >= date(year, 1, 1)
 
 
 def _in_year(record: Row, year: int) -> bool:
@@ -295,6 +307,8 @@ def _fill_totals(figures: dict[str, Any]) -> None:
     computed = {COLUMN_OF[c]: sums[c].quantize(CENT) for c in CATEGORIES}
     computed.update(total_income=total.quantize(CENT), net_income=net.quantize(CENT), per_capita_net=(
         (net / pop).quantize(CENT, rounding=ROUND_HALF_UP) if pop.__class__ is int and pop > 0 else None))
+    if not any(ln.__class__ is dict and ln.get("category") == RIGID_EXPENSE for ln in figures["_lines"]):
+        computed[COLUMN_OF[RIGID_EXPENSE]] = None  # no 刚性支出 lines: unknown, as in income.totals
     for key, value in computed.items():
         if figures.get(key) is None:
             figures[key] = value
@@ -340,9 +354,9 @@ def per_capita(figures: dict[str, Any] | None) -> Decimal | None:
     return value
 
 
-def _target(f: Row) -> bool:
+def _target(f: Row, status: Row) -> bool:
     return bool(
-        f.get("household_type") == "脱贫户" or f.get("monitoring_category") or f.get("attribute")
+        status.get("household_type") == "脱贫户" or status.get("monitoring_category") or status.get("attribute")
         or f.get("poverty_status") in POVERTY_STATUSES
     )
 
@@ -358,11 +372,15 @@ def facts(hh: HouseholdData, ctx: Context) -> Facts:
     people = [_person(hh, m, ctx, on) for m in hh.members if isinstance(m.fields, dict) and m.active]
     population = (hy or {}).get("population") or len(people) or None
     measures = [ms.fields for ms in hh.measures if isinstance(ms.fields, dict) and _applies(ms.fields, ctx.year)]
+    status = status_of(hh.years, ctx.year)
     result = Facts(
-        hh=hh, ctx=ctx, live=f.get("record_status", ACTIVE) == ACTIVE, hy=hy, people=people,
+        hh=hh, ctx=ctx, live=f.get("record_status", ACTIVE) == ACTIVE, hy=hy, status=status,
+        status_row=year_row(hh.years, ctx.year), people=people,
         measures=measures, income=income_figures(hh, ctx.year, population),
-        in_monitoring=not blank(f.get("monitoring_category")), removed=f.get("risk_removed") is True,
-        target=_target(f), with_year=[p for p in people if p.y is not None],
+        in_monitoring=not blank(status.get("monitoring_category")), removed=status.get("risk_removed") is True,
+        target=_target(f, status), with_year=[p for p in people if p.y is not None],
+        year_people=[_person(hh, m, ctx, on) for m in hh.members if isinstance(m.fields, dict)
+                     and (m.active or _left_in_or_after(m.fields, ctx.year))],
     )
     _local.facts = result
     return result

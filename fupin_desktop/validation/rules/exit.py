@@ -15,8 +15,9 @@ EXITED = frozenset({"已脱贫(享受政策)", "已脱贫(不享受政策)"})
 CHECKLIST = ("food_secure", "clothing_secure", "education_secure", "medical_secure", "housing_secure", "water_secure")
 
 
-def _exited(f: dict[str, Any]) -> bool:
-    return f.get("poverty_status") in EXITED or (f.get("household_type") == "脱贫户" and f.get("exit_year") is not None)
+def _exited(f: dict[str, Any], status: dict[str, Any]) -> bool:
+    return f.get("poverty_status") in EXITED or (
+        status.get("household_type") == "脱贫户" and f.get("exit_year") is not None)
 
 
 def _exit_shown(f: dict[str, Any]) -> str:
@@ -33,7 +34,7 @@ def _exit_assessment(hh: HouseholdData, year: int) -> dict[str, Any] | None:
 def exit_year_given(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     f = hh.fields
-    if not fx.live or not _exited(f):
+    if not fx.live or not _exited(f, fx.status):
         return
     year, where = f.get("exit_year"), fx.at()
     if not isinstance(year, int):
@@ -54,7 +55,7 @@ def exit_standard(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     f = hh.fields
     year = f.get("exit_year")
-    if not fx.live or not _exited(f) or not isinstance(year, int):
+    if not fx.live or not _exited(f, fx.status) or not isinstance(year, int):
         return
     if year not in hh.incomes and year not in hh.years and not hh.assessments:
         return
@@ -66,6 +67,8 @@ def exit_standard(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     line: Decimal | None = ctx.threshold("退出", year)
     if line is None and assessment is not None:
         line = to_decimal(assessment.get("threshold"))
+    if line is None:  # an exit after 2020: the exit line is a rule parameter of the province
+        line = ctx.number("exit_line", year)
     if pc is not None and line is not None and pc <= line:
         yield Finding("EXIT-01", ERROR, field="per_capita_net",
                       message=f"{year}年脱贫，但当年人均纯收入{yuan(pc)}元未超过退出标准{yuan(line)}元",

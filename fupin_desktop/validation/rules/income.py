@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ...bundle import HouseholdData
-from ...income import COLUMN_OF, below_line, judged_per_capita
+from ...income import COLUMN_OF, below_line
 from ...model.income import BUSINESS, BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, TRANSFER, WAGE
 from ..engine import ERROR, WARNING, Context, Finding, rule
 from ._common import (
@@ -127,21 +127,29 @@ def income_thresholds(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("INC-17", WARNING, field="per_capita_net",
                       message=f"{ctx.year}年没有监测范围（监测线），人均纯收入{yuan(pc)}元无法与监测线比较；"
                               f"请县里设定{ctx.year}年的监测线后再检查", **_at(fx))
-    # Against the 监测范围 a household's 合规自付支出 is taken off first (income.py, as the forms judge it).
-    oop = to_decimal((inc or {}).get("_row", {}).get("compliant_oop_expense"))
-    pop = (inc or {}).get("_population")
-    judged = judged_per_capita(to_decimal(inc.get("net_income")) if inc else None,
-                               pop if isinstance(pop, int) else None, oop, "监测") if oop else pc
-    if line is not None and judged is not None and below_line(judged, line) and not fx.in_monitoring:
-        spent = f"（扣除合规自付支出{yuan(oop)}元后{yuan(judged)}元）" if oop else ""
+    # Plain income here; pushed under the line by its 刚性支出 is EXP-01 (rules/expense.py).
+    if line is not None and below_line(pc, line) and not fx.in_monitoring:
         yield Finding("INC-05", ERROR, field="per_capita_net",
-                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元{spent}，低于监测范围{yuan(line)}元，但未纳入监测对象",
+                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于监测范围{yuan(line)}元，但未纳入监测对象",
                       **_at(fx))
-    poverty = _latest(ctx, "退出", ctx.year)
+    poverty = _poverty_line(ctx)
     if poverty is not None and pc < poverty[1]:
         yield Finding("INC-06", ERROR, field="per_capita_net",
-                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于{poverty[0]}年贫困标准{yuan(poverty[1])}元",
+                      message=f"{ctx.year}年人均纯收入{yuan(pc)}元，低于{poverty[0]}{yuan(poverty[1])}元",
                       **_at(fx))
+
+
+def _poverty_line(ctx: Context) -> tuple[str, Decimal] | None:
+    """The year's own 退出 line; else the province's exit-line parameter (after 2020, when no new
+    poverty line is set); else the newest line set before."""
+    own = ctx.threshold("退出")
+    if own is not None:
+        return f"{ctx.year}年贫困标准", own
+    param = ctx.number("exit_line")
+    if param is not None:
+        return "退出标准", param
+    latest = _latest(ctx, "退出", ctx.year)
+    return (f"{latest[0]}年贫困标准", latest[1]) if latest is not None else None
 
 
 @rule
@@ -174,7 +182,7 @@ def transfers_need_people(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx, inc = _income(hh, ctx)
     if inc is None:
         return
-    ys = fx.with_year
+    ys = [p for p in fx.year_people if p.y is not None]
     if line_sum(inc, "低保金") > 0 and ys and not any(p.dibao in DIBAO for p in ys):
         yield Finding("INC-11", ERROR, field="transfer_income", message=f"{ctx.year}年有低保金收入，但没有成员享受低保",
                       **_at(fx))
@@ -182,7 +190,7 @@ def transfers_need_people(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         yield Finding("INC-15", WARNING, field="transfer_income",
                       message=f"{ctx.year}年有特困供养金收入，但没有成员享受特困供养",
                       **_at(fx))
-    ages = [p.age for p in fx.people if p.age is not None]
+    ages = [p.age for p in fx.year_people if p.age is not None]
     if line_sum(inc, "养老保险金") > 0 and ages and max(ages) < 60:
         yield Finding("INC-12", WARNING, field="transfer_income",
                       message=f"{ctx.year}年有养老保险金收入，但家中没有60岁及以上成员",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from ...bundle import HouseholdData
 from ..engine import ERROR, WARNING, Context, Finding, rule
@@ -28,6 +29,11 @@ DEVELOPMENT = frozenset({"产业帮扶", "就业帮扶", "金融帮扶", "公益
 _YM = re.compile(r"^(\d{4})(\d{2})$")
 
 
+def _months(ctx: Context, name: str, year: int) -> int:
+    """A removal-timing rule parameter in months."""
+    return int(ctx.number(name, year))
+
+
 def _ym(value: object) -> tuple[int, int] | None:
     m = _YM.match(str(value or "").strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
@@ -36,7 +42,7 @@ def _ym(value: object) -> tuple[int, int] | None:
 
 
 def _risks(fx: Facts) -> list[str]:
-    return split((fx.hy or {}).get("risks"))
+    return split(fx.status.get("risks"))
 
 
 @rule
@@ -45,14 +51,14 @@ def monitoring_risks(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     if not fx.live:
         return
-    f, where = hh.fields, fx.at()
-    category, kind = f.get("monitoring_category"), f.get("household_type")
+    st, where = fx.status, fx.at("status")
+    category, kind = st.get("monitoring_category"), st.get("household_type")
     if category == "脱贫不稳定户" and kind == "一般农户" or category == "边缘易致贫户" and kind == "脱贫户":
         yield Finding("MON-05", ERROR, field="monitoring_category",
                       message=f"户类型为“{kind}”，监测对象类别却为“{category}”", **where)
-    if fx.hy is None:
+    if fx.status_row is None:
         return
-    risks, hy_where = _risks(fx), fx.at("household_year")
+    risks, hy_where = _risks(fx), where
     if fx.in_monitoring and not risks:
         yield Finding("MON-01", ERROR, field="risks",
                       message=f"是监测对象（{category}），但{ctx.year}年未填写致贫/返贫风险",
@@ -66,9 +72,9 @@ def monitoring_risks(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     if len(risks) > most:
         yield Finding("MON-03", ERROR, field="risks", message=f"致贫/返贫风险填了{len(risks)}项，最多{most}项",
                       **hy_where)
-    if OTHER in risks and blank(fx.hy.get("risk_note")):
+    if OTHER in risks and blank(st.get("risk_note")):
         yield Finding("MON-02", ERROR, field="risk_note", message="致贫/返贫风险为“其他”，但未填写风险备注", **hy_where)
-    if DISASTER in risks and blank(fx.hy.get("disaster_subtype")):
+    if DISASTER in risks and blank(st.get("disaster_subtype")):
         yield Finding("MON-04", WARNING, field="disaster_subtype",
                       message="致贫/返贫风险为“因自然灾害”，但未填写灾害子项",
                       **hy_where)
@@ -80,7 +86,7 @@ def risks_against_facts(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     if not fx.live or not fx.monitored:
         return
-    risks, where = _risks(fx), fx.at("household_year")
+    risks, where = _risks(fx), fx.at("status")
     for risk in risks:
         answer = RISK_MEASURES.get(risk)
         if answer and not has_measure(fx, *answer):
@@ -117,7 +123,7 @@ def no_labour_household(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     if not fx.live:
         return
-    f, where = hh.fields, fx.at()
+    f, where = fx.status, fx.at("status")
     people = fx.with_year
     if people and f.get("no_labour_fallback") is True and any(p.labour in FULL_LABOUR for p in people):
         names = "、".join(p.name for p in people if p.labour in FULL_LABOUR)
@@ -128,7 +134,7 @@ def no_labour_household(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         return
     supported = any(p.dibao in DIBAO or p.tekun in TEKUN for p in people)
     if fx.target and not supported:
-        yield Finding("MON-11", ERROR, field="dibao", message="整户无劳动力，但没有成员享受低保或特困供养", **where)
+        yield Finding("MON-11", ERROR, field="dibao", message="整户无劳动力，但没有成员享受低保或特困供养", **fx.at())
     if supported and fx.in_monitoring and f.get("no_labour_fallback") is not True:
         yield Finding("MON-12", ERROR, field="no_labour_fallback",
                       message="整户无劳动力且享受低保或特困供养，但未标注为整户无劳动能力兜底保障户", **where)
@@ -162,15 +168,15 @@ def development_measures(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 def risk_removal(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """SPEC §6 removal checks (rule 42) and 帮扶消除 below the 监测范围 (rule 33)."""
     fx = facts(hh, ctx)
-    if not fx.live or not fx.in_monitoring and not hh.fields.get("risk_removed"):
+    if not fx.live or not fx.in_monitoring and not fx.removed:
         return
-    f, where = hh.fields, fx.at()
+    f, where = {**hh.fields, **fx.status}, fx.at("status")
     since, removed_at, method = f.get("monitoring_since"), f.get("risk_removed_at"), f.get("risk_removal_method")
     for column, value in (("monitoring_since", since), ("risk_removed_at", removed_at)):
         if not blank(value) and _ym(value) is None:
             what = "识别监测时间" if column == "monitoring_since" else "消除监测时间"
             yield Finding("MON-18", ERROR, field=column, message=f"{what}“{value}”格式不对，应为年月（如202403）",
-                          **where)
+                          **(fx.at() if column == "monitoring_since" else where))
     if not fx.removed:
         if not blank(method) or not blank(removed_at):
             yield Finding("MON-18", ERROR, field="risk_removed",
@@ -182,8 +188,8 @@ def risk_removal(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                       message="风险已消除，但未填写风险消除方式或消除监测时间", **where)
     if blank(f.get("monitoring_contact")) or blank(f.get("monitoring_contact_phone")):
         yield Finding("MON-19", ERROR, field="monitoring_contact", message="风险已消除，但未填写监测联系人或联系电话",
-                      **where)
-    yield from _removal_timing(hh, ctx, where)
+                      **fx.at())
+    yield from _removal_timing(f, ctx, where)
     pc, line = per_capita(fx.income), ctx.threshold("监测")
     if pc is not None and line is not None and pc < line:
         yield Finding("MON-16", ERROR, field="risk_removed",
@@ -192,8 +198,7 @@ def risk_removal(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                       **where)
 
 
-def _removal_timing(hh: HouseholdData, ctx: Context, where: dict[str, str]) -> Iterator[Finding]:
-    f = hh.fields
+def _removal_timing(f: dict[str, Any], ctx: Context, where: dict[str, str]) -> Iterator[Finding]:
     start, end = _ym(f.get("monitoring_since")), _ym(f.get("risk_removed_at"))
     if start is None or end is None:
         return
@@ -210,5 +215,5 @@ def _removal_timing(hh: HouseholdData, ctx: Context, where: dict[str, str]) -> I
         yield Finding("MON-17", ERROR, field="risk_removed_at",
                       message=f"识别监测（{f['monitoring_since']}）后仅{months}个月即标注风险消除（应不少于{least}个月）",
                       **where)
-    elif f.get("risk_removal_method") == "帮扶消除" and months <= 1:
+    elif f.get("risk_removal_method") == "帮扶消除" and months < _months(ctx, "assisted_removal_min_months", end[0]):
         yield Finding("MON-17", ERROR, field="risk_removed_at", message="识别监测的当月或次月即标注帮扶消除", **where)

@@ -27,11 +27,15 @@ def household_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                           kind=BLANK, **where)
         return
     needed: list[tuple[str, str]] = [(c, ERROR) for c in missing(f, ("village_code", "phone"))]
+    st, year_needed = fx.status, []
     if ctx.year >= E4_FROM:
-        needed += [(c, ERROR) for c in missing(f, ("household_type",))]
-    if f.get("household_type") == "脱贫户" or f.get("poverty_status"):
-        needed += [(c, ERROR) for c in missing(f, ("attribute",))]
+        year_needed += missing(st, ("household_type",))
+    if st.get("household_type") == "脱贫户" or f.get("poverty_status"):
+        year_needed += missing(st, ("attribute",))
         needed += [(c, WARNING) for c in missing(f, ("identified_year",))]
+    for column in year_needed if fx.hy is not None else ():  # a missing year is REQ-07's
+        yield Finding("REQ-01", ERROR, field=column, message=f"{ctx.year}年{label('household_year', column)}未填写",
+                      **fx.at("status"))
     if fx.in_monitoring:
         needed += [(c, ERROR) for c in missing(f, ("monitoring_since",))]
         if not fx.removed:  # removed households are required by MON-19 (as an error)

@@ -170,12 +170,15 @@ def left_but_active(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 
 
 _HOUSEHOLD_CODES = (
+    ("poverty_status", "脱贫状态"),
+    ("identify_standard", "识别标准"),
+)
+# The year's status is judged by the labels of the year's era (2019 by the 2019 list).
+_STATUS_CODES = (
     ("household_type", "户类型"),
     ("attribute", "贫困户属性"),
-    ("poverty_status", "脱贫状态"),
     ("monitoring_category", "监测对象类别"),
     ("risk_removal_method", "风险消除方式"),
-    ("identify_standard", "识别标准"),
 )
 
 
@@ -185,15 +188,16 @@ def household_codes(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     fx = facts(hh, ctx)
     if not fx.live:
         return
-    f = hh.fields
-    for column, table in _HOUSEHOLD_CODES:
-        value = f.get(column)
-        if blank(value):
-            continue
-        allowed = labels(ctx, table, ctx.year)
-        if allowed is not None and value not in allowed:
-            yield Finding("STR-10", ERROR, field=column,
-                          message=f"{label('household', column)}“{value}”不在代码表中", **fx.at())
+    for codes, row, record in ((_HOUSEHOLD_CODES, hh.fields, "household"), (_STATUS_CODES, fx.status, "status")):
+        for column, table in codes:
+            value = row.get(column)
+            if blank(value):
+                continue
+            allowed = labels(ctx, table, ctx.year)
+            if allowed is not None and value not in allowed:
+                where = fx.at(record)
+                yield Finding("STR-10", ERROR, field=column, message=f"{ctx.year}年{label(where['record'], column)}"
+                              f"“{value}”不在{ctx.year}年的代码表中", **where)
     if fx.hy is None:
         return
     causes = labels(ctx, "致贫原因")
