@@ -26,8 +26,21 @@ _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 def clean_text(value: object) -> str:
-    """Full-width to half-width, stray and non-breaking spaces removed at both ends."""
+    """Full-width to half-width, stray and non-breaking spaces removed at both ends: for values that
+    are parsed or matched (dates, numbers, codes, search), never for text that is stored as typed."""
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+# Full-width digits and Latin letters (an ID number or a phone typed with a Chinese input method)
+# and the ideographic space; nothing else. NFKC would also turn ，：（） into ,:() in a note and map
+# CJK compatibility ideographs in a name to other code points — a change nobody chose.
+_FULL_WIDTH = {c: c - 0xFEE0 for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+_FULL_WIDTH[0x3000] = 0x20
+
+
+def tidy_text(value: object) -> str:
+    """Text as it is stored: full-width digits and letters to ASCII, spaces trimmed at both ends."""
+    return str(value).translate(_FULL_WIDTH).strip()
 
 
 def parse_date(value: object, label: str = "日期") -> date | None:
@@ -91,7 +104,7 @@ def parse_int(value: object, label: str = "") -> int | None:
 def parse_text(value: object, label: str = "") -> str | None:
     if value is None:
         return None
-    text = clean_text(value)
+    text = tidy_text(value)
     return text or None
 
 

@@ -144,8 +144,8 @@ def sections(text: str, headings: list[str]) -> dict[str, str]:
 
 
 def squeeze(value: str) -> str:
-    """As stored (typed text is NFKC-normalised on the way in: ， becomes ,) and without spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    """As printed, without spaces (text is stored as typed: ， stays ，)."""
+    return re.sub(r"\s+", "", value)
 
 
 # ---- the registration form ---------------------------------------------------------------------

@@ -100,12 +100,12 @@ def test_publicity_lists_the_period_by_kind_as_recorded(new_store, recorded, tmp
                                                       "退出公示名单（1户）"]
     size = {c[0]: len(stored(new_store, c[1]).active_members()) for c in CASES}
     assert sorted(size.values()) != [size["赵识别"]] * len(size)  # the sizes differ, so a mix-up would show
-    # (The store keeps "，" as ",".)
+    # Notes print as typed ("，" stays "，").
     expected = [  # the row each procedure prints: group, head, family size, review date and result, posting
         f"1第一组赵识别{size['赵识别']}2026-03-05同意2026-03-06至2026-03-11务工收入下降",
         f"2第二组钱识别{size['钱识别']}2026-03-12同意（待公示）（不公开）",
-        f"1第三组孙消除{size['孙消除']}2026-03-06同意2026-03-07至2026-03-12收入回升,电话（不公开）",
-        f"1第一组李退出{size['李退出']}2026-03-21同意,（不公开）2026-03-22至2026-03-29稳定脱贫",
+        f"1第三组孙消除{size['孙消除']}2026-03-06同意2026-03-07至2026-03-12收入回升，电话（不公开）",
+        f"1第一组李退出{size['李退出']}2026-03-21同意，（不公开）2026-03-22至2026-03-29稳定脱贫",
     ]
     for row in expected:
         assert row in lines, (row, [ln for ln in lines if ln[:1].isdigit()])
@@ -155,7 +155,7 @@ def test_procedure_sheet_prints_every_step_as_saved(new_store, recorded, tmp_pat
     assert "民主评议2026-03-05同意admin" in lines
     assert "村内公示2026-03-06至2026-03-11异议：无异议admin" in lines
     assert "乡镇审核2026-03-13同意；材料齐全admin" in lines
-    assert "情况说明务工收入下降" in text and "情况说明收入回升,电话13812345678" in text  # internal: in full
+    assert "情况说明务工收入下降" in text and "情况说明收入回升，电话13812345678" in text  # internal: in full
     # 风险消除 starts from the village's assessment: no application or authorisation is missing.
     assert text.count("（本程序不需要此环节）") == 2
     # The state printed is the one judge's, as of the printing day.

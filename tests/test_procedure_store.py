@@ -34,7 +34,7 @@ def _households(store, n: int, monitored: int = 0) -> list[str]:
     for i in range(n):
         hh = household(f"户主{i}", hh_no=f"52010200300{i:05d}")
         if i < monitored:
-            hh.fields["monitoring_category"] = "边缘易致贫户"
+            hh.years[2024]["monitoring_category"] = "边缘易致贫户"  # the status is the year's
         bundles.append(hh)
     with unit_of_work(store) as uow:
         return create_households(uow, bundles)

@@ -97,7 +97,7 @@ def test_a_national_roster_brings_year_facts_monitoring_and_lists_what_it_leaves
     assert report.applied
     with new_store.engine.connect() as conn:
         facts = conn.execute(select(HouseholdYear.risks, HouseholdYear.housing_area_m2)).one()
-        household = conn.execute(select(Household.risk_removed, Household.risk_removal_method)).one()
+        household = conn.execute(select(HouseholdYear.risk_removed, HouseholdYear.risk_removal_method)).one()
         people = conn.execute(select(Member.name, MemberYear.health, MemberYear.labour_skill, MemberYear.education,
                                      MemberYear.critical_illness, MemberYear.resident_medical,
                                      MemberYear.speaks_mandarin).join(MemberYear, MemberYear.member_id == Member.id)

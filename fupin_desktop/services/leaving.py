@@ -20,7 +20,7 @@ from ..model import Base, ChangeLog, Household, Meta
 from ..opchanges import OpChanges
 from ..reference import CodeTables
 from ..sync_state import SyncState
-from ..values import clean_text, parse_date
+from ..values import clean_text, parse_date, tidy_text
 from .households import ACTIVE, LEFT, unit_of_work
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def leave_reasons() -> list[str]:
 
 def leave_household(store: "Store", household_id: str, reason: str, on: date | str, note: str = "") -> OpChanges:
     """注销: one unit of work, refused in Chinese (nothing written) when the reason, date or note is missing."""
-    reason, note = clean_text(reason), clean_text(note)
+    reason, note = clean_text(reason), tidy_text(note)
     if reason not in leave_reasons():
         raise InvalidInput(f"注销原因“{reason}”不在代码表中；请从 {'、'.join(leave_reasons())} 中选择。" if reason
                            else "请选择注销原因。", field="注销原因")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..validation.idnumber import normalize, parse_id, upgrade_15
-from ..values import clean_text, coerce
+from ..values import clean_text, coerce, tidy_text
 from .layout import Field
 
 _SPACES = re.compile(r"\s+")
@@ -62,7 +62,7 @@ def _prepare(field: Field, raw: Any) -> Any:
     if isinstance(raw, (int, float, datetime, date)) and kind == "text":
         raw = str(raw)
     if field.key in NAME_FIELDS:
-        return _SPACES.sub("", clean_text(raw))  # "张 三" is a typing slip, never a name
+        return _SPACES.sub("", tidy_text(raw))  # "张 三" is a typing slip, never a name
     return raw
 
 

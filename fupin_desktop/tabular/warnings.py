@@ -25,7 +25,7 @@ from ..queries.procedures import monitored_households
 from ..services.households import unit_of_work
 from ..services.procedures import add_warnings
 from ..validation.idnumber import normalize
-from ..values import clean_text, parse_date
+from ..values import clean_text, parse_date, tidy_text
 from .cleaning import _date as cell_date, match_key
 from .reader import Workbook
 
@@ -119,8 +119,8 @@ def read_warnings(path: Path, department: str | None) -> tuple[list[_Row], list[
 
 def _read_row(number: int, cell: Any, department: str | None) -> _Row | Skipped:
     id_no = match_key(normalize(clean_text(cell("id_no") or ""))) or ""
-    name = clean_text(cell("name") or "")
-    warning = clean_text(cell("warning") or "")
+    name = tidy_text(cell("name") or "")
+    warning = tidy_text(cell("warning") or "")
     dept = clean_text(cell("department") or "") or department or ""
     if not id_no:
         return Skipped(number, "", name, "没有身份证号")
