@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import re
 import tempfile
-import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
