@@ -11,6 +11,7 @@ whole demo village; each form's blank version is rendered too. Needs pdftoppm (p
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 import os
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ from fupin_desktop.demo import fill_store  # noqa: E402
 from fupin_desktop.forms import FORMS, Scope, render  # noqa: E402
 from fupin_desktop.model import Household, Member  # noqa: E402
 from fupin_desktop.services.households import unit_of_work  # noqa: E402
+from fupin_desktop.services.procedures import record_step, start_procedure  # noqa: E402
 from fupin_desktop.store.store import Store  # noqa: E402
 
 VILLAGE = ("520102003004", "示范村")
@@ -72,6 +74,23 @@ def to_png(pdf: Path, out_dir: Path, name: str, pages: int) -> list[Path]:
     return renamed
 
 
+def with_procedures(store: Store, household_id: str) -> None:
+    """The largest family's identification, reviewed and posted this year, and two more households'
+    procedures, so that the 公示名单, the 申请书 and the 程序记录表 show rows."""
+    today = date.today()
+    with store.engine.connect() as conn:
+        others = conn.execute(select(Household.id).where(Household.id != household_id)
+                              .order_by(Household.national_hh_no).limit(2)).scalars().all()
+    with unit_of_work(store) as uow:
+        for n, (hid, kind) in enumerate(((household_id, "识别纳入"), (others[0], "识别纳入"), (others[1], "风险消除"))):
+            found = today - timedelta(days=20 - n)
+            pid = start_procedure(uow, hid, kind, found, channel="干部排查", note="务工收入下降，家中有人住院")
+            record_step(uow, pid, "入户核实", found + timedelta(days=2), result="情况属实")
+            record_step(uow, pid, "民主评议", found + timedelta(days=5), result="同意")
+            record_step(uow, pid, "村内公示", found + timedelta(days=6), end_on=found + timedelta(days=11),
+                        result="公示无异议", objections="无")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "forms")
@@ -91,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             fill_store(store, args.households, seed=4)
             largest = largest_family(store)
             with_rare_characters(store, largest)
+            with_procedures(store, largest)
             family = Scope.households([largest])
             for form, renderer in FORMS.items():
                 per_household = renderer.per_household

@@ -92,7 +92,7 @@ class PublicityForm(FormRenderer):
                 row[0] = str(n)
             yield self.kit.heading(f"{kind}公示名单（{len(rows)} 户）" if not self.ctx.blank else f"{kind}公示名单")
             yield self.kit.grid(["序号", "村民小组", "户主姓名", "人口", "评议日期", "评议结果", "公示期", "备注"],
-                                rows, (3, 7, 7, 4, 9, 10, 16, 16), min_rows=6 if self.ctx.blank else 0,
+                                rows, (4, 7, 7, 4, 9, 10, 15, 16), min_rows=6 if self.ctx.blank else 0,
                                 empty="（本期没有公示的户）", align={0: "CENTER", 3: "CENTER"})
             yield Spacer(1, 3)
         yield self.signatures(("村民委员会（盖章）", "监督电话"))
