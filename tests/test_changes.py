@@ -24,8 +24,9 @@ from fupin_desktop.store.store import Store
 from .conftest import PASSWORD, VILLAGE
 from .factories import household
 
-# Reference data seeded at set-up is not user data and is not logged.
-UNLOGGED = {"change_log", "meta", "code_entry", "threshold", "area", "app_user"}
+# Reference data seeded at set-up is not user data and is not logged; nor is the check's own state.
+UNLOGGED = {"change_log", "meta", "code_entry", "threshold", "rule_param", "area", "app_user", "check_dirty",
+            "check_result", "check_key"}
 
 
 def logged_state(store: Store) -> dict[str, dict[str, dict]]:
