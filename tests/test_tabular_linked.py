@@ -4,6 +4,8 @@ on its row; exported and imported again they give the same records, and a second
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -74,7 +76,9 @@ def income_and_measures(store: Store) -> list[object]:
     return [years, lines, measures]
 
 
-def test_income_lines_and_measures_exported_and_imported_again_are_the_same(tmp_path: Path) -> None:
+@contextmanager
+def village_and_empty_store(tmp_path: Path) -> Iterator[tuple[Store, Store, list[str]]]:
+    """The village above in one store (with its household ids in list order), and an empty store."""
     source, _ = Store.create(tmp_path / "a", village_code=VILLAGE, village_name="甲村", username="admin",
                              password=PASSWORD)
     target, _ = Store.create(tmp_path / "b", village_code=VILLAGE, village_name="乙村", username="admin",
@@ -84,6 +88,11 @@ def test_income_lines_and_measures_exported_and_imported_again_are_the_same(tmp_
             svc.create_households(uow, village(), trusted=True)
         with source.engine.connect() as conn:
             ids = search_households(conn, SearchQuery())
+        yield source, target, ids
+
+
+def test_income_lines_and_measures_exported_and_imported_again_are_the_same(tmp_path: Path) -> None:
+    with village_and_empty_store(tmp_path) as (source, target, ids):
         for what in ("roster", "income_lines", "measures"):
             export_xlsx(source, ids, tmp_path / f"{what}.xlsx", what, year=2025)
         roster = run_import(target, tmp_path / "roster.xlsx")
@@ -103,15 +112,7 @@ def test_income_lines_and_measures_exported_and_imported_again_are_the_same(tmp_
 
 def test_one_workbook_with_everything_comes_back_whole_and_again_changes_nothing(tmp_path: Path) -> None:
     """--what all: the roster, income lines and measures as three sheets of one file, imported at once."""
-    source, _ = Store.create(tmp_path / "a", village_code=VILLAGE, village_name="甲村", username="admin",
-                             password=PASSWORD)
-    target, _ = Store.create(tmp_path / "b", village_code=VILLAGE, village_name="乙村", username="admin",
-                             password=PASSWORD)
-    with source, target:
-        with unit_of_work(source) as uow:
-            svc.create_households(uow, village(), trusted=True)
-        with source.engine.connect() as conn:
-            ids = search_households(conn, SearchQuery())
+    with village_and_empty_store(tmp_path) as (source, target, ids):
         rows = export_xlsx(source, ids, tmp_path / "all.xlsx", "all", year=2025)
         book = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True)
         assert book.sheetnames == ["花名册", "收入明细", "帮扶措施"]
