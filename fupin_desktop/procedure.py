@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .reference import rule_param
+from .reference import ParamRow, rule_param
 
 IDENTIFY, REMOVE, EXIT = "识别纳入", "风险消除", "退出"
 KINDS = (IDENTIFY, REMOVE, EXIT)
@@ -40,18 +40,19 @@ class Limits:
     warning_days: int
 
     @classmethod
-    def of(cls, province: str, year: int | None) -> "Limits":
+    def of(cls, province: str, year: int | None, rows: tuple[ParamRow, ...] | None = None) -> "Limits":
+        """``rows``: the parameters to choose from (the store's, with the county's values); shipped by default."""
         def get(name: str) -> int:
             # A procedure without a year is judged by today's rules.
-            return int(rule_param(name, year=year or date.today().year, province=province))
+            return int(rule_param(name, year=year or date.today().year, province=province, rows=rows))
 
         return cls(get("publicity_min_days"), get("decision_max_days"), get("visit_max_working_days"),
                    get("warning_disposition_max_days"))
 
 
 @lru_cache(maxsize=256)
-def limits(province: str, year: int | None) -> Limits:
-    return Limits.of(province, year)
+def limits(province: str, year: int | None, rows: tuple[ParamRow, ...] | None = None) -> Limits:
+    return Limits.of(province, year, rows)
 
 
 def as_day(value: Any) -> date | None:

@@ -244,6 +244,11 @@ def _merge_params(conn: Connection) -> int:
     return changed
 
 
+def store_params(conn: Connection) -> tuple[ParamRow, ...]:
+    """What ``rule_param`` chooses from in a store: the shipped rows and the county's."""
+    return shipped_params() + params_table(conn)
+
+
 def params_table(conn: Connection) -> tuple[ParamRow, ...]:
     return tuple(ParamRow(r.name, r.province_code, r.year_from, r.year_to, json.loads(r.value), r.source or "",
                           r.origin, r.version) for r in conn.execute(select(RuleParam)))

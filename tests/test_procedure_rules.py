@@ -10,7 +10,7 @@ import pytest
 
 from fupin_desktop.bundle import HouseholdData
 from fupin_desktop.procedure import Limits, add_working_days, procedure_state
-from fupin_desktop.reference import rule_param
+from fupin_desktop.reference import ParamRow, rule_param, shipped_params
 from fupin_desktop.validation.engine import Context, check_household
 
 DISCOVERED = date(2026, 3, 2)  # a Monday
@@ -35,9 +35,9 @@ def _procedure(kind: str = "识别纳入", steps: dict[str, int] | None = None, 
     return HouseholdData(fields={"id": "H1", "record_status": "在册"}, procedures=[fields], procedure_steps=rows)
 
 
-def _rules(hh: HouseholdData) -> dict[str, list[str]]:
+def _rules(hh: HouseholdData, ctx: Context | None = None) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for f in check_household(hh, Context(year=2026, today=TODAY)):
+    for f in check_household(hh, ctx or Context(year=2026, today=TODAY)):
         if f.rule.startswith(("PROC", "DW")):
             found.setdefault(f.rule, []).append(f.message)
     return found
@@ -54,6 +54,15 @@ def test_defaults_come_from_the_rule_parameters():
 @pytest.mark.parametrize("kind", ["识别纳入", "风险消除", "退出"])
 def test_a_complete_procedure_raises_nothing(kind):
     assert _rules(_procedure(kind)) == {}
+
+
+def test_a_county_value_of_the_parameter_is_the_one_judged_by():
+    """The county sets 7 days of 公示 for province 52: a 5-day 公示 there is now too short."""
+    seven = ParamRow("publicity_min_days", "52", 2026, None, 7, "县里的决定", "county", 3)
+    ctx = Context(year=2026, today=TODAY, province_code="52", params=(*shipped_params(), seven))
+    found = _rules(_procedure(publicity_days=5), ctx)
+    assert list(found) == ["PROC-02"] and "不少于 7 天" in found["PROC-02"][0]
+    assert _rules(_procedure(publicity_days=7), ctx) == {}
 
 
 def test_publicity_of_three_days():

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from ..procedure import Counts, ProcedureState, count, limits, states_of
 from .model import Record
+from .refdata import param_rows
 
 UNDISPOSED = "待处置"
 
@@ -39,6 +40,7 @@ def procedure_overview(engine: Engine, today: date) -> dict[str, Any]:
     """Per village: 待办/超期 and warnings (``Counts``), every household's open procedures, warnings by
     department and disposition."""
     with engine.connect() as conn:
+        rows = param_rows(conn)
         live = {entity_id: village for entity_id, _, village, data in _rows(conn, "household")
                 if json.loads(data).get("record_status", "在册") == "在册"}
         procedures = _by_village(conn, "procedure", live)
@@ -50,7 +52,7 @@ def procedure_overview(engine: Engine, today: date) -> dict[str, Any]:
     by_department: dict[str, Counter[str]] = defaultdict(Counter)
     for village in sorted(set(procedures) | set(warnings)):
         def lim(year: int | None, province: str = village[:2]) -> Any:
-            return limits(province, year)
+            return limits(province, year, rows)
 
         states = states_of(procedures.get(village, []), steps.get(village, []), lim, today)
         counts = count(states, warnings.get(village, []), lim, today)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from ..errors import InvalidInput
-from ..reference import THRESHOLD_KINDS, ParamValue, RefValue, load_thresholds, shipped_params
+from ..reference import THRESHOLD_KINDS, ParamRow, ParamValue, RefValue, load_thresholds, shipped_params
 from .apply import import_transaction, now
 from .model import ReferenceValue
 
@@ -158,4 +158,11 @@ def current_values(conn: Connection, kind: str) -> list[Shown]:
     return sorted(shown, key=lambda s: (s.year_from, s.province, s.name))
 
 
-__all__ = ["current_values", "set_param", "set_thresholds", "values_after"]
+def param_rows(conn: Connection) -> tuple[ParamRow, ...]:
+    """The rule parameters as the devices have them (the county's newest values and the shipped rest),
+    for the county's own judging (the procedure deadlines it counts as the villages do)."""
+    return tuple(ParamRow(s.name, s.province, s.year_from, s.year_to, s.value, s.source, s.origin, s.version)
+                 for s in current_values(conn, PARAM))
+
+
+__all__ = ["current_values", "param_rows", "set_param", "set_thresholds", "values_after"]

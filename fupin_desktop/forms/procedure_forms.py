@@ -15,6 +15,7 @@ from datetime import date
 from reportlab.platypus import Flowable, Spacer
 
 from ..bundle import HouseholdData, Row
+from ..reference import ParamRow, store_params
 from ..procedure import (
     IDENTIFY, KINDS, PUBLICITY, REQUIRED, REVIEW, STEPS, STOPPED, as_day, limits, procedure_state,
 )
@@ -152,6 +153,7 @@ class ProcedureForm(FormRenderer):
     key = "procedure"
     title = "防止返贫致贫监测程序记录表"
     parts = PROCEDURE_PARTS
+    _rows: tuple[ParamRow, ...] | None = None
 
     def household_story(self, hh: HouseholdData) -> list[Flowable]:
         k, f, head = self.kit, hh.fields, hh.head()
@@ -174,13 +176,20 @@ class ProcedureForm(FormRenderer):
         story.append(self.signatures(("村党组织书记", "驻村第一书记", "乡镇审核人")))
         return story
 
+    def _params(self) -> tuple[ParamRow, ...] | None:
+        """The store's parameters with the county's values (the judge's deadlines), read once a job."""
+        if self._rows is None and self.ctx.conn is not None:
+            self._rows = store_params(self.ctx.conn)
+        return self._rows
+
     def _procedure(self, hh: HouseholdData, n: int, proc: Row) -> list[Flowable]:
         k = self.kit
         steps = _steps_of(hh, proc.get("id") or "")
         state = None
         if proc.get("id"):
             state = procedure_state(proc, list(steps.values()),
-                                    limits((hh.fields.get("village_code") or "00")[:2], proc.get("year")),
+                                    limits((hh.fields.get("village_code") or "00")[:2], proc.get("year"),
+                                           self._params()),
                                     self.ctx.printed_on)
         status = ""
         if proc.get("status") == STOPPED:  # the judge counts a stopped procedure as closed; the file says which

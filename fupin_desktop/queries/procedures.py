@@ -3,7 +3,7 @@ county does), the households with 待办/超期 work, one household's procedures
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, select
 
 from ..model import Attachment, DeptWarning, Household, Meta, Procedure, ProcedureStep
 from ..procedure import OVERDUE, STEPS, TODO, Counts, Limits, ProcedureState, count, limits, states_of
+from ..reference import store_params
 
 
 def province_of(conn: Connection) -> str:
@@ -26,6 +27,12 @@ def _live(model: Any) -> Any:
     return model.household_id.in_(select(Household.id).where(Household.record_status == "在册"))
 
 
+def limits_of(conn: Connection) -> Callable[[int | None], Limits]:
+    """The store's limits by year: its province, the shipped parameters and the county's values."""
+    province, rows = province_of(conn), store_params(conn)
+    return lambda year: limits(province, year, rows)
+
+
 def procedure_states(conn: Connection, today: date, *, open_only: bool = True) -> list[ProcedureState]:
     """The state of every procedure of the households on the books (open ones only, by default)."""
     procs = select(Procedure).where(_live(Procedure))
@@ -34,8 +41,7 @@ def procedure_states(conn: Connection, today: date, *, open_only: bool = True) -
     procedures = _rows(conn, procs)
     ids = [p["id"] for p in procedures]
     steps = _rows(conn, select(ProcedureStep).where(ProcedureStep.procedure_id.in_(ids))) if ids else []
-    province = province_of(conn)
-    return states_of(procedures, steps, lambda y: limits(province, y), today)
+    return states_of(procedures, steps, limits_of(conn), today)
 
 
 WARNINGS_OPEN = "预警待处置"
@@ -56,12 +62,7 @@ def open_warnings(conn: Connection) -> list[dict[str, Any]]:
 
 def village_counts(conn: Connection, today: date) -> Counts:
     """The 待办/超期 figures of the dashboard; the county computes its own with the same ``count``."""
-    province = province_of(conn)
-
-    def lim(year: int | None) -> Limits:
-        return limits(province, year)
-
-    return count(procedure_states(conn, today), open_warnings(conn), lim, today)
+    return count(procedure_states(conn, today), open_warnings(conn), limits_of(conn), today)
 
 
 def household_procedures(conn: Connection, household_id: str, today: date) -> list[dict[str, Any]]:
@@ -71,8 +72,7 @@ def household_procedures(conn: Connection, household_id: str, today: date) -> li
     steps = _rows(conn, select(ProcedureStep).where(ProcedureStep.household_id == household_id))
     photos = _rows(conn, select(Attachment.id, Attachment.owner_id, Attachment.filename).where(
         and_(Attachment.owner_table == "procedure_step", Attachment.owner_id.in_([s["id"] for s in steps]))))
-    province = province_of(conn)
-    states = {s.procedure_id: s for s in states_of(procs, steps, lambda y: limits(province, y), today)}
+    states = {s.procedure_id: s for s in states_of(procs, steps, limits_of(conn), today)}
     for proc in procs:
         proc["steps"] = sorted((s for s in steps if s["procedure_id"] == proc["id"]), key=_step_order)
         for step in proc["steps"]:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFound
 from ..model import DeptWarning, Household
-from ..procedure import DEPARTMENTS, DISPOSITIONS, limits
-from ..queries.procedures import open_warnings, province_of
+from ..procedure import DEPARTMENTS, DISPOSITIONS
+from ..queries.procedures import limits_of, open_warnings
 from ..services.households import unit_of_work
 from ..services.procedures import dispose_warning, include_from_warning
 from ..values import parse_date
@@ -65,12 +65,12 @@ def _list(store: "Store", out: Callable[[str], None]) -> int:
     with store.engine.connect() as conn:
         warnings = sorted(open_warnings(conn), key=lambda w: (w["received_on"], w["id"]))
         heads = {hid: name for hid, name in conn.execute(select(Household.id, Household.head_name))}
-        province = province_of(conn)
+        limit = limits_of(conn)
     if not warnings:
         out("没有待处置的预警。")
         return 0
     for w in warnings:
-        due = w["received_on"] + timedelta(days=limits(province, w["received_on"].year).warning_days)
+        due = w["received_on"] + timedelta(days=limit(w["received_on"].year).warning_days)
         late = "（已超期）" if today > due else ""
         out(f"{w['id'][:SHORT_ID]}  {heads.get(w['household_id']) or ''}户  {w['department']}  {w['warned_on']}  "
             f"{w['warning']}  应于 {due} 前处置{late}")

@@ -19,7 +19,7 @@ from ..bundle import HouseholdData
 from ..errors import Cancelled
 from ..model import Household, Meta
 from ..queries.load import VALIDATION_PARTS, iter_households, load_households
-from ..reference import CodeTables, ParamRow, ParamValue, params_table, rule_param, shipped_params, thresholds_table
+from ..reference import CodeTables, ParamRow, ParamValue, rule_param, shipped_params, store_params, thresholds_table
 
 ERROR = "error"
 WARNING = "warning"
@@ -80,7 +80,7 @@ class Context:
             year=year or date.today().year,
             province_code=(meta.get("village_code") or "00")[:2],
             thresholds=thresholds_table(conn),
-            params=shipped_params() + params_table(conn),
+            params=store_params(conn),
         )
 
 
