@@ -35,6 +35,8 @@ NOT_RUN = {
     "sync push": "network", "sync pull": "network", "county serve": "network",
     "county revoke": "changes the device list; fixed output", "county resolve": "needs a conflict",
     "county release": "needs a held package", "restore": "covered by test_windows_files",
+    "warnings import": "needs a department's file; covered by test_warnings_cli",
+    "warnings dispose": "needs a warning's id; covered by test_warnings_cli",
 }
 
 
@@ -107,6 +109,12 @@ def test_every_command_prints_a_rare_name_on_a_gbk_console(rare_store, tmp_path,
         ["county", "held", *county], ["county", "held", "--json", *county],
         ["county", "caps", *county], ["county", "caps", "--json", *county],
         ["county", "stats", *county], ["county", "stats", "--json", *county],
+        ["county", "procedures", *county], ["county", "procedures", "--json", *county],
+        ["county", "thresholds", "set", "--year", "2027", "--monitoring-line", "8000", "--source", "䶮县扶贫办决定",
+         *county],
+        ["county", "thresholds", "list", *county], ["county", "thresholds", "list", "--json", *county],
+        ["county", "params", "list", *county],
+        ["warnings", "list", *store],
     ]
     ran = {" ".join(a for a in argv if not a.startswith("-") and "/" not in a)[:40] for argv in runs}
     missing = [c for c in commands(build_parser()) if c not in NOT_RUN and not any(r.startswith(c) for r in ran)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import QFileDialog, QInputDialog, QMessageBox, QStandardPaths, QWidget
+from .qt import QFileDialog, QInputDialog, QMessageBox, QStandardPaths, QWidget, isValid
 
 _open_boxes: set[QMessageBox] = set()  # a box must outlive the function that opened it
 
@@ -25,6 +25,8 @@ def inform(parent: QWidget | None, text: str, detail: str = "", *, title: str = 
 
 
 def open_boxes() -> list[QMessageBox]:
+    """The boxes still open; one deleted with its window (it never said finished) is let go."""
+    _open_boxes.difference_update([box for box in _open_boxes if not isValid(box)])
     return list(_open_boxes)
 
 

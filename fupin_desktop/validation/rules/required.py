@@ -35,7 +35,7 @@ def household_required(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
         needed += [(c, WARNING) for c in missing(f, ("identified_year",))]
     for column in year_needed if fx.hy is not None else ():  # a missing year is REQ-07's
         yield Finding("REQ-01", ERROR, field=column, message=f"{ctx.year}年{label('household_year', column)}未填写",
-                      **fx.at("status"))
+                      kind=BLANK, **fx.at("status"))
     if fx.in_monitoring:
         needed += [(c, ERROR) for c in missing(f, ("monitoring_since",))]
         if not fx.removed:  # removed households are required by MON-19 (as an error)
