@@ -64,6 +64,17 @@ def _collect_between_tests():
         gc.collect()
 
 
+@pytest.fixture(autouse=True)
+def _close_message_boxes():
+    """A message a test left open (its window still alive) must not be read by the next test."""
+    yield
+    messages = sys.modules.get("ui.messages")
+    if messages is not None:
+        for box in messages.open_boxes():
+            box.close()
+        messages._open_boxes.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_ui_worker():
     """Stop the UI's database worker thread (if a UI test started one) before Qt shuts down."""
