@@ -125,10 +125,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .services.checks import run_check, unset_reference  # noqa: PLC0415
 
+    from .derive import group_sort_key  # noqa: PLC0415
+
     with _open(args) as store:
         findings, households = run_check(store, year=args.year, full=args.full)
         for note in unset_reference(store, args.year):
             print(f"注意：{note}", file=sys.stderr, flush=True)
+
+    def place(household_id: str) -> tuple[str, str, str]:
+        h = households.get(household_id, {})
+        return group_sort_key(h.get("group_name")), str(h.get("national_hh_no") or ""), household_id
+
+    # Households in the list's order, whichever way the check found them (a re-check or a full one).
+    findings = sorted(findings, key=lambda f: place(f.household))
     if args.json:
         _dump([{**f.as_dict(), "household_no": households.get(f.household, {}).get("national_hh_no")}
                for f in findings])
