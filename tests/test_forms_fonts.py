@@ -151,3 +151,19 @@ def test_the_print_command_says_so_before_it_renders(new_store: Store, tmp_path:
     assert sum("无法打印" in line for line in said) == 1
     assert unprintable_characters(new_store, scope=Scope.households(["5201020030049202"])) == [
         ("张三户 · 户编号 5201020030049202 · 第一组", f"李{NOBODY_HAS}喆：第2个字无法打印")]
+
+
+def test_the_scan_looks_in_every_printed_part_and_lists_in_print_order(new_store: Store):
+    first = household("张三", hh_no="5201020030049211", group="第一组")
+    first.fields["address"] = f"{NOBODY_HAS}家湾"
+    first.measures = [MeasureData({"year": YEAR, "category": "产业帮扶", "name": f"{NOBODY_HAS}养殖",
+                                   "amount": Decimal(100), "status": "完成"})]
+    second = household("李四", hh_no="5201020030049212", group="第一组")
+    second.members[1].fields["name"] = f"王{NOBODY_HAS}"
+    write(new_store, [second, first])
+    found = unprintable_characters(new_store, scope=Scope.village(VILLAGE))
+    assert found == [
+        ("张三户 · 户编号 5201020030049211 · 第一组", f"{NOBODY_HAS}家湾：第1个字无法打印"),
+        ("张三户 · 户编号 5201020030049211 · 第一组", f"{NOBODY_HAS}养殖：第1个字无法打印"),
+        ("李四户 · 户编号 5201020030049212 · 第一组", f"王{NOBODY_HAS}：第2个字无法打印"),
+    ]
