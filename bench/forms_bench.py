@@ -54,14 +54,14 @@ def step_forms(args: argparse.Namespace) -> dict[str, Any]:
 
     with Store.open(Path(args.store), "admin", PASSWORD) as store:
         before = peak_rss_mb()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         # As `fupin print` runs it: characters no font has are looked for first, then the forms.
         unprintable_characters(store, scope=Scope.village(VILLAGE))
         scanned = time.perf_counter() - started
         report = render("registration", store, scope=Scope.village(VILLAGE), out=Path(args.out))
-        elapsed = time.perf_counter() - started
-    return {"seconds": elapsed, "scan_seconds": scanned, "pages": report.pages, "households": report.households,
-            "font": report.font,
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"seconds": elapsed, "cpu_seconds": cpu, "scan_seconds": scanned, "pages": report.pages,
+            "households": report.households, "font": report.font,
             "rss_before_mb": before, "peak_rss_mb": peak_rss_mb(), "bytes": Path(args.out).stat().st_size}
 
 
@@ -69,7 +69,7 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import PageBreak, SimpleDocTemplate, Table, TableStyle
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     from fupin_desktop.forms import form_font
 
     font = form_font().name
@@ -81,7 +81,8 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
                             "初中", "健康", "普通劳动力"] for r in range(FLOOR_ROWS)]
         story += [Table(rows, style=style, repeatRows=1), PageBreak()]
     SimpleDocTemplate(args.out, pagesize=A4).build(story)
-    return {"seconds": time.perf_counter() - started, "pages": args.pages, "peak_rss_mb": peak_rss_mb()}
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu, "pages": args.pages,
+            "peak_rss_mb": peak_rss_mb()}
 
 
 STEPS = {"make": step_make, "forms": step_forms, "floor": step_floor}
@@ -124,6 +125,9 @@ def main() -> None:
                       f"each, same font: {floor['seconds']:.1f} s (peak RSS {floor['peak_rss_mb']:.0f} MB); "
                       f"forms / floor = {forms['seconds'] / floor['seconds']:.2f}× (goal ≤ 1.5×); of the forms' time, "
                       f"{forms['scan_seconds']:.1f} s looking for unprintable characters first", flush=True)
+                # On a shared machine the wall clock counts the neighbours too; the processor time does not.
+                print(f"  processor time: forms {forms['cpu_seconds']:.1f} s, floor {floor['cpu_seconds']:.1f} s; "
+                      f"forms / floor = {forms['cpu_seconds'] / floor['cpu_seconds']:.2f}×", flush=True)
         print(f"font: {forms['font']}")
         print("goal: peak RSS ≤ 300 MB at 500 households and no more at 5,000")
     finally:

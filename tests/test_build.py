@@ -38,6 +38,7 @@ def test_version_and_self_test_from_source(tmp_path):
     test = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "自检通过" in test.stdout and "\n× " not in test.stdout and test.stdout.count("√") >= 12
+    assert "未加速" not in test.stdout  # rl_accel is a dependency: printing a third faster
 
 
 def test_installed_packages_meet_pyproject():
@@ -109,6 +110,7 @@ def test_frozen_build_passes_its_self_test(frozen, tmp_path):
     assert test.returncode == 0, test.stdout + test.stderr
     assert "自检通过" in test.stdout and "\n× " not in test.stdout
     assert "√ 程序图标" in test.stdout and "√ 表格嵌入的字体" in test.stdout  # the .ico and the fonts came along
+    assert "未加速" not in test.stdout  # ReportLab's C speed-ups came along (imported by name from a string)
     # The same number of modules as from source: the build did not silently miss one.
     source = run([sys.executable, str(ROOT / "main.py"), "--self-test"], tmp_path)
     assert module_counts(test.stdout) == module_counts(source.stdout) != []
