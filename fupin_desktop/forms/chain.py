@@ -48,10 +48,16 @@ class FontChain:
     load_fallbacks: Loader = lambda: ()
     _fallbacks: Sequence[tuple[str, Mapping[int, int]]] | None = None
     _seen: dict[str, str | None] = field(default_factory=dict)
+    # The main font's characters as a set of one-character strings: asked of every cell of every
+    # form, ``issuperset`` answers in C what a loop over ``ord`` answers in Python.
+    _drawn: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._drawn = frozenset(map(chr, self.cmap or ()))
 
     def plain(self, text: str) -> bool:
         """True when the main font draws all of ``text`` (the fast path: nearly every value)."""
-        return self.cmap is None or text.isascii() or all(ord(ch) in self.cmap for ch in text)
+        return self.cmap is None or text.isascii() or self._drawn.issuperset(text)
 
     def font_for(self, ch: str) -> str | None:
         if self.cmap is None or ord(ch) in self.cmap or ch in "\n\t ":

@@ -33,7 +33,7 @@ from .document import EndSection, StreamingDoc
 from .fonts import form_chain, form_font
 from .income_form import IncomeForm
 from .ledger import LedgerForm
-from .merge import concatenate, free_cycles
+from .merge import concatenate, free_cycles, older_objects_set_aside
 from .preflight import check_output, check_scope, unprintable
 from .procedure_forms import ConsentForm, ProcedureForm, PublicityForm
 from .registration import RegistrationForm
@@ -197,16 +197,17 @@ class _Job:
         out.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{out.stem}-", dir=out.parent))
         try:
-            final = work / "out.pdf"
-            if self.renderer.ctx.blank:
-                # Per-village forms end their own section; a per-household blank is one section.
-                end = [EndSection("空白表（手工填写）")] if self.renderer.per_household else []
-                self._document(chain(self.renderer.blank_story(), end), final)
-            elif self.renderer.per_household:
-                self._per_household(conn, scope, work, final)
-            else:
-                self._per_village(conn, scope, final)
-            fsutil.replace(final, out)  # a PDF open in a viewer: retried, then FileHeldError
+            with older_objects_set_aside():
+                final = work / "out.pdf"
+                if self.renderer.ctx.blank:
+                    # Per-village forms end their own section; a per-household blank is one section.
+                    end = [EndSection("空白表（手工填写）")] if self.renderer.per_household else []
+                    self._document(chain(self.renderer.blank_story(), end), final)
+                elif self.renderer.per_household:
+                    self._per_household(conn, scope, work, final)
+                else:
+                    self._per_village(conn, scope, final)
+                fsutil.replace(final, out)  # a PDF open in a viewer: retried, then FileHeldError
         finally:
             fsutil.try_rmtree(work)
 

@@ -10,6 +10,7 @@ addresses wrap inside their cell instead of running over the border. That split 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,6 +59,7 @@ class Kit:
     styles: dict[str, ParagraphStyle] = field(default_factory=dict)
     unprintable: list[str] = field(default_factory=list)
     _widths: dict[str, float] = field(default_factory=dict)
+    _heads: dict[tuple[str, float], Any] = field(default_factory=dict)  # a form's few column headers
 
     def __post_init__(self) -> None:
         style = partial(ParagraphStyle, fontName=self.font, wordWrap="CJK")
@@ -103,6 +105,14 @@ class Kit:
 
     def head_cell(self, text: str, width: float) -> Any:
         """A column header: on one line if it fits, else broken only between its words ("现役|军人")."""
+        # Every household's member tables repeat the same headers: a paragraph is parsed once and
+        # copied (each table wraps its own copy).
+        key = (text, width)
+        if (made := self._heads.get(key)) is None:
+            made = self._heads[key] = self._head_cell(text, width)
+        return copy.copy(made) if isinstance(made, Flowable) else made
+
+    def _head_cell(self, text: str, width: float) -> Any:
         words = header_words(text)
         if self.text_width("".join(words)) <= width - 2 * PAD + 0.01:
             return "".join(words)
