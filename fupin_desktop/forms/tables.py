@@ -15,11 +15,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from reportlab.platypus import Flowable, Table, TableStyle
+from reportlab.platypus.tables import CellStyle
 
 BLOCK = 60  # below this many rows a plain Table is cheap enough
 MIN_ROW = 14.0  # points: no row is shorter than one line of 8.5 pt text with its padding
 
 Command = tuple[Any, ...]
+
+
+def grid_table(data: list[list[Any]], widths: Sequence[float], commands: Sequence[Command],
+               cells: type[CellStyle], **options: Any) -> Table:
+    # One style object per cell: ReportLab changes a cell's style in place for commands naming it.
+    return Table(data, colWidths=list(widths), style=TableStyle(list(commands)),
+                 cellStyles=[[cells("") for _ in row] for row in data], **options)
 
 
 def split_commands(commands: Sequence[Command]) -> tuple[list[Command], dict[int, list[Command]]]:
@@ -38,9 +46,10 @@ def split_commands(commands: Sequence[Command]) -> tuple[list[Command], dict[int
 
 class PagedTable(Flowable):
     def __init__(self, header: list[Any], rows: list[list[Any]], widths: list[float], commands: Sequence[Command],
-                 min_heights: list[float], start: int = 0) -> None:
+                 min_heights: list[float], cells: type[CellStyle], start: int = 0) -> None:
         super().__init__()
         self.header, self.rows, self.widths, self.min_heights = header, rows, widths, min_heights
+        self.cells = cells
         self.table_wide, self.by_row = split_commands(commands)
         self.start = start
         self._block: Table | None = None
@@ -51,11 +60,11 @@ class PagedTable(Flowable):
         for row in range(start + 1, end + 1):  # table row r holds body row r-1
             for name, (c0, _r0), (c1, _r1), *args in self.by_row.get(row, ()):
                 style.append((name, (c0, row - start), (c1, row - start), *args))
-        return Table([self.header] + self.rows[start:end], colWidths=self.widths, repeatRows=1,
-                     style=TableStyle(style), minRowHeights=[self.min_heights[0]] + self.min_heights[1 + start:1 + end])
+        return grid_table([self.header] + self.rows[start:end], self.widths, style, self.cells, repeatRows=1,
+                          minRowHeights=[self.min_heights[0]] + self.min_heights[1 + start:1 + end])
 
     def _rest(self, start: int) -> "PagedTable":
-        rest = PagedTable(self.header, self.rows, self.widths, (), self.min_heights, start)
+        rest = PagedTable(self.header, self.rows, self.widths, (), self.min_heights, self.cells, start)
         rest.table_wide, rest.by_row = self.table_wide, self.by_row  # shared, not copied
         return rest
 
