@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData, MemberData, Row
@@ -28,7 +28,7 @@ from . import fmt
 from .chain import FontChain
 from .disclosure import Audience, Disclosure
 from .document import MARGIN
-from .layout import KeepWithLast
+from .layout import KeepWithLast, Together
 from .masking import Masker
 from .scope import PRINTED_PARTS
 from .styles import Item, Kit, kit
@@ -197,8 +197,8 @@ class FormRenderer:
         space above and a little below."""
         table = self._signature_table(roles, inline)
         if top:
-            return KeepTogether([table, Spacer(1, 2 * mm)])
-        return KeepTogether([Spacer(1, 5 * mm * self.kit.size / 8.5), table])
+            return Together([table, Spacer(1, 2 * mm)])
+        return Together([Spacer(1, 5 * mm * self.kit.size / 8.5), table])
 
     def signed(self, last: Sequence[Flowable], roles: Sequence[str], *, inline: bool = False) -> Flowable:
         """The last section (heading, table…) with the signature lines after it, never parted

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from ..yearstatus import year_facts
 from ..bundle import HouseholdData, MeasureData, MemberData
@@ -21,7 +21,7 @@ from . import fmt
 from .base import FormRenderer, member_year
 from .disclosure import Audience
 from .document import BOTTOM, MARGIN
-from .layout import height
+from .layout import Together, height
 from .registration import INCOME
 from .styles import CELL_SIZE, Item, Span, kit
 
@@ -74,9 +74,9 @@ class CardForm(FormRenderer):
         story: list[Flowable] = k.title(self.title, self.subtitle())
         story += [k.heading("一、家庭基本情况"), k.pairs(self._basics(hh), 2, write_room=blank)]
         story += [k.heading("二、家庭成员"), self._members(members, blank)]
-        story += [KeepTogether([k.heading("三、帮扶责任人"), self._helpers(hh, blank)])]
+        story += [Together([k.heading("三、帮扶责任人"), self._helpers(hh, blank)])]
         story += [k.heading(f"四、{'____' if blank else year} 年度帮扶措施"), self._measures(hh, blank)]
-        story += [KeepTogether([k.heading("五、享受政策情况"), self._policies(members, blank)])]
+        story += [Together([k.heading("五、享受政策情况"), self._policies(members, blank)])]
         income = k.pairs(self._income(hh), 3, 0.55, write_room=blank)
         story.append(self.signed([k.heading("六、家庭收入情况（元）"), income], ("户主签字", "帮扶责任人签字"),
                                  inline=True))

@@ -8,13 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from ..bundle import HouseholdData
 from . import fmt
 from .base import LANDSCAPE, FormRenderer
 from .disclosure import Audience
 from .document import EndSection
+from .layout import Together
 from .styles import LABEL_BG, Command
 
 HEADER = ["序号", "村民|小组", "户主|姓名", "受益|成员", "措施|小类", "项目名称/内容", "规模/数量", "扶持资金(元)",
@@ -82,7 +83,7 @@ class LedgerForm(FormRenderer):
                             align={0: "CENTER", AMOUNT: "RIGHT", 13: "CENTER", BENEFIT: "RIGHT"},
                             empty="（本年度无帮扶措施）")
         if sums:
-            yield KeepTogether([self.kit.heading("按措施大类汇总"), self._summary(sums, total)])
+            yield Together([self.kit.heading("按措施大类汇总"), self._summary(sums, total)])
         yield EndSection(f"{name}{self.title}" if name else self.title)
 
     def blank_story(self) -> list[Flowable]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from ..yearstatus import year_facts
 from ..bundle import HouseholdData, MemberData, Row
@@ -26,6 +26,7 @@ from ..reference import load_income_items
 from . import fmt
 from .base import FormRenderer, labelled, member_year
 from .choices import cell_boxes, choices, legend
+from .layout import Together
 from .styles import Item, Span
 
 # The label–value lists come from the columns' declarations (model/fields.py); the rest is laid out here.
@@ -71,11 +72,11 @@ class RegistrationForm(FormRenderer):
             story.append(k.para(FILLING_NOTES, "note"))
         story += [k.heading("一、户基本情况"), k.pairs(self._basics(hh), 2, write_room=blank)]
         story += self._members(members, blank)
-        story += [KeepTogether([k.heading("三、生产生活条件"),
+        story += [Together([k.heading("三、生产生活条件"),
                                 k.pairs(self._conditions(y), 3, 0.64, write_room=blank)])]
-        story += [KeepTogether([k.heading("四、易地扶贫搬迁与两不愁三保障"),
+        story += [Together([k.heading("四、易地扶贫搬迁与两不愁三保障"),
                                 k.pairs(self._relocation(hh, y), 3, 0.64, write_room=blank)])]
-        story += [KeepTogether([k.heading(f"五、收入情况（{'____' if blank else year} 年度，单位：元）"),
+        story += [Together([k.heading(f"五、收入情况（{'____' if blank else year} 年度，单位：元）"),
                                 k.pairs(self._income(hh), 3, 0.6, write_room=blank)])]
         story += self._helpers(hh, blank)
         heading, table = self._measures(hh, blank)
@@ -197,7 +198,7 @@ class RegistrationForm(FormRenderer):
         table = self.kit.grid(heads, rows, [5, 2.6, 4.4, 10, 10, 4, 4.6, 7, 10], align={1: "CENTER"},
                               min_rows=2 if blank else 0,
                               empty="（未落实帮扶责任人）")
-        return [KeepTogether([self.kit.heading("六、帮扶责任人"), table])]
+        return [Together([self.kit.heading("六、帮扶责任人"), table])]
 
     def _measures(self, hh: HouseholdData, blank: bool) -> list[Flowable]:
         year = self.ctx.year

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 from sqlalchemy import select
 
 from ..yearstatus import status_of
@@ -22,6 +22,7 @@ from ..reference import CodeTables
 from . import fmt
 from .base import FormRenderer
 from .document import EndSection
+from .layout import Together
 
 INDICATORS = tuple(c.name for c in VillageYear.__table__.c
                    if c.name not in {"id", "updated_at", "village_code", "year"})
@@ -86,11 +87,11 @@ class VillageForm(FormRenderer):
         yield from k.title(f"{name}{self.title}", self.subtitle())
         yield k.heading("一、村级基本情况")
         yield k.pairs(self._indicators(village), 2, 0.6, write_room=self.ctx.blank)
-        yield KeepTogether([k.heading("二、户数、人口与收入"), k.pairs(self._facts(facts, net, population, line_label,
+        yield Together([k.heading("二、户数、人口与收入"), k.pairs(self._facts(facts, net, population, line_label,
                                                                              line), 2, 0.6,
                                                                   write_room=self.ctx.blank)])
         for n, (tally, (title, table, _c)) in enumerate(zip(tallies, DIMENSIONS), 3):
-            yield KeepTogether([k.heading(f"{_cn(n)}、{title}"), self._tally(tally, table)])
+            yield Together([k.heading(f"{_cn(n)}、{title}"), self._tally(tally, table)])
         last = [k.heading(f"{_cn(3 + len(DIMENSIONS))}、{'____' if self.ctx.blank else year} 年度帮扶措施"),
                 self._measures(measures)]
         yield self.signed(last, ("填报人", "审核人", "村委会（盖章）"))
