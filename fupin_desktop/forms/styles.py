@@ -10,7 +10,6 @@ addresses wrap inside their cell instead of running over the border. That split 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -49,6 +48,18 @@ Item = tuple[str, str] | Span  # a (label, value) pair or a Span, as Kit.pairs l
 
 
 
+class FixedParagraph(Paragraph):
+    """A paragraph placed in many tables at one width (a column header, a label): broken into
+    lines once, not at every table's every measure."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (ReportLab's names)
+        if self._wrapped is None or self._wrapped[0] != availWidth:
+            self._wrapped = (availWidth, super().wrap(availWidth, availHeight))
+        return self._wrapped[1]
+
+
 @dataclass
 class Kit:
     """One form's stylesheet. ``size``: the cell text size (the card condenses to fit one sheet);
@@ -60,7 +71,7 @@ class Kit:
     styles: dict[str, ParagraphStyle] = field(default_factory=dict)
     unprintable: list[str] = field(default_factory=list)
     _widths: dict[str, float] = field(default_factory=dict)
-    _heads: dict[tuple[str, float], Any] = field(default_factory=dict)  # a form's few column headers
+    _fixed: dict[tuple[str, float, str], Any] = field(default_factory=dict)  # a form's few headers and labels
 
     def __post_init__(self) -> None:
         style = partial(ParagraphStyle, fontName=self.font, wordWrap="CJK")
@@ -84,16 +95,16 @@ class Kit:
         return self.chain.main
 
     # ---- text -----------------------------------------------------------------------------
-    def para(self, text: str, style: str = "cell") -> Paragraph:
+    def para(self, text: str, style: str = "cell", kind: type[Paragraph] = Paragraph) -> Paragraph:
         self.check(text)
-        return Paragraph(self.chain.markup(text).replace("\n", "<br/>"), self.styles[style])
+        return kind(self.chain.markup(text).replace("\n", "<br/>"), self.styles[style])
 
     def check(self, text: str) -> None:
         """Note a value with characters no font of the chain has, to report before printing."""
         if missing := self.chain.missing(text):
             self.unprintable.append(problem_text(text, missing))
 
-    def cell(self, text: str, width: float, style: str = "cell") -> Any:
+    def cell(self, text: str, width: float, style: str = "cell", kind: type[Paragraph] = Paragraph) -> Any:
         """Plain text when the main font has it and it fits on one line of the column, else a
         wrapping paragraph (which also draws rare characters with their fallback font)."""
         if not text:
@@ -102,24 +113,33 @@ class Kit:
             return text
         # Boxes to tick and amounts to write in ("种植业______元") break only between their entries.
         boxes = style == "cell" and (text.startswith("□") or "____" in text)
-        return self.para(text, "boxes" if boxes else style)
+        return self.para(text, "boxes" if boxes else style, kind)
 
     def head_cell(self, text: str, width: float) -> Any:
         """A column header: on one line if it fits, else broken only between its words ("现役|军人")."""
-        # Every household's member tables repeat the same headers: a paragraph is parsed once and
-        # copied (each table wraps its own copy).
-        key = (text, width)
-        if (made := self._heads.get(key)) is None:
-            made = self._heads[key] = self._head_cell(text, width)
-        return copy.copy(made) if isinstance(made, Flowable) else made
+        return self._form_text(text, width, "words")
+
+    def label_cell(self, text: str, width: float) -> Any:
+        """A label of the form's own (not data): the same on every household's page."""
+        return self._form_text(text, width, "head")
+
+    def _form_text(self, text: str, width: float, style: str) -> Any:
+        # Every household's page repeats the form's headers and labels: each is laid out once and
+        # the one object is placed in every table (``FixedParagraph``).
+        key = (text, width, style)
+        if (made := self._fixed.get(key)) is None:
+            made = self._head_cell(text, width) if style == "words" else self.cell(text, width, style, FixedParagraph)
+            self._fixed[key] = made
+        return made
 
     def _head_cell(self, text: str, width: float) -> Any:
         words = header_words(text)
         if self.text_width("".join(words)) <= width - 2 * PAD + 0.01:
             return "".join(words)
         if max(self.text_width(w) for w in words) > width - 2 * PAD + 0.01:
-            return self.para("".join(words), "head")  # a word wider than its column: wrap as CJK after all
-        return Paragraph(" ".join(self.chain.markup(w) for w in words), self.styles["words"])
+            # A word wider than its column: wrap as CJK after all.
+            return self.para("".join(words), "head", FixedParagraph)
+        return FixedParagraph(" ".join(self.chain.markup(w) for w in words), self.styles["words"])
 
     def text_width(self, text: str) -> float:
         # Forms repeat the same few values (是, 否, 汉族, 健康…) thousands of times in a batch.
@@ -212,14 +232,14 @@ class Kit:
         for item in items:
             if isinstance(item, Span):
                 flush()
-                data.append([self.cell(item.label, lw, "head"), self.cell(item.value, self.width - lw)]
+                data.append([self.label_cell(item.label, lw), self.cell(item.value, self.width - lw)]
                             + [""] * (2 * per_row - 2))
                 r = len(data) - 1
                 # After the label columns' shading, so the spanned value cell stays white.
                 spans += [("SPAN", (1, r), (-1, r)), ("BACKGROUND", (1, r), (-1, r), colors.white)]
                 continue
             label, value = item
-            row += [self.cell(label, lw, "head"), self.cell(value, vw)]
+            row += [self.label_cell(label, lw), self.cell(value, vw)]
             if len(row) == 2 * per_row:
                 flush()
         flush()
