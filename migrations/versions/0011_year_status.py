@@ -10,8 +10,8 @@ A year the dates need that has no household_year row gets one (a household with 
 for the current year), with an id made from the household and the year, so that a county
 migration can make the same rows. The household keeps a copy of the current status for its list
 (household_type, attribute, monitoring_category, risk_removed). The new rows and values are not
-in the change log: the county's records must be moved by the same rule (its migration, c0004, is
-not written yet).
+in the change log: the county's records are moved by the same rule (county migration c0008 runs
+``spread`` from this file).
 
 Revision ID: 0011
 Revises: 0010
