@@ -22,7 +22,7 @@ UNBOUNDED = 1e7  # points: more than any story's height
 class Together(KeepTogether):
     """ReportLab's KeepTogether (a heading with its table), measured without the deep copy of the
     page's frame ReportLab makes at every measure for content that adds to the frame as it is laid
-    out. Headings, tables and spacers add nothing; the copies cost a tenth of a batch's time."""
+    out. Headings, tables and spacers add nothing; the copies were 2 % of a 登记表 batch's time."""
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         doc: Any = getattr(self.canv, "_doctemplate", None)
