@@ -78,13 +78,14 @@ MONITORED_OBJECT = "防止返贫致贫对象"  # a 监测对象 of the year: the
 DEVELOPMENT, FALLBACK = "开发式帮扶", "兜底保障"
 ABLE_LABOUR = frozenset({"普通劳动力", "技能劳动力"})  # 有劳动能力; 弱/半劳动力 counts as none (GZ rule 20)
 NOT_ASSESSED = "未评估"
+PENDING = "本年未评估的原建档立卡户"  # the list filter's name and the CLI's heading
 
 
 def categories_of(status: Mapping[str, Any]) -> list[str]:
     """The low-income categories a household carries in the year: its 社会救助类别 and, as a 监测对象,
     防止返贫致贫对象 (both at once for a 低保 household under monitoring)."""
     own = status.get("assistance_category")
-    return ([own.strip()] if _given(own) else []) + ([MONITORED_OBJECT] if monitored(status) else [])
+    return ([str(own).strip()] if _given(own) else []) + ([MONITORED_OBJECT] if monitored(status) else [])
 
 
 def layer_from_labour(labours: Iterable[Any]) -> str | None:
@@ -99,7 +100,7 @@ def layer_from_labour(labours: Iterable[Any]) -> str | None:
 def layer_of(status: Mapping[str, Any], labours: Iterable[Any]) -> str | None:
     """The layer that counts: the one a person set, else the one the labour decides."""
     chosen = status.get("support_layer")
-    return chosen.strip() if _given(chosen) else layer_from_labour(labours)
+    return str(chosen).strip() if _given(chosen) else layer_from_labour(labours)
 
 
 def former_poor(status: Mapping[str, Any]) -> bool:
@@ -112,7 +113,7 @@ def reassessment_of(years: Mapping[int, Row], year: int) -> str | None:
     """The year's 评估结果 (None: not assessed that year). Only the year's own row says it."""
     own = years.get(year) or {}
     result = own.get("reassess_result")
-    return result.strip() if _given(result) else None
+    return str(result).strip() if _given(result) else None
 
 
 @dataclass
@@ -226,7 +227,8 @@ def _count_low_income(counts: YearCounts, status: Row, years: Mapping[int, Row],
         counts.add("by_reassessment", reassessment_of(years, counts.year) or NOT_ASSESSED, people)
 
 
-def count_year(households: Iterable[tuple[Row, Mapping[int, Row], int, str, list[Row]]], year: int) -> YearCounts:
+def count_year(households: Iterable[tuple[Row, Mapping[int, Row], int, str, Iterable[Row]]],
+               year: int) -> YearCounts:
     """Counts of ``year`` over (household fields, household_year rows by year, members present in the
     year, ``income_label`` of the year, those members' member_year rows of the year) for every
     household; households not there in ``year`` are left out here."""

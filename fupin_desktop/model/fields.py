@@ -111,7 +111,8 @@ HOUSING = Section(CONDITIONS, "住房")
 INDUSTRY = Section(CONDITIONS, "产业带动")
 RELOCATION = Section(CONDITIONS, "易地扶贫搬迁")
 SECURITY = Section(GUARANTEES, "两不愁三保障（{year}年）")
-SECTIONS = (HH_BASICS, YEAR_BASICS, REASSESSMENT, MONITORING, FILLING, LAND, UTILITIES, HOUSING, INDUSTRY, RELOCATION, SECURITY)
+SECTIONS = (HH_BASICS, YEAR_BASICS, REASSESSMENT, MONITORING, FILLING, LAND, UTILITIES, HOUSING, INDUSTRY, RELOCATION,
+            SECURITY)
 
 # The registration form's label–value lists (forms/registration.py lays out the rest by hand).
 REG_BASICS = Part("registration", "basics")

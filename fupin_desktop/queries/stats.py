@@ -53,7 +53,7 @@ def _member_years(conn: Connection, year: int) -> dict[str, list[dict[str, Any]]
              .join(MemberYear, MemberYear.member_id == Member.id).where(MemberYear.year == year))
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in conn.execute(query).mappings():
-        if present(row, year):
+        if present(dict(row), year):
             out[row["household_id"]].append({name: row[name] for name in MEMBER_YEAR})
     return out
 

@@ -51,4 +51,5 @@ def reassessment_complete(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
                           **fx.at("household_year"))
     if not former_poor(fx.status):
         yield Finding("LIN-04", WARNING, field="reassess_result",
-                      message=f"{ctx.year}年有评估结果，但该户的属性和户类型都不是原建档立卡户", **fx.at("household_year"))
+                      message=f"{ctx.year}年有评估结果，但该户的属性和户类型都不是原建档立卡户",
+                      **fx.at("household_year"))
