@@ -66,6 +66,7 @@ def test_thirty_former_households_ten_assessed_twenty_listed_and_county_counts_a
         village = village_stats(conn, YEAR)
         earlier = households_matching(conn, 2025, pending=True)
     assert pending == set(ids[10:30]) and set(listed) == pending  # not the 一般农户, not the assessed
+    assert not pending & set(assessed)
     assert earlier == set(ids[:30])  # a 2026 评估 says nothing of 2025
     expected = {"未评估": 20, "退出帮扶": 4, "继续帮扶": 3, "纳入监测": 3}
     assert village["by_reassessment"]["households"] == expected
