@@ -12,7 +12,7 @@ from typing import Any
 from fupin_desktop.reference import CodeTables
 from fupin_desktop.yearstatus import MONITORED_OBJECT, PENDING
 
-from .qt import QComboBox, QHBoxLayout, QLabel, QPushButton, QSettings, QWidget, Signal
+from .qt import QComboBox, QGridLayout, QLabel, QPushButton, QSettings, QWidget, Signal
 
 SAVED_KEY = "list/saved_filters"
 ANY = "全部"
@@ -20,7 +20,8 @@ RISK_CHOICES = {ANY: None, "风险未消除": True, "风险已消除": False}
 # The fields this bar sets; a tree choice leaves them as they are.
 FIELDS = ("monitoring_category", "risk_open", "poverty_status", "attribute", "low_income", "layer",
           "reassess_pending")
-FLAGS = {"reassess_pending": PENDING}  # a yes/no filter shown as one named choice
+FLAGS = {"reassess_pending": PENDING}
+PER_ROW = 4  # a yes/no filter shown as one named choice
 
 
 class FilterBar(QWidget):
@@ -35,10 +36,10 @@ class FilterBar(QWidget):
         self.ask_name = ask_name
         self.on_saved = on_saved  # the list of saved filters changed
         codes = CodeTables.default()
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)  # two rows of four: one row would not fit a 1366-pixel laptop screen
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QComboBox] = {}
-        for name, title, choices in (
+        for n, (name, title, choices) in enumerate((
             ("monitoring_category", "监测对象类别", [ANY, *codes.labels("监测对象类别")]),
             ("risk_open", "风险", list(RISK_CHOICES)),
             ("poverty_status", "脱贫状态", [ANY, "未脱贫类", *codes.labels("脱贫状态")]),
@@ -46,17 +47,19 @@ class FilterBar(QWidget):
             ("low_income", "低收入人口", [ANY, *codes.labels("社会救助类别"), MONITORED_OBJECT]),
             ("layer", "帮扶层级", [ANY, *codes.labels("帮扶层级")]),
             ("reassess_pending", "评估", [ANY, PENDING]),
-        ):
+        )):
             box = QComboBox(objectName=f"filter_{name}")
             box.addItems(choices)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # 本年未评估的原建档立卡户 whole
             box.currentIndexChanged.connect(lambda _i: self.changed.emit(self.filters()))
-            layout.addWidget(QLabel(title))
-            layout.addWidget(box)
+            row, col = divmod(n, PER_ROW)
+            layout.addWidget(QLabel(title), row, col * 2)
+            layout.addWidget(box, row, col * 2 + 1)
             self.boxes[name] = box
         self.save_button = QPushButton("保存筛选…", objectName="saveFilter")
         self.save_button.clicked.connect(self.save_current)
-        layout.addWidget(self.save_button)
-        layout.addStretch(1)
+        layout.addWidget(self.save_button, 1, PER_ROW * 2 - 1)
+        layout.setColumnStretch(PER_ROW * 2, 1)
 
     def filters(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
