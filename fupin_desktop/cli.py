@@ -264,6 +264,12 @@ def cmd_export_xlsx(args: argparse.Namespace) -> int:
     return run_export_command(args, lambda: _open(args), _out)
 
 
+def cmd_assessments(args: argparse.Namespace) -> int:
+    from .assessments_command import run_assessments  # noqa: PLC0415
+
+    return run_assessments(args, lambda: _open(args), _out)
+
+
 def cmd_warnings(args: argparse.Namespace) -> int:
     from .tabular.warnings_command import run_warnings  # noqa: PLC0415
 
@@ -315,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("stats", cmd_stats, "按状态、属性、致贫原因、监测类别统计户数和人数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--year", type=int, help="统计年度")
+    from .assessments_command import add_assessment_arguments  # noqa: PLC0415
+
+    add_assessment_arguments(command("assessments", cmd_assessments,
+                                     "原建档立卡户的年度评估：列出评估结果或未评估的户"))
     p = command("search", cmd_search, "按姓名、拼音首字母、证件号码、户编号查找")
     p.add_argument("text", help="查找内容")
     p.add_argument("--json", action="store_true")

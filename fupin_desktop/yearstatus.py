@@ -28,7 +28,11 @@ R = TypeVar("R")
 STATUS_FIELDS = ("household_type", "attribute", "monitoring_category", "no_labour_fallback",
                  "risk_removed", "risk_removal_method", "risk_removed_at")
 RISK_FIELDS = ("risks", "disaster_subtype", "risk_note")
-YEAR_STATUS = STATUS_FIELDS + RISK_FIELDS
+# 农村低收入人口, 分层分类: a status too (a 低保 household stays one until a later year says otherwise).
+CATEGORY_FIELDS = ("assistance_category", "support_layer")
+YEAR_STATUS = STATUS_FIELDS + RISK_FIELDS + CATEGORY_FIELDS
+# The year's 评估 of a former 建档立卡 household: a fact of its own year only, never carried on.
+REASSESS_FIELDS = ("reassess_result", "reassessed_on", "reassessed_by", "reassess_reason")
 MIRRORED = ("household_type", "attribute", "monitoring_category", "risk_removed")
 
 UNSET = "未填写"
@@ -61,9 +65,55 @@ def risk_labels(value: Any) -> list[str]:
     return [] if value is None else [p for p in _SPLIT.split(str(value).strip()) if p]
 
 
+def _given(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 def monitored(status: Mapping[str, Any]) -> bool:
-    category = status.get("monitoring_category")
-    return isinstance(category, str) and bool(category.strip())
+    return _given(status.get("monitoring_category"))
+
+
+# ---- 农村低收入人口 (SPEC §6.1) ------------------------------------------------------------------
+MONITORED_OBJECT = "防止返贫致贫对象"  # a 监测对象 of the year: the category the monitoring itself gives
+DEVELOPMENT, FALLBACK = "开发式帮扶", "兜底保障"
+ABLE_LABOUR = frozenset({"普通劳动力", "技能劳动力"})  # 有劳动能力; 弱/半劳动力 counts as none (GZ rule 20)
+NOT_ASSESSED = "未评估"
+PENDING = "本年未评估的原建档立卡户"  # the list filter's name and the CLI's heading
+
+
+def categories_of(status: Mapping[str, Any]) -> list[str]:
+    """The low-income categories a household carries in the year: its 社会救助类别 and, as a 监测对象,
+    防止返贫致贫对象 (both at once for a 低保 household under monitoring)."""
+    own = status.get("assistance_category")
+    return ([str(own).strip()] if _given(own) else []) + ([MONITORED_OBJECT] if monitored(status) else [])
+
+
+def layer_from_labour(labours: Iterable[Any]) -> str | None:
+    """The layer the members' 劳动技能 of the year decides: 开发式帮扶 when someone can work, 兜底保障
+    when every member's is recorded and nobody can; None when the data does not decide it."""
+    values = list(labours)
+    if any(v in ABLE_LABOUR for v in values):
+        return DEVELOPMENT
+    return FALLBACK if values and all(_given(v) for v in values) else None
+
+
+def layer_of(status: Mapping[str, Any], labours: Iterable[Any]) -> str | None:
+    """The layer that counts: the one a person set, else the one the labour decides."""
+    chosen = status.get("support_layer")
+    return str(chosen).strip() if _given(chosen) else layer_from_labour(labours)
+
+
+def former_poor(status: Mapping[str, Any]) -> bool:
+    """A former 建档立卡 household in the year: its 属性 names one (一般脱贫户, 低保贫困户…), or its
+    户类型 is 脱贫户 — the test the rules use for a 脱贫户."""
+    return _given(status.get("attribute")) or status.get("household_type") == "脱贫户"
+
+
+def reassessment_of(years: Mapping[int, Row], year: int) -> str | None:
+    """The year's 评估结果 (None: not assessed that year). Only the year's own row says it."""
+    own = years.get(year) or {}
+    result = own.get("reassess_result")
+    return str(result).strip() if _given(result) else None
 
 
 @dataclass
@@ -90,7 +140,8 @@ COUNTED = {  # key in the figures → status field (households without a value c
     "by_monitoring": "monitoring_category",
 }
 KEYS = ("by_status", *COUNTED, "by_main_cause", "by_removal", "by_risk", "by_risk_open", "by_risk_removed",
-        "by_income")
+        "by_income", "by_low_income", "by_layer", "by_member_category", "by_reassessment")
+MEMBER_YEAR = ("labour_skill", "assistance_category")  # what the figures read of each member's year
 INCOME_COLUMNS = ("population", "net_income", "per_capita_net", "rigid_expense", "compliant_oop_expense",
                   "claims_income")
 NO_INCOME, NO_LINE, BELOW = "未核算收入", "未设置监测范围", "人均纯收入低于监测范围"
@@ -134,10 +185,11 @@ def household_counts(fields: Row, years: Mapping[int, Row], year: int) -> bool:
 
 
 def count_household(counts: YearCounts, fields: Row, years: Mapping[int, Row], people: int,
-                    income: str = NO_INCOME) -> None:
-    """Add one household with ``people`` members present in the year and its ``income_label``; the
-    caller checked ``household_counts``."""
+                    income: str = NO_INCOME, members: Iterable[Row] = ()) -> None:
+    """Add one household with ``people`` members present in the year, its ``income_label`` and the
+    member_year rows (``MEMBER_YEAR``) of those members; the caller checked ``household_counts``."""
     status = status_of(years, counts.year)
+    _count_low_income(counts, status, years, list(members), people)
     counts.households += 1
     counts.people += people
     counts.add("by_income", income, people)
@@ -159,14 +211,31 @@ def count_household(counts: YearCounts, fields: Row, years: Mapping[int, Row], p
         counts.add("by_risk_removed" if removed else "by_risk_open", risk, people)
 
 
-def count_year(households: Iterable[tuple[Row, Mapping[int, Row], int, str]], year: int) -> YearCounts:
+def _count_low_income(counts: YearCounts, status: Row, years: Mapping[int, Row], members: list[Row],
+                      people: int) -> None:
+    """By category and layer (households carrying a category), members by their own category, and
+    former 建档立卡 households by the year's 评估结果."""
+    categories = categories_of(status)
+    for category in categories:
+        counts.add("by_low_income", category, people)
+    if categories:
+        counts.add("by_layer", layer_of(status, (m.get("labour_skill") for m in members)) or UNSET, people)
+    for category, n in Counter(str(m["assistance_category"]).strip() for m in members
+                               if _given(m.get("assistance_category"))).items():
+        counts.add("by_member_category", category, n)
+    if former_poor(status):
+        counts.add("by_reassessment", reassessment_of(years, counts.year) or NOT_ASSESSED, people)
+
+
+def count_year(households: Iterable[tuple[Row, Mapping[int, Row], int, str, Iterable[Row]]],
+               year: int) -> YearCounts:
     """Counts of ``year`` over (household fields, household_year rows by year, members present in the
-    year, ``income_label`` of the year) for every household; households not there in ``year`` are
-    left out here."""
+    year, ``income_label`` of the year, those members' member_year rows of the year) for every
+    household; households not there in ``year`` are left out here."""
     counts = YearCounts(year)
-    for fields, years, people, income in households:
+    for fields, years, people, income, members in households:
         if household_counts(fields, years, year):
-            count_household(counts, fields, years, people, income)
+            count_household(counts, fields, years, people, income, members)
     for key in KEYS:
         counts.by.setdefault(key, {"households": Counter(), "people": Counter()})
     return counts

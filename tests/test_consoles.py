@@ -114,7 +114,7 @@ def test_every_command_prints_a_rare_name_on_a_gbk_console(rare_store, tmp_path,
          *county],
         ["county", "thresholds", "list", *county], ["county", "thresholds", "list", "--json", *county],
         ["county", "params", "list", *county],
-        ["warnings", "list", *store],
+        ["warnings", "list", *store], ["assessments", *store], ["assessments", "--pending", "--json", *store],
     ]
     ran = {" ".join(a for a in argv if not a.startswith("-") and "/" not in a)[:40] for argv in runs}
     missing = [c for c in commands(build_parser()) if c not in NOT_RUN and not any(r.startswith(c) for r in ran)]

@@ -1,4 +1,5 @@
-"""The filter bar above the household list: 监测对象类别, 风险, 脱贫状态 and 属性, combined with each
+"""The filter bar above the household list: 监测对象类别, 风险, 脱贫状态, 属性, 农村低收入人口 (类别, 帮扶层级)
+and the former 建档立卡 households not yet assessed this year, combined with each
 other, with the village tree's choice and with the search text; a combination can be saved under a
 name (kept per store in the settings) and comes back under 保存的筛选 in the tree."""
 
@@ -9,14 +10,18 @@ from collections.abc import Callable
 from typing import Any
 
 from fupin_desktop.reference import CodeTables
+from fupin_desktop.yearstatus import MONITORED_OBJECT, PENDING
 
-from .qt import QComboBox, QHBoxLayout, QLabel, QPushButton, QSettings, QWidget, Signal
+from .qt import QComboBox, QGridLayout, QLabel, QPushButton, QSettings, QWidget, Signal
 
 SAVED_KEY = "list/saved_filters"
 ANY = "全部"
 RISK_CHOICES = {ANY: None, "风险未消除": True, "风险已消除": False}
 # The fields this bar sets; a tree choice leaves them as they are.
-FIELDS = ("monitoring_category", "risk_open", "poverty_status", "attribute")
+FIELDS = ("monitoring_category", "risk_open", "poverty_status", "attribute", "low_income", "layer",
+          "reassess_pending")
+FLAGS = {"reassess_pending": PENDING}
+PER_ROW = 4  # a yes/no filter shown as one named choice
 
 
 class FilterBar(QWidget):
@@ -31,25 +36,30 @@ class FilterBar(QWidget):
         self.ask_name = ask_name
         self.on_saved = on_saved  # the list of saved filters changed
         codes = CodeTables.default()
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)  # two rows of four: one row would not fit a 1366-pixel laptop screen
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QComboBox] = {}
-        for name, title, choices in (
+        for n, (name, title, choices) in enumerate((
             ("monitoring_category", "监测对象类别", [ANY, *codes.labels("监测对象类别")]),
             ("risk_open", "风险", list(RISK_CHOICES)),
             ("poverty_status", "脱贫状态", [ANY, "未脱贫类", *codes.labels("脱贫状态")]),
             ("attribute", "属性", [ANY, *codes.labels("贫困户属性")]),
-        ):
+            ("low_income", "低收入人口", [ANY, *codes.labels("社会救助类别"), MONITORED_OBJECT]),
+            ("layer", "帮扶层级", [ANY, *codes.labels("帮扶层级")]),
+            ("reassess_pending", "评估", [ANY, PENDING]),
+        )):
             box = QComboBox(objectName=f"filter_{name}")
             box.addItems(choices)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # 本年未评估的原建档立卡户 whole
             box.currentIndexChanged.connect(lambda _i: self.changed.emit(self.filters()))
-            layout.addWidget(QLabel(title))
-            layout.addWidget(box)
+            row, col = divmod(n, PER_ROW)
+            layout.addWidget(QLabel(title), row, col * 2)
+            layout.addWidget(box, row, col * 2 + 1)
             self.boxes[name] = box
         self.save_button = QPushButton("保存筛选…", objectName="saveFilter")
         self.save_button.clicked.connect(self.save_current)
-        layout.addWidget(self.save_button)
-        layout.addStretch(1)
+        layout.addWidget(self.save_button, 1, PER_ROW * 2 - 1)
+        layout.setColumnStretch(PER_ROW * 2, 1)
 
     def filters(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -58,6 +68,9 @@ class FilterBar(QWidget):
             if name == "risk_open":
                 if RISK_CHOICES[text] is not None:
                     out[name] = RISK_CHOICES[text]
+            elif name in FLAGS:
+                if text != ANY:
+                    out[name] = True
             elif text != ANY:
                 out[name] = text
         return out
@@ -69,6 +82,8 @@ class FilterBar(QWidget):
             value = filters.get(name)
             if name == "risk_open":
                 text = {None: ANY, True: "风险未消除", False: "风险已消除"}[value]
+            elif name in FLAGS:
+                text = FLAGS[name] if value else ANY
             else:
                 text = value if value is not None else ANY
             index = box.findText(str(text))

@@ -271,7 +271,9 @@ def _stats(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
           f"未处理冲突 {stats['open_conflicts']} 处。")
     for title, key in (("脱贫状态", "by_status"), ("主要致贫原因", "by_main_cause"), ("监测对象", "by_monitoring"),
                        ("风险消除情况", "by_removal"), ("风险类型", "by_risk"), ("未消除风险类型", "by_risk_open"),
-                       ("收支核算（与监测范围相比）", "by_income")):
+                       ("收支核算（与监测范围相比）", "by_income"), ("农村低收入人口类别", "by_low_income"),
+                       ("帮扶层级", "by_layer"), ("成员社会救助类别", "by_member_category"),
+                       ("原建档立卡户评估", "by_reassessment")):
         print(f"{title}：" + "，".join(f"{k} {v}" for k, v in stats[key].items()))
     for code, t in stats["townships"].items():
         print(f"\n乡镇 {code}：{t['households']} 户 {t['people']} 人")

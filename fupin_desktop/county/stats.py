@@ -17,7 +17,8 @@ from sqlalchemy import Engine, select
 from ..income import totals
 from ..reference import adds_claims, load_thresholds
 from ..yearstatus import (
-    INCOME_COLUMNS, KEYS, UNSET, YEAR_STATUS, YearCounts, count_household, household_counts, income_label, present,
+    INCOME_COLUMNS, KEYS, MEMBER_YEAR, REASSESS_FIELDS, UNSET, YEAR_STATUS, YearCounts, count_household,
+    household_counts, income_label, present,
 )
 from .model import Conflict, Device, Package, Record
 
@@ -38,9 +39,12 @@ def county_stats(engine: Engine, year: int | None = None) -> dict[str, Any]:
             d = json.loads(data)
             households[entity_id] = (village, {k: d.get(k) for k in ("record_status", "left_on", "poverty_status")})
         people: Counter[str] = Counter()
-        for _, household_id, _, data in _rows(conn, "member"):
+        present_members: dict[str, str] = {}
+        for member_id, household_id, _, data in _rows(conn, "member"):
             if household_id in households and present(json.loads(data), year):
                 people[household_id] += 1
+                present_members[member_id] = household_id
+        members = _member_years(conn, year, present_members)
         years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
         for _, household_id, _, data in _rows(conn, "household_year"):
             d = json.loads(data)
@@ -54,14 +58,26 @@ def county_stats(engine: Engine, year: int | None = None) -> dict[str, Any]:
             if household_counts(fields, rows, year):
                 counts = villages.setdefault(village, YearCounts(year))
                 count_household(counts, fields, rows, people[household_id],
-                                incomes.get(household_id, income_label(None, None, True)))
+                                incomes.get(household_id, income_label(None, None, True)),
+                                members.get(household_id, []))
         devices = conn.execute(select(Device.status)).scalars().all()
         packages = conn.execute(select(Package.status)).scalars().all()
         open_conflicts = conn.execute(select(Conflict.id).where(Conflict.status == "open")).scalars().all()
     return _summarise(year, villages, devices, packages, len(open_conflicts))
 
 
-KEPT = ("main_cause", "population", *YEAR_STATUS)
+KEPT = ("main_cause", "population", *YEAR_STATUS, *REASSESS_FIELDS)
+
+
+def _member_years(conn: Any, year: int, present_members: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The member_year records of ``year`` of the members present in it, by household (as the village reads them)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for _, _, _, data in _rows(conn, "member_year"):
+        d = json.loads(data)
+        household_id = present_members.get(d.get("member_id"))
+        if household_id is not None and d.get("year") == year:
+            out[household_id].append({name: d.get(name) for name in MEMBER_YEAR})
+    return out
 
 
 def _income_labels(conn: Any, year: int, households: dict[str, tuple[str, dict[str, Any]]],

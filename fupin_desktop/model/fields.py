@@ -102,6 +102,7 @@ VILLAGE = Omitted("建户时取本库所属的行政村")
 BASIC, CONDITIONS, GUARANTEES = "基本情况", "生产生活条件", "两不愁三保障"
 HH_BASICS = Section(BASIC, "户基本情况")
 YEAR_BASICS = Section(BASIC, "{year}年度情况")
+REASSESSMENT = Section(BASIC, "{year}年原建档立卡户评估")
 MONITORING = Section(BASIC, "防返贫监测")
 FILLING = Section(BASIC, "填表信息")
 LAND = Section(CONDITIONS, "土地（{year}年）")
@@ -110,7 +111,8 @@ HOUSING = Section(CONDITIONS, "住房")
 INDUSTRY = Section(CONDITIONS, "产业带动")
 RELOCATION = Section(CONDITIONS, "易地扶贫搬迁")
 SECURITY = Section(GUARANTEES, "两不愁三保障（{year}年）")
-SECTIONS = (HH_BASICS, YEAR_BASICS, MONITORING, FILLING, LAND, UTILITIES, HOUSING, INDUSTRY, RELOCATION, SECURITY)
+SECTIONS = (HH_BASICS, YEAR_BASICS, REASSESSMENT, MONITORING, FILLING, LAND, UTILITIES, HOUSING, INDUSTRY, RELOCATION,
+            SECURITY)
 
 # The registration form's label–value lists (forms/registration.py lays out the rest by hand).
 REG_BASICS = Part("registration", "basics")

@@ -18,6 +18,8 @@ from .fields import (
     LAND,
     LIFECYCLE,
     MONITORING,
+    NOT_PRINTED,
+    REASSESSMENT,
     REG_BASICS,
     REG_CONDITIONS,
     REG_GUARANTEES,
@@ -161,6 +163,19 @@ class HouseholdYear(Entity, Base):
     risk_note: Mapped[str | None] = text("风险备注", long=True, editor=MONITORING.at(60), printed=BY_HAND)
     development_measures: Mapped[str | None] = text("实施开发式帮扶措施情况", 8, codes=Codes("实施开发式帮扶措施情况"),
         editor=YEAR_BASICS.at(60), printed=REG_BASICS.at(360))
+    # 农村低收入人口, 分层分类 (SPEC §6.1): a status like those above, carried into later years. The
+    # layer a person sets wins; left blank, the members' labour decides it (yearstatus.layer_of).
+    assistance_category: Mapped[str | None] = text("社会救助类别", 16, codes=Codes("社会救助类别"),
+        editor=YEAR_BASICS.at(70), printed=REG_BASICS.at(370))
+    support_layer: Mapped[str | None] = text("帮扶层级", 8, codes=Codes("帮扶层级"), editor=YEAR_BASICS.at(80),
+        printed=REG_BASICS.at(380))
+    # The year's 评估 of a former 建档立卡 household (2026 中央一号文件): a fact of its own year, not carried.
+    reassess_result: Mapped[str | None] = text("评估结果", 8, codes=Codes("评估结果"), editor=REASSESSMENT.at(10),
+        printed=NOT_PRINTED)
+    reassessed_on: Mapped[date | None] = day("评估日期", editor=REASSESSMENT.at(20), printed=NOT_PRINTED)
+    reassessed_by: Mapped[str | None] = text("评估记录人", 32, editor=REASSESSMENT.at(30), printed=NOT_PRINTED)
+    reassess_reason: Mapped[str | None] = text("评估理由", long=True, editor=REASSESSMENT.at(40),
+        printed=NOT_PRINTED)
     # 生产生活条件 (AAC3xx)
     arable_mu: Mapped[Decimal | None] = measure_of("耕地面积(亩)", editor=LAND.at(10), printed=REG_CONDITIONS.at(10))
     irrigated_mu: Mapped[Decimal | None] = measure_of("有效灌溉面积(亩)", editor=LAND.at(20),

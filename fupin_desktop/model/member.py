@@ -16,6 +16,7 @@ from .fields import (
     REG_HEALTH,
     REG_PEOPLE,
     REG_WORK,
+    NOT_PRINTED,
     ROSTER,
     YEAR,
     Codes,
@@ -113,6 +114,8 @@ class MemberYear(Entity, Base):
     public_post_months: Mapped[int | None] = number("公益性岗位(月数)", printed=REG_WORK.at(90, "岗位|月数", 28))
     public_post_start: Mapped[date | None] = day("聘用开始时间", printed=REG_WORK.at(100, "聘用|开始时间", 52))
     public_post_end: Mapped[date | None] = day("聘用结束时间", printed=REG_WORK.at(110, "聘用|结束时间", 52))
+    assistance_category: Mapped[str | None] = text("社会救助类别", 16, codes=Codes("社会救助类别"),
+        printed=NOT_PRINTED)
     yulu_plan: Mapped[bool | None] = flag("是否享受雨露计划", printed=REG_COVER.at(120, "雨露|计划", 30))
 
 

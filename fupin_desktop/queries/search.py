@@ -17,7 +17,9 @@ from sqlalchemy import Connection, and_, asc, desc, exists, func, or_, select
 
 from ..model import Household, HouseholdYear, IncomeYear, Member
 from ..values import clean_text
+from .lowincome import households_matching
 from .procedures import households_with
+from .years import current_year
 
 _DIGITS = re.compile(r"^[0-9]+[xX]?$")
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
@@ -56,7 +58,10 @@ class SearchQuery:
     income_max: Decimal | None = None  # exclusive
     include_left: bool = False
     procedure: str | None = None  # 待办 / 超期 / 预警待处置 (queries.procedures.FILTERS)
-    year: int | None = None  # for main_cause and incomplete
+    low_income: str | None = None  # a 社会救助类别 or 防止返贫致贫对象, carried in ``year``
+    layer: str | None = None  # 开发式帮扶 / 兜底保障 in ``year`` (set, else decided by labour)
+    reassess_pending: bool = False  # former 建档立卡 households without a 评估 of ``year``
+    year: int | None = None  # for main_cause, incomplete and the low-income filters
     sort: str = "group_name"
     descending: bool = False
 
@@ -135,6 +140,10 @@ def search_households(conn: Connection, q: SearchQuery) -> list[str]:
     conds = _conditions(q)
     if q.procedure:  # deadlines depend on today: judged in Python by the one procedure_state
         conds.append(Household.id.in_(sorted(households_with(conn, q.procedure, date.today()))))
+    if q.low_income or q.layer or q.reassess_pending:  # judged per year by the figures' own rules
+        year = q.year or current_year(conn)
+        conds.append(Household.id.in_(sorted(households_matching(
+            conn, year, category=q.low_income, layer=q.layer, pending=q.reassess_pending))))
     stmt = select(Household.id).where(*conds).order_by(*order, Household.national_hh_no, Household.id)
     return list(conn.execute(stmt).scalars())
 

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ..derive import group_sort_key
-from ..model import ChangeLog, Household, HouseholdYear, IncomeYear, Member
+from ..model import ChangeLog, Household, HouseholdYear, IncomeYear, Member, MemberYear
 from ..reference import adds_claims, threshold_for
 from ..sync_state import SyncState
-from ..yearstatus import INCOME_COLUMNS, UNSET, YEAR_STATUS, count_year, income_label, present
+from ..yearstatus import (
+    INCOME_COLUMNS, MEMBER_YEAR, REASSESS_FIELDS, UNSET, YEAR_STATUS, count_year, income_label, present,
+)
 
 __all__ = ["STAT_TITLES", "UNSET", "group_order", "groups", "pending_changes", "village_stats"]
 
@@ -27,20 +29,33 @@ def village_stats(conn: Connection, year: int) -> dict[str, Any]:
     for hid, status, left in conn.execute(select(Member.household_id, Member.record_status, Member.left_on)):
         if present({"record_status": status, "left_on": left}, year):
             people[hid] += 1
+    members = _member_years(conn, year)
     columns = [HouseholdYear.household_id, HouseholdYear.year, HouseholdYear.main_cause,
-               *(HouseholdYear.__table__.c[name] for name in YEAR_STATUS)]
+               *(HouseholdYear.__table__.c[name] for name in (*YEAR_STATUS, *REASSESS_FIELDS))]
     years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     for row in conn.execute(select(*columns).where(HouseholdYear.year <= year)).mappings():
         years[row["household_id"]][row["year"]] = dict(row)
     labels = _income_labels(conn, year)
-    counts = count_year(((f, years.get(hid, {}), people[hid], labels.get(hid, income_label(None, None, True)))
-                         for hid, f in households.items()), year)
+    counts = count_year(((f, years.get(hid, {}), people[hid], labels.get(hid, income_label(None, None, True)),
+                          members.get(hid, [])) for hid, f in households.items()), year)
     result: dict[str, Any] = {"year": year, "households": counts.households, "people": counts.people,
                               **counts.as_dict()}
     result["with_errors"] = conn.execute(
         select(func.count()).where(Household.record_status == "在册", Household.error_count > 0)
     ).scalar_one()
     return result
+
+
+def _member_years(conn: Connection, year: int) -> dict[str, list[dict[str, Any]]]:
+    """The member_year rows of ``year`` (``MEMBER_YEAR``) of the members present in it, by household."""
+    query = (select(Member.household_id, Member.record_status, Member.left_on,
+                    *(MemberYear.__table__.c[name] for name in MEMBER_YEAR))
+             .join(MemberYear, MemberYear.member_id == Member.id).where(MemberYear.year == year))
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(query).mappings():
+        if present(dict(row), year):
+            out[row["household_id"]].append({name: row[name] for name in MEMBER_YEAR})
+    return out
 
 
 def _income_labels(conn: Connection, year: int) -> dict[str, str]:
@@ -68,6 +83,10 @@ STAT_TITLES = {
     "by_risk_open": "风险未消除的监测对象按风险类型",
     "by_risk_removed": "风险已消除的监测对象按风险类型",
     "by_income": "按收支核算（与监测范围相比）",
+    "by_low_income": "农村低收入人口按类别",
+    "by_layer": "农村低收入人口按帮扶层级",
+    "by_member_category": "按成员社会救助类别（人数）",
+    "by_reassessment": "原建档立卡户按评估结果",
 }
 
 

@@ -79,6 +79,8 @@ class FiguresTab(QWidget):
             f"监测对象风险：{counts_text(stats['by_removal'])}；"
             f"未消除风险类型：{counts_text(stats['by_risk_open'], 5)}。\n"
             f"收支核算（与监测范围相比）：{counts_text(stats['by_income'])}。\n"
+            f"农村低收入人口：{counts_text(stats['by_low_income'])}；帮扶层级：{counts_text(stats['by_layer'])}；"
+            f"原建档立卡户评估：{counts_text(stats['by_reassessment'])}。\n"
             f"设备 {sum(stats['devices'].values())} 台，变更包 {stats['packages'].get('imported', 0)} 个已导入、"
             f"{stats['packages'].get('held', 0)} 个暂存，待处理冲突 {stats['open_conflicts']} 处。")
         self.tree.clear()

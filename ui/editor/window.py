@@ -15,6 +15,7 @@ from fupin_desktop.services.carry_over import available, carry_over
 from fupin_desktop.services.edit_state import EditState, initial_state, new_id, to_text
 from fupin_desktop.services.editing import check_state
 from fupin_desktop.validation.engine import check_household
+from fupin_desktop.yearstatus import layer_from_labour
 
 from ..errors import show_exception
 from ..operations import Op
@@ -399,6 +400,15 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         found = check_household(hh, snap.context) + unreadable + snap.cross_findings
         self.findings.show_findings(found)
         self.locator.mark(found)
+        self._show_layer_hint(hh.active_members())
+
+    def _show_layer_hint(self, members: list[Any]) -> None:
+        """A blank 帮扶层级 is decided by the members' 劳动技能 of the year: the field says which."""
+        field = self.basic.fields.get((HY, "support_layer"))
+        if field is None:
+            return
+        derived = layer_from_labour((m.years.get(self.year) or {}).get("labour_skill") for m in members)
+        field.lineEdit().setPlaceholderText(f"不填则按劳动技能：{derived}" if derived else "不填则按成员劳动技能判定")
 
     def refresh_title(self) -> None:
         head = next((ms.fields.get("name") for ms in self.members.rows if ms.fields.get("relation") == "户主"), "")

@@ -16,3 +16,4 @@ from . import contact  # noqa: F401
 from . import required  # noqa: F401
 from . import procedure  # noqa: F401
 from . import expense  # noqa: F401
+from . import lowincome  # noqa: F401

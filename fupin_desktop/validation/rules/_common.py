@@ -23,14 +23,14 @@ from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
 from ...model import column_label
 from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
-from ...yearstatus import status_of, year_row
+from ...yearstatus import ABLE_LABOUR, status_of, year_row
 from ..engine import Context, Finding, rule
 from ..idnumber import IdInfo, parse_id
 
 ACTIVE = "在册"
 CENT = Decimal("0.01")
 
-FULL_LABOUR = frozenset({"普通劳动力", "技能劳动力"})
+FULL_LABOUR = ABLE_LABOUR  # the same test decides a household's 帮扶层级 (yearstatus.layer_from_labour)
 WEAK_LABOUR = "弱劳动力或半劳动力"
 NO_LABOUR = frozenset({"无劳动力", "丧失劳动力", WEAK_LABOUR})  # rule 20 treats weak labour as "no"
 HEALTHY = "健康"
