@@ -4,6 +4,7 @@ memory (never written anywhere) and checks one range of households."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -19,10 +20,19 @@ from .engine import Context, Finding, household_results
 MIN_PER_WORKER = 2000  # below this, starting processes costs more than it saves
 
 
+# Pages a worker keeps decrypted: its range's index pages are read again for every chunk of
+# households (SQLite's default cache is 2 MB).
+WORKER_CACHE_KIB = 65536
+
+
 def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> list[tuple[str, list[Finding]]]:
+    # A worker lives for one range and makes a few hundred thousand small objects without cycles:
+    # the cyclic collector would walk them again and again and free nothing.
+    gc.disable()
     engine = make_engine(Path(db_path), key)
     try:
         with engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
             return list(household_results(conn, ctx, (lo, hi)))
     finally:
         engine.dispose()
