@@ -122,8 +122,7 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
             cross[f.household].append((fn.__name__, f))
         keys += its_keys
     conn.execute(delete(CheckResult))
-    conn.execute(delete(CheckKey))
-    _insert_keys(conn, keys)  # also while the workers run, rather than after them with one core idle
+    _replace_keys(conn, keys)  # also while the workers run, rather than after them with one core idle
     rows: list[dict[str, Any]] = []
     marks: list[dict[str, Any]] = []
     run = CheckRun(0, full=True)
@@ -273,6 +272,20 @@ def _insert_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
     sql = f"INSERT INTO {table.name} ({table.c.key.name}, {table.c.household_id.name}) VALUES (?, ?)"
     for start in range(0, len(unique), 5000):
         conn.exec_driver_sql(sql, unique[start:start + 5000])
+
+
+def _replace_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    """``check_key`` made to hold exactly these pairs. Most keys are those of the last check: the
+    difference is written, not 150,000 rows into two trees."""
+    table = CheckKey.__table__
+    key, household_id = table.c.key.name, table.c.household_id.name
+    now = {(k, h) for h, k in pairs}
+    kept = {(k, h) for k, h in conn.exec_driver_sql(f"SELECT {key}, {household_id} FROM {table.name}")}
+    gone = sorted(kept - now)
+    for start in range(0, len(gone), 5000):
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {key} = ? AND {household_id} = ?",
+                             gone[start:start + 5000])
+    _insert_keys(conn, ((h, k) for k, h in now - kept))
 
 
 def _kept(conn: Connection, ctx: Context) -> None:
