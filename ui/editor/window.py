@@ -55,6 +55,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.save_place: tuple[Any, int, int] | None = None  # where the cursor was when Ctrl+S was pressed
         self.check_timer = QTimer(self, singleShot=True, interval=CHECK_MS)
         self.check_timer.timeout.connect(self.check_now)
+        self.load()  # the worker reads while the widgets are built; the answer comes after __init__
         self._build()
         self._build_actions()
         self.init_lifecycle()
@@ -65,7 +66,6 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         fit(self, self.width(), self.height(), maximise_when_small=True)  # a geometry from a larger screen too
         QApplication.instance().focusChanged.connect(self._focus_hint)
         self.members.table.currentItemChanged.connect(lambda item, _old: self._hint(item.toolTip() if item else ""))
-        self.load()
 
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
