@@ -139,7 +139,7 @@ def step_open(args: argparse.Namespace) -> dict[str, Any]:
     store_dir = Path(args.store)
     key = _key(store_dir)  # the KDF is not part of this measurement
     started = time.perf_counter()
-    store = Store._open_with_key(store_dir, Store.keyring_for(store_dir), key, "admin")
+    store = Store._open_with_key(store_dir, Store.keyring_for(store_dir), key, "admin", allow_rollback=False)
     with store.engine.connect() as conn:
         ids = search_households(conn, SearchQuery())
         household_rows(conn, ids[:100])

@@ -84,7 +84,7 @@ def measure(path: Path, password: str) -> dict:
 
     key = Store.keyring_for(path).unlock_password("admin", password)  # the KDF, not timed
     started = time.perf_counter()
-    store = Store._open_with_key(path, Store.keyring_for(path), key, "admin")
+    store = Store._open_with_key(path, Store.keyring_for(path), key, "admin", allow_rollback=False)
     window = MainWindow(Archive(store), settings=settings, on_lock=lambda: None)
     window.show()
     wait(lambda: window.model.rowCount() > 0 and hub().tasks.pending == 0)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import drafts
 from .queries.dashboard import Dashboard, dashboard
-from .queries.editor import EditorSnapshot, editor_snapshot, photo_data
+from .queries.editor import EditorSnapshot, all_helpers, editor_snapshot, photo_data
 from .queries.history import HistoryEntry
 from .queries.procedures import household_procedures, household_warnings
 from .queries.search import SearchQuery, household_rows, search_households
@@ -225,6 +225,11 @@ class Archive:
                         draft_key: str | None = None) -> EditorSnapshot:
         with self.store.engine.connect() as conn:
             return editor_snapshot(conn, household_id, year, in_use, draft_key)
+
+    def helpers(self) -> list[dict[str, Any]]:
+        """Everyone who can be assigned as 帮扶责任人, by name."""
+        with self.store.engine.connect() as conn:
+            return all_helpers(conn)
 
     def photo(self, attachment_id: str) -> bytes | None:
         with self.store.engine.connect() as conn:

@@ -125,7 +125,7 @@ def main(out: Path) -> int:
     probe("close procedure", lambda: CloseDialog(editor, "识别纳入")).close()
     probe("dispose warning", lambda: DisposeDialog(editor, {"department": "医保", "warned_on": "2026-11-02",
                                                             "warning": "年度个人自付医疗费用超过2万元"})).close()
-    helpers = editor.snapshot.helpers if editor.snapshot else []
+    helpers = editor.archive.helpers()
     probe("assign helper", lambda: AssignDialog(editor, helpers)).close()
     probe("print", lambda: PrintDialog(archive, selected=ids[:1], query=SearchQuery(year=YEAR), year=YEAR,
                                        settings=fupin.settings, parent=window)).close()

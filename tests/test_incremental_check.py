@@ -19,7 +19,9 @@ from fupin_desktop.model import CheckDirty, Household, IncomeLine, IncomeYear, M
 from fupin_desktop.services import checks
 from fupin_desktop.services import households as svc
 from fupin_desktop.validation import incremental
-from fupin_desktop.validation.engine import ERROR, Context, check_store
+from fupin_desktop.validation.engine import (
+    ERROR, STORE_KEYS, STORE_RULES, WHOLE_PASSES, Context, _load_rules, check_store, whole_store_pass,
+)
 
 YEAR = 2024
 
@@ -107,6 +109,31 @@ def test_recheck_after_random_edits_equals_the_full_check(new_store):
         assert _marks(new_store) == _expected_marks(new_store, truth), (round_no, done)
         with new_store.engine.connect() as conn:
             assert conn.execute(select(CheckDirty.household_id)).all() == []
+
+
+def test_the_whole_store_pass_gives_what_the_rule_and_its_keys_give(new_store):
+    """The full check reads each cross-household rule's rows once for its findings and its keys
+    (``engine.whole_pass_of``): the same findings, in the same order, and the same keys as the rule
+    over every household and its keys function."""
+    fill_store(new_store, 40, seed=3, flaws=0.2)
+    with new_store.engine.connect() as conn:
+        (a, a_id), (b, _b_id) = conn.execute(select(Member.id, Member.id_no).where(
+            Member.relation == "户主").order_by(Member.id).limit(2)).all()
+        first, second = conn.execute(select(Household.id).order_by(Household.id).limit(2)).scalars().all()
+    with svc.unit_of_work(new_store) as uow:  # one person in two households, one phone for two
+        svc.update_member(uow, b, {"id_no": a_id})
+        svc.update_household(uow, first, {"phone": "13912345678"})
+        svc.update_household(uow, second, {"phone": "139 1234 5678"})
+    with new_store.engine.connect() as conn:
+        ctx = Context.for_store(conn, YEAR)
+        _load_rules()
+        assert set(WHOLE_PASSES) == set(STORE_RULES)  # each rule has its pass (else it is read twice)
+        for fn in STORE_RULES:
+            findings, keys = whole_store_pass(conn, ctx, fn)
+            assert findings == list(fn(conn, ctx, None))
+            assert sorted(keys) == sorted((h, f"{fn.__name__}:{k}") for h, k in STORE_KEYS[fn](conn, ctx, None))
+            assert findings and keys  # the shared number and phone are there to compare
+        assert {f.rule for fn in STORE_RULES for f in whole_store_pass(conn, ctx, fn)[0]} >= {"ID-04", "TEL-05"}
 
 
 def test_an_id_number_moving_between_households_is_seen_on_both_sides(new_store):

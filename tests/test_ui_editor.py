@@ -323,6 +323,38 @@ def test_screenshot(qtbot, new_store):
         assert editor.grab().save(f"/tmp/{name}.png")
 
 
+def test_someone_already_in_the_store_is_assigned_from_the_list_read_when_the_dialog_opens(qtbot, new_store):
+    """Opening a household does not read every 帮扶责任人 (a township has thousands); the assign
+    dialog reads them when it opens, and a person saved since is in the list."""
+    first, second = stored(new_store), stored(new_store)
+    editor = open_editor(qtbot, new_store, first)
+    assert editor.responsible.helpers is None
+    editor.responsible.assign()
+    qtbot.waitUntil(lambda: editor.findChild(QWidget, "assignDialog") is not None)
+    assign = editor.findChild(QWidget, "assignDialog")
+    assert assign.choice.count() == 1  # only "新增责任人"
+    assign.fields["name"].set_value("钱干部")
+    assign.fields["unit_name"].set_value("县民政局")
+    assign.accept()
+    editor.save()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: not editor.is_dirty())
+    helper_id = next(iter(load(new_store, first).helpers))
+
+    other = open_editor(qtbot, new_store, second)
+    other.responsible.assign()
+    qtbot.waitUntil(lambda: other.findChild(QWidget, "assignDialog") is not None)
+    dialog = other.findChild(QWidget, "assignDialog")
+    assert [dialog.choice.itemData(i) for i in range(dialog.choice.count())] == ["", helper_id]
+    dialog.choice.setCurrentIndex(1)
+    dialog.accept()
+    assert other.responsible.table.item(0, 0).text() == "钱干部"
+    other.save()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: not other.is_dirty())
+    assert [a["helper_id"] for a in load(new_store, second).assignments] == [helper_id]
+
+
 def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_path):
     hh_id = stored(new_store)
     editor = open_editor(qtbot, new_store, hh_id)
@@ -337,7 +369,8 @@ def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_pat
     dialog.accept()
     assert editor.measures.table.rowCount() == 1
 
-    editor.responsible.assign()
+    editor.responsible.assign()  # reads who can be assigned first, then opens
+    qtbot.waitUntil(lambda: editor.findChild(QWidget, "assignDialog") is not None)
     assign = editor.findChild(QWidget, "assignDialog")
     assign.fields["name"].set_value("赵干部")
     assign.fields["unit_name"].set_value("县农业局")
@@ -352,6 +385,8 @@ def test_measure_helper_and_visit_with_photo_are_saved(qtbot, new_store, tmp_pat
     visit.accept()
     assert editor.visits.table.item(0, 5).text() == "1 张"
 
+    editor.activateWindow()  # the assign dialog opened after its read: the shortcut wants the window back
+    qtbot.waitUntil(editor.isActiveWindow)
     qtbot.keyClick(editor, Qt.Key.Key_S, CTRL)
     idle(qtbot)
     qtbot.waitUntil(lambda: not editor.is_dirty())

@@ -10,7 +10,7 @@ from PySide6.QtGui import (  # noqa: F401
     QAction, QBrush, QColor, QFocusEvent, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage,
     QInputMethodEvent, QKeyEvent, QKeySequence, QPainter, QPalette, QScreen,
     QPixmap,
-    QPen, QShortcut, QStandardItem, QStandardItemModel, QTextDocument, QWheelEvent,
+    QPen, QShortcut, QShowEvent, QStandardItem, QStandardItemModel, QTextDocument, QWheelEvent,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: F401
 from PySide6.QtWidgets import (  # noqa: F401

@@ -30,7 +30,6 @@ class EditorSnapshot:
     history: list[HistoryEntry] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # of the stored household, cross-household rules too
     cross_findings: list[Finding] = field(default_factory=list)  # only those needing other households
-    helpers: list[dict[str, Any]] = field(default_factory=list)  # everyone who can be assigned
     photos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visit id → photos (no data)
     draft: str | None = None
     draft_key: str | None = None
@@ -51,7 +50,9 @@ def editor_snapshot(conn: Connection, household_id: str | None, year: int,
     """Everything the editor shows. For a new household, the draft ``draft_key`` or else the latest
     draft of a new household not ``in_use`` by another open editor is offered."""
     ctx = Context.for_store(conn, year)
-    snap = EditorSnapshot(household=None, context=ctx, helpers=all_helpers(conn))
+    # Not everyone who can be assigned (thousands in a township store, read when the assign dialog
+    # opens: ``all_helpers``): opening a household must stay quick.
+    snap = EditorSnapshot(household=None, context=ctx)
     if household_id is not None:
         found = load_households(conn, [household_id])
         snap.household = found[0] if found else None

@@ -59,15 +59,33 @@ class Context:
     codes: CodeTables = field(default_factory=CodeTables.default)
     thresholds: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
     params: tuple[ParamRow, ...] = field(default_factory=shipped_params)
+    # The parameters already looked up (the rules ask for about ten per household), with the rows
+    # and province they were looked up in: a changed attribute starts afresh.
+    _looked_up: dict[tuple[str, int, bool], Any] = field(default_factory=dict, init=False, repr=False,
+                                                         compare=False)
+    _looked_up_in: tuple[Any, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def param(self, name: str, year: int | None = None) -> ParamValue:
         """A rule parameter (resources/rule_params.json, or the county's newer value) for the year."""
-        return rule_param(name, year=self.year if year is None else year, province=self.province_code,
-                          rows=self.params)
+        value: ParamValue = self._memo(name, self.year if year is None else year, False)
+        return value
 
     def number(self, name: str, year: int | None = None) -> Decimal:
         """A numeric rule parameter as a Decimal (compared with amounts and areas)."""
-        return Decimal(str(self.param(name, year)))
+        value: Decimal = self._memo(name, self.year if year is None else year, True)
+        return value
+
+    def _memo(self, name: str, year: int, number: bool) -> Any:
+        looked_up = self._looked_up
+        in_ = self._looked_up_in
+        if in_ is None or in_[0] is not self.params or in_[1] != self.province_code:
+            looked_up.clear()
+            self._looked_up_in = (self.params, self.province_code)
+        key = (name, year, number)
+        if key not in looked_up:
+            value = rule_param(name, year=year, province=self.province_code, rows=self.params)
+            looked_up[key] = Decimal(str(value)) if number else value
+        return looked_up[key]
 
     def threshold(self, kind: str, year: int | None = None) -> Decimal | None:
         y = self.year if year is None else year
@@ -91,9 +109,14 @@ StoreRule = Callable[[Connection, Context, "set[str] | None"], Iterable[Finding]
 # What a store rule compares across households, as (household id, key) pairs: the re-check
 # (``validation.incremental``) re-runs the rule over every household holding a key that moved.
 StoreKeys = Callable[[Connection, Context, "set[str] | None"], Iterable[tuple[str, str]]]
+# A store rule's pass over the whole store that also gives its keys, from the rows it read once
+# (the full check would otherwise read them twice): (findings, (household id, key) pairs), each
+# exactly what the rule over every household and its keys function give.
+WholePass = Callable[[Connection, Context], tuple[list[Finding], list[tuple[str, str]]]]
 HOUSEHOLD_RULES: list[HouseholdRule] = []
 STORE_RULES: list[StoreRule] = []
 STORE_KEYS: dict[StoreRule, StoreKeys] = {}
+WHOLE_PASSES: dict[StoreRule, WholePass] = {}
 
 
 def rule(fn: HouseholdRule) -> HouseholdRule:
@@ -113,6 +136,24 @@ def keys_of(store_fn: StoreRule) -> Callable[[StoreKeys], StoreKeys]:
         STORE_KEYS[store_fn] = fn
         return fn
     return register
+
+
+def whole_pass_of(store_fn: StoreRule) -> Callable[[WholePass], WholePass]:
+    """Registers a store rule's whole-store pass with keys (see ``WholePass``)."""
+    def register(fn: WholePass) -> WholePass:
+        WHOLE_PASSES[store_fn] = fn
+        return fn
+    return register
+
+
+def whole_store_pass(conn: Connection, ctx: Context, fn: StoreRule) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """A store rule over every household, and its keys (prefixed as ``store_keys`` gives them)."""
+    whole = WHOLE_PASSES.get(fn)
+    if whole is not None:
+        findings, keys = whole(conn, ctx)
+    else:
+        findings, keys = list(fn(conn, ctx, None)), list(STORE_KEYS[fn](conn, ctx, None))
+    return findings, [(h, f"{fn.__name__}:{k}") for h, k in keys]
 
 
 def _load_rules() -> None:

@@ -37,7 +37,7 @@ from ..queries.load import VALIDATION_PARTS, load_households
 from . import engine
 from .engine import (
     HOUSEHOLD_RULES, STORE_RULES, Context, Finding, HouseholdResults, Progress, _load_rules, _mark,
-    _write_marks, check_household, household_results, store_keys,
+    _write_marks, check_household, household_results, store_keys, whole_store_pass,
 )
 
 FINGERPRINT = "check.fingerprint"
@@ -115,12 +115,14 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
     _load_rules()
     total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
     cross: dict[str, list[Tagged]] = defaultdict(list)
-    for fn in STORE_RULES:
-        for f in fn(conn, ctx, None):
+    keys: list[tuple[str, str]] = []
+    for fn in STORE_RULES:  # while the workers (if any) read and check
+        found, its_keys = whole_store_pass(conn, ctx, fn)
+        for f in found:
             cross[f.household].append((fn.__name__, f))
-    keys = list(store_keys(conn, ctx, None))  # while the workers (if any) read
+        keys += its_keys
     conn.execute(delete(CheckResult))
-    conn.execute(delete(CheckKey))
+    _replace_keys(conn, keys)  # also while the workers run, rather than after them with one core idle
     rows: list[dict[str, Any]] = []
     marks: list[dict[str, Any]] = []
     run = CheckRun(0, full=True)
@@ -142,7 +144,6 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
         if len(marks) >= engine.MARK_BATCH:
             _flush(conn, rows, marks)
     _flush(conn, rows, marks)
-    _insert_keys(conn, keys)
     _kept(conn, ctx)
     run.cross_checked = run.rechecked
     return run
@@ -265,9 +266,26 @@ def _flush(conn: Connection, rows: list[dict[str, Any]], marks: list[dict[str, A
 
 def _insert_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
     unique = sorted({(k, h) for h, k in pairs})  # in key order: appended to the tree, not scattered
-    batch = [{"key": k, "household_id": h} for k, h in unique]
-    for start in range(0, len(batch), 5000):
-        conn.execute(insert(CheckKey), batch[start:start + 5000])
+    # The driver's executemany with plain tuples: a full check writes about 150,000 keys, and
+    # SQLAlchemy's per-row parameter dicts cost more than the inserts.
+    table = CheckKey.__table__
+    sql = f"INSERT INTO {table.name} ({table.c.key.name}, {table.c.household_id.name}) VALUES (?, ?)"
+    for start in range(0, len(unique), 5000):
+        conn.exec_driver_sql(sql, unique[start:start + 5000])
+
+
+def _replace_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    """``check_key`` made to hold exactly these pairs. Most keys are those of the last check: the
+    difference is written, not 150,000 rows into two trees."""
+    table = CheckKey.__table__
+    key, household_id = table.c.key.name, table.c.household_id.name
+    now = {(k, h) for h, k in pairs}
+    kept = {(k, h) for k, h in conn.exec_driver_sql(f"SELECT {key}, {household_id} FROM {table.name}")}
+    gone = sorted(kept - now)
+    for start in range(0, len(gone), 5000):
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {key} = ? AND {household_id} = ?",
+                             gone[start:start + 5000])
+    _insert_keys(conn, ((h, k) for k, h in now - kept))
 
 
 def _kept(conn: Connection, ctx: Context) -> None:

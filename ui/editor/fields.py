@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -63,6 +64,13 @@ def code_field(table: str, name: str, year: int | None, object_name: str | None 
     return CodeField(object_name or name, code_labels(table, name, year), code_numbers(table, name))
 
 
+@lru_cache(maxsize=8192)
+def _spelled(label: str) -> tuple[str, str]:
+    """(initials, full pinyin) of a label: every editor builds a few hundred code entries from the
+    same code tables, and pypinyin costs about a tenth of opening a household."""
+    return ("".join(lazy_pinyin(label, style=Style.FIRST_LETTER)).lower(), "".join(lazy_pinyin(label)).lower())
+
+
 @dataclass(frozen=True)
 class CodeEntry:
     """One entry of a code table with what typing may match: 一般农户 → ybnh, yibannonghu, 2."""
@@ -74,8 +82,7 @@ class CodeEntry:
 
     @classmethod
     def of(cls, label: str, code: str) -> "CodeEntry":
-        initials = "".join(lazy_pinyin(label, style=Style.FIRST_LETTER)).lower()
-        return cls(label, code, initials, "".join(lazy_pinyin(label)).lower())
+        return cls(label, code, *_spelled(label))
 
     @property
     def search(self) -> str:

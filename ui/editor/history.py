@@ -9,8 +9,8 @@ from datetime import datetime
 from fupin_desktop.queries.history import HistoryEntry
 
 from ..qt import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QShowEvent, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 HEADERS = ["时间", "用户", "操作", "记录", "对象", "字段", "原值", "新值"]
@@ -30,6 +30,7 @@ class HistoryTab(QWidget):
         super().__init__()
         self.entries: list[HistoryEntry] = []
         self.shown: list[HistoryEntry] = []
+        self.stale = False  # entries loaded but not in the table yet
         self.put_back = put_back
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -74,7 +75,16 @@ class HistoryTab(QWidget):
             combo.addItems([first, *values])
             combo.setCurrentIndex(max(combo.findText(kept), 0))  # a reload after a save keeps the filter
             combo.blockSignals(False)
-        self._fill()
+        # Filled when shown: a household of a demo or imported store has hundreds of entries, and
+        # opening a household must stay quick for those who never look at its history.
+        self.stale = True
+        if self.isVisible():
+            self._fill()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        if self.stale:
+            self._fill()
+        super().showEvent(event)
 
     def filter_by(self, *, field: str | None = None, person: str | None = None) -> None:
         if field is not None:
@@ -91,6 +101,7 @@ class HistoryTab(QWidget):
         return person in ("", ALL_PEOPLE) or e.person == person
 
     def _fill(self) -> None:
+        self.stale = False
         self.shown = [e for e in self.entries if self._wanted(e)]
         if not self.entries:
             self.note.setText("还没有保存过的变更。")

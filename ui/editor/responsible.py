@@ -12,6 +12,7 @@ from fupin_desktop.services.edit_state import Assignment, column_label, editable
 from fupin_desktop.values import parse_date
 
 from ..errors import show_exception
+from ..operations import Op
 from ..qt import (
     QAbstractItemView, QComboBox, QCompleter, QDialog, QGroupBox, QHeaderView,
     Qt, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -66,10 +67,14 @@ class AssignDialog(QDialog):
 
 
 class ResponsibleTab(QWidget):
-    def __init__(self, changed: Callable[[], None]) -> None:
+    """``read_helpers`` reads everyone who can be assigned (on the database worker): only when they
+    are needed, as a township store has thousands and opening a household must stay quick."""
+
+    def __init__(self, changed: Callable[[], None], read_helpers: Callable[[], list[dict[str, Any]]]) -> None:
         super().__init__()
         self.changed = changed
-        self.helpers: list[dict[str, Any]] = []
+        self.read_helpers = read_helpers
+        self.helpers: list[dict[str, Any]] | None = None  # not read yet
         self.assignments: list[dict[str, Any]] = []
         self.people: dict[str, dict[str, Any]] = {}
         self.pending: Assignment | None = None
@@ -85,13 +90,16 @@ class ResponsibleTab(QWidget):
                                     "更换时，原责任人的帮扶结束时间记为新责任人的开始时间，历史保留。"))
 
     def load(self, assignments: list[dict[str, Any]], people: dict[str, dict[str, Any]],
-             helpers: list[dict[str, Any]], pending: Assignment | None) -> None:
-        self.assignments, self.people, self.helpers, self.pending = assignments, people, helpers, pending
+             pending: Assignment | None) -> None:
+        self.assignments, self.people, self.pending = assignments, people, pending
         rows = sorted(assignments, key=lambda a: to_text(a.get("start_on")), reverse=True)
         shown = [([to_text(self.people.get(a["helper_id"], {}).get(n)) for n in HELPER_COLUMNS]
                   + [to_text(a.get("start_on")), to_text(a.get("end_on"))]) for a in rows]
         if pending:
-            person = pending.helper or next((h for h in helpers if h["id"] == pending.helper_id), {})
+            person = pending.helper or next((h for h in self.helpers or [] if h["id"] == pending.helper_id),
+                                            self.people.get(pending.helper_id or "", {}))
+            if not person and self.helpers is None:  # someone already in the store (a draft): read them first
+                self._with_helpers(lambda: self.load(self.assignments, self.people, self.pending))
             shown.insert(0, [to_text(person.get(n)) for n in HELPER_COLUMNS] + [pending.start_on, "（未保存）"])
         self.table.setRowCount(len(shown))
         for r, values in enumerate(shown):
@@ -99,11 +107,25 @@ class ResponsibleTab(QWidget):
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
     def assign(self) -> None:
-        dialog = AssignDialog(self, self.helpers)
+        self._with_helpers(self._open_assign)
+
+    def _with_helpers(self, then: Callable[[], None]) -> None:
+        if self.helpers is not None:
+            then()
+            return
+
+        def read(helpers: list[dict[str, Any]]) -> None:
+            self.helpers = helpers
+            then()
+
+        Op(self, self.read_helpers).success(read).failure(lambda err: show_exception(self, err)).run()
+
+    def _open_assign(self) -> None:
+        dialog = AssignDialog(self, self.helpers or [])
         dialog.accepted.connect(lambda: self._assigned(dialog.result_))
         dialog.open()
 
     def _assigned(self, result: Assignment | None) -> None:
         if result:
-            self.load(self.assignments, self.people, self.helpers, result)
+            self.load(self.assignments, self.people, result)
             self.changed()

@@ -56,6 +56,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.save_place: tuple[Any, int, int] | None = None  # where the cursor was when Ctrl+S was pressed
         self.check_timer = QTimer(self, singleShot=True, interval=CHECK_MS)
         self.check_timer.timeout.connect(self.check_now)
+        self.load()  # the worker reads while the widgets are built; the answer comes after __init__
         self._build()
         self._build_actions()
         self.init_lifecycle()
@@ -66,7 +67,6 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         fit(self, self.width(), self.height(), maximise_when_small=True)  # a geometry from a larger screen too
         QApplication.instance().focusChanged.connect(self._focus_hint)
         self.members.table.currentItemChanged.connect(lambda item, _old: self._hint(item.toolTip() if item else ""))
-        self.load()
 
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -78,7 +78,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.members = MembersTab(self.year, changed)
         self.income = IncomeTab(self.year, changed, self.population, self.income_reference)
         self.measures = MeasuresTab(self.year, changed, self.member_choices)
-        self.responsible = ResponsibleTab(changed)
+        self.responsible = ResponsibleTab(changed, read_helpers=self.archive.helpers)
         self.visits = VisitsTab(changed, self.load_photo)
         self.history = HistoryTab(self.put_back)
         self.procedure_tab = QWidget()
@@ -176,6 +176,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         first, place = not self.loaded, self.save_place or self._place()
         self.save_place = None
         self.snapshot = snap
+        self.responsible.helpers = None  # read again when needed: a save may have added someone
         self.apply_state(initial_state(snap.household, self.year))
         self.base_state = self.state()
         self.history.load(snap.history)
@@ -219,8 +220,7 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.members.load(state.members, left)
         self.income.load(state.incomes, self.year)
         self.measures.load(state.measures)
-        self.responsible.load(hh.assignments if hh else [], hh.helpers if hh else {}, snap.helpers if snap else [],
-                              state.assign)
+        self.responsible.load(hh.assignments if hh else [], hh.helpers if hh else {}, state.assign)
         self.visits.helpers = [(h_id, h["name"]) for h_id, h in (hh.helpers if hh else {}).items()]
         self.visits.load(hh.visits if hh else [], snap.photos if snap else {}, state.visits, state.visit_changes,
                          state.removed_visits)

@@ -370,6 +370,7 @@ def facts(hh: HouseholdData, ctx: Context) -> Facts:
     hy = hy if isinstance(hy, dict) else None
     on = as_of(ctx)
     people = [_person(hh, m, ctx, on) for m in hh.members if isinstance(m.fields, dict) and m.active]
+    by_member = {id(p.m): p for p in people}
     population = (hy or {}).get("population") or len(people) or None
     measures = [ms.fields for ms in hh.measures if isinstance(ms.fields, dict) and _applies(ms.fields, ctx.year)]
     status = status_of(hh.years, ctx.year)
@@ -379,8 +380,9 @@ def facts(hh: HouseholdData, ctx: Context) -> Facts:
         measures=measures, income=income_figures(hh, ctx.year, population),
         in_monitoring=not blank(status.get("monitoring_category")), removed=status.get("risk_removed") is True,
         target=_target(f, status), with_year=[p for p in people if p.y is not None],
-        year_people=[_person(hh, m, ctx, on) for m in hh.members if isinstance(m.fields, dict)
-                     and (m.active or _left_in_or_after(m.fields, ctx.year))],
+        # The active members as in ``people`` (the same facts, worked out once), with those who left.
+        year_people=[by_member[id(m)] if id(m) in by_member else _person(hh, m, ctx, on) for m in hh.members
+                     if isinstance(m.fields, dict) and (m.active or _left_in_or_after(m.fields, ctx.year))],
     )
     _local.facts = result
     return result

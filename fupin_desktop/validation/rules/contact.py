@@ -13,7 +13,7 @@ from stdnum import luhn
 from ...bundle import HouseholdData
 from ...model import Household, Member
 from ...values import clean_text
-from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule
+from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ._common import blank, facts, label
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -137,11 +137,25 @@ def _phone_key(phone: str | None) -> str | None:
 @store_rule
 def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
     """GZ 5_15_021: one phone number given for several households."""
+    yield from _shared_numbers(_numbers(conn, only), only)
+
+
+@whole_pass_of(shared_phones)
+def phone_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tuple[str, str]]]:
+    numbers = _numbers(conn, None)
+    return list(_shared_numbers(numbers, None)), [(h, "tel:" + number) for h, _head, number in numbers]
+
+
+def _numbers(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str]]:
+    """(household id, head, number compared) of the phones the rule compares."""
+    return [(h, head, number) for h, head, _record, phone in _phone_rows(conn, only)
+            if (number := _phone_key(phone)) is not None]
+
+
+def _shared_numbers(numbers: list[tuple[str, str, str]], only: set[str] | None) -> Iterator[Finding]:
     by_number: dict[str, dict[str, str]] = defaultdict(dict)
-    for household_id, head, _record, phone in _phone_rows(conn, only):
-        number = _phone_key(phone)
-        if number is not None:
-            by_number[number][household_id] = head
+    for household_id, head, number in numbers:
+        by_number[number][household_id] = head
     for number, households in by_number.items():
         if len(households) < 2:
             continue

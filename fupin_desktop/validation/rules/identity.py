@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, select, text
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
-from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule
+from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ..idnumber import normalize
 from ._common import facts, id_info, labels, quick_id
 
@@ -56,10 +56,26 @@ _ACTIVE_ID = (Member.record_status == "在册") & (Member.id_no.is_not(None)) & 
 _UNION_TERMS = 200  # SQLite unites at most 500 selects in one statement
 
 
+PersonRow = Row[str, str, str | None, str]  # member id, name, ID number, household id
+
+
 @store_rule
 def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | None) -> Iterator[Finding]:
     """SPEC §8.2 rule 1: the same person active in more than one household (一人多户). An 18-digit ID
     and a 20-digit 残疾人证号 starting with it are the same person."""
+    rows = _person_rows(conn, only)
+    yield from _shared_ids([(_person_key(r.id_no), r) for r in rows], only)
+
+
+@whole_pass_of(one_person_two_households)
+def person_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tuple[str, str]]]:
+    keyed = [(_person_key(r.id_no), r) for r in _person_rows(conn, None)]
+    return list(_shared_ids(keyed, None)), [(r.household_id, "id:" + key) for key, r in keyed]
+
+
+def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]:
+    """The active members of active households that the rule compares: all, or those sharing a
+    number with a member of ``only`` (and the members of ``only`` themselves)."""
     stmt = (
         select(Member.id, Member.name, Member.id_no, Member.household_id)
         .join(Household, Household.id == Member.household_id)
@@ -72,7 +88,7 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
         keys = {_person_key(n) for n in own.values()}
         keys.discard("")
         if not own:
-            return
+            return []
         # Ranges rather than substr() so the id_no index is used: a number and its longer 残疾人证号.
         variants = sorted(keys | {k.lower() for k in keys})  # a stored lowercase x
         # One indexed range query per number, united; an OR of ranges in the join would scan. The
@@ -92,12 +108,14 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
                              .where(Member.id.in_(candidates), _ACTIVE_ID)).all()
         live = set(conn.execute(select(Household.id).where(Household.id.in_({r.household_id for r in found}),
                                                            Household.record_status == "在册")).scalars())
-        rows: Sequence[Row[str, str, str | None, str]] = [r for r in found if r.household_id in live]
-    else:
-        rows = conn.execute(stmt).all()
-    by_person: dict[str, list[Row[str, str, str | None, str]]] = defaultdict(list)
-    for row in rows:
-        by_person[_person_key(row.id_no)].append(row)
+        return [r for r in found if r.household_id in live]
+    return conn.execute(stmt).all()
+
+
+def _shared_ids(keyed: list[tuple[str, PersonRow]], only: set[str] | None) -> Iterator[Finding]:
+    by_person: dict[str, list[PersonRow]] = defaultdict(list)
+    for key, row in keyed:
+        by_person[key].append(row)
     for key, rows in by_person.items():
         households = {r.household_id for r in rows}
         if len(households) < 2:
