@@ -83,9 +83,12 @@ def _exchange(store: Store, args: argparse.Namespace) -> None:
 def _report_down(down: DownResult) -> None:
     if down.already:
         print(f"下发包 {down.number} 以前已经导入过，没有改动。", flush=True)
-    else:
+        return
+    if down.own and not down.held:
         print(f"已导入下发包 {down.number}：{down.records} 条记录，改动 {down.changed} 条，"
               f"{len(down.households)} 户有变化，冲突 {down.conflicts} 处（保留本机的值）。", flush=True)
+    for message in down.messages:  # why it is held; held packages applied after it, or one set aside
+        print(f"{message}。" if message == down.held else message, flush=True)
 
 
 def _report_ack(ack: AckResult | None) -> None:

@@ -18,7 +18,7 @@ import httpx
 from . import crypto
 from .client import ServerRefused, push, retrying, server_address
 from .device import device_keys, get_meta
-from .down import DownResult, apply_down, down_number, finish_run
+from .down import DownResult, apply_down, down_number, finish_run, release_held
 from .transport import tls_verify
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
         push(store, url, attempts=attempts, backoff=backoff, timeout=timeout)
     base, ca_file = server_address(store, keys.county.server_url, url)
     result = PullResult()
+    released = release_held(store)  # held packages whose turn has come (this program was upgraded)
+    if released is not None:
+        result.applied.append(released)
     with httpx.Client(base_url=base, timeout=timeout, verify=tls_verify(ca_file)) as client, \
             tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         for _ in range(MAX_PACKAGES_PER_PULL):
@@ -77,6 +80,8 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
             if applied.already:  # the server sent what we have: stop rather than loop
                 break
             result.applied.append(applied)
+            if applied.held:  # from a newer county program: asking again would bring the same package
+                break
             if progress is not None:
                 progress(len(result.applied))
     finish_run(store)
