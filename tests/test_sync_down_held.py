@@ -7,18 +7,19 @@ import pytest
 from sqlalchemy import text
 
 from fupin_desktop.county import down as county_down
+from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.down import export_down
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.sync import held_down
 from fupin_desktop.sync.device import device_keys
-from fupin_desktop.sync.down import apply_down, down_number
+from fupin_desktop.sync.down import apply_down, down_conflicts, down_number
 from fupin_desktop.sync.package import Kind, PackageError, canonical, write_package
 from fupin_desktop.sync.pull import pull
 from fupin_desktop.sync.received import apply_files
 
 from .county_net_support import CountyServer
 from .down_support import county_records, device_matches, laptop, store_dump, VILLAGE
-from .sync_support import add_household, edit, export
+from .sync_support import add_household, edit, export, send_ack
 
 
 def _phone(store, hh: str) -> str:
@@ -141,3 +142,28 @@ def test_a_held_package_that_does_not_follow_on_is_set_aside_with_its_reason(man
     assert any("暂存的第 3 个下发包无法导入" in m and "接不上" in m for m in result.messages)
     assert list(held_down.folder(b).glob("*.refused")) != []  # kept for a person, no longer tried
     assert not apply_down(b, paths[2]).held and down_number(b) == 3
+
+
+def test_a_field_kept_here_is_over_when_the_countys_decision_comes_back_by_acknowledgment(tmp_path, county):
+    """B keeps its phone against A's (the county's package came before B's acknowledgment); the county then
+    decides for A's value: the correction in B's acknowledgment ends the kept field, with no package after it."""
+    engine, keys = county
+    a, b = laptop(tmp_path, "一号机", engine, keys), laptop(tmp_path, "二号机", engine, keys)
+    hh = add_household(a)
+    for store in (a, b, a, b):
+        for path in export(store, tmp_path / f"up-{store.device_id[:4]}-{down_number(store)}"):
+            import_file(engine, keys, path)
+        list(apply_files(store, export_down(engine, keys, tmp_path / f"d-{store.device_id[:4]}", [store.device_id])))
+    edit(a, hh, phone="13900000001")
+    edit(b, hh, phone="13900000002")
+    for store in (a, b):
+        for path in export(store, tmp_path / f"up2-{store.device_id[:4]}"):
+            import_file(engine, keys, path)
+    [conflict] = list_conflicts(engine)
+    resolve_conflict(engine, conflict["id"], keep="county", user="县扶贫办")
+    list(apply_files(b, export_down(engine, keys, tmp_path / "d2", [b.device_id])))
+    assert [c["mine"] for c in down_conflicts(b)] == ["13900000002"]  # not yet told: kept, shown side by side
+    send_ack(engine, keys, b, tmp_path / "ack")
+    assert _phone(b, hh) == "13900000001" and down_conflicts(b) == []
+    a.close()
+    b.close()

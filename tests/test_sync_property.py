@@ -131,7 +131,8 @@ class World:
                 self.settle_round()  # the last decisions' corrections and packages reach everyone
                 return
             self.decide("incoming")
-        raise AssertionError("conflicts still open after eight rounds")
+        raise AssertionError(f"conflicts still open after eight rounds: county {list_conflicts(self.engine)}, "
+                             f"devices {[down_conflicts(d) for d in self.devices]}")
 
     def close(self) -> None:
         for device in self.devices:

@@ -20,6 +20,7 @@ from ..values import from_json
 from ..opchanges import OpChanges
 from . import crypto
 from .device import device_keys, get_meta, set_meta
+from .down import CONFLICT_PREFIX
 from .package import Kind, PackageError, PackageReader
 
 if TYPE_CHECKING:
@@ -145,6 +146,11 @@ def _correct(uow: UnitOfWork, correction: dict[str, Any], result: AckResult) -> 
     try:
         uow.update(table, correction["entity_id"], {correction["field"]: value}, household_id=correction.get("hh"))
         result.corrections += 1
+        # The county's decision: a field kept here against its down package is settled too, even if no
+        # later package carries the record (the decision may have come down before this device was told).
+        assert uow.conn is not None
+        uow.conn.execute(text("DELETE FROM meta WHERE key = :k"), {
+            "k": f"{CONFLICT_PREFIX}{correction['entity']}.{correction['entity_id']}.{correction['field']}"})
     except NotFound:
         result.messages.append("县级更正涉及本机没有的记录，已跳过。")
     except InvalidInput as err:
