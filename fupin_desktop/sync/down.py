@@ -30,7 +30,7 @@ from ..queries.load import load_households
 from ..queries.years import current_year
 from ..reference import RefValue, apply_reference
 from ..services.checks import mark_store
-from ..services.households import refresh_summary, unit_of_work
+from ..services.households import refresh_summaries, unit_of_work
 from ..services.uow import UnitOfWork
 from ..sync_state import SyncState
 from ..values import from_json, to_json
@@ -52,6 +52,8 @@ CONFLICT_PREFIX = "sync.down_conflict."
 # run instead of household by household: the marks' cross-household checks were 80 % of applying.
 BULK_RECORDS = 1000
 MARKS_PENDING = "sync.down_marks_pending"
+SUMMARIES_PENDING = "sync.down_summaries_pending"  # households whose list summaries wait for the end of the run
+SUMMARY_SLICE = 1000
 
 
 @dataclass
@@ -211,10 +213,11 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
             return False
         _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
         result.reference = sum(apply_reference(uow.conn, ref) for ref in refs)
-        # list summaries now; validation marks once for the whole run (finish_run); new thresholds or
-        # parameters change every household's marks, so they are refreshed then too
+        # list summaries and validation marks once for the whole run (finish_run): a household comes again
+        # with its children in later packages, and summarising it per package was half of a first download;
+        # new thresholds or parameters change every household's marks, so they are refreshed then too
         if bulk:
-            _summaries(uow, sorted(uow.changed_households))
+            _defer_summaries(uow.conn, uow.changed_households)
         if bulk or result.reference:
             set_meta(uow.conn, MARKS_PENDING, "1")
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
@@ -263,26 +266,37 @@ def _merge_counts(result: DownResult, got: DownResult) -> None:
     result.messages.append(f"已按顺序导入暂存的第 {got.number} 个下发包。")
 
 
-def _summaries(uow: UnitOfWork, household_ids: list[str]) -> None:
-    """What the household list reads (what refresh_households does, without marks)."""
-
-    assert uow.conn is not None
-    year = current_year(uow.conn)
-    for household in load_households(uow.conn, household_ids):
-        refresh_summary(uow, household, year)
+def _defer_summaries(conn: Connection, household_ids: set[str]) -> None:
+    waiting = set(json.loads(get_meta(conn, SUMMARIES_PENDING) or "[]")) | household_ids
+    set_meta(conn, SUMMARIES_PENDING, json.dumps(sorted(waiting)))
 
 
 def finish_run(store: Store) -> bool:
-    """After a run of down packages (or at the next run, if one was cut): refresh the validation marks
-    that bulk packages left for the end. Returns whether it did."""
+    """After a run of down packages (or at the next run, if one was cut): refresh the list summaries and
+    the validation marks that bulk packages left for the end. Returns whether it did."""
     with store.engine.connect() as conn:
-        if get_meta(conn, MARKS_PENDING) is None:
-            return False
+        summaries, marks = get_meta(conn, SUMMARIES_PENDING), get_meta(conn, MARKS_PENDING)
+    if summaries is not None:
+        _finish_summaries(store, json.loads(summaries))
+    if marks is None:
+        return summaries is not None
 
     mark_store(store)
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": MARKS_PENDING})
     return True
+
+
+def _finish_summaries(store: Store, household_ids: list[str]) -> None:
+    """A unit of work per slice (only derived columns change: nothing is logged); the list of what is
+    waiting goes with the last one, so a cut run does it again, whole, next time."""
+    slices = [household_ids[i:i + SUMMARY_SLICE] for i in range(0, len(household_ids), SUMMARY_SLICE)] or [[]]
+    for number, part in enumerate(slices, 1):
+        with unit_of_work(store, user="县级下发", check=False) as uow:
+            assert uow.conn is not None
+            refresh_summaries(uow, load_households(uow.conn, part, frozenset({"members"})), current_year(uow.conn))
+            if number == len(slices):
+                uow.conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": SUMMARIES_PENDING})
 
 
 def _values(table: Table, record: Mapping[str, Any]) -> dict[str, Any]:
