@@ -16,6 +16,7 @@ from fupin_desktop.sync.down import apply_down, down_conflicts, down_number
 from fupin_desktop.sync.package import Kind, PackageError, canonical, write_package
 from fupin_desktop.sync.pull import pull
 from fupin_desktop.sync.received import apply_files
+from fupin_desktop.sync.status import sync_status
 
 from .county_net_support import CountyServer
 from .down_support import county_records, device_matches, laptop, store_dump, VILLAGE
@@ -51,6 +52,7 @@ def test_a_later_package_is_held_sealed_and_applied_in_order_when_the_missing_on
     later = apply_down(b, paths[2])
     assert later.held and "缺少第 1–2 个下发包" in later.held and "暂存" in later.held
     assert store_dump(b) == before and held_down.held_numbers(b) == [3]  # nothing applied, the package kept
+    assert sync_status(b)["down"]["held"] == [3]  # `fupin sync status` names them
     held_file = held_down.held_path(b, 3)
     assert held_file.read_bytes() == paths[2].read_bytes()  # as received: still sealed to the laptop
     assert apply_down(b, paths[2]).held and held_down.held_numbers(b) == [3]  # the same again: still held once

@@ -121,6 +121,9 @@ def _status(store: Store, as_json: bool) -> int:
     down = status["down"]
     print(f"县里下发：已导入 {down['applied']} 个下发包" + (f"，{down['conflicts']} 处本机的修改与县里不同，等县里处理"
                                                   if down["conflicts"] else ""))
+    if down["held"]:  # waiting for a missing package, or for this program's upgrade
+        print(f"暂存的下发包：第 {'、'.join(map(str, down['held']))} 个（缺少第 {down['applied'] + 1} 个下发包，"
+              "或本机程序需要升级；它们到了或升级后会自动导入）", flush=True)
     for p in status["packages"][-10:]:
         print(f"  第 {p['number']} 包  {p['entries']} 条  {p['state']}  {p['created']}")
     return 0

@@ -193,7 +193,7 @@ def _apply_down(store: Store, path: Path, *, release: bool = True) -> DownResult
 def _hold(store: Store, path: Path, header: dict[str, Any], order: str, last: int, result: DownResult) -> DownResult:
     held_down.keep(store, path, header["number"])
     result.held = held_down.missing_message(last, header["number"]) if order == GAP else \
-        held_down.schema_message(header.get("schema")).format(number=header["number"])
+        held_down.schema_message(header.get("schema"), header["number"])
     result.messages.append(result.held)
     return result
 

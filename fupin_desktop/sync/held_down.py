@@ -83,6 +83,6 @@ def missing_message(last: int, number: int) -> str:
             "（请从县里重新拷贝或联网下载缺少的包）")
 
 
-def schema_message(revision: object) -> str:
-    return (f"本机程序版本较旧，请升级：第 {{number}} 个下发包来自更新的县级程序（数据结构版本 {revision}），"
+def schema_message(revision: object, number: int) -> str:
+    return (f"本机程序版本较旧，请升级：第 {number} 个下发包来自更新的县级程序（数据结构版本 {revision}），"
             "已暂存在本机，升级后会自动导入，内容不会丢失")
