@@ -10,6 +10,7 @@ from fupin_desktop.county import down as county_down
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.down import export_down
 from fupin_desktop.county.importer import import_file
+from fupin_desktop.errors import InvalidInput
 from fupin_desktop.sync import held_down
 from fupin_desktop.sync.device import device_keys
 from fupin_desktop.sync.down import apply_down, down_conflicts, down_number
@@ -20,7 +21,7 @@ from fupin_desktop.sync.status import sync_status
 
 from .county_net_support import CountyServer
 from .down_support import county_records, device_matches, laptop, store_dump, VILLAGE
-from .sync_support import add_household, edit, export, send_ack
+from .sync_support import add_household, edit, export, record, send_ack
 
 
 def _phone(store, hh: str) -> str:
@@ -167,5 +168,42 @@ def test_a_field_kept_here_is_over_when_the_countys_decision_comes_back_by_ackno
     assert [c["mine"] for c in down_conflicts(b)] == ["13900000002"]  # not yet told: kept, shown side by side
     send_ack(engine, keys, b, tmp_path / "ack")
     assert _phone(b, hh) == "13900000001" and down_conflicts(b) == []
+    a.close()
+    b.close()
+
+
+def test_a_field_kept_here_whose_conflict_was_superseded_takes_the_countys_value(tmp_path, county):
+    """B keeps its phone against A's; A changes it again before the county decides, so the county can only
+    close B's conflict as superseded (no correction): B's acknowledgment ends the kept field with the
+    county's value, and B ends equal to the county."""
+    engine, keys = county
+    a, b = laptop(tmp_path, "一号机", engine, keys), laptop(tmp_path, "二号机", engine, keys)
+    hh = add_household(a)
+
+    def up(store, name):
+        for path in export(store, tmp_path / name):
+            import_file(engine, keys, path)
+
+    def down(store, name):
+        list(apply_files(store, export_down(engine, keys, tmp_path / name, [store.device_id])))
+
+    for n, store in enumerate((a, b, a, b)):
+        up(store, f"u{n}")
+        down(store, f"d{n}")
+    edit(b, hh, phone="13900000003")
+    edit(a, hh, phone="13900000002")
+    up(a, "ua")
+    down(b, "db")  # B keeps its own value against A's
+    up(b, "ub")  # the county: a conflict, A's value against B's
+    edit(a, hh, phone="13900000001")
+    up(a, "ua2")  # A changes it again: the conflict is superseded
+    [conflict] = list_conflicts(engine)
+    with pytest.raises(InvalidInput):
+        resolve_conflict(engine, conflict["id"], keep="incoming", user="县扶贫办")
+    down(b, "db2")  # A's latest value comes down before B hears of the conflict: still kept
+    assert [c["county"] for c in down_conflicts(b)] == ["13900000001"]
+    send_ack(engine, keys, b, tmp_path / "ack")  # no later package carries the record
+    down(b, "db3")
+    assert down_conflicts(b) == [] and _phone(b, hh) == "13900000001" == record(engine, "household", hh)["phone"]
     a.close()
     b.close()
