@@ -105,7 +105,9 @@ class Downloaded:
             changes |= ack.changes
         if any(d.reference for d in downs):  # new lines change every household's marks
             changes |= OpChanges(everything=True)
-        return cls(len(downs), len(households), sum(d.conflicts for d in downs), sum(d.reference for d in downs),
+        applied = sum(int(d.own and not d.held) + len(d.released) for d in downs)
+        lines = lines + tuple(d.held for d in downs if d.held and all(d.held not in line for line in lines))
+        return cls(applied, len(households), sum(d.conflicts for d in downs), sum(d.reference for d in downs),
                    len(acks or []), changes, lines, cancelled, uploaded, sum(a.confirmed for a in acks or []),
                    sum(a.conflicts + a.refused for a in acks or []))
 
@@ -446,6 +448,8 @@ class Archive:
 def _received_line(result: Any) -> str:
     if result.already:
         return "以前已经导入过，没有改动。"
+    if getattr(result, "held", ""):
+        return f"{result.held}。"
     if hasattr(result, "households"):
         return f"下发包：{len(result.households)} 户有更新，{result.conflicts} 处冲突。"
     return f"回执：确认 {result.confirmed} 条，冲突 {result.conflicts} 处。"

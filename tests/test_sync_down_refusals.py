@@ -1,5 +1,6 @@
 """Down packages that must not be applied (forged, foreign, for another device, replayed, truncated, out of
-order, from a newer schema) leave the laptop's store unchanged with a Chinese message; and packages going
+order, from a newer schema) leave the laptop's store unchanged with a Chinese message (the last two are
+kept for later, sync/held_down.py); and packages going
 up from a newer program are held at the county, never trimmed (issue 13, item 5)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from fupin_desktop.county.down import export_down
 from fupin_desktop.county.held import held_packages
 from fupin_desktop.county.importer import import_file
-from fupin_desktop.sync import crypto
+from fupin_desktop.sync import crypto, held_down
 from fupin_desktop.sync.device import device_keys, get_meta, schema_revision
 from fupin_desktop.sync.down import apply_down
 from fupin_desktop.sync.package import (
@@ -72,7 +73,9 @@ def test_bad_down_packages_change_nothing_and_say_why(tmp_path, county, two):
     _, keys = county
     a, b, down = two
     first, second = down[b.device_id]
-    _refused(b, second, "DOWN_GAP")  # out of order
+    before = store_dump(b)
+    assert "缺少第 1 个下发包" in apply_down(b, second).held  # out of order: kept for later, nothing applied
+    assert store_dump(b) == before
     raw = bytearray(first.read_bytes())
     raw[len(raw) // 2] ^= 1
     (tmp_path / "forged.fupindown").write_bytes(bytes(raw))
@@ -89,10 +92,10 @@ def test_bad_down_packages_change_nothing_and_say_why(tmp_path, county, two):
     other = uuid.uuid4().hex
     _refused(b, _sealed(tmp_path, "foreign.fupindown", sender=other, sign=stranger, box_public=box,
                         header={**header, "county_id": other}, records=[]), "WRONG_COUNTY")
-    assert apply_down(b, first).changed >= 0
+    assert apply_down(b, first).released == [2]  # the held one follows at once
     applied = store_dump(b)
     assert apply_down(b, first).already and store_dump(b) == applied  # a replay changes nothing
-    assert apply_down(b, second).changed == 1
+    assert apply_down(b, second).already and store_dump(b) == applied
 
 
 def test_a_down_package_from_a_newer_county_program_waits_for_an_upgrade(tmp_path, county, two):
@@ -104,8 +107,12 @@ def test_a_down_package_from_a_newer_county_program_waits_for_an_upgrade(tmp_pat
     header = {"kind": "down", "county_id": keys.county_id, "device_id": b.device_id, "number": 2,
               "prev_hash": prev, "schema": "9999_newer"}
     path = _sealed(tmp_path, "newer.fupindown", sender=keys.county_id, sign=keys.sign, box_public=box,
-                   header=header, records=[])
-    assert "请升级" in _refused(b, path, "SCHEMA_NEWER").message
+                   header=header, records=[{"type": "record", "entity": "household", "id": "x" * 32,
+                                            "data": {"wechat": "zs01"}}])
+    before = store_dump(b)
+    held = apply_down(b, path)  # held, not refused and not trimmed: the unknown field is never read
+    assert "本机程序版本较旧，请升级" in held.held and "第 2 个下发包" in held.held
+    assert store_dump(b) == before and held_down.held_numbers(b) == [2]
 
 
 def _resealed(store, keys, package: Path, out: Path, *, schema: str | None, extra: dict) -> Path:

@@ -24,7 +24,7 @@ def _ack_records(conn: Connection, keys: CountyKeys, device: Any, number: int) -
                                    Package.seq_to).where(Package.device_id == device.id)
                             .order_by(Package.number.desc()).limit(ACK_PACKAGES)).all()
     conflicts = conn.execute(select(Conflict.id, Conflict.entity, Conflict.entity_id, Conflict.household_id,
-                                    Conflict.field, Conflict.incoming_seq, Conflict.status)
+                                    Conflict.field, Conflict.incoming_seq, Conflict.status, Conflict.decided_value)
                              .where(Conflict.incoming_device == device.id)).all()
     corrections = conn.execute(select(Correction).where(
         Correction.device_id == device.id,

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from ..sync.device import known_revision
 from ..sync.package import PackageError, PackageReader
+from ..sync.schema_map import forward_entry, renames_after
 from .caps import CapExceededError, Caps
 from .header import ChangesHeader
 from .keys import CountyKeys
@@ -127,12 +128,14 @@ def _package_values(reader: PackageReader, header: ChangesHeader) -> dict[str, A
             "entries": header.entries, "received_at": now()}
 
 
-def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps: Caps | None) -> None:
+def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps: Caps | None,
+                  schema: str | None) -> None:
+    renames = renames_after(schema)  # an older device's field names, mapped forward through the migrations
     if caps is not None and caps.record_bytes < reader.limits.record_bytes:  # stop reading at the cap, not past it
         reader.limits = replace(reader.limits, record_bytes=caps.record_bytes)
     try:
         for entry in reader.records(keys.box.private):
-            merger.add(entry)
+            merger.add(forward_entry(entry, schema, renames) if renames else entry)
     except PackageError as err:
         if err.code == "RECORD_TOO_LARGE" and caps is not None and reader.limits.record_bytes == caps.record_bytes:
             raise CapExceededError("record_bytes", caps.record_bytes) from None
@@ -147,7 +150,7 @@ def _apply(conn: Connection, keys: CountyKeys, reader: PackageReader, header: Ch
                                 "message": "这个包与上一个导入的包不相接（中间的包被放行或丢失）。"})
     merger = Merger(conn, header.package_id, device.id, scope_of(device), now(), number=header.number, caps=caps)
     with _collector_paused():
-        _read_entries(reader, keys, merger, caps)
+        _read_entries(reader, keys, merger, caps, header.schema)
     report.counts.add(merger.counts)
     report.messages.extend(merger.messages)
     report.status = "imported"

@@ -151,6 +151,11 @@ def _serve(args: argparse.Namespace, engine: Any, secret: Secret) -> int:
     check_tls_files(options)
     keys = _keys(engine, secret)
     report_postgres(engine)
+    from .held import release_upgraded  # noqa: PLC0415
+
+    released = [r for r in release_upgraded(engine, keys) if r.status == "imported"]
+    if released:  # held for a schema the program before this upgrade did not know
+        print(f"程序升级后，已导入 {len(released)} 个以前因程序版本较旧而暂存的包。", flush=True)
     scheme = "https" if options.tls else "http"
     print(f"县级同步服务（{keys.county_name}）在 {scheme}://{args.host}:{args.port} 上运行；按 Ctrl+C 停止。",
           flush=True)

@@ -1,5 +1,7 @@
 """Held packages: those that arrived before their predecessor (HELD_GAP, released by themselves when
-the gap fills) and those past a cap (HELD_CAP, released only by a person). A release runs entirely
+the gap fills), those from a newer device program (HELD_SCHEMA, released by themselves once the county
+program is upgraded and knows their schema: at the device's next import, or ``release_upgraded``)
+and those past a cap (HELD_CAP, released only by a person). A release runs entirely
 under the import lock, from reading the held row to commit, so two releases of one package take
 turns and the second finds it imported. A revoked device's held packages are discarded."""
 
@@ -12,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 
 from ..sync.package import Limits, PackageError, PackageReader
-from .apply import hold, import_transaction, package_row, place
+from .apply import HELD_SCHEMA, hold, import_transaction, package_row, place
 from .caps import CapExceededError, load_caps
 from .header import parse_changes_header
 from .keys import CountyKeys
@@ -27,11 +29,22 @@ def release_ready(engine: Engine, keys: CountyKeys, device_id: str, limits: Limi
     reports: list[ImportReport] = []
     while (number := _next_ready(engine, device_id)) is not None:
         report = release_held(engine, keys, device_id, number, limits, force=False)
+        if report.status == "held" and report.messages and report.messages[-1]["code"] == HELD_SCHEMA:
+            return reports  # this program still does not know its schema: it waits, as it was
         if report.status != "already_imported":  # another upload released it first: nothing to say
             reports.append(report)
         if report.status != "imported":
             return reports
     return reports
+
+
+def release_upgraded(engine: Engine, keys: CountyKeys, limits: Limits | None = None) -> list[ImportReport]:
+    """After the county program is upgraded: the packages held for a newer schema that it now knows,
+    and those of the same devices that waited behind them."""
+    with engine.connect() as conn:
+        devices = conn.execute(select(Package.device_id).where(
+            Package.status == "held", Package.hold_code == HELD_SCHEMA).distinct()).scalars().all()
+    return [report for device_id in sorted(devices) for report in release_ready(engine, keys, device_id, limits)]
 
 
 def release_by_person(engine: Engine, keys: CountyKeys, device_id: str, number: int) -> list[ImportReport]:
@@ -47,7 +60,7 @@ def _next_ready(engine: Engine, device_id: str) -> int | None:
         if last is None:
             return None
         found = conn.execute(select(Package.number).where(
-            Package.device_id == device_id, Package.status == "held", Package.hold_code == "HELD_GAP",
+            Package.device_id == device_id, Package.status == "held", Package.hold_code.in_(("HELD_GAP", HELD_SCHEMA)),
             Package.number == last + 1)).scalar()
     return int(found) if found is not None else None
 

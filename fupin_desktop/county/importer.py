@@ -20,7 +20,7 @@ from ..sync.package import Kind, Limits, PackageError, PackageReader
 from .apply import import_transaction, now, place
 from .caps import CapExceededError, load_caps
 from .header import ChangesHeader, parse_changes_header
-from .held import held_packages, hold_over_cap, release_held, release_ready
+from .held import held_packages, hold_over_cap, release_held, release_ready, release_upgraded
 from .keys import CountyKeys
 from .model import Correction, Device, Enrollment
 from .report import ImportReport
@@ -28,7 +28,7 @@ from .report import ImportReport
 
 def import_files(engine: Engine, keys: CountyKeys, paths: list[Path],
                  limits: Limits | None = None) -> list[ImportReport]:
-    reports: list[ImportReport] = []
+    reports = release_upgraded(engine, keys, limits)  # held for a schema this program may now know
     for path in paths:
         reports.extend(import_file(engine, keys, Path(path), limits))
     return reports

@@ -345,6 +345,21 @@ def refresh_summary(uow: UnitOfWork, household: HouseholdData, year: int) -> Non
             uow.update(Member, member.fields["id"], keys, household_id=household.id)
 
 
+def refresh_summaries(uow: UnitOfWork, households: Sequence[HouseholdData], year: int) -> None:
+    """``refresh_summary`` for many households at once (after a first download): the same values, written
+    with one statement per table (they are derived columns: nothing is logged)."""
+    heads, members = [], []
+    for household in households:
+        head = household.head()
+        head_name = head.fields.get("name") if head else None
+        heads.append((household.id, {"head_name": head_name, "member_count": len(household.active_members()),
+                                     **household_keys(head_name, household.fields.get("group_name")),
+                                     **yearstatus.mirror(household.years, year)}, household.fields))
+        members += [(m.fields["id"], member_keys(m.fields.get("name")), m.fields) for m in household.members]
+    uow.update_derived(Household, heads)
+    uow.update_derived(Member, members)
+
+
 def unit_of_work(store: "Store", user: str | None = None, *, check: bool = True,
                  origin: str | None = None) -> UnitOfWork:
     """The unit of work every service opens: it refreshes what it touched before committing."""

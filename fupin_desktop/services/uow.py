@@ -14,7 +14,7 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..clock import HybridClock
@@ -260,6 +260,29 @@ class UnitOfWork:
         if logged:
             self._record(table, "update", row_id, logged, household_id or _household_of(table, current))
         return changes
+
+    def update_derived(self, target: TableLike,
+                       rows: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]) -> int:
+        """Derived columns of many rows at once, each given as ``(id, values, current row)``: the rows whose
+        values differ are written with one statement per set of columns. Derived columns are never logged,
+        so nothing goes into the change log; returns how many rows changed."""
+        table = table_of(target)
+        if any(not table.c[name].info.get("derived") for _, values, _ in rows for name in values):
+            raise FupinError(f"程序错误：{table.name} 只有派生字段可以批量改写。")
+        assert self.conn is not None
+        now, groups = _now(), dict[tuple[str, ...], list[dict[str, Any]]]()
+        for row_id, values, current in rows:
+            clean = self._clean(table, values)
+            if any(current.get(name) != value for name, value in clean.items()):
+                if "updated_at" in table.c:
+                    clean["updated_at"] = now
+                bound = {f"v_{name}": value for name, value in clean.items()}
+                groups.setdefault(tuple(sorted(clean)), []).append({"_id": row_id, **bound})
+        for names, batch in groups.items():  # bind names apart from the columns' (SQLAlchemy reserves those)
+            statement = update(table).where(table.c.id == bindparam("_id")).values(
+                {name: bindparam(f"v_{name}") for name in names})
+            self.conn.execute(statement, batch)
+        return sum(len(batch) for batch in groups.values())
 
     def delete(self, target: TableLike, row_id: str, *, household_id: str | None = None) -> None:
         """Only for parts of a record (an income line, a helper assignment made by mistake).

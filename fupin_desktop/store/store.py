@@ -8,6 +8,7 @@ A store is a folder::
     keys/*.slot          the data key, wrapped per password and by the recovery code (keyslots.py)
     keys/failures/       one empty file per failed unlock (lockout.py)
     backups/             encrypted .fupinbak copies (daily, before migrations and imports; see backups.py)
+    held-down/           the county's down packages that wait their turn, still sealed (sync/held_down.py)
 
 Opening checks, in order, before anything is written: the descriptor's schema, a non-empty database,
 the key, a readable database at a known schema revision, and no rollback. Only then may a schema

@@ -83,9 +83,12 @@ def _exchange(store: Store, args: argparse.Namespace) -> None:
 def _report_down(down: DownResult) -> None:
     if down.already:
         print(f"下发包 {down.number} 以前已经导入过，没有改动。", flush=True)
-    else:
+        return
+    if down.own and not down.held:
         print(f"已导入下发包 {down.number}：{down.records} 条记录，改动 {down.changed} 条，"
               f"{len(down.households)} 户有变化，冲突 {down.conflicts} 处（保留本机的值）。", flush=True)
+    for message in down.messages:  # why it is held; held packages applied after it, or one set aside
+        print(f"{message}。" if message == down.held else message, flush=True)
 
 
 def _report_ack(ack: AckResult | None) -> None:
@@ -118,6 +121,9 @@ def _status(store: Store, as_json: bool) -> int:
     down = status["down"]
     print(f"县里下发：已导入 {down['applied']} 个下发包" + (f"，{down['conflicts']} 处本机的修改与县里不同，等县里处理"
                                                   if down["conflicts"] else ""))
+    if down["held"]:  # waiting for a missing package, or for this program's upgrade
+        print(f"暂存的下发包：第 {'、'.join(map(str, down['held']))} 个（缺少第 {down['applied'] + 1} 个下发包，"
+              "或本机程序需要升级；它们到了或升级后会自动导入）", flush=True)
     for p in status["packages"][-10:]:
         print(f"  第 {p['number']} 包  {p['entries']} 条  {p['state']}  {p['created']}")
     return 0

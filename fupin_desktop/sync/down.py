@@ -2,13 +2,16 @@
 
 Checks, each refusing before the next, with the store unchanged: a down package (not a change package
 or an acknowledgment), from this device's county (its registered signing key), signature, for this
-device, the next number (an earlier one is a replay and changes nothing; a later one waits for the
-missing one), the hash chain, a schema this program knows. Then one transaction per package: every
-record is checked against the schema first (a field this program does not have refuses the whole
-package: nothing is trimmed), then applied field by field. Applied changes enter the change log with
-the county as origin, already confirmed, so they are never sent back. A field this device changed
-and the county has not yet confirmed keeps the device's value and is recorded as a conflict, until
-the county's decision arrives (a version stamped "county"), which settles it.
+device. Then its number: an earlier one is a replay and changes nothing; a later one than the next is
+kept sealed in ``held-down/`` (sync/held_down.py) and applied, in order, when the missing one arrives
+(by HTTP or USB); so is one from a newer county program, until this program is upgraded. The next one
+must continue the hash chain. Then one transaction per package: every record is checked against the
+schema first (a field this program does not have refuses the whole package: nothing is trimmed; a
+field an older county program still names the old way is renamed forward, sync/schema_map.py), then
+applied field by field. Applied changes enter the change log with the county as origin, already
+confirmed, so they are never sent back. A field this device changed and the county has not yet
+confirmed keeps the device's value and is recorded as a conflict, until the county's decision arrives
+(a version stamped "county"), which settles it.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from ..queries.load import load_households
 from ..queries.years import current_year
 from ..reference import RefValue, apply_reference
 from ..services.checks import mark_store
-from ..services.households import refresh_summary, unit_of_work
+from ..services.households import refresh_summaries, unit_of_work
 from ..services.uow import UnitOfWork
 from ..sync_state import SyncState
 from ..values import from_json, to_json
 from . import crypto
+from . import held_down
 from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
 from .package import Kind, PackageError, PackageReader
+from .schema_map import forward
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -47,6 +52,8 @@ CONFLICT_PREFIX = "sync.down_conflict."
 # run instead of household by household: the marks' cross-household checks were 80 % of applying.
 BULK_RECORDS = 1000
 MARKS_PENDING = "sync.down_marks_pending"
+SUMMARIES_PENDING = "sync.down_summaries_pending"  # households whose list summaries wait for the end of the run
+SUMMARY_SLICE = 1000
 
 
 @dataclass
@@ -57,6 +64,9 @@ class DownResult:
     conflicts: int = 0
     reference: int = 0  # thresholds and rule parameters taken over
     already: bool = False
+    held: str = ""  # kept for later (a package missing before it, a newer county program): why, in Chinese
+    released: list[int] = field(default_factory=list)  # held packages applied after this one
+    own: bool = True  # False: only held packages released (no package of its own was given)
     households: set[str] = field(default_factory=set)
     messages: list[str] = field(default_factory=list)
 
@@ -83,20 +93,24 @@ def _open(store: Store, path: Path) -> tuple[PackageReader, DeviceKeys, dict[str
     return reader, keys, header
 
 
-def _check_order(conn: Connection, header: dict[str, Any], path: Path) -> bool:
-    """False when the package was applied before; raises when it cannot be applied yet."""
-    last = int(get_meta(conn, "sync.down_number", "0") or 0)
+ALREADY, NEXT, GAP, NEWER = "already", "next", "gap", "newer"
+
+
+def _order(conn: Connection, header: dict[str, Any], path: Path) -> str:
+    """Where the package stands: applied before, the next one, after a missing one, or from a newer
+    schema. Raises when it is the next number but does not continue the chain."""
+    last = _last(conn)
     if header["number"] <= last:
-        return False
+        return ALREADY
     if header["number"] > last + 1:
-        raise _refuse("DOWN_GAP", f"缺少第 {last + 1} 个下发包，这个第 {header['number']} 个包先不导入；"
-                      "请先导入前面的包（同一文件夹里的包会按顺序导入）", path)
+        return GAP
     if header.get("prev_hash", "") != (get_meta(conn, "sync.down_hash", "") or ""):
         raise _refuse("DOWN_CHAIN", "这个下发包与本机上一个下发包接不上（可能被调换过）", path)
-    if not known_revision(header.get("schema")):
-        raise _refuse("SCHEMA_NEWER", "县里的程序版本较新，本机程序版本较旧，请升级后再导入这个下发包"
-                      "（内容不会丢失，升级后重新导入即可）", path)
-    return True
+    return NEXT if known_revision(header.get("schema")) else NEWER
+
+
+def _last(conn: Connection) -> int:
+    return int(get_meta(conn, "sync.down_number", "0") or 0)
 
 
 def _table(record: Mapping[str, Any], path: Path) -> Table:
@@ -158,60 +172,131 @@ def apply_down(store: Store, path: Path) -> DownResult:
         raise PackageError(err.code, f"下发包没有导入：{err.message}{_UNCHANGED}", hint=err.hint) from None
 
 
-def _apply_down(store: Store, path: Path) -> DownResult:
+def _apply_down(store: Store, path: Path, *, release: bool = True) -> DownResult:
     reader, keys, header = _open(store, path)
     result = DownResult(number=header["number"])
     with store.engine.connect() as conn:
-        if not _check_order(conn, header, path):
-            result.already = True
-            return result
+        order, last = _order(conn, header, path), _last(conn)
+    if order == ALREADY:
+        result.already = True
+        return result
+    if order in (GAP, NEWER):
+        return _hold(store, path, header, order, last, result)
+    if not _apply_next(store, reader, keys, header, path, result):
+        result.already = True  # applied meanwhile by another window
+        return result
+    if release:
+        _release_into(store, result)
+    return result
+
+
+def _hold(store: Store, path: Path, header: dict[str, Any], order: str, last: int, result: DownResult) -> DownResult:
+    held_down.keep(store, path, header["number"])
+    result.held = held_down.missing_message(last, header["number"]) if order == GAP else \
+        held_down.schema_message(header.get("schema"), header["number"])
+    result.messages.append(result.held)
+    return result
+
+
+def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: dict[str, Any], path: Path,
+                result: DownResult) -> bool:
     everything = list(reader.records(keys.box.private))  # bounded by the package limits
     refs = [_reference(r, path) for r in everything if r.get("type") == "reference"]
-    records = [r for r in everything if r.get("type") != "reference"]
+    records = [forward(r, header.get("schema")) for r in everything if r.get("type") != "reference"]
     tables = [_table(r, path) for r in records]
 
     bulk = len(records) > BULK_RECORDS
     with unit_of_work(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk) as uow:
         assert uow.conn is not None
         uow.conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a member may come before its household
-        if not _check_order(uow.conn, header, path):  # applied meanwhile by another window
-            result.already = True
-            return result
+        if _order(uow.conn, header, path) != NEXT:
+            return False
         _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
         result.reference = sum(apply_reference(uow.conn, ref) for ref in refs)
-        # list summaries now; validation marks once for the whole run (finish_run); new thresholds or
-        # parameters change every household's marks, so they are refreshed then too
+        # list summaries and validation marks once for the whole run (finish_run): a household comes again
+        # with its children in later packages, and summarising it per package was half of a first download;
+        # new thresholds or parameters change every household's marks, so they are refreshed then too
         if bulk:
-            _summaries(uow, sorted(uow.changed_households))
+            _defer_summaries(uow.conn, uow.changed_households)
         if bulk or result.reference:
             set_meta(uow.conn, MARKS_PENDING, "1")
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
         result.households = set(uow.changed_households)
     result.records = len(records)
-    return result
+    return True
 
 
-def _summaries(uow: UnitOfWork, household_ids: list[str]) -> None:
-    """What the household list reads (what refresh_households does, without marks)."""
+def release_held(store: Store) -> DownResult | None:
+    """Apply the held packages whose turn has come (after an upgrade, or a missing package applied
+    elsewhere); None when none could be."""
+    result = DownResult(number=down_number(store), own=False)
+    _release_into(store, result)
+    return result if result.released or result.messages else None
 
-    assert uow.conn is not None
-    year = current_year(uow.conn)
-    for household in load_households(uow.conn, household_ids):
-        refresh_summary(uow, household, year)
+
+def _release_into(store: Store, result: DownResult) -> None:
+    """Held packages that follow on, one transaction each, their counts added to ``result``. One that is
+    refused when its turn comes is set aside (kept, renamed) with the reason in ``result.messages``."""
+    while True:
+        last = down_number(store)
+        held_down.forget_through(store, last)
+        path = held_down.held_path(store, last + 1)
+        if not path.is_file():
+            return
+        try:
+            got = _apply_down(store, path, release=False)
+        except PackageError as err:
+            aside = held_down.set_aside(path)
+            result.messages.append(f"暂存的第 {last + 1} 个下发包无法导入，已移到 {aside.name}：{err.message}")
+            return
+        if got.held or got.already:
+            return
+        held_down.done(path)
+        _merge_counts(result, got)
+
+
+def _merge_counts(result: DownResult, got: DownResult) -> None:
+    result.released.append(got.number)
+    result.records += got.records
+    result.changed += got.changed
+    result.conflicts += got.conflicts
+    result.reference += got.reference
+    result.households |= got.households
+    result.messages.append(f"已按顺序导入暂存的第 {got.number} 个下发包。")
+
+
+def _defer_summaries(conn: Connection, household_ids: set[str]) -> None:
+    waiting = set(json.loads(get_meta(conn, SUMMARIES_PENDING) or "[]")) | household_ids
+    set_meta(conn, SUMMARIES_PENDING, json.dumps(sorted(waiting)))
 
 
 def finish_run(store: Store) -> bool:
-    """After a run of down packages (or at the next run, if one was cut): refresh the validation marks
-    that bulk packages left for the end. Returns whether it did."""
+    """After a run of down packages (or at the next run, if one was cut): refresh the list summaries and
+    the validation marks that bulk packages left for the end. Returns whether it did."""
     with store.engine.connect() as conn:
-        if get_meta(conn, MARKS_PENDING) is None:
-            return False
+        summaries, marks = get_meta(conn, SUMMARIES_PENDING), get_meta(conn, MARKS_PENDING)
+    if summaries is not None:
+        _finish_summaries(store, json.loads(summaries))
+    if marks is None:
+        return summaries is not None
 
     mark_store(store)
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": MARKS_PENDING})
     return True
+
+
+def _finish_summaries(store: Store, household_ids: list[str]) -> None:
+    """A unit of work per slice (only derived columns change: nothing is logged); the list of what is
+    waiting goes with the last one, so a cut run does it again, whole, next time."""
+    slices = [household_ids[i:i + SUMMARY_SLICE] for i in range(0, len(household_ids), SUMMARY_SLICE)] or [[]]
+    for number, part in enumerate(slices, 1):
+        with unit_of_work(store, user="县级下发", check=False) as uow:
+            assert uow.conn is not None
+            refresh_summaries(uow, load_households(uow.conn, part, frozenset({"members"})), current_year(uow.conn))
+            if number == len(slices):
+                uow.conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": SUMMARIES_PENDING})
 
 
 def _values(table: Table, record: Mapping[str, Any]) -> dict[str, Any]:

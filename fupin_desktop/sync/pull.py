@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import httpx
 
 from . import crypto
-from .client import ServerRefused, push, retrying, server_address
+from .client import ServerRefused, ServerUnreachable, push, retrying, server_address
 from .device import device_keys, get_meta
-from .down import DownResult, apply_down, down_number, finish_run
+from .down import DownResult, apply_down, down_number, finish_run, release_held
 from .transport import tls_verify
 
 if TYPE_CHECKING:
@@ -64,11 +64,22 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
         push(store, url, attempts=attempts, backoff=backoff, timeout=timeout)
     base, ca_file = server_address(store, keys.county.server_url, url)
     result = PullResult()
+    released = release_held(store)  # held packages whose turn has come (this program was upgraded)
+    if released is not None:
+        result.applied.append(released)
+    try:
+        _download(store, base, ca_file, keys.sign.private, result, attempts, backoff, timeout, progress)
+    finally:  # also after a cut: what was applied gets its validation marks
+        finish_run(store)
+    return result
+
+
+def _download(store: Store, base: str, ca_file: str, sign_private: bytes, result: PullResult, attempts: int,
+              backoff: float, timeout: float, progress: Callable[[int], None] | None) -> None:
     with httpx.Client(base_url=base, timeout=timeout, verify=tls_verify(ca_file)) as client, \
             tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         for _ in range(MAX_PACKAGES_PER_PULL):
-            data = _ask(client, down_request(store.device_id, keys.sign.private, down_number(store)), attempts,
-                        backoff)
+            data = _ask(client, down_request(store.device_id, sign_private, down_number(store)), attempts, backoff)
             if data is None:
                 break
             path = Path(tmp) / "down.fupindown"
@@ -77,15 +88,19 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
             if applied.already:  # the server sent what we have: stop rather than loop
                 break
             result.applied.append(applied)
+            if applied.held:  # from a newer county program: asking again would bring the same package
+                break
             if progress is not None:
                 progress(len(result.applied))
-    finish_run(store)
-    return result
 
 
 def _ask(client: httpx.Client, body: dict[str, str | int], attempts: int, backoff: float) -> bytes | None:
     """The next down package, or None when the county has nothing more."""
-    response = retrying(partial(client.post, "/api/v1/down", json=body), attempts, backoff)
+    try:
+        response = retrying(partial(client.post, "/api/v1/down", json=body), attempts, backoff)
+    except ServerUnreachable as err:  # a cut: every package applied so far stays, the next pull resumes
+        raise ServerUnreachable("连不上县里的服务器，下载中断了。",
+                                hint="已导入的下发包都保存在本机，下次同步会从中断处接着下载。") from err
     if response.status_code == 204:
         return None
     if response.status_code != 200:

@@ -20,6 +20,7 @@ from ..values import from_json
 from ..opchanges import OpChanges
 from . import crypto
 from .device import device_keys, get_meta, set_meta
+from .down import CONFLICT_PREFIX
 from .package import Kind, PackageError, PackageReader
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def apply_ack(store: "Store", path: Path) -> AckResult:
             result.already = True
             return result
         _confirm(conn, store.device_id, ack, result)
+        _settle_kept(uow, ack.get("conflicts", []), result)
         _refuse(conn, store.device_id, refused, result)
         last_applied = int(get_meta(conn, "sync.correction", "0") or 0)
         for c in corrections:
@@ -116,6 +118,28 @@ def _confirm(conn: Connection, device_id: str, ack: dict[str, Any], result: AckR
         result.conflicts += c["status"] == "open"
 
 
+def _settle_kept(uow: UnitOfWork, conflicts: list[dict[str, Any]], result: AckResult) -> None:
+    """A field kept here against the county's value whose conflict the county has closed: decided (the
+    decided value) or superseded by a later edit (the county's value last seen here) — taken over, so the
+    device does not keep a value the county no longer holds when no later package carries the record."""
+    assert uow.conn is not None
+    for c in conflicts:
+        key = f"{CONFLICT_PREFIX}{c.get('entity')}.{c.get('entity_id')}.{c.get('field')}"
+        kept = get_meta(uow.conn, key) if c.get("status") != "open" else None
+        table = Base.metadata.tables.get(str(c.get("entity")))
+        if kept is None or table is None or str(c.get("field")) not in table.c:
+            continue
+        decided = c.get("decided_value") if c.get("status") == "resolved" else None
+        value = json.loads(decided) if isinstance(decided, str) else json.loads(kept).get("county")
+        try:
+            uow.update(table, c["entity_id"], {c["field"]: from_json(table.c[c["field"]], value)},
+                       household_id=c.get("household_id"))
+        except (NotFound, InvalidInput) as err:
+            result.messages.append(f"县里已处理的冲突无法在本机应用：{getattr(err, 'message', err)}")
+            continue
+        uow.conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
+
+
 def _refuse(conn: Connection, device_id: str, refused: list[dict[str, Any]], result: AckResult) -> None:
     """Entries the county did not apply (outside this device's scope, malformed): 被拒, with the reason
     kept beside them (meta ``sync.refused.<seq>``) so that nothing typed vanishes without a word."""
@@ -145,6 +169,11 @@ def _correct(uow: UnitOfWork, correction: dict[str, Any], result: AckResult) -> 
     try:
         uow.update(table, correction["entity_id"], {correction["field"]: value}, household_id=correction.get("hh"))
         result.corrections += 1
+        # The county's decision: a field kept here against its down package is settled too, even if no
+        # later package carries the record (the decision may have come down before this device was told).
+        assert uow.conn is not None
+        uow.conn.execute(text("DELETE FROM meta WHERE key = :k"), {
+            "k": f"{CONFLICT_PREFIX}{correction['entity']}.{correction['entity_id']}.{correction['field']}"})
     except NotFound:
         result.messages.append("县级更正涉及本机没有的记录，已跳过。")
     except InvalidInput as err:

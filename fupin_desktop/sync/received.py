@@ -17,7 +17,7 @@ from ..errors import InvalidInput
 from ..model import column_label
 from ..sync_state import SyncState
 from .device import get_meta
-from .down import CONFLICT_PREFIX, DownResult, apply_down, finish_run
+from .down import CONFLICT_PREFIX, DownResult, apply_down, finish_run, release_held
 from .package import Kind, PackageReader
 from .receipts import AckResult, apply_ack
 
@@ -49,8 +49,12 @@ def expand(paths: list[Path], device_id: str) -> list[Path]:
 
 
 def apply_files(store: Store, paths: list[Path]) -> Iterator[tuple[str, AckResult | DownResult]]:
-    """Apply each file; yields (name, AckResult or DownResult). A refused file raises (nothing of it applied)."""
+    """Apply each file; yields (name, AckResult or DownResult). A refused file raises (nothing of it applied);
+    a down package that cannot be applied yet is held (its result says why) and applied when its turn comes."""
     try:
+        released = release_held(store)  # held packages whose turn has come (this program was upgraded)
+        if released is not None:
+            yield "暂存的下发包", released
         for path in expand(paths, store.device_id):
             kind = PackageReader(path).frame.kind
             yield path.name, apply_down(store, path) if kind == Kind.DOWN else apply_ack(store, path)

@@ -11,6 +11,7 @@ from ..model import SyncOutbox
 from ..sync_state import ALL_STATES, HOUSEHOLD_PRIORITY, OPEN_STATES, SyncState, sql_list
 from .device import get_meta
 from .down import CONFLICT_PREFIX
+from .held_down import held_numbers
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -37,7 +38,7 @@ def sync_status(store: "Store") -> dict[str, Any]:
             "changes": {state: counts.get(state, 0) for state in ALL_STATES},
             "packages": [dict(r._mapping) for r in outbox],
             "down": {"applied": int(get_meta(conn, "sync.down_number", "0") or 0),
-                     "conflicts": _down_conflicts(conn)},
+                     "conflicts": _down_conflicts(conn), "held": held_numbers(store)},
         }
 
 

@@ -92,6 +92,9 @@ class DownloadRun(QObject):
             self._finish()
             return
         self.downs.append(result)
+        if result.held:  # from a newer county program: asking again would bring the same package
+            self._finish()
+            return
         self.dialog.setLabelText(f"{LABEL}\n已导入 {len(self.downs)} 个下发包。")
         self.progressed.emit(len(self.downs))
         self._next()
