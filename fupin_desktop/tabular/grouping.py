@@ -133,7 +133,7 @@ def _check_household_values(group: Group) -> None:
     head_first = sorted(group.rows, key=lambda r: r.values.get("member.relation") != "户主")
     for row in head_first:
         for key, value in row.values.items():
-            if not key.startswith(("household.", "household_year.")):
+            if not key.startswith(("household.", "household_year.", "income_item.")):
                 continue
             if key not in chosen:
                 chosen[key] = (row.number, value)

@@ -24,7 +24,9 @@ from ..paths import resources_dir
 from ..services.households import add_measure, save_income, update_measure
 from ..services.uow import UnitOfWork
 from .header import ColumnMap
-from .layout import Field, header_key
+from . import income_columns
+from .income_columns import IncomeField
+from .layout import Field, alias_index, header_key
 from .problem import ERROR, INFO, WARNING, Problem
 from .rows import RowCleaner, RowRecord, ValueMap, not_data
 
@@ -72,7 +74,22 @@ def sheet_kind(rows: list[tuple[Any, ...]]) -> tuple[str, int] | None:
             keys = {index[k].key for c in cells if isinstance(c, str) and (k := header_key(c)) in index}
             if any(keys.issuperset(names) for names in spec["detect"]):
                 return kind, number
+        if _wide_income(cells):
+            return INCOME, number
     return None
+
+
+def _wide_income(cells: tuple[Any, ...]) -> bool:
+    """A household-year row per household with income as one column per item, and nothing of the
+    roster but what names the household (a national 户 sheet with 致贫原因 is a roster)."""
+    index, roster = _index(INCOME), alias_index()
+    keys = [header_key(c) for c in cells if isinstance(c, str) and c.strip()]
+    named = {index[k].key for k in keys if k in index}
+    if not named & {"household.national_hh_no", "group.head_id_no"}:
+        return False
+    income = [k for k in keys if k in roster and isinstance(roster[k], IncomeField)]
+    other = [k for k in keys if k in roster and not isinstance(roster[k], IncomeField) and k not in index]
+    return bool(income) and not other
 
 
 def kind_label(kind: str) -> str:
@@ -83,6 +100,11 @@ def column_map(kind: str, header_row: int, cells: tuple[Any, ...]) -> ColumnMap:
     headers = ["" if c is None else str(c).strip() for c in cells]
     columns = ColumnMap(header_row, headers)
     index, totals = _index(kind), {header_key(t) for t in _doc()["totals"]}
+    if kind == INCOME and _wide_income(cells):  # its category columns are items, not totals to skip
+        roster = alias_index()
+        index = {**{k: f for k, f in roster.items() if isinstance(f, IncomeField)},
+                 **{k: _year_note(f) for k, f in index.items()}}
+        totals = {header_key(t) for t in _doc()["totals"] if not isinstance(roster.get(header_key(t)), IncomeField)}
     taken: dict[str, str] = {}
     for i, text in enumerate(headers):
         if not text:
@@ -96,6 +118,11 @@ def column_map(kind: str, header_row: int, cells: tuple[Any, ...]) -> ColumnMap:
         else:
             columns.fields[i], taken[chosen.key] = chosen, text
     return columns
+
+
+def _year_note(f: Field) -> Field:
+    """With one row a household-year, its 说明 is the year's, not a line's."""
+    return Field("income_year.note", f.label, f.aliases) if f.key == "income_line.note" else f
 
 
 @dataclass(slots=True)
@@ -129,7 +156,12 @@ def read_linked(kind: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns:
         if why:
             problems.append(Problem(number, "", why, INFO, label))
             continue
-        into.rows.append(LinkedRow(kind, cleaner.record(number, cells, problems)))
+        record = cleaner.record(number, cells, problems)
+        if cleaner.income and not record.bad:
+            into.rows += [LinkedRow(kind, line) for line in income_columns.line_records(record, record.values)]
+        else:
+            into.rows.append(LinkedRow(kind, record))
+    problems += cleaner.summary()
 
 
 # ---- writing ---------------------------------------------------------------------------------
@@ -168,14 +200,16 @@ class _Households:
         return found, ""
 
 
-def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_out: set[str]) -> LinkedResult:
+def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_out: set[str],
+                 roster_income: Iterable[tuple[str, RowRecord]] = ()) -> LinkedResult:
     """Write the rows without problems; ``left_out``: 户编号 and 户主证件号码 of the roster's households
-    that the import leaves out (their rows are reported, not written)."""
+    that the import leaves out (their rows are reported, not written); ``roster_income``: the lines
+    of the roster's own income columns, by the household they were written to."""
     assert uow.conn is not None
     result = LinkedResult()
     usable = [r for r in rows if not r.record.bad]
     households = _Households(uow.conn, usable)
-    placed: dict[str, list[tuple[str, RowRecord]]] = {INCOME: [], MEASURES: []}
+    placed: dict[str, list[tuple[str, RowRecord]]] = {INCOME: list(roster_income), MEASURES: []}
     for row in usable:
         record = row.record
         keys = {record.values.get("household.national_hh_no"), record.values.get("group.head_id_no")} - {None}
@@ -194,7 +228,7 @@ def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_
     return result
 
 
-_YEAR_FIELDS = ("period_start", "period_end", "population", "claims_income", "compliant_oop_expense")
+_YEAR_FIELDS = ("period_start", "period_end", "population", "claims_income", "compliant_oop_expense", "note")
 _LINE_FIELDS = ("category", "item", "amount", "counts_toward_income", "note")
 
 

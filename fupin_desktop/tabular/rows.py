@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..validation.idnumber import parse_id
+from . import income_columns
 from .cleaning import clean_cell
 from .codes import Vocabulary, text_key, unknown_message, vocabulary_for
 from .header import ColumnMap
@@ -68,6 +69,8 @@ class RowCleaner:
             i: _with_user_values(v, values, columns.headers[i], f.key)
             for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
         self.filled: dict[str, int] = {}  # label → people given the ID number's value (no such column)
+        self.income = income_columns.has_income(columns.fields.values())
+        self.zero_income = False
 
     def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
         record = RowRecord(number, {}, sheet=self.sheet)
@@ -78,7 +81,17 @@ class RowCleaner:
         if not record.values and not record.bad:
             problems.append(record.problem("", "只有不导入的列有内容，已跳过", INFO))
         self._fill_from_id(record, problems)
+        if self.income:
+            self._check_income(record, problems)
         return record
+
+    def _check_income(self, record: RowRecord, problems: list[Problem]) -> None:
+        """A category's column against the sub-items on the same row (both typed: neither is guessed)."""
+        for category, total, parts in income_columns.total_mismatches(record.values):
+            header = self.columns.headers_by_field().get(income_columns.item_key(category), category)
+            problems.append(record.problem(header, f"{total} 与本行所列{category}明细之和 {parts} 不符，请核对"))
+            record.bad = True
+        self.zero_income = self.zero_income or income_columns.zeros(record.values) > 0
 
     def _fill_from_id(self, record: RowRecord, problems: list[Problem]) -> None:
         """A blank 出生日期 or 性别 is what the ID number says: reported on its row, or once for
@@ -92,8 +105,11 @@ class RowCleaner:
                 self.filled[label] = self.filled.get(label, 0) + 1
 
     def summary(self) -> list[Problem]:
-        return [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
-                for label, count in self.filled.items()]
+        found = [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
+                 for label, count in self.filled.items()]
+        if self.zero_income:
+            found.append(Problem(0, "", "收入各列中为 0 的单元格不建收入明细（0 元不改变核算结果）", INFO, self.sheet))
+        return found
 
     def _cell(self, record: RowRecord, index: int, key: str, raw: Any, problems: list[Problem]) -> None:
         header = self.columns.headers[index]
