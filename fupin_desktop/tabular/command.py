@@ -22,7 +22,7 @@ def add_import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="要导入的 .xlsx 或 .csv 文件（一人一行的花名册）")
     p.add_argument("--mapping", help="列对应文件（JSON：{\"表头\": \"字段名\"}，字段名为空表示忽略该列）")
     p.add_argument("--values", help="值对应文件（JSON：{\"表头\": {\"文件中的写法\": \"代码表名称\"}}），"
-                                     "用于代码表里没有的写法")
+                                     "用于代码表里没有的写法；名称写“保留原值”则按原样保存（报告中逐行列出）")
     p.add_argument("--sheet", help="工作表名称（默认：每个有表头的可见工作表，户表和人表按户编号合并）")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告将做什么，不写入")
     p.add_argument("--partial", action="store_true", help="导入没有问题的户，有问题的行另存为“…-未导入.xlsx”")

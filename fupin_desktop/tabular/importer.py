@@ -28,7 +28,7 @@ from .grouping import Group, check_groups, group_rows
 from . import income_columns
 from .linked import LinkedResult, apply_linked
 from .plan import MemberChange, Planned, plan
-from .problem import WARNING, Problem
+from .problem import INFO, WARNING, Problem
 from .report import ImportReport
 from .rows import RowRecord, ValueMap
 from .sheets import SheetsRead, read_sheets
@@ -80,8 +80,10 @@ def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
         planned = plan(conn, read.groups, store.village_code, year)
     first = next(iter(read.sheets.columns.values()), None)
     names = [*read.sheets.columns, *read.sheets.linked.sheets]
+    values = list(read.sheets.choices.entries.values())
+    loose += [Problem(0, v.header, str(v), INFO, v.sheet) for v in values if v.chosen is not None]
     return ImportReport(str(path), "、".join(names), first.header_row if first else 0,
-                        read.sheets.mapping(), planned, year=year, file_problems=loose,
+                        read.sheets.mapping(), planned, year=year, file_problems=loose, values=values,
                         headers=read.sheets.headers(), sheets=list(read.sheets.labels.values()),
                         sheet_labels=dict(read.sheets.labels), linked=read.sheets.linked.rows)
 

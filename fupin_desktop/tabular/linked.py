@@ -28,7 +28,7 @@ from . import income_columns
 from .income_columns import IncomeField
 from .layout import Field, alias_index, header_key
 from .problem import ERROR, INFO, WARNING, Problem
-from .rows import RowCleaner, RowRecord, ValueMap, not_data
+from .rows import RowCleaner, RowRecord, ValueChoices, not_data
 
 INCOME, MEASURES = "income", "measures"
 _SCAN = 30
@@ -138,14 +138,14 @@ class LinkedRead:
 
 
 def read_linked(kind: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap, year: int,
-                label: str, values: ValueMap | None, problems: list[Problem], into: LinkedRead) -> None:
+                label: str, choices: ValueChoices | None, problems: list[Problem], into: LinkedRead) -> None:
     """The sheet's data rows as records; 合计 rows, notes and repeated headers are skipped and said."""
     if not any(f.key in ("household.national_hh_no", "group.head_id_no") for f in columns.fields.values()):
         problems.append(Problem(columns.header_row, "", f"{kind_label(kind)}表没有“户编号”或“户主证件号码”列，"
                                 "无法知道各行属于哪一户，整张表未导入", ERROR, label))
         return
     problems += [Problem(p.row, p.column, p.message, p.severity, label) for p in columns.not_imported()]
-    cleaner = RowCleaner(columns, year, label, values)
+    cleaner = RowCleaner(columns, year, label, choices)
     for number, cells in rows:
         if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
             continue

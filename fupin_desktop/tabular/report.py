@@ -10,6 +10,7 @@ from ..opchanges import OpChanges
 from .linked import LinkedRow
 from .plan import Planned
 from .problem import ERROR, LABELS, MISSING, Problem
+from .rows import ValueEntry
 
 SHOWN_ROWS = 8  # rows named in one 待补 line
 
@@ -33,6 +34,15 @@ class ImportReport:
     linked: list[LinkedRow] = field(default_factory=list)  # rows of 收入明细 and 帮扶措施 sheets
     linked_problems: list[Problem] = field(default_factory=list)  # found writing them (their households…)
     linked_counts: dict[str, int] = field(default_factory=dict)  # income years written, measures added…
+    values: list[ValueEntry] = field(default_factory=list)  # coded values not in their table, or mapped
+
+    def value_map(self) -> dict[str, dict[str, str]]:
+        """The values mapped for this report (header → {typed: label or KEEP}): what ``values`` was."""
+        found: dict[str, dict[str, str]] = {}
+        for v in self.values:
+            if v.chosen is not None:
+                found.setdefault(v.header, {})[v.typed] = v.chosen
+        return found
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
@@ -77,6 +87,8 @@ class ImportReport:
                 "created": self.count("create"), "updated": self.count("update"),
                 "unchanged": self.count("unchanged"), "rejected": self.rejected,
                 "rejected_file": self.rejected_file, "mapping": self.mapping, **self.linked_counts,
+                "values": [{"sheet": v.sheet, "column": v.header, "typed": v.typed, "rows": v.rows,
+                            "chosen": v.chosen} for v in self.values],
                 "problems": [p.as_dict() for p in self.problems]}
 
 
