@@ -107,7 +107,7 @@ def _income_reasons(columns: ColumnMap, mapping: Mapping[str, str] | None) -> No
     """Beside income columns, a column that looks like income says why it is not one."""
     for i, why in list(columns.ignored.items()):
         text = columns.headers[i]
-        if mapping is not None and text in mapping:
+        if why == "列对应中设为忽略":
             continue
         if is_total(text):
             columns.ignored[i] = "合计由明细计算，不导入"
@@ -117,8 +117,8 @@ def _income_reasons(columns: ColumnMap, mapping: Mapping[str, str] | None) -> No
 
 
 def _why_not(text: str, mapping: Mapping[str, str] | None) -> str:
-    if mapping is not None and text in mapping:
-        return "列对应中设为忽略"
+    if mapping is not None and text in mapping and header_key(text) in alias_index():
+        return "列对应中设为忽略"  # a column with a home, set aside by the person (else: why it has none)
     if header_key(text) in _ORDINAL:
         return "序号由程序按行排列，不导入"
     return "没有对应的字段（可在“列对应”中指定）"
