@@ -218,6 +218,6 @@ class ImportDialog(QDialog):
                 f"无变化 {report.count('unchanged')} 户。")
         text += "".join(f"\n{line}" for line in report.linked_lines())
         if report.rejected_file:
-            text += f"\n有问题的 {report.rejected} 户没有导入，这些行已另存为：\n{report.rejected_file}"
+            text += f"\n{report.left_out_line()}，这些行已另存为：\n{report.rejected_file}"
         QMessageBox.information(self, "导入完成", text)
         self.accept()

@@ -111,7 +111,7 @@ def _print_report(report: Any, out: Out) -> None:
     for line in report.linked_lines():
         out(line)
     if report.rejected_file:
-        out(f"未导入的行已另存为：{report.rejected_file}（最后一列“问题”说明原因）")
+        out(f"{report.left_out_line()}，这些行已另存为：{report.rejected_file}（最后一列“问题”说明原因）")
     if not report.applied and not report.blocked:
         out("（试运行：没有写入任何内容）")
 

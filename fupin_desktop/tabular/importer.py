@@ -85,7 +85,8 @@ def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
     return ImportReport(str(path), "、".join(names), first.header_row if first else 0,
                         read.sheets.mapping(), planned, year=year, file_problems=loose, values=values,
                         headers=read.sheets.headers(), sheets=list(read.sheets.labels.values()),
-                        sheet_labels=dict(read.sheets.labels), linked=read.sheets.linked.rows)
+                        sheet_labels=dict(read.sheets.labels), linked=read.sheets.linked.rows,
+                        linked_headers=dict(read.sheets.linked.header_rows))
 
 
 def run_import(store: Store, path: Path, options: ImportOptions | None = None, *,
@@ -163,7 +164,7 @@ def _round(store: Store, path: Path, options: ImportOptions, report: ImportRepor
 
 def _write_rejected(path: Path, options: ImportOptions, report: ImportReport) -> None:
     """Written before the commit: a file that cannot be written stops the import before it changes anything."""
-    if report.rejected:
+    if report.rejected or report.linked_left_out():
         from .rejected import write_rejected  # noqa: PLC0415
 
         target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
@@ -204,7 +205,7 @@ def _apply_linked(uow: UnitOfWork, report: ImportReport, todo: list[Planned]) ->
     with the income columns of the roster's households."""
     left_out = {k for p in report.planned if p.group.rejected for k in _keys(p)}
     result = apply_linked(uow, report.linked, report.year, left_out, _roster_income(todo))
-    report.linked_problems, report.linked_counts = result.problems, result.counts
+    report.linked_problems, report.linked_counts, report.linked_written = result.problems, result.counts, result.written
     return result
 
 

@@ -135,6 +135,7 @@ class LinkedRow:
 class LinkedRead:
     rows: list[LinkedRow] = field(default_factory=list)
     sheets: dict[str, str] = field(default_factory=dict)  # sheet name → kind
+    header_rows: dict[str, int] = field(default_factory=dict)  # sheet name → its header's row
 
 
 def read_linked(kind: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap, year: int,
@@ -170,6 +171,7 @@ class LinkedResult:
     problems: list[Problem] = field(default_factory=list)
     households: dict[str, RowRecord] = field(default_factory=dict)  # touched household → its first row
     counts: dict[str, int] = field(default_factory=dict)
+    written: set[tuple[str, int]] = field(default_factory=set)  # (sheet, row) of the rows taken (or unchanged)
 
     def add(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -208,8 +210,11 @@ def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_
     assert uow.conn is not None
     result = LinkedResult()
     usable = [r for r in rows if not r.record.bad]
-    households = _Households(uow.conn, usable)
+    households = _Households(uow.conn, rows)
     placed: dict[str, list[tuple[str, RowRecord]]] = {INCOME: list(roster_income), MEASURES: []}
+    # A year's lines replace the stored ones: a year with a line that cannot be read is not written at all.
+    bad_years = {(found, _year(r.record, import_year)) for r in rows
+                 if r.record.bad and r.kind == INCOME and (found := households.find(r.record)[0])}
     for row in usable:
         record = row.record
         keys = {record.values.get("household.national_hh_no"), record.values.get("group.head_id_no")} - {None}
@@ -223,7 +228,7 @@ def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_
             continue
         placed[row.kind].append((household_id, record))
         result.households.setdefault(household_id, record)
-    _write_income(uow, placed[INCOME], import_year, result)
+    _write_income(uow, placed[INCOME], import_year, result, bad_years)
     _write_measures(uow, placed[MEASURES], import_year, result)
     return result
 
@@ -254,15 +259,22 @@ def _match_category(typed: str) -> str | None:
     return None
 
 
+def _year(record: RowRecord, import_year: int) -> int:
+    return int(record.values.get("income_year.year") or import_year)
+
+
 def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_year: int,
-                  result: LinkedResult) -> None:
+                  result: LinkedResult, bad_years: set[tuple[str, int]]) -> None:
     years: dict[tuple[str, int], list[RowRecord]] = {}
     for household_id, record in rows:
-        years.setdefault((household_id, int(record.values.get("income_year.year") or import_year)), []).append(record)
+        years.setdefault((household_id, _year(record, import_year)), []).append(record)
     for (household_id, year), records in years.items():
-        lines, fields, bad = _income_of(records, result)
-        if bad:
+        lines, fields, faulty = _income_of(records, result)
+        if faulty or (household_id, year) in bad_years:
+            result.problems += [r.problem("", f"同一户{year}年度的其他收入明细行有错误，这一年度的明细都未导入",
+                                          WARNING) for r in records if r.number not in faulty]
             continue
+        result.written.update((r.sheet, r.number) for r in records)
         if _same_income(uow.conn, household_id, year, lines, fields):
             result.add("income_unchanged")
             continue
@@ -270,16 +282,16 @@ def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_yea
         result.add("income_written")
 
 
-def _income_of(records: list[RowRecord], result: LinkedResult) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
-    """The year's lines and its own fields (the same on every row that gives them)."""
+def _income_of(records: list[RowRecord], result: LinkedResult) -> tuple[list[dict[str, Any]], dict[str, Any], set[int]]:
+    """The year's lines and its own fields (the same on every row that gives them); the rows with an error."""
     lines: list[dict[str, Any]] = []
     fields: dict[str, Any] = {}
-    bad = False
+    bad: set[int] = set()
     for record in records:
         found = _category(record)
         if isinstance(found, str):
             result.problems.append(record.problem("类别", found))
-            bad = True
+            bad.add(record.number)
             continue
         category, item, counts = found
         line = record.table("income_line")
@@ -292,7 +304,7 @@ def _income_of(records: list[RowRecord], result: LinkedResult) -> tuple[list[dic
             if fields.setdefault(name, value) != value:
                 result.problems.append(record.problem(_label(f"income_year.{name}"),
                                                       f"同一户同一年度的各行不一致（“{fields[name]}”和“{value}”）"))
-                bad = True
+                bad.add(record.number)
     return lines, fields, bad
 
 
@@ -332,6 +344,7 @@ def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_y
         fields.setdefault("year", import_year)
         same = next((m for m in stored.get(household_id, []) if all(m.get(k) == fields.get(k) for k in _IDENTITY)),
                     None)
+        result.written.add((record.sheet, record.number))
         if same is None:
             measure_id = add_measure(uow, household_id, MeasureData(fields))
             stored.setdefault(household_id, []).append({**fields, "id": measure_id})

@@ -83,5 +83,6 @@ def _read_linked(sheet: Sheet, found: tuple[str, int], label: str,
     cells = next(c for n, c in rows if n == header_row)
     columns = column_map(kind, header_row, cells)
     read.linked.sheets[sheet.name] = kind
+    read.linked.header_rows[sheet.name] = header_row
     read.labels[sheet.name] = label
     read_linked(kind, rows, columns, year, label, read.choices, read.problems, read.linked)
