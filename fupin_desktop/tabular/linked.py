@@ -21,7 +21,7 @@ from ..bundle import MeasureData
 from ..model import Base, Household, IncomeLine, IncomeYear, Measure, Member
 from ..model.income import CATEGORIES
 from ..paths import resources_dir
-from ..services.households import add_measure, save_income, update_measure
+from ..services.households import add_incomes, add_measures, save_income, update_measure
 from ..services.uow import UnitOfWork
 from .header import ColumnMap
 from . import income_columns
@@ -268,6 +268,8 @@ def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_yea
     years: dict[tuple[str, int], list[RowRecord]] = {}
     for household_id, record in rows:
         years.setdefault((household_id, _year(record, import_year)), []).append(record)
+    stored = _stored_years(uow, sorted({h for h, _ in years}))
+    new: list[tuple[str, int, list[dict[str, Any]], dict[str, Any]]] = []
     for (household_id, year), records in years.items():
         lines, fields, faulty = _income_of(records, result)
         if faulty or (household_id, year) in bad_years:
@@ -275,11 +277,25 @@ def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_yea
                                           WARNING) for r in records if r.number not in faulty]
             continue
         result.written.update((r.sheet, r.number) for r in records)
+        if (household_id, year) not in stored:
+            new.append((household_id, year, lines, fields))
+            result.add("income_written")
+            continue
         if _same_income(uow.conn, household_id, year, lines, fields):
             result.add("income_unchanged")
             continue
         save_income(uow, household_id, year, lines, **fields)
         result.add("income_written")
+    add_incomes(uow, new)
+
+
+def _stored_years(uow: UnitOfWork, ids: list[str]) -> set[tuple[str, int]]:
+    assert uow.conn is not None
+    found: set[tuple[str, int]] = set()
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        found.update((h, y) for h, y in uow.conn.execute(
+            select(IncomeYear.household_id, IncomeYear.year).where(IncomeYear.household_id.in_(chunk))))
+    return found
 
 
 def _income_of(records: list[RowRecord], result: LinkedResult) -> tuple[list[dict[str, Any]], dict[str, Any], set[int]]:
@@ -335,6 +351,7 @@ def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_y
         for p in uow.conn.execute(select(Member.id, Member.household_id, Member.name, Member.id_no)
                                   .where(Member.household_id.in_(chunk))).mappings():
             people.setdefault(p["household_id"], []).append(dict(p))
+    pending: list[tuple[str, dict[str, Any]]] = []  # new measures, written together at the end
     for household_id, record in rows:
         member, why = _member(record, people.get(household_id, []))
         if why:
@@ -346,17 +363,19 @@ def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_y
                     None)
         result.written.add((record.sheet, record.number))
         if same is None:
-            measure_id = add_measure(uow, household_id, MeasureData(fields))
-            stored.setdefault(household_id, []).append({**fields, "id": measure_id})
+            pending.append((household_id, fields))
+            stored.setdefault(household_id, []).append(fields)  # the same dict: a later row may change it
             result.add("measures_added")
             continue
         changes = {k: v for k, v in fields.items() if same.get(k) != v}
         if changes:
-            update_measure(uow, same["id"], changes)
+            if "id" in same:
+                update_measure(uow, same["id"], changes)
             same.update(changes)
             result.add("measures_updated")
         else:
             result.add("measures_unchanged")
+    add_measures(uow, [(household_id, MeasureData(fields)) for household_id, fields in pending])
 
 
 def _member(record: RowRecord, people: list[dict[str, Any]]) -> tuple[str | None, str]:
