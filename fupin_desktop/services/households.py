@@ -273,6 +273,16 @@ def add_measures(uow: UnitOfWork, measures: Sequence[tuple[str, MeasureData]]) -
                            household_ids=[h for h, _ in measures])
 
 
+def add_assessments(uow: UnitOfWork, assessments: Sequence[tuple[str, Row]]) -> list[str]:
+    """Assessments (识别/退出/风险消除/返贫), ``(household, fields)``, in one executemany (an import)."""
+    return uow.insert_many(Assessment, [{**a, "household_id": h} for h, a in assessments],
+                           household_ids=[h for h, _ in assessments])
+
+
+def update_assessment(uow: UnitOfWork, assessment_id: str, changes: Row) -> None:
+    uow.update(Assessment, assessment_id, changes)
+
+
 def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row | None = None) -> None:
     household_id = uow.get(Measure, measure_id)["household_id"]
     uow.update(Measure, measure_id, changes)

@@ -31,10 +31,12 @@ def add_import_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
-    p.add_argument("--what", choices=("roster", "measures", "income", "income_lines", "all"), default="roster",
+    p.add_argument("--what", choices=("roster", "measures", "income", "income_lines", "assessments", "all"),
+                   default="roster",
                    help="roster 花名册（一人一行）、measures 帮扶措施、income 收入核算（一户一年度一行）、"
                         "income_lines 收入明细（一条一行，可导入）、"
-                        "all 花名册、收入明细和帮扶措施在一个文件中（可整体导入）")
+                        "assessments 评估记录（识别、退出、风险消除、返贫，可导入）、"
+                        "all 花名册、收入明细、帮扶措施和评估记录在一个文件中（可整体导入）")
     p.add_argument("--group", help="只导出这个村民小组")
     p.add_argument("--status", help="只导出这个脱贫状态（“未脱贫类”为未脱贫、预脱贫、返贫）")
 

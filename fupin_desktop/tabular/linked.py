@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..bundle import MeasureData
-from ..model import Base, Household, IncomeLine, IncomeYear, Measure, Member
+from ..model import Assessment, Base, Household, IncomeLine, IncomeYear, Measure, Member
 from ..model.income import CATEGORIES
 from ..paths import resources_dir
-from ..services.households import add_incomes, add_measures, save_income, update_measure
+from ..services.households import (
+    add_assessments, add_incomes, add_measures, save_income, update_assessment, update_measure,
+)
 from ..services.uow import UnitOfWork
 from .header import ColumnMap
 from . import income_columns
@@ -30,7 +32,8 @@ from .layout import Field, alias_index, header_key
 from .problem import ERROR, INFO, WARNING, Problem
 from .rows import RowCleaner, RowRecord, ValueChoices, not_data
 
-INCOME, MEASURES = "income", "measures"
+INCOME, MEASURES, ASSESSMENTS = "income", "measures", "assessments"
+WRITE_CHUNK = 500  # households whose rows are made into records and written at a time
 _SCAN = 30
 
 
@@ -125,10 +128,34 @@ def _year_note(f: Field) -> Field:
     return Field("income_year.note", f.label, f.aliases) if f.key == "income_line.note" else f
 
 
+_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of fields rows give
+
+
 @dataclass(slots=True)
 class LinkedRow:
+    """A row of a 收入明细 or 帮扶措施 sheet, kept compact (a 10,000-household file has 200,000 of
+    them, held until they are written): its fields' names as a tuple shared by the rows that give
+    the same fields, its values as a tuple; ``record`` gives it back as a row."""
+
     kind: str
-    record: RowRecord
+    number: int
+    sheet: str
+    bad: bool
+    keys: tuple[str, ...]
+    cells: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, kind: str, record: RowRecord) -> LinkedRow:
+        keys = tuple(record.values)
+        return cls(kind, record.number, record.sheet, record.bad, _KEYS.setdefault(keys, keys),
+                   tuple(record.values.values()))
+
+    @property
+    def record(self) -> RowRecord:
+        return RowRecord(self.number, dict(zip(self.keys, self.cells, strict=True)), self.bad, self.sheet)
+
+    def get(self, key: str) -> Any:
+        return self.cells[self.keys.index(key)] if key in self.keys else None
 
 
 @dataclass
@@ -159,9 +186,9 @@ def read_linked(kind: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns:
             continue
         record = cleaner.record(number, cells, problems)
         if cleaner.income and not record.bad:
-            into.rows += [LinkedRow(kind, line) for line in income_columns.line_records(record, record.values)]
+            into.rows += [LinkedRow.of(kind, line) for line in income_columns.line_records(record, record.values)]
         else:
-            into.rows.append(LinkedRow(kind, record))
+            into.rows.append(LinkedRow.of(kind, record))
     problems += cleaner.summary()
 
 
@@ -181,16 +208,15 @@ class _Households:
     """The store's households by 户编号 and by their head's ID number (after the roster's rows are written)."""
 
     def __init__(self, conn: Connection, rows: list[LinkedRow]) -> None:
-        numbers = {r.record.values["household.national_hh_no"] for r in rows
-                   if r.record.values.get("household.national_hh_no")}
-        heads = {r.record.values["group.head_id_no"] for r in rows if r.record.values.get("group.head_id_no")}
+        numbers = {n for r in rows if (n := r.get("household.national_hh_no"))}
+        heads = {h for r in rows if (h := r.get("group.head_id_no"))}
         self.by_number = dict(conn.execute(select(Household.national_hh_no, Household.id)
                                            .where(Household.national_hh_no.in_(numbers))).all())
         self.by_head = dict(conn.execute(select(Member.id_no, Member.household_id).where(
             Member.id_no.in_(heads), Member.relation == "户主", Member.record_status == "在册")).all())
 
-    def find(self, record: RowRecord) -> tuple[str | None, str]:
-        number, head = record.values.get("household.national_hh_no"), record.values.get("group.head_id_no")
+    def find(self, row: LinkedRow) -> tuple[str | None, str]:
+        number, head = row.get("household.national_hh_no"), row.get("group.head_id_no")
         by_number = self.by_number.get(number) if number else None
         by_head = self.by_head.get(head) if head else None
         if by_number and by_head and by_number != by_head:
@@ -209,27 +235,38 @@ def apply_linked(uow: UnitOfWork, rows: list[LinkedRow], import_year: int, left_
     of the roster's own income columns, by the household they were written to."""
     assert uow.conn is not None
     result = LinkedResult()
-    usable = [r for r in rows if not r.record.bad]
     households = _Households(uow.conn, rows)
-    placed: dict[str, list[tuple[str, RowRecord]]] = {INCOME: list(roster_income), MEASURES: []}
     # A year's lines replace the stored ones: a year with a line that cannot be read is not written at all.
     bad_years = {(found, _year(r.record, import_year)) for r in rows
-                 if r.record.bad and r.kind == INCOME and (found := households.find(r.record)[0])}
-    for row in usable:
-        record = row.record
-        keys = {record.values.get("household.national_hh_no"), record.values.get("group.head_id_no")} - {None}
-        if keys & left_out:
-            result.problems.append(record.problem("", "所属的户在花名册部分有错误、没有导入，这一行也未导入",
-                                                  WARNING))
+                 if r.bad and r.kind == INCOME and (found := households.find(r)[0])}
+    owners: dict[str, list[int]] = {}  # household → its rows (by index: rows stay compact until written)
+    for i, row in enumerate(rows):
+        if row.bad:
             continue
-        household_id, why = households.find(record)
+        if {row.get("household.national_hh_no"), row.get("group.head_id_no")} & left_out:
+            result.problems.append(Problem(row.number, "", "所属的户在花名册部分有错误、没有导入，这一行也未导入",
+                                           WARNING, row.sheet))
+            continue
+        household_id, why = households.find(row)
         if household_id is None:
-            result.problems.append(record.problem("户编号", why))
+            result.problems.append(Problem(row.number, "户编号", why, ERROR, row.sheet))
             continue
-        placed[row.kind].append((household_id, record))
-        result.households.setdefault(household_id, record)
-    _write_income(uow, placed[INCOME], import_year, result, bad_years)
-    _write_measures(uow, placed[MEASURES], import_year, result)
+        owners.setdefault(household_id, []).append(i)
+        if household_id not in result.households:
+            result.households[household_id] = row.record
+    roster: dict[str, list[RowRecord]] = {}
+    for household_id, record in roster_income:
+        roster.setdefault(household_id, []).append(record)
+    ids = list(dict.fromkeys([*roster, *owners]))
+    for chunk in (ids[i:i + WRITE_CHUNK] for i in range(0, len(ids), WRITE_CHUNK)):
+        placed: dict[str, list[tuple[str, RowRecord]]] = {INCOME: [], MEASURES: [], ASSESSMENTS: []}
+        for household_id in chunk:
+            placed[INCOME] += [(household_id, r) for r in roster.get(household_id, [])]
+            for i in owners.get(household_id, []):
+                placed[rows[i].kind].append((household_id, rows[i].record))
+        _write_income(uow, placed[INCOME], import_year, result, bad_years)
+        _write_measures(uow, placed[MEASURES], import_year, result)
+        _write_assessments(uow, placed[ASSESSMENTS], import_year, result)
     return result
 
 
@@ -376,6 +413,37 @@ def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_y
         else:
             result.add("measures_unchanged")
     add_measures(uow, [(household_id, MeasureData(fields)) for household_id, fields in pending])
+
+
+def _write_assessments(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_year: int,
+                       result: LinkedResult) -> None:
+    """One assessment a household, year and 类型: a stored one is updated, else added."""
+    assert uow.conn is not None
+    stored: dict[tuple[str, int, str], dict[str, Any]] = {}
+    ids = sorted({household_id for household_id, _ in rows})
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for a in uow.conn.execute(select(Assessment).where(Assessment.household_id.in_(chunk))).mappings():
+            stored[(a["household_id"], a["year"], a["kind"])] = dict(a)
+    pending: list[tuple[str, dict[str, Any]]] = []
+    for household_id, record in rows:
+        fields = record.table("assessment")
+        fields.setdefault("year", import_year)
+        if not fields.get("kind"):
+            result.problems.append(record.problem(_label("assessment.kind"), "未填写（识别、退出、风险消除或返贫）"))
+            continue
+        result.written.add((record.sheet, record.number))
+        same = stored.get((household_id, fields["year"], fields["kind"]))
+        if same is None:
+            pending.append((household_id, fields))
+            stored[(household_id, fields["year"], fields["kind"])] = fields
+            result.add("assessments_added")
+            continue
+        changes = {k: v for k, v in fields.items() if same.get(k) != v}
+        if changes and "id" in same:
+            update_assessment(uow, same["id"], changes)
+        same.update(changes)
+        result.add("assessments_updated" if changes else "assessments_unchanged")
+    add_assessments(uow, pending)
 
 
 def _member(record: RowRecord, people: list[dict[str, Any]]) -> tuple[str | None, str]:

@@ -40,7 +40,7 @@ class ImportReport:
 
     def linked_left_out(self) -> dict[tuple[str, int], list[str]]:
         """Each row of the 收入明细 and 帮扶措施 sheets that is not (or would not be) written, with why."""
-        rows = {(r.record.sheet, r.record.number) for r in self.linked} - self.linked_written
+        rows = {(r.sheet, r.number) for r in self.linked} - self.linked_written
         why: dict[tuple[str, int], list[str]] = {place: [] for place in rows}
         for p in self.file_problems + self.linked_problems:
             if p.place in why and p.severity in (ERROR, WARNING) and str(p) not in why[p.place]:
@@ -98,6 +98,10 @@ class ImportReport:
         unchanged = counts.get("measures_unchanged", 0)
         if added or updated or unchanged:
             lines.append(f"帮扶措施：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。")
+        added, updated = counts.get("assessments_added", 0), counts.get("assessments_updated", 0)
+        unchanged = counts.get("assessments_unchanged", 0)
+        if added or updated or unchanged:
+            lines.append(f"评估记录：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。")
         return lines
 
     def as_dict(self) -> dict[str, Any]:

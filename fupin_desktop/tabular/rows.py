@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -72,6 +73,9 @@ class RowCleaner:
             for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
         self.filled: dict[str, int] = {}  # label → people given the ID number's value (no such column)
         self.income = income_columns.has_income(columns.fields.values())
+        # One object for each text or date that rows repeat (户编号, 类别, 项目, 帮扶单位…): a large file
+        # holds its rows until they are written, and most of their cells say what the row above said.
+        self.shared: dict[Any, Any] = {}
         self.zero_income = False
 
     def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
@@ -134,6 +138,8 @@ class RowCleaner:
             if kept and value is not None:
                 shown = "、".join(f"“{k}”" for k in kept)
                 problem, severity = f"{shown}不在代码表中，按值对应保留原值", WARNING
+        if isinstance(value, (str, date)):
+            value = self.shared.setdefault(value, value)
         if value is not None:
             record.values[key] = value
         if problem:
