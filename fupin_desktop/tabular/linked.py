@@ -133,7 +133,7 @@ _KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of 
 
 @dataclass(slots=True)
 class LinkedRow:
-    """A row of a 收入明细 or 帮扶措施 sheet, kept compact (a 10,000-household file has 200,000 of
+    """A row of a 收入明细, 帮扶措施 or 评估记录 sheet, kept compact (a 10,000-household file has 200,000 of
     them, held until they are written): its fields' names as a tuple shared by the rows that give
     the same fields, its values as a tuple; ``record`` gives it back as a row."""
 
@@ -186,7 +186,10 @@ def read_linked(kind: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns:
             continue
         record = cleaner.record(number, cells, problems)
         if cleaner.income and not record.bad:
-            into.rows += [LinkedRow.of(kind, line) for line in income_columns.line_records(record, record.values)]
+            lines = income_columns.line_records(record, record.values)
+            if not lines:
+                problems.append(record.problem("", "各收入列都为空或为 0，这一户年度没有明细可导入", INFO))
+            into.rows += [LinkedRow.of(kind, line) for line in lines]
         else:
             into.rows.append(LinkedRow.of(kind, record))
     problems += cleaner.summary()
