@@ -211,9 +211,10 @@ def save_income(uow: UnitOfWork, household_id: str, year: int, lines: Iterable[R
     return income_id
 
 
-def add_incomes(uow: UnitOfWork, incomes: Sequence[tuple[str, int, list[Row], Row]]) -> None:
+def add_incomes(uow: UnitOfWork, incomes: Sequence[tuple[str, int, list[Row], Row]], *, trusted: bool = False) -> None:
     """Income years not in the store yet, ``(household, year, lines, the year's fields)``, in one
-    executemany per table (an import): the same rows and totals as ``save_income`` writes one by one."""
+    executemany per table (an import): the same rows and totals as ``save_income`` writes one by one.
+    ``trusted``: values already parsed by their columns' parsers (``uow.insert_many``)."""
     assert uow.conn is not None
     declared: dict[tuple[str, int], int | None] = {}
     members: dict[str, int | None] = {}
@@ -231,11 +232,11 @@ def add_incomes(uow: UnitOfWork, incomes: Sequence[tuple[str, int, list[Row], Ro
         years.append({**fields, "household_id": household_id, "year": year, **income_calc.totals(counted, population)})
         owners.append(household_id)
         all_lines.append(counted)
-    income_ids = uow.insert_many(IncomeYear, years, household_ids=owners)
+    income_ids = uow.insert_many(IncomeYear, years, household_ids=owners, trusted=trusted)
     rows = [{"sort": sort, **line, "income_id": income_id}
             for income_id, lines in zip(income_ids, all_lines, strict=True) for sort, line in enumerate(lines)]
     line_owners = [owner for owner, lines in zip(owners, all_lines, strict=True) for _ in lines]
-    uow.insert_many(IncomeLine, rows, household_ids=line_owners)
+    uow.insert_many(IncomeLine, rows, household_ids=line_owners, trusted=trusted)
 
 
 def recompute_income(uow: UnitOfWork, household_id: str, year: int) -> None:
@@ -266,17 +267,17 @@ def add_measure(uow: UnitOfWork, household_id: str, measure: MeasureData) -> str
     return measure_id
 
 
-def add_measures(uow: UnitOfWork, measures: Sequence[tuple[str, MeasureData]]) -> list[str]:
+def add_measures(uow: UnitOfWork, measures: Sequence[tuple[str, MeasureData]], *, trusted: bool = False) -> list[str]:
     """Measures without a kind's detail, ``(household, measure)``, in one executemany (an import)."""
     assert not any(m.kind for _, m in measures)
     return uow.insert_many(Measure, [{**m.fields, "household_id": h} for h, m in measures],
-                           household_ids=[h for h, _ in measures])
+                           household_ids=[h for h, _ in measures], trusted=trusted)
 
 
-def add_assessments(uow: UnitOfWork, assessments: Sequence[tuple[str, Row]]) -> list[str]:
+def add_assessments(uow: UnitOfWork, assessments: Sequence[tuple[str, Row]], *, trusted: bool = False) -> list[str]:
     """Assessments (识别/退出/风险消除/返贫), ``(household, fields)``, in one executemany (an import)."""
     return uow.insert_many(Assessment, [{**a, "household_id": h} for h, a in assessments],
-                           household_ids=[h for h, _ in assessments])
+                           household_ids=[h for h, _ in assessments], trusted=trusted)
 
 
 def update_assessment(uow: UnitOfWork, assessment_id: str, changes: Row) -> None:

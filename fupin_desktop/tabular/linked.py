@@ -326,7 +326,7 @@ def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_yea
             continue
         save_income(uow, household_id, year, lines, **fields)
         result.add("income_written")
-    add_incomes(uow, new)
+    add_incomes(uow, new, trusted=True)  # parsed by the columns' own parsers (values.coerce) while reading
 
 
 def _stored_years(uow: UnitOfWork, ids: list[str]) -> set[tuple[str, int]]:
@@ -399,6 +399,9 @@ def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_y
             continue
         fields = {**record.table("measure"), "member_id": member}
         fields.setdefault("year", import_year)
+        if missing := _missing(Measure, fields):
+            result.problems.append(record.problem(missing, "未填写"))
+            continue
         same = next((m for m in stored.get(household_id, []) if all(m.get(k) == fields.get(k) for k in _IDENTITY)),
                     None)
         result.written.add((record.sheet, record.number))
@@ -415,7 +418,7 @@ def _write_measures(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_y
             result.add("measures_updated")
         else:
             result.add("measures_unchanged")
-    add_measures(uow, [(household_id, MeasureData(fields)) for household_id, fields in pending])
+    add_measures(uow, [(household_id, MeasureData(fields)) for household_id, fields in pending], trusted=True)
 
 
 def _write_assessments(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_year: int,
@@ -431,8 +434,8 @@ def _write_assessments(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], impor
     for household_id, record in rows:
         fields = record.table("assessment")
         fields.setdefault("year", import_year)
-        if not fields.get("kind"):
-            result.problems.append(record.problem(_label("assessment.kind"), "未填写（识别、退出、风险消除或返贫）"))
+        if missing := _missing(Assessment, fields):
+            result.problems.append(record.problem(missing, "未填写"))
             continue
         result.written.add((record.sheet, record.number))
         same = stored.get((household_id, fields["year"], fields["kind"]))
@@ -446,7 +449,16 @@ def _write_assessments(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], impor
             update_assessment(uow, same["id"], changes)
         same.update(changes)
         result.add("assessments_updated" if changes else "assessments_unchanged")
-    add_assessments(uow, pending)
+    add_assessments(uow, pending, trusted=True)
+
+
+def _missing(model: type[Base], fields: Mapping[str, Any]) -> str:
+    """The label of a required field the row leaves blank ("" when none): a row, not the import, is refused."""
+    for column in model.__table__.c:
+        required = not column.nullable and column.default is None and not column.primary_key
+        if required and not column.foreign_keys and fields.get(column.name) in (None, ""):
+            return str(column.info.get("label", column.name))
+    return ""
 
 
 def _member(record: RowRecord, people: list[dict[str, Any]]) -> tuple[str | None, str]:
