@@ -228,3 +228,21 @@ def test_a_demo_village_with_households_marked_risk_removed_comes_back_with_its_
         found = assessments(source)
         assert found and assessments(target) == found
         assert report.linked_counts["assessments_added"] == len(found)
+
+
+def test_a_measure_row_without_its_category_is_refused_on_its_row(new_store: Store, tmp_path: Path) -> None:
+    with unit_of_work(new_store) as uow:
+        svc.create_households(uow, village(), trusted=True)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["户主证件号码", "年度", "帮扶措施大类", "帮扶措施小类", "扶持资金额度"])
+    sheet.append([HEAD_2, 2026, "综合保障", "低保", 5200])
+    sheet.append([HEAD_2, 2026, None, "临时救助", 800])
+    book.save(tmp_path / "措施.xlsx")
+    report = run_import(new_store, tmp_path / "措施.xlsx")
+    assert [str(p) for p in report.errors] == ["第3行 措施大类：未填写"] and not report.applied
+    partial = run_import(new_store, tmp_path / "措施.xlsx", ImportOptions(partial=True,
+                                                                         rejected_path=tmp_path / "left.xlsx"))
+    assert partial.applied and partial.linked_counts == {"measures_added": 1}
+    rows = list(openpyxl.load_workbook(tmp_path / "left.xlsx", read_only=True).active.iter_rows(values_only=True))
+    assert rows[1][-1] == "第3行 措施大类：未填写"
