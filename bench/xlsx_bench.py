@@ -1,9 +1,9 @@
 """Spreadsheet import benchmark (issues 6 and 16): a 10,000-household workbook — the roster (about
-40,000 rows), the year's income lines and the measures as three sheets (``export --what all``) —
+40,000 rows), the year's income lines, the measures and the assessments as four sheets (``export --what all``) —
 imported as a dry run and for real, against a floor measured in the same run: openpyxl's read-only
 reading of the same file plus the core's bulk write (``UnitOfWork(check=False)``, trusted
 ``insert_many``) of the same records (households, members, the year's household facts the roster
-carries, income lines and measures). Each step runs in its own process so its peak RSS is its own.
+carries, income lines, measures and assessments). Each step runs in its own process so its peak RSS is its own.
 
     .venv/bin/python -m bench.xlsx_bench                  # 10,000 households
     .venv/bin/python -m bench.xlsx_bench --households 2000
@@ -69,8 +69,8 @@ def step_import(args: argparse.Namespace, *, dry_run: bool, again: bool = False)
     work = Path(args.work)
     store = _open(work / "target") if again else _new_store(work / "target")
     started = time.perf_counter()
-    # partial: the export carries no assessments, so the few households marked 风险消除 raise EXP-04 and
-    # are left out (counted below); without it one error stops the whole import.
+    # partial: a household the check refuses is left out (counted below) rather than stopping the import;
+    # with the assessments exported (风险消除 needs that year's, EXP-04) a clean village has none.
     report = run_import(store, work / "roster.xlsx", ImportOptions(dry_run=dry_run, partial=True,
                                                                    rejected_path=work / "rejected.xlsx"))
     elapsed = time.perf_counter() - started
@@ -113,8 +113,9 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
         facts = {r.household_id: {"population": r.population, "main_cause": r.main_cause,
                                   "other_causes": r.other_causes}
                  for r in conn.execute(select(HouseholdYear).where(HouseholdYear.year == year))}
-        # The sheets carry the year's income lines and every measure (without the kind's detail).
-        linked = {b.id: b for b in load_households(conn, list(facts), frozenset({"incomes", "measures"}))}
+        # The sheets carry the year's income lines, every measure (without the kind's detail) and assessment.
+        linked = {b.id: b for b in load_households(conn, list(facts),
+                                                   frozenset({"incomes", "measures", "assessments"}))}
         own = {"id", "household_id", "income_id", "member_id", "updated_at"}  # written anew, as the import does
 
         def fresh(row: dict) -> dict:
@@ -126,6 +127,8 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
                                           for y, i in linked[h["id"]].incomes.items() if y == year}
                                  if h["id"] in linked else {},
                                  measures=[MeasureData(fresh(m.fields)) for m in linked[h["id"]].measures]
+                                 if h["id"] in linked else [],
+                                 assessments=[fresh(a) for a in linked[h["id"]].assessments]
                                  if h["id"] in linked else [])
                    for h in conn.execute(select(Household)).mappings()]
     source.close()

@@ -310,9 +310,12 @@ class Archive:
 
         return export_xlsx(self.store, self.search(query), target, what, progress=progress)
 
-    def preview_import(self, path: Path, mapping: dict[str, str]) -> ImportReport:
-        """What importing ``path`` would leave: written, checked by the store's own rules, rolled back."""
-        return run_import(self.store, path, ImportOptions(mapping=mapping, dry_run=True, partial=True))
+    def preview_import(self, path: Path, mapping: dict[str, str],
+                       values: dict[str, dict[str, str]] | None = None) -> ImportReport:
+        """What importing ``path`` would leave: written, checked by the store's own rules, rolled back;
+        ``values``: coded values the person mapped (header → {typed: label or 保留原值})."""
+        return run_import(self.store, path, ImportOptions(mapping=mapping, dry_run=True, partial=True,
+                                                          values=values))
 
     def import_table(self, path: Path, options: ImportOptions, progress: Report | None = None,
                      cancel: Cancel | None = None) -> ImportReport:

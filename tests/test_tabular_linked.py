@@ -115,7 +115,7 @@ def test_one_workbook_with_everything_comes_back_whole_and_again_changes_nothing
     with village_and_empty_store(tmp_path) as (source, target, ids):
         rows = export_xlsx(source, ids, tmp_path / "all.xlsx", "all", year=2025)
         book = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True)
-        assert book.sheetnames == ["花名册", "收入明细", "帮扶措施"]
+        assert book.sheetnames == ["花名册", "收入明细", "帮扶措施", "评估记录"]
         assert rows == sum(sum(1 for _ in book[name].iter_rows(min_row=2)) for name in book.sheetnames)
         book.close()
         report = run_import(target, tmp_path / "all.xlsx")
@@ -197,3 +197,52 @@ def test_an_income_csv_saved_by_wps_in_gbk_alone_fills_households_of_the_store(n
     with new_store.engine.connect() as conn:
         per_head = conn.execute(select(IncomeYear.per_capita_net).where(IncomeYear.year == 2026)).scalar_one()
     assert per_head == Decimal("5200.00")
+
+
+def test_a_demo_village_with_households_marked_risk_removed_comes_back_with_its_assessments(tmp_path: Path) -> None:
+    """The export carries the assessments (风险消除 needs that year's, EXP-04): the whole workbook
+    imports into an empty store without an error, and the assessments are the same."""
+    from fupin_desktop.demo import fill_store  # noqa: PLC0415
+    from fupin_desktop.model import Assessment, HouseholdYear  # noqa: PLC0415
+
+    source, _ = Store.create(tmp_path / "a", village_code=VILLAGE, village_name="甲村", username="admin",
+                             password=PASSWORD)
+    target, _ = Store.create(tmp_path / "b", village_code=VILLAGE, village_name="乙村", username="admin",
+                             password=PASSWORD)
+    with source, target:
+        fill_store(source, 300, seed=3, flaws=0.0)
+        with source.engine.connect() as conn:
+            ids = search_households(conn, SearchQuery())
+            removed = conn.execute(select(HouseholdYear.id).where(HouseholdYear.risk_removed.is_(True))).all()
+        assert removed, "the demo village should have households marked 风险消除"
+        export_xlsx(source, ids, tmp_path / "all.xlsx", "all")
+        report = run_import(target, tmp_path / "all.xlsx")
+        assert report.applied and report.rejected == 0, [str(p) for p in report.errors][:5]
+
+        def assessments(store: Store) -> list[tuple]:
+            with store.engine.connect() as conn:
+                return sorted(conn.execute(
+                    select(Household.national_hh_no, Assessment.year, Assessment.kind, Assessment.result,
+                           Assessment.reviewed_on, Assessment.income_per_capita)
+                    .join(Household, Household.id == Assessment.household_id)).all())
+        found = assessments(source)
+        assert found and assessments(target) == found
+        assert report.linked_counts["assessments_added"] == len(found)
+
+
+def test_a_measure_row_without_its_category_is_refused_on_its_row(new_store: Store, tmp_path: Path) -> None:
+    with unit_of_work(new_store) as uow:
+        svc.create_households(uow, village(), trusted=True)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["户主证件号码", "年度", "帮扶措施大类", "帮扶措施小类", "扶持资金额度"])
+    sheet.append([HEAD_2, 2026, "综合保障", "低保", 5200])
+    sheet.append([HEAD_2, 2026, None, "临时救助", 800])
+    book.save(tmp_path / "措施.xlsx")
+    report = run_import(new_store, tmp_path / "措施.xlsx")
+    assert [str(p) for p in report.errors] == ["第3行 措施大类：未填写"] and not report.applied
+    partial = run_import(new_store, tmp_path / "措施.xlsx", ImportOptions(partial=True,
+                                                                         rejected_path=tmp_path / "left.xlsx"))
+    assert partial.applied and partial.linked_counts == {"measures_added": 1}
+    rows = list(openpyxl.load_workbook(tmp_path / "left.xlsx", read_only=True).active.iter_rows(values_only=True))
+    assert rows[1][-1] == "第3行 措施大类：未填写"

@@ -12,7 +12,7 @@ pytest.importorskip("pytestqt")
 from sqlalchemy import select
 
 from fupin_desktop.archive import Archive
-from fupin_desktop.model import Member
+from fupin_desktop.model import HouseholdYear, Member
 from fupin_desktop.queries.search import SearchQuery
 from fupin_desktop.services.households import create_households
 from fupin_desktop.services.households import unit_of_work
@@ -23,6 +23,7 @@ from ui.qt import QApplication, QSettings, QWidget
 
 from .factories import household
 from .test_tabular import HEADER, person, xlsx
+from .test_tabular_values import ROWS
 
 
 def idle(qtbot):
@@ -81,3 +82,56 @@ def test_export_writes_the_current_filter(qtbot, new_store, tmp_path, settings, 
     ws = openpyxl.load_workbook(target).active
     groups = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert groups == {"二组"} and ws.max_row == 4
+
+
+def value_rows(dialog) -> list[tuple[str, str, str, str]]:
+    return [(dialog.values.item(r, 0).text(), dialog.values.item(r, 1).text(), dialog.values.item(r, 2).text(),
+             dialog.values.cellWidget(r, 3).currentText()) for r in range(dialog.values.rowCount())]
+
+
+def choose(dialog, typed: str, target: str) -> None:
+    row = next(r for r in range(dialog.values.rowCount()) if dialog.values.item(r, 1).text() == typed)
+    combo = dialog.values.cellWidget(row, 3)
+    combo.setCurrentIndex(combo.findText(target))
+
+
+def test_values_not_in_the_code_table_are_mapped_in_the_dialog_and_the_recheck_shows_the_result(
+        qtbot, new_store, tmp_path, settings, monkeypatch):
+    install_cjk_font(QApplication.instance())
+    path = xlsx(tmp_path / "致贫原因.xlsx", ROWS)
+    dialog = import_dialog.ImportDialog(Archive(new_store), path, settings=settings)
+    qtbot.addWidget(dialog)
+    dialog.resize(1366, 768)
+    dialog.show()
+    idle(qtbot)
+    assert value_rows(dialog) == [("主要致贫原因", "缺钱", "2", "（不对应：这些行报错）"),
+                                  ("主要致贫原因", "没路", "1", "（不对应：这些行报错）")]
+    assert "有问题的 3 户" in dialog.summary.text() and not dialog.ok.isEnabled()
+
+    choose(dialog, "缺钱", "缺资金")
+    choose(dialog, "没路", "保留原值（逐行标出，仍由检查判断）")
+    dialog.findChild(import_dialog.QPushButton, "importRecheck").click()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: "有问题的 1 户" in dialog.summary.text(), timeout=10_000)
+    assert value_rows(dialog) == [("主要致贫原因", "缺钱", "2", "缺资金"),
+                                  ("主要致贫原因", "没路", "1", "保留原值（逐行标出，仍由检查判断）")]
+    problems = [dialog.problems.item(i).text() for i in range(dialog.problems.count())]
+    assert "[说明] 文件 主要致贫原因：值对应：“缺钱”按“缺资金”导入（2行）" in problems
+    assert "[提示] 第4行 主要致贫原因：“没路”不在代码表中，按值对应保留原值" in problems
+    assert "[错误] 第4行 主要致贫原因：主要致贫原因“没路”不在代码表中" in problems  # the check judges it
+    dialog.grab().save(str(tmp_path / "import-values.png"))
+
+    choose(dialog, "没路", "缺技术")
+    dialog.partial.setChecked(False)
+    dialog.findChild(import_dialog.QPushButton, "importRecheck").click()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: "有问题的 0 户" in dialog.summary.text(), timeout=10_000)
+    shown = []
+    monkeypatch.setattr(import_dialog.QMessageBox, "information", lambda *a: shown.append(a[2]))
+    assert dialog.ok.isEnabled()
+    dialog.ok.click()
+    idle(qtbot)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    with new_store.engine.connect() as conn:
+        causes = sorted(conn.execute(select(HouseholdYear.main_cause)).scalars())
+    assert causes == ["缺技术", "缺资金", "缺资金"]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from fupin_desktop.archive import Archive
+from fupin_desktop.tabular.codes import KEEP
 from fupin_desktop.tabular.importer import ImportOptions, ImportReport
 from fupin_desktop.tabular.layout import import_fields
 from fupin_desktop.tabular.report import digest
@@ -58,9 +59,19 @@ class ImportDialog(QDialog):
         self.mapping.setHorizontalHeaderLabels(["文件中的表头", "对应字段"])
         self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.mapping.verticalHeader().hide()
-        left_layout.addWidget(self.mapping, 1)
+        left_layout.addWidget(self.mapping, 3)
+        self.values_label = QLabel("值对应（代码表里没有的写法 → 代码表中的名称，对所有这样写的行生效）：")
+        self.values_label.setWordWrap(True)
+        left_layout.addWidget(self.values_label)
+        self.values = QTableWidget(0, 4, objectName="importValues")
+        self.values.setHorizontalHeaderLabels(["列", "文件中的写法", "行数", "对应为"])
+        header = self.values.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.values.verticalHeader().hide()
+        left_layout.addWidget(self.values, 2)
         recheck = QPushButton("按此对应重新检查", objectName="importRecheck")
-        recheck.clicked.connect(lambda: self.preview(self.current_mapping()))
+        recheck.clicked.connect(lambda: self.preview(self.current_mapping(), self.current_values()))
         left_layout.addWidget(recheck)
         split.addWidget(left)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -93,10 +104,10 @@ class ImportDialog(QDialog):
         self.ok.setEnabled(False)
 
     # ---- preview ------------------------------------------------------------------------------
-    def preview(self, mapping: dict[str, str]) -> None:
+    def preview(self, mapping: dict[str, str], values: dict[str, dict[str, str]] | None = None) -> None:
         self.ok.setEnabled(False)
         self.summary.setText("正在检查文件……")
-        Op(self, lambda: self.archive.preview_import(self.path, mapping)).success(
+        Op(self, lambda: self.archive.preview_import(self.path, mapping, values)).success(
             self.show_report).failure(self._failed).run()
 
     def _failed(self, err: BaseException) -> None:
@@ -106,6 +117,7 @@ class ImportDialog(QDialog):
     def show_report(self, report: ImportReport) -> None:
         self.report = report
         self._fill_mapping(report.mapping)
+        self._fill_values(report)
         errors = len(report.errors)
         self.summary.setText(
             f"工作表“{report.sheet}”，表头在第{report.header_row}行。将新建 {report.count('create')} 户，"
@@ -147,6 +159,38 @@ class ImportDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findData(key)))
             self.mapping.setCellWidget(row, 1, combo)
 
+    def _fill_values(self, report: ImportReport) -> None:
+        """Every value not in its code table, and every value mapped, with the rows it is on."""
+        entries = report.values
+        self.values.setRowCount(len(entries))
+        self.values_label.setVisible(bool(entries))
+        self.values.setVisible(bool(entries))
+        for row, entry in enumerate(entries):
+            where = f"{entry.sheet}：{entry.header}" if entry.sheet else entry.header
+            for col, text in enumerate((where, entry.typed, str(entry.rows))):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, entry.header)
+                if entry.chosen is None:
+                    item.setForeground(QBrush(QColor("#b00020")))
+                self.values.setItem(row, col, item)
+            combo = QComboBox()
+            combo.addItem("（不对应：这些行报错）", None)
+            for label in entry.labels:
+                combo.addItem(label, label)
+            combo.addItem("保留原值（逐行标出，仍由检查判断）", KEEP)
+            combo.setCurrentIndex(max(0, combo.findData(entry.chosen)) if entry.chosen else 0)
+            self.values.setCellWidget(row, 3, combo)
+
+    def current_values(self) -> dict[str, dict[str, str]]:
+        """header → {value as typed: label or KEEP}, for the values given a mapping."""
+        chosen: dict[str, dict[str, str]] = {}
+        for r in range(self.values.rowCount()):
+            target = self.values.cellWidget(r, 3).currentData()
+            if target:
+                header = self.values.item(r, 0).data(Qt.ItemDataRole.UserRole)
+                chosen.setdefault(header, {})[self.values.item(r, 1).text()] = target
+        return chosen
+
     def current_mapping(self) -> dict[str, str]:
         return {self.mapping.item(r, 0).text(): self.mapping.cellWidget(r, 1).currentData()
                 for r in range(self.mapping.rowCount())}
@@ -160,7 +204,8 @@ class ImportDialog(QDialog):
         mapping = self.current_mapping()
         self.settings.setValue(MAPPING_KEY, json.dumps({**saved_mapping(self.settings), **mapping},
                                                        ensure_ascii=False))
-        options = ImportOptions(mapping=mapping, partial=self.partial.isChecked())
+        options = ImportOptions(mapping=mapping, values=self.current_values() or None,
+                                partial=self.partial.isChecked())
         archive, path = self.archive, self.path
         Op(self, lambda progress: archive.import_table(path, options, progress.report, progress.cancelled)
            ).with_progress("正在导入……").success(self._done).run()
@@ -173,6 +218,6 @@ class ImportDialog(QDialog):
                 f"无变化 {report.count('unchanged')} 户。")
         text += "".join(f"\n{line}" for line in report.linked_lines())
         if report.rejected_file:
-            text += f"\n有问题的 {report.rejected} 户没有导入，这些行已另存为：\n{report.rejected_file}"
+            text += f"\n{report.left_out_line()}，这些行已另存为：\n{report.rejected_file}"
         QMessageBox.information(self, "导入完成", text)
         self.accept()

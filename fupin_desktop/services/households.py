@@ -211,6 +211,34 @@ def save_income(uow: UnitOfWork, household_id: str, year: int, lines: Iterable[R
     return income_id
 
 
+def add_incomes(uow: UnitOfWork, incomes: Sequence[tuple[str, int, list[Row], Row]], *, trusted: bool = False) -> None:
+    """Income years not in the store yet, ``(household, year, lines, the year's fields)``, in one
+    executemany per table (an import): the same rows and totals as ``save_income`` writes one by one.
+    ``trusted``: values already parsed by their columns' parsers (``uow.insert_many``)."""
+    assert uow.conn is not None
+    declared: dict[tuple[str, int], int | None] = {}
+    members: dict[str, int | None] = {}
+    ids = sorted({h for h, *_ in incomes})
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        declared.update(((h, y), p) for h, y, p in uow.conn.execute(
+            select(HouseholdYear.household_id, HouseholdYear.year, HouseholdYear.population)
+            .where(HouseholdYear.household_id.in_(chunk))))
+        members.update((h, n) for h, n in uow.conn.execute(
+            select(Household.id, Household.member_count).where(Household.id.in_(chunk))))
+    years, owners, all_lines = [], [], []
+    for household_id, year, lines, fields in incomes:
+        counted = [income_calc.with_default_counts(line) for line in lines]
+        population = fields.get("population") or declared.get((household_id, year)) or members.get(household_id) or None
+        years.append({**fields, "household_id": household_id, "year": year, **income_calc.totals(counted, population)})
+        owners.append(household_id)
+        all_lines.append(counted)
+    income_ids = uow.insert_many(IncomeYear, years, household_ids=owners, trusted=trusted)
+    rows = [{"sort": sort, **line, "income_id": income_id}
+            for income_id, lines in zip(income_ids, all_lines, strict=True) for sort, line in enumerate(lines)]
+    line_owners = [owner for owner, lines in zip(owners, all_lines, strict=True) for _ in lines]
+    uow.insert_many(IncomeLine, rows, household_ids=line_owners, trusted=trusted)
+
+
 def recompute_income(uow: UnitOfWork, household_id: str, year: int) -> None:
     assert uow.conn is not None
     income = uow.conn.execute(
@@ -237,6 +265,23 @@ def add_measure(uow: UnitOfWork, household_id: str, measure: MeasureData) -> str
     if measure.kind:
         uow.insert(MEASURE_DETAILS[measure.kind], {**measure.detail, "id": measure_id}, household_id=household_id)
     return measure_id
+
+
+def add_measures(uow: UnitOfWork, measures: Sequence[tuple[str, MeasureData]], *, trusted: bool = False) -> list[str]:
+    """Measures without a kind's detail, ``(household, measure)``, in one executemany (an import)."""
+    assert not any(m.kind for _, m in measures)
+    return uow.insert_many(Measure, [{**m.fields, "household_id": h} for h, m in measures],
+                           household_ids=[h for h, _ in measures], trusted=trusted)
+
+
+def add_assessments(uow: UnitOfWork, assessments: Sequence[tuple[str, Row]], *, trusted: bool = False) -> list[str]:
+    """Assessments (识别/退出/风险消除/返贫), ``(household, fields)``, in one executemany (an import)."""
+    return uow.insert_many(Assessment, [{**a, "household_id": h} for h, a in assessments],
+                           household_ids=[h for h, _ in assessments], trusted=trusted)
+
+
+def update_assessment(uow: UnitOfWork, assessment_id: str, changes: Row) -> None:
+    uow.update(Assessment, assessment_id, changes)
 
 
 def update_measure(uow: UnitOfWork, measure_id: str, changes: Row, detail: Row | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from .layout import Field
 _SPACES = re.compile(r"\s+")
 _SEPARATORS = re.compile(r"[,，、;；/\s]+")
 MULTI_JOIN = "、"
+KEEP = "保留原值"  # what a person may choose for a value of theirs: stored as typed, and said on its row
 
 
 def text_key(value: object) -> str:
@@ -47,13 +48,17 @@ class Vocabulary:
     by_text: Mapping[str, str]  # label (any era) or synonym, as text_key → label
     by_code: Mapping[str, str]  # national code of the year's era, leading zeros dropped → label
     multi: bool  # several labels in one cell ("长期慢性病、残疾")
+    chosen: Mapping[str, str] = field(default_factory=dict)  # a person's value (text_key) → label or KEEP
+
+    def parts(self, raw: Any) -> list[str]:
+        parts = _SEPARATORS.split(clean_text(_whole(raw))) if self.multi else [clean_text(_whole(raw))]
+        return [p for p in parts if text_key(p)]
 
     def match(self, raw: Any) -> tuple[str | None, list[str]]:
         """The cell as stored, and the parts that matched nothing."""
-        parts = _SEPARATORS.split(clean_text(_whole(raw))) if self.multi else [_whole(raw)]
         found: list[str] = []
         unknown: list[str] = []
-        for part in (p for p in parts if text_key(p)):
+        for part in self.parts(raw):
             label = self.one(part)
             (found if label else unknown).append(label or clean_text(part))
         if unknown or not found:
@@ -62,9 +67,16 @@ class Vocabulary:
 
     def one(self, raw: Any) -> str | None:
         key = text_key(raw)
+        chosen = self.chosen.get(key)
+        if chosen is not None:
+            return clean_text(raw) if chosen == KEEP else chosen
         if key in self.by_text:
             return self.by_text[key]
         return self.by_code.get(_code_key(key)) if key.isdigit() else None
+
+    def labels(self) -> list[str]:
+        """The labels of the import year's era, in the table's order (what a value may be mapped to)."""
+        return list(dict.fromkeys(self.by_code.values()))
 
 
 def _whole(raw: Any) -> Any:

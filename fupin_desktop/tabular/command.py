@@ -22,7 +22,7 @@ def add_import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="要导入的 .xlsx 或 .csv 文件（一人一行的花名册）")
     p.add_argument("--mapping", help="列对应文件（JSON：{\"表头\": \"字段名\"}，字段名为空表示忽略该列）")
     p.add_argument("--values", help="值对应文件（JSON：{\"表头\": {\"文件中的写法\": \"代码表名称\"}}），"
-                                     "用于代码表里没有的写法")
+                                     "用于代码表里没有的写法；名称写“保留原值”则按原样保存（报告中逐行列出）")
     p.add_argument("--sheet", help="工作表名称（默认：每个有表头的可见工作表，户表和人表按户编号合并）")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告将做什么，不写入")
     p.add_argument("--partial", action="store_true", help="导入没有问题的户，有问题的行另存为“…-未导入.xlsx”")
@@ -31,10 +31,12 @@ def add_import_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
-    p.add_argument("--what", choices=("roster", "measures", "income", "income_lines", "all"), default="roster",
+    p.add_argument("--what", choices=("roster", "measures", "income", "income_lines", "assessments", "all"),
+                   default="roster",
                    help="roster 花名册（一人一行）、measures 帮扶措施、income 收入核算（一户一年度一行）、"
                         "income_lines 收入明细（一条一行，可导入）、"
-                        "all 花名册、收入明细和帮扶措施在一个文件中（可整体导入）")
+                        "assessments 评估记录（识别、退出、风险消除、返贫，可导入）、"
+                        "all 花名册、收入明细、帮扶措施和评估记录在一个文件中（可整体导入）")
     p.add_argument("--group", help="只导出这个村民小组")
     p.add_argument("--status", help="只导出这个脱贫状态（“未脱贫类”为未脱贫、预脱贫、返贫）")
 
@@ -111,7 +113,7 @@ def _print_report(report: Any, out: Out) -> None:
     for line in report.linked_lines():
         out(line)
     if report.rejected_file:
-        out(f"未导入的行已另存为：{report.rejected_file}（最后一列“问题”说明原因）")
+        out(f"{report.left_out_line()}，这些行已另存为：{report.rejected_file}（最后一列“问题”说明原因）")
     if not report.applied and not report.blocked:
         out("（试运行：没有写入任何内容）")
 

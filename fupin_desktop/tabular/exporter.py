@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..errors import InvalidInput
-from ..model import Household, HouseholdYear, IncomeLine, IncomeYear, Measure, Member
+from ..model import Assessment, Household, HouseholdYear, IncomeLine, IncomeYear, Measure, Member
 from ..queries.years import current_year
 from ..paths import resources_dir
 from ..store.store import Store
@@ -23,8 +23,8 @@ from .xlsx import write_book
 CHUNK = 500
 _HEAD_ID = frozenset({"household.head_id_no"})  # the head's ID number on measure and income rows: text
 WHAT = {"roster": "花名册", "measures": "帮扶措施", "income": "收入核算", "income_lines": "收入明细",
-        "all": "花名册、收入明细和帮扶措施"}
-ALL = ("roster", "income_lines", "measures")  # what the import takes back from one workbook
+        "assessments": "评估记录", "all": "花名册、收入明细、帮扶措施和评估记录"}
+ALL = ("roster", "income_lines", "measures", "assessments")  # what the import takes back from one workbook
 Progress = Callable[[int, int], None]
 
 
@@ -147,4 +147,17 @@ def _income_lines(conn: Connection, ids: list[str], _year: int) -> Iterator[dict
             yield {**households[hh_id], **found}
 
 
-ROWS = {"roster": _roster, "measures": _measures, "income": _income, "income_lines": _income_lines}
+def _assessments(conn: Connection, ids: list[str], _year: int) -> Iterator[dict[str, Any]]:
+    """识别/退出/风险消除/返贫 assessments: a household marked 风险消除 needs that year's (EXP-04)."""
+    households = _households(conn, ids)
+    by_household: dict[str, list[Any]] = {}
+    stmt = select(Assessment).where(Assessment.household_id.in_(ids)).order_by(Assessment.year, Assessment.kind)
+    for r in conn.execute(stmt).mappings():
+        by_household.setdefault(r["household_id"], []).append(r)
+    for hh_id in ids:
+        for r in by_household.get(hh_id, []):
+            yield {**households[hh_id], **_prefixed("assessment", r)}
+
+
+ROWS = {"roster": _roster, "measures": _measures, "income": _income, "income_lines": _income_lines,
+        "assessments": _assessments}

@@ -12,7 +12,7 @@ from typing import Any
 from .cleaning import match_key
 from ..derive import group_key
 from .header import ColumnMap
-from .rows import Problem, RowCleaner, RowRecord, ValueMap, not_data
+from .rows import Problem, RowCleaner, RowRecord, ValueChoices, not_data
 
 
 @dataclass
@@ -53,10 +53,10 @@ class Group:
 
 def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap,
                  problems: list[Problem], year: int = 0, sheet: str = "",
-                 values: ValueMap | None = None) -> Iterator[RowRecord | None]:
+                 choices: ValueChoices | None = None) -> Iterator[RowRecord | None]:
     """Cleaned rows, coded values as their code table's labels; ``None`` for a blank row.
     Repeated headers, 合计/小计 rows and notes under the table are skipped and reported."""
-    cleaner = RowCleaner(columns, year or date.today().year, sheet, values)
+    cleaner = RowCleaner(columns, year or date.today().year, sheet, choices)
     for number, cells in rows:
         if all(c is None or isinstance(c, str) and not c.strip() for c in cells):
             yield None
@@ -133,7 +133,7 @@ def _check_household_values(group: Group) -> None:
     head_first = sorted(group.rows, key=lambda r: r.values.get("member.relation") != "户主")
     for row in head_first:
         for key, value in row.values.items():
-            if not key.startswith(("household.", "household_year.")):
+            if not key.startswith(("household.", "household_year.", "income_item.")):
                 continue
             if key not in chosen:
                 chosen[key] = (row.number, value)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from ..errors import InvalidInput
+from .income_columns import has_income, is_total, looks_like_income
 from .layout import Field, alias_index, field_by_name, header_key
 from .problem import INFO, Problem
 
@@ -97,12 +98,27 @@ def build_map(header_row: int, cells: tuple[Any, ...], mapping: Mapping[str, str
         else:
             columns.fields[i] = chosen
             taken[chosen.key] = text
+    if has_income(columns.fields.values()):
+        _income_reasons(columns, mapping)
     return columns
 
 
+def _income_reasons(columns: ColumnMap, mapping: Mapping[str, str] | None) -> None:
+    """Beside income columns, a column that looks like income says why it is not one."""
+    for i, why in list(columns.ignored.items()):
+        text = columns.headers[i]
+        if why == "列对应中设为忽略":
+            continue
+        if is_total(text):
+            columns.ignored[i] = "合计由明细计算，不导入"
+        elif looks_like_income(text) and why.startswith("没有对应的字段"):
+            columns.ignored[i] = ("不是收入核算的类别或明细项（见收入明细项代码表），"
+                                  "可在“列对应”中指定为某一明细项")
+
+
 def _why_not(text: str, mapping: Mapping[str, str] | None) -> str:
-    if mapping is not None and text in mapping:
-        return "列对应中设为忽略"
+    if mapping is not None and text in mapping and header_key(text) in alias_index():
+        return "列对应中设为忽略"  # a column with a home, set aside by the person (else: why it has none)
     if header_key(text) in _ORDINAL:
         return "序号由程序按行排列，不导入"
     return "没有对应的字段（可在“列对应”中指定）"

@@ -25,11 +25,12 @@ from ..services.uow import UnitOfWork
 from ..store.store import Store
 from ..validation.engine import Context, Finding, mark_households
 from .grouping import Group, check_groups, group_rows
+from . import income_columns
 from .linked import LinkedResult, apply_linked
 from .plan import MemberChange, Planned, plan
-from .problem import WARNING, Problem
+from .problem import INFO, WARNING, Problem
 from .report import ImportReport
-from .rows import ValueMap
+from .rows import RowRecord, ValueMap
 from .sheets import SheetsRead, read_sheets
 from .verify import attach
 from .villagegroups import village_groups
@@ -79,10 +80,13 @@ def prepare(store: Store, path: Path, options: ImportOptions) -> ImportReport:
         planned = plan(conn, read.groups, store.village_code, year)
     first = next(iter(read.sheets.columns.values()), None)
     names = [*read.sheets.columns, *read.sheets.linked.sheets]
+    values = list(read.sheets.choices.entries.values())
+    loose += [Problem(0, v.header, str(v), INFO, v.sheet) for v in values if v.chosen is not None]
     return ImportReport(str(path), "、".join(names), first.header_row if first else 0,
-                        read.sheets.mapping(), planned, year=year, file_problems=loose,
+                        read.sheets.mapping(), planned, year=year, file_problems=loose, values=values,
                         headers=read.sheets.headers(), sheets=list(read.sheets.labels.values()),
-                        sheet_labels=dict(read.sheets.labels), linked=read.sheets.linked.rows)
+                        sheet_labels=dict(read.sheets.labels), linked=read.sheets.linked.rows,
+                        linked_headers=dict(read.sheets.linked.header_rows))
 
 
 def run_import(store: Store, path: Path, options: ImportOptions | None = None, *,
@@ -104,14 +108,19 @@ def run_import(store: Store, path: Path, options: ImportOptions | None = None, *
 
 
 def _to_write(report: ImportReport) -> list[Planned]:
-    return [p for p in report.planned if not p.group.rejected and p.action != "unchanged"]
+    return [p for p in report.planned if not p.group.rejected and _writes(p)]
+
+
+def _writes(p: Planned) -> bool:
+    """Something to write: the household's own fields, or its income columns (compared when written)."""
+    return p.action != "unchanged" or bool(p.group.household("income_item"))
 
 
 def _to_check(report: ImportReport) -> list[Planned]:
     """The first round writes (to check, then roll back) the households already refused for what
     their rows say as well, so the preview lists their other errors too — all but those that cannot
     be written at all (no one, a person without a name, two households of the file on one of the store)."""
-    return [p for p in report.planned if p.action != "unchanged" and (not p.group.rejected or _writable(p))]
+    return [p for p in report.planned if _writes(p) and (not p.group.rejected or _writable(p))]
 
 
 def _writable(p: Planned) -> bool:
@@ -133,7 +142,7 @@ def _round(store: Store, path: Path, options: ImportOptions, report: ImportRepor
         with UnitOfWork(store, check=False) as uow:
             assert uow.conn is not None
             apply(uow, todo, progress=progress, cancel=cancel)
-            linked = _apply_linked(uow, report)
+            linked = _apply_linked(uow, report, todo)
             findings = _check(uow, todo, linked.households)
             groups = {p.household_id: p.group for p in todo if p.household_id}
             attach(groups, {k: v for k, v in findings.items() if k in groups}, report.headers)
@@ -155,7 +164,7 @@ def _round(store: Store, path: Path, options: ImportOptions, report: ImportRepor
 
 def _write_rejected(path: Path, options: ImportOptions, report: ImportReport) -> None:
     """Written before the commit: a file that cannot be written stops the import before it changes anything."""
-    if report.rejected:
+    if report.rejected or report.linked_left_out():
         from .rejected import write_rejected  # noqa: PLC0415
 
         target = options.rejected_path or Path(path).with_name(Path(path).stem + "-未导入.xlsx")
@@ -191,12 +200,27 @@ def _check(uow: UnitOfWork, planned: list[Planned], linked: Iterable[str] = ()) 
     return mark_households(uow.conn, ids, Context.for_store(uow.conn, current_year(uow.conn)))
 
 
-def _apply_linked(uow: UnitOfWork, report: ImportReport) -> LinkedResult:
-    """The 收入明细 and 帮扶措施 rows, after the roster's households are written (they may be new)."""
+def _apply_linked(uow: UnitOfWork, report: ImportReport, todo: list[Planned]) -> LinkedResult:
+    """The 收入明细 and 帮扶措施 rows, after the roster's households are written (they may be new),
+    with the income columns of the roster's households."""
     left_out = {k for p in report.planned if p.group.rejected for k in _keys(p)}
-    result = apply_linked(uow, report.linked, report.year, left_out)
-    report.linked_problems, report.linked_counts = result.problems, result.counts
+    result = apply_linked(uow, report.linked, report.year, left_out, _roster_income(todo))
+    report.linked_problems, report.linked_counts, report.linked_written = result.problems, result.counts, result.written
     return result
+
+
+def _roster_income(todo: list[Planned]) -> list[tuple[str, RowRecord]]:
+    """Each written household's income columns as the year's lines (one record a line, on the
+    row that gave the values: the head's first)."""
+    found: list[tuple[str, RowRecord]] = []
+    for p in todo:
+        items = p.group.household("income_item")
+        if not items or p.household_id is None or p.group.rejected:  # refused: its lines are not counted
+            continue
+        row = next(r for r in sorted(p.group.rows, key=lambda r: r.values.get("member.relation") != "户主")
+                   if any(k.startswith(income_columns.PREFIX) for k in r.values))
+        found += [(p.household_id, line) for line in income_columns.line_records(row, items, p.year)]
+    return found
 
 
 def _keys(p: Planned) -> set[str]:

@@ -93,7 +93,8 @@ _NOT_TYPED = (BY_CORE, LIFECYCLE, OWNER)  # kept by the core, the lifecycle or t
 @lru_cache(maxsize=None)
 def import_fields() -> tuple[Field, ...]:
     """The roster's fields, then every other column with a home that national exports and 台账 carry:
-    the year's household facts (conditions, 两不愁三保障, risks), monitoring, members' year facts."""
+    the year's household facts (conditions, 两不愁三保障, risks), monitoring, members' year facts,
+    and income as one column per item (``income_columns.py``)."""
     taken = {f.key for f in roster_fields()}
     extra = json.loads((resources_dir() / "tabular" / "import_aliases.json").read_text("utf-8"))["aliases"]
     found = []
@@ -102,7 +103,9 @@ def import_fields() -> tuple[Field, ...]:
             key = f"{table}.{column.name}"
             if key not in taken and column.name != "year" and _typed_by_people(column):  # one 年度: the household's
                 found.append(Field(key, str(column.info["label"]), tuple(extra.get(key, ()))))
-    return roster_fields() + tuple(found)
+    from .income_columns import income_fields  # noqa: PLC0415 (it builds on Field)
+
+    return roster_fields() + tuple(found) + income_fields()
 
 
 def _typed_by_people(column: Column[Any]) -> bool:

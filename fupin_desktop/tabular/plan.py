@@ -19,7 +19,7 @@ from .rows import RowRecord
 CHUNK = 500
 
 
-@dataclass
+@dataclass(slots=True)
 class MemberChange:
     row: int
     member_id: str | None  # None: a new member

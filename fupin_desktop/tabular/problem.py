@@ -11,7 +11,7 @@ ERROR, WARNING, INFO, MISSING = "error", "warning", "info", "missing"
 LABELS = {ERROR: "错误", WARNING: "提示", INFO: "说明", MISSING: "待补"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a large file's report holds one for each finding
 class Problem:
     row: int
     column: str

@@ -1,5 +1,7 @@
 """The rows an import with ``partial`` left out, as a new xlsx: the same columns plus 问题, one
-sheet of it for each sheet read."""
+sheet of it for each roster sheet read, and one for each 收入明细 or 帮扶措施 sheet with rows left
+out (a row of a household left out, of no household found, or of a year with a faulty line), so a
+cadre can correct them and import that file again."""
 
 from __future__ import annotations
 
@@ -27,9 +29,15 @@ def write_rejected(source: Path, options: ImportOptions, report: ImportReport, t
             # Why it was left out: what reading found, and the check's errors (not its 待补 and hints).
             for problem in [*p.group.problems, *(x for x in p.group.checked if x.severity == ERROR)]:
                 notes[problem.place if problem.row else (p.group.rows[0].sheet, p.group.first_row)].append(str(problem))
+    linked = report.linked_left_out()
     with Workbook(source) as book:
-        sheets = [(name, _body(book.sheet(name), label, options, source, rows, notes))
-                  for name, label in report.sheet_labels.items()]
+        sheets = []
+        for name, label in report.sheet_labels.items():
+            if name in report.linked_headers:
+                if any(sheet == label for sheet, _ in linked):
+                    sheets.append((name, _linked_body(book.sheet(name), label, report.linked_headers[name], linked)))
+            else:
+                sheets.append((name, _body(book.sheet(name), label, options, source, rows, notes)))
         write_book(target, [(f"未导入-{name}" if len(sheets) > 1 else "未导入", body, ()) for name, body in sheets])
     return target
 
@@ -42,3 +50,15 @@ def _body(sheet: Sheet, label: str, options: ImportOptions, source: Path, rows: 
     for number, cells in [*early, *enumerate(sheet.rows, start=start)]:
         if (label, number) in rows:
             yield [text_cell(c) for c in cells] + ["；".join(notes.get((label, number), []))]
+
+
+def _linked_body(sheet: Sheet, label: str, header_row: int, left: dict[Place, list[str]]) -> Iterator[list[Any]]:
+    """The sheet's header, then its rows left out, each with why (the import reads it back: same header)."""
+    width = 0
+    for number, cells in enumerate(sheet.rows, start=1):
+        if number == header_row:
+            width = len(cells)
+            yield [*(text_cell(c) for c in cells), "问题"]
+        elif (label, number) in left:
+            padded = [*cells, *([None] * (width - len(cells)))][:max(width, len(cells))]
+            yield [text_cell(c) for c in padded] + ["；".join(left[(label, number)]) or "未导入"]

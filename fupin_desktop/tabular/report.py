@@ -9,7 +9,8 @@ from typing import Any
 from ..opchanges import OpChanges
 from .linked import LinkedRow
 from .plan import Planned
-from .problem import ERROR, LABELS, MISSING, Problem
+from .problem import ERROR, LABELS, MISSING, WARNING, Problem
+from .rows import ValueEntry
 
 SHOWN_ROWS = 8  # rows named in one 待补 line
 
@@ -33,6 +34,26 @@ class ImportReport:
     linked: list[LinkedRow] = field(default_factory=list)  # rows of 收入明细 and 帮扶措施 sheets
     linked_problems: list[Problem] = field(default_factory=list)  # found writing them (their households…)
     linked_counts: dict[str, int] = field(default_factory=dict)  # income years written, measures added…
+    values: list[ValueEntry] = field(default_factory=list)  # coded values not in their table, or mapped
+    linked_headers: dict[str, int] = field(default_factory=dict)  # 收入明细/帮扶措施 sheet → its header's row
+    linked_written: set[tuple[str, int]] = field(default_factory=set)  # their rows taken (or unchanged)
+
+    def linked_left_out(self) -> dict[tuple[str, int], list[str]]:
+        """Each row of the 收入明细 and 帮扶措施 sheets that is not (or would not be) written, with why."""
+        rows = {(r.sheet, r.number) for r in self.linked} - self.linked_written
+        why: dict[tuple[str, int], list[str]] = {place: [] for place in rows}
+        for p in self.file_problems + self.linked_problems:
+            if p.place in why and p.severity in (ERROR, WARNING) and str(p) not in why[p.place]:
+                why[p.place].append(str(p))
+        return why
+
+    def value_map(self) -> dict[str, dict[str, str]]:
+        """The values mapped for this report (header → {typed: label or KEEP}): what ``values`` was."""
+        found: dict[str, dict[str, str]] = {}
+        for v in self.values:
+            if v.chosen is not None:
+                found.setdefault(v.header, {})[v.typed] = v.chosen
+        return found
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if not p.group.rejected and p.action == action)
@@ -57,6 +78,14 @@ class ImportReport:
         """All-or-nothing and something is wrong: nothing was (or would be) written."""
         return bool(self.errors) and not self.partial
 
+    def left_out_line(self) -> str:
+        """What was left out, for the line that names the rejected-rows file."""
+        parts = [f"有问题的 {self.rejected} 户"] if self.rejected else []
+        linked = len(self.linked_left_out())
+        if linked:
+            parts.append(f"收入明细和帮扶措施表中的 {linked} 行")
+        return "、".join(parts) + "没有导入"
+
     def linked_lines(self) -> list[str]:
         """What the 收入明细 and 帮扶措施 sheets did or would do, for a person."""
         counts, verb = self.linked_counts, "已" if self.applied else "将"
@@ -69,6 +98,10 @@ class ImportReport:
         unchanged = counts.get("measures_unchanged", 0)
         if added or updated or unchanged:
             lines.append(f"帮扶措施：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。")
+        added, updated = counts.get("assessments_added", 0), counts.get("assessments_updated", 0)
+        unchanged = counts.get("assessments_unchanged", 0)
+        if added or updated or unchanged:
+            lines.append(f"评估记录：{verb}新增 {added} 条，{verb}更新 {updated} 条，无变化 {unchanged} 条。")
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,7 +109,10 @@ class ImportReport:
                 "applied": self.applied,
                 "created": self.count("create"), "updated": self.count("update"),
                 "unchanged": self.count("unchanged"), "rejected": self.rejected,
-                "rejected_file": self.rejected_file, "mapping": self.mapping, **self.linked_counts,
+                "rejected_file": self.rejected_file, "linked_left_out": len(self.linked_left_out()),
+                "mapping": self.mapping, **self.linked_counts,
+                "values": [{"sheet": v.sheet, "column": v.header, "typed": v.typed, "rows": v.rows,
+                            "chosen": v.chosen} for v in self.values],
                 "problems": [p.as_dict() for p in self.problems]}
 
 

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from datetime import date
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidInput
 from ..validation.idnumber import parse_id
+from . import income_columns
 from .cleaning import clean_cell
-from .codes import Vocabulary, text_key, unknown_message, vocabulary_for
+from .codes import KEEP, Vocabulary, text_key, unknown_message, vocabulary_for
 from .header import ColumnMap
 from .problem import ERROR, INFO, WARNING, Problem
 
 ValueMap = Mapping[str, Mapping[str, str]]  # header or field key → {value as typed: code table label}
 
-__all__ = ["ValueMap", "ERROR", "INFO", "WARNING", "Problem", "RowCleaner", "RowRecord", "not_data"]
+__all__ = ["KEEP", "ValueMap", "ValueChoices", "ValueEntry", "ERROR", "INFO", "WARNING", "Problem", "RowCleaner",
+           "RowRecord", "not_data"]
 
 _TOTAL = re.compile(r"^(合计|小计|总计|共计|累计)|^共?\d+(户|人)(\d+人)?$")  # "合计", "2户3人"
 _NOTE = re.compile(r"^(注|说明|备注|填表|制表|审核|填报|负责人|联系人|统计|数据来源|单位负责人)")
@@ -62,12 +65,18 @@ def _names_filled(cells: tuple[Any, ...], columns: ColumnMap) -> bool:
 
 
 class RowCleaner:
-    def __init__(self, columns: ColumnMap, year: int, sheet: str = "", values: ValueMap | None = None) -> None:
+    def __init__(self, columns: ColumnMap, year: int, sheet: str = "", choices: ValueChoices | None = None) -> None:
         self.columns, self.sheet = columns, sheet
+        self.choices = choices if choices is not None else ValueChoices()
         self.codes: dict[int, Vocabulary] = {
-            i: _with_user_values(v, values, columns.headers[i], f.key)
+            i: _with_user_values(v, self.choices.given, columns.headers[i], f.key)
             for i, f in columns.fields.items() if (v := vocabulary_for(f, year)) is not None}
         self.filled: dict[str, int] = {}  # label → people given the ID number's value (no such column)
+        self.income = income_columns.has_income(columns.fields.values())
+        # One object for each text or date that rows repeat (户编号, 类别, 项目, 帮扶单位…): a large file
+        # holds its rows until they are written, and most of their cells say what the row above said.
+        self.shared: dict[Any, Any] = {}
+        self.zero_income = False
 
     def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
         record = RowRecord(number, {}, sheet=self.sheet)
@@ -78,7 +87,17 @@ class RowCleaner:
         if not record.values and not record.bad:
             problems.append(record.problem("", "只有不导入的列有内容，已跳过", INFO))
         self._fill_from_id(record, problems)
+        if self.income:
+            self._check_income(record, problems)
         return record
+
+    def _check_income(self, record: RowRecord, problems: list[Problem]) -> None:
+        """A category's column against the sub-items on the same row (both typed: neither is guessed)."""
+        for category, total, parts in income_columns.total_mismatches(record.values):
+            header = self.columns.headers_by_field().get(income_columns.item_key(category), category)
+            problems.append(record.problem(header, f"{total} 与本行所列{category}明细之和 {parts} 不符，请核对"))
+            record.bad = True
+        self.zero_income = self.zero_income or income_columns.zeros(record.values) > 0
 
     def _fill_from_id(self, record: RowRecord, problems: list[Problem]) -> None:
         """A blank 出生日期 or 性别 is what the ID number says: reported on its row, or once for
@@ -91,9 +110,19 @@ class RowCleaner:
             else:
                 self.filled[label] = self.filled.get(label, 0) + 1
 
+    def _note_values(self, vocabulary: Vocabulary, index: int, raw: Any, unknown: list[str]) -> None:
+        header, key = self.columns.headers[index], self.columns.fields[index].key
+        for part in vocabulary.parts(raw):
+            chosen = vocabulary.chosen.get(text_key(part))
+            if chosen is not None or part in unknown:
+                self.choices.note(self.sheet, header, key, vocabulary, part, chosen)
+
     def summary(self) -> list[Problem]:
-        return [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
-                for label, count in self.filled.items()]
+        found = [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
+                 for label, count in self.filled.items()]
+        if self.zero_income:
+            found.append(Problem(0, "", "收入各列中为 0 的单元格不建收入明细（0 元不改变核算结果）", INFO, self.sheet))
+        return found
 
     def _cell(self, record: RowRecord, index: int, key: str, raw: Any, problems: list[Problem]) -> None:
         header = self.columns.headers[index]
@@ -104,6 +133,13 @@ class RowCleaner:
             value, unknown = vocabulary.match(raw)
             if value is None:
                 problem, severity = unknown_message(unknown), ERROR
+            self._note_values(vocabulary, index, raw, unknown)
+            kept = [p for p in vocabulary.parts(raw) if vocabulary.chosen.get(text_key(p)) == KEEP]
+            if kept and value is not None:
+                shown = "、".join(f"“{k}”" for k in kept)
+                problem, severity = f"{shown}不在代码表中，按值对应保留原值", WARNING
+        if isinstance(value, (str, date)):
+            value = self.shared.setdefault(value, value)
         if value is not None:
             record.values[key] = value
         if problem:
@@ -113,15 +149,56 @@ class RowCleaner:
 
 def _with_user_values(vocabulary: Vocabulary, values: ValueMap | None, header: str, key: str) -> Vocabulary:
     """The code table with what the person mapped in the dialog (or ``--values``) for this column,
-    by its header or field key: a value of theirs stands for one of the table's labels."""
+    by its header or field key: a value of theirs stands for one of the table's labels, or is kept
+    as typed (KEEP)."""
     chosen = {**(values or {}).get(key, {}), **(values or {}).get(header, {})}
     if not chosen:
         return vocabulary
-    unknown = [label for label in chosen.values() if vocabulary.one(label) is None]
+    unknown = [label for label in chosen.values() if label != KEEP and vocabulary.one(label) is None]
     if unknown:
-        raise InvalidInput(f"值对应：列“{header}”的“{unknown[0]}”不在代码表“{vocabulary.table}”中。")
-    mapped = {text_key(typed): str(vocabulary.one(label)) for typed, label in chosen.items()}
-    return replace(vocabulary, by_text={**vocabulary.by_text, **mapped})
+        raise InvalidInput(f"值对应：列“{header}”的“{unknown[0]}”不在代码表“{vocabulary.table}”中。",
+                           hint=f"可填代码表中的名称，或“{KEEP}”。")
+    mapped = {text_key(typed): label if label == KEEP else str(vocabulary.one(label))
+              for typed, label in chosen.items()}
+    return replace(vocabulary, chosen=mapped)
+
+
+@dataclass
+class ValueEntry:
+    """A value of a coded column that the code table does not know, or that the person mapped."""
+
+    sheet: str
+    header: str
+    key: str  # the field
+    table: str  # the code table
+    labels: tuple[str, ...]  # what it may be mapped to
+    typed: str
+    rows: int = 0
+    chosen: str | None = None  # a label, KEEP, or None (not mapped: an error on each of its rows)
+
+    def __str__(self) -> str:
+        if self.chosen is None:
+            return f"“{self.typed}”不在代码表“{self.table}”中（{self.rows}行）"
+        if self.chosen == KEEP:
+            return f"值对应：“{self.typed}”保留原值，不在代码表中（{self.rows}行）"
+        return f"值对应：“{self.typed}”按“{self.chosen}”导入（{self.rows}行）"
+
+
+@dataclass
+class ValueChoices:
+    """The values a person mapped (``ImportOptions.values``), and every unknown or mapped value met
+    while reading, with its count: what the dialog offers to map and the report shows."""
+
+    given: ValueMap | None = None
+    entries: dict[tuple[str, str, str], ValueEntry] = field(default_factory=dict)  # (sheet, header, text_key)
+
+    def note(self, sheet: str, header: str, key: str, vocabulary: Vocabulary, typed: str, chosen: str | None) -> None:
+        place = (sheet, header, text_key(typed))  # "缺 钱" is "缺钱": one choice maps both
+        entry = self.entries.get(place)
+        if entry is None:
+            entry = self.entries[place] = ValueEntry(
+                sheet, header, key, vocabulary.table, tuple(vocabulary.labels()), typed, chosen=chosen)
+        entry.rows += 1
 
 
 def _from_id(record: RowRecord) -> dict[str, Any]:

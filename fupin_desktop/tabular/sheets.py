@@ -16,7 +16,7 @@ from .header import ColumnMap, find_header
 from .linked import LinkedRead, column_map, read_linked, sheet_kind
 from .problem import INFO, Problem
 from .reader import Sheet, Workbook
-from .rows import RowRecord, ValueMap
+from .rows import RowRecord, ValueChoices, ValueMap
 
 
 @dataclass
@@ -26,6 +26,7 @@ class SheetsRead:
     labels: dict[str, str] = field(default_factory=dict)  # sheet name → as named in problems ("" for one sheet)
     problems: list[Problem] = field(default_factory=list)
     linked: LinkedRead = field(default_factory=LinkedRead)  # 收入明细 and 帮扶措施 sheets
+    choices: ValueChoices = field(default_factory=ValueChoices)  # coded values unknown or mapped
 
     def mapping(self) -> dict[str, str]:
         return {h: k for c in self.columns.values() for h, k in c.mapping().items()}
@@ -38,7 +39,7 @@ def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | Non
                 values: ValueMap | None = None) -> SheetsRead:
     with Workbook(path) as book:
         names = [book.sheet(chosen).name] if chosen else book.sheet_names()
-        read = SheetsRead(problems=book.skipped_sheets(names))
+        read = SheetsRead(problems=book.skipped_sheets(names), choices=ValueChoices(values))
         refused: list[InvalidInput] = []
         for name in names:
             label = name if len(names) > 1 else ""
@@ -47,10 +48,10 @@ def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | Non
             sheet.rows = chain(first, sheet.rows)
             found = sheet_kind(first)
             if found is not None:
-                _read_linked(sheet, found, label, (mapping, values), year, read)
+                _read_linked(sheet, found, label, mapping, year, read)
                 continue
             try:
-                _read_sheet(sheet, label, (mapping, values), year, read, path)
+                _read_sheet(sheet, label, mapping, year, read, path)
             except InvalidInput as err:
                 if len(names) == 1:
                     raise
@@ -61,9 +62,8 @@ def read_sheets(path: Path, mapping: Mapping[str, str] | None, chosen: str | Non
     return read
 
 
-def _read_sheet(sheet: Sheet, label: str, maps: tuple[Mapping[str, str] | None, ValueMap | None], year: int,
+def _read_sheet(sheet: Sheet, label: str, mapping: Mapping[str, str] | None, year: int,
                 read: SheetsRead, path: Path) -> None:
-    mapping, values = maps
     columns, early = find_header(sheet.rows, mapping, file_name=f"{path.name}（{sheet.name}）" if label else path.name)
     read.columns[sheet.name], read.labels[sheet.name] = columns, label
     read.problems += [Problem(p.row, p.column, p.message, p.severity, label) for p in columns.not_imported()]
@@ -72,16 +72,17 @@ def _read_sheet(sheet: Sheet, label: str, maps: tuple[Mapping[str, str] | None, 
         yield from early
         yield from enumerate(sheet.rows, start=early[-1][0] + 1 if early else columns.header_row + 1)
 
-    read.records += read_records(rows(), columns, read.problems, year, label, values)
+    read.records += read_records(rows(), columns, read.problems, year, label, read.choices)
     read.records.append(None)  # a household never runs on from one sheet into the next
 
 
 def _read_linked(sheet: Sheet, found: tuple[str, int], label: str,
-                 maps: tuple[Mapping[str, str] | None, ValueMap | None], year: int, read: SheetsRead) -> None:
+                 mapping: Mapping[str, str] | None, year: int, read: SheetsRead) -> None:
     kind, header_row = found
     rows = enumerate(sheet.rows, start=1)
     cells = next(c for n, c in rows if n == header_row)
     columns = column_map(kind, header_row, cells)
     read.linked.sheets[sheet.name] = kind
+    read.linked.header_rows[sheet.name] = header_row
     read.labels[sheet.name] = label
-    read_linked(kind, rows, columns, year, label, maps[1], read.problems, read.linked)
+    read_linked(kind, rows, columns, year, label, read.choices, read.problems, read.linked)
