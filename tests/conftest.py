@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -89,25 +91,33 @@ def _pg_admin_url() -> str | None:
     return os.environ.get("FUPIN_TEST_PG_URL")
 
 
-@pytest.fixture
-def county_db_url():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def pg_database(prefix: str = "fupin_t") -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (its URL), dropped afterwards."""
     admin = _pg_admin_url()
     if not admin:
         if os.environ.get("CI"):
             pytest.fail("CI 中必须有 PostgreSQL：FUPIN_TEST_PG_URL 未设置（test.sh 通过 scripts/postgres.sh 启动它）。")
         pytest.skip("没有 PostgreSQL（FUPIN_TEST_PG_URL 未设置）：县级数据库测试跳过。用 ./test.sh 运行可自动启动。")
-    name = f"fupin_t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
                               "AND usename = current_user"), {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        engine.dispose()
+
+
+@pytest.fixture
+def county_db_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with pg_database() as url:
+        yield url
 
 
 COUNTY_PASSPHRASE = "county-passphrase-1"

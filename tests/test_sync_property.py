@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, text
 
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.db import open_county_db
@@ -31,7 +29,7 @@ from fupin_desktop.errors import InvalidInput
 from fupin_desktop.sync.down import apply_down, down_conflicts
 from fupin_desktop.sync.received import apply_files
 
-from .conftest import COUNTY_PASSPHRASE, _pg_admin_url
+from .conftest import COUNTY_PASSPHRASE, pg_database
 from .down_support import TOWNSHIP, VILLAGE, county_records, device_matches, laptop
 from .sync_support import add_household, edit, export, send_ack
 
@@ -51,24 +49,13 @@ plans = st.lists(rounds, min_size=1, max_size=3)
 
 @contextmanager
 def _fresh_county() -> Iterator[tuple[Any, Any, str]]:
-    admin_url = _pg_admin_url()
-    if not admin_url:
-        pytest.skip("没有 PostgreSQL（FUPIN_TEST_PG_URL 未设置）：县级数据库测试跳过。")
-    name = f"fupin_p_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    engine = open_county_db(url)
-    try:
-        yield engine, init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE), url
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
-                              "AND usename = current_user"), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    # A county per example: hypothesis runs every example inside one test, so not the fixture.
+    with pg_database("fupin_p") as url:
+        engine = open_county_db(url)
+        try:
+            yield engine, init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE), url
+        finally:
+            engine.dispose()
 
 
 class World:
