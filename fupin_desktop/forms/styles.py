@@ -202,7 +202,7 @@ class Kit:
         body = list(rows) + [[""] * len(header)] * max(0, min_rows - len(rows))
         data = [[self.head_cell(h, w) for h, w in zip(header, widths)]]
         data += [[self.cell(v, w) for v, w in zip(row, widths)] for row in body]
-        style = grid_style(self.font, self.size) + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+        style = grid_lines() + [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
                                                     ("ALIGN", (0, 0), (-1, 0), "CENTER")]
         for col, how in (align or {}).items():
             style.append(("ALIGN", (col, 1), (col, -1), how))
@@ -243,7 +243,7 @@ class Kit:
             if len(row) == 2 * per_row:
                 flush()
         flush()
-        style = grid_style(self.font, self.size)
+        style = grid_lines()
         for c in range(0, 2 * per_row, 2):
             style += [("BACKGROUND", (c, 0), (c, -1), LABEL_BG), ("ALIGN", (c, 0), (c, -1), "CENTER")]
         style += spans
@@ -268,7 +268,7 @@ def header_words(text: str) -> list[str]:
     return [w for w in marked.split("|") if w]
 
 
-def grid_style(font: str, size: float = CELL_SIZE) -> list[Command]:
+def grid_lines() -> list[Command]:
     """The grid's lines; its cells' font, padding and centring are ``grid_cells``."""
     return [("GRID", (0, 0), (-1, -1), 0.5, LINE), ("BOX", (0, 0), (-1, -1), 0.9, LINE)]
 
