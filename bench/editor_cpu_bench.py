@@ -13,6 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.steps import wait_until
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -39,12 +41,7 @@ def main() -> None:
         year = current_year(conn)
 
     def wait(condition, timeout: float = 60.0) -> None:
-        end = time.perf_counter() + timeout
-        while not condition():
-            app.processEvents()
-            if time.perf_counter() > end:
-                raise TimeoutError
-            time.sleep(0.0005)
+        wait_until(app, condition, timeout)
 
     snapshot, build, shown, wall = [], [], [], []
     for household_id in sample:

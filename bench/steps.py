@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,3 +23,13 @@ def run_step(module: str, name: str, *, env: dict[str, str] | None = None, **opt
     if out.returncode != 0:
         raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_until(app: Any, condition: Callable[[], bool], timeout: float) -> None:
+    """Run the Qt event loop until ``condition`` holds (the benches time what the user would see)."""
+    end = time.perf_counter() + timeout
+    while not condition():
+        app.processEvents()
+        if time.perf_counter() > end:
+            raise TimeoutError
+        time.sleep(0.0005)

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.steps import wait_until
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PASSWORD = "bench-password-1"
 
@@ -75,12 +77,7 @@ def measure(path: Path, password: str) -> dict:
     settings = QSettings(str(path.parent / "bench-settings.ini"), QSettings.Format.IniFormat)
 
     def wait(condition, timeout: float = 30.0) -> None:
-        end = time.perf_counter() + timeout
-        while not condition():
-            app.processEvents()
-            if time.perf_counter() > end:
-                raise TimeoutError
-            time.sleep(0.0005)
+        wait_until(app, condition, timeout)
 
     key = Store.keyring_for(path).unlock_password("admin", password)  # the KDF, not timed
     started = time.perf_counter()
