@@ -10,7 +10,7 @@ from typing import Any
 
 from fupin_desktop.errors import Cancelled  # noqa: F401  (re-exported for ops)
 
-from .qt import QObject, Signal
+from .qt import QObject, Signal, Slot
 
 
 class Progress:
@@ -31,18 +31,24 @@ class Progress:
 
 
 class Worker(QObject):
-    """One thread taking jobs in order; each job's result or error comes back to the GUI thread by
-    a queued signal, and its callback runs there. The database worker is joined at shutdown (a
-    write must finish); the network worker is a daemon, so a dead server never holds up quitting."""
+    """One thread taking jobs in order; each job's result or error comes back to the GUI thread,
+    and its callback runs there. The database worker is joined at shutdown (a write must finish);
+    the network worker is a daemon, so a dead server never holds up quitting.
 
-    _finished = Signal(object, object, object)  # callback, result, error
+    Results travel in a plain queue and the signal that wakes the GUI thread carries nothing:
+    a queued signal with Python-object arguments emitted from a non-Qt thread crashed the test
+    run once (SIGSEGV in the emit, PySide6 6.11; cf. PYSIDE-3124), an argument-less one has no
+    Python object to marshal between threads."""
+
+    _ready = Signal()
     progress = Signal(int, int)
 
     def __init__(self, name: str, *, daemon: bool) -> None:
         super().__init__()
         self._queue: queue.Queue[tuple[Callable[[], Any], Callable[[Any], None], Callable[[Any], None]] | None]
         self._queue = queue.Queue()
-        self._finished.connect(self._deliver)
+        self._results: queue.SimpleQueue[tuple[Callable[[Any], None], Any]] = queue.SimpleQueue()
+        self._ready.connect(self._deliver)
         self.pending = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
         self._thread.start()
@@ -56,13 +62,18 @@ class Worker(QObject):
         while (item := self._queue.get()) is not None:
             fn, on_done, on_error = item
             try:
-                self._finished.emit(on_done, fn(), None)
+                self._results.put((on_done, fn()))
             except BaseException as err:  # noqa: BLE001 - every failure goes back to the GUI
-                self._finished.emit(on_error, None, err)
+                self._results.put((on_error, err))
+            self._ready.emit()
 
-    def _deliver(self, callback: Callable[[Any], None], result: Any, error: BaseException | None) -> None:
+    @Slot()
+    def _deliver(self) -> None:
+        # Each result is put before its wake-up is emitted, one wake-up per result, so every
+        # wake-up finds the next result waiting.
+        callback, value = self._results.get_nowait()
         self.pending -= 1
-        callback(error if error is not None else result)
+        callback(value)
 
     def shutdown(self) -> None:
         self._queue.put(None)
