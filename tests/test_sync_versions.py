@@ -8,7 +8,9 @@ a revision that declares ``FIELD_RENAMES``."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,7 @@ def upgraded(tmp_path, monkeypatch):
     def _forget() -> None:
         device_module._known_revisions.cache_clear()
         schema_map.renames_after.cache_clear()
+        schema_map.entry_steps.cache_clear()
 
     yield upgrade
     monkeypatch.undo()
@@ -162,6 +165,83 @@ def test_an_older_laptops_field_names_are_mapped_forward_at_the_county(tmp_path,
     send_ack(engine, keys, a, tmp_path / "ack")
     assert _state_of(a, "13900000009") == ("已确认", None)
     a.close()
+
+
+def _year_record(engine, hh: str, year: int) -> dict | None:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT data FROM record WHERE entity = 'household_year' AND household_id = :h "
+                                 "AND NOT deleted"), {"h": hh}).scalars().all()
+    return next((d for d in map(json.loads, rows) if d.get("year") == year), None)
+
+
+def _hlc_year(entry: dict) -> int:
+    return datetime.fromtimestamp(int(entry["hlc"][:13]) / 1000, timezone(timedelta(hours=8))).year
+
+
+def test_a_laptop_from_before_0011_has_its_household_status_put_on_the_year(tmp_path, county):
+    """A laptop that has not run store migration 0011 still keeps 监测对象类别 and 风险消除 on the household
+    (three of those fields no longer exist there). The county puts each change on the year it was made
+    in, as 0011 does on the laptop, and refuses nothing: no field is dropped, the entry is 已确认."""
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a)
+    for path in export(a, tmp_path / "u1"):
+        import_file(engine, keys, path)
+    edit(a, hh, phone="13900000009")
+    package = export(a, tmp_path / "u2")[-1]
+    seen: list[dict] = []
+
+    def before_0011(entry: dict) -> dict:  # the old program's 风险消除, written as it wrote it
+        if entry["entity"] == "household" and "phone" in entry["fields"]:
+            entry["fields"].update(monitoring_category=[None, "突发严重困难户"], no_labour_fallback=[None, False],
+                                   risk_removed=[None, True], risk_removal_method=[None, "帮扶消除"],
+                                   risk_removed_at=[None, "202611"])
+            seen.append(entry)
+        return entry
+
+    old = _reseal_up(a, keys, package, tmp_path / "old.fupinpkg", "0010", before_0011)
+    [report] = import_file(engine, keys, old)
+    assert report.status == "imported" and report.counts.rejected == 0, report.messages
+    year = _hlc_year(seen[0])
+    assert {k: v for k, v in _year_record(engine, hh, year).items() if k.startswith(("monitoring", "risk", "no_"))} \
+        == {"monitoring_category": "突发严重困难户", "no_labour_fallback": False, "risk_removed": True,
+            "risk_removal_method": "帮扶消除", "risk_removed_at": "202611"}
+    household = record(engine, "household", hh)
+    assert household["phone"] == "13900000009" and household["monitoring_category"] == "突发严重困难户"
+    assert "risk_removed_at" not in household  # not a household field any more: only on the year
+    send_ack(engine, keys, a, tmp_path / "ack")
+    assert _state_of(a, "13900000009") == ("已确认", None)
+    a.close()
+
+
+def test_a_new_household_from_before_0011_gets_the_years_0011_would_give_it(tmp_path, county):
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    hh = add_household(a)
+    [package] = export(a, tmp_path / "u1")
+    seen: list[dict] = []
+
+    def before_0011(entry: dict) -> dict:
+        if entry["entity"] == "household" and entry["op"] == "insert":
+            entry["fields"].update(monitoring_category=[None, "边缘易致贫户"], monitoring_since=[None, "202403"],
+                                   no_labour_fallback=[None, True])
+            seen.append(entry)
+        return entry
+
+    old = _reseal_up(a, keys, package, tmp_path / "old.fupinpkg", "0010", before_0011)
+    [report] = import_file(engine, keys, old)
+    assert report.status == "imported" and report.counts.rejected == 0, report.messages
+    this_year = _hlc_year(seen[0])
+    for year in (2024, this_year):  # from 识别监测时间 on, and the year the household was sent in
+        assert _year_record(engine, hh, year)["monitoring_category"] == "边缘易致贫户"
+        assert _year_record(engine, hh, year)["no_labour_fallback"] is True
+    assert "no_labour_fallback" not in record(engine, "household", hh)
+    a.close()
+
+
+def test_entries_of_the_current_schema_are_not_moved():
+    assert schema_map.entry_steps(schema_revision()) == ()
+    assert [m for _, m in schema_map.entry_steps("0010") if m is not None]  # 0011 moves the status
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from ..sync.device import known_revision
 from ..sync.package import PackageError, PackageReader
-from ..sync.schema_map import forward_entry, renames_after
+from ..sync.schema_map import entry_steps, forward_entries
 from .caps import CapExceededError, Caps
 from .header import ChangesHeader
 from .keys import CountyKeys
@@ -130,12 +130,16 @@ def _package_values(reader: PackageReader, header: ChangesHeader) -> dict[str, A
 
 def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps: Caps | None,
                   schema: str | None) -> None:
-    renames = renames_after(schema)  # an older device's field names, mapped forward through the migrations
+    steps = entry_steps(schema)  # an older device's fields, mapped forward through the migrations
     if caps is not None and caps.record_bytes < reader.limits.record_bytes:  # stop reading at the cap, not past it
         reader.limits = replace(reader.limits, record_bytes=caps.record_bytes)
     try:
         for entry in reader.records(keys.box.private):
-            merger.add(forward_entry(entry, schema, renames) if renames else entry)
+            if steps:
+                for forwarded in forward_entries(entry, steps):
+                    merger.add(forwarded)
+            else:
+                merger.add(entry)
     except PackageError as err:
         if err.code == "RECORD_TOO_LARGE" and caps is not None and reader.limits.record_bytes == caps.record_bytes:
             raise CapExceededError("record_bytes", caps.record_bytes) from None

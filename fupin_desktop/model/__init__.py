@@ -17,7 +17,7 @@ from .assistance import (
     WorkTeam,
     WorkTeamMember,
 )
-from .base import Base, column_label, new_id
+from .base import Base, column_label, new_id, record_id
 from .household import Household, HouseholdYear
 from .income import IncomeLine, IncomeYear
 from .member import Member, MemberYear, WorkRecord
@@ -35,4 +35,5 @@ __all__ = [
     "PublicPostDetail", "RelocationDetail", "RiskFlag", "RuleParam", "Threshold",
     "Visit", "VillageYear", "WorkRecord", "WorkTeam", "WorkTeamMember", "column_label",
     "new_id",
+    "record_id",
 ]

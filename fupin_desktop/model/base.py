@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import BigInteger, TypeDecorator
 from typing_extensions import TypedDict, Unpack
@@ -47,6 +47,31 @@ class Base(DeclarativeBase):
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+_KEYED = uuid.UUID("9b0c6f52-51d4-4c1e-8a53-6f6e65706572")  # never change: ids made on every device
+
+
+def one_per(*columns: str) -> UniqueConstraint:
+    """A record that exists once per value of ``columns`` (a household's row for a year): its id is made
+    from them, so two laptops that each create it offline create the same record, and sync merges it
+    field by field instead of sending every device a second row its unique key refuses."""
+    return UniqueConstraint(*columns, info={"identity": True})
+
+
+def identity_columns(table: Table) -> tuple[str, ...] | None:
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.info.get("identity"):
+            return tuple(c.name for c in constraint.columns)
+    return None
+
+
+def record_id(table: Table, row: Any) -> str:
+    """The id of a new row: made from its key where the table is ``one_per`` one, random otherwise."""
+    key = identity_columns(table)
+    if key is None or any(row.get(c) is None for c in key):
+        return new_id()
+    return uuid.uuid5(_KEYED, ":".join((table.name, *(str(row[c]) for c in key)))).hex
 
 
 class Money(TypeDecorator[Decimal]):

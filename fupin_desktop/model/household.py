@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped
 
-from .base import Base, Entity, day, derived, flag, measure_of, number, owner, text
+from .base import Base, Entity, one_per, day, derived, flag, measure_of, number, owner, text
 from .fields import (
     BY_HAND,
     FILLING,
@@ -127,7 +127,7 @@ class HouseholdYear(Entity, Base):
     """What is asked every year: causes and risks, living conditions, relocation, 两不愁三保障."""
 
     __tablename__ = "household_year"
-    __table_args__ = (UniqueConstraint("household_id", "year"), {"info": {"roster": ROSTER_YEAR_FACTS}})
+    __table_args__ = (one_per("household_id", "year"), {"info": {"roster": ROSTER_YEAR_FACTS}})
 
     household_id: Mapped[str] = owner("household.id", "户")
     year: Mapped[int] = number("年度", roster=Roster(aliases=("统计年度", "nf")), editor=YEAR, printed=YEAR)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Entity, Money, day, derived, flag, money, number, text
+from .base import Base, Entity, one_per, Money, day, derived, flag, money, number, text
 
 # The four income categories and the one expenditure category of the national form, then the
 # 刚性支出 (SPEC §2.2: 合规自付医疗, 教育 after subsidies, 其他), which is not part of 纯收入 but is
@@ -25,7 +25,7 @@ CATEGORIES = INCOME_CATEGORIES + (BUSINESS_EXPENSE, RIGID_EXPENSE)
 
 class IncomeYear(Entity, Base):
     __tablename__ = "income_year"
-    __table_args__ = (UniqueConstraint("household_id", "year"),)
+    __table_args__ = (one_per("household_id", "year"),)
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True, info={"label": "户"})
     year: Mapped[int] = number("年度")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped
 
-from .base import Base, Entity, day, derived, flag, money, number, owner, text
+from .base import Base, Entity, one_per, day, derived, flag, money, number, owner, text
 from .fields import (
     BY_HAND,
     LIFECYCLE,
@@ -60,7 +60,7 @@ class Member(Entity, Base):
 
 class MemberYear(Entity, Base):
     __tablename__ = "member_year"
-    __table_args__ = (UniqueConstraint("member_id", "year"),)
+    __table_args__ = (one_per("member_id", "year"),)
 
     member_id: Mapped[str] = owner("member.id", "成员")
     year: Mapped[int] = number("年度", printed=YEAR)

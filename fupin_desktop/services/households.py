@@ -21,6 +21,7 @@ from ..validation.engine import Context, mark_household
 from ..model import (
     MEASURE_DETAILS, Assessment, Attachment, Base, Helper, Household, HouseholdYear, HelperAssignment, IncomeLine,
     IncomeYear, Measure, Member, MemberYear, Plan, Procedure, ProcedureStep, RiskFlag, Visit, WorkRecord, new_id,
+    record_id,
 )
 
 from .uow import UnitOfWork
@@ -59,7 +60,7 @@ def flatten(bundles: Sequence[HouseholdData], *, compute_income: bool) -> dict[t
 
     def put(model: type[Base], row: Row, household_id: str) -> str:
         if "id" not in row:
-            row["id"] = new_id()
+            row["id"] = record_id(model.__table__, row)
         rows, owners = tables.setdefault(model, ([], []))
         rows.append(row)
         owners.append(household_id)

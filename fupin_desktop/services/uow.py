@@ -19,7 +19,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..clock import HybridClock
 from ..errors import FupinError, InvalidInput, NotFound, corrupt_error
-from ..model import Meta, new_id
+from ..model import Meta, new_id, record_id
 from ..sync_state import SyncState
 from ..opchanges import OpChanges
 from ..queries.history import TABLE_LABELS
@@ -210,7 +210,7 @@ class UnitOfWork:
         for row in rows:
             clean = dict(row) if trusted else self._clean(table, row, new=True)
             if "id" not in clean:
-                clean["id"] = new_id()
+                clean["id"] = record_id(table, clean)
             if "updated_at" in table.c:
                 clean["updated_at"] = now
             prepared.append(clean)

@@ -18,7 +18,7 @@ Revises: 0010
 Create Date: 2026-12-07 07:50:00
 """
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from alembic import op
@@ -36,6 +36,8 @@ E4_FROM = 2021
 STATUS = ("household_type", "attribute", "monitoring_category", "no_labour_fallback", "risk_removed",
           "risk_removal_method", "risk_removed_at")
 BEFORE_E4 = {"一般脱贫户": "一般贫困户", "低保脱贫户": "低保贫困户", "特困供养脱贫户": "特困供养贫困户"}
+DROPPED = ("no_labour_fallback", "risk_removal_method", "risk_removed_at")  # the household keeps copies of the rest
+CHINA = timezone(timedelta(hours=8))
 
 
 def year_row_id(household_id: str, year: int) -> str:
@@ -90,6 +92,29 @@ def spread(h: dict[str, Any], years: list[int], this_year: int) -> dict[int, dic
                                             "risk_removed_at") if h.get(k) not in (None, "")})
         out[y] = v
     return out
+
+
+def forward_entry(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """A change from a program that predates this migration, as this schema holds it (the county runs it
+    on such a device's packages, sync/schema_map.py). That program's status was "now": a change to it
+    lands on the row of the year the change was made in (a new household's, on the years ``spread``
+    gives, as this migration would have made them on the device); the household keeps its copies."""
+    fields = entry.get("fields")
+    hid, stamp = entry.get("id"), str(entry.get("hlc") or "")
+    if entry.get("entity") != "household" or not isinstance(fields, dict) \
+            or not any(k in fields for k in STATUS) or not isinstance(hid, str) or not stamp[:13].isdigit():
+        return [entry]
+    year = datetime.fromtimestamp(int(stamp[:13]) / 1000, CHINA).year
+    if entry.get("op") == "insert":
+        h = {k: pair[1] for k, pair in fields.items() if isinstance(pair, list) and len(pair) == 2}
+        years = {y: {k: [None, v] for k, v in values.items()} for y, values in spread(h, [year], year).items()}
+    else:
+        years = {year: {k: fields[k] for k in STATUS if k in fields}}
+    kept = {**entry, "fields": {k: v for k, v in fields.items() if k not in DROPPED}}
+    moved = [{**entry, "entity": "household_year", "id": year_row_id(hid, y), "hh": hid,
+              "fields": {"household_id": [None, hid], "year": [None, y], **values}}
+             for y, values in sorted(years.items())]
+    return [kept, *moved]
 
 
 def _this_year(conn: sa.Connection) -> int:
