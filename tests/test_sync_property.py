@@ -26,6 +26,7 @@ from fupin_desktop.county.down import export_down
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.county.keys import init_county
 from fupin_desktop.errors import InvalidInput
+from fupin_desktop.services.households import save_household_year, unit_of_work
 from fupin_desktop.sync.down import apply_down, down_conflicts
 from fupin_desktop.sync.received import apply_files
 
@@ -35,7 +36,9 @@ from .sync_support import add_household, edit, export, send_ack
 
 pytestmark = pytest.mark.slow
 DEVICES = 3  # 0 and 1: laptops of the village; 2: the township clerk
-FIELDS = {"phone": ("13900000001", "13900000002", "13900000003"), "address": ("一组1号", "二组2号", "三组3号")}
+FIELDS = {"phone": ("13900000001", "13900000002", "13900000003"), "address": ("一组1号", "二组2号", "三组3号"),
+          "population": (3, 4, 5)}
+YEAR_FIELDS = {"population": 2027}  # on the household's row for that year: any device may be the one to make it
 EXAMPLES = int(os.environ.get("FUPIN_PROPERTY_EXAMPLES", "4"))
 
 edits = st.tuples(st.just("edit"), st.integers(0, DEVICES - 1), st.sampled_from([0, 0, 1]),
@@ -129,7 +132,11 @@ class World:
 def _run(world: World, plan: list[tuple[Any, ...]]) -> None:
     for changes, exchanges, order, keep in plan:
         for _, i, home, name, value in changes:
-            edit(world.devices[i], world.homes[home], **{name: FIELDS[name][value]})
+            if name in YEAR_FIELDS:
+                with unit_of_work(world.devices[i]) as uow:
+                    save_household_year(uow, world.homes[home], YEAR_FIELDS[name], {name: FIELDS[name][value]})
+            else:
+                edit(world.devices[i], world.homes[home], **{name: FIELDS[name][value]})
         for what, i in exchanges:
             if what == "up":
                 world.up(i, order)

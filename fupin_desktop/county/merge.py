@@ -21,8 +21,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ..clock import parse as parse_hlc
 from ..forms.masking import mask_id
 from ..model import Base
+from ..model.base import identity_columns
 from .caps import CapExceededError, Caps
-from .model import Blob, Conflict, Flag, IdNumber, Record, RefusedEntry
+from .model import Blob, Conflict, Flag, IdNumber, Record, RecordAlias, RefusedEntry
 from .revs import next_rev
 from .scope import Scope, out_of_scope, unknown_household
 
@@ -104,6 +105,7 @@ class Merger:
     _created_households: int = 0
     _village_households: dict[str, int] = field(default_factory=dict)  # at the county before, plus created
     _refused: list[dict[str, Any]] = field(default_factory=list)
+    _aliases: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def village_code(self) -> str:
@@ -149,6 +151,7 @@ class Merger:
             self._refused = []
 
     def _flush_batch(self) -> None:
+        self._one_per_key()
         keys = ({(e["entity"], e["id"]) for e in self._batch}
                 | {("household", e["hh"]) for e in self._batch if e.get("hh")}
                 | {("household", hh) for e in self._batch if (hh := _target_household(e))})
@@ -169,8 +172,73 @@ class Merger:
             if entry.get("blob") and entry["entity"] == "attachment":
                 blobs.append({"entity_id": entry["id"], "data": entry["blob"]})
         self._write(states, conflicts, blobs)
+        if self._aliases:
+            self.conn.execute(insert(RecordAlias), self._aliases)
+            self._aliases = []
         self._check_id_numbers(id_numbers)
         self._batch, self._blob_chars = [], 0
+
+    # ---- records that exist once per key ----------------------------------------------------
+    def _one_per_key(self) -> None:
+        """Entries name records as their device does. A record that exists once per key (a household's
+        row for a year) that a device made under another id than the county's — two laptops, before ids
+        were made from the key, or a laptop's own row beside the one a migration made — is the county's
+        record: the entry goes to it, and the device's id is kept as its alias for later entries (and for
+        the income lines that name it). The device renames its row when the county's arrives."""
+        refs = _references()
+        wanted: dict[str, set[str]] = {}
+        households: set[str] = set()
+        for e in self._batch:
+            if _key_columns(e["entity"]):
+                wanted.setdefault(e["entity"], set()).add(e["id"])
+                if e.get("hh"):
+                    households.add(e["hh"])
+            for name, target in refs.get(e["entity"], {}).items():
+                pair = e["fields"].get(name)
+                if pair is not None:
+                    wanted.setdefault(target, set()).update(v for v in pair if isinstance(v, str))
+        if not wanted:
+            return
+        aliases = self._known_aliases(wanted)
+        keyed = self._keyed(set(wanted), households)
+        for e in self._batch:
+            columns = _key_columns(e["entity"])
+            if columns:
+                e["id"] = aliases.get((e["entity"], e["id"]), e["id"])
+                key = _key_of(e["fields"], columns)
+                known = keyed.setdefault((e["entity"], key), e["id"]) if key is not None else e["id"]
+                if known != e["id"]:
+                    aliases[(e["entity"], e["id"])] = known
+                    self._aliases.append({"entity": e["entity"], "alias_id": e["id"], "entity_id": known,
+                                          "created_at": self.now})
+                    e["id"] = known
+            for name, target in refs.get(e["entity"], {}).items():
+                pair = e["fields"].get(name)
+                if pair is not None:
+                    e["fields"][name] = [aliases.get((target, v), v) if isinstance(v, str) else v for v in pair]
+
+    def _known_aliases(self, wanted: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+        t = _table(RecordAlias)
+        ids = sorted(set().union(*wanted.values()))
+        rows = self.conn.execute(select(t.c.entity, t.c.alias_id, t.c.entity_id).where(_among(self.conn, t.c.alias_id)),
+                                 {"ids": ids})
+        return {(entity, alias): target for entity, alias, target in rows if alias in wanted.get(entity, ())}
+
+    def _keyed(self, entities: set[str], households: set[str]) -> dict[tuple[str, tuple[Any, ...]], str]:
+        """The county's records of these entities under these households, by key."""
+        if not households:
+            return {}
+        t = _table(Record)
+        rows = self.conn.execute(select(t.c.entity, t.c.entity_id, t.c.data).where(
+            t.c.entity.in_(sorted(entities)), _among(self.conn, t.c.household_id), t.c.deleted.is_(False)),
+            {"ids": sorted(households)})
+        out: dict[tuple[str, tuple[Any, ...]], str] = {}
+        for entity, entity_id, data in rows:
+            d = orjson.loads(data)
+            key = tuple(d.get(c) for c in _key_columns(entity) or ())
+            if None not in key:
+                out.setdefault((entity, key), entity_id)
+        return out
 
     # ---- scope: which village an entry's record belongs to ----------------------------------
     def _in_scope(self, entry: dict[str, Any], states: dict[tuple[str, str], _State]) -> _State | None:
@@ -396,6 +464,29 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
                 copy.write_row([row[c] for c in columns])
     finally:
         cursor.close()
+
+
+@lru_cache(maxsize=None)
+def _key_columns(entity: str) -> tuple[str, ...] | None:
+    table = Base.metadata.tables.get(entity)
+    return identity_columns(table) if table is not None else None
+
+
+@lru_cache(maxsize=1)
+def _references() -> dict[str, dict[str, str]]:
+    """entity -> {field: the once-per-key entity it names} (an income line's income year)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, table in Base.metadata.tables.items():
+        for fk in table.foreign_keys:
+            if _key_columns(fk.column.table.name):
+                out.setdefault(name, {})[fk.parent.name] = fk.column.table.name
+    return out
+
+
+def _key_of(fields: dict[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...] | None:
+    values = tuple(pair[1] if isinstance(pair, list) and len(pair) == 2 else None
+                   for pair in (fields.get(c) for c in columns))
+    return None if None in values else values
 
 
 @lru_cache(maxsize=None)

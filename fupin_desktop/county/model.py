@@ -96,6 +96,17 @@ class Record(CountyBase):
     rev: Mapped[int] = mapped_column(BigInteger, default=0, index=True)  # county-wide, raised on every write
 
 
+class RecordAlias(CountyBase):
+    """Another id a device gave a record that exists once per key (a household's row for a year, made on
+    two devices before ids were made from the key): that device's later changes reach the record."""
+
+    __tablename__ = "record_alias"
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    alias_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
 # The procedure figures read a few small entities village by village (county/procedures.py, c0004).
 Index("ix_record_entity_village", Record.entity, Record.village_code)
 
