@@ -226,7 +226,7 @@ class Archive:
     def editor_snapshot(self, household_id: str | None, year: int, in_use: frozenset[str],
                         draft_key: str | None = None) -> EditorSnapshot:
         with self.store.engine.connect() as conn:
-            return editor_snapshot(conn, household_id, year, in_use, draft_key)
+            return editor_snapshot(conn, household_id, year, in_use, draft_key, self.store.username)
 
     def helpers(self) -> list[dict[str, Any]]:
         """Everyone who can be assigned as 帮扶责任人, by name."""

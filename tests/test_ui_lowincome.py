@@ -14,6 +14,8 @@ pytest.importorskip("pytestqt")
 from sqlalchemy import select
 
 from fupin_desktop.model import ChangeLog
+from fupin_desktop.queries.editor import editor_snapshot
+from fupin_desktop.services.users import add_user
 from ui.qt import QWidget, Qt
 
 from . import factories
@@ -44,7 +46,10 @@ def test_categories_and_the_assessment_are_typed_checked_saved_and_logged(qtbot,
     qtbot.keyClicks(when, "2024.3.5")
     editor.findChild(QWidget, "reassessed_by").setFocus()  # leaving the date shows what it means
     assert when.value() == "2024-03-05"
-    editor.findChild(QWidget, "reassessed_by").insert("李干事")  # typed as an input method commits it
+    recorder = editor.findChild(QWidget, "reassessed_by")
+    assert recorder.value() == new_store.username  # named when the result was chosen (no 姓名 on file for admin)
+    recorder.clear()  # and changed by the person, before saving
+    recorder.insert("李干事")  # typed as an input method commits it
     editor.findChild(QWidget, "reassess_reason").insert("务工收入不稳定，继续帮扶一年")
 
     editor.resize(1366, 768)
@@ -95,3 +100,10 @@ def test_the_list_shows_the_former_households_not_yet_assessed(qtbot, tmp_path, 
     wide = win.screen().availableGeometry().width() >= 1366  # the docs' picture only from a laptop-sized screen
     docs = wide and os.environ.get("FUPIN_SHOTS")
     assert win.grab().save(str((SHOT.parent if docs else tmp_path) / "list-lowincome-filters.png"))
+
+
+def test_the_assessment_names_the_signed_in_person_by_their_name_on_file(new_store):
+    add_user(new_store, "lisi", "another-password-1", display_name="李四")
+    with new_store.engine.connect() as conn:
+        assert editor_snapshot(conn, None, YEAR, username="lisi").signed_in == "李四"
+        assert editor_snapshot(conn, None, YEAR, username=new_store.username).signed_in == new_store.username

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..bundle import HouseholdData
-from ..model import Attachment, Helper
+from ..model import AppUser, Attachment, Helper
 from ..drafts import DRAFT_PREFIX, new_draft_keys, read_draft
 from ..validation.engine import Context, Finding, check_household, store_findings
 from ..validation.rules.expense import IncomeReference, reference_for
@@ -33,6 +33,7 @@ class EditorSnapshot:
     photos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visit id → photos (no data)
     draft: str | None = None
     draft_key: str | None = None
+    signed_in: str = ""  # who is at the keyboard, as a record names them (姓名, else the user name)
 
     def threshold(self, year: int, kind: str = "监测") -> Decimal | None:
         return self.context.threshold(kind, year)
@@ -46,13 +47,15 @@ class EditorSnapshot:
 
 
 def editor_snapshot(conn: Connection, household_id: str | None, year: int,
-                    in_use: frozenset[str] = frozenset(), draft_key: str | None = None) -> EditorSnapshot:
+                    in_use: frozenset[str] = frozenset(), draft_key: str | None = None,
+                    username: str = "") -> EditorSnapshot:
     """Everything the editor shows. For a new household, the draft ``draft_key`` or else the latest
     draft of a new household not ``in_use`` by another open editor is offered."""
     ctx = Context.for_store(conn, year)
     # Not everyone who can be assigned (thousands in a township store, read when the assign dialog
     # opens: ``all_helpers``): opening a household must stay quick.
-    snap = EditorSnapshot(household=None, context=ctx)
+    name = conn.execute(select(AppUser.display_name).where(AppUser.username == username)).scalar()
+    snap = EditorSnapshot(household=None, context=ctx, signed_in=name or username)
     if household_id is not None:
         found = load_households(conn, [household_id])
         snap.household = found[0] if found else None

@@ -26,6 +26,7 @@ from ..qt import (
     QVBoxLayout, QWidget, Signal,
 )
 from .findings import FindingsPanel, Locator
+from .fields import on_change
 from .forms import BASIC, CONDITIONS, GUARANTEES, HH, HY, FormTab
 from .history import HistoryTab
 from .income import IncomeTab
@@ -75,6 +76,9 @@ class HouseholdEditor(Lifecycle, QMainWindow):
         self.conditions = FormTab(CONDITIONS, self.year, changed)
         self.guarantees = FormTab(GUARANTEES, self.year, changed)
         self.forms = [self.basic, self.conditions, self.guarantees]
+        form_fields = {key: field for form in self.forms for key, field in form.fields.items()}
+        result, recorder = form_fields[(HY, "reassess_result")], form_fields[(HY, "reassessed_by")]
+        on_change(result, lambda: self._name_recorder(result, recorder))
         self.members = MembersTab(self.year, changed)
         self.income = IncomeTab(self.year, changed, self.population, self.income_reference)
         self.measures = MeasuresTab(self.year, changed, self.member_choices)
@@ -382,6 +386,12 @@ class HouseholdEditor(Lifecycle, QMainWindow):
             self.state_label.setText("未保存")
         self.schedule_draft()
         self.check_timer.start()
+
+    def _name_recorder(self, result: QWidget, recorder: QWidget) -> None:
+        """A 评估结果 chosen with no 评估记录人 yet names the person signed in: in the field, to be seen and
+        changed before saving (the record of an assessment says who made it)."""
+        if self.loaded and self.snapshot and not self._filling and result.value() and not recorder.value():
+            recorder.set_value(self.snapshot.signed_in)
 
     def check_now(self) -> None:
         """Run the rules over what is typed now (no database needed: the context was read on load)."""
