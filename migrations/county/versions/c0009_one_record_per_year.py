@@ -50,9 +50,17 @@ def upgrade() -> None:
         rev = _merge_duplicates(conn, entity, key, rev, now)
 
 
-def _merge_duplicates(conn: sa.Connection, entity: str, key: tuple[str, ...], rev: int, now: str) -> int:
+def _groups(conn: sa.Connection, entity: str, key: tuple[str, ...]) -> dict[str, list[str]]:
+    """The kept id -> the other ids of the same key, the kept one being the first the county had."""
+    if conn.dialect.name == "postgresql":  # grouped by the server: a county holds millions of year records
+        keys = [f"(data::json ->> '{c}')" for c in key]
+        rows = conn.execute(sa.text(
+            f"SELECT array_agg(entity_id ORDER BY rev, entity_id) FROM record WHERE entity = :e AND NOT deleted "
+            f"AND {' AND '.join(f'{k} IS NOT NULL' for k in keys)} GROUP BY {', '.join(keys)} HAVING count(*) > 1"),
+            {"e": entity})
+        return {ids[0]: list(ids[1:]) for (ids,) in rows}
     first: dict[tuple[Any, ...], str] = {}
-    groups: dict[str, list[str]] = {}  # the kept id -> the others
+    groups: dict[str, list[str]] = {}
     for entity_id, data in conn.execute(sa.text(
             "SELECT entity_id, data FROM record WHERE entity = :e AND NOT deleted ORDER BY rev, entity_id"),
             {"e": entity}):
@@ -63,7 +71,11 @@ def _merge_duplicates(conn: sa.Connection, entity: str, key: tuple[str, ...], re
         kept = first.setdefault(k, entity_id)
         if kept != entity_id:
             groups.setdefault(kept, []).append(entity_id)
-    for kept, others in groups.items():
+    return groups
+
+
+def _merge_duplicates(conn: sa.Connection, entity: str, key: tuple[str, ...], rev: int, now: str) -> int:
+    for kept, others in _groups(conn, entity, key).items():
         rows = {r.entity_id: r for r in conn.execute(sa.text(
             "SELECT entity_id, household_id, village_code, data, versions FROM record "
             "WHERE entity = :e AND entity_id IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
