@@ -136,8 +136,8 @@ def _read_entries(reader: PackageReader, keys: CountyKeys, merger: Merger, caps:
     try:
         for entry in reader.records(keys.box.private):
             if steps:
-                for forwarded in forward_entries(entry, steps):
-                    merger.add(forwarded)
+                for n, forwarded in enumerate(forward_entries(entry, steps)):
+                    merger.add(forwarded, part=n > 0)
             else:
                 merger.add(entry)
     except PackageError as err:

@@ -111,8 +111,9 @@ class Merger:
     def village_code(self) -> str:
         return self.scope.home
 
-    def add(self, entry: dict[str, Any]) -> None:
-        self._entries += 1
+    def add(self, entry: dict[str, Any], *, part: bool = False) -> None:
+        """``part``: a further record of the same device entry (split by a migration): not counted again."""
+        self._entries += not part
         if self.caps is not None and self._entries > self.caps.entries_per_package:
             raise CapExceededError("entries_per_package", self.caps.entries_per_package)
         problem = _entry_problem(entry)
