@@ -307,7 +307,7 @@ def _fill_totals(figures: dict[str, Any]) -> None:
     computed = {COLUMN_OF[c]: sums[c].quantize(CENT) for c in CATEGORIES}
     computed.update(total_income=total.quantize(CENT), net_income=net.quantize(CENT), per_capita_net=(
         (net / pop).quantize(CENT, rounding=ROUND_HALF_UP) if pop.__class__ is int and pop > 0 else None))
-    if not any(ln.__class__ is dict and ln.get("category") == RIGID_EXPENSE for ln in figures["_lines"]):
+    if not any(isinstance(ln, dict) and ln.get("category") == RIGID_EXPENSE for ln in figures["_lines"]):
         computed[COLUMN_OF[RIGID_EXPENSE]] = None  # no 刚性支出 lines: unknown, as in income.totals
     for key, value in computed.items():
         if figures.get(key) is None:
@@ -321,7 +321,7 @@ def _sum_lines(figures: dict[str, Any], lines: Iterable[Row]) -> None:
     items: dict[str, Decimal] = {}
     bad: list[Row] = []
     for ln in lines:
-        if ln.__class__ is not dict:
+        if not isinstance(ln, dict):
             continue
         amount, category = to_decimal(ln.get("amount")), ln.get("category")
         known = isinstance(category, str) and category in sums
