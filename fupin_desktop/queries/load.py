@@ -7,11 +7,13 @@ queries; ``iter_households`` streams so memory stays flat however large the stor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, Connection, Select, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, Connection, Dialect, Select, literal_column, select
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData
 from ..model import (
@@ -30,9 +32,44 @@ def _table(model: type[Base], parts: frozenset[str]) -> Select[*tuple[Any, ...]]
 
 
 def _rows(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> list[dict[str, Any]]:
-    result = conn.execute(stmt)
-    keys = list(result.keys())
-    return [dict(zip(keys, row)) for row in result]
+    """The rows as dicts, with the values SQLAlchemy's column types give (Money as Decimal, dates…).
+
+    Compiled once and run as plain SQL, fetched at once, with the types' conversions applied column
+    by column: iterating SQLAlchemy's result fetches one row per call and converts each value
+    through the row's processors, which cost as much as SQLite itself for the few hundred thousand
+    rows of a whole-store check."""
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    result = conn.exec_driver_sql(str(compiled), tuple(params[name] for name in compiled.positiontup or ()))
+    names = list(result.keys())
+    fetched = result.fetchall()
+    if not fetched:
+        return []
+    columns: list[Iterable[Any]] = list(zip(*fetched))
+    for i, column in enumerate(stmt.selected_columns):
+        process = _processor(column.type, dialect)
+        if process is not None:
+            columns[i] = map(process, columns[i])
+    return [dict(zip(names, values)) for values in zip(*columns)]
+
+
+# Keyed by the type itself (the loader selects table columns, whose types live as long as the model).
+_PROCESSORS: dict[tuple[TypeEngine[Any], str], Callable[[Any], Any] | None] = {}
+
+
+def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy applies to a column's driver value on reading (None: the value as it is)."""
+    key = (type_, dialect.name)
+    if key not in _PROCESSORS:
+        process = type_.dialect_impl(dialect).result_processor(dialect, None)
+        if (process is not None and isinstance(type_, TypeDecorator)
+                and type_.impl_instance.result_processor(dialect, None) is None):
+            # Money and Area: their own conversion, without the decorator's wrapper around it
+            # (a few hundred thousand values in a whole-store check).
+            process = partial(type_.process_result_value, dialect=dialect)
+        _PROCESSORS[key] = process
+    return _PROCESSORS[key]
 
 
 def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -44,13 +81,39 @@ def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, A
 
 ALL_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments", "visits", "plans",
                        "assessments", "risk_flags", "procedures", "procedure_steps", "warnings"})
-# What the validation rules read; whole-store checks skip the rest (measures and income lines are
-# most of the rows in a store, so only the columns the rules use are read from them).
+# What the validation rules read; whole-store checks skip the rest, and of the tables below read
+# only the columns the rules use ("slim"): reading and converting unused columns of a few hundred
+# thousand rows was a large part of a whole-store check (issue 14). A rule that reads a column not
+# listed here would see it blank, so tests/test_check_columns.py hands the rules rows that raise on
+# any other column and checks that every column name the rules' code mentions is listed.
+# The household and income_year rows are read whole (rules walk all their fields).
 VALIDATION_PARTS = frozenset({"members", "incomes", "measures", "assessments", "procedures", "procedure_steps",
                               "warnings", "slim"})
 SLIM_COLUMNS = {
-    "measure": ("id", "household_id", "member_id", "year", "category", "subcategory", "name", "status",
-                "start_on", "end_on"),
+    "household_year": (
+        "id", "household_id", "year", "population", "main_cause", "other_causes", "household_type", "attribute",
+        "monitoring_category", "no_labour_fallback", "risk_removed", "risk_removal_method", "risk_removed_at",
+        "risks", "disaster_subtype", "risk_note", "development_measures", "assistance_category", "support_layer",
+        "reassess_result", "reassessed_on", "reassessed_by", "reassess_reason", "arable_mu", "irrigated_mu",
+        "forest_mu", "returned_forest_mu", "orchard_mu", "pasture_mu", "water_surface_mu", "drinking_safe",
+        "household_power", "road_distance_km", "road_type", "road_hardened", "housing_area_m2", "dilapidated",
+        "dilapidation_grade", "sanitary_toilet", "fuel_type", "safe_water_solved", "relocation_mode",
+        "resettlement_mode", "resettlement_place", "food_secure", "clothing_secure", "education_secure",
+        "medical_secure", "housing_secure", "water_secure"),
+    "member": ("id", "household_id", "name", "gender", "id_type", "id_no", "birth_date", "relation", "ethnicity",
+               "political_status", "phone", "record_status", "left_reason", "left_on"),
+    "member_year": (
+        "id", "member_id", "year", "education", "school_status", "out_of_school_reason", "health",
+        "disability_category", "disability_grade", "disability_cert_year", "labour_skill", "work_status",
+        "work_months", "work_place", "work_abroad", "employment_channel", "active_soldier", "resident_medical",
+        "employee_medical", "critical_illness", "commercial_medical", "medical_assistance", "other_health_aid",
+        "resident_pension", "dibao", "tekun", "speaks_mandarin", "public_post", "public_post_months",
+        "public_post_start", "public_post_end", "assistance_category", "yulu_plan"),
+    "work_record": ("id", "member_id", "planned", "start_on", "end_on", "county", "monthly_income", "channel"),
+    "assessment": ("id", "household_id", "year", "kind", "income_per_capita", "threshold", "food_secure",
+                   "clothing_secure", "education_secure", "medical_secure", "housing_secure", "water_secure",
+                   "result"),
+    "measure": ("household_id", "member_id", "year", "category", "subcategory", "name", "status", "end_on"),
     "income_line": ("id", "income_id", "category", "item", "amount", "counts_toward_income", "sort"),
 }
 HouseholdFilter = Callable[[InstrumentedAttribute[str]], ColumnElement[bool]]  # household_id column -> condition
@@ -88,10 +151,10 @@ def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] 
 
 def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[HouseholdData]:
     by_household = {r["id"]: HouseholdData(fields=r) for r in _rows(conn, select(Household).where(of(Household.id)))}
-    for row in _rows(conn, select(HouseholdYear).where(of(HouseholdYear.household_id))):
+    for row in _rows(conn, _table(HouseholdYear, parts).where(of(HouseholdYear.household_id))):
         by_household[row["household_id"]].years[row["year"]] = row
     if "members" in parts:
-        _attach_members(conn, of, by_household)
+        _attach_members(conn, of, by_household, parts)
     if "incomes" in parts:
         incomes = _rows(conn, select(IncomeYear).where(of(IncomeYear.household_id)))
         income_ids = select(IncomeYear.id).where(of(IncomeYear.household_id))
@@ -113,16 +176,17 @@ def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[
     for name, model in (("visits", Visit), ("plans", Plan), ("assessments", Assessment), ("risk_flags", RiskFlag),
                         ("procedures", Procedure), ("procedure_steps", ProcedureStep), ("warnings", DeptWarning)):
         if name in parts:
-            for row in _rows(conn, select(model).where(of(model.household_id))):
+            for row in _rows(conn, _table(model, parts).where(of(model.household_id))):
                 getattr(by_household[row["household_id"]], name).append(row)
     return list(by_household.values())
 
 
-def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData]) -> None:
+def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData],
+                    parts: frozenset[str]) -> None:
     member_ids = select(Member.id).where(of(Member.household_id))
-    m_years = _grouped(_rows(conn, select(MemberYear).where(MemberYear.member_id.in_(member_ids))), "member_id")
-    works = _grouped(_rows(conn, select(WorkRecord).where(WorkRecord.member_id.in_(member_ids))), "member_id")
-    for m in _rows(conn, select(Member).where(of(Member.household_id)).order_by(Member.seq, Member.id)):
+    m_years = _grouped(_rows(conn, _table(MemberYear, parts).where(MemberYear.member_id.in_(member_ids))), "member_id")
+    works = _grouped(_rows(conn, _table(WorkRecord, parts).where(WorkRecord.member_id.in_(member_ids))), "member_id")
+    for m in _rows(conn, _table(Member, parts).where(of(Member.household_id)).order_by(Member.seq, Member.id)):
         by_household[m["household_id"]].members.append(MemberData(
             fields=m, years={y["year"]: y for y in m_years.get(m["id"], [])}, work_records=works.get(m["id"], []),
         ))
@@ -138,5 +202,5 @@ def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[s
                 details[row["id"]] = (name, row)
     for m in _rows(conn, _table(Measure, parts).where(of(Measure.household_id)).order_by(Measure.year, Measure.id)):
         kind: str | None
-        kind, detail = details.get(m["id"], (None, {}))
+        kind, detail = details.get(m["id"], (None, {})) if details else (None, {})  # slim rows have no id
         by_household[m["household_id"]].measures.append(MeasureData(m, kind, detail))

@@ -17,11 +17,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy import ColumnElement, Connection, literal_column, select
+from sqlalchemy.sql.elements import SQLCoreOperations
 from stdnum.cn import ric
 
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
-from ...model import column_label
+from ...model import Household, Member, column_label
 from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
 from ...yearstatus import ABLE_LABOUR, status_of, year_row
 from ..engine import Context, Finding, rule
@@ -307,7 +309,7 @@ def _fill_totals(figures: dict[str, Any]) -> None:
     computed = {COLUMN_OF[c]: sums[c].quantize(CENT) for c in CATEGORIES}
     computed.update(total_income=total.quantize(CENT), net_income=net.quantize(CENT), per_capita_net=(
         (net / pop).quantize(CENT, rounding=ROUND_HALF_UP) if pop.__class__ is int and pop > 0 else None))
-    if not any(ln.__class__ is dict and ln.get("category") == RIGID_EXPENSE for ln in figures["_lines"]):
+    if not any(isinstance(ln, dict) and ln.get("category") == RIGID_EXPENSE for ln in figures["_lines"]):
         computed[COLUMN_OF[RIGID_EXPENSE]] = None  # no 刚性支出 lines: unknown, as in income.totals
     for key, value in computed.items():
         if figures.get(key) is None:
@@ -321,7 +323,7 @@ def _sum_lines(figures: dict[str, Any], lines: Iterable[Row]) -> None:
     items: dict[str, Decimal] = {}
     bad: list[Row] = []
     for ln in lines:
-        if ln.__class__ is not dict:
+        if not isinstance(ln, dict):
             continue
         amount, category = to_decimal(ln.get("amount")), ln.get("category")
         known = isinstance(category, str) and category in sums
@@ -433,3 +435,28 @@ def has_measure(fx: Facts, categories: frozenset[str] = frozenset(), words: tupl
 def yuan(value: Any) -> str:
     d = to_decimal(value)
     return "空" if d is None else f"{d:.2f}"
+
+
+def live_households(conn: Connection) -> dict[str, tuple[int, str | None, str | None]]:
+    """Every active household: id -> (its place by 户主, head, phone), read in one pass.
+
+    The cross-household rules over the whole store read members with this rather than joining
+    ``household``: the join looked up the wide household row of every member (three times the
+    time). Members sorted by their household's place, then as written, come in the order the
+    join gave them (it walked ``ix_household_by_head``, then each household's members by rowid), so
+    the findings are listed as before."""
+    rows = conn.execute(select(Household.id, Household.head_name, Household.phone)
+                        .where(Household.record_status == ACTIVE)
+                        .order_by(Household.head_sort, Household.id)).all()
+    return {h: (place, head, phone) for place, (h, head, phone) in enumerate(rows)}
+
+
+def in_household_order(conn: Connection, columns: tuple[SQLCoreOperations[Any], ...], where: ColumnElement[bool],
+                       live: dict[str, tuple[int, str | None, str | None]]) -> list[tuple[Any, ...]]:
+    """``columns`` of the members matching ``where`` in active households (the last column must be
+    the household id), in the order of ``live_households`` and then as written."""
+    rowid: ColumnElement[int] = literal_column("member.rowid")
+    rows = conn.execute(select(*columns, rowid).select_from(Member).where(where)).all()
+    kept = [tuple(r) for r in rows if r[-2] in live]
+    kept.sort(key=lambda r: (live[r[-2]][0], r[-1]))
+    return [r[:-1] for r in kept]

@@ -14,7 +14,7 @@ from ...bundle import HouseholdData
 from ...model import Household, Member
 from ...values import clean_text
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
-from ._common import blank, facts, label
+from ._common import blank, facts, in_household_order, label, live_households
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -101,15 +101,15 @@ def bank_account(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 
 def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str, str | None]]:
     """(household id, household head, record, phone) of active households and members."""
-    # For a few households, the status as an expression no index serves: SQLite would otherwise
-    # walk every active household by an index on the status rather than look up the few.
-    live_hh = (Household.record_status if not only else Household.record_status.concat("")) == "在册"
-    hh_stmt = select(Household.id, Household.head_name, Household.phone).where(
-        live_hh, Household.phone.is_not(None), Household.phone != "")
-    m_stmt = (select(Member.household_id, Household.head_name, Member.phone)
-              .join(Household, Household.id == Member.household_id)
-              .where(live_hh, Member.record_status == "在册", Member.phone.is_not(None), Member.phone != ""))
     if only:
+        # For a few households, the status as an expression no index serves: SQLite would otherwise
+        # walk every active household by an index on the status rather than look up the few.
+        live_hh = Household.record_status.concat("") == "在册"
+        hh_stmt = select(Household.id, Household.head_name, Household.phone).where(
+            live_hh, Household.phone.is_not(None), Household.phone != "")
+        m_stmt = (select(Member.household_id, Household.head_name, Member.phone)
+                  .join(Household, Household.id == Member.household_id)
+                  .where(live_hh, Member.record_status == "在册", Member.phone.is_not(None), Member.phone != ""))
         raw = [v for v in conn.execute(
             select(Household.phone).where(Household.id.in_(only)).union_all(
                 select(Member.phone).where(Member.household_id.in_(only), Member.record_status == "在册"))
@@ -123,8 +123,15 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
         relevant = sharing | set(only)
         hh_stmt = hh_stmt.where(Household.id.in_(relevant))
         m_stmt = m_stmt.where(Member.household_id.in_(relevant))
-    rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt)]
-    rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt)]
+        rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt)]
+        rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt)]
+        return rows
+    # Every household: the households once, the members without a join (``live_households``).
+    live = live_households(conn)
+    rows = [(h, head or "", "household", p) for h, (_place, head, p) in live.items() if p]
+    rows += [(h, live[h][1] or "", "member", p) for p, h in in_household_order(
+        conn, (Member.phone, Member.household_id),
+        (Member.record_status == "在册") & Member.phone.is_not(None) & (Member.phone != ""), live)]
     return rows
 
 

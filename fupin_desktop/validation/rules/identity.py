@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, select, text
+from sqlalchemy import Connection, select, text
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ..idnumber import normalize
-from ._common import facts, id_info, labels, quick_id
+from ._common import facts, id_info, in_household_order, labels, live_households, quick_id
 
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
@@ -56,7 +56,11 @@ _ACTIVE_ID = (Member.record_status == "在册") & (Member.id_no.is_not(None)) & 
 _UNION_TERMS = 200  # SQLite unites at most 500 selects in one statement
 
 
-PersonRow = Row[str, str, str | None, str]  # member id, name, ID number, household id
+class PersonRow(NamedTuple):
+    id: str
+    name: str
+    id_no: str | None
+    household_id: str
 
 
 @store_rule
@@ -76,11 +80,6 @@ def person_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tup
 def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]:
     """The active members of active households that the rule compares: all, or those sharing a
     number with a member of ``only`` (and the members of ``only`` themselves)."""
-    stmt = (
-        select(Member.id, Member.name, Member.id_no, Member.household_id)
-        .join(Household, Household.id == Member.household_id)
-        .where(_ACTIVE_ID, Household.record_status == "在册")
-    )
     if only:
         own: dict[str, str | None] = {
             i: n for i, n in conn.execute(select(Member.id, Member.id_no).where(Member.household_id.in_(only),
@@ -108,8 +107,9 @@ def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]
                              .where(Member.id.in_(candidates), _ACTIVE_ID)).all()
         live = set(conn.execute(select(Household.id).where(Household.id.in_({r.household_id for r in found}),
                                                            Household.record_status == "在册")).scalars())
-        return [r for r in found if r.household_id in live]
-    return conn.execute(stmt).all()
+        return [PersonRow(*r) for r in found if r.household_id in live]
+    return [PersonRow(*r) for r in in_household_order(conn, (Member.id, Member.name, Member.id_no,
+                                                               Member.household_id), _ACTIVE_ID, live_households(conn))]
 
 
 def _shared_ids(keyed: list[tuple[str, PersonRow]], only: set[str] | None) -> Iterator[Finding]:
