@@ -125,7 +125,7 @@ def _to_check(report: ImportReport) -> list[Planned]:
 
 def _writable(p: Planned) -> bool:
     people = p.group.members()
-    return bool(people) and not p.shared and all(r.values.get("member.name") for r in people)
+    return bool(people) and not p.shared and all(r.get("member.name") for r in people)
 
 
 class _UndoError(Exception):
@@ -217,8 +217,8 @@ def _roster_income(todo: list[Planned]) -> list[tuple[str, RowRecord]]:
         items = p.group.household("income_item")
         if not items or p.household_id is None or p.group.rejected:  # refused: its lines are not counted
             continue
-        row = next(r for r in sorted(p.group.rows, key=lambda r: r.values.get("member.relation") != "户主")
-                   if any(k.startswith(income_columns.PREFIX) for k in r.values))
+        row = next(r for r in sorted(p.group.rows, key=lambda r: r.get("member.relation") != "户主")
+                   if any(k.startswith(income_columns.PREFIX) for k in r.keys))
         found += [(p.household_id, line) for line in income_columns.line_records(row, items, p.year)]
     return found
 
@@ -227,9 +227,9 @@ def _keys(p: Planned) -> set[str]:
     """The 户编号 and head's ID number by which linked rows may name this household of the file."""
     keys = {p.group.household().get("national_hh_no")}
     for r in p.group.rows:
-        keys.add(r.values.get("group.head_id_no"))
-        if r.values.get("member.relation") == "户主":
-            keys.add(r.values.get("member.id_no"))
+        keys.add(r.get("group.head_id_no"))
+        if r.get("member.relation") == "户主":
+            keys.add(r.get("member.id_no"))
     return {str(k) for k in keys if k}
 
 

@@ -67,7 +67,7 @@ class StoreIndex:
         if number and number in self.by_number:
             return self.by_number[number]
         for row in group.members():
-            key = match_key(row.values.get("member.id_no"))
+            key = match_key(row.get("member.id_no"))
             if key in self.by_id_no:
                 return self.by_id_no[key][1]
         return None

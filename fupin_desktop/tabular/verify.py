@@ -41,7 +41,7 @@ class _Household:
 
     def __init__(self, group: Group, headers: Mapping[str, str]) -> None:
         self.group, self.headers = group, headers
-        self.rows = {r.values.get("member.name"): r for r in reversed(group.members())}  # the first of a name
+        self.rows = {r.get("member.name"): r for r in reversed(group.members())}  # the first of a name
         self.given = {**{f"household.{k}": v for k, v in group.household().items()},
                       **{f"household_year.{k}": v for k, v in group.household("household_year").items()}}
 
@@ -57,8 +57,8 @@ class _Household:
     def severity(self, finding: Finding, row: RowRecord | None, key: str) -> str:
         if finding.severity != ERROR:
             return WARNING
-        given = row.values if row is not None and finding.record.startswith("member") else self.given
-        return ERROR if given.get(key) not in (None, "") else MISSING
+        given = row.get(key) if row is not None and finding.record.startswith("member") else self.given.get(key)
+        return ERROR if given not in (None, "") else MISSING
 
 
 def _label(finding: Finding) -> str:
