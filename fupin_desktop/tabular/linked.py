@@ -29,7 +29,7 @@ from .header import ColumnMap
 from . import income_columns
 from .income_columns import IncomeField
 from .layout import Field, alias_index, header_key
-from .problem import ERROR, INFO, WARNING, Problem
+from .problem import ERROR, INFO, WARNING, Places, Problem
 from .rows import RowCleaner, RowRecord, ValueChoices, not_data
 
 INCOME, MEASURES, ASSESSMENTS = "income", "measures", "assessments"
@@ -196,7 +196,7 @@ class LinkedResult:
     problems: list[Problem] = field(default_factory=list)
     households: dict[str, RowRecord] = field(default_factory=dict)  # touched household → its first row
     counts: dict[str, int] = field(default_factory=dict)
-    written: set[tuple[str, int]] = field(default_factory=set)  # (sheet, row) of the rows taken (or unchanged)
+    written: Places = field(default_factory=Places)  # (sheet, row) of the rows taken (or unchanged)
 
     def add(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
