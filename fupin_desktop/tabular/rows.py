@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +29,10 @@ _NOTE = re.compile(r"^(注|说明|备注|填表|制表|审核|填报|负责人|�
 FROM_ID = (("member.birth_date", "出生日期", "birth_date"), ("member.gender", "性别", "gender"))
 
 
-_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of fields rows give
+_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+_Cleaned = tuple[Any, str, str, tuple[tuple[str, str | None], ...]]  # value, problem, severity, values to note
+MEMO_SIZE = 2000  # cleaned values remembered per column (a column of names or ID numbers stops there)
+_IMMUTABLE = (str, int, float, Decimal, date, type(None))  # one tuple for each set of fields rows give
 
 
 class RowRecord:
@@ -103,6 +107,9 @@ class RowCleaner:
         # holds its rows until they are written, and most of their cells say what the row above said.
         self.shared: dict[Any, Any] = {}
         self.zero_income = False
+        # Each column's cleaning of the values it repeats (类别, 单位, dates, codes…), remembered:
+        # cleaning is a third of reading a large file, and most cells say what the row above said.
+        self.memo: dict[int, dict[tuple[type, Any], _Cleaned]] = {i: {} for i in columns.fields}
 
     def record(self, number: int, cells: tuple[Any, ...], problems: list[Problem]) -> RowRecord:
         record = RowRecord(number, {}, sheet=self.sheet)
@@ -138,12 +145,11 @@ class RowCleaner:
             else:
                 self.filled[label] = self.filled.get(label, 0) + 1
 
-    def _note_values(self, vocabulary: Vocabulary, index: int, raw: Any, unknown: list[str]) -> None:
-        header, key = self.columns.headers[index], self.columns.fields[index].key
-        for part in vocabulary.parts(raw):
-            chosen = vocabulary.chosen.get(text_key(part))
-            if chosen is not None or part in unknown:
-                self.choices.note(self.sheet, header, key, vocabulary, part, chosen)
+    @staticmethod
+    def _noted(vocabulary: Vocabulary, raw: Any, unknown: list[str]) -> tuple[tuple[str, str | None], ...]:
+        """The parts of a coded cell to note (and count, each time the cell is read): unknown or mapped."""
+        return tuple((part, chosen) for part in vocabulary.parts(raw)
+                     if (chosen := vocabulary.chosen.get(text_key(part))) is not None or part in unknown)
 
     def summary(self) -> list[Problem]:
         found = [Problem(0, label, f"文件中没有这一列，{count}人按证件号码填入", INFO, self.sheet)
@@ -154,26 +160,42 @@ class RowCleaner:
 
     def _cell(self, record: RowRecord, values: dict[str, Any], index: int, key: str, raw: Any,
               problems: list[Problem]) -> None:
-        header = self.columns.headers[index]
-        vocabulary = self.codes.get(index)
-        cleaned = clean_cell(self.columns.fields[index], raw)
-        value, problem, severity = cleaned.value, cleaned.problem, cleaned.severity
-        if vocabulary is not None and value is not None:
-            value, unknown = vocabulary.match(raw)
-            if value is None:
-                problem, severity = unknown_message(unknown), ERROR
-            self._note_values(vocabulary, index, raw, unknown)
-            kept = [p for p in vocabulary.parts(raw) if vocabulary.chosen.get(text_key(p)) == KEEP]
-            if kept and value is not None:
-                shown = "、".join(f"“{k}”" for k in kept)
-                problem, severity = f"{shown}不在代码表中，按值对应保留原值", WARNING
+        memo = self.memo[index]
+        seen = (raw.__class__, raw)  # 1, 1.0 and True are equal keys of a dict, and not the same cell
+        cleaned = memo.get(seen)
+        if cleaned is None:
+            cleaned = self._clean(index, raw)
+            if len(memo) < MEMO_SIZE and isinstance(cleaned[0], _IMMUTABLE):
+                memo[seen] = cleaned
+        value, problem, severity, noted = cleaned
+        if noted:
+            vocabulary = self.codes[index]
+            for part, chosen in noted:
+                self.choices.note(self.sheet, self.columns.headers[index], key, vocabulary, part, chosen)
         if isinstance(value, (str, date)):
             value = self.shared.setdefault(value, value)
         if value is not None:
             values[key] = value
         if problem:
-            problems.append(record.problem(header, problem, severity))
+            problems.append(record.problem(self.columns.headers[index], problem, severity))
             record.bad = record.bad or severity == ERROR
+
+    def _clean(self, index: int, raw: Any) -> _Cleaned:
+        """A cell's value, its problem and severity, and the values to note as unknown or mapped."""
+        vocabulary = self.codes.get(index)
+        cleaned = clean_cell(self.columns.fields[index], raw)
+        value, problem, severity = cleaned.value, cleaned.problem, cleaned.severity
+        noted: tuple[tuple[str, str | None], ...] = ()
+        if vocabulary is not None and value is not None:
+            value, unknown = vocabulary.match(raw)
+            if value is None:
+                problem, severity = unknown_message(unknown), ERROR
+            noted = self._noted(vocabulary, raw, unknown)
+            kept = [p for p in vocabulary.parts(raw) if vocabulary.chosen.get(text_key(p)) == KEEP]
+            if kept and value is not None:
+                shown = "、".join(f"“{k}”" for k in kept)
+                problem, severity = f"{shown}不在代码表中，按值对应保留原值", WARNING
+        return value, problem, severity, noted
 
 
 def _with_user_values(vocabulary: Vocabulary, values: ValueMap | None, header: str, key: str) -> Vocabulary:
