@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from ..errors import InvalidInput
@@ -66,8 +67,8 @@ class RowRecord:
         return Problem(self.number, column, message, severity, self.sheet)
 
     def table(self, name: str) -> dict[str, Any]:
-        prefix = name + "."
-        return {k[len(prefix):]: v for k, v in zip(self.keys, self.cells) if k.startswith(prefix)}
+        cells = self.cells
+        return {short: cells[i] for i, short in _fields_of(self.keys, name)}
 
     @property
     def is_member(self) -> bool:
@@ -75,6 +76,13 @@ class RowRecord:
 
     def __repr__(self) -> str:
         return f"RowRecord({self.number}, {self.values!r}, bad={self.bad}, sheet={self.sheet!r})"
+
+
+@lru_cache(maxsize=4096)
+def _fields_of(keys: tuple[str, ...], table: str) -> tuple[tuple[int, str], ...]:
+    """(position, field name) of ``table``'s fields among a shape's keys: worked out once a shape."""
+    prefix = table + "."
+    return tuple((i, k[len(prefix):]) for i, k in enumerate(keys) if k.startswith(prefix))
 
 
 def not_data(cells: tuple[Any, ...], columns: ColumnMap) -> str:
