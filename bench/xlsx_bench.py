@@ -194,7 +194,7 @@ def report(r: dict[str, Any]) -> str:
         f"unchanged; {a['linked']}) | |",
         f"| income lines and measures written by the import | {i['linked']} | |",
         f"| households left out with errors (written by the floor) | {i['left_out']:,} ({i['errors']}) | |",
-        f"| export of the three sheets | {m['export_s']:.1f} s | |",
+        f"| export of the four sheets | {m['export_s']:.1f} s | |",
         f"| peak RSS: dry run / import / re-import / floor | {d['peak_rss_mb']:.0f} / {i['peak_rss_mb']:.0f} / "
         f"{a['peak_rss_mb']:.0f} / {f['peak_rss_mb']:.0f} MB | ≤ 500 MB |",
     ])

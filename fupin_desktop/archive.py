@@ -304,11 +304,14 @@ class Archive:
         user_ops.change_own_password(self.store, old, new)
 
     # ---- spreadsheets and sync (the store is handed whole to these jobs) -------------------------
-    def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None) -> int:
-        """The households ``query`` finds, written to ``target``; returns the number of rows."""
+    def export(self, query: SearchQuery, target: Path, what: str, progress: Report | None = None, *,
+               income_layout: str = "lines", said: list[str] | None = None) -> int:
+        """The households ``query`` finds, written to ``target``; returns the number of rows
+        (``said``: what the person should know about the file, e.g. income years kept one line a row)."""
         from .tabular.exporter import export_xlsx  # noqa: PLC0415 (openpyxl: loaded only when used)
 
-        return export_xlsx(self.store, self.search(query), target, what, progress=progress)
+        return export_xlsx(self.store, self.search(query), target, what, progress=progress,
+                           income_layout=income_layout, said=said)
 
     def preview_import(self, path: Path, mapping: dict[str, str],
                        values: dict[str, dict[str, str]] | None = None) -> ImportReport:

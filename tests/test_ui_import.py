@@ -84,6 +84,35 @@ def test_export_writes_the_current_filter(qtbot, new_store, tmp_path, settings, 
     assert groups == {"二组"} and ws.max_row == 4
 
 
+def test_export_offers_income_one_column_per_item_and_says_what_stayed_one_line_a_row(
+        qtbot, new_store, tmp_path, settings, monkeypatch):
+    from fupin_desktop.tabular.exporter import COLUMNS_SHEET  # noqa: PLC0415
+
+    from .test_tabular_linked import village  # noqa: PLC0415
+
+    with unit_of_work(new_store) as uow:
+        create_households(uow, village(), trusted=True)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    target = tmp_path / "out.xlsx"
+    offered: list[list[str]] = []
+
+    def choose(*args):
+        offered.append(args[3])
+        return "花名册、收入（一项一列）、帮扶措施和评估记录", True
+    monkeypatch.setattr(tabular_actions.QInputDialog, "getItem", choose)
+    monkeypatch.setattr(tabular_actions.QFileDialog, "getSaveFileName", lambda *a: (str(target), ""))
+    done = []
+    monkeypatch.setattr(tabular_actions.QMessageBox, "information", lambda *a: done.append(a[2]))
+    tabular_actions.export_current(parent, Archive(new_store), SearchQuery(), settings)
+    idle(qtbot)
+    qtbot.waitUntil(lambda: bool(done), timeout=20_000)
+    assert "收入明细（一项一列，全国系统样式）" in offered[0] and "花名册" in offered[0]
+    assert "有 1 个户年度的收入明细无法按一项一列写出" in done[0]
+    assert openpyxl.load_workbook(target, read_only=True).sheetnames == [
+        "花名册", COLUMNS_SHEET, "收入明细", "帮扶措施", "评估记录"]
+
+
 def value_rows(dialog) -> list[tuple[str, str, str, str]]:
     return [(dialog.values.item(r, 0).text(), dialog.values.item(r, 1).text(), dialog.values.item(r, 2).text(),
              dialog.values.cellWidget(r, 3).currentText()) for r in range(dialog.values.rowCount())]

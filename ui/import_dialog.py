@@ -138,10 +138,10 @@ class ImportDialog(QDialog):
         shown = report.planned[:PREVIEW_LIMIT]
         self.households.setRowCount(len(shown))
         for row, p in enumerate(shown):
-            head = next((r for r in p.group.members() if r.values.get("member.relation") == "户主"), None)
+            head = next((r for r in p.group.members() if r.get("member.relation") == "户主"), None)
             action = "有问题" if p.group.rejected else ACTIONS[p.action]
             values = [str(p.group.first_row), p.group.household().get("national_hh_no") or "",
-                      (head or p.group.rows[0]).values.get("member.name", ""), str(len(p.group.members())), action]
+                      (head or p.group.rows[0]).get("member.name", ""), str(len(p.group.members())), action]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if p.group.rejected:

@@ -37,6 +37,9 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
                         "income_lines 收入明细（一条一行，可导入）、"
                         "assessments 评估记录（识别、退出、风险消除、返贫，可导入）、"
                         "all 花名册、收入明细、帮扶措施和评估记录在一个文件中（可整体导入）")
+    p.add_argument("--income-layout", choices=("lines", "columns"), default="lines",
+                   help="收入明细的写法（income_lines 和 all）：lines 一条明细一行（默认）；"
+                        "columns 一户一年度一行、每个收入类别和明细项一列（全国系统导出的样式，可导入）")
     p.add_argument("--group", help="只导出这个村民小组")
     p.add_argument("--status", help="只导出这个脱贫状态（“未脱贫类”为未脱贫、预脱贫、返贫）")
 
@@ -128,6 +131,9 @@ def run_export_command(args: argparse.Namespace, open_store: Opener, out: Out) -
     with open_store() as store:
         with store.engine.connect() as conn:
             ids = search_households(conn, SearchQuery(group_name=args.group, poverty_status=args.status))
-        rows = export_xlsx(store, ids, target, args.what)
+        said: list[str] = []
+        rows = export_xlsx(store, ids, target, args.what, income_layout=args.income_layout, said=said)
     out(f"已导出{WHAT[args.what]} {len(ids)} 户 {rows} 行到 {target}（明文文件，请妥善保管）。")
+    for line in said:
+        out(line)
     return 0

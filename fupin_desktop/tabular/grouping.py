@@ -41,14 +41,14 @@ class Group:
     def household(self, table: str = "household") -> dict[str, Any]:
         """Household (or household-year) fields, from the head's row first, then the other rows."""
         merged: dict[str, Any] = {}
-        head_first = sorted(self.rows, key=lambda r: r.values.get("member.relation") != "户主")
+        head_first = sorted(self.rows, key=lambda r: r.get("member.relation") != "户主")
         for row in head_first:
             for key, value in row.table(table).items():
                 merged.setdefault(key, value)
         return merged
 
     def has_head(self) -> bool:
-        return any(r.values.get("member.relation") == "户主" for r in self.rows)
+        return any(r.get("member.relation") == "户主" for r in self.rows)
 
 
 def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap,
@@ -69,7 +69,7 @@ def read_records(rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnMap
             yield None
             continue
         record = cleaner.record(number, cells, problems)
-        yield record if record.values or record.bad else None  # only a 序号 or a note: nothing to import
+        yield record if record.cells or record.bad else None  # only a 序号 or a note: nothing to import
     problems.extend(cleaner.summary())
 
 
@@ -88,9 +88,9 @@ def group_rows(records: Iterable[RowRecord | None]) -> list[Group]:
                 groups.append(keyed[key])
             keyed[key].rows.append(record)
             continue
-        is_head = record.values.get("member.relation") == "户主"
-        head_name = record.values.get("group.head_name")
-        new_head = head_name and block is not None and block.rows[-1].values.get("group.head_name") not in (
+        is_head = record.get("member.relation") == "户主"
+        head_name = record.get("group.head_name")
+        new_head = head_name and block is not None and block.rows[-1].get("group.head_name") not in (
             None, head_name)
         if block is None or new_head or (is_head and block.has_head()):
             block = Group()
@@ -100,9 +100,9 @@ def group_rows(records: Iterable[RowRecord | None]) -> list[Group]:
 
 
 def _key(record: RowRecord) -> tuple[str, str] | None:
-    if number := record.values.get("household.national_hh_no"):
+    if number := record.get("household.national_hh_no"):
         return ("no", number)
-    if head := match_key(record.values.get("group.head_id_no")):
+    if head := match_key(record.get("group.head_id_no")):
         return ("head", head)
     return None
 
@@ -130,9 +130,9 @@ def check_groups(groups: list[Group], file_problems: list[Problem]) -> list[Prob
 def _check_household_values(group: Group) -> None:
     """The household's columns repeated on each member's row should agree; the head's row wins."""
     chosen: dict[str, tuple[int, Any]] = {}
-    head_first = sorted(group.rows, key=lambda r: r.values.get("member.relation") != "户主")
+    head_first = sorted(group.rows, key=lambda r: r.get("member.relation") != "户主")
     for row in head_first:
-        for key, value in row.values.items():
+        for key, value in zip(row.keys, row.cells):
             if not key.startswith(("household.", "household_year.", "income_item.")):
                 continue
             if key not in chosen:
@@ -158,15 +158,15 @@ def _label(key: str) -> str:
 
 
 def _check_member(group: Group, row: RowRecord, seen: dict[str, tuple[RowRecord, Group]]) -> None:
-    if not row.values.get("member.name"):
+    if not row.get("member.name"):
         group.problems.append(row.problem("姓名", "未填写"))
-    key = match_key(row.values.get("member.id_no"))
+    key = match_key(row.get("member.id_no"))
     if not key:
         return
     if key in seen:
         first, other = seen[key]
         where = "另一户" if other is not group else "同一户"
-        id_no = row.values["member.id_no"]
+        id_no = row.get("member.id_no")
         same = f"与第{first.number}行是同一人（证件号码 {id_no}），出现在{where}中"
         group.problems.append(row.problem("证件号码", same))
         if other is not group:

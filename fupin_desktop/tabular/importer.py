@@ -4,7 +4,7 @@ store, and only then write, in one unit of work. By default a file with any erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,11 @@ from ..services.households import (
 )
 from ..services.uow import UnitOfWork
 from ..store.store import Store
-from ..validation.engine import Context, Finding, mark_households
+from ..validation.engine import Context, Finding, mark_households_in_batches
 from .grouping import Group, check_groups, group_rows
 from . import income_columns
 from .linked import LinkedResult, apply_linked
-from .plan import MemberChange, Planned, plan
+from .plan import MemberChange, Planned, new_records, plan
 from .problem import INFO, WARNING, Problem
 from .report import ImportReport
 from .rows import RowRecord, ValueMap
@@ -125,7 +125,7 @@ def _to_check(report: ImportReport) -> list[Planned]:
 
 def _writable(p: Planned) -> bool:
     people = p.group.members()
-    return bool(people) and not p.shared and all(r.values.get("member.name") for r in people)
+    return bool(people) and not p.shared and all(r.get("member.name") for r in people)
 
 
 class _UndoError(Exception):
@@ -143,10 +143,11 @@ def _round(store: Store, path: Path, options: ImportOptions, report: ImportRepor
             assert uow.conn is not None
             apply(uow, todo, progress=progress, cancel=cancel)
             linked = _apply_linked(uow, report, todo)
-            findings = _check(uow, todo, linked.households)
             groups = {p.household_id: p.group for p in todo if p.household_id}
-            attach(groups, {k: v for k, v in findings.items() if k in groups}, report.headers)
-            report.linked_problems += _linked_findings(linked, findings, set(groups))
+            roster = set(groups)
+            for findings in _check(uow, todo, linked.households):  # placed a batch at a time, then let go
+                attach(groups, {k: v for k, v in findings.items() if k in groups}, report.headers)
+                report.linked_problems += _linked_findings(linked, findings, roster)
             newly = any(p.group.rejected for p in todo)
             if options.dry_run or report.blocked or newly:
                 raise _UndoError()
@@ -190,14 +191,15 @@ def apply(uow: UnitOfWork, planned: list[Planned], *, progress: Progress | None 
             progress(min(start + WRITE_BATCH, len(planned)), len(planned))
 
 
-def _check(uow: UnitOfWork, planned: list[Planned], linked: Iterable[str] = ()) -> dict[str, list[Finding]]:
-    """The touched households' findings, as the whole-store check will give them; their marks are written."""
+def _check(uow: UnitOfWork, planned: list[Planned], linked: Iterable[str] = ()) -> Iterator[dict[str, list[Finding]]]:
+    """The touched households' findings, as the whole-store check will give them, a batch at a
+    time; their marks are written."""
     assert uow.conn is not None
     updated = [p.household_id for p in planned if p.household_id and not p.created]
     if updated:
         refresh_households(uow, updated)  # head's name and member count
     ids = list(dict.fromkeys([*(p.household_id for p in planned if p.household_id), *linked]))
-    return mark_households(uow.conn, ids, Context.for_store(uow.conn, current_year(uow.conn)))
+    return mark_households_in_batches(uow.conn, ids, Context.for_store(uow.conn, current_year(uow.conn)))
 
 
 def _apply_linked(uow: UnitOfWork, report: ImportReport, todo: list[Planned]) -> LinkedResult:
@@ -217,8 +219,8 @@ def _roster_income(todo: list[Planned]) -> list[tuple[str, RowRecord]]:
         items = p.group.household("income_item")
         if not items or p.household_id is None or p.group.rejected:  # refused: its lines are not counted
             continue
-        row = next(r for r in sorted(p.group.rows, key=lambda r: r.values.get("member.relation") != "户主")
-                   if any(k.startswith(income_columns.PREFIX) for k in r.values))
+        row = next(r for r in sorted(p.group.rows, key=lambda r: r.get("member.relation") != "户主")
+                   if any(k.startswith(income_columns.PREFIX) for k in r.keys))
         found += [(p.household_id, line) for line in income_columns.line_records(row, items, p.year)]
     return found
 
@@ -227,9 +229,9 @@ def _keys(p: Planned) -> set[str]:
     """The 户编号 and head's ID number by which linked rows may name this household of the file."""
     keys = {p.group.household().get("national_hh_no")}
     for r in p.group.rows:
-        keys.add(r.values.get("group.head_id_no"))
-        if r.values.get("member.relation") == "户主":
-            keys.add(r.values.get("member.id_no"))
+        keys.add(r.get("group.head_id_no"))
+        if r.get("member.relation") == "户主":
+            keys.add(r.get("member.id_no"))
     return {str(k) for k in keys if k}
 
 
@@ -250,9 +252,9 @@ def _forget_new_ids(planned: list[Planned]) -> None:
 
 
 def _bundle(p: Planned) -> HouseholdData:
-    years = {p.year: dict(p.year_changes)} if p.year_changes else {}
-    return HouseholdData(fields=dict(p.household_changes), years=years,
-                         members=[MemberData(dict(m.changes), _years(p, m)) for m in p.members])
+    fields, facts, members = new_records(p)
+    return HouseholdData(fields=fields, years={p.year: facts} if facts else {},
+                         members=[MemberData(m.changes, _years(p, m)) for m in members])
 
 
 def _years(p: Planned, m: MemberChange) -> dict[int, dict[str, Any]]:

@@ -29,7 +29,7 @@ from .header import ColumnMap
 from . import income_columns
 from .income_columns import IncomeField
 from .layout import Field, alias_index, header_key
-from .problem import ERROR, INFO, WARNING, Problem
+from .problem import ERROR, INFO, WARNING, Places, Problem
 from .rows import RowCleaner, RowRecord, ValueChoices, not_data
 
 INCOME, MEASURES, ASSESSMENTS = "income", "measures", "assessments"
@@ -128,9 +128,6 @@ def _year_note(f: Field) -> Field:
     return Field("income_year.note", f.label, f.aliases) if f.key == "income_line.note" else f
 
 
-_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of fields rows give
-
-
 @dataclass(slots=True)
 class LinkedRow:
     """A row of a 收入明细, 帮扶措施 or 评估记录 sheet, kept compact (a 10,000-household file has 200,000 of
@@ -146,9 +143,7 @@ class LinkedRow:
 
     @classmethod
     def of(cls, kind: str, record: RowRecord) -> LinkedRow:
-        keys = tuple(record.values)
-        return cls(kind, record.number, record.sheet, record.bad, _KEYS.setdefault(keys, keys),
-                   tuple(record.values.values()))
+        return cls(kind, record.number, record.sheet, record.bad, record.keys, record.cells)
 
     @property
     def record(self) -> RowRecord:
@@ -201,7 +196,7 @@ class LinkedResult:
     problems: list[Problem] = field(default_factory=list)
     households: dict[str, RowRecord] = field(default_factory=dict)  # touched household → its first row
     counts: dict[str, int] = field(default_factory=dict)
-    written: set[tuple[str, int]] = field(default_factory=set)  # (sheet, row) of the rows taken (or unchanged)
+    written: Places = field(default_factory=Places)  # (sheet, row) of the rows taken (or unchanged)
 
     def add(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -300,7 +295,7 @@ def _match_category(typed: str) -> str | None:
 
 
 def _year(record: RowRecord, import_year: int) -> int:
-    return int(record.values.get("income_year.year") or import_year)
+    return int(record.get("income_year.year") or import_year)
 
 
 def _write_income(uow: UnitOfWork, rows: list[tuple[str, RowRecord]], import_year: int,
@@ -354,7 +349,7 @@ def _income_of(records: list[RowRecord], result: LinkedResult) -> tuple[list[dic
         lines.append({"category": category, "item": item, "amount": line.get("amount"),
                       "counts_toward_income": line.get("counts_toward_income", counts), "note": line.get("note")})
         for name in _YEAR_FIELDS:
-            value = record.values.get(f"income_year.{name}")
+            value = record.get(f"income_year.{name}")
             if value is None:
                 continue
             if fields.setdefault(name, value) != value:
@@ -463,7 +458,7 @@ def _missing(model: type[Base], fields: Mapping[str, Any]) -> str:
 
 def _member(record: RowRecord, people: list[dict[str, Any]]) -> tuple[str | None, str]:
     """The measure's 受益成员 (None: the household as a whole), or why it cannot be found."""
-    id_no, name = record.values.get("member.id_no"), record.values.get("member.name")
+    id_no, name = record.get("member.id_no"), record.get("member.name")
     if id_no:
         found = [p for p in people if p["id_no"] == id_no]
     elif name:

@@ -67,7 +67,7 @@ class StoreIndex:
         if number and number in self.by_number:
             return self.by_number[number]
         for row in group.members():
-            key = match_key(row.values.get("member.id_no"))
+            key = match_key(row.get("member.id_no"))
             if key in self.by_id_no:
                 return self.by_id_no[key][1]
         return None
@@ -83,11 +83,16 @@ def plan(conn: Connection, groups: list[Group], village_code: str, year: int) ->
         _diff_chunk(conn, index, matched[start:start + CHUNK])
     for p in planned:
         if p.household_id is None:
-            p.household_changes = {"village_code": village_code, **p.group.household()}
-            p.year_changes = _year_facts(p)
-            p.members = [MemberChange(r.number, None, r.table("member"), r.table("member_year"))
-                         for r in p.group.members()]
+            # A new household's records are its rows': made from them when written (new_records),
+            # not copied and held beside them for the whole import.
+            p.household_changes = {"village_code": village_code}
     return planned
+
+
+def new_records(p: Planned) -> tuple[dict[str, Any], dict[str, Any], list[MemberChange]]:
+    """A new household's fields, its year's facts and its members, as its rows give them."""
+    return ({**p.household_changes, **p.group.household()}, _year_facts(p),
+            [MemberChange(r.number, None, r.table("member"), r.table("member_year")) for r in p.group.members()])
 
 
 def _claim(planned: list[Planned]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from ..opchanges import OpChanges
 from .linked import LinkedRow
 from .plan import Planned
-from .problem import ERROR, LABELS, MISSING, WARNING, Problem
+from .problem import ERROR, LABELS, MISSING, WARNING, Places, Problem
 from .rows import ValueEntry
 
 SHOWN_ROWS = 8  # rows named in one 待补 line
@@ -36,12 +36,12 @@ class ImportReport:
     linked_counts: dict[str, int] = field(default_factory=dict)  # income years written, measures added…
     values: list[ValueEntry] = field(default_factory=list)  # coded values not in their table, or mapped
     linked_headers: dict[str, int] = field(default_factory=dict)  # 收入明细/帮扶措施 sheet → its header's row
-    linked_written: set[tuple[str, int]] = field(default_factory=set)  # their rows taken (or unchanged)
+    linked_written: Places = field(default_factory=Places)  # their rows taken (or unchanged)
 
     def linked_left_out(self) -> dict[tuple[str, int], list[str]]:
         """Each row of the 收入明细 and 帮扶措施 sheets that is not (or would not be) written, with why."""
-        rows = {(r.sheet, r.number) for r in self.linked} - self.linked_written
-        why: dict[tuple[str, int], list[str]] = {place: [] for place in rows}
+        why: dict[tuple[str, int], list[str]] = {
+            (r.sheet, r.number): [] for r in self.linked if (r.sheet, r.number) not in self.linked_written}
         for p in self.file_problems + self.linked_problems:
             if p.place in why and p.severity in (ERROR, WARNING) and str(p) not in why[p.place]:
                 why[p.place].append(str(p))

@@ -20,8 +20,8 @@ def village_groups(conn: Connection, groups: list[Group]) -> list[Problem]:
     names = GroupNames(conn)
     for group in groups:
         for row in group.rows:
-            if KEY in row.values:
-                row.values[KEY] = names.read(str(row.values[KEY]), row)
+            if KEY in row.keys:
+                row.assign({**row.values, KEY: names.read(str(row.get(KEY)), row)})
     return names.problems
 
 

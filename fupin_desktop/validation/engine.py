@@ -250,20 +250,38 @@ def findings_for(conn: Connection, household: HouseholdData, ctx: Context) -> li
 
 def mark_households(conn: Connection, household_ids: list[str], ctx: Context) -> dict[str, list[Finding]]:
     """Check many households (a bulk import), store their counts and return the findings."""
-    found = households_findings(conn, household_ids, ctx)
-    for start in range(0, len(household_ids), MARK_BATCH):
-        _write_marks(conn, [_mark(h, found[h]) for h in household_ids[start:start + MARK_BATCH]])
+    found: dict[str, list[Finding]] = {}
+    for batch in mark_households_in_batches(conn, household_ids, ctx):
+        found.update(batch)
     return found
+
+
+def mark_households_in_batches(conn: Connection, household_ids: list[str],
+                               ctx: Context) -> Iterator[dict[str, list[Finding]]]:
+    """``mark_households`` a batch at a time: each batch's marks are written before it is yielded,
+    so a caller that places the findings as they come holds one batch of them, not all."""
+    for batch in households_findings_in_batches(conn, household_ids, ctx):
+        _write_marks(conn, [_mark(h, found) for h, found in batch.items()])
+        yield batch
 
 
 def households_findings(conn: Connection, household_ids: list[str], ctx: Context) -> dict[str, list[Finding]]:
     """Every finding about these households, as the whole-store check gives them: their own rules
     and the cross-household rules, which run once for the whole set rather than once per household.
     A spreadsheet import's dry run reads its report from here."""
+    found: dict[str, list[Finding]] = {}
+    for batch in households_findings_in_batches(conn, household_ids, ctx):
+        found.update(batch)
+    return found
+
+
+def households_findings_in_batches(conn: Connection, household_ids: list[str],
+                                   ctx: Context) -> Iterator[dict[str, list[Finding]]]:
+    """``households_findings``, MARK_BATCH households at a time (in the order given)."""
     from ..queries.load import VALIDATION_PARTS  # noqa: PLC0415
 
     _load_rules()
-    by_household: dict[str, list[Finding]] = {h: [] for h in household_ids}
+    wanted = set(household_ids)
     # The cross-household rules are built for a few households (one query term per ID number,
     # and SQLite allows 500): for many, one pass over the whole store is both possible and cheaper.
     subsets = [None] if len(household_ids) > 200 else [set(household_ids[i:i + 20])
@@ -271,12 +289,14 @@ def households_findings(conn: Connection, household_ids: list[str], ctx: Context
     cross: dict[str, list[Finding]] = {}
     for only in subsets:
         for f in store_findings(conn, ctx, only):
-            if f.household in by_household:
+            if f.household in wanted:
                 cross.setdefault(f.household, []).append(f)
     for start in range(0, len(household_ids), MARK_BATCH):
-        for h in load_households(conn, household_ids[start:start + MARK_BATCH], VALIDATION_PARTS):
+        chunk = household_ids[start:start + MARK_BATCH]
+        by_household: dict[str, list[Finding]] = {h: [] for h in chunk}
+        for h in load_households(conn, chunk, VALIDATION_PARTS):
             by_household[h.id] = check_household(h, ctx) + cross.get(h.id, [])
-    return by_household
+        yield by_household
 
 
 def mark_household(conn: Connection, household: HouseholdData, ctx: Context) -> list[Finding]:
