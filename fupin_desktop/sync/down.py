@@ -36,6 +36,7 @@ from ..sync_state import SyncState
 from ..values import from_json, to_json
 from . import crypto
 from . import held_down
+from . import snapshot
 from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
 from .package import Kind, PackageError, PackageReader
 from .schema_map import forward
@@ -211,7 +212,14 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         uow.conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a member may come before its household
         if _order(uow.conn, header, path) != NEXT:
             return False
-        _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
+        first = snapshot.in_run(uow.conn, header["number"])
+        fresh = _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
+        if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
+            counts = snapshot.insert(uow, fresh, datetime.now(UTC).isoformat(timespec="seconds"))
+            snapshot.log(uow, counts, header["number"], (header.get("rev_from"), header.get("rev_to")))
+        else:
+            _insert_fresh(uow, fresh)
+        result.changed += sum(len(rows) for _, rows in fresh.values())
         result.reference = sum(apply_reference(uow.conn, ref) for ref in refs)
         # list summaries and validation marks once for the whole run (finish_run): a household comes again
         # with its children in later packages, and summarising it per package was half of a first download;
@@ -271,11 +279,16 @@ def _defer_summaries(conn: Connection, household_ids: set[str]) -> None:
     set_meta(conn, SUMMARIES_PENDING, json.dumps(sorted(waiting)))
 
 
-def finish_run(store: Store) -> bool:
+def finish_run(store: Store, *, complete: bool = True) -> bool:
     """After a run of down packages (or at the next run, if one was cut): refresh the list summaries and
-    the validation marks that bulk packages left for the end. Returns whether it did."""
+    the validation marks that bulk packages left for the end. Returns whether it did. ``complete``: the
+    county had nothing more (not cut, not cancelled), so a first download is over."""
     with store.engine.connect() as conn:
         summaries, marks = get_meta(conn, SUMMARIES_PENDING), get_meta(conn, MARKS_PENDING)
+        running = get_meta(conn, snapshot.SNAPSHOT) is not None
+    if complete and running:
+        with store.engine.begin() as conn:
+            snapshot.end_run(conn)
     if summaries is not None:
         _finish_summaries(store, json.loads(summaries))
     if marks is None:
@@ -320,7 +333,9 @@ def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Tabl
 
 
 def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], pending: Pending,
-               result: DownResult) -> None:
+               result: DownResult) -> dict[str, tuple[Table, snapshot.Fresh]]:
+    """Apply the records the device has; return the new ones per table (in order, the last state of a
+    record sent twice), for the caller to insert together."""
     assert uow.conn is not None
     existing = _existing(uow.conn, records, tables)
     fresh: dict[str, tuple[Table, dict[str, tuple[dict[str, Any], str | None]]]] = {}
@@ -328,13 +343,16 @@ def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Tabl
         hh = record.get("hh") if isinstance(record.get("hh"), str) else None
         local = existing.get((table.name, record["id"]))
         if local is None and not record.get("deleted"):  # new here: inserted together, per table
-            row = {**_values(table, record), "id": record["id"]}
-            fresh.setdefault(table.name, (table, {}))[1][record["id"]] = (row, hh)
+            fresh.setdefault(table.name, (table, {}))[1][record["id"]] = (record, hh)
         elif local is not None:
             _apply_record(uow, table, record, local, hh, pending, result)
+    return {name: (table, list(rows.values())) for name, (table, rows) in fresh.items()}
+
+
+def _insert_fresh(uow: UnitOfWork, fresh: dict[str, tuple[Table, snapshot.Fresh]]) -> None:
     for table, rows in fresh.values():
-        uow.insert_many(table, [v for v, _ in rows.values()], household_ids=[h for _, h in rows.values()], trusted=True)
-        result.changed += len(rows)
+        uow.insert_many(table, [{**_values(table, record), "id": record["id"]} for record, _ in rows],
+                        household_ids=[h for _, h in rows], trusted=True)
 
 
 def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any], hh: str | None,
