@@ -161,16 +161,23 @@ def _forget(conn: Connection, device: Any, applied: int) -> None:
                  .values(data=None))
 
 
-def build_all(engine: Engine, keys: CountyKeys, device_id: str) -> list[Built]:
-    """Every package the device has not yet applied, building new ones until it has everything (USB)."""
+def build_all(engine: Engine, keys: CountyKeys, device_id: str) -> Iterator[Built]:
+    """Every package the device has not yet applied, building new ones until it has everything (USB).
+    They are built in one transaction and then read back one at a time: a township's first download is
+    150 packages, and holding all of their bytes at once is what kept the county's memory high."""
     with engine.begin() as conn:
         device = _locked(conn, device_id)
         while device.status == "active" and build_next(conn, keys, device) is not None:
             device = conn.execute(select(Device).where(Device.id == device_id)).one()
-        rows = conn.execute(select(DownPackage.number, DownPackage.data).where(
+        numbers = list(conn.execute(select(DownPackage.number).where(
             DownPackage.device_id == device_id, DownPackage.number > device.down_applied,
-            DownPackage.data.is_not(None)).order_by(DownPackage.number)).all()
-    return [Built(r.number, r.data) for r in rows]
+            DownPackage.data.is_not(None)).order_by(DownPackage.number)).scalars())
+    for number in numbers:
+        with engine.connect() as conn:
+            data = conn.execute(select(DownPackage.data).where(DownPackage.device_id == device_id,
+                                                                DownPackage.number == number)).scalar()
+        if data is not None:
+            yield Built(number, data)
 
 
 def down_folder(device: Any) -> str:
