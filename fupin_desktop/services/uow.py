@@ -271,12 +271,14 @@ class UnitOfWork:
                                 if default is not None and default.is_scalar else None)
 
     def update(
-        self, target: TableLike, row_id: str, values: Mapping[str, Any], *, household_id: str | None = None
+        self, target: TableLike, row_id: str, values: Mapping[str, Any], *, household_id: str | None = None,
+        current: Mapping[str, Any] | None = None,
     ) -> dict[str, tuple[Any, Any]]:
-        """Write only what differs; returns ``{column: (old, new)}`` (empty when nothing changed)."""
+        """Write only what differs; returns ``{column: (old, new)}`` (empty when nothing changed).
+        ``current``: the whole row as the caller read it in this unit of work (saves reading it again)."""
         table = table_of(target)
         clean = self._clean(table, values)
-        current = self.get(table, row_id)
+        current = self.get(table, row_id) if current is None else current
         changes = {k: (current[k], v) for k, v in clean.items() if current[k] != v and k != "id"}
         if not changes:
             return {}

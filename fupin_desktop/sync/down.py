@@ -156,6 +156,21 @@ def _pending(conn: Connection, me: str) -> Pending:
     return out
 
 
+@dataclass
+class Here:
+    """What a package must respect on this device, read once per package: its unconfirmed edits, and
+    the fields it keeps against the county's value (a settled field is deleted only when kept; a
+    statement per field of every record was most of a routine exchange)."""
+
+    pending: Pending
+    kept: set[str]
+
+    @classmethod
+    def read(cls, conn: Connection, me: str) -> Here:
+        kept = conn.execute(text("SELECT key FROM meta WHERE key LIKE :p"), {"p": CONFLICT_PREFIX + "%"}).scalars()
+        return cls(_pending(conn, me), set(kept))
+
+
 def _writer_of(version: Any) -> str:
     return version.split(".", 2)[2] if isinstance(version, str) and version.count(".") >= 2 else ""
 
@@ -213,7 +228,7 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         if _order(uow.conn, header, path) != NEXT:
             return False
         first = snapshot.in_run(uow.conn, header["number"])
-        fresh = _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
+        fresh = _apply_all(uow, records, tables, Here.read(uow.conn, store.device_id), result)
         if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
             counts = snapshot.insert(uow, fresh, datetime.now(UTC).isoformat(timespec="seconds"))
             snapshot.log(uow, counts, header["number"], (header.get("rev_from"), header.get("rev_to")))
@@ -332,7 +347,7 @@ def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Tabl
     return found
 
 
-def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], pending: Pending,
+def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], here: Here,
                result: DownResult) -> dict[str, tuple[Table, snapshot.Fresh]]:
     """Apply the records the device has; return the new ones per table (in order, the last state of a
     record sent twice), for the caller to insert together."""
@@ -345,7 +360,7 @@ def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Tabl
         if local is None and not record.get("deleted"):  # new here: inserted together, per table
             fresh.setdefault(table.name, (table, {}))[1][record["id"]] = (record, hh)
         elif local is not None:
-            _apply_record(uow, table, record, local, hh, pending, result)
+            _apply_record(uow, table, record, local, hh, here, result)
     return {name: (table, list(rows.values())) for name, (table, rows) in fresh.items()}
 
 
@@ -356,31 +371,34 @@ def _insert_fresh(uow: UnitOfWork, fresh: dict[str, tuple[Table, snapshot.Fresh]
 
 
 def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any], hh: str | None,
-                  pending: Pending, result: DownResult) -> None:
+                  here: Here, result: DownResult) -> None:
     if record.get("deleted"):
         if table.name not in _NEVER_DELETED:
             uow.delete(table, record["id"], household_id=hh)
             result.changed += 1
         return
-    changes = _merge(uow, table, record, local, _values(table, record), pending.get((table.name, record["id"]), {}),
-                     result)
+    changes = _merge(uow, table, record, local, _values(table, record), here, result)
     if changes:
-        uow.update(table, record["id"], changes, household_id=hh)
+        uow.update(table, record["id"], changes, household_id=hh, current=local)
+        local.update(changes)  # the row as it now is, should the package name it again
         result.changed += 1
 
 
 def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any],
-           values: dict[str, Any], mine: dict[str, Mine], result: DownResult) -> dict[str, Any]:
+           values: dict[str, Any], here: Here, result: DownResult) -> dict[str, Any]:
     """The fields to take over; a field this device changed unconfirmed is kept and recorded as a conflict."""
     assert uow.conn is not None
     changes: dict[str, Any] = {}
+    mine = here.pending.get((table.name, record["id"]), {})
     raw = record.get("versions")
     versions: dict[str, Any] = raw if isinstance(raw, dict) else {}
     for name, value in values.items():
         key = f"{CONFLICT_PREFIX}{table.name}.{record['id']}.{name}"
         writer, edit = _writer_of(versions.get(name)), mine.get(name)
         if local.get(name) == value or edit is None or (writer == "county" and edit.in_conflict):
-            _settle(uow.conn, key)  # equal, not ours to keep, or the county's decision: the conflict is over
+            if key in here.kept:  # equal, not ours to keep, or the county's decision: the conflict is over
+                _settle(uow.conn, key)
+                here.kept.discard(key)
             if local.get(name) != value:
                 changes[name] = value
         elif writer != uow.store.device_id and record["data"][name] != edit.base:
@@ -388,6 +406,7 @@ def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict
             # the value we started from, is no conflict): keep ours, show both, the county decides.
             hh = record.get("hh") if isinstance(record.get("hh"), str) else None
             _keep_mine(uow.conn, key, local.get(name), value, hh)
+            here.kept.add(key)
             result.conflicts += 1
     return changes
 
