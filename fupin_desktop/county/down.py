@@ -105,9 +105,10 @@ def _fitting(conn: Connection, rows: list[Any]) -> Iterator[tuple[Any, bytes]]:
         yield row, record
 
 
-def build_next(conn: Connection, keys: CountyKeys, device: Any) -> Built | None:
+def build_next(conn: Connection, keys: CountyKeys, device: Any, schema: str | None = None) -> Built | None:
     """Seal the device's next package, or None when it has everything. The caller locks the device row.
-    Reference values set since its last package (thresholds, rule parameters) come first in it."""
+    Reference values set since its last package (thresholds, rule parameters) come first in it.
+    ``schema``: this program's schema revision, when the caller has read it (reading it is 25 ms)."""
     pairs = list(_fitting(conn, _rows(conn, device)))
     refs = values_after(conn, device.ref_version)
     if not pairs and not refs:
@@ -121,7 +122,7 @@ def build_next(conn: Connection, keys: CountyKeys, device: Any) -> Built | None:
     previous = conn.execute(select(DownPackage.sha256).where(DownPackage.device_id == device.id,
                                                               DownPackage.number == device.down_number)).scalar()
     header = {"kind": "down", "county_id": keys.county_id, "device_id": device.id, "number": number,
-              "prev_hash": previous or "", "schema": schema_revision(), "scope": scope_of(device).prefix,
+              "prev_hash": previous or "", "schema": schema or schema_revision(), "scope": scope_of(device).prefix,
               "rev_from": first, "rev_to": last, "created": now(),
               "counts": {"records": len(records) - len(refs), "reference": len(refs)}}
     out = io.BytesIO()
@@ -161,13 +162,14 @@ def _forget(conn: Connection, device: Any, applied: int) -> None:
                  .values(data=None))
 
 
-def build_all(engine: Engine, keys: CountyKeys, device_id: str) -> Iterator[Built]:
+def build_all(engine: Engine, keys: CountyKeys, device_id: str, schema: str | None = None) -> Iterator[Built]:
     """Every package the device has not yet applied, building new ones until it has everything (USB).
     They are built in one transaction and then read back one at a time: a township's first download is
     150 packages, and holding all of their bytes at once is what kept the county's memory high."""
+    schema = schema or schema_revision()
     with engine.begin() as conn:
         device = _locked(conn, device_id)
-        while device.status == "active" and build_next(conn, keys, device) is not None:
+        while device.status == "active" and build_next(conn, keys, device, schema) is not None:
             device = conn.execute(select(Device).where(Device.id == device_id)).one()
         numbers = list(conn.execute(select(DownPackage.number).where(
             DownPackage.device_id == device_id, DownPackage.number > device.down_applied,
@@ -190,9 +192,10 @@ def export_down(engine: Engine, keys: CountyKeys, folder: Path, device_ids: list
         query = select(Device).where(Device.status == "active")
         devices = conn.execute(query if device_ids is None else query.where(Device.id.in_(device_ids))).all()
     paths: list[Path] = []
+    schema = schema_revision()
     for device in devices:
         target = Path(folder) / down_folder(device)
-        for built in build_all(engine, keys, device.id):
+        for built in build_all(engine, keys, device.id, schema):
             target.mkdir(parents=True, exist_ok=True)
             path = target / f"下发-{built.number:06d}{DOWN_SUFFIX}"
             write_atomic(path, built.data)
