@@ -36,6 +36,9 @@ from .scope import scope_of
 DOWN_RECORDS = int(os.environ.get("FUPIN_DOWN_RECORDS", "5000"))
 DOWN_BYTES = 32 * 1024 * 1024  # before compression; the device refuses packages over 64 MiB
 DOWN_SUFFIX = ".fupindown"
+# zlib level 1 rather than 6: on the demo's records 2.4 times faster for packages 1.5 times larger
+# (compressing was a third of a township's build; a package is still about 15 times smaller than its JSON)
+DOWN_ZLIB_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def build_next(conn: Connection, keys: CountyKeys, device: Any, schema: str | No
     out = io.BytesIO()
     written = write_package(out, kind=Kind.DOWN, sender_id=keys.county_id, signing_private=keys.sign.private,
                             signing_public=keys.sign.public, recipient_public=bytes.fromhex(device.box_key),
-                            header=header, records=records)
+                            header=header, records=records, level=DOWN_ZLIB_LEVEL)
     conn.execute(insert(DownPackage), {
         "device_id": device.id, "number": number, "rev_from": header["rev_from"], "rev_to": header["rev_to"],
         "records": len(records), "sha256": written.sha256, "created_at": header["created"], "data": out.getvalue()})
