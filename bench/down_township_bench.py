@@ -136,15 +136,31 @@ def child_build(url: str, folder: str, device_ids: str) -> dict[str, Any]:
 
 def child_apply(store_dir: str, folder: str) -> dict[str, Any]:
     from fupin_desktop.store.store import Store
+    from fupin_desktop.sync import down, received
     from fupin_desktop.sync.received import apply_files
 
     store = Store.open(Path(store_dir), "admin", PASSWORD)
+    packages: list[float] = []
+    finish = [0.0]
+    real_finish = down.finish_run
+
+    def timed_finish(*args: Any, **kwargs: Any) -> bool:  # the summaries and marks left for the end of the run
+        started = time.perf_counter()
+        done = real_finish(*args, **kwargs)
+        finish[0] += time.perf_counter() - started
+        return done
+
+    received.finish_run = timed_finish  # type: ignore[assignment]
     started = time.perf_counter()
-    results = [r for _, r in apply_files(store, [Path(folder)])]
+    results = []
+    for _, result in apply_files(store, [Path(folder)]):
+        results.append(result)
+        packages.append(time.perf_counter() - started)
     seconds = time.perf_counter() - started
     store.close()
     return {"seconds": round(seconds, 2), "records": sum(getattr(r, "records", 0) for r in results),
-            "changed": sum(getattr(r, "changed", 0) for r in results)}
+            "changed": sum(getattr(r, "changed", 0) for r in results), "packages_s": round(packages[-1], 2),
+            "summaries_and_marks_s": round(finish[0], 2)}
 
 
 def child_floor(store_dir: str, work: str) -> dict[str, Any]:
@@ -276,7 +292,8 @@ def run(admin: str, households: int, routine: int, devices: int, morning_records
         out["first_download"] = {
             "packages": build["packages"], "records": apply["records"], "megabytes": round(build["bytes"] / 2**20, 1),
             "county_build_s": build["seconds"], "county_peak_rss_mb": build["peak_rss_mb"],
-            "device_apply_s": apply["seconds"], "device_peak_rss_mb": apply["peak_rss_mb"],
+            "device_apply_s": apply["seconds"], "device_packages_s": apply["packages_s"],
+            "device_summaries_and_marks_s": apply["summaries_and_marks_s"], "device_peak_rss_mb": apply["peak_rss_mb"],
             "end_to_end_s": round(end_to_end, 2), "records_per_s": round(apply["records"] / end_to_end),
             "floor_rows": floor["rows"], "floor_s": floor["seconds"],
             "apply_share_of_floor": round(floor["seconds"] / apply["seconds"], 3)}
@@ -286,6 +303,7 @@ def run(admin: str, households: int, routine: int, devices: int, morning_records
         apply = _child("apply", store_dir, str(tmp / "routine"))
         out["routine_exchange"] = {"changes": routine, "county_build_s": build["seconds"],
                                    "device_apply_s": apply["seconds"], "records": apply["records"],
+                                   "device_summaries_and_marks_s": apply["summaries_and_marks_s"],
                                    "end_to_end_s": round(build["seconds"] + apply["seconds"], 2)}
 
         ids = morning(url, engine, devices, morning_records)
