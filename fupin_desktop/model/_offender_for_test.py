@@ -1,0 +1,1 @@
+from fupin_desktop.services import uow  # noqa
