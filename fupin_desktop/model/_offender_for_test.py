@@ -1,1 +1,0 @@
-from fupin_desktop.services import uow  # noqa
