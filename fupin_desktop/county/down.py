@@ -65,11 +65,18 @@ def _references(entity: str) -> tuple[tuple[str, str], ...]:
     return tuple((c.name, next(iter(c.foreign_keys)).column.table.name) for c in table.c if c.foreign_keys)
 
 
-def _parents(conn: Connection, device: Any, rows: list[Any]) -> list[Any]:
+@cache
+def _targets() -> frozenset[str]:
+    """The tables other records point to (households, members, measures…)."""
+    return frozenset(target for table in Base.metadata.tables for _, target in _references(table))
+
+
+def _parents(conn: Connection, device: Any, rows: list[Any], sent: set[tuple[str, str]]) -> list[Any]:
     """Records the package's rows point to that would only come in a later package (a household
     changed after its members): sent now too, so every package applies on its own. Sending a record
-    twice is harmless; its later package carries the same or a newer state."""
-    seen = {(r.entity, r.entity_id) for r in rows}
+    twice is harmless; its later package carries the same or a newer state. ``sent``: records an
+    earlier package of this run already carried (the device has them: no need to look)."""
+    seen = {(r.entity, r.entity_id) for r in rows} | sent
     rev_to, frontier, parents = rows[-1].rev, rows, list[Any]()
     while frontier:
         wanted: dict[str, set[str]] = {}
@@ -108,17 +115,23 @@ def _fitting(conn: Connection, rows: list[Any]) -> Iterator[tuple[Any, bytes]]:
         yield row, record
 
 
-def build_next(conn: Connection, keys: CountyKeys, device: Any, schema: str | None = None) -> Built | None:
+def build_next(conn: Connection, keys: CountyKeys, device: Any, schema: str | None = None,
+               sent: set[tuple[str, str]] | None = None) -> Built | None:
     """Seal the device's next package, or None when it has everything. The caller locks the device row.
     Reference values set since its last package (thresholds, rule parameters) come first in it.
-    ``schema``: this program's schema revision, when the caller has read it (reading it is 25 ms)."""
+    ``schema``: this program's schema revision, when the caller has read it (reading it is 25 ms).
+    ``sent``: for a run of packages, the records that others point to which earlier ones carried;
+    this package's are added (looking each parent up again was most of a township's build)."""
     pairs = list(_fitting(conn, _rows(conn, device)))
     refs = values_after(conn, device.ref_version)
     if not pairs and not refs:
         return None
     # the device's record cursor moves over these only
     first, last = (pairs[0][0].rev, pairs[-1][0].rev) if pairs else (device.down_rev, device.down_rev)
-    parents = _parents(conn, device, [row for row, _ in pairs]) if pairs else []
+    parents = _parents(conn, device, [row for row, _ in pairs], sent if sent is not None else set()) if pairs else []
+    if sent is not None:
+        sent.update((row.entity, row.entity_id) for row in parents)
+        sent.update((row.entity, row.entity_id) for row, _ in pairs if row.entity in _targets())
     records = [orjson.dumps(ref.as_record()) for ref in refs] + [_encode(conn, row) for row in parents] \
         + [record for _, record in pairs]
     number = device.down_number + 1
@@ -171,8 +184,8 @@ def build_all(engine: Engine, keys: CountyKeys, device_id: str, schema: str | No
     150 packages, and holding all of their bytes at once is what kept the county's memory high."""
     schema = schema or schema_revision()
     with engine.begin() as conn:
-        device = _locked(conn, device_id)
-        while device.status == "active" and build_next(conn, keys, device, schema) is not None:
+        device, sent = _locked(conn, device_id), set[tuple[str, str]]()
+        while device.status == "active" and build_next(conn, keys, device, schema, sent) is not None:
             device = conn.execute(select(Device).where(Device.id == device_id)).one()
         numbers = list(conn.execute(select(DownPackage.number).where(
             DownPackage.device_id == device_id, DownPackage.number > device.down_applied,
