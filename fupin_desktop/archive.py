@@ -360,12 +360,12 @@ class Archive:
 
         return apply_fetched(self.store, data)
 
-    def finish_download(self) -> bool:
+    def finish_download(self, *, complete: bool = True) -> bool:
         """After a run of down packages, ended or stopped: validation marks a big package left for the end.
-        Returns whether every household's marks were refreshed."""
+        Returns whether every household's marks were refreshed. ``complete``: the county had nothing more."""
         from .sync.down import finish_run  # noqa: PLC0415
 
-        return finish_run(self.store)
+        return finish_run(self.store, complete=complete)
 
     def apply_received(self, paths: list[Path]) -> Downloaded:
         """A USB folder (or files) from the county: acknowledgments and down packages, in order."""

@@ -20,7 +20,9 @@ TABLE_LABELS = {
     "risk_flag": "比对预警", "attachment": "附件",
     "procedure": "监测程序", "procedure_step": "程序环节", "dept_warning": "部门预警",
 }
-OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "snapshot": "从县里下载"}
+# A first download's records are logged as one entry per household and package (sync/snapshot.py).
+SNAPSHOT = "snapshot"
 # Links between records and list positions mean nothing to a reader of the history.
 HIDDEN_COLUMNS = frozenset({"household_id", "member_id", "income_id", "helper_id", "team_id", "owner_id",
                             "owner_table", "sort", "seq", "procedure_id"})
@@ -70,6 +72,8 @@ class _Records:
         self.fields: dict[str, dict[str, Any]] = {}
         self.gone: set[tuple[str, str]] = set()  # (table, id): a measure and its detail row share the id
         for row in rows:
+            if row["op"] == SNAPSHOT:
+                continue
             known = self.fields.setdefault(row["entity_id"], {})
             for column, (old, new) in json.loads(row["fields"]).items():
                 known[column] = old if row["op"] == "delete" else new
@@ -135,6 +139,9 @@ def household_history(conn: Connection, household_id: str, limit: int = 2000) ->
         if table not in Base.metadata.tables:
             continue
         entity_id = row["entity_id"]
+        if row["op"] == SNAPSHOT:
+            entries.append(_snapshot_entry(row))
+            continue
         person = records.person(table, entity_id)
         subject = records.subject(table, entity_id, person)
         for column, (old, new) in json.loads(row["fields"]).items():
@@ -150,3 +157,12 @@ def household_history(conn: Connection, household_id: str, limit: int = 2000) ->
                 person=person, table=table, column=column, old_value=old, restorable=restorable,
             ))
     return entries
+
+
+def _snapshot_entry(row: Any) -> HistoryEntry:
+    """Where a first download's records came from: the county's package and what it brought."""
+    fields = json.loads(row["fields"])
+    brought = "，".join(f"{TABLE_LABELS.get(name, name)} {n} 条" for name, n in fields.get("records", {}).items())
+    return HistoryEntry(at=row["at"], hlc=row["hlc"], user=row["user"], op=OP_LABELS[SNAPSHOT], record="本户档案",
+                        entity_id=row["entity_id"], field=f"县里发来的第 {fields.get('package', '?')} 个下发包",
+                        old="", new=brought, subject="本户", table=row["entity"])

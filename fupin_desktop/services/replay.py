@@ -2,6 +2,9 @@
 
 Used to prove contract 3 (a replay over an empty store gives the same records) and by sync to
 apply another device's changes. Derived columns are not in the log; callers recompute them.
+One exception: a first download from the county logs one ``snapshot`` entry per household and package,
+not every record (sync/snapshot.py) — those records are rebuilt from the county, which holds them, and
+such an entry is refused here with its op named.
 """
 
 from __future__ import annotations

@@ -225,6 +225,37 @@ class UnitOfWork:
             self._record(table, "insert", row["id"], fields, hh or _household_of(table, row), now)
         return [r["id"] for r in prepared]
 
+    def insert_rows(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]],
+                    household_ids: Iterable[str | None]) -> None:
+        """Rows already in the database's own types, one plain executemany and no change-log line each.
+        Only for a first download (sync/snapshot.py), which logs one entry per household and package
+        saying what came (``log_summary``) instead of every field of 770,000 records."""
+        assert self.conn is not None
+        if not rows:
+            return
+        names = ", ".join(f'"{c}"' for c in columns)
+        self.conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})',
+                                  rows)
+        self.changed_tables.add(table.name)
+        self.changed_households.update(h for h in household_ids if h)
+
+    def log_summary(self, entity: str, entity_id: str, op: str, fields: Mapping[str, Any],
+                    household_id: str | None) -> None:
+        """A log entry that describes records written by ``insert_rows`` (``fields`` is not
+        ``{column: [old, new]}`` then: readers tell it by its ``op``). Only for what came from elsewhere:
+        such an entry is never sent up, the county holding the records it describes."""
+        assert self._clock is not None
+        if self.origin is None:
+            raise FupinError("程序错误：汇总的变更记录只能记录从县里收到的内容。")
+        self._log.append((
+            self.tx_id, entity, entity_id, op, json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            self._clock.tick(), self.origin, self.user, _now(), household_id, SyncState.CONFIRMED,
+        ))
+        if household_id:
+            self.changed_households.add(household_id)
+        if len(self._log) >= 5000:
+            self._write_log()
+
     @staticmethod
     def _fill_defaults(table: Table, rows: list[dict[str, Any]]) -> None:
         # executemany needs the same keys in every row; column defaults fill the gaps.
@@ -240,12 +271,14 @@ class UnitOfWork:
                                 if default is not None and default.is_scalar else None)
 
     def update(
-        self, target: TableLike, row_id: str, values: Mapping[str, Any], *, household_id: str | None = None
+        self, target: TableLike, row_id: str, values: Mapping[str, Any], *, household_id: str | None = None,
+        current: Mapping[str, Any] | None = None,
     ) -> dict[str, tuple[Any, Any]]:
-        """Write only what differs; returns ``{column: (old, new)}`` (empty when nothing changed)."""
+        """Write only what differs; returns ``{column: (old, new)}`` (empty when nothing changed).
+        ``current``: the whole row as the caller read it in this unit of work (saves reading it again)."""
         table = table_of(target)
         clean = self._clean(table, values)
-        current = self.get(table, row_id)
+        current = self.get(table, row_id) if current is None else current
         changes = {k: (current[k], v) for k, v in clean.items() if current[k] != v and k != "id"}
         if not changes:
             return {}

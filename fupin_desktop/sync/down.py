@@ -37,6 +37,7 @@ from ..sync_state import SyncState
 from ..values import from_json, to_json
 from . import crypto
 from . import held_down
+from . import snapshot
 from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
 from .package import Kind, PackageError, PackageReader
 from .schema_map import forward
@@ -156,6 +157,21 @@ def _pending(conn: Connection, me: str) -> Pending:
     return out
 
 
+@dataclass
+class Here:
+    """What a package must respect on this device, read once per package: its unconfirmed edits, and
+    the fields it keeps against the county's value (a settled field is deleted only when kept; a
+    statement per field of every record was most of a routine exchange)."""
+
+    pending: Pending
+    kept: set[str]
+
+    @classmethod
+    def read(cls, conn: Connection, me: str) -> Here:
+        kept = conn.execute(text("SELECT key FROM meta WHERE key LIKE :p"), {"p": CONFLICT_PREFIX + "%"}).scalars()
+        return cls(_pending(conn, me), set(kept))
+
+
 def _writer_of(version: Any) -> str:
     return version.split(".", 2)[2] if isinstance(version, str) and version.count(".") >= 2 else ""
 
@@ -212,7 +228,14 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         uow.conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a member may come before its household
         if _order(uow.conn, header, path) != NEXT:
             return False
-        _apply_all(uow, records, tables, _pending(uow.conn, store.device_id), result)
+        first = snapshot.in_run(uow.conn, header["number"])
+        fresh = _apply_all(uow, records, tables, Here.read(uow.conn, store.device_id), result)
+        if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
+            counts = snapshot.insert(uow, fresh, datetime.now(UTC).isoformat(timespec="seconds"))
+            snapshot.log(uow, counts, header["number"], (header.get("rev_from"), header.get("rev_to")))
+        else:
+            _insert_fresh(uow, fresh)
+        result.changed += sum(len(rows) for _, rows in fresh.values())
         result.reference = sum(apply_reference(uow.conn, ref) for ref in refs)
         # list summaries and validation marks once for the whole run (finish_run): a household comes again
         # with its children in later packages, and summarising it per package was half of a first download;
@@ -272,11 +295,16 @@ def _defer_summaries(conn: Connection, household_ids: set[str]) -> None:
     set_meta(conn, SUMMARIES_PENDING, json.dumps(sorted(waiting)))
 
 
-def finish_run(store: Store) -> bool:
+def finish_run(store: Store, *, complete: bool = True) -> bool:
     """After a run of down packages (or at the next run, if one was cut): refresh the list summaries and
-    the validation marks that bulk packages left for the end. Returns whether it did."""
+    the validation marks that bulk packages left for the end. Returns whether it did. ``complete``: the
+    county had nothing more (not cut, not cancelled), so a first download is over."""
     with store.engine.connect() as conn:
         summaries, marks = get_meta(conn, SUMMARIES_PENDING), get_meta(conn, MARKS_PENDING)
+        running = get_meta(conn, snapshot.SNAPSHOT) is not None
+    if complete and running:
+        with store.engine.begin() as conn:
+            snapshot.end_run(conn)
     if summaries is not None:
         _finish_summaries(store, json.loads(summaries))
     if marks is None:
@@ -320,27 +348,37 @@ def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Tabl
     return found
 
 
-def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], pending: Pending,
-               result: DownResult) -> None:
+def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], here: Here,
+               result: DownResult) -> dict[str, tuple[Table, snapshot.Fresh]]:
+    """Apply the records the device has; return the new ones per table (in order, the last state of a
+    record sent twice), for the caller to insert together."""
     assert uow.conn is not None
     existing = _existing(uow.conn, records, tables)
-    _adopt_ids(uow.conn, records, tables, existing, pending)
+    _adopt_ids(uow.conn, records, tables, existing, here)
     fresh: dict[str, tuple[Table, dict[str, tuple[dict[str, Any], str | None]]]] = {}
     for record, table in zip(records, tables):
         hh = record.get("hh") if isinstance(record.get("hh"), str) else None
         local = existing.get((table.name, record["id"]))
         if local is None and not record.get("deleted"):  # new here: inserted together, per table
-            row = {**_values(table, record), "id": record["id"]}
-            fresh.setdefault(table.name, (table, {}))[1][record["id"]] = (row, hh)
+            fresh.setdefault(table.name, (table, {}))[1][record["id"]] = (record, hh)
         elif local is not None:
-            _apply_record(uow, table, record, local, hh, pending, result)
+            _apply_record(uow, table, record, local, hh, here, result)
+    # parents before children: a child row whose parent comes later in the transaction leaves a deferred
+    # foreign-key violation open, and while one is open SQLite searches the child tables at every parent
+    # row inserted (a township's first download went quadratic: 57 s of executemany for 76,000 records)
+    order = {table.name: i for i, table in enumerate(Base.metadata.sorted_tables)}
+    return {name: (table, list(rows.values()))
+            for name, (table, rows) in sorted(fresh.items(), key=lambda item: order[item[0]])}
+
+
+def _insert_fresh(uow: UnitOfWork, fresh: dict[str, tuple[Table, snapshot.Fresh]]) -> None:
     for table, rows in fresh.values():
-        uow.insert_many(table, [v for v, _ in rows.values()], household_ids=[h for _, h in rows.values()], trusted=True)
-        result.changed += len(rows)
+        uow.insert_many(table, [{**_values(table, record), "id": record["id"]} for record, _ in rows],
+                        household_ids=[h for _, h in rows], trusted=True)
 
 
 def _adopt_ids(conn: Connection, records: list[dict[str, Any]], tables: list[Table],
-               existing: dict[tuple[str, str], Any], pending: Pending) -> None:
+               existing: dict[tuple[str, str], Any], here: Here) -> None:
     """A row this device holds under another id than the county's record of the same key (a household's
     row for a year made on two laptops before ids came from the key; the county kept one, county/merge.py)
     takes the county's id, with its income lines, history and kept conflicts, and the county's record
@@ -359,13 +397,11 @@ def _adopt_ids(conn: Connection, records: list[dict[str, Any]], tables: list[Tab
             for row in conn.execute(query).mappings().all():
                 county_id = ids.get(tuple(row[c] for c in columns))
                 if county_id is not None and county_id != row["id"]:
-                    _rename(conn, table, row["id"], county_id)
+                    _rename(conn, table, row["id"], county_id, here)
                     existing[(name, county_id)] = {**row, "id": county_id}
-                    if (name, row["id"]) in pending:
-                        pending[(name, county_id)] = pending.pop((name, row["id"]))
 
 
-def _rename(conn: Connection, table: Table, old: str, new: str) -> None:
+def _rename(conn: Connection, table: Table, old: str, new: str, here: Here) -> None:
     conn.execute(update(table).where(table.c.id == old).values(id=new))
     for child in Base.metadata.tables.values():
         for fk in child.foreign_keys:
@@ -377,34 +413,42 @@ def _rename(conn: Connection, table: Table, old: str, new: str) -> None:
     before, after = f"{CONFLICT_PREFIX}{table.name}.{old}.", f"{CONFLICT_PREFIX}{table.name}.{new}."
     conn.execute(text("UPDATE meta SET key = :after || substr(key, :n) WHERE key LIKE :like"),
                  {"after": after, "n": len(before) + 1, "like": before + "%"})
+    if (table.name, old) in here.pending:
+        here.pending[(table.name, new)] = here.pending.pop((table.name, old))
+    for key in [k for k in here.kept if k.startswith(before)]:
+        here.kept.discard(key)
+        here.kept.add(after + key[len(before):])
 
 
 def _apply_record(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any], hh: str | None,
-                  pending: Pending, result: DownResult) -> None:
+                  here: Here, result: DownResult) -> None:
     if record.get("deleted"):
         if table.name not in _NEVER_DELETED:
             uow.delete(table, record["id"], household_id=hh)
             result.changed += 1
         return
-    changes = _merge(uow, table, record, local, _values(table, record), pending.get((table.name, record["id"]), {}),
-                     result)
+    changes = _merge(uow, table, record, local, _values(table, record), here, result)
     if changes:
-        uow.update(table, record["id"], changes, household_id=hh)
+        uow.update(table, record["id"], changes, household_id=hh, current=local)
+        local.update(changes)  # the row as it now is, should the package name it again
         result.changed += 1
 
 
 def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict[str, Any],
-           values: dict[str, Any], mine: dict[str, Mine], result: DownResult) -> dict[str, Any]:
+           values: dict[str, Any], here: Here, result: DownResult) -> dict[str, Any]:
     """The fields to take over; a field this device changed unconfirmed is kept and recorded as a conflict."""
     assert uow.conn is not None
     changes: dict[str, Any] = {}
+    mine = here.pending.get((table.name, record["id"]), {})
     raw = record.get("versions")
     versions: dict[str, Any] = raw if isinstance(raw, dict) else {}
     for name, value in values.items():
         key = f"{CONFLICT_PREFIX}{table.name}.{record['id']}.{name}"
         writer, edit = _writer_of(versions.get(name)), mine.get(name)
         if local.get(name) == value or edit is None or (writer == "county" and edit.in_conflict):
-            _settle(uow.conn, key)  # equal, not ours to keep, or the county's decision: the conflict is over
+            if key in here.kept:  # equal, not ours to keep, or the county's decision: the conflict is over
+                _settle(uow.conn, key)
+                here.kept.discard(key)
             if local.get(name) != value:
                 changes[name] = value
         elif writer != uow.store.device_id and record["data"][name] != edit.base:
@@ -412,6 +456,7 @@ def _merge(uow: UnitOfWork, table: Table, record: Mapping[str, Any], local: dict
             # the value we started from, is no conflict): keep ours, show both, the county decides.
             hh = record.get("hh") if isinstance(record.get("hh"), str) else None
             _keep_mine(uow.conn, key, local.get(name), value, hh)
+            here.kept.add(key)
             result.conflicts += 1
     return changes
 

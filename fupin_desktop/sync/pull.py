@@ -67,21 +67,23 @@ def pull(store: Store, url: str | None = None, *, attempts: int = 4, backoff: fl
     released = release_held(store)  # held packages whose turn has come (this program was upgraded)
     if released is not None:
         result.applied.append(released)
+    complete = False
     try:
-        _download(store, base, ca_file, keys.sign.private, result, attempts, backoff, timeout, progress)
-    finally:  # also after a cut: what was applied gets its validation marks
-        finish_run(store)
+        complete = _download(store, base, ca_file, keys.sign.private, result, attempts, backoff, timeout, progress)
+    finally:  # also after a cut: what was applied gets its validation marks (a first download goes on next time)
+        finish_run(store, complete=complete)
     return result
 
 
 def _download(store: Store, base: str, ca_file: str, sign_private: bytes, result: PullResult, attempts: int,
-              backoff: float, timeout: float, progress: Callable[[int], None] | None) -> None:
+              backoff: float, timeout: float, progress: Callable[[int], None] | None) -> bool:
+    """Whether the county said it has nothing more."""
     with httpx.Client(base_url=base, timeout=timeout, verify=tls_verify(ca_file)) as client, \
             tempfile.TemporaryDirectory() as tmp:  # sealed to this device: nothing clear on disk
         for _ in range(MAX_PACKAGES_PER_PULL):
             data = _ask(client, down_request(store.device_id, sign_private, down_number(store)), attempts, backoff)
             if data is None:
-                break
+                return True
             path = Path(tmp) / "down.fupindown"
             path.write_bytes(data)
             applied = apply_down(store, path)
@@ -92,6 +94,7 @@ def _download(store: Store, base: str, ca_file: str, sign_private: bytes, result
                 break
             if progress is not None:
                 progress(len(result.applied))
+    return False
 
 
 def _ask(client: httpx.Client, body: dict[str, str | int], attempts: int, backoff: float) -> bytes | None:

@@ -20,6 +20,7 @@ from .device import get_meta
 from .down import CONFLICT_PREFIX, DownResult, apply_down, finish_run, release_held
 from .package import Kind, PackageReader
 from .receipts import AckResult, apply_ack
+from .snapshot import SNAPSHOT_OP, records_of
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -51,6 +52,7 @@ def expand(paths: list[Path], device_id: str) -> list[Path]:
 def apply_files(store: Store, paths: list[Path]) -> Iterator[tuple[str, AckResult | DownResult]]:
     """Apply each file; yields (name, AckResult or DownResult). A refused file raises (nothing of it applied);
     a down package that cannot be applied yet is held (its result says why) and applied when its turn comes."""
+    complete = False
     try:
         released = release_held(store)  # held packages whose turn has come (this program was upgraded)
         if released is not None:
@@ -58,8 +60,9 @@ def apply_files(store: Store, paths: list[Path]) -> Iterator[tuple[str, AckResul
         for path in expand(paths, store.device_id):
             kind = PackageReader(path).frame.kind
             yield path.name, apply_down(store, path) if kind == Kind.DOWN else apply_ack(store, path)
+        complete = True  # a county folder holds every package it had for this device
     finally:  # also after a refused file: what was applied before it gets its validation marks
-        finish_run(store)
+        finish_run(store, complete=complete)
 
 
 RECENT_HOUSEHOLDS = 300  # the list shows the newest; the counts cover everything
@@ -148,9 +151,17 @@ def _recent(conn: Connection) -> tuple[int, list[ChangedHousehold]]:
         head = conn.execute(text("SELECT head_name, group_name, national_hh_no FROM household WHERE id = :h"),
                             {"h": household_id}).first()
         head_name, group_name, hh_no = head if head is not None else (None, None, None)
-        out.append(ChangedHousehold(household_id, head_name or "（无户主）", group_name or "", hh_no or "", changes,
-                                    at or ""))
+        out.append(ChangedHousehold(household_id, head_name or "（无户主）", group_name or "", hh_no or "",
+                                    changes + _snapshot_records(conn, household_id), at or ""))
     return (int(groups[0][3]) if groups else 0), out
+
+
+def _snapshot_records(conn: Connection, household_id: str) -> int:
+    """A first download logs one entry per household and package for all the records it brought
+    (sync/snapshot.py): counted here as those records, as if each had its own entry."""
+    rows = conn.execute(text(f"SELECT fields FROM change_log WHERE household_id = :h AND op = '{SNAPSHOT_OP}'"),
+                        {"h": household_id}).scalars()
+    return sum(records_of(json.loads(fields)) - 1 for fields in rows)
 
 
 def _household_of(conn: Connection, entity: str, entity_id: str) -> str | None:

@@ -120,7 +120,8 @@ class DownloadRun(QObject):
 
         def finish() -> Downloaded:
             got = Downloaded.of(downs, acks, uploaded=uploaded, cancelled=cancelled)
-            if self.archive.finish_download():  # marks left for the end of a big run: every household's
+            # marks left for the end of a big run: every household's
+            if self.archive.finish_download(complete=not cancelled):
                 got = replace(got, changes=got.changes | OpChanges(everything=True))
             return got
 
@@ -130,5 +131,5 @@ class DownloadRun(QObject):
         self.applying = False
         if not self._close():  # a late failure of a cancelled run is nobody's business
             return
-        Op(self.window, self.archive.finish_download).success(lambda _r: self.failed.emit(err)).failure(
-            lambda _e: self.failed.emit(err)).run()
+        Op(self.window, lambda: self.archive.finish_download(complete=False)).success(
+            lambda _r: self.failed.emit(err)).failure(lambda _e: self.failed.emit(err)).run()
