@@ -26,14 +26,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from .sync_bench import PASSPHRASE, PASSWORD, ROOT, _high_water_mb, fresh_database, new_county
+from .steps import run_polled
+from .sync_bench import PASSPHRASE, PASSWORD, _high_water_mb, fresh_database, new_county
 
 TOWNSHIP = "520102003"
 VILLAGES = 20
@@ -97,23 +97,7 @@ def build_township(url: str, households: int) -> int:
 
 # ---- child processes: each side's time and peak memory are its own -------------------------------
 def _child(*args: str) -> dict[str, Any]:
-    import psutil
-
-    child = subprocess.Popen([sys.executable, "-m", "bench.down_township_bench", "--child", *args], cwd=ROOT,
-                             stdout=subprocess.PIPE, text=True)
-    proc, polled = psutil.Process(child.pid), 0
-    while child.poll() is None:
-        try:
-            polled = max(polled, proc.memory_info().rss)
-        except psutil.Error:
-            break
-        time.sleep(0.05)
-    out = child.stdout.read() if child.stdout else ""
-    if child.returncode != 0:
-        raise SystemExit(f"子进程失败（{child.returncode}）：{args[0]}")
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = round(max(result["peak_rss_mb"], polled / 2**20), 1)
-    return result
+    return run_polled(["-m", "bench.down_township_bench", "--child", *args], f"子进程失败：{args[0]}")
 
 
 def _open_county(url: str) -> tuple[Any, Any]:

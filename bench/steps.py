@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,6 +25,25 @@ def run_step(module: str, name: str, *, env: dict[str, str] | None = None, **opt
     if out.returncode != 0:
         raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_polled(argv: list[str], failed: str) -> dict[str, Any]:
+    """Run ``argv`` (a Python child printing JSON with ``peak_rss_mb`` last) and return that JSON, its peak
+    RSS raised to what polling saw (a child's own high-water mark can miss memory its children held)."""
+    child = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc, polled = psutil.Process(child.pid), 0
+    while child.poll() is None:
+        try:
+            polled = max(polled, proc.memory_info().rss)
+        except psutil.Error:
+            break
+        time.sleep(0.02)
+    out = child.stdout.read() if child.stdout else ""
+    if child.returncode != 0:
+        raise SystemExit(f"{failed}（{child.returncode}）")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["peak_rss_mb"] = round(max(result["peak_rss_mb"], polled / 2**20), 1)
+    return result
 
 
 def wait_until(app: Any, condition: Callable[[], bool], timeout: float) -> None:

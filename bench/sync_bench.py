@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from bench.steps import run_polled
+
 os.environ.setdefault("FUPIN_TEST_SUITE", "weak-keys-for-the-test-suite-only")  # cheap KDF (store/kdf.py)
 os.environ.setdefault("FUPIN_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("FUPIN_KDF_ITERATIONS", "1")
@@ -124,26 +126,12 @@ def village_code(i: int) -> str:
 # ---- the importer in a child process -----------------------------------------------------------
 def child_import(url: str, paths: list[Path]) -> dict[str, Any]:
     """Run the county importer on ``paths`` in a fresh process: its seconds, statuses and peak RSS."""
-    import psutil
-
     listing = Path(tempfile.mkstemp(suffix=".txt")[1])
     listing.write_text("\n".join(map(str, paths)))
-    child = subprocess.Popen([sys.executable, "-m", "bench.sync_bench", "--child-import", url, str(listing)],
-                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    proc, polled = psutil.Process(child.pid), 0
-    while child.poll() is None:
-        try:
-            polled = max(polled, proc.memory_info().rss)
-        except psutil.Error:
-            break
-        time.sleep(0.02)
-    out = child.stdout.read() if child.stdout else ""
-    listing.unlink()
-    if child.returncode != 0:
-        raise SystemExit(f"导入子进程失败（{child.returncode}）")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = round(max(result["peak_rss_mb"], polled / 2**20), 1)
-    return result
+    try:
+        return run_polled(["-m", "bench.sync_bench", "--child-import", url, str(listing)], "导入子进程失败")
+    finally:
+        listing.unlink()
 
 
 def _child_main(url: str, listing: str) -> None:
