@@ -28,8 +28,8 @@ def run_step(module: str, name: str, *, env: dict[str, str] | None = None, **opt
 
 
 def run_polled(argv: list[str], failed: str) -> dict[str, Any]:
-    """Run ``argv`` (a Python child printing JSON with ``peak_rss_mb`` last) and return that JSON, its peak
-    RSS raised to what polling saw (a child's own high-water mark can miss memory its children held)."""
+    """Run ``argv`` (a Python child printing JSON with ``peak_rss_mb`` last) and return that JSON, with the
+    peak RSS the larger of what the child reports and what polling it from outside saw."""
     child = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     proc, polled = psutil.Process(child.pid), 0
     while child.poll() is None:
