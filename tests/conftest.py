@@ -123,6 +123,28 @@ def county_db_url():
 COUNTY_PASSPHRASE = "county-passphrase-1"
 
 
+def county_at_revision(url: str, revision: str, records: list[dict]) -> None:
+    """A county database migrated only up to ``revision`` (an older program's), holding ``records``
+    (entity, id, hid, village, data, versions as JSON text, rev): what a later migration meets."""
+    import json  # noqa: PLC0415
+
+    from alembic import command  # noqa: PLC0415
+
+    from fupin_desktop.county import db  # noqa: PLC0415
+
+    engine = db.make_county_engine(url, COUNTY_PASSPHRASE)
+    config = db._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.execute(text(
+            "INSERT INTO record (entity, entity_id, household_id, village_code, data, versions, deleted, updated_at, "
+            "rev) VALUES (:entity, :id, :hid, :village, :data, :versions, false, '2026-01-01', :rev)"),
+            [{**r, "data": json.dumps(r["data"], ensure_ascii=False), "versions": json.dumps(r["versions"])}
+             for r in records])
+    engine.dispose()
+
+
 @pytest.fixture
 def county(county_db_url):
     """An initialised county database and its unlocked keys: (engine, keys)."""

@@ -9,12 +9,16 @@ from typing import Any
 from sqlalchemy import Table, select, text
 
 from fupin_desktop.county.devices import issue_enrollment
+from fupin_desktop.county.down import export_down
+from fupin_desktop.county.importer import import_file
 from fupin_desktop.model import Base
 from fupin_desktop.store.store import Store
 from fupin_desktop.sync.device import enroll
+from fupin_desktop.sync.down import apply_down
 from fupin_desktop.values import from_json, to_json
 
 from .conftest import PASSWORD
+from .sync_support import add_household, export
 
 VILLAGE = "520102003004"
 NEIGHBOUR = "520102003005"  # the same township
@@ -29,6 +33,18 @@ def laptop(tmp: Path, name: str, engine: Any, keys: Any, *, village: str = VILLA
                      server_url=server_url, scope=village[:9] if township else None)
     enroll(store, tmp / f"{name}.fupinenroll")
     return store
+
+
+def two_laptops(tmp: Path, engine: Any, keys: Any) -> tuple[Store, Store, str]:
+    """Laptops A and B of the village, both known to the county; A registered a household, which B has
+    received in its first down package."""
+    a, b = laptop(tmp, "一号机", engine, keys), laptop(tmp, "二号机", engine, keys)
+    hh = add_household(a)
+    for path in export(a, tmp / "u1") + export(b, tmp / "u1b"):
+        import_file(engine, keys, path)
+    for package in export_down(engine, keys, tmp / "d1", [b.device_id]):
+        apply_down(b, package)
+    return a, b, hh
 
 
 def _logged(table: Table) -> list[str]:

@@ -8,40 +8,30 @@ from __future__ import annotations
 import json
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
-from fupin_desktop.county import db
 from fupin_desktop.county.db import open_county_db
-from tests.conftest import COUNTY_PASSPHRASE
+from tests.conftest import COUNTY_PASSPHRASE, county_at_revision
 
 VILLAGE = "520102003004"
 A, B = "0000000001000.00000000.dev1", "0000000009000.00000000.dev2"  # B's edits are the later ones
 
 
 def _row(entity: str, entity_id: str, data: dict, version: str, rev: int) -> dict:
-    return {"entity": entity, "id": entity_id, "hid": "h1", "village": VILLAGE, "rev": rev,
-            "data": json.dumps(data, ensure_ascii=False), "versions": json.dumps(dict.fromkeys(data, version))}
+    return {"entity": entity, "id": entity_id, "hid": "h1", "village": VILLAGE, "rev": rev, "data": data,
+            "versions": dict.fromkeys(data, version)}
 
 
 def _county_at_c0008(url: str) -> None:
-    engine = db.make_county_engine(url, COUNTY_PASSPHRASE)
-    config = db._config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "c0008")
-        conn.execute(text(
-            "INSERT INTO record (entity, entity_id, household_id, village_code, data, versions, deleted, updated_at, "
-            "rev) VALUES (:entity, :id, :hid, :village, :data, :versions, false, '2026-01-01', :rev)"), [
-            _row("household_year", "ya", {"household_id": "h1", "year": 2026, "population": 4}, A, 1),
-            _row("household_year", "yb", {"household_id": "h1", "year": 2026, "population": 5,
-                                          "population_start": 3}, B, 2),
-            _row("household_year", "y25", {"household_id": "h1", "year": 2025, "population": 4}, A, 3),
-            _row("income_year", "ia", {"household_id": "h1", "year": 2026, "note": "一号机"}, A, 4),
-            _row("income_year", "ib", {"household_id": "h1", "year": 2026}, B, 5),
-            _row("income_line", "lb", {"income_id": "ib", "item": "务工收入", "amount": "12000.00"}, B, 6),
-        ])
-    engine.dispose()
+    county_at_revision(url, "c0008", [
+        _row("household_year", "ya", {"household_id": "h1", "year": 2026, "population": 4}, A, 1),
+        _row("household_year", "yb", {"household_id": "h1", "year": 2026, "population": 5, "population_start": 3},
+             B, 2),
+        _row("household_year", "y25", {"household_id": "h1", "year": 2025, "population": 4}, A, 3),
+        _row("income_year", "ia", {"household_id": "h1", "year": 2026, "note": "一号机"}, A, 4),
+        _row("income_year", "ib", {"household_id": "h1", "year": 2026}, B, 5),
+        _row("income_line", "lb", {"income_id": "ib", "item": "务工收入", "amount": "12000.00"}, B, 6),
+    ])
 
 
 def _records(engine, entity: str) -> dict[str, dict]:

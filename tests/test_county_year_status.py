@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
-from fupin_desktop.county import db
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.stats import county_stats
-from tests.conftest import COUNTY_PASSPHRASE
+from tests.conftest import COUNTY_PASSPHRASE, county_at_revision
 
 VILLAGE = "520102003004"
 OLD, NEWER = "0000000001000-0000-dev1", "0000000009000-0000-dev2"  # HLC-like: the later sorts higher
@@ -23,27 +21,19 @@ HOUSEHOLD = {"village_code": VILLAGE, "head_name": "张三", "record_status": "�
 
 
 def _record(entity: str, entity_id: str, data: dict, versions: dict, rev: int) -> dict:
-    return {"entity": entity, "id": entity_id, "hid": "h1", "village": VILLAGE, "rev": rev,
-            "data": json.dumps(data, ensure_ascii=False), "versions": json.dumps(versions)}
+    return {"entity": entity, "id": entity_id, "hid": "h1", "village": VILLAGE, "rev": rev, "data": data,
+            "versions": versions}
 
 
 def _county_before_the_upgrade(url: str) -> None:
-    engine = db.make_county_engine(url, COUNTY_PASSPHRASE)
-    config = db._config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "c0005")
-        conn.execute(text(
-            "INSERT INTO record (entity, entity_id, household_id, village_code, data, versions, deleted, updated_at, "
-            "rev) VALUES (:entity, :id, :hid, :village, :data, :versions, false, '2026-01-01', :rev)"), [
-            _record("household", "h1", HOUSEHOLD, dict.fromkeys(HOUSEHOLD, OLD), 1),
-            # 2023: the population was sent; 2025: a device already set the year's 属性 itself (newer).
-            _record("household_year", "y2023", {"household_id": "h1", "year": 2023, "population": 4},
-                    dict.fromkeys(("household_id", "year", "population"), OLD), 2),
-            _record("household_year", "y2025", {"household_id": "h1", "year": 2025, "attribute": "低保脱贫户"},
-                    dict.fromkeys(("household_id", "year", "attribute"), NEWER), 3),
-        ])
-    engine.dispose()
+    county_at_revision(url, "c0005", [
+        _record("household", "h1", HOUSEHOLD, dict.fromkeys(HOUSEHOLD, OLD), 1),
+        # 2023: the population was sent; 2025: a device already set the year's 属性 itself (newer).
+        _record("household_year", "y2023", {"household_id": "h1", "year": 2023, "population": 4},
+                dict.fromkeys(("household_id", "year", "population"), OLD), 2),
+        _record("household_year", "y2025", {"household_id": "h1", "year": 2025, "attribute": "低保脱贫户"},
+                dict.fromkeys(("household_id", "year", "attribute"), NEWER), 3),
+    ])
 
 
 def _years(engine) -> dict[int, dict]:

@@ -27,7 +27,7 @@ from fupin_desktop.sync.down import apply_down, down_number, release_held
 from fupin_desktop.sync.package import Kind, PackageReader, canonical, write_package
 from fupin_desktop.sync.receipts import refusal_reason
 
-from .down_support import laptop, store_dump
+from .down_support import laptop, store_dump, two_laptops
 from .sync_support import add_household, edit, export, record, send_ack
 
 NEXT = "9990_next"
@@ -104,12 +104,20 @@ def _state_of(store, fragment: str) -> tuple[str, str | None]:
         return state, refusal_reason(conn, seq)
 
 
-def test_a_laptop_one_revision_ahead_is_held_then_imported_after_the_county_upgrades(tmp_path, county, upgraded):
+@pytest.fixture
+def known(tmp_path, county):
+    """Laptop A, whose household the county has: (engine, keys, A, the household)."""
     engine, keys = county
     a = laptop(tmp_path, "一号机", engine, keys)
     hh = add_household(a)
     for path in export(a, tmp_path / "u1"):
         import_file(engine, keys, path)
+    yield engine, keys, a, hh
+    a.close()
+
+
+def test_a_laptop_one_revision_ahead_is_held_then_imported_after_the_county_upgrades(tmp_path, known, upgraded):
+    engine, keys, a, hh = known
     edit(a, hh, phone="13900000009")
     edit(a, hh, address="第二组9号")
     package = export(a, tmp_path / "u2")[-1]
@@ -137,18 +145,13 @@ def test_a_laptop_one_revision_ahead_is_held_then_imported_after_the_county_upgr
     assert _state_of(a, "13900000009") == ("已确认", None)
     state, reason = _state_of(a, "第二组9号")
     assert state == "被拒" and "UNKNOWN_FIELD" in reason and "wechat" in reason and "升级" in reason
-    a.close()
 
 
-def test_an_older_laptops_field_names_are_mapped_forward_at_the_county(tmp_path, county, upgraded):
+def test_an_older_laptops_field_names_are_mapped_forward_at_the_county(tmp_path, known, upgraded):
     """The county is a release ahead, whose migration renamed household.tel to phone: the laptop, a
     release behind, still writes ``tel``; the county takes it as ``phone``."""
-    engine, keys = county
+    engine, keys, a, hh = known
     old = schema_revision()
-    a = laptop(tmp_path, "一号机", engine, keys)
-    hh = add_household(a)
-    for path in export(a, tmp_path / "u1"):
-        import_file(engine, keys, path)
     edit(a, hh, phone="13900000009")
     package = export(a, tmp_path / "u2")[-1]
 
@@ -164,7 +167,6 @@ def test_an_older_laptops_field_names_are_mapped_forward_at_the_county(tmp_path,
     assert record(engine, "household", hh)["phone"] == "13900000009"
     send_ack(engine, keys, a, tmp_path / "ack")
     assert _state_of(a, "13900000009") == ("已确认", None)
-    a.close()
 
 
 def _year_record(engine, hh: str, year: int) -> dict | None:
@@ -174,35 +176,39 @@ def _year_record(engine, hh: str, year: int) -> dict | None:
     return next((d for d in map(json.loads, rows) if d.get("year") == year), None)
 
 
-def _hlc_year(entry: dict) -> int:
+def _import_as_before_0011(engine, keys, store, package: Path, tmp: Path, change) -> int:
+    """The laptop's package as a program from before store migration 0011 wrote it (``change`` rewrites
+    one entry, saying so), imported at the county with nothing refused; the year that entry was made in."""
+    changed: list[dict] = []
+
+    def older(entry: dict) -> dict:
+        if change(entry):
+            changed.append(entry)
+        return entry
+
+    [report] = import_file(engine, keys, _reseal_up(store, keys, package, tmp / "old.fupinpkg", "0010", older))
+    assert report.status == "imported" and report.counts.rejected == 0, report.messages
+    [entry] = changed
     return datetime.fromtimestamp(int(entry["hlc"][:13]) / 1000, timezone(timedelta(hours=8))).year
 
 
-def test_a_laptop_from_before_0011_has_its_household_status_put_on_the_year(tmp_path, county):
+def test_a_laptop_from_before_0011_has_its_household_status_put_on_the_year(tmp_path, known):
     """A laptop that has not run store migration 0011 still keeps 监测对象类别 and 风险消除 on the household
     (three of those fields no longer exist there). The county puts each change on the year it was made
     in, as 0011 does on the laptop, and refuses nothing: no field is dropped, the entry is 已确认."""
-    engine, keys = county
-    a = laptop(tmp_path, "一号机", engine, keys)
-    hh = add_household(a)
-    for path in export(a, tmp_path / "u1"):
-        import_file(engine, keys, path)
+    engine, keys, a, hh = known
     edit(a, hh, phone="13900000009")
     package = export(a, tmp_path / "u2")[-1]
-    seen: list[dict] = []
 
-    def before_0011(entry: dict) -> dict:  # the old program's 风险消除, written as it wrote it
-        if entry["entity"] == "household" and "phone" in entry["fields"]:
-            entry["fields"].update(monitoring_category=[None, "突发严重困难户"], no_labour_fallback=[None, False],
-                                   risk_removed=[None, True], risk_removal_method=[None, "帮扶消除"],
-                                   risk_removed_at=[None, "202611"])
-            seen.append(entry)
-        return entry
+    def before_0011(entry: dict) -> bool:  # the old program's 风险消除, written as it wrote it
+        if entry["entity"] != "household" or "phone" not in entry["fields"]:
+            return False
+        entry["fields"].update(monitoring_category=[None, "突发严重困难户"], no_labour_fallback=[None, False],
+                               risk_removed=[None, True], risk_removal_method=[None, "帮扶消除"],
+                               risk_removed_at=[None, "202611"])
+        return True
 
-    old = _reseal_up(a, keys, package, tmp_path / "old.fupinpkg", "0010", before_0011)
-    [report] = import_file(engine, keys, old)
-    assert report.status == "imported" and report.counts.rejected == 0, report.messages
-    year = _hlc_year(seen[0])
+    year = _import_as_before_0011(engine, keys, a, package, tmp_path, before_0011)
     assert {k: v for k, v in _year_record(engine, hh, year).items() if k.startswith(("monitoring", "risk", "no_"))} \
         == {"monitoring_category": "突发严重困难户", "no_labour_fallback": False, "risk_removed": True,
             "risk_removal_method": "帮扶消除", "risk_removed_at": "202611"}
@@ -211,7 +217,6 @@ def test_a_laptop_from_before_0011_has_its_household_status_put_on_the_year(tmp_
     assert "risk_removed_at" not in household  # not a household field any more: only on the year
     send_ack(engine, keys, a, tmp_path / "ack")
     assert _state_of(a, "13900000009") == ("已确认", None)
-    a.close()
 
 
 def test_a_new_household_from_before_0011_gets_the_years_0011_would_give_it(tmp_path, county):
@@ -219,19 +224,15 @@ def test_a_new_household_from_before_0011_gets_the_years_0011_would_give_it(tmp_
     a = laptop(tmp_path, "一号机", engine, keys)
     hh = add_household(a)
     [package] = export(a, tmp_path / "u1")
-    seen: list[dict] = []
 
-    def before_0011(entry: dict) -> dict:
-        if entry["entity"] == "household" and entry["op"] == "insert":
-            entry["fields"].update(monitoring_category=[None, "边缘易致贫户"], monitoring_since=[None, "202403"],
-                                   no_labour_fallback=[None, True])
-            seen.append(entry)
-        return entry
+    def before_0011(entry: dict) -> bool:
+        if entry["entity"] != "household" or entry["op"] != "insert":
+            return False
+        entry["fields"].update(monitoring_category=[None, "边缘易致贫户"], monitoring_since=[None, "202403"],
+                               no_labour_fallback=[None, True])
+        return True
 
-    old = _reseal_up(a, keys, package, tmp_path / "old.fupinpkg", "0010", before_0011)
-    [report] = import_file(engine, keys, old)
-    assert report.status == "imported" and report.counts.rejected == 0, report.messages
-    this_year = _hlc_year(seen[0])
+    this_year = _import_as_before_0011(engine, keys, a, package, tmp_path, before_0011)
     for year in (2024, this_year):  # from 识别监测时间 on, and the year the household was sent in
         assert _year_record(engine, hh, year)["monitoring_category"] == "边缘易致贫户"
         assert _year_record(engine, hh, year)["no_labour_fallback"] is True
@@ -248,12 +249,7 @@ def test_entries_of_the_current_schema_are_not_moved():
 def down_two(tmp_path, county):
     """Laptop B has applied its first down package; the second one (A's phone edit) waits to be sealed."""
     engine, keys = county
-    a, b = laptop(tmp_path, "一号机", engine, keys), laptop(tmp_path, "二号机", engine, keys)
-    hh = add_household(a)
-    for path in export(a, tmp_path / "u1") + export(b, tmp_path / "u1b"):
-        import_file(engine, keys, path)
-    [first] = export_down(engine, keys, tmp_path / "d1", [b.device_id])
-    apply_down(b, first)
+    a, b, hh = two_laptops(tmp_path, engine, keys)
     edit(a, hh, phone="13900000009")
     for path in export(a, tmp_path / "u2"):
         import_file(engine, keys, path)

@@ -16,8 +16,8 @@ from fupin_desktop.model.base import identity_columns
 from fupin_desktop.services.households import save_household_year, save_income, save_member_year, unit_of_work
 from fupin_desktop.sync.down import apply_down
 
-from .down_support import VILLAGE, county_records, device_matches, laptop
-from .sync_support import add_household, export, send_ack, states
+from .down_support import VILLAGE, county_records, device_matches, two_laptops
+from .sync_support import export, send_ack, states
 
 
 def _county_rows(engine, entity: str, hh: str) -> list[dict]:
@@ -34,12 +34,7 @@ def _member_of(store, hh: str) -> str:
 
 def test_the_same_year_row_made_on_two_laptops_is_one_row_at_the_county(tmp_path, county):
     engine, keys = county
-    a, b = laptop(tmp_path, "一号机", engine, keys), laptop(tmp_path, "二号机", engine, keys)
-    hh = add_household(a)
-    for path in export(a, tmp_path / "u1") + export(b, tmp_path / "u1b"):
-        import_file(engine, keys, path)
-    for package in export_down(engine, keys, tmp_path / "d1", [b.device_id]):
-        apply_down(b, package)
+    a, b, hh = two_laptops(tmp_path, engine, keys)
     member = _member_of(a, hh)
     with unit_of_work(a) as uow:
         save_household_year(uow, hh, 2027, {"population": 4})
@@ -93,12 +88,7 @@ def test_year_rows_two_laptops_made_under_their_own_ids_become_one_record(tmp_pa
     puts the second laptop's changes on it (its id kept as an alias, for its later edits too); the second
     laptop renames its row to the county's id when it arrives, so its unique key never sees two."""
     engine, keys = county
-    a, b = laptop(tmp_path, "一号机", engine, keys), laptop(tmp_path, "二号机", engine, keys)
-    hh = add_household(a)
-    for path in export(a, tmp_path / "u1") + export(b, tmp_path / "u1b"):
-        import_file(engine, keys, path)
-    for package in export_down(engine, keys, tmp_path / "d1", [b.device_id]):
-        apply_down(b, package)
+    a, b, hh = two_laptops(tmp_path, engine, keys)
     kept = _old_program_year_row(a, hh, 2027, population=4)
     other = _old_program_year_row(b, hh, 2027, population=4, population_start=3)
     for path in export(a, tmp_path / "u2")[-1:] + export(b, tmp_path / "u2b")[-1:]:
