@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.simpleseg import seg
 
 from .values import clean_text
 
@@ -65,9 +66,17 @@ def _syllables(name: str) -> tuple[str, ...]:
 
 
 def _syllables_of(text: str) -> list[str]:
-    # Characters that are not Chinese (a Latin letter, a digit) stay as they are, one chunk per run.
-    return [s.lower() for s in lazy_pinyin(_SPACES.sub("", text), style=Style.TONE3, neutral_tone_with_five=True,
-                                           errors="default")]
+    """``lazy_pinyin`` of the text, word by word as pypinyin itself cuts it (a phrase such as 行长 reads
+    as one): the words repeat across names, and pypinyin's per-character work was most of a first
+    download's summaries. Characters that are not Chinese (a Latin letter, a digit) stay as they are,
+    one chunk per run."""
+    return [s for word in seg(_SPACES.sub("", text)) for s in _word(word)]
+
+
+@lru_cache(maxsize=65536)
+def _word(word: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in lazy_pinyin([word], style=Style.TONE3, neutral_tone_with_five=True,
+                                                  errors="default"))
 
 
 # ---- 村民小组 ------------------------------------------------------------------------------
