@@ -48,7 +48,10 @@ class Built:
 
 
 def _in_scope(device: Any) -> Any:
-    return Record.village_code.startswith(scope_of(device).prefix, autoescape=True)
+    prefix = scope_of(device).prefix
+    if len(prefix) == 12:  # a village: its own index (village, rev), whatever the planner's statistics say
+        return Record.village_code == prefix
+    return Record.village_code.startswith(prefix, autoescape=True)
 
 
 def _rows(conn: Connection, device: Any) -> list[Any]:
