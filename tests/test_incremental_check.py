@@ -18,7 +18,7 @@ from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
 from fupin_desktop.model import CheckDirty, Household, IncomeLine, IncomeYear, Member
 from fupin_desktop.services import checks
 from fupin_desktop.services import households as svc
-from fupin_desktop.validation import incremental
+from fupin_desktop.validation import incremental, parallel
 from fupin_desktop.validation.engine import (
     ERROR, STORE_KEYS, STORE_RULES, WHOLE_PASSES, Context, _load_rules, check_store, whole_store_pass,
 )
@@ -219,8 +219,6 @@ def test_every_table_the_rules_read_notes_the_households_written(new_store):
 def test_a_recheck_of_many_written_households_on_the_workers_equals_the_full_check(new_store, monkeypatch):
     """Past MAX_DIRTY written households (a routine down package), their own rules run on the worker
     processes while the cross-household rules run here: still the full check's answer."""
-    from fupin_desktop.validation import parallel
-
     fill_store(new_store, 150, seed=12, flaws=0.2)
     monkeypatch.setattr(parallel, "MIN_PER_WORKER", 20)  # two workers for 150 households
     monkeypatch.setattr(incremental, "MAX_DIRTY", 5)

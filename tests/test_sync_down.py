@@ -11,6 +11,7 @@ from sqlalchemy import text
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.down import export_down
 from fupin_desktop.county.importer import import_file
+from fupin_desktop.services.households import unit_of_work, update_member
 from fupin_desktop.sync import down
 from fupin_desktop.sync.client import push
 from fupin_desktop.sync.down import down_conflicts
@@ -199,8 +200,6 @@ def _head(store, hh: str) -> tuple:
 def test_a_routine_bulk_package_refreshes_summaries_only_where_they_change(tmp_path, county, monkeypatch):
     """After the first download, a big package re-summarises only the households whose head, members or
     year status it changes (a phone number leaves the summary as it is), and the marks follow all."""
-    from fupin_desktop.services.households import unit_of_work, update_member
-
     engine, keys = county
     monkeypatch.setattr(down, "BULK_RECORDS", 1)
     a = laptop(tmp_path, "一号机", engine, keys)
