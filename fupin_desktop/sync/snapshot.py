@@ -135,8 +135,9 @@ def insert(uow: UnitOfWork, fresh: dict[str, tuple[Table, Fresh]], now: str) -> 
     counts = _insert(uow, fresh, now)
     for _, sql in triggers:
         uow.conn.exec_driver_sql(sql)
-    uow.conn.exec_driver_sql("INSERT OR IGNORE INTO check_dirty (household_id) VALUES (?)",
-                             [(h,) for h in counts.records if h])
+    noted = [(h,) for h in counts.records if h]
+    if noted:
+        uow.conn.exec_driver_sql("INSERT OR IGNORE INTO check_dirty (household_id) VALUES (?)", noted)
     return counts
 
 
