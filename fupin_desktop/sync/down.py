@@ -33,7 +33,7 @@ from ..reference import RefValue, apply_reference
 from ..services.checks import mark_store
 from ..services.households import SUMMARY_INPUTS, refresh_summaries, unit_of_work
 from ..services.uow import UnitOfWork
-from ..sync_state import SyncState
+from ..sync_state import OPEN_STATES, SyncState, sql_list
 from ..values import from_json, to_json
 from . import crypto
 from . import held_down
@@ -47,8 +47,11 @@ if TYPE_CHECKING:
 
 _INTERNAL = ("meta", "change_log", "sync_outbox", "app_user")
 _NEVER_DELETED = ("household", "member")  # they leave with a reason, never by a delete
+# The states listed (not "NOT IN confirmed, rejected"), so that the state's index finds the few open
+# entries: scanning a log that a first download grows was 7 % of applying it.
 _PENDING = text("SELECT entity, entity_id, fields, sync_state FROM change_log WHERE device_id = :me "
-                f"AND sync_state NOT IN ('{SyncState.CONFIRMED}', '{SyncState.REJECTED}') ORDER BY seq")
+                f"AND sync_state IN {sql_list(tuple(s for s in OPEN_STATES if s is not SyncState.REJECTED))} "
+                "ORDER BY seq")
 CONFLICT_PREFIX = "sync.down_conflict."
 # A package past this many records (a first download) refreshes validation marks once at the end of the
 # run instead of household by household: the marks' cross-household checks were 80 % of applying.
@@ -56,6 +59,7 @@ BULK_RECORDS = 1000
 MARKS_PENDING = "sync.down_marks_pending"
 SUMMARIES_PENDING = "sync.down_summaries_pending"  # households whose list summaries wait for the end of the run
 SUMMARY_SLICE = 1000
+BULK_CACHE_KIB = 65536  # SQLite's page cache while a big package is applied (the check's workers use as much)
 
 
 @dataclass
@@ -229,6 +233,11 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         if _order(uow.conn, header, path) != NEXT:
             return False
         first = snapshot.in_run(uow.conn, header["number"])
+        # thousands of rows into a dozen tables' indexes: SQLite's 2 MB cache re-read and decrypted their
+        # pages again and again (a township's first download 8 % faster with more)
+        cache = int(uow.conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+        if bulk:
+            uow.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         stale: set[str] = set()  # households whose list summary this package changes
         fresh = _apply_all(uow, records, tables, Here.read(uow.conn, store.device_id), result, stale)
         if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
@@ -248,6 +257,7 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
         result.households = set(uow.changed_households)
+        uow.conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")  # back to the pool as it came
     result.records = len(records)
     return True
 
