@@ -59,7 +59,9 @@ BULK_RECORDS = 1000
 MARKS_PENDING = "sync.down_marks_pending"
 SUMMARIES_PENDING = "sync.down_summaries_pending"  # households whose list summaries wait for the end of the run
 SUMMARY_SLICE = 1000
-BULK_CACHE_KIB = 65536  # SQLite's page cache while a big package is applied (the check's workers use as much)
+# While a big package is applied: a 64 MB page cache (the check's workers use as much), and the log
+# copied back into the database every 80 MB rather than every 4 MB.
+BULK_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 20000}
 
 
 @dataclass
@@ -233,11 +235,14 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         if _order(uow.conn, header, path) != NEXT:
             return False
         first = snapshot.in_run(uow.conn, header["number"])
-        # thousands of rows into a dozen tables' indexes: SQLite's 2 MB cache re-read and decrypted their
-        # pages again and again (a township's first download 8 % faster with more)
-        cache = int(uow.conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+        # Thousands of rows into a dozen tables' indexes: SQLite's 2 MB cache re-read and decrypted their
+        # pages again and again, and each commit copied the log back into the database (checkpoint
+        # past 1,000 pages), the same index pages package after package. With more of both a
+        # township's first download is about a fifth faster; every commit still reaches the disk.
+        settings = {p: int(uow.conn.exec_driver_sql(f"PRAGMA {p}").scalar_one()) for p in BULK_PRAGMAS}
         if bulk:
-            uow.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            for pragma, value in BULK_PRAGMAS.items():
+                uow.conn.exec_driver_sql(f"PRAGMA {pragma} = {value}")
         stale: set[str] = set()  # households whose list summary this package changes
         fresh = _apply_all(uow, records, tables, Here.read(uow.conn, store.device_id), result, stale)
         if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
@@ -257,7 +262,8 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
         result.households = set(uow.changed_households)
-        uow.conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")  # back to the pool as it came
+        for pragma, value in settings.items():  # back to the pool as it came
+            uow.conn.exec_driver_sql(f"PRAGMA {pragma} = {value}")
     result.records = len(records)
     return True
 
