@@ -416,6 +416,6 @@ def refresh_summaries(uow: UnitOfWork, households: Sequence[HouseholdData], year
 
 
 def unit_of_work(store: "Store", user: str | None = None, *, check: bool = True,
-                 origin: str | None = None) -> UnitOfWork:
+                 origin: str | None = None, pragmas: dict[str, int] | None = None) -> UnitOfWork:
     """The unit of work every service opens: it refreshes what it touched before committing."""
-    return UnitOfWork(store, user, check=check, origin=origin, before_commit=refresh_households)
+    return UnitOfWork(store, user, check=check, origin=origin, before_commit=refresh_households, pragmas=pragmas)

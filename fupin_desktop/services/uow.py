@@ -75,14 +75,18 @@ def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
 
 class UnitOfWork:
     def __init__(self, store: "Store", user: str | None = None, *, check: bool = True,
-                 origin: str | None = None, before_commit: BeforeCommit | None = None) -> None:
+                 origin: str | None = None, before_commit: BeforeCommit | None = None,
+                 pragmas: Mapping[str, int] | None = None) -> None:
         """``before_commit``: given by the services (``services.households.unit_of_work``) to
         refresh the summaries and validation marks of every household touched; ``check=False``
         skips it (bulk writers check the whole store afterwards).
         ``origin``: the device a change came from when it is not this one (a county correction
         applied here); such entries are logged as already confirmed and are never sent back.
-        After a commit, ``changes`` says what was written."""
+        ``pragmas``: SQLite settings of the connection for this unit of work (its commit included),
+        set back afterwards. After a commit, ``changes`` says what was written."""
         self.store = store
+        self.pragmas = dict(pragmas or {})
+        self._restore: dict[str, int] = {}
         self.check = check
         self.before_commit = before_commit
         self.origin = origin
@@ -99,10 +103,12 @@ class UnitOfWork:
     # ---- transaction ---------------------------------------------------------------------
     def __enter__(self) -> "UnitOfWork":
         self.conn = self.store.engine.connect().execution_options(**{WRITE: True})
+        self._restore = self._set_pragmas(self.pragmas)
         try:
             self.conn.begin()  # waits up to the busy timeout while another program writes
             state = self.conn.execute(select(Meta.value).where(Meta.key == "hlc")).scalar_one_or_none()
         except DatabaseError as err:
+            self._set_pragmas(self._restore)
             self.conn.close()
             self.conn = None
             raise _database_message(err) from None
@@ -129,8 +135,22 @@ class UnitOfWork:
             self.conn.rollback()
             raise _database_message(err) from None
         finally:
+            self._set_pragmas(self._restore)  # the connection goes back to the pool as it came
             self.conn.close()
             self.conn = None
+
+    def _set_pragmas(self, pragmas: Mapping[str, int]) -> dict[str, int]:
+        """Set these; returns what they were. On the driver's connection, outside any transaction
+        (SQLAlchemy would begin one)."""
+        assert self.conn is not None
+        before = {}
+        if pragmas:
+            cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            for name, value in pragmas.items():
+                before[name] = int(cursor.execute(f"PRAGMA {name}").fetchone()[0])
+                cursor.execute(f"PRAGMA {name} = {int(value)}")
+            cursor.close()
+        return before
 
     def _refresh(self) -> None:
         # Households written without their summaries and marks refreshed would leave the list and the

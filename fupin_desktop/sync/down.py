@@ -59,8 +59,11 @@ BULK_RECORDS = 1000
 MARKS_PENDING = "sync.down_marks_pending"
 SUMMARIES_PENDING = "sync.down_summaries_pending"  # households whose list summaries wait for the end of the run
 SUMMARY_SLICE = 1000
-# While a big package is applied: a 64 MB page cache (the check's workers use as much), and the log
-# copied back into the database every 80 MB rather than every 4 MB.
+# While a big package is applied, its commit included: thousands of rows go into a dozen tables'
+# indexes, and SQLite's 2 MB page cache re-read and decrypted their pages again and again; each commit
+# copied the log back into the database (past 1,000 pages), the same index pages package after
+# package. With a 64 MB cache (the check's workers use as much) and the log copied back every 80 MB,
+# a township's first download is about a fifth faster; every commit still reaches the disk.
 BULK_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 20000}
 
 
@@ -229,20 +232,13 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
     tables = [_table(r, path) for r in records]
 
     bulk = len(records) > BULK_RECORDS
-    with unit_of_work(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk) as uow:
+    with unit_of_work(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk,
+                      pragmas=BULK_PRAGMAS if bulk else None) as uow:
         assert uow.conn is not None
         uow.conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a member may come before its household
         if _order(uow.conn, header, path) != NEXT:
             return False
         first = snapshot.in_run(uow.conn, header["number"])
-        # Thousands of rows into a dozen tables' indexes: SQLite's 2 MB cache re-read and decrypted their
-        # pages again and again, and each commit copied the log back into the database (checkpoint
-        # past 1,000 pages), the same index pages package after package. With more of both a
-        # township's first download is about a fifth faster; every commit still reaches the disk.
-        settings = {p: int(uow.conn.exec_driver_sql(f"PRAGMA {p}").scalar_one()) for p in BULK_PRAGMAS}
-        if bulk:
-            for pragma, value in BULK_PRAGMAS.items():
-                uow.conn.exec_driver_sql(f"PRAGMA {pragma} = {value}")
         stale: set[str] = set()  # households whose list summary this package changes
         fresh = _apply_all(uow, records, tables, Here.read(uow.conn, store.device_id), result, stale)
         if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
@@ -262,8 +258,6 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
         result.households = set(uow.changed_households)
-        for pragma, value in settings.items():  # back to the pool as it came
-            uow.conn.exec_driver_sql(f"PRAGMA {pragma} = {value}")
     result.records = len(records)
     return True
 
