@@ -235,3 +235,21 @@ def test_product_kdf_defaults_are_memory_hard(monkeypatch):
     params = tuned_kdf_params(target_seconds=0.05)
     assert params.memory_kib >= 64 * 1024
     assert params.iterations >= 2
+
+
+def test_a_unit_of_works_sqlite_settings_last_through_its_commit_and_are_set_back(new_store):
+    """A big down package's settings (sync/down.py BULK_PRAGMAS) hold for its unit of work, commit
+    included, and the pooled connection goes back as it came, also after a failure."""
+    def settings(conn) -> tuple:
+        return tuple(conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "wal_autocheckpoint"))
+
+    with new_store.engine.connect() as conn:
+        before = settings(conn)
+    wanted = {"cache_size": -65536, "wal_autocheckpoint": 20000}
+    with unit_of_work(new_store, pragmas=wanted) as uow:
+        assert settings(uow.conn) == (-65536, 20000)
+    with pytest.raises(ValueError), unit_of_work(new_store, pragmas=wanted):
+        raise ValueError("a failure inside")
+    for _ in range(3):  # whichever pooled connection comes
+        with new_store.engine.connect() as conn:
+            assert settings(conn) == before
