@@ -174,7 +174,7 @@ HouseholdResults = Iterable[tuple[str, list[Finding]]]
 def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | None = None) -> HouseholdResults:
     """Each household's own findings (cross-household rules aside), streamed chunk by chunk."""
     _load_rules()
-    for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids):
+    for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids, measures_year=ctx.year):
         yield household.id, check_household(household, ctx)
 
 
@@ -294,7 +294,7 @@ def households_findings_in_batches(conn: Connection, household_ids: list[str],
     for start in range(0, len(household_ids), MARK_BATCH):
         chunk = household_ids[start:start + MARK_BATCH]
         by_household: dict[str, list[Finding]] = {h: [] for h in chunk}
-        for h in load_households(conn, chunk, VALIDATION_PARTS):
+        for h in load_households(conn, chunk, VALIDATION_PARTS, measures_year=ctx.year):
             by_household[h.id] = check_household(h, ctx) + cross.get(h.id, [])
         yield by_household
 

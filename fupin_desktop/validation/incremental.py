@@ -175,7 +175,8 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
     own: dict[str, list[Finding]] = {h: [] for h in existing}
     ids = sorted(existing)
     for start in range(0, len(ids), engine.MARK_BATCH):
-        for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS):
+        for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS,
+                                         measures_year=ctx.year):
             own[household.id] = check_household(household, ctx)
     kept = {h: (_load(o), _load_tagged(c)) for h, o, c in _in(
         conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,

@@ -24,6 +24,7 @@ from stdnum.cn import ric
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
 from ...model import Household, Member, column_label
+from ...queries.load import RUNNING
 from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
 from ...yearstatus import ABLE_LABOUR, status_of, year_row
 from ..engine import Context, Finding, rule
@@ -272,7 +273,8 @@ def _person(hh: HouseholdData, m: MemberData, ctx: Context, on: date) -> Person:
 
 
 def _applies(measure: Row, year: int) -> bool:
-    """A measure of the year, or an earlier one still running in it."""
+    """A measure of the year, or an earlier one still running in it (the whole-store check reads
+    only these: ``queries.load.measures_seen_in`` says the same in SQL)."""
     y = measure.get("year")
     if y == year:
         return True
@@ -281,7 +283,7 @@ def _applies(measure: Row, year: int) -> bool:
     end = measure.get("end_on")
     if isinstance(end, date):
         return end >= date(year, 1, 1)
-    return measure.get("status") == "实施中"
+    return measure.get("status") == RUNNING
 
 
 def income_figures(hh: HouseholdData, year: int, population: int | None) -> dict[str, Any] | None:
