@@ -111,8 +111,9 @@ StoreRule = Callable[[Connection, Context, "set[str] | None"], Iterable[Finding]
 StoreKeys = Callable[[Connection, Context, "set[str] | None"], Iterable[tuple[str, str]]]
 # A store rule's pass over the whole store that also gives its keys, from the rows it read once
 # (the full check would otherwise read them twice): (findings, (household id, key) pairs), each
-# exactly what the rule over every household and its keys function give.
-WholePass = Callable[[Connection, Context], tuple[list[Finding], list[tuple[str, str]]]]
+# exactly what the rule over every household and its keys function give. The dict is shared by the
+# passes of one check: rows that several passes read (the active members) are read once into it.
+WholePass = Callable[[Connection, Context, dict[str, Any]], tuple[list[Finding], list[tuple[str, str]]]]
 HOUSEHOLD_RULES: list[HouseholdRule] = []
 STORE_RULES: list[StoreRule] = []
 STORE_KEYS: dict[StoreRule, StoreKeys] = {}
@@ -146,11 +147,13 @@ def whole_pass_of(store_fn: StoreRule) -> Callable[[WholePass], WholePass]:
     return register
 
 
-def whole_store_pass(conn: Connection, ctx: Context, fn: StoreRule) -> tuple[list[Finding], list[tuple[str, str]]]:
-    """A store rule over every household, and its keys (prefixed as ``store_keys`` gives them)."""
+def whole_store_pass(conn: Connection, ctx: Context, fn: StoreRule,
+                     shared: dict[str, Any] | None = None) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """A store rule over every household, and its keys (prefixed as ``store_keys`` gives them).
+    ``shared``: one dict for all the passes of a check, in one transaction (see ``WholePass``)."""
     whole = WHOLE_PASSES.get(fn)
     if whole is not None:
-        findings, keys = whole(conn, ctx)
+        findings, keys = whole(conn, ctx, {} if shared is None else shared)
     else:
         findings, keys = list(fn(conn, ctx, None)), list(STORE_KEYS[fn](conn, ctx, None))
     return findings, [(h, f"{fn.__name__}:{k}") for h, k in keys]

@@ -116,8 +116,9 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
     total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
     cross: dict[str, list[Tagged]] = defaultdict(list)
     keys: list[tuple[str, str]] = []
+    shared: dict[str, Any] = {}  # rows the passes share, read once
     for fn in STORE_RULES:  # while the workers (if any) read and check
-        found, its_keys = whole_store_pass(conn, ctx, fn)
+        found, its_keys = whole_store_pass(conn, ctx, fn, shared)
         for f in found:
             cross[f.household].append((fn.__name__, f))
         keys += its_keys

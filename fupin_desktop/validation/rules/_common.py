@@ -462,3 +462,23 @@ def in_household_order(conn: Connection, columns: tuple[SQLCoreOperations[Any], 
     kept = [tuple(r) for r in rows if r[-2] in live]
     kept.sort(key=lambda r: (live[r[-2]][0], r[-1]))
     return [r[:-1] for r in kept]
+
+
+# An active member of an active household as the whole-store passes compare them:
+# (id, name, id_no, phone, household id).
+ActiveMember = tuple[str, str, str | None, str | None, str]
+LiveHouseholds = dict[str, tuple[int, str | None, str | None]]  # see ``live_households``
+
+
+def whole_store_members(conn: Connection, shared: dict[str, Any]) -> tuple[LiveHouseholds, list[ActiveMember]]:
+    """``live_households`` and the active members with an ID number or a phone in them, in their
+    order (``in_household_order``): read once per full check for every whole-store pass (``shared``,
+    see ``engine.WholePass``). Each pass read them on its own before: 77,000 members twice."""
+    found: tuple[LiveHouseholds, list[ActiveMember]] | None = shared.get("members")
+    if found is None:
+        live = live_households(conn)
+        filled = [(c.is_not(None)) & (c != "") for c in (Member.id_no, Member.phone)]
+        rows = in_household_order(conn, (Member.id, Member.name, Member.id_no, Member.phone, Member.household_id),
+                                  (Member.record_status == ACTIVE) & (filled[0] | filled[1]), live)
+        found = shared["members"] = (live, rows)
+    return found

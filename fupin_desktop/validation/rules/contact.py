@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, select, union
 from stdnum import luhn
@@ -14,7 +15,7 @@ from ...bundle import HouseholdData
 from ...model import Household, Member
 from ...values import clean_text
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
-from ._common import blank, facts, in_household_order, label, live_households
+from ._common import blank, facts, in_household_order, label, live_households, whole_store_members
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -128,10 +129,18 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
         return rows
     # Every household: the households once, the members without a join (``live_households``).
     live = live_households(conn)
-    rows = [(h, head or "", "household", p) for h, (_place, head, p) in live.items() if p]
-    rows += [(h, live[h][1] or "", "member", p) for p, h in in_household_order(
+    return _whole_phone_rows(live, in_household_order(
         conn, (Member.phone, Member.household_id),
-        (Member.record_status == "在册") & Member.phone.is_not(None) & (Member.phone != ""), live)]
+        (Member.record_status == "在册") & Member.phone.is_not(None) & (Member.phone != ""), live))
+
+
+def _whole_phone_rows(live: dict[str, tuple[int, str | None, str | None]],
+                      members: Iterable[tuple[str | None, str]]) -> list[tuple[str, str, str, str | None]]:
+    """``_phone_rows`` of every household: ``members`` are (phone, household id) of the active
+    members with a phone, in household order."""
+    rows: list[tuple[str, str, str, str | None]] = [
+        (h, head or "", "household", p) for h, (_place, head, p) in live.items() if p]
+    rows += [(h, live[h][1] or "", "member", p) for p, h in members]
     return rows
 
 
@@ -148,15 +157,19 @@ def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iter
 
 
 @whole_pass_of(shared_phones)
-def phone_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tuple[str, str]]]:
-    numbers = _numbers(conn, None)
+def phone_pass(conn: Connection, ctx: Context, shared: dict[str, Any]) -> tuple[list[Finding], list[tuple[str, str]]]:
+    live, members = whole_store_members(conn, shared)
+    numbers = _numbers_of(_whole_phone_rows(live, ((phone, h) for _i, _name, _id_no, phone, h in members if phone)))
     return list(_shared_numbers(numbers, None)), [(h, "tel:" + number) for h, _head, number in numbers]
 
 
 def _numbers(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str]]:
     """(household id, head, number compared) of the phones the rule compares."""
-    return [(h, head, number) for h, head, _record, phone in _phone_rows(conn, only)
-            if (number := _phone_key(phone)) is not None]
+    return _numbers_of(_phone_rows(conn, only))
+
+
+def _numbers_of(rows: list[tuple[str, str, str, str | None]]) -> list[tuple[str, str, str]]:
+    return [(h, head, number) for h, head, _record, phone in rows if (number := _phone_key(phone)) is not None]
 
 
 def _shared_numbers(numbers: list[tuple[str, str, str]], only: set[str] | None) -> Iterator[Finding]:

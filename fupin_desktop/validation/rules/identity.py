@@ -14,7 +14,7 @@ from ...bundle import HouseholdData
 from ...model import Household, Member
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ..idnumber import normalize
-from ._common import facts, id_info, in_household_order, labels, live_households, quick_id
+from ._common import facts, id_info, in_household_order, labels, live_households, quick_id, whole_store_members
 
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
@@ -72,8 +72,10 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
 
 
 @whole_pass_of(one_person_two_households)
-def person_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tuple[str, str]]]:
-    keyed = [(_person_key(r.id_no), r) for r in _person_rows(conn, None)]
+def person_pass(conn: Connection, ctx: Context, shared: dict[str, Any]) -> tuple[list[Finding], list[tuple[str, str]]]:
+    # The members with an ID number, as ``_person_rows`` gives them for the whole store.
+    _live, members = whole_store_members(conn, shared)
+    keyed = [(_person_key(id_no), PersonRow(i, name, id_no, h)) for i, name, id_no, _phone, h in members if id_no]
     return list(_shared_ids(keyed, None)), [(r.household_id, "id:" + key) for key, r in keyed]
 
 
