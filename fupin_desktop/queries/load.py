@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date
 from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnClause, ColumnElement, Connection, Dialect, Select, and_, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -30,6 +30,25 @@ def _table(model: type[Base], parts: frozenset[str]) -> Select[*tuple[Any, ...]]
     names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else None
     table = model.__table__
     return select(*(table.c[n] for n in names)) if names else select(model)
+
+
+def plain_rows(conn: Connection, stmt: Select[*tuple[Any, ...]] | str) -> list[tuple[Any, ...]]:
+    """The rows as the driver gives them, plain tuples fetched at once, no type conversion (for
+    text and integer columns). ``Result.all()`` fetches one row per call and wraps each in a
+    ``Row``: for the 77,000 members a whole-store check compares across households, a third of
+    the time of reading them."""
+    if isinstance(stmt, str):
+        sql, args = stmt, ()
+    else:
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params()
+        sql, args = str(compiled), tuple(params[name] for name in compiled.positiontup or ())
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cast(list[tuple[Any, ...]], cursor.fetchall())  # the DB-API: a list of tuples
+    finally:
+        cursor.close()
 
 
 def _rows(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ from sqlalchemy import ColumnClause, Connection, delete, func, insert, literal_c
 
 from ..errors import Cancelled
 from ..model import CheckDirty, CheckKey, CheckResult, Household, Meta
-from ..queries.load import VALIDATION_PARTS, load_households
+from ..queries.load import VALIDATION_PARTS, load_households, plain_rows
 from . import engine
 from .engine import (
     HOUSEHOLD_RULES, STORE_RULES, Context, Finding, HouseholdResults, Progress, _load_rules, _mark,
@@ -282,7 +282,7 @@ def _replace_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
     table = CheckKey.__table__
     key, household_id = table.c.key.name, table.c.household_id.name
     now = {(k, h) for h, k in pairs}
-    kept = {(k, h) for k, h in conn.exec_driver_sql(f"SELECT {key}, {household_id} FROM {table.name}")}
+    kept = set(plain_rows(conn, f"SELECT {key}, {household_id} FROM {table.name}"))
     gone = sorted(kept - now)
     for start in range(0, len(gone), 5000):
         conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {key} = ? AND {household_id} = ?",

@@ -24,7 +24,7 @@ from stdnum.cn import ric
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
 from ...model import Household, Member, column_label
-from ...queries.load import RUNNING
+from ...queries.load import RUNNING, plain_rows
 from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
 from ...yearstatus import ABLE_LABOUR, status_of, year_row
 from ..engine import Context, Finding, rule
@@ -447,9 +447,8 @@ def live_households(conn: Connection) -> dict[str, tuple[int, str | None, str | 
     time). Members sorted by their household's place, then as written, come in the order the
     join gave them (it walked ``ix_household_by_head``, then each household's members by rowid), so
     the findings are listed as before."""
-    rows = conn.execute(select(Household.id, Household.head_name, Household.phone)
-                        .where(Household.record_status == ACTIVE)
-                        .order_by(Household.head_sort, Household.id)).all()
+    rows = plain_rows(conn, select(Household.id, Household.head_name, Household.phone)
+                      .where(Household.record_status == ACTIVE).order_by(Household.head_sort, Household.id))
     return {h: (place, head, phone) for place, (h, head, phone) in enumerate(rows)}
 
 
@@ -458,8 +457,7 @@ def in_household_order(conn: Connection, columns: tuple[SQLCoreOperations[Any], 
     """``columns`` of the members matching ``where`` in active households (the last column must be
     the household id), in the order of ``live_households`` and then as written."""
     rowid: ColumnElement[int] = literal_column("member.rowid")
-    rows = conn.execute(select(*columns, rowid).select_from(Member).where(where)).all()
-    kept = [tuple(r) for r in rows if r[-2] in live]
+    kept = [r for r in plain_rows(conn, select(*columns, rowid).select_from(Member).where(where)) if r[-2] in live]
     kept.sort(key=lambda r: (live[r[-2]][0], r[-1]))
     return [r[:-1] for r in kept]
 

@@ -75,8 +75,8 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
 def person_pass(conn: Connection, ctx: Context, shared: dict[str, Any]) -> tuple[list[Finding], list[tuple[str, str]]]:
     # The members with an ID number, as ``_person_rows`` gives them for the whole store.
     _live, members = whole_store_members(conn, shared)
-    keyed = [(_person_key(id_no), PersonRow(i, name, id_no, h)) for i, name, id_no, _phone, h in members if id_no]
-    return list(_shared_ids(keyed, None)), [(r.household_id, "id:" + key) for key, r in keyed]
+    keyed = [(_person_key(id_no), (i, name, id_no, h)) for i, name, id_no, _phone, h in members if id_no]
+    return list(_shared_ids(keyed, None)), [(r[3], "id:" + key) for key, r in keyed]
 
 
 def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]:
@@ -114,12 +114,16 @@ def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]
                                                                Member.household_id), _ACTIVE_ID, live_households(conn))]
 
 
-def _shared_ids(keyed: list[tuple[str, PersonRow]], only: set[str] | None) -> Iterator[Finding]:
-    by_person: dict[str, list[PersonRow]] = defaultdict(list)
+def _shared_ids(keyed: Sequence[tuple[str, tuple[str, str, str | None, str]]],
+                only: set[str] | None) -> Iterator[Finding]:
+    """``keyed``: (key, row as in ``PersonRow``); plain tuples from the whole-store pass."""
+    by_person: dict[str, list[tuple[str, str, str | None, str]]] = defaultdict(list)
     for key, row in keyed:
         by_person[key].append(row)
     for key, rows in by_person.items():
-        households = {r.household_id for r in rows}
+        if len(rows) < 2:  # most numbers: one person, one household
+            continue
+        households = {r[3] for r in rows}
         if len(households) < 2:
             continue
         for member_id, name, _id_no, household_id in rows:
