@@ -4,7 +4,7 @@ warning, bank cards Luhn-checked as a warning only, one phone shared by several 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -173,9 +173,11 @@ def _numbers_of(rows: list[tuple[str, str, str, str | None]]) -> list[tuple[str,
 
 
 def _shared_numbers(numbers: list[tuple[str, str, str]], only: set[str] | None) -> Iterator[Finding]:
+    held = Counter(number for _h, _head, number in numbers)  # most are held once: only the others grouped
     by_number: dict[str, dict[str, str]] = defaultdict(dict)
     for household_id, head, number in numbers:
-        by_number[number][household_id] = head
+        if held[number] > 1:
+            by_number[number][household_id] = head
     for number, households in by_number.items():
         if len(households) < 2:
             continue

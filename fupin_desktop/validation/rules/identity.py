@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, NamedTuple
@@ -117,12 +117,13 @@ def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]
 def _shared_ids(keyed: Sequence[tuple[str, tuple[str, str, str | None, str]]],
                 only: set[str] | None) -> Iterator[Finding]:
     """``keyed``: (key, row as in ``PersonRow``); plain tuples from the whole-store pass."""
+    # Most numbers are held once: counted first (in C), only the others are grouped.
+    held = Counter(key for key, _row in keyed)
     by_person: dict[str, list[tuple[str, str, str | None, str]]] = defaultdict(list)
     for key, row in keyed:
-        by_person[key].append(row)
+        if held[key] > 1:
+            by_person[key].append(row)
     for key, rows in by_person.items():
-        if len(rows) < 2:  # most numbers: one person, one household
-            continue
         households = {r[3] for r in rows}
         if len(households) < 2:
             continue
