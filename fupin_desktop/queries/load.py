@@ -121,7 +121,7 @@ SLIM_COLUMNS = {
         "resettlement_mode", "resettlement_place", "food_secure", "clothing_secure", "education_secure",
         "medical_secure", "housing_secure", "water_secure"),
     "member": ("id", "household_id", "name", "gender", "id_type", "id_no", "birth_date", "relation", "ethnicity",
-               "political_status", "phone", "record_status", "left_reason", "left_on"),
+               "political_status", "phone", "record_status", "left_reason", "left_on", "seq"),
     "member_year": (
         "id", "member_id", "year", "education", "school_status", "out_of_school_reason", "health",
         "disability_category", "disability_grade", "disability_cert_year", "labour_skill", "work_status",
@@ -133,7 +133,7 @@ SLIM_COLUMNS = {
     "assessment": ("id", "household_id", "year", "kind", "income_per_capita", "threshold", "food_secure",
                    "clothing_secure", "education_secure", "medical_secure", "housing_secure", "water_secure",
                    "result"),
-    "measure": ("household_id", "member_id", "year", "category", "subcategory", "name", "status", "end_on"),
+    "measure": ("household_id", "member_id", "year", "category", "subcategory", "name", "status", "end_on", "id"),
     "income_line": ("id", "income_id", "category", "item", "amount", "counts_toward_income", "sort"),
 }
 HouseholdFilter = Callable[[InstrumentedAttribute[str]], ColumnElement[bool]]  # household_id column -> condition
@@ -224,10 +224,25 @@ def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[st
     member_ids = select(Member.id).where(of(Member.household_id))
     m_years = _grouped(_rows(conn, _table(MemberYear, parts).where(MemberYear.member_id.in_(member_ids))), "member_id")
     works = _grouped(_rows(conn, _table(WorkRecord, parts).where(WorkRecord.member_id.in_(member_ids))), "member_id")
-    for m in _rows(conn, _table(Member, parts).where(of(Member.household_id)).order_by(Member.seq, Member.id)):
+    for m in _rows(conn, _table(Member, parts).where(of(Member.household_id))):
         by_household[m["household_id"]].members.append(MemberData(
             fields=m, years={y["year"]: y for y in m_years.get(m["id"], [])}, work_records=works.get(m["id"], []),
         ))
+    for household in by_household.values():
+        if len(household.members) > 1:
+            household.members.sort(key=_member_order)
+
+
+# Members and measures are put in order here, household by household, rather than by an ORDER BY:
+# SQLite's sorter copies every row of the chunk, which doubled the cost of reading them (issue 14).
+# The keys are those the ORDER BY had, and they are unique (the id last), so the order is the same.
+def _member_order(m: MemberData) -> tuple[bool, int, str]:
+    seq = m.fields["seq"]
+    return seq is not None, seq or 0, m.fields["id"]  # as ORDER BY seq, id: a missing seq first
+
+
+def _measure_order(m: MeasureData) -> tuple[int, str]:
+    return m.fields["year"], m.fields["id"]  # both NOT NULL
 
 
 def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData],
@@ -241,7 +256,10 @@ def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[s
     stmt = _table(Measure, parts).where(of(Measure.household_id))
     if year is not None:
         stmt = stmt.where(measures_seen_in(year))
-    for m in _rows(conn, stmt.order_by(Measure.year, Measure.id)):
+    for m in _rows(conn, stmt):
         kind: str | None
-        kind, detail = details.get(m["id"], (None, {})) if details else (None, {})  # slim rows have no id
+        kind, detail = details.get(m["id"], (None, {}))
         by_household[m["household_id"]].measures.append(MeasureData(m, kind, detail))
+    for household in by_household.values():
+        if len(household.measures) > 1:
+            household.measures.sort(key=_measure_order)
