@@ -119,7 +119,7 @@ def own_floor(store, chosen: list[str]) -> float:
     start = time.perf_counter()
     with store.engine.connect() as conn:
         ctx = Context.for_store(conn, current_year(conn))
-        for household in load_households(conn, chosen, VALIDATION_PARTS):
+        for household in load_households(conn, chosen, VALIDATION_PARTS, measures_year=ctx.year):
             check_household(household, ctx)
     return time.perf_counter() - start
 

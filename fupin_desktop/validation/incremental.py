@@ -300,7 +300,10 @@ def _kept(conn: Connection, ctx: Context) -> None:
 
 
 def _in(conn: Connection, stmt: Any, column: Any, values: set[str]) -> Iterator[Any]:
+    """The rows of ``stmt`` whose ``column`` is one of ``values`` (a single column's values as they
+    are), fetched at once as plain tuples: the statements here read text columns only."""
     ordered = sorted(values)
+    single = len(stmt.selected_columns) == 1
     for start in range(0, len(ordered), _BATCH):
-        result = conn.execute(stmt.where(column.in_(ordered[start:start + _BATCH])))
-        yield from (result.scalars() if len(stmt.selected_columns) == 1 else result)
+        rows = plain_rows(conn, stmt.where(column.in_(ordered[start:start + _BATCH])))
+        yield from ([r[0] for r in rows] if single else rows)

@@ -13,6 +13,7 @@ from stdnum import luhn
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
+from ...queries.load import plain_rows
 from ...values import clean_text
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ._common import blank, facts, in_household_order, label, live_households, whole_store_members
@@ -124,8 +125,8 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
         relevant = sharing | set(only)
         hh_stmt = hh_stmt.where(Household.id.in_(relevant))
         m_stmt = m_stmt.where(Member.household_id.in_(relevant))
-        rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt)]
-        rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt)]
+        rows = [(h, head or "", "household", p) for h, head, p in plain_rows(conn, hh_stmt)]
+        rows += [(h, head or "", "member", p) for h, head, p in plain_rows(conn, m_stmt)]
         return rows
     # Every household: the households once, the members without a join (``live_households``).
     live = live_households(conn)
@@ -203,7 +204,7 @@ def phone_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterato
     if only:
         hh_stmt = hh_stmt.where(Household.id.in_(only))
         m_stmt = m_stmt.where(Member.household_id.in_(only))
-    for household_id, phone in [*conn.execute(hh_stmt), *conn.execute(m_stmt)]:
+    for household_id, phone in [*plain_rows(conn, hh_stmt), *plain_rows(conn, m_stmt)]:
         number = _phone_key(phone)
         if number is not None:
             yield household_id, "tel:" + number

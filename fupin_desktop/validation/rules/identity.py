@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select, text
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
+from ...queries.load import plain_rows
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ..idnumber import normalize
 from ._common import facts, id_info, in_household_order, labels, live_households, quick_id, whole_store_members
@@ -105,11 +106,11 @@ def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]
             candidates.update(conn.execute(text(sql), params).scalars())
         # The members by their keys, then their households' status: joined, SQLite would walk every
         # active household instead.
-        found = conn.execute(select(Member.id, Member.name, Member.id_no, Member.household_id)
-                             .where(Member.id.in_(candidates), _ACTIVE_ID)).all()
-        live = set(conn.execute(select(Household.id).where(Household.id.in_({r.household_id for r in found}),
+        found = plain_rows(conn, select(Member.id, Member.name, Member.id_no, Member.household_id)
+                           .where(Member.id.in_(candidates), _ACTIVE_ID))
+        live = set(conn.execute(select(Household.id).where(Household.id.in_({r[3] for r in found}),
                                                            Household.record_status == "在册")).scalars())
-        return [PersonRow(*r) for r in found if r.household_id in live]
+        return [PersonRow(*r) for r in found if r[3] in live]
     return [PersonRow(*r) for r in in_household_order(conn, (Member.id, Member.name, Member.id_no,
                                                                Member.household_id), _ACTIVE_ID, live_households(conn))]
 
@@ -142,7 +143,7 @@ def person_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterat
             .where(_ACTIVE_ID, Household.record_status == "在册"))
     if only:
         stmt = stmt.where(Member.household_id.in_(only))
-    for household_id, id_no in conn.execute(stmt):
+    for household_id, id_no in plain_rows(conn, stmt):
         yield household_id, "id:" + _person_key(id_no)
 
 
