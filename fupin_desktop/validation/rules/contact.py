@@ -4,6 +4,7 @@ warning, bank cards Luhn-checked as a warning only, one phone shared by several 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -173,6 +174,9 @@ def _numbers_of(rows: list[tuple[str, str, str, str | None]]) -> list[tuple[str,
     return [(h, head, number) for h, head, _record, phone in rows if (number := _phone_key(phone)) is not None]
 
 
+UNKNOWN_HEAD = "（未知户主）"
+
+
 def _shared_numbers(numbers: list[tuple[str, str, str]], only: set[str] | None) -> Iterator[Finding]:
     held = Counter(number for _h, _head, number in numbers)  # most are held once: only the others grouped
     by_number: dict[str, dict[str, str]] = defaultdict(dict)
@@ -182,15 +186,18 @@ def _shared_numbers(numbers: list[tuple[str, str, str]], only: set[str] | None) 
     for number, households in by_number.items():
         if len(households) < 2:
             continue
-        for household_id in households:
+        # Sorted: the rows' order depends on how they were written, and the import's preview must
+        # say what the check will say. Once per number: a household's others are these heads
+        # without one occurrence of its own (sorting them again for each of n households was n²).
+        heads = sorted(h or UNKNOWN_HEAD for h in households.values())
+        for household_id, head in households.items():
             if only and household_id not in only:
                 continue
-            # Sorted: the rows' order depends on how they were written, and the import's preview
-            # must say what the check will say.
-            others = sorted(h or "（未知户主）" for k, h in households.items() if k != household_id)
-            shown = "、".join(others[:3]) + ("等" if len(others) > 3 else "")
+            mine = bisect_left(heads, head or UNKNOWN_HEAD)
+            first = heads[:3] if mine >= 3 else heads[:mine] + heads[mine + 1:4]  # others[:3]
+            shown = "、".join(first) + ("等" if len(heads) - 1 > 3 else "")
             yield Finding("TEL-05", WARNING, household_id, "phone",
-                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）"
+                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(heads) - 1}户（{shown}户）"
                           "中，请核实",
                           record="household", record_id=household_id)
 
