@@ -13,9 +13,11 @@ time and peak RSS are its own (VmHWM):
 1. the county builds the clerk's packages into a folder (`export_down`, the USB path);
 2. the laptop applies them (`apply_files`: one transaction per package, summaries and validation
    marks at the end), then the floor: the same rows, read back from the laptop, inserted into a fresh
-   store of the same schema with one raw executemany of tuples per table (timed inserts only);
-3. 10,000 records changed at the county (a phone number and a 人口编号 each, new revisions), built and
-   applied the ordinary way (not a first download any more);
+   store of the same schema with one raw executemany of tuples per table (timed inserts only), once
+   as the schema is and once without the re-check's triggers (as a first download inserts);
+3. the clerk's next up package tells the county which down packages it applied; 10,000 records changed
+   at the county (a phone number and a 人口编号 each, new revisions), built and applied the ordinary
+   way (not a first download any more);
 4. 300 village laptops (Device rows written directly, each its own village, up to date) and a morning
    of imports that created 60,000 records across their villages; the county builds every one's next
    package.
@@ -147,20 +149,25 @@ def child_apply(store_dir: str, folder: str) -> dict[str, Any]:
             "summaries_and_marks_s": round(finish[0], 2)}
 
 
-def child_floor(store_dir: str, work: str) -> dict[str, Any]:
+def child_floor(store_dir: str, work: str, triggers: str = "on") -> dict[str, Any]:
     """The same rows as the laptop now holds, into a fresh store of the same schema: one raw executemany
-    of tuples per table, in chunks (only the inserts timed)."""
+    of tuples per table, in chunks (only the inserts timed). ``triggers`` "off": with the re-check's
+    triggers dropped first, as a first download inserts (sync/snapshot.py) — the stricter floor."""
     from sqlalchemy import text
 
     from fupin_desktop.model import Base
     from fupin_desktop.store.store import Store
 
     source = Store.open(Path(store_dir), "admin", PASSWORD)
-    target, _ = Store.create(Path(work) / "floor", village_code=source.village_code, village_name="基准村",
+    target, _ = Store.create(Path(work) / f"floor-{triggers}", village_code=source.village_code, village_name="基准村",
                              username="admin", password=PASSWORD)
     skip = {"meta", "change_log", "sync_outbox", "app_user", "check_dirty", "check_result", "check_key"}
     seconds, rows = 0.0, 0
     with source.engine.connect() as src, target.engine.connect() as dst:
+        if triggers == "off":
+            for (name,) in dst.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").all():
+                dst.exec_driver_sql(f'DROP TRIGGER "{name}"')
+            dst.commit()
         for table in Base.metadata.sorted_tables:
             if table.name in skip or dst.exec_driver_sql(f'SELECT 1 FROM "{table.name}" LIMIT 1').first():
                 continue  # a new store's own rows (the village's area row): not what came down
@@ -207,6 +214,18 @@ def clerk(tmp: Path, engine: Any, keys: Any) -> Any:
     for path in export_to_folder(store, tmp / "hello"):
         import_file(engine, keys, path)
     return store
+
+
+def tell_county(tmp: Path, engine: Any, keys: Any, store_dir: str) -> None:
+    """The clerk's next (empty) up package, which says which down packages it has applied."""
+    from fupin_desktop.county.importer import import_file
+    from fupin_desktop.store.store import Store
+    from fupin_desktop.sync.device import export_to_folder
+
+    store = Store.open(Path(store_dir), "admin", PASSWORD)
+    for path in export_to_folder(store, tmp / "applied"):
+        import_file(engine, keys, path)
+    store.close()
 
 
 def routine_changes(engine: Any, count: int) -> None:
@@ -272,6 +291,7 @@ def run(admin: str, households: int, routine: int, devices: int, morning_records
         build = _child("build", url, str(tmp / "first"), "")
         apply = _child("apply", store_dir, str(tmp / "first"))
         floor = _child("floor", store_dir, str(tmp))
+        strict = _child("floor", store_dir, str(tmp), "off")
         end_to_end = build["seconds"] + apply["seconds"]
         out["first_download"] = {
             "packages": build["packages"], "records": apply["records"], "megabytes": round(build["bytes"] / 2**20, 1),
@@ -280,8 +300,11 @@ def run(admin: str, households: int, routine: int, devices: int, morning_records
             "device_summaries_and_marks_s": apply["summaries_and_marks_s"], "device_peak_rss_mb": apply["peak_rss_mb"],
             "end_to_end_s": round(end_to_end, 2), "records_per_s": round(apply["records"] / end_to_end),
             "floor_rows": floor["rows"], "floor_s": floor["seconds"],
-            "apply_share_of_floor": round(floor["seconds"] / apply["seconds"], 3)}
+            "apply_share_of_floor": round(floor["seconds"] / apply["seconds"], 3),
+            "floor_without_triggers_s": strict["seconds"],
+            "apply_share_of_floor_without_triggers": round(strict["seconds"] / apply["seconds"], 3)}
 
+        tell_county(tmp, engine, keys, store_dir)  # what the clerk applied: the county writes only what follows
         routine_changes(engine, routine)
         build = _child("build", url, str(tmp / "routine"), "")
         apply = _child("apply", store_dir, str(tmp / "routine"))

@@ -18,7 +18,7 @@ from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
 from fupin_desktop.model import CheckDirty, Household, IncomeLine, IncomeYear, Member
 from fupin_desktop.services import checks
 from fupin_desktop.services import households as svc
-from fupin_desktop.validation import incremental
+from fupin_desktop.validation import incremental, parallel
 from fupin_desktop.validation.engine import (
     ERROR, STORE_KEYS, STORE_RULES, WHOLE_PASSES, Context, _load_rules, check_store, whole_store_pass,
 )
@@ -222,3 +222,24 @@ def test_every_table_the_rules_read_notes_the_households_written(new_store):
             conn.execute(text(f"UPDATE {table} SET {column} = {column} WHERE rowid = :r"), {"r": row})
             dirty = conn.execute(select(CheckDirty.household_id)).scalars().all()
         assert len(dirty) == 1 and dirty[0] in ids, table
+
+
+def test_a_recheck_of_many_written_households_on_the_workers_equals_the_full_check(new_store, monkeypatch):
+    """Past MAX_DIRTY written households (a routine down package), their own rules run on the worker
+    processes while the cross-household rules run here: still the full check's answer."""
+    fill_store(new_store, 150, seed=12, flaws=0.2)
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 20)  # two workers for 150 households
+    monkeypatch.setattr(incremental, "MAX_DIRTY", 5)
+    assert checks.check(new_store, YEAR).full
+    rng = random.Random(20261207)
+    started = []
+    real = parallel.parallel_own
+    monkeypatch.setattr(checks, "parallel_own", lambda *a: started.append(len(a[4])) or real(*a))
+    for round_no in range(3):
+        done = [_edit(new_store, rng) for _ in range(40)]
+        truth = _truth(new_store)
+        run = checks.check(new_store, YEAR, want_findings=True)
+        assert not run.full and run.rechecked > incremental.MAX_DIRTY, (round_no, run.rechecked)
+        assert started and started[-1] == run.rechecked  # on the workers
+        assert sorted(run.findings, key=_key) == truth, (round_no, done)
+        assert _marks(new_store) == _expected_marks(new_store, truth), (round_no, done)

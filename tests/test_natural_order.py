@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from fupin_desktop.derive import KEY_LENGTH, group_sort_key, name_pinyin, name_sort_key
+from pypinyin import Style, lazy_pinyin
+
+from fupin_desktop.derive import KEY_LENGTH, _syllables_of, group_sort_key, name_pinyin, name_sort_key
 from fupin_desktop.model import Household
 from fupin_desktop.queries.search import SearchQuery, search_households
 from fupin_desktop.services.households import create_households, unit_of_work
@@ -55,3 +57,13 @@ def test_keys_of_the_longest_names_fit_their_columns(new_store):
     with unit_of_work(new_store) as uow:
         create_households(uow, [factories.household(long_name, group=long_group[:64])])
     assert len(_numbers(new_store, text="ouyang")) == 1
+
+
+def test_pinyin_word_by_word_reads_as_pypinyin_reads_the_whole_name():
+    """The keys are made word by word, each word's reading kept (derive._syllables_of): the same syllables
+    as pypinyin gives for the whole text, phrases (银行行长, 长江, 重庆) and non-Chinese runs included."""
+    names = ["银行行长", "长江", "重庆人", "朝阳", "乐乐", "曾经", "abc张三", "张3", "LiMing", "𠮷野家",
+             "阿卜杜拉·买买提", "䶮", "龘龘", "王建国", "欧阳秀英", "单于", "覃", "长孙无忌", "行行行"]
+    for name in names:
+        whole = [s.lower() for s in lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True, errors="default")]
+        assert _syllables_of(name) == whole, name

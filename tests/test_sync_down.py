@@ -11,6 +11,7 @@ from sqlalchemy import text
 from fupin_desktop.county.conflicts import list_conflicts, resolve_conflict
 from fupin_desktop.county.down import export_down
 from fupin_desktop.county.importer import import_file
+from fupin_desktop.services.households import unit_of_work, update_member
 from fupin_desktop.sync import down
 from fupin_desktop.sync.client import push
 from fupin_desktop.sync.down import down_conflicts
@@ -187,3 +188,37 @@ def test_a_big_first_download_gets_list_facts_and_validation_marks_like_the_send
     assert facts == _list_facts(a) and all(f[3] > 0 for f in facts)
     with b.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM meta WHERE key = :k"), {"k": down.MARKS_PENDING}).scalar() == 0
+
+
+def _head(store, hh: str) -> tuple:
+    with store.engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT h.head_name, h.head_sort, m.id, m.name_pinyin, m.phone FROM household h "
+            "JOIN member m ON m.household_id = h.id AND m.relation = '户主' WHERE h.id = :i"), {"i": hh}).one()
+
+
+def test_a_routine_bulk_package_refreshes_summaries_only_where_they_change(tmp_path, county, monkeypatch):
+    """After the first download, a big package re-summarises only the households whose head, members or
+    year status it changes (a phone number leaves the summary as it is), and the marks follow all."""
+    engine, keys = county
+    monkeypatch.setattr(down, "BULK_RECORDS", 1)
+    a = laptop(tmp_path, "一号机", engine, keys)
+    renamed, rephoned = add_household(a), add_household(a, head="王五", hh_no="5201020030040002")
+    b = laptop(tmp_path, "二号机", engine, keys)
+    _usb_round(engine, keys, tmp_path, "r1", a, b)
+    _usb_round(engine, keys, tmp_path, "r2", a, b)
+    with unit_of_work(a) as uow:
+        update_member(uow, _head(a, renamed)[2], {"name": "单雄信", "phone": "13800000001"})
+        update_member(uow, _head(a, rephoned)[2], {"phone": "123"})  # 手机号码 wrong: an error mark
+    summarised: list[str] = []
+    real = down.refresh_summaries
+    monkeypatch.setattr(down, "refresh_summaries",
+                        lambda uow, households, year: (summarised.extend(h.id for h in households),
+                                                       real(uow, households, year)))
+    marks_before = _list_facts(b)
+    _usb_round(engine, keys, tmp_path, "r3", a, b)
+    assert summarised == [renamed]
+    assert _head(b, renamed) == _head(a, renamed) and _head(b, renamed)[0] == "单雄信"
+    assert _head(b, renamed)[1].startswith("shan4") and _head(b, renamed)[3] == "shanxiongxin"
+    assert _head(b, rephoned)[4] == "123"
+    assert _list_facts(b) == _list_facts(a) != marks_before  # the wrong phone number is marked on both

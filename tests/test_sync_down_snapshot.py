@@ -14,7 +14,8 @@ from fupin_desktop.county.importer import import_file
 from fupin_desktop.demo import fill_store
 from fupin_desktop.model import Base
 from fupin_desktop.queries.history import household_history
-from fupin_desktop.sync import snapshot
+from fupin_desktop.services import checks
+from fupin_desktop.sync import down, snapshot
 from fupin_desktop.sync.device import get_meta
 from fupin_desktop.sync.received import apply_files, received_summary
 
@@ -120,3 +121,53 @@ def household_history_of(store, household_id: str) -> list:
 def _records_in(summary: str) -> int:
     """"户基本情况 1 条，家庭成员 4 条" → 5."""
     return sum(int(part.rsplit(" ", 2)[1]) for part in summary.split("，"))
+
+
+def _triggers(store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")))
+
+
+def _marks(store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(text("SELECT id, error_count, warning_count FROM household")))
+
+
+def test_a_first_download_keeps_the_recheck_triggers_and_notes_every_household(tmp_path, county, monkeypatch):
+    """The bulk inserts run without the re-check's triggers (sync/snapshot.py): after each package every
+    trigger is back as it was and the households it brought are noted for the re-check, so a check kept
+    from before the download gives a full check's marks; edits after it are noted by the triggers again."""
+    engine, keys = county
+    monkeypatch.setattr(county_down, "DOWN_RECORDS", 150)  # several packages
+    monkeypatch.setattr(down, "BULK_RECORDS", 2)  # each a big one: nothing refreshed per package
+    first = laptop(tmp_path, "一号机", engine, keys)
+    fill_store(first, 12, seed=5, flaws=0.3)
+    for path in export(first, tmp_path / "up"):
+        import_file(engine, keys, path)
+    fresh = laptop(tmp_path, "新机", engine, keys)
+    checks.check(fresh)  # a kept state: the check at the end of the download may be a re-check
+    triggers = _triggers(fresh)
+    assert len(triggers) > 10
+    for path in export(fresh, tmp_path / "hello"):
+        import_file(engine, keys, path)
+    packages = export_down(engine, keys, tmp_path / "down", [fresh.device_id])
+    assert len(packages) > 2
+    for path in packages:
+        down.apply_down(fresh, path)
+        assert _triggers(fresh) == triggers
+        with fresh.engine.connect() as conn:
+            noted = set(conn.execute(text("SELECT household_id FROM check_dirty")).scalars())
+            held = set(conn.execute(text("SELECT id FROM household")).scalars())
+        assert held and held <= noted
+    down.finish_run(fresh)
+    after_download = _marks(fresh)
+    assert any(e for _, e, _ in after_download)
+    checks.check(fresh, full=True)
+    assert _marks(fresh) == after_download
+
+    with fresh.engine.connect() as conn:
+        hh = conn.execute(text("SELECT household_id FROM member WHERE relation = '户主' LIMIT 1")).scalar_one()
+    edit(fresh, hh, phone="123")  # through the services: the triggers note it
+    run = checks.check(fresh)
+    assert not run.full and run.rechecked == 1

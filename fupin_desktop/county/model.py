@@ -88,7 +88,7 @@ class Record(CountyBase):
     entity: Mapped[str] = mapped_column(String(32), primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     household_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    village_code: Mapped[str] = mapped_column(String(12), index=True)
+    village_code: Mapped[str] = mapped_column(String(12))
     data: Mapped[str] = mapped_column(Text)  # {field: value}
     versions: Mapped[str] = mapped_column(Text)  # {field: hlc}
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -109,6 +109,8 @@ class RecordAlias(CountyBase):
 
 # The procedure figures read a few small entities village by village (county/procedures.py, c0004).
 Index("ix_record_entity_village", Record.entity, Record.village_code)
+# A village laptop's next down package: its village's records after its cursor, in order (c0010).
+Index("ix_record_village_rev", Record.village_code, Record.rev)
 
 
 class DownPackage(CountyBase):

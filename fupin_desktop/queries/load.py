@@ -101,6 +101,9 @@ def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, A
 
 ALL_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments", "visits", "plans",
                        "assessments", "risk_flags", "procedures", "procedure_steps", "warnings"})
+# What a household's list summary is made of (services.households.refresh_summary): the member rows
+# without their year rows and work records.
+SUMMARY_PARTS = frozenset({"member_rows"})
 # What the validation rules read; whole-store checks skip the rest, and of the tables below read
 # only the columns the rules use ("slim"): reading and converting unused columns of a few hundred
 # thousand rows was a large part of a whole-store check (issue 14). A rule that reads a column not
@@ -191,7 +194,7 @@ def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str],
     by_household = {r["id"]: HouseholdData(fields=r) for r in _rows(conn, select(Household).where(of(Household.id)))}
     for row in _rows(conn, _table(HouseholdYear, parts).where(of(HouseholdYear.household_id))):
         by_household[row["household_id"]].years[row["year"]] = row
-    if "members" in parts:
+    if "members" in parts or "member_rows" in parts:
         _attach_members(conn, of, by_household, parts)
     if "incomes" in parts:
         incomes = _rows(conn, select(IncomeYear).where(of(IncomeYear.household_id)))
@@ -222,8 +225,13 @@ def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str],
 def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData],
                     parts: frozenset[str]) -> None:
     member_ids = select(Member.id).where(of(Member.household_id))
-    m_years = _grouped(_rows(conn, _table(MemberYear, parts).where(MemberYear.member_id.in_(member_ids))), "member_id")
-    works = _grouped(_rows(conn, _table(WorkRecord, parts).where(WorkRecord.member_id.in_(member_ids))), "member_id")
+    m_years: dict[str, list[dict[str, Any]]] = {}
+    works: dict[str, list[dict[str, Any]]] = {}
+    if "members" in parts:  # else ("member_rows") the member rows alone
+        m_years = _grouped(_rows(conn, _table(MemberYear, parts).where(MemberYear.member_id.in_(member_ids))),
+                           "member_id")
+        works = _grouped(_rows(conn, _table(WorkRecord, parts).where(WorkRecord.member_id.in_(member_ids))),
+                         "member_id")
     for m in _rows(conn, _table(Member, parts).where(of(Member.household_id))):
         by_household[m["household_id"]].members.append(MemberData(
             fields=m, years={y["year"]: y for y in m_years.get(m["id"], [])}, work_records=works.get(m["id"], []),

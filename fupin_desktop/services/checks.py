@@ -14,7 +14,8 @@ from ..store.archive import DB_NAME
 from ..store.store import Store
 from ..validation import incremental
 from ..validation.engine import Context, Finding, HouseholdResults, Progress
-from ..validation.parallel import parallel_results, worker_count
+from ..validation import parallel
+from ..validation.parallel import parallel_own, parallel_results, worker_count
 from ..queries.years import current_year
 
 
@@ -22,11 +23,13 @@ def check(store: Store, year: int | None = None, *, full: bool = False, want_fin
           progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> incremental.CheckRun:
     """The whole-store check: a re-check of what was written since the last one when that gives the
     same answer (``validation.incremental``), else every household, on every core."""
+    workers = worker_count(store.engine)
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, year or current_year(conn))
-        if not full and incremental.can_recheck(conn, ctx):
-            return incremental.recheck(conn, ctx, want_findings=want_findings, cancel=cancel)
-        return incremental.full_check(conn, ctx, results=_results(store, ctx), want_findings=want_findings,
+        if not full and incremental.can_recheck(conn, ctx, parallel=workers > 1):
+            return incremental.recheck(conn, ctx, want_findings=want_findings, cancel=cancel,
+                                       own_results=lambda ids: _own_results(store, ctx, ids, workers))
+        return incremental.full_check(conn, ctx, results=_results(store, ctx, workers), want_findings=want_findings,
                                       progress=progress, cancel=cancel)
 
 
@@ -61,9 +64,15 @@ def mark_store(store: Store, year: int | None = None, *, progress: Progress | No
     return check(store, year, progress=progress, cancel=cancel).count
 
 
-def _results(store: Store, ctx: Context) -> HouseholdResults | None:
+def _own_results(store: Store, ctx: Context, ids: list[str], workers: int) -> HouseholdResults | None:
+    """The own findings of many written households from worker processes, else None (checked inline)."""
+    if workers < 2 or len(ids) < parallel.MIN_PER_WORKER:
+        return None
+    return parallel_own(store.engine, store.path / DB_NAME, store._data_key, ctx, ids, workers)
+
+
+def _results(store: Store, ctx: Context, workers: int) -> HouseholdResults | None:
     """Per-household findings from worker processes for a large store, else None (checked inline)."""
-    workers = worker_count(store.engine)
     if workers < 2:
         return None
     return parallel_results(store.engine, store.path / DB_NAME, store._data_key, ctx, workers)

@@ -377,6 +377,15 @@ def refresh_households(uow: UnitOfWork, household_ids: Sequence[str]) -> None:
         mark_household(uow.conn, household, ctx)
 
 
+# What ``refresh_summary`` is made of, per table: a record of these written new or deleted, or one of
+# these fields changed, leaves the household's summary stale (a phone number does not).
+SUMMARY_INPUTS: dict[str, frozenset[str]] = {
+    "household": frozenset({"group_name"}),
+    "member": frozenset({"household_id", "name", "relation", "record_status"}),
+    "household_year": frozenset({"household_id", "year", *yearstatus.MIRRORED}),
+}
+
+
 def refresh_summary(uow: UnitOfWork, household: HouseholdData, year: int) -> None:
     """What the household list reads: the head's name, the member count, the sort and search keys
     (members written by replay or sync get their keys here too), and ``year``'s status."""

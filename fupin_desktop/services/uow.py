@@ -94,6 +94,7 @@ class UnitOfWork:
         self.changed_households: set[str] = set()
         self.changed_tables: set[str] = set()
         self.changes = OpChanges()
+        self._queued: dict[tuple[str, str], tuple[Table, dict[str, Any]]] = {}  # see queue_update
 
     # ---- transaction ---------------------------------------------------------------------
     def __enter__(self) -> "UnitOfWork":
@@ -112,8 +113,10 @@ class UnitOfWork:
         assert self.conn is not None
         try:
             if exc_type is None:
+                self.flush_queued()
                 if self.check and self.changed_households:
                     self._refresh()
+                self.flush_queued()
                 self._flush_log()
                 self.conn.commit()
                 self.changes = OpChanges(frozenset(self.changed_households), frozenset(self.changed_tables),
@@ -171,6 +174,7 @@ class UnitOfWork:
     def get(self, target: TableLike, row_id: str) -> dict[str, Any]:
         table = table_of(target)
         assert self.conn is not None
+        self.flush_queued()
         row = self.conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
         if row is None:
             raise NotFound(f"找不到记录（{table.name} {row_id}）。")
@@ -205,6 +209,7 @@ class UnitOfWork:
         core built itself with proper Python types (bulk generators, replay)."""
         table = table_of(target)
         assert self.conn is not None
+        self.flush_queued()
         now = _now()
         prepared: list[dict[str, Any]] = []
         for row in rows:
@@ -231,6 +236,7 @@ class UnitOfWork:
         Only for a first download (sync/snapshot.py), which logs one entry per household and package
         saying what came (``log_summary``) instead of every field of 770,000 records."""
         assert self.conn is not None
+        self.flush_queued()
         if not rows:
             return
         names = ", ".join(f'"{c}"' for c in columns)
@@ -277,22 +283,62 @@ class UnitOfWork:
         """Write only what differs; returns ``{column: (old, new)}`` (empty when nothing changed).
         ``current``: the whole row as the caller read it in this unit of work (saves reading it again)."""
         table = table_of(target)
-        clean = self._clean(table, values)
+        self.flush_queued()
         current = self.get(table, row_id) if current is None else current
+        changes, new_values = self._changed(table, row_id, values, current, household_id)
+        if new_values:
+            assert self.conn is not None
+            self.conn.execute(update(table).where(table.c.id == row_id).values(**new_values))
+        return changes
+
+    def queue_update(self, target: TableLike, row_id: str, values: Mapping[str, Any], *, current: Mapping[str, Any],
+                     household_id: str | None = None) -> dict[str, tuple[Any, Any]]:
+        """``update``, logged at once but written with the others at ``flush_queued`` (at the latest
+        before the commit): one statement per set of columns instead of one per row, for packages of
+        thousands of records. The unit of work's own reads and writes flush first; a statement on ``conn``
+        directly does not see a queued row's new values until then."""
+        table = table_of(target)
+        changes, new_values = self._changed(table, row_id, values, current, household_id)
+        if new_values:  # the same row again: its later values win, as they would written one by one
+            self._queued.setdefault((table.name, row_id), (table, {}))[1].update(new_values)
+        return changes
+
+    def flush_queued(self) -> None:
+        by_table: dict[str, tuple[Table, list[tuple[str, Mapping[str, Any]]]]] = {}
+        for (name, row_id), (table, values) in self._queued.items():
+            by_table.setdefault(name, (table, []))[1].append((row_id, values))
+        self._queued = {}
+        for table, rows in by_table.values():
+            self._write_grouped(table, rows)
+
+    def _changed(self, table: Table, row_id: str, values: Mapping[str, Any], current: Mapping[str, Any],
+                 household_id: str | None) -> tuple[dict[str, tuple[Any, Any]], dict[str, Any]]:
+        """What differs from ``current`` (logged here), and the values to write (none when nothing does)."""
+        clean = self._clean(table, values)
         changes = {k: (current[k], v) for k, v in clean.items() if current[k] != v and k != "id"}
         if not changes:
-            return {}
-        assert self.conn is not None
+            return {}, {}
         new_values = {k: new for k, (_, new) in changes.items()}
         if "updated_at" in table.c:
             new_values["updated_at"] = _now()
-        self.conn.execute(update(table).where(table.c.id == row_id).values(**new_values))
         logged = {
             k: [to_json(old), to_json(new)] for k, (old, new) in changes.items() if not table.c[k].info.get("derived")
         }
         if logged:
             self._record(table, "update", row_id, logged, household_id or _household_of(table, current))
-        return changes
+        return changes, new_values
+
+    def _write_grouped(self, table: Table, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Rows' new values, one executemany per set of columns."""
+        assert self.conn is not None
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row_id, values in rows:  # bind names apart from the columns' (SQLAlchemy reserves those)
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"_id": row_id, **{f"v_{name}": value for name, value in values.items()}})
+        for names, batch in groups.items():
+            statement = update(table).where(table.c.id == bindparam("_id")).values(
+                {name: bindparam(f"v_{name}") for name in names})
+            self.conn.execute(statement, batch)
 
     def update_derived(self, target: TableLike,
                        rows: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]) -> int:
@@ -302,20 +348,15 @@ class UnitOfWork:
         table = table_of(target)
         if any(not table.c[name].info.get("derived") for _, values, _ in rows for name in values):
             raise FupinError(f"程序错误：{table.name} 只有派生字段可以批量改写。")
-        assert self.conn is not None
-        now, groups = _now(), dict[tuple[str, ...], list[dict[str, Any]]]()
+        now, changed = _now(), []
         for row_id, values, current in rows:
             clean = self._clean(table, values)
             if any(current.get(name) != value for name, value in clean.items()):
                 if "updated_at" in table.c:
                     clean["updated_at"] = now
-                bound = {f"v_{name}": value for name, value in clean.items()}
-                groups.setdefault(tuple(sorted(clean)), []).append({"_id": row_id, **bound})
-        for names, batch in groups.items():  # bind names apart from the columns' (SQLAlchemy reserves those)
-            statement = update(table).where(table.c.id == bindparam("_id")).values(
-                {name: bindparam(f"v_{name}") for name in names})
-            self.conn.execute(statement, batch)
-        return sum(len(batch) for batch in groups.values())
+                changed.append((row_id, clean))
+        self._write_grouped(table, changed)
+        return len(changed)
 
     def delete(self, target: TableLike, row_id: str, *, household_id: str | None = None) -> None:
         """Only for parts of a record (an income line, a helper assignment made by mistake).

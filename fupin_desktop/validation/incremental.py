@@ -42,8 +42,10 @@ from .engine import (
 
 FINGERPRINT = "check.fingerprint"
 # Past this many written households a full check costs about the same (it reads in bulk, on every
-# core) and is simpler to trust.
+# core) and is simpler to trust; with the written households' own rules on every core too
+# (``own_results``), past this share of the store.
 MAX_DIRTY = 4000
+MAX_DIRTY_SHARE = 0.5
 # The cross-household rules look households up key by key; past this many, one pass over the store.
 MAX_CROSS = 2000
 _BATCH = 500  # ids per IN (…) when reading the kept state
@@ -88,12 +90,17 @@ def _rules_digest() -> str:
     return h.hexdigest()
 
 
-def can_recheck(conn: Connection, ctx: Context) -> bool:
-    """Whether the kept state answers for this context and few enough households were written."""
+def can_recheck(conn: Connection, ctx: Context, *, parallel: bool = False) -> bool:
+    """Whether the kept state answers for this context and few enough households were written
+    (``parallel``: the re-check will run their own rules on every core)."""
     kept = conn.execute(select(Meta.value).where(Meta.key == FINGERPRINT)).scalar_one_or_none()
     if kept != fingerprint(ctx):
         return False
-    return conn.execute(select(func.count()).select_from(CheckDirty)).scalar_one() <= MAX_DIRTY
+    written = conn.execute(select(func.count()).select_from(CheckDirty)).scalar_one()
+    if written <= MAX_DIRTY:
+        return True
+    return parallel and written <= MAX_DIRTY_SHARE * conn.execute(select(func.count()).select_from(Household)
+                                                                  ).scalar_one()
 
 
 # ---- the full check ------------------------------------------------------------------------------
@@ -151,13 +158,30 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
 
 
 # ---- the re-check --------------------------------------------------------------------------------
+OwnResults = Callable[[list[str]], HouseholdResults | None]
+
+
 def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
-            cancel: Callable[[], bool] | None = None) -> CheckRun:
+            cancel: Callable[[], bool] | None = None, own_results: OwnResults | None = None) -> CheckRun:
     """The households written since the last check, and the cross-household rules over the keys that
-    moved; the answer is the full check's (see the module's note). Call only when ``can_recheck``."""
+    moved; the answer is the full check's (see the module's note). Call only when ``can_recheck``.
+    ``own_results(ids)`` may give the own findings of those households from worker processes
+    (``validation.parallel.parallel_own``; None: checked here); they run while this process runs the
+    cross-household rules."""
     _load_rules()
     written = set(conn.execute(select(CheckDirty.household_id)).scalars())
     existing = set(_in(conn, select(Household.id), Household.id, written))
+    results = own_results(sorted(existing)) if own_results is not None and existing else None
+    try:
+        return _recheck(conn, ctx, written, existing, results, want_findings, cancel)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # worker processes not waited for (an error, a cancel)
+            close()
+
+
+def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[str], results: HouseholdResults | None,
+             want_findings: bool, cancel: Callable[[], bool] | None) -> CheckRun:
     before: set[str] = set(_in(conn, select(CheckKey.key), CheckKey.household_id, written))
     now = list(store_keys(conn, ctx, existing)) if existing else []
     # Per cross-household rule: the written households, and every household holding one of its keys
@@ -175,10 +199,11 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
 
     own: dict[str, list[Finding]] = {h: [] for h in existing}
     ids = sorted(existing)
-    for start in range(0, len(ids), engine.MARK_BATCH):
-        for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS,
-                                         measures_year=ctx.year):
-            own[household.id] = check_household(household, ctx)
+    if results is None:
+        for start in range(0, len(ids), engine.MARK_BATCH):
+            for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS,
+                                             measures_year=ctx.year):
+                own[household.id] = check_household(household, ctx)
     kept = {h: (_load(o), _load_tagged(c)) for h, o, c in _in(
         conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
         affected - written)}
@@ -189,6 +214,8 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
             for f in fn(conn, ctx, only if len(only) <= MAX_CROSS else None):
                 if f.household in only:
                     fresh[f.household].append((fn.__name__, f))
+    if results is not None:  # the workers' own findings, once the cross-household rules have run here
+        own.update(results)
 
     gone = written | affected
     for start in range(0, len(ids := sorted(gone)), _BATCH):

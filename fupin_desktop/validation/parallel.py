@@ -15,7 +15,8 @@ from sqlalchemy import ColumnClause, Engine, func, literal_column, select
 
 from ..model import Household
 from ..store.engine import make_engine
-from .engine import Context, Finding, household_results
+from ..queries.load import VALIDATION_PARTS, load_households
+from .engine import Context, Finding, check_household, household_results
 
 MIN_PER_WORKER = 2000  # below this, starting processes costs more than it saves
 
@@ -34,6 +35,18 @@ def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> li
         with engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
             return list(household_results(conn, ctx, (lo, hi)))
+    finally:
+        engine.dispose()
+
+
+def _check_ids(db_path: str, key: bytes, ctx: Context, ids: list[str]) -> list[tuple[str, list[Finding]]]:
+    gc.disable()  # as in _check_range
+    engine = make_engine(Path(db_path), key)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
+            return [(h.id, check_household(h, ctx))
+                    for h in load_households(conn, ids, VALIDATION_PARTS, measures_year=ctx.year)]
     finally:
         engine.dispose()
 
@@ -96,3 +109,15 @@ def parallel_results(engine: Engine, db_path: Path, key: bytes, ctx: Context, wo
     ranges = _ranges(engine, workers)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     return _Pooled(pool, [pool.submit(_check_range, str(db_path), key, ctx, lo, hi) for lo, hi in ranges])
+
+
+def parallel_own(engine: Engine, db_path: Path, key: bytes, ctx: Context, ids: list[str], workers: int) -> _Pooled:
+    """The own findings of these households (a re-check of many written ones), split over the workers
+    in the order they were written (neighbouring pages), yielded in that order."""
+    rowid: ColumnClause[int] = literal_column("household.rowid")
+    wanted = set(ids)
+    with engine.connect() as conn:
+        ordered = [i for i in conn.execute(select(Household.id).order_by(rowid)).scalars() if i in wanted]
+    parts = [ordered[len(ordered) * i // workers:len(ordered) * (i + 1) // workers] for i in range(workers)]
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    return _Pooled(pool, [pool.submit(_check_ids, str(db_path), key, ctx, part) for part in parts if part])
