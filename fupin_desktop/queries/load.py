@@ -36,7 +36,7 @@ def plain_rows(conn: Connection, stmt: Select[*tuple[Any, ...]] | str) -> list[t
     """The rows as the driver gives them, plain tuples fetched at once, no type conversion (for
     text and integer columns). ``Result.all()`` fetches one row per call and wraps each in a
     ``Row``: for the 77,000 members a whole-store check compares across households, a third of
-    the time of reading them."""
+    the time of reading them. For the village store (SQLite's positional parameters), as ``_rows``."""
     if isinstance(stmt, str):
         sql, args = stmt, ()
     else:
