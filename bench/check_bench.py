@@ -102,11 +102,13 @@ def previous_check(store) -> float:
     from fupin_desktop.queries.years import current_year
     from fupin_desktop.services.checks import _results
     from fupin_desktop.validation.engine import Context, check_store
+    from fupin_desktop.validation.parallel import worker_count
 
     start = time.perf_counter()
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, current_year(conn))
-        sum(1 for _ in check_store(conn, ctx, mark=True, results=_results(store, ctx)))
+        results = _results(store, ctx, worker_count(store.engine))
+        sum(1 for _ in check_store(conn, ctx, mark=True, results=results))
     return time.perf_counter() - start
 
 
