@@ -31,29 +31,33 @@ NAMES = "建国 秀英 小明 国华 玉兰 德明 春梅 志强 桂英 文军 �
 VILLAGE = "520102003004"
 
 
-def _read_range(db_path: str, key: bytes, lo: int, hi: int) -> int:
+def _read_range(db_path: str, key: bytes, lo: int, hi: int, year: int) -> int:
     from fupin_desktop.queries.load import VALIDATION_PARTS, iter_households
     from fupin_desktop.store.engine import make_engine
 
     engine = make_engine(Path(db_path), key)
     try:
         with engine.connect() as conn:
-            return sum(1 for _ in iter_households(conn, parts=VALIDATION_PARTS, rowids=(lo, hi)))
+            return sum(1 for _ in iter_households(conn, parts=VALIDATION_PARTS, rowids=(lo, hi), measures_year=year))
     finally:
         engine.dispose()
 
 
 def read_floor(store) -> float:
     """Reading what the rules read, on the same processes as the check, no rule run."""
+    from fupin_desktop.queries.years import current_year
     from fupin_desktop.store.archive import DB_NAME
     from fupin_desktop.validation.parallel import _ranges, worker_count
 
+    with store.engine.connect() as conn:
+        year = current_year(conn)  # the check's year: the measures it reads
     workers = worker_count(store.engine)
     start = time.perf_counter()
     ranges = _ranges(store.engine, workers)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_read_range, str(store.path / DB_NAME), store._data_key, lo, hi) for lo, hi in ranges]
+        futures = [pool.submit(_read_range, str(store.path / DB_NAME), store._data_key, lo, hi, year)
+                   for lo, hi in ranges]
         read = sum(f.result() for f in futures)
     assert read > 0
     return time.perf_counter() - start
@@ -98,11 +102,13 @@ def previous_check(store) -> float:
     from fupin_desktop.queries.years import current_year
     from fupin_desktop.services.checks import _results
     from fupin_desktop.validation.engine import Context, check_store
+    from fupin_desktop.validation.parallel import worker_count
 
     start = time.perf_counter()
     with store.engine.begin() as conn:
         ctx = Context.for_store(conn, current_year(conn))
-        sum(1 for _ in check_store(conn, ctx, mark=True, results=_results(store, ctx)))
+        results = _results(store, ctx, worker_count(store.engine))
+        sum(1 for _ in check_store(conn, ctx, mark=True, results=results))
     return time.perf_counter() - start
 
 
@@ -115,7 +121,7 @@ def own_floor(store, chosen: list[str]) -> float:
     start = time.perf_counter()
     with store.engine.connect() as conn:
         ctx = Context.for_store(conn, current_year(conn))
-        for household in load_households(conn, chosen, VALIDATION_PARTS):
+        for household in load_households(conn, chosen, VALIDATION_PARTS, measures_year=ctx.year):
             check_household(household, ctx)
     return time.perf_counter() - start
 

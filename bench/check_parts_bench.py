@@ -33,7 +33,7 @@ def main() -> None:
         lo, hi = _ranges(store.engine, 2)[0]
         started = time.process_time()
         households = []
-        for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=(lo, hi)):
+        for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=(lo, hi), measures_year=ctx.year):
             households.append(household)
             if len(households) >= args.households:
                 break

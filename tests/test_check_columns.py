@@ -8,17 +8,19 @@ from __future__ import annotations
 import ast
 import copy
 import random
+from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 import fupin_desktop
 from fupin_desktop.bundle import HouseholdData
 from fupin_desktop.demo import fill_store
-from fupin_desktop.model import Base, Household
+from fupin_desktop.model import Base, Household, Measure
 from fupin_desktop.queries.load import ALL_PARTS, SLIM_COLUMNS, VALIDATION_PARTS, load_households
 from fupin_desktop.validation.engine import Context, _load_rules, check_household
+from fupin_desktop.validation.rules._common import _applies
 
 YEAR = 2024
 PACKAGE = Path(fupin_desktop.__file__).parent
@@ -28,7 +30,7 @@ RULE_CODE = [*sorted((PACKAGE / "validation").rglob("*.py")),
                                            "model/income.py"))]
 # Names the rules' code mentions for another table that a slim table also has: read from a
 # measure, an amount would be this; the restricted rows below show no rule reads it.
-OTHER_TABLES = {("measure", "amount"), ("measure", "id"), ("measure", "start_on")}
+OTHER_TABLES = {("measure", "amount"), ("measure", "start_on")}
 
 
 def _literals() -> set[str]:
@@ -160,3 +162,41 @@ def test_a_rule_reading_an_unlisted_column_fails():
     assert row.get("health") == "健康"
     with pytest.raises(AssertionError, match="member_year.work_company"):
         row.get("work_company")
+
+
+# (year, end_on, status) of measures added to one household, and whether the rules of YEAR see them
+# (``_applies``): the whole-store check reads only those (``measures_seen_in``).
+EDGE_MEASURES = [
+    (YEAR, None, "计划", True),
+    (YEAR, date(YEAR - 1, 3, 1), "完成", True),  # the year's own, whatever its end
+    (YEAR - 1, None, "实施中", True),  # no end, still running
+    (YEAR - 1, None, "完成", False),
+    (YEAR - 1, None, None, False),
+    (YEAR - 1, date(YEAR - 1, 12, 31), "实施中", False),  # ended on the last day of the year before
+    (YEAR - 1, date(YEAR, 1, 1), "完成", True),  # ended on the first day of the year
+    (YEAR - 4, date(YEAR, 6, 30), "完成", True),
+    (YEAR + 1, None, "实施中", False),  # a later year
+    (YEAR + 1, date(YEAR, 6, 30), "实施中", False),
+]
+
+
+def test_the_check_reads_exactly_the_measures_the_rules_see(demo):
+    whole_rows = VALIDATION_PARTS - {"slim"}  # with the measures' ids
+    with demo.engine.begin() as conn:
+        template = dict(conn.execute(select(Measure.__table__).limit(1)).mappings().one())
+        for i, (year, end_on, status, _seen) in enumerate(EDGE_MEASURES):
+            conn.execute(insert(Measure.__table__).values({**template, "id": f"edge-{i:02d}", "year": year,
+                                                           "end_on": end_on, "status": status}))
+    with demo.engine.connect() as conn:
+        ids = list(conn.execute(select(Household.id).order_by(Household.id)).scalars())
+        every = load_households(conn, ids, whole_rows)
+        seen = load_households(conn, ids, whole_rows, measures_year=YEAR)
+        edges = {r.id: r for r in conn.execute(select(Measure.id, Measure.year, Measure.end_on, Measure.status)
+                                               .where(Measure.id.like("edge-%")))}
+    kept = {m.fields["id"] for h in seen for m in h.measures}
+    assert {i for i in edges if i in kept} == {f"edge-{i:02d}" for i, e in enumerate(EDGE_MEASURES) if e[3]}
+    dropped = 0
+    for all_of, seen_of in zip(every, seen, strict=True):
+        assert [m.fields for m in all_of.measures if _applies(m.fields, YEAR)] == [m.fields for m in seen_of.measures]
+        dropped += len(all_of.measures) - len(seen_of.measures)
+    assert dropped >= 5  # the edge cases and the demo's finished measures of earlier years

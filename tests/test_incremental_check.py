@@ -117,22 +117,30 @@ def test_the_whole_store_pass_gives_what_the_rule_and_its_keys_give(new_store):
     over every household and its keys function."""
     fill_store(new_store, 40, seed=3, flaws=0.2)
     with new_store.engine.connect() as conn:
-        (a, a_id), (b, _b_id) = conn.execute(select(Member.id, Member.id_no).where(
-            Member.relation == "户主").order_by(Member.id).limit(2)).all()
+        (a, a_id), (b, _b_id), (c, _c_id) = conn.execute(select(Member.id, Member.id_no).where(
+            Member.relation == "户主").order_by(Member.id).limit(3)).all()
         first, second = conn.execute(select(Household.id).order_by(Household.id).limit(2)).scalars().all()
     with svc.unit_of_work(new_store) as uow:  # one person in two households, one phone for two
         svc.update_member(uow, b, {"id_no": a_id})
         svc.update_household(uow, first, {"phone": "13912345678"})
         svc.update_household(uow, second, {"phone": "139 1234 5678"})
+        # a member's phone without an ID number: the passes read the members once, for both
+        svc.update_member(uow, c, {"id_no": None, "phone": "13912345678"})
     with new_store.engine.connect() as conn:
         ctx = Context.for_store(conn, YEAR)
         _load_rules()
         assert set(WHOLE_PASSES) == set(STORE_RULES)  # each rule has its pass (else it is read twice)
+        shared: dict = {}  # as in a full check: the passes share the members they read
         for fn in STORE_RULES:
-            findings, keys = whole_store_pass(conn, ctx, fn)
+            findings, keys = whole_store_pass(conn, ctx, fn, shared)
             assert findings == list(fn(conn, ctx, None))
             assert sorted(keys) == sorted((h, f"{fn.__name__}:{k}") for h, k in STORE_KEYS[fn](conn, ctx, None))
             assert findings and keys  # the shared number and phone are there to compare
+        assert "members" in shared
+        c_household = conn.execute(select(Member.household_id).where(Member.id == c)).scalar_one()
+        phones = next(fn for fn in STORE_RULES if fn.__name__ == "shared_phones")
+        assert any(f.rule == "TEL-05" and f.household == c_household
+                   for f in whole_store_pass(conn, ctx, phones, shared)[0])
         assert {f.rule for fn in STORE_RULES for f in whole_store_pass(conn, ctx, fn)[0]} >= {"ID-04", "TEL-05"}
 
 

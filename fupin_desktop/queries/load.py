@@ -7,11 +7,12 @@ queries; ``iter_households`` streams so memory stays flat however large the stor
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnClause, ColumnElement, Connection, Dialect, Select, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, Connection, Dialect, Select, and_, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -29,6 +30,25 @@ def _table(model: type[Base], parts: frozenset[str]) -> Select[*tuple[Any, ...]]
     names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else None
     table = model.__table__
     return select(*(table.c[n] for n in names)) if names else select(model)
+
+
+def plain_rows(conn: Connection, stmt: Select[*tuple[Any, ...]] | str) -> list[tuple[Any, ...]]:
+    """The rows as the driver gives them, plain tuples fetched at once, no type conversion (for
+    text and integer columns). ``Result.all()`` fetches one row per call and wraps each in a
+    ``Row``: for the 77,000 members a whole-store check compares across households, a third of
+    the time of reading them. For the village store (SQLite's positional parameters), as ``_rows``."""
+    if isinstance(stmt, str):
+        sql, args = stmt, ()
+    else:
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params()
+        sql, args = str(compiled), tuple(params[name] for name in compiled.positiontup or ())
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cast(list[tuple[Any, ...]], cursor.fetchall())  # the DB-API: a list of tuples
+    finally:
+        cursor.close()
 
 
 def _rows(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -104,7 +124,7 @@ SLIM_COLUMNS = {
         "resettlement_mode", "resettlement_place", "food_secure", "clothing_secure", "education_secure",
         "medical_secure", "housing_secure", "water_secure"),
     "member": ("id", "household_id", "name", "gender", "id_type", "id_no", "birth_date", "relation", "ethnicity",
-               "political_status", "phone", "record_status", "left_reason", "left_on"),
+               "political_status", "phone", "record_status", "left_reason", "left_on", "seq"),
     "member_year": (
         "id", "member_id", "year", "education", "school_status", "out_of_school_reason", "health",
         "disability_category", "disability_grade", "disability_cert_year", "labour_skill", "work_status",
@@ -116,30 +136,47 @@ SLIM_COLUMNS = {
     "assessment": ("id", "household_id", "year", "kind", "income_per_capita", "threshold", "food_secure",
                    "clothing_secure", "education_secure", "medical_secure", "housing_secure", "water_secure",
                    "result"),
-    "measure": ("household_id", "member_id", "year", "category", "subcategory", "name", "status", "end_on"),
+    "measure": ("household_id", "member_id", "year", "category", "subcategory", "name", "status", "end_on", "id"),
     "income_line": ("id", "income_id", "category", "item", "amount", "counts_toward_income", "sort"),
 }
 HouseholdFilter = Callable[[InstrumentedAttribute[str]], ColumnElement[bool]]  # household_id column -> condition
+RUNNING = "实施中"  # 措施状态 of a measure still under way
 
 
-def load_households(conn: Connection, ids: Sequence[str], parts: frozenset[str] = ALL_PARTS) -> list[HouseholdData]:
-    """The households with these ids, in the given order (missing ids are skipped)."""
+def measures_seen_in(year: int) -> ColumnElement[bool]:
+    """The measures the rules of ``year`` look at, as ``validation.rules._common._applies`` keeps
+    them: the year's own, and earlier ones still running in it (ending on or after 1 January, or
+    without an end and still 实施中). A whole-store check reads only these: in a township store about a
+    quarter of the measure rows are finished measures of past years (issue 14).
+    tests/test_check_columns.py holds the two to the same answer."""
+    earlier_running = or_(and_(Measure.end_on.is_not(None), Measure.end_on >= date(year, 1, 1)),
+                          and_(Measure.end_on.is_(None), Measure.status == RUNNING))
+    return or_(Measure.year == year, and_(Measure.year < year, earlier_running))
+
+
+def load_households(conn: Connection, ids: Sequence[str], parts: frozenset[str] = ALL_PARTS,
+                    measures_year: int | None = None) -> list[HouseholdData]:
+    """The households with these ids, in the given order (missing ids are skipped). With
+    ``measures_year``, only the measures that year's rules look at (``measures_seen_in``)."""
     result: list[HouseholdData] = []
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start:start + CHUNK])
-        loaded = {h.id: h for h in _load(conn, lambda col: col.in_(chunk), parts)}  # called here, not kept
+        # the lambda is called here, not kept
+        loaded = {h.id: h for h in _load(conn, lambda col: col.in_(chunk), parts, measures_year)}
         result.extend(loaded[i] for i in chunk if i in loaded)
     return result
 
 
 def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] = ALL_PARTS,
-                    rowids: tuple[int, int] | None = None) -> Iterator[HouseholdData]:
+                    rowids: tuple[int, int] | None = None,
+                    measures_year: int | None = None) -> Iterator[HouseholdData]:
     """Every household, streamed chunk by chunk in the order they were written.
 
     Chunks are ranges of the household table's rowid: a household's rows were written together, so
     a chunk's rows sit on neighbouring pages and each encrypted page is decrypted about once.
     (Chunks of random UUIDs would touch nearly every page of every table for every chunk.)
-    ``rowids`` limits the walk to households whose rowid is in that inclusive range.
+    ``rowids`` limits the walk to households whose rowid is in that inclusive range;
+    ``measures_year`` as in ``load_households``.
     """
     rowid: ColumnClause[int] = literal_column("household.rowid")
     stmt = select(rowid).select_from(Household).order_by(rowid)
@@ -149,10 +186,11 @@ def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] 
     for start in range(0, len(found), chunk):
         lo, hi = found[start], found[min(start + chunk, len(found)) - 1]
         ids = select(Household.id).where(rowid.between(lo, hi)).scalar_subquery()
-        yield from _load(conn, lambda col: col.in_(ids), parts)  # called here, not kept
+        yield from _load(conn, lambda col: col.in_(ids), parts, measures_year)  # called here, not kept
 
 
-def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[HouseholdData]:
+def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str],
+          measures_year: int | None = None) -> list[HouseholdData]:
     by_household = {r["id"]: HouseholdData(fields=r) for r in _rows(conn, select(Household).where(of(Household.id)))}
     for row in _rows(conn, _table(HouseholdYear, parts).where(of(HouseholdYear.household_id))):
         by_household[row["household_id"]].years[row["year"]] = row
@@ -166,7 +204,7 @@ def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str]) -> list[
         for inc in incomes:
             by_household[inc["household_id"]].incomes[inc["year"]] = IncomeData(inc, lines.get(inc["id"], []))
     if "measures" in parts:
-        _attach_measures(conn, of, by_household, parts)
+        _attach_measures(conn, of, by_household, parts, measures_year)
     if "assignments" in parts:
         assignments = _rows(conn, select(HelperAssignment).where(of(HelperAssignment.household_id)))
         helper_ids = select(HelperAssignment.helper_id).where(of(HelperAssignment.household_id))
@@ -194,21 +232,42 @@ def _attach_members(conn: Connection, of: HouseholdFilter, by_household: dict[st
                            "member_id")
         works = _grouped(_rows(conn, _table(WorkRecord, parts).where(WorkRecord.member_id.in_(member_ids))),
                          "member_id")
-    for m in _rows(conn, _table(Member, parts).where(of(Member.household_id)).order_by(Member.seq, Member.id)):
+    for m in _rows(conn, _table(Member, parts).where(of(Member.household_id))):
         by_household[m["household_id"]].members.append(MemberData(
             fields=m, years={y["year"]: y for y in m_years.get(m["id"], [])}, work_records=works.get(m["id"], []),
         ))
+    for household in by_household.values():
+        if len(household.members) > 1:
+            household.members.sort(key=_member_order)
+
+
+# Members and measures are put in order here, household by household, rather than by an ORDER BY:
+# SQLite's sorter copies every row of the chunk, which doubled the cost of reading them (issue 14).
+# The keys are those the ORDER BY had, and they are unique (the id last), so the order is the same.
+def _member_order(m: MemberData) -> tuple[bool, int, str]:
+    seq = m.fields["seq"]
+    return seq is not None, seq or 0, m.fields["id"]  # as ORDER BY seq, id: a missing seq first
+
+
+def _measure_order(m: MeasureData) -> tuple[int, str]:
+    return m.fields["year"], m.fields["id"]  # both NOT NULL
 
 
 def _attach_measures(conn: Connection, of: HouseholdFilter, by_household: dict[str, HouseholdData],
-                     parts: frozenset[str]) -> None:
+                     parts: frozenset[str], year: int | None) -> None:
     details: dict[str, tuple[str, dict[str, Any]]] = {}
     if "details" in parts:
         measure_ids = select(Measure.id).where(of(Measure.household_id))
         for name, model in MEASURE_DETAILS.items():
             for row in _rows(conn, select(model).where(model.__table__.c.id.in_(measure_ids))):
                 details[row["id"]] = (name, row)
-    for m in _rows(conn, _table(Measure, parts).where(of(Measure.household_id)).order_by(Measure.year, Measure.id)):
+    stmt = _table(Measure, parts).where(of(Measure.household_id))
+    if year is not None:
+        stmt = stmt.where(measures_seen_in(year))
+    for m in _rows(conn, stmt):
         kind: str | None
-        kind, detail = details.get(m["id"], (None, {})) if details else (None, {})  # slim rows have no id
+        kind, detail = details.get(m["id"], (None, {}))
         by_household[m["household_id"]].measures.append(MeasureData(m, kind, detail))
+    for household in by_household.values():
+        if len(household.measures) > 1:
+            household.measures.sort(key=_measure_order)

@@ -111,8 +111,9 @@ StoreRule = Callable[[Connection, Context, "set[str] | None"], Iterable[Finding]
 StoreKeys = Callable[[Connection, Context, "set[str] | None"], Iterable[tuple[str, str]]]
 # A store rule's pass over the whole store that also gives its keys, from the rows it read once
 # (the full check would otherwise read them twice): (findings, (household id, key) pairs), each
-# exactly what the rule over every household and its keys function give.
-WholePass = Callable[[Connection, Context], tuple[list[Finding], list[tuple[str, str]]]]
+# exactly what the rule over every household and its keys function give. The dict is shared by the
+# passes of one check: rows that several passes read (the active members) are read once into it.
+WholePass = Callable[[Connection, Context, dict[str, Any]], tuple[list[Finding], list[tuple[str, str]]]]
 HOUSEHOLD_RULES: list[HouseholdRule] = []
 STORE_RULES: list[StoreRule] = []
 STORE_KEYS: dict[StoreRule, StoreKeys] = {}
@@ -146,11 +147,13 @@ def whole_pass_of(store_fn: StoreRule) -> Callable[[WholePass], WholePass]:
     return register
 
 
-def whole_store_pass(conn: Connection, ctx: Context, fn: StoreRule) -> tuple[list[Finding], list[tuple[str, str]]]:
-    """A store rule over every household, and its keys (prefixed as ``store_keys`` gives them)."""
+def whole_store_pass(conn: Connection, ctx: Context, fn: StoreRule,
+                     shared: dict[str, Any] | None = None) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """A store rule over every household, and its keys (prefixed as ``store_keys`` gives them).
+    ``shared``: one dict for all the passes of a check, in one transaction (see ``WholePass``)."""
     whole = WHOLE_PASSES.get(fn)
     if whole is not None:
-        findings, keys = whole(conn, ctx)
+        findings, keys = whole(conn, ctx, {} if shared is None else shared)
     else:
         findings, keys = list(fn(conn, ctx, None)), list(STORE_KEYS[fn](conn, ctx, None))
     return findings, [(h, f"{fn.__name__}:{k}") for h, k in keys]
@@ -174,7 +177,7 @@ HouseholdResults = Iterable[tuple[str, list[Finding]]]
 def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | None = None) -> HouseholdResults:
     """Each household's own findings (cross-household rules aside), streamed chunk by chunk."""
     _load_rules()
-    for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids):
+    for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids, measures_year=ctx.year):
         yield household.id, check_household(household, ctx)
 
 
@@ -231,15 +234,33 @@ def _mark(household_id: str, findings: list[Finding]) -> dict[str, Any]:
 
 def _write_marks(conn: Connection, marks: list[dict[str, Any]]) -> None:
     # Only marks that differ are written: an unchanged row is not rewritten (nor marked as changed
-    # for the next re-check by the check_dirty triggers).
-    stmt = (
-        update(Household)
-        .where(Household.id == bindparam("hid"),
-               Household.error_count.is_distinct_from(bindparam("errors"))
-               | Household.warning_count.is_distinct_from(bindparam("warnings")))
-        .values(error_count=bindparam("errors"), warning_count=bindparam("warnings"))
-    )
-    conn.execute(stmt.execution_options(synchronize_session=False), marks)
+    # for the next re-check by the check_dirty triggers). Compiled once and run with the driver's
+    # executemany of plain tuples: a full check writes 20,000 marks, and SQLAlchemy's processing of
+    # each row's parameters cost more than SQLite's updates.
+    if marks:
+        conn.exec_driver_sql(_marks_sql(conn), [(m["errors"], m["warnings"], m["hid"], m["errors"], m["warnings"])
+                                                for m in marks])
+
+
+_MARKS_SQL: dict[str, str] = {}
+
+
+def _marks_sql(conn: Connection) -> str:
+    """``_write_marks``'s statement with positional parameters (errors, warnings, id, errors, warnings)."""
+    sql = _MARKS_SQL.get(conn.dialect.name)
+    if sql is None:
+        stmt = (
+            update(Household)
+            .where(Household.id == bindparam("hid"),
+                   Household.error_count.is_distinct_from(bindparam("e2"))
+                   | Household.warning_count.is_distinct_from(bindparam("w2")))
+            .values(error_count=bindparam("e1"), warning_count=bindparam("w1"))
+        )
+        compiled = stmt.compile(dialect=conn.dialect)
+        # the order of the positional parameters is the compiler's: checked, not assumed
+        assert tuple(compiled.positiontup or ()) == ("e1", "w1", "hid", "e2", "w2"), compiled.positiontup
+        sql = _MARKS_SQL[conn.dialect.name] = str(compiled)
+    return sql
 
 
 def findings_for(conn: Connection, household: HouseholdData, ctx: Context) -> list[Finding]:
@@ -294,7 +315,7 @@ def households_findings_in_batches(conn: Connection, household_ids: list[str],
     for start in range(0, len(household_ids), MARK_BATCH):
         chunk = household_ids[start:start + MARK_BATCH]
         by_household: dict[str, list[Finding]] = {h: [] for h in chunk}
-        for h in load_households(conn, chunk, VALIDATION_PARTS):
+        for h in load_households(conn, chunk, VALIDATION_PARTS, measures_year=ctx.year):
             by_household[h.id] = check_household(h, ctx) + cross.get(h.id, [])
         yield by_household
 

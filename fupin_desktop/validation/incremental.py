@@ -33,7 +33,7 @@ from sqlalchemy import ColumnClause, Connection, delete, func, insert, literal_c
 
 from ..errors import Cancelled
 from ..model import CheckDirty, CheckKey, CheckResult, Household, Meta
-from ..queries.load import VALIDATION_PARTS, load_households
+from ..queries.load import VALIDATION_PARTS, load_households, plain_rows
 from . import engine
 from .engine import (
     HOUSEHOLD_RULES, STORE_RULES, Context, Finding, HouseholdResults, Progress, _load_rules, _mark,
@@ -123,8 +123,9 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
     total = conn.execute(select(func.count()).select_from(Household)).scalar_one() if progress else 0
     cross: dict[str, list[Tagged]] = defaultdict(list)
     keys: list[tuple[str, str]] = []
+    shared: dict[str, Any] = {}  # rows the passes share, read once
     for fn in STORE_RULES:  # while the workers (if any) read and check
-        found, its_keys = whole_store_pass(conn, ctx, fn)
+        found, its_keys = whole_store_pass(conn, ctx, fn, shared)
         for f in found:
             cross[f.household].append((fn.__name__, f))
         keys += its_keys
@@ -200,7 +201,8 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
     ids = sorted(existing)
     if results is None:
         for start in range(0, len(ids), engine.MARK_BATCH):
-            for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS):
+            for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS,
+                                             measures_year=ctx.year):
                 own[household.id] = check_household(household, ctx)
     kept = {h: (_load(o), _load_tagged(c)) for h, o, c in _in(
         conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
@@ -307,7 +309,7 @@ def _replace_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
     table = CheckKey.__table__
     key, household_id = table.c.key.name, table.c.household_id.name
     now = {(k, h) for h, k in pairs}
-    kept = {(k, h) for k, h in conn.exec_driver_sql(f"SELECT {key}, {household_id} FROM {table.name}")}
+    kept = set(plain_rows(conn, f"SELECT {key}, {household_id} FROM {table.name}"))
     gone = sorted(kept - now)
     for start in range(0, len(gone), 5000):
         conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {key} = ? AND {household_id} = ?",
@@ -325,7 +327,10 @@ def _kept(conn: Connection, ctx: Context) -> None:
 
 
 def _in(conn: Connection, stmt: Any, column: Any, values: set[str]) -> Iterator[Any]:
+    """The rows of ``stmt`` whose ``column`` is one of ``values`` (a single column's values as they
+    are), fetched at once as plain tuples: the statements here read text columns only."""
     ordered = sorted(values)
+    single = len(stmt.selected_columns) == 1
     for start in range(0, len(ordered), _BATCH):
-        result = conn.execute(stmt.where(column.in_(ordered[start:start + _BATCH])))
-        yield from (result.scalars() if len(stmt.selected_columns) == 1 else result)
+        rows = plain_rows(conn, stmt.where(column.in_(ordered[start:start + _BATCH])))
+        yield from ([r[0] for r in rows] if single else rows)

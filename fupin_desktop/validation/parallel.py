@@ -45,7 +45,8 @@ def _check_ids(db_path: str, key: bytes, ctx: Context, ids: list[str]) -> list[t
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
-            return [(h.id, check_household(h, ctx)) for h in load_households(conn, ids, VALIDATION_PARTS)]
+            return [(h.id, check_household(h, ctx))
+                    for h in load_households(conn, ids, VALIDATION_PARTS, measures_year=ctx.year)]
     finally:
         engine.dispose()
 

@@ -24,6 +24,7 @@ from stdnum.cn import ric
 from ...bundle import HouseholdData, MemberData, Row
 from ...income import COLUMN_OF
 from ...model import Household, Member, column_label
+from ...queries.load import RUNNING, plain_rows
 from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
 from ...yearstatus import ABLE_LABOUR, status_of, year_row
 from ..engine import Context, Finding, rule
@@ -272,7 +273,8 @@ def _person(hh: HouseholdData, m: MemberData, ctx: Context, on: date) -> Person:
 
 
 def _applies(measure: Row, year: int) -> bool:
-    """A measure of the year, or an earlier one still running in it."""
+    """A measure of the year, or an earlier one still running in it (the whole-store check reads
+    only these: ``queries.load.measures_seen_in`` says the same in SQL)."""
     y = measure.get("year")
     if y == year:
         return True
@@ -281,7 +283,7 @@ def _applies(measure: Row, year: int) -> bool:
     end = measure.get("end_on")
     if isinstance(end, date):
         return end >= date(year, 1, 1)
-    return measure.get("status") == "实施中"
+    return measure.get("status") == RUNNING
 
 
 def income_figures(hh: HouseholdData, year: int, population: int | None) -> dict[str, Any] | None:
@@ -445,9 +447,8 @@ def live_households(conn: Connection) -> dict[str, tuple[int, str | None, str | 
     time). Members sorted by their household's place, then as written, come in the order the
     join gave them (it walked ``ix_household_by_head``, then each household's members by rowid), so
     the findings are listed as before."""
-    rows = conn.execute(select(Household.id, Household.head_name, Household.phone)
-                        .where(Household.record_status == ACTIVE)
-                        .order_by(Household.head_sort, Household.id)).all()
+    rows = plain_rows(conn, select(Household.id, Household.head_name, Household.phone)
+                      .where(Household.record_status == ACTIVE).order_by(Household.head_sort, Household.id))
     return {h: (place, head, phone) for place, (h, head, phone) in enumerate(rows)}
 
 
@@ -456,7 +457,26 @@ def in_household_order(conn: Connection, columns: tuple[SQLCoreOperations[Any], 
     """``columns`` of the members matching ``where`` in active households (the last column must be
     the household id), in the order of ``live_households`` and then as written."""
     rowid: ColumnElement[int] = literal_column("member.rowid")
-    rows = conn.execute(select(*columns, rowid).select_from(Member).where(where)).all()
-    kept = [tuple(r) for r in rows if r[-2] in live]
+    kept = [r for r in plain_rows(conn, select(*columns, rowid).select_from(Member).where(where)) if r[-2] in live]
     kept.sort(key=lambda r: (live[r[-2]][0], r[-1]))
     return [r[:-1] for r in kept]
+
+
+# An active member of an active household as the whole-store passes compare them:
+# (id, name, id_no, phone, household id).
+ActiveMember = tuple[str, str, str | None, str | None, str]
+LiveHouseholds = dict[str, tuple[int, str | None, str | None]]  # see ``live_households``
+
+
+def whole_store_members(conn: Connection, shared: dict[str, Any]) -> tuple[LiveHouseholds, list[ActiveMember]]:
+    """``live_households`` and the active members with an ID number or a phone in them, in their
+    order (``in_household_order``): read once per full check for every whole-store pass (``shared``,
+    see ``engine.WholePass``). Each pass read them on its own before: 77,000 members twice."""
+    found: tuple[LiveHouseholds, list[ActiveMember]] | None = shared.get("members")
+    if found is None:
+        live = live_households(conn)
+        filled = [(c.is_not(None)) & (c != "") for c in (Member.id_no, Member.phone)]
+        rows = in_household_order(conn, (Member.id, Member.name, Member.id_no, Member.phone, Member.household_id),
+                                  (Member.record_status == ACTIVE) & (filled[0] | filled[1]), live)
+        found = shared["members"] = (live, rows)
+    return found

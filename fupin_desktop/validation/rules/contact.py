@@ -4,17 +4,20 @@ warning, bank cards Luhn-checked as a warning only, one phone shared by several 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, select, union
 from stdnum import luhn
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
+from ...queries.load import plain_rows
 from ...values import clean_text
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
-from ._common import blank, facts, in_household_order, label, live_households
+from ._common import blank, facts, in_household_order, label, live_households, whole_store_members
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -123,15 +126,23 @@ def _phone_rows(conn: Connection, only: set[str] | None) -> list[tuple[str, str,
         relevant = sharing | set(only)
         hh_stmt = hh_stmt.where(Household.id.in_(relevant))
         m_stmt = m_stmt.where(Member.household_id.in_(relevant))
-        rows = [(h, head or "", "household", p) for h, head, p in conn.execute(hh_stmt)]
-        rows += [(h, head or "", "member", p) for h, head, p in conn.execute(m_stmt)]
+        rows = [(h, head or "", "household", p) for h, head, p in plain_rows(conn, hh_stmt)]
+        rows += [(h, head or "", "member", p) for h, head, p in plain_rows(conn, m_stmt)]
         return rows
     # Every household: the households once, the members without a join (``live_households``).
     live = live_households(conn)
-    rows = [(h, head or "", "household", p) for h, (_place, head, p) in live.items() if p]
-    rows += [(h, live[h][1] or "", "member", p) for p, h in in_household_order(
+    return _whole_phone_rows(live, in_household_order(
         conn, (Member.phone, Member.household_id),
-        (Member.record_status == "在册") & Member.phone.is_not(None) & (Member.phone != ""), live)]
+        (Member.record_status == "在册") & Member.phone.is_not(None) & (Member.phone != ""), live))
+
+
+def _whole_phone_rows(live: dict[str, tuple[int, str | None, str | None]],
+                      members: Iterable[tuple[str | None, str]]) -> list[tuple[str, str, str, str | None]]:
+    """``_phone_rows`` of every household: ``members`` are (phone, household id) of the active
+    members with a phone, in household order."""
+    rows: list[tuple[str, str, str, str | None]] = [
+        (h, head or "", "household", p) for h, (_place, head, p) in live.items() if p]
+    rows += [(h, live[h][1] or "", "member", p) for p, h in members]
     return rows
 
 
@@ -148,33 +159,45 @@ def shared_phones(conn: Connection, ctx: Context, only: set[str] | None) -> Iter
 
 
 @whole_pass_of(shared_phones)
-def phone_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tuple[str, str]]]:
-    numbers = _numbers(conn, None)
+def phone_pass(conn: Connection, ctx: Context, shared: dict[str, Any]) -> tuple[list[Finding], list[tuple[str, str]]]:
+    live, members = whole_store_members(conn, shared)
+    numbers = _numbers_of(_whole_phone_rows(live, ((phone, h) for _i, _name, _id_no, phone, h in members if phone)))
     return list(_shared_numbers(numbers, None)), [(h, "tel:" + number) for h, _head, number in numbers]
 
 
 def _numbers(conn: Connection, only: set[str] | None) -> list[tuple[str, str, str]]:
     """(household id, head, number compared) of the phones the rule compares."""
-    return [(h, head, number) for h, head, _record, phone in _phone_rows(conn, only)
-            if (number := _phone_key(phone)) is not None]
+    return _numbers_of(_phone_rows(conn, only))
+
+
+def _numbers_of(rows: list[tuple[str, str, str, str | None]]) -> list[tuple[str, str, str]]:
+    return [(h, head, number) for h, head, _record, phone in rows if (number := _phone_key(phone)) is not None]
+
+
+UNKNOWN_HEAD = "（未知户主）"
 
 
 def _shared_numbers(numbers: list[tuple[str, str, str]], only: set[str] | None) -> Iterator[Finding]:
+    held = Counter(number for _h, _head, number in numbers)  # most are held once: only the others grouped
     by_number: dict[str, dict[str, str]] = defaultdict(dict)
     for household_id, head, number in numbers:
-        by_number[number][household_id] = head
+        if held[number] > 1:
+            by_number[number][household_id] = head
     for number, households in by_number.items():
         if len(households) < 2:
             continue
-        for household_id in households:
+        # Sorted: the rows' order depends on how they were written, and the import's preview must
+        # say what the check will say. Once per number: a household's others are these heads
+        # without one occurrence of its own (sorting them again for each of n households was n²).
+        heads = sorted(h or UNKNOWN_HEAD for h in households.values())
+        for household_id, head in households.items():
             if only and household_id not in only:
                 continue
-            # Sorted: the rows' order depends on how they were written, and the import's preview
-            # must say what the check will say.
-            others = sorted(h or "（未知户主）" for k, h in households.items() if k != household_id)
-            shown = "、".join(others[:3]) + ("等" if len(others) > 3 else "")
+            mine = bisect_left(heads, head or UNKNOWN_HEAD)
+            first = heads[:3] if mine >= 3 else heads[:mine] + heads[mine + 1:4]  # others[:3]
+            shown = "、".join(first) + ("等" if len(heads) - 1 > 3 else "")
             yield Finding("TEL-05", WARNING, household_id, "phone",
-                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(others)}户（{shown}户）"
+                          f"联系电话 {number[:3]}****{number[-4:]} 同时登记在另外{len(heads) - 1}户（{shown}户）"
                           "中，请核实",
                           record="household", record_id=household_id)
 
@@ -188,7 +211,7 @@ def phone_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterato
     if only:
         hh_stmt = hh_stmt.where(Household.id.in_(only))
         m_stmt = m_stmt.where(Member.household_id.in_(only))
-    for household_id, phone in [*conn.execute(hh_stmt), *conn.execute(m_stmt)]:
+    for household_id, phone in [*plain_rows(conn, hh_stmt), *plain_rows(conn, m_stmt)]:
         number = _phone_key(phone)
         if number is not None:
             yield household_id, "tel:" + number

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, NamedTuple
@@ -12,9 +12,10 @@ from sqlalchemy import Connection, select, text
 
 from ...bundle import HouseholdData
 from ...model import Household, Member
+from ...queries.load import plain_rows
 from ..engine import ERROR, WARNING, Context, Finding, keys_of, rule, store_rule, whole_pass_of
 from ..idnumber import normalize
-from ._common import facts, id_info, in_household_order, labels, live_households, quick_id
+from ._common import facts, id_info, in_household_order, labels, live_households, quick_id, whole_store_members
 
 USUAL_POLITICAL = frozenset({"中共党员", "中共预备党员", "共青团员", "群众"})
 
@@ -72,9 +73,11 @@ def one_person_two_households(conn: Connection, ctx: Context, only: set[str] | N
 
 
 @whole_pass_of(one_person_two_households)
-def person_pass(conn: Connection, ctx: Context) -> tuple[list[Finding], list[tuple[str, str]]]:
-    keyed = [(_person_key(r.id_no), r) for r in _person_rows(conn, None)]
-    return list(_shared_ids(keyed, None)), [(r.household_id, "id:" + key) for key, r in keyed]
+def person_pass(conn: Connection, ctx: Context, shared: dict[str, Any]) -> tuple[list[Finding], list[tuple[str, str]]]:
+    # The members with an ID number, as ``_person_rows`` gives them for the whole store.
+    _live, members = whole_store_members(conn, shared)
+    keyed = [(_person_key(id_no), (i, name, id_no, h)) for i, name, id_no, _phone, h in members if id_no]
+    return list(_shared_ids(keyed, None)), [(r[3], "id:" + key) for key, r in keyed]
 
 
 def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]:
@@ -103,21 +106,26 @@ def _person_rows(conn: Connection, only: set[str] | None) -> Sequence[PersonRow]
             candidates.update(conn.execute(text(sql), params).scalars())
         # The members by their keys, then their households' status: joined, SQLite would walk every
         # active household instead.
-        found = conn.execute(select(Member.id, Member.name, Member.id_no, Member.household_id)
-                             .where(Member.id.in_(candidates), _ACTIVE_ID)).all()
-        live = set(conn.execute(select(Household.id).where(Household.id.in_({r.household_id for r in found}),
+        found = plain_rows(conn, select(Member.id, Member.name, Member.id_no, Member.household_id)
+                           .where(Member.id.in_(candidates), _ACTIVE_ID))
+        live = set(conn.execute(select(Household.id).where(Household.id.in_({r[3] for r in found}),
                                                            Household.record_status == "在册")).scalars())
-        return [PersonRow(*r) for r in found if r.household_id in live]
+        return [PersonRow(*r) for r in found if r[3] in live]
     return [PersonRow(*r) for r in in_household_order(conn, (Member.id, Member.name, Member.id_no,
                                                                Member.household_id), _ACTIVE_ID, live_households(conn))]
 
 
-def _shared_ids(keyed: list[tuple[str, PersonRow]], only: set[str] | None) -> Iterator[Finding]:
-    by_person: dict[str, list[PersonRow]] = defaultdict(list)
+def _shared_ids(keyed: Sequence[tuple[str, tuple[str, str, str | None, str]]],
+                only: set[str] | None) -> Iterator[Finding]:
+    """``keyed``: (key, row as in ``PersonRow``); plain tuples from the whole-store pass."""
+    # Most numbers are held once: counted first (in C), only the others are grouped.
+    held = Counter(key for key, _row in keyed)
+    by_person: dict[str, list[tuple[str, str, str | None, str]]] = defaultdict(list)
     for key, row in keyed:
-        by_person[key].append(row)
+        if held[key] > 1:
+            by_person[key].append(row)
     for key, rows in by_person.items():
-        households = {r.household_id for r in rows}
+        households = {r[3] for r in rows}
         if len(households) < 2:
             continue
         for member_id, name, _id_no, household_id in rows:
@@ -135,7 +143,7 @@ def person_keys(conn: Connection, ctx: Context, only: set[str] | None) -> Iterat
             .where(_ACTIVE_ID, Household.record_status == "在册"))
     if only:
         stmt = stmt.where(Member.household_id.in_(only))
-    for household_id, id_no in conn.execute(stmt):
+    for household_id, id_no in plain_rows(conn, stmt):
         yield household_id, "id:" + _person_key(id_no)
 
 
