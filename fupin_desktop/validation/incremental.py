@@ -208,10 +208,12 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
         conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
         affected - written)}
     fresh: dict[str, list[Tagged]] = defaultdict(list)
+    shared: dict[str, Any] = {}  # rows the whole-store passes share, read once
     for fn in STORE_RULES:
         only = rerun[fn.__name__]
         if only:
-            for f in fn(conn, ctx, only if len(only) <= MAX_CROSS else None):
+            found = fn(conn, ctx, only) if len(only) <= MAX_CROSS else whole_store_pass(conn, ctx, fn, shared)[0]
+            for f in found:
                 if f.household in only:
                     fresh[f.household].append((fn.__name__, f))
     if results is not None:  # the workers' own findings, once the cross-household rules have run here
