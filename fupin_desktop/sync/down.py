@@ -353,12 +353,8 @@ def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Tabl
         ids.setdefault(table.name, (table, []))[1].append(record["id"])
     found: dict[tuple[str, str], Any] = {}
     for name, (table, wanted) in ids.items():
-        # which ones are here first, by the primary key alone: in a first download hardly any are, and
-        # reading whole rows for nothing was a tenth of applying
-        here = [i for start in range(0, len(wanted), 500) for i in conn.execute(
-            select(table.c.id).where(table.c.id.in_(wanted[start:start + 500]))).scalars()]
-        for start in range(0, len(here), 500):
-            for row in conn.execute(select(table).where(table.c.id.in_(here[start:start + 500]))).mappings():
+        for start in range(0, len(wanted), 500):
+            for row in conn.execute(select(table).where(table.c.id.in_(wanted[start:start + 500]))).mappings():
                 found[(name, row["id"])] = dict(row)
     return found
 
