@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..bundle import HouseholdData, IncomeData, MeasureData, MemberData
+from ..yearstatus import MIRRORED
 from ..model import (
     MEASURE_DETAILS, Assessment, Base, Helper, HelperAssignment, Household, HouseholdYear, IncomeLine, IncomeYear,
     DeptWarning, Measure, Member, MemberYear, Plan, Procedure, ProcedureStep, RiskFlag, Visit, WorkRecord,
@@ -26,8 +27,9 @@ CHUNK = 1000
 
 
 def _table(model: type[Base], parts: frozenset[str]) -> Select[*tuple[Any, ...]]:
-    """A select of the whole row, or of the slim column set when ``parts`` asks for it."""
-    names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else None
+    """A select of the whole row, or of a slim column set when ``parts`` asks for one."""
+    names = SLIM_COLUMNS.get(model.__tablename__) if "slim" in parts else \
+        SUMMARY_COLUMNS.get(model.__tablename__) if "summary" in parts else None
     table = model.__table__
     return select(*(table.c[n] for n in names)) if names else select(model)
 
@@ -101,9 +103,17 @@ def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, A
 
 ALL_PARTS = frozenset({"members", "incomes", "measures", "details", "assignments", "visits", "plans",
                        "assessments", "risk_flags", "procedures", "procedure_steps", "warnings"})
-# What a household's list summary is made of (services.households.refresh_summary): the member rows
-# without their year rows and work records.
-SUMMARY_PARTS = frozenset({"member_rows"})
+# What a household's list summary is made of (services.households.refresh_summaries): the member rows
+# without their year rows and work records, and of each table only the columns the summary reads or
+# writes (the derived ones, to compare): a first download summarises 20,000 households at once, and
+# reading their whole rows was half of it. tests/test_sync_down_snapshot.py holds the slim and the
+# whole rows to the same summaries.
+SUMMARY_PARTS = frozenset({"member_rows", "summary"})
+SUMMARY_COLUMNS = {
+    "household": ("id", "group_name", "head_name", "member_count", "head_sort", "group_sort", *MIRRORED),
+    "household_year": ("id", "household_id", "year", *MIRRORED),
+    "member": ("id", "household_id", "name", "relation", "record_status", "seq", "name_initials", "name_pinyin"),
+}
 # What the validation rules read; whole-store checks skip the rest, and of the tables below read
 # only the columns the rules use ("slim"): reading and converting unused columns of a few hundred
 # thousand rows was a large part of a whole-store check (issue 14). A rule that reads a column not
@@ -191,7 +201,8 @@ def iter_households(conn: Connection, chunk: int = CHUNK, parts: frozenset[str] 
 
 def _load(conn: Connection, of: HouseholdFilter, parts: frozenset[str],
           measures_year: int | None = None) -> list[HouseholdData]:
-    by_household = {r["id"]: HouseholdData(fields=r) for r in _rows(conn, select(Household).where(of(Household.id)))}
+    rows = _rows(conn, _table(Household, parts).where(of(Household.id)))
+    by_household = {r["id"]: HouseholdData(fields=r) for r in rows}
     for row in _rows(conn, _table(HouseholdYear, parts).where(of(HouseholdYear.household_id))):
         by_household[row["household_id"]].years[row["year"]] = row
     if "members" in parts or "member_rows" in parts:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ from . import held_down
 from . import snapshot
 from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
 from .package import Kind, PackageError, PackageReader
-from .schema_map import forward
+from .schema_map import forward, renames_after
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -124,6 +125,11 @@ def _last(conn: Connection) -> int:
     return int(get_meta(conn, "sync.down_number", "0") or 0)
 
 
+@cache
+def _columns_of(table: Table) -> frozenset[str]:
+    return frozenset(table.c.keys())
+
+
 def _table(record: Mapping[str, Any], path: Path) -> Table:
     entity = record.get("entity")
     table = Base.metadata.tables.get(entity) if isinstance(entity, str) and entity not in _INTERNAL else None
@@ -131,7 +137,7 @@ def _table(record: Mapping[str, Any], path: Path) -> Table:
     if record.get("type") != "record" or table is None or not isinstance(data, dict) \
             or not isinstance(record.get("id"), str):
         raise _refuse("BAD_PAYLOAD", "下发包的内容无法理解，没有导入", path)
-    unknown = data.keys() - set(table.c.keys())
+    unknown = data.keys() - _columns_of(table)
     if unknown:  # never trimmed: a field this program cannot keep refuses the package
         raise _refuse("UNKNOWN_FIELD", f"下发包含有本机程序没有的字段 {sorted(unknown)}，请升级程序后再导入", path)
     return table
@@ -228,7 +234,8 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
                 result: DownResult) -> bool:
     everything = list(reader.records(keys.box.private))  # bounded by the package limits
     refs = [_reference(r, path) for r in everything if r.get("type") == "reference"]
-    records = [forward(r, header.get("schema")) for r in everything if r.get("type") != "reference"]
+    renames = renames_after(header.get("schema"))
+    records = [forward(r, None, renames) for r in everything if r.get("type") != "reference"]
     tables = [_table(r, path) for r in records]
 
     bulk = len(records) > BULK_RECORDS

@@ -318,18 +318,18 @@ class PackageReader:
             raise PackageError("BAD_PAYLOAD", f"变更包内容不完整：{self.path.name}")
 
     def _split(self, buffer: bytearray) -> Iterator[dict[str, Any]]:
-        start = 0
-        while (end := buffer.find(b"\n", start)) >= 0:
-            line = bytes(buffer[start:end])
-            start = end + 1
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}") from None
-            if not isinstance(record, dict):
-                raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}")
-            yield record
-        del buffer[:start]
+        end = buffer.rfind(b"\n")
+        if end >= 0:
+            # the whole lines of the slice at once (one split in C, not a find and a copy per line)
+            for line in bytes(buffer[:end]).split(b"\n"):
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}") from None
+                if not isinstance(record, dict):
+                    raise PackageError("BAD_PAYLOAD", f"变更包内容格式错误：{self.path.name}")
+                yield record
+            del buffer[:end + 1]
         if len(buffer) > self.limits.record_bytes:
             raise PackageError("RECORD_TOO_LARGE", f"变更包中单条记录超过上限：{self.path.name}")
 
