@@ -82,10 +82,11 @@ def _usb_round(engine, keys, tmp: Path, name: str, *stores) -> None:
     for store in stores:
         for path in export(store, tmp / name / "up"):
             import_file(engine, keys, path)
-    export_down(engine, keys, tmp / name / "down")
+    written = export_down(engine, keys, tmp / name / "down")
     for store in stores:
         send_ack(engine, keys, store, tmp / name / f"ack-{store.device_id[:8]}")
-        list(apply_files(store, [tmp / name / "down"]))  # a folder holds every device's: only its own apply
+        if written:  # a folder holds every device's: only its own apply
+            list(apply_files(store, [tmp / name / "down"]))
 
 
 def test_an_edit_reaches_the_other_laptop_and_the_clerk_by_usb(tmp_path, county):
@@ -102,6 +103,27 @@ def test_an_edit_reaches_the_other_laptop_and_the_clerk_by_usb(tmp_path, county)
     _usb_round(engine, keys, tmp_path, "r4", a, b, clerk)
     assert _phone(a, hh) == _phone(clerk, hh) == "13500000005"
     _all_equal(engine, [a, b], clerk)
+
+
+def test_a_usb_export_with_nothing_new_still_tells_the_county_what_came_down(tmp_path, county):
+    """Else the county writes every down package to the stick again at each export, a township's whole
+    first download included."""
+    engine, keys = county
+    a = laptop(tmp_path, "一号机", engine, keys)
+    add_household(a)
+    b = laptop(tmp_path, "二号机", engine, keys)
+    _usb_round(engine, keys, tmp_path, "r1", a, b)
+    _usb_round(engine, keys, tmp_path, "r2", a, b)  # b's first download
+    assert down.down_number(b) >= 1 and "未发送" not in states(b)
+    told = export(b, tmp_path / "r3" / "up")  # b changed nothing: an empty package says what it applied
+    for path in told:
+        import_file(engine, keys, path)
+    with engine.connect() as conn:
+        applied = conn.execute(text("SELECT down_applied FROM device WHERE id = :i"), {"i": b.device_id}).scalar_one()
+    assert applied == down.down_number(b)
+    assert not [p for p in export_down(engine, keys, tmp_path / "r3" / "down") if b.device_id[:8] in p.name]
+    # nothing applied since: no further package
+    assert [p.name for p in export(b, tmp_path / "r4" / "up")] == [p.name for p in told]
 
 
 def test_the_same_field_edited_on_two_laptops_is_one_conflict_decided_once(tmp_path, county, server):

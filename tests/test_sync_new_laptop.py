@@ -22,9 +22,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def village(tmp_path, county, county_db_url):
+def village(tmp_path, county, county_db_url, monkeypatch):
     """The county holds a village of 1,500 demo households, sent in bulk by the village's first laptop."""
     engine, keys = county
+    monkeypatch.setenv("FUPIN_DOWN_RECORDS", "5000")  # the server's packages: a run of a dozen, to cut half way
     first = laptop(tmp_path, "一号机", engine, keys)
     fill_store(first, HOUSEHOLDS, seed=13)
     for path in export(first, tmp_path / "up"):

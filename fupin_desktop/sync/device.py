@@ -137,6 +137,7 @@ def _header(conn: Connection, store: "Store", keys: DeviceKeys, rows: Sequence[R
         "app_version": _version(), "schema": schema_revision(),
         "down_applied": int(get_meta(conn, "sync.down_number", "0") or 0),
     }
+    set_meta(conn, _TOLD, str(header["down_applied"]))  # in the transaction that keeps the package
     if get_meta(conn, "sync.registered") is None:  # until the county confirms it knows this device
         header.update(proof_header(keys.county.token, store.device_id, keys.sign.public, keys.box.public))
         header["device_label"] = keys.county.label
@@ -182,16 +183,27 @@ def _fitting(records: Iterator[bytes]) -> list[bytes]:
     return taken
 
 
-def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE) -> list[str]:
-    """Seal every unsent change into outbox packages (one transaction each); returns package ids."""
+def pack_pending(store: "Store", *, max_entries: int = MAX_ENTRIES_PER_PACKAGE, tell_down: bool = False) -> list[str]:
+    """Seal every unsent change into outbox packages (one transaction each); returns package ids.
+    ``tell_down`` (a USB export): with nothing to send, an empty package all the same when the device has
+    applied down packages since its last package said so; otherwise the county, which learns it only from
+    package headers, writes every one of them to the stick again at each export (a township's first
+    download: 120 MB)."""
     made: list[str] = []
     while True:
         with store.engine.begin() as conn:
             keys = device_keys(conn)
             rows = conn.execute(_LOG_SELECT, {"device": store.device_id, "limit": max_entries}).all()
-            if not rows and (made or not _needs_hello(conn)):
+            if not rows and (made or not (_needs_hello(conn) or tell_down and _untold(conn))):
                 return made
             made.append(_pack(conn, store, keys, rows))
+
+
+_TOLD = "sync.down_told"  # the down packages applied, as the last package made said
+
+
+def _untold(conn: Connection) -> bool:
+    return int(get_meta(conn, "sync.down_number", "0") or 0) > int(get_meta(conn, _TOLD, "0") or 0)
 
 
 def _needs_hello(conn: Connection) -> bool:
@@ -243,7 +255,7 @@ def export_to_folder(store: "Store", folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidInput(f"无法写入文件夹：{folder}", hint=str(exc.strerror)) from None
-    pack_pending(store)
+    pack_pending(store, tell_down=True)
     with store.engine.connect() as conn:
         keys = device_keys(conn)
         items = pending_packages(conn)
