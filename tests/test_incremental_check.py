@@ -11,16 +11,17 @@ import sys
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import event, select, text, update
 
 from fupin_desktop.demo import fill_store
 from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
-from fupin_desktop.model import CheckDirty, Household, IncomeLine, IncomeYear, Member
+from fupin_desktop.model import CheckDirty, CheckKey, Household, IncomeLine, IncomeYear, Member
 from fupin_desktop.services import checks
 from fupin_desktop.services import households as svc
 from fupin_desktop.validation import incremental, parallel
 from fupin_desktop.validation.engine import (
-    ERROR, STORE_KEYS, STORE_RULES, WHOLE_PASSES, Context, _load_rules, check_store, whole_store_pass,
+    ERROR, STORE_KEYS, STORE_RULES, WHOLE_PASSES, Context, _load_rules, check_store, store_keys, whole_store_pass,
 )
 
 YEAR = 2024
@@ -224,12 +225,17 @@ def test_every_table_the_rules_read_notes_the_households_written(new_store):
         assert len(dirty) == 1 and dirty[0] in ids, table
 
 
-def test_a_recheck_of_many_written_households_on_the_workers_equals_the_full_check(new_store, monkeypatch):
+@pytest.mark.parametrize("max_cross", [incremental.MAX_CROSS, 10])
+def test_a_recheck_of_many_written_households_on_the_workers_equals_the_full_check(new_store, monkeypatch,
+                                                                                   max_cross):
     """Past MAX_DIRTY written households (a routine down package), their own rules run on the worker
-    processes while the cross-household rules run here: still the full check's answer."""
+    processes while the cross-household rules run here: still the full check's answer, and the keys kept
+    for the next re-check are the full check's too. Past MAX_CROSS, the cross-household rules run over
+    the whole store first and give the written households' keys."""
     fill_store(new_store, 150, seed=12, flaws=0.2)
     monkeypatch.setattr(parallel, "MIN_PER_WORKER", 20)  # two workers for 150 households
     monkeypatch.setattr(incremental, "MAX_DIRTY", 5)
+    monkeypatch.setattr(incremental, "MAX_CROSS", max_cross)
     assert checks.check(new_store, YEAR).full
     rng = random.Random(20261207)
     started = []
@@ -243,3 +249,6 @@ def test_a_recheck_of_many_written_households_on_the_workers_equals_the_full_che
         assert started and started[-1] == run.rechecked  # on the workers
         assert sorted(run.findings, key=_key) == truth, (round_no, done)
         assert _marks(new_store) == _expected_marks(new_store, truth), (round_no, done)
+        with new_store.engine.connect() as conn:
+            kept = set(conn.execute(select(CheckKey.household_id, CheckKey.key)).tuples())
+            assert kept == set(store_keys(conn, Context.for_store(conn, YEAR), None)), (round_no, done)

@@ -182,8 +182,19 @@ def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
 
 def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[str], results: HouseholdResults | None,
              want_findings: bool, cancel: Callable[[], bool] | None) -> CheckRun:
-    before: set[str] = set(_in(conn, select(CheckKey.key), CheckKey.household_id, written))
-    now = list(store_keys(conn, ctx, existing)) if existing else []
+    kept_pairs: set[tuple[str, str]] = set(_in(conn, select(CheckKey.key, CheckKey.household_id),
+                                               CheckKey.household_id, written))
+    before = {k for k, _h in kept_pairs}
+    passes: dict[str, tuple[list[Finding], list[tuple[str, str]]]] = {}
+    shared: dict[str, Any] = {}  # rows the whole-store passes share, read once
+    if len(existing) > MAX_CROSS:
+        # Every cross-household rule will run over the whole store (it runs again over at least the
+        # written households): run them now, and take the written households' keys from their passes
+        # rather than looking them up household by household first.
+        passes = {fn.__name__: whole_store_pass(conn, ctx, fn, shared) for fn in STORE_RULES}
+        now = [(h, k) for _found, keys in passes.values() for h, k in keys if h in existing]
+    else:
+        now = list(store_keys(conn, ctx, existing)) if existing else []
     # Per cross-household rule: the written households, and every household holding one of its keys
     # that moved (households not written still hold in check_key the keys they hold now).
     moved: dict[str, set[str]] = defaultdict(set)
@@ -208,11 +219,11 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
         conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
         affected - written)}
     fresh: dict[str, list[Tagged]] = defaultdict(list)
-    shared: dict[str, Any] = {}  # rows the whole-store passes share, read once
     for fn in STORE_RULES:
         only = rerun[fn.__name__]
         if only:
-            found = fn(conn, ctx, only) if len(only) <= MAX_CROSS else whole_store_pass(conn, ctx, fn, shared)[0]
+            found = passes[fn.__name__][0] if fn.__name__ in passes else fn(conn, ctx, only) \
+                if len(only) <= MAX_CROSS else whole_store_pass(conn, ctx, fn, shared)[0]
             for f in found:
                 if f.household in only:
                     fresh[f.household].append((fn.__name__, f))
@@ -222,8 +233,6 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
     gone = written | affected
     for start in range(0, len(ids := sorted(gone)), _BATCH):
         conn.execute(delete(CheckResult).where(CheckResult.household_id.in_(ids[start:start + _BATCH])))
-    for start in range(0, len(ids := sorted(written)), _BATCH):
-        conn.execute(delete(CheckKey).where(CheckKey.household_id.in_(ids[start:start + _BATCH])))
     order = {fn.__name__: i for i, fn in enumerate(STORE_RULES)}
     rows: list[dict[str, Any]] = []
     marks: list[dict[str, Any]] = []
@@ -237,7 +246,9 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
             rows.append({"household_id": h, "own": _dump(mine), "cross": _dump_tagged(tagged)})
         marks.append(_mark(h, mine + theirs))
     _flush(conn, rows, marks)
-    _insert_keys(conn, now)
+    # the written households' keys made what they are now: only the pairs that changed are written
+    now_pairs = {(k, h) for h, k in now}
+    _change_keys(conn, kept_pairs - now_pairs, now_pairs - kept_pairs)
     _kept(conn, ctx)
     # From the kept findings, not the marks: summing a column of the wide household table would
     # decrypt every page of it.
@@ -295,28 +306,25 @@ def _flush(conn: Connection, rows: list[dict[str, Any]], marks: list[dict[str, A
         marks.clear()
 
 
-def _insert_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
-    unique = sorted({(k, h) for h, k in pairs})  # in key order: appended to the tree, not scattered
-    # The driver's executemany with plain tuples: a full check writes about 150,000 keys, and
-    # SQLAlchemy's per-row parameter dicts cost more than the inserts.
+def _change_keys(conn: Connection, gone: set[tuple[str, str]], new: set[tuple[str, str]]) -> None:
+    """(key, household id) pairs out of ``check_key`` and into it. Most keys stay from one check to the
+    next: the difference is written, not 150,000 rows into two trees. In key order (appended to the
+    tree, not scattered), with the driver's executemany of plain tuples: SQLAlchemy's per-row
+    parameter dicts cost more than the writes."""
     table = CheckKey.__table__
-    sql = f"INSERT INTO {table.name} ({table.c.key.name}, {table.c.household_id.name}) VALUES (?, ?)"
-    for start in range(0, len(unique), 5000):
-        conn.exec_driver_sql(sql, unique[start:start + 5000])
+    key, household_id = table.c.key.name, table.c.household_id.name
+    for sql, pairs in ((f"DELETE FROM {table.name} WHERE {key} = ? AND {household_id} = ?", sorted(gone)),
+                       (f"INSERT INTO {table.name} ({key}, {household_id}) VALUES (?, ?)", sorted(new))):
+        for start in range(0, len(pairs), 5000):
+            conn.exec_driver_sql(sql, pairs[start:start + 5000])
 
 
 def _replace_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
-    """``check_key`` made to hold exactly these pairs. Most keys are those of the last check: the
-    difference is written, not 150,000 rows into two trees."""
+    """``check_key`` made to hold exactly these (household id, key) pairs."""
     table = CheckKey.__table__
-    key, household_id = table.c.key.name, table.c.household_id.name
     now = {(k, h) for h, k in pairs}
-    kept = set(plain_rows(conn, f"SELECT {key}, {household_id} FROM {table.name}"))
-    gone = sorted(kept - now)
-    for start in range(0, len(gone), 5000):
-        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {key} = ? AND {household_id} = ?",
-                             gone[start:start + 5000])
-    _insert_keys(conn, ((h, k) for k, h in now - kept))
+    kept = set(plain_rows(conn, f"SELECT {table.c.key.name}, {table.c.household_id.name} FROM {table.name}"))
+    _change_keys(conn, kept - now, now - kept)
 
 
 def _kept(conn: Connection, ctx: Context) -> None:
