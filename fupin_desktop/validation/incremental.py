@@ -222,8 +222,13 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
     for fn in STORE_RULES:
         only = rerun[fn.__name__]
         if only:
-            found = passes[fn.__name__][0] if fn.__name__ in passes else fn(conn, ctx, only) \
-                if len(only) <= MAX_CROSS else whole_store_pass(conn, ctx, fn, shared)[0]
+            found: Iterable[Finding]
+            if fn.__name__ in passes:
+                found = passes[fn.__name__][0]
+            elif len(only) <= MAX_CROSS:
+                found = fn(conn, ctx, only)
+            else:
+                found = whole_store_pass(conn, ctx, fn, shared)[0]
             for f in found:
                 if f.household in only:
                     fresh[f.household].append((fn.__name__, f))
