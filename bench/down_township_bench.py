@@ -21,7 +21,8 @@ time and peak RSS are its own (VmHWM):
    The same first download over HTTP, end to end: a second clerk, enrolled and introduced alike,
    pulls with `sync.pull.pull` from the county server (`fupin county serve`, a process of its own,
    building the next packages while the laptop applies the current one); the laptop in another
-   process. Wall clock of the pull, peak RSS and CPU seconds of each side (`first_download_http`);
+   process. Wall clock of the pull, how long the laptop waited for answers, peak RSS and CPU seconds
+   of each side (`first_download_http`);
    `--http-without-ahead` measures it once more with build-ahead off (FUPIN_DOWN_AHEAD=0), a third clerk;
 4. 300 village laptops (Device rows written directly, each its own village, up to date) and a morning
    of imports that created 60,000 records across their villages; the county builds every one's next
@@ -199,15 +200,26 @@ def child_floor(store_dir: str, work: str, triggers: str = "on") -> dict[str, An
 def child_pull(store_dir: str, base: str) -> dict[str, Any]:
     """A clerk's first download over HTTP, as the laptop runs it (each package applied before the next is asked for)."""
     from fupin_desktop.store.store import Store
-    from fupin_desktop.sync.pull import pull
+    from fupin_desktop.sync import pull as pulling
 
     store = Store.open(Path(store_dir), "admin", PASSWORD)
+    waited = [0.0]
+    real_ask = pulling._ask
+
+    def timed_ask(*args: Any, **kwargs: Any) -> bytes | None:  # the laptop waiting for the county's answer
+        started = time.perf_counter()
+        try:
+            return real_ask(*args, **kwargs)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    pulling._ask = timed_ask  # type: ignore[assignment]
     started = time.perf_counter()
-    result = pull(store, base)
+    result = pulling.pull(store, base)
     seconds = time.perf_counter() - started
     cpu = os.times()
     store.close()
-    return {"seconds": round(seconds, 2), "packages": len(result.applied),
+    return {"seconds": round(seconds, 2), "packages": len(result.applied), "waiting_s": round(waited[0], 2),
             "records": sum(r.records for r in result.applied), "cpu_s": round(cpu.user + cpu.system, 2)}
 
 
@@ -273,6 +285,7 @@ def http_first_download(url: str, tmp: Path, store_dir: str, ahead: bool) -> dic
         process.wait(timeout=60)
     return {"build_ahead": ahead, "packages": pulled["packages"], "records": pulled["records"],
             "end_to_end_s": pulled["seconds"], "wall_with_device_start_s": round(wall, 2),
+            "device_waiting_for_county_s": pulled["waiting_s"],
             "records_per_s": round(pulled["records"] / pulled["seconds"]) if pulled["seconds"] else None,
             "county_cpu_s": round(cpu, 2), "county_peak_rss_mb": round(county_peak, 1),
             "device_cpu_s": pulled["cpu_s"], "device_peak_rss_mb": pulled["peak_rss_mb"]}

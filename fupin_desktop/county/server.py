@@ -123,7 +123,6 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
 
     app = FastAPI(title="Fupin 县级同步服务", version=__version__, lifespan=lifespan,
                   description="接收村里设备的加密变更包，返回签名回执。")
-    app.state.build_ahead = ahead
 
     @app.get("/api/v1/health")
     def health() -> dict[str, Any]:
