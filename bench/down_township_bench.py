@@ -14,16 +14,16 @@ time and peak RSS are its own (VmHWM):
 2. the laptop applies them (`apply_files`: one transaction per package, summaries and validation
    marks at the end), then the floor: the same rows, read back from the laptop, inserted into a fresh
    store of the same schema with one raw executemany of tuples per table (timed inserts only), once
-   as the schema is and once without the re-check's triggers (as a first download inserts);
-3. the clerk's next up package tells the county which down packages it applied; 10,000 records changed
-   at the county (a phone number and a 人口编号 each, new revisions), built and applied the ordinary
-   way (not a first download any more);
+   as the schema is and once without the re-check's triggers (as a first download inserts).
    The same first download over HTTP, end to end: a second clerk, enrolled and introduced alike,
    pulls with `sync.pull.pull` from the county server (`fupin county serve`, a process of its own,
    building the next packages while the laptop applies the current one); the laptop in another
    process. Wall clock of the pull, how long the laptop waited for answers, peak RSS and CPU seconds
-   of each side (`first_download_http`);
-   `--http-without-ahead` measures it once more with build-ahead off (FUPIN_DOWN_AHEAD=0), a third clerk;
+   of each side (`first_download_http`); `--http-without-ahead` measures it once more with
+   build-ahead off (FUPIN_DOWN_AHEAD=0), a third clerk;
+3. the clerk's next up package tells the county which down packages it applied; 10,000 records changed
+   at the county (a phone number and a 人口编号 each, new revisions), built and applied the ordinary
+   way (not a first download any more);
 4. 300 village laptops (Device rows written directly, each its own village, up to date) and a morning
    of imports that created 60,000 records across their villages; the county builds every one's next
    package.
