@@ -171,3 +171,26 @@ def test_a_pull_cut_half_way_resumes_with_the_packages_built_ahead(tmp_path, cou
     finally:
         server.stop()
     assert _ahead_threads() == []
+
+
+def test_one_thread_per_device_a_few_in_all_and_none_after_stop(monkeypatch):
+    release, calls = threading.Event(), []
+
+    def build(self, device_id, run):  # a build that lasts until released (or the server stops)
+        calls.append(device_id)
+        while not release.is_set() and not self._stopping.is_set():
+            run.wake.wait(0.01)
+
+    monkeypatch.setattr(ahead.BuildAhead, "_build", build)
+    builder = ahead.BuildAhead(None, None, threads=4)
+    devices = [f"{i:032x}" for i in range(6)]
+    for device in devices + devices[:2]:  # two asked again while theirs runs
+        builder.served(device)
+    assert builder.running() == 4  # the others: built on demand
+    _until(lambda: len(calls) == 4, "the threads did not start")
+    assert sorted(calls) == devices[:4]
+    started = time.monotonic()
+    builder.stop()
+    assert time.monotonic() - started < 5 and builder.running() == 0 and _ahead_threads() == []
+    builder.served(devices[5])  # stopped: no new thread
+    assert builder.running() == 0 and len(calls) == 4

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine
@@ -81,9 +82,10 @@ class BuildAhead:
             runs = list(self._runs.values())
         for run in runs:
             run.wake.set()
+        deadline = time.monotonic() + timeout  # for all of them: they end at once, each after its package
         for run in runs:
             if run.thread is not None:
-                run.thread.join(timeout)
+                run.thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self, device_id: str, run: _Run) -> None:
         try:
