@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from fupin_desktop.county import ahead
 from fupin_desktop.county import down as county_down
@@ -182,7 +183,8 @@ def test_one_thread_per_device_a_few_in_all_and_none_after_stop(monkeypatch):
             run.wake.wait(0.01)
 
     monkeypatch.setattr(ahead.BuildAhead, "_build", build)
-    builder = ahead.BuildAhead(None, None, threads=4)
+    postgresql = SimpleNamespace(dialect=SimpleNamespace(name="postgresql"))
+    builder = ahead.BuildAhead(postgresql, None, threads=4)
     devices = [f"{i:032x}" for i in range(6)]
     for device in devices + devices[:2]:  # two asked again while theirs runs
         builder.served(device)
@@ -194,3 +196,6 @@ def test_one_thread_per_device_a_few_in_all_and_none_after_stop(monkeypatch):
     assert time.monotonic() - started < 5 and builder.running() == 0 and _ahead_threads() == []
     builder.served(devices[5])  # stopped: no new thread
     assert builder.running() == 0 and len(calls) == 4
+    on_sqlite = ahead.BuildAhead(create_engine("sqlite://"), None)  # no row lock: built on demand only
+    on_sqlite.served(devices[5])
+    assert on_sqlite.running() == 0 and len(calls) == 4

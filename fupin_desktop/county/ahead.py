@@ -48,6 +48,11 @@ class BuildAhead:
 
     def __init__(self, engine: Engine, keys: CountyKeys, *, ahead: int = AHEAD, threads: int = THREADS,
                  idle: float = IDLE_SECONDS) -> None:
+        # PostgreSQL only: the thread and a request building the same number are kept apart by the
+        # device row's lock, and SQLite has no row lock (FOR UPDATE is left out): there both could read
+        # the same cursor and build the same package. A SQLite county is one machine with few devices.
+        if engine.dialect.name != "postgresql":
+            ahead = 0
         self.engine, self.keys, self.ahead, self.threads, self.idle = engine, keys, ahead, threads, idle
         self._lock = threading.Lock()
         self._runs: dict[str, _Run] = {}
