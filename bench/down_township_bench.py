@@ -14,7 +14,13 @@ time and peak RSS are its own (VmHWM):
 2. the laptop applies them (`apply_files`: one transaction per package, summaries and validation
    marks at the end), then the floor: the same rows, read back from the laptop, inserted into a fresh
    store of the same schema with one raw executemany of tuples per table (timed inserts only), once
-   as the schema is and once without the re-check's triggers (as a first download inserts);
+   as the schema is and once without the re-check's triggers (as a first download inserts).
+   The same first download over HTTP, end to end: a second clerk, enrolled and introduced alike,
+   pulls with `sync.pull.pull` from the county server (`fupin county serve`, a process of its own,
+   building the next packages while the laptop applies the current one); the laptop in another
+   process. Wall clock of the pull, how long the laptop waited for answers, peak RSS and CPU seconds
+   of each side (`first_download_http`); `--http-without-ahead` measures it once more with
+   build-ahead off (FUPIN_DOWN_AHEAD=0), a third clerk;
 3. the clerk's next up package tells the county which down packages it applied; 10,000 records changed
    at the county (a phone number and a 人口编号 each, new revisions), built and applied the ordinary
    way (not a first download any more);
@@ -191,29 +197,98 @@ def child_floor(store_dir: str, work: str, triggers: str = "on") -> dict[str, An
     return {"seconds": round(seconds, 2), "rows": rows}
 
 
+def child_pull(store_dir: str, base: str) -> dict[str, Any]:
+    """A clerk's first download over HTTP, as the laptop runs it (each package applied before the next is asked for)."""
+    from fupin_desktop.store.store import Store
+    from fupin_desktop.sync import pull as pulling
+
+    store = Store.open(Path(store_dir), "admin", PASSWORD)
+    waited = [0.0]
+    real_ask = pulling._ask
+
+    def timed_ask(*args: Any, **kwargs: Any) -> bytes | None:  # the laptop waiting for the county's answer
+        started = time.perf_counter()
+        try:
+            return real_ask(*args, **kwargs)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    pulling._ask = timed_ask  # type: ignore[assignment]
+    started = time.perf_counter()
+    result = pulling.pull(store, base)
+    seconds = time.perf_counter() - started
+    cpu = os.times()
+    store.close()
+    return {"seconds": round(seconds, 2), "packages": len(result.applied), "waiting_s": round(waited[0], 2),
+            "records": sum(r.records for r in result.applied), "cpu_s": round(cpu.user + cpu.system, 2)}
+
+
 def _child_main(args: list[str]) -> None:
     kind, rest = args[0], args[1:]
-    result = {"build": child_build, "apply": child_apply, "floor": child_floor}[kind](*rest)
+    result = {"build": child_build, "apply": child_apply, "floor": child_floor, "pull": child_pull}[kind](*rest)
     result["peak_rss_mb"] = round(_high_water_mb(), 1)
     print(json.dumps(result))
 
 
 # ---- steps ---------------------------------------------------------------------------------------
-def clerk(tmp: Path, engine: Any, keys: Any) -> Any:
-    """A township clerk's laptop, enrolled and introduced to the county by its first (empty) package."""
+def clerk(tmp: Path, engine: Any, keys: Any, name: str = "clerk") -> Any:
+    """A township clerk's laptop, enrolled and introduced to the county by its first (empty) package,
+    whose acknowledgment it has (so that a pull does not send it again)."""
+    from fupin_desktop.county.acks import write_acks
     from fupin_desktop.county.devices import issue_enrollment
     from fupin_desktop.county.importer import import_file
     from fupin_desktop.store.store import Store
     from fupin_desktop.sync.device import enroll, export_to_folder
+    from fupin_desktop.sync.receipts import apply_ack
 
-    store, _ = Store.create(tmp / "clerk", village_code=_village(0), village_name="基准村", username="admin",
+    store, _ = Store.create(tmp / name, village_code=_village(0), village_name="基准村", username="admin",
                             password=PASSWORD)
-    issue_enrollment(engine, keys, village_code=_village(0), label="乡镇干事", out=tmp / "clerk.fupinenroll",
+    issue_enrollment(engine, keys, village_code=_village(0), label=f"乡镇干事 {name}", out=tmp / f"{name}.fupinenroll",
                      scope=TOWNSHIP)
-    enroll(store, tmp / "clerk.fupinenroll")
-    for path in export_to_folder(store, tmp / "hello"):
+    enroll(store, tmp / f"{name}.fupinenroll")
+    for path in export_to_folder(store, tmp / f"hello-{name}"):
         import_file(engine, keys, path)
+    for path in write_acks(engine, keys, {store.device_id}, tmp / f"ack-{name}"):
+        apply_ack(store, path)
     return store
+
+
+def _proc_status_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def http_first_download(url: str, tmp: Path, store_dir: str, ahead: bool) -> dict[str, Any]:
+    """The clerk's first download over HTTP: the county server in a process of its own, the laptop's pull in
+    another; the server's peak RSS (VmHWM) and CPU seconds read from /proc before it is stopped."""
+    import psutil
+
+    from .sync_bench import _start_server
+
+    os.environ["FUPIN_DOWN_AHEAD"] = "2" if ahead else "0"  # the server process inherits it
+    try:
+        process, base = _start_server(url, tmp / f"server-{'ahead' if ahead else 'serial'}.log")
+    finally:
+        del os.environ["FUPIN_DOWN_AHEAD"]
+    try:
+        server = psutil.Process(process.pid)
+        cpu_before = sum(server.cpu_times()[:2])
+        started = time.perf_counter()
+        pulled = _child("pull", store_dir, base)
+        wall = time.perf_counter() - started
+        cpu = sum(server.cpu_times()[:2]) - cpu_before
+        county_peak = _proc_status_mb(process.pid, "VmHWM")
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return {"build_ahead": ahead, "packages": pulled["packages"], "records": pulled["records"],
+            "end_to_end_s": pulled["seconds"], "wall_with_device_start_s": round(wall, 2),
+            "device_waiting_for_county_s": pulled["waiting_s"],
+            "records_per_s": round(pulled["records"] / pulled["seconds"]) if pulled["seconds"] else None,
+            "county_cpu_s": round(cpu, 2), "county_peak_rss_mb": round(county_peak, 1),
+            "device_cpu_s": pulled["cpu_s"], "device_peak_rss_mb": pulled["peak_rss_mb"]}
 
 
 def tell_county(tmp: Path, engine: Any, keys: Any, store_dir: str) -> None:
@@ -272,7 +347,8 @@ def morning(url: str, engine: Any, devices: int, records: int) -> list[str]:
     return ids
 
 
-def run(admin: str, households: int, routine: int, devices: int, morning_records: int) -> dict[str, Any]:
+def run(admin: str, households: int, routine: int, devices: int, morning_records: int,
+        http_without_ahead: bool = False) -> dict[str, Any]:
     from sqlalchemy import text
 
     out: dict[str, Any] = {"households": households}
@@ -285,10 +361,15 @@ def run(admin: str, households: int, routine: int, devices: int, morning_records
             conn.execute(text("ANALYZE record"))
         out["county_bulk_setup_s"] = round(time.perf_counter() - started, 1)
         store = clerk(tmp, engine, keys)
-        store_dir = str(store.path)
+        store_dir, device_id = str(store.path), store.device_id
         store.close()
+        over_http = [clerk(tmp, engine, keys, name) for name in ("http", "serial")[:1 + http_without_ahead]]
+        http_dirs = [str(s.path) for s in over_http]
+        for s in over_http:
+            s.close()
 
-        build = _child("build", url, str(tmp / "first"), "")
+        # the USB clerk's packages only: the others are the HTTP ones', built by the server as they pull
+        build = _child("build", url, str(tmp / "first"), device_id)
         apply = _child("apply", store_dir, str(tmp / "first"))
         floor = _child("floor", store_dir, str(tmp))
         strict = _child("floor", store_dir, str(tmp), "off")
@@ -303,10 +384,13 @@ def run(admin: str, households: int, routine: int, devices: int, morning_records
             "apply_share_of_floor": round(floor["seconds"] / apply["seconds"], 3),
             "floor_without_triggers_s": strict["seconds"],
             "apply_share_of_floor_without_triggers": round(strict["seconds"] / apply["seconds"], 3)}
+        out["first_download_http"] = http_first_download(url, tmp, http_dirs[0], ahead=True)
+        if http_without_ahead:
+            out["first_download_http_without_ahead"] = http_first_download(url, tmp, http_dirs[1], ahead=False)
 
         tell_county(tmp, engine, keys, store_dir)  # what the clerk applied: the county writes only what follows
         routine_changes(engine, routine)
-        build = _child("build", url, str(tmp / "routine"), "")
+        build = _child("build", url, str(tmp / "routine"), device_id)
         apply = _child("apply", store_dir, str(tmp / "routine"))
         out["routine_exchange"] = {"changes": routine, "county_build_s": build["seconds"],
                                    "device_apply_s": apply["seconds"], "records": apply["records"],
@@ -334,9 +418,12 @@ def main() -> None:
     parser.add_argument("--routine", type=int, default=10_000, help="routine exchange: records changed")
     parser.add_argument("--devices", type=int, default=300)
     parser.add_argument("--morning-records", type=int, default=60_000)
+    parser.add_argument("--http-without-ahead", action="store_true",
+                        help="the HTTP first download once more with build-ahead off (a third clerk)")
     args = parser.parse_args()
     started = time.perf_counter()
-    result = run(args.pg_url, args.households, args.routine, args.devices, args.morning_records)
+    result = run(args.pg_url, args.households, args.routine, args.devices, args.morning_records,
+                 args.http_without_ahead)
     result["bench_total_s"] = round(time.perf_counter() - started, 1)
     result["load_average"] = os.getloadavg()
     print(json.dumps(result, ensure_ascii=False, indent=1))

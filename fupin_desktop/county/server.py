@@ -4,6 +4,8 @@ acknowledgment and its next down package (signed requests), health. Runs TLS its
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from ..sync.client import ACK_REQUEST_CONTEXT
 from ..sync.package import Limits
 from ..sync.pull import DOWN_REQUEST_CONTEXT, down_message
 from .acks import build_ack
+from .ahead import BuildAhead
 from .down import next_for
 from .importer import import_file
 from .keys import CountyKeys
@@ -110,7 +113,15 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
                policy: UploadPolicy | None = None) -> FastAPI:
     limits = limits or Limits()
     policy = policy or UploadPolicy(spool_dir(None))
-    app = FastAPI(title="Fupin 县级同步服务", version=__version__,
+    ahead = BuildAhead(engine, keys)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # a package being built is committed or rolled back first: no thread outlives the app
+        await run_in_threadpool(ahead.stop)
+
+    app = FastAPI(title="Fupin 县级同步服务", version=__version__, lifespan=lifespan,
                   description="接收村里设备的加密变更包，返回签名回执。")
 
     @app.get("/api/v1/health")
@@ -153,6 +164,7 @@ def create_app(engine: Engine, keys: CountyKeys, limits: Limits | None = None,
         built = next_for(engine, keys, device.id, body.after)
         if built is None:
             return Response(status_code=204)
+        ahead.served(device.id)  # its next packages are built while it applies this one
         return Response(built.data, media_type="application/octet-stream",
                         headers={"X-Fupin-Number": str(built.number)})
 
