@@ -370,6 +370,8 @@ class UnitOfWork:
             raise FupinError(f"程序错误：{table.name} 只有派生字段可以批量改写。")
         now, changed = _now(), []
         for row_id, values, current in rows:
+            if all(current.get(name) == value for name, value in values.items()):
+                continue  # as stored already (a stored value is clean): most rows, after a first download
             clean = self._clean(table, values)
             if any(current.get(name) != value for name, value in clean.items()):
                 if "updated_at" in table.c:
