@@ -9,6 +9,7 @@ only the changed ones (old and new) for an update, stamped with the hybrid logic
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from datetime import datetime, timezone
@@ -18,7 +19,8 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, upd
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..clock import HybridClock
-from ..errors import FupinError, InvalidInput, NotFound, corrupt_error
+from ..errors import FupinError, InvalidInput, NotFound, corrupt_error, is_corruption
+from ..logs import exception_summary
 from ..model import Meta, new_id, record_id
 from ..sync_state import SyncState
 from ..opchanges import OpChanges
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 TableLike = Any  # a mapped class or a Table
 
+
+log = logging.getLogger(__name__)
 
 # Runs inside the transaction just before the commit, with the households touched (sorted).
 BeforeCommit = Callable[["UnitOfWork", Sequence[str]], None]
@@ -58,13 +62,24 @@ def _logged_columns(table: Table) -> frozenset[str]:
 
 
 def _database_message(err: DatabaseError) -> FupinError:
-    """What a database error means for the person who was saving; nothing was saved in any case."""
+    """What a database error means for the person who was saving; nothing was saved in any case. Only
+    what SQLite says of a damaged file is called damage: telling someone to restore a backup because
+    of a full disk or a fault in this program would cost them the work since that backup."""
+    said = str(err.orig).lower()
     if isinstance(err, IntegrityError):
         return InvalidInput("保存失败：数据之间有冲突（重复，或引用了不存在的记录）。没有保存任何内容。",
                             hint=str(err.orig))
-    if isinstance(err, OperationalError) and "locked" in str(err.orig).lower():
+    if isinstance(err, OperationalError) and "locked" in said:
         return FupinError("数据库正被另一个程序使用，这次没有保存。", hint="请稍后再保存一次；内容仍在窗口中。")
-    return corrupt_error(err)
+    if "disk is full" in said:
+        return FupinError("磁盘空间不足，这次没有保存。",
+                          hint="请清理磁盘后再保存一次；内容仍在窗口中，数据库没有被改动。")
+    if is_corruption(err):
+        return corrupt_error(err)
+    log.error("database error while saving: %s", exception_summary(err))  # type and place only: no data
+    return FupinError("保存失败：程序内部出错，这次没有保存任何内容。",
+                      hint="内容仍在窗口中，数据库没有被改动。如果反复出现，请用“工具 → 导出诊断信息”"
+                           "导出文件，交给县扶贫办技术人员。")
 
 
 def _household_of(table: Table, row: Mapping[str, Any]) -> str | None:
