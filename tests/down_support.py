@@ -15,10 +15,11 @@ from fupin_desktop.model import Base
 from fupin_desktop.store.store import Store
 from fupin_desktop.sync.device import enroll
 from fupin_desktop.sync.down import apply_down
+from fupin_desktop.sync.received import apply_files
 from fupin_desktop.values import from_json, to_json
 
 from .conftest import PASSWORD
-from .sync_support import add_household, export
+from .sync_support import add_household, export, send_ack
 
 VILLAGE = "520102003004"
 NEIGHBOUR = "520102003005"  # the same township
@@ -97,3 +98,16 @@ def store_dump(store: Store) -> list[Any]:
         for table in ("household", "member", "change_log", "meta"):
             out.append(sorted(tuple(map(str, r)) for r in conn.execute(text(f"SELECT * FROM {table}"))))
     return out
+
+
+def usb_round(engine: Any, keys: Any, tmp: Path, name: str, *stores: Store) -> None:
+    """Each laptop exports to the stick, the county imports and writes the down folders (none when it has
+    nothing new for anyone), each laptop takes its acknowledgment and applies its down packages."""
+    for store in stores:
+        for path in export(store, tmp / name / "up"):
+            import_file(engine, keys, path)
+    written = export_down(engine, keys, tmp / name / "down")
+    for store in stores:
+        send_ack(engine, keys, store, tmp / name / f"ack-{store.device_id[:8]}")
+        if written:  # a folder holds every device's: only its own apply
+            list(apply_files(store, [tmp / name / "down"]))

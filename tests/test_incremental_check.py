@@ -250,5 +250,5 @@ def test_a_recheck_of_many_written_households_on_the_workers_equals_the_full_che
         assert sorted(run.findings, key=_key) == truth, (round_no, done)
         assert _marks(new_store) == _expected_marks(new_store, truth), (round_no, done)
         with new_store.engine.connect() as conn:
-            kept = set(conn.execute(select(CheckKey.household_id, CheckKey.key)).tuples())
+            kept = {(h, k) for h, k in conn.execute(select(CheckKey.household_id, CheckKey.key))}
             assert kept == set(store_keys(conn, Context.for_store(conn, YEAR), None)), (round_no, done)

@@ -13,29 +13,16 @@ from sqlalchemy import text
 
 from fupin_desktop.bundle import MeasureData
 from fupin_desktop.county.bundles import render_roster
-from fupin_desktop.county.down import export_down
-from fupin_desktop.county.importer import import_file
 from fupin_desktop.queries.load import load_households
 from fupin_desktop.services import leaving
 from fupin_desktop.services.edit_state import initial_state, visit_texts
 from fupin_desktop.services.editing import save_edits
 from fupin_desktop.services.households import add_measure, add_visit, unit_of_work
-from fupin_desktop.sync.received import apply_files
 
-from .down_support import VILLAGE, county_records, device_matches, laptop
-from .sync_support import add_household, export, record, send_ack
+from .down_support import VILLAGE, county_records, device_matches, laptop, usb_round
+from .sync_support import add_household, record
 
 TODAY = date.today()
-
-
-def usb_round(engine, keys, tmp: Path, name: str, *stores) -> None:
-    for store in stores:
-        for path in export(store, tmp / name / "up"):
-            import_file(engine, keys, path)
-    export_down(engine, keys, tmp / name / "down")
-    for store in stores:
-        send_ack(engine, keys, store, tmp / name / f"ack-{store.device_id[:8]}")
-        list(apply_files(store, [tmp / name / "down"]))
 
 
 def status(store, hh: str) -> tuple:

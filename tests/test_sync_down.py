@@ -3,7 +3,6 @@ clerk's laptop, all through the county, over HTTP and over USB folders; conflict
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +15,6 @@ from fupin_desktop.sync import down
 from fupin_desktop.sync.client import push
 from fupin_desktop.sync.down import down_conflicts
 from fupin_desktop.sync.pull import pull
-from fupin_desktop.sync.received import apply_files
 
 from .county_net_support import CountyServer
 from .down_support import (
@@ -27,8 +25,9 @@ from .down_support import (
     device_matches,
     household_ids,
     laptop,
+    usb_round,
 )
-from .sync_support import add_household, edit, export, send_ack, states
+from .sync_support import add_household, edit, export, states
 
 
 @pytest.fixture
@@ -77,30 +76,18 @@ def test_an_edit_on_one_laptop_reaches_the_other_and_the_clerk_over_http(tmp_pat
     assert pull(b, server.url).applied == []  # nothing new: nothing applied
 
 
-def _usb_round(engine, keys, tmp: Path, name: str, *stores) -> None:
-    """Each laptop exports to the stick, the county imports and writes the down folders, each laptop applies."""
-    for store in stores:
-        for path in export(store, tmp / name / "up"):
-            import_file(engine, keys, path)
-    written = export_down(engine, keys, tmp / name / "down")
-    for store in stores:
-        send_ack(engine, keys, store, tmp / name / f"ack-{store.device_id[:8]}")
-        if written:  # a folder holds every device's: only its own apply
-            list(apply_files(store, [tmp / name / "down"]))
-
-
 def test_an_edit_reaches_the_other_laptop_and_the_clerk_by_usb(tmp_path, county):
     engine, keys = county
     a = laptop(tmp_path, "一号机", engine, keys)
     b = laptop(tmp_path, "二号机", engine, keys)
     clerk = laptop(tmp_path, "乡镇干事", engine, keys, township=True)
     hh = add_household(a)
-    _usb_round(engine, keys, tmp_path, "r1", a, b, clerk)
-    _usb_round(engine, keys, tmp_path, "r2", a, b, clerk)  # the new laptops' hello went up in r1
+    usb_round(engine, keys, tmp_path, "r1", a, b, clerk)
+    usb_round(engine, keys, tmp_path, "r2", a, b, clerk)  # the new laptops' hello went up in r1
     assert household_ids(b) == household_ids(clerk) == {hh}
     edit(b, hh, phone="13500000005")
-    _usb_round(engine, keys, tmp_path, "r3", a, b, clerk)
-    _usb_round(engine, keys, tmp_path, "r4", a, b, clerk)
+    usb_round(engine, keys, tmp_path, "r3", a, b, clerk)
+    usb_round(engine, keys, tmp_path, "r4", a, b, clerk)
     assert _phone(a, hh) == _phone(clerk, hh) == "13500000005"
     _all_equal(engine, [a, b], clerk)
 
@@ -112,8 +99,8 @@ def test_a_usb_export_with_nothing_new_still_tells_the_county_what_came_down(tmp
     a = laptop(tmp_path, "一号机", engine, keys)
     add_household(a)
     b = laptop(tmp_path, "二号机", engine, keys)
-    _usb_round(engine, keys, tmp_path, "r1", a, b)
-    _usb_round(engine, keys, tmp_path, "r2", a, b)  # b's first download
+    usb_round(engine, keys, tmp_path, "r1", a, b)
+    usb_round(engine, keys, tmp_path, "r2", a, b)  # b's first download
     assert down.down_number(b) >= 1 and "未发送" not in states(b)
     told = export(b, tmp_path / "r3" / "up")  # b changed nothing: an empty package says what it applied
     for path in told:
@@ -204,8 +191,8 @@ def test_a_big_first_download_gets_list_facts_and_validation_marks_like_the_send
     edit(a, hh, phone="123")  # an error the marks must show on the other laptop too
     add_household(a, head="王五", hh_no="5201020030040002")
     b = laptop(tmp_path, "二号机", engine, keys)
-    _usb_round(engine, keys, tmp_path, "r1", a, b)
-    _usb_round(engine, keys, tmp_path, "r2", a, b)
+    usb_round(engine, keys, tmp_path, "r1", a, b)
+    usb_round(engine, keys, tmp_path, "r2", a, b)
     facts = _list_facts(b)
     assert facts == _list_facts(a) and all(f[3] > 0 for f in facts)
     with b.engine.connect() as conn:
@@ -227,8 +214,8 @@ def test_a_routine_bulk_package_refreshes_summaries_only_where_they_change(tmp_p
     a = laptop(tmp_path, "一号机", engine, keys)
     renamed, rephoned = add_household(a), add_household(a, head="王五", hh_no="5201020030040002")
     b = laptop(tmp_path, "二号机", engine, keys)
-    _usb_round(engine, keys, tmp_path, "r1", a, b)
-    _usb_round(engine, keys, tmp_path, "r2", a, b)
+    usb_round(engine, keys, tmp_path, "r1", a, b)
+    usb_round(engine, keys, tmp_path, "r2", a, b)
     with unit_of_work(a) as uow:
         update_member(uow, _head(a, renamed)[2], {"name": "单雄信", "phone": "13800000001"})
         update_member(uow, _head(a, rephoned)[2], {"phone": "123"})  # 手机号码 wrong: an error mark
@@ -238,7 +225,7 @@ def test_a_routine_bulk_package_refreshes_summaries_only_where_they_change(tmp_p
                         lambda uow, households, year: (summarised.extend(h.id for h in households),
                                                        real(uow, households, year)))
     marks_before = _list_facts(b)
-    _usb_round(engine, keys, tmp_path, "r3", a, b)
+    usb_round(engine, keys, tmp_path, "r3", a, b)
     assert summarised == [renamed]
     assert _head(b, renamed) == _head(a, renamed) and _head(b, renamed)[0] == "单雄信"
     assert _head(b, renamed)[1].startswith("shan4") and _head(b, renamed)[3] == "shanxiongxin"
