@@ -5,8 +5,12 @@ day's work, each against a floor measured in the same run.
     .venv/bin/python -m bench.check_bench --store DIR           # reuses one (it gets 200 more edits)
     .venv/bin/python -m bench.check_bench --trigger-cost 1000   # what the check_dirty triggers cost writes
 
-- full check: every household, on every core (what runs on the first check of a day); its floor is
-  reading the same rows the rules read, split over the same worker processes, with no rule run;
+- full check: every household, on every core (after an upgrade of the rules, other thresholds, a new
+  year); its floor is reading the same rows the rules read, split over the same worker processes,
+  with no rule run;
+- the first check of the next day, nothing written: the households whose findings may change with
+  the day (``validation.horizon``) are re-checked; its floor is loading them and running their own
+  rules. Its answer is compared with a full check's on that day;
 - re-check: 200 households edited through the services (one ID number copied into another
   household, phone numbers shared, names, genders, members leaving), then the check again; its floor
   is loading those 200 households and running their own rules, nothing else. The re-check's answer
@@ -23,7 +27,7 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 PASSWORD = "bench-password-1"
@@ -110,6 +114,16 @@ def previous_check(store) -> float:
         results = _results(store, ctx, worker_count(store.engine))
         sum(1 for _ in check_store(conn, ctx, mark=True, results=results))
     return time.perf_counter() - start
+
+
+def expired_on(store, day: date) -> list[str]:
+    """The households whose kept findings may not hold on ``day``."""
+    from sqlalchemy import select
+
+    from fupin_desktop.model import CheckResult
+
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(CheckResult.household_id).where(CheckResult.until <= day)).scalars())
 
 
 def own_floor(store, chosen: list[str]) -> float:
@@ -218,6 +232,22 @@ def main() -> None:
         out["re-check / floor"] = round(statistics.median(re) / statistics.median(own), 2)
         out["check command right after (nothing to re-check, every finding listed) s"] = round(
             statistics.median(cli), 3)
+        days, day_floor, dated = [], [], []
+        for n in range(1, args.rounds + 1):
+            # the first check of a later day, nothing written since the last check: the households
+            # whose findings may change with the day (a birthday, a deadline) are read again
+            day = date.today() + timedelta(days=n)
+            chosen = expired_on(store, day)
+            day_floor.append(own_floor(store, chosen))
+            start = time.perf_counter()
+            run = checks.check(store, today=day)
+            days.append(time.perf_counter() - start)
+            truth = checks.check(store, full=True, today=day)
+            assert not run.full and run.rechecked == len(chosen) and truth.count == run.count, (run, truth)
+            dated.append(run.rechecked)
+        out["first check of the next day s (median)"] = round(statistics.median(days), 3)
+        out["households it re-read (per day)"] = dated
+        out["floor (next day): load + own rules of those households s"] = round(statistics.median(day_floor), 3)
     print(json.dumps(out, ensure_ascii=False, indent=1))
 
 

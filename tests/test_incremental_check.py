@@ -4,6 +4,7 @@ after random edits, cross-household rules included (one ID number in two househo
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import re
 import subprocess
@@ -12,14 +13,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from fupin_desktop.demo import fill_store
 from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
-from fupin_desktop.model import CheckDirty, CheckKey, Household, IncomeLine, IncomeYear, Member
-from fupin_desktop.services import checks
+from fupin_desktop.model import CheckDirty, CheckKey, Household, IncomeLine, IncomeYear, Member, WorkRecord
+from fupin_desktop.services import checks, procedures
 from fupin_desktop.services import households as svc
 from fupin_desktop.validation import incremental, parallel
+from fupin_desktop.validation.horizon import Today, recording
+from fupin_desktop.validation.idnumber import make_id
 from fupin_desktop.validation.engine import (
     ERROR, STORE_KEYS, STORE_RULES, WHOLE_PASSES, Context, _load_rules, check_store, store_keys, whole_store_pass,
 )
@@ -165,18 +168,111 @@ def test_an_id_number_moving_between_households_is_seen_on_both_sides(new_store)
     assert sorted(run.findings, key=_key) == _truth(new_store)
 
 
-def test_a_new_day_or_other_year_checks_in_full(new_store):
+def test_another_year_a_day_gone_back_or_other_thresholds_check_in_full(new_store):
     fill_store(new_store, 10, seed=5)
     assert checks.check(new_store, YEAR).full
     assert not checks.check(new_store, YEAR).full
     assert checks.check(new_store, YEAR - 1).full  # another year: the kept findings do not answer
     assert checks.check(new_store, YEAR).full
-    with new_store.engine.connect() as conn:  # ages and deadlines move with the day
+    with new_store.engine.connect() as conn:
         ctx = Context.for_store(conn, YEAR)
         assert incremental.can_recheck(conn, ctx)
-        assert not incremental.can_recheck(conn, replace(ctx, today=ctx.today + timedelta(days=1)))
+        # a later day is re-checked (ages and deadlines: see the walk below); a clock set back is not
+        assert incremental.can_recheck(conn, replace(ctx, today=ctx.today + timedelta(days=1)))
+        assert not incremental.can_recheck(conn, replace(ctx, today=ctx.today - timedelta(days=1)))
+        # a new calendar year (a procedure without a year takes the clock's year's limits)
+        assert not incremental.can_recheck(conn, replace(ctx, today=date(ctx.today.year + 1, 1, 1)))
         assert not incremental.can_recheck(conn, replace(ctx, thresholds={}))
     assert checks.check(new_store, YEAR, full=True).full
+
+
+WALK_YEAR = 2024
+WALK_START = date(2024, 5, 10)
+
+
+def _dated_records(store) -> dict[str, str]:
+    """Records whose findings change with the day alone, on households of the demo store: a visit
+    overdue a few working days after discovery, a step dated after today, a warning about to be
+    overdue, work ending after today, an ID number born after today. Returns household ids by name."""
+    with store.engine.connect() as conn:
+        ids = conn.execute(select(Household.id).order_by(Household.id).limit(5)).scalars().all()
+        heads = dict(conn.execute(select(Member.household_id, Member.id).where(
+            Member.household_id.in_(ids), Member.relation == "户主")).all())
+    visit, step, warning, work, unborn = ids
+    with svc.unit_of_work(store) as uow:
+        procedures.start_procedure(uow, visit, "识别纳入", date(2024, 5, 8), channel="农户自主申报")
+        later = procedures.start_procedure(uow, step, "识别纳入", date(2024, 4, 1), channel="农户自主申报")
+        procedures.record_step(uow, later, "入户核实", date(2024, 5, 20))
+        procedures.add_warnings(uow, [{"household_id": warning, "department": "医保", "warning": "大额医疗支出",
+                                       "warned_on": date(2024, 5, 1), "received_on": date(2024, 5, 2)}])
+        uow.insert(WorkRecord, {"member_id": heads[work], "start_on": date(2024, 3, 1), "end_on": date(2024, 6, 30),
+                                "county": "外县", "monthly_income": 3000, "channel": "自主务工"})
+        svc.add_member(uow, unborn, {"name": "未生", "relation": "之子", "gender": "男",
+                                     "id_no": make_id("520102", date(2024, 7, 1), 11), "birth_date": date(2024, 7, 1)})
+    return {"visit": visit, "step": step, "warning": warning, "work": work, "unborn": unborn}
+
+
+def test_the_first_check_of_a_later_day_rechecks_only_what_the_day_changed(new_store):
+    """Each household's findings are kept with the first day they may differ (a birthday, a deadline);
+    a check on a later day re-checks those households and gives the full check's answer."""
+    fill_store(new_store, 120, seed=23, flaws=0.2, year=WALK_YEAR)
+    dated = _dated_records(new_store)
+    with new_store.engine.connect() as conn:
+        households = conn.execute(select(func.count()).select_from(Household)).scalar_one()
+
+    def truth(day):
+        with new_store.engine.connect() as conn:
+            return sorted(check_store(conn, Context.for_store(conn, WALK_YEAR, day)), key=_key)
+
+    assert checks.check(new_store, WALK_YEAR, today=WALK_START).full
+    changed_by_day: set[str] = set()
+    previous = truth(WALK_START)
+    walk = [WALK_START + timedelta(days=n) for n in (1, 2, 3, 6, 13, 25, 40, 51, 52, 60, 90, 150, 200)]
+    walk += [date(2024, 12, 30), date(2024, 12, 31)]
+    for day in walk:
+        expected = truth(day)
+        run = checks.check(new_store, WALK_YEAR, want_findings=True, today=day)
+        assert not run.full, day
+        assert sorted(run.findings, key=_key) == expected, day
+        assert _marks(new_store) == _expected_marks(new_store, expected), day
+        if day - timedelta(days=1) in (WALK_START, *walk) and day != date(2024, 12, 31):
+            # the next day: only the households whose answer could change were read again (a birthday,
+            # a deadline); on the last day of the year ages stop moving, and every household is read
+            assert run.rechecked <= households / 10, (day, run.rechecked)
+        changed_by_day |= {f.household for f in set(previous) ^ set(expected)}
+        previous = expected
+    # the walk proves something: the dated records, and birthdays (ages) elsewhere, changed findings
+    assert set(dated.values()) <= changed_by_day, "each dated record changes its household's findings"
+    assert len(changed_by_day - set(dated.values())) >= 5, changed_by_day
+    # the new year: a full check
+    assert checks.check(new_store, WALK_YEAR, today=date(2025, 1, 1)).full
+
+
+def test_today_notes_when_an_answer_would_differ():
+    today = Today.of(date(2024, 5, 10))
+    cases = [
+        (lambda: today > date(2024, 5, 12), date(2024, 5, 13)),  # overdue from the day after
+        (lambda: date(2024, 5, 12) < today, date(2024, 5, 13)),  # the same, the other way round
+        (lambda: date(2024, 7, 1) > today, date(2024, 7, 1)),  # in the future until that day
+        (lambda: today >= date(2024, 6, 1), date(2024, 6, 1)),
+        (lambda: today <= date(2024, 5, 10), date(2024, 5, 11)),
+        (lambda: today > date(2024, 5, 1), None),  # true for ever after
+        (lambda: today == date(2024, 5, 10), date(2024, 5, 11)),
+        (lambda: min(date(2024, 12, 31), today), date(2024, 12, 31)),
+        (lambda: today.age_of(date(2000, 8, 3)), date(2024, 8, 3)),
+        (lambda: today.age_of(date(2000, 2, 29)), date(2025, 3, 1)),  # 2025 has no 29 February
+        (lambda: (today.year, today.month), date(2024, 6, 1)),
+        (lambda: today - date(2024, 1, 1), date(2024, 5, 11)),  # arithmetic: tomorrow, to be safe
+        (lambda: f"{today}", date(2024, 5, 11)),
+    ]
+    for i, (ask, until) in enumerate(cases):
+        with recording() as horizon:
+            ask()
+        assert horizon.until == until, i
+    assert today.age_of(date(2000, 5, 11)) == 23 and today.age_of(date(2000, 5, 10)) == 24
+    again = pickle.loads(pickle.dumps(today))  # sent to the check's worker processes
+    assert type(again) is Today and again.plain == date(2024, 5, 10)
+    ask()  # outside a recording nothing is noted, nothing fails
 
 
 def test_the_fingerprint_is_the_same_in_another_process():

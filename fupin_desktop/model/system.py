@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from datetime import date
+
+from sqlalchemy import Date, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..sync_state import SyncState
@@ -93,13 +95,15 @@ class CheckDirty(Base):
 
 class CheckResult(Base):
     """A household's findings at the last check (JSON lists): its own rules', and the cross-household
-    rules'. Households without findings have no row."""
+    rules'; and the first day on which its own may differ with no change to its rows (a birthday, a
+    deadline: ``validation.horizon``). Households without findings that hold for ever have no row."""
 
     __tablename__ = "check_result"
 
     household_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     own: Mapped[str] = mapped_column(Text, default="[]")
     cross: Mapped[str] = mapped_column(Text, default="[]")
+    until: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class CheckKey(Base):

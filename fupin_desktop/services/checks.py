@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, text
@@ -20,12 +21,14 @@ from ..queries.years import current_year
 
 
 def check(store: Store, year: int | None = None, *, full: bool = False, want_findings: bool = False,
-          progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> incremental.CheckRun:
-    """The whole-store check: a re-check of what was written since the last one when that gives the
-    same answer (``validation.incremental``), else every household, on every core."""
+          progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+          today: date | None = None) -> incremental.CheckRun:
+    """The whole-store check: a re-check of what was written since the last one, and of what the day
+    may have changed, when that gives the same answer (``validation.incremental``), else every
+    household, on every core. ``today``: check as on another day (tests, the benchmark)."""
     workers = worker_count(store.engine)
     with store.engine.begin() as conn:
-        ctx = Context.for_store(conn, year or current_year(conn))
+        ctx = Context.for_store(conn, year or current_year(conn), today)
         if not full and incremental.can_recheck(conn, ctx, parallel=workers > 1):
             return incremental.recheck(conn, ctx, want_findings=want_findings, cancel=cancel,
                                        own_results=lambda ids: _own_results(store, ctx, ids, workers))

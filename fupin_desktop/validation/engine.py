@@ -19,6 +19,7 @@ from ..bundle import HouseholdData
 from ..errors import Cancelled
 from ..model import Household, Meta
 from ..queries.load import VALIDATION_PARTS, iter_households, load_households
+from .horizon import Today, recording
 from ..reference import CodeTables, ParamRow, ParamValue, rule_param, shipped_params, store_params, thresholds_table
 
 ERROR = "error"
@@ -55,7 +56,8 @@ class Context:
 
     year: int
     province_code: str = "00"
-    today: date = field(default_factory=date.today)
+    # Seen by the rules as ``horizon.Today``, which notes how long their answers hold.
+    today: date = field(default_factory=Today.today)
     codes: CodeTables = field(default_factory=CodeTables.default)
     thresholds: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
     params: tuple[ParamRow, ...] = field(default_factory=shipped_params)
@@ -64,6 +66,9 @@ class Context:
     _looked_up: dict[tuple[str, int, bool], Any] = field(default_factory=dict, init=False, repr=False,
                                                          compare=False)
     _looked_up_in: tuple[Any, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.today = Today.of(self.today)
 
     def param(self, name: str, year: int | None = None) -> ParamValue:
         """A rule parameter (resources/rule_params.json, or the county's newer value) for the year."""
@@ -92,9 +97,11 @@ class Context:
         return self.thresholds.get((self.province_code, y, kind), self.thresholds.get(("00", y, kind)))
 
     @classmethod
-    def for_store(cls, conn: Connection, year: int | None = None) -> "Context":
+    def for_store(cls, conn: Connection, year: int | None = None, today: date | None = None) -> "Context":
+        """The store's context; ``today`` another day than the clock's (tests, the benchmark)."""
         meta: dict[str, str] = {key: value for key, value in conn.execute(select(Meta.key, Meta.value))}
         return cls(
+            today=today or Today.today(),
             year=year or date.today().year,
             province_code=(meta.get("village_code") or "00")[:2],
             thresholds=thresholds_table(conn),
@@ -164,21 +171,30 @@ def _load_rules() -> None:
 
 
 def check_household(household: HouseholdData, ctx: Context) -> list[Finding]:
+    return household_check(household, ctx)[0]
+
+
+def household_check(household: HouseholdData, ctx: Context) -> tuple[list[Finding], date | None]:
+    """A household's own findings, and the first later day on which they may differ with no change
+    to its rows (None: never; ``horizon``)."""
     _load_rules()
     found: list[Finding] = []
-    for fn in HOUSEHOLD_RULES:
-        found.extend(fn(household, ctx))
-    return found
+    with recording() as horizon:
+        for fn in HOUSEHOLD_RULES:
+            found.extend(fn(household, ctx))
+    return found, horizon.until
 
 
-HouseholdResults = Iterable[tuple[str, list[Finding]]]
+# (household id, its own findings, the day from which they may differ)
+HouseholdResult = tuple[str, list[Finding], date | None]
+HouseholdResults = Iterable[HouseholdResult]
 
 
 def household_results(conn: Connection, ctx: Context, rowids: tuple[int, int] | None = None) -> HouseholdResults:
     """Each household's own findings (cross-household rules aside), streamed chunk by chunk."""
     _load_rules()
     for household in iter_households(conn, parts=VALIDATION_PARTS, rowids=rowids, measures_year=ctx.year):
-        yield household.id, check_household(household, ctx)
+        yield household.id, *household_check(household, ctx)
 
 
 def check_store(conn: Connection, ctx: Context, *, mark: bool = False,
@@ -195,7 +211,8 @@ def check_store(conn: Connection, ctx: Context, *, mark: bool = False,
     for f in store_findings(conn, ctx, None):
         by_household.setdefault(f.household, []).append(f)
     marks: list[dict[str, Any]] = []
-    for done, (household_id, own) in enumerate(results if results is not None else household_results(conn, ctx)):
+    for done, (household_id, own, _until) in enumerate(results if results is not None
+                                                       else household_results(conn, ctx)):
         if done % 250 == 0:
             if cancel is not None and cancel():
                 raise Cancelled()

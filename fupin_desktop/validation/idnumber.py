@@ -40,7 +40,7 @@ def upgrade_15(number: str) -> str:
     return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
 
 
-def _core(number18: str) -> IdInfo:
+def _core(number18: str, today: date | None = None) -> IdInfo:
     """Check an 18-character body: characters, birth date (real, not future, ≥1900), check digit."""
     if not number18[:17].isdigit() or not (number18[17].isdigit() or number18[17] == "X"):
         return IdInfo(number18, "含有非数字字符", "error")
@@ -49,7 +49,7 @@ def _core(number18: str) -> IdInfo:
         born = date(int(number18[6:10]), int(number18[10:12]), int(number18[12:14]))
     except ValueError:
         return IdInfo(number18, "出生日期不存在", "error")
-    if born.year < 1900 or born > date.today():
+    if born.year < 1900 or born > (today or date.today()):
         return IdInfo(number18, "出生日期不合理", "error", birth_date=born)
     gender = "男" if int(number18[16]) % 2 else "女"
     if ric.calc_check_digit(number18) != number18[17]:
@@ -57,23 +57,24 @@ def _core(number18: str) -> IdInfo:
     return IdInfo(number18, birth_date=born, gender=gender)
 
 
-def parse_id(raw: str | None) -> IdInfo:
+def parse_id(raw: str | None, today: date | None = None) -> IdInfo:
+    """What ``raw`` says; a birth date after ``today`` (by default the clock's) is not possible."""
     number = normalize(raw)
     if not number:
         return IdInfo("", "未填写", "error")
     if "E+" in number or "E-" in number:
         return IdInfo(number, "是科学计数法，末尾数字已丢失，请按原件重新录入", "error")
     if len(number) == 18:
-        return _core(number)
+        return _core(number, today)
     if len(number) == 15:
         if not number.isdigit():
             return IdInfo(number, "含有非数字字符", "error")
-        info = _core(upgrade_15(number))
+        info = _core(upgrade_15(number), today)
         if info.problem:
             return IdInfo(number, info.problem, "error")
         return IdInfo(number, "为15位旧号码，建议升级为18位", "warning", info.birth_date, info.gender)
     if len(number) in (20, 22):
-        info = _core(number[:18])
+        info = _core(number[:18], today)
         if info.problem:
             return IdInfo(number, f"前18位{info.problem}", "error")
         category, grade = number[18], number[19]

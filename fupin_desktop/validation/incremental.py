@@ -7,15 +7,18 @@ today, thresholds, code tables). Triggers on every table the rules read note eac
 afterwards, by any path (``check_dirty``, migration 0007).
 
 A re-check then gives the answer a full check would give:
-- a household's own findings depend on its rows only: the written households are checked again,
-  the others keep theirs;
+- a household's own findings depend on its rows and on the day: the written households are checked
+  again, and those whose findings may differ from today on (``check_result.until``, see
+  ``horizon``: a birthday, a deadline); the others keep theirs;
 - a cross-household finding of household X depends on the households sharing one of X's keys. If
   one of them was written, that key is among the written households' keys before (``check_key``)
   or after (read now) the writes — a key that *moved* — and X, which was not written, still holds
   it in ``check_key``. So each cross-household rule runs again over the written households and every
   holder of one of its keys that moved, in one pass (it then sees all the holders of each key it
   compares); a household's findings from the rules not run again for it are kept.
-Anything else (a new day, other thresholds, an upgraded rule) changes the fingerprint: a full check.
+Anything else (other thresholds, an upgraded rule, another year) changes the fingerprint: a full
+check; so does a day earlier than the last check's (a clock set back), or a day from which the
+cross-household rules' answer may differ (they do not look at the day today: ``CROSS_UNTIL``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,12 +39,15 @@ from ..errors import Cancelled
 from ..model import CheckDirty, CheckKey, CheckResult, Household, Meta
 from ..queries.load import VALIDATION_PARTS, load_households, plain_rows
 from . import engine
+from .horizon import plain_day, recording
 from .engine import (
     HOUSEHOLD_RULES, STORE_RULES, Context, Finding, HouseholdResults, Progress, _load_rules, _mark,
-    _write_marks, check_household, household_results, store_keys, whole_store_pass,
+    _write_marks, household_check, household_results, store_keys, whole_store_pass,
 )
 
 FINGERPRINT = "check.fingerprint"
+CHECK_DAY = "check.day"  # the day the kept state answers for
+CROSS_UNTIL = "check.cross_until"  # the first day the kept cross-household findings may not hold
 # Past this many written households a full check costs about the same (it reads in bulk, on every
 # core) and is simpler to trust; with the written households' own rules on every core too
 # (``own_results``), past this share of the store.
@@ -63,9 +70,11 @@ class CheckRun:
 
 
 def fingerprint(ctx: Context) -> str:
-    """What the findings depend on besides the stored data."""
+    """What the findings depend on besides the stored data and the day (which moves: ``CHECK_DAY``,
+    ``check_result.until``). The calendar year is in it: a parameter of a procedure without a year
+    is looked up for the clock's year."""
     h = hashlib.sha256(_rules_digest().encode())
-    h.update(repr((ctx.year, ctx.province_code, ctx.today.isoformat(),
+    h.update(repr((ctx.year, ctx.province_code, plain_day(ctx.today).year,
                    sorted((k, str(v)) for k, v in ctx.thresholds.items()))).encode())
     h.update(json.dumps(ctx.codes.doc, sort_keys=True, ensure_ascii=False, default=str).encode())
     return h.hexdigest()
@@ -93,10 +102,13 @@ def _rules_digest() -> str:
 def can_recheck(conn: Connection, ctx: Context, *, parallel: bool = False) -> bool:
     """Whether the kept state answers for this context and few enough households were written
     (``parallel``: the re-check will run their own rules on every core)."""
-    kept = conn.execute(select(Meta.value).where(Meta.key == FINGERPRINT)).scalar_one_or_none()
-    if kept != fingerprint(ctx):
+    kept = dict(conn.execute(select(Meta.key, Meta.value).where(Meta.key.in_((FINGERPRINT, CHECK_DAY, CROSS_UNTIL)))
+                             ).all())
+    today = plain_day(ctx.today)
+    if kept.get(FINGERPRINT) != fingerprint(ctx) or CHECK_DAY not in kept or today < date.fromisoformat(
+            kept[CHECK_DAY]) or (CROSS_UNTIL in kept and today >= date.fromisoformat(kept[CROSS_UNTIL])):
         return False
-    written = conn.execute(select(func.count()).select_from(CheckDirty)).scalar_one()
+    written = conn.execute(select(func.count()).select_from(CheckDirty)).scalar_one() + len(_expired(conn, ctx))
     if written <= MAX_DIRTY:
         return True
     return parallel and written <= MAX_DIRTY_SHARE * conn.execute(select(func.count()).select_from(Household)
@@ -124,17 +136,19 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
     cross: dict[str, list[Tagged]] = defaultdict(list)
     keys: list[tuple[str, str]] = []
     shared: dict[str, Any] = {}  # rows the passes share, read once
-    for fn in STORE_RULES:  # while the workers (if any) read and check
-        found, its_keys = whole_store_pass(conn, ctx, fn, shared)
-        for f in found:
-            cross[f.household].append((fn.__name__, f))
-        keys += its_keys
+    with recording() as cross_horizon:
+        for fn in STORE_RULES:  # while the workers (if any) read and check
+            found, its_keys = whole_store_pass(conn, ctx, fn, shared)
+            for f in found:
+                cross[f.household].append((fn.__name__, f))
+            keys += its_keys
     conn.execute(delete(CheckResult))
     _replace_keys(conn, keys)  # also while the workers run, rather than after them with one core idle
     rows: list[dict[str, Any]] = []
     marks: list[dict[str, Any]] = []
     run = CheckRun(0, full=True)
-    for done, (household_id, own) in enumerate(results if results is not None else household_results(conn, ctx)):
+    for done, (household_id, own, until) in enumerate(results if results is not None
+                                                      else household_results(conn, ctx)):
         if done % 250 == 0:
             if cancel is not None and cancel():
                 raise Cancelled()
@@ -142,8 +156,9 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
                 progress(done, total)
         tagged = cross.get(household_id, [])
         theirs = [f for _r, f in tagged]
-        if own or theirs:
-            rows.append({"household_id": household_id, "own": _dump(own), "cross": _dump_tagged(tagged)})
+        if own or theirs or until:
+            rows.append({"household_id": household_id, "own": _dump(own), "cross": _dump_tagged(tagged),
+                         "until": until})
         marks.append(_mark(household_id, own + theirs))
         run.count += len(own) + len(theirs)
         run.rechecked += 1
@@ -152,7 +167,7 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
         if len(marks) >= engine.MARK_BATCH:
             _flush(conn, rows, marks)
     _flush(conn, rows, marks)
-    _kept(conn, ctx)
+    _kept(conn, ctx, cross_horizon.until)
     run.cross_checked = run.rechecked
     return run
 
@@ -163,38 +178,47 @@ OwnResults = Callable[[list[str]], HouseholdResults | None]
 
 def recheck(conn: Connection, ctx: Context, *, want_findings: bool = False,
             cancel: Callable[[], bool] | None = None, own_results: OwnResults | None = None) -> CheckRun:
-    """The households written since the last check, and the cross-household rules over the keys that
-    moved; the answer is the full check's (see the module's note). Call only when ``can_recheck``.
-    ``own_results(ids)`` may give the own findings of those households from worker processes
-    (``validation.parallel.parallel_own``; None: checked here); they run while this process runs the
-    cross-household rules."""
+    """The households written since the last check or whose findings may differ from today on, and
+    the cross-household rules over the keys that moved; the answer is the full check's (see the
+    module's note). Call only when ``can_recheck``. ``own_results(ids)`` may give the own findings of
+    those households from worker processes (``validation.parallel.parallel_own``; None: checked
+    here); they run while this process runs the cross-household rules."""
     _load_rules()
     written = set(conn.execute(select(CheckDirty.household_id)).scalars())
     existing = set(_in(conn, select(Household.id), Household.id, written))
-    results = own_results(sorted(existing)) if own_results is not None and existing else None
+    dated = _expired(conn, ctx) - written  # not written: still there
+    again = existing | dated
+    results = own_results(sorted(again)) if own_results is not None and again else None
     try:
-        return _recheck(conn, ctx, written, existing, results, want_findings, cancel)
+        return _recheck(conn, ctx, written, existing, dated, results, want_findings, cancel)
     finally:
         close = getattr(results, "close", None)
         if close is not None:  # worker processes not waited for (an error, a cancel)
             close()
 
 
-def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[str], results: HouseholdResults | None,
-             want_findings: bool, cancel: Callable[[], bool] | None) -> CheckRun:
+def _expired(conn: Connection, ctx: Context) -> set[str]:
+    """The households whose kept own findings may not hold today."""
+    return set(conn.execute(select(CheckResult.household_id).where(CheckResult.until <= plain_day(ctx.today))
+                            ).scalars())
+
+
+def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[str], dated: set[str],
+             results: HouseholdResults | None, want_findings: bool, cancel: Callable[[], bool] | None) -> CheckRun:
     kept_pairs: set[tuple[str, str]] = set(_in(conn, select(CheckKey.key, CheckKey.household_id),
                                                CheckKey.household_id, written))
     before = {k for k, _h in kept_pairs}
     passes: dict[str, tuple[list[Finding], list[tuple[str, str]]]] = {}
     shared: dict[str, Any] = {}  # rows the whole-store passes share, read once
-    if len(existing) > MAX_CROSS:
-        # Every cross-household rule will run over the whole store (it runs again over at least the
-        # written households): run them now, and take the written households' keys from their passes
-        # rather than looking them up household by household first.
-        passes = {fn.__name__: whole_store_pass(conn, ctx, fn, shared) for fn in STORE_RULES}
-        now = [(h, k) for _found, keys in passes.values() for h, k in keys if h in existing]
-    else:
-        now = list(store_keys(conn, ctx, existing)) if existing else []
+    with recording() as cross_horizon:
+        if len(existing) > MAX_CROSS:
+            # Every cross-household rule will run over the whole store (it runs again over at least
+            # the written households): run them now, and take the written households' keys from their
+            # passes rather than looking them up household by household first.
+            passes = {fn.__name__: whole_store_pass(conn, ctx, fn, shared) for fn in STORE_RULES}
+            now = [(h, k) for _found, keys in passes.values() for h, k in keys if h in existing]
+        else:
+            now = list(store_keys(conn, ctx, existing)) if existing else []
     # Per cross-household rule: the written households, and every household holding one of its keys
     # that moved (households not written still hold in check_key the keys they hold now).
     moved: dict[str, set[str]] = defaultdict(set)
@@ -204,36 +228,37 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
     for fn in STORE_RULES:
         holders = set(_in(conn, select(CheckKey.household_id), CheckKey.key, moved[fn.__name__]))
         rerun[fn.__name__] = (holders - written) | existing
-    affected = set().union(existing, *rerun.values())
+    affected = set().union(existing, dated, *rerun.values())
     if cancel is not None and cancel():
         raise Cancelled()
 
-    own: dict[str, list[Finding]] = {h: [] for h in existing}
-    ids = sorted(existing)
+    own: dict[str, tuple[list[Finding], date | None]] = {h: ([], None) for h in existing | dated}
+    ids = sorted(own)
     if results is None:
         for start in range(0, len(ids), engine.MARK_BATCH):
             for household in load_households(conn, ids[start:start + engine.MARK_BATCH], VALIDATION_PARTS,
                                              measures_year=ctx.year):
-                own[household.id] = check_household(household, ctx)
-    kept = {h: (_load(o), _load_tagged(c)) for h, o, c in _in(
-        conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross), CheckResult.household_id,
-        affected - written)}
+                own[household.id] = household_check(household, ctx)
+    kept = {h: (_load(o), _load_tagged(c), date.fromisoformat(u) if u else None) for h, o, c, u in _in(
+        conn, select(CheckResult.household_id, CheckResult.own, CheckResult.cross, CheckResult.until),
+        CheckResult.household_id, affected - written)}
     fresh: dict[str, list[Tagged]] = defaultdict(list)
-    for fn in STORE_RULES:
-        only = rerun[fn.__name__]
-        if only:
-            found: Iterable[Finding]
-            if fn.__name__ in passes:
-                found = passes[fn.__name__][0]
-            elif len(only) <= MAX_CROSS:
-                found = fn(conn, ctx, only)
-            else:
-                found = whole_store_pass(conn, ctx, fn, shared)[0]
-            for f in found:
-                if f.household in only:
-                    fresh[f.household].append((fn.__name__, f))
+    with recording() as rerun_horizon:
+        for fn in STORE_RULES:
+            only = rerun[fn.__name__]
+            if only:
+                found: Iterable[Finding]
+                if fn.__name__ in passes:
+                    found = passes[fn.__name__][0]
+                elif len(only) <= MAX_CROSS:
+                    found = fn(conn, ctx, only)
+                else:
+                    found = whole_store_pass(conn, ctx, fn, shared)[0]
+                for f in found:
+                    if f.household in only:
+                        fresh[f.household].append((fn.__name__, f))
     if results is not None:  # the workers' own findings, once the cross-household rules have run here
-        own.update(results)
+        own.update((h, (found_, until)) for h, found_, until in results)
 
     gone = written | affected
     for start in range(0, len(ids := sorted(gone)), _BATCH):
@@ -242,24 +267,26 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
     rows: list[dict[str, Any]] = []
     marks: list[dict[str, Any]] = []
     for h in sorted(affected):
-        mine, tagged = (own[h], []) if h in own else kept.get(h, ([], []))
+        mine, tagged, until = kept.get(h, ([], [], None))
+        if h in own:
+            mine, until = own[h]
         # A rule not run again for this household keeps its findings; in the rules' order, as a
         # full check lists them (a stable sort keeps each rule's own order).
         tagged = sorted([t for t in tagged if h not in rerun[t[0]]] + fresh.get(h, []), key=lambda t: order[t[0]])
         theirs = [f for _r, f in tagged]
-        if mine or theirs:
-            rows.append({"household_id": h, "own": _dump(mine), "cross": _dump_tagged(tagged)})
+        if mine or theirs or until:
+            rows.append({"household_id": h, "own": _dump(mine), "cross": _dump_tagged(tagged), "until": until})
         marks.append(_mark(h, mine + theirs))
     _flush(conn, rows, marks)
     # the written households' keys made what they are now: only the pairs that changed are written
     now_pairs = {(k, h) for h, k in now}
     _change_keys(conn, kept_pairs - now_pairs, now_pairs - kept_pairs)
-    _kept(conn, ctx)
+    _kept(conn, ctx, _earliest(cross_horizon.until, rerun_horizon.until, _meta_day(conn, CROSS_UNTIL)))
     # From the kept findings, not the marks: summing a column of the wide household table would
     # decrypt every page of it.
     count = conn.execute(select(func.coalesce(func.sum(
         func.json_array_length(CheckResult.own) + func.json_array_length(CheckResult.cross)), 0))).scalar_one()
-    run = CheckRun(int(count), full=False, rechecked=len(existing), cross_checked=len(affected))
+    run = CheckRun(int(count), full=False, rechecked=len(own), cross_checked=len(affected))
     if want_findings:
         run.findings = kept_findings(conn)
     return run
@@ -332,13 +359,26 @@ def _replace_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
     _change_keys(conn, kept - now, now - kept)
 
 
-def _kept(conn: Connection, ctx: Context) -> None:
-    """The state now answers for this context; nothing is left to re-check (the marks just written
-    noted their households through the triggers)."""
-    value = fingerprint(ctx)
-    if conn.execute(update(Meta).where(Meta.key == FINGERPRINT).values(value=value)).rowcount == 0:
-        conn.execute(insert(Meta).values(key=FINGERPRINT, value=value))
+def _kept(conn: Connection, ctx: Context, cross_until: date | None) -> None:
+    """The state now answers for this context and day, its cross-household findings until
+    ``cross_until``; nothing is left to re-check (the marks just written noted their households
+    through the triggers)."""
+    for key, value in ((FINGERPRINT, fingerprint(ctx)), (CHECK_DAY, plain_day(ctx.today).isoformat()),
+                       (CROSS_UNTIL, cross_until.isoformat() if cross_until else None)):
+        if value is None:
+            conn.execute(delete(Meta).where(Meta.key == key))
+        elif conn.execute(update(Meta).where(Meta.key == key).values(value=value)).rowcount == 0:
+            conn.execute(insert(Meta).values(key=key, value=value))
     conn.execute(delete(CheckDirty))
+
+
+def _meta_day(conn: Connection, key: str) -> date | None:
+    value = conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+    return date.fromisoformat(value) if value else None
+
+
+def _earliest(*days: date | None) -> date | None:
+    return min((d for d in days if d is not None), default=None)
 
 
 def _in(conn: Connection, stmt: Any, column: Any, values: set[str]) -> Iterator[Any]:

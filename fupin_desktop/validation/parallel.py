@@ -16,7 +16,7 @@ from sqlalchemy import ColumnClause, Engine, func, literal_column, select
 from ..model import Household
 from ..store.engine import make_engine
 from ..queries.load import VALIDATION_PARTS, load_households
-from .engine import Context, Finding, check_household, household_results
+from .engine import Context, HouseholdResult, household_check, household_results
 
 MIN_PER_WORKER = 2000  # below this, starting processes costs more than it saves
 
@@ -26,7 +26,7 @@ MIN_PER_WORKER = 2000  # below this, starting processes costs more than it saves
 WORKER_CACHE_KIB = 65536
 
 
-def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> list[tuple[str, list[Finding]]]:
+def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> list[HouseholdResult]:
     # A worker lives for one range and makes a few hundred thousand small objects without cycles:
     # the cyclic collector would walk them again and again and free nothing.
     gc.disable()
@@ -39,13 +39,13 @@ def _check_range(db_path: str, key: bytes, ctx: Context, lo: int, hi: int) -> li
         engine.dispose()
 
 
-def _check_ids(db_path: str, key: bytes, ctx: Context, ids: list[str]) -> list[tuple[str, list[Finding]]]:
+def _check_ids(db_path: str, key: bytes, ctx: Context, ids: list[str]) -> list[HouseholdResult]:
     gc.disable()  # as in _check_range
     engine = make_engine(Path(db_path), key)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
-            return [(h.id, check_household(h, ctx))
+            return [(h.id, *household_check(h, ctx))
                     for h in load_households(conn, ids, VALIDATION_PARTS, measures_year=ctx.year)]
     finally:
         engine.dispose()
@@ -77,10 +77,10 @@ class _Pooled:
     """Results of worker processes started at once (they import and read while the caller runs the
     cross-household rules), yielded in household order; ``close`` stops them if not consumed."""
 
-    def __init__(self, pool: ProcessPoolExecutor, futures: list[Future[list[tuple[str, list[Finding]]]]]) -> None:
+    def __init__(self, pool: ProcessPoolExecutor, futures: list[Future[list[HouseholdResult]]]) -> None:
         self.pool, self.futures = pool, futures
 
-    def __iter__(self) -> Iterator[tuple[str, list[Finding]]]:
+    def __iter__(self) -> Iterator[HouseholdResult]:
         try:
             for future in self.futures:
                 yield from future.result()

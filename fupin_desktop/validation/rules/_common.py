@@ -28,6 +28,7 @@ from ...queries.load import RUNNING, plain_rows
 from ...model.income import BUSINESS_EXPENSE, CATEGORIES, INCOME_CATEGORIES, RIGID_EXPENSE
 from ...yearstatus import ABLE_LABOUR, status_of, year_row
 from ..engine import Context, Finding, rule
+from ..horizon import Today
 from ..idnumber import IdInfo, parse_id
 
 ACTIVE = "在册"
@@ -104,11 +105,14 @@ def as_of(ctx: Context) -> date:
 def age_at(born: date | None, on: date) -> int | None:
     if born is None:
         return None
+    if on.__class__ is Today:  # today (``as_of`` before the year's end): the age holds until a birthday
+        return on.age_of(born)
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _today() -> date:
-    """Today, read once per household check rather than once per ID number."""
+    """The check's today (``horizon.Today``), read once per household check rather than from the
+    context for every ID number."""
     return getattr(_local, "today", None) or date.today()
 
 
@@ -133,7 +137,7 @@ def id_info(raw: Any) -> IdInfo:
     quick = quick_id(raw)
     if quick is not None:
         return IdInfo(raw, birth_date=quick[0], gender=quick[1])
-    return parse_id(raw if raw is None or isinstance(raw, str) else str(raw))
+    return parse_id(raw if raw is None or isinstance(raw, str) else str(raw), today=_today())
 
 
 def birth_of(fields: Row) -> date | None:
@@ -400,7 +404,7 @@ def forget() -> None:
 def _begin(hh: HouseholdData, ctx: Context) -> list[Finding]:
     """Registered first: a new check of a household starts from fresh facts."""
     forget()
-    _local.today = date.today()
+    _local.today = ctx.today
     return []
 
 

@@ -8,10 +8,10 @@ from datetime import date
 
 from ...bundle import HouseholdData, Row
 from ..engine import BLANK, ERROR, WARNING, Context, Finding, rule
-from ..idnumber import normalize, parse_id
+from ..idnumber import normalize
 from ._common import (
-    DISABLED, HEALTHY, NO_LABOUR, TEKUN, Facts, Person, age_at, facts, has_measure, label, labels, split, text_of,
-    to_decimal,
+    DISABLED, HEALTHY, NO_LABOUR, TEKUN, Facts, Person, age_at, facts, has_measure, id_info, label, labels, split,
+    text_of, to_decimal,
 )
 
 JUNIOR = frozenset({"七年级", "八年级", "九年级"})
@@ -126,7 +126,7 @@ def _disability_card(p: Person) -> tuple[bool, str | None, str | None]:
     raw = p.f.get("id_no")
     number = raw if raw.__class__ is str and len(raw) == 18 else normalize(raw) if raw else ""
     if len(number) in (20, 22):
-        info = parse_id(number)
+        info = id_info(number)
         return True, info.disability_category, info.disability_grade
     holds = p.f.get("id_type") == "残疾人证" or (p.y or {}).get("disability_cert_year") is not None
     return holds, None, None
