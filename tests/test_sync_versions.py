@@ -56,6 +56,7 @@ def upgraded(tmp_path, monkeypatch):
         device_module._known_revisions.cache_clear()
         schema_map.renames_after.cache_clear()
         schema_map.entry_steps.cache_clear()
+        schema_map.record_steps.cache_clear()
 
     yield upgrade
     monkeypatch.undo()
