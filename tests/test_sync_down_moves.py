@@ -27,6 +27,7 @@ from fupin_desktop.store.migrate import alembic_config
 from fupin_desktop.sync import schema_map
 from fupin_desktop.sync.device import get_meta, schema_revision
 from fupin_desktop.sync.down import apply_down, down_conflicts, down_number, finish_run
+from fupin_desktop.sync.package import PackageError
 from fupin_desktop.yearstatus import STATUS_FIELDS
 
 from .down_support import VILLAGE, county_records, device_matches, laptop, reseal_down, store_dump, two_laptops
@@ -244,6 +245,25 @@ def test_a_new_laptops_first_download_from_a_county_at_0010(tmp_path, county):
     assert {y: r["id"] for y, r in _year_rows(c, hh).items()} == _county_years(engine, hh)
     a.close()
     c.close()
+
+
+def test_a_field_an_older_county_sends_that_nothing_places_is_refused_saying_the_county_is_older(tmp_path,
+                                                                                               village):
+    engine, keys, a, b, hh = village
+    edit(a, hh, phone="13900000009")
+    _upload(engine, keys, a, tmp_path / "u2")
+    package = export_down(engine, keys, tmp_path / "d2", [b.device_id])[-1]
+    now = _stamp(datetime.now(UTC), a.device_id)
+    status = {"monitoring_category": ("突发严重困难户", now), "wechat": ("zs01", now)}  # wechat: dropped long ago
+    old = reseal_down(b, keys, package, tmp_path / "old.fupindown", {"schema": OLD}, as_0010(status))
+    before = store_dump(b)
+    with pytest.raises(PackageError) as caught:
+        apply_down(b, old)
+    message = caught.value.message
+    assert caught.value.code == "UNKNOWN_FIELD" and "wechat" in message and "户基本情况" in message
+    assert "较旧的县级程序" in message and OLD in message and "本机程序不需要升级" in message
+    assert "请升级程序" not in message
+    assert store_dump(b) == before
 
 
 # ---- the record move itself -----------------------------------------------------------------------

@@ -290,6 +290,7 @@ def test_a_down_record_with_a_field_the_laptop_does_not_have_is_refused_whole(tm
     with pytest.raises(Exception) as caught:
         apply_down(b, odd)
     assert getattr(caught.value, "code", "") == "UNKNOWN_FIELD" and "wechat" in str(caught.value.message)
+    assert "本机程序不需要升级" in caught.value.message and "请升级程序" not in caught.value.message  # nobody is older
     assert store_dump(b) == before and _phone(b, hh) != "13900000009"
 
 

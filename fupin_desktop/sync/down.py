@@ -8,9 +8,10 @@ kept sealed in ``held-down/`` (sync/held_down.py) and applied, in order, when th
 must continue the hash chain. Then one transaction per package: an older county program's records
 are first written as this schema holds them (sync/schema_map.py: renamed, and split where a migration
 moved fields to another record, which then merges into the row of its key), and every record is
-checked against the schema (a field this program still cannot place refuses the whole package:
-nothing is trimmed), then applied field by field. Applied changes enter the change log with the county
-as origin, already confirmed, so they are never sent back. A field this device changed and the county has not yet
+checked against the schema (a field this program still cannot place refuses the whole package,
+saying where, and that the county's program is the older one: nothing is trimmed), then applied
+field by field. Applied changes enter the change log with the county as origin, already
+confirmed, so they are never sent back. A field this device changed and the county has not yet
 confirmed keeps the device's value and is recorded as a conflict, until the county's decision arrives
 (a version stamped "county"), which settles it.
 """
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, Table, select, text, update
 
 from ..model import Base
 from ..model.base import identity_columns
+from ..queries.history import TABLE_LABELS
 from ..queries.load import SUMMARY_PARTS, load_households
 from ..queries.years import current_year
 from ..reference import RefValue, apply_reference
@@ -40,7 +42,7 @@ from ..values import from_json, to_json
 from . import crypto
 from . import held_down
 from . import snapshot
-from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
+from .device import DeviceKeys, device_keys, get_meta, known_revision, schema_revision, set_meta
 from .package import Kind, PackageError, PackageReader
 from .schema_map import MOVED_BY, forward_records, record_steps
 
@@ -131,7 +133,7 @@ def _columns_of(table: Table) -> frozenset[str]:
     return frozenset(table.c.keys())
 
 
-def _table(record: Mapping[str, Any], path: Path) -> Table:
+def _table(record: Mapping[str, Any], path: Path, schema: Any) -> Table:
     entity = record.get("entity")
     table = Base.metadata.tables.get(entity) if isinstance(entity, str) and entity not in _INTERNAL else None
     data = record.get("data")
@@ -140,8 +142,23 @@ def _table(record: Mapping[str, Any], path: Path) -> Table:
         raise _refuse("BAD_PAYLOAD", "下发包的内容无法理解，没有导入", path)
     unknown = data.keys() - _columns_of(table)
     if unknown:  # never trimmed: a field this program cannot keep refuses the package
-        raise _refuse("UNKNOWN_FIELD", f"下发包含有本机程序没有的字段 {sorted(unknown)}，请升级程序后再导入", path)
+        raise _refuse("UNKNOWN_FIELD", _cannot_place(record, table, sorted(unknown), schema), path)
     return table
+
+
+def _cannot_place(record: Mapping[str, Any], table: Table, fields: list[str], schema: Any) -> str:
+    """Which fields of which record, and whose program is behind. A package from a newer county program
+    is held before it gets here, so this one is from an older county program (or from the same revision,
+    which names a field it should not): the device's user must never be told to upgrade then."""
+    moved = f"，按数据结构版本 {record[MOVED_BY]} 的升级规则移来" if record.get(MOVED_BY) else ""
+    where = f"{TABLE_LABELS.get(table.name, table.name)}记录（{record.get('id')}{moved}）"
+    mine = schema_revision()
+    if schema == mine:
+        return (f"下发包里{where}有本机程序没有的字段 {fields}，但县里和本机程序的数据结构版本相同（{mine}）。"
+                "本机程序不需要升级，请联系县里核对县级程序")
+    written = f"数据结构版本 {schema}" if schema else "未标明数据结构版本"
+    return (f"下发包来自较旧的县级程序（{written}，本机为 {mine}）：{where}的字段 {fields} 本机程序已经没有，"
+            "也没有升级规则能把它放到新的位置。本机程序不需要升级，请告诉县里：县级程序需要升级")
 
 
 def _reference(record: Mapping[str, Any], path: Path) -> RefValue:
@@ -242,7 +259,7 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
     records = [r for r in everything if r.get("type") != "reference"]
     if steps:
         records = [forwarded for r in records for forwarded in forward_records(r, steps)]
-    tables = [_table(r, path) for r in records]
+    tables = [_table(r, path, header.get("schema")) for r in records]
 
     bulk = len(records) > BULK_RECORDS
     with unit_of_work(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk,
