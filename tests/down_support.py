@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from fupin_desktop.county.down import export_down
 from fupin_desktop.county.importer import import_file
 from fupin_desktop.model import Base
 from fupin_desktop.store.store import Store
-from fupin_desktop.sync.device import enroll
+from fupin_desktop.sync.device import device_keys, enroll
 from fupin_desktop.sync.down import apply_down
+from fupin_desktop.sync.package import Kind, PackageReader, canonical, write_package
 from fupin_desktop.sync.received import apply_files
 from fupin_desktop.values import from_json, to_json
 
@@ -111,3 +113,27 @@ def usb_round(engine: Any, keys: Any, tmp: Path, name: str, *stores: Store) -> N
         send_ack(engine, keys, store, tmp / name / f"ack-{store.device_id[:8]}")
         if written:  # a folder holds every device's: only its own apply
             list(apply_files(store, [tmp / name / "down"]))
+
+
+def opened(path: Path, box_private: bytes) -> tuple[dict, list[dict]]:
+    """A sealed package's header (as its writer gave it) and records."""
+    reader = PackageReader(path)
+    header = dict(reader.verify(reader.frame.sender_public))
+    for key in ("format", "ephemeral_key", "nonce_prefix", "payload"):
+        header.pop(key, None)
+    return header, list(reader.records(box_private))
+
+
+def reseal_down(store: Store, keys: Any, package: Path, out: Path, header: dict[str, Any],
+                change: Callable[[dict], list[dict]]) -> Path:
+    """The county's down package for ``store`` as another county program writes it: ``header`` overrides
+    the header's values, ``change`` gives for each record what that program writes instead (none, one
+    or more records)."""
+    with store.engine.connect() as conn:
+        own = device_keys(conn)
+    original, records = opened(package, own.box.private)
+    with open(out, "wb") as fh:
+        write_package(fh, kind=Kind.DOWN, sender_id=keys.county_id, signing_private=keys.sign.private,
+                      signing_public=keys.sign.public, recipient_public=own.box.public, header={**original, **header},
+                      records=[canonical(r) for record in records for r in change(record)])
+    return out

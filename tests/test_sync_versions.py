@@ -24,10 +24,10 @@ from fupin_desktop.sync import device as device_module
 from fupin_desktop.sync import held_down, schema_map
 from fupin_desktop.sync.device import device_keys, schema_revision
 from fupin_desktop.sync.down import apply_down, down_number, release_held
-from fupin_desktop.sync.package import Kind, PackageReader, canonical, write_package
+from fupin_desktop.sync.package import Kind, canonical, write_package
 from fupin_desktop.sync.receipts import refusal_reason
 
-from .down_support import laptop, store_dump, two_laptops
+from .down_support import laptop, opened, reseal_down, store_dump, two_laptops
 from .sync_support import add_household, edit, export, record, send_ack
 
 NEXT = "9990_next"
@@ -56,23 +56,16 @@ def upgraded(tmp_path, monkeypatch):
         device_module._known_revisions.cache_clear()
         schema_map.renames_after.cache_clear()
         schema_map.entry_steps.cache_clear()
+        schema_map.record_steps.cache_clear()
 
     yield upgrade
     monkeypatch.undo()
     _forget()
 
 
-def _entries(path: Path, box_private: bytes) -> tuple[dict, list[dict]]:
-    reader = PackageReader(path)
-    header = dict(reader.verify(reader.frame.sender_public))
-    for key in ("format", "ephemeral_key", "nonce_prefix", "payload"):
-        header.pop(key, None)
-    return header, list(reader.records(box_private))
-
-
 def _reseal_up(store, keys, package: Path, out: Path, schema: str, change) -> Path:
     """The laptop's package as another program version writes it: ``change`` edits each entry."""
-    header, entries = _entries(package, keys.box.private)
+    header, entries = opened(package, keys.box.private)
     header["schema"] = schema
     with store.engine.connect() as conn:
         own = device_keys(conn)
@@ -85,15 +78,7 @@ def _reseal_up(store, keys, package: Path, out: Path, schema: str, change) -> Pa
 
 def _reseal_down(store, keys, package: Path, out: Path, schema: str, change) -> Path:
     """The county's down package as another county program version writes it."""
-    with store.engine.connect() as conn:
-        own = device_keys(conn)
-    header, records = _entries(package, own.box.private)
-    header["schema"] = schema
-    with open(out, "wb") as fh:
-        write_package(fh, kind=Kind.DOWN, sender_id=keys.county_id, signing_private=keys.sign.private,
-                      signing_public=keys.sign.public, recipient_public=own.box.public, header=header,
-                      records=[canonical(change(r)) for r in records])
-    return out
+    return reseal_down(store, keys, package, out, {"schema": schema}, lambda r: [change(r)])
 
 
 def _state_of(store, fragment: str) -> tuple[str, str | None]:
@@ -305,6 +290,7 @@ def test_a_down_record_with_a_field_the_laptop_does_not_have_is_refused_whole(tm
     with pytest.raises(Exception) as caught:
         apply_down(b, odd)
     assert getattr(caught.value, "code", "") == "UNKNOWN_FIELD" and "wechat" in str(caught.value.message)
+    assert "本机程序不需要升级" in caught.value.message and "请升级程序" not in caught.value.message  # nobody is older
     assert store_dump(b) == before and _phone(b, hh) != "13900000009"
 
 

@@ -5,10 +5,12 @@ or an acknowledgment), from this device's county (its registered signing key), s
 device. Then its number: an earlier one is a replay and changes nothing; a later one than the next is
 kept sealed in ``held-down/`` (sync/held_down.py) and applied, in order, when the missing one arrives
 (by HTTP or USB); so is one from a newer county program, until this program is upgraded. The next one
-must continue the hash chain. Then one transaction per package: every record is checked against the
-schema first (a field this program does not have refuses the whole package: nothing is trimmed; a
-field an older county program still names the old way is renamed forward, sync/schema_map.py), then
-applied field by field. Applied changes enter the change log with the county as origin, already
+must continue the hash chain. Then one transaction per package: an older county program's records
+are first written as this schema holds them (sync/schema_map.py: renamed, and split where a migration
+moved fields to another record, which then merges into the row of its key), and every record is
+checked against the schema (a field this program still cannot place refuses the whole package,
+saying where, and that the county's program is the older one: nothing is trimmed), then applied
+field by field. Applied changes enter the change log with the county as origin, already
 confirmed, so they are never sent back. A field this device changed and the county has not yet
 confirmed keeps the device's value and is recorded as a conflict, until the county's decision arrives
 (a version stamped "county"), which settles it.
@@ -28,6 +30,7 @@ from sqlalchemy import Connection, Table, select, text, update
 
 from ..model import Base
 from ..model.base import identity_columns
+from ..queries.history import TABLE_LABELS
 from ..queries.load import SUMMARY_PARTS, load_households
 from ..queries.years import current_year
 from ..reference import RefValue, apply_reference
@@ -39,9 +42,9 @@ from ..values import from_json, to_json
 from . import crypto
 from . import held_down
 from . import snapshot
-from .device import DeviceKeys, device_keys, get_meta, known_revision, set_meta
+from .device import DeviceKeys, device_keys, get_meta, known_revision, schema_revision, set_meta
 from .package import Kind, PackageError, PackageReader
-from .schema_map import forward, renames_after
+from .schema_map import MOVED_BY, forward_records, record_steps
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -130,7 +133,7 @@ def _columns_of(table: Table) -> frozenset[str]:
     return frozenset(table.c.keys())
 
 
-def _table(record: Mapping[str, Any], path: Path) -> Table:
+def _table(record: Mapping[str, Any], path: Path, schema: Any) -> Table:
     entity = record.get("entity")
     table = Base.metadata.tables.get(entity) if isinstance(entity, str) and entity not in _INTERNAL else None
     data = record.get("data")
@@ -139,8 +142,23 @@ def _table(record: Mapping[str, Any], path: Path) -> Table:
         raise _refuse("BAD_PAYLOAD", "下发包的内容无法理解，没有导入", path)
     unknown = data.keys() - _columns_of(table)
     if unknown:  # never trimmed: a field this program cannot keep refuses the package
-        raise _refuse("UNKNOWN_FIELD", f"下发包含有本机程序没有的字段 {sorted(unknown)}，请升级程序后再导入", path)
+        raise _refuse("UNKNOWN_FIELD", _cannot_place(record, table, sorted(unknown), schema), path)
     return table
+
+
+def _cannot_place(record: Mapping[str, Any], table: Table, fields: list[str], schema: Any) -> str:
+    """Which fields of which record, and whose program is behind. A package from a newer county program
+    is held before it gets here, so this one is from an older county program (or from the same revision,
+    which names a field it should not): the device's user must never be told to upgrade then."""
+    moved = f"，按数据结构版本 {record[MOVED_BY]} 的升级规则移来" if record.get(MOVED_BY) else ""
+    where = f"{TABLE_LABELS.get(table.name, table.name)}记录（{record.get('id')}{moved}）"
+    mine = schema_revision()
+    if schema == mine:
+        return (f"下发包里{where}有本机程序没有的字段 {fields}，但县里和本机程序的数据结构版本相同（{mine}）。"
+                "本机程序不需要升级，请联系县里核对县级程序")
+    written = f"数据结构版本 {schema}" if schema else "未标明数据结构版本"
+    return (f"下发包来自较旧的县级程序（{written}，本机为 {mine}）：{where}的字段 {fields} 本机程序已经没有，"
+            "也没有升级规则能把它放到新的位置。本机程序不需要升级，请告诉县里：县级程序需要升级")
 
 
 def _reference(record: Mapping[str, Any], path: Path) -> RefValue:
@@ -234,9 +252,14 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
                 result: DownResult) -> bool:
     everything = list(reader.records(keys.box.private))  # bounded by the package limits
     refs = [_reference(r, path) for r in everything if r.get("type") == "reference"]
-    renames = renames_after(header.get("schema"))
-    records = [forward(r, None, renames) for r in everything if r.get("type") != "reference"]
-    tables = [_table(r, path) for r in records]
+    received = len(everything) - len(refs)
+    # an older county program's records in this program's fields: renamed, and moved where a migration
+    # moved fields to another record (sync/schema_map.py)
+    steps = record_steps(header.get("schema"))
+    records = [r for r in everything if r.get("type") != "reference"]
+    if steps:
+        records = [forwarded for r in records for forwarded in forward_records(r, steps)]
+    tables = [_table(r, path, header.get("schema")) for r in records]
 
     bulk = len(records) > BULK_RECORDS
     with unit_of_work(store, user="县级下发", origin=f"county-{keys.county.county_id[:8]}", check=not bulk,
@@ -246,6 +269,7 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         if _order(uow.conn, header, path) != NEXT:
             return False
         first = snapshot.in_run(uow.conn, header["number"])
+        records, tables = _place_moved(uow.conn, records, tables)
         stale: set[str] = set()  # households whose list summary this package changes
         fresh = _apply_all(uow, records, tables, Here.read(uow.conn, store.device_id), result, stale)
         if first:  # a first download: new records in bulk, one log entry per household (sync/snapshot.py)
@@ -265,7 +289,7 @@ def _apply_next(store: Store, reader: PackageReader, keys: DeviceKeys, header: d
         set_meta(uow.conn, "sync.down_number", str(header["number"]))
         set_meta(uow.conn, "sync.down_hash", reader.digest.hex())
         result.households = set(uow.changed_households)
-    result.records = len(records)
+    result.records = received
     return True
 
 
@@ -364,6 +388,88 @@ def _existing(conn: Connection, records: list[dict[str, Any]], tables: list[Tabl
             for row in conn.execute(select(table).where(table.c.id.in_(wanted[start:start + 500]))).mappings():
                 found[(name, row["id"])] = dict(row)
     return found
+
+
+def _key(record: Mapping[str, Any], table: Table) -> tuple[Any, ...] | None:
+    columns = identity_columns(table)
+    key = tuple(record["data"].get(c) for c in columns) if columns else None
+    return key if key is not None and None not in key else None
+
+
+def _place_moved(conn: Connection, records: list[dict[str, Any]],
+                 tables: list[Table]) -> tuple[list[dict[str, Any]], list[Table]]:
+    """Where the records a migration's move made (schema_map.MOVED_BY) belong. Each carries the id the
+    migration gives a new row; the row of its key is where its fields go, as the migration would have
+    put them there: the package's own record of that row (the fields join it, a field's newer version
+    winning), else the row this device holds (the move takes its id), else a new row with that id. They
+    are then merged field by field like any other record; a second row of the same key is never made
+    (the unique key would refuse the package) and a row this device holds is never renamed for them."""
+    if not any(r.get(MOVED_BY) for r in records):
+        return records, tables
+    out: list[dict[str, Any]] = []
+    out_tables: list[Table] = []
+    carrying: dict[tuple[str, tuple[Any, ...]], int] = {}  # a row's key → the package record that carries it
+    deleted: set[tuple[str, str]] = set()
+    for record, table in zip(records, tables):
+        if record.get(MOVED_BY):
+            continue
+        key = _key(record, table)
+        if record.get("deleted"):
+            deleted.add((table.name, record["id"]))
+        elif key is not None:
+            carrying[(table.name, key)] = len(out)
+        out.append(record)
+        out_tables.append(table)
+    held = _held_keys(conn, [(r, t) for r, t in zip(records, tables) if r.get(MOVED_BY)])
+    for record, table in zip(records, tables):
+        if not record.get(MOVED_BY):
+            continue
+        key = _key(record, table)  # None: nothing to place it by, taken as it is
+        at = carrying.get((table.name, key)) if key is not None else None
+        if at is not None:
+            out[at] = _joined(out[at], record)
+            continue
+        here = held.get((table.name, key)) if key is not None else None
+        if here is not None and (table.name, here) not in deleted:
+            record = {**record, "id": here}
+        if key is not None:
+            carrying[(table.name, key)] = len(out)
+        out.append(record)
+        out_tables.append(table)
+    return out, out_tables
+
+
+def _held_keys(conn: Connection, moved: list[tuple[dict[str, Any], Table]]) -> dict[tuple[str, tuple[Any, ...]], str]:
+    """The ids of the rows this device holds for the moved records' keys."""
+    wanted: dict[str, tuple[Table, tuple[str, ...], set[Any]]] = {}
+    for record, table in moved:
+        columns = identity_columns(table)
+        if columns and _key(record, table) is not None:
+            wanted.setdefault(table.name, (table, columns, set()))[2].add(record["data"][columns[0]])
+    found: dict[tuple[str, tuple[Any, ...]], str] = {}
+    for name, (table, columns, owners) in wanted.items():
+        ordered = sorted(owners, key=str)
+        for start in range(0, len(ordered), 500):
+            query = select(table.c.id, *(table.c[c] for c in columns)).where(
+                table.c[columns[0]].in_(ordered[start:start + 500]))
+            for row in conn.execute(query).mappings():
+                found[(name, tuple(row[c] for c in columns))] = row["id"]
+    return found
+
+
+def _joined(record: dict[str, Any], moved: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with the moved fields added; a field both carry keeps the value of the newer version."""
+    data, raw = dict(record["data"]), record.get("versions")
+    versions: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    sent = moved.get("versions")
+    theirs: Mapping[str, Any] = sent if isinstance(sent, dict) else {}
+    for name, value in moved["data"].items():
+        stamp = theirs.get(name)
+        if name not in data or (stamp is not None and str(stamp) > str(versions.get(name) or "")):
+            data[name] = value
+            if stamp is not None:
+                versions[name] = stamp
+    return {**record, "data": data, "versions": versions}
 
 
 def _apply_all(uow: UnitOfWork, records: list[dict[str, Any]], tables: list[Table], here: Here,

@@ -94,17 +94,23 @@ def spread(h: dict[str, Any], years: list[int], this_year: int) -> dict[int, dic
     return out
 
 
+def _stamp_year(stamp: Any) -> int | None:
+    """The year (China time) a hybrid-clock stamp was made in: its first 13 characters are epoch ms."""
+    text = str(stamp or "")
+    return datetime.fromtimestamp(int(text[:13]) / 1000, CHINA).year if len(text) >= 13 and text[:13].isdigit() \
+        else None
+
+
 def forward_entry(entry: dict[str, Any]) -> list[dict[str, Any]]:
     """A change from a program that predates this migration, as this schema holds it (the county runs it
     on such a device's packages, sync/schema_map.py). That program's status was "now": a change to it
     lands on the row of the year the change was made in (a new household's, on the years ``spread``
     gives, as this migration would have made them on the device); the household keeps its copies."""
     fields = entry.get("fields")
-    hid, stamp = entry.get("id"), str(entry.get("hlc") or "")
+    hid, year = entry.get("id"), _stamp_year(entry.get("hlc"))
     if entry.get("entity") != "household" or not isinstance(fields, dict) \
-            or not any(k in fields for k in STATUS) or not isinstance(hid, str) or not stamp[:13].isdigit():
+            or not any(k in fields for k in STATUS) or not isinstance(hid, str) or year is None:
         return [entry]
-    year = datetime.fromtimestamp(int(stamp[:13]) / 1000, CHINA).year
     if entry.get("op") == "insert":
         h = {k: pair[1] for k, pair in fields.items() if isinstance(pair, list) and len(pair) == 2}
         years = {y: {k: [None, v] for k, v in values.items()} for y, values in spread(h, [year], year).items()}
@@ -114,6 +120,36 @@ def forward_entry(entry: dict[str, Any]) -> list[dict[str, Any]]:
     moved = [{**entry, "entity": "household_year", "id": year_row_id(hid, y), "hh": hid,
               "fields": {"household_id": [None, hid], "year": [None, y], **values}}
              for y, values in sorted(years.items())]
+    return [kept, *moved]
+
+
+def forward_record(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A down package's record of a household (its state: ``data`` and ``versions`` by field) from a
+    county program that predates this migration, as this schema holds it (a device runs it on such
+    packages, sync/schema_map.py). As in ``forward_entry``, that program's status was "now": each field
+    was true from the year its version was stamped in (China time) and, unchanged since, in every later
+    year the record speaks for. So each year a stamp falls in gets a row carrying the fields stamped in
+    it or before (the newest year's row has the whole status, as a row made on a device starts from the
+    latest earlier year's status, services.households.save_household_year); a field without a stamp is
+    dated with the record's newest one. The household keeps none of the status: on this schema its
+    copies are derived from the year rows."""
+    data, hid = record.get("data"), record.get("id")
+    if record.get("entity") != "household" or record.get("deleted") or not isinstance(data, dict) \
+            or not any(k in data for k in STATUS) or not isinstance(hid, str):
+        return [record]  # a deleted household's fields are never applied: nothing to place
+    raw = record.get("versions")
+    versions: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    stamps = sorted(str(v) for v in versions.values() if _stamp_year(v) is not None)
+    newest = _stamp_year(stamps[-1]) if stamps else datetime.now(CHINA).year
+    since = {k: _stamp_year(versions.get(k)) or newest for k in STATUS if k in data}
+    kept = {**record, "data": {k: v for k, v in data.items() if k not in STATUS}}
+    if isinstance(raw, dict):
+        kept["versions"] = {k: v for k, v in raw.items() if k not in STATUS}
+    key = dict.fromkeys(("household_id", "year"), stamps[0]) if stamps else {}  # as old as the household
+    moved = [{**record, "entity": "household_year", "id": year_row_id(hid, y), "hh": hid, "deleted": False,
+              "data": {"household_id": hid, "year": y, **{k: data[k] for k in since if since[k] <= y}},
+              "versions": {**key, **{k: versions[k] for k in since if since[k] <= y and k in versions}}}
+             for y in sorted(set(since.values()))]
     return [kept, *moved]
 
 
