@@ -10,8 +10,11 @@ from sqlalchemy import text
 
 from fupin_desktop.county.db import open_county_db
 from fupin_desktop.county.stats import county_stats
+from fupin_desktop.county.keys import init_county
 from tests.conftest import COUNTY_PASSPHRASE, county_at_revision
+from tests.down_support import county_records, device_matches, laptop, usb_round
 
+DROPPED = ("no_labour_fallback", "risk_removal_method", "risk_removed_at")
 VILLAGE = "520102003004"
 OLD, NEWER = "0000000001000-0000-dev1", "0000000009000-0000-dev2"  # HLC-like: the later sorts higher
 HOUSEHOLD = {"village_code": VILLAGE, "head_name": "张三", "record_status": "在册", "poverty_status": "脱贫户",
@@ -62,14 +65,35 @@ def test_the_county_moves_status_into_years_as_the_stores_do(tmp_path, county_db
         # (devices enrolled later receive them).
         assert years[2024]["_versions"]["risk_removed"] == OLD
         assert min(y["_rev"] for y in years.values()) > 3
-        # The household keeps its copies: nothing dropped.
+        # The household keeps its copies of the status the stores keep on it; the three they do not
+        # (0011 DROPPED) are on the year records only (c0011): a device refuses a field it has not.
         with engine.connect() as conn:
-            household = json.loads(conn.execute(text("SELECT data FROM record WHERE entity_id = 'h1'")).scalar())
-        assert household == HOUSEHOLD
+            household, versions = conn.execute(text("SELECT data, versions FROM record WHERE entity_id = 'h1'")).one()
+        assert json.loads(household) == {k: v for k, v in HOUSEHOLD.items() if k not in DROPPED}
+        assert not set(json.loads(versions)) & set(DROPPED)
+        assert years[2024]["risk_removal_method"] == "帮扶消除" and years[2023]["no_labour_fallback"] is False
         # County figures count what was true in the year.
         def removed(year: int) -> dict:
             village = county_stats(engine, year)["townships"][VILLAGE[:9]]["villages"][VILLAGE]
             return village["by_removal"]
         assert removed(2023) == {"风险未消除": 1} and removed(2024) == {"风险已消除": 1}, (removed(2023), removed(2024))
+    finally:
+        engine.dispose()
+
+
+def test_a_laptop_enrolled_after_the_upgrade_takes_the_whole_village(tmp_path, county_db_url):
+    """The household's records sent before the upgrade reach a new laptop whole: status on the year rows."""
+    _county_before_the_upgrade(county_db_url)
+    engine = open_county_db(county_db_url, COUNTY_PASSPHRASE)
+    try:
+        keys = init_county(engine, name="测试县", passphrase=COUNTY_PASSPHRASE)
+        store = laptop(tmp_path, "新机", engine, keys)
+        usb_round(engine, keys, tmp_path, "first", store)
+        assert device_matches(store, county_records(engine, VILLAGE)) == []
+        with store.engine.connect() as conn:
+            removed = conn.execute(text("SELECT risk_removal_method FROM household_year WHERE household_id = 'h1' "
+                                        "AND year = 2024")).scalar_one()
+        assert removed == "帮扶消除"
+        store.close()
     finally:
         engine.dispose()

@@ -144,7 +144,7 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
             keys += its_keys
     conn.execute(delete(CheckResult))
     _replace_keys(conn, keys)  # also while the workers run, rather than after them with one core idle
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[str, str, str, str | None]] = []
     marks: list[dict[str, Any]] = []
     run = CheckRun(0, full=True)
     for done, (household_id, own, until) in enumerate(results if results is not None
@@ -157,8 +157,7 @@ def _full_check(conn: Connection, ctx: Context, results: HouseholdResults | None
         tagged = cross.get(household_id, [])
         theirs = [f for _r, f in tagged]
         if own or theirs or until:
-            rows.append({"household_id": household_id, "own": _dump(own), "cross": _dump_tagged(tagged),
-                         "until": until})
+            rows.append((household_id, _dump(own), _dump_tagged(tagged), _day(until)))
         marks.append(_mark(household_id, own + theirs))
         run.count += len(own) + len(theirs)
         run.rechecked += 1
@@ -264,7 +263,7 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
     for start in range(0, len(ids := sorted(gone)), _BATCH):
         conn.execute(delete(CheckResult).where(CheckResult.household_id.in_(ids[start:start + _BATCH])))
     order = {fn.__name__: i for i, fn in enumerate(STORE_RULES)}
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[str, str, str, str | None]] = []
     marks: list[dict[str, Any]] = []
     for h in sorted(affected):
         mine, tagged, until = kept.get(h, ([], [], None))
@@ -275,7 +274,7 @@ def _recheck(conn: Connection, ctx: Context, written: set[str], existing: set[st
         tagged = sorted([t for t in tagged if h not in rerun[t[0]]] + fresh.get(h, []), key=lambda t: order[t[0]])
         theirs = [f for _r, f in tagged]
         if mine or theirs or until:
-            rows.append({"household_id": h, "own": _dump(mine), "cross": _dump_tagged(tagged), "until": until})
+            rows.append((h, _dump(mine), _dump_tagged(tagged), _day(until)))
         marks.append(_mark(h, mine + theirs))
     _flush(conn, rows, marks)
     # the written households' keys made what they are now: only the pairs that changed are written
@@ -329,9 +328,13 @@ def _load_tagged(text: str) -> list[Tagged]:
     return [(row[-1], Finding(*row[:-1])) for row in json.loads(text)]
 
 
-def _flush(conn: Connection, rows: list[dict[str, Any]], marks: list[dict[str, Any]]) -> None:
+def _flush(conn: Connection, rows: list[tuple[str, str, str, str | None]], marks: list[dict[str, Any]]) -> None:
+    """Kept findings (``_day`` dates) and marks. The findings with the driver's executemany of plain
+    tuples: a full check keeps a row for nearly every household (its findings' horizon)."""
     if rows:
-        conn.execute(insert(CheckResult), rows)
+        table = CheckResult.__table__
+        names = ", ".join(f'"{c.name}"' for c in table.c)  # "cross" is a word of SQL
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES (?, ?, ?, ?)", rows)
         rows.clear()
     if marks:
         _write_marks(conn, marks)
@@ -370,6 +373,11 @@ def _kept(conn: Connection, ctx: Context, cross_until: date | None) -> None:
         elif conn.execute(update(Meta).where(Meta.key == key).values(value=value)).rowcount == 0:
             conn.execute(insert(Meta).values(key=key, value=value))
     conn.execute(delete(CheckDirty))
+
+
+def _day(day: date | None) -> str | None:
+    """A date as SQLAlchemy's SQLite Date type stores it."""
+    return day.isoformat() if day is not None else None
 
 
 def _meta_day(conn: Connection, key: str) -> date | None:
