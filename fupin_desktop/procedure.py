@@ -50,8 +50,13 @@ class Limits:
                    get("warning_disposition_max_days"))
 
 
-@lru_cache(maxsize=256)
 def limits(province: str, year: int | None, rows: tuple[ParamRow, ...] | None = None) -> Limits:
+    # the clock's year resolved before the cache: a process running into a new year takes its limits
+    return _limits(province, year or date.today().year, rows)
+
+
+@lru_cache(maxsize=256)
+def _limits(province: str, year: int, rows: tuple[ParamRow, ...] | None) -> Limits:
     return Limits.of(province, year, rows)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select, text, update
 
 from fupin_desktop.demo import fill_store
 from fupin_desktop.queries.load import VALIDATION_PARTS, load_households
+from fupin_desktop.reference import RefValue, apply_reference
 from fupin_desktop.model import CheckDirty, CheckKey, Household, IncomeLine, IncomeYear, Member, WorkRecord
 from fupin_desktop.services import checks, procedures
 from fupin_desktop.services import households as svc
@@ -246,6 +247,23 @@ def test_the_first_check_of_a_later_day_rechecks_only_what_the_day_changed(new_s
     assert len(changed_by_day - set(dated.values())) >= 5, changed_by_day
     # the new year: a full check
     assert checks.check(new_store, WALK_YEAR, today=date(2025, 1, 1)).full
+
+
+def test_a_rule_parameter_from_the_county_makes_the_next_check_a_full_one(new_store):
+    """The county's rule parameters arrive in down packages, in no household's rows: the kept findings
+    answer for the parameters they were made with only."""
+    fill_store(new_store, 10, seed=5, year=WALK_YEAR)
+    with new_store.engine.connect() as conn:
+        household = conn.execute(select(Household.id).order_by(Household.id).limit(1)).scalar_one()
+    with svc.unit_of_work(new_store) as uow:
+        started = procedures.start_procedure(uow, household, "识别纳入", date(2024, 5, 1), channel="农户自主申报")
+        procedures.record_step(uow, started, "村内公示", date(2024, 5, 2), end_on=date(2024, 5, 7))  # 6 days
+    assert checks.check(new_store, WALK_YEAR, today=WALK_START).full
+    with new_store.engine.begin() as conn:  # the county asks for 7 days of 村内公示 from now on
+        assert apply_reference(conn, RefValue("param", "publicity_min_days", "00", 2021, None, 7, "county", 1))
+    run = checks.check(new_store, WALK_YEAR, want_findings=True, today=WALK_START + timedelta(days=1))
+    assert run.full
+    assert any(f.rule == "PROC-02" and f.household == household for f in run.findings)
 
 
 def test_today_notes_when_an_answer_would_differ():

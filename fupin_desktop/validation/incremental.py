@@ -71,12 +71,13 @@ class CheckRun:
 
 def fingerprint(ctx: Context) -> str:
     """What the findings depend on besides the stored data and the day (which moves: ``CHECK_DAY``,
-    ``check_result.until``). The calendar year is in it: a parameter of a procedure without a year
-    is looked up for the clock's year."""
+    ``check_result.until``): rules, year, thresholds, rule parameters, code tables, and the calendar
+    year (a new year is a full check)."""
     h = hashlib.sha256(_rules_digest().encode())
     h.update(repr((ctx.year, ctx.province_code, plain_day(ctx.today).year,
                    sorted((k, str(v)) for k, v in ctx.thresholds.items()))).encode())
     h.update(json.dumps(ctx.codes.doc, sort_keys=True, ensure_ascii=False, default=str).encode())
+    h.update(repr(sorted(map(repr, ctx.params))).encode())  # the county's rule parameters too
     return h.hexdigest()
 
 

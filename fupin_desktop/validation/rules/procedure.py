@@ -78,7 +78,7 @@ def _missing_before(hh: HouseholdData, kind: str, row: Row, required: tuple[str,
 def publicity_length(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """PROC-02: 村内公示 at least N days (both ends counted), its end given once the procedure moves on."""
     for proc, steps in _by_procedure(hh):
-        lim = limits(ctx.province_code, proc.get("year"), ctx.params)
+        lim = limits(ctx.province_code, proc.get("year") or _this_year(ctx), ctx.params)
         later = any(r.get("step") in (TOWNSHIP, COUNTY) for r in steps)
         for row in (r for r in steps if r.get("step") == PUBLICITY):
             start, end = as_day(row.get("done_on")), as_day(row.get("end_on"))
@@ -96,7 +96,8 @@ def publicity_length(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 def decision_in_time(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """PROC-03: the county's decision within M days of discovery; PROC-06: the visit within K working days."""
     for proc, steps in _by_procedure(hh):
-        lim, discovered = limits(ctx.province_code, proc.get("year"), ctx.params), as_day(proc.get("discovered_on"))
+        lim = limits(ctx.province_code, proc.get("year") or _this_year(ctx), ctx.params)
+        discovered = as_day(proc.get("discovered_on"))
         if discovered is None:
             continue
         for row in steps:
@@ -132,7 +133,8 @@ def removal_assessed(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
 def procedure_overdue(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """PROC-05: an open procedure past the deadline of its next step (the same judge as the lists)."""
     for proc, steps in _by_procedure(hh):
-        state = procedure_state(proc, steps, limits(ctx.province_code, proc.get("year"), ctx.params), ctx.today)
+        lim = limits(ctx.province_code, proc.get("year") or _this_year(ctx), ctx.params)
+        state = procedure_state(proc, steps, lim, ctx.today)
         if state.state == OVERDUE:
             yield Finding("PROC-05", WARNING, field="status",
                           message=f"{proc.get('kind')}：“{state.next_step}”已超期（应在 {_fmt(state.due)} 前完成）",
@@ -144,7 +146,14 @@ def warning_disposed(hh: HouseholdData, ctx: Context) -> Iterator[Finding]:
     """DW-01: a department warning not disposed within its deadline."""
     for w in hh.warnings:
         received = as_day(w.get("received_on"))
-        if warning_overdue(w, limits(ctx.province_code, received.year if received else None, ctx.params), ctx.today):
+        lim = limits(ctx.province_code, received.year if received else _this_year(ctx), ctx.params)
+        if warning_overdue(w, lim, ctx.today):
             yield Finding("DW-01", WARNING, field="disposition",
                           message=f"{w.get('department')}预警（{w.get('warned_on')}）超过期限仍未核实处置",
                           **_at(hh, w, "dept_warning"))
+
+
+def _this_year(ctx: Context) -> int:
+    """The year a procedure or warning without one is judged by: the check's today's (not the clock's,
+    which a long-running process and ``procedure.limits``' cache would keep from last year)."""
+    return ctx.today.year
