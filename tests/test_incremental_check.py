@@ -290,6 +290,7 @@ def test_today_notes_when_an_answer_would_differ():
     assert today.age_of(date(2000, 5, 11)) == 23 and today.age_of(date(2000, 5, 10)) == 24
     again = pickle.loads(pickle.dumps(today))  # sent to the check's worker processes
     assert type(again) is Today and again.plain == date(2024, 5, 10)
+    assert type(Today.today()) is Today and type(Today.fromordinal(1)) is date  # only today is a Today
     ask()  # outside a recording nothing is noted, nothing fails
 
 

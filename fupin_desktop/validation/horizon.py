@@ -84,7 +84,28 @@ class Today(date):
 
     @classmethod
     def of(cls, day: date) -> Today:
-        return day if isinstance(day, Today) else cls.fromordinal(date.toordinal(day))
+        return day if isinstance(day, Today) else cls(day.year, day.month, day.day)
+
+    @classmethod
+    def today(cls) -> Today:
+        return cls.of(date.today())
+
+    # Any other day made from this class is a plain date: only today notes what is asked of it.
+    @classmethod
+    def fromordinal(cls, n: int) -> date:  # type: ignore[override]
+        return date.fromordinal(n)
+
+    @classmethod
+    def fromisoformat(cls, text: str) -> date:  # type: ignore[override]
+        return date.fromisoformat(text)
+
+    @classmethod
+    def fromtimestamp(cls, t: float) -> date:  # type: ignore[override]
+        return date.fromtimestamp(t)
+
+    @classmethod
+    def fromisocalendar(cls, year: int, week: int, day: int) -> date:  # type: ignore[override]
+        return date.fromisocalendar(year, week, day)
 
     @property
     def plain(self) -> date:
