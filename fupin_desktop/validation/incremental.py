@@ -1,10 +1,12 @@
-"""The whole-store check, kept between runs: a re-check reads only the households written since.
+"""The whole-store check, kept between runs: a re-check reads only the households written since,
+and those whose findings the passing days may have changed.
 
 A full check stores each household's findings (``check_result``: its own rules' and the
-cross-household rules'), the keys the cross-household rules compared (``check_key``: an ID number,
-a phone number) and a fingerprint of what the answer depends on besides the data (rules, year,
-today, thresholds, code tables). Triggers on every table the rules read note each household written
-afterwards, by any path (``check_dirty``, migration 0007).
+cross-household rules', and the first day they may differ), the keys the cross-household rules
+compared (``check_key``: an ID number, a phone number) and a fingerprint of what the answer depends
+on besides the data and the day (rules, year, calendar year, thresholds, parameters, code tables).
+Triggers on every table the rules read note each household written afterwards, by any path
+(``check_dirty``, migration 0007).
 
 A re-check then gives the answer a full check would give:
 - a household's own findings depend on its rows and on the day: the written households are checked
@@ -103,12 +105,11 @@ def _rules_digest() -> str:
 def can_recheck(conn: Connection, ctx: Context, *, parallel: bool = False) -> bool:
     """Whether the kept state answers for this context and few enough households were written
     (``parallel``: the re-check will run their own rules on every core)."""
-    kept = dict(conn.execute(select(Meta.key, Meta.value).where(Meta.key.in_((FINGERPRINT, CHECK_DAY, CROSS_UNTIL)))
-                             ).all())
-    today = plain_day(ctx.today)
-    if kept.get(FINGERPRINT) != fingerprint(ctx) or CHECK_DAY not in kept or today < date.fromisoformat(
-            kept[CHECK_DAY]) or (CROSS_UNTIL in kept and today >= date.fromisoformat(kept[CROSS_UNTIL])):
+    if conn.execute(select(Meta.value).where(Meta.key == FINGERPRINT)).scalar_one_or_none() != fingerprint(ctx):
         return False
+    today, day, cross_until = plain_day(ctx.today), _meta_day(conn, CHECK_DAY), _meta_day(conn, CROSS_UNTIL)
+    if day is None or today < day or (cross_until is not None and today >= cross_until):
+        return False  # never kept for a day, a clock set back, or the cross-household findings' day has come
     written = conn.execute(select(func.count()).select_from(CheckDirty)).scalar_one() + len(_expired(conn, ctx))
     if written <= MAX_DIRTY:
         return True
