@@ -154,6 +154,28 @@ def test_an_older_laptops_field_names_are_mapped_forward_at_the_county(tmp_path,
     assert _state_of(a, "13900000009") == ("已确认", None)
 
 
+def test_a_field_an_older_laptop_writes_that_no_migration_maps_is_refused_saying_the_laptop_is_behind(
+        tmp_path, known):
+    """Past the forward mapping, a field an older program still writes no longer exists: the entry is
+    refused whole (nothing trimmed), and the reason says the laptop's program is the one to upgrade."""
+    engine, keys, a, hh = known
+    edit(a, hh, phone="13900000009")
+    package = export(a, tmp_path / "u2")[-1]
+
+    def older(entry: dict) -> dict:
+        if entry["entity"] == "household" and "phone" in entry["fields"]:
+            entry["fields"]["fax"] = [None, "0851-1234567"]
+        return entry
+
+    [report] = import_file(engine, keys, _reseal_up(a, keys, package, tmp_path / "old.fupinpkg", "0010", older))
+    assert report.status == "imported" and report.counts.rejected == 1
+    assert record(engine, "household", hh)["phone"] != "13900000009"
+    send_ack(engine, keys, a, tmp_path / "ack")
+    state, reason = _state_of(a, "13900000009")
+    assert state == "被拒" and "UNKNOWN_FIELD" in reason and "fax" in reason
+    assert "设备程序较旧" in reason and "县级程序" not in reason
+
+
 def _year_record(engine, hh: str, year: int) -> dict | None:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT data FROM record WHERE entity = 'household_year' AND household_id = :h "

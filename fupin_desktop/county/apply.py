@@ -152,7 +152,8 @@ def _apply(conn: Connection, keys: CountyKeys, reader: PackageReader, header: Ch
     if device.last_number and header.prev_hash not in (device.last_hash, None):
         report.messages.append({"code": "CHAIN_GAP",
                                 "message": "这个包与上一个导入的包不相接（中间的包被放行或丢失）。"})
-    merger = Merger(conn, header.package_id, device.id, scope_of(device), now(), number=header.number, caps=caps)
+    merger = Merger(conn, header.package_id, device.id, scope_of(device), now(), number=header.number, caps=caps,
+                    schema=header.schema)
     with _collector_paused():
         _read_entries(reader, keys, merger, caps, header.schema)
     report.counts.add(merger.counts)

@@ -26,6 +26,7 @@ from .caps import CapExceededError, Caps
 from .model import Blob, Conflict, Flag, IdNumber, Record, RecordAlias, RefusedEntry
 from .revs import next_rev
 from .scope import Scope, out_of_scope, unknown_household
+from ..sync.schema_map import older_than_this
 
 BATCH = 2000
 MAX_ENTRY_MESSAGES = 1000  # per package; the count of skipped entries stays exact
@@ -96,6 +97,7 @@ class Merger:
     scope: Scope
     now: str
     number: int = 0  # the package's number, kept with each refused entry
+    schema: str | None = None  # the store schema revision the device's package was written with
     caps: Caps | None = None  # None: a person released the package past the caps
     counts: Counts = field(default_factory=Counts)
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -116,7 +118,7 @@ class Merger:
         self._entries += not part
         if self.caps is not None and self._entries > self.caps.entries_per_package:
             raise CapExceededError("entries_per_package", self.caps.entries_per_package)
-        problem = _entry_problem(entry)
+        problem = _entry_problem(entry, self.schema)
         if problem is not None:
             self._reject(entry, problem[1], problem[0])
             return
@@ -498,7 +500,7 @@ def _columns(entity: str) -> frozenset[str] | None:
     return frozenset(table.c.keys())
 
 
-def _entry_problem(entry: dict[str, Any]) -> Problem | None:
+def _entry_problem(entry: dict[str, Any], schema: str | None = None) -> Problem | None:
     columns = _columns(entry.get("entity") or "") if isinstance(entry.get("entity"), str) else None
     if columns is None:
         return "BAD_ENTRY", f"未知的记录类型“{entry.get('entity')}”，已跳过。"
@@ -514,8 +516,11 @@ def _entry_problem(entry: dict[str, Any]) -> Problem | None:
             return "BAD_ENTRY", "变更记录的字段格式错误，已跳过。"
     unknown = fields.keys() - columns
     if unknown:
-        return UNKNOWN_FIELD, (f"变更记录含有县里没有的字段 {sorted(unknown)}，"
-                               "整条变更没有应用（县级程序可能需要升级）。")
+        # A newer device's package was held before it got here: past the forward mapping of an older
+        # device's fields, a field left over is one that no longer exists, and the device is the one behind.
+        whose = (f"设备程序较旧（数据结构版本 {schema or '未标明'}），这些字段在新版本中已经不再使用：请升级设备程序，"
+                 "核对这条记录后重新保存" if older_than_this(schema) else "县级程序可能需要升级")
+        return UNKNOWN_FIELD, f"变更记录含有县里没有的字段 {sorted(unknown)}，整条变更没有应用（{whose}）。"
     try:
         parse_hlc(entry["hlc"])
     except ValueError:

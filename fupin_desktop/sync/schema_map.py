@@ -80,6 +80,13 @@ def _after(revision: str | None) -> list[Step]:
     return chain[0 if revision is None else names.index(revision) + 1:]
 
 
+def older_than_this(revision: str | None) -> bool:
+    """Whether a package written at ``revision`` comes from an older program than this one (None: from
+    before revisions were named). A revision this program does not know is not older: it is newer."""
+    names = [step.revision for step in _revisions()]
+    return revision is None or (revision in names and names.index(revision) < len(names) - 1)
+
+
 @lru_cache(maxsize=64)
 def renames_after(revision: str | None) -> Renames:
     """What a package written at ``revision`` needs renamed (None: from before revisions were named, so
