@@ -15,8 +15,9 @@ on a later day than today is checked in full (``validation.incremental``).
 
 from __future__ import annotations
 
+import operator
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -77,6 +78,22 @@ def _birthday(born: date, year: int) -> date:
         return date(year, 3, 1)
 
 
+def _ordered(strict: bool, op: Callable[[date, date], bool]) -> Any:
+    """A comparison of today with another date. Whichever way it is asked, its answer is that of
+    ``today < other`` (``strict``) or ``today <= other``: true until ``other`` (or the day after), then
+    false for ever; so while true, that day is noted."""
+    def compare(self: Today, other: Any) -> Any:  # a bool, or NotImplemented
+        o = _other(other)
+        if o is None:
+            return NotImplemented
+        p = self.plain
+        if p < o if strict else p <= o:
+            note(o if strict else _after(o))
+        return op(p, o)
+
+    return compare
+
+
 class Today(date):
     """Today, noting what the rules ask of it (see the module's note). Outside a check it is a date."""
 
@@ -111,38 +128,11 @@ class Today(date):
     def plain(self) -> date:
         return plain_day(self)
 
-    # A comparison's answer holds until the day it would differ; time only moves forward.
-    def __lt__(self, other: Any) -> bool:
-        o = _other(other)
-        if o is None:
-            return NotImplemented
-        if (answer := self.plain < o):
-            note(o)
-        return answer
-
-    def __le__(self, other: Any) -> bool:
-        o = _other(other)
-        if o is None:
-            return NotImplemented
-        if (answer := self.plain <= o):
-            note(_after(o))
-        return answer
-
-    def __gt__(self, other: Any) -> bool:
-        o = _other(other)
-        if o is None:
-            return NotImplemented
-        if not (answer := self.plain > o):
-            note(_after(o))
-        return answer
-
-    def __ge__(self, other: Any) -> bool:
-        o = _other(other)
-        if o is None:
-            return NotImplemented
-        if not (answer := self.plain >= o):
-            note(o)
-        return answer
+    # A comparison's answer holds until the day it would differ; time only moves forward (see _ordered).
+    __lt__ = _ordered(True, operator.lt)
+    __ge__ = _ordered(True, operator.ge)
+    __le__ = _ordered(False, operator.le)
+    __gt__ = _ordered(False, operator.gt)
 
     def __eq__(self, other: object) -> bool:
         o = _other(other)
